@@ -1,0 +1,115 @@
+"""Run every benchmark, print a table, write benchmarks/results.json.
+
+Each botdeck figure is set against a baseline measured in this same run: the reference
+design's router on real p-queue (../shared/anchors/pqueue-seed/run) where it has that
+workload, otherwise a naive asyncio implementation. Throughput takes the best of 3 runs
+on both sides, so a cold start penalises neither.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ANCHOR = Path(os.environ.get("BOTDECK_ANCHOR", ROOT.parent / "shared/anchors/pqueue-seed/run"))
+RESULTS = ROOT / "benchmarks" / "results.json"
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    baseline: float | None
+    ratio: float | None  # how many times better than the baseline (>1 is better)
+    detail: str
+
+
+def run_json(command: list[str]) -> dict:
+    out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def ours(*args: object) -> dict:
+    return run_json([sys.executable, "-m", "benchmarks.scheduler_bench", *map(str, args)])
+
+
+def anchor(*args: object) -> dict | None:
+    if not ANCHOR.exists():
+        return None
+    return run_json([str(ANCHOR), *map(str, args)])
+
+
+def best(runs: list[dict | None], key: str, lowest: bool = False) -> dict | None:
+    present = [run for run in runs if run is not None]
+    if not present:
+        return None
+    return (min if lowest else max)(present, key=lambda run: run[key])
+
+
+def ratio(better: float, worse: float | None) -> float | None:
+    return None if not worse or not better else round(better / worse, 2)
+
+
+def scheduler_figures() -> list[Figure]:
+    figures = []
+    for bots in (2, 5):
+        mine = [ours("throughput", bots, 100_000) for _ in range(3)]
+        ref = [anchor("throughput", bots, 100_000) for _ in range(3)]
+        fast, ref_fast = best(mine, "jobs_per_s"), best(ref, "jobs_per_s")
+        base = ref_fast["jobs_per_s"] if ref_fast else None
+        figures.append(Figure(
+            f"throughput_{bots}_bots", fast["jobs_per_s"], "jobs/s", base,
+            ratio(fast["jobs_per_s"], base),
+            f"100,000 no-op jobs, global 5 / per-bot 2, {bots} bots; best of 3 vs p-queue seed",
+        ))  # fmt: skip
+        small = best(mine, "peak_rss_mb", lowest=True)
+        ref_small = best(ref, "peak_rss_mb", lowest=True)
+        base_mb = ref_small["peak_rss_mb"] if ref_small else None
+        figures.append(Figure(
+            f"peak_memory_100k_queued_{bots}_bots", small["peak_rss_mb"], "MB", base_mb,
+            ratio(base_mb or 0, small["peak_rss_mb"]),
+            "peak RSS of the whole process with 100,000 jobs queued at t=0",
+        ))  # fmt: skip
+    ref_hol = anchor("hol", 20, 1000)
+    for backlog in (20, 1000):
+        hol = ours("hol", backlog, 1000)
+        base = ref_hol["idle_bot_start_ms"] if ref_hol and backlog == 20 else None
+        figures.append(Figure(
+            f"idle_bot_start_behind_{backlog}_jobs", hol["idle_bot_start_ms"], "ms", base,
+            ratio(base or 0, hol["idle_bot_start_ms"]),
+            f"{backlog} jobs of 1 s queued for bot1, then one for bot2: when bot2's starts"
+            + ("; p-queue seed at the same backlog" if base else "; seed not run (minutes)"),
+        ))  # fmt: skip
+    stop = ours("stop", 10_000)
+    figures.append(Figure(
+        "emergency_stop_10k_queued_5_running", stop["stop_ms"], "ms",
+        stop["naive_tasks_stop_ms"], ratio(stop["naive_tasks_stop_ms"], stop["stop_ms"]),
+        f"stop() until every job is cancelled and unwound ({stop['cancelled']} jobs);"
+        " baseline: one asyncio task per job behind a semaphore, cancelled",
+    ))  # fmt: skip
+    return figures
+
+
+def main() -> None:
+    figures = scheduler_figures()
+    if not ANCHOR.exists():
+        print(f"note: {ANCHOR} not found; p-queue baselines are missing", file=sys.stderr)
+    width = max(len(f.name) for f in figures)
+    print(f"{'benchmark':<{width}}  {'botdeck':>12}  {'baseline':>12}  {'ratio':>7}")
+    for f in figures:
+        base = "-" if f.baseline is None else f"{f.baseline:g}"
+        r = "-" if f.ratio is None else f"{f.ratio:g}x"
+        print(f"{f.name:<{width}}  {f.value:>9g} {f.unit:<3}  {base:>12}  {r:>7}")
+        print(f"{'':<{width}}  {f.detail}")
+    RESULTS.write_text(json.dumps([asdict(f) for f in figures], indent=2) + "\n")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+import sys
+
+from botdeck.cli import main
+
+sys.exit(main())

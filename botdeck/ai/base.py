@@ -1,0 +1,47 @@
+"""The responder interface: every way of writing a reply (a model, the offline one) fits it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from botdeck.chat.base import ChatMessage
+from botdeck.core.jobs import Priority
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyRequest:
+    bot: str
+    persona: str
+    message: ChatMessage  # the line to answer
+    history: tuple[ChatMessage, ...]  # recent channel lines before it, oldest first
+    priority: Priority
+    depth: int  # bot-to-bot depth of the reply
+
+    @property
+    def is_mention(self) -> bool:
+        return self.priority is Priority.HIGH
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
+class Responder(Protocol):
+    """Writes one reply. Raise `ResponderError` with a user-facing reason on failure."""
+
+    @property
+    def label(self) -> str:
+        """What the dashboard shows as the responder: a model name or "offline"."""
+        ...
+
+    async def reply(self, request: ReplyRequest) -> Reply: ...
+
+
+class ResponderError(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

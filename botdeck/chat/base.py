@@ -1,0 +1,53 @@
+"""What every chat source and sink speaks: messages in, replies out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    """One chat line. `text` is already cleaned (see `botdeck.core.text.clean_text`).
+
+    `depth` counts bot-to-bot hops: 0 for a viewer, n for a bot reply n hops from a viewer.
+    """
+
+    id: str
+    user: str  # the sender's login, lower case
+    text: str
+    timestamp: float  # Unix seconds
+    display_name: str = ""
+    mentions: tuple[str, ...] = ()  # logins the source saw mentioned (e.g. Twitch fragments)
+    is_bot: bool = False  # sent by one of our bots
+    depth: int = 0
+
+    @property
+    def author(self) -> str:
+        return self.display_name or self.user
+
+
+class ChatSource(Protocol):
+    """An async iterator of chat lines. Finite sources (a scenario, a replay) end."""
+
+    def __aiter__(self) -> AsyncIterator[ChatMessage]: ...
+
+
+class ChatSink(Protocol):
+    """Sends a bot's reply into the channel as that bot; returns the new message's id."""
+
+    # True when the sink's channel delivers our own messages back through the source
+    # (Twitch). Otherwise the router feeds each sent reply back into the chat itself.
+    echoes: bool
+
+    async def send(self, bot: str, text: str, reply_to: str | None = None) -> str: ...
+
+
+class SendError(Exception):
+    """The channel refused a message; `reason` is what the platform said."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after

@@ -1,0 +1,244 @@
+"""Simulated chat: seeded scenarios modelled on the reference design's examples.
+
+A scenario is a finite script of (offset seconds, user, text) lines whose viewers mention
+the configured bots by name; `SimulatedChat` plays it in real time (or faster), and more
+lines can be injected while it plays (the dashboard's "raid" key). `soak` is the one
+endless scenario: steady chat until the run is ended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
+
+from botdeck.chat.base import ChatMessage
+from botdeck.core.text import clean_text
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptedLine:
+    at: float  # seconds from the start of the scenario
+    user: str
+    text: str
+
+
+_NAME_A = (
+    "pixel", "moss", "turbo", "neon", "lazy", "cosmic", "salty", "frosty", "lucky", "shadow",
+    "rusty", "sunny", "mega", "tiny", "wild", "quiet", "crispy", "velvet", "atomic", "honey",
+)  # fmt: skip
+_NAME_B = (
+    "fox", "otter", "ninja", "toast", "wizard", "pancake", "gecko", "falcon", "noodle", "panda",
+    "comet", "badger", "biscuit", "raven", "pickle", "yeti", "mango", "lynx", "walrus", "moth",
+)  # fmt: skip
+
+_GREETINGS = (
+    "hi {bot}!", "hey @{bot} what's up", "@{bot} hello from the raid!", "yo {bot} o7",
+    "first time here @{bot}", "@{bot} love your stream!", "hello @{bot} <3",
+    "@{bot} the raid has arrived", "{bot} hiii", "@{bot} we came from the raid!!",
+)  # fmt: skip
+_RAID_NOISE = ("RAID HYPE", "raid raid raid", "PogChamp", "hello chat!", "hi everyone", "o7 o7")
+_QUESTIONS = (
+    "what game is this?", "how long have you been streaming?", "can you play minecraft next?",
+    "what's your favorite color?", "do you stream daily?", "who is the best speedrunner?",
+    "why is this boss so hard?", "is this your first playthrough?", "which character is best?",
+    "what's the plan for tonight?", "how do you beat this level?", "should I buy this game?",
+)  # fmt: skip
+_CHATTER = (
+    "Nice play!", "LOL that was funny", "gg", "this music slaps", "that jump was clean",
+    "chat is so cozy today", "I need snacks", "the boss fight is coming up", "KEKW",
+    "that was insane", "ok this strat is genius", "rip", "the lore in this game is wild",
+    "brb getting water", "who else is here from yesterday", "this soundtrack though",
+    "I would have panicked there", "the speedrun community would be proud",
+)  # fmt: skip
+_TAKES = (
+    "thoughts on the new update?", "debate this: pineapple on pizza", "is the remake better?",
+    "what do you think of this build?", "hot take: the sequel was better",
+    "rate this stream out of 10", "settle this: cats or dogs?",
+)  # fmt: skip
+
+
+def _viewers(rng: random.Random) -> Iterator[str]:
+    seen: set[str] = set()
+    while True:
+        name = f"{rng.choice(_NAME_A)}_{rng.choice(_NAME_B)}{rng.randint(1, 99)}"
+        if name not in seen:
+            seen.add(name)
+            yield name
+
+
+def raid_script(
+    bots: Sequence[str],
+    rng: random.Random,
+    viewers: int = 60,
+    within: float = 2.0,
+    mention_share: float = 0.9,
+    start: float = 0.5,
+) -> list[ScriptedLine]:
+    """N viewers arriving within `within` seconds; a share of them mention a bot."""
+    names = _viewers(rng)
+    lines = []
+    for _ in range(viewers):
+        at = start + rng.uniform(0, within)
+        if rng.random() < mention_share:
+            text = rng.choice(_GREETINGS).format(bot=rng.choice(bots))
+        else:
+            text = rng.choice(_RAID_NOISE)
+        lines.append(ScriptedLine(at, next(names), text))
+    return sorted(lines, key=lambda line: line.at)
+
+
+def questions_script(
+    bots: Sequence[str], rng: random.Random, count: int = 12, within: float = 4.0
+) -> list[ScriptedLine]:
+    """Rapid questions to one bot, as in the reference's "question spam" example."""
+    bot = bots[0]
+    names = _viewers(rng)
+    step = within / max(1, count)
+    return [
+        ScriptedLine(0.5 + i * step, next(names), f"@{bot} {rng.choice(_QUESTIONS)}")
+        for i in range(count)
+    ]
+
+
+def mixed_script(
+    bots: Sequence[str], rng: random.Random, duration: float = 60.0, every: float = 1.5
+) -> list[ScriptedLine]:
+    """Ordinary chat with occasional mentions and now and then a line to several bots."""
+    names = _viewers(rng)
+    regulars = [next(names) for _ in range(12)]
+    lines = []
+    at = 0.5
+    while at < duration:
+        user = rng.choice(regulars)
+        roll = rng.random()
+        if roll < 0.12:
+            text = f"@{rng.choice(bots)} {rng.choice(_QUESTIONS + _TAKES)}"
+        elif roll < 0.16 and len(bots) > 1:
+            pair = rng.sample(list(bots), 2)
+            text = f"@{pair[0]} @{pair[1]} {rng.choice(_TAKES)}"
+        else:
+            text = rng.choice(_CHATTER)
+        lines.append(ScriptedLine(at, user, text))
+        at += rng.expovariate(1.0 / every)
+    return lines
+
+
+def five_bots_script(bots: Sequence[str], rng: random.Random) -> list[ScriptedLine]:
+    """One line mentioning (up to) five bots at once, between a little ordinary chat."""
+    names = _viewers(rng)
+    called = " ".join(f"@{bot}" for bot in bots[:5])
+    return [
+        ScriptedLine(0.2, next(names), rng.choice(_CHATTER)),
+        ScriptedLine(0.5, next(names), f"{called} everyone respond!"),
+        ScriptedLine(1.0, next(names), rng.choice(_CHATTER)),
+    ]
+
+
+def soak_lines(
+    bots: Sequence[str], rng: random.Random, rate: float = 5.0, mention_share: float = 0.1
+) -> Iterator[ScriptedLine]:
+    """Endless steady chat at `rate` lines per second."""
+    names = _viewers(rng)
+    regulars = [next(names) for _ in range(50)]
+    for i in itertools.count():
+        user = rng.choice(regulars)
+        if rng.random() < mention_share:
+            text = f"@{rng.choice(bots)} {rng.choice(_QUESTIONS)}"
+        else:
+            text = rng.choice(_CHATTER)
+        yield ScriptedLine(0.1 + i / rate, user, text)
+
+
+def scenario_lines(name: str, bots: Sequence[str], seed: int) -> Iterator[ScriptedLine]:
+    rng = random.Random(seed)
+    match name:
+        case "raid":
+            return iter(raid_script(bots, rng))
+        case "questions":
+            return iter(questions_script(bots, rng))
+        case "mixed":
+            return iter(mixed_script(bots, rng))
+        case "five-bots":
+            return iter(five_bots_script(bots, rng))
+        case "soak":
+            return soak_lines(bots, rng)
+    raise ValueError(f"unknown scenario {name!r}")
+
+
+_PLAYER_DONE = object()
+
+
+class SimulatedChat:
+    """Plays scripted lines at their times; `inject` plays more lines, timed from now.
+
+    Ends when every script has played, unless `keep_open` (the dashboard's demo, where a
+    key can inject a raid at any time).
+    """
+
+    def __init__(
+        self,
+        lines: Iterator[ScriptedLine] | Sequence[ScriptedLine],
+        *,
+        speed: float = 1.0,
+        keep_open: bool = False,
+    ) -> None:
+        if speed <= 0:
+            raise ValueError(f"speed must be > 0, got {speed}")
+        self._script = iter(lines)
+        self._speed = speed
+        self._keep_open = keep_open
+        self._ids = itertools.count(1)
+        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._players: set[asyncio.Task[None]] = set()
+        self._active = 0
+
+    def inject(self, lines: Sequence[ScriptedLine]) -> None:
+        """Play extra lines alongside the script (offsets count from now)."""
+        self._start_player(iter(lines))
+
+    def _start_player(self, lines: Iterator[ScriptedLine]) -> None:
+        self._active += 1
+        task = asyncio.get_running_loop().create_task(self._play(lines))
+        self._players.add(task)
+        task.add_done_callback(self._players.discard)
+
+    async def _play(self, lines: Iterator[ScriptedLine]) -> None:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        try:
+            for line in lines:
+                wait = start + line.at / self._speed - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self._queue.put_nowait(self._message(line))
+        finally:
+            self._queue.put_nowait(_PLAYER_DONE)
+
+    def _message(self, line: ScriptedLine) -> ChatMessage:
+        return ChatMessage(
+            id=f"sim-{next(self._ids)}",
+            user=line.user.lower(),
+            display_name=line.user,
+            text=clean_text(line.text),
+            timestamp=time.time(),
+        )
+
+    async def __aiter__(self) -> AsyncIterator[ChatMessage]:
+        self._start_player(self._script)
+        try:
+            while True:
+                item = await self._queue.get()
+                if item is _PLAYER_DONE:
+                    self._active -= 1
+                    if self._active == 0 and not self._keep_open:
+                        return
+                    continue
+                assert isinstance(item, ChatMessage)
+                yield item
+        finally:
+            for task in self._players:
+                task.cancel()

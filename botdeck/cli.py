@@ -1,0 +1,141 @@
+"""Command line: `botdeck demo | run | check`. Bad input exits 2 with one line on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from botdeck import __version__
+from botdeck.config import (
+    DEMO_BOTS,
+    SCENARIOS,
+    Config,
+    ConfigError,
+    default_config_path,
+    demo_config,
+    load_config,
+    render_config,
+)
+
+EXIT_BAD_INPUT = 2
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds >= 0, got {text}")
+    return value
+
+
+def _bot_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of bots, got {text!r}") from None
+    if not 1 <= value <= len(DEMO_BOTS):
+        raise argparse.ArgumentTypeError(f"expected 1..{len(DEMO_BOTS)}, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="botdeck",
+        description="Run several AI chat-bot personas in one Twitch channel, from a dashboard.",
+    )
+    parser.add_argument("--version", action="version", version=f"botdeck {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add_run_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--headless", action="store_true", help="no dashboard: journal and summary"
+        )
+        sub.add_argument("--duration", type=_seconds, help="drain and end after S seconds")
+        sub.add_argument("--journal", type=Path, help="write the JSONL journal to PATH")
+
+    demo = commands.add_parser("demo", help="the dashboard on simulated chat (no account needed)")
+    demo.add_argument("--bots", type=_bot_count, default=3, help="how many personas (1-8)")
+    demo.add_argument("--scenario", choices=SCENARIOS, default=None, help="simulated chat script")
+    demo.add_argument("--seed", type=int, default=1, help="seed for chat and every random choice")
+    add_run_options(demo)
+
+    run = commands.add_parser("run", help="run from a config file")
+    run.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
+    add_run_options(run)
+
+    check = commands.add_parser("check", help="validate and print the resolved config")
+    check.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args)
+        config = _config_for(args)
+        if args.headless:
+            return _headless(config, args)
+        return _dashboard(config, args)
+    except ConfigError as error:
+        print(f"botdeck: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+def _config_for(args: argparse.Namespace) -> Config:
+    if args.command == "demo":
+        # The dashboard's demo keeps chat going; headless defaults to the finite raid.
+        default = "raid" if args.headless else "mixed"
+        return demo_config(bots=args.bots, scenario=args.scenario or default, seed=args.seed)
+    return load_config(args.config or default_config_path())
+
+
+def _check(args: argparse.Namespace) -> int:
+    config = load_config(args.config or default_config_path())
+    print(render_config(config))
+    return 0
+
+
+@contextlib.contextmanager
+def _journal_stream(path: Path | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        stream = path.open("a", encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"--journal: cannot open {path}: {error.strerror}") from None
+    with stream:
+        yield stream
+
+
+def _headless(config: Config, args: argparse.Namespace) -> int:
+    from botdeck.engine import build_engine
+    from botdeck.headless import print_summary, run_headless
+    from botdeck.logs import setup_logging
+
+    setup_logging()
+    with _journal_stream(args.journal) as stream:
+        engine = build_engine(config, journal_stream=stream)
+        code = asyncio.run(run_headless(engine, duration=args.duration))
+        print_summary(engine, sys.stderr if args.journal is None else sys.stdout)
+    return code
+
+
+def _dashboard(config: Config, args: argparse.Namespace) -> int:
+    # The dashboard arrives with its own issue; until then the engine runs headless.
+    print("botdeck: the dashboard is not built yet; running headless", file=sys.stderr)
+    return _headless(config, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

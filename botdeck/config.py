@@ -1,0 +1,298 @@
+"""Configuration: TOML in, validated typed models out, or one line that says what is wrong.
+
+Strict on purpose: an unknown key, a value of the wrong type ("5" for 5) or out of range
+is an error naming the file and the dotted key, never a silent default. Secrets are never
+stored in the config: it names the environment variables that hold them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from botdeck.core.jobs import Priority
+from botdeck.core.orchestrator import DEFAULT_IGNORED
+
+SCENARIOS = ("raid", "questions", "mixed", "five-bots", "soak")
+LOGIN = re.compile(r"^[A-Za-z0-9_]{3,25}$")
+
+
+class ConfigError(Exception):
+    """A one-line, user-facing description of bad configuration (exit code 2)."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _check_range(pair: list[float], key: str) -> list[float]:
+    if len(pair) != 2:
+        raise ValueError(f"expected [min, max], got {len(pair)} values")
+    low, high = pair
+    if low < 0 or high < 0:
+        raise ValueError("delays must be >= 0 seconds")
+    if low > high:
+        raise ValueError(f"min {low:g} is greater than max {high:g}")
+    return pair
+
+
+class DelaysConfig(_Model):
+    high: list[float] = [1.0, 3.0]
+    normal: list[float] = [2.0, 5.0]
+    low: list[float] = [4.0, 8.0]
+
+    _ranges = field_validator("high", "normal", "low")(_check_range)
+
+    def as_mapping(self) -> dict[Priority, tuple[float, float]]:
+        return {
+            Priority.HIGH: (self.high[0], self.high[1]),
+            Priority.NORMAL: (self.normal[0], self.normal[1]),
+            Priority.LOW: (self.low[0], self.low[1]),
+        }
+
+
+class RouterConfig(_Model):
+    global_concurrency: int | Literal["auto"] = "auto"
+    per_bot_concurrency: int | Literal["auto"] = "auto"
+    random_reply_chance: float = Field(0.25, ge=0.0, le=1.0)
+    backlog_warning: int = Field(20, ge=1)
+    max_depth: int = Field(2, ge=0, le=10)
+    job_timeout: float = Field(90.0, gt=0)
+    context_lines: int = Field(20, ge=0, le=200)
+    ignore_users: list[str] = list(DEFAULT_IGNORED)
+    delays: DelaysConfig = DelaysConfig()
+
+    @field_validator("global_concurrency", "per_bot_concurrency")
+    @classmethod
+    def _positive(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 1:
+            raise ValueError(f'expected an integer >= 1 or "auto", got {value}')
+        return value
+
+
+class AIConfig(_Model):
+    provider: Literal["openai", "offline"] = "offline"
+    base_url: str = "https://api.openai.com/v1"
+    model: str = "gpt-4o-mini"
+    api_key_env: str = "OPENAI_API_KEY"
+    temperature: float = Field(0.9, ge=0.0, le=2.0)
+    max_tokens: int = Field(120, ge=1, le=4096)
+    timeout: float = Field(20.0, gt=0)
+    max_reply_chars: int = Field(450, ge=20, le=500)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"expected an http(s) URL, got {value!r}")
+        return value
+
+
+class ChatConfig(_Model):
+    source: Literal["twitch", "simulated", "replay"] = "simulated"
+    channel: str = "botdeck_demo"
+    scenario: Literal["raid", "questions", "mixed", "five-bots", "soak"] = "mixed"
+    seed: int = 1
+    replay_file: str | None = None
+    speed: float = Field(1.0, gt=0, le=1000)
+
+    @model_validator(mode="after")
+    def _replay_needs_file(self) -> ChatConfig:
+        if self.source == "replay" and not self.replay_file:
+            raise ValueError('source "replay" needs replay_file')
+        return self
+
+
+class TwitchConfig(_Model):
+    client_id: str = ""
+    client_secret_env: str = "TWITCH_CLIENT_SECRET"
+    api_url: str = "https://api.twitch.tv/helix/"
+    auth_url: str = "https://id.twitch.tv/"
+    eventsub_url: str = "wss://eventsub.wss.twitch.tv/ws"
+
+
+class BotConfig(_Model):
+    name: str
+    persona: str = "a friendly regular in this chat"
+    role: Literal["viewer", "vip", "moderator", "broadcaster"] = "viewer"
+    token_env: str | None = None
+    refresh_token_env: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _login(cls, value: str) -> str:
+        if not LOGIN.match(value):
+            raise ValueError(f"expected a Twitch login (3-25 letters, digits, _), got {value!r}")
+        return value.lower()
+
+
+class Config(_Model):
+    router: RouterConfig = RouterConfig()
+    ai: AIConfig = AIConfig()
+    chat: ChatConfig = ChatConfig()
+    twitch: TwitchConfig = TwitchConfig()
+    bots: list[BotConfig] = Field(min_length=1)
+
+    @field_validator("bots")
+    @classmethod
+    def _unique(cls, bots: list[BotConfig]) -> list[BotConfig]:
+        seen: set[str] = set()
+        for bot in bots:
+            if bot.name in seen:
+                raise ValueError(f"bot {bot.name!r} is listed twice")
+            seen.add(bot.name)
+        return bots
+
+    @property
+    def bot_names(self) -> tuple[str, ...]:
+        return tuple(bot.name for bot in self.bots)
+
+    def limits(self) -> tuple[int, int]:
+        """(global, per-bot) concurrency with "auto" resolved by the reference's table."""
+        auto_global, auto_per_bot = auto_limits(len(self.bots))
+        g = self.router.global_concurrency
+        b = self.router.per_bot_concurrency
+        return (auto_global if g == "auto" else g, auto_per_bot if b == "auto" else b)
+
+
+def auto_limits(bot_count: int) -> tuple[int, int]:
+    """The reference's recommended settings: 1-2 bots 5/2, 3-5 bots 8/2, more 10/1."""
+    if bot_count <= 2:
+        return 5, 2
+    if bot_count <= 5:
+        return 8, 2
+    return 10, 1
+
+
+# ------------------------------------------------------------------ loading
+def load_config(path: Path) -> Config:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    return parse_config(data, source=str(path))
+
+
+def parse_config(data: Mapping[str, Any], source: str = "<config>") -> Config:
+    try:
+        return Config.model_validate(dict(data))
+    except ValidationError as error:
+        raise ConfigError(f"{source}: {_describe(error)}") from None
+
+
+_TYPE_ERRORS = ("int_type", "float_type", "string_type", "list_type", "bool_type")
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = _dotted(first["loc"])
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        return f"{key}: unknown key"
+    if kind == "missing":
+        return f"{key}: missing (required)"
+    message = first["msg"].removeprefix("Value error, ")
+    shows_input = ("literal_error", "greater_than", "less_than", *_TYPE_ERRORS)
+    if kind.startswith(shows_input):
+        message = f"{message}, got {first.get('input')!r}"
+    return f"{key}: {message}" if key else message
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
+        elif item in ("int", "literal['auto']", "str", "none"):
+            continue  # union branch names, not keys
+        else:
+            parts.append(str(item))
+    return ".".join(parts)
+
+
+# ------------------------------------------------------------------ demo
+DEMO_BOTS = (
+    ("stickyman1776", "an upbeat hype-man who loves speedruns and cheers for everyone"),
+    ("genejacqueman", "a dry, sarcastic film critic who reviews everything like a movie"),
+    ("pixelsage", "a calm, wise old gamer who answers in gentle proverbs"),
+    ("captainbyte", "a pirate captain who treats the stream like a voyage"),
+    ("datadrake", "a data nerd who quotes stats and fun facts"),
+    ("cozybean", "a friendly regular who keeps chat cozy"),
+    ("glitchgremlin", "an energetic speedrunner who lives for glitches"),
+    ("mossmonk", "a zen gardener who sees life lessons in every play"),
+)
+
+
+def demo_config(bots: int = 3, scenario: str = "mixed", seed: int = 1) -> Config:
+    if not 1 <= bots <= len(DEMO_BOTS):
+        raise ConfigError(f"--bots: expected 1..{len(DEMO_BOTS)}, got {bots}")
+    return parse_config(
+        {
+            "chat": {"source": "simulated", "scenario": scenario, "seed": seed},
+            "bots": [{"name": name, "persona": persona} for name, persona in DEMO_BOTS[:bots]],
+        },
+        source="demo",
+    )
+
+
+def default_config_path() -> Path:
+    """./botdeck.toml when present, else the user's config directory."""
+    local = Path("botdeck.toml")
+    if local.exists():
+        return local
+    from platformdirs import user_config_path
+
+    return user_config_path("botdeck") / "config.toml"
+
+
+def render_config(config: Config) -> str:
+    """The resolved config as TOML, with secrets shown only as the variable that holds them."""
+    g, b = config.limits()
+    lines = ["[router]"]
+    router = config.router.model_dump(exclude={"delays"})
+    router["global_concurrency"], router["per_bot_concurrency"] = g, b
+    lines += [f"{key} = {_toml(value)}" for key, value in router.items()]
+    lines.append("\n[router.delays]")
+    lines += [f"{key} = {_toml(value)}" for key, value in config.router.delays.model_dump().items()]
+    for section in ("ai", "chat", "twitch"):
+        lines.append(f"\n[{section}]")
+        for key, value in getattr(config, section).model_dump().items():
+            lines.append(f"{key} = {_toml(value)}{_env_note(key, value)}")
+    for bot in config.bots:
+        lines.append("\n[[bots]]")
+        for key, value in bot.model_dump().items():
+            if value is not None:
+                lines.append(f"{key} = {_toml(value)}{_env_note(key, value)}")
+    return "\n".join(lines)
+
+
+def _env_note(key: str, value: object) -> str:
+    if key.endswith("_env") and isinstance(value, str) and value:
+        return "  # set" if os.environ.get(value) else "  # not set"
+    return ""
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    if value is None:
+        return '""'
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

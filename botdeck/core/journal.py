@@ -1,0 +1,96 @@
+"""The journal: one JSON object per line for every chat line, job transition and state change.
+
+The contract (kept stable for outside tools): each line has `ts` (Unix seconds) and `event`,
+one of chat, enqueued, started, sent, failed, cancelled, skipped, state. Job events carry
+`job`, `bot`, `priority`, `msg`; `sent` carries `text`; failed/skipped/cancelled carry
+`reason`. Secrets never reach it: nothing here reads config, only chat and job fields.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from botdeck.chat.base import ChatMessage
+from botdeck.core.jobs import Job, Outcome
+from botdeck.core.orchestrator import ReplyContext
+from botdeck.core.scheduler import JobEvent, SchedulerState
+
+EVENTS = ("chat", "enqueued", "started", "sent", "failed", "cancelled", "skipped", "state")
+FLUSH_INTERVAL = 0.2
+
+
+class Journal:
+    """Writes journal lines to a text stream; flushes at most every 0.2 s and on close."""
+
+    def __init__(self, stream: TextIO | None, clock: Callable[[], float] = time.time) -> None:
+        self._stream = stream
+        self._clock = clock
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self.lines_written = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self._stream is not None
+
+    def write(self, event: str, **fields: Any) -> None:
+        if self._stream is None:
+            return
+        record = {"ts": round(self._clock(), 3), "event": event}
+        record.update(fields)
+        self._stream.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self.lines_written += 1
+        self._schedule_flush()
+
+    # ------------------------------------------------------- typed helpers
+    def chat(self, message: ChatMessage) -> None:
+        fields: dict[str, Any] = {"msg": message.id, "user": message.user, "text": message.text}
+        if message.is_bot:
+            fields["bot"] = True
+            fields["depth"] = message.depth
+        self.write("chat", **fields)
+
+    def state(self, state: SchedulerState) -> None:
+        self.write("state", state=state.value)
+
+    def job_event(self, event: JobEvent, job: Job) -> None:
+        """A scheduler listener: maps job events onto journal events."""
+        fields: dict[str, Any] = {
+            "job": job.id,
+            "bot": job.bot,
+            "priority": job.priority.label,
+            "msg": job.context.message.id if isinstance(job.context, ReplyContext) else None,
+        }
+        if event is JobEvent.ENQUEUED:
+            self.write("enqueued", **fields, delay=round(job.delay, 3))
+        elif event is JobEvent.STARTED:
+            self.write("started", **fields)
+        elif job.outcome is Outcome.SENT:
+            latency = (job.finished_at or 0.0) - job.created_at
+            self.write("sent", **fields, text=job.result, latency=round(latency, 3))
+        elif job.outcome is not None:
+            self.write(job.outcome.value, **fields, reason=job.reason)
+
+    # ------------------------------------------------------------ flushing
+    def _schedule_flush(self) -> None:
+        if self._flush_handle is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        self._flush_handle = loop.call_later(FLUSH_INTERVAL, self.flush)
+
+    def flush(self) -> None:
+        self._flush_handle = None
+        if self._stream is not None:
+            self._stream.flush()
+
+    def close(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+        self.flush()

@@ -1,0 +1,194 @@
+"""The router wires one chat channel to the bots: every line in, every reply out.
+
+ChatSource -> handle(): journal the line, remember it as context, ask the orchestrator
+who answers, submit one job per plan. Each job (run by the scheduler, after its delay):
+responder -> shaping -> send as that bot. A sent reply re-enters the chat as a bot line,
+which is how bots can answer each other within the orchestrator's depth limit.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterable, Callable, Mapping
+from dataclasses import dataclass, replace
+
+from botdeck.ai.base import ReplyRequest, Responder, ResponderError
+from botdeck.ai.shaping import EmptyReplyError, shape_reply
+from botdeck.chat.base import ChatMessage, ChatSink, SendError
+from botdeck.core.jobs import Job, JobFailed, Outcome, Phase, Priority
+from botdeck.core.journal import Journal
+from botdeck.core.orchestrator import Orchestrator, ReplyContext
+from botdeck.core.scheduler import JobEvent, Scheduler
+
+log = logging.getLogger(__name__)
+
+ChatListener = Callable[[ChatMessage], None]
+_SEEN_IDS = 4096  # how many message ids are remembered to drop duplicates
+
+
+@dataclass(frozen=True, slots=True)
+class RouterSettings:
+    global_limit: int
+    per_bot_limit: int
+    job_timeout: float | None = 90.0
+    context_lines: int = 20
+    max_reply_chars: int = 450
+
+
+@dataclass(slots=True)
+class ChatCounts:
+    lines: int = 0
+    duplicates: int = 0
+    mentions: int = 0  # high-priority jobs created
+    mentions_answered: int = 0
+
+
+class Router:
+    def __init__(
+        self,
+        *,
+        personas: Mapping[str, str],
+        orchestrator: Orchestrator,
+        responder: Responder,
+        sink: ChatSink,
+        journal: Journal,
+        settings: RouterSettings,
+    ) -> None:
+        self._personas = dict(personas)
+        self._orchestrator = orchestrator
+        self._responder = responder
+        self._sink = sink
+        self._journal = journal
+        self._settings = settings
+        self.scheduler = Scheduler(
+            self._personas,
+            global_limit=settings.global_limit,
+            per_bot_limit=settings.per_bot_limit,
+            execute=self._execute,
+            job_timeout=settings.job_timeout,
+        )
+        # Journal first, so "sent" is written before the reply re-enters the chat.
+        self.scheduler.add_job_listener(journal.job_event)
+        self.scheduler.add_state_listener(journal.state)
+        self.scheduler.add_job_listener(self._on_job)
+        self._history: deque[ChatMessage] = deque(maxlen=max(1, settings.context_lines + 1))
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        # Depth of replies we sent, keyed by (bot, text), for sinks that echo them back.
+        self._echo_depth: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._chat_listeners: list[ChatListener] = []
+        self.counts = ChatCounts()
+
+    @property
+    def responder(self) -> Responder:
+        return self._responder
+
+    def add_chat_listener(self, listener: ChatListener) -> None:
+        """Called with every accepted chat line (viewers' and bots'), e.g. by the dashboard."""
+        self._chat_listeners.append(listener)
+
+    async def run(self, source: AsyncIterable[ChatMessage]) -> None:
+        """Feed every line of the source in until it ends."""
+        async for message in source:
+            self.handle(message)
+
+    def handle(self, message: ChatMessage) -> list[Job]:
+        """Take one chat line: journal it, keep it as context, submit the replies it calls for."""
+        if message.id in self._seen:
+            self.counts.duplicates += 1
+            return []
+        self._remember(message.id)
+        if self._orchestrator.is_bot(message.user) and not message.is_bot:
+            # Our own reply coming back from the channel: restore its depth.
+            depth = self._echo_depth.pop((message.user, message.text), 0)
+            message = replace(message, is_bot=True, depth=depth)
+        self.counts.lines += 1
+        self._journal.chat(message)
+        self._history.append(message)
+        for listener in self._chat_listeners:
+            try:
+                listener(message)
+            except Exception:
+                log.exception("chat listener failed")
+        jobs = []
+        for plan in self._orchestrator.plan(message):
+            context = ReplyContext(message, plan.depth)
+            job = self.scheduler.submit(plan.bot, plan.priority, plan.delay, context)
+            if plan.priority is Priority.HIGH:
+                self.counts.mentions += 1
+            jobs.append(job)
+        return jobs
+
+    # ---------------------------------------------------------------- a job
+    async def _execute(self, job: Job) -> None:
+        context: ReplyContext = job.context
+        trigger = context.message
+        request = ReplyRequest(
+            bot=job.bot,
+            persona=self._personas[job.bot],
+            message=trigger,
+            history=self._recent(excluding=trigger),
+            priority=job.priority,
+            depth=context.depth,
+        )
+        try:
+            reply = await self._responder.reply(request)
+        except ResponderError as error:
+            raise JobFailed(error.reason) from None
+        address = None if job.priority is Priority.NORMAL else _address(trigger)
+        try:
+            text = shape_reply(
+                reply.text, bot=job.bot, address=address, max_chars=self._settings.max_reply_chars
+            )
+        except EmptyReplyError:
+            raise JobFailed("empty reply") from None
+        job.phase = Phase.SENDING
+        job.check_live()
+        if self._sink.echoes:
+            self._remember_echo(job.bot, text, context.depth)
+        try:
+            message_id = await self._sink.send(job.bot, text, reply_to=trigger.id)
+        except SendError as error:
+            raise JobFailed(error.reason) from None
+        job.result = text
+        job.result_id = message_id
+
+    def _on_job(self, event: JobEvent, job: Job) -> None:
+        if event is not JobEvent.FINISHED or job.outcome is not Outcome.SENT:
+            return
+        if job.priority is Priority.HIGH:
+            self.counts.mentions_answered += 1
+        if not self._sink.echoes:
+            depth = job.context.depth
+            echo = ChatMessage(
+                id=job.result_id or f"reply-{job.id}",
+                user=job.bot,
+                text=job.result,
+                timestamp=time.time(),
+                is_bot=True,
+                depth=depth,
+            )
+            self.handle(echo)
+
+    # -------------------------------------------------------------- helpers
+    def _recent(self, excluding: ChatMessage) -> tuple[ChatMessage, ...]:
+        lines = [line for line in self._history if line is not excluding]
+        limit = self._settings.context_lines
+        return tuple(lines[-limit:]) if limit else ()
+
+    def _remember(self, message_id: str) -> None:
+        self._seen[message_id] = None
+        if len(self._seen) > _SEEN_IDS:
+            self._seen.popitem(last=False)
+
+    def _remember_echo(self, bot: str, text: str, depth: int) -> None:
+        self._echo_depth[(bot, text)] = depth
+        if len(self._echo_depth) > _SEEN_IDS:
+            self._echo_depth.popitem(last=False)
+
+
+def _address(message: ChatMessage) -> str:
+    """How to @ the author: their display name when it is just their login re-cased."""
+    name = message.display_name
+    return name if name and name.lower() == message.user else message.user

@@ -1,0 +1,583 @@
+"""The tiered queue router's engine: one global concurrency limit plus one limit per bot.
+
+Why not nested queues (the reference's `globalQueue.add(() => botQueue.add(task))`): a job
+that waits for its bot there already holds a global slot, so one busy bot stalls idle ones
+and "pending" counts jobs that are only waiting. Here a job takes both slots at the moment
+it starts, and only jobs that can start are started (work-conserving).
+
+How it runs: there is no task per job. Up to `global_limit` worker tasks each loop "take
+the best startable job, run it, repeat", and exit when nothing can start. A job's delay is
+slept inside the worker while the job holds its slots, which is what staggers replies.
+Order among startable jobs: higher priority first, round-robin across bots, FIFO within a
+bot and priority. Per-job timeouts are enforced by one watchdog timer, not one timer per
+job, which keeps the no-op path to about a microsecond.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from botdeck.core.jobs import Job, JobFailed, JobSkipped, Outcome, Phase, Priority
+from botdeck.core.stats import LatencyWindow, Percentiles, RateCounter
+
+log = logging.getLogger(__name__)
+
+Executor = Callable[[Job], Awaitable[None]]
+
+
+class SchedulerState(StrEnum):
+    RUNNING = "running"  # accepting and dispatching
+    PAUSED = "paused"  # accepting, not starting new jobs
+    DRAINING = "draining"  # not accepting, finishing what is queued and running
+    DRAINED = "drained"  # not accepting, nothing left
+    STOPPED = "stopped"  # emergency stop: everything cancelled, not accepting
+
+
+ACCEPTING = frozenset({SchedulerState.RUNNING, SchedulerState.PAUSED})
+DISPATCHING = frozenset({SchedulerState.RUNNING, SchedulerState.DRAINING})
+
+# Module-level names for the hot path (a global lookup is cheaper than an enum attribute).
+_DRAINING = SchedulerState.DRAINING
+_SENT = Outcome.SENT
+_DELAYING = Phase.DELAYING
+_GENERATING = Phase.GENERATING
+_DONE = Phase.DONE
+
+
+class JobEvent(StrEnum):
+    ENQUEUED = "enqueued"
+    STARTED = "started"
+    FINISHED = "finished"  # job.outcome says how
+
+
+JobListener = Callable[[JobEvent, Job], None]
+StateListener = Callable[[SchedulerState], None]
+
+
+class UnknownBotError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class LaneSnapshot:
+    """One bot's queue. `size` waits, `pending` has started and not finished."""
+
+    bot: str
+    size: int
+    pending: int
+    limit: int
+    delaying: int
+    generating: int
+    sending: int
+    sent: int
+    failed: int
+    cancelled: int
+    skipped: int
+    latency: Percentiles
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerSnapshot:
+    state: SchedulerState
+    size: int
+    pending: int
+    limit: int
+    sent: int
+    failed: int
+    cancelled: int
+    skipped: int
+    replies_per_minute: float
+    latency: Percentiles
+    bots: tuple[LaneSnapshot, ...]
+
+    def bot(self, name: str) -> LaneSnapshot:
+        for lane in self.bots:
+            if lane.bot == name:
+                return lane
+        raise KeyError(name)
+
+
+class _Lane:
+    """One bot's waiting jobs, split by priority, plus its counters."""
+
+    __slots__ = ("latency", "limit", "name", "queues", "running", "totals", "waiting")
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name = name
+        self.limit = limit
+        self.running = 0
+        self.waiting = 0
+        self.queues: tuple[deque[Job], ...] = tuple(deque() for _ in Priority)
+        self.totals = dict.fromkeys(Outcome, 0)
+        self.latency = LatencyWindow()
+
+
+def _check_limit(value: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{what} must be an integer >= 1, got {value!r}")
+    return value
+
+
+def _clock_of(loop: asyncio.AbstractEventLoop) -> Callable[[], float]:
+    """`loop.time`, minus a Python call when it is the stock one (plain `time.monotonic`)."""
+    if type(loop).time is asyncio.BaseEventLoop.time:
+        return time.monotonic
+    return loop.time
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line reason for the journal; never the traceback."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class Scheduler:
+    """Runs jobs under a global and a per-bot concurrency limit. See the module docstring."""
+
+    def __init__(
+        self,
+        bots: Iterable[str],
+        *,
+        global_limit: int,
+        per_bot_limit: int,
+        execute: Executor,
+        job_timeout: float | None = 90.0,
+        yield_every: int = 32,
+    ) -> None:
+        self._global_limit = _check_limit(global_limit, "global limit")
+        _check_limit(per_bot_limit, "per-bot limit")
+        self._lanes: dict[str, _Lane] = {name: _Lane(name, per_bot_limit) for name in bots}
+        if not self._lanes:
+            raise ValueError("a scheduler needs at least one bot")
+        self._execute = execute
+        if job_timeout is not None and job_timeout <= 0:
+            raise ValueError(f"job timeout must be > 0 seconds, got {job_timeout!r}")
+        self._job_timeout = job_timeout
+        self._watch_period = 1.0 if job_timeout is None else min(1.0, max(0.01, job_timeout / 20))
+        self._yield_every = max(1, yield_every)
+        # One ring per priority of the lanes that have waiting jobs at that priority.
+        self._rings: tuple[deque[_Lane], ...] = tuple(deque() for _ in Priority)
+        self._state = SchedulerState.RUNNING
+        self._size = 0
+        self._pending = 0
+        self._workers = 0
+        self._next_id = 0
+        self._running: dict[Job, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._waiters: list[tuple[int, Callable[[], bool], asyncio.Future[None]]] = []
+        # Waiters can only be satisfied when size < this; lets the hot path skip them cheaply.
+        self._wake_below = 0
+        self._job_listeners: list[JobListener] = []
+        self._state_listeners: list[StateListener] = []
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._now: Callable[[], float] = time.monotonic
+        self._rate = RateCounter()
+        self._latency = LatencyWindow()
+
+    # ----------------------------------------------------------------- observing
+    @property
+    def state(self) -> SchedulerState:
+        return self._state
+
+    @property
+    def size(self) -> int:
+        """Jobs waiting to start."""
+        return self._size
+
+    @property
+    def pending(self) -> int:
+        """Jobs started and not finished."""
+        return self._pending
+
+    @property
+    def global_limit(self) -> int:
+        return self._global_limit
+
+    @property
+    def bots(self) -> tuple[str, ...]:
+        return tuple(self._lanes)
+
+    @property
+    def accepting(self) -> bool:
+        return self._state in ACCEPTING
+
+    def bot_limit(self, bot: str) -> int:
+        return self._lane(bot).limit
+
+    def running_jobs(self) -> tuple[Job, ...]:
+        return tuple(self._running)
+
+    def waiting_jobs(self, bot: str | None = None) -> list[Job]:
+        """Waiting jobs in dispatch order within each bot (for inspection and tests)."""
+        lanes = [self._lane(bot)] if bot else list(self._lanes.values())
+        return [job for lane in lanes for queue in lane.queues for job in queue]
+
+    def add_job_listener(self, listener: JobListener) -> None:
+        self._job_listeners.append(listener)
+
+    def add_state_listener(self, listener: StateListener) -> None:
+        self._state_listeners.append(listener)
+
+    def snapshot(self) -> SchedulerSnapshot:
+        """Every number a dashboard shows, in one call that is cheap enough to poll at 10 Hz."""
+        phases: dict[str, list[int]] = {name: [0, 0, 0] for name in self._lanes}
+        for job in self._running:
+            if job.phase is Phase.DELAYING:
+                phases[job.bot][0] += 1
+            elif job.phase is Phase.GENERATING:
+                phases[job.bot][1] += 1
+            elif job.phase is Phase.SENDING:
+                phases[job.bot][2] += 1
+        lanes = tuple(
+            LaneSnapshot(
+                bot=lane.name,
+                size=lane.waiting,
+                pending=lane.running,
+                limit=lane.limit,
+                delaying=phases[lane.name][0],
+                generating=phases[lane.name][1],
+                sending=phases[lane.name][2],
+                sent=lane.totals[Outcome.SENT],
+                failed=lane.totals[Outcome.FAILED],
+                cancelled=lane.totals[Outcome.CANCELLED],
+                skipped=lane.totals[Outcome.SKIPPED],
+                latency=lane.latency.percentiles(),
+            )
+            for lane in self._lanes.values()
+        )
+        now = self._now()
+        return SchedulerSnapshot(
+            state=self._state,
+            size=self._size,
+            pending=self._pending,
+            limit=self._global_limit,
+            sent=sum(lane.sent for lane in lanes),
+            failed=sum(lane.failed for lane in lanes),
+            cancelled=sum(lane.cancelled for lane in lanes),
+            skipped=sum(lane.skipped for lane in lanes),
+            replies_per_minute=self._rate.per_minute(now),
+            latency=self._latency.percentiles(),
+            bots=lanes,
+        )
+
+    # ------------------------------------------------------------------ waiting
+    async def on_idle(self) -> None:
+        """Return once nothing waits and nothing runs."""
+        await self._wait_for(1, lambda: self._size == 0 and self._pending == 0)
+
+    async def on_empty(self) -> None:
+        """Return once nothing waits (jobs may still be running)."""
+        await self._wait_for(1, lambda: self._size == 0)
+
+    async def on_size_below(self, limit: int) -> None:
+        """Return once fewer than `limit` jobs wait (backpressure for producers)."""
+        await self._wait_for(limit, lambda: self._size < limit)
+
+    async def _wait_for(self, below: int, predicate: Callable[[], bool]) -> None:
+        if predicate():
+            return
+        future: asyncio.Future[None] = self._get_loop().create_future()
+        self._waiters.append((below, predicate, future))
+        self._wake_below = max(self._wake_below, below)
+        await future
+
+    def _notify_waiters(self) -> None:
+        keep = []
+        for below, predicate, future in self._waiters:
+            if future.done():  # the waiter was cancelled
+                continue
+            if predicate():
+                future.set_result(None)
+            else:
+                keep.append((below, predicate, future))
+        self._waiters = keep
+        self._wake_below = max((below for below, _, _ in keep), default=0)
+
+    # ----------------------------------------------------------------- submitting
+    def submit(self, bot: str, priority: Priority, delay: float, context: object = None) -> Job:
+        """Queue a job. When not accepting, the job is returned already skipped (never lost)."""
+        lane = self._lanes.get(bot) or self._lane(bot)
+        if self._loop is None:
+            self._get_loop()
+        self._next_id += 1
+        job = Job(self._next_id, bot, priority, delay if delay > 0 else 0.0, context, self._now())
+        if self._state not in ACCEPTING:
+            reason = "stopped" if self._state is SchedulerState.STOPPED else "draining"
+            self._finish(job, lane, Outcome.SKIPPED, reason)
+            return job
+        queue = lane.queues[priority]
+        queue.append(job)
+        if len(queue) == 1:
+            self._rings[priority].append(lane)
+        lane.waiting += 1
+        self._size += 1
+        if self._job_listeners:
+            self._emit(JobEvent.ENQUEUED, job)
+        if (
+            self._state is SchedulerState.RUNNING
+            and self._workers < self._global_limit
+            and lane.running < lane.limit
+        ):
+            self._spawn_worker()
+        return job
+
+    # ------------------------------------------------------------------- controls
+    def pause(self) -> bool:
+        """Stop starting jobs; running ones finish. Still accepting."""
+        if self._state is not SchedulerState.RUNNING:
+            return False
+        self._set_state(SchedulerState.PAUSED)
+        return True
+
+    def resume(self) -> bool:
+        if self._state is not SchedulerState.PAUSED:
+            return False
+        self._set_state(SchedulerState.RUNNING)
+        self._dispatch()
+        return True
+
+    def drain(self) -> bool:
+        """Accept nothing new, finish everything queued and running, then become DRAINED."""
+        if self._state not in ACCEPTING:
+            return False
+        self._set_state(SchedulerState.DRAINING)
+        if self._size == 0 and self._pending == 0:
+            self._set_state(SchedulerState.DRAINED)
+        else:
+            self._dispatch()
+        return True
+
+    def start(self) -> bool:
+        """Accept and dispatch again after a drain or a stop."""
+        if self._state in ACCEPTING:
+            return False
+        self._set_state(SchedulerState.RUNNING)
+        self._dispatch()
+        return True
+
+    def stop(self, reason: str = "stopped") -> int:
+        """Emergency stop: cancel every queued and running job now. Returns how many.
+
+        Every cancelled job is marked and reported before this returns, so a job body
+        that checks `job.check_live()` before sending can never send afterwards, and the
+        worker tasks are cancelled so no job code resumes except to unwind.
+        """
+        if self._state is SchedulerState.STOPPED:
+            return 0
+        self._set_state(SchedulerState.STOPPED)
+        cancelled = 0
+        for lane in self._lanes.values():
+            for queue in lane.queues:
+                while queue:
+                    self._finish(queue.popleft(), lane, Outcome.CANCELLED, reason)
+                    cancelled += 1
+            lane.waiting = 0
+        for ring in self._rings:
+            ring.clear()
+        self._size = 0
+        for job in list(self._running):
+            self._finish(job, self._lanes[job.bot], Outcome.CANCELLED, reason)
+            cancelled += 1
+        for task in self._tasks:
+            task.cancel()
+        if self._waiters:
+            self._notify_waiters()
+        return cancelled
+
+    def set_global_limit(self, limit: int) -> None:
+        """Raising starts waiting jobs at once; lowering lets running jobs finish."""
+        self._global_limit = _check_limit(limit, "global limit")
+        self._dispatch()
+
+    def set_bot_limit(self, bot: str, limit: int) -> None:
+        self._lane(bot).limit = _check_limit(limit, f"limit of bot {bot!r}")
+        self._dispatch()
+
+    # ------------------------------------------------------------------ internals
+    def _lane(self, bot: str) -> _Lane:
+        try:
+            return self._lanes[bot]
+        except KeyError:
+            raise UnknownBotError(f"unknown bot {bot!r}") from None
+
+    def _get_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+            self._now = _clock_of(self._loop)
+        return self._loop
+
+    def _set_state(self, state: SchedulerState) -> None:
+        if state is self._state:
+            return
+        self._state = state
+        for listener in self._state_listeners:
+            try:
+                listener(state)
+            except Exception:
+                log.exception("state listener failed")
+
+    def _emit(self, event: JobEvent, job: Job) -> None:
+        for listener in self._job_listeners:
+            try:
+                listener(event, job)
+            except Exception:
+                log.exception("job listener failed on %s of job %s", event, job.id)
+
+    def _dispatch(self) -> None:
+        """Start as many workers as there are jobs that could start now."""
+        if self._state not in DISPATCHING:
+            return
+        free = self._global_limit - self._workers
+        if free <= 0:
+            return
+        startable = sum(
+            min(lane.limit - lane.running, lane.waiting)
+            for lane in self._lanes.values()
+            if lane.running < lane.limit
+        )
+        for _ in range(min(free, startable)):
+            self._spawn_worker()
+
+    def _spawn_worker(self) -> None:
+        self._workers += 1
+        task = self._get_loop().create_task(self._worker())
+        self._tasks.add(task)
+
+    def _take(self) -> Job | None:
+        """Remove and return the best startable job, or None."""
+        for priority, ring in enumerate(self._rings):
+            for index, lane in enumerate(ring):
+                if lane.running < lane.limit:
+                    queue = lane.queues[priority]
+                    job = queue.popleft()
+                    del ring[index]
+                    if queue:
+                        ring.append(lane)  # round-robin: this bot goes to the back
+                    lane.waiting -= 1
+                    lane.running += 1
+                    self._size -= 1
+                    self._pending += 1
+                    return job
+        return None
+
+    async def _worker(self) -> None:
+        # The job's whole life is inlined here: this loop is the hot path of every reply.
+        loop = self._get_loop()
+        now = self._now
+        task = asyncio.current_task()
+        assert task is not None
+        execute = self._execute
+        timeout = self._job_timeout
+        yield_every = self._yield_every
+        running = self._running
+        ran = 0
+        try:
+            while self._state in DISPATCHING and self._workers <= self._global_limit:
+                job = self._take()
+                if job is None:
+                    return
+                if self._size < self._wake_below:
+                    self._notify_waiters()  # on_empty / on_size_below see the queue shrink
+                lane = self._lanes[job.bot]
+                job.started_at = started = now()
+                running[job] = task
+                if self._job_listeners:
+                    self._emit(JobEvent.STARTED, job)
+                try:
+                    if job.delay > 0:
+                        job.phase = _DELAYING
+                        await asyncio.sleep(job.delay)
+                        started = now()
+                    job.phase = _GENERATING
+                    if timeout is not None:
+                        job.deadline = started + timeout
+                        if self._watchdog is None:
+                            self._watchdog = loop.call_later(self._watch_period, self._watch)
+                    await execute(job)
+                except asyncio.CancelledError:
+                    if job.outcome is None and job.expired:
+                        task.uncancel()
+                        self._finish(job, lane, Outcome.FAILED, self._timeout_reason())
+                    else:
+                        self._finish(job, lane, Outcome.CANCELLED, "cancelled")
+                        raise
+                except JobSkipped as skipped:
+                    self._finish(job, lane, Outcome.SKIPPED, skipped.reason)
+                except JobFailed as failed:
+                    self._finish(job, lane, Outcome.FAILED, failed.reason)
+                except Exception as error:
+                    log.warning("job %s for %s failed", job.id, job.bot, exc_info=True)
+                    self._finish(job, lane, Outcome.FAILED, describe_error(error))
+                else:
+                    if job.expired:  # the body swallowed the watchdog's cancellation
+                        if task.cancelling():
+                            task.uncancel()
+                        self._finish(job, lane, Outcome.FAILED, self._timeout_reason())
+                    elif job.outcome is None:  # the common case, inlined from _finish
+                        job.outcome = _SENT
+                        job.phase = _DONE
+                        job.finished_at = finished = now()
+                        lane.totals[_SENT] += 1
+                        latency = finished - job.created_at
+                        lane.latency.add(latency)
+                        self._latency.add(latency)
+                        self._rate.add(finished)
+                        if self._job_listeners:
+                            self._emit(JobEvent.FINISHED, job)
+                finally:
+                    del running[job]
+                    lane.running -= 1
+                    self._pending -= 1
+                    if self._state is _DRAINING and not (self._size or self._pending):
+                        self._set_state(SchedulerState.DRAINED)
+                    if self._size < self._wake_below:
+                        self._notify_waiters()
+                ran += 1
+                if ran % yield_every == 0:
+                    await asyncio.sleep(0)  # jobs that never suspend must not starve the loop
+        finally:
+            self._workers -= 1
+            self._tasks.discard(task)
+
+    def _timeout_reason(self) -> str:
+        return f"timeout: no result within {self._job_timeout:g}s"
+
+    def _finish(self, job: Job, lane: _Lane, outcome: Outcome, reason: str | None) -> None:
+        if job.outcome is not None:
+            return  # already ended (an emergency stop got there first)
+        now = self._now()
+        job.outcome = outcome
+        job.reason = reason
+        job.phase = Phase.DONE
+        job.finished_at = now
+        lane.totals[outcome] += 1
+        if outcome is Outcome.SENT:
+            latency = now - job.created_at
+            lane.latency.add(latency)
+            self._latency.add(latency)
+            self._rate.add(now)
+        if self._job_listeners:
+            self._emit(JobEvent.FINISHED, job)
+
+    def _watch(self) -> None:
+        """Cancel jobs past their deadline; re-arm while any job could still expire."""
+        self._watchdog = None
+        now = self._now()
+        armed = False
+        for job, task in self._running.items():
+            if job.deadline is None or job.expired:
+                continue
+            if job.deadline <= now:
+                job.expired = True
+                task.cancel()
+            else:
+                armed = True
+        if armed:
+            self._watchdog = self._get_loop().call_later(self._watch_period, self._watch)

@@ -1,0 +1,45 @@
+"""Hygiene for untrusted text: chat lines from viewers and replies from models.
+
+Nothing that reaches a terminal, a journal or Twitch may carry terminal escapes, control
+characters or invisible formatting; and nothing is ever interpreted as markup (that is the
+renderer's job: it must treat text as plain). This module only cleans.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_LINE_CHARS = 2000  # Twitch caps a message at 500; anything far longer is abuse or a bug.
+
+# CSI / OSC / other ESC sequences, then any remaining C0/C1 control character.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_WHITESPACE = re.compile(r"\s+")
+_ZWJ = "\u200d"
+
+
+def _is_invisible(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category in ("Cc", "Cf", "Cs", "Co", "Cn") and char != _ZWJ
+
+
+def clean_text(text: str, max_chars: int = MAX_LINE_CHARS) -> str:
+    """One line of printable text: escapes and controls removed, whitespace collapsed.
+
+    Zero-width joiners survive only singly between two visible characters, so emoji
+    sequences such as family emoji keep working while runs of joiners disappear.
+    """
+    text = _ANSI.sub("", text[: max_chars * 4])
+    kept: list[str] = []
+    for char in text:
+        if char in "\t\n\r\v\f":
+            kept.append(" ")
+        elif not _is_invisible(char):
+            kept.append(char)
+    text = _WHITESPACE.sub(" ", "".join(kept)).strip()
+    if _ZWJ in text:
+        text = re.sub(r"\u200d+", _ZWJ, text)
+        text = re.sub(r"(^|\s)\u200d|\u200d(\s|$)", r"\1\2", text)
+    if len(text) > max_chars:
+        text = text[: max_chars - 1].rstrip() + "…"
+    return text

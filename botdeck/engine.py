@@ -1,0 +1,103 @@
+"""The engine factory: one place that turns a Config into running parts.
+
+The CLI, the headless runner, the dashboard and the tests all build their engine here, so
+what a test exercises is what a user runs.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import TextIO
+
+from botdeck.ai.base import Responder
+from botdeck.ai.offline import OfflineResponder
+from botdeck.chat.base import ChatSink, ChatSource
+from botdeck.chat.local import LocalSink
+from botdeck.chat.simulated import SimulatedChat, scenario_lines
+from botdeck.config import Config, ConfigError
+from botdeck.core.journal import Journal
+from botdeck.core.orchestrator import Orchestrator, OrchestratorSettings
+from botdeck.core.router import Router, RouterSettings
+from botdeck.core.scheduler import Scheduler
+
+
+@dataclass
+class Engine:
+    config: Config
+    router: Router
+    source: ChatSource
+    sink: ChatSink
+    responder: Responder
+    journal: Journal
+
+    @property
+    def scheduler(self) -> Scheduler:
+        return self.router.scheduler
+
+    async def feed(self) -> None:
+        """Read the chat source into the router until it ends."""
+        await self.router.run(self.source)
+
+
+def build_source(config: Config, *, keep_open: bool = False) -> ChatSource:
+    chat = config.chat
+    if chat.source == "simulated":
+        lines = scenario_lines(chat.scenario, config.bot_names, chat.seed)
+        return SimulatedChat(lines, speed=chat.speed, keep_open=keep_open)
+    raise ConfigError(f"chat.source: {chat.source!r} is not available in this build yet")
+
+
+def build_responder(config: Config) -> Responder:
+    if config.ai.provider == "offline":
+        return OfflineResponder(seed=config.chat.seed, bots=config.bot_names)
+    raise ConfigError(f"ai.provider: {config.ai.provider!r} is not available in this build yet")
+
+
+def build_engine(
+    config: Config,
+    *,
+    journal_stream: TextIO | None = None,
+    source: ChatSource | None = None,
+    sink: ChatSink | None = None,
+    responder: Responder | None = None,
+    keep_open: bool = False,
+) -> Engine:
+    """Everything wired; parts may be passed in (tests, the dashboard's demo source)."""
+    router_config = config.router
+    global_limit, per_bot_limit = config.limits()
+    orchestrator = Orchestrator(
+        config.bot_names,
+        OrchestratorSettings(
+            random_reply_chance=router_config.random_reply_chance,
+            max_depth=router_config.max_depth,
+            ignore_users=frozenset(user.lower() for user in router_config.ignore_users),
+            delays=router_config.delays.as_mapping(),
+        ),
+        random.Random(config.chat.seed),
+    )
+    journal = Journal(journal_stream)
+    responder = responder or build_responder(config)
+    sink = sink or LocalSink()
+    router = Router(
+        personas={bot.name: bot.persona for bot in config.bots},
+        orchestrator=orchestrator,
+        responder=responder,
+        sink=sink,
+        journal=journal,
+        settings=RouterSettings(
+            global_limit=global_limit,
+            per_bot_limit=per_bot_limit,
+            job_timeout=router_config.job_timeout,
+            context_lines=router_config.context_lines,
+            max_reply_chars=config.ai.max_reply_chars,
+        ),
+    )
+    return Engine(
+        config=config,
+        router=router,
+        source=source or build_source(config, keep_open=keep_open),
+        sink=sink,
+        responder=responder,
+        journal=journal,
+    )

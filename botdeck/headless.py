@@ -1,0 +1,100 @@
+"""Headless runs: the whole engine without a screen, ending by itself.
+
+A run ends when the chat source is exhausted and every job has an outcome, or after
+`duration` seconds (then it drains). The first SIGINT/SIGTERM drains; a second stops at
+once. Exit code 0 after a drain or a finished source, 130 after an emergency stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import TextIO
+
+from botdeck.core.scheduler import SchedulerState
+from botdeck.core.stats import Percentiles
+from botdeck.engine import Engine
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_STOPPED = 130
+_ENDED = (SchedulerState.DRAINED, SchedulerState.STOPPED)
+
+
+async def run_headless(engine: Engine, *, duration: float | None = None) -> int:
+    loop = asyncio.get_running_loop()
+    scheduler = engine.scheduler
+    ended = asyncio.Event()
+    scheduler.add_state_listener(lambda state: state in _ENDED and ended.set())
+    signals = 0
+
+    def on_signal() -> None:
+        nonlocal signals
+        signals += 1
+        if signals == 1:
+            log.info("signal: draining")
+            scheduler.drain()
+        else:
+            log.info("second signal: emergency stop")
+            scheduler.stop()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
+
+    async def feed_then_finish() -> None:
+        try:
+            await engine.feed()
+        except Exception:
+            log.exception("chat source failed; draining")
+        await scheduler.on_idle()  # replies to replies may still come: wait for all of them
+        scheduler.drain()
+
+    feeder = asyncio.create_task(feed_then_finish())
+    timer = loop.call_later(duration, scheduler.drain) if duration is not None else None
+    try:
+        await ended.wait()
+        await scheduler.on_idle()  # a stop's cancelled workers unwind
+    finally:
+        if timer is not None:
+            timer.cancel()
+        feeder.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await feeder
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        engine.journal.close()
+    return EXIT_STOPPED if scheduler.state is SchedulerState.STOPPED else EXIT_OK
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}s"
+
+
+def _latency(p: Percentiles) -> str:
+    return f"p50 {_seconds(p.p50)} p95 {_seconds(p.p95)} max {_seconds(p.max)}"
+
+
+def print_summary(engine: Engine, out: TextIO) -> None:
+    """A few plain lines a person reads at the end of a run."""
+    snap = engine.scheduler.snapshot()
+    counts = engine.router.counts
+    share = 100.0 * counts.mentions_answered / counts.mentions if counts.mentions else 100.0
+    print(
+        f"botdeck: {snap.state}: {counts.lines} chat lines, {counts.mentions} mentions, "
+        f"{counts.mentions_answered} answered ({share:.0f}%)",
+        file=out,
+    )
+    print(
+        f"  replies: sent {snap.sent}, failed {snap.failed}, cancelled {snap.cancelled}, "
+        f"skipped {snap.skipped}; latency {_latency(snap.latency)}",
+        file=out,
+    )
+    for lane in snap.bots:
+        print(
+            f"  {lane.bot}: sent {lane.sent}, failed {lane.failed}, cancelled {lane.cancelled}, "
+            f"skipped {lane.skipped}; latency {_latency(lane.latency)}",
+            file=out,
+        )

@@ -1,0 +1,240 @@
+"""`botdeck` as a user runs it: real subprocesses, real signals, the journal on stdout."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
+
+FAST_CONFIG = """
+[router]
+global_concurrency = 4
+per_bot_concurrency = 2
+random_reply_chance = 0.25
+[router.delays]
+high = [0.05, 0.2]
+normal = [0.05, 0.2]
+low = [0.1, 0.3]
+
+[chat]
+source = "simulated"
+scenario = "{scenario}"
+seed = 5
+speed = {speed}
+
+[[bots]]
+name = "stickyman1776"
+persona = "an upbeat hype-man"
+
+[[bots]]
+name = "geneJacqueman"
+persona = "a dry, sarcastic critic"
+"""
+
+
+class Botdeck:
+    """A running `botdeck` whose stdout lines can be awaited with a deadline."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "botdeck", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for row in self.proc.stdout:
+            self._queue.put(row)
+        self._queue.put(None)
+
+    def wait_for(self, predicate, timeout: float = 30.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                row = self._queue.get(timeout=left)
+            except queue.Empty:
+                break
+            if row is None:
+                break
+            self.lines.append(row)
+            event = json.loads(row)
+            if predicate(event):
+                return event
+        raise AssertionError(f"no matching journal line within {timeout}s")
+
+    def finish(self, timeout: float = 60.0, journal: bool = True) -> tuple[int, list, str]:
+        """Exit code, stdout (journal events, or raw lines if not `journal`), stderr."""
+        code = self.proc.wait(timeout=timeout)
+        while (row := self._queue.get(timeout=5)) is not None:
+            self.lines.append(row)
+        assert self.proc.stderr is not None
+        stdout = [json.loads(row) for row in self.lines] if journal else self.lines
+        return code, stdout, self.proc.stderr.read()
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "BOTDECK_LOG_DIR": str(tmp_path / "logs"), "PYTHONUNBUFFERED": "1"}
+
+
+def write_config(tmp_path: Path, scenario: str = "raid", speed: float = 4.0) -> Path:
+    path = tmp_path / "botdeck.toml"
+    path.write_text(FAST_CONFIG.format(scenario=scenario, speed=speed))
+    return path
+
+
+def outcomes_by_job(events: list[dict]) -> Counter:
+    return Counter(e["job"] for e in events if e["event"] in OUTCOMES)
+
+
+def assert_every_job_has_one_outcome(events: list[dict]) -> None:
+    ends = outcomes_by_job(events)
+    assert set(ends.values()) <= {1}
+    assert {e["job"] for e in events if e["event"] == "enqueued"} <= set(ends)
+
+
+@pytest.mark.slow
+def test_headless_demo_raid_answers_every_mention(env):
+    """The real demo (default delays and limits): every mention in the raid ends in `sent`."""
+    run = Botdeck(["demo", "--headless", "--scenario", "raid", "--seed", "1"], env)
+    code, events, stderr = run.finish(timeout=120)
+    assert code == 0, stderr
+    assert all({"ts", "event"} <= set(e) for e in events)
+    mentions = [e for e in events if e["event"] == "enqueued" and e["priority"] == "high"]
+    assert len(mentions) >= 50
+    ends = {e["job"]: e["event"] for e in events if e["event"] in OUTCOMES}
+    assert {ends[e["job"]] for e in mentions} == {"sent"}
+    assert events[-1] == {"ts": events[-1]["ts"], "event": "state", "state": "drained"}
+    assert "answered (100%)" in stderr
+
+
+def test_run_from_config_ends_by_itself_when_the_scenario_is_done(env, tmp_path):
+    config = write_config(tmp_path, "raid", speed=4.0)
+    journal = tmp_path / "journal.jsonl"
+    run = Botdeck(["run", "--headless", "--config", str(config), "--journal", str(journal)], env)
+    code, stdout, _ = run.finish(journal=False)
+    assert code == 0
+    assert stdout[0].startswith("botdeck: drained:")  # the journal went to the file
+    events = [json.loads(row) for row in journal.read_text().splitlines()]
+    assert_every_job_has_one_outcome(events)
+    sent = [e for e in events if e["event"] == "sent"]
+    assert sent and all(e["text"] and len(e["text"]) <= 450 for e in sent)
+    assert {e["bot"] for e in sent} == {"stickyman1776", "genejacqueman"}
+
+
+def test_first_sigint_drains_and_the_run_exits_zero(env, tmp_path):
+    config = write_config(tmp_path, "soak", speed=1.0)
+    run = Botdeck(["run", "--headless", "--config", str(config)], env)
+    run.wait_for(lambda e: e["event"] == "sent")
+    run.proc.send_signal(signal.SIGINT)
+    code, events, stderr = run.finish()
+    assert code == 0, stderr
+    states = [e["state"] for e in events if e["event"] == "state"]
+    assert states == ["draining", "drained"]
+    assert_every_job_has_one_outcome(events)
+    assert "drained" in stderr
+
+
+def test_second_sigint_stops_at_once_with_exit_130(env, tmp_path):
+    config = write_config(tmp_path, "soak", speed=1.0)
+    slow = config.read_text().replace("high = [0.05, 0.2]", "high = [30.0, 30.0]")
+    config.write_text(slow.replace("normal = [0.05, 0.2]", "normal = [30.0, 30.0]"))
+    run = Botdeck(["run", "--headless", "--config", str(config)], env)
+    run.wait_for(lambda e: e["event"] == "started")
+    run.proc.send_signal(signal.SIGINT)
+    run.wait_for(lambda e: e.get("state") == "draining")
+    run.proc.send_signal(signal.SIGINT)
+    code, events, _ = run.finish(timeout=10)
+    assert code == 130
+    assert [e["state"] for e in events if e["event"] == "state"] == ["draining", "stopped"]
+    assert_every_job_has_one_outcome(events)
+    assert any(e["event"] == "cancelled" and e["reason"] == "stopped" for e in events)
+    assert not any(e["event"] == "sent" for e in events)
+
+
+def test_duration_drains_then_exits_zero(env, tmp_path):
+    config = write_config(tmp_path, "soak", speed=1.0)
+    run = Botdeck(["run", "--headless", "--config", str(config), "--duration", "1.5"], env)
+    code, events, _ = run.finish(timeout=30)
+    assert code == 0
+    assert [e["state"] for e in events if e["event"] == "state"] == ["draining", "drained"]
+    assert_every_job_has_one_outcome(events)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["demo", "--headless", "--duration", "-1"], "--duration"),
+        (["demo", "--headless", "--scenario", "nope"], "--scenario"),
+        (["demo", "--bots", "0"], "--bots"),
+        (["run", "--headless", "--config", "/nonexistent/botdeck.toml"], "file not found"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_clear_line(env, args, needle):
+    result = subprocess.run(
+        [sys.executable, "-m", "botdeck", *args], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 2
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("snippet", "message"),
+    [
+        ("[router]\nglobal_concurrency = 0", "router.global_concurrency: expected an integer >= 1"),
+        ("[router.delays]\nhigh = [3.0, 1.0]", "router.delays.high: min 3 is greater than max 1"),
+        ("[router]\nrandom_reply_chance = 2", "router.random_reply_chance"),
+        ("[router]\nbogus = 1", "router.bogus: unknown key"),
+        ("[router\n", "invalid TOML"),
+    ],
+)
+def test_bad_config_exits_2_naming_the_file_and_key(env, tmp_path, snippet, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(snippet + '\n\n[[bots]]\nname = "somebot"\n')
+    for command in (["check"], ["run", "--headless"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "botdeck", *command, "--config", str(path)],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and str(path) in lines[0] and message in lines[0]
+
+
+def test_check_prints_the_resolved_config_without_secrets(env, tmp_path):
+    path = tmp_path / "botdeck.toml"
+    path.write_text(
+        '[ai]\napi_key_env = "MY_KEY"\n\n[[bots]]\nname = "somebot"\ntoken_env = "BOT_TOKEN"\n'
+    )
+    secrets = {"MY_KEY": "sk-live-SECRET-1", "BOT_TOKEN": "oauth-SECRET-2"}
+    result = subprocess.run(
+        [sys.executable, "-m", "botdeck", "check", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        env={**env, **secrets},
+    )
+    assert result.returncode == 0
+    assert "global_concurrency = 5" in result.stdout  # "auto" resolved for one bot
+    assert 'api_key_env = "MY_KEY"  # set' in result.stdout
+    for value in secrets.values():
+        assert value not in result.stdout + result.stderr
