@@ -12,11 +12,12 @@ from typing import TextIO
 
 from botdeck.ai.base import Responder
 from botdeck.ai.offline import OfflineResponder
-from botdeck.chat.base import ChatSink, ChatSource
+from botdeck.chat.base import ChatSink, ChatSource, SendLimiter
 from botdeck.chat.local import LocalSink
 from botdeck.chat.simulated import SimulatedChat, scenario_lines
 from botdeck.config import Config, ConfigError
 from botdeck.core.journal import Journal
+from botdeck.core.metrics import EngineSnapshot
 from botdeck.core.orchestrator import Orchestrator, OrchestratorSettings
 from botdeck.core.router import Router, RouterSettings
 from botdeck.core.scheduler import Scheduler
@@ -34,6 +35,18 @@ class Engine:
     @property
     def scheduler(self) -> Scheduler:
         return self.router.scheduler
+
+    def snapshot(self) -> EngineSnapshot:
+        """Every number the dashboard shows; cheap enough to poll at 10 Hz."""
+        limiter = self.router.limiter
+        return EngineSnapshot(
+            queues=self.scheduler.snapshot(),
+            connection=self.source.connection,
+            responder=self.responder.label,
+            channel=self.config.chat.channel,
+            usage=dict(self.router.usage),
+            budgets={bot: limiter.budget(bot) for bot in self.config.bot_names} if limiter else {},
+        )
 
     async def feed(self) -> None:
         """Read the chat source into the router until it ends."""
@@ -61,6 +74,7 @@ def build_engine(
     source: ChatSource | None = None,
     sink: ChatSink | None = None,
     responder: Responder | None = None,
+    limiter: SendLimiter | None = None,
     keep_open: bool = False,
 ) -> Engine:
     """Everything wired; parts may be passed in (tests, the dashboard's demo source)."""
@@ -92,6 +106,7 @@ def build_engine(
             context_lines=router_config.context_lines,
             max_reply_chars=config.ai.max_reply_chars,
         ),
+        limiter=limiter,
     )
     return Engine(
         config=config,

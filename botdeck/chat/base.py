@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from botdeck.core.metrics import ConnectionState, SendBudget
+
 
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
@@ -29,7 +31,13 @@ class ChatMessage:
 
 
 class ChatSource(Protocol):
-    """An async iterator of chat lines. Finite sources (a scenario, a replay) end."""
+    """An async iterator of chat lines. Finite sources (a scenario, a replay) end.
+
+    `connection` says how the source is doing, for the dashboard's header.
+    """
+
+    @property
+    def connection(self) -> ConnectionState: ...
 
     def __aiter__(self) -> AsyncIterator[ChatMessage]: ...
 
@@ -42,6 +50,21 @@ class ChatSink(Protocol):
     echoes: bool
 
     async def send(self, bot: str, text: str, reply_to: str | None = None) -> str: ...
+
+
+class SendLimiter(Protocol):
+    """Keeps a bot account within the platform's send limits (part of a job's send phase).
+
+    `acquire` waits until `bot` may send `text` and returns the text to send, which may be
+    changed (e.g. to avoid a duplicate of the bot's previous message); `sent` records a
+    message that went out. `budget` describes the bot's current window.
+    """
+
+    async def acquire(self, bot: str, text: str) -> str: ...
+
+    def sent(self, bot: str, text: str) -> None: ...
+
+    def budget(self, bot: str) -> SendBudget: ...
 
 
 class SendError(Exception):

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 
 from botdeck.chat.base import ChatMessage
+from botdeck.core.metrics import ConnectionState, ConnectionStatus
 from botdeck.core.text import clean_text
 
 
@@ -195,6 +196,11 @@ class SimulatedChat:
         self._queue: asyncio.Queue[object] = asyncio.Queue()
         self._players: set[asyncio.Task[None]] = set()
         self._active = 0
+        self._connection = ConnectionState(ConnectionStatus.SIMULATED)
+
+    @property
+    def connection(self) -> ConnectionState:
+        return self._connection
 
     def inject(self, lines: Sequence[ScriptedLine]) -> None:
         """Play extra lines alongside the script (offsets count from now)."""
@@ -235,6 +241,7 @@ class SimulatedChat:
                 if item is _PLAYER_DONE:
                     self._active -= 1
                     if self._active == 0 and not self._keep_open:
+                        self._connection = ConnectionState(ConnectionStatus.ENDED)
                         return
                     continue
                 assert isinstance(item, ChatMessage)

@@ -16,9 +16,10 @@ from dataclasses import dataclass, replace
 
 from botdeck.ai.base import ReplyRequest, Responder, ResponderError
 from botdeck.ai.shaping import EmptyReplyError, shape_reply
-from botdeck.chat.base import ChatMessage, ChatSink, SendError
+from botdeck.chat.base import ChatMessage, ChatSink, SendError, SendLimiter
 from botdeck.core.jobs import Job, JobFailed, Outcome, Phase, Priority
 from botdeck.core.journal import Journal
+from botdeck.core.metrics import BotUsage
 from botdeck.core.orchestrator import Orchestrator, ReplyContext
 from botdeck.core.scheduler import JobEvent, Scheduler
 
@@ -55,8 +56,10 @@ class Router:
         sink: ChatSink,
         journal: Journal,
         settings: RouterSettings,
+        limiter: SendLimiter | None = None,
     ) -> None:
         self._personas = dict(personas)
+        self._limiter = limiter
         self._orchestrator = orchestrator
         self._responder = responder
         self._sink = sink
@@ -78,11 +81,21 @@ class Router:
         # Depth of replies we sent, keyed by (bot, text), for sinks that echo them back.
         self._echo_depth: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._chat_listeners: list[ChatListener] = []
+        self._usage: dict[str, BotUsage] = {bot: BotUsage() for bot in self._personas}
         self.counts = ChatCounts()
 
     @property
     def responder(self) -> Responder:
         return self._responder
+
+    @property
+    def limiter(self) -> SendLimiter | None:
+        return self._limiter
+
+    @property
+    def usage(self) -> Mapping[str, BotUsage]:
+        """Tokens spent per bot so far, as reported by the responder."""
+        return self._usage
 
     def add_chat_listener(self, listener: ChatListener) -> None:
         """Called with every accepted chat line (viewers' and bots'), e.g. by the dashboard."""
@@ -136,6 +149,11 @@ class Router:
             reply = await self._responder.reply(request)
         except ResponderError as error:
             raise JobFailed(error.reason) from None
+        if reply.tokens_in or reply.tokens_out:
+            spent = self._usage[job.bot]
+            self._usage[job.bot] = BotUsage(
+                spent.tokens_in + reply.tokens_in, spent.tokens_out + reply.tokens_out
+            )
         address = None if job.priority is Priority.NORMAL else _address(trigger)
         try:
             text = shape_reply(
@@ -144,6 +162,8 @@ class Router:
         except EmptyReplyError:
             raise JobFailed("empty reply") from None
         job.phase = Phase.SENDING
+        if self._limiter is not None:
+            text = await self._limiter.acquire(job.bot, text)  # may wait for the send window
         job.check_live()
         if self._sink.echoes:
             self._remember_echo(job.bot, text, context.depth)
@@ -151,6 +171,8 @@ class Router:
             message_id = await self._sink.send(job.bot, text, reply_to=trigger.id)
         except SendError as error:
             raise JobFailed(error.reason) from None
+        if self._limiter is not None:
+            self._limiter.sent(job.bot, text)
         job.result = text
         job.result_id = message_id
 
