@@ -7,6 +7,7 @@ stored in the config: it names the environment variables that hold them.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -127,7 +128,7 @@ class BotConfig(_Model):
     @field_validator("name")
     @classmethod
     def _login(cls, value: str) -> str:
-        if not LOGIN.match(value):
+        if not LOGIN.fullmatch(value):
             raise ValueError(f"expected a Twitch login (3-25 letters, digits, _), got {value!r}")
         return value.lower()
 
@@ -261,23 +262,28 @@ def default_config_path() -> Path:
 
 def render_config(config: Config) -> str:
     """The resolved config as TOML, with secrets shown only as the variable that holds them."""
-    g, b = config.limits()
-    lines = ["[router]"]
-    router = config.router.model_dump(exclude={"delays"})
-    router["global_concurrency"], router["per_bot_concurrency"] = g, b
-    lines += [f"{key} = {_toml(value)}" for key, value in router.items()]
-    lines.append("\n[router.delays]")
-    lines += [f"{key} = {_toml(value)}" for key, value in config.router.delays.model_dump().items()]
-    for section in ("ai", "chat", "twitch"):
-        lines.append(f"\n[{section}]")
-        for key, value in getattr(config, section).model_dump().items():
+    data = config.model_dump(exclude_none=True)
+    data["router"]["global_concurrency"], data["router"]["per_bot_concurrency"] = config.limits()
+    lines: list[str] = []
+    for section, values in data.items():
+        if isinstance(values, list):
+            for item in values:
+                lines += _toml_table(item, section, array=True)
+        else:
+            lines += _toml_table(values, section)
+    return "\n".join(lines).strip()
+
+
+def _toml_table(values: dict[str, Any], name: str, array: bool = False) -> list[str]:
+    """A table's pairs, then its non-empty sub-tables as [name.key] tables."""
+    lines = ["", f"[[{name}]]" if array else f"[{name}]"]
+    tables = []
+    for key, value in values.items():
+        if isinstance(value, dict) and value:
+            tables += _toml_table(value, f"{name}.{key}")
+        else:
             lines.append(f"{key} = {_toml(value)}{_env_note(key, value)}")
-    for bot in config.bots:
-        lines.append("\n[[bots]]")
-        for key, value in bot.model_dump().items():
-            if value is not None:
-                lines.append(f"{key} = {_toml(value)}{_env_note(key, value)}")
-    return "\n".join(lines)
+    return lines + tables
 
 
 def _env_note(key: str, value: object) -> str:
@@ -291,8 +297,9 @@ def _toml(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml(item) for item in value) + "]"
-    if value is None:
-        return '""'
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml(str(k))} = {_toml(v)}" for k, v in value.items()) + "}"
+    # A JSON string is a TOML basic string, once DEL (which JSON leaves raw) is escaped.
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")

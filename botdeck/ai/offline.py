@@ -154,6 +154,7 @@ def topic_of(text: str, bots: tuple[str, ...] = ()) -> str:
         for word in _WORD.findall(re.sub(r"@\w+", " ", text))
         if word.lower() not in _STOPWORDS and word.lower() not in skip
     ]
+    words = [word for word in words if len(word) <= 20]  # a 300-letter "word" is not a topic
     if not words:
         return "that"
     return max(words, key=len).lower()
@@ -162,7 +163,8 @@ def topic_of(text: str, bots: tuple[str, ...] = ()) -> str:
 def voice_for(persona: str) -> Voice:
     lowered = persona.lower()
     for voice in VOICES:
-        if any(keyword in lowered for keyword in voice.keywords):
+        # Keywords are word starts ("philosoph" matches "philosophical", "sea" not "research").
+        if any(re.search(rf"\b{re.escape(keyword)}", lowered) for keyword in voice.keywords):
             return voice
     return VOICES[-1]
 

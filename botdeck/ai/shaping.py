@@ -27,7 +27,7 @@ def shape_reply(text: str, *, bot: str, address: str | None, max_chars: int) -> 
     line = clean_text(text, max_chars=TWITCH_MAX_CHARS * 8)
     line = _strip_wrapping_quotes(line)
     line = _strip_name_echo(line, bot)
-    line = line.lstrip("/.").strip()  # never let a reply read as a chat command
+    line = line.lstrip("/. ").strip()  # never let a reply read as a chat command
     if not line:
         raise EmptyReplyError("empty reply")
     if address and not re.search(rf"@{re.escape(address)}(?![\w])", line, re.IGNORECASE):

@@ -81,7 +81,8 @@ class Orchestrator:
         self._rng = rng
         names = "|".join(sorted((re.escape(bot) for bot in self._bots), key=len, reverse=True))
         # A login is [a-z0-9_]; a mention is the whole login, optionally after '@'.
-        self._mention = re.compile(rf"(?<![\w])@?({names})(?![\w])", re.IGNORECASE)
+        # "foo@bot" (an address) is not a mention, so neither side may touch a word or "@".
+        self._mention = re.compile(rf"(?:(?<![\w@])@|(?<![\w@]))({names})(?![\w])", re.IGNORECASE)
 
     @property
     def bots(self) -> tuple[str, ...]:

@@ -39,7 +39,7 @@ def clean_text(text: str, max_chars: int = MAX_LINE_CHARS) -> str:
     text = _WHITESPACE.sub(" ", "".join(kept)).strip()
     if _ZWJ in text:
         text = re.sub(r"\u200d+", _ZWJ, text)
-        text = re.sub(r"(^|\s)\u200d|\u200d(\s|$)", r"\1\2", text)
+        text = re.sub(r"(?<!\S)\u200d|\u200d(?!\S)", "", text)
     if len(text) > max_chars:
         text = text[: max_chars - 1].rstrip() + "…"
     return text

@@ -1,0 +1,242 @@
+"""The journal's JSON-lines contract, on a fixed clock and an in-memory stream."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from botdeck.chat.base import ChatMessage
+from botdeck.core.jobs import Job, Outcome, Priority
+from botdeck.core.journal import EVENTS, Journal
+from botdeck.core.orchestrator import ReplyContext
+from botdeck.core.scheduler import JobEvent, SchedulerState
+
+NOW = 1_700_000_000.12345
+
+
+def journal() -> tuple[Journal, io.StringIO]:
+    stream = io.StringIO()
+    return Journal(stream, clock=lambda: NOW), stream
+
+
+def records(stream: io.StringIO) -> list[dict]:
+    text = stream.getvalue()
+    assert text == "" or text.endswith("\n")
+    return [json.loads(line) for line in text.split("\n")[:-1]]
+
+
+def message(text: str = "hello", **kw) -> ChatMessage:
+    fields = {"id": "msg-7", "user": "viewer42", "text": text, "timestamp": 1.0} | kw
+    return ChatMessage(**fields)
+
+
+def job(**kw) -> Job:
+    fields = {
+        "id": 3,
+        "bot": "pixelsage",
+        "priority": Priority.HIGH,
+        "delay": 1.23456,
+        "context": ReplyContext(message(), depth=1),
+        "created_at": 10.0,
+    } | kw
+    return Job(**fields)
+
+
+# ---------------------------------------------------------------- every line
+def test_every_line_is_json_with_ts_and_event():
+    log, stream = journal()
+    log.chat(message())
+    log.job_event(JobEvent.ENQUEUED, job())
+    log.state(SchedulerState.PAUSED)
+    log.write("custom", answer=42)
+    lines = records(stream)
+    assert len(lines) == 4 == log.lines_written
+    for line in lines:
+        assert line["ts"] == pytest.approx(round(NOW, 3))
+        assert isinstance(line["event"], str)
+    assert [line["event"] for line in lines] == ["chat", "enqueued", "state", "custom"]
+    assert lines[3]["answer"] == 42
+
+
+def test_ts_is_rounded_to_milliseconds():
+    log, stream = journal()
+    log.write("chat")
+    assert records(stream)[0]["ts"] == 1_700_000_000.123
+
+
+# ---------------------------------------------------------------- chat
+def test_a_viewer_chat_line_carries_msg_user_and_text_only():
+    log, stream = journal()
+    log.chat(message("what game is this?"))
+    assert records(stream) == [
+        {
+            "ts": round(NOW, 3),
+            "event": "chat",
+            "msg": "msg-7",
+            "user": "viewer42",
+            "text": "what game is this?",
+        }
+    ]
+
+
+def test_a_bot_chat_line_carries_bot_true_and_depth():
+    log, stream = journal()
+    log.chat(message("@cozybean nah", user="pixelsage", is_bot=True, depth=2))
+    (line,) = records(stream)
+    assert line["bot"] is True
+    assert line["depth"] == 2
+    assert (line["msg"], line["user"], line["text"]) == ("msg-7", "pixelsage", "@cozybean nah")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'she said "hi" \\o/',
+        "naïve café — ünïcödé",
+        "日本語のテキスト",
+        "family 👨\u200d👩\u200d👧 and 🎉🔥",
+        "tab-free {json: [1, 2]} </script>",
+        "\u2028 line separator and \u2029",
+    ],
+)
+def test_text_round_trips_exactly(text):
+    log, stream = journal()
+    log.chat(message(text))
+    assert stream.getvalue().count("\n") == 1  # one JSON line per record
+    assert records(stream)[0]["text"] == text
+
+
+# ---------------------------------------------------------------- jobs
+def test_enqueued_carries_job_bot_priority_label_msg_and_delay():
+    log, stream = journal()
+    log.job_event(JobEvent.ENQUEUED, job())
+    (line,) = records(stream)
+    assert line == {
+        "ts": round(NOW, 3),
+        "event": "enqueued",
+        "job": 3,
+        "bot": "pixelsage",
+        "priority": "high",
+        "msg": "msg-7",
+        "delay": 1.235,
+    }
+
+
+@pytest.mark.parametrize(
+    ("priority", "label"),
+    [(Priority.HIGH, "high"), (Priority.NORMAL, "normal"), (Priority.LOW, "low")],
+)
+def test_priority_is_written_as_its_label(priority, label):
+    log, stream = journal()
+    log.job_event(JobEvent.STARTED, job(priority=priority))
+    assert records(stream)[0]["priority"] == label
+
+
+def test_started_carries_the_job_fields():
+    log, stream = journal()
+    log.job_event(JobEvent.STARTED, job())
+    (line,) = records(stream)
+    assert line["event"] == "started"
+    assert (line["job"], line["bot"], line["priority"], line["msg"]) == (
+        3,
+        "pixelsage",
+        "high",
+        "msg-7",
+    )
+
+
+def test_sent_carries_text_and_latency():
+    log, stream = journal()
+    done = job(outcome=Outcome.SENT, result="@viewer42 hi there 🎉", finished_at=12.5)
+    log.job_event(JobEvent.FINISHED, done)
+    (line,) = records(stream)
+    assert line["event"] == "sent"
+    assert line["text"] == "@viewer42 hi there 🎉"
+    assert line["latency"] == pytest.approx(2.5)
+    assert (line["job"], line["bot"], line["msg"]) == (3, "pixelsage", "msg-7")
+
+
+@pytest.mark.parametrize("outcome", [Outcome.FAILED, Outcome.CANCELLED, Outcome.SKIPPED])
+def test_failed_cancelled_and_skipped_carry_a_reason(outcome):
+    log, stream = journal()
+    log.job_event(JobEvent.FINISHED, job(outcome=outcome, reason="model timed out"))
+    (line,) = records(stream)
+    assert line["event"] == outcome.value
+    assert line["reason"] == "model timed out"
+    assert (line["job"], line["bot"], line["priority"], line["msg"]) == (
+        3,
+        "pixelsage",
+        "high",
+        "msg-7",
+    )
+    assert "text" not in line
+
+
+def test_a_finished_event_without_an_outcome_writes_nothing():
+    log, stream = journal()
+    log.job_event(JobEvent.FINISHED, job())
+    assert stream.getvalue() == ""
+
+
+def test_a_job_without_a_reply_context_has_msg_null():
+    log, stream = journal()
+    log.job_event(JobEvent.ENQUEUED, job(context=None))
+    assert records(stream)[0]["msg"] is None
+
+
+def test_job_events_only_use_contract_event_names():
+    log, stream = journal()
+    log.job_event(JobEvent.ENQUEUED, job())
+    log.job_event(JobEvent.STARTED, job())
+    for outcome in Outcome:
+        log.job_event(JobEvent.FINISHED, job(outcome=outcome, reason="r", finished_at=11.0))
+    assert {line["event"] for line in records(stream)} <= set(EVENTS)
+
+
+# ---------------------------------------------------------------- state
+def test_state_writes_the_state_value():
+    log, stream = journal()
+    log.state(SchedulerState.DRAINING)
+    assert records(stream) == [{"ts": round(NOW, 3), "event": "state", "state": "draining"}]
+
+
+# ---------------------------------------------------------------- stream and flushing
+def test_a_journal_without_a_stream_writes_nothing():
+    log = Journal(None, clock=lambda: NOW)
+    assert not log.enabled
+    log.chat(message())
+    log.job_event(JobEvent.ENQUEUED, job())
+    log.state(SchedulerState.DRAINING)
+    log.close()
+    assert log.lines_written == 0
+
+
+class CountingStream(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushes = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+        super().flush()
+
+
+def test_outside_an_event_loop_each_write_is_flushed_at_once():
+    stream = CountingStream()
+    log = Journal(stream, clock=lambda: NOW)
+    assert log.enabled
+    log.chat(message())
+    assert stream.flushes == 1
+    log.state(SchedulerState.RUNNING)
+    log.job_event(JobEvent.ENQUEUED, job())
+    assert stream.flushes == 3
+    assert stream.getvalue().count("\n") == 3
+
+
+def test_close_flushes_the_stream():
+    stream = CountingStream()
+    log = Journal(stream, clock=lambda: NOW)
+    log.close()
+    assert stream.flushes == 1
