@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--duration", type=_seconds, help="drain and end after S seconds")
         sub.add_argument("--journal", type=Path, help="write the JSONL journal to PATH")
+        sub.add_argument("--theme", help="dashboard theme (twitch, low-glare, high-contrast, …)")
 
     demo = commands.add_parser("demo", help="the dashboard on simulated chat (no account needed)")
     demo.add_argument("--bots", type=_bot_count, default=3, help="how many personas (1-8)")
@@ -132,9 +133,15 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
 
 
 def _dashboard(config: Config, args: argparse.Namespace) -> int:
-    # The dashboard arrives with its own issue; until then the engine runs headless.
-    print("botdeck: the dashboard is not built yet; running headless", file=sys.stderr)
-    return _headless(config, args)
+    from botdeck.logs import setup_logging
+    from botdeck.tui.factory import create_app
+
+    setup_logging()  # to a file: Textual owns the terminal
+    with _journal_stream(args.journal) if args.journal else contextlib.nullcontext() as stream:
+        app = create_app(config, demo=args.command == "demo", theme=args.theme,
+                         journal_stream=stream)  # fmt: skip
+        app.run()
+    return app.return_code or 0
 
 
 if __name__ == "__main__":

@@ -133,11 +133,39 @@ class BotConfig(_Model):
         return value.lower()
 
 
+KEY_NAME = re.compile(r"^[a-z0-9_+]+(,[a-z0-9_+]+)*$")
+
+
+class KeysConfig(_Model):
+    """Dashboard keys by action; each value is a Textual key name, or several joined by ","."""
+
+    drain: str | None = None
+    stop: str | None = None
+    start: str | None = None
+    pause: str | None = None
+    limit_up: str | None = None
+    limit_down: str | None = None
+    theme: str | None = None
+    raid: str | None = None
+    quit: str | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _key(cls, value: str | None) -> str | None:
+        if value is not None and not KEY_NAME.match(value):
+            raise ValueError(f'expected a key name such as "d", "ctrl+d" or "f5", got {value!r}')
+        return value
+
+    def keymap(self) -> dict[str, str]:
+        return {action: key for action, key in self.model_dump().items() if key}
+
+
 class Config(_Model):
     router: RouterConfig = RouterConfig()
     ai: AIConfig = AIConfig()
     chat: ChatConfig = ChatConfig()
     twitch: TwitchConfig = TwitchConfig()
+    keys: KeysConfig = KeysConfig()
     bots: list[BotConfig] = Field(min_length=1)
 
     @field_validator("bots")

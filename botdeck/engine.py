@@ -7,6 +7,8 @@ what a test exercises is what a user runs.
 from __future__ import annotations
 
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -76,6 +78,7 @@ def build_engine(
     responder: Responder | None = None,
     limiter: SendLimiter | None = None,
     keep_open: bool = False,
+    clock: Callable[[], float] = time.time,
 ) -> Engine:
     """Everything wired; parts may be passed in (tests, the dashboard's demo source)."""
     router_config = config.router
@@ -90,7 +93,7 @@ def build_engine(
         ),
         random.Random(config.chat.seed),
     )
-    journal = Journal(journal_stream)
+    journal = Journal(journal_stream, clock=clock)
     responder = responder or build_responder(config)
     sink = sink or LocalSink()
     router = Router(
@@ -107,6 +110,7 @@ def build_engine(
             max_reply_chars=config.ai.max_reply_chars,
         ),
         limiter=limiter,
+        clock=clock,
     )
     return Engine(
         config=config,

@@ -120,7 +120,9 @@ _ANSWERS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-_GREETING = re.compile(r"^(hi|hey+|hello|yo+|sup|hiya|howdy|greetings|o7|good (morning|evening))\b")
+_GREETING = re.compile(
+    r"^(hi+|hey+|hello+|yo+|sup|hiya|howdy|greetings|o7|good (morning|evening))\b|\b(hi+|hello+)$"
+)
 _RAID = re.compile(r"\braid(ing|ers?)?\b|\braid\b", re.IGNORECASE)
 _HYPE = re.compile(r"\b(pog\w*|gg+|lol+|lmao|kekw|hype|clip|insane|w+)\b", re.IGNORECASE)
 _QUESTION_START = re.compile(
@@ -139,7 +141,7 @@ def classify(request: ReplyRequest) -> str:
         return "raid"
     if "?" in text or _QUESTION_START.match(words):
         return "question"
-    if _GREETING.match(words) or "first time" in words:
+    if _GREETING.search(words) or "first time" in words:
         return "greeting"
     if _HYPE.search(words):
         return "hype"
@@ -202,7 +204,7 @@ class OfflineResponder:
         answer = rng.choice(_ANSWERS[kind]).format(topic=topic)
         parts = [rng.choice(voice.openers), answer]
         if rng.random() < 0.45:
-            parts.append(f"({rng.choice(voice.signoffs)})")
+            parts.append(rng.choice(voice.signoffs))
         return " ".join(parts)
 
     def _rng(self, bot: str) -> random.Random:

@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import random
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from botdeck.chat.base import ChatMessage
@@ -154,6 +154,14 @@ def soak_lines(
         yield ScriptedLine(0.1 + i / rate, user, text)
 
 
+def endless_mixed(bots: Sequence[str], seed: int, period: float = 60.0) -> Iterator[ScriptedLine]:
+    """Mixed chat forever: one fresh minute after another (the dashboard's demo)."""
+    for round_ in itertools.count():
+        rng = random.Random(seed * 1_000_003 + round_)
+        for line in mixed_script(bots, rng, duration=period):
+            yield ScriptedLine(line.at + round_ * period, line.user, line.text)
+
+
 def scenario_lines(name: str, bots: Sequence[str], seed: int) -> Iterator[ScriptedLine]:
     rng = random.Random(seed)
     match name:
@@ -186,12 +194,14 @@ class SimulatedChat:
         *,
         speed: float = 1.0,
         keep_open: bool = False,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if speed <= 0:
             raise ValueError(f"speed must be > 0, got {speed}")
         self._script = iter(lines)
         self._speed = speed
         self._keep_open = keep_open
+        self._clock = clock
         self._ids = itertools.count(1)
         self._queue: asyncio.Queue[object] = asyncio.Queue()
         self._players: set[asyncio.Task[None]] = set()
@@ -230,7 +240,7 @@ class SimulatedChat:
             user=line.user.lower(),
             display_name=line.user,
             text=clean_text(line.text),
-            timestamp=time.time(),
+            timestamp=self._clock(),
         )
 
     async def __aiter__(self) -> AsyncIterator[ChatMessage]:

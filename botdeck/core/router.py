@@ -57,8 +57,10 @@ class Router:
         journal: Journal,
         settings: RouterSettings,
         limiter: SendLimiter | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._personas = dict(personas)
+        self._clock = clock  # wall time for the lines our replies add to the chat
         self._limiter = limiter
         self._orchestrator = orchestrator
         self._responder = responder
@@ -187,7 +189,7 @@ class Router:
                 id=job.result_id or f"reply-{job.id}",
                 user=job.bot,
                 text=job.result,
-                timestamp=time.time(),
+                timestamp=self._clock(),
                 is_bot=True,
                 depth=depth,
             )

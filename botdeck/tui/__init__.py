@@ -1,0 +1,1 @@
+"""The dashboard: a Textual app that observes and commands the engine."""

@@ -1,0 +1,283 @@
+"""The dashboard app. It runs the engine in its own event loop and only observes and commands it.
+
+The engine's chat feed runs as a Textual worker (`exit_on_error=False`: a failing chat
+source is reported, not fatal). Numbers are polled from `Engine.snapshot()` five times a
+second; chat lines are buffered by listeners and written ten times a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from typing import ClassVar
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Grid
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from botdeck.chat.base import ChatMessage
+from botdeck.chat.simulated import SimulatedChat, raid_script
+from botdeck.core.jobs import Job, Outcome
+from botdeck.core.scheduler import JobEvent, SchedulerState
+from botdeck.engine import Engine
+from botdeck.tui.chatlines import cancelled_line, chat_line, outcome_line, state_line
+from botdeck.tui.screens.confirm_stop import ConfirmStop
+from botdeck.tui.themes import DEFAULT_THEME, ThemeSet
+from botdeck.tui.widgets.bot_card import BotCard
+from botdeck.tui.widgets.chat_log import ChatLog
+from botdeck.tui.widgets.status import Overview, StatusBar
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_STOPPED = 130
+REFRESH_SECONDS = 0.2  # numbers: 5 times a second
+FLUSH_SECONDS = 0.1  # chat: 10 times a second
+
+# Action name -> (default key, description). The action names are the binding ids that
+# `[keys]` in the config remaps, and the command palette lists the same actions.
+ACTIONS: dict[str, tuple[str, str, str]] = {
+    "drain": ("d", "Drain", "Finish what is queued, accept nothing new"),
+    "stop": ("x", "Stop", "Emergency stop: cancel everything now (asks first)"),
+    "start": ("s", "Start", "Accept chat again after a drain or a stop"),
+    "pause": ("p", "Pause", "Pause or resume starting replies"),
+    "limit_up": ("plus", "Limit +", "Raise the global concurrency limit"),
+    "limit_down": ("minus", "Limit -", "Lower the global concurrency limit"),
+    "theme": ("t", "Theme", "Next theme"),
+    "raid": ("r", "Raid", "Demo: a raid arrives"),
+    "quit": ("q", "Quit", "Quit (drains first; press again to stop at once)"),
+}
+_ACTION_METHODS = {
+    "drain": "drain",
+    "stop": "request_stop",
+    "start": "start",
+    "pause": "toggle_pause",
+    "limit_up": "limit(1)",
+    "limit_down": "limit(-1)",
+    "theme": "next_theme",
+    "raid": "raid",
+    "quit": "quit_botdeck",
+}
+
+
+def _bindings() -> list[Binding]:
+    return [
+        Binding(key, _ACTION_METHODS[name], label, id=name, key_display=key_display(key))
+        for name, (key, label, _help) in ACTIONS.items()
+    ]
+
+
+def key_display(key: str) -> str:
+    return {"plus": "+", "minus": "-"}.get(key, key)
+
+
+class BotdeckApp(App[int]):
+    CSS_PATH = "botdeck.tcss"
+    TITLE = "botdeck"
+    BINDINGS: ClassVar[list[BindingType]] = _bindings()
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        demo: bool,
+        themes: ThemeSet,
+        theme: str | None = None,
+        keymap: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.demo = demo
+        self._themes = themes
+        self._initial_theme = theme or DEFAULT_THEME
+        self._keymap = dict(keymap or {})
+        self._clock = clock
+        self._started = clock()
+        self._cancelled: Counter[str] = Counter()
+        self._quitting = False
+        self._closing = False
+        self._bots = engine.config.bot_names
+        self._backlog_warning = engine.config.router.backlog_warning
+        self._raid_rng = random.Random(engine.config.chat.seed + 1)
+
+    # ------------------------------------------------------------- building
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield Overview(id="overview")
+        chat = ChatLog(self._bots)
+        with Grid(id="cards"):
+            for bot in self._bots:
+                yield BotCard(bot, chat.highlighter.colour_of(bot))
+        yield chat
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for theme in self._themes.themes:
+            self.register_theme(theme)
+        self.theme = (
+            self._initial_theme if self._initial_theme in self._themes.names else "textual-dark"
+        )
+        if self._keymap:
+            self.set_keymap(self._keymap)
+        for warning in self._themes.warnings:
+            log.warning(warning)
+            self.notify(warning, severity="warning", timeout=8, markup=False)
+        self.engine.router.add_chat_listener(self._on_chat)
+        self.engine.scheduler.add_job_listener(self._on_job)
+        self.engine.scheduler.add_state_listener(self._on_state)
+        self.set_interval(REFRESH_SECONDS, self.refresh_numbers)
+        self.set_interval(FLUSH_SECONDS, self.flush_chat)
+        self.run_worker(self._feed(), name="chat-feed", group="engine", exit_on_error=False)
+        self.refresh_numbers()
+
+    async def _feed(self) -> None:
+        try:
+            await self.engine.feed()
+        except Exception as error:
+            log.exception("chat source failed")
+            self.notify(f"chat source failed: {error}", severity="error", markup=False)
+
+    def on_unmount(self) -> None:
+        self._closing = True  # listeners stop touching widgets that are going away
+        self.engine.scheduler.stop("quit")
+        self.engine.journal.close()
+
+    # -------------------------------------------------------------- listening
+    def _on_chat(self, message: ChatMessage) -> None:
+        if not self._closing:
+            self.query_one(ChatLog).add(chat_line(message))
+
+    def _on_job(self, event: JobEvent, job: Job) -> None:
+        if event is not JobEvent.FINISHED or self._closing:
+            return
+        if job.outcome is Outcome.CANCELLED:
+            self._cancelled[job.reason or "cancelled"] += 1  # summed: a stop may cancel 10,000
+        elif (line := outcome_line(job, self._clock())) is not None:
+            self.query_one(ChatLog).add(line)
+
+    def _on_state(self, state: SchedulerState) -> None:
+        if self._closing:
+            return
+        self.flush_chat()
+        self.query_one(ChatLog).add(state_line(state.value, self._clock()))
+        if self._quitting and state in (SchedulerState.DRAINED, SchedulerState.STOPPED):
+            self.exit(return_code=EXIT_STOPPED if state is SchedulerState.STOPPED else EXIT_OK)
+
+    # ------------------------------------------------------------- refreshing
+    def refresh_numbers(self) -> None:
+        snap = self.engine.snapshot()
+        now = self._clock()
+        self.query_one(StatusBar).show(snap, now - self._started)
+        self.query_one(Overview).show(snap, self._backlog_warning)
+        second = int(now)
+        for lane in snap.queues.bots:
+            card = self.query_one(f"#card-{lane.bot}", BotCard)
+            card.show(lane, snap.budgets.get(lane.bot))
+            card.sample(lane.size, second)
+
+    def flush_chat(self) -> None:
+        chat = self.query_one(ChatLog)
+        for reason, count in self._cancelled.items():
+            chat.add(cancelled_line(count, reason, self._clock()))
+        self._cancelled.clear()
+        chat.flush()
+
+    def on_resize(self, event: Resize) -> None:
+        self._layout_cards(event.size.width, event.size.height)
+
+    def _layout_cards(self, width: int, height: int) -> None:
+        cards = self.query_one("#cards", Grid)
+        columns = max(1, min(len(self._bots), width // 32))
+        cards.styles.grid_size_columns = columns
+        rows = math.ceil(len(self._bots) / columns)
+        self.screen.set_class(height < 30 or rows * 7 > height // 2, "-compact")
+
+    # ---------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "raid":
+            return self.demo and isinstance(self.engine.source, SimulatedChat)
+        return True
+
+    def action_drain(self) -> None:
+        self.engine.scheduler.drain()
+        self.refresh_numbers()
+
+    def action_request_stop(self) -> None:
+        scheduler = self.engine.scheduler
+        if scheduler.state is SchedulerState.STOPPED:
+            self.notify("already stopped: press s to start again")
+            return
+
+        def answered(stop: bool | None) -> None:
+            if stop:
+                self.stop_now()
+
+        self.push_screen(ConfirmStop(scheduler.size + scheduler.pending), answered)
+
+    def stop_now(self) -> None:
+        """Emergency stop: every queued and running reply is cancelled before this returns."""
+        self.engine.scheduler.stop()
+        self.flush_chat()
+        self.refresh_numbers()
+
+    def action_start(self) -> None:
+        scheduler = self.engine.scheduler
+        if not scheduler.start():
+            scheduler.resume()
+        self._quitting = False
+        self.refresh_numbers()
+
+    def action_toggle_pause(self) -> None:
+        scheduler = self.engine.scheduler
+        if not scheduler.pause():
+            scheduler.resume()
+        self.refresh_numbers()
+
+    def action_limit(self, delta: int) -> None:
+        scheduler = self.engine.scheduler
+        scheduler.set_global_limit(max(1, scheduler.global_limit + delta))
+        self.refresh_numbers()
+
+    def action_next_theme(self) -> None:
+        names = self._themes.names or ("textual-dark",)
+        index = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(index + 1) % len(names)]
+        self.notify(f"theme: {self.theme}", timeout=2, markup=False)
+
+    def action_raid(self) -> None:
+        source = self.engine.source
+        if isinstance(source, SimulatedChat):
+            source.inject(raid_script(self._bots, self._raid_rng, start=0.1))
+            self.notify("a raid arrives", timeout=2)
+
+    def action_quit_botdeck(self) -> None:
+        """First q drains and quits when drained; a second q stops at once."""
+        scheduler = self.engine.scheduler
+        if scheduler.state in (SchedulerState.DRAINED, SchedulerState.STOPPED):
+            stopped = scheduler.state is SchedulerState.STOPPED
+            self.exit(return_code=EXIT_STOPPED if stopped else EXIT_OK)
+        elif self._quitting:
+            scheduler.stop()  # _on_state exits
+        else:
+            self._quitting = True
+            scheduler.drain()  # when idle this is drained at once, and _on_state exits
+            if scheduler.state is SchedulerState.DRAINING:
+                self.notify("draining before quitting; press q again to stop at once")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for name, (_key, label, help_text) in ACTIONS.items():
+            if name == "raid" and not self.check_action("raid", ()):
+                continue
+            yield SystemCommand(label, help_text, lambda name=name: self._run_named(name))
+
+    def _run_named(self, name: str) -> None:
+        self.run_action(_ACTION_METHODS[name])

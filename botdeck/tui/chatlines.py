@@ -1,0 +1,102 @@
+"""Chat as plain text lines for the dashboard, and the highlighter that colours them.
+
+Lines are plain strings (never markup): `HH:MM:SS M rest`, where the marker M at a fixed
+column says what the line is. Colour comes only from the highlighter, which reads the
+marker, so nothing a viewer types can style or fake another kind of line: their text
+always sits after their own name.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+
+from rich.highlighter import Highlighter
+from rich.style import Style
+from rich.text import Text
+
+from botdeck.chat.base import ChatMessage
+from botdeck.core.jobs import Job, Outcome
+
+DISPLAY_CHARS = 400  # a chat line is cut here on screen (the journal keeps it whole)
+MARK_COLUMN = 9
+VIEWER, BOT, FAILED, SKIPPED, STATE = "·", "➤", "✗", "⊘", "─"
+
+BOT_COLOURS = (
+    "#ff79c6", "#8be9fd", "#50fa7b", "#ffb86c", "#bd93f9", "#f1fa8c", "#ff6e6e", "#9aedfe",
+)  # fmt: skip
+
+
+def clock_label(timestamp: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(timestamp))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= DISPLAY_CHARS else text[: DISPLAY_CHARS - 1] + "…"
+
+
+def chat_line(message: ChatMessage) -> str:
+    mark = BOT if message.is_bot else VIEWER
+    return f"{clock_label(message.timestamp)} {mark} {message.author}: {_cut(message.text)}"
+
+
+def outcome_line(job: Job, now: float) -> str | None:
+    """A line for a failure or a skip; None for outcomes the chat shows otherwise."""
+    if job.outcome is Outcome.FAILED:
+        return f"{clock_label(now)} {FAILED} {job.bot} failed: {_cut(job.reason or '')}"
+    if job.outcome is Outcome.SKIPPED:
+        return f"{clock_label(now)} {SKIPPED} {job.bot} skipped: {_cut(job.reason or '')}"
+    return None
+
+
+def cancelled_line(count: int, reason: str, now: float) -> str:
+    noun = "reply" if count == 1 else "replies"
+    return f"{clock_label(now)} {SKIPPED} {count} {noun} cancelled: {reason}"
+
+
+def state_line(state: str, now: float, detail: str = "") -> str:
+    return f"{clock_label(now)} {STATE} router {state}{detail}"
+
+
+class ChatHighlighter(Highlighter):
+    """Colours a chat line by its marker; bot names in their colour, mentions stand out."""
+
+    def __init__(self, bots: Sequence[str], error: str = "red", warning: str = "yellow") -> None:
+        self._colours = {bot: BOT_COLOURS[i % len(BOT_COLOURS)] for i, bot in enumerate(bots)}
+        names = "|".join(sorted(map(re.escape, bots), key=len, reverse=True)) or "(?!)"
+        self._mention = re.compile(rf"(?:(?<![\w@])@|(?<![\w@]))({names})(?![\w])", re.IGNORECASE)
+        self._error = Style.parse(error)
+        self._warning = Style.parse(warning)
+        self._dim = Style(dim=True)
+
+    def colour_of(self, bot: str) -> str:
+        return self._colours.get(bot.lower(), "white")
+
+    def highlight(self, text: Text) -> None:
+        plain = text.plain
+        if len(plain) <= MARK_COLUMN + 1:
+            return
+        text.stylize(self._dim, 0, MARK_COLUMN - 1)
+        mark = plain[MARK_COLUMN]
+        body = MARK_COLUMN + 2
+        name_end = plain.find(":", body)
+        if mark == BOT and name_end > 0:
+            colour = self.colour_of(plain[body:name_end])
+            text.stylize(Style(color=colour, bold=True), body, name_end)
+            text.stylize(Style(color=colour), name_end + 1)
+        elif mark == VIEWER and name_end > 0:
+            text.stylize(Style(bold=True), body, name_end)
+        elif mark == FAILED:
+            text.stylize(self._error, MARK_COLUMN)
+            return
+        elif mark == SKIPPED:
+            text.stylize(self._warning, MARK_COLUMN)
+            return
+        elif mark == STATE:
+            text.stylize(Style(italic=True, dim=True), MARK_COLUMN)
+            return
+        start = max(name_end + 1, body)
+        for match in self._mention.finditer(plain, start):
+            colour = self.colour_of(match.group(1))
+            text.stylize(Style(color=colour, bold=True, underline=True), *match.span())

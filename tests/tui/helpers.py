@@ -1,0 +1,75 @@
+"""Building dashboards for tests: scripted chat, a frozen clock, fast delays."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable, Sequence
+
+from textual.pilot import Pilot
+
+from botdeck.chat.simulated import ScriptedLine, SimulatedChat
+from botdeck.config import parse_config
+from botdeck.tui.app import BotdeckApp
+from botdeck.tui.factory import create_app
+from botdeck.tui.themes import SHIPPED_DIR, discover_themes
+
+FROZEN = 1_795_000_000.0  # a fixed wall clock: 2026-11-19, for stable screens
+BOTS = ("stickyman1776", "genejacqueman", "pixelsage")
+
+
+def frozen_clock() -> float:
+    return FROZEN
+
+
+def make_app(
+    lines: Sequence[ScriptedLine],
+    *,
+    delays: float = 0.0,
+    router: dict | None = None,
+    keys: dict | None = None,
+    journal: io.StringIO | None = None,
+    themes_dir=SHIPPED_DIR,
+    demo: bool = True,
+    keep_open: bool = True,
+) -> BotdeckApp:
+    config = parse_config(
+        {
+            "router": {
+                "random_reply_chance": 0.0,
+                "max_depth": 0,
+                "delays": {p: [delays, delays] for p in ("high", "normal", "low")},
+                **(router or {}),
+            },
+            "chat": {"seed": 3, "scenario": "raid"},
+            "keys": keys or {},
+            "bots": [{"name": bot, "persona": f"persona of {bot}"} for bot in BOTS],
+        },
+        source="test",
+    )
+    source = SimulatedChat(lines, keep_open=keep_open, clock=frozen_clock)
+    return create_app(
+        config,
+        demo=demo,
+        source=source,
+        journal_stream=journal,
+        themes=discover_themes(themes_dir),
+        clock=frozen_clock,
+    )
+
+
+def mentions(count: int, at: float = 0.0) -> list[ScriptedLine]:
+    return [ScriptedLine(at, f"viewer{i}", f"@{BOTS[i % 3]} hello {i}") for i in range(count)]
+
+
+async def wait_until(pilot: Pilot, predicate: Callable[[], bool], within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {within}s")
+        await pilot.pause(0.02)
+
+
+def events(journal: io.StringIO) -> list[dict]:
+    return [json.loads(row) for row in journal.getvalue().splitlines()]

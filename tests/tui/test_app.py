@@ -1,0 +1,216 @@
+"""The dashboard driven by Pilot, with the real engine on scripted chat."""
+
+from __future__ import annotations
+
+import io
+
+from textual.widgets import Log, Static
+
+from botdeck.chat.simulated import ScriptedLine
+from botdeck.core.scheduler import SchedulerState
+from botdeck.tui.app import EXIT_OK, EXIT_STOPPED
+from botdeck.tui.screens.confirm_stop import ConfirmStop
+from botdeck.tui.widgets.status import Overview, StatusBar
+from tests.tui.helpers import BOTS, events, make_app, mentions, wait_until
+
+OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
+
+
+def text_of(widget: Static) -> str:
+    return str(widget.render())
+
+
+async def test_panels_show_the_numbers_after_a_burst():
+    app = make_app(mentions(12), delays=0.0, router={"global_concurrency": 4})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 12)
+        app.refresh_numbers()
+        overview = text_of(app.query_one(Overview))
+        assert "size 0" in overview and "pending 0/4" in overview and "sent 12" in overview
+        assert "router: running" in text_of(app.query_one(StatusBar))
+        for bot in BOTS:
+            card = text_of(app.query_one(f"#card-{bot} #stats", Static))
+            assert "sent 4" in card and "pending 0/2" in card
+
+
+async def test_backlog_warning_stands_out_when_size_exceeds_the_threshold():
+    app = make_app(mentions(30), delays=5.0, router={"backlog_warning": 10})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine.scheduler.size > 10)
+        app.refresh_numbers()
+        overview = app.query_one(Overview)
+        assert overview.has_class("-backlog")
+        assert "BACKLOG" in text_of(overview)
+
+
+async def test_d_drains_until_every_queued_job_is_sent():
+    journal = io.StringIO()
+    app = make_app(mentions(9), delays=0.3, journal=journal)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine.scheduler.size > 0)
+        await pilot.press("d")
+        assert app.engine.scheduler.state is SchedulerState.DRAINING
+        app.refresh_numbers()
+        assert "draining (" in text_of(app.query_one(StatusBar))
+        await wait_until(pilot, lambda: app.engine.scheduler.state is SchedulerState.DRAINED)
+        app.refresh_numbers()
+        assert "router: drained" in text_of(app.query_one(StatusBar))
+    ends = [e["event"] for e in events(journal) if e["event"] in OUTCOMES]
+    assert ends == ["sent"] * 9
+
+
+async def test_x_then_y_cancels_everything_and_nothing_more_is_sent():
+    journal = io.StringIO()
+    app = make_app(mentions(20), delays=0.5, journal=journal)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine.scheduler.pending > 0)
+        await pilot.press("x")
+        assert isinstance(app.screen, ConfirmStop)
+        await pilot.press("y")
+        assert app.engine.scheduler.state is SchedulerState.STOPPED
+        assert app.engine.scheduler.size == 0
+        sent = app.engine.snapshot().queues.sent
+        await pilot.pause(1.0)  # longer than any delay: a late send would show
+        assert app.engine.snapshot().queues.sent == sent
+        chat = app.query_one(Log)
+        app.flush_chat()
+        assert any("cancelled: stopped" in line for line in chat.lines)
+    per_job = {}
+    for event in events(journal):
+        if event["event"] in OUTCOMES:
+            per_job[event["job"]] = per_job.get(event["job"], 0) + 1
+    assert len(per_job) == 20 and set(per_job.values()) == {1}
+
+
+async def test_x_then_n_or_escape_changes_nothing():
+    app = make_app(mentions(6), delays=0.5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine.scheduler.pending > 0)
+        for answer in ("n", "escape"):
+            await pilot.press("x")
+            assert isinstance(app.screen, ConfirmStop)
+            await pilot.press(answer)
+            assert not isinstance(app.screen, ConfirmStop)
+            assert app.engine.scheduler.state is SchedulerState.RUNNING
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 6)
+
+
+async def test_p_pauses_and_resumes_dispatch():
+    app = make_app(mentions(6), delays=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("p")
+        assert app.engine.scheduler.state is SchedulerState.PAUSED
+        await pilot.pause(0.5)
+        assert app.engine.scheduler.pending == 0
+        await pilot.press("p")
+        assert app.engine.scheduler.state is SchedulerState.RUNNING
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 6)
+
+
+async def test_s_starts_accepting_again_after_a_stop():
+    app = make_app([], delays=0.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("x", "y")
+        assert app.engine.scheduler.state is SchedulerState.STOPPED
+        await pilot.press("s")
+        assert app.engine.scheduler.state is SchedulerState.RUNNING
+        app.engine.source.inject(mentions(3))
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 3)
+
+
+async def test_plus_and_minus_change_the_global_limit_live():
+    app = make_app([], router={"global_concurrency": 3})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("plus", "plus")
+        assert app.engine.scheduler.global_limit == 5
+        await pilot.press("minus", "minus", "minus", "minus", "minus")
+        assert app.engine.scheduler.global_limit == 1  # never below one
+        app.refresh_numbers()
+        assert "pending 0/1" in text_of(app.query_one(Overview))
+
+
+async def test_t_cycles_through_the_themes():
+    app = make_app([])
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.theme == "twitch"
+        seen = {app.theme}
+        for _ in range(3):
+            await pilot.press("t")
+            seen.add(app.theme)
+        assert seen == {"twitch", "low-glare", "high-contrast"}
+
+
+async def test_markup_and_escapes_in_chat_are_shown_literally():
+    hostile = [
+        ScriptedLine(0, "mallory", "[bold red]PWNED[/] [link=http://x]click[/link]"),
+        ScriptedLine(0, "mallory", "\x1b[31mred\x1b[0m \x1b]0;title\x07 bell\x07 done"),
+        ScriptedLine(0, "mallory", "x" * 10_000),
+    ]
+    app = make_app(hostile)
+    async with app.run_test(size=(120, 40)) as pilot:
+        chat = app.query_one(Log)
+        await wait_until(pilot, lambda: len(chat.lines) >= 3)
+        assert chat.lines[0].endswith("mallory: [bold red]PWNED[/] [link=http://x]click[/link]")
+        assert chat.lines[1].endswith("mallory: red bell done")
+        assert "\x1b" not in "".join(chat.lines)
+        assert len(chat.lines[2]) < 500  # cut for display, the UI stays responsive
+        rendered = "".join(segment.text for segment in chat.render_line(0))
+        assert "[bold red]PWNED[/]" in rendered
+
+
+async def test_q_drains_then_quits_and_a_second_q_stops_at_once():
+    app = make_app(mentions(3), delays=0.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 3)
+        await pilot.press("q")
+    assert app.return_code == EXIT_OK
+
+    app = make_app(mentions(9), delays=30.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine.scheduler.pending > 0)
+        await pilot.press("q")
+        assert app.engine.scheduler.state is SchedulerState.DRAINING
+        await pilot.press("q")
+    assert app.return_code == EXIT_STOPPED
+
+
+async def test_keys_can_be_remapped_in_config():
+    app = make_app(mentions(3), delays=0.5, keys={"drain": "ctrl+e", "pause": "f6"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("d")
+        assert app.engine.scheduler.state is SchedulerState.RUNNING
+        await pilot.press("f6")
+        assert app.engine.scheduler.state is SchedulerState.PAUSED
+        await pilot.press("ctrl+e")
+        assert app.engine.scheduler.state in (SchedulerState.DRAINING, SchedulerState.DRAINED)
+
+
+async def test_raid_key_only_in_the_demo_and_it_brings_a_raid():
+    app = make_app([], delays=0.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.engine.router.counts.lines >= 50)
+        await wait_until(pilot, lambda: app.engine.router.counts.mentions >= 40)
+    app = make_app([], demo=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        await pilot.pause(0.5)
+        assert app.engine.router.counts.lines == 0
+        assert app.check_action("raid", ()) is False  # hidden from the footer and palette
+
+
+async def test_every_action_is_in_the_command_palette():
+    app = make_app([])
+    async with app.run_test(size=(120, 40)):
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+    assert {"Drain", "Stop", "Start", "Pause", "Limit +", "Limit -", "Theme", "Quit"} <= titles
+
+
+async def test_a_small_terminal_degrades_without_crashing():
+    app = make_app(mentions(6), delays=0.0)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 6)
+        app.refresh_numbers()
+        await pilot.pause()
+        assert app.screen.has_class("-compact")
+        assert app.query_one(Log).size.height >= 3
