@@ -96,8 +96,34 @@ def scheduler_figures() -> list[Figure]:
     return figures
 
 
+def dashboard_figures() -> list[Figure]:
+    from benchmarks.tui_bench import run_all
+
+    tui = run_all()
+    if tui is None:
+        print("note: tmux not found; dashboard benchmarks skipped", file=sys.stderr)
+        return []
+    log, rich, frame = tui["log"], tui["richlog"], tui["first_frame"]
+    load = "120x40, 5 bots, 1,000 chat lines/s for 10 s, in tmux"
+    return [
+        Figure("dashboard_loop_lag_p99", round(log["p99_ms"], 1), "ms", round(rich["p99_ms"], 1),
+               ratio(rich["p99_ms"], log["p99_ms"]),
+               f"lateness of a 10 ms timer, {load}; baseline: RichLog written per line"),
+        Figure("dashboard_loop_lag_p50", round(log["p50_ms"], 2), "ms", round(rich["p50_ms"], 2),
+               ratio(rich["p50_ms"], log["p50_ms"]), f"same run; max {log['max_ms']:.0f} ms"
+               f" (baseline max {rich['max_ms']:.0f} ms)"),
+        Figure("dashboard_cpu_share", round(log["cpu_share"], 3), "cpu",
+               round(rich["cpu_share"], 3), ratio(rich["cpu_share"], log["cpu_share"]),
+               f"process CPU / wall time, {load}"),
+        Figure("dashboard_first_frame", round(frame["botdeck_s"], 3), "s",
+               round(frame["hello_s"], 3), ratio(frame["hello_s"], frame["botdeck_s"]),
+               "launch of `botdeck demo` to a full first frame in tmux, best of 3;"
+               " baseline: a minimal Textual app (ratio < 1: botdeck is slower)"),
+    ]  # fmt: skip
+
+
 def main() -> None:
-    figures = scheduler_figures()
+    figures = scheduler_figures() + dashboard_figures()
     if not ANCHOR.exists():
         print(f"note: {ANCHOR} not found; p-queue baselines are missing", file=sys.stderr)
     width = max(len(f.name) for f in figures)

@@ -7,12 +7,14 @@ second; chat lines are buffered by listeners and written ten times a second.
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App, ComposeResult, SystemCommand
@@ -27,11 +29,17 @@ from botdeck.chat.simulated import SimulatedChat, raid_script
 from botdeck.core.jobs import Job, Outcome
 from botdeck.core.scheduler import JobEvent, SchedulerState
 from botdeck.engine import Engine
-from botdeck.tui.chatlines import cancelled_line, chat_line, outcome_line, state_line
+from botdeck.tui.chatlines import (
+    ChatHighlighter,
+    cancelled_line,
+    chat_line,
+    outcome_line,
+    state_line,
+)
 from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.themes import DEFAULT_THEME, ThemeSet
 from botdeck.tui.widgets.bot_card import BotCard
-from botdeck.tui.widgets.chat_log import ChatLog
+from botdeck.tui.widgets.chat_log import ChatLog, ChatView
 from botdeck.tui.widgets.status import Overview, StatusBar
 
 log = logging.getLogger(__name__)
@@ -79,7 +87,7 @@ def key_display(key: str) -> str:
 
 
 class BotdeckApp(App[int]):
-    CSS_PATH = "botdeck.tcss"
+    CSS_PATH = Path(__file__).with_name("botdeck.tcss")  # absolute: subclasses live elsewhere
     TITLE = "botdeck"
     BINDINGS: ClassVar[list[BindingType]] = _bindings()
 
@@ -107,17 +115,22 @@ class BotdeckApp(App[int]):
         self._bots = engine.config.bot_names
         self._backlog_warning = engine.config.router.backlog_warning
         self._raid_rng = random.Random(engine.config.chat.seed + 1)
+        self._highlighter = ChatHighlighter(self._bots)
+        self._chat: ChatView = self.chat_view(self._highlighter)
 
     # ------------------------------------------------------------- building
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         yield Overview(id="overview")
-        chat = ChatLog(self._bots)
         with Grid(id="cards"):
             for bot in self._bots:
-                yield BotCard(bot, chat.highlighter.colour_of(bot))
-        yield chat
+                yield BotCard(bot, self._highlighter.colour_of(bot))
+        yield self._chat
         yield Footer()
+
+    def chat_view(self, highlighter: ChatHighlighter) -> ChatView:
+        """The chat widget (a benchmark swaps in a per-line RichLog to compare)."""
+        return ChatLog(highlighter)
 
     def on_mount(self) -> None:
         for theme in self._themes.themes:
@@ -137,6 +150,11 @@ class BotdeckApp(App[int]):
         self.set_interval(FLUSH_SECONDS, self.flush_chat)
         self.run_worker(self._feed(), name="chat-feed", group="engine", exit_on_error=False)
         self.refresh_numbers()
+        self.call_after_refresh(gc.freeze)
+
+    # Why gc.freeze: Textual, Rich and the engine create a few hundred thousand long-lived
+    # objects at start. A full (generation 2) collection scans all of them and stalls the
+    # loop for 40-100 ms at busy moments; frozen, they are skipped and it takes a few ms.
 
     async def _feed(self) -> None:
         try:
@@ -153,7 +171,7 @@ class BotdeckApp(App[int]):
     # -------------------------------------------------------------- listening
     def _on_chat(self, message: ChatMessage) -> None:
         if not self._closing:
-            self.query_one(ChatLog).add(chat_line(message))
+            self._chat.add(chat_line(message))
 
     def _on_job(self, event: JobEvent, job: Job) -> None:
         if event is not JobEvent.FINISHED or self._closing:
@@ -161,13 +179,13 @@ class BotdeckApp(App[int]):
         if job.outcome is Outcome.CANCELLED:
             self._cancelled[job.reason or "cancelled"] += 1  # summed: a stop may cancel 10,000
         elif (line := outcome_line(job, self._clock())) is not None:
-            self.query_one(ChatLog).add(line)
+            self._chat.add(line)
 
     def _on_state(self, state: SchedulerState) -> None:
         if self._closing:
             return
         self.flush_chat()
-        self.query_one(ChatLog).add(state_line(state.value, self._clock()))
+        self._chat.add(state_line(state.value, self._clock()))
         if self._quitting and state in (SchedulerState.DRAINED, SchedulerState.STOPPED):
             self.exit(return_code=EXIT_STOPPED if state is SchedulerState.STOPPED else EXIT_OK)
 
@@ -184,11 +202,10 @@ class BotdeckApp(App[int]):
             card.sample(lane.size, second)
 
     def flush_chat(self) -> None:
-        chat = self.query_one(ChatLog)
         for reason, count in self._cancelled.items():
-            chat.add(cancelled_line(count, reason, self._clock()))
+            self._chat.add(cancelled_line(count, reason, self._clock()))
         self._cancelled.clear()
-        chat.flush()
+        self._chat.flush()
 
     def on_resize(self, event: Resize) -> None:
         self._layout_cards(event.size.width, event.size.height)

@@ -33,6 +33,7 @@ def create_app(
     source: ChatSource | None = None,
     themes: ThemeSet | None = None,
     clock: Callable[[], float] = time.time,
+    app_class: type[BotdeckApp] = BotdeckApp,
 ) -> BotdeckApp:
     """Build the engine and the dashboard around it.
 
@@ -48,7 +49,7 @@ def create_app(
     engine = build_engine(
         config, journal_stream=journal_stream, source=source, keep_open=demo, clock=clock
     )
-    return BotdeckApp(
+    return app_class(
         engine,
         demo=demo,
         themes=themes,

@@ -51,7 +51,7 @@ class BotCard(Vertical):
         if key == self._last:
             return
         self._last = key
-        self.query_one("#stats", Static).update(card_text(lane, budget, narrow))
+        self.query_one("#stats", Static).update(card_text(lane, budget, narrow), layout=False)
 
 
 def card_text(lane: LaneSnapshot, budget: SendBudget | None, narrow: bool = False) -> Text:

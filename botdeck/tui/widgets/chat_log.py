@@ -6,7 +6,7 @@ writing in batches keeps the app smooth at thousands of lines per second.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Protocol
 
 from textual.widgets import Log
 
@@ -15,10 +15,18 @@ from botdeck.tui.chatlines import ChatHighlighter
 MAX_LINES = 5000
 
 
+class ChatView(Protocol):
+    """What the app needs of a chat widget: take lines now, show them on flush."""
+
+    def add(self, line: str) -> None: ...
+
+    def flush(self) -> None: ...
+
+
 class ChatLog(Log):
-    def __init__(self, bots: Sequence[str]) -> None:
+    def __init__(self, highlighter: ChatHighlighter) -> None:
         super().__init__(highlight=True, max_lines=MAX_LINES, id="chat", auto_scroll=True)
-        self.highlighter = ChatHighlighter(bots)
+        self.highlighter = highlighter
         self.border_title = "chat"
         self._pending: list[str] = []
 

@@ -25,7 +25,18 @@ def router_label(snap: EngineSnapshot) -> str:
     return queues.state.value
 
 
-class StatusBar(Static):
+class _Line(Static):
+    """A one-line widget that redraws only when its text changes, and never re-lays out."""
+
+    _shown: str | None = None
+
+    def show_text(self, text: Text) -> None:
+        if text.plain != self._shown:
+            self._shown = text.plain
+            self.update(text, layout=False)
+
+
+class StatusBar(_Line):
     """Channel, chat connection, router state, responder, uptime."""
 
     def show(self, snap: EngineSnapshot, uptime: float) -> None:
@@ -43,10 +54,10 @@ class StatusBar(Static):
             _duration(uptime),
         )
         self.set_class(snap.queues.state is not SchedulerState.RUNNING, "-attention")
-        self.update(text)
+        self.show_text(text)
 
 
-class Overview(Static):
+class Overview(_Line):
     """Global size (waiting), pending (running), limit, replies per minute, backlog warning."""
 
     def show(self, snap: EngineSnapshot, backlog_warning: int) -> None:
@@ -78,4 +89,4 @@ class Overview(Static):
         for notice in snap.notices:
             parts += ["  ", (notice, "italic")]
         self.set_class(backlog, "-backlog")
-        self.update(Text.assemble(*parts))
+        self.show_text(Text.assemble(*parts))
