@@ -83,8 +83,11 @@ class AIConfig(_Model):
     api_key_env: str = "OPENAI_API_KEY"
     temperature: float = Field(0.9, ge=0.0, le=2.0)
     max_tokens: int = Field(120, ge=1, le=4096)
-    timeout: float = Field(20.0, gt=0)
+    timeout: float = Field(20.0, gt=0, le=600)  # per reply, retries included
+    max_retries: int = Field(2, ge=0, le=10)  # for 429 (not insufficient_quota), 5xx, connection
     max_reply_chars: int = Field(450, ge=20, le=500)
+    context_tokens: int = Field(800, ge=0, le=100_000)  # budget for recent chat in a request
+    extra_body: dict[str, Any] = {}  # extra request fields for servers that need them
 
     @field_validator("base_url")
     @classmethod
@@ -123,6 +126,9 @@ class BotConfig(_Model):
     role: Literal["viewer", "vip", "moderator", "broadcaster"] = "viewer"
     token_env: str | None = None
     refresh_token_env: str | None = None
+    model: str | None = None  # overrides [ai] model for this bot
+    temperature: float | None = Field(None, ge=0.0, le=2.0)
+    max_tokens: int | None = Field(None, ge=1, le=4096)
 
     @field_validator("name")
     @classmethod
@@ -194,7 +200,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<config>") -> Config:
         raise ConfigError(f"{source}: {_describe(error)}") from None
 
 
-_TYPE_ERRORS = ("int_type", "float_type", "string_type", "list_type", "bool_type")
+_TYPE_ERRORS = ("int_type", "float_type", "string_type", "list_type", "bool_type", "dict_type")
 
 
 def _describe(error: ValidationError) -> str:
@@ -286,6 +292,10 @@ def _env_note(key: str, value: object) -> str:
     return ""
 
 
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml(key)
+
+
 def _toml(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -293,6 +303,9 @@ def _toml(value: object) -> str:
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = ", ".join(f"{_toml_key(key)} = {_toml(item)}" for key, item in value.items())
+        return "{ " + items + " }" if items else "{}"
     if value is None:
         return '""'
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -7,9 +7,11 @@ what a test exercises is what a user runs.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from typing import TextIO
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TextIO
 
+from botdeck.ai import factory
 from botdeck.ai.base import Responder
 from botdeck.ai.offline import OfflineResponder
 from botdeck.chat.base import ChatSink, ChatSource, SendLimiter
@@ -22,6 +24,9 @@ from botdeck.core.orchestrator import Orchestrator, OrchestratorSettings
 from botdeck.core.router import Router, RouterSettings
 from botdeck.core.scheduler import Scheduler
 
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
 
 @dataclass
 class Engine:
@@ -31,6 +36,7 @@ class Engine:
     sink: ChatSink
     responder: Responder
     journal: Journal
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def scheduler(self) -> Scheduler:
@@ -48,6 +54,11 @@ class Engine:
             budgets={bot: limiter.budget(bot) for bot in self.config.bot_names} if limiter else {},
         )
 
+    async def aclose(self) -> None:
+        """Release what the parts hold open (the API client's connections)."""
+        for close in self.closers:
+            await close()
+
     async def feed(self) -> None:
         """Read the chat source into the router until it ends."""
         await self.router.run(self.source)
@@ -61,10 +72,15 @@ def build_source(config: Config, *, keep_open: bool = False) -> ChatSource:
     raise ConfigError(f"chat.source: {chat.source!r} is not available in this build yet")
 
 
-def build_responder(config: Config) -> Responder:
+def build_responder(config: Config, client: AsyncOpenAI | None = None) -> Responder:
+    """The offline responder, or the OpenAI-compatible one."""
     if config.ai.provider == "offline":
         return OfflineResponder(seed=config.chat.seed, bots=config.bot_names)
-    raise ConfigError(f"ai.provider: {config.ai.provider!r} is not available in this build yet")
+    if config.ai.provider != "openai":
+        raise ConfigError(f"ai.provider: {config.ai.provider!r} is not available in this build")
+    client = client or factory.build_client(config)
+    assert client is not None  # provider "openai" always needs one
+    return factory.build_openai_responder(config, client)
 
 
 def build_engine(
@@ -91,7 +107,8 @@ def build_engine(
         random.Random(config.chat.seed),
     )
     journal = Journal(journal_stream)
-    responder = responder or build_responder(config)
+    client = factory.build_client(config)  # reads the API key once; None when offline
+    responder = responder or build_responder(config, client)
     sink = sink or LocalSink()
     router = Router(
         personas={bot.name: bot.persona for bot in config.bots},
@@ -115,4 +132,5 @@ def build_engine(
         sink=sink,
         responder=responder,
         journal=journal,
+        closers=[client.close] if client is not None else [],
     )

@@ -148,12 +148,9 @@ class Router:
         try:
             reply = await self._responder.reply(request)
         except ResponderError as error:
+            self._count_usage(job.bot, error.tokens_in, error.tokens_out)
             raise JobFailed(error.reason) from None
-        if reply.tokens_in or reply.tokens_out:
-            spent = self._usage[job.bot]
-            self._usage[job.bot] = BotUsage(
-                spent.tokens_in + reply.tokens_in, spent.tokens_out + reply.tokens_out
-            )
+        self._count_usage(job.bot, reply.tokens_in, reply.tokens_out)
         address = None if job.priority is Priority.NORMAL else _address(trigger)
         try:
             text = shape_reply(
@@ -194,6 +191,12 @@ class Router:
             self.handle(echo)
 
     # -------------------------------------------------------------- helpers
+    def _count_usage(self, bot: str, tokens_in: int, tokens_out: int) -> None:
+        """Tokens count whether or not the reply is usable: the provider bills them."""
+        if tokens_in or tokens_out:
+            spent = self._usage[bot]
+            self._usage[bot] = BotUsage(spent.tokens_in + tokens_in, spent.tokens_out + tokens_out)
+
     def _recent(self, excluding: ChatMessage) -> tuple[ChatMessage, ...]:
         lines = [line for line in self._history if line is not excluding]
         limit = self._settings.context_lines
