@@ -12,9 +12,17 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from botdeck.core.jobs import Priority
 from botdeck.core.orchestrator import DEFAULT_IGNORED
@@ -97,6 +105,22 @@ class AIConfig(_Model):
         return value
 
 
+def _regex(pattern: str) -> str:
+    try:
+        re.compile(pattern, re.IGNORECASE)
+    except re.error as error:
+        raise ValueError(f"bad regex {pattern!r}: {error}") from None
+    return pattern
+
+
+class SafetyConfig(_Model):
+    blocklist: list[Annotated[str, AfterValidator(_regex)]] = []  # case-insensitive regexes
+    blocklist_file: str | None = None  # one regex per line, '#' starts a comment
+    builtin_blocklist: bool = True  # the shipped list of slurs and bannable phrases
+    moderation: Literal["off", "replies", "all"] = "off"  # all: incoming lines too
+    moderation_model: str = "omni-moderation-latest"
+
+
 class ChatConfig(_Model):
     source: Literal["twitch", "simulated", "replay"] = "simulated"
     channel: str = "botdeck_demo"
@@ -143,6 +167,7 @@ class Config(_Model):
     ai: AIConfig = AIConfig()
     chat: ChatConfig = ChatConfig()
     twitch: TwitchConfig = TwitchConfig()
+    safety: SafetyConfig = SafetyConfig()
     bots: list[BotConfig] = Field(min_length=1)
 
     @field_validator("bots")
@@ -274,7 +299,7 @@ def render_config(config: Config) -> str:
     lines += [f"{key} = {_toml(value)}" for key, value in router.items()]
     lines.append("\n[router.delays]")
     lines += [f"{key} = {_toml(value)}" for key, value in config.router.delays.model_dump().items()]
-    for section in ("ai", "chat", "twitch"):
+    for section in ("ai", "chat", "twitch", "safety"):
         lines.append(f"\n[{section}]")
         for key, value in getattr(config, section).model_dump().items():
             lines.append(f"{key} = {_toml(value)}{_env_note(key, value)}")

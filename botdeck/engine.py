@@ -56,6 +56,7 @@ class Engine:
 
     async def aclose(self) -> None:
         """Release what the parts hold open (the API client's connections)."""
+        self.router.safety.close()
         for close in self.closers:
             await close()
 
@@ -109,6 +110,7 @@ def build_engine(
     journal = Journal(journal_stream)
     client = factory.build_client(config)  # reads the API key once; None when offline
     responder = responder or build_responder(config, client)
+    safety = factory.build_safety(config, client)
     sink = sink or LocalSink()
     router = Router(
         personas={bot.name: bot.persona for bot in config.bots},
@@ -124,6 +126,7 @@ def build_engine(
             max_reply_chars=config.ai.max_reply_chars,
         ),
         limiter=limiter,
+        safety=safety,
     )
     return Engine(
         config=config,

@@ -311,11 +311,16 @@ def test_an_unset_api_key_stops_check_and_run_with_one_line_naming_it(env, tmp_p
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
+        ('[safety]\nblocklist = ["ok", "(unclosed"]', "safety.blocklist[1]: bad regex '(unclosed'"),
+        (
+            '[safety]\nblocklist_file = "/nonexistent/words.txt"',
+            "/nonexistent/words.txt: file not found",
+        ),
+        ('[safety]\nmoderation = "sometimes"', "safety.moderation: Input should be 'off'"),
         ('[[bots]]\nname = "thirdbot"\ntemperature = 5', "bots[2].temperature"),
-        ('[[bots]]\nname = "thirdbot"\nmodel = 5', "bots[2].model: Input should be a valid string"),
     ],
 )
-def test_bad_model_settings_exit_2_naming_the_key(env, tmp_path, extra, message):
+def test_bad_safety_and_model_settings_exit_2_naming_the_key(env, tmp_path, extra, message):
     path = openai_config(tmp_path, "http://127.0.0.1:9/v1")
     path.write_text(path.read_text() + "\n" + extra + "\n")
     result = subprocess.run(

@@ -2,8 +2,10 @@
 
 ChatSource -> handle(): journal the line, remember it as context, ask the orchestrator
 who answers, submit one job per plan. Each job (run by the scheduler, after its delay):
-responder -> shaping -> send as that bot. A sent reply re-enters the chat as a bot line,
-which is how bots can answer each other within the orchestrator's depth limit.
+responder -> shaping -> safety -> send as that bot. A sent reply re-enters the chat as a
+bot line, which is how bots can answer each other within the orchestrator's depth limit.
+Safety (`botdeck.ai.safety`) sees every reply from every responder; a refused reply, or a
+reply to a line that moderation flagged, ends `skipped` with the reason.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from collections.abc import AsyncIterable, Callable, Mapping
 from dataclasses import dataclass, replace
 
 from botdeck.ai.base import ReplyRequest, Responder, ResponderError
+from botdeck.ai.safety import Blocked, SafetyGate
 from botdeck.ai.shaping import EmptyReplyError, shape_reply
 from botdeck.chat.base import ChatMessage, ChatSink, SendError, SendLimiter
-from botdeck.core.jobs import Job, JobFailed, Outcome, Phase, Priority
+from botdeck.core.jobs import Job, JobFailed, JobSkipped, Outcome, Phase, Priority
 from botdeck.core.journal import Journal
 from botdeck.core.metrics import BotUsage
 from botdeck.core.orchestrator import Orchestrator, ReplyContext
@@ -57,9 +60,11 @@ class Router:
         journal: Journal,
         settings: RouterSettings,
         limiter: SendLimiter | None = None,
+        safety: SafetyGate | None = None,
     ) -> None:
         self._personas = dict(personas)
         self._limiter = limiter
+        self._safety = safety or SafetyGate()  # the defaults: built-in blocklist, leak guard
         self._orchestrator = orchestrator
         self._responder = responder
         self._sink = sink
@@ -91,6 +96,10 @@ class Router:
     @property
     def limiter(self) -> SendLimiter | None:
         return self._limiter
+
+    @property
+    def safety(self) -> SafetyGate:
+        return self._safety
 
     @property
     def usage(self) -> Mapping[str, BotUsage]:
@@ -131,6 +140,8 @@ class Router:
             if plan.priority is Priority.HIGH:
                 self.counts.mentions += 1
             jobs.append(job)
+        if jobs:
+            self._safety.screen(message)  # moderation of the line runs during the delay
         return jobs
 
     # ---------------------------------------------------------------- a job
@@ -146,6 +157,10 @@ class Router:
             depth=context.depth,
         )
         try:
+            await self._safety.check_incoming(trigger)
+        except Blocked as blocked:
+            raise JobSkipped(blocked.reason) from None
+        try:
             reply = await self._responder.reply(request)
         except ResponderError as error:
             self._count_usage(job.bot, error.tokens_in, error.tokens_out)
@@ -158,6 +173,10 @@ class Router:
             )
         except EmptyReplyError:
             raise JobFailed("empty reply") from None
+        try:
+            await self._safety.check_reply(job.bot, request.persona, text)
+        except Blocked as blocked:
+            raise JobSkipped(blocked.reason) from None
         job.phase = Phase.SENDING
         if self._limiter is not None:
             text = await self._limiter.acquire(job.bot, text)  # may wait for the send window

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from botdeck.ai.factory import NO_KEY, build_client, resolve_api_key
+from botdeck.ai.factory import (
+    NO_KEY,
+    build_client,
+    preflight,
+    resolve_api_key,
+    secret_values,
+)
 from botdeck.config import ConfigError, parse_config
 
 
-def config(ai: dict | None = None):
+def config(ai: dict | None = None, safety: dict | None = None, bot: dict | None = None):
     return parse_config(
-        {"ai": {"provider": "openai", **(ai or {})}, "bots": [{"name": "alpha_bot"}]}
+        {
+            "ai": {"provider": "openai", **(ai or {})},
+            "safety": safety or {},
+            "bots": [{"name": "alpha_bot", **(bot or {})}],
+        }
     )
 
 
@@ -39,5 +49,24 @@ def test_an_empty_api_key_env_means_the_server_needs_no_key():
     assert resolve_api_key(lan, {"OPENAI_API_KEY": "sk-not-used"}) == NO_KEY
 
 
+def test_moderation_needs_a_key_even_with_offline_replies():
+    offline = config({"provider": "offline"}, safety={"moderation": "replies"})
+    with pytest.raises(ConfigError, match="moderation needs a key"):
+        preflight(offline, {})
+    preflight(config({"provider": "offline"}), {})  # offline alone needs nothing
+
+
 def test_no_client_is_built_when_nothing_calls_an_api():
     assert build_client(config({"provider": "offline"}), {}) is None
+
+
+def test_every_variable_named_by_an_env_key_is_a_secret():
+    cfg = config({"api_key_env": "AI_KEY"}, bot={"token_env": "BOT_TOKEN"})
+    environ = {"AI_KEY": "sk-a", "BOT_TOKEN": "oauth:b", "TWITCH_CLIENT_SECRET": "c", "PATH": "/"}
+    assert sorted(secret_values(cfg, environ)) == ["c", "oauth:b", "sk-a"]
+
+
+def test_a_missing_blocklist_file_fails_at_start(tmp_path):
+    missing = tmp_path / "missing.txt"
+    with pytest.raises(ConfigError, match=f"safety.blocklist_file: {missing}: file not found"):
+        preflight(config({"provider": "offline"}, safety={"blocklist_file": str(missing)}), {})
