@@ -96,6 +96,8 @@ class AIConfig(_Model):
     max_reply_chars: int = Field(450, ge=20, le=500)
     context_tokens: int = Field(800, ge=0, le=100_000)  # budget for recent chat in a request
     extra_body: dict[str, Any] = {}  # extra request fields for servers that need them
+    token_budget: int = Field(0, ge=0)  # tokens (in + out) per session; 0 = no limit
+    on_budget: Literal["offline", "stop"] = "offline"  # what bots do once it is spent
 
     @field_validator("base_url")
     @classmethod

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, TextIO
 
 from botdeck.ai import factory
 from botdeck.ai.base import Responder
+from botdeck.ai.budget import BudgetedResponder
 from botdeck.ai.offline import OfflineResponder
 from botdeck.chat.base import ChatSink, ChatSource, SendLimiter
 from botdeck.chat.local import LocalSink
 from botdeck.chat.simulated import SimulatedChat, scenario_lines
 from botdeck.config import Config, ConfigError
 from botdeck.core.journal import Journal
-from botdeck.core.metrics import EngineSnapshot
+from botdeck.core.metrics import EngineSnapshot, NoticeSource
 from botdeck.core.orchestrator import Orchestrator, OrchestratorSettings
 from botdeck.core.router import Router, RouterSettings
 from botdeck.core.scheduler import Scheduler
@@ -36,6 +37,7 @@ class Engine:
     sink: ChatSink
     responder: Responder
     journal: Journal
+    notice_sources: tuple[NoticeSource, ...] = ()
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
@@ -52,6 +54,7 @@ class Engine:
             channel=self.config.chat.channel,
             usage=dict(self.router.usage),
             budgets={bot: limiter.budget(bot) for bot in self.config.bot_names} if limiter else {},
+            notices=tuple(notice for part in self.notice_sources for notice in part.notices),
         )
 
     async def aclose(self) -> None:
@@ -74,14 +77,19 @@ def build_source(config: Config, *, keep_open: bool = False) -> ChatSource:
 
 
 def build_responder(config: Config, client: AsyncOpenAI | None = None) -> Responder:
-    """The offline responder, or the OpenAI-compatible one."""
+    """The offline responder, or the OpenAI-compatible one (within `token_budget`, if set)."""
+    offline = OfflineResponder(seed=config.chat.seed, bots=config.bot_names)
     if config.ai.provider == "offline":
-        return OfflineResponder(seed=config.chat.seed, bots=config.bot_names)
+        return offline
     if config.ai.provider != "openai":
         raise ConfigError(f"ai.provider: {config.ai.provider!r} is not available in this build")
     client = client or factory.build_client(config)
     assert client is not None  # provider "openai" always needs one
-    return factory.build_openai_responder(config, client)
+    responder: Responder = factory.build_openai_responder(config, client)
+    if config.ai.token_budget:
+        fallback = offline if config.ai.on_budget == "offline" else None
+        responder = BudgetedResponder(responder, config.ai.token_budget, fallback)
+    return responder
 
 
 def build_engine(
@@ -128,6 +136,7 @@ def build_engine(
         limiter=limiter,
         safety=safety,
     )
+    notice_sources = [part for part in (responder, safety) if isinstance(part, NoticeSource)]
     return Engine(
         config=config,
         router=router,
@@ -135,5 +144,6 @@ def build_engine(
         sink=sink,
         responder=responder,
         journal=journal,
+        notice_sources=tuple(notice_sources),
         closers=[client.close] if client is not None else [],
     )

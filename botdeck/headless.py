@@ -103,3 +103,5 @@ def print_summary(engine: Engine, out: TextIO) -> None:
     tokens_in, tokens_out = sum(u.tokens_in for u in usage), sum(u.tokens_out for u in usage)
     if tokens_in or tokens_out:
         print(f"  tokens: in {tokens_in:,}, out {tokens_out:,}", file=out)
+    for notice in engine.snapshot().notices:
+        print(f"  notice: {notice}", file=out)

@@ -348,6 +348,7 @@ def test_an_unreachable_server_fails_replies_with_a_reason_and_the_run_ends_norm
     assert len(failed) >= 30
     assert {e["reason"] for e in failed} == {f"cannot reach 127.0.0.1:{port}: connection refused"}
     assert events[-1]["event"] == "state" and events[-1]["state"] == "drained"
+    assert f"notice: AI server unreachable: cannot reach 127.0.0.1:{port}" in stderr
 
 
 def test_a_headless_run_against_an_openai_compatible_server(env, tmp_path):

@@ -31,7 +31,8 @@ class Reply:
 
 
 class Responder(Protocol):
-    """Writes one reply. Raise `ResponderError` with a user-facing reason on failure."""
+    """Writes one reply. Raise `ResponderError` with a user-facing reason on failure, or
+    `botdeck.core.jobs.JobSkipped` to decline on purpose (e.g. the token budget is spent)."""
 
     @property
     def label(self) -> str:

@@ -264,6 +264,7 @@ async def test_moderation_down_holds_the_reply_and_says_why(openai_server, runs)
 
     [(outcome, reason)] = run.outcomes().values()
     assert (outcome, reason) == ("skipped", "moderation unavailable: not found (404): Not found")
+    assert any("moderation unavailable" in n for n in run.engine.snapshot().notices)
 
 
 async def test_a_flagged_incoming_line_gets_no_reply_from_any_bot(openai_server, runs):
@@ -360,7 +361,9 @@ async def test_the_key_never_reaches_the_journal_or_the_logs(openai_server, runs
     assert all(r.headers["Authorization"] == f"Bearer {KEY}" for r in openai_server.chats)
 
 
-async def test_an_unreachable_server_fails_jobs_with_a_reason(openai_server, runs):
+async def test_an_unreachable_server_fails_jobs_with_a_reason_and_shows_a_notice(
+    openai_server, runs
+):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -374,4 +377,47 @@ async def test_an_unreachable_server_fails_jobs_with_a_reason(openai_server, run
     outcomes = list(run.outcomes().values())
     assert [outcome for outcome, _ in outcomes] == ["failed", "failed"]
     assert all(reason.startswith(refused) for _, reason in outcomes)
+    [notice] = run.engine.snapshot().notices
+    assert notice.startswith(f"AI server unreachable: {refused}")
     run.assert_one_outcome_per_job()
+
+
+async def test_the_token_budget_falls_back_to_offline_replies_and_says_so(openai_server, runs):
+    config = make_config(
+        openai_server,
+        ai={"token_budget": 30},  # one fake reply costs 25
+        router={"global_concurrency": 1, "per_bot_concurrency": 1},
+    )
+    run = runs(config)
+    for n in range(3):
+        run.say("viewer", f"@alpha_bot question {n}?")
+    await run.settle()
+
+    sent = [text for outcome, text in run.outcomes().values() if outcome == "sent"]
+    assert len(sent) == 3
+    assert len(openai_server.chats) == 2  # 25, then 50 >= 30: the third is offline
+    assert sent[0] == sent[1] == "@viewer hello from the fake model"
+    assert "fake model" not in sent[2]
+    snapshot = run.engine.snapshot()
+    assert snapshot.responder == "offline"
+    assert snapshot.notices == ("token budget reached (50 of 30 tokens): offline replies",)
+
+
+async def test_the_token_budget_can_stop_replies_instead(openai_server, runs):
+    config = make_config(
+        openai_server,
+        ai={"token_budget": 20, "on_budget": "stop"},
+        router={"global_concurrency": 1, "per_bot_concurrency": 1},
+    )
+    run = runs(config)
+    run.say("viewer", "@alpha_bot one")
+    run.say("viewer", "@alpha_bot two")
+    await run.settle()
+
+    assert [outcome for outcome in run.outcomes().values()] == [
+        ("sent", "@viewer hello from the fake model"),
+        ("skipped", "token budget reached"),
+    ]
+    assert run.engine.snapshot().notices == (
+        "token budget reached (25 of 20 tokens): replies stopped",
+    )
