@@ -97,11 +97,24 @@ def _config_for(args: argparse.Namespace) -> Config:
         # The dashboard's demo keeps chat going; headless defaults to the finite raid.
         default = "raid" if args.headless else "mixed"
         return demo_config(bots=args.bots, scenario=args.scenario or default, seed=args.seed)
-    return load_config(args.config or default_config_path())
+    return _load(args.config)
+
+
+def _load(path: Path | None) -> Config:
+    """The config file, checked as far as it can be before anything runs."""
+    from botdeck.ai.factory import preflight
+
+    path = path or default_config_path()
+    config = load_config(path)
+    try:
+        preflight(config)  # the API key is set, the blocklist file reads
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    return config
 
 
 def _check(args: argparse.Namespace) -> int:
-    config = load_config(args.config or default_config_path())
+    config = _load(args.config)
     print(render_config(config))
     return 0
 

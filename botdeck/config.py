@@ -13,9 +13,17 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from botdeck.core.jobs import Priority
 from botdeck.core.orchestrator import DEFAULT_IGNORED
@@ -84,8 +92,13 @@ class AIConfig(_Model):
     api_key_env: str = "OPENAI_API_KEY"
     temperature: float = Field(0.9, ge=0.0, le=2.0)
     max_tokens: int = Field(120, ge=1, le=4096)
-    timeout: float = Field(20.0, gt=0)
+    timeout: float = Field(20.0, gt=0, le=600)  # per reply, retries included
+    max_retries: int = Field(2, ge=0, le=10)  # for 429 (not insufficient_quota), 5xx, connection
     max_reply_chars: int = Field(450, ge=20, le=500)
+    context_tokens: int = Field(800, ge=0, le=100_000)  # budget for recent chat in a request
+    extra_body: dict[str, Any] = {}  # extra request fields for servers that need them
+    token_budget: int = Field(0, ge=0)  # tokens (in + out) per session; 0 = no limit
+    on_budget: Literal["offline", "stop"] = "offline"  # what bots do once it is spent
 
     @field_validator("base_url")
     @classmethod
@@ -93,6 +106,22 @@ class AIConfig(_Model):
         if not re.match(r"^https?://[^\s/]+", value):
             raise ValueError(f"expected an http(s) URL, got {value!r}")
         return value
+
+
+def _regex(pattern: str) -> str:
+    try:
+        re.compile(pattern, re.IGNORECASE)
+    except re.error as error:
+        raise ValueError(f"bad regex {pattern!r}: {error}") from None
+    return pattern
+
+
+class SafetyConfig(_Model):
+    blocklist: list[Annotated[str, AfterValidator(_regex)]] = []  # case-insensitive regexes
+    blocklist_file: str | None = None  # one regex per line, '#' starts a comment
+    builtin_blocklist: bool = True  # the shipped list of slurs and bannable phrases
+    moderation: Literal["off", "replies", "all"] = "off"  # all: incoming lines too
+    moderation_model: str = "omni-moderation-latest"
 
 
 class ChatConfig(_Model):
@@ -124,6 +153,9 @@ class BotConfig(_Model):
     role: Literal["viewer", "vip", "moderator", "broadcaster"] = "viewer"
     token_env: str | None = None
     refresh_token_env: str | None = None
+    model: str | None = None  # overrides [ai] model for this bot
+    temperature: float | None = Field(None, ge=0.0, le=2.0)
+    max_tokens: int | None = Field(None, ge=1, le=4096)
 
     @field_validator("name")
     @classmethod
@@ -165,6 +197,7 @@ class Config(_Model):
     ai: AIConfig = AIConfig()
     chat: ChatConfig = ChatConfig()
     twitch: TwitchConfig = TwitchConfig()
+    safety: SafetyConfig = SafetyConfig()
     keys: KeysConfig = KeysConfig()
     bots: list[BotConfig] = Field(min_length=1)
 
@@ -223,7 +256,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<config>") -> Config:
         raise ConfigError(f"{source}: {_describe(error)}") from None
 
 
-_TYPE_ERRORS = ("int_type", "float_type", "string_type", "list_type", "bool_type")
+_TYPE_ERRORS = ("int_type", "float_type", "string_type", "list_type", "bool_type", "dict_type")
 
 
 def _describe(error: ValidationError) -> str:
@@ -308,9 +341,9 @@ def _toml_table(values: dict[str, Any], name: str, array: bool = False) -> list[
     tables = []
     for key, value in values.items():
         if isinstance(value, dict) and value:
-            tables += _toml_table(value, f"{name}.{key}")
+            tables += _toml_table(value, f"{name}.{_toml_key(key)}")
         else:
-            lines.append(f"{key} = {_toml(value)}{_env_note(key, value)}")
+            lines.append(f"{_toml_key(key)} = {_toml(value)}{_env_note(key, value)}")
     return lines + tables
 
 
@@ -318,6 +351,10 @@ def _env_note(key: str, value: object) -> str:
     if key.endswith("_env") and isinstance(value, str) and value:
         return "  # set" if os.environ.get(value) else "  # not set"
     return ""
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml(key)
 
 
 def _toml(value: object) -> str:
@@ -328,6 +365,7 @@ def _toml(value: object) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml(item) for item in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{_toml(str(k))} = {_toml(v)}" for k, v in value.items()) + "}"
+        items = ", ".join(f"{_toml_key(key)} = {_toml(item)}" for key, item in value.items())
+        return "{ " + items + " }" if items else "{}"
     # A JSON string is a TOML basic string, once DEL (which JSON leaves raw) is escaped.
     return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")

@@ -8,21 +8,26 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TextIO
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TextIO
 
+from botdeck.ai import factory
 from botdeck.ai.base import Responder
+from botdeck.ai.budget import BudgetedResponder
 from botdeck.ai.offline import OfflineResponder
 from botdeck.chat.base import ChatSink, ChatSource, SendLimiter
 from botdeck.chat.local import LocalSink
 from botdeck.chat.simulated import SimulatedChat, scenario_lines
 from botdeck.config import Config, ConfigError
 from botdeck.core.journal import Journal
-from botdeck.core.metrics import EngineSnapshot
+from botdeck.core.metrics import EngineSnapshot, NoticeSource
 from botdeck.core.orchestrator import Orchestrator, OrchestratorSettings
 from botdeck.core.router import Router, RouterSettings
 from botdeck.core.scheduler import Scheduler
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
 
 
 @dataclass
@@ -33,6 +38,8 @@ class Engine:
     sink: ChatSink
     responder: Responder
     journal: Journal
+    notice_sources: tuple[NoticeSource, ...] = ()
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def scheduler(self) -> Scheduler:
@@ -48,7 +55,14 @@ class Engine:
             channel=self.config.chat.channel,
             usage=dict(self.router.usage),
             budgets={bot: limiter.budget(bot) for bot in self.config.bot_names} if limiter else {},
+            notices=tuple(notice for part in self.notice_sources for notice in part.notices),
         )
+
+    async def aclose(self) -> None:
+        """Release what the parts hold open (the API client's connections)."""
+        self.router.safety.close()
+        for close in self.closers:
+            await close()
 
     async def feed(self) -> None:
         """Read the chat source into the router until it ends."""
@@ -63,10 +77,20 @@ def build_source(config: Config, *, keep_open: bool = False) -> ChatSource:
     raise ConfigError(f"chat.source: {chat.source!r} is not available in this build yet")
 
 
-def build_responder(config: Config) -> Responder:
+def build_responder(config: Config, client: AsyncOpenAI | None = None) -> Responder:
+    """The offline responder, or the OpenAI-compatible one (within `token_budget`, if set)."""
+    offline = OfflineResponder(seed=config.chat.seed, bots=config.bot_names)
     if config.ai.provider == "offline":
-        return OfflineResponder(seed=config.chat.seed, bots=config.bot_names)
-    raise ConfigError(f"ai.provider: {config.ai.provider!r} is not available in this build yet")
+        return offline
+    if config.ai.provider != "openai":
+        raise ConfigError(f"ai.provider: {config.ai.provider!r} is not available in this build")
+    client = client or factory.build_client(config)
+    assert client is not None  # provider "openai" always needs one
+    responder: Responder = factory.build_openai_responder(config, client)
+    if config.ai.token_budget:
+        fallback = offline if config.ai.on_budget == "offline" else None
+        responder = BudgetedResponder(responder, config.ai.token_budget, fallback)
+    return responder
 
 
 def build_engine(
@@ -94,7 +118,9 @@ def build_engine(
         random.Random(config.chat.seed),
     )
     journal = Journal(journal_stream, clock=clock)
-    responder = responder or build_responder(config)
+    client = factory.build_client(config)  # reads the API key once; None when offline
+    responder = responder or build_responder(config, client)
+    safety = factory.build_safety(config, client)
     sink = sink or LocalSink()
     router = Router(
         personas={bot.name: bot.persona for bot in config.bots},
@@ -110,8 +136,10 @@ def build_engine(
             max_reply_chars=config.ai.max_reply_chars,
         ),
         limiter=limiter,
+        safety=safety,
         clock=clock,
     )
+    notice_sources = [part for part in (responder, safety) if isinstance(part, NoticeSource)]
     return Engine(
         config=config,
         router=router,
@@ -119,4 +147,6 @@ def build_engine(
         sink=sink,
         responder=responder,
         journal=journal,
+        notice_sources=tuple(notice_sources),
+        closers=[client.close] if client is not None else [],
     )

@@ -66,6 +66,7 @@ async def run_headless(engine: Engine, *, duration: float | None = None) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         engine.journal.close()
+        await engine.aclose()
     return EXIT_STOPPED if scheduler.state is SchedulerState.STOPPED else EXIT_OK
 
 
@@ -98,3 +99,9 @@ def print_summary(engine: Engine, out: TextIO) -> None:
             f"skipped {lane.skipped}; latency {_latency(lane.latency)}",
             file=out,
         )
+    usage = engine.router.usage.values()
+    tokens_in, tokens_out = sum(u.tokens_in for u in usage), sum(u.tokens_out for u in usage)
+    if tokens_in or tokens_out:
+        print(f"  tokens: in {tokens_in:,}, out {tokens_out:,}", file=out)
+    for notice in engine.snapshot().notices:
+        print(f"  notice: {notice}", file=out)

@@ -6,6 +6,7 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -14,6 +15,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from tests.fakes.openai_server import FakeOpenAI, reply, serving_in_thread
 
 OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
@@ -238,3 +241,130 @@ def test_check_prints_the_resolved_config_without_secrets(env, tmp_path):
     assert 'api_key_env = "MY_KEY"  # set' in result.stdout
     for value in secrets.values():
         assert value not in result.stdout + result.stderr
+
+
+# ------------------------------------------------------------------ AI replies
+OPENAI_CONFIG = """
+[router]
+global_concurrency = 4
+per_bot_concurrency = 2
+[router.delays]
+high = [0.01, 0.02]
+normal = [0.01, 0.02]
+low = [0.01, 0.02]
+
+[ai]
+provider = "openai"
+base_url = "{base_url}"
+api_key_env = "BOTDECK_CLI_TEST_KEY"
+timeout = 0.5
+max_retries = {max_retries}
+{extra}
+
+[chat]
+source = "simulated"
+scenario = "raid"
+seed = 3
+speed = 8.0
+
+[[bots]]
+name = "stickyman1776"
+persona = "an upbeat hype-man"
+
+[[bots]]
+name = "genejacqueman"
+persona = "a dry, sarcastic critic"
+"""
+CLI_KEY = "sk-cli-test-0f9e8d7c6b5a4SECRET"
+
+
+def openai_config(tmp_path: Path, base_url: str, max_retries: int = 0, extra: str = "") -> Path:
+    path = tmp_path / "botdeck.toml"
+    path.write_text(OPENAI_CONFIG.format(base_url=base_url, max_retries=max_retries, extra=extra))
+    return path
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unset_api_key_stops_check_and_run_with_one_line_naming_it(env, tmp_path):
+    path = openai_config(tmp_path, "https://api.openai.com/v1")
+    env.pop("BOTDECK_CLI_TEST_KEY", None)
+    for command in (["check"], ["run", "--headless"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "botdeck", *command, "--config", str(path)],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, lines
+        assert str(path) in lines[0]
+        assert "ai.api_key_env" in lines[0] and "BOTDECK_CLI_TEST_KEY is not set" in lines[0]
+        assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('[safety]\nblocklist = ["ok", "(unclosed"]', "safety.blocklist[1]: bad regex '(unclosed'"),
+        (
+            '[safety]\nblocklist_file = "/nonexistent/words.txt"',
+            "/nonexistent/words.txt: file not found",
+        ),
+        ('[safety]\nmoderation = "sometimes"', "safety.moderation: Input should be 'off'"),
+        ('[[bots]]\nname = "thirdbot"\ntemperature = 5', "bots[2].temperature"),
+    ],
+)
+def test_bad_safety_and_model_settings_exit_2_naming_the_key(env, tmp_path, extra, message):
+    path = openai_config(tmp_path, "http://127.0.0.1:9/v1")
+    path.write_text(path.read_text() + "\n" + extra + "\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "botdeck", "check", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        env={**env, "BOTDECK_CLI_TEST_KEY": CLI_KEY},
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], lines
+
+
+def test_an_unreachable_server_fails_replies_with_a_reason_and_the_run_ends_normally(env, tmp_path):
+    port = closed_port()
+    path = openai_config(tmp_path, f"http://127.0.0.1:{port}/v1")
+    run = Botdeck(
+        ["run", "--headless", "--config", str(path)], {**env, "BOTDECK_CLI_TEST_KEY": CLI_KEY}
+    )
+    code, events, stderr = run.finish(timeout=60)
+    assert code == 0, stderr
+    assert "Traceback" not in stderr
+    assert_every_job_has_one_outcome(events)
+    failed = [e for e in events if e["event"] == "failed"]
+    assert len(failed) >= 30
+    assert {e["reason"] for e in failed} == {f"cannot reach 127.0.0.1:{port}: connection refused"}
+    assert events[-1]["event"] == "state" and events[-1]["state"] == "drained"
+    assert f"notice: AI server unreachable: cannot reach 127.0.0.1:{port}" in stderr
+
+
+def test_a_headless_run_against_an_openai_compatible_server(env, tmp_path):
+    server = FakeOpenAI(bots=("stickyman1776", "genejacqueman"))
+    server.chat_default = reply("let's go, what a raid!", usage=(40, 8))
+    with serving_in_thread(server) as base_url:
+        path = openai_config(tmp_path, base_url)
+        run = Botdeck(
+            ["run", "--headless", "--config", str(path)], {**env, "BOTDECK_CLI_TEST_KEY": CLI_KEY}
+        )
+        code, events, stderr = run.finish(timeout=60)
+    assert code == 0, stderr
+    assert_every_job_has_one_outcome(events)
+    sent = [e for e in events if e["event"] == "sent"]
+    assert len(sent) >= 30 and all(e["text"].endswith("let's go, what a raid!") for e in sent)
+    assert len(server.chats) == len(sent)
+    assert all(r.headers["Authorization"] == f"Bearer {CLI_KEY}" for r in server.chats)
+    assert CLI_KEY not in "".join(run.lines) + stderr
+    assert f"tokens: in {40 * len(sent):,}, out {8 * len(sent):,}" in stderr

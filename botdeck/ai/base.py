@@ -31,7 +31,8 @@ class Reply:
 
 
 class Responder(Protocol):
-    """Writes one reply. Raise `ResponderError` with a user-facing reason on failure."""
+    """Writes one reply. Raise `ResponderError` with a user-facing reason on failure, or
+    `botdeck.core.jobs.JobSkipped` to decline on purpose (e.g. the token budget is spent)."""
 
     @property
     def label(self) -> str:
@@ -42,6 +43,10 @@ class Responder(Protocol):
 
 
 class ResponderError(Exception):
-    def __init__(self, reason: str) -> None:
+    """No reply. `reason` is shown and journaled; tokens a failed request still cost count too."""
+
+    def __init__(self, reason: str, *, tokens_in: int = 0, tokens_out: int = 0) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.tokens_in = tokens_in
+        self.tokens_out = tokens_out

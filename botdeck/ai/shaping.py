@@ -2,7 +2,8 @@
 
 A reply leaves here as a single clean line, without the bot's own name echoed in front,
 addressed to the viewer for mention replies, never starting like a chat command, and at
-most `max_chars` long, cut at a sentence or word boundary rather than dropped.
+most `max_chars` long, cut at a sentence or word boundary rather than dropped. Markup a
+model may produce (Rich style tags, Markdown emphasis) is removed: Twitch shows it raw.
 """
 
 from __future__ import annotations
@@ -15,6 +16,23 @@ TWITCH_MAX_CHARS = 500
 _SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
 _QUOTES = {'"': '"', "'": "'", "“": "”", "«": "»"}
 
+# Rich markup: [bold], [red on white], [/], [/bold], [link=...]. Only tags made entirely
+# of style words are removed, so "[sic]" or "[citation needed]" stay as written.
+_TAG = re.compile(r"\[/?([^\[\]\n]{0,80})\]")
+_STYLE_WORDS = frozenset(
+    """
+    b bold d dim i italic u underline uu underline2 s strike blink blink2 r reverse
+    c conceal o overline frame encircle not on default none reset link
+    black red green yellow blue magenta cyan white grey gray purple orange pink
+    """.split()  # noqa: SIM905 - a word list reads best as words
+)
+_STYLE_TOKEN = re.compile(
+    r"(?:bright_)?[a-z]+\d*|#[0-9a-f]{3}(?:[0-9a-f]{3})?|color\(\d{1,3}\)"
+    r"|rgb\(\d{1,3},\d{1,3},\d{1,3}\)|(?:link|@\w+)=\S*",
+    re.IGNORECASE,
+)
+_MARKDOWN = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|`([^`\n]+)`")
+
 
 class EmptyReplyError(ValueError):
     pass
@@ -25,6 +43,7 @@ def shape_reply(text: str, *, bot: str, address: str | None, max_chars: int) -> 
     if not 1 <= max_chars <= TWITCH_MAX_CHARS:
         raise ValueError(f"max_chars must be within 1..{TWITCH_MAX_CHARS}, got {max_chars}")
     line = clean_text(text, max_chars=TWITCH_MAX_CHARS * 8)
+    line = strip_markup(line)
     line = _strip_wrapping_quotes(line)
     line = _strip_name_echo(line, bot)
     line = line.lstrip("/. ").strip()  # never let a reply read as a chat command
@@ -47,6 +66,28 @@ def cut_to_length(text: str, limit: int) -> str:
     if space >= limit // 2:
         return window[:space].rstrip(" ,;:-–—") + "…"
     return window[: limit - 1] + "…"
+
+
+def strip_markup(line: str) -> str:
+    """Rich style tags and Markdown bold/code markers out, their text kept; spaces tidied."""
+    line = _TAG.sub(lambda m: "" if _is_style_tag(m.group(0), m.group(1)) else m.group(0), line)
+    line = _MARKDOWN.sub(lambda m: m.group(2) if m.group(2) is not None else m.group(3), line)
+    return re.sub(r"\s{2,}", " ", line).strip()
+
+
+def _is_style_tag(tag: str, content: str) -> bool:
+    words = content.split()
+    if not words:
+        return tag == "[/]"
+    return all(_is_style_word(word) for word in words)
+
+
+def _is_style_word(word: str) -> bool:
+    lowered = word.lower()
+    if lowered.startswith(("link=", "@")) or lowered.startswith(("#", "color(", "rgb(")):
+        return bool(_STYLE_TOKEN.fullmatch(word))
+    base = lowered.removeprefix("bright_")
+    return base in _STYLE_WORDS or (base.startswith(("grey", "gray")) and base[4:].isdigit())
 
 
 def _strip_wrapping_quotes(line: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol, runtime_checkable
 
 from botdeck.core.scheduler import SchedulerSnapshot
 
@@ -68,3 +69,11 @@ class EngineSnapshot:
     usage: Mapping[str, BotUsage] = field(default_factory=dict)
     budgets: Mapping[str, SendBudget] = field(default_factory=dict)
     notices: tuple[str, ...] = ()  # standing conditions worth a glance, e.g. a budget reached
+
+
+@runtime_checkable
+class NoticeSource(Protocol):
+    """A part with standing conditions worth a glance, collected into `EngineSnapshot.notices`."""
+
+    @property
+    def notices(self) -> tuple[str, ...]: ...

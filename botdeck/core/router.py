@@ -2,8 +2,10 @@
 
 ChatSource -> handle(): journal the line, remember it as context, ask the orchestrator
 who answers, submit one job per plan. Each job (run by the scheduler, after its delay):
-responder -> shaping -> send as that bot. A sent reply re-enters the chat as a bot line,
-which is how bots can answer each other within the orchestrator's depth limit.
+responder -> shaping -> safety -> send as that bot. A sent reply re-enters the chat as a
+bot line, which is how bots can answer each other within the orchestrator's depth limit.
+Safety (`botdeck.ai.safety`) sees every reply from every responder; a refused reply, or a
+reply to a line that moderation flagged, ends `skipped` with the reason.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from collections.abc import AsyncIterable, Callable, Mapping
 from dataclasses import dataclass, replace
 
 from botdeck.ai.base import ReplyRequest, Responder, ResponderError
+from botdeck.ai.safety import Blocked, SafetyGate
 from botdeck.ai.shaping import EmptyReplyError, shape_reply
 from botdeck.chat.base import ChatMessage, ChatSink, SendError, SendLimiter
-from botdeck.core.jobs import Job, JobFailed, Outcome, Phase, Priority
+from botdeck.core.jobs import Job, JobFailed, JobSkipped, Outcome, Phase, Priority
 from botdeck.core.journal import Journal
 from botdeck.core.metrics import BotUsage
 from botdeck.core.orchestrator import Orchestrator, ReplyContext
@@ -57,11 +60,13 @@ class Router:
         journal: Journal,
         settings: RouterSettings,
         limiter: SendLimiter | None = None,
+        safety: SafetyGate | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._personas = dict(personas)
         self._clock = clock  # wall time for the lines our replies add to the chat
         self._limiter = limiter
+        self._safety = safety or SafetyGate()  # the defaults: built-in blocklist, leak guard
         self._orchestrator = orchestrator
         self._responder = responder
         self._sink = sink
@@ -93,6 +98,10 @@ class Router:
     @property
     def limiter(self) -> SendLimiter | None:
         return self._limiter
+
+    @property
+    def safety(self) -> SafetyGate:
+        return self._safety
 
     @property
     def usage(self) -> Mapping[str, BotUsage]:
@@ -133,6 +142,8 @@ class Router:
             if plan.priority is Priority.HIGH:
                 self.counts.mentions += 1
             jobs.append(job)
+        if jobs:
+            self._safety.screen(message)  # moderation of the line runs during the delay
         return jobs
 
     # ---------------------------------------------------------------- a job
@@ -148,14 +159,15 @@ class Router:
             depth=context.depth,
         )
         try:
+            await self._safety.check_incoming(trigger)
+        except Blocked as blocked:
+            raise JobSkipped(blocked.reason) from None
+        try:
             reply = await self._responder.reply(request)
         except ResponderError as error:
+            self._count_usage(job.bot, error.tokens_in, error.tokens_out)
             raise JobFailed(error.reason) from None
-        if reply.tokens_in or reply.tokens_out:
-            spent = self._usage[job.bot]
-            self._usage[job.bot] = BotUsage(
-                spent.tokens_in + reply.tokens_in, spent.tokens_out + reply.tokens_out
-            )
+        self._count_usage(job.bot, reply.tokens_in, reply.tokens_out)
         address = None if job.priority is Priority.NORMAL else _address(trigger)
         try:
             text = shape_reply(
@@ -163,6 +175,10 @@ class Router:
             )
         except EmptyReplyError:
             raise JobFailed("empty reply") from None
+        try:
+            await self._safety.check_reply(job.bot, request.persona, text)
+        except Blocked as blocked:
+            raise JobSkipped(blocked.reason) from None
         job.phase = Phase.SENDING
         if self._limiter is not None:
             text = await self._limiter.acquire(job.bot, text)  # may wait for the send window
@@ -196,6 +212,12 @@ class Router:
             self.handle(echo)
 
     # -------------------------------------------------------------- helpers
+    def _count_usage(self, bot: str, tokens_in: int, tokens_out: int) -> None:
+        """Tokens count whether or not the reply is usable: the provider bills them."""
+        if tokens_in or tokens_out:
+            spent = self._usage[bot]
+            self._usage[bot] = BotUsage(spent.tokens_in + tokens_in, spent.tokens_out + tokens_out)
+
     def _recent(self, excluding: ChatMessage) -> tuple[ChatMessage, ...]:
         lines = [line for line in self._history if line is not excluding]
         limit = self._settings.context_lines

@@ -42,10 +42,10 @@ def test_zero_width_spaces_and_bidi_overrides_are_removed():
     assert shape("he\u200bllo \u202eevil\u202c wo\ufeffrld\u2066x\u2069") == "hello evil worldx"
 
 
-def test_rich_markup_is_kept_literally():
-    assert shape("[bold red]x[/] and [link=http://a]y[/link]") == (
-        "[bold red]x[/] and [link=http://a]y[/link]"
-    )
+def test_style_markup_in_a_reply_is_removed_but_other_brackets_stay():
+    # Viewers on Twitch would see a model's "[bold]" literally; brackets with words stay.
+    assert shape("[bold red]x[/] and [link=http://a]y[/link]") == "x and y"
+    assert shape("a [citation needed] claim [sic]") == "a [citation needed] claim [sic]"
 
 
 def test_runs_of_zero_width_joiners_collapse():

@@ -1,0 +1,121 @@
+"""Replies from any OpenAI-compatible server (OpenAI, Ollama, llama.cpp, vLLM, LM Studio).
+
+It speaks Chat Completions through the official SDK, so switching servers is a matter of
+`[ai] base_url`. Each reply is one request bounded by one deadline (`[ai] timeout`,
+retries included, see `botdeck.ai.retry`), so a hung server frees the job's slots in time.
+Every failure is a `ResponderError` with a short reason; the key never appears in one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletion
+
+from botdeck.ai.base import Reply, ReplyRequest, ResponderError
+from botdeck.ai.prompt import PromptSettings, build_messages
+from botdeck.ai.retry import CallFailed, RetryPolicy, call_with_retries, host_of
+
+# Reasoning models served locally (e.g. DeepSeek-R1 on Ollama) put their thoughts first.
+_THINKING = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL | re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelChoice:
+    """What one bot's requests use: the `[ai]` defaults, or that bot's overrides."""
+
+    model: str
+    temperature: float = 0.9
+    max_tokens: int = 120
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAISettings:
+    default: ModelChoice
+    per_bot: Mapping[str, ModelChoice] = field(default_factory=dict)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    prompt: PromptSettings = field(default_factory=PromptSettings)
+    extra_body: Mapping[str, Any] = field(default_factory=dict)  # passed through verbatim
+
+    def for_bot(self, bot: str) -> ModelChoice:
+        return self.per_bot.get(bot, self.default)
+
+
+def make_client(base_url: str, api_key: str, timeout: float) -> AsyncOpenAI:
+    """One SDK client for replies and moderation. Single attempts: `retry` does the retrying.
+
+    The deadline that counts is the one `retry` sets around each whole call; the SDK's own
+    (per attempt, a second longer) is only a backstop for connections left behind.
+    """
+    return AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=timeout + 1.0, max_retries=0)
+
+
+class OpenAIResponder:
+    """Writes replies with a chat model; reports an unreachable server as a notice."""
+
+    def __init__(self, client: AsyncOpenAI, settings: OpenAISettings) -> None:
+        self._client = client
+        self._settings = settings
+        self._host = host_of(str(client.base_url))
+        self._unreachable: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self._settings.default.model
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """A standing condition for the dashboard: the server could not be reached."""
+        return (f"AI server unreachable: {self._unreachable}",) if self._unreachable else ()
+
+    async def reply(self, request: ReplyRequest) -> Reply:
+        choice = self._settings.for_bot(request.bot)
+        messages = build_messages(request, self._settings.prompt)
+        extra_body = dict(self._settings.extra_body) or None
+
+        async def create() -> ChatCompletion:
+            return await self._client.chat.completions.create(
+                model=choice.model,
+                messages=messages,  # type: ignore[arg-type]  # plain dicts are the wire format
+                temperature=choice.temperature,
+                max_tokens=choice.max_tokens,
+                extra_body=extra_body,
+            )
+
+        try:
+            completion = await call_with_retries(
+                create, self._settings.retry, host=self._host, secret=self._client.api_key
+            )
+        except CallFailed as failure:
+            self._unreachable = failure.reason if failure.connection else None
+            raise ResponderError(failure.reason) from None
+        self._unreachable = None
+        return read_completion(completion)
+
+
+def read_completion(completion: ChatCompletion) -> Reply:
+    """The reply text and token counts, or a `ResponderError` saying why there is no text."""
+    usage = completion.usage
+    tokens_in = (usage.prompt_tokens or 0) if usage else 0
+    tokens_out = (usage.completion_tokens or 0) if usage else 0
+    if not completion.choices:
+        raise ResponderError("empty reply: no choices", tokens_in=tokens_in, tokens_out=tokens_out)
+    choice = completion.choices[0]
+    text = _THINKING.sub("", choice.message.content or "").strip()
+    if text.lower().startswith("<think>"):
+        text = ""  # cut off while still thinking: nothing to say yet
+    if text:
+        return Reply(text, tokens_in=tokens_in, tokens_out=tokens_out)
+    if choice.finish_reason == "length":
+        reason = "empty reply: cut off by max_tokens before any text"
+    elif choice.finish_reason == "content_filter":
+        reason = "empty reply: removed by the provider's content filter"
+    elif choice.message.refusal:
+        reason = "empty reply: the model refused"
+    else:
+        reason = "empty reply"
+    raise ResponderError(reason, tokens_in=tokens_in, tokens_out=tokens_out)

@@ -1,0 +1,105 @@
+"""The real engine (`build_engine`) pointed at the fake OpenAI server, with tiny delays."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import time
+from collections import Counter
+from typing import Any
+
+from botdeck.chat.base import ChatMessage
+from botdeck.config import Config, parse_config
+from botdeck.engine import Engine, build_engine
+from tests.fakes.openai_server import FakeOpenAI
+
+KEY_ENV = "BOTDECK_TEST_OPENAI_KEY"
+KEY = "sk-test-9f3c1a77e0b24d5c8e61SECRET"
+BOTS = ("alpha_bot", "beta_bot", "gamma_bot")
+PERSONAS = {
+    "alpha_bot": "a cheerful pirate captain who treats every stream like a treasure voyage",
+    "beta_bot": "a dry film critic who reviews every play like a movie premiere",
+    "gamma_bot": "a calm old sage who answers in short gentle proverbs",
+}
+OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
+FAST = [0.01, 0.02]
+
+
+def make_config(
+    server: FakeOpenAI,
+    *,
+    ai: dict[str, Any] | None = None,
+    safety: dict[str, Any] | None = None,
+    router: dict[str, Any] | None = None,
+    bots: dict[str, dict[str, Any]] | None = None,
+) -> Config:
+    server.bots = BOTS
+    return parse_config(
+        {
+            "router": {
+                "global_concurrency": 4,
+                "per_bot_concurrency": 2,
+                "random_reply_chance": 0.0,
+                "delays": {"high": FAST, "normal": FAST, "low": FAST},
+                **(router or {}),
+            },
+            "ai": {
+                "provider": "openai",
+                "base_url": server.base_url,
+                "api_key_env": KEY_ENV,
+                "timeout": 0.5,
+                "max_retries": 2,
+                **(ai or {}),
+            },
+            **({"safety": safety} if safety else {}),
+            "bots": [
+                {"name": bot, "persona": PERSONAS[bot], **(bots or {}).get(bot, {})} for bot in BOTS
+            ],
+        },
+        source="test.toml",
+    )
+
+
+class Run:
+    """An engine, its journal, and helpers to feed lines and wait for every outcome."""
+
+    def __init__(self, config: Config) -> None:
+        self.stream = io.StringIO()
+        self.engine: Engine = build_engine(config, journal_stream=self.stream)
+        self._n = 0
+
+    def say(self, user: str, text: str, **fields: Any) -> ChatMessage:
+        self._n += 1
+        message = ChatMessage(
+            id=f"m{self._n}", user=user, text=text, timestamp=time.time(), **fields
+        )
+        self.engine.router.handle(message)
+        return message
+
+    async def settle(self, deadline: float = 10.0) -> list[dict[str, Any]]:
+        """Wait (at most `deadline` s) until nothing waits and nothing runs; the journal so far."""
+        async with asyncio.timeout(deadline):
+            await self.engine.scheduler.on_idle()
+        return self.events
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(row) for row in self.stream.getvalue().splitlines()]
+
+    def outcomes(self) -> dict[int, tuple[str, str | None]]:
+        return {
+            e["job"]: (e["event"], e.get("reason") or e.get("text"))
+            for e in self.events
+            if e["event"] in OUTCOMES
+        }
+
+    def assert_one_outcome_per_job(self) -> None:
+        events = self.events
+        ends = Counter(e["job"] for e in events if e["event"] in OUTCOMES)
+        enqueued = {e["job"] for e in events if e["event"] == "enqueued"}
+        assert enqueued == set(ends), (enqueued, ends)
+        assert set(ends.values()) == {1}, ends
+
+    async def close(self) -> None:
+        await self.engine.aclose()
