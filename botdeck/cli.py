@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TextIO
 
 from botdeck import __version__
+from botdeck.chat.scenarios import SCENARIOS, Scenario, ScenarioError
 from botdeck.config import (
     DEMO_BOTS,
-    SCENARIOS,
     Config,
     ConfigError,
     default_config_path,
@@ -45,6 +45,13 @@ def _bot_count(text: str) -> int:
     return value
 
 
+def _scenario(text: str) -> Scenario:
+    try:
+        return Scenario.parse(text)
+    except ScenarioError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="botdeck",
@@ -63,7 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="the dashboard on simulated chat (no account needed)")
     demo.add_argument("--bots", type=_bot_count, default=3, help="how many personas (1-8)")
-    demo.add_argument("--scenario", choices=SCENARIOS, default=None, help="simulated chat script")
+    demo.add_argument(
+        "--scenario",
+        type=_scenario,
+        default=None,
+        metavar="NAME[:KEY=VALUE,...]",
+        help=f"simulated chat: {', '.join(SCENARIOS)}; e.g. raid:viewers=300,within=2",
+    )
     demo.add_argument("--seed", type=int, default=1, help="seed for chat and every random choice")
     add_run_options(demo)
 

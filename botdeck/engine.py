@@ -72,7 +72,7 @@ class Engine:
 def build_source(config: Config, *, keep_open: bool = False) -> ChatSource:
     chat = config.chat
     if chat.source == "simulated":
-        lines = scenario_lines(chat.scenario, config.bot_names, chat.seed)
+        lines = scenario_lines(chat.scenario_spec, config.bot_names, chat.seed)
         return SimulatedChat(lines, speed=chat.speed, keep_open=keep_open)
     raise ConfigError(f"chat.source: {chat.source!r} is not available in this build yet")
 
