@@ -8,7 +8,7 @@ import contextlib
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from botdeck import __version__
 from botdeck.chat.scenarios import SCENARIOS, Scenario, ScenarioError
@@ -21,6 +21,9 @@ from botdeck.config import (
     load_config,
     render_config,
 )
+
+if TYPE_CHECKING:
+    from botdeck.engine import Engine
 
 EXIT_BAD_INPUT = 2
 
@@ -129,7 +132,33 @@ def _load(path: Path | None) -> Config:
 def _check(args: argparse.Namespace) -> int:
     config = _load(args.config)
     print(render_config(config))
+    if config.chat.source == "replay":
+        from botdeck.engine import load_replay_log
+
+        log = load_replay_log(config)
+        print(
+            f"# replay_file: {len(log.lines)} lines to play ({log.format}), "
+            f"{log.duration:g} s of chat",
+            file=sys.stderr,
+        )
+        _print_warnings(log.warnings)
     return 0
+
+
+def _print_warnings(warnings: Sequence[str], limit: int = 5) -> None:
+    """The first few warnings on stderr; the log file has them all."""
+    for warning in warnings[:limit]:
+        print(f"botdeck: warning: {warning}", file=sys.stderr)
+    if len(warnings) > limit:
+        print(
+            f"botdeck: ... and {len(warnings) - limit} more warnings (see the log)", file=sys.stderr
+        )
+
+
+def _source_warnings(engine: Engine) -> Sequence[str]:
+    from botdeck.chat.replay import ReplayChat
+
+    return engine.source.log.warnings if isinstance(engine.source, ReplayChat) else ()
 
 
 @contextlib.contextmanager
@@ -153,6 +182,7 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
     setup_logging()
     with _journal_stream(args.journal) as stream:
         engine = build_engine(config, journal_stream=stream)
+        _print_warnings(_source_warnings(engine))
         code = asyncio.run(run_headless(engine, duration=args.duration))
         print_summary(engine, sys.stderr if args.journal is None else sys.stdout)
     return code

@@ -6,10 +6,12 @@ what a test exercises is what a user runs.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from botdeck.ai import factory
@@ -18,6 +20,7 @@ from botdeck.ai.budget import BudgetedResponder
 from botdeck.ai.offline import OfflineResponder
 from botdeck.chat.base import ChatSink, ChatSource, SendLimiter
 from botdeck.chat.local import LocalSink
+from botdeck.chat.replay import ReplayChat, ReplayError, ReplayLog, load_replay
 from botdeck.chat.simulated import SimulatedChat, scenario_lines
 from botdeck.config import Config, ConfigError
 from botdeck.core.journal import Journal
@@ -28,6 +31,8 @@ from botdeck.core.scheduler import Scheduler
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -69,12 +74,29 @@ class Engine:
         await self.router.run(self.source)
 
 
-def build_source(config: Config, *, keep_open: bool = False) -> ChatSource:
+def build_source(
+    config: Config, *, keep_open: bool = False, clock: Callable[[], float] = time.time
+) -> ChatSource:
     chat = config.chat
     if chat.source == "simulated":
         lines = scenario_lines(chat.scenario_spec, config.bot_names, chat.seed)
-        return SimulatedChat(lines, speed=chat.speed, keep_open=keep_open)
+        return SimulatedChat(lines, speed=chat.speed, keep_open=keep_open, clock=clock)
+    if chat.source == "replay":
+        log = load_replay_log(config)
+        return ReplayChat(log, bots=config.bot_names, speed=chat.speed, clock=clock)
     raise ConfigError(f"chat.source: {chat.source!r} is not available in this build yet")
+
+
+def load_replay_log(config: Config) -> ReplayLog:
+    """The replay file read and checked in full before anything runs (bad file: exit 2)."""
+    assert config.chat.replay_file is not None  # the config requires it for source "replay"
+    try:
+        log = load_replay(Path(config.chat.replay_file), start=config.chat.replay_start)
+    except ReplayError as error:
+        raise ConfigError(str(error)) from None
+    for warning in log.warnings:
+        logger.warning("%s", warning)
+    return log
 
 
 def build_responder(config: Config, client: AsyncOpenAI | None = None) -> Responder:
@@ -105,6 +127,7 @@ def build_engine(
     clock: Callable[[], float] = time.time,
 ) -> Engine:
     """Everything wired; parts may be passed in (tests, the dashboard's demo source)."""
+    source = source or build_source(config, keep_open=keep_open, clock=clock)  # checks first
     router_config = config.router
     global_limit, per_bot_limit = config.limits()
     orchestrator = Orchestrator(
@@ -139,11 +162,12 @@ def build_engine(
         safety=safety,
         clock=clock,
     )
-    notice_sources = [part for part in (responder, safety) if isinstance(part, NoticeSource)]
+    parts = (responder, safety, source)
+    notice_sources = [part for part in parts if isinstance(part, NoticeSource)]
     return Engine(
         config=config,
         router=router,
-        source=source or build_source(config, keep_open=keep_open),
+        source=source,
         sink=sink,
         responder=responder,
         journal=journal,
