@@ -10,6 +10,7 @@ reply to a line that moderation flagged, ends `skipped` with the reason.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict, deque
@@ -165,9 +166,9 @@ class Router:
         try:
             reply = await self._responder.reply(request)
         except ResponderError as error:
-            self._count_usage(job.bot, error.tokens_in, error.tokens_out)
+            self._count_usage(job, error.tokens_in, error.tokens_out)
             raise JobFailed(error.reason) from None
-        self._count_usage(job.bot, reply.tokens_in, reply.tokens_out)
+        self._count_usage(job, reply.tokens_in, reply.tokens_out)
         address = None if job.priority is Priority.NORMAL else _address(trigger)
         try:
             text = shape_reply(
@@ -181,7 +182,7 @@ class Router:
             raise JobSkipped(blocked.reason) from None
         job.phase = Phase.SENDING
         if self._limiter is not None:
-            text = await self._limiter.acquire(job.bot, text)  # may wait for the send window
+            text = await self._acquire(job, text)  # may wait for the send window
         job.check_live()
         if self._sink.echoes:
             self._remember_echo(job.bot, text, context.depth)
@@ -193,6 +194,16 @@ class Router:
             self._limiter.sent(job.bot, text)
         job.result = text
         job.result_id = message_id
+
+    async def _acquire(self, job: Job, text: str) -> str:
+        """The limiter's go-ahead, timed: the journal reports the wait as `send_wait`."""
+        assert self._limiter is not None
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        try:
+            return await self._limiter.acquire(job.bot, text)
+        finally:
+            job.send_wait = loop.time() - began
 
     def _on_job(self, event: JobEvent, job: Job) -> None:
         if event is not JobEvent.FINISHED or job.outcome is not Outcome.SENT:
@@ -212,11 +223,15 @@ class Router:
             self.handle(echo)
 
     # -------------------------------------------------------------- helpers
-    def _count_usage(self, bot: str, tokens_in: int, tokens_out: int) -> None:
+    def _count_usage(self, job: Job, tokens_in: int, tokens_out: int) -> None:
         """Tokens count whether or not the reply is usable: the provider bills them."""
         if tokens_in or tokens_out:
-            spent = self._usage[bot]
-            self._usage[bot] = BotUsage(spent.tokens_in + tokens_in, spent.tokens_out + tokens_out)
+            job.tokens_in += tokens_in
+            job.tokens_out += tokens_out
+            spent = self._usage[job.bot]
+            self._usage[job.bot] = BotUsage(
+                spent.tokens_in + tokens_in, spent.tokens_out + tokens_out
+            )
 
     def _recent(self, excluding: ChatMessage) -> tuple[ChatMessage, ...]:
         lines = [line for line in self._history if line is not excluding]
