@@ -1,4 +1,5 @@
-"""Command line: `botdeck demo | run | check`. Bad input exits 2 with one line on stderr."""
+"""Command line: `botdeck demo | run | check | rehearse | report`. Bad input exits 2 with
+one line on stderr."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from botdeck import __version__
 from botdeck.chat.scenarios import SCENARIOS, Scenario, ScenarioError
@@ -21,9 +22,7 @@ from botdeck.config import (
     load_config,
     render_config,
 )
-
-if TYPE_CHECKING:
-    from botdeck.engine import Engine
+from botdeck.report.reader import ReportError
 
 EXIT_BAD_INPUT = 2
 
@@ -35,6 +34,16 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
     if not value >= 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"expected a finite number of seconds >= 0, got {text}")
+    return value
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a speed factor, got {text!r}") from None
+    if not 0 < value <= 1000:
+        raise argparse.ArgumentTypeError(f"expected a factor > 0 and <= 1000, got {text}")
     return value
 
 
@@ -89,6 +98,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate and print the resolved config")
     check.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
+
+    rehearse = commands.add_parser(
+        "rehearse", help="replay a chat log against your bots, headless, then report"
+    )
+    rehearse.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
+    rehearse.add_argument(
+        "--replay", type=Path, required=True, metavar="FILE", help="botdeck JSONL or "
+        "TwitchDownloader chat JSON"
+    )  # fmt: skip
+    rehearse.add_argument("--speed", type=_speed, help="play the log X times faster")
+    rehearse.add_argument("--start", type=_seconds, help="start S seconds into the log")
+    rehearse.add_argument(
+        "--live-ai", action="store_true", help="use the configured AI (default: offline replies)"
+    )
+    rehearse.add_argument(
+        "--journal", type=Path, help="keep the journal at PATH (default: a temporary file)"
+    )
+    rehearse.add_argument("--duration", type=_seconds, help="drain and end after S seconds")
+    rehearse.add_argument(
+        "--real-time",
+        action="store_true",
+        help="run on the wall clock (offline rehearsals otherwise run on a virtual one)",
+    )
+    rehearse.add_argument("--json", action="store_true", help="the report as JSON")
+
+    report = commands.add_parser("report", help="how a run went, from its journal")
+    report.add_argument("journal", type=Path, metavar="JOURNAL", help="a journal file")
+    report.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -97,11 +134,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args)
+        if args.command == "report":
+            return _report(args)
+        if args.command == "rehearse":
+            return _rehearse(args)
         config = _config_for(args)
         if args.headless:
             return _headless(config, args)
         return _dashboard(config, args)
-    except ConfigError as error:
+    except (ConfigError, ReportError) as error:
         print(f"botdeck: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -116,12 +157,15 @@ def _config_for(args: argparse.Namespace) -> Config:
     return _load(args.config)
 
 
-def _load(path: Path | None) -> Config:
-    """The config file, checked as far as it can be before anything runs."""
+def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -> Config:
+    """The config file (`adjust`ed, for a rehearsal), checked as far as it can be before
+    anything runs."""
     from botdeck.ai.factory import preflight
 
     path = path or default_config_path()
     config = load_config(path)
+    if adjust is not None:
+        config = adjust(config)
     try:
         preflight(config)  # the API key is set, the blocklist file reads
     except ConfigError as error:
@@ -141,24 +185,36 @@ def _check(args: argparse.Namespace) -> int:
             f"{log.duration:g} s of chat",
             file=sys.stderr,
         )
-        _print_warnings(log.warnings)
+        from botdeck.headless import print_warnings
+
+        print_warnings(log.warnings, sys.stderr)
     return 0
 
 
-def _print_warnings(warnings: Sequence[str], limit: int = 5) -> None:
-    """The first few warnings on stderr; the log file has them all."""
-    for warning in warnings[:limit]:
-        print(f"botdeck: warning: {warning}", file=sys.stderr)
-    if len(warnings) > limit:
-        print(
-            f"botdeck: ... and {len(warnings) - limit} more warnings (see the log)", file=sys.stderr
-        )
+def _report(args: argparse.Namespace) -> int:
+    from botdeck.rehearse import print_report
+
+    print_report(args.journal, as_json=args.json, out=sys.stdout)
+    return 0
 
 
-def _source_warnings(engine: Engine) -> Sequence[str]:
-    from botdeck.chat.replay import ReplayChat
+def _rehearse(args: argparse.Namespace) -> int:
+    from botdeck.logs import setup_logging
+    from botdeck.rehearse import Rehearsal, rehearsal_config, rehearse
 
-    return engine.source.log.warnings if isinstance(engine.source, ReplayChat) else ()
+    rehearsal = Rehearsal(
+        replay=args.replay,
+        speed=args.speed,
+        start=args.start,
+        live_ai=args.live_ai,
+        journal=args.journal,
+        duration=args.duration,
+        as_json=args.json,
+        real_time=args.real_time,
+    )
+    config = _load(args.config, adjust=lambda config: rehearsal_config(config, rehearsal))
+    setup_logging()
+    return rehearse(config, rehearsal)
 
 
 @contextlib.contextmanager
@@ -176,13 +232,13 @@ def _journal_stream(path: Path | None) -> Iterator[TextIO]:
 
 def _headless(config: Config, args: argparse.Namespace) -> int:
     from botdeck.engine import build_engine
-    from botdeck.headless import print_summary, run_headless
+    from botdeck.headless import print_summary, print_warnings, run_headless, source_warnings
     from botdeck.logs import setup_logging
 
     setup_logging()
     with _journal_stream(args.journal) as stream:
         engine = build_engine(config, journal_stream=stream)
-        _print_warnings(_source_warnings(engine))
+        print_warnings(source_warnings(engine), sys.stderr)
         code = asyncio.run(run_headless(engine, duration=args.duration))
         print_summary(engine, sys.stderr if args.journal is None else sys.stdout)
     return code
