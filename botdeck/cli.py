@@ -22,7 +22,6 @@ from botdeck.config import (
     load_config,
     render_config,
 )
-from botdeck.report.reader import ReportError
 
 EXIT_BAD_INPUT = 2
 
@@ -104,9 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rehearse.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
     rehearse.add_argument(
-        "--replay", type=Path, required=True, metavar="FILE", help="botdeck JSONL or "
-        "TwitchDownloader chat JSON"
-    )  # fmt: skip
+        "--replay",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="the chat log: botdeck JSONL or TwitchDownloader chat JSON",
+    )
     rehearse.add_argument("--speed", type=_speed, help="play the log X times faster")
     rehearse.add_argument("--start", type=_seconds, help="start S seconds into the log")
     rehearse.add_argument(
@@ -142,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.headless:
             return _headless(config, args)
         return _dashboard(config, args)
-    except (ConfigError, ReportError) as error:
+    except ConfigError as error:
         print(f"botdeck: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -193,8 +195,12 @@ def _check(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from botdeck.rehearse import print_report
+    from botdeck.report import ReportError
 
-    print_report(args.journal, as_json=args.json, out=sys.stdout)
+    try:
+        print_report(args.journal, as_json=args.json, out=sys.stdout)
+    except ReportError as error:
+        raise ConfigError(str(error)) from None  # bad input: one line, exit 2
     return 0
 
 
