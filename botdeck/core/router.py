@@ -39,6 +39,7 @@ class RouterSettings:
     job_timeout: float | None = 90.0
     context_lines: int = 20
     max_reply_chars: int = 450
+    per_user_cap: int | None = 3  # waiting jobs per viewer and bot (None: no cap)
 
 
 @dataclass(slots=True)
@@ -78,6 +79,7 @@ class Router:
             per_bot_limit=settings.per_bot_limit,
             execute=self._execute,
             job_timeout=settings.job_timeout,
+            viewer_cap=settings.per_user_cap or None,
         )
         # Journal first, so "sent" is written before the reply re-enters the chat.
         self.scheduler.add_job_listener(journal.job_event)
@@ -138,7 +140,8 @@ class Router:
         jobs = []
         for plan in self._orchestrator.plan(message):
             context = ReplyContext(message, plan.depth)
-            job = self.scheduler.submit(plan.bot, plan.priority, plan.delay, context)
+            viewer = None if message.is_bot else message.user  # fairness is between viewers
+            job = self.scheduler.submit(plan.bot, plan.priority, plan.delay, context, viewer)
             if plan.priority is Priority.HIGH:
                 self.counts.mentions += 1
             jobs.append(job)
