@@ -75,6 +75,8 @@ class RouterConfig(_Model):
     max_depth: int = Field(2, ge=0, le=10)
     job_timeout: float = Field(90.0, gt=0)
     context_lines: int = Field(20, ge=0, le=200)
+    per_user_cap: int = Field(3, ge=0)  # waiting jobs per viewer and bot; 0 = no cap
+    ack_target: float = Field(60.0, gt=0)  # seconds: answer every mention within this
     ignore_users: list[str] = list(DEFAULT_IGNORED)
     delays: DelaysConfig = DelaysConfig()
 

@@ -157,6 +157,7 @@ def build_engine(
             job_timeout=router_config.job_timeout,
             context_lines=router_config.context_lines,
             max_reply_chars=config.ai.max_reply_chars,
+            per_user_cap=router_config.per_user_cap,
         ),
         limiter=limiter,
         safety=safety,

@@ -17,10 +17,16 @@ class ReplyRequest:
     history: tuple[ChatMessage, ...]  # recent channel lines before it, oldest first
     priority: Priority
     depth: int  # bot-to-bot depth of the reply
+    also: tuple[ChatMessage, ...] = ()  # other viewers' lines this one reply answers too
 
     @property
     def is_mention(self) -> bool:
         return self.priority is Priority.HIGH
+
+    @property
+    def messages(self) -> tuple[ChatMessage, ...]:
+        """Every line the reply answers: the trigger first, then the carried ones."""
+        return (self.message, *self.also)
 
 
 @dataclass(frozen=True, slots=True)

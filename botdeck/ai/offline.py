@@ -14,6 +14,7 @@ import zlib
 from dataclasses import dataclass
 
 from botdeck.ai.base import Reply, ReplyRequest
+from botdeck.chat.base import ChatMessage
 
 _STOPWORDS = frozenset(
     """
@@ -120,6 +121,40 @@ _ANSWERS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# One reply to several viewers at once (a raid the send limit cannot answer one by one).
+_GROUP_ANSWERS: dict[str, tuple[str, ...]] = {
+    "greeting": (
+        "welcome in, all of you! grab a snack and stay a while",
+        "hey everyone, so good to see you all here",
+        "welcome, welcome! chat just got a lot cozier",
+    ),
+    "raid": (
+        "welcome raiders, every one of you! thanks for bringing the energy",
+        "raid squad, welcome in! make yourselves at home",
+        "so many new faces, welcome all of you!",
+    ),
+    "question": (
+        "great questions all round! short answer: it depends on the run, stick around",
+        "you all ask the good stuff! I'll answer the best I can as we play",
+        "so many questions, love it! watch the next round and you'll see",
+    ),
+    "hype": (
+        "you all felt that too! chat is on fire",
+        "the energy in here right now, unreal",
+        "clip it, chat! that one was for all of you",
+    ),
+    "debate": (
+        "you all make fair points, but I'm not changing my mind",
+        "okay, the whole chat has opinions, I respect it",
+        "we'll settle this together after the round",
+    ),
+    "remark": (
+        "thanks for the shoutouts, love to see you all here",
+        "you all are the best chat, seriously",
+        "appreciate every one of you, keep it coming",
+    ),
+}
+
 _GREETING = re.compile(
     r"^(hi+|hey+|hello+|yo+|sup|hiya|howdy|greetings|o7|good (morning|evening))\b|\b(hi+|hello+)$"
 )
@@ -133,9 +168,16 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]{2,}")
 
 def classify(request: ReplyRequest) -> str:
     """The kind of line being answered: decides the family of answer."""
-    text = request.message.text.lower()
+    if request.also:  # one reply to several viewers: answer what most of them said
+        kinds = [classify_message(message) for message in request.messages]
+        return max(dict.fromkeys(kinds), key=kinds.count)
+    return classify_message(request.message)
+
+
+def classify_message(message: ChatMessage) -> str:
+    text = message.text.lower()
     words = re.sub(r"@\w+", "", text).strip()
-    if request.message.is_bot:
+    if message.is_bot:
         return "debate"
     if _RAID.search(text):
         return "raid"
@@ -194,14 +236,17 @@ class OfflineResponder:
         topic = topic_of(request.message.text, (*self._bots, request.bot))
         last = self._last.get(request.bot)
         for _ in range(8):
-            text = self._one(rng, voice, kind, topic)
+            text = self._one(rng, voice, kind, topic, group=bool(request.also))
             if text != last:
                 break
         self._last[request.bot] = text
         return text
 
-    def _one(self, rng: random.Random, voice: Voice, kind: str, topic: str) -> str:
-        answer = rng.choice(_ANSWERS[kind]).format(topic=topic)
+    def _one(
+        self, rng: random.Random, voice: Voice, kind: str, topic: str, group: bool = False
+    ) -> str:
+        answers = _GROUP_ANSWERS[kind] if group else _ANSWERS[kind]
+        answer = rng.choice(answers).format(topic=topic)
         parts = [rng.choice(voice.openers), answer]
         if rng.random() < 0.45:
             parts.append(rng.choice(voice.signoffs))

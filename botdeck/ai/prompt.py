@@ -75,7 +75,16 @@ def user_prompt(request: ReplyRequest, settings: PromptSettings) -> str:
     parts = []
     if lines:
         parts.append("Recent chat, oldest first:\n" + "\n".join(lines))
-    parts.append(f"Reply to this line from {author}:\n{author}: {trigger.text}")
+    if request.also:
+        answered = "\n".join(
+            f"{author_of(line, request.bot)}: {line.text}" for line in request.messages
+        )
+        parts.append(
+            f"Reply in ONE chat line that briefly answers each of these {len(request.messages)} "
+            f"lines together (do not write their names: they are added for you):\n{answered}"
+        )
+    else:
+        parts.append(f"Reply to this line from {author}:\n{author}: {trigger.text}")
     return "\n\n".join(parts)
 
 

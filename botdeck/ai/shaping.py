@@ -9,6 +9,7 @@ model may produce (Rich style tags, Markdown emphasis) is removed: Twitch shows 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from botdeck.core.text import clean_text
 
@@ -38,8 +39,12 @@ class EmptyReplyError(ValueError):
     pass
 
 
-def shape_reply(text: str, *, bot: str, address: str | None, max_chars: int) -> str:
-    """Shape a raw reply; raises EmptyReplyError when nothing sendable is left."""
+def shape_reply(text: str, *, bot: str, address: str | Sequence[str] | None, max_chars: int) -> str:
+    """Shape a raw reply; raises EmptyReplyError when nothing sendable is left.
+
+    `address` is the viewer a mention reply answers, or several viewers for one reply
+    that answers them all: then every name leads the line and only the text is cut.
+    """
     if not 1 <= max_chars <= TWITCH_MAX_CHARS:
         raise ValueError(f"max_chars must be within 1..{TWITCH_MAX_CHARS}, got {max_chars}")
     line = clean_text(text, max_chars=TWITCH_MAX_CHARS * 8)
@@ -49,9 +54,30 @@ def shape_reply(text: str, *, bot: str, address: str | None, max_chars: int) -> 
     line = line.lstrip("/. ").strip()  # never let a reply read as a chat command
     if not line:
         raise EmptyReplyError("empty reply")
+    if address is not None and not isinstance(address, str):
+        return address_many(line, address, max_chars)
     if address and not re.search(rf"@{re.escape(address)}(?![\w])", line, re.IGNORECASE):
         line = f"@{address} {line}"
     return cut_to_length(line, max_chars)
+
+
+MIN_TEXT_CHARS = 20  # what a reply to several viewers keeps for its words at least
+
+
+def names_length(names: Sequence[str]) -> int:
+    """Characters the "@a @b " prefix of a reply to these viewers takes."""
+    return sum(len(name) + 2 for name in names)
+
+
+def address_many(line: str, names: Sequence[str], max_chars: int) -> str:
+    """ "@a @b @c text": all names first (never cut), the text cut to what is left."""
+    unique = list(dict.fromkeys(names))
+    room = max_chars - names_length(unique)
+    if room < MIN_TEXT_CHARS:
+        raise ValueError(f"{len(unique)} names leave {room} characters for the reply")
+    line = re.sub(r"^(?:@\w+[,:]?\s+)+", "", line).strip() or line  # drop names it led with
+    prefix = " ".join(f"@{name}" for name in unique)
+    return f"{prefix} {cut_to_length(line, room - 1)}"
 
 
 def cut_to_length(text: str, limit: int) -> str:

@@ -66,6 +66,11 @@ class SendLimiter(Protocol):
 
     def budget(self, bot: str) -> SendBudget: ...
 
+    def send_times(self, bot: str, count: int) -> list[float]:
+        """When `bot`'s next `count` messages could go out at the earliest (loop times),
+        if each used the first free slot; what raid mode forecasts a backlog with."""
+        ...
+
 
 class SendError(Exception):
     """The channel refused a message; `reason` is what the platform said."""

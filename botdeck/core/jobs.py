@@ -30,6 +30,7 @@ class Phase(StrEnum):
     """Where a job is in its life. Started jobs move DELAYING -> GENERATING -> SENDING."""
 
     QUEUED = "queued"
+    CARRIED = "carried"  # lifted out of the queue: another job's reply answers it too
     DELAYING = "delaying"
     GENERATING = "generating"
     SENDING = "sending"
@@ -74,6 +75,7 @@ class Job:
     delay: float
     context: Any = None
     created_at: float = 0.0
+    viewer: str | None = None  # who it answers, for fairness between viewers
     started_at: float | None = None
     deadline: float | None = None
     finished_at: float | None = None
@@ -87,6 +89,8 @@ class Job:
     tokens_in: int = 0  # what the responder reported for this job's reply (billed even if
     tokens_out: int = 0  # the reply was not sent)
     expired: bool = False
+    carried: tuple[Job, ...] = ()  # jobs this one's reply answers too (coalesced)
+    carrier: int | None = None  # the id of the job whose reply answered this one
 
     @property
     def done(self) -> bool:

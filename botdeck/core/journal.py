@@ -78,6 +78,8 @@ class Journal:
             "priority": job.priority.label,
             "msg": job.context.message.id if isinstance(job.context, ReplyContext) else None,
         }
+        if job.carrier is not None and job.outcome is not None:
+            fields["coalesced_into"] = job.carrier  # answered by that job's reply
         if event is JobEvent.ENQUEUED:
             self.write("enqueued", **fields, delay=round(job.delay, 3))
         elif event is JobEvent.STARTED:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from botdeck.ai.base import ReplyRequest, Responder, ResponderError
 from botdeck.ai.safety import Blocked, SafetyGate
-from botdeck.ai.shaping import EmptyReplyError, shape_reply
+from botdeck.ai.shaping import MIN_TEXT_CHARS, EmptyReplyError, names_length, shape_reply
 from botdeck.chat.base import ChatMessage, ChatSink, SendError, SendLimiter
 from botdeck.core.jobs import Job, JobFailed, JobSkipped, Outcome, Phase, Priority
 from botdeck.core.journal import Journal
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 ChatListener = Callable[[ChatMessage], None]
 _SEEN_IDS = 4096  # how many message ids are remembered to drop duplicates
+MAX_CARRIED = 12  # viewers one merged reply may answer besides its own (readability)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,8 @@ class RouterSettings:
     job_timeout: float | None = 90.0
     context_lines: int = 20
     max_reply_chars: int = 450
+    per_user_cap: int | None = 3  # waiting jobs per viewer and bot (None: no cap)
+    ack_target: float | None = 60.0  # answer mentions within this; merge replies if not
 
 
 @dataclass(slots=True)
@@ -79,6 +82,7 @@ class Router:
             per_bot_limit=settings.per_bot_limit,
             execute=self._execute,
             job_timeout=settings.job_timeout,
+            viewer_cap=settings.per_user_cap or None,
         )
         # Journal first, so "sent" is written before the reply re-enters the chat.
         self.scheduler.add_job_listener(journal.job_event)
@@ -90,6 +94,7 @@ class Router:
         self._echo_depth: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._chat_listeners: list[ChatListener] = []
         self._usage: dict[str, BotUsage] = {bot: BotUsage() for bot in self._personas}
+        self._generation: dict[str, float] = {}  # seconds a reply takes to write, per bot
         self.counts = ChatCounts()
 
     @property
@@ -139,7 +144,8 @@ class Router:
         jobs = []
         for plan in self._orchestrator.plan(message):
             context = ReplyContext(message, plan.depth)
-            job = self.scheduler.submit(plan.bot, plan.priority, plan.delay, context)
+            viewer = None if message.is_bot else message.user  # fairness is between viewers
+            job = self.scheduler.submit(plan.bot, plan.priority, plan.delay, context, viewer)
             if plan.priority is Priority.HIGH:
                 self.counts.mentions += 1
             jobs.append(job)
@@ -151,6 +157,7 @@ class Router:
     async def _execute(self, job: Job) -> None:
         context: ReplyContext = job.context
         trigger = context.message
+        also = self._coalesce(job)
         request = ReplyRequest(
             bot=job.bot,
             persona=self._personas[job.bot],
@@ -158,18 +165,25 @@ class Router:
             history=self._recent(excluding=trigger),
             priority=job.priority,
             depth=context.depth,
+            also=also,
         )
         try:
             await self._safety.check_incoming(trigger)
         except Blocked as blocked:
             raise JobSkipped(blocked.reason) from None
+        started = asyncio.get_running_loop().time()
         try:
             reply = await self._responder.reply(request)
         except ResponderError as error:
             self._count_usage(job, error.tokens_in, error.tokens_out)
             raise JobFailed(error.reason) from None
         self._count_usage(job, reply.tokens_in, reply.tokens_out)
-        address = None if job.priority is Priority.NORMAL else _address(trigger)
+        self._note_generation(job.bot, asyncio.get_running_loop().time() - started)
+        address: str | list[str] | None = None
+        if also:
+            address = [_address(line) for line in request.messages]
+        elif job.priority is not Priority.NORMAL:
+            address = _address(trigger)
         try:
             text = shape_reply(
                 reply.text, bot=job.bot, address=address, max_chars=self._settings.max_reply_chars
@@ -221,6 +235,62 @@ class Router:
                 depth=depth,
             )
             self.handle(echo)
+
+    # ------------------------------------------------------------ raid mode
+    def _coalesce(self, job: Job) -> tuple[ChatMessage, ...]:
+        """Carry waiting mentions into this reply when they would miss `ack_target`.
+
+        The limiter forecasts when each of the bot's next messages could go out. If every
+        waiting mention would still be answered within `ack_target` one message each, the
+        bot is keeping up and nothing changes. Otherwise this reply takes the oldest
+        waiting mentions (in the queue's fair order), as many as are needed to get back
+        on track and as fit in one message with every name in it.
+        """
+        target = self._settings.ack_target
+        if job.priority is not Priority.HIGH or self._limiter is None or not target:
+            return ()
+        waiting = [
+            other
+            for other in self.scheduler.waiting_jobs(job.bot)
+            if other.priority is Priority.HIGH and other.viewer is not None
+        ]
+        if not waiting:
+            return ()
+        ahead = sum(  # the bot's other replies still to be sent take slots first
+            1
+            for other in self.scheduler.running_jobs()
+            if other.bot == job.bot and other is not job and other.result is None
+        )
+        times = self._limiter.send_times(job.bot, ahead + 1 + len(waiting))
+        generation = self._generation.get(job.bot, 1.0)
+
+        def late(remaining: list[Job]) -> bool:
+            return any(
+                times[ahead + 1 + i] + generation > other.created_at + target
+                for i, other in enumerate(remaining)
+            )
+
+        if not late(waiting):
+            return ()
+        room = self._settings.max_reply_chars - MIN_TEXT_CHARS
+        room -= names_length([_address(job.context.message)])
+        chosen: list[Job] = []
+        for other in waiting[:MAX_CARRIED]:
+            cost = names_length([_address(other.context.message)])
+            if cost > room:
+                break
+            chosen.append(other)
+            room -= cost
+            if not late(waiting[len(chosen) :]):
+                break  # just enough: the rest get replies of their own in time
+        picked = set(chosen)
+        carried = self.scheduler.carry(job, len(chosen), accept=picked.__contains__)
+        return tuple(other.context.message for other in carried)
+
+    def _note_generation(self, bot: str, seconds: float) -> None:
+        """A moving average of how long replies take to write (raid mode's forecast)."""
+        previous = self._generation.get(bot)
+        self._generation[bot] = seconds if previous is None else 0.7 * previous + 0.3 * seconds
 
     # -------------------------------------------------------------- helpers
     def _count_usage(self, job: Job, tokens_in: int, tokens_out: int) -> None:

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from botdeck.core.fairqueue import FairQueue
 from botdeck.core.jobs import Job, JobFailed, JobSkipped, Outcome, Phase, Priority
 from botdeck.core.stats import LatencyWindow, Percentiles, RateCounter
 
@@ -108,12 +109,15 @@ class _Lane:
 
     __slots__ = ("latency", "limit", "name", "queues", "running", "totals", "waiting")
 
+    def waiting_of(self, viewer: str) -> int:
+        return sum(queue.waiting_of(viewer) for queue in self.queues)
+
     def __init__(self, name: str, limit: int) -> None:
         self.name = name
         self.limit = limit
         self.running = 0
         self.waiting = 0
-        self.queues: tuple[deque[Job], ...] = tuple(deque() for _ in Priority)
+        self.queues: tuple[FairQueue, ...] = tuple(FairQueue() for _ in Priority)
         self.totals = dict.fromkeys(Outcome, 0)
         self.latency = LatencyWindow()
 
@@ -148,6 +152,7 @@ class Scheduler:
         per_bot_limit: int,
         execute: Executor,
         job_timeout: float | None = 90.0,
+        viewer_cap: int | None = None,
         yield_every: int = 32,
     ) -> None:
         self._global_limit = _check_limit(global_limit, "global limit")
@@ -159,6 +164,9 @@ class Scheduler:
         if job_timeout is not None and job_timeout <= 0:
             raise ValueError(f"job timeout must be > 0 seconds, got {job_timeout!r}")
         self._job_timeout = job_timeout
+        if viewer_cap is not None:
+            _check_limit(viewer_cap, "per-viewer cap")
+        self._viewer_cap = viewer_cap
         self._watch_period = 1.0 if job_timeout is None else min(1.0, max(0.01, job_timeout / 20))
         self._yield_every = max(1, yield_every)
         # One ring per priority of the lanes that have waiting jobs at that priority.
@@ -217,7 +225,7 @@ class Scheduler:
     def waiting_jobs(self, bot: str | None = None) -> list[Job]:
         """Waiting jobs in dispatch order within each bot (for inspection and tests)."""
         lanes = [self._lane(bot)] if bot else list(self._lanes.values())
-        return [job for lane in lanes for queue in lane.queues for job in queue]
+        return [job for lane in lanes for queue in lane.queues for job in queue.ordered()]
 
     def add_job_listener(self, listener: JobListener) -> None:
         self._job_listeners.append(listener)
@@ -301,20 +309,40 @@ class Scheduler:
         self._wake_below = max((below for below, _, _ in keep), default=0)
 
     # ----------------------------------------------------------------- submitting
-    def submit(self, bot: str, priority: Priority, delay: float, context: object = None) -> Job:
-        """Queue a job. When not accepting, the job is returned already skipped (never lost)."""
+    def submit(
+        self,
+        bot: str,
+        priority: Priority,
+        delay: float,
+        context: object = None,
+        viewer: str | None = None,
+    ) -> Job:
+        """Queue a job. When it is not accepted it comes back already skipped (never lost).
+
+        `viewer` (who the reply answers) makes the bot's queue fair between viewers and
+        subject to the per-viewer cap on waiting jobs.
+        """
         lane = self._lanes.get(bot) or self._lane(bot)
         if self._loop is None:
             self._get_loop()
         self._next_id += 1
-        job = Job(self._next_id, bot, priority, delay if delay > 0 else 0.0, context, self._now())
+        delay = delay if delay > 0 else 0.0
+        job = Job(self._next_id, bot, priority, delay, context, self._now(), viewer)
         if self._state not in ACCEPTING:
             reason = "stopped" if self._state is SchedulerState.STOPPED else "draining"
             self._finish(job, lane, Outcome.SKIPPED, reason)
             return job
+        if viewer is not None and self._viewer_cap and lane.waiting_of(viewer) >= self._viewer_cap:
+            self._finish(job, lane, Outcome.SKIPPED, "per_user_cap")
+            return job
         queue = lane.queues[priority]
-        queue.append(job)
-        if len(queue) == 1:
+        if viewer is None:
+            queue.append(job)  # the fast path: a C-level deque append
+            first = len(queue) == 1 and not queue.heap
+        else:
+            queue.push(job)
+            first = queue.total == 1
+        if first:
             self._rings[priority].append(lane)
         lane.waiting += 1
         self._size += 1
@@ -375,8 +403,8 @@ class Scheduler:
         cancelled = 0
         for lane in self._lanes.values():
             for queue in lane.queues:
-                while queue:
-                    self._finish(queue.popleft(), lane, Outcome.CANCELLED, reason)
+                for job in queue.take_all():
+                    self._finish(job, lane, Outcome.CANCELLED, reason)
                     cancelled += 1
             lane.waiting = 0
         for ring in self._rings:
@@ -390,6 +418,37 @@ class Scheduler:
         if self._waiters:
             self._notify_waiters()
         return cancelled
+
+    def carry(
+        self, carrier: Job, limit: int, accept: Callable[[Job], bool] | None = None
+    ) -> list[Job]:
+        """Lift up to `limit` waiting jobs of the carrier's bot and priority into it.
+
+        Taken in dispatch order (and only those `accept` allows), they leave the queue
+        and then end with the carrier's outcome: a sent reply answers them too
+        (`job.carrier` names it), a failure, skip or cancellation is theirs as well.
+        """
+        lane = self._lane(carrier.bot)
+        queue = lane.queues[carrier.priority]
+        chosen = [job for job in queue.ordered() if accept is None or accept(job)][:limit]
+        if not chosen or carrier.outcome is not None:
+            return []
+        queue.remove_jobs(set(chosen))
+        if not queue.total:
+            self._rings[carrier.priority].remove(lane)
+        lane.waiting -= len(chosen)
+        self._size -= len(chosen)
+        now = self._now()
+        for job in chosen:
+            job.phase = Phase.CARRIED
+            job.carrier = carrier.id
+            job.started_at = now
+            if self._job_listeners:
+                self._emit(JobEvent.STARTED, job)
+        carrier.carried += tuple(chosen)
+        if self._size < self._wake_below:
+            self._notify_waiters()
+        return chosen
 
     def set_global_limit(self, limit: int) -> None:
         """Raising starts waiting jobs at once; lowering lets running jobs finish."""
@@ -456,9 +515,9 @@ class Scheduler:
             for index, lane in enumerate(ring):
                 if lane.running < lane.limit:
                     queue = lane.queues[priority]
-                    job = queue.popleft()
+                    job = queue.pop_fair() if queue.heap else queue.popleft()
                     del ring[index]
-                    if queue:
+                    if queue or queue.heap:
                         ring.append(lane)  # round-robin: this bot goes to the back
                     lane.waiting -= 1
                     lane.running += 1
@@ -531,6 +590,8 @@ class Scheduler:
                         self._rate.add(finished)
                         if self._job_listeners:
                             self._emit(JobEvent.FINISHED, job)
+                        if job.carried:
+                            self._finish_carried(job, lane)
                 finally:
                     del running[job]
                     lane.running -= 1
@@ -565,6 +626,15 @@ class Scheduler:
             self._rate.add(now)
         if self._job_listeners:
             self._emit(JobEvent.FINISHED, job)
+        if job.carried:
+            self._finish_carried(job, lane)
+
+    def _finish_carried(self, carrier: Job, lane: _Lane) -> None:
+        """Jobs a reply carried end as it ended (after it, so the journal reads in order)."""
+        assert carrier.outcome is not None
+        for job in carrier.carried:
+            job.result, job.result_id = carrier.result, carrier.result_id
+            self._finish(job, lane, carrier.outcome, carrier.reason)
 
     def _watch(self) -> None:
         """Cancel jobs past their deadline; re-arm while any job could still expire."""

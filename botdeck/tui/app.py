@@ -166,10 +166,11 @@ class BotdeckApp(App[int]):
             log.exception("chat source failed")
             self.notify(f"chat source failed: {error}", severity="error", markup=False)
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         self._closing = True  # listeners stop touching widgets that are going away
         self.engine.scheduler.stop("quit")
         self.engine.journal.close()
+        await self.engine.aclose()  # the API client's connections
 
     # -------------------------------------------------------------- listening
     def _on_chat(self, message: ChatMessage) -> None:

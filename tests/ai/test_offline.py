@@ -190,3 +190,17 @@ async def test_replies_are_short_single_lines():
         assert 0 < len(reply) <= 200
         assert "\n" not in reply
         assert reply == reply.strip()
+
+
+def test_one_reply_to_several_viewers_answers_them_together():
+    responder = OfflineResponder(seed=4, bots=("stickyman1776",))
+    lines = [
+        ChatMessage(f"m{i}", f"raider{i}", f"@stickyman1776 the raid has arrived {i}", 0)
+        for i in range(5)
+    ]
+    request = ReplyRequest(
+        bot="stickyman1776", persona="an upbeat hype-man", message=lines[0], history=(),
+        priority=Priority.HIGH, depth=1, also=tuple(lines[1:]),
+    )  # fmt: skip
+    text = responder.compose(request)
+    assert any(word in text for word in ("raiders", "all of you", "every one of you"))

@@ -258,3 +258,17 @@ def test_clean_text_output_is_one_printable_line(text):
     assert cleaned == cleaned.strip()
     assert not any(unicodedata.category(char) in ("Cc", "Cs") for char in cleaned)
     assert "  " not in cleaned
+
+
+def test_a_reply_to_several_viewers_names_them_all_first_and_cuts_only_the_text():
+    names = ["a" * 25, "bob", "Carl", "bob"]  # a 25-character login, and a duplicate
+    line = shape_reply("@bob welcome, all of you! " + "more words " * 100, bot="somebot",
+                       address=names, max_chars=450)  # fmt: skip
+    assert line.startswith(f"@{'a' * 25} @bob @Carl welcome, all of you!")
+    assert line.count("@bob") == 1 and len(line) <= 450
+
+
+def test_too_many_names_for_one_reply_is_a_bug_the_caller_must_not_make():
+    with pytest.raises(ValueError, match="characters for the reply"):
+        shape_reply("hi", bot="somebot", address=[f"viewer_{i:02d}" for i in range(40)],
+                    max_chars=450)  # fmt: skip

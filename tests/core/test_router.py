@@ -278,3 +278,20 @@ def test_a_random_busy_session_gives_every_job_exactly_one_outcome():
     assert_one_outcome_per_job(events)
     assert router.counts.mentions_answered > 0
     assert all(len(e["text"]) <= 450 for e in events if e["event"] == "sent")
+
+
+def test_a_viewer_past_the_per_user_cap_is_skipped_with_that_reason():
+    async def main():
+        router, stream = make_router(g=1, b=1)
+        for n in range(6):
+            router.handle(line(n, "spammer", f"@alpha_bot again {n}"))
+        router.handle(line(9, "regular", "@alpha_bot hi"))
+        await router.scheduler.on_idle()
+        return journal_of(stream)
+
+    events = run_virtual(main())
+    ends = [(e["msg"], e["event"], e.get("reason")) for e in events if e["event"] in OUTCOMES]
+    skipped = [msg for msg, kind, reason in ends if reason == "per_user_cap"]
+    assert skipped == ["m3", "m4", "m5"]  # three may wait; the regular is not capped
+    assert ("m9", "sent", None) in ends
+    assert_one_outcome_per_job(events)

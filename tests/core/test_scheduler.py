@@ -491,3 +491,113 @@ def test_snapshot_counts_phases_totals_and_latency():
         assert snap.replies_per_minute == 4
 
     run_virtual(main())
+
+
+# ------------------------------------------------ fairness between viewers
+def test_one_viewers_burst_does_not_delay_everyone_else():
+    order: list[str] = []
+
+    async def body(job: Job) -> None:
+        order.append(job.viewer or "")
+        await asyncio.sleep(1)
+
+    async def main() -> list[Job]:
+        sched = make(bots=("a",), g=1, b=1, body=body, viewer_cap=3)
+        spam = [sched.submit("a", Priority.HIGH, 0, viewer="spammer") for _ in range(50)]
+        await asyncio.sleep(0.5)  # the spammer's first mention is being answered
+        for i in range(9):
+            sched.submit("a", Priority.HIGH, 0, viewer=f"viewer{i}")
+        await sched.on_idle()
+        return spam
+
+    spam = run_virtual(main())
+    assert order[0] == "spammer"
+    assert order[1:10] == [f"viewer{i}" for i in range(9)]  # all nine before the 2nd spam
+    assert order[10:] == ["spammer", "spammer"]
+    capped = [job for job in spam if job.reason == "per_user_cap"]
+    assert len(capped) == 47 and all(job.outcome is Outcome.SKIPPED for job in capped)
+
+
+def test_everyones_first_job_before_anyones_second_within_a_priority():
+    order: list[str] = []
+
+    async def body(job: Job) -> None:
+        order.append(job.context)
+
+    async def main() -> None:
+        sched = make(bots=("a",), g=1, b=1, body=body)
+        sched.pause()
+        for name in ["x1", "x2", "x3", "y1", "z1", "y2"]:
+            sched.submit("a", Priority.HIGH, 0, name, viewer=name[0])
+        sched.submit("a", Priority.HIGH, 0, "bot-line")  # no viewer: round 0, FIFO
+        sched.resume()
+        await sched.on_idle()
+
+    run_virtual(main())
+    assert order == ["x1", "y1", "z1", "bot-line", "x2", "y2", "x3"]
+
+
+# ------------------------------------------------------------ carrying
+def test_a_carrier_takes_waiting_jobs_and_they_end_with_its_outcome():
+    events: list[tuple[str, int, int | None]] = []
+
+    def listen(event: JobEvent, job: Job) -> None:
+        events.append((event.value if job.outcome is None else job.outcome.value,
+                       job.id, job.carrier))  # fmt: skip
+
+    async def main() -> list[Job]:
+        async def body(job: Job) -> None:
+            if job.context == "carrier":
+                lifted = sched.carry(job, limit=3, accept=lambda other: other.context != "skip-me")
+                assert [other.context for other in lifted] == ["w1", "w2", "w4"]
+            await asyncio.sleep(1)
+            job.result = "@all hello"
+
+        sched = make(bots=("a",), g=1, b=1, body=body)
+        sched.add_job_listener(listen)
+        jobs = [sched.submit("a", Priority.HIGH, 0, ctx, viewer=ctx)
+                for ctx in ("carrier", "w1", "w2", "skip-me", "w4", "w5")]  # fmt: skip
+        await asyncio.sleep(0.5)
+        assert (sched.size, sched.pending) == (2, 1)  # carried jobs wait no more
+        await sched.on_idle()
+        return jobs
+
+    carrier, w1, w2, skip_me, w4, w5 = run_virtual(main())
+    assert all(job.outcome is Outcome.SENT for job in (carrier, w1, w2, w4))
+    assert (w1.carrier, w1.result, w1.phase) == (carrier.id, "@all hello", Phase.DONE)
+    assert skip_me.carrier is None and skip_me.started_at == 1.0
+    assert w5.carrier is None and w5.outcome is Outcome.SENT  # past the limit of 3
+    sent = [(kind, job_id, by) for kind, job_id, by in events if kind == "sent"]
+    assert sent[:4] == [("sent", 1, None), ("sent", 2, 1), ("sent", 3, 1), ("sent", 5, 1)]
+
+
+def test_carried_jobs_are_cancelled_with_their_carrier_on_stop():
+    async def main() -> list[Job]:
+        async def body(job: Job) -> None:
+            sched.carry(job, limit=10)
+            await asyncio.sleep(10)
+
+        sched = make(bots=("a",), g=1, b=1, body=body)
+        jobs = [sched.submit("a", Priority.HIGH, 0, viewer=f"v{i}") for i in range(5)]
+        await asyncio.sleep(1)
+        assert sched.stop() == 1  # only the carrier was running; nothing waited
+        await sched.on_idle()
+        return jobs
+
+    jobs = run_virtual(main())
+    assert [(job.outcome, job.reason) for job in jobs] == [(Outcome.CANCELLED, "stopped")] * 5
+
+
+def test_a_failed_carrier_fails_every_job_it_carried():
+    async def main() -> list[Job]:
+        async def body(job: Job) -> None:
+            sched.carry(job, limit=10)
+            raise JobFailed("model unavailable")
+
+        sched = make(bots=("a",), g=1, b=1, body=body)
+        jobs = [sched.submit("a", Priority.HIGH, 0, viewer=f"v{i}") for i in range(4)]
+        await sched.on_idle()
+        return jobs
+
+    jobs = run_virtual(main())
+    assert {(job.outcome, job.reason) for job in jobs} == {(Outcome.FAILED, "model unavailable")}

@@ -40,5 +40,9 @@ class SpacingLimiter:
     def release(self, bot: str, text: str) -> None:
         pass
 
+    def send_times(self, bot: str, count: int) -> list[float]:
+        first = max(asyncio.get_running_loop().time(), self._next.get(bot, 0.0))
+        return [first + i * self.gap for i in range(count)]
+
     def budget(self, bot: str) -> SendBudget:
         return SendBudget(used=0, limit=1, window=self.gap, next_free_in=0.0)

@@ -1,0 +1,70 @@
+"""The dashboard on the real openai SDK against the loopback fake: failures and skips show."""
+
+from __future__ import annotations
+
+from textual.widgets import Log
+
+from botdeck.chat.simulated import ScriptedLine, SimulatedChat
+from botdeck.config import parse_config
+from botdeck.tui.factory import create_app
+from botdeck.tui.themes import SHIPPED_DIR, discover_themes
+from botdeck.tui.widgets.status import Overview, StatusBar
+from tests.fakes.openai_server import FakeOpenAI, reply, status
+from tests.tui.helpers import frozen_clock, wait_until
+
+KEY_ENV = "BOTDECK_TUI_TEST_KEY"
+KEY = "sk-tui-test-0123456789abcdef"
+
+
+async def test_dashboard_marks_failures_and_skips_with_reasons(monkeypatch):
+    monkeypatch.setenv(KEY_ENV, KEY)
+    server = FakeOpenAI(bots=("alpha_bot",))
+    await server.start()
+    try:
+        server.script_chat(
+            reply("happy to help!"),
+            status(429, {"message": "You exceeded your quota", "code": "insufficient_quota"}),
+            reply("just go die already"),
+        )
+        config = parse_config(
+            {
+                "router": {
+                    "global_concurrency": 1,
+                    "random_reply_chance": 0.0,
+                    "delays": {"high": [0.0, 0.0], "normal": [0.0, 0.0], "low": [0.0, 0.0]},
+                },
+                "ai": {
+                    "provider": "openai",
+                    "base_url": server.base_url,
+                    "api_key_env": KEY_ENV,
+                    "model": "fake-model-1",
+                    "timeout": 2.0,
+                },
+                "bots": [{"name": "alpha_bot", "persona": "a helpful regular"}],
+            }
+        )
+        lines = [ScriptedLine(0, f"viewer{i}", f"@alpha_bot question {i}") for i in range(3)]
+        source = SimulatedChat(lines, keep_open=True, clock=frozen_clock)
+        app = create_app(config, demo=False, source=source,
+                         themes=discover_themes(SHIPPED_DIR), clock=frozen_clock)  # fmt: skip
+
+        def settled() -> bool:
+            scheduler = app.engine.scheduler
+            return len(server.chats) == 3 and scheduler.size == 0 and scheduler.pending == 0
+
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, settled)
+            app.flush_chat()
+            app.refresh_numbers()
+            chat = "\n".join(app.query_one(Log).lines)
+            header = str(app.query_one(StatusBar).render())
+            overview = str(app.query_one(Overview).render())
+        assert "➤ alpha_bot: @viewer0 happy to help!" in chat
+        assert "✗ alpha_bot failed: quota exceeded (insufficient_quota)" in chat
+        assert "⊘ alpha_bot skipped: blocked" in chat
+        assert "go die" not in chat  # a blocked reply is never shown, let alone sent
+        assert "responder: fake-model-1" in header
+        assert "tokens 50" in overview  # 2 completions x 25; the blocked one is billed too
+        assert KEY not in chat + header + overview
+    finally:
+        await server.close()
