@@ -23,6 +23,7 @@ class Mentions:
     lines: int  # chat lines that mentioned at least one bot
     answered: int  # jobs that ended `sent`
     share: float | None  # answered / jobs; None without mentions
+    merged: int = 0  # answered by another mention's reply (raid mode: `coalesced_into`)
     unanswered: dict[str, int] = field(default_factory=dict)  # "skipped: draining" -> count
 
 

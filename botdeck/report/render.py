@@ -82,6 +82,8 @@ def _mentions(report: Report) -> Text:
     share = mentions.share or 0.0
     text.append(f"{mentions.jobs:,} (in {mentions.lines:,} lines), answered {mentions.answered:,} ")
     text.append(f"({share:.1%})", style="green" if mentions.answered == mentions.jobs else "red")
+    if mentions.merged:
+        text.append(f", {mentions.merged:,} of them by a merged reply (raid mode)")
     for why, count in mentions.unanswered.items():
         text.append(f"\n  not answered: {count:,} {_plain(why)}", style="red")
     return text

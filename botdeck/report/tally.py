@@ -1,7 +1,8 @@
 """From journal events to a `Report`, in one pass.
 
 Definitions (README, "botdeck report"):
-- a mention is a high-priority job; it is answered when the job ends `sent`;
+- a mention is a high-priority job; it is answered when the job ends `sent` (also when
+  another mention's merged reply answered it: `coalesced_into`);
 - latency is the time from the chat line a reply answers to its `sent` event (the
   `latency` field when the line is not in the journal);
 - the backlog is the number of jobs waiting: enqueued and neither started nor ended;
@@ -44,6 +45,7 @@ class _Job:
     started: bool = False
     outcome: str | None = None
     reason: str | None = None
+    merged: bool = False  # answered by another job's reply (`coalesced_into`)
 
 
 @dataclass(slots=True)
@@ -150,6 +152,7 @@ class Tally:
     def _outcome(self, run: _Run, job_id: int, job: _Job, event: Event) -> None:
         self._leave_queue(run, job_id, event.ts)
         job.outcome = event.kind
+        job.merged = event.data.get("coalesced_into") is not None
         reason = event.data.get("reason")
         job.reason = str(reason) if reason is not None else None
         if event.kind == "sent":
@@ -282,5 +285,6 @@ def _mentions(runs: list[_Run]) -> Mentions:
         for _, job in high
         if job.outcome != "sent"
     )
+    merged = sum(1 for _, job in high if job.outcome == "sent" and job.merged)
     share = round(answered / len(high), 4) if high else None
-    return Mentions(len(high), len(lines), answered, share, dict(unanswered.most_common()))
+    return Mentions(len(high), len(lines), answered, share, merged, dict(unanswered.most_common()))

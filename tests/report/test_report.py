@@ -152,6 +152,7 @@ def test_json_has_every_figure(tmp_path, report):
         "lines": 3,
         "answered": 2,
         "share": 0.5,
+        "merged": 0,
         "unanswered": {"failed: timeout": 1, "skipped: draining": 1},
     }
     assert data["latency_by_priority"]["high"] == {"count": 2, "p50": 2.0, "p95": 3.0, "max": 3.0}
@@ -183,6 +184,25 @@ def test_a_journal_cut_off_mid_line_reports_everything_before_the_cut(tmp_path):
     ]
     assert report.outcomes["sent"] == 3 and report.mentions.answered == 2
     assert report.end == T0 + 10.5
+
+
+def test_mentions_answered_by_a_merged_reply_count_as_answered(tmp_path):
+    events = [
+        chat(0.0, "m1", "v1", "@a hi"),
+        chat(0.0, "m2", "v2", "@a hey"),
+        job(0.0, "enqueued", 1, "a", "high", "m1"),
+        job(0.0, "enqueued", 2, "a", "high", "m2"),
+        job(1.0, "started", 1, "a", "high", "m1"),
+        job(1.0, "started", 2, "a", "high", "m2"),  # carried into job 1's reply
+        job(3.0, "sent", 1, "a", "high", "m1", text="@v1 @v2 hi both", latency=3.0),
+        job(3.0, "sent", 2, "a", "high", "m2", text="@v1 @v2 hi both", coalesced_into=1),
+    ]
+    report = build_report(write(tmp_path, events))
+    assert (report.mentions.answered, report.mentions.merged, report.mentions.share) == (2, 1, 1.0)
+    assert report.latency_by_priority["high"] == Latency(2, 3.0, 3.0, 3.0)
+    out = io.StringIO()
+    render_report(report, Console(file=out, width=100, color_system=None))
+    assert "1 of them by a merged reply" in out.getvalue()
 
 
 def test_a_killed_run_leaves_open_jobs(tmp_path):
