@@ -19,6 +19,7 @@ from botdeck.config import Config, ConfigError
 from botdeck.core.journal import Journal
 from botdeck.core.metrics import EngineSnapshot
 from botdeck.core.orchestrator import Orchestrator, OrchestratorSettings
+from botdeck.core.ratelimit import RateLimiter, Role, SendLimits
 from botdeck.core.router import Router, RouterSettings
 from botdeck.core.scheduler import Scheduler
 
@@ -59,6 +60,23 @@ def build_source(config: Config, *, keep_open: bool = False) -> ChatSource:
         lines = scenario_lines(chat.scenario, config.bot_names, chat.seed)
         return SimulatedChat(lines, speed=chat.speed, keep_open=keep_open)
     raise ConfigError(f"chat.source: {chat.source!r} is not available in this build yet")
+
+
+def build_limiter(config: Config) -> SendLimiter | None:
+    """Send limits for every sink, so a rehearsal behaves as it would on Twitch."""
+    limits = config.send_limits
+    if not limits.enabled:
+        return None
+    return RateLimiter(
+        {bot.name: Role(bot.role) for bot in config.bots},
+        SendLimits(
+            window=limits.window,
+            viewer=limits.viewer,
+            privileged=limits.privileged,
+            spacing=limits.spacing,
+            duplicate_window=limits.duplicate_window,
+        ),
+    )
 
 
 def build_responder(config: Config) -> Responder:
@@ -106,7 +124,7 @@ def build_engine(
             context_lines=router_config.context_lines,
             max_reply_chars=config.ai.max_reply_chars,
         ),
-        limiter=limiter,
+        limiter=limiter if limiter is not None else build_limiter(config),
     )
     return Engine(
         config=config,

@@ -27,6 +27,9 @@ high = [0.05, 0.2]
 normal = [0.05, 0.2]
 low = [0.1, 0.3]
 
+[send_limits]
+enabled = false  # these runs play chat fast; send limits have their own tests
+
 [chat]
 source = "simulated"
 scenario = "{scenario}"
