@@ -6,22 +6,26 @@ what a test exercises is what a user runs.
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from botdeck.ai.base import Responder
 from botdeck.ai.offline import OfflineResponder
-from botdeck.chat.base import ChatSink, ChatSource, SendLimiter
+from botdeck.chat.base import ChatSink, ChatSource, Lifecycle, SendLimiter
 from botdeck.chat.local import LocalSink
 from botdeck.chat.simulated import SimulatedChat, scenario_lines
-from botdeck.config import Config, ConfigError
+from botdeck.config import Config, ConfigError, twitch_problem
 from botdeck.core.journal import Journal
 from botdeck.core.metrics import EngineSnapshot
 from botdeck.core.orchestrator import Orchestrator, OrchestratorSettings
 from botdeck.core.ratelimit import RateLimiter, Role, SendLimits
 from botdeck.core.router import Router, RouterSettings
 from botdeck.core.scheduler import Scheduler
+
+if TYPE_CHECKING:
+    from botdeck.chat.twitch import Credentials, TwitchChat
 
 
 @dataclass
@@ -53,13 +57,69 @@ class Engine:
         """Read the chat source into the router until it ends."""
         await self.router.run(self.source)
 
+    async def start(self) -> None:
+        """Connect what needs connecting (Twitch) before the run, so a bad channel or a
+        refused client stops the run at once with a clear error (ConfigError)."""
+        for part in self._connected_parts():
+            await part.start()
+
+    async def close(self) -> None:
+        for part in reversed(self._connected_parts()):
+            await part.close()
+
+    def _connected_parts(self) -> list[Lifecycle]:
+        parts: list[Lifecycle] = []
+        for part in (self.source, self.sink):
+            if isinstance(part, Lifecycle) and part not in parts:
+                parts.append(part)
+        return parts
+
 
 def build_source(config: Config, *, keep_open: bool = False) -> ChatSource:
     chat = config.chat
     if chat.source == "simulated":
         lines = scenario_lines(chat.scenario, config.bot_names, chat.seed)
         return SimulatedChat(lines, speed=chat.speed, keep_open=keep_open)
+    if chat.source == "twitch":
+        return build_twitch(config, None)
     raise ConfigError(f"chat.source: {chat.source!r} is not available in this build yet")
+
+
+def build_twitch(config: Config, limiter: SendLimiter | None) -> TwitchChat:
+    """The Twitch channel, as source and sink; the limiter learns the bots' roles from it."""
+    from botdeck.chat.twitch import Endpoints, TwitchChat, TwitchSettings
+    from botdeck.tokens import TokenStore, bot_credentials
+
+    twitch = config.twitch
+    problem = twitch_problem(config)
+    if problem:
+        raise ConfigError(problem)
+    secret = os.environ.get(twitch.client_secret_env, "").strip()
+    if not secret:
+        raise ConfigError(
+            f"twitch.client_secret_env: the environment variable {twitch.client_secret_env}"
+            " is not set (it holds your Twitch application's client secret)"
+        )
+    store = TokenStore()
+    client_id = twitch.client_id
+
+    def save_refreshed(bot: str, credentials: Credentials) -> None:
+        if credentials.origin == "store":
+            store.update_tokens(client_id, bot, credentials)
+
+    return TwitchChat(
+        TwitchSettings(
+            client_id=client_id,
+            client_secret=secret,
+            channel=config.chat.channel,
+            bots=bot_credentials(config, store),
+            endpoints=Endpoints(twitch.api_url, twitch.auth_url, twitch.eventsub_url),
+            send_as=twitch.send_as,
+            threaded_replies=twitch.threaded_replies,
+        ),
+        on_role=getattr(limiter, "observe_role", None),
+        on_tokens_refreshed=save_refreshed,
+    )
 
 
 def build_limiter(config: Config) -> SendLimiter | None:
@@ -110,6 +170,11 @@ def build_engine(
     )
     journal = Journal(journal_stream)
     responder = responder or build_responder(config)
+    if limiter is None:
+        limiter = build_limiter(config)
+    if source is None and config.chat.source == "twitch":
+        source = build_twitch(config, limiter)
+        sink = sink or source  # the channel is both: Twitch echoes our own messages back
     sink = sink or LocalSink()
     router = Router(
         personas={bot.name: bot.persona for bot in config.bots},
@@ -124,7 +189,7 @@ def build_engine(
             context_lines=router_config.context_lines,
             max_reply_chars=config.ai.max_reply_chars,
         ),
-        limiter=limiter if limiter is not None else build_limiter(config),
+        limiter=limiter,
     )
     return Engine(
         config=config,
