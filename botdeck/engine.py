@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from botdeck.ai.base import Responder
 from botdeck.ai.offline import OfflineResponder
-from botdeck.chat.base import ChatSink, ChatSource, Lifecycle, SendLimiter
+from botdeck.chat.base import ChatSink, ChatSource, Lifecycle, Noticing, SendLimiter
 from botdeck.chat.local import LocalSink
 from botdeck.chat.simulated import SimulatedChat, scenario_lines
 from botdeck.config import Config, ConfigError, twitch_problem
@@ -51,6 +51,12 @@ class Engine:
             channel=self.config.chat.channel,
             usage=dict(self.router.usage),
             budgets={bot: limiter.budget(bot) for bot in self.config.bot_names} if limiter else {},
+            notices=tuple(
+                line
+                for part in self._parts()
+                if isinstance(part, Noticing)
+                for line in part.notices()
+            ),
         )
 
     async def feed(self) -> None:
@@ -68,11 +74,11 @@ class Engine:
             await part.close()
 
     def _connected_parts(self) -> list[Lifecycle]:
-        parts: list[Lifecycle] = []
-        for part in (self.source, self.sink):
-            if isinstance(part, Lifecycle) and part not in parts:
-                parts.append(part)
-        return parts
+        return [part for part in self._parts() if isinstance(part, Lifecycle)]
+
+    def _parts(self) -> list[object]:
+        """The source and the sink, once each (Twitch is both)."""
+        return [self.source] if self.sink is self.source else [self.source, self.sink]
 
 
 def build_source(config: Config, *, keep_open: bool = False) -> ChatSource:

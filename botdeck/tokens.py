@@ -124,7 +124,8 @@ class TokenStore:
             self.path.parent.chmod(0o700)
         fd, tmp = tempfile.mkstemp(prefix=".tokens.", dir=self.path.parent)
         try:
-            os.fchmod(fd, 0o600)  # before a single byte of a token is written
+            if hasattr(os, "fchmod"):  # POSIX (mkstemp's 0600 already; said explicitly)
+                os.fchmod(fd, 0o600)  # before a single byte of a token is written
             with os.fdopen(fd, "w", encoding="utf-8") as stream:
                 json.dump(data, stream, indent=2)
             os.replace(tmp, self.path)

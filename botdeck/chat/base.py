@@ -75,6 +75,13 @@ class SendLimiter(Protocol):
 
 
 @runtime_checkable
+class Noticing(Protocol):
+    """A source or sink with standing conditions worth a glance (e.g. a bot not authorized)."""
+
+    def notices(self) -> tuple[str, ...]: ...
+
+
+@runtime_checkable
 class Lifecycle(Protocol):
     """A source or sink that holds connections: started before the run, closed after it."""
 

@@ -245,6 +245,13 @@ class TwitchChat:
         """Called with every new connection state (the dashboard may also just poll)."""
         self._state_listeners.append(listener)
 
+    def notices(self) -> tuple[str, ...]:
+        """One line per bot that may not send, for the dashboard."""
+        if self._phase in (_Phase.NEW, _Phase.STARTING):
+            return ()
+        bots = self._bots.values()
+        return tuple(f"{unauthorized(b.name)} ({b.problem})" for b in bots if b.problem)
+
     def bot_problems(self) -> dict[str, str | None]:
         """Why each bot may not send (None when it may), e.g. for a notice."""
         return {name: bot.problem for name, bot in self._bots.items()}

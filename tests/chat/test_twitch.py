@@ -266,6 +266,9 @@ async def test_a_bot_without_a_token_fails_clearly_and_sends_nothing(fake, monke
         assert await run.outcome_of(ok) == ("sent", None)
     assert [s.sender for s in fake.sent] == ["alpha_bot"]  # never as another identity
     assert run.chat.bot_problems() == {"alpha_bot": None, "beta_bot": "no token"}
+    assert run.engine.snapshot().notices == (
+        "bot beta_bot is not authorized: run `botdeck auth` (no token)",
+    )
 
 
 async def test_a_token_revoked_during_the_run_fails_that_bots_jobs(fake, monkeypatch):
@@ -482,13 +485,16 @@ async def test_untrusted_chat_text_is_cleaned_and_duplicates_are_dropped(fake, m
         await fake.say("viewer", "x" * 600)
         await fake.say("viewer", "once", message_id="same-id")
         await fake.say("viewer", "once", message_id="same-id")  # Twitch may resend
-        await until(lambda: len(run.lines) == 4)
-        await asyncio.sleep(0.1)
+        await fake.say("viewer", "last")  # frames arrive in order: this one comes after
+        await until(lambda: run.lines and run.lines[-1].text == "last")
     texts = [m.text for m in run.lines]
-    assert texts[0] == "red [b]markup[/b] zerowidth"
-    assert texts[1] == "Kappa Kappa PogChamp"
-    assert texts[2] == "x" * 600
-    assert texts[3] == "once" and len(texts) == 4
+    assert texts == [
+        "red [b]markup[/b] zerowidth",
+        "Kappa Kappa PogChamp",  # only emotes: plain text
+        "x" * 600,
+        "once",  # once only
+        "last",
+    ]
 
 
 async def test_the_bots_badges_set_its_send_limit(fake, monkeypatch):
@@ -553,3 +559,21 @@ def _record_states(chat: TwitchChat) -> list[tuple[str, int, str | None]]:
 
 def _shown(states: list[tuple[str, int, str | None]], status: str, attempt: int) -> bool:
     return any(entry[:2] == (status, attempt) for entry in states)
+
+
+def test_endpoint_overrides_apply_while_used_and_are_restored():
+    from botdeck.chat.twitch import Endpoints, use_endpoints
+
+    mock = Endpoints("http://127.0.0.1:9/helix", "http://127.0.0.1:9", "ws://127.0.0.1:9/ws/")
+    assert (mock.api_url, mock.auth_url, mock.eventsub_url) == (
+        "http://127.0.0.1:9/helix/",
+        "http://127.0.0.1:9/",
+        "ws://127.0.0.1:9/ws",
+    )
+    with use_endpoints(mock):
+        assert Route("GET", "users").url == "http://127.0.0.1:9/helix/users"
+        assert twitchio_websockets.WSS == "ws://127.0.0.1:9/ws"
+        with pytest.raises(RuntimeError, match="different endpoints"), use_endpoints(Endpoints()):
+            pass
+    assert Route("GET", "users").url == "https://api.twitch.tv/helix/users"
+    assert Route.ID_BASE == "https://id.twitch.tv/"
