@@ -1,4 +1,4 @@
-"""Command line: `botdeck demo | run | check`. Bad input exits 2 with one line on stderr."""
+"""Command line: `botdeck demo | run | check | auth`. Bad input exits 2 with one line on stderr."""
 
 from __future__ import annotations
 
@@ -73,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate and print the resolved config")
     check.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
+
+    auth = commands.add_parser("auth", help="authorize the bot accounts and the broadcaster")
+    auth.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
+    auth.add_argument(
+        "--status", action="store_true", help="list each account's scopes and expiry, no tokens"
+    )
+    auth.add_argument(
+        "--no-browser", action="store_true", help="print the links instead of opening a browser"
+    )
     return parser
 
 
@@ -81,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args)
+        if args.command == "auth":
+            return _auth(args)
         config = _config_for(args)
         if args.headless:
             return _headless(config, args)
@@ -117,6 +128,14 @@ def _check(args: argparse.Namespace) -> int:
     config = _load(args.config)
     print(render_config(config))
     return 0
+
+
+def _auth(args: argparse.Namespace) -> int:
+    from botdeck.auth import run_auth
+
+    # Not yet runnable is fine here: auth is how a Twitch config gets there.
+    config = load_config(args.config or default_config_path(), twitch_ready=False)
+    return run_auth(config, show_status=args.status, open_browser=not args.no_browser)
 
 
 @contextlib.contextmanager
