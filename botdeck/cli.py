@@ -1,5 +1,5 @@
-"""Command line: `botdeck demo | run | check | rehearse | report`. Bad input exits 2 with
-one line on stderr."""
+"""Command line: `botdeck demo | run | check | auth | rehearse | report`. Bad input exits 2
+with one line on stderr."""
 
 from __future__ import annotations
 
@@ -98,6 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate and print the resolved config")
     check.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
 
+    auth = commands.add_parser("auth", help="authorize the bot accounts and the broadcaster")
+    auth.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
+    auth.add_argument(
+        "--status", action="store_true", help="list each account's scopes and expiry, no tokens"
+    )
+    auth.add_argument(
+        "--no-browser", action="store_true", help="print the links instead of opening a browser"
+    )
+
     rehearse = commands.add_parser(
         "rehearse", help="replay a chat log against your bots, headless, then report"
     )
@@ -136,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args)
+        if args.command == "auth":
+            return _auth(args)
         if args.command == "report":
             return _report(args)
         if args.command == "rehearse":
@@ -165,7 +176,8 @@ def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -
     from botdeck.ai.factory import preflight
 
     path = path or default_config_path()
-    config = load_config(path)
+    # A rehearsal replaces the chat source: a Twitch config need not be complete for it.
+    config = load_config(path, twitch_ready=adjust is None)
     if adjust is not None:
         config = adjust(config)
     try:
@@ -191,6 +203,14 @@ def _check(args: argparse.Namespace) -> int:
 
         print_warnings(log.warnings, sys.stderr)
     return 0
+
+
+def _auth(args: argparse.Namespace) -> int:
+    from botdeck.auth import run_auth
+
+    # Not yet runnable is fine here: auth is how a Twitch config gets there.
+    config = load_config(args.config or default_config_path(), twitch_ready=False)
+    return run_auth(config, show_status=args.status, open_browser=not args.no_browser)
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -168,6 +168,52 @@ class TwitchConfig(_Model):
     api_url: str = "https://api.twitch.tv/helix/"
     auth_url: str = "https://id.twitch.tv/"
     eventsub_url: str = "wss://eventsub.wss.twitch.tv/ws"
+    # "app": send with the app token, which shows the Chat Bot badge; needs user:bot from
+    # each bot and channel:bot from the broadcaster (`botdeck auth` asks for both).
+    send_as: Literal["user", "app"] = "user"
+    threaded_replies: bool = False  # send mention replies as replies in the mention's thread
+    redirect_uri: str = "http://localhost:4343/oauth/callback"  # as registered with Twitch
+
+    @field_validator("api_url", "auth_url", "redirect_uri")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"expected an http(s) URL, got {value!r}")
+        return value
+
+    @field_validator("eventsub_url")
+    @classmethod
+    def _ws_url(cls, value: str) -> str:
+        if not re.match(r"^wss?://[^\s/]+", value):
+            raise ValueError(f"expected a ws(s) URL, got {value!r}")
+        return value
+
+
+class SendLimitsConfig(_Model):
+    """Per-bot send limits. The defaults are Twitch's; with chat.source = "twitch" they may
+    only be made stricter, because Twitch locks an account out for 30 minutes."""
+
+    enabled: bool = True
+    window: float = Field(30.0, gt=0, le=3600)  # seconds
+    viewer: int = Field(20, ge=1)  # messages per window for role "viewer"
+    privileged: int = Field(100, ge=1)  # for vip, moderator, broadcaster
+    spacing: float = Field(1.0, ge=0, le=60)  # seconds between a non-moderator's messages
+    duplicate_window: float = Field(30.0, ge=0, le=3600)  # a repeat within this is changed
+
+    def looser_than_twitch(self) -> str | None:
+        """The first key that would let a bot exceed Twitch's limits, if any."""
+        twitch = SendLimitsConfig()
+        if not self.enabled:
+            return "enabled"
+        if self.window < twitch.window:
+            return "window"
+        for key in ("viewer", "privileged"):
+            if getattr(self, key) > getattr(twitch, key):
+                return key
+        for key in ("spacing", "duplicate_window"):
+            if getattr(self, key) < getattr(twitch, key):
+                return key
+        return None
 
 
 class BotConfig(_Model):
@@ -220,6 +266,7 @@ class Config(_Model):
     ai: AIConfig = AIConfig()
     chat: ChatConfig = ChatConfig()
     twitch: TwitchConfig = TwitchConfig()
+    send_limits: SendLimitsConfig = SendLimitsConfig()
     safety: SafetyConfig = SafetyConfig()
     keys: KeysConfig = KeysConfig()
     bots: list[BotConfig] = Field(min_length=1)
@@ -256,7 +303,7 @@ def auto_limits(bot_count: int) -> tuple[int, int]:
 
 
 # ------------------------------------------------------------------ loading
-def load_config(path: Path) -> Config:
+def load_config(path: Path, *, twitch_ready: bool = True) -> Config:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -269,14 +316,40 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
-    return parse_config(data, source=str(path))
+    return parse_config(data, source=str(path), twitch_ready=twitch_ready)
 
 
-def parse_config(data: Mapping[str, Any], source: str = "<config>") -> Config:
+def parse_config(
+    data: Mapping[str, Any], source: str = "<config>", *, twitch_ready: bool = True
+) -> Config:
+    """Validate; with `twitch_ready`, a Twitch config must also be complete enough to run."""
     try:
-        return Config.model_validate(dict(data))
+        config = Config.model_validate(dict(data))
     except ValidationError as error:
         raise ConfigError(f"{source}: {_describe(error)}") from None
+    if twitch_ready and config.chat.source == "twitch":
+        problem = twitch_problem(config)
+        if problem:
+            raise ConfigError(f"{source}: {problem}")
+    return config
+
+
+def twitch_problem(config: Config) -> str | None:
+    """What keeps a Twitch config from running (a dotted key and why), if anything."""
+    needed = 'required with chat.source = "twitch"'
+    if not config.twitch.client_id.strip():
+        return f"twitch.client_id: missing ({needed}; `botdeck auth` shows where to get it)"
+    if "channel" not in config.chat.model_fields_set:
+        return f"chat.channel: missing ({needed}: the broadcaster's login)"
+    if not LOGIN.match(config.chat.channel):
+        return f"chat.channel: expected a Twitch login, got {config.chat.channel!r}"
+    looser = config.send_limits.looser_than_twitch()
+    if looser:
+        return (
+            f"send_limits.{looser}: looser than Twitch's own limit, which would get the bots locked"
+            " out for 30 minutes (allowed only with simulated or replayed chat)"
+        )
+    return None
 
 
 _TYPE_ERRORS = ("int_type", "float_type", "string_type", "list_type", "bool_type", "dict_type")

@@ -1,12 +1,15 @@
 """The engine factory: one place that turns a Config into running parts.
 
 The CLI, the headless runner, the dashboard and the tests all build their engine here, so
-what a test exercises is what a user runs.
+what a test exercises is what a user runs. An engine is started before a run (Twitch
+connects, so a bad channel stops the run at once) and closed after it (connections,
+pending moderation checks, the API client).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -18,19 +21,22 @@ from botdeck.ai import factory
 from botdeck.ai.base import Responder
 from botdeck.ai.budget import BudgetedResponder
 from botdeck.ai.offline import OfflineResponder
-from botdeck.chat.base import ChatSink, ChatSource, SendLimiter
+from botdeck.chat.base import ChatSink, ChatSource, Lifecycle, SendLimiter
 from botdeck.chat.local import LocalSink
 from botdeck.chat.replay import ReplayChat, ReplayError, ReplayLog, load_replay
 from botdeck.chat.simulated import SimulatedChat, scenario_lines
-from botdeck.config import Config, ConfigError
+from botdeck.config import Config, ConfigError, twitch_problem
 from botdeck.core.journal import Journal
 from botdeck.core.metrics import EngineSnapshot, NoticeSource
 from botdeck.core.orchestrator import Orchestrator, OrchestratorSettings
+from botdeck.core.ratelimit import RateLimiter, Role, SendLimits
 from botdeck.core.router import Router, RouterSettings
 from botdeck.core.scheduler import Scheduler
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
+
+    from botdeck.chat.twitch import Credentials, TwitchChat
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +49,6 @@ class Engine:
     sink: ChatSink
     responder: Responder
     journal: Journal
-    notice_sources: tuple[NoticeSource, ...] = ()
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
@@ -60,18 +65,40 @@ class Engine:
             channel=self.config.chat.channel,
             usage=dict(self.router.usage),
             budgets={bot: limiter.budget(bot) for bot in self.config.bot_names} if limiter else {},
-            notices=tuple(notice for part in self.notice_sources for notice in part.notices),
+            notices=tuple(notice for part in self._noticing() for notice in part.notices),
         )
-
-    async def aclose(self) -> None:
-        """Release what the parts hold open (the API client's connections)."""
-        self.router.safety.close()
-        for close in self.closers:
-            await close()
 
     async def feed(self) -> None:
         """Read the chat source into the router until it ends."""
         await self.router.run(self.source)
+
+    async def start(self) -> None:
+        """Connect what needs connecting (Twitch) before the run, so a bad channel or a
+        refused client stops the run at once with a clear error (ConfigError)."""
+        for part in self._connected_parts():
+            await part.start()
+
+    async def close(self) -> None:
+        """Release everything the parts hold open; safe to call more than once."""
+        for part in reversed(self._connected_parts()):
+            await part.close()
+        self.router.safety.close()
+        closers, self.closers = self.closers, []
+        for close in closers:
+            await close()
+
+    def _parts(self) -> list[object]:
+        """Everything wired in, each once (Twitch is both source and sink)."""
+        parts: list[object] = [self.source, self.responder, self.router.safety]
+        if self.sink is not self.source:
+            parts.append(self.sink)
+        return parts
+
+    def _connected_parts(self) -> list[Lifecycle]:
+        return [part for part in self._parts() if isinstance(part, Lifecycle)]
+
+    def _noticing(self) -> list[NoticeSource]:
+        return [part for part in self._parts() if isinstance(part, NoticeSource)]
 
 
 def build_source(
@@ -84,6 +111,8 @@ def build_source(
     if chat.source == "replay":
         log = load_replay_log(config)
         return ReplayChat(log, bots=config.bot_names, speed=chat.speed, clock=clock)
+    if chat.source == "twitch":
+        return build_twitch(config, None)
     raise ConfigError(f"chat.source: {chat.source!r} is not available in this build yet")
 
 
@@ -97,6 +126,60 @@ def load_replay_log(config: Config) -> ReplayLog:
     for warning in log.warnings:
         logger.warning("%s", warning)
     return log
+
+
+def build_twitch(config: Config, limiter: SendLimiter | None) -> TwitchChat:
+    """The Twitch channel, as source and sink; the limiter learns the bots' roles from it."""
+    from botdeck.chat.twitch import Endpoints, TwitchChat, TwitchSettings
+    from botdeck.tokens import TokenStore, bot_credentials
+
+    twitch = config.twitch
+    problem = twitch_problem(config)
+    if problem:
+        raise ConfigError(problem)
+    secret = os.environ.get(twitch.client_secret_env, "").strip()
+    if not secret:
+        raise ConfigError(
+            f"twitch.client_secret_env: the environment variable {twitch.client_secret_env}"
+            " is not set (it holds your Twitch application's client secret)"
+        )
+    store = TokenStore()
+    client_id = twitch.client_id
+
+    def save_refreshed(bot: str, credentials: Credentials) -> None:
+        if credentials.origin == "store":
+            store.update_tokens(client_id, bot, credentials)
+
+    return TwitchChat(
+        TwitchSettings(
+            client_id=client_id,
+            client_secret=secret,
+            channel=config.chat.channel,
+            bots=bot_credentials(config, store),
+            endpoints=Endpoints(twitch.api_url, twitch.auth_url, twitch.eventsub_url),
+            send_as=twitch.send_as,
+            threaded_replies=twitch.threaded_replies,
+        ),
+        on_role=getattr(limiter, "observe_role", None),
+        on_tokens_refreshed=save_refreshed,
+    )
+
+
+def build_limiter(config: Config) -> SendLimiter | None:
+    """Send limits for every sink, so a rehearsal behaves as it would on Twitch."""
+    limits = config.send_limits
+    if not limits.enabled:
+        return None
+    return RateLimiter(
+        {bot.name: Role(bot.role) for bot in config.bots},
+        SendLimits(
+            window=limits.window,
+            viewer=limits.viewer,
+            privileged=limits.privileged,
+            spacing=limits.spacing,
+            duplicate_window=limits.duplicate_window,
+        ),
+    )
 
 
 def build_responder(config: Config, client: AsyncOpenAI | None = None) -> Responder:
@@ -127,7 +210,8 @@ def build_engine(
     clock: Callable[[], float] = time.time,
 ) -> Engine:
     """Everything wired; parts may be passed in (tests, the dashboard's demo source)."""
-    source = source or build_source(config, keep_open=keep_open, clock=clock)  # checks first
+    if source is None and config.chat.source != "twitch":  # Twitch needs the limiter, below
+        source = build_source(config, keep_open=keep_open, clock=clock)  # a bad replay stops here
     router_config = config.router
     global_limit, per_bot_limit = config.limits()
     orchestrator = Orchestrator(
@@ -144,6 +228,12 @@ def build_engine(
     client = factory.build_client(config)  # reads the API key once; None when offline
     responder = responder or build_responder(config, client)
     safety = factory.build_safety(config, client)
+    if limiter is None:
+        limiter = build_limiter(config)
+    if source is None and config.chat.source == "twitch":
+        source = build_twitch(config, limiter)
+        sink = sink or source  # the channel is both: Twitch echoes our own messages back
+    assert source is not None
     sink = sink or LocalSink()
     router = Router(
         personas={bot.name: bot.persona for bot in config.bots},
@@ -158,13 +248,12 @@ def build_engine(
             context_lines=router_config.context_lines,
             max_reply_chars=config.ai.max_reply_chars,
             per_user_cap=router_config.per_user_cap,
+            ack_target=router_config.ack_target,
         ),
         limiter=limiter,
         safety=safety,
         clock=clock,
     )
-    parts = (responder, safety, source)
-    notice_sources = [part for part in parts if isinstance(part, NoticeSource)]
     return Engine(
         config=config,
         router=router,
@@ -172,6 +261,5 @@ def build_engine(
         sink=sink,
         responder=responder,
         journal=journal,
-        notice_sources=tuple(notice_sources),
         closers=[client.close] if client is not None else [],
     )

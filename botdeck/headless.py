@@ -26,6 +26,14 @@ _ENDED = (SchedulerState.DRAINED, SchedulerState.STOPPED)
 
 
 async def run_headless(engine: Engine, *, duration: float | None = None) -> int:
+    await engine.start()  # a refused Twitch setup raises ConfigError here: exit 2
+    try:
+        return await _run(engine, duration)
+    finally:
+        await engine.close()
+
+
+async def _run(engine: Engine, duration: float | None) -> int:
     loop = asyncio.get_running_loop()
     scheduler = engine.scheduler
     ended = asyncio.Event()
@@ -67,7 +75,6 @@ async def run_headless(engine: Engine, *, duration: float | None = None) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         engine.journal.close()
-        await engine.aclose()
     return EXIT_STOPPED if scheduler.state is SchedulerState.STOPPED else EXIT_OK
 
 

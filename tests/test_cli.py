@@ -30,6 +30,9 @@ high = [0.05, 0.2]
 normal = [0.05, 0.2]
 low = [0.1, 0.3]
 
+[send_limits]
+enabled = false  # these runs play chat fast; send limits have their own tests
+
 [chat]
 source = "simulated"
 scenario = "{scenario}"
@@ -252,6 +255,9 @@ per_bot_concurrency = 2
 high = [0.01, 0.02]
 normal = [0.01, 0.02]
 low = [0.01, 0.02]
+
+[send_limits]
+enabled = false  # chat plays 8x fast; send limits have their own tests
 
 [ai]
 provider = "openai"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from botdeck.core.metrics import ConnectionState, SendBudget
 
@@ -55,14 +55,21 @@ class ChatSink(Protocol):
 class SendLimiter(Protocol):
     """Keeps a bot account within the platform's send limits (part of a job's send phase).
 
-    `acquire` waits until `bot` may send `text` and returns the text to send, which may be
-    changed (e.g. to avoid a duplicate of the bot's previous message); `sent` records a
-    message that went out. `budget` describes the bot's current window.
+    `acquire` waits until `bot` may send `text`, reserves that send and returns the text to
+    send, which may be changed (e.g. to avoid a duplicate of the bot's previous message);
+    while it waits it tells `on_wait` the loop time it expects to send at, then None.
+    Every acquire is settled by exactly one of `sent` (the message went out, or may have:
+    a failed send counts too) or `release` (it certainly did not). `budget` describes the
+    bot's current window.
     """
 
-    async def acquire(self, bot: str, text: str) -> str: ...
+    async def acquire(
+        self, bot: str, text: str, *, on_wait: Callable[[float | None], None] | None = None
+    ) -> str: ...
 
     def sent(self, bot: str, text: str) -> None: ...
+
+    def release(self, bot: str, text: str) -> None: ...
 
     def budget(self, bot: str) -> SendBudget: ...
 
@@ -70,6 +77,15 @@ class SendLimiter(Protocol):
         """When `bot`'s next `count` messages could go out at the earliest (loop times),
         if each used the first free slot; what raid mode forecasts a backlog with."""
         ...
+
+
+@runtime_checkable
+class Lifecycle(Protocol):
+    """A source or sink that holds connections: started before the run, closed after it."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class SendError(Exception):

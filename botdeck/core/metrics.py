@@ -55,6 +55,8 @@ class SendBudget:
     limit: int
     window: float
     next_free_in: float  # seconds until another message may be sent (0 when one may now)
+    waiting: int = 0  # replies waiting for the window (their jobs show as "sending")
+    role: str = ""  # the role the limit is sized for (from config, confirmed by badges)
 
     @property
     def left(self) -> int:

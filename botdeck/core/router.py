@@ -195,19 +195,32 @@ class Router:
         except Blocked as blocked:
             raise JobSkipped(blocked.reason) from None
         job.phase = Phase.SENDING
-        if self._limiter is not None:
-            text = await self._acquire(job, text)  # may wait for the send window
-        job.check_live()
-        if self._sink.echoes:
-            self._remember_echo(job.bot, text, context.depth)
-        try:
-            message_id = await self._sink.send(job.bot, text, reply_to=trigger.id)
-        except SendError as error:
-            raise JobFailed(error.reason) from None
-        if self._limiter is not None:
-            self._limiter.sent(job.bot, text)
+        limiter = self._limiter
+        if limiter is None:
+            job.check_live()
+            message_id = await self._send(job, text, trigger.id, context.depth)
+        else:
+            # May wait for the bot's send window; the job shows as sending, with the wait.
+            text = await self._acquire(job, text)
+            try:
+                job.check_live()
+            except JobFailed:
+                limiter.release(job.bot, text)  # nothing went out
+                raise
+            try:
+                message_id = await self._send(job, text, trigger.id, context.depth)
+            finally:
+                limiter.sent(job.bot, text)  # counted even when it failed: it may have landed
         job.result = text
         job.result_id = message_id
+
+    async def _send(self, job: Job, text: str, reply_to: str, depth: int) -> str:
+        if self._sink.echoes:
+            self._remember_echo(job.bot, text, depth)
+        try:
+            return await self._sink.send(job.bot, text, reply_to=reply_to)
+        except SendError as error:
+            raise JobFailed(error.reason) from None
 
     async def _acquire(self, job: Job, text: str) -> str:
         """The limiter's go-ahead, timed: the journal reports the wait as `send_wait`."""
@@ -215,7 +228,7 @@ class Router:
         loop = asyncio.get_running_loop()
         began = loop.time()
         try:
-            return await self._limiter.acquire(job.bot, text)
+            return await self._limiter.acquire(job.bot, text, on_wait=_wait_until(job))
         finally:
             job.send_wait = loop.time() - began
 
@@ -317,6 +330,15 @@ class Router:
         self._echo_depth[(bot, text)] = depth
         if len(self._echo_depth) > _SEEN_IDS:
             self._echo_depth.popitem(last=False)
+
+
+def _wait_until(job: Job) -> Callable[[float | None], None]:
+    """Shows a job's wait for the send window on the job (for the dashboard)."""
+
+    def show(until: float | None) -> None:
+        job.send_wait_until = until
+
+    return show
 
 
 def _address(message: ChatMessage) -> str:

@@ -27,6 +27,7 @@ from textual.widgets import Footer
 from botdeck.chat.base import ChatMessage
 from botdeck.chat.scenarios import RaidParams
 from botdeck.chat.simulated import SimulatedChat, raid_script
+from botdeck.config import ConfigError
 from botdeck.core.jobs import Job, Outcome
 from botdeck.core.scheduler import JobEvent, SchedulerState
 from botdeck.engine import Engine
@@ -161,7 +162,11 @@ class BotdeckApp(App[int]):
 
     async def _feed(self) -> None:
         try:
+            await self.engine.start()  # connects to Twitch; a refusal is shown, not fatal
             await self.engine.feed()
+        except ConfigError as error:
+            log.error("cannot start: %s", error)
+            self.notify(f"cannot start: {error}", severity="error", timeout=30, markup=False)
         except Exception as error:
             log.exception("chat source failed")
             self.notify(f"chat source failed: {error}", severity="error", markup=False)
@@ -170,7 +175,7 @@ class BotdeckApp(App[int]):
         self._closing = True  # listeners stop touching widgets that are going away
         self.engine.scheduler.stop("quit")
         self.engine.journal.close()
-        await self.engine.aclose()  # the API client's connections
+        await self.engine.close()  # Twitch's connections, the API client
 
     # -------------------------------------------------------------- listening
     def _on_chat(self, message: ChatMessage) -> None:

@@ -53,6 +53,8 @@ def make_config(
                 **(ai or {}),
             },
             **({"safety": safety} if safety else {}),
+            # These tests are about the AI side; send limits would serialise every reply.
+            "send_limits": {"enabled": False},
             "bots": [
                 {"name": bot, "persona": PERSONAS[bot], **(bots or {}).get(bot, {})} for bot in BOTS
             ],
@@ -102,4 +104,4 @@ class Run:
         assert set(ends.values()) == {1}, ends
 
     async def close(self) -> None:
-        await self.engine.aclose()
+        await self.engine.close()

@@ -28,16 +28,24 @@ class CountingResponder:
         return Reply(f"hi {request.message.user}", tokens_in=10, tokens_out=5)
 
 
-def run(lines: list[str], *, limiter=None, responder=None) -> list[dict]:
+def run(
+    lines: list[str],
+    *,
+    limiter=None,
+    responder=None,
+    send_limits: dict | None = None,
+    role="viewer",
+) -> list[dict]:
     config = parse_config(
         {
+            "send_limits": send_limits or {"enabled": False},
             "router": {
                 "random_reply_chance": 0.0,
                 "max_depth": 0,
                 "per_bot_concurrency": 5,
                 "delays": {p: [0.0, 0.0] for p in ("high", "normal", "low")},
             },
-            "bots": [{"name": BOT}],
+            "bots": [{"name": BOT, "role": role}],
         }
     )
 
@@ -60,6 +68,17 @@ def test_send_wait_is_the_time_each_reply_waited_for_its_send_window():
     sent = [e for e in events if e["event"] == "sent"]
     assert [e["send_wait"] for e in sent] == [0.0, 2.0, 4.0]
     assert [e["latency"] for e in sent] == [0.0, 2.0, 4.0]  # offline replies are instant
+
+
+def test_the_configured_send_limits_show_as_send_wait():
+    """Twitch's limits (the default): a viewer bot sends one message a second."""
+    events = run([f"@{BOT} question {i}" for i in range(3)], send_limits={"enabled": True})
+    sent = [e for e in events if e["event"] == "sent"]
+    assert [e["send_wait"] for e in sent] == [0.0, 1.0, 2.0]
+    events = run(
+        [f"@{BOT} q{i}" for i in range(3)], send_limits={"enabled": True}, role="moderator"
+    )
+    assert [e["send_wait"] for e in events if e["event"] == "sent"] == [0.0, 0.0, 0.0]
 
 
 def test_without_a_limiter_there_is_no_send_wait_field():

@@ -34,6 +34,7 @@ def make_app(
     themes_dir=SHIPPED_DIR,
     demo: bool = True,
     keep_open: bool = True,
+    send_limits: dict | None = None,
 ) -> BotdeckApp:
     config = parse_config(
         {
@@ -44,6 +45,8 @@ def make_app(
                 **(router or {}),
             },
             "chat": {"seed": 3, "scenario": "raid", **(chat or {})},
+            # Off unless a test is about them: they would pace every reply by a second.
+            "send_limits": send_limits or {"enabled": False},
             "keys": keys or {},
             "bots": [{"name": bot, "persona": f"persona of {bot}"} for bot in BOTS],
         },

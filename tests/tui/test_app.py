@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from textual.widgets import Log, Static
 
@@ -214,3 +215,16 @@ async def test_a_small_terminal_degrades_without_crashing():
         await pilot.pause()
         assert app.screen.has_class("-compact")
         assert app.query_one(Log).size.height >= 3
+
+
+async def test_cards_show_each_bots_send_budget_and_the_wait():
+    app = make_app(mentions(9), delays=0.0, send_limits={"window": 30.0, "viewer": 2})
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 6)
+        await pilot.pause(0.3)
+        app.refresh_numbers()
+        card = text_of(app.query_one(f"#card-{BOTS[0]} #stats", Static))
+        assert "budget 0/2" in card  # both of the window's sends are used
+        wait = re.search(r"wait (\d+)s", card)
+        assert wait and 25 <= int(wait.group(1)) <= 30, card  # the third waits for the window
+        assert "send 1" in card  # it holds its slot while it waits, shown as sending

@@ -1,0 +1,428 @@
+"""`botdeck auth`: authorize the bot accounts and the broadcaster with Twitch.
+
+First run: without a client id or secret it explains the one-time step in the Twitch
+developer console. Then, for each bot (`user:read:chat user:write:chat user:bot`) and
+the broadcaster (`channel:bot`, which lets the bots use the Chat Bot badge with
+`send_as = "app"`), it prints a Twitch authorization link (and opens the browser), and
+twitchio's local OAuth adapter, running only for this command, receives the answer on
+the redirect URI. The tokens go to botdeck's token file (mode 0600); nothing here ever
+prints a token.
+
+`botdeck auth --status` lists each account, where its token comes from, its scopes and
+expiry, as Twitch's `/oauth2/validate` reports them; an expired token with a refresh
+token is refreshed and saved back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import sys
+import webbrowser
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TextIO
+from urllib.parse import urlsplit
+
+import twitchio
+from aiohttp import web
+from twitchio.authentication import OAuth, Scopes
+from twitchio.web import AiohttpAdapter
+
+from botdeck.chat.twitch import (
+    BOT_SCOPES,
+    BROADCASTER_SCOPES,
+    CHANNEL_BOT_SCOPE,
+    READ_SCOPE,
+    WRITE_SCOPE,
+    Endpoints,
+    use_endpoints,
+)
+from botdeck.config import Config, ConfigError
+from botdeck.logs import redact
+from botdeck.tokens import StoredToken, TokenStore
+
+EXIT_OK = 0
+EXIT_NEEDS_AUTH = 1
+CONSOLE = "https://dev.twitch.tv/console/apps"
+
+OpenUrl = Callable[[str, str], Awaitable[None] | None]  # (login, url)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """An account botdeck needs a token for, and the scopes it must grant."""
+
+    login: str
+    role: str  # "bot", "broadcaster", or "bot + broadcaster"
+    scopes: tuple[str, ...]
+    token_env: str | None = None
+    refresh_token_env: str | None = None
+
+
+def accounts(config: Config) -> list[Account]:
+    """Every bot, then the broadcaster (merged when the broadcaster is also a bot)."""
+    channel = config.chat.channel.lower()
+    found: list[Account] = []
+    for bot in config.bots:
+        if bot.name == channel:
+            role, scopes = "bot + broadcaster", (*BOT_SCOPES, *BROADCASTER_SCOPES)
+        else:
+            role, scopes = "bot", BOT_SCOPES
+        found.append(Account(bot.name, role, scopes, bot.token_env, bot.refresh_token_env))
+    if channel not in config.bot_names:
+        found.append(Account(channel, "broadcaster", BROADCASTER_SCOPES))
+    return found
+
+
+def console_guide(config: Config) -> str:
+    """The one-time developer console step, in words a streamer can follow."""
+    twitch = config.twitch
+    return "\n".join(
+        [
+            "botdeck needs its own Twitch application first (once):",
+            f"  1. Open {CONSOLE} and click 'Register Your Application'.",
+            "  2. Name: anything unique (e.g. 'botdeck for your channel');"
+            " Category: Chat Bot; Client Type: Confidential.",
+            f"  3. OAuth Redirect URLs: {twitch.redirect_uri}",
+            "     (exactly this; or change [twitch] redirect_uri to what you register)",
+            "  4. Click Create, then Manage: copy the Client ID into your config:",
+            '       [twitch]\n       client_id = "..."',
+            "  5. Click 'New Secret' and put the secret in the environment, not the config:",
+            f"       export {twitch.client_secret_env}=...",
+            "Then run `botdeck auth` again.",
+        ]
+    )
+
+
+def _endpoints(config: Config) -> Endpoints:
+    twitch = config.twitch
+    return Endpoints(twitch.api_url, twitch.auth_url, twitch.eventsub_url)
+
+
+def _secret(config: Config) -> str:
+    return os.environ.get(config.twitch.client_secret_env, "").strip()
+
+
+def _ready(config: Config, out: TextIO) -> str:
+    """The client secret, once the console step is done; else the guide and ConfigError."""
+    twitch = config.twitch
+    secret = _secret(config)
+    if twitch.client_id.strip() and secret:
+        redact(secret)
+        return secret
+    print(console_guide(config), file=out)
+    if not twitch.client_id.strip():
+        raise ConfigError("twitch.client_id: missing (see the steps above)")
+    raise ConfigError(
+        f"twitch.client_secret_env: the environment variable {twitch.client_secret_env}"
+        " is not set (see the steps above)"
+    )
+
+
+# -------------------------------------------------------------- authorizing
+class AuthError(Exception):
+    pass
+
+
+class _CallbackAdapter(AiohttpAdapter):  # type: ignore[type-arg]
+    """twitchio's OAuth adapter, answering only redirects for a state this run issued."""
+
+    def __init__(self, *, host: str, port: int, path: str, client: twitchio.Client) -> None:
+        super().__init__(host=host, port=port, redirect_path=path, client=client)
+        self.pending: dict[str, asyncio.Future[str]] = {}  # state -> code
+
+    async def oauth_callback(self, request: web.Request) -> web.Response:
+        waiter = self.pending.pop(request.query.get("state", ""), None)
+        if waiter is None or waiter.done():
+            return web.Response(status=400, text="botdeck: this link was not issued by this run")
+        code = request.query.get("code")
+        if not code:
+            reason = request.query.get("error_description") or request.query.get("error")
+            waiter.set_exception(AuthError(f"Twitch did not authorize: {reason or 'no code'}"))
+            return web.Response(status=400, text="botdeck: not authorized. See the terminal.")
+        waiter.set_result(code)
+        return web.Response(text="botdeck: authorized. You can close this tab.")
+
+
+async def authorize(
+    config: Config,
+    *,
+    out: TextIO,
+    open_url: OpenUrl | None = None,
+    only: list[str] | None = None,
+    wait: float = 600.0,
+    tries: int = 3,
+) -> int:
+    """Authorize each account in turn and store its tokens. Returns an exit code."""
+    secret = _ready(config, out)
+    store = TokenStore()
+    redirect = config.twitch.redirect_uri
+    where = urlsplit(redirect)
+    if where.hostname is None or where.port is None or where.path.strip("/") == "":
+        raise ConfigError(
+            "twitch.redirect_uri: needs a host, a port and a path"
+            f" (e.g. http://localhost:4343/oauth/callback), got {redirect!r}"
+        )
+    targets = [a for a in accounts(config) if not only or a.login in only]
+    opener = open_url or _browser(out)
+    with use_endpoints(_endpoints(config)):
+        client = twitchio.Client(client_id=config.twitch.client_id, client_secret=secret)
+        adapter = _CallbackAdapter(
+            host=where.hostname, port=where.port, path=where.path, client=client
+        )
+        await adapter.run()  # only for this command, only while it runs
+        try:
+            await _wait_listening(adapter, where.netloc)
+            for account in targets:
+                await _authorize_one(
+                    client, adapter, redirect, account, store, out, opener, wait, tries
+                )
+        finally:
+            await adapter.close()
+            await client.close(save_tokens=False)
+    print(f"tokens saved to {store.path} (readable only by you)", file=out)
+    for account in targets:
+        if account.token_env:
+            print(
+                f"note: {account.login} takes its token from ${account.token_env} (token_env),"
+                " which wins over the saved one",
+                file=out,
+            )
+    return EXIT_OK
+
+
+async def _wait_listening(adapter: _CallbackAdapter, where: str) -> None:
+    """`AiohttpAdapter.run` starts its site in a task: wait until it is bound (or failed)."""
+    task = adapter._runner_task
+    if task is None:
+        return
+    try:
+        await asyncio.wait_for(asyncio.shield(task), 10)
+    except OSError as error:
+        raise ConfigError(
+            f"twitch.redirect_uri: cannot listen on {where} ({error.strerror or error})"
+        ) from None
+
+
+async def _authorize_one(
+    client: twitchio.Client,
+    adapter: _CallbackAdapter,
+    redirect: str,
+    account: Account,
+    store: TokenStore,
+    out: TextIO,
+    opener: OpenUrl,
+    wait: float,
+    tries: int,
+) -> None:
+    for attempt in range(1, tries + 1):
+        state = secrets.token_urlsafe(24)
+        waiter: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        adapter.pending[state] = waiter
+        link = client._http.get_authorization_url(
+            scopes=Scopes(list(account.scopes)),
+            redirect_uri=redirect,
+            state=state,
+            force_verify=True,  # lets the user pick the right account
+        ).url
+        print(
+            f"\n{account.login} ({account.role}): log in to Twitch as {account.login}"
+            f" and approve {' '.join(account.scopes)}\n  {link}",
+            file=out,
+        )
+        result = opener(account.login, link)
+        if result is not None:
+            await result
+        try:
+            code = await asyncio.wait_for(waiter, wait)
+        except TimeoutError:
+            raise AuthError(f"{account.login}: no answer from Twitch within {wait:g}s") from None
+        finally:
+            adapter.pending.pop(state, None)
+        try:
+            tokens = await client._http.user_access_token(code, redirect_uri=redirect)
+            redact(tokens.access_token, tokens.refresh_token)
+            valid = await client._http.validate_token(tokens.access_token)
+        except twitchio.HTTPException as error:
+            raise AuthError(
+                f"{account.login}: Twitch refused the authorization (HTTP {error.status})"
+            ) from None
+        login = (valid.login or "").lower()
+        if login != account.login:
+            print(
+                f"  that was {login or 'no user'}, not {account.login}: log out of Twitch"
+                f" (or use a private window) and try again ({attempt}/{tries})",
+                file=out,
+            )
+            continue
+        missing = sorted(set(account.scopes) - set(valid.scopes))
+        if missing:
+            print(f"  {account.login} did not grant {' '.join(missing)}; try again", file=out)
+            continue
+        store.save(
+            client.http.client_id,
+            StoredToken(
+                login,
+                valid.user_id or "",
+                tokens.access_token,
+                tokens.refresh_token,
+                tuple(valid.scopes),
+            ),
+        )
+        print(f"  {account.login}: authorized ({' '.join(sorted(valid.scopes))})", file=out)
+        return
+    raise AuthError(f"{account.login}: not authorized after {tries} tries")
+
+
+def _browser(out: TextIO) -> OpenUrl:
+    def open_url(login: str, url: str) -> None:
+        with contextlib.suppress(Exception):
+            if webbrowser.open(url):
+                print("  (opened in your browser)", file=out)
+
+    return open_url
+
+
+# ------------------------------------------------------------------ status
+@dataclass(frozen=True, slots=True)
+class Status:
+    account: Account
+    source: str  # "env VAR", "store" or "none"
+    ok: bool
+    detail: str
+
+
+async def status(config: Config, *, out: TextIO) -> int:
+    """Print each account's token state; 0 when every one is usable, else 1."""
+    if not config.twitch.client_id.strip():
+        print(console_guide(config), file=out)
+        raise ConfigError("twitch.client_id: missing (see the steps above)")
+    secret = _secret(config) or None
+    redact(secret)
+    store = TokenStore()
+    stored = store.load(config.twitch.client_id)
+    rows: list[Status] = []
+    with use_endpoints(_endpoints(config)):
+        oauth = OAuth(client_id=config.twitch.client_id, client_secret=secret)
+        try:
+            for account in accounts(config):
+                rows.append(await _status_of(account, stored, store, oauth, config, secret))
+        finally:
+            await oauth.close()
+    width = max(len("account"), *(len(row.account.login) for row in rows))
+    print(f"   {'account':<{width}}  {'role':<17}  {'token from':<22}  scopes and expiry", file=out)
+    for row in rows:
+        mark = "ok " if row.ok else "!! "
+        print(
+            f"{mark}{row.account.login:<{width}}  {row.account.role:<17}  {row.source:<22}  "
+            f"{row.detail}",
+            file=out,
+        )
+    print(f"token file: {store.path}", file=out)
+    if all(row.ok for row in rows):
+        return EXIT_OK
+    print("run `botdeck auth` to authorize the accounts marked !!", file=out)
+    return EXIT_NEEDS_AUTH
+
+
+async def _status_of(
+    account: Account,
+    stored: dict[str, StoredToken],
+    store: TokenStore,
+    oauth: OAuth,
+    config: Config,
+    secret: str | None,
+) -> Status:
+    access, refresh, source = _token_for(account, stored)
+    if not access:
+        if account.role == "broadcaster" and config.twitch.send_as == "user":
+            return Status(account, source, True, 'no token (needed only with send_as = "app")')
+        why = f"${account.token_env} is not set" if account.token_env else "no token"
+        return Status(account, source, False, f"not authorized: {why}")
+    refreshed = ""
+    try:
+        valid = await oauth.validate_token(access)
+    except twitchio.HTTPException as error:
+        if error.status != 401 or not refresh or not secret:
+            return Status(account, source, False, f"token refused by Twitch (HTTP {error.status})")
+        try:
+            fresh = await oauth.refresh_token(refresh)
+            redact(fresh.access_token, fresh.refresh_token)
+            valid = await oauth.validate_token(fresh.access_token)
+        except twitchio.HTTPException as inner:
+            return Status(
+                account, source, False, f"expired; the refresh failed (HTTP {inner.status})"
+            )
+        refreshed = "refreshed; "
+        if source == "store":
+            store.save(
+                config.twitch.client_id,
+                StoredToken(
+                    account.login,
+                    valid.user_id or "",
+                    fresh.access_token,
+                    fresh.refresh_token,
+                    tuple(valid.scopes),
+                ),
+            )
+            refreshed = "refreshed and saved; "
+    login = (valid.login or "").lower()
+    if login != account.login:
+        return Status(account, source, False, f"the token is for {login or 'an app'}")
+    needed = set(account.scopes) if account.role != "bot" else {READ_SCOPE, WRITE_SCOPE}
+    if config.twitch.send_as == "app" and account.role != "broadcaster":
+        needed |= {"user:bot"}
+    if account.role == "broadcaster" and config.twitch.send_as == "user":
+        needed -= {CHANNEL_BOT_SCOPE}  # only the app mode needs it
+    missing = sorted(needed - set(valid.scopes))
+    scopes = " ".join(sorted(valid.scopes)) or "no scopes"
+    detail = f"{refreshed}{scopes}; expires in {_duration(valid.expires_in)}"
+    if missing:
+        return Status(account, source, False, f"missing {' '.join(missing)}; has {detail}")
+    return Status(account, source, True, detail)
+
+
+def _token_for(account: Account, stored: dict[str, StoredToken]) -> tuple[str, str, str]:
+    if account.token_env:
+        access = os.environ.get(account.token_env, "").strip()
+        refresh = os.environ.get(account.refresh_token_env or "", "").strip()
+        redact(access, refresh)
+        return access, refresh, f"env {account.token_env}"
+    token = stored.get(account.login)
+    if token is None:
+        return "", "", "none"
+    return token.access_token, token.refresh_token, "store"
+
+
+def _duration(seconds: int) -> str:
+    if seconds <= 0:
+        return "never (or now)"
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours}h {rest // 60:02d}m" if hours else f"{rest // 60}m {rest % 60:02d}s"
+
+
+# ---------------------------------------------------------------- command
+def run_auth(
+    config: Config,
+    *,
+    show_status: bool,
+    open_browser: bool = True,
+    out: TextIO | None = None,
+) -> int:
+    """The `botdeck auth` command (ConfigError propagates: exit 2)."""
+    stream = out or sys.stdout
+    try:
+        if show_status:
+            return asyncio.run(status(config, out=stream))
+        opener = None if open_browser else _print_only
+        return asyncio.run(authorize(config, out=stream, open_url=opener))
+    except AuthError as error:
+        print(f"botdeck: {error}", file=sys.stderr)
+        return EXIT_NEEDS_AUTH
+
+
+def _print_only(login: str, url: str) -> None:
+    """--no-browser: the link printed above is all the user needs."""

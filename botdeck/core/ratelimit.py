@@ -1,0 +1,347 @@
+"""Per-account send limits, enforced exactly in the job's send phase.
+
+Twitch locks a chat account out for 30 minutes when it sends more than 20 messages in any
+30 s (100 where it is VIP, moderator or broadcaster), drops a non-moderator's message sent
+less than 1 s after its previous one, and drops a repeat of the account's own message
+within 30 s. A leaky bucket (aiolimiter) does not keep the first promise: after a burst of
+20 it lets a 21st message through 1.5 s later, and Twitch counts 21 in 30 s. So this is an
+exact sliding window: a deque of the times the account's messages went out.
+
+Why the times are completion times: a message reaches Twitch somewhere between the moment
+we start sending it and the moment the request returns. Counting a send from its
+completion (and counting a send still in flight as occupying a slot until then) means our
+window never frees a slot before Twitch's does, however slow the network is. For the same
+reason a non-moderator's sends are serialized: the next one starts at least `spacing`
+after the previous one completed.
+
+A slot is reserved when `acquire` returns, so two jobs can never both take the last one;
+a job cancelled while it waits has reserved nothing. One `asyncio.Lock` per account keeps
+waiters in FIFO order; only its holder sleeps on a timer, which `sent`, `release` and a
+role change cut short. All times come from the running loop's clock, so the tests run on
+a virtual-time loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from botdeck.ai.shaping import TWITCH_MAX_CHARS, cut_to_length
+from botdeck.core.metrics import SendBudget
+
+WaitListener = Callable[[float | None], None]
+
+
+class Role(StrEnum):
+    """A bot account's standing in the channel; it decides the account's send limits."""
+
+    VIEWER = "viewer"
+    VIP = "vip"
+    MODERATOR = "moderator"
+    BROADCASTER = "broadcaster"
+
+    @property
+    def privileged(self) -> bool:
+        """100 per window instead of 20."""
+        return self is not Role.VIEWER
+
+    @property
+    def moderates(self) -> bool:
+        """Exempt from the 1 s spacing (Twitch applies it to everyone who is not a mod)."""
+        return self in (Role.MODERATOR, Role.BROADCASTER)
+
+    @classmethod
+    def from_badges(cls, badges: Iterable[str]) -> Role:
+        """The role shown by a chat message's badge set ids (e.g. from an EventSub message)."""
+        found = set(badges)
+        if "broadcaster" in found:
+            return cls.BROADCASTER
+        if found & {"moderator", "lead_moderator"}:
+            return cls.MODERATOR
+        if "vip" in found:
+            return cls.VIP
+        return cls.VIEWER
+
+
+@dataclass(frozen=True, slots=True)
+class SendLimits:
+    """Twitch's chat limits by default; tests and rehearsals may shorten them."""
+
+    window: float = 30.0
+    viewer: int = 20  # messages per window for a viewer
+    privileged: int = 100  # for vip, moderator, broadcaster
+    spacing: float = 1.0  # seconds between a non-moderator's messages
+    duplicate_window: float = 30.0  # a repeat of a recent own text within this is changed
+    max_chars: int = TWITCH_MAX_CHARS
+
+    def __post_init__(self) -> None:
+        if not self.window > 0 or not math.isfinite(self.window):
+            raise ValueError(f"window must be a positive number of seconds, got {self.window!r}")
+        if self.viewer < 1 or self.privileged < 1:
+            raise ValueError("messages per window must be >= 1")
+        if self.spacing < 0 or self.duplicate_window < 0:
+            raise ValueError("spacing and duplicate window must be >= 0 seconds")
+        if not 20 <= self.max_chars <= TWITCH_MAX_CHARS:
+            raise ValueError(f"max_chars must be within 20..{TWITCH_MAX_CHARS}")
+
+    def per_window(self, role: Role) -> int:
+        return self.privileged if role.privileged else self.viewer
+
+    def spacing_for(self, role: Role) -> float:
+        return 0.0 if role.moderates else self.spacing
+
+
+@dataclass(slots=True)
+class _Text:
+    """A text the account sent or is sending, for the duplicate guard."""
+
+    text: str
+    at: float
+    in_flight: bool = True
+
+
+class _Account:
+    __slots__ = (
+        "configured",
+        "done",
+        "in_flight",
+        "last_done",
+        "lock",
+        "observed",
+        "texts",
+        "waiter_count",
+        "waker",
+    )
+
+    def __init__(self, role: Role) -> None:
+        self.configured = role
+        self.observed: Role | None = None  # from the badges on the account's own messages
+        self.done: deque[float] = deque()  # completion times of sends still in the window
+        self.in_flight = 0  # reserved by acquire, not yet reported by sent/release
+        self.last_done = -math.inf
+        self.texts: deque[_Text] = deque()
+        self.lock = asyncio.Lock()
+        self.waiter_count = 0
+        self.waker: asyncio.Future[None] | None = None
+
+    @property
+    def role(self) -> Role:
+        return self.observed or self.configured
+
+    def wake(self) -> None:
+        if self.waker is not None and not self.waker.done():
+            self.waker.set_result(None)
+
+
+class RateLimiter:
+    """The `SendLimiter` for chat accounts: see the module docstring."""
+
+    def __init__(self, roles: Mapping[str, Role | str], limits: SendLimits | None = None) -> None:
+        self.limits = limits or SendLimits()
+        self._accounts = {bot: _Account(Role(role)) for bot, role in roles.items()}
+
+    # ------------------------------------------------------------- the protocol
+    async def acquire(self, bot: str, text: str, *, on_wait: WaitListener | None = None) -> str:
+        """Wait until `bot` may send, reserve the slot, and return the text to send.
+
+        The text comes back unchanged unless it repeats one of the bot's recent texts
+        (then it gets a small visible variation) or is longer than `max_chars` (cut).
+        `on_wait` hears the loop time the send is expected at while waiting, then None.
+        """
+        account = self._account(bot)
+        loop = asyncio.get_running_loop()
+        account.waiter_count += 1
+        try:
+            async with account.lock:
+                while True:
+                    now = loop.time()
+                    ready_at = self._ready_at(account, now)
+                    if ready_at is not None and ready_at <= now:
+                        break
+                    if on_wait is not None:
+                        on_wait(ready_at)
+                    await self._pause(account, loop, None if ready_at is None else ready_at - now)
+                # No await from here on: the reservation is atomic with the check above.
+                text = self._unique_text(account, text, now)
+                account.in_flight += 1
+                account.texts.append(_Text(text, now))
+                return text
+        finally:
+            account.waiter_count -= 1
+            if on_wait is not None:
+                on_wait(None)
+
+    def sent(self, bot: str, text: str) -> None:
+        """The reserved message went out (or may have: a failed send counts too)."""
+        account = self._account(bot)
+        now = self._now()
+        account.in_flight = max(0, account.in_flight - 1)
+        account.done.append(now)
+        account.last_done = max(account.last_done, now)
+        entry = self._in_flight_text(account, text)
+        if entry is None:
+            account.texts.append(_Text(text, now, in_flight=False))
+        else:
+            entry.at, entry.in_flight = now, False
+        account.wake()
+
+    def release(self, bot: str, text: str) -> None:
+        """The reserved message was certainly not sent (its job ended before the send)."""
+        account = self._account(bot)
+        account.in_flight = max(0, account.in_flight - 1)
+        entry = self._in_flight_text(account, text)
+        if entry is not None:
+            account.texts.remove(entry)
+        account.wake()
+
+    def budget(self, bot: str) -> SendBudget:
+        account = self._account(bot)
+        now = self._now()
+        self._expire(account, now)
+        ready_at = self._ready_at(account, now)
+        if ready_at is None:  # waiting for a send in flight to complete
+            next_free = self.limits.spacing_for(account.role)
+        else:
+            next_free = max(0.0, ready_at - now)
+        return SendBudget(
+            used=len(account.done) + account.in_flight,
+            limit=self.limits.per_window(account.role),
+            window=self.limits.window,
+            next_free_in=next_free,
+            waiting=account.waiter_count,
+            role=account.role.value,
+        )
+
+    def send_times(self, bot: str, count: int) -> list[float]:
+        """The earliest loop times of the bot's next `count` sends, each taking the first
+        free slot and landing at once: the same window and spacing rules, run forward.
+
+        Raid mode uses it to see whether a backlog can be answered in time one by one.
+        """
+        account = self._account(bot)
+        now = self._now()
+        self._expire(account, now)
+        role = account.role
+        per_window = self.limits.per_window(role)
+        spacing = self.limits.spacing_for(role)
+        window = self.limits.window
+        history = sorted([*account.done, *([now] * account.in_flight)])  # in flight: lands now
+        last = max(account.last_done, now if account.in_flight else -math.inf)
+        times = []
+        at = now
+        for _ in range(count):
+            if spacing:
+                at = max(at, last + spacing)
+            if len(history) >= per_window:
+                at = max(at, history[-per_window] + window)
+            times.append(at)
+            history.append(at)
+            last = at
+        return times
+
+    # ----------------------------------------------------------------- roles
+    def role(self, bot: str) -> Role:
+        return self._account(bot).role
+
+    def observe_role(self, bot: str, role: Role) -> None:
+        """The role seen on the bot's own message in the channel; it wins over the config.
+
+        Both ways: a bot configured as moderator whose messages carry no moderator badge
+        is held to a viewer's limits, which is what Twitch will hold it to.
+        """
+        account = self._accounts.get(bot)
+        if account is None or account.observed is role:
+            return
+        account.observed = role
+        account.wake()
+
+    # ------------------------------------------------------------- internals
+    def _account(self, bot: str) -> _Account:
+        try:
+            return self._accounts[bot]
+        except KeyError:
+            raise KeyError(f"unknown bot {bot!r}") from None
+
+    @staticmethod
+    def _now() -> float:
+        try:
+            return asyncio.get_running_loop().time()
+        except RuntimeError:  # outside the loop (a summary after the run): the stock clock
+            return time.monotonic()
+
+    def _expire(self, account: _Account, now: float) -> None:
+        window = self.limits.window
+        done = account.done
+        while done and done[0] + window <= now:
+            done.popleft()
+        keep = self.limits.duplicate_window
+        texts = account.texts
+        while texts and not texts[0].in_flight and texts[0].at + keep <= now:
+            texts.popleft()
+
+    def _ready_at(self, account: _Account, now: float) -> float | None:
+        """When the account may start its next send; None while only a completion can tell."""
+        self._expire(account, now)
+        role = account.role
+        spacing = self.limits.spacing_for(role)
+        if spacing and account.in_flight:
+            return None  # non-moderators send one at a time, spaced from the completion
+        ready = now
+        excess = len(account.done) + account.in_flight - self.limits.per_window(role)
+        if excess >= 0:
+            if excess >= len(account.done):
+                return None  # the window is full of sends still in flight
+            ready = max(ready, account.done[excess] + self.limits.window)
+        if spacing:
+            ready = max(ready, account.last_done + spacing)
+        return ready
+
+    @staticmethod
+    async def _pause(
+        account: _Account, loop: asyncio.AbstractEventLoop, delay: float | None
+    ) -> None:
+        """Sleep `delay` seconds (forever if None) unless something frees the account first."""
+        waker: asyncio.Future[None] = loop.create_future()
+        account.waker = waker
+        handle = loop.call_later(delay, _resolve, waker) if delay is not None else None
+        try:
+            await waker
+        finally:
+            if handle is not None:
+                handle.cancel()
+            account.waker = None
+
+    def _unique_text(self, account: _Account, text: str, now: float) -> str:
+        limit = self.limits.max_chars
+        text = cut_to_length(text, limit)
+        recent = {
+            entry.text
+            for entry in account.texts
+            if entry.in_flight or entry.at + self.limits.duplicate_window > now
+        }
+        if text not in recent:
+            return text
+        for n in itertools.count(2):
+            suffix = " (again)" if n == 2 else f" (x{n})"
+            candidate = cut_to_length(text, limit - len(suffix)) + suffix
+            if candidate not in recent:
+                return candidate
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _in_flight_text(account: _Account, text: str) -> _Text | None:
+        for entry in account.texts:
+            if entry.in_flight and entry.text == text:
+                return entry
+        return None
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

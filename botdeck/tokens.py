@@ -1,0 +1,167 @@
+"""Where the bots' Twitch tokens live: botdeck's token file, or the environment.
+
+`botdeck auth` stores each account's tokens in the user data directory, in a JSON file
+only its owner may read (mode 0600, written atomically), keyed by client id and login;
+tokens twitchio refreshes during a run are written back. For servers and tests a bot's
+config entry may name environment variables instead (`token_env`, `refresh_token_env`),
+which then win. No function here prints or logs a token.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botdeck.chat.twitch import Credentials
+from botdeck.config import Config, ConfigError
+from botdeck.logs import redact
+
+
+def data_dir() -> Path:
+    override = os.environ.get("BOTDECK_DATA_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_data_path
+
+    return user_data_path("botdeck")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredToken:
+    login: str
+    user_id: str
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    scopes: tuple[str, ...] = ()
+    saved_at: float = 0.0  # Unix seconds
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "user_id": self.user_id,
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "scopes": list(self.scopes),
+            "saved_at": self.saved_at,
+        }
+
+
+class TokenStore:
+    """The token file: {"version": 1, "clients": {client_id: {login: token}}}."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or data_dir() / "tokens.json"
+
+    def load(self, client_id: str) -> dict[str, StoredToken]:
+        users = self._read().get("clients", {}).get(client_id, {})
+        tokens = {}
+        for login, raw in users.items():
+            try:
+                token = StoredToken(
+                    login=login,
+                    user_id=str(raw["user_id"]),
+                    access_token=str(raw["access_token"]),
+                    refresh_token=str(raw.get("refresh_token", "")),
+                    scopes=tuple(raw.get("scopes", ())),
+                    saved_at=float(raw.get("saved_at", 0.0)),
+                )
+            except (KeyError, TypeError, ValueError):
+                continue  # a damaged entry counts as no token: `botdeck auth` rewrites it
+            redact(token.access_token, token.refresh_token)
+            tokens[login] = token
+        return tokens
+
+    def save(self, client_id: str, token: StoredToken) -> None:
+        data = self._read()
+        clients = data.setdefault("clients", {})
+        stored = token if token.saved_at else _stamped(token)
+        clients.setdefault(client_id, {})[token.login] = stored.as_json()
+        data["version"] = 1
+        self._write(data)
+
+    def update_tokens(self, client_id: str, login: str, credentials: Credentials) -> None:
+        """Write back tokens twitchio refreshed (scopes and user id stay as stored)."""
+        current = self.load(client_id).get(login)
+        if current is None:
+            return
+        self.save(
+            client_id,
+            StoredToken(
+                login,
+                current.user_id,
+                credentials.access_token,
+                credentials.refresh_token,
+                current.scopes,
+                time.time(),
+            ),
+        )
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            raise ConfigError(f"{self.path}: cannot read the token file: {reason}") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            raise ConfigError(
+                f"{self.path}: the token file is damaged: delete it and run `botdeck auth`"
+            ) from None
+        return data if isinstance(data, dict) else {}
+
+    def _write(self, data: Mapping[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            self.path.parent.chmod(0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".tokens.", dir=self.path.parent)
+        try:
+            if hasattr(os, "fchmod"):  # POSIX (mkstemp's 0600 already; said explicitly)
+                os.fchmod(fd, 0o600)  # before a single byte of a token is written
+            with os.fdopen(fd, "w", encoding="utf-8") as stream:
+                json.dump(data, stream, indent=2)
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
+def _stamped(token: StoredToken) -> StoredToken:
+    return StoredToken(
+        token.login,
+        token.user_id,
+        token.access_token,
+        token.refresh_token,
+        token.scopes,
+        time.time(),
+    )
+
+
+def bot_credentials(config: Config, store: TokenStore) -> dict[str, Credentials | None]:
+    """Each bot's tokens: from its `token_env` variables when named, else from the store."""
+    stored: dict[str, StoredToken] | None = None
+    found: dict[str, Credentials | None] = {}
+    for bot in config.bots:
+        if bot.token_env:
+            access = os.environ.get(bot.token_env, "").strip()
+            refresh = os.environ.get(bot.refresh_token_env or "", "").strip()
+            redact(access, refresh)
+            origin = f"env:{bot.token_env}"
+            found[bot.name] = Credentials(access, refresh, origin) if access else None
+            continue
+        if stored is None:
+            stored = store.load(config.twitch.client_id)
+        token = stored.get(bot.name)
+        found[bot.name] = (
+            Credentials(token.access_token, token.refresh_token, "store") if token else None
+        )
+    return found

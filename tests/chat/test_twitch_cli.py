@@ -1,0 +1,154 @@
+"""`botdeck run` on Twitch as a user runs it: a subprocess against the fake in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
+
+
+class ThreadedFake:
+    """The fake Twitch on its own loop in a thread, steered from the test's thread."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.fake: FakeTwitch | None = None
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> FakeTwitch:
+        self._thread.start()
+        self.fake = self.call(self._make())
+        return self.fake
+
+    async def _make(self) -> FakeTwitch:
+        fake = FakeTwitch()
+        await fake.start()
+        return fake
+
+    def call(self, coroutine: Any, timeout: float = 15.0) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.fake is not None
+        self.call(self.fake.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(5)
+        self.loop.close()
+
+
+@pytest.fixture
+def threaded() -> Iterator[ThreadedFake]:
+    holder = ThreadedFake()
+    with holder:
+        yield holder
+
+
+def write_config(path: Path, fake: FakeTwitch, channel: str) -> Path:
+    path.write_text(
+        f"""
+[router]
+random_reply_chance = 0.0
+[router.delays]
+high = [0.0, 0.1]
+
+[chat]
+source = "twitch"
+channel = "{channel}"
+
+[twitch]
+client_id = "{fake.client_id}"
+api_url = "{fake.api_url}"
+auth_url = "{fake.auth_url}"
+eventsub_url = "{fake.eventsub_url}"
+
+[[bots]]
+name = "alpha_bot"
+token_env = "ALPHA_TOKEN"
+"""
+    )
+    return path
+
+
+def environment(tmp_path: Path, fake: FakeTwitch) -> dict[str, str]:
+    fake.add_user("alpha_bot", scopes=BOT_SCOPES)
+    return {
+        **os.environ,
+        "BOTDECK_LOG_DIR": str(tmp_path / "logs"),
+        "BOTDECK_DATA_DIR": str(tmp_path / "data"),
+        "TWITCH_CLIENT_SECRET": fake.client_secret,
+        "ALPHA_TOKEN": fake.token_of("alpha_bot").value,
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def test_a_channel_that_does_not_exist_exits_2_with_one_line(threaded, tmp_path):
+    fake = threaded.fake
+    env = environment(tmp_path, fake)
+    config = write_config(tmp_path / "botdeck.toml", fake, "nobody_here")
+    result = subprocess.run(
+        [sys.executable, "-m", "botdeck", "run", "--headless", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        "botdeck: chat.channel: there is no Twitch channel 'nobody_here'"
+    )
+
+
+def test_a_missing_client_secret_exits_2_naming_the_key(threaded, tmp_path):
+    fake = threaded.fake
+    env = environment(tmp_path, fake)
+    del env["TWITCH_CLIENT_SECRET"]
+    config = write_config(tmp_path / "botdeck.toml", fake, fake.channel.login)
+    result = subprocess.run(
+        [sys.executable, "-m", "botdeck", "run", "--headless", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "twitch.client_secret_env" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_run_headless_answers_a_mention_on_twitch_and_drains(threaded, tmp_path):
+    fake = threaded.fake
+    env = environment(tmp_path, fake)
+    config = write_config(tmp_path / "botdeck.toml", fake, fake.channel.login)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "botdeck", "run", "--headless", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        threaded.call(fake.wait_for(lambda: fake.subscriptions, within=20))
+        threaded.call(fake.say("viewer", "@alpha_bot hello from the CLI test"))
+        threaded.call(fake.wait_for(lambda: fake.sent_by("alpha_bot"), within=20))
+        proc.send_signal(signal.SIGINT)  # drain and exit 0
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    events = [json.loads(row) for row in stdout.splitlines()]
+    sent = [e for e in events if e["event"] == "sent"]
+    assert len(sent) == 1 and sent[0]["bot"] == "alpha_bot"
+    assert fake.sent_by("alpha_bot")[0].token == fake.token_of("alpha_bot").value
+    assert [e["state"] for e in events if e["event"] == "state"] == ["draining", "drained"]
+    assert not fake.sessions or threaded.call(fake.wait_for(lambda: not fake.sessions))

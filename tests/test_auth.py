@@ -1,0 +1,172 @@
+"""`botdeck auth`: the console guide, the OAuth round trip through twitchio's adapter (with
+the fake standing in for Twitch and the browser), the token file, and `--status`."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import stat
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from botdeck.auth import authorize, status
+from botdeck.config import ConfigError, parse_config
+from botdeck.tokens import StoredToken, TokenStore
+from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTwitch]:
+    server = FakeTwitch()
+    await server.start()
+    for bot in ("alpha_bot", "beta_bot"):
+        server.add_user(bot)
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("BOTDECK_DATA_DIR", str(tmp_path / "data"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def config_for(fake: FakeTwitch, **bots: dict) -> object:
+    entries = [{"name": name, **extra} for name, extra in (bots or {"alpha_bot": {}}).items()]
+    return parse_config(
+        {
+            "chat": {"source": "twitch", "channel": fake.channel.login},
+            "twitch": {
+                "client_id": fake.client_id,
+                "api_url": fake.api_url,
+                "auth_url": fake.auth_url,
+                "eventsub_url": fake.eventsub_url,
+                "redirect_uri": f"http://127.0.0.1:{free_port()}/oauth/callback",
+            },
+            "bots": entries,
+        }
+    )
+
+
+def secrets_of(fake: FakeTwitch) -> list[str]:
+    values = [fake.client_secret] + [t.value for t in fake.tokens.values()]
+    return values + [t.refresh for t in fake.tokens.values() if t.refresh]
+
+
+class Browser:
+    """Logs in as the given accounts in turn, approves, follows the redirect back."""
+
+    def __init__(self, *logins: str) -> None:
+        self.logins = list(logins)
+        self.pages: list[str] = []
+
+    async def __call__(self, login: str, url: str) -> None:
+        who = self.logins.pop(0) if self.logins else login
+        async with aiohttp.ClientSession() as session, session.get(f"{url}&login={who}") as page:
+            self.pages.append(await page.text())
+
+
+async def test_authorize_stores_every_account_with_its_scopes(fake, monkeypatch):
+    monkeypatch.setenv("TWITCH_CLIENT_SECRET", fake.client_secret)
+    config = config_for(fake, alpha_bot={}, beta_bot={})
+    out = io.StringIO()
+    # The first login is the wrong account: botdeck says so and asks again.
+    browser = Browser("beta_bot", "alpha_bot", "beta_bot", "streamer")
+    assert await authorize(config, out=out, open_url=browser) == 0
+    stored = TokenStore().load(fake.client_id)
+    assert set(stored) == {"alpha_bot", "beta_bot", "streamer"}
+    assert set(stored["alpha_bot"].scopes) == set(BOT_SCOPES)
+    assert stored["streamer"].scopes == ("channel:bot",)
+    assert stored["alpha_bot"].user_id == fake.users["alpha_bot"].id
+    assert stored["alpha_bot"].access_token == fake.token_of("alpha_bot").value
+    assert stat.S_IMODE(TokenStore().path.stat().st_mode) == 0o600
+    text = out.getvalue()
+    assert "that was beta_bot, not alpha_bot" in text
+    assert browser.pages[-1] == "botdeck: authorized. You can close this tab."
+    assert not [s for s in secrets_of(fake) if s in text]
+
+
+async def test_a_redirect_this_run_did_not_issue_is_refused(fake, monkeypatch):
+    monkeypatch.setenv("TWITCH_CLIENT_SECRET", fake.client_secret)
+    config = config_for(fake)
+
+    async def forged_then_real(login: str, url: str) -> None:
+        callback = config.twitch.redirect_uri  # type: ignore[attr-defined]
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{callback}?code=stolen&state=guessed") as page:
+                assert page.status == 400
+            async with session.get(f"{url}&login={login}") as page:
+                assert page.status == 200
+
+    out = io.StringIO()
+    assert await authorize(config, out=out, open_url=forged_then_real, only=["alpha_bot"]) == 0
+    assert set(TokenStore().load(fake.client_id)) == {"alpha_bot"}
+
+
+async def test_status_lists_scopes_and_expiry_and_never_a_token(fake, monkeypatch):
+    monkeypatch.setenv("TWITCH_CLIENT_SECRET", fake.client_secret)
+    fake.add_user("gamma_bot", scopes=BOT_SCOPES)
+    for login in ("alpha_bot", "streamer"):
+        scopes = BOT_SCOPES if login == "alpha_bot" else ("channel:bot",)
+        token = fake._token(fake.users[login].id, scopes)
+        TokenStore().save(
+            fake.client_id,
+            StoredToken(login, fake.users[login].id, token.value, token.refresh, scopes),
+        )
+    fake.expire("alpha_bot")  # expired, refreshable: refreshed and saved back
+    monkeypatch.setenv("GAMMA_TOKEN", fake.token_of("gamma_bot").value)
+    config = config_for(fake, alpha_bot={}, beta_bot={}, gamma_bot={"token_env": "GAMMA_TOKEN"})
+    out = io.StringIO()
+    assert await status(config, out=out) == 1  # beta_bot has no token
+    lines = out.getvalue().splitlines()
+    row = {line.split()[1]: line for line in lines if line[:3] in ("ok ", "!! ")}
+    assert row["alpha_bot"].startswith("ok ") and "refreshed and saved" in row["alpha_bot"]
+    assert "user:write:chat" in row["alpha_bot"] and "expires in 3h 53m" in row["alpha_bot"]
+    assert row["beta_bot"].startswith("!! ") and "not authorized: no token" in row["beta_bot"]
+    assert row["gamma_bot"].startswith("ok ") and "env GAMMA_TOKEN" in row["gamma_bot"]
+    assert row["streamer"].startswith("ok ") and "channel:bot" in row["streamer"]
+    assert lines[0].split() == ["account", "role", "token", "from", "scopes", "and", "expiry"]
+    assert TokenStore().load(fake.client_id)["alpha_bot"].access_token == (
+        fake.token_of("alpha_bot").value
+    )
+    assert not [s for s in secrets_of(fake) if s in out.getvalue()]
+
+
+async def test_without_a_client_id_auth_explains_the_console_step():
+    bare = parse_config(
+        {"twitch": {"client_id": ""}, "bots": [{"name": "alpha_bot"}]}, twitch_ready=False
+    )
+    out = io.StringIO()
+    with pytest.raises(ConfigError, match=r"twitch\.client_id: missing"):
+        await authorize(bare, out=out)
+    assert "dev.twitch.tv/console/apps" in out.getvalue()
+    assert "OAuth Redirect URLs: http://localhost:4343/oauth/callback" in out.getvalue()
+
+
+def test_the_auth_command_guides_and_exits_2(tmp_path):
+    path = tmp_path / "botdeck.toml"
+    path.write_text('[chat]\nsource = "twitch"\nchannel = "streamer"\n\n[[bots]]\nname = "abot"\n')
+    env = {**os.environ, "BOTDECK_DATA_DIR": str(tmp_path / "data")}
+    env.pop("TWITCH_CLIENT_SECRET", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "botdeck", "auth", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "Register Your Application" in result.stdout
+    assert result.stderr.strip() == "botdeck: twitch.client_id: missing (see the steps above)"
+    assert not Path(tmp_path / "data").exists()
