@@ -62,7 +62,8 @@ class Tokens:
 
 @dataclass(frozen=True, slots=True)
 class Timeline:
-    """Backlog (most waiting in each bucket) and replies sent per bucket, from `start`."""
+    """Backlog (most waiting in each bucket) and replies sent per bucket (messages: a
+    merged reply counts once), from `start`."""
 
     start: float
     bucket: float  # seconds per bucket

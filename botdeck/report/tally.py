@@ -174,7 +174,8 @@ class Tally:
             spent[1] += int(tokens_out or 0)
 
     def _sent(self, job: _Job, event: Event) -> None:
-        self._sent_ts.append(event.ts)
+        if not job.merged:  # a merged reply's other jobs are not messages of their own
+            self._sent_ts.append(event.ts)
         line_ts = self._chat_ts.get(job.msg) if job.msg is not None else None
         latency = event.ts - line_ts if line_ts is not None else number_field(event, "latency")
         if latency is not None:

@@ -199,6 +199,7 @@ def test_mentions_answered_by_a_merged_reply_count_as_answered(tmp_path):
     ]
     report = build_report(write(tmp_path, events))
     assert (report.mentions.answered, report.mentions.merged, report.mentions.share) == (2, 1, 1.0)
+    assert report.timeline is not None and sum(report.timeline.replies) == 1  # one message
     assert report.latency_by_priority["high"] == Latency(2, 3.0, 3.0, 3.0)
     out = io.StringIO()
     render_report(report, Console(file=out, width=100, color_system=None))
