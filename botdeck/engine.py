@@ -23,7 +23,8 @@ from botdeck.ai.budget import BudgetedResponder
 from botdeck.ai.offline import OfflineResponder
 from botdeck.chat.base import ChatSink, ChatSource, Lifecycle, SendLimiter
 from botdeck.chat.local import LocalSink
-from botdeck.chat.replay import ReplayChat, ReplayError, ReplayLog, load_replay
+from botdeck.chat.replay import ReplayChat
+from botdeck.chat.replay_log import ReplayError, ReplayLog, load_replay
 from botdeck.chat.simulated import SimulatedChat, scenario_lines
 from botdeck.config import Config, ConfigError, twitch_problem
 from botdeck.core.journal import Journal

@@ -10,14 +10,8 @@ from pathlib import Path
 import pytest
 
 from botdeck.chat.base import ChatMessage
-from botdeck.chat.replay import (
-    JSONL,
-    TWITCH_DOWNLOADER,
-    ReplayChat,
-    ReplayError,
-    ReplayLog,
-    load_replay,
-)
+from botdeck.chat.replay import ReplayChat
+from botdeck.chat.replay_log import JSONL, TWITCH_DOWNLOADER, ReplayError, ReplayLog, load_replay
 from botdeck.config import parse_config
 from botdeck.core.metrics import ConnectionStatus
 from botdeck.engine import build_engine
