@@ -42,8 +42,13 @@ def _sections(report: Report) -> list[RenderableType]:
     parts += [_mentions(report), Text()]
     parts += [_latency_table(report), Text()]
     parts += [_backlog(report), Text()]
-    if report.timeline is not None and len(report.timeline.replies) > 1:
-        parts += [_chart(report.timeline), Text()]
+    timeline = report.timeline
+    if (
+        timeline is not None
+        and len(timeline.replies) > 1
+        and any(timeline.backlog + timeline.replies)
+    ):
+        parts += [_chart(timeline), Text()]
     parts += [_send_wait(report), Text()]
     parts += [_outcomes(report), Text()]
     parts.append(_tokens(report))
