@@ -159,8 +159,26 @@ def ratelimit_figures() -> list[Figure]:
     return figures
 
 
+def raid_figures() -> list[Figure]:
+    """Raid mode (virtual time): mentions acknowledged within 60 s, merged vs one by one."""
+    runs = run_json([sys.executable, "-m", "benchmarks.raid_bench"])
+    figures = []
+    for mentions in (100, 300):
+        merged, single = runs[f"{mentions}_merging"], runs[f"{mentions}_one_by_one"]
+        figures.append(Figure(
+            f"raid_{mentions}_acknowledged_within_60s", merged["acknowledged_in_60s_pct"], "%",
+            single["acknowledged_in_60s_pct"],
+            ratio(merged["acknowledged_in_60s_pct"], single["acknowledged_in_60s_pct"]),
+            f"{mentions} viewers mention one viewer-role bot (20 msgs / 30 s) within 2 s;"
+            f" merged: {merged['messages']} messages, last acknowledged after"
+            f" {merged['last_ack_s']:g} s; baseline one reply each: last after"
+            f" {single['last_ack_s']:g} s",
+        ))  # fmt: skip
+    return figures
+
+
 def main() -> None:
-    figures = scheduler_figures() + ratelimit_figures() + dashboard_figures()
+    figures = scheduler_figures() + ratelimit_figures() + raid_figures() + dashboard_figures()
     if not ANCHOR.exists():
         print(f"note: {ANCHOR} not found; p-queue baselines are missing", file=sys.stderr)
     width = max(len(f.name) for f in figures)

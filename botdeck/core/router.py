@@ -253,11 +253,12 @@ class Router:
     def _coalesce(self, job: Job) -> tuple[ChatMessage, ...]:
         """Carry waiting mentions into this reply when they would miss `ack_target`.
 
-        The limiter forecasts when each of the bot's next messages could go out. If every
-        waiting mention would still be answered within `ack_target` one message each, the
-        bot is keeping up and nothing changes. Otherwise this reply takes the oldest
-        waiting mentions (in the queue's fair order), as many as are needed to get back
-        on track and as fit in one message with every name in it.
+        The limiter forecasts when each of the bot's next messages could go out. Only
+        when the send window itself would push a waiting mention past `ack_target` (one
+        message each) does this reply take the oldest waiting mentions (in the queue's
+        fair order), as many as are needed to get back on track and as fit in one message
+        with every name in it. A bot within its send budget never merges, even when busy:
+        what it lacks is concurrency (raise `per_bot_concurrency`), not messages.
         """
         target = self._settings.ack_target
         if job.priority is not Priority.HIGH or self._limiter is None or not target:
@@ -276,10 +277,12 @@ class Router:
         )
         times = self._limiter.send_times(job.bot, ahead + 1 + len(waiting))
         generation = self._generation.get(job.bot, 1.0)
+        soonest = asyncio.get_running_loop().time() + generation
 
         def late(remaining: list[Job]) -> bool:
+            """Would the send window make one of these miss a deadline it could still meet?"""
             return any(
-                times[ahead + 1 + i] + generation > other.created_at + target
+                times[ahead + 1 + i] + generation > other.created_at + target >= soonest
                 for i, other in enumerate(remaining)
             )
 

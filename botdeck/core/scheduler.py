@@ -81,6 +81,12 @@ class LaneSnapshot:
     cancelled: int
     skipped: int
     latency: Percentiles
+    coalesced: int = 0  # jobs answered by another job's merged reply
+    last_batch: int = 1  # viewers the bot's last merged reply answered
+    merging: bool = False  # a merged reply went out in the last minute
+
+
+MERGING_SHOWN_FOR = 60.0  # seconds a bot shows as merging after a merged reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +113,18 @@ class SchedulerSnapshot:
 class _Lane:
     """One bot's waiting jobs, split by priority, plus its counters."""
 
-    __slots__ = ("latency", "limit", "name", "queues", "running", "totals", "waiting")
+    __slots__ = (
+        "coalesced",
+        "last_batch",
+        "last_batch_at",
+        "latency",
+        "limit",
+        "name",
+        "queues",
+        "running",
+        "totals",
+        "waiting",
+    )
 
     def waiting_of(self, viewer: str) -> int:
         return sum(queue.waiting_of(viewer) for queue in self.queues)
@@ -120,6 +137,9 @@ class _Lane:
         self.queues: tuple[FairQueue, ...] = tuple(FairQueue() for _ in Priority)
         self.totals = dict.fromkeys(Outcome, 0)
         self.latency = LatencyWindow()
+        self.coalesced = 0
+        self.last_batch = 1
+        self.last_batch_at = float("-inf")
 
 
 def _check_limit(value: int, what: str) -> int:
@@ -235,6 +255,7 @@ class Scheduler:
 
     def snapshot(self) -> SchedulerSnapshot:
         """Every number a dashboard shows, in one call that is cheap enough to poll at 10 Hz."""
+        now = self._now()
         phases: dict[str, list[int]] = {name: [0, 0, 0] for name in self._lanes}
         for job in self._running:
             if job.phase is Phase.DELAYING:
@@ -257,10 +278,12 @@ class Scheduler:
                 cancelled=lane.totals[Outcome.CANCELLED],
                 skipped=lane.totals[Outcome.SKIPPED],
                 latency=lane.latency.percentiles(),
+                coalesced=lane.coalesced,
+                last_batch=lane.last_batch,
+                merging=now - lane.last_batch_at < MERGING_SHOWN_FOR,
             )
             for lane in self._lanes.values()
         )
-        now = self._now()
         return SchedulerSnapshot(
             state=self._state,
             size=self._size,
@@ -632,6 +655,10 @@ class Scheduler:
     def _finish_carried(self, carrier: Job, lane: _Lane) -> None:
         """Jobs a reply carried end as it ended (after it, so the journal reads in order)."""
         assert carrier.outcome is not None
+        if carrier.outcome is Outcome.SENT:
+            lane.coalesced += len(carrier.carried)
+            lane.last_batch = 1 + len(carrier.carried)
+            lane.last_batch_at = self._now()
         for job in carrier.carried:
             job.result, job.result_id = carrier.result, carrier.result_id
             self._finish(job, lane, carrier.outcome, carrier.reason)

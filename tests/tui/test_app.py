@@ -228,3 +228,13 @@ async def test_cards_show_each_bots_send_budget_and_the_wait():
         wait = re.search(r"wait (\d+)s", card)
         assert wait and 25 <= int(wait.group(1)) <= 30, card  # the third waits for the window
         assert "send 1" in card  # it holds its slot while it waits, shown as sending
+
+
+async def test_a_bot_merging_replies_in_a_raid_says_so_on_its_card():
+    app = make_app(mentions(30), delays=0.0, send_limits={"window": 30.0, "viewer": 2})
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.bots[0].merging)
+        app.refresh_numbers()
+        lane = app.engine.snapshot().queues.bots[0]
+        card = text_of(app.query_one(f"#card-{lane.bot} #stats", Static))
+        assert f"merging ×{lane.last_batch}" in card and lane.last_batch > 1

@@ -60,7 +60,7 @@ def card_text(lane: LaneSnapshot, budget: SendBudget | None, narrow: bool = Fals
         budget_text += f" wait {budget.next_free_in:.0f}s"
     sep = " " if narrow else "  "
     labels = ("fail", "skip") if narrow else ("failed", "skipped")
-    return Text.assemble(
+    text = Text.assemble(
         ("size ", "dim"), (f"{lane.size}", "bold"),
         (f"{sep}pending ", "dim"), (f"{lane.pending}/{lane.limit}", "bold"), "\n",
         ("delay ", "dim"), f"{lane.delaying}",
@@ -73,3 +73,6 @@ def card_text(lane: LaneSnapshot, budget: SendBudget | None, narrow: bool = Fals
         (f"{sep}p50 ", "dim"), _latency(lane.latency.p50),
         (f"{sep}p95 ", "dim"), _latency(lane.latency.p95),
     )  # fmt: skip
+    if lane.merging:  # raid mode: replies answer several viewers at once
+        text.append(f"{sep}merging ×{lane.last_batch}", style="bold")
+    return text
