@@ -94,7 +94,11 @@ def rehearse(config: Config, rehearsal: Rehearsal, *, out: TextIO = sys.stdout) 
         offset = stream.tell()  # the journal may hold earlier runs: report on this one
         if rehearsal.virtual_time:
             loop = VirtualTimeLoop()
-            engine = build_engine(config, journal_stream=stream, clock=wall_clock(loop))
+            try:
+                engine = build_engine(config, journal_stream=stream, clock=wall_clock(loop))
+            except BaseException:
+                loop.close()  # a bad replay file: nothing ran on it
+                raise
             print_warnings(source_warnings(engine), sys.stderr)
             code = run_virtual(run_headless(engine, duration=rehearsal.duration), loop=loop)
         else:
