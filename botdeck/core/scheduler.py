@@ -8,9 +8,10 @@ it starts, and only jobs that can start are started (work-conserving).
 How it runs: there is no task per job. Up to `global_limit` worker tasks each loop "take
 the best startable job, run it, repeat", and exit when nothing can start. A job's delay is
 slept inside the worker while the job holds its slots, which is what staggers replies.
-Order among startable jobs: higher priority first, round-robin across bots, FIFO within a
-bot and priority. Per-job timeouts are enforced by one watchdog timer, not one timer per
-job, which keeps the no-op path to about a microsecond.
+Order among startable jobs: higher priority first, round-robin across bots, and within a
+bot and priority fair between viewers (`FairQueue`), else FIFO. Per-job timeouts are
+enforced by one watchdog timer, not one timer per job, which keeps the no-op path to
+about a microsecond.
 """
 
 from __future__ import annotations
@@ -126,9 +127,6 @@ class _Lane:
         "waiting",
     )
 
-    def waiting_of(self, viewer: str) -> int:
-        return sum(queue.waiting_of(viewer) for queue in self.queues)
-
     def __init__(self, name: str, limit: int) -> None:
         self.name = name
         self.limit = limit
@@ -140,6 +138,10 @@ class _Lane:
         self.coalesced = 0
         self.last_batch = 1
         self.last_batch_at = float("-inf")
+
+    def waiting_of(self, viewer: str) -> int:
+        """This viewer's jobs waiting for this bot, at any priority (the per-viewer cap)."""
+        return sum(queue.waiting_of(viewer) for queue in self.queues)
 
 
 def _check_limit(value: int, what: str) -> int:
