@@ -1,4 +1,5 @@
-"""Command line: `botdeck demo | run | check | auth`. Bad input exits 2 with one line on stderr."""
+"""Command line: `botdeck demo | run | check | auth | rehearse | report`. Bad input exits 2
+with one line on stderr."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from botdeck import __version__
+from botdeck.chat.scenarios import SCENARIOS, Scenario, ScenarioError
 from botdeck.config import (
     DEMO_BOTS,
-    SCENARIOS,
     Config,
     ConfigError,
     default_config_path,
@@ -35,6 +36,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a speed factor, got {text!r}") from None
+    if not 0 < value <= 1000:
+        raise argparse.ArgumentTypeError(f"expected a factor > 0 and <= 1000, got {text}")
+    return value
+
+
 def _bot_count(text: str) -> int:
     try:
         value = int(text)
@@ -43,6 +54,13 @@ def _bot_count(text: str) -> int:
     if not 1 <= value <= len(DEMO_BOTS):
         raise argparse.ArgumentTypeError(f"expected 1..{len(DEMO_BOTS)}, got {value}")
     return value
+
+
+def _scenario(text: str) -> Scenario:
+    try:
+        return Scenario.parse(text)
+    except ScenarioError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,7 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="the dashboard on simulated chat (no account needed)")
     demo.add_argument("--bots", type=_bot_count, default=3, help="how many personas (1-8)")
-    demo.add_argument("--scenario", choices=SCENARIOS, default=None, help="simulated chat script")
+    demo.add_argument(
+        "--scenario",
+        type=_scenario,
+        default=None,
+        metavar="NAME[:KEY=VALUE,...]",
+        help=f"simulated chat: {', '.join(SCENARIOS)}; e.g. raid:viewers=300,within=2",
+    )
     demo.add_argument("--seed", type=int, default=1, help="seed for chat and every random choice")
     add_run_options(demo)
 
@@ -82,6 +106,37 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument(
         "--no-browser", action="store_true", help="print the links instead of opening a browser"
     )
+
+    rehearse = commands.add_parser(
+        "rehearse", help="replay a chat log against your bots, headless, then report"
+    )
+    rehearse.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
+    rehearse.add_argument(
+        "--replay",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="the chat log: botdeck JSONL or TwitchDownloader chat JSON",
+    )
+    rehearse.add_argument("--speed", type=_speed, help="play the log X times faster")
+    rehearse.add_argument("--start", type=_seconds, help="start S seconds into the log")
+    rehearse.add_argument(
+        "--live-ai", action="store_true", help="use the configured AI (default: offline replies)"
+    )
+    rehearse.add_argument(
+        "--journal", type=Path, help="keep the journal at PATH (default: a temporary file)"
+    )
+    rehearse.add_argument("--duration", type=_seconds, help="drain and end after S seconds")
+    rehearse.add_argument(
+        "--real-time",
+        action="store_true",
+        help="run on the wall clock (offline rehearsals otherwise run on a virtual one)",
+    )
+    rehearse.add_argument("--json", action="store_true", help="the report as JSON")
+
+    report = commands.add_parser("report", help="how a run went, from its journal")
+    report.add_argument("journal", type=Path, metavar="JOURNAL", help="a journal file")
+    report.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -92,6 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "auth":
             return _auth(args)
+        if args.command == "report":
+            return _report(args)
+        if args.command == "rehearse":
+            return _rehearse(args)
         config = _config_for(args)
         if args.headless:
             return _headless(config, args)
@@ -111,12 +170,16 @@ def _config_for(args: argparse.Namespace) -> Config:
     return _load(args.config)
 
 
-def _load(path: Path | None) -> Config:
-    """The config file, checked as far as it can be before anything runs."""
+def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -> Config:
+    """The config file (`adjust`ed, for a rehearsal), checked as far as it can be before
+    anything runs."""
     from botdeck.ai.factory import preflight
 
     path = path or default_config_path()
-    config = load_config(path)
+    # A rehearsal replaces the chat source: a Twitch config need not be complete for it.
+    config = load_config(path, twitch_ready=adjust is None)
+    if adjust is not None:
+        config = adjust(config)
     try:
         preflight(config)  # the API key is set, the blocklist file reads
     except ConfigError as error:
@@ -127,6 +190,18 @@ def _load(path: Path | None) -> Config:
 def _check(args: argparse.Namespace) -> int:
     config = _load(args.config)
     print(render_config(config))
+    if config.chat.source == "replay":
+        from botdeck.engine import load_replay_log
+
+        log = load_replay_log(config)
+        print(
+            f"# replay_file: {len(log.lines)} lines to play ({log.format}), "
+            f"{log.duration:g} s of chat",
+            file=sys.stderr,
+        )
+        from botdeck.headless import print_warnings
+
+        print_warnings(log.warnings, sys.stderr)
     return 0
 
 
@@ -136,6 +211,36 @@ def _auth(args: argparse.Namespace) -> int:
     # Not yet runnable is fine here: auth is how a Twitch config gets there.
     config = load_config(args.config or default_config_path(), twitch_ready=False)
     return run_auth(config, show_status=args.status, open_browser=not args.no_browser)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from botdeck.rehearse import print_report
+    from botdeck.report import ReportError
+
+    try:
+        print_report(args.journal, as_json=args.json, out=sys.stdout)
+    except ReportError as error:
+        raise ConfigError(str(error)) from None  # bad input: one line, exit 2
+    return 0
+
+
+def _rehearse(args: argparse.Namespace) -> int:
+    from botdeck.logs import setup_logging
+    from botdeck.rehearse import Rehearsal, rehearsal_config, rehearse
+
+    rehearsal = Rehearsal(
+        replay=args.replay,
+        speed=args.speed,
+        start=args.start,
+        live_ai=args.live_ai,
+        journal=args.journal,
+        duration=args.duration,
+        as_json=args.json,
+        real_time=args.real_time,
+    )
+    config = _load(args.config, adjust=lambda config: rehearsal_config(config, rehearsal))
+    setup_logging()
+    return rehearse(config, rehearsal)
 
 
 @contextlib.contextmanager
@@ -153,12 +258,13 @@ def _journal_stream(path: Path | None) -> Iterator[TextIO]:
 
 def _headless(config: Config, args: argparse.Namespace) -> int:
     from botdeck.engine import build_engine
-    from botdeck.headless import print_summary, run_headless
+    from botdeck.headless import print_summary, print_warnings, run_headless, source_warnings
     from botdeck.logs import setup_logging
 
     setup_logging()
     with _journal_stream(args.journal) as stream:
         engine = build_engine(config, journal_stream=stream)
+        print_warnings(source_warnings(engine), sys.stderr)
         code = asyncio.run(run_headless(engine, duration=args.duration))
         print_summary(engine, sys.stderr if args.journal is None else sys.stdout)
     return code

@@ -21,14 +21,15 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from botdeck.chat.scenarios import Scenario, ScenarioError
 from botdeck.core.jobs import Priority
 from botdeck.core.orchestrator import DEFAULT_IGNORED
 
-SCENARIOS = ("raid", "questions", "mixed", "five-bots", "soak")
 LOGIN = re.compile(r"^[A-Za-z0-9_]{3,25}$")
 
 
@@ -130,15 +131,35 @@ class ChatConfig(_Model):
     source: Literal["twitch", "simulated", "replay"] = "simulated"
     channel: str = "botdeck_demo"
     scenario: Literal["raid", "questions", "mixed", "five-bots", "soak"] = "mixed"
+    scenario_params: dict[str, int | float] = {}  # e.g. viewers = 300 (see chat/scenarios.py)
     seed: int = 1
     replay_file: str | None = None
+    replay_start: float | None = Field(None, ge=0)  # seconds into the log; None: its first line
     speed: float = Field(1.0, gt=0, le=1000)
+
+    @field_validator("scenario_params")
+    @classmethod
+    def _params_fit(
+        cls, params: dict[str, int | float], info: ValidationInfo
+    ) -> dict[str, int | float]:
+        scenario = info.data.get("scenario")
+        if scenario is not None:  # else the scenario itself is the error
+            try:
+                Scenario.build(scenario, params)
+            except ScenarioError as error:
+                raise ValueError(str(error)) from None
+        return params
 
     @model_validator(mode="after")
     def _replay_needs_file(self) -> ChatConfig:
         if self.source == "replay" and not self.replay_file:
             raise ValueError('source "replay" needs replay_file')
         return self
+
+    @property
+    def scenario_spec(self) -> Scenario:
+        """The scenario with its parameters (validated when the config was)."""
+        return Scenario.build(self.scenario, self.scenario_params)
 
 
 class TwitchConfig(_Model):
@@ -374,12 +395,18 @@ DEMO_BOTS = (
 )
 
 
-def demo_config(bots: int = 3, scenario: str = "mixed", seed: int = 1) -> Config:
+def demo_config(bots: int = 3, scenario: str | Scenario = "mixed", seed: int = 1) -> Config:
     if not 1 <= bots <= len(DEMO_BOTS):
         raise ConfigError(f"--bots: expected 1..{len(DEMO_BOTS)}, got {bots}")
+    name, params = (scenario, {}) if isinstance(scenario, str) else (scenario.name, scenario.given)
     return parse_config(
         {
-            "chat": {"source": "simulated", "scenario": scenario, "seed": seed},
+            "chat": {
+                "source": "simulated",
+                "scenario": name,
+                "scenario_params": dict(params),
+                "seed": seed,
+            },
             "bots": [{"name": name, "persona": persona} for name, persona in DEMO_BOTS[:bots]],
         },
         source="demo",

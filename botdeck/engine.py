@@ -8,11 +8,13 @@ pending moderation checks, the API client).
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from botdeck.ai import factory
@@ -21,6 +23,8 @@ from botdeck.ai.budget import BudgetedResponder
 from botdeck.ai.offline import OfflineResponder
 from botdeck.chat.base import ChatSink, ChatSource, Lifecycle, SendLimiter
 from botdeck.chat.local import LocalSink
+from botdeck.chat.replay import ReplayChat
+from botdeck.chat.replay_log import ReplayError, ReplayLog, load_replay
 from botdeck.chat.simulated import SimulatedChat, scenario_lines
 from botdeck.config import Config, ConfigError, twitch_problem
 from botdeck.core.journal import Journal
@@ -34,6 +38,8 @@ if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
     from botdeck.chat.twitch import Credentials, TwitchChat
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -96,14 +102,31 @@ class Engine:
         return [part for part in self._parts() if isinstance(part, NoticeSource)]
 
 
-def build_source(config: Config, *, keep_open: bool = False) -> ChatSource:
+def build_source(
+    config: Config, *, keep_open: bool = False, clock: Callable[[], float] = time.time
+) -> ChatSource:
     chat = config.chat
     if chat.source == "simulated":
-        lines = scenario_lines(chat.scenario, config.bot_names, chat.seed)
-        return SimulatedChat(lines, speed=chat.speed, keep_open=keep_open)
+        lines = scenario_lines(chat.scenario_spec, config.bot_names, chat.seed)
+        return SimulatedChat(lines, speed=chat.speed, keep_open=keep_open, clock=clock)
+    if chat.source == "replay":
+        log = load_replay_log(config)
+        return ReplayChat(log, bots=config.bot_names, speed=chat.speed, clock=clock)
     if chat.source == "twitch":
         return build_twitch(config, None)
     raise ConfigError(f"chat.source: {chat.source!r} is not available in this build yet")
+
+
+def load_replay_log(config: Config) -> ReplayLog:
+    """The replay file read and checked in full before anything runs (bad file: exit 2)."""
+    assert config.chat.replay_file is not None  # the config requires it for source "replay"
+    try:
+        log = load_replay(Path(config.chat.replay_file), start=config.chat.replay_start)
+    except ReplayError as error:
+        raise ConfigError(str(error)) from None
+    for warning in log.warnings:
+        logger.warning("%s", warning)
+    return log
 
 
 def build_twitch(config: Config, limiter: SendLimiter | None) -> TwitchChat:
@@ -188,6 +211,8 @@ def build_engine(
     clock: Callable[[], float] = time.time,
 ) -> Engine:
     """Everything wired; parts may be passed in (tests, the dashboard's demo source)."""
+    if source is None and config.chat.source != "twitch":  # Twitch needs the limiter, below
+        source = build_source(config, keep_open=keep_open, clock=clock)  # a bad replay stops here
     router_config = config.router
     global_limit, per_bot_limit = config.limits()
     orchestrator = Orchestrator(
@@ -209,6 +234,7 @@ def build_engine(
     if source is None and config.chat.source == "twitch":
         source = build_twitch(config, limiter)
         sink = sink or source  # the channel is both: Twitch echoes our own messages back
+    assert source is not None
     sink = sink or LocalSink()
     router = Router(
         personas={bot.name: bot.persona for bot in config.bots},
@@ -232,7 +258,7 @@ def build_engine(
     return Engine(
         config=config,
         router=router,
-        source=source or build_source(config, keep_open=keep_open),
+        source=source,
         sink=sink,
         responder=responder,
         journal=journal,

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Sequence
 from typing import TextIO
 
 from botdeck.core.scheduler import SchedulerState
@@ -75,6 +76,21 @@ async def _run(engine: Engine, duration: float | None) -> int:
             loop.remove_signal_handler(sig)
         engine.journal.close()
     return EXIT_STOPPED if scheduler.state is SchedulerState.STOPPED else EXIT_OK
+
+
+def source_warnings(engine: Engine) -> Sequence[str]:
+    """What the chat source left out (a replay's skipped lines), to show before the run."""
+    from botdeck.chat.replay import ReplayChat
+
+    return engine.source.log.warnings if isinstance(engine.source, ReplayChat) else ()
+
+
+def print_warnings(warnings: Sequence[str], out: TextIO, limit: int = 5) -> None:
+    """The first few warnings, one line each; the log file has them all."""
+    for warning in warnings[:limit]:
+        print(f"botdeck: warning: {warning}", file=out)
+    if len(warnings) > limit:
+        print(f"botdeck: ... and {len(warnings) - limit} more warnings (see the log)", file=out)
 
 
 def _seconds(value: float | None) -> str:

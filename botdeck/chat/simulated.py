@@ -2,8 +2,9 @@
 
 A scenario is a finite script of (offset seconds, user, text) lines whose viewers mention
 the configured bots by name; `SimulatedChat` plays it in real time (or faster), and more
-lines can be injected while it plays (the dashboard's "raid" key). `soak` is the one
-endless scenario: steady chat until the run is ended.
+lines can be injected while it plays (the dashboard's "raid" key). `soak` is endless
+unless given a duration: steady chat until the run is ended. Parameters and their
+defaults are in `botdeck.chat.scenarios`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,14 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from botdeck.chat.base import ChatMessage
+from botdeck.chat.scenarios import (
+    FiveBotsParams,
+    MixedParams,
+    QuestionsParams,
+    RaidParams,
+    Scenario,
+    SoakParams,
+)
 from botdeck.core.metrics import ConnectionState, ConnectionStatus
 from botdeck.core.text import clean_text
 
@@ -140,42 +149,58 @@ def five_bots_script(bots: Sequence[str], rng: random.Random) -> list[ScriptedLi
 
 
 def soak_lines(
-    bots: Sequence[str], rng: random.Random, rate: float = 5.0, mention_share: float = 0.1
+    bots: Sequence[str],
+    rng: random.Random,
+    rate: float = 5.0,
+    mention_share: float = 0.1,
+    duration: float | None = None,
 ) -> Iterator[ScriptedLine]:
-    """Endless steady chat at `rate` lines per second."""
+    """Steady chat at `rate` lines per second, for `duration` seconds or (None) endlessly."""
     names = _viewers(rng)
     regulars = [next(names) for _ in range(50)]
     for i in itertools.count():
+        at = 0.1 + i / rate
+        if duration is not None and at >= duration:
+            return
         user = rng.choice(regulars)
         if rng.random() < mention_share:
             text = f"@{rng.choice(bots)} {rng.choice(_QUESTIONS)}"
         else:
             text = rng.choice(_CHATTER)
-        yield ScriptedLine(0.1 + i / rate, user, text)
+        yield ScriptedLine(at, user, text)
 
 
-def endless_mixed(bots: Sequence[str], seed: int, period: float = 60.0) -> Iterator[ScriptedLine]:
-    """Mixed chat forever: one fresh minute after another (the dashboard's demo)."""
+def endless_mixed(
+    bots: Sequence[str], seed: int, params: MixedParams | None = None
+) -> Iterator[ScriptedLine]:
+    """Mixed chat forever: one fresh `duration` after another (the dashboard's demo)."""
+    params = params or MixedParams()
+    period = params.duration
     for round_ in itertools.count():
         rng = random.Random(seed * 1_000_003 + round_)
-        for line in mixed_script(bots, rng, duration=period):
+        for line in mixed_script(bots, rng, duration=period, every=params.every):
             yield ScriptedLine(line.at + round_ * period, line.user, line.text)
 
 
-def scenario_lines(name: str, bots: Sequence[str], seed: int) -> Iterator[ScriptedLine]:
+def scenario_lines(
+    scenario: Scenario | str, bots: Sequence[str], seed: int
+) -> Iterator[ScriptedLine]:
+    """The lines of a scenario (a name alone means its default parameters) for a seed."""
+    if isinstance(scenario, str):
+        scenario = Scenario.build(scenario)
     rng = random.Random(seed)
-    match name:
-        case "raid":
-            return iter(raid_script(bots, rng))
-        case "questions":
-            return iter(questions_script(bots, rng))
-        case "mixed":
-            return iter(mixed_script(bots, rng))
-        case "five-bots":
+    match scenario.params:
+        case RaidParams() as p:
+            return iter(raid_script(bots, rng, p.viewers, p.within, p.mention_share))
+        case QuestionsParams() as p:
+            return iter(questions_script(bots, rng, p.count, p.within))
+        case MixedParams() as p:
+            return iter(mixed_script(bots, rng, p.duration, p.every))
+        case FiveBotsParams():
             return iter(five_bots_script(bots, rng))
-        case "soak":
-            return soak_lines(bots, rng)
-    raise ValueError(f"unknown scenario {name!r}")
+        case SoakParams() as p:
+            return soak_lines(bots, rng, p.rate, p.mention_share, p.duration)
+    raise AssertionError(f"no script for {scenario.name!r}")  # PARAMS and this match agree
 
 
 _PLAYER_DONE = object()

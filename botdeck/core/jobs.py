@@ -85,6 +85,9 @@ class Job:
     result: Any = None  # what the job produced (the reply text)
     result_id: str | None = None  # the id the channel gave it
     send_wait_until: float | None = None
+    send_wait: float | None = None  # seconds waited for the send limiter (None: no limiter)
+    tokens_in: int = 0  # what the responder reported for this job's reply (billed even if
+    tokens_out: int = 0  # the reply was not sent)
     expired: bool = False
     carried: tuple[Job, ...] = ()  # jobs this one's reply answers too (coalesced)
     carrier: int | None = None  # the id of the job whose reply answered this one

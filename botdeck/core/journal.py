@@ -3,7 +3,10 @@
 The contract (kept stable for outside tools): each line has `ts` (Unix seconds) and `event`,
 one of chat, enqueued, started, sent, failed, cancelled, skipped, state. Job events carry
 `job`, `bot`, `priority`, `msg`; `sent` carries `text`; failed/skipped/cancelled carry
-`reason`. Secrets never reach it: nothing here reads config, only chat and job fields.
+`reason`. Optional fields, for `botdeck report`: `latency` on `sent`; on any outcome,
+`send_wait` (seconds the reply waited for its bot's send limit, when a limiter runs) and
+`tokens_in`/`tokens_out` (when the responder reported any). Secrets never reach it:
+nothing here reads config, only chat and job fields.
 """
 
 from __future__ import annotations
@@ -21,6 +24,17 @@ from botdeck.core.scheduler import JobEvent, SchedulerState
 
 EVENTS = ("chat", "enqueued", "started", "sent", "failed", "cancelled", "skipped", "state")
 FLUSH_INTERVAL = 0.2
+
+
+def _costs(job: Job) -> dict[str, Any]:
+    """Optional outcome fields: the wait for the send limiter, and tokens when there were any."""
+    costs: dict[str, Any] = {}
+    if job.send_wait is not None:
+        costs["send_wait"] = round(job.send_wait, 3)
+    if job.tokens_in or job.tokens_out:
+        costs["tokens_in"] = job.tokens_in
+        costs["tokens_out"] = job.tokens_out
+    return costs
 
 
 class Journal:
@@ -72,9 +86,9 @@ class Journal:
             self.write("started", **fields)
         elif job.outcome is Outcome.SENT:
             latency = (job.finished_at or 0.0) - job.created_at
-            self.write("sent", **fields, text=job.result, latency=round(latency, 3))
+            self.write("sent", **fields, text=job.result, latency=round(latency, 3), **_costs(job))
         elif job.outcome is not None:
-            self.write(job.outcome.value, **fields, reason=job.reason)
+            self.write(job.outcome.value, **fields, reason=job.reason, **_costs(job))
 
     # ------------------------------------------------------------ flushing
     def _schedule_flush(self) -> None:

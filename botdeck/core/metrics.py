@@ -21,6 +21,7 @@ class ConnectionStatus(StrEnum):
     RECONNECTING = "reconnecting"
     FAILED = "failed"
     SIMULATED = "simulated"  # a local source: nothing to connect to
+    REPLAY = "replay"  # a recorded chat log playing
     ENDED = "ended"  # a finite source has played out
 
 

@@ -175,9 +175,9 @@ class Router:
         try:
             reply = await self._responder.reply(request)
         except ResponderError as error:
-            self._count_usage(job.bot, error.tokens_in, error.tokens_out)
+            self._count_usage(job, error.tokens_in, error.tokens_out)
             raise JobFailed(error.reason) from None
-        self._count_usage(job.bot, reply.tokens_in, reply.tokens_out)
+        self._count_usage(job, reply.tokens_in, reply.tokens_out)
         self._note_generation(job.bot, asyncio.get_running_loop().time() - started)
         address: str | list[str] | None = None
         if also:
@@ -201,7 +201,7 @@ class Router:
             message_id = await self._send(job, text, trigger.id, context.depth)
         else:
             # May wait for the bot's send window; the job shows as sending, with the wait.
-            text = await limiter.acquire(job.bot, text, on_wait=_wait_until(job))
+            text = await self._acquire(job, text)
             try:
                 job.check_live()
             except JobFailed:
@@ -221,6 +221,16 @@ class Router:
             return await self._sink.send(job.bot, text, reply_to=reply_to)
         except SendError as error:
             raise JobFailed(error.reason) from None
+
+    async def _acquire(self, job: Job, text: str) -> str:
+        """The limiter's go-ahead, timed: the journal reports the wait as `send_wait`."""
+        assert self._limiter is not None
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        try:
+            return await self._limiter.acquire(job.bot, text, on_wait=_wait_until(job))
+        finally:
+            job.send_wait = loop.time() - began
 
     def _on_job(self, event: JobEvent, job: Job) -> None:
         if event is not JobEvent.FINISHED or job.outcome is not Outcome.SENT:
@@ -299,11 +309,15 @@ class Router:
         self._generation[bot] = seconds if previous is None else 0.7 * previous + 0.3 * seconds
 
     # -------------------------------------------------------------- helpers
-    def _count_usage(self, bot: str, tokens_in: int, tokens_out: int) -> None:
+    def _count_usage(self, job: Job, tokens_in: int, tokens_out: int) -> None:
         """Tokens count whether or not the reply is usable: the provider bills them."""
         if tokens_in or tokens_out:
-            spent = self._usage[bot]
-            self._usage[bot] = BotUsage(spent.tokens_in + tokens_in, spent.tokens_out + tokens_out)
+            job.tokens_in += tokens_in
+            job.tokens_out += tokens_out
+            spent = self._usage[job.bot]
+            self._usage[job.bot] = BotUsage(
+                spent.tokens_in + tokens_in, spent.tokens_out + tokens_out
+            )
 
     def _recent(self, excluding: ChatMessage) -> tuple[ChatMessage, ...]:
         lines = [line for line in self._history if line is not excluding]

@@ -25,6 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from botdeck.chat.base import ChatMessage
+from botdeck.chat.scenarios import RaidParams
 from botdeck.chat.simulated import SimulatedChat, raid_script
 from botdeck.config import ConfigError
 from botdeck.core.jobs import Job, Outcome
@@ -116,6 +117,8 @@ class BotdeckApp(App[int]):
         self._bots = engine.config.bot_names
         self._backlog_warning = engine.config.router.backlog_warning
         self._raid_rng = random.Random(engine.config.chat.seed + 1)
+        spec = engine.config.chat.scenario_spec  # `r` brings the configured raid, if any
+        self._raid = spec.params if isinstance(spec.params, RaidParams) else RaidParams()
         self._highlighter = ChatHighlighter(self._bots)
         self._chat: ChatView = self.chat_view(self._highlighter)
 
@@ -278,7 +281,11 @@ class BotdeckApp(App[int]):
     def action_raid(self) -> None:
         source = self.engine.source
         if isinstance(source, SimulatedChat):
-            source.inject(raid_script(self._bots, self._raid_rng, start=0.1))
+            raid = self._raid
+            lines = raid_script(
+                self._bots, self._raid_rng, raid.viewers, raid.within, raid.mention_share, 0.1
+            )
+            source.inject(lines)
             self.notify("a raid arrives", timeout=2)
 
     def action_quit_botdeck(self) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from botdeck.chat.base import ChatSource
+from botdeck.chat.scenarios import MixedParams
 from botdeck.chat.simulated import SimulatedChat, endless_mixed
 from botdeck.config import Config, ConfigError
 from botdeck.engine import build_engine
@@ -37,14 +38,15 @@ def create_app(
 ) -> BotdeckApp:
     """Build the engine and the dashboard around it.
 
-    The demo plays endless mixed chat (a key injects raids) unless the config names a
-    scenario explicitly other than "mixed", which then plays once.
+    The demo plays endless mixed chat (a key injects raids), one `duration` after
+    another, unless the config names another scenario, which then plays once.
     """
     themes = themes if themes is not None else available_themes()
     check_theme(theme, themes)
-    if source is None and demo and config.chat.scenario == "mixed":
+    spec = config.chat.scenario_spec
+    if source is None and demo and isinstance(spec.params, MixedParams):
         source = SimulatedChat(
-            endless_mixed(config.bot_names, config.chat.seed), speed=config.chat.speed
+            endless_mixed(config.bot_names, config.chat.seed, spec.params), speed=config.chat.speed
         )
     engine = build_engine(
         config, journal_stream=journal_stream, source=source, keep_open=demo, clock=clock

@@ -28,6 +28,7 @@ def make_app(
     *,
     delays: float = 0.0,
     router: dict | None = None,
+    chat: dict | None = None,
     keys: dict | None = None,
     journal: io.StringIO | None = None,
     themes_dir=SHIPPED_DIR,
@@ -43,7 +44,7 @@ def make_app(
                 "delays": {p: [delays, delays] for p in ("high", "normal", "low")},
                 **(router or {}),
             },
-            "chat": {"seed": 3, "scenario": "raid"},
+            "chat": {"seed": 3, "scenario": "raid", **(chat or {})},
             # Off unless a test is about them: they would pace every reply by a second.
             "send_limits": send_limits or {"enabled": False},
             "keys": keys or {},

@@ -1,0 +1,140 @@
+"""`botdeck rehearse`: play a chat log against your bot setup headless, then report.
+
+A rehearsal is an ordinary headless run (`headless.run_headless`, the engine from
+`engine.build_engine`, so the same limits, safety and send limits as live) whose chat is
+the replay and whose replies, unless `--live-ai`, come from the offline responder (no
+key, no cost, no moderation calls).
+
+Why a virtual clock: with offline replies nothing waits on the outside world, so the
+run goes on a loop whose clock jumps to the next timer (`core.virtual_time`). Every
+delay, timeout and send window is exactly as long as live, yet an hour of chat takes
+seconds; and `speed` is then what it says, a denser chat, not a way to save time that
+would also squeeze the bots' send limits. With `--live-ai` (or `--real-time`) the run
+goes on the wall clock.
+
+Its journal (a file you name, or a temporary one) is then read back by
+`botdeck.report`, so the report a rehearsal prints is exactly what `botdeck report` says
+about that journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+
+from botdeck.config import Config, ConfigError
+from botdeck.core.virtual_time import VirtualTimeLoop, run_virtual, wall_clock
+from botdeck.report import build_report, render_report, report_json
+
+
+@dataclass(frozen=True, slots=True)
+class Rehearsal:
+    replay: Path
+    speed: float | None = None  # None: the config's [chat] speed
+    start: float | None = None  # None: the config's replay_start
+    live_ai: bool = False
+    journal: Path | None = None  # None: a temporary file, removed after the report
+    duration: float | None = None  # drain and end after this many seconds
+    as_json: bool = False
+    real_time: bool = False  # the wall clock even with offline replies
+
+    @property
+    def virtual_time(self) -> bool:
+        """Offline rehearsals run on a virtual clock (exact, and as fast as the CPU goes);
+        live AI needs the wall clock (its requests take real time)."""
+        return not (self.live_ai or self.real_time)
+
+
+def rehearsal_config(config: Config, rehearsal: Rehearsal) -> Config:
+    """The config as the rehearsal runs it: the replay as chat; offline unless live AI."""
+    chat = config.chat
+    update: dict[str, object] = {
+        "chat": chat.model_copy(
+            update={
+                "source": "replay",
+                "replay_file": str(rehearsal.replay),
+                "speed": chat.speed if rehearsal.speed is None else rehearsal.speed,
+                "replay_start": chat.replay_start if rehearsal.start is None else rehearsal.start,
+            }
+        )
+    }
+    if not rehearsal.live_ai:
+        update["ai"] = config.ai.model_copy(update={"provider": "offline", "token_budget": 0})
+        update["safety"] = config.safety.model_copy(update={"moderation": "off"})
+    return config.model_copy(update=update)
+
+
+def print_report(
+    path: Path, *, as_json: bool, out: TextIO, offset: int = 0, title: str | None = None
+) -> None:
+    """The report on a journal, for people (Rich) or programs (JSON)."""
+    report = build_report(path, offset=offset, title=title)
+    if as_json:
+        print(json.dumps(report_json(report), indent=2, ensure_ascii=False), file=out)
+    else:
+        render_report(report, Console(file=out, highlight=False))
+
+
+def rehearse(config: Config, rehearsal: Rehearsal, *, out: TextIO = sys.stdout) -> int:
+    """Run the rehearsal, print its report; the exit code of the headless run."""
+    from botdeck.engine import build_engine
+    from botdeck.headless import print_warnings, run_headless, source_warnings
+
+    with _journal_file(rehearsal.journal) as (path, stream):
+        offset = stream.tell()  # the journal may hold earlier runs: report on this one
+        if rehearsal.virtual_time:
+            loop = VirtualTimeLoop()
+            try:
+                engine = build_engine(config, journal_stream=stream, clock=wall_clock(loop))
+            except BaseException:
+                loop.close()  # a bad replay file: nothing ran on it
+                raise
+            print_warnings(source_warnings(engine), sys.stderr)
+            code = run_virtual(run_headless(engine, duration=rehearsal.duration), loop=loop)
+        else:
+            engine = build_engine(config, journal_stream=stream)
+            print_warnings(source_warnings(engine), sys.stderr)
+            code = asyncio.run(run_headless(engine, duration=rehearsal.duration))
+        stream.flush()
+        title = _title(config, rehearsal)
+        print_report(path, as_json=rehearsal.as_json, out=out, offset=offset, title=title)
+    return code
+
+
+def _title(config: Config, rehearsal: Rehearsal) -> str:
+    clock = "a virtual clock" if rehearsal.virtual_time else "the wall clock"
+    replies = config.ai.provider if rehearsal.live_ai else "offline"
+    title = (
+        f"rehearsal of {rehearsal.replay} at speed {config.chat.speed:g}, "
+        f"{replies} replies, on {clock}"
+    )
+    return title + (f"; journal {rehearsal.journal}" if rehearsal.journal else "")
+
+
+@contextlib.contextmanager
+def _journal_file(path: Path | None) -> Iterator[tuple[Path, TextIO]]:
+    if path is not None:
+        try:
+            stream = path.open("a", encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"--journal: cannot open {path}: {error.strerror}") from None
+        with stream:
+            yield path, stream
+        return
+    handle, name = tempfile.mkstemp(prefix="botdeck-rehearsal-", suffix=".jsonl")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            yield Path(name), stream
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)

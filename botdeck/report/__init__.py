@@ -1,0 +1,26 @@
+"""`botdeck report`: how a run went, from its journal alone (no Textual, no engine).
+
+`build_report` reads the journal (`reader`), tallies it in one pass (`tally`) into plain
+data (`model`); `render` draws it with Rich or turns it into JSON.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from botdeck.report.model import Report
+from botdeck.report.reader import ReadNotes, ReportError, read_events
+from botdeck.report.render import render_report, report_json
+from botdeck.report.tally import Tally
+
+__all__ = ["Report", "ReportError", "build_report", "render_report", "report_json"]
+
+
+def build_report(path: Path, *, offset: int = 0, title: str | None = None) -> Report:
+    """The report on the journal at `path`, from byte `offset` on (a run appended to it);
+    `title` names what it reports on (default: the journal's path)."""
+    notes = ReadNotes()
+    tally = Tally(title or str(path))
+    for event in read_events(path, notes, offset=offset):
+        tally.add(event)
+    return tally.report(notes.summary())

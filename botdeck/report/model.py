@@ -1,0 +1,102 @@
+"""What a report says, as plain data: the renderer and `--json` both read these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """Seconds from a chat line to the reply's send, over `count` replies (nearest rank)."""
+
+    count: int
+    p50: float | None
+    p95: float | None
+    max: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Mentions:
+    """Mentions are high-priority jobs: one per bot named in a viewer's line."""
+
+    jobs: int
+    lines: int  # chat lines that mentioned at least one bot
+    answered: int  # jobs that ended `sent`
+    share: float | None  # answered / jobs; None without mentions
+    merged: int = 0  # answered by another mention's reply (raid mode: `coalesced_into`)
+    unanswered: dict[str, int] = field(default_factory=dict)  # "skipped: draining" -> count
+
+
+@dataclass(frozen=True, slots=True)
+class BacklogPeak:
+    """The most jobs waiting (enqueued, not started nor ended) at once, first reached at."""
+
+    size: int
+    ts: float | None
+    offset: float | None  # seconds from the journal's first event
+
+
+@dataclass(frozen=True, slots=True)
+class SendWait:
+    """Time replies spent waiting for their bot's send limit (`send_wait` on outcomes)."""
+
+    recorded: bool  # False: no limiter ran, or the journal predates the field
+    total: float = 0.0
+    replies: int = 0  # replies that waited at all
+    max: float = 0.0
+    by_bot: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCount:
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    recorded: bool  # False: no outcome carried token counts (e.g. the offline responder)
+    total: TokenCount = TokenCount()
+    by_bot: dict[str, TokenCount] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """Backlog (most waiting in each bucket) and replies sent per bucket (messages: a
+    merged reply counts once), from `start`."""
+
+    start: float
+    bucket: float  # seconds per bucket
+    backlog: list[int]
+    replies: list[int]
+
+    @property
+    def replies_per_minute(self) -> list[float]:
+        return [count * 60.0 / self.bucket for count in self.replies]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    journal: str
+    start: float | None  # first and last event time (Unix seconds)
+    end: float | None
+    runs: int  # runs appended to the same journal (job ids start again)
+    final_state: str | None
+    chat_lines: int
+    viewer_lines: int
+    bot_lines: int
+    jobs: int
+    outcomes: dict[str, int]  # sent, failed, cancelled, skipped, and "open" (no outcome yet)
+    mentions: Mentions
+    latency_by_priority: dict[str, Latency]
+    latency_by_bot: dict[str, Latency]
+    backlog_peak: BacklogPeak
+    send_wait: SendWait
+    reasons: dict[str, dict[str, int]]  # outcome -> reason -> count (failed/skipped/cancelled)
+    tokens: Tokens
+    timeline: Timeline | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def duration(self) -> float:
+        return (self.end - self.start) if self.start is not None and self.end is not None else 0.0

@@ -1,0 +1,239 @@
+"""The report for people (Rich tables and text sparklines) and for programs (`--json`).
+
+Everything shown from the journal (bot names, reasons) is untrusted text: it is cleaned
+and rendered as plain `Text`, never as markup.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from botdeck.core.text import clean_text
+from botdeck.report.model import Latency, Report, Timeline
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """Every figure of the report as JSON-ready data (stable keys; seconds and counts)."""
+    data = dataclasses.asdict(report)
+    data["duration"] = round(report.duration, 3)
+    if report.timeline is not None:
+        data["timeline"]["replies_per_minute"] = [
+            round(rate, 3) for rate in report.timeline.replies_per_minute
+        ]
+    return data
+
+
+def render_report(report: Report, console: Console) -> None:
+    console.print(Group(*_sections(report)))
+
+
+def _sections(report: Report) -> list[RenderableType]:
+    parts: list[RenderableType] = [_heading(report), Text()]
+    parts += [_mentions(report), Text()]
+    parts += [_latency_table(report), Text()]
+    parts += [_backlog(report), Text()]
+    timeline = report.timeline
+    if (
+        timeline is not None
+        and len(timeline.replies) > 1
+        and any(timeline.backlog + timeline.replies)
+    ):
+        parts += [_chart(timeline), Text()]
+    parts += [_send_wait(report), Text()]
+    parts += [_outcomes(report), Text()]
+    parts.append(_tokens(report))
+    if report.notes:
+        parts += [Text(), Text("notes", style="bold")]
+        parts += [Text(f"  {_plain(note)}", style="yellow") for note in report.notes]
+    return parts
+
+
+def _heading(report: Report) -> Text:
+    text = Text("botdeck report: ", style="bold")
+    text.append(_plain(report.journal))
+    if report.start is None:
+        return text
+    text.append(
+        f"\n{_when(report.start)} → {_when(report.end or report.start)} ({_clock(report.duration)})"
+    )
+    if report.runs > 1:
+        text.append(f", {report.runs} runs appended in this journal")
+    if report.final_state:
+        text.append(", ended ")
+        text.append(_plain(report.final_state))
+    text.append(
+        f"\n{report.chat_lines:,} chat lines ({report.viewer_lines:,} from viewers, "
+        f"{report.bot_lines:,} from bots), {report.jobs:,} replies planned"
+    )
+    return text
+
+
+def _mentions(report: Report) -> Text:
+    mentions = report.mentions
+    text = Text("mentions ", style="bold")
+    if not mentions.jobs:
+        text.append("none in this journal")
+        return text
+    share = mentions.share or 0.0
+    text.append(f"{mentions.jobs:,} (in {mentions.lines:,} lines), answered {mentions.answered:,} ")
+    text.append(f"({share:.1%})", style="green" if mentions.answered == mentions.jobs else "red")
+    if mentions.merged:
+        text.append(f", {mentions.merged:,} of them by a merged reply (raid mode)")
+    for why, count in mentions.unanswered.items():
+        text.append(f"\n  not answered: {count:,} {_plain(why)}", style="red")
+    return text
+
+
+def _latency_table(report: Report) -> RenderableType:
+    if not report.latency_by_priority:
+        return Text.assemble(("latency ", "bold"), "no replies sent")
+    table = Table(title="latency, chat line to reply", title_justify="left", box=None)
+    table.add_column("", no_wrap=True)
+    for name in ("replies", "p50", "p95", "max"):
+        table.add_column(name, justify="right")
+    rows: list[tuple[str, Latency]] = list(report.latency_by_priority.items())
+    for label, latency in rows:
+        table.add_row(*_latency_row(f"{label} priority", latency))
+    for bot, latency in report.latency_by_bot.items():
+        table.add_row(*_latency_row(bot, latency), style="dim" if not latency.count else None)
+    return table
+
+
+def _latency_row(label: str, latency: Latency) -> list[Text]:
+    return [
+        Text(_plain(label)),
+        Text(f"{latency.count:,}"),
+        Text(_seconds(latency.p50)),
+        Text(_seconds(latency.p95)),
+        Text(_seconds(latency.max)),
+    ]
+
+
+def _backlog(report: Report) -> Text:
+    peak = report.backlog_peak
+    text = Text("peak backlog ", style="bold")
+    if not peak.size or peak.ts is None:
+        text.append("0: no reply ever waited for a free slot")
+        return text
+    text.append(f"{peak.size:,} waiting, at {_clock(peak.offset or 0.0)} ({_when(peak.ts)})")
+    return text
+
+
+def _chart(timeline: Timeline) -> Table:
+    table = Table(
+        title=f"over time, one column = {_span(timeline.bucket)}",
+        title_justify="left",
+        box=None,
+        show_header=False,
+    )
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    rates = timeline.replies_per_minute
+    table.add_row("backlog", sparkline(timeline.backlog), f"peak {max(timeline.backlog):,}")
+    table.add_row("replies/min", sparkline(rates), f"peak {max(rates):,.0f}")
+    table.add_row("", _axis(len(timeline.replies), timeline.bucket), "")
+    return table
+
+
+def sparkline(values: Sequence[float]) -> Text:
+    """One character per value scaled to the largest; an exact zero is a blank."""
+    top = max(values, default=0)
+    chars = []
+    for value in values:
+        if value <= 0 or top <= 0:
+            chars.append(" ")
+        else:
+            level = math.ceil(value * len(BARS) / top) - 1
+            chars.append(BARS[min(len(BARS) - 1, max(0, level))])
+    return Text("".join(chars), style="cyan")
+
+
+def _axis(columns: int, bucket: float) -> Text:
+    start, end = "0:00", _clock(columns * bucket)
+    gap = max(1, columns - len(start) - len(end))
+    return Text(start + " " * gap + end, style="dim")
+
+
+def _send_wait(report: Report) -> Text:
+    wait = report.send_wait
+    text = Text("send limit ", style="bold")
+    if not wait.recorded:
+        text.append("not recorded (no send limiter ran, or an older journal)")
+        return text
+    if not wait.replies:
+        text.append("no reply waited for its bot's send window")
+        return text
+    text.append(
+        f"{wait.replies:,} replies waited {_seconds(wait.total)} in all, "
+        f"the longest {_seconds(wait.max)}"
+    )
+    for bot, seconds in wait.by_bot.items():
+        if seconds:
+            text.append(f"\n  {_plain(bot)}: {_seconds(seconds)}")
+    return text
+
+
+def _outcomes(report: Report) -> Text:
+    counts = report.outcomes
+    text = Text("outcomes ", style="bold")
+    text.append(", ".join(f"{kind} {count:,}" for kind, count in counts.items() if count) or "none")
+    if counts.get("open"):
+        text.append("\n  open: no outcome in the journal (the run was cut short?)", style="yellow")
+    for kind, reasons in report.reasons.items():
+        for reason, count in reasons.items():
+            text.append(f"\n  {kind}: {count:,} {_plain(reason)}", style="red")
+    return text
+
+
+def _tokens(report: Report) -> Text:
+    tokens = report.tokens
+    text = Text("tokens ", style="bold")
+    if not tokens.recorded:
+        text.append("none recorded (offline replies cost none)")
+        return text
+    text.append(f"in {tokens.total.tokens_in:,}, out {tokens.total.tokens_out:,}")
+    for bot, count in tokens.by_bot.items():
+        text.append(f"\n  {_plain(bot)}: in {count.tokens_in:,}, out {count.tokens_out:,}")
+    return text
+
+
+# ------------------------------------------------------------------ formatting
+def _plain(value: object) -> str:
+    return clean_text(str(value), max_chars=200)
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.2f}s" if value < 10 else f"{value:,.1f}s"
+
+
+def _clock(seconds: float) -> str:
+    """Elapsed time as m:ss or h:mm:ss; under a second as seconds."""
+    if 0 < seconds < 1:
+        return f"{seconds:.2f}s"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
+def _span(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:g} s"
+    return f"{seconds / 60:g} min" if seconds < 3600 else f"{seconds / 3600:g} h"
+
+
+def _when(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))

@@ -1,0 +1,291 @@
+"""From journal events to a `Report`, in one pass.
+
+Definitions (README, "botdeck report"):
+- a mention is a high-priority job; it is answered when the job ends `sent` (also when
+  another mention's merged reply answered it: `coalesced_into`);
+- latency is the time from the chat line a reply answers to its `sent` event (the
+  `latency` field when the line is not in the journal);
+- the backlog is the number of jobs waiting: enqueued and neither started nor ended;
+- a job with no outcome in the journal (a killed run) is "open".
+
+A journal may hold several runs appended one after another (`--journal` appends); job
+ids start again with each run, so a job id, a chat line or an outcome seen twice starts
+a new run. Jobs still waiting when a run ends stay open and leave the backlog.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from botdeck.core.stats import percentile
+from botdeck.report.model import (
+    BacklogPeak,
+    Latency,
+    Mentions,
+    Report,
+    SendWait,
+    Timeline,
+    TokenCount,
+    Tokens,
+)
+from botdeck.report.reader import OUTCOMES, PRIORITIES, Event, number_field
+
+BUCKETS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400)
+MAX_COLUMNS = 60  # a timeline never has more buckets than this
+
+
+@dataclass(slots=True)
+class _Job:
+    bot: str
+    priority: str
+    msg: str | None
+    started: bool = False
+    outcome: str | None = None
+    reason: str | None = None
+    merged: bool = False  # answered by another job's reply (`coalesced_into`)
+
+
+@dataclass(slots=True)
+class _Run:
+    jobs: dict[int, _Job] = field(default_factory=dict)
+    enqueued: set[int] = field(default_factory=set)
+    chat: set[str] = field(default_factory=set)
+    waiting: set[int] = field(default_factory=set)
+
+
+class Tally:
+    """Feed events in file order with `add`, then read `report()`."""
+
+    def __init__(self, journal: str) -> None:
+        self._journal = journal
+        self._runs: list[_Run] = [_Run()]
+        self._first: float | None = None
+        self._last: float | None = None
+        self._state: str | None = None
+        self._chat_ts: dict[str, float] = {}  # the latest line with each id
+        self._viewer_lines = 0
+        self._bot_lines = 0
+        self._latency_priority: dict[str, list[float]] = defaultdict(list)
+        self._latency_bot: dict[str, list[float]] = defaultdict(list)
+        self._backlog: list[tuple[float, int]] = []  # (ts, size) at each change
+        self._peak: tuple[int, float | None] = (0, None)  # size, first reached at
+        self._sent_ts: list[float] = []
+        self._reasons: dict[str, Counter[str]] = {kind: Counter() for kind in OUTCOMES[1:]}
+        self._waits: dict[str, float] = defaultdict(float)
+        self._waited = 0
+        self._max_wait = 0.0
+        self._wait_recorded = False
+        self._tokens: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self._tokens_recorded = False
+
+    # ------------------------------------------------------------ adding
+    def add(self, event: Event) -> None:
+        if self._first is None:
+            self._first = event.ts
+        self._last = event.ts if self._last is None else max(self._last, event.ts)
+        if self._starts_a_run(event):
+            self._new_run(event.ts)
+        run = self._runs[-1]
+        if event.kind == "chat":
+            self._chat(run, event)
+        elif event.kind == "state":
+            self._state = str(event.data.get("state"))
+        else:
+            self._job_event(run, event)
+
+    def _starts_a_run(self, event: Event) -> bool:
+        run = self._runs[-1]
+        if event.kind == "chat":
+            return event.data["msg"] in run.chat
+        job_id = event.data.get("job")
+        if event.kind == "enqueued":
+            return job_id in run.enqueued or job_id in run.jobs
+        if event.kind == "started":
+            job = run.jobs.get(job_id)
+            return job is not None and (job.started or job.outcome is not None)
+        if event.kind in OUTCOMES:
+            job = run.jobs.get(job_id)
+            return job is not None and job.outcome is not None
+        return False
+
+    def _new_run(self, ts: float) -> None:
+        if self._runs[-1].waiting:
+            self._runs[-1].waiting.clear()  # a killed run's queue is gone
+            self._record_backlog(ts, 0)
+        self._runs.append(_Run())
+
+    def _chat(self, run: _Run, event: Event) -> None:
+        msg = event.data["msg"]
+        run.chat.add(msg)
+        self._chat_ts[msg] = event.ts
+        if event.data.get("bot"):
+            self._bot_lines += 1
+        else:
+            self._viewer_lines += 1
+
+    def _job_event(self, run: _Run, event: Event) -> None:
+        data = event.data
+        job_id: int = data["job"]
+        job = run.jobs.get(job_id)
+        if job is None:
+            msg = data.get("msg")
+            job = _Job(data["bot"], data["priority"], msg if isinstance(msg, str) else None)
+            run.jobs[job_id] = job
+        if event.kind == "enqueued":
+            run.enqueued.add(job_id)
+            run.waiting.add(job_id)
+            self._record_backlog(event.ts, len(run.waiting))
+        elif event.kind == "started":
+            job.started = True
+            self._leave_queue(run, job_id, event.ts)
+        else:
+            self._outcome(run, job_id, job, event)
+
+    def _leave_queue(self, run: _Run, job_id: int, ts: float) -> None:
+        if job_id in run.waiting:
+            run.waiting.discard(job_id)
+            self._record_backlog(ts, len(run.waiting))
+
+    def _outcome(self, run: _Run, job_id: int, job: _Job, event: Event) -> None:
+        self._leave_queue(run, job_id, event.ts)
+        job.outcome = event.kind
+        job.merged = event.data.get("coalesced_into") is not None
+        reason = event.data.get("reason")
+        job.reason = str(reason) if reason is not None else None
+        if event.kind == "sent":
+            self._sent(job, event)
+        else:
+            self._reasons[event.kind][job.reason or "(no reason)"] += 1
+        wait = number_field(event, "send_wait")
+        if wait is not None:
+            self._wait_recorded = True
+            self._waits[job.bot] += wait
+            if wait > 0:
+                self._waited += 1
+                self._max_wait = max(self._max_wait, wait)
+        tokens_in, tokens_out = number_field(event, "tokens_in"), number_field(event, "tokens_out")
+        if tokens_in is not None or tokens_out is not None:
+            self._tokens_recorded = True
+            spent = self._tokens[job.bot]
+            spent[0] += int(tokens_in or 0)
+            spent[1] += int(tokens_out or 0)
+
+    def _sent(self, job: _Job, event: Event) -> None:
+        if not job.merged:  # a merged reply's other jobs are not messages of their own
+            self._sent_ts.append(event.ts)
+        line_ts = self._chat_ts.get(job.msg) if job.msg is not None else None
+        latency = event.ts - line_ts if line_ts is not None else number_field(event, "latency")
+        if latency is not None:
+            latency = round(max(0.0, latency), 3)
+            self._latency_priority[job.priority].append(latency)
+            self._latency_bot[job.bot].append(latency)
+
+    def _record_backlog(self, ts: float, size: int) -> None:
+        self._backlog.append((ts, size))
+        if size > self._peak[0]:
+            self._peak = (size, ts)
+
+    # ------------------------------------------------------------ reading
+    def report(self, notes: Iterable[str] = ()) -> Report:
+        jobs = [job for run in self._runs for job in run.jobs.values()]
+        outcomes = Counter(job.outcome or "open" for job in jobs)
+        peak_size, peak_ts = self._peak
+        first = self._first
+        return Report(
+            journal=self._journal,
+            start=first,
+            end=self._last,
+            runs=sum(1 for run in self._runs if run.jobs or run.chat) or 1,
+            final_state=self._state,
+            chat_lines=self._viewer_lines + self._bot_lines,
+            viewer_lines=self._viewer_lines,
+            bot_lines=self._bot_lines,
+            jobs=len(jobs),
+            outcomes={kind: outcomes.get(kind, 0) for kind in (*OUTCOMES, "open")},
+            mentions=_mentions(self._runs),
+            latency_by_priority={
+                priority: _latency(self._latency_priority[priority])
+                for priority in PRIORITIES
+                if priority in self._latency_priority
+            },
+            latency_by_bot={
+                bot: _latency(values) for bot, values in sorted(self._latency_bot.items())
+            },
+            backlog_peak=BacklogPeak(
+                peak_size,
+                peak_ts,
+                None if peak_ts is None or first is None else round(peak_ts - first, 3),
+            ),
+            send_wait=SendWait(
+                self._wait_recorded,
+                round(sum(self._waits.values()), 3),
+                self._waited,
+                round(self._max_wait, 3),
+                {bot: round(wait, 3) for bot, wait in sorted(self._waits.items())},
+            ),
+            reasons={kind: dict(counter.most_common()) for kind, counter in self._reasons.items()},
+            tokens=self._token_report(),
+            timeline=self._timeline(),
+            notes=list(notes),
+        )
+
+    def _token_report(self) -> Tokens:
+        if not self._tokens_recorded:
+            return Tokens(False)
+        by_bot = {bot: TokenCount(*spent) for bot, spent in sorted(self._tokens.items())}
+        total = TokenCount(
+            sum(count.tokens_in for count in by_bot.values()),
+            sum(count.tokens_out for count in by_bot.values()),
+        )
+        return Tokens(True, total, by_bot)
+
+    def _timeline(self) -> Timeline | None:
+        if self._first is None or self._last is None or self._last <= self._first:
+            return None
+        span = self._last - self._first
+        bucket = next((b for b in BUCKETS if span / b <= MAX_COLUMNS), math.ceil(span / 60))
+        columns = int(span // bucket) + 1
+        backlog = [0] * columns
+        replies = [0] * columns
+        size = 0
+        changes = iter(self._backlog)
+        change = next(changes, None)
+        for column in range(columns):
+            begin = self._first + column * bucket
+            while change is not None and change[0] <= begin:  # what waits as it begins
+                size = change[1]
+                change = next(changes, None)
+            most = size
+            while change is not None and change[0] < begin + bucket:
+                size = change[1]
+                most = max(most, size)
+                change = next(changes, None)
+            backlog[column] = most
+        for ts in self._sent_ts:
+            replies[min(columns - 1, int((ts - self._first) // bucket))] += 1
+        return Timeline(self._first, float(bucket), backlog, replies)
+
+
+def _latency(values: list[float]) -> Latency:
+    if not values:
+        return Latency(0, None, None, None)
+    ordered = sorted(values)
+    return Latency(len(ordered), percentile(ordered, 50), percentile(ordered, 95), ordered[-1])
+
+
+def _mentions(runs: list[_Run]) -> Mentions:
+    high = [(index, job) for index, run in enumerate(runs) for job in run.jobs.values()]
+    high = [(index, job) for index, job in high if job.priority == "high"]
+    lines = {(index, job.msg) for index, job in high}  # a line may mention several bots
+    answered = sum(1 for _, job in high if job.outcome == "sent")
+    unanswered = Counter(
+        "no outcome in the journal" if job.outcome is None else f"{job.outcome}: {job.reason}"
+        for _, job in high
+        if job.outcome != "sent"
+    )
+    merged = sum(1 for _, job in high if job.outcome == "sent" and job.merged)
+    share = round(answered / len(high), 4) if high else None
+    return Mentions(len(high), len(lines), answered, share, merged, dict(unanswered.most_common()))

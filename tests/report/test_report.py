@@ -1,0 +1,310 @@
+"""`botdeck report` on hand-made journals whose answers are known exactly."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from botdeck.report import ReportError, build_report, render_report, report_json
+from botdeck.report.model import Latency, TokenCount
+from botdeck.report.render import sparkline
+
+T0 = 1_795_000_000.0
+
+
+def chat(t: float, msg: str, user: str, text: str, bot: bool = False) -> dict:
+    event = {"ts": T0 + t, "event": "chat", "msg": msg, "user": user, "text": text}
+    return {**event, "bot": True, "depth": 1} if bot else event
+
+
+def job(t: float, event: str, job_id: int, bot: str, priority: str, msg: str, **extra) -> dict:
+    fields = {"job": job_id, "bot": bot, "priority": priority, "msg": msg}
+    return {"ts": T0 + t, "event": event, **fields, **extra}
+
+
+def state(t: float, name: str) -> dict:
+    return {"ts": T0 + t, "event": "state", "state": name}
+
+
+# Two bots, a and b. Six jobs: the answers below are worked out by hand.
+JOURNAL = [
+    chat(0.0, "m1", "v1", "@a hi"),
+    job(0.0, "enqueued", 1, "a", "high", "m1", delay=1.0),  # backlog 1
+    chat(0.5, "m2", "v2", "@a @b yo"),
+    job(0.5, "enqueued", 2, "a", "high", "m2", delay=1.0),  # 2
+    job(0.5, "enqueued", 3, "b", "high", "m2", delay=1.0),  # 3: the peak, at +0.5
+    job(1.0, "started", 1, "a", "high", "m1"),  # 2
+    job(1.0, "started", 3, "b", "high", "m2"),  # 1
+    job(
+        2.0,
+        "sent",
+        1,
+        "a",
+        "high",
+        "m1",
+        text="@v1 hey",
+        latency=2.0,
+        send_wait=0.5,
+        tokens_in=10,
+        tokens_out=5,
+    ),
+    chat(2.0, "m3", "a", "@v1 hey", bot=True),
+    job(2.0, "enqueued", 4, "b", "low", "m3", delay=4.0),  # 2
+    job(3.0, "started", 2, "a", "high", "m2"),  # 1
+    job(
+        3.5,
+        "sent",
+        3,
+        "b",
+        "high",
+        "m2",
+        text="@v2 yo",
+        latency=3.0,
+        send_wait=0.0,
+        tokens_in=20,
+        tokens_out=7,
+    ),
+    chat(4.0, "m4", "v3", "hello"),
+    job(4.0, "enqueued", 5, "a", "normal", "m4", delay=2.0),  # 2
+    job(6.5, "failed", 2, "a", "high", "m2", reason="timeout", tokens_in=7, tokens_out=0),
+    job(7.0, "started", 4, "b", "low", "m3"),  # 1
+    chat(8.0, "m5", "v4", "@b late"),
+    state(8.0, "draining"),
+    job(8.0, "skipped", 6, "b", "high", "m5", reason="draining"),  # never enqueued
+    job(10.0, "sent", 4, "b", "low", "m3", text="nice", latency=8.0, send_wait=2.0),
+    job(10.5, "cancelled", 5, "a", "normal", "m4", reason="stopped"),  # 0
+    state(10.5, "stopped"),
+]
+
+
+def write(tmp_path: Path, events: list, tail: str = "", name: str = "journal.jsonl") -> Path:
+    path = tmp_path / name
+    text = "".join(json.dumps(e) + "\n" if isinstance(e, dict) else e for e in events)
+    path.write_text(text + tail, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def report(tmp_path):
+    return build_report(write(tmp_path, JOURNAL))
+
+
+def test_counts(report):
+    assert (report.start, report.end, report.duration) == (T0, T0 + 10.5, 10.5)
+    assert (report.runs, report.final_state) == (1, "stopped")
+    assert (report.chat_lines, report.viewer_lines, report.bot_lines) == (5, 4, 1)
+    assert report.jobs == 6
+    assert report.outcomes == {"sent": 3, "failed": 1, "cancelled": 1, "skipped": 1, "open": 0}
+    assert report.notes == []
+
+
+def test_mentions_seen_and_answered(report):
+    mentions = report.mentions
+    assert (mentions.jobs, mentions.lines, mentions.answered, mentions.share) == (4, 3, 2, 0.5)
+    assert mentions.unanswered == {"failed: timeout": 1, "skipped: draining": 1}
+
+
+def test_latency_from_the_chat_line_per_priority_and_per_bot(report):
+    assert report.latency_by_priority == {
+        "high": Latency(2, 2.0, 3.0, 3.0),  # nearest rank: p50 of [2, 3] is 2, p95 is 3
+        "low": Latency(1, 8.0, 8.0, 8.0),
+    }
+    assert report.latency_by_bot == {"a": Latency(1, 2.0, 2.0, 2.0), "b": Latency(2, 3.0, 8.0, 8.0)}
+
+
+def test_peak_backlog_and_when(report):
+    peak = report.backlog_peak
+    assert (peak.size, peak.ts, peak.offset) == (3, T0 + 0.5, 0.5)
+
+
+def test_send_wait_failures_and_tokens(report):
+    wait = report.send_wait
+    assert (wait.recorded, wait.total, wait.replies, wait.max) == (True, 2.5, 2, 2.0)
+    assert wait.by_bot == {"a": 0.5, "b": 2.0}
+    assert report.reasons == {
+        "failed": {"timeout": 1},
+        "cancelled": {"stopped": 1},
+        "skipped": {"draining": 1},
+    }
+    assert report.tokens.recorded
+    assert report.tokens.total == TokenCount(37, 12)
+    assert report.tokens.by_bot == {"a": TokenCount(17, 5), "b": TokenCount(20, 7)}
+
+
+def test_timeline_per_second(report):
+    timeline = report.timeline
+    assert timeline is not None
+    assert (timeline.start, timeline.bucket) == (T0, 1.0)
+    assert timeline.backlog == [3, 1, 2, 1, 2, 2, 2, 1, 1, 1, 1]
+    assert timeline.replies == [0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1]
+    assert timeline.replies_per_minute[2] == 60.0
+
+
+def test_json_has_every_figure(tmp_path, report):
+    data = report_json(report)
+    assert json.loads(json.dumps(data)) == data  # plain JSON
+    assert data["mentions"] == {
+        "jobs": 4,
+        "lines": 3,
+        "answered": 2,
+        "share": 0.5,
+        "merged": 0,
+        "unanswered": {"failed: timeout": 1, "skipped: draining": 1},
+    }
+    assert data["latency_by_priority"]["high"] == {"count": 2, "p50": 2.0, "p95": 3.0, "max": 3.0}
+    assert data["backlog_peak"] == {"size": 3, "ts": T0 + 0.5, "offset": 0.5}
+    assert data["send_wait"]["total"] == 2.5
+    assert data["tokens"]["total"] == {"tokens_in": 37, "tokens_out": 12}
+    assert data["duration"] == 10.5
+    assert data["timeline"]["replies_per_minute"][-1] == 60.0
+
+
+def test_the_rendered_report_shows_the_figures(report):
+    out = io.StringIO()
+    render_report(report, Console(file=out, width=100, color_system=None))
+    text = out.getvalue()
+    assert "mentions 4 (in 3 lines), answered 2 (50.0%)" in text
+    assert "not answered: 1 failed: timeout" in text
+    assert "peak backlog 3 waiting, at 0.50s" in text
+    assert "2 replies waited 2.50s in all, the longest 2.00s" in text
+    assert "tokens in 37, out 12" in text
+    assert "one column = 1 s" in text
+
+
+def test_a_journal_cut_off_mid_line_reports_everything_before_the_cut(tmp_path):
+    cut = json.dumps(job(11.0, "sent", 5, "a", "normal", "m4", text="late"))[:37]
+    path = write(tmp_path, JOURNAL, tail=cut)
+    report = build_report(path)
+    assert report.notes == [
+        f"line {len(JOURNAL) + 1}: cut off mid-line (the run was killed?): skipped"
+    ]
+    assert report.outcomes["sent"] == 3 and report.mentions.answered == 2
+    assert report.end == T0 + 10.5
+
+
+def test_mentions_answered_by_a_merged_reply_count_as_answered(tmp_path):
+    events = [
+        chat(0.0, "m1", "v1", "@a hi"),
+        chat(0.0, "m2", "v2", "@a hey"),
+        job(0.0, "enqueued", 1, "a", "high", "m1"),
+        job(0.0, "enqueued", 2, "a", "high", "m2"),
+        job(1.0, "started", 1, "a", "high", "m1"),
+        job(1.0, "started", 2, "a", "high", "m2"),  # carried into job 1's reply
+        job(3.0, "sent", 1, "a", "high", "m1", text="@v1 @v2 hi both", latency=3.0),
+        job(3.0, "sent", 2, "a", "high", "m2", text="@v1 @v2 hi both", coalesced_into=1),
+    ]
+    report = build_report(write(tmp_path, events))
+    assert (report.mentions.answered, report.mentions.merged, report.mentions.share) == (2, 1, 1.0)
+    assert report.timeline is not None and sum(report.timeline.replies) == 1  # one message
+    assert report.latency_by_priority["high"] == Latency(2, 3.0, 3.0, 3.0)
+    out = io.StringIO()
+    render_report(report, Console(file=out, width=100, color_system=None))
+    assert "1 of them by a merged reply" in out.getvalue()
+
+
+def test_a_killed_run_leaves_open_jobs(tmp_path):
+    path = write(tmp_path, JOURNAL[:8])  # killed right after the first reply was sent
+    report = build_report(path)
+    assert report.outcomes == {"sent": 1, "failed": 0, "cancelled": 0, "skipped": 0, "open": 2}
+    assert report.mentions.unanswered == {"no outcome in the journal": 2}
+    assert report.final_state is None
+
+
+def test_latency_falls_back_to_the_field_when_the_chat_line_is_not_in_the_journal(tmp_path):
+    path = write(tmp_path, [job(5.0, "sent", 1, "a", "high", "gone", text="x", latency=1.25)])
+    assert build_report(path).latency_by_priority["high"] == Latency(1, 1.25, 1.25, 1.25)
+
+
+def test_runs_appended_to_one_journal_are_told_apart(tmp_path):
+    second = [{**event, "ts": event["ts"] + 3600} for event in JOURNAL]
+    report = build_report(write(tmp_path, JOURNAL + second))
+    assert report.runs == 2
+    assert report.jobs == 12
+    assert report.mentions.answered == 4
+    assert report.backlog_peak.size == 3
+    assert report.latency_by_bot["b"] == Latency(4, 3.0, 8.0, 8.0)
+
+
+def test_a_run_killed_with_a_queue_does_not_leave_its_backlog_to_the_next(tmp_path):
+    killed = JOURNAL[:5]  # three jobs waiting when it died
+    report = build_report(write(tmp_path, killed + [{**e, "ts": e["ts"] + 60} for e in killed]))
+    assert report.runs == 2
+    assert report.backlog_peak.size == 3  # not 6
+
+
+def test_lines_that_are_not_events_are_skipped_with_a_note(tmp_path):
+    events = [
+        JOURNAL[0],
+        "garbage\n",
+        '["a list"]\n',
+        '{"ts": 1, "event": "party"}\n',
+        '{"event": "chat", "msg": "x"}\n',
+        '{"ts": 1, "event": "sent", "bot": "a", "priority": "high"}\n',
+        '{"ts": 1, "event": "sent", "job": 9, "bot": "a", "priority": "urgent"}\n',
+        "\n",
+        *JOURNAL[1:],
+    ]
+    report = build_report(write(tmp_path, events))
+    assert report.notes == [
+        "line 2: not JSON: skipped",
+        "line 3: not a journal event (not an object): skipped",
+        "line 4: unknown event 'party': skipped",
+        'line 5: "ts" is missing or not a number: skipped',
+        'line 6: a sent event without "job": skipped',
+        'line 7: a sent event without "priority" (high, normal or low): skipped',
+    ]
+    assert report.mentions.answered == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("", "empty"),
+        ("hello\nworld\n", "no journal events, not a botdeck journal? (line 1: not JSON)"),
+        ('{"t": 0, "user": "a", "text": "b"}\n', "no journal events"),
+    ],
+)
+def test_a_file_without_events_is_an_error(tmp_path, content, needle):
+    path = tmp_path / "journal.jsonl"
+    path.write_text(content)
+    with pytest.raises(ReportError) as caught:
+        build_report(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert needle in str(caught.value)
+
+
+def test_a_missing_journal(tmp_path):
+    with pytest.raises(ReportError, match="file not found"):
+        build_report(tmp_path / "none.jsonl")
+
+
+def test_a_report_from_an_offset_covers_only_what_follows(tmp_path):
+    path = write(tmp_path, JOURNAL)
+    offset = path.stat().st_size
+    with path.open("a") as stream:
+        stream.write(json.dumps(chat(100.0, "z1", "v9", "@a again")) + "\n")
+        stream.write(json.dumps(job(100.0, "enqueued", 1, "a", "high", "z1")) + "\n")
+    report = build_report(path, offset=offset)
+    assert (report.chat_lines, report.jobs, report.outcomes["open"]) == (1, 1, 1)
+
+
+def test_untrusted_text_is_never_markup_or_escapes(tmp_path):
+    events = [
+        job(0.0, "enqueued", 1, "[bold red]evil[/]", "high", "m1"),
+        job(1.0, "failed", 1, "[bold red]evil[/]", "high", "m1", reason="\x1b[2Jboom [link]"),
+        job(2.0, "sent", 2, "[bold red]evil[/]", "high", "m2", text="x", latency=1.0),
+    ]
+    out = io.StringIO()
+    render_report(build_report(write(tmp_path, events)), Console(file=out, width=100))
+    text = out.getvalue()
+    assert "[bold red]evil[/]" in text
+    assert "boom [link]" in text and "\x1b[2J" not in text
+
+
+def test_sparkline_scales_to_the_largest_and_blanks_zeros():
+    assert sparkline([0, 1, 4, 8]).plain == " ▁▄█"
+    assert sparkline([0, 0]).plain == "  "

@@ -1,0 +1,241 @@
+"""`botdeck rehearse` and `botdeck report` as a user runs them (subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from botdeck.chat.simulated import raid_script
+
+BOTS = ("stickyman1776", "pixelsage", "genejacqueman")
+OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
+
+CONFIG = """
+[router]
+random_reply_chance = {chance}
+{delays}
+
+[ai]
+provider = "{provider}"
+api_key_env = "BOTDECK_TEST_UNSET_KEY"
+
+[chat]
+seed = 4
+
+[[bots]]
+name = "stickyman1776"
+
+[[bots]]
+name = "pixelsage"
+role = "vip"
+
+[[bots]]
+name = "genejacqueman"
+role = "moderator"
+"""
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    environ = {**os.environ, "BOTDECK_LOG_DIR": str(tmp_path / "logs")}
+    environ.pop("BOTDECK_TEST_UNSET_KEY", None)
+    return environ
+
+
+def write_config(
+    tmp_path: Path, *, delays: str = "", chance: float = 0.25, provider: str = "offline"
+) -> Path:
+    path = tmp_path / "botdeck.toml"
+    path.write_text(CONFIG.format(delays=delays, chance=chance, provider=provider))
+    return path
+
+
+def raid_log(tmp_path: Path, viewers: int = 200) -> Path:
+    """A raid of `viewers` lines within 20 s, as botdeck JSONL."""
+    path = tmp_path / "raid.jsonl"
+    lines = raid_script(BOTS, random.Random(11), viewers=viewers, within=20.0)
+    records = ({"t": round(line.at, 3), "user": line.user, "text": line.text} for line in lines)
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    return path
+
+
+def botdeck(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "botdeck", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def events_of(path: Path) -> list[dict]:
+    return [json.loads(row) for row in path.read_text().splitlines()]
+
+
+def mentions_bot(text: str) -> bool:
+    return any(re.search(rf"(?<![\w@])@?{bot}(?!\w)", text, re.I) for bot in BOTS)
+
+
+def test_rehearsing_a_200_line_raid_answers_for_every_mention(env, tmp_path):
+    replay, journal = raid_log(tmp_path), tmp_path / "journal.jsonl"
+    config = write_config(tmp_path)
+    args = ["--config", str(config), "--replay", str(replay), "--speed", "20"]
+    result = botdeck(env, "rehearse", *args, "--journal", str(journal), "--json")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    events = events_of(journal)
+
+    # Every viewer line that mentions a bot became a mention job, and every job ended once.
+    viewer_lines = [e for e in events if e["event"] == "chat" and not e.get("bot")]
+    assert len(viewer_lines) == 200
+    mentioning = {e["msg"] for e in viewer_lines if mentions_bot(e["text"])}
+    enqueued = [e for e in events if e["event"] == "enqueued"]
+    high = {e["job"]: e["msg"] for e in enqueued if e["priority"] == "high"}
+    assert set(high.values()) == mentioning
+    ends = Counter(e["job"] for e in events if e["event"] in OUTCOMES)
+    assert all(ends[job_id] == 1 for job_id in high)
+    assert set(ends.values()) == {1}
+
+    # The report's figures are the journal's.
+    answered = sum(1 for e in events if e["event"] == "sent" and e["priority"] == "high")
+    assert report["mentions"]["jobs"] == len(high)
+    assert report["mentions"]["lines"] == len(mentioning)
+    assert report["mentions"]["answered"] == answered
+    assert report["mentions"]["share"] == round(answered / len(high), 4)
+    assert report["outcomes"]["open"] == 0
+    assert report["final_state"] == "drained"
+    assert report["backlog_peak"]["size"] > 0
+
+    # `botdeck report` on the same journal says the same.
+    again = botdeck(env, "report", str(journal), "--json")
+    assert again.returncode == 0, again.stderr
+    assert {**json.loads(again.stdout), "journal": None} == {**report, "journal": None}
+
+
+def test_an_offline_rehearsal_keeps_exact_time(env, tmp_path):
+    """On the virtual clock a reply's latency is exactly its delay, however busy the host."""
+    replay = tmp_path / "chat.jsonl"
+    replay.write_text(
+        json.dumps({"t": 0, "user": "viewer", "text": "@pixelsage hi"})
+        + "\n"
+        + json.dumps({"t": 3600, "user": "viewer", "text": "@pixelsage an hour later"})
+        + "\n"
+    )
+    delays = "[router.delays]\nhigh = [2.5, 2.5]"
+    config = write_config(tmp_path, delays=delays, chance=0.0)
+    result = botdeck(env, "rehearse", "--config", str(config), "--replay", str(replay), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["latency_by_priority"]["high"] == {
+        "count": 2,
+        "p50": 2.5,
+        "p95": 2.5,
+        "max": 2.5,
+    }
+    assert report["duration"] == pytest.approx(3602.5, abs=0.01)  # an hour, played at once
+    assert "virtual clock" in report["journal"]
+
+
+def test_a_wall_clock_rehearsal_with_the_human_report(env, tmp_path):
+    replay = raid_log(tmp_path, viewers=20)
+    delays = "[router.delays]\nhigh = [0.01, 0.05]\nnormal = [0.01, 0.05]\nlow = [0.01, 0.05]"
+    config = write_config(tmp_path, delays=delays)
+    args = ["--config", str(config), "--replay", str(replay), "--speed", "100", "--real-time"]
+    result = botdeck(env, "rehearse", *args)
+    assert result.returncode == 0, result.stderr
+    assert "botdeck report: rehearsal of" in result.stdout
+    assert "on the wall clock" in result.stdout
+    assert re.search(r"mentions \d+ \(in \d+ lines\), answered \d+ \(100\.0%\)", result.stdout)
+    assert "latency, chat line to reply" in result.stdout
+
+
+def test_a_rehearsal_reports_on_its_own_run_only(env, tmp_path):
+    replay, journal = raid_log(tmp_path, viewers=10), tmp_path / "journal.jsonl"
+    config = write_config(tmp_path)
+    args = ["rehearse", "--config", str(config), "--replay", str(replay), "--journal", str(journal)]
+    first = json.loads(botdeck(env, *args, "--json").stdout)
+    second = json.loads(botdeck(env, *args, "--json").stdout)
+    assert first["mentions"] == second["mentions"]  # the seed replays the same run
+    both = json.loads(botdeck(env, "report", str(journal), "--json").stdout)
+    assert both["runs"] == 2
+    assert both["mentions"]["jobs"] == 2 * first["mentions"]["jobs"]
+
+
+def test_the_configured_ai_is_not_needed_unless_live(env, tmp_path):
+    replay = raid_log(tmp_path, viewers=5)
+    config = write_config(tmp_path, provider="openai")
+    args = ["rehearse", "--config", str(config), "--replay", str(replay)]
+    assert botdeck(env, *args).returncode == 0  # offline replies: no key needed
+    live = botdeck(env, *args, "--live-ai")
+    assert live.returncode == 2
+    assert "BOTDECK_TEST_UNSET_KEY is not set" in live.stderr
+    assert live.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--replay", "missing.jsonl"], "missing.jsonl: file not found"),
+        (["--replay", "raid.jsonl", "--speed", "0"], "--speed"),
+        (["--replay", "raid.jsonl", "--start", "9999"], "replay_start 9999s is after the last"),
+    ],
+)
+def test_bad_rehearsal_input_exits_2_with_one_line(env, tmp_path, extra, needle):
+    raid_log(tmp_path, viewers=5)
+    config = write_config(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "botdeck", "rehearse", "--config", str(config), *extra],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_report_on_a_journal_cut_off_mid_line(env, tmp_path):
+    replay, journal = raid_log(tmp_path, viewers=30), tmp_path / "journal.jsonl"
+    config = write_config(tmp_path)
+    args = ["--config", str(config), "--replay", str(replay), "--journal", str(journal)]
+    assert botdeck(env, "rehearse", *args).returncode == 0
+    whole = journal.read_bytes()
+    lines = whole.count(b"\n")
+    journal.write_bytes(whole[: len(whole) - 25])  # killed while writing the last line
+    result = botdeck(env, "report", str(journal), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["notes"] == [f"line {lines}: cut off mid-line (the run was killed?): skipped"]
+    kept = [json.loads(row) for row in whole.splitlines()[:-1]]
+    sent = sum(1 for e in kept if e["event"] == "sent")
+    assert report["outcomes"]["sent"] == sent
+    human = botdeck(env, "report", str(journal))
+    assert human.returncode == 0
+    assert "cut off mid-line" in human.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [(None, "file not found"), ("", "empty"), ("not a journal\n", "no journal events")],
+)
+def test_report_on_a_bad_journal_exits_2_with_one_line(env, tmp_path, content, needle):
+    journal = tmp_path / "journal.jsonl"
+    if content is not None:
+        journal.write_text(content)
+    result = botdeck(env, "report", str(journal))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"botdeck: {journal}: ")
+    assert needle in result.stderr
+    assert result.stderr.count("\n") == 1

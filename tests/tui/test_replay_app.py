@@ -1,0 +1,33 @@
+"""The dashboard on replayed chat: the log plays, the header says so, `r` has no raid."""
+
+from __future__ import annotations
+
+import json
+
+from textual.widgets import Static
+
+from botdeck.config import parse_config
+from botdeck.tui.factory import create_app
+from botdeck.tui.themes import SHIPPED_DIR, discover_themes
+from botdeck.tui.widgets.status import StatusBar
+from tests.tui.helpers import wait_until
+
+
+async def test_the_dashboard_plays_a_replay_and_shows_it(tmp_path):
+    replay = tmp_path / "chat.jsonl"
+    rows = [{"t": i * 0.01, "user": f"viewer{i}", "text": f"@pixelsage hi {i}"} for i in range(5)]
+    replay.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    config = parse_config(
+        {
+            "router": {"delays": {p: [0.0, 0.0] for p in ("high", "normal", "low")}},
+            "chat": {"source": "replay", "replay_file": str(replay)},
+            "send_limits": {"enabled": False},
+            "bots": [{"name": "pixelsage"}],
+        }
+    )
+    app = create_app(config, demo=False, themes=discover_themes(SHIPPED_DIR))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 5)
+        assert app.check_action("raid", ()) is False
+        app.refresh_numbers()
+        assert "chat: ended" in str(app.query_one(StatusBar, Static).render())
