@@ -2,8 +2,9 @@
 
 Each botdeck figure is set against a baseline measured in this same run: the reference
 design's router on real p-queue (../shared/anchors/pqueue-seed/run) where it has that
-workload, otherwise a naive asyncio implementation. Throughput takes the best of 3 runs
-on both sides, so a cold start penalises neither.
+workload, otherwise a naive asyncio implementation (or, for the dashboard, a per-line
+RichLog variant and a minimal Textual app). Throughput takes the median of 5 runs on
+both sides and shows the spread: p-queue's own runs vary about twofold here.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ANCHOR = Path(os.environ.get("BOTDECK_ANCHOR", ROOT.parent / "shared/anchors/pqueue-seed/run"))
 RESULTS = ROOT / "benchmarks" / "results.json"
+RUNS = 5  # throughput runs per side
 
 
 @dataclass
@@ -45,11 +47,16 @@ def anchor(*args: object) -> dict | None:
     return run_json([str(ANCHOR), *map(str, args)])
 
 
-def best(runs: list[dict | None], key: str, lowest: bool = False) -> dict | None:
-    present = [run for run in runs if run is not None]
-    if not present:
-        return None
-    return (min if lowest else max)(present, key=lambda run: run[key])
+def median_run(runs: list[dict | None], key: str) -> dict | None:
+    """The run with the median `key`: p-queue's throughput swings about 2x run to run
+    here (GC and JIT warm-up), so the middle of five is fairer than the best of a few."""
+    present = sorted((run for run in runs if run is not None), key=lambda run: run[key])
+    return present[len(present) // 2] if present else None
+
+
+def spread(runs: list[dict | None], key: str) -> str:
+    values = [run[key] for run in runs if run is not None]
+    return f"{min(values):,}-{max(values):,}" if values else "-"
 
 
 def ratio(better: float, worse: float | None) -> float | None:
@@ -59,22 +66,26 @@ def ratio(better: float, worse: float | None) -> float | None:
 def scheduler_figures() -> list[Figure]:
     figures = []
     for bots in (2, 5):
-        mine = [ours("throughput", bots, 100_000) for _ in range(3)]
-        ref = [anchor("throughput", bots, 100_000) for _ in range(3)]
-        fast, ref_fast = best(mine, "jobs_per_s"), best(ref, "jobs_per_s")
-        base = ref_fast["jobs_per_s"] if ref_fast else None
+        mine = [ours("throughput", bots, 100_000) for _ in range(RUNS)]
+        ref = [anchor("throughput", bots, 100_000) for _ in range(RUNS)]
+        middle, ref_middle = median_run(mine, "jobs_per_s"), median_run(ref, "jobs_per_s")
+        assert middle is not None
+        base = ref_middle["jobs_per_s"] if ref_middle else None
         figures.append(Figure(
-            f"throughput_{bots}_bots", fast["jobs_per_s"], "jobs/s", base,
-            ratio(fast["jobs_per_s"], base),
-            f"100,000 no-op jobs, global 5 / per-bot 2, {bots} bots; best of 3 vs p-queue seed",
+            f"throughput_{bots}_bots", middle["jobs_per_s"], "jobs/s", base,
+            ratio(middle["jobs_per_s"], base),
+            f"100,000 no-op jobs, global 5 / per-bot 2, {bots} bots; median of {RUNS} runs"
+            f" (botdeck {spread(mine, 'jobs_per_s')}, p-queue seed"
+            f" {spread(ref, 'jobs_per_s')})",
         ))  # fmt: skip
-        small = best(mine, "peak_rss_mb", lowest=True)
-        ref_small = best(ref, "peak_rss_mb", lowest=True)
+        small = median_run(mine, "peak_rss_mb")
+        ref_small = median_run(ref, "peak_rss_mb")
+        assert small is not None
         base_mb = ref_small["peak_rss_mb"] if ref_small else None
         figures.append(Figure(
             f"peak_memory_100k_queued_{bots}_bots", small["peak_rss_mb"], "MB", base_mb,
             ratio(base_mb or 0, small["peak_rss_mb"]),
-            "peak RSS of the whole process with 100,000 jobs queued at t=0",
+            f"peak RSS of the whole process with 100,000 jobs queued at t=0; median of {RUNS}",
         ))  # fmt: skip
     ref_hol = anchor("hol", 20, 1000)
     for backlog in (20, 1000):

@@ -97,10 +97,17 @@ def lag(out: Path, richlog: bool) -> None:
             "cpu_share": cpu,
             "lines": app.engine.router.counts.lines,
         }
-        await asyncio.to_thread(out.write_text, json.dumps(result))
+        await asyncio.to_thread(_write_atomically, out, json.dumps(result))
         app.exit()
 
     app.run(auto_pilot=measure)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write then rename, so the outer side never reads a half-written file."""
+    partial = path.with_suffix(".partial")
+    partial.write_text(text)
+    os.replace(partial, path)
 
 
 class Hello(App[None]):
