@@ -77,6 +77,7 @@ class RouterConfig(_Model):
     context_lines: int = Field(20, ge=0, le=200)
     per_user_cap: int = Field(3, ge=0)  # waiting jobs per viewer and bot; 0 = no cap
     ack_target: float = Field(60.0, gt=0)  # seconds: answer every mention within this
+    max_age: float = Field(120.0, ge=0)  # random/bot-to-bot replies older are dropped; 0: never
     ignore_users: list[str] = list(DEFAULT_IGNORED)
     delays: DelaysConfig = DelaysConfig()
 

@@ -250,6 +250,7 @@ def build_engine(
             max_reply_chars=config.ai.max_reply_chars,
             per_user_cap=router_config.per_user_cap,
             ack_target=router_config.ack_target,
+            max_age=router_config.max_age or None,
         ),
         limiter=limiter,
         safety=safety,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -21,6 +22,8 @@ from botdeck.chat.base import ChatMessage
 from botdeck.core.jobs import Job, Outcome
 from botdeck.core.orchestrator import ReplyContext
 from botdeck.core.scheduler import JobEvent, SchedulerState
+
+log = logging.getLogger(__name__)
 
 EVENTS = ("chat", "enqueued", "started", "sent", "failed", "cancelled", "skipped", "state")
 FLUSH_INTERVAL = 0.2
@@ -55,7 +58,11 @@ class Journal:
             return
         record = {"ts": round(self._clock(), 3), "event": event}
         record.update(fields)
-        self._stream.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        try:
+            self._stream.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        except OSError as error:
+            self._lost(error)
+            return
         self.lines_written += 1
         self._schedule_flush()
 
@@ -104,7 +111,16 @@ class Journal:
     def flush(self) -> None:
         self._flush_handle = None
         if self._stream is not None:
-            self._stream.flush()
+            try:
+                self._stream.flush()
+            except OSError as error:
+                self._lost(error)
+
+    def _lost(self, error: OSError) -> None:
+        """The reader went away (`| head`) or the disk is full: stop journaling, say so
+        once, and let the run go on; the replies matter more than their record."""
+        log.warning("journal stopped after %d lines: %s", self.lines_written, error)
+        self._stream = None
 
     def close(self) -> None:
         if self._flush_handle is not None:

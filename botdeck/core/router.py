@@ -43,6 +43,7 @@ class RouterSettings:
     max_reply_chars: int = 450
     per_user_cap: int | None = 3  # waiting jobs per viewer and bot (None: no cap)
     ack_target: float | None = 60.0  # answer mentions within this; merge replies if not
+    max_age: float | None = 120.0  # a random or bot-to-bot reply that waited longer is stale
 
 
 @dataclass(slots=True)
@@ -157,6 +158,10 @@ class Router:
     async def _execute(self, job: Job) -> None:
         context: ReplyContext = job.context
         trigger = context.message
+        if self._is_stale(job):
+            # Chiming in on a line from minutes ago reads as a glitch; mentions are never
+            # dropped this way (raid mode is what keeps them in time).
+            raise JobSkipped("stale")
         also = self._coalesce(job)
         request = ReplyRequest(
             bot=job.bot,
@@ -302,6 +307,12 @@ class Router:
         picked = set(chosen)
         carried = self.scheduler.carry(job, len(chosen), accept=picked.__contains__)
         return tuple(other.context.message for other in carried)
+
+    def _is_stale(self, job: Job) -> bool:
+        """A random or bot-to-bot reply that waited in the queue longer than `max_age`."""
+        max_age = self._settings.max_age
+        waited = (job.started_at or job.created_at) - job.created_at
+        return bool(max_age) and job.priority is not Priority.HIGH and waited > max_age
 
     def _note_generation(self, bot: str, seconds: float) -> None:
         """A moving average of how long replies take to write (raid mode's forecast)."""

@@ -240,3 +240,18 @@ def test_close_flushes_the_stream():
     log = Journal(stream, clock=lambda: NOW)
     log.close()
     assert stream.flushes == 1
+
+
+def test_a_reader_that_goes_away_stops_the_journal_once_and_quietly():
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            if self.getvalue().count("\n") >= 2:
+                raise BrokenPipeError(32, "Broken pipe")
+            return super().write(text)
+
+    stream = ClosedPipe()
+    journal = Journal(stream, clock=lambda: 1.0)
+    for n in range(5):
+        journal.write("state", state=f"s{n}")  # never raises into the engine
+    assert journal.lines_written == 2
+    assert stream.getvalue().count("\n") == 2

@@ -295,3 +295,20 @@ def test_a_viewer_past_the_per_user_cap_is_skipped_with_that_reason():
     assert skipped == ["m3", "m4", "m5"]  # three may wait; the regular is not capped
     assert ("m9", "sent", None) in ends
     assert_one_outcome_per_job(events)
+
+
+def test_random_and_bot_replies_that_waited_too_long_are_stale_but_mentions_never():
+    async def main():
+        router, stream = make_router(chance=1.0, g=1, b=1)
+        router.scheduler.pause()
+        router.handle(line(1, "viewer", "just chatting"))  # a random reply: normal priority
+        router.handle(line(2, "viewer", "@alpha_bot still there?"))
+        await asyncio.sleep(600)  # the streamer paused the bots for ten minutes
+        router.scheduler.resume()
+        await router.scheduler.on_idle()
+        return journal_of(stream)
+
+    events = run_virtual(main())
+    ends = {e["msg"]: (e["priority"], e["event"], e.get("reason")) for e in events
+            if e["event"] in OUTCOMES and e["msg"] in ("m1", "m2")}  # fmt: skip
+    assert ends == {"m1": ("normal", "skipped", "stale"), "m2": ("high", "sent", None)}
