@@ -29,6 +29,7 @@ from pydantic import (
 from botdeck.chat.scenarios import Scenario, ScenarioError
 from botdeck.core.jobs import Priority
 from botdeck.core.orchestrator import DEFAULT_IGNORED
+from botdeck.files import unreadable
 
 LOGIN = re.compile(r"^[A-Za-z0-9_]{3,25}$")
 
@@ -307,10 +308,8 @@ def auto_limits(bot_count: int) -> tuple[int, int]:
 def load_config(path: Path, *, twitch_ready: bool = True) -> Config:
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+        raise ConfigError(unreadable(path, error, "config file")) from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

@@ -26,6 +26,7 @@ from pathlib import Path
 from botdeck.ai.moderation import ModerationUnavailable, ModerationVerdict, Moderator
 from botdeck.ai.prompt import RULES
 from botdeck.chat.base import ChatMessage
+from botdeck.files import unreadable
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +93,10 @@ def read_blocklist_file(path: Path) -> list[re.Pattern[str]]:
     """One case-insensitive regex per line; blank lines and `#` comments are skipped."""
     try:
         content = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BlocklistError(f"{path}: file not found") from None
     except UnicodeDecodeError:
         raise BlocklistError(f"{path}: not UTF-8 text") from None
     except OSError as error:
-        raise BlocklistError(f"{path}: cannot read: {error.strerror or error}") from None
+        raise BlocklistError(unreadable(path, error, "blocklist file")) from None
     patterns = []
     for number, raw in enumerate(content.splitlines(), start=1):
         line = raw.strip()

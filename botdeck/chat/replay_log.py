@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from botdeck.core.text import clean_text
+from botdeck.files import unreadable
 
 MAX_LINE_BYTES = 64 * 1024  # a chat line is at most 500 characters; far longer is not chat
 JSONL = "botdeck JSONL"
@@ -104,12 +105,8 @@ def load_replay(path: Path, *, start: float | None = None) -> ReplayLog:
 def _read(path: Path) -> bytes:
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ReplayError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise ReplayError(f"{path}: is a directory, not a chat log") from None
     except OSError as error:
-        raise ReplayError(f"{path}: cannot read: {error.strerror or error}") from None
+        raise ReplayError(unreadable(path, error, "chat log")) from None
     if raw[:2] == b"\x1f\x8b":  # TwitchDownloader's "GZip JSON" (.json.gz)
         try:
             raw = gzip.decompress(raw)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from botdeck.core.journal import EVENTS
+from botdeck.files import unreadable
 
 JOB_EVENTS = frozenset({"enqueued", "started", "sent", "failed", "cancelled", "skipped"})
 OUTCOMES = ("sent", "failed", "cancelled", "skipped")
@@ -61,12 +62,8 @@ def read_events(path: Path, notes: ReadNotes, *, offset: int = 0) -> Iterator[Ev
     `notes`. Line numbers count from the top of the file either way."""
     try:
         stream = path.open("rb")
-    except FileNotFoundError:
-        raise ReportError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise ReportError(f"{path}: is a directory, not a journal") from None
     except OSError as error:
-        raise ReportError(f"{path}: cannot read: {error.strerror or error}") from None
+        raise ReportError(unreadable(path, error, "journal")) from None
     with stream:
         before = _lines_before(stream, offset)
         empty = True

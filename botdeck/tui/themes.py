@@ -13,6 +13,8 @@ from pathlib import Path
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+from botdeck.files import unreadable
+
 DEFAULT_THEME = "twitch"
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "themes"
 _COLOURS = ("primary", "secondary", "warning", "error", "success", "accent", "foreground",
@@ -44,8 +46,10 @@ def load_theme(path: Path) -> Theme:
     """One theme file, or ThemeError("<file>: <key>: <problem>")."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ThemeError(f"{path}: cannot read: {error}") from None
+    except UnicodeDecodeError:
+        raise ThemeError(f"{path}: not UTF-8 text") from None
+    except OSError as error:
+        raise ThemeError(unreadable(path, error, "theme file")) from None
     except tomllib.TOMLDecodeError as error:
         raise ThemeError(f"{path}: invalid TOML: {error}") from None
     known = {"name", "dark", "variables", *_COLOURS, *_NUMBERS}
