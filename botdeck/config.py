@@ -38,6 +38,12 @@ class ConfigError(Exception):
     """A one-line, user-facing description of bad configuration (exit code 2)."""
 
 
+def _http_url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError(f"expected an http(s) URL, got {value!r}")
+    return value
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -105,12 +111,7 @@ class AIConfig(_Model):
     token_budget: int = Field(0, ge=0)  # tokens (in + out) per session; 0 = no limit
     on_budget: Literal["offline", "stop"] = "offline"  # what bots do once it is spent
 
-    @field_validator("base_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError(f"expected an http(s) URL, got {value!r}")
-        return value
+    _url = field_validator("base_url")(_http_url)
 
 
 def _regex(pattern: str) -> str:
@@ -176,12 +177,7 @@ class TwitchConfig(_Model):
     threaded_replies: bool = False  # send mention replies as replies in the mention's thread
     redirect_uri: str = "http://localhost:4343/oauth/callback"  # as registered with Twitch
 
-    @field_validator("api_url", "auth_url", "redirect_uri")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError(f"expected an http(s) URL, got {value!r}")
-        return value
+    _urls = field_validator("api_url", "auth_url", "redirect_uri")(_http_url)
 
     @field_validator("eventsub_url")
     @classmethod
