@@ -20,10 +20,6 @@ class ReplyRequest:
     also: tuple[ChatMessage, ...] = ()  # other viewers' lines this one reply answers too
 
     @property
-    def is_mention(self) -> bool:
-        return self.priority is Priority.HIGH
-
-    @property
     def messages(self) -> tuple[ChatMessage, ...]:
         """Every line the reply answers: the trigger first, then the carried ones."""
         return (self.message, *self.also)

@@ -270,8 +270,8 @@ class Router:
             return ()
         waiting = [
             other
-            for other in self.scheduler.waiting_jobs(job.bot)
-            if other.priority is Priority.HIGH and other.viewer is not None
+            for other in self.scheduler.waiting_jobs(job.bot, Priority.HIGH)
+            if other.viewer is not None
         ]
         if not waiting:
             return ()

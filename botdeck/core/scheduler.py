@@ -238,16 +238,18 @@ class Scheduler:
     def accepting(self) -> bool:
         return self._state in ACCEPTING
 
-    def bot_limit(self, bot: str) -> int:
-        return self._lane(bot).limit
-
     def running_jobs(self) -> tuple[Job, ...]:
         return tuple(self._running)
 
-    def waiting_jobs(self, bot: str | None = None) -> list[Job]:
-        """Waiting jobs in dispatch order within each bot (for inspection and tests)."""
+    def waiting_jobs(self, bot: str | None = None, priority: Priority | None = None) -> list[Job]:
+        """Waiting jobs in dispatch order within each bot (and priority, if given)."""
         lanes = [self._lane(bot)] if bot else list(self._lanes.values())
-        return [job for lane in lanes for queue in lane.queues for job in queue.ordered()]
+        return [
+            job
+            for lane in lanes
+            for queue in (lane.queues if priority is None else (lane.queues[priority],))
+            for job in queue.ordered()
+        ]
 
     def add_job_listener(self, listener: JobListener) -> None:
         self._job_listeners.append(listener)
