@@ -7,8 +7,6 @@ import io
 import os
 import socket
 import stat
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import pytest
 from botdeck.auth import authorize, status
 from botdeck.config import ConfigError, parse_config
 from botdeck.tokens import StoredToken, TokenStore
+from tests.cli import run_botdeck
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
 
 
@@ -159,13 +158,7 @@ def test_the_auth_command_guides_and_exits_2(tmp_path):
     path.write_text('[chat]\nsource = "twitch"\nchannel = "streamer"\n\n[[bots]]\nname = "abot"\n')
     env = {**os.environ, "BOTDECK_DATA_DIR": str(tmp_path / "data")}
     env.pop("TWITCH_CLIENT_SECRET", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "botdeck", "auth", "--config", str(path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=30,
-    )
+    result = run_botdeck("auth", "--config", str(path), env=env, timeout=30)
     assert result.returncode == 2
     assert "Register Your Application" in result.stdout
     assert result.stderr.strip() == "botdeck: twitch.client_id: missing (see the steps above)"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import run_botdeck
 from tests.fakes.openai_server import FakeOpenAI, reply, serving_in_thread
 
 OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
@@ -194,9 +195,7 @@ def test_duration_drains_then_exits_zero(env, tmp_path):
     ],
 )
 def test_bad_arguments_exit_2_with_a_clear_line(env, args, needle):
-    result = subprocess.run(
-        [sys.executable, "-m", "botdeck", *args], capture_output=True, text=True, env=env
-    )
+    result = run_botdeck(*args, env=env)
     assert result.returncode == 2
     assert needle in result.stderr
     assert "Traceback" not in result.stderr
@@ -216,12 +215,7 @@ def test_bad_config_exits_2_naming_the_file_and_key(env, tmp_path, snippet, mess
     path = tmp_path / "bad.toml"
     path.write_text(snippet + '\n\n[[bots]]\nname = "somebot"\n')
     for command in (["check"], ["run", "--headless"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "botdeck", *command, "--config", str(path)],
-            capture_output=True,
-            text=True,
-            env=env,
-        )
+        result = run_botdeck(*command, "--config", str(path), env=env)
         assert result.returncode == 2
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and str(path) in lines[0] and message in lines[0]
@@ -233,12 +227,7 @@ def test_check_prints_the_resolved_config_without_secrets(env, tmp_path):
         '[ai]\napi_key_env = "MY_KEY"\n\n[[bots]]\nname = "somebot"\ntoken_env = "BOT_TOKEN"\n'
     )
     secrets = {"MY_KEY": "sk-live-SECRET-1", "BOT_TOKEN": "oauth-SECRET-2"}
-    result = subprocess.run(
-        [sys.executable, "-m", "botdeck", "check", "--config", str(path)],
-        capture_output=True,
-        text=True,
-        env={**env, **secrets},
-    )
+    result = run_botdeck("check", "--config", str(path), env={**env, **secrets})
     assert result.returncode == 0
     assert "global_concurrency = 5" in result.stdout  # "auto" resolved for one bot
     assert 'api_key_env = "MY_KEY"  # set' in result.stdout
@@ -300,12 +289,7 @@ def test_an_unset_api_key_stops_check_and_run_with_one_line_naming_it(env, tmp_p
     path = openai_config(tmp_path, "https://api.openai.com/v1")
     env.pop("BOTDECK_CLI_TEST_KEY", None)
     for command in (["check"], ["run", "--headless"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "botdeck", *command, "--config", str(path)],
-            capture_output=True,
-            text=True,
-            env=env,
-        )
+        result = run_botdeck(*command, "--config", str(path), env=env)
         assert result.returncode == 2
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1, lines
@@ -329,11 +313,8 @@ def test_an_unset_api_key_stops_check_and_run_with_one_line_naming_it(env, tmp_p
 def test_bad_safety_and_model_settings_exit_2_naming_the_key(env, tmp_path, extra, message):
     path = openai_config(tmp_path, "http://127.0.0.1:9/v1")
     path.write_text(path.read_text() + "\n" + extra + "\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "botdeck", "check", "--config", str(path)],
-        capture_output=True,
-        text=True,
-        env={**env, "BOTDECK_CLI_TEST_KEY": CLI_KEY},
+    result = run_botdeck(
+        "check", "--config", str(path), env={**env, "BOTDECK_CLI_TEST_KEY": CLI_KEY}
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()

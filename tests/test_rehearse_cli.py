@@ -6,14 +6,13 @@ import json
 import os
 import random
 import re
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from botdeck.chat.simulated import raid_script
+from tests.cli import run_botdeck
 
 BOTS = ("stickyman1776", "pixelsage", "genejacqueman")
 OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
@@ -67,16 +66,6 @@ def raid_log(tmp_path: Path, viewers: int = 200) -> Path:
     return path
 
 
-def botdeck(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "botdeck", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-
-
 def events_of(path: Path) -> list[dict]:
     return [json.loads(row) for row in path.read_text().splitlines()]
 
@@ -89,7 +78,7 @@ def test_rehearsing_a_200_line_raid_answers_for_every_mention(env, tmp_path):
     replay, journal = raid_log(tmp_path), tmp_path / "journal.jsonl"
     config = write_config(tmp_path)
     args = ["--config", str(config), "--replay", str(replay), "--speed", "20"]
-    result = botdeck(env, "rehearse", *args, "--journal", str(journal), "--json")
+    result = run_botdeck("rehearse", *args, "--journal", str(journal), "--json", env=env)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     report = json.loads(result.stdout)
@@ -117,7 +106,7 @@ def test_rehearsing_a_200_line_raid_answers_for_every_mention(env, tmp_path):
     assert report["backlog_peak"]["size"] > 0
 
     # `botdeck report` on the same journal says the same.
-    again = botdeck(env, "report", str(journal), "--json")
+    again = run_botdeck("report", str(journal), "--json", env=env)
     assert again.returncode == 0, again.stderr
     assert {**json.loads(again.stdout), "journal": None} == {**report, "journal": None}
 
@@ -133,7 +122,9 @@ def test_an_offline_rehearsal_keeps_exact_time(env, tmp_path):
     )
     delays = "[router.delays]\nhigh = [2.5, 2.5]"
     config = write_config(tmp_path, delays=delays, chance=0.0)
-    result = botdeck(env, "rehearse", "--config", str(config), "--replay", str(replay), "--json")
+    result = run_botdeck(
+        "rehearse", "--config", str(config), "--replay", str(replay), "--json", env=env
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["latency_by_priority"]["high"] == {
@@ -151,7 +142,7 @@ def test_a_wall_clock_rehearsal_with_the_human_report(env, tmp_path):
     delays = "[router.delays]\nhigh = [0.01, 0.05]\nnormal = [0.01, 0.05]\nlow = [0.01, 0.05]"
     config = write_config(tmp_path, delays=delays)
     args = ["--config", str(config), "--replay", str(replay), "--speed", "100", "--real-time"]
-    result = botdeck(env, "rehearse", *args)
+    result = run_botdeck("rehearse", *args, env=env)
     assert result.returncode == 0, result.stderr
     assert "botdeck report: rehearsal of" in result.stdout
     assert "on the wall clock" in result.stdout
@@ -163,10 +154,10 @@ def test_a_rehearsal_reports_on_its_own_run_only(env, tmp_path):
     replay, journal = raid_log(tmp_path, viewers=10), tmp_path / "journal.jsonl"
     config = write_config(tmp_path)
     args = ["rehearse", "--config", str(config), "--replay", str(replay), "--journal", str(journal)]
-    first = json.loads(botdeck(env, *args, "--json").stdout)
-    second = json.loads(botdeck(env, *args, "--json").stdout)
+    first = json.loads(run_botdeck(*args, "--json", env=env).stdout)
+    second = json.loads(run_botdeck(*args, "--json", env=env).stdout)
     assert first["mentions"] == second["mentions"]  # the seed replays the same run
-    both = json.loads(botdeck(env, "report", str(journal), "--json").stdout)
+    both = json.loads(run_botdeck("report", str(journal), "--json", env=env).stdout)
     assert both["runs"] == 2
     assert both["mentions"]["jobs"] == 2 * first["mentions"]["jobs"]
 
@@ -175,8 +166,8 @@ def test_the_configured_ai_is_not_needed_unless_live(env, tmp_path):
     replay = raid_log(tmp_path, viewers=5)
     config = write_config(tmp_path, provider="openai")
     args = ["rehearse", "--config", str(config), "--replay", str(replay)]
-    assert botdeck(env, *args).returncode == 0  # offline replies: no key needed
-    live = botdeck(env, *args, "--live-ai")
+    assert run_botdeck(*args, env=env).returncode == 0  # offline replies: no key needed
+    live = run_botdeck(*args, "--live-ai", env=env)
     assert live.returncode == 2
     assert "BOTDECK_TEST_UNSET_KEY is not set" in live.stderr
     assert live.stderr.count("\n") == 1
@@ -193,13 +184,8 @@ def test_the_configured_ai_is_not_needed_unless_live(env, tmp_path):
 def test_bad_rehearsal_input_exits_2_with_one_line(env, tmp_path, extra, needle):
     raid_log(tmp_path, viewers=5)
     config = write_config(tmp_path)
-    result = subprocess.run(
-        [sys.executable, "-m", "botdeck", "rehearse", "--config", str(config), *extra],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
+    result = run_botdeck(
+        "rehearse", "--config", str(config), *extra, env=env, cwd=tmp_path, timeout=60
     )
     assert result.returncode == 2
     assert needle in result.stderr
@@ -210,18 +196,18 @@ def test_report_on_a_journal_cut_off_mid_line(env, tmp_path):
     replay, journal = raid_log(tmp_path, viewers=30), tmp_path / "journal.jsonl"
     config = write_config(tmp_path)
     args = ["--config", str(config), "--replay", str(replay), "--journal", str(journal)]
-    assert botdeck(env, "rehearse", *args).returncode == 0
+    assert run_botdeck("rehearse", *args, env=env).returncode == 0
     whole = journal.read_bytes()
     lines = whole.count(b"\n")
     journal.write_bytes(whole[: len(whole) - 25])  # killed while writing the last line
-    result = botdeck(env, "report", str(journal), "--json")
+    result = run_botdeck("report", str(journal), "--json", env=env)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["notes"] == [f"line {lines}: cut off mid-line (the run was killed?): skipped"]
     kept = [json.loads(row) for row in whole.splitlines()[:-1]]
     sent = sum(1 for e in kept if e["event"] == "sent")
     assert report["outcomes"]["sent"] == sent
-    human = botdeck(env, "report", str(journal))
+    human = run_botdeck("report", str(journal), env=env)
     assert human.returncode == 0
     assert "cut off mid-line" in human.stdout
 
@@ -234,7 +220,7 @@ def test_report_on_a_bad_journal_exits_2_with_one_line(env, tmp_path, content, n
     journal = tmp_path / "journal.jsonl"
     if content is not None:
         journal.write_text(content)
-    result = botdeck(env, "report", str(journal))
+    result = run_botdeck("report", str(journal), env=env)
     assert result.returncode == 2
     assert result.stderr.startswith(f"botdeck: {journal}: ")
     assert needle in result.stderr

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli import run_botdeck
 
 CONFIG = """
 [router]
@@ -46,16 +46,6 @@ def config_for(tmp_path: Path, replay: Path, extra: str = "") -> Path:
     return path
 
 
-def botdeck(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "botdeck", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-
-
 def rows(*records: object) -> str:
     return "\n".join(r if isinstance(r, str) else json.dumps(r) for r in records) + "\n"
 
@@ -78,7 +68,9 @@ def test_a_bad_replay_file_exits_2_with_one_line(env, tmp_path, case):
     replay.write_text(content)
     journal = tmp_path / "journal.jsonl"
     config = config_for(tmp_path, replay)
-    result = botdeck(env, "run", "--headless", "--config", str(config), "--journal", str(journal))
+    result = run_botdeck(
+        "run", "--headless", "--config", str(config), "--journal", str(journal), env=env
+    )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith(f"botdeck: {replay}: ")
@@ -90,7 +82,7 @@ def test_a_bad_replay_file_exits_2_with_one_line(env, tmp_path, case):
 def test_a_missing_replay_file_exits_2_and_check_says_so_too(env, tmp_path):
     config = config_for(tmp_path, tmp_path / "gone.jsonl")
     for args in (["run", "--headless"], ["check"]):
-        result = botdeck(env, *args, "--config", str(config))
+        result = run_botdeck(*args, "--config", str(config), env=env)
         assert result.returncode == 2
         assert result.stderr == f"botdeck: {tmp_path / 'gone.jsonl'}: file not found\n"
 
@@ -98,7 +90,7 @@ def test_a_missing_replay_file_exits_2_and_check_says_so_too(env, tmp_path):
 def test_check_reports_what_will_play(env, tmp_path):
     replay = tmp_path / "chat.jsonl"
     replay.write_text(rows(GOOD, "oops", {**GOOD, "t": 30}))
-    result = botdeck(env, "check", "--config", str(config_for(tmp_path, replay)))
+    result = run_botdeck("check", "--config", str(config_for(tmp_path, replay)), env=env)
     assert result.returncode == 0
     assert "# replay_file: 2 lines to play (botdeck JSONL), 30 s of chat" in result.stderr
     assert f"botdeck: warning: {replay}: line 2: not JSON" in result.stderr
@@ -118,7 +110,9 @@ def test_skipped_and_reordered_lines_are_warned_about_and_the_run_ends(env, tmp_
     )
     journal = tmp_path / "journal.jsonl"
     config = config_for(tmp_path, replay)
-    result = botdeck(env, "run", "--headless", "--config", str(config), "--journal", str(journal))
+    result = run_botdeck(
+        "run", "--headless", "--config", str(config), "--journal", str(journal), env=env
+    )
     assert result.returncode == 0, result.stderr
     assert f"warning: {replay}: line 3: not JSON" in result.stderr
     assert f'warning: {replay}: line 5: missing "text": skipped' in result.stderr

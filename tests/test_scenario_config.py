@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from botdeck.chat.simulated import SimulatedChat
 from botdeck.cli import _config_for, build_parser
 from botdeck.config import ConfigError, load_config, render_config
 from botdeck.engine import build_source
+from tests.cli import run_botdeck
 from tests.virtual_time import run_virtual
 
 CONFIG = """
@@ -91,15 +90,8 @@ def env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "BOTDECK_LOG_DIR": str(tmp_path / "logs")}
 
 
-def botdeck(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "botdeck", *args], capture_output=True, text=True, env=env,
-        timeout=120,
-    )  # fmt: skip
-
-
 def test_a_bad_demo_parameter_exits_2_naming_it(env):
-    result = botdeck("demo", "--headless", "--scenario", "raid:viewers=-3", env=env)
+    result = run_botdeck("demo", "--headless", "--scenario", "raid:viewers=-3", env=env)
     assert result.returncode == 2
     assert "--scenario" in result.stderr and "viewers: expected >= 1" in result.stderr
     assert "Traceback" not in result.stderr
@@ -108,7 +100,7 @@ def test_a_bad_demo_parameter_exits_2_naming_it(env):
 @pytest.mark.slow
 def test_a_headless_demo_plays_the_raid_it_was_given(env):
     scenario = "raid:viewers=8,within=0.5,mention_share=1"
-    result = botdeck("demo", "--headless", "--bots", "2", "--scenario", scenario, env=env)
+    result = run_botdeck("demo", "--headless", "--bots", "2", "--scenario", scenario, env=env)
     assert result.returncode == 0, result.stderr
     events = [json.loads(row) for row in result.stdout.splitlines()]
     viewers = [e for e in events if e["event"] == "chat" and not e.get("bot")]

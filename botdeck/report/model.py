@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from botdeck.core.metrics import BotUsage as TokenCount  # the engine's count, by report name
+
 
 @dataclass(frozen=True, slots=True)
 class Latency:
@@ -48,15 +50,9 @@ class SendWait:
 
 
 @dataclass(frozen=True, slots=True)
-class TokenCount:
-    tokens_in: int = 0
-    tokens_out: int = 0
-
-
-@dataclass(frozen=True, slots=True)
 class Tokens:
     recorded: bool  # False: no outcome carried token counts (e.g. the offline responder)
-    total: TokenCount = TokenCount()
+    total: TokenCount = field(default_factory=TokenCount)
     by_bot: dict[str, TokenCount] = field(default_factory=dict)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.cli import run_botdeck
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
 
 
@@ -96,13 +97,7 @@ def test_a_channel_that_does_not_exist_exits_2_with_one_line(threaded, tmp_path)
     fake = threaded.fake
     env = environment(tmp_path, fake)
     config = write_config(tmp_path / "botdeck.toml", fake, "nobody_here")
-    result = subprocess.run(
-        [sys.executable, "-m", "botdeck", "run", "--headless", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=30,
-    )
+    result = run_botdeck("run", "--headless", "--config", str(config), env=env, timeout=30)
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip() == (
         "botdeck: chat.channel: there is no Twitch channel 'nobody_here'"
@@ -114,13 +109,7 @@ def test_a_missing_client_secret_exits_2_naming_the_key(threaded, tmp_path):
     env = environment(tmp_path, fake)
     del env["TWITCH_CLIENT_SECRET"]
     config = write_config(tmp_path / "botdeck.toml", fake, fake.channel.login)
-    result = subprocess.run(
-        [sys.executable, "-m", "botdeck", "run", "--headless", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=30,
-    )
+    result = run_botdeck("run", "--headless", "--config", str(config), env=env, timeout=30)
     assert result.returncode == 2
     assert "twitch.client_secret_env" in result.stderr and "Traceback" not in result.stderr
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from botdeck.tui.themes import SHIPPED_DIR, ThemeError, discover_themes, load_theme
+from tests.cli import run_botdeck
 from tests.tui.helpers import make_app
 
 
@@ -62,10 +61,10 @@ def test_a_bad_theme_is_skipped_with_a_warning_and_the_app_starts_with_the_defau
 
 
 def test_an_unknown_theme_on_the_command_line_exits_2(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "botdeck", "demo", "--theme", "sparkles"],
-        capture_output=True,
-        text=True,
+    result = run_botdeck(
+        "demo",
+        "--theme",
+        "sparkles",
         env={"BOTDECK_LOG_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 2
