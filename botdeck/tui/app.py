@@ -109,14 +109,16 @@ class BotdeckApp(App[int]):
         self._backlog_warning = backlog_warning
         self._highlighter = ChatHighlighter(self._bots)
         self._chat: ChatView = self.chat_view(self._highlighter)
+        self._status = StatusBar(id="status")
+        self._overview = Overview(id="overview")
+        self._cards = {bot: BotCard(bot, self._highlighter.colour_of(bot)) for bot in self._bots}
 
     # ------------------------------------------------------------- building
     def compose(self) -> ComposeResult:
-        yield StatusBar(id="status")
-        yield Overview(id="overview")
+        yield self._status
+        yield self._overview
         with Grid(id="cards"):
-            for bot in self._bots:
-                yield BotCard(bot, self._highlighter.colour_of(bot))
+            yield from self._cards.values()
         yield cast(Widget, self._chat)  # a ChatView is a widget (the protocol cannot say so)
         yield Footer()
 
@@ -136,8 +138,11 @@ class BotdeckApp(App[int]):
             log.warning(warning)
             self.notify(warning, severity="warning", timeout=8, markup=False)
         self.engine.subscribe(self._on_event)
-        self.set_interval(REFRESH_SECONDS, self.refresh_numbers)
-        self.set_interval(FLUSH_SECONDS, self.flush_chat)
+        # The timers belong to the screen that holds the widgets they update: Textual stops
+        # a screen's timers before it removes the screen's widgets, but an app's only after
+        # every screen is gone, so an app timer could tick on widgets that have left.
+        self.screen.set_interval(REFRESH_SECONDS, self.refresh_numbers)
+        self.screen.set_interval(FLUSH_SECONDS, self.flush_chat)
         self.run_worker(self._feed(), name="chat-feed", group="engine", exit_on_error=False)
         self.refresh_numbers()
         self.call_after_refresh(gc.freeze)
@@ -192,11 +197,11 @@ class BotdeckApp(App[int]):
     def refresh_numbers(self) -> None:
         snap = self.engine.snapshot()
         now = self._clock()
-        self.query_one(StatusBar).show(snap, now - self._started)
-        self.query_one(Overview).show(snap, self._backlog_warning)
+        self._status.show(snap, now - self._started)
+        self._overview.show(snap, self._backlog_warning)
         second = int(now)
         for lane in snap.queues.bots:
-            card = self.query_one(f"#card-{lane.bot}", BotCard)
+            card = self._cards[lane.bot]
             card.show(lane, snap.budgets.get(lane.bot))
             card.sample(lane.size, second)
 

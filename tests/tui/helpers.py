@@ -36,6 +36,7 @@ def make_app(
     demo: bool = True,
     keep_open: bool = True,
     send_limits: dict | None = None,
+    app_class: type[BotdeckApp] = BotdeckApp,
 ) -> BotdeckApp:
     config = parse_config(
         {
@@ -61,6 +62,7 @@ def make_app(
         journal_stream=journal,
         themes=discover_themes(themes_dir),
         clock=frozen_clock,
+        app_class=app_class,
     )
 
 
