@@ -273,13 +273,16 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
 def _dashboard(config: Config, args: argparse.Namespace) -> int:
     from botdeck.logs import setup_logging
     from botdeck.tui.factory import create_app
+    from botdeck.tui.run import run_dashboard
 
     setup_logging()  # to a file: Textual owns the terminal
     with _journal_stream(args.journal) if args.journal else contextlib.nullcontext() as stream:
         app = create_app(config, demo=args.command == "demo", theme=args.theme,
                          journal_stream=stream)  # fmt: skip
-        app.run()
-    return app.return_code or 0
+        code = asyncio.run(run_dashboard(app))
+    if app.exit_note:
+        print(f"botdeck: {app.exit_note}")
+    return code
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from botdeck.model.defaults import (
     TWITCH_SEND_LIMITS,
 )
 from botdeck.model.jobs import Priority
-from botdeck.model.keys import KEY_ACTION_IDS, KEY_ACTIONS
+from botdeck.model.keys import FIXED_QUIT_KEYS, KEY_ACTION_IDS, KEY_ACTIONS
 
 LOGIN = re.compile(r"^[A-Za-z0-9_]{3,25}$")
 
@@ -245,7 +245,8 @@ KEY_NAME = re.compile(r"^[a-z0-9_+]+(,[a-z0-9_+]+)*$")
 def _keymap(remaps: dict[str, str]) -> dict[str, str]:
     """`[keys]`: action = "key" (Textual key names; several joined by ","). Every action
     keeps at least one key, and no key does two things (a remap that would take the stop
-    key or leave quit without one is refused, naming both actions)."""
+    key or leave quit without one is refused, naming both actions). `ctrl+q` and `ctrl+c`
+    always quit, so no other action may take them."""
     for action, key in remaps.items():
         if action not in KEY_ACTION_IDS:
             raise ValueError(f"unknown action {action!r} (actions: {' '.join(KEY_ACTION_IDS)})")
@@ -253,9 +254,11 @@ def _keymap(remaps: dict[str, str]) -> dict[str, str]:
             raise ValueError(
                 f'{action}: expected a key name such as "d", "ctrl+d" or "f5", got {key!r}'
             )
-    owner: dict[str, str] = {}
+    owner = dict.fromkeys(FIXED_QUIT_KEYS, "quit")
     for entry in KEY_ACTIONS:
         for key in remaps.get(entry.id, entry.key).split(","):
+            if owner.get(key) == entry.id == "quit":
+                continue  # quit may name a key that always quits anyway
             if key in owner:
                 raise ValueError(f"{entry.id} and {owner[key]} would both be {key!r}")
             owner[key] = entry.id

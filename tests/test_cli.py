@@ -146,11 +146,12 @@ def test_run_from_config_ends_by_itself_when_the_scenario_is_done(env, tmp_path)
     assert {e["bot"] for e in sent} == {"stickyman1776", "genejacqueman"}
 
 
-def test_first_sigint_drains_and_the_run_exits_zero(env, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_first_signal_drains_and_the_run_exits_zero(env, tmp_path, sig):
     config = write_config(tmp_path, "soak", speed=1.0)
     run = Botdeck(["run", "--headless", "--config", str(config)], env)
     run.wait_for(lambda e: e["event"] == "sent")
-    run.proc.send_signal(signal.SIGINT)
+    run.proc.send_signal(sig)
     code, events, stderr = run.finish()
     assert code == 0, stderr
     states = [e["state"] for e in events if e["event"] == "state"]
@@ -159,7 +160,8 @@ def test_first_sigint_drains_and_the_run_exits_zero(env, tmp_path):
     assert "drained" in stderr
 
 
-def test_second_sigint_stops_at_once_with_exit_130(env, tmp_path):
+@pytest.mark.parametrize("second", [signal.SIGINT, signal.SIGHUP])
+def test_a_second_signal_stops_at_once_with_exit_130(env, tmp_path, second):
     config = write_config(tmp_path, "soak", speed=1.0)
     slow = config.read_text().replace("high = [0.05, 0.2]", "high = [30.0, 30.0]")
     config.write_text(slow.replace("normal = [0.05, 0.2]", "normal = [30.0, 30.0]"))
@@ -167,7 +169,7 @@ def test_second_sigint_stops_at_once_with_exit_130(env, tmp_path):
     run.wait_for(lambda e: e["event"] == "started")
     run.proc.send_signal(signal.SIGINT)
     run.wait_for(lambda e: e.get("state") == "draining")
-    run.proc.send_signal(signal.SIGINT)
+    run.proc.send_signal(second)
     code, events, _ = run.finish(timeout=10)
     assert code == 130
     assert [e["state"] for e in events if e["event"] == "state"] == ["draining", "stopped"]

@@ -412,6 +412,8 @@ def test_demo_config_rejects_an_unknown_scenario():
         ('drain = "x"', "keys: stop and drain would both be 'x'"),
         ('quit = "d"', "keys: quit and drain would both be 'd'"),
         ('pause = "p,s"', "keys: pause and start would both be 's'"),
+        ('drain = "ctrl+c"', "keys: drain and quit would both be 'ctrl+c'"),
+        ('stop = "ctrl+q"', "keys: stop and quit would both be 'ctrl+q'"),
         ('fly = "f"', "keys: unknown action 'fly' (actions: drain stop start pause"),
         ('stop = "shift+ctrl x"', 'keys: stop: expected a key name such as "d"'),
     ],
@@ -419,6 +421,11 @@ def test_demo_config_rejects_an_unknown_scenario():
 def test_a_remap_that_takes_another_actions_key_is_refused(tmp_path, keys, expected):
     message = config_error(tmp_path, f"[keys]\n{keys}\n" + ONE_BOT)
     assert expected in message
+
+
+def test_quit_may_name_a_key_that_always_quits(tmp_path):
+    config = load_config(write(tmp_path, '[keys]\nquit = "ctrl+q,f10"\n' + ONE_BOT))
+    assert config.keys == {"quit": "ctrl+q,f10"}
 
 
 def test_a_swap_that_keeps_every_action_reachable_is_fine(tmp_path):

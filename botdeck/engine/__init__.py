@@ -8,10 +8,14 @@ from botdeck.engine.build import EngineSettings, assemble, build_engine, build_l
 from botdeck.engine.engine import Engine
 from botdeck.engine.events import Subscription
 from botdeck.engine.parts import SourceParts
+from botdeck.engine.quitting import QuitRequests, QuitResult, QuitStep
 
 __all__ = [
     "Engine",
     "EngineSettings",
+    "QuitRequests",
+    "QuitResult",
+    "QuitStep",
     "SourceParts",
     "Subscription",
     "assemble",

@@ -10,6 +10,7 @@ Nothing outside `botdeck.engine` reaches into the scheduler, the pipeline or the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -28,7 +29,7 @@ from botdeck.engine.parts import SourceParts
 from botdeck.engine.pipeline import reply_echo
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import ChatMessage
-from botdeck.model.events import JobChanged, Listener, StateChanged
+from botdeck.model.events import EngineEvent, JobChanged, Listener, StateChanged
 from botdeck.model.jobs import JobStage, JobView, Outcome, Priority, ReplyContext, RouterState
 from botdeck.model.journal import Reason
 from botdeck.model.snapshot import ChatCounts, EngineSnapshot
@@ -133,6 +134,22 @@ class Engine:
     async def wait_idle(self) -> None:
         """Return once nothing waits and nothing runs."""
         await self._scheduler.on_idle()
+
+    async def wait_ended(self) -> None:
+        """Return once the router has drained or stopped and every job has unwound."""
+        if not self.state.ended:
+            ended = asyncio.Event()
+
+            def on_state(event: EngineEvent) -> None:
+                if isinstance(event, StateChanged) and event.state.ended:
+                    ended.set()
+
+            subscription = self.subscribe(on_state)
+            try:
+                await ended.wait()
+            finally:
+                subscription.cancel()
+        await self.wait_idle()
 
     # ------------------------------------------------------------ commands
     def handle(self, message: ChatMessage) -> list[JobView]:

@@ -37,9 +37,14 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
         "quit",
         "q",
         "Quit",
-        "quit: drains first and quits when drained; a second `q` stops at once",
+        "quit (also `ctrl+q`, `ctrl+c`, SIGTERM, SIGHUP): drains first and quits when drained;"
+        " a second one stops at once",
     ),
 )
+
+# Keys that always quit (drain first), whatever `[keys]` says: a terminal user's reflex
+# (ctrl+c) and Textual's own quit key (ctrl+q) must never cancel queued replies at once.
+FIXED_QUIT_KEYS: tuple[str, ...] = ("ctrl+q", "ctrl+c")
 
 KEY_ACTION_IDS: tuple[str, ...] = tuple(action.id for action in KEY_ACTIONS)
 

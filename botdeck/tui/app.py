@@ -7,9 +7,11 @@ second; chat lines are buffered by listeners and written ten times a second.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import math
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -26,11 +28,11 @@ from textual.widget import Widget
 from textual.widgets import Footer
 
 from botdeck.config import ConfigError
-from botdeck.engine import Engine
+from botdeck.engine import Engine, QuitRequests, QuitResult, QuitStep
 from botdeck.model.events import ChatSeen, EngineEvent, JobChanged, StateChanged
 from botdeck.model.jobs import JobStage, Outcome, RouterState
 from botdeck.model.journal import Reason
-from botdeck.model.keys import KEY_ACTIONS, key_display
+from botdeck.model.keys import FIXED_QUIT_KEYS, KEY_ACTIONS, key_display
 from botdeck.tui.chatlines import (
     ChatHighlighter,
     cancelled_line,
@@ -39,6 +41,7 @@ from botdeck.tui.chatlines import (
     state_line,
 )
 from botdeck.tui.screens.confirm_stop import ConfirmStop
+from botdeck.tui.terminal import hung_up, silence_output, terminal_fd
 from botdeck.tui.themes import DEFAULT_THEME, ThemeSet
 from botdeck.tui.widgets.bot_card import BotCard
 from botdeck.tui.widgets.chat_log import ChatLog, ChatView
@@ -50,6 +53,7 @@ EXIT_OK = 0
 EXIT_STOPPED = 130
 REFRESH_SECONDS = 0.2  # numbers: 5 times a second
 FLUSH_SECONDS = 0.1  # chat: 10 times a second
+QUIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # drain first, like the quit keys
 
 # The key table (`botdeck.model.keys`) names each action; this maps it to the app's method.
 _ACTION_METHODS = {
@@ -66,7 +70,7 @@ _ACTION_METHODS = {
 
 
 def _bindings() -> list[BindingType]:
-    return [
+    keys: list[BindingType] = [
         Binding(
             action.key,
             _ACTION_METHODS[action.id],
@@ -76,6 +80,13 @@ def _bindings() -> list[BindingType]:
         )
         for action in KEY_ACTIONS
     ]
+    # These replace Textual's own ctrl+q (quit at once) and ctrl+c (a toast about ctrl+q):
+    # both drain first here, like q. Priority: no focused widget may take them.
+    keys += [
+        Binding(key, f"quit_botdeck({key!r})", show=False, priority=True, system=True)
+        for key in FIXED_QUIT_KEYS
+    ]
+    return keys
 
 
 class BotdeckApp(App[int]):
@@ -103,8 +114,12 @@ class BotdeckApp(App[int]):
         self._clock = clock
         self._started = clock()
         self._cancelled: Counter[str] = Counter()
-        self._quitting = False
+        self.quits = QuitRequests(engine)
         self._closing = False
+        self._signals: list[signal.Signals] = []
+        self._terminal = terminal_fd()  # None when not drawing on a terminal (tests, web)
+        self.detached = False  # the terminal went away: the engine drains without a screen
+        self.exit_note: str | None = None  # what the terminal shows after the dashboard
         self._bots = engine.bots
         self._backlog_warning = backlog_warning
         self._highlighter = ChatHighlighter(self._bots)
@@ -138,6 +153,7 @@ class BotdeckApp(App[int]):
             log.warning(warning)
             self.notify(warning, severity="warning", timeout=8, markup=False)
         self.engine.subscribe(self._on_event)
+        self._watch_signals()
         # The timers belong to the screen that holds the widgets they update: Textual stops
         # a screen's timers before it removes the screen's widgets, but an app's only after
         # every screen is gone, so an app timer could tick on widgets that have left.
@@ -164,8 +180,47 @@ class BotdeckApp(App[int]):
 
     async def on_unmount(self) -> None:
         self._closing = True  # listeners stop touching widgets that are going away
-        self.engine.stop(Reason.QUIT)
+        self._unwatch_signals()
+        if self.detached:
+            return  # the runner finishes the drain without a screen, then closes
+        if not self.engine.state.ended:
+            self.engine.stop(Reason.QUIT)  # the app closed some other way (an error)
         await self.engine.close()  # Twitch's connections, the API client, the journal
+
+    # ---------------------------------------------------------------- signals
+    def _watch_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in QUIT_SIGNALS:
+            try:
+                loop.add_signal_handler(sig, self._on_signal, sig)
+            except (ValueError, RuntimeError, NotImplementedError):
+                continue  # not the main thread, or no signals here: keys still quit
+            self._signals.append(sig)
+
+    def _unwatch_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in self._signals:
+            loop.remove_signal_handler(sig)
+        self._signals.clear()
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        name = signal.Signals(sig).name
+        log.info("%s received", name)
+        if sig == signal.SIGHUP and self._terminal is not None and hung_up(self._terminal):
+            self.hang_up()
+        else:
+            self.request_quit(name)
+
+    def hang_up(self) -> None:
+        """The terminal was closed: nothing can be shown any more. Quit as for any other
+        request (a drain, or a stop if one was already asked for), but close the screen at
+        once and let the runner finish the drain without it."""
+        silence_output()
+        result = self.quits.request("SIGHUP (terminal closed)")
+        log.info(result.describe())
+        self.exit_note = result.describe()
+        self.detached = result.step is QuitStep.DRAINING
+        self.exit(return_code=self._exit_code())
 
     # -------------------------------------------------------------- listening
     def _on_event(self, event: EngineEvent) -> None:
@@ -190,8 +245,11 @@ class BotdeckApp(App[int]):
     def _on_state(self, state: RouterState) -> None:
         self.flush_chat()
         self._chat.add(state_line(state.value, self._clock()))
-        if self._quitting and state in (RouterState.DRAINED, RouterState.STOPPED):
-            self.exit(return_code=EXIT_STOPPED if state is RouterState.STOPPED else EXIT_OK)
+        if self.quits.requested and state.ended and not self.detached:
+            self.exit(return_code=self._exit_code())
+
+    def _exit_code(self) -> int:
+        return EXIT_STOPPED if self.engine.state is RouterState.STOPPED else EXIT_OK
 
     # ------------------------------------------------------------- refreshing
     def refresh_numbers(self) -> None:
@@ -251,7 +309,7 @@ class BotdeckApp(App[int]):
 
     def action_start(self) -> None:
         self.engine.start()
-        self._quitting = False
+        self.quits.reset()
         self.refresh_numbers()
 
     def action_toggle_pause(self) -> None:
@@ -272,18 +330,24 @@ class BotdeckApp(App[int]):
         if self.engine.bring_raid():
             self.notify("a raid arrives", timeout=2)
 
-    def action_quit_botdeck(self) -> None:
-        """First q drains and quits when drained; a second q stops at once."""
-        state = self.engine.state
-        if state.ended:
-            self.exit(return_code=EXIT_STOPPED if state is RouterState.STOPPED else EXIT_OK)
-        elif self._quitting:
-            self.engine.stop()  # _on_state exits
-        else:
-            self._quitting = True
-            self.engine.drain()  # when idle this is drained at once, and _on_state exits
-            if self.engine.state is RouterState.DRAINING:
-                self.notify("draining before quitting; press q again to stop at once")
+    def action_quit_botdeck(self, how: str | None = None) -> None:
+        """First request drains and quits when drained; a second one stops at once."""
+        self.request_quit(how or self._quit_key())
+
+    def request_quit(self, how: str) -> QuitResult:
+        """Any way of quitting (a key, a signal): see `botdeck.engine.quitting`."""
+        result = self.quits.request(how)
+        log.info(result.describe())
+        if result.step is QuitStep.DRAINING:
+            self.notify(result.describe(), timeout=10, markup=False)
+        else:  # stopped or already ended; a state change may already have exited
+            if result.step is QuitStep.STOPPED:
+                self.exit_note = result.describe()
+            self.exit(return_code=self._exit_code())
+        return result
+
+    def _quit_key(self) -> str:
+        return key_display(self._keymap.get("quit", "q").split(",")[0])
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -12,25 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.tui.tmux import tmux, wait_for_screen
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
 ]
-
-
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
-
-
-def wait_for_screen(session: str, predicate, timeout: float) -> str:
-    deadline = time.monotonic() + timeout
-    screen = ""
-    while time.monotonic() < deadline:
-        screen = tmux("capture-pane", "-p", "-t", session)
-        if predicate(screen):
-            return screen
-        time.sleep(0.1)
-    raise AssertionError(f"screen never matched within {timeout}s:\n{screen}")
 
 
 def test_demo_in_a_real_terminal_drains_and_quits(tmp_path: Path):
