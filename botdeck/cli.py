@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -76,7 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
             "--headless", action="store_true", help="no dashboard: journal and summary"
         )
         sub.add_argument("--duration", type=_seconds, help="drain and end after S seconds")
-        sub.add_argument("--journal", type=Path, help="write the JSONL journal to PATH")
+        sub.add_argument(
+            "--journal",
+            type=Path,
+            help="append the JSONL journal to PATH (default: a new file per run in [journal] dir)",
+        )
         sub.add_argument("--theme", help="dashboard theme (twitch, low-glare, high-contrast, …)")
 
     demo = commands.add_parser("demo", help="the dashboard on simulated chat (no account needed)")
@@ -135,7 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
     rehearse.add_argument("--json", action="store_true", help="the report as JSON")
 
     report = commands.add_parser("report", help="how a run went, from its journal")
-    report.add_argument("journal", type=Path, metavar="JOURNAL", help="a journal file")
+    report.add_argument(
+        "journal",
+        type=Path,
+        nargs="?",
+        metavar="JOURNAL",
+        help="a journal file (default: the latest run's, in [journal] dir)",
+    )
     report.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
@@ -217,8 +228,9 @@ def _report(args: argparse.Namespace) -> int:
     from botdeck.rehearse import print_report
     from botdeck.report import ReportError
 
+    path = args.journal or _latest_run()
     try:
-        print_report(args.journal, as_json=args.json, out=sys.stdout)
+        print_report(path, as_json=args.json, out=sys.stdout)
     except ReportError as error:
         raise ConfigError(str(error)) from None  # bad input: one line, exit 2
     return 0
@@ -243,17 +255,53 @@ def _rehearse(args: argparse.Namespace) -> int:
     return rehearse(config, rehearsal)
 
 
+def _latest_run() -> Path:
+    """`botdeck report` without a journal: the newest one in `[journal] dir` (from the
+    config file when there is one)."""
+    from botdeck.engine.journal_files import journal_dir, latest_journal
+
+    config_path = default_config_path()
+    config = load_config(config_path, twitch_ready=False) if config_path.exists() else demo_config()
+    directory = journal_dir(config)
+    latest = latest_journal(directory)
+    if latest is None:
+        raise ConfigError(f"no journal in {directory} yet: name one (botdeck report JOURNAL)")
+    print(f"botdeck: the latest run: {latest}", file=sys.stderr)
+    return latest
+
+
+@dataclass(frozen=True, slots=True)
+class RunJournal:
+    """Where this run's journal goes, and the channel's previous one (to resume from)."""
+
+    path: Path
+    previous: Path | None
+    option: str  # what chose the path, for errors: "--journal" or "journal.dir"
+
+
+def _plan_journal(config: Config, args: argparse.Namespace) -> RunJournal:
+    """`--journal PATH` (appended; it is also the previous journal), else a new file per
+    run in `[journal] dir`. A directory that cannot be written stops here (exit 2), before
+    anything connects."""
+    from botdeck.engine.journal_files import journal_dir, latest_journal, new_journal_path, prune
+
+    if args.journal is not None:
+        previous = args.journal if args.journal.is_file() else None
+        return RunJournal(args.journal, previous, "--journal")
+    directory = journal_dir(config)
+    channel = config.chat.channel
+    previous = latest_journal(directory, channel)
+    path = new_journal_path(directory, channel)
+    prune(directory, config.journal.keep_days, keep=previous)
+    return RunJournal(path, previous, "journal.dir")
+
+
 @contextlib.contextmanager
-def _journal_stream(path: Path | None) -> Iterator[TextIO]:
-    if path is None:
-        yield sys.stdout
-        return
-    try:
-        stream = path.open("a", encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"--journal: cannot open {path}: {error.strerror}") from None
-    with stream:
-        yield stream
+def _journal_streams(journal: RunJournal, *, also_stdout: bool) -> Iterator[list[TextIO]]:
+    from botdeck.engine.journal_files import open_journal
+
+    with open_journal(journal.path, journal.option) as stream:
+        yield [sys.stdout, stream] if also_stdout else [stream]
 
 
 def _headless(config: Config, args: argparse.Namespace) -> int:
@@ -262,11 +310,15 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
     from botdeck.logs import setup_logging
 
     setup_logging()
-    with _journal_stream(args.journal) as stream:
-        engine = build_engine(config, journal_stream=stream)
+    journal = _plan_journal(config, args)
+    on_stdout = args.journal is None  # the contract: the journal on stdout without a path
+    with _journal_streams(journal, also_stdout=on_stdout) as streams:
+        engine = build_engine(config, journal_stream=streams)
         print_warnings(engine.source_warnings, sys.stderr)
         code = asyncio.run(run_headless(engine, duration=args.duration))
-        print_summary(engine, sys.stderr if args.journal is None else sys.stdout)
+        summary = sys.stderr if on_stdout else sys.stdout
+        print_summary(engine, summary)
+        print(f"  journal: {journal.path}", file=summary)
     return code
 
 
@@ -276,12 +328,14 @@ def _dashboard(config: Config, args: argparse.Namespace) -> int:
     from botdeck.tui.run import run_dashboard
 
     setup_logging()  # to a file: Textual owns the terminal
-    with _journal_stream(args.journal) if args.journal else contextlib.nullcontext() as stream:
+    journal = _plan_journal(config, args)
+    with _journal_streams(journal, also_stdout=False) as streams:
         app = create_app(config, demo=args.command == "demo", theme=args.theme,
-                         journal_stream=stream)  # fmt: skip
+                         journal_stream=streams)  # fmt: skip
         code = asyncio.run(run_dashboard(app))
     if app.exit_note:
         print(f"botdeck: {app.exit_note}")
+    print(f"botdeck: journal: {journal.path}")
     return code
 
 

@@ -92,6 +92,7 @@ class RouterConfig(_Model):
     per_user_cap: int = Field(3, ge=0)  # waiting jobs per viewer and bot; 0 = no cap
     ack_target: float = Field(60.0, gt=0)  # seconds: answer every mention within this
     max_age: float = Field(120.0, ge=0)  # random/bot-to-bot replies older are dropped; 0: never
+    resume_window: float = Field(300.0, ge=0)  # after a restart, mentions younger are answered
     ignore_users: list[str] = list(DEFAULT_IGNORED_USERS)
     delays: DelaysConfig = DelaysConfig()
 
@@ -117,6 +118,7 @@ class AIConfig(_Model):
     extra_body: dict[str, Any] = {}  # extra request fields for servers that need them
     token_budget: int = Field(0, ge=0)  # tokens (in + out) per session; 0 = no limit
     on_budget: Literal["offline", "stop"] = "offline"  # what bots do once it is spent
+    outage_wait: float = Field(300.0, ge=0, le=86_400)  # a started reply waits out an outage
 
     _url = field_validator("base_url")(_http_url)
 
@@ -135,6 +137,13 @@ class SafetyConfig(_Model):
     builtin_blocklist: bool = True  # the shipped list of slurs and bannable phrases
     moderation: Literal["off", "replies", "all"] = "off"  # all: incoming lines too
     moderation_model: str = "omni-moderation-latest"
+
+
+class JournalConfig(_Model):
+    """Where a run's journal goes without `--journal PATH`, and for how long it is kept."""
+
+    dir: str = ""  # "": the user data directory's journal folder
+    keep_days: float = Field(30.0, ge=0)  # older run journals are removed at start; 0: keep
 
 
 class ChatConfig(_Model):
@@ -275,6 +284,7 @@ class Config(_Model):
     twitch: TwitchConfig = TwitchConfig()
     send_limits: SendLimitsConfig = SendLimitsConfig()
     safety: SafetyConfig = SafetyConfig()
+    journal: JournalConfig = JournalConfig()
     keys: Keymap = {}
     bots: list[BotConfig] = Field(min_length=1)
 

@@ -178,6 +178,42 @@ def test_a_second_signal_stops_at_once_with_exit_130(env, tmp_path, second):
     assert not any(e["event"] == "sent" for e in events)
 
 
+def test_without_journal_a_run_keeps_one_in_the_data_dir_and_report_reads_the_latest(
+    env, tmp_path, user_data_dir
+):
+    config = write_config(tmp_path, "raid", speed=4.0)
+    code, events, stderr = Botdeck(["run", "--headless", "--config", str(config)], env).finish()
+    assert code == 0, stderr
+    [kept] = (user_data_dir / "botdeck" / "journal").iterdir()
+    assert kept.name.startswith("botdeck_demo-") and kept.suffix == ".jsonl"
+    assert f"journal: {kept}" in stderr  # the summary says where it is
+    in_file = [json.loads(row) for row in kept.read_text().splitlines()]
+    assert in_file == events  # the same journal on stdout (the contract) and in the file
+
+    result = run_botdeck("report", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["journal"] == str(kept)
+    assert f"the latest run: {kept}" in result.stderr
+
+
+def test_report_without_any_journal_yet_says_so(env):
+    result = run_botdeck("report", env=env)
+    assert result.returncode == 2
+    assert "no journal in" in result.stderr and "botdeck report JOURNAL" in result.stderr
+
+
+def test_a_journal_dir_that_cannot_be_written_exits_2_naming_it(env, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    config = write_config(tmp_path, "raid")
+    config.write_text(config.read_text() + f'\n[journal]\ndir = "{blocker}/journal"\n')
+    for args in (["run", "--headless"], ["run"]):
+        result = run_botdeck(*args, "--config", str(config), env=env, timeout=30)
+        assert result.returncode == 2
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith(f"botdeck: journal.dir: cannot write {blocker}/journal: ")
+
+
 def test_duration_drains_then_exits_zero(env, tmp_path):
     config = write_config(tmp_path, "soak", speed=1.0)
     run = Botdeck(["run", "--headless", "--config", str(config), "--duration", "1.5"], env)

@@ -11,7 +11,6 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TextIO
 
 from botdeck.ai.base import Responder
 from botdeck.ai.safety import SafetyGate
@@ -26,7 +25,7 @@ from botdeck.engine.conversation import Conversation, EchoDepth
 from botdeck.engine.engine import Closer, Engine
 from botdeck.engine.events import EventHub
 from botdeck.engine.intake import ChatIntake
-from botdeck.engine.journal import Journal
+from botdeck.engine.journal import Journal, Streams
 from botdeck.engine.orchestrator import Orchestrator, OrchestratorSettings
 from botdeck.engine.parts import BuildContext, SourceParts, responder_factory, source_factory
 from botdeck.engine.pipeline import PipelineSettings, ReplyPipeline
@@ -97,7 +96,7 @@ def build_limiter(config: Config) -> SendLimiter | None:
 def build_engine(
     config: Config,
     *,
-    journal_stream: TextIO | None = None,
+    journal_stream: Streams = None,
     source: ChatSource | SourceParts | None = None,
     sink: ChatSink | None = None,
     responder: Responder | None = None,

@@ -18,7 +18,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from botdeck.model.chat import ChatMessage
@@ -42,31 +42,41 @@ def _costs(job: JobView) -> dict[str, Any]:
     return costs
 
 
-class Journal:
-    """Writes journal lines to a text stream; flushes at most every 0.2 s and on close."""
+Streams = TextIO | Sequence[TextIO] | None
 
-    def __init__(self, stream: TextIO | None, clock: Callable[[], float] = time.time) -> None:
-        self._stream = stream
+
+class Journal:
+    """Writes journal lines to text streams (a file, stdout, or both); each line is flushed
+    within 0.2 s, a state change at once, and everything on close."""
+
+    def __init__(self, streams: Streams, clock: Callable[[], float] = time.time) -> None:
+        if streams is None:
+            streams = ()
+        elif not isinstance(streams, Sequence):
+            streams = (streams,)
+        self._streams: list[TextIO] = list(streams)
         self._clock = clock
         self._flush_handle: asyncio.TimerHandle | None = None
         self.lines_written = 0
 
     @property
     def enabled(self) -> bool:
-        return self._stream is not None
+        return bool(self._streams)
 
     def write(self, event: JournalEvent, **fields: Any) -> None:
-        if self._stream is None:
+        if not self._streams:
             return
         record = {"ts": round(self._clock(), 3), "event": event.value}
         record.update(fields)
-        try:
-            self._stream.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-        except OSError as error:
-            self._lost(error)
-            return
-        self.lines_written += 1
-        self._schedule_flush()
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        for stream in list(self._streams):
+            try:
+                stream.write(line)
+            except OSError as error:
+                self._lost(stream, error)
+        if self._streams:
+            self.lines_written += 1
+            self._schedule_flush()
 
     def listen(self, event: EngineEvent) -> None:
         """The engine's event stream, journaled."""
@@ -90,6 +100,8 @@ class Journal:
             self.write(JournalEvent.STATE, state=state.value)
         else:
             self.write(JournalEvent.STATE, state=state.value, by=by)
+        if self._flush_handle is not None:
+            self.flush()  # a drain or a stop is on disk before anything else happens
 
     def job(self, stage: JobStage, job: JobView) -> None:
         fields: dict[str, Any] = {
@@ -129,20 +141,21 @@ class Journal:
         self._flush_handle = loop.call_later(FLUSH_INTERVAL, self.flush)
 
     def flush(self) -> None:
-        self._flush_handle = None
-        if self._stream is not None:
-            try:
-                self._stream.flush()
-            except OSError as error:
-                self._lost(error)
-
-    def _lost(self, error: OSError) -> None:
-        """The reader went away (`| head`) or the disk is full: stop journaling, say so
-        once, and let the run go on; the replies matter more than their record."""
-        log.warning("journal stopped after %d lines: %s", self.lines_written, error)
-        self._stream = None
-
-    def close(self) -> None:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
+            self._flush_handle = None
+        for stream in list(self._streams):
+            try:
+                stream.flush()
+            except OSError as error:
+                self._lost(stream, error)
+
+    def _lost(self, stream: TextIO, error: OSError) -> None:
+        """The reader went away (`| head`) or the disk is full: stop journaling there, say
+        so once, and let the run go on; the replies matter more than their record."""
+        log.warning("journal stopped after %d lines: %s", self.lines_written, error)
+        if stream in self._streams:
+            self._streams.remove(stream)
+
+    def close(self) -> None:
         self.flush()

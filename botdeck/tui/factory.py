@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from botdeck.config import Config, ConfigError
@@ -27,7 +27,7 @@ def create_app(
     *,
     demo: bool,
     theme: str | None = None,
-    journal_stream: TextIO | None = None,
+    journal_stream: TextIO | Sequence[TextIO] | None = None,
     source: SourceParts | None = None,
     themes: ThemeSet | None = None,
     clock: Callable[[], float] = time.time,

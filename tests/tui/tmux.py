@@ -47,6 +47,8 @@ def session_running(name: str, args: list[str], tmp_path: Path, **env: str) -> I
     (`pid`) and, once it has exited, its exit code (`exit-code`) appear."""
     session = f"{name}-{os.getpid()}"
     # exec keeps the pid the shell wrote; a runner may export COLUMNS/LINES (80x24).
+    # The tmux server keeps its own environment: pass what the run needs explicitly.
+    env = {"XDG_DATA_HOME": os.environ["XDG_DATA_HOME"], **env}
     variables = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
     botdeck = shlex.join([sys.executable, "-m", "botdeck", *args])
     inner = f"echo $$ > pid; exec env {variables} {botdeck}"
