@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from botdeck import __version__
 from botdeck.chat.scenarios import SCENARIOS, Scenario, ScenarioError
@@ -23,6 +23,9 @@ from botdeck.config import (
     load_config,
     render_config,
 )
+
+if TYPE_CHECKING:
+    from botdeck.engine import ResumePlan
 
 EXIT_BAD_INPUT = 2
 
@@ -98,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run from a config file")
     run.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
+    run.add_argument(
+        "--no-resume",
+        action="store_true",
+        help="do not answer again the mentions a crashed or stopped run left (they expire)",
+    )
     add_run_options(run)
 
     check = commands.add_parser("check", help="validate and print the resolved config")
@@ -278,6 +286,20 @@ class RunJournal:
     previous: Path | None
     option: str  # what chose the path, for errors: "--journal" or "journal.dir"
 
+    def resume_plan(self, config: Config, args: argparse.Namespace) -> ResumePlan | None:
+        """What the previous journal left open. `run` answers young mentions again unless
+        `--no-resume`; the demo never does (its chat is made up), but still closes them."""
+        from botdeck.engine import plan_resume
+
+        if self.previous is None:
+            return None
+        return plan_resume(
+            self.previous,
+            same_file=self.previous == self.path,
+            enabled=args.command == "run" and not args.no_resume,
+            window=config.router.resume_window,
+        )
+
 
 def _plan_journal(config: Config, args: argparse.Namespace) -> RunJournal:
     """`--journal PATH` (appended; it is also the previous journal), else a new file per
@@ -313,7 +335,8 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
     journal = _plan_journal(config, args)
     on_stdout = args.journal is None  # the contract: the journal on stdout without a path
     with _journal_streams(journal, also_stdout=on_stdout) as streams:
-        engine = build_engine(config, journal_stream=streams)
+        resume = journal.resume_plan(config, args)
+        engine = build_engine(config, journal_stream=streams, resume=resume)
         print_warnings(engine.source_warnings, sys.stderr)
         code = asyncio.run(run_headless(engine, duration=args.duration))
         summary = sys.stderr if on_stdout else sys.stdout
@@ -330,8 +353,13 @@ def _dashboard(config: Config, args: argparse.Namespace) -> int:
     setup_logging()  # to a file: Textual owns the terminal
     journal = _plan_journal(config, args)
     with _journal_streams(journal, also_stdout=False) as streams:
-        app = create_app(config, demo=args.command == "demo", theme=args.theme,
-                         journal_stream=streams)  # fmt: skip
+        app = create_app(
+            config,
+            demo=args.command == "demo",
+            theme=args.theme,
+            journal_stream=streams,
+            resume=journal.resume_plan(config, args),
+        )
         code = asyncio.run(run_dashboard(app))
     if app.exit_note:
         print(f"botdeck: {app.exit_note}")

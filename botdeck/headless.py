@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -29,6 +30,8 @@ QUIT_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 async def run_headless(engine: Engine, *, duration: float | None = None) -> int:
     await engine.connect()  # a refused Twitch setup raises ConfigError here: exit 2
+    if engine.resumed is not None and engine.resumed.worth_saying:
+        print(f"botdeck: {engine.resumed.describe()}", file=sys.stderr)
     try:
         return await _run(engine, duration)
     finally:

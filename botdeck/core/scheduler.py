@@ -294,18 +294,20 @@ class Scheduler(Generic[C]):
         delay: float,
         context: C,
         viewer: str | None = None,
+        age: float = 0.0,
     ) -> Job[C]:
         """Queue a job. When it is not accepted it comes back already skipped (never lost).
 
         `viewer` (who the reply answers) makes the bot's queue fair between viewers and
-        subject to the per-viewer cap on waiting jobs.
+        subject to the per-viewer cap on waiting jobs. `age`: seconds the job already
+        waited elsewhere (a previous run's job taken over after a restart).
         """
         lane = self._lanes.get(bot) or self._lane(bot)
         if self._loop is None:
             self._get_loop()
         self._next_id += 1
         delay = delay if delay > 0 else 0.0
-        job = Job(self._next_id, bot, priority, delay, context, self._now(), viewer)
+        job = Job(self._next_id, bot, priority, delay, context, self._now() - age, viewer)
         if self._state not in ACCEPTING:
             stopped = self._state is RouterState.STOPPED
             self._finish(job, lane, Outcome.SKIPPED, Reason.STOPPED if stopped else Reason.DRAINING)
@@ -470,6 +472,10 @@ class Scheduler(Generic[C]):
         if self._size < self._wake_below:
             self._notify_waiters()
         return chosen
+
+    def continue_ids(self, after: int) -> None:
+        """Number new jobs after `after` (the highest id of a journal this run appends to)."""
+        self._next_id = max(self._next_id, after)
 
     def set_global_limit(self, limit: int) -> None:
         """Raising starts waiting jobs at once; lowering lets running jobs finish."""

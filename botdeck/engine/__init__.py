@@ -9,6 +9,7 @@ from botdeck.engine.engine import Engine
 from botdeck.engine.events import Subscription
 from botdeck.engine.parts import SourceParts
 from botdeck.engine.quitting import QuitRequests, QuitResult, QuitStep
+from botdeck.engine.resume import ResumePlan, plan_resume
 
 __all__ = [
     "Engine",
@@ -16,9 +17,11 @@ __all__ = [
     "QuitRequests",
     "QuitResult",
     "QuitStep",
+    "ResumePlan",
     "SourceParts",
     "Subscription",
     "assemble",
     "build_engine",
     "build_limiter",
+    "plan_resume",
 ]

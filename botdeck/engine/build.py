@@ -30,6 +30,7 @@ from botdeck.engine.orchestrator import Orchestrator, OrchestratorSettings
 from botdeck.engine.parts import BuildContext, SourceParts, responder_factory, source_factory
 from botdeck.engine.pipeline import PipelineSettings, ReplyPipeline
 from botdeck.engine.raid import RaidPlanner
+from botdeck.engine.resume import ResumePlan
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import Role
 from botdeck.model.defaults import DEFAULT_MAX_REPLY_CHARS, SendLimits
@@ -104,6 +105,7 @@ def build_engine(
     keep_open: bool = False,
     endless: bool = False,
     clock: Callable[[], float] = time.time,
+    resume: ResumePlan | None = None,
 ) -> Engine:
     """Everything wired; parts may be passed in (tests, the dashboard's demo source).
 
@@ -132,6 +134,7 @@ def build_engine(
         personas={bot.name: bot.persona for bot in config.bots},
         clock=clock,
         closers=[client.close] if client is not None else [],
+        resume=resume,
     )
 
 
@@ -148,6 +151,7 @@ def assemble(
     channel: str = "",
     clock: Callable[[], float] = time.time,
     closers: list[Closer] | None = None,
+    resume: ResumePlan | None = None,
 ) -> Engine:
     """The engine from its parts: scheduler, pipeline, intake and event stream wired.
 
@@ -211,4 +215,5 @@ def assemble(
         journal=journal,
         clock=clock,
         closers=closers or [],
+        resume=resume,
     )

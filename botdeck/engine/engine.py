@@ -25,14 +25,16 @@ from botdeck.core.scheduler import Scheduler
 from botdeck.engine.events import EventHub, Subscription
 from botdeck.engine.intake import ChatIntake
 from botdeck.engine.journal import Journal
+from botdeck.engine.journal_files import open_journal
 from botdeck.engine.parts import SourceParts
 from botdeck.engine.pipeline import reply_echo
+from botdeck.engine.resume import OpenJob, ResumePlan, apply_resume
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import EngineEvent, JobChanged, Listener, StateChanged
 from botdeck.model.jobs import JobStage, JobView, Outcome, Priority, ReplyContext, RouterState
 from botdeck.model.journal import Reason
-from botdeck.model.snapshot import ChatCounts, EngineSnapshot
+from botdeck.model.snapshot import ChatCounts, EngineSnapshot, ResumeSummary
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ class Engine:
         journal: Journal,
         clock: Callable[[], float] = time.time,
         closers: Sequence[Closer] = (),
+        resume: ResumePlan | None = None,
     ) -> None:
         self.channel = channel
         self._scheduler = scheduler
@@ -72,6 +75,10 @@ class Engine:
         self._closers = list(closers)
         self._by: str | None = None  # who the next state change is by (a moderator)
         self._answered = 0
+        self._resume_plan = resume
+        self._resume: ResumeSummary | None = None
+        if resume is not None:
+            scheduler.continue_ids(resume.last_id)  # ids unique within an appended journal
         scheduler.add_job_listener(self._on_job)
         scheduler.add_state_listener(self._on_state)
 
@@ -98,6 +105,11 @@ class Engine:
         return self._source.warnings
 
     @property
+    def resumed(self) -> ResumeSummary | None:
+        """What this run took over from the previous one (after `connect()`)."""
+        return self._resume
+
+    @property
     def can_raid(self) -> bool:
         return self._source.bring_raid is not None
 
@@ -122,6 +134,7 @@ class Engine:
                 *self._safety.notices,
             ),
             chat=ChatCounts(intake.lines, intake.duplicates, intake.mentions, self._answered),
+            resume=self._resume,
         )
 
     def waiting_jobs(self, bot: str | None = None) -> list[JobView]:
@@ -212,6 +225,45 @@ class Engine:
             await self._source.source.start()
         except ChatSetupError as error:
             raise ConfigError(str(error)) from None
+        self._take_over()
+
+    def _take_over(self) -> None:
+        """The previous run's unfinished jobs get their outcome, and young mentions are
+        submitted again, before any new chat is read (see `botdeck.engine.resume`)."""
+        plan, self._resume_plan = self._resume_plan, None
+        if plan is None:
+            return
+        old = self._journal if plan.same_file else self._previous_journal(plan)
+
+        def resubmit(line: ChatMessage, bot: str, age: float, old_id: int) -> int:
+            return self._intake.resubmit(line, bot, age, old_id).id
+
+        def close_old(job: OpenJob, reason: Reason, resumed_as: int | None) -> None:
+            old.closed_by_restart(job.id, job.bot, job.priority, job.msg, reason, resumed_as)
+
+        try:
+            self._resume = apply_resume(
+                plan,
+                now=self._clock(),
+                bots=frozenset(self.bots),
+                resubmit=resubmit,
+                close_old=close_old,
+            )
+        finally:
+            if old is not self._journal:
+                old.close()
+
+    def _previous_journal(self, plan: ResumePlan) -> Journal:
+        """The previous run's own file, so its jobs' outcomes are where they started; this
+        run's journal if that file cannot be written."""
+        if not plan.open_jobs:
+            return self._journal
+        try:
+            stream = open_journal(plan.source, "resume")
+        except ConfigError as error:
+            log.warning("%s: outcomes go to this run's journal", error)
+            return self._journal
+        return Journal(stream, clock=self._clock, owns=True)
 
     async def run_chat(self) -> None:
         """Read the chat source into the engine until it ends."""

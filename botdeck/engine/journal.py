@@ -5,7 +5,9 @@ The contract (kept stable for outside tools): each line has `ts` (Unix seconds) 
 `sent` carries `text`; failed/skipped/cancelled carry `reason`. Optional fields, for
 `botdeck report`: `latency` on `sent`; on any outcome, `send_wait` (seconds the reply
 waited for its bot's send limit, when a limiter runs) and `tokens_in`/`tokens_out` (when the
-responder reported any); `by` on a `state` event someone other than the operator caused.
+responder reported any); `by` on a `state` event someone other than the operator caused;
+`resumes` on the `enqueued` of a job that takes over one a previous run left open, and
+`resumed_as` on that old job's `skipped` (see `botdeck.engine.resume`).
 Secrets never reach it: nothing here reads config, only chat and job fields.
 
 The journal is an ordinary listener of the engine's event stream (`Journal.listen`),
@@ -23,7 +25,7 @@ from typing import Any, TextIO
 
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import ChatSeen, EngineEvent, JobChanged, StateChanged
-from botdeck.model.jobs import JobStage, JobView, Outcome, RouterState
+from botdeck.model.jobs import JobStage, JobView, Outcome, Priority, RouterState
 from botdeck.model.journal import OUTCOME_EVENT, JournalEvent
 
 log = logging.getLogger(__name__)
@@ -49,13 +51,16 @@ class Journal:
     """Writes journal lines to text streams (a file, stdout, or both); each line is flushed
     within 0.2 s, a state change at once, and everything on close."""
 
-    def __init__(self, streams: Streams, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, streams: Streams, clock: Callable[[], float] = time.time, *, owns: bool = False
+    ) -> None:
         if streams is None:
             streams = ()
         elif not isinstance(streams, Sequence):
             streams = (streams,)
         self._streams: list[TextIO] = list(streams)
         self._clock = clock
+        self._owns = owns  # close the streams on close() (else whoever opened them does)
         self._flush_handle: asyncio.TimerHandle | None = None
         self.lines_written = 0
 
@@ -113,6 +118,8 @@ class Journal:
         if job.carrier is not None and job.outcome is not None:
             fields["coalesced_into"] = job.carrier  # answered by that job's reply
         if stage is JobStage.ENQUEUED:
+            if job.context.resumes is not None:
+                fields["resumes"] = job.context.resumes
             self.write(JournalEvent.ENQUEUED, **fields, delay=round(job.delay, 3))
         elif stage is JobStage.STARTED:
             self.write(JournalEvent.STARTED, **fields)
@@ -128,6 +135,17 @@ class Journal:
         elif job.outcome is not None:
             event = OUTCOME_EVENT[job.outcome]
             self.write(event, **fields, reason=job.reason, **_costs(job))
+
+    def closed_by_restart(
+        self, job: int, bot: str, priority: Priority, msg: str, reason: str, resumed_as: int | None
+    ) -> None:
+        """The outcome a restart gives a job the previous run left open (`skipped`: resumed
+        as a new job, or expired)."""
+        fields: dict[str, Any] = {"job": job, "bot": bot, "priority": priority.label, "msg": msg}
+        fields["reason"] = reason
+        if resumed_as is not None:
+            fields["resumed_as"] = resumed_as
+        self.write(JournalEvent.SKIPPED, **fields)
 
     # ------------------------------------------------------------ flushing
     def _schedule_flush(self) -> None:
@@ -159,3 +177,7 @@ class Journal:
 
     def close(self) -> None:
         self.flush()
+        if self._owns:
+            for stream in self._streams:
+                stream.close()
+            self._streams.clear()

@@ -85,6 +85,7 @@ class ReplyContext:
 
     message: ChatMessage
     depth: int
+    resumes: int | None = None  # the previous run's job this one takes over (a restart)
 
 
 class JobView(Protocol):

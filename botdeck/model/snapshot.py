@@ -103,6 +103,33 @@ class ChatCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class ResumeSummary:
+    """What a start found in the channel's previous journal and did with it."""
+
+    source: str  # the journal read
+    resumed: int = 0  # mentions submitted again
+    expired: int = 0  # unfinished jobs ended `expired` (too old, or not mentions)
+    unreadable: int = 0  # journal lines that could not be read (skipped)
+    problem: str | None = None  # why the journal could not be read at all
+
+    @property
+    def worth_saying(self) -> bool:
+        return bool(self.resumed or self.expired or self.unreadable or self.problem)
+
+    def describe(self) -> str:
+        """One line for the dashboard, the summary and the log."""
+        if self.problem:
+            return f"nothing resumed: {self.problem}"
+        text = f"resumed {self.resumed} mentions from {self.source}"
+        details = []
+        if self.expired:
+            details.append(f"{self.expired} too old or not mentions: expired")
+        if self.unreadable:
+            details.append(f"{self.unreadable} unreadable lines skipped")
+        return text + (f" ({'; '.join(details)})" if details else "")
+
+
+@dataclass(frozen=True, slots=True)
 class EngineSnapshot:
     queues: SchedulerSnapshot
     connection: ConnectionState
@@ -112,6 +139,7 @@ class EngineSnapshot:
     budgets: Mapping[str, SendBudget] = field(default_factory=dict)
     notices: tuple[str, ...] = ()  # standing conditions worth a glance, e.g. a budget reached
     chat: ChatCounts = ChatCounts()
+    resume: ResumeSummary | None = None  # what this run took over from the previous one
 
     @property
     def state(self) -> RouterState:

@@ -170,6 +170,7 @@ class BotdeckApp(App[int]):
     async def _feed(self) -> None:
         try:
             await self.engine.connect()  # Twitch; a refusal is shown, not fatal
+            self._say_resumed()
             await self.engine.run_chat()
         except ConfigError as error:
             log.error("cannot start: %s", error)
@@ -177,6 +178,15 @@ class BotdeckApp(App[int]):
         except Exception as error:
             log.exception("chat source failed")
             self.notify(f"chat source failed: {error}", severity="error", markup=False)
+
+    def _say_resumed(self) -> None:
+        resumed = self.engine.resumed
+        if resumed is None or not resumed.worth_saying:
+            return
+        if resumed.problem or resumed.unreadable:
+            self.notify(resumed.describe(), severity="warning", timeout=15, markup=False)
+        else:
+            self.notify(resumed.describe(), timeout=15, markup=False)
 
     async def on_unmount(self) -> None:
         self._closing = True  # listeners stop touching widgets that are going away

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from botdeck.config import Config, ConfigError
-from botdeck.engine import SourceParts, build_engine
+from botdeck.engine import ResumePlan, SourceParts, build_engine
 from botdeck.tui.app import BotdeckApp
 from botdeck.tui.themes import SHIPPED_DIR, ThemeSet, discover_themes, user_theme_dir
 
@@ -32,6 +32,7 @@ def create_app(
     themes: ThemeSet | None = None,
     clock: Callable[[], float] = time.time,
     app_class: type[BotdeckApp] = BotdeckApp,
+    resume: ResumePlan | None = None,
 ) -> BotdeckApp:
     """Build the engine and the dashboard around it.
 
@@ -47,6 +48,7 @@ def create_app(
         keep_open=demo,
         endless=demo,
         clock=clock,
+        resume=resume,
     )
     return app_class(
         engine,

@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 
 from botdeck.chat.simulated import ScriptedLine, SimulatedChat
 from botdeck.config import parse_config
+from botdeck.engine import ResumePlan
 from botdeck.engine.sources import scripted
 from botdeck.tui.app import BotdeckApp
 from botdeck.tui.factory import create_app
@@ -37,6 +38,7 @@ def make_app(
     keep_open: bool = True,
     send_limits: dict | None = None,
     app_class: type[BotdeckApp] = BotdeckApp,
+    resume: ResumePlan | None = None,
 ) -> BotdeckApp:
     config = parse_config(
         {
@@ -63,6 +65,7 @@ def make_app(
         themes=discover_themes(themes_dir),
         clock=frozen_clock,
         app_class=app_class,
+        resume=resume,
     )
 
 

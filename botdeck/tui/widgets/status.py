@@ -83,6 +83,8 @@ class Overview(_Line):
         ]
         if tokens:
             parts += [("  tokens ", "dim"), f"{tokens}"]
+        if snap.resume is not None and snap.resume.resumed:
+            parts += [("  resumed ", "dim"), f"{snap.resume.resumed}"]
         backlog = queues.size > backlog_warning
         if backlog:
             parts += ["  ", (f" BACKLOG {queues.size} > {backlog_warning} ", "bold reverse")]
