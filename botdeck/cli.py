@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate and print the resolved config")
     check.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
+    check.add_argument(
+        "--probe", action="store_true", help="also ask the AI server once whether the model answers"
+    )
 
     auth = commands.add_parser("auth", help="authorize the bot accounts and the broadcaster")
     auth.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
@@ -221,7 +224,25 @@ def _check(args: argparse.Namespace) -> int:
         from botdeck.headless import print_warnings
 
         print_warnings(log.warnings, sys.stderr)
+    if args.probe:
+        _probe(config)
     return 0
+
+
+def _probe(config: Config) -> None:
+    """One request to the configured AI server; a refusal or no answer exits 2."""
+    import time
+
+    from botdeck.engine.ai_setup import probe
+
+    where = f"{config.ai.model} at {config.ai.base_url}"
+    if config.ai.provider != "openai":
+        print(f"# probe: provider {config.ai.provider!r} has no server to call", file=sys.stderr)
+        return
+    started = time.monotonic()
+    answer = asyncio.run(probe(config))
+    took = time.monotonic() - started
+    print(f"# probe: {where} answered in {took:.2f} s: {answer[:60]!r}", file=sys.stderr)
 
 
 def _auth(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from botdeck.engine import Engine, QuitRequests
-from botdeck.model.events import EngineEvent, StateChanged
+from botdeck.model.events import AIAvailability, EngineEvent, StateChanged
 from botdeck.model.jobs import RouterState
 from botdeck.model.snapshot import Percentiles
 
@@ -45,6 +45,8 @@ async def _run(engine: Engine, duration: float | None) -> int:
     def on_event(event: EngineEvent) -> None:
         if isinstance(event, StateChanged) and event.state.ended:
             ended.set()
+        elif isinstance(event, AIAvailability):  # the journal is on stdout: say it here
+            print(f"botdeck: {event.describe()}", file=sys.stderr)
 
     engine.subscribe(on_event)
     quits = QuitRequests(engine)

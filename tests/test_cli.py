@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli import run_botdeck
-from tests.fakes.openai_server import FakeOpenAI, reply, serving_in_thread
+from tests.fakes.openai_server import FakeOpenAI, reply, serving_in_thread, status
 
 OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
@@ -359,9 +360,11 @@ def test_bad_safety_and_model_settings_exit_2_naming_the_key(env, tmp_path, extr
     assert len(lines) == 1 and message in lines[0], lines
 
 
-def test_an_unreachable_server_fails_replies_with_a_reason_and_the_run_ends_normally(env, tmp_path):
+def test_an_unreachable_server_is_waited_out_then_replies_fail_and_the_run_ends_normally(
+    env, tmp_path
+):
     port = closed_port()
-    path = openai_config(tmp_path, f"http://127.0.0.1:{port}/v1")
+    path = openai_config(tmp_path, f"http://127.0.0.1:{port}/v1", extra="outage_wait = 1")
     run = Botdeck(
         ["run", "--headless", "--config", str(path)], {**env, "BOTDECK_CLI_TEST_KEY": CLI_KEY}
     )
@@ -371,9 +374,41 @@ def test_an_unreachable_server_fails_replies_with_a_reason_and_the_run_ends_norm
     assert_every_job_has_one_outcome(events)
     failed = [e for e in events if e["event"] == "failed"]
     assert len(failed) >= 30
-    assert {e["reason"] for e in failed} == {f"cannot reach 127.0.0.1:{port}: connection refused"}
+    assert {e["reason"] for e in failed} == {"ai_unavailable"}
     assert events[-1]["event"] == "state" and events[-1]["state"] == "drained"
-    assert f"notice: AI server unreachable: cannot reach 127.0.0.1:{port}" in stderr
+    refused = f"cannot reach 127.0.0.1:{port}: connection refused"
+    assert f"botdeck: AI down: {refused}" in stderr  # said when it happened
+    assert re.search(rf"notice: AI down for \d+ s: {refused}", stderr)  # and in the summary
+
+
+def test_check_probe_asks_the_server_once(env, tmp_path):
+    server = FakeOpenAI()
+    server.chat_default = reply("OK")
+    key_env = {**env, "BOTDECK_CLI_TEST_KEY": CLI_KEY}
+    with serving_in_thread(server) as base_url:
+        path = openai_config(tmp_path, base_url)
+        result = run_botdeck("check", "--probe", "--config", str(path), env=key_env)
+        assert result.returncode == 0, result.stderr
+        assert re.search(
+            rf"# probe: gpt-4o-mini at {base_url} answered in [\d.]+ s: 'OK'", result.stderr
+        )
+        assert len(server.chats) == 1 and server.chats[0].body["max_tokens"] == 5
+        server.chat_default = status(
+            401, {"message": "Incorrect API key", "code": "invalid_api_key"}
+        )
+        result = run_botdeck("check", "--probe", "--config", str(path), env=key_env)
+        host = base_url.split("//")[1].split("/")[0]
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines()[-1] == (
+            f"botdeck: ai: {host} refused the API key (401): check the key in BOTDECK_CLI_TEST_KEY"
+        )
+    port = closed_port()
+    path = openai_config(tmp_path, f"http://127.0.0.1:{port}/v1")
+    result = run_botdeck("check", "--probe", "--config", str(path), env=key_env)
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == f"botdeck: ai: cannot reach 127.0.0.1:{port}: connection refused"
+    assert run_botdeck("check", "--config", str(path), env=key_env).returncode == 0  # no probe
 
 
 def test_a_headless_run_against_an_openai_compatible_server(env, tmp_path):

@@ -43,6 +43,7 @@ _DRAINING = RouterState.DRAINING
 _SENT = Outcome.SENT
 _DELAYING = Phase.DELAYING
 _GENERATING = Phase.GENERATING
+_AI_WAIT = Phase.AI_WAIT
 _DONE = Phase.DONE
 
 JobListener = Callable[[JobStage, Job[C]], None]
@@ -211,7 +212,7 @@ class Scheduler(Generic[C]):
     def snapshot(self) -> SchedulerSnapshot:
         """Every number a dashboard shows, in one call that is cheap enough to poll at 10 Hz."""
         now = self._now()
-        phases: dict[str, list[int]] = {name: [0, 0, 0] for name in self._lanes}
+        phases: dict[str, list[int]] = {name: [0, 0, 0, 0] for name in self._lanes}
         for job in self._running:
             if job.phase is Phase.DELAYING:
                 phases[job.bot][0] += 1
@@ -219,6 +220,8 @@ class Scheduler(Generic[C]):
                 phases[job.bot][1] += 1
             elif job.phase is Phase.SENDING:
                 phases[job.bot][2] += 1
+            elif job.phase is Phase.AI_WAIT:
+                phases[job.bot][3] += 1
         lanes = tuple(
             LaneSnapshot(
                 bot=lane.name,
@@ -228,6 +231,7 @@ class Scheduler(Generic[C]):
                 delaying=phases[lane.name][0],
                 generating=phases[lane.name][1],
                 sending=phases[lane.name][2],
+                ai_waiting=phases[lane.name][3],
                 sent=lane.totals[Outcome.SENT],
                 failed=lane.totals[Outcome.FAILED],
                 cancelled=lane.totals[Outcome.CANCELLED],
@@ -666,12 +670,19 @@ class Scheduler(Generic[C]):
             self._finish(job, lane, carrier.outcome, carrier.reason)
 
     def _watch(self) -> None:
-        """Cancel jobs past their deadline; re-arm while any job could still expire."""
+        """Cancel jobs past their deadline; re-arm while any job could still expire.
+
+        Time spent waiting out an AI outage (`Phase.AI_WAIT`) does not count: the outage
+        has its own limit (`[ai] outage_wait`), and the job's timeout starts over after."""
         self._watchdog = None
         now = self._now()
         armed = False
         for job, task in self._running.items():
             if job.deadline is None or job.expired:
+                continue
+            if job.phase is _AI_WAIT and self._job_timeout is not None:
+                job.deadline = now + self._job_timeout
+                armed = True
                 continue
             if job.deadline <= now:
                 job.expired = True

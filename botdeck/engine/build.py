@@ -18,6 +18,7 @@ from botdeck.chat.base import ChatSink, ChatSource
 from botdeck.chat.local import LocalSink
 from botdeck.chat.simulated import SimulatedChat
 from botdeck.config import Config
+from botdeck.core.circuit import Circuit
 from botdeck.core.ratelimit import RateLimiter, SendLimiter
 from botdeck.core.scheduler import Scheduler
 from botdeck.engine import ai_setup, responders, sources
@@ -53,6 +54,7 @@ class EngineSettings:
     per_user_cap: int | None = 3  # waiting jobs per viewer and bot (None: no cap)
     ack_target: float | None = 60.0  # answer mentions within this; merge replies if not
     max_age: float | None = 120.0  # a random or bot-to-bot reply that waited longer is stale
+    outage_wait: float = 300.0  # a started reply waits out an AI outage this long (0: fails)
 
     @classmethod
     def from_config(cls, config: Config) -> EngineSettings:
@@ -74,6 +76,7 @@ class EngineSettings:
             per_user_cap=router.per_user_cap or None,
             ack_target=router.ack_target,
             max_age=router.max_age or None,
+            outage_wait=config.ai.outage_wait,
         )
 
 
@@ -181,9 +184,10 @@ def assemble(
     raid = RaidPlanner(
         scheduler, limiter, ack_target=settings.ack_target, max_reply_chars=settings.max_reply_chars
     )
+    circuit = Circuit()
     pipeline = ReplyPipeline(
         personas=personas,
-        settings=PipelineSettings(settings.max_reply_chars, settings.max_age),
+        settings=PipelineSettings(settings.max_reply_chars, settings.max_age, settings.outage_wait),
         conversation=conversation,
         raid=raid,
         responder=responder,
@@ -192,6 +196,7 @@ def assemble(
         limiter=limiter,
         sink=sink,
         echoes=echoes,
+        circuit=circuit,
     )
     intake = ChatIntake(
         orchestrator=Orchestrator(bots, settings.orchestrator, random.Random(settings.seed)),
@@ -216,4 +221,6 @@ def assemble(
         clock=clock,
         closers=closers or [],
         resume=resume,
+        circuit=circuit,
+        outage_wait=settings.outage_wait,
     )

@@ -19,6 +19,7 @@ from botdeck.ai.base import Responder
 from botdeck.ai.safety import SafetyGate
 from botdeck.chat.base import ChatSetupError, ChatSink
 from botdeck.config import ConfigError
+from botdeck.core.circuit import Circuit, CircuitChange
 from botdeck.core.jobs import Job
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.core.scheduler import Scheduler
@@ -31,10 +32,18 @@ from botdeck.engine.pipeline import reply_echo
 from botdeck.engine.resume import OpenJob, ResumePlan, apply_resume
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import ChatMessage
-from botdeck.model.events import EngineEvent, JobChanged, Listener, StateChanged
-from botdeck.model.jobs import JobStage, JobView, Outcome, Priority, ReplyContext, RouterState
+from botdeck.model.events import AIAvailability, EngineEvent, JobChanged, Listener, StateChanged
+from botdeck.model.jobs import (
+    JobStage,
+    JobView,
+    Outcome,
+    Phase,
+    Priority,
+    ReplyContext,
+    RouterState,
+)
 from botdeck.model.journal import Reason
-from botdeck.model.snapshot import ChatCounts, EngineSnapshot, ResumeSummary
+from botdeck.model.snapshot import AIStatus, ChatCounts, EngineSnapshot, ResumeSummary
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +68,8 @@ class Engine:
         clock: Callable[[], float] = time.time,
         closers: Sequence[Closer] = (),
         resume: ResumePlan | None = None,
+        circuit: Circuit | None = None,
+        outage_wait: float = 0.0,
     ) -> None:
         self.channel = channel
         self._scheduler = scheduler
@@ -76,6 +87,9 @@ class Engine:
         self._by: str | None = None  # who the next state change is by (a moderator)
         self._answered = 0
         self._resume_plan = resume
+        self._circuit = circuit or Circuit()
+        self._circuit.add_listener(self._on_circuit)
+        self._outage_wait = outage_wait
         self._resume: ResumeSummary | None = None
         if resume is not None:
             scheduler.continue_ids(resume.last_id)  # ids unique within an appended journal
@@ -121,6 +135,7 @@ class Engine:
         """Every number the dashboard shows; cheap enough to poll at 10 Hz."""
         limiter = self._limiter
         intake = self._intake
+        ai = self._ai_status()
         return EngineSnapshot(
             queues=self._scheduler.snapshot(),
             connection=self._source.source.connection,
@@ -132,9 +147,11 @@ class Engine:
                 *self._source.source.notices,
                 *self._responder.notices,
                 *self._safety.notices,
+                *(ai.notices() if ai else ()),
             ),
             chat=ChatCounts(intake.lines, intake.duplicates, intake.mentions, self._answered),
             resume=self._resume,
+            ai=ai,
         )
 
     def waiting_jobs(self, bot: str | None = None) -> list[JobView]:
@@ -286,6 +303,20 @@ class Engine:
             return command()
         finally:
             self._by = None
+
+    def _ai_status(self) -> AIStatus | None:
+        circuit = self._circuit
+        down_for = circuit.down_for()
+        if down_for is None and circuit.refused is None:
+            return None
+        waiting = sum(1 for job in self._scheduler.running_jobs() if job.phase is Phase.AI_WAIT)
+        return AIStatus(down_for, circuit.reason, circuit.refused, waiting, self._outage_wait)
+
+    def _on_circuit(self, change: CircuitChange) -> None:
+        state = {"opened": "down", "closed": "up"}.get(change.state, change.state)
+        event = AIAvailability(state, change.reason, change.down_for)
+        log.log(logging.INFO if state == "up" else logging.WARNING, event.describe())
+        self._events.publish(event)
 
     def _on_state(self, state: RouterState) -> None:
         self._events.publish(StateChanged(state, self._by))

@@ -29,12 +29,14 @@ class Priority(IntEnum):
 
 
 class Phase(StrEnum):
-    """Where a job is in its life. Started jobs move DELAYING -> GENERATING -> SENDING."""
+    """Where a job is in its life. Started jobs move DELAYING -> GENERATING -> SENDING,
+    and GENERATING <-> AI_WAIT while an AI outage is waited out."""
 
     QUEUED = "queued"
     CARRIED = "carried"  # lifted out of the queue: another job's reply answers it too
     DELAYING = "delaying"
     GENERATING = "generating"
+    AI_WAIT = "ai_wait"  # the AI server is down: waiting it out (`[ai] outage_wait`)
     SENDING = "sending"
     DONE = "done"
 

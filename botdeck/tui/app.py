@@ -29,7 +29,7 @@ from textual.widgets import Footer
 
 from botdeck.config import ConfigError
 from botdeck.engine import Engine, QuitRequests, QuitResult, QuitStep
-from botdeck.model.events import ChatSeen, EngineEvent, JobChanged, StateChanged
+from botdeck.model.events import AIAvailability, ChatSeen, EngineEvent, JobChanged, StateChanged
 from botdeck.model.jobs import JobStage, Outcome, RouterState
 from botdeck.model.journal import Reason
 from botdeck.model.keys import FIXED_QUIT_KEYS, KEY_ACTIONS, key_display
@@ -37,6 +37,7 @@ from botdeck.tui.chatlines import (
     ChatHighlighter,
     cancelled_line,
     chat_line,
+    notice_line,
     outcome_line,
     state_line,
 )
@@ -242,6 +243,20 @@ class BotdeckApp(App[int]):
             self._on_job(event)
         elif isinstance(event, StateChanged):
             self._on_state(event.state)
+        elif isinstance(event, AIAvailability):
+            self._on_ai(event)
+
+    def _on_ai(self, event: AIAvailability) -> None:
+        """The AI server down, back or refusing: a line in the chat, and a toast; a refusal
+        stays up long, since replies fail until someone fixes the setup."""
+        text = event.describe()
+        self._chat.add(notice_line(text, self._clock()))
+        if event.state == "refused":
+            self.notify(text, severity="error", timeout=60, markup=False)
+        elif event.state == "down":
+            self.notify(text + "; replies wait for it", severity="warning", markup=False)
+        else:
+            self.notify(text, markup=False)
 
     def _on_job(self, event: JobChanged) -> None:
         job = event.job

@@ -25,6 +25,12 @@ def router_label(snap: EngineSnapshot) -> str:
     return queues.state.value
 
 
+def _ai_down(snap: EngineSnapshot) -> tuple[str | tuple[str, str], ...]:
+    """`AI down for 23 s` right after the router state, before anything that may be cut."""
+    header = snap.ai.header() if snap.ai is not None else None
+    return ("  ", (header, "bold reverse")) if header else ()
+
+
 class _Line(Static):
     """A one-line widget that redraws only when its text changes, and never re-lays out."""
 
@@ -48,12 +54,14 @@ class StatusBar(_Line):
             snap.connection.describe(),
             "  router: ",
             (router_label(snap), "bold"),
+            *_ai_down(snap),
             "  responder: ",
             snap.responder,
             "  up ",
             _duration(uptime),
         )
-        self.set_class(snap.queues.state is not RouterState.RUNNING, "-attention")
+        ai_down = snap.ai is not None and snap.ai.down_for is not None
+        self.set_class(snap.queues.state is not RouterState.RUNNING or ai_down, "-attention")
         self.show_text(text)
 
 
