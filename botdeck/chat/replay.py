@@ -3,7 +3,8 @@
 A line at log time `t` plays `(t - start) / speed` seconds after the replay begins (the
 log is read and checked beforehand by `botdeck.chat.replay_log`); the order is kept.
 Lines by one of the configured bots come in as that bot's own lines, as they would from
-Twitch. The source ends after the last line.
+Twitch; event lines (a moderator's action, chat settings) come in as those events. The
+source ends after the last line.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 
 from botdeck.chat.base import ChatSource
 from botdeck.chat.replay_log import ReplayLine, ReplayLog
+from botdeck.model.channel import ChatEvent
 from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus
 
 
@@ -52,7 +54,7 @@ class ReplayChat(ChatSource):
             parts.append("lines out of time order played in time order")
         return (f"replay {self.log.path.name}: {'; '.join(parts)} (see the log)",)
 
-    async def __aiter__(self) -> AsyncIterator[ChatMessage]:
+    async def __aiter__(self) -> AsyncIterator[ChatEvent]:
         loop = asyncio.get_running_loop()
         begun = loop.time()
         origin, speed = self.log.start, self._speed
@@ -61,7 +63,7 @@ class ReplayChat(ChatSource):
             if wait > 0:
                 await asyncio.sleep(wait)
             self.played += 1
-            yield self._message(line)
+            yield line.event if line.event is not None else self._message(line)
         self._connection = ConnectionState(ConnectionStatus.ENDED)
 
     def _message(self, line: ReplayLine) -> ChatMessage:
@@ -72,4 +74,5 @@ class ReplayChat(ChatSource):
             text=line.text,
             timestamp=self._clock(),
             is_bot=line.user in self._bots,
+            badges=line.badges,
         )
