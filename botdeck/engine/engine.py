@@ -185,9 +185,12 @@ class Engine:
 
     def stop(self, reason: str = Reason.STOPPED, by: str | None = None) -> int:
         """Emergency stop: every queued and running reply is cancelled before this returns."""
+        return self._stop(reason, by, None)
+
+    def _stop(self, reason: str, by: str | None, verb: str | None) -> int:
         for task in self._speaking:
             task.cancel()  # nothing more goes out, a status answer included
-        return self._command(lambda: self._scheduler.stop(reason), by)
+        return self._command(lambda: self._scheduler.stop(reason), by, verb)
 
     def pause(self, by: str | None = None) -> bool:
         return self._command(self._scheduler.pause, by)
@@ -278,7 +281,7 @@ class Engine:
         elif verb == "drain":
             self._command(self._scheduler.drain, by, verb)
         elif verb == "stop":
-            self._command(lambda: self.stop(), by, verb)
+            self._stop(Reason.STOPPED, by, verb)
         elif verb == "status":
             self._answer_status()
         if self.state is before:
@@ -287,8 +290,9 @@ class Engine:
     def status_text(self) -> str:
         """What `!botdeck status` answers: the state, the backlog, the chat modes."""
         queues = self._scheduler.snapshot()
+        replies = "reply" if queues.size == 1 else "replies"
         text = (
-            f"botdeck is {queues.state.value}: {queues.size} replies waiting,"
+            f"botdeck is {queues.state.value}: {queues.size} {replies} waiting,"
             f" {queues.pending} in progress"
         )
         if mode := self._modes.settings.describe():

@@ -28,6 +28,7 @@ def make_engine(
     personas: Mapping[str, str] | None = None,
     chance: float = 0.0,
     max_depth: int = 2,
+    answer_commands: bool = False,
     delays: float | Mapping[Priority, tuple[float, float]] | None = None,
     seed: int = 7,
     g: int = 5,
@@ -44,7 +45,10 @@ def make_engine(
             global_limit=g,
             per_bot_limit=b,
             orchestrator=OrchestratorSettings(
-                random_reply_chance=chance, max_depth=max_depth, delays=delays
+                random_reply_chance=chance,
+                max_depth=max_depth,
+                delays=delays,
+                answer_commands=answer_commands,
             ),
             seed=seed,
         ),
