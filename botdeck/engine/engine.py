@@ -323,6 +323,9 @@ class Engine:
             except SendError as error:
                 log.warning("chat control: %s could not answer: %s", bot, error.reason)
                 continue
+            except Exception:
+                log.exception("chat control: %s could not answer", bot)
+                continue
             finally:
                 if limiter is not None:
                     limiter.sent(bot, said)
