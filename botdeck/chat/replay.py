@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable
 
 from botdeck.chat.base import ChatMessage
-from botdeck.chat.replay_log import ReplayLine, ReplayLog
+from botdeck.chat.replay_log import MAX_GAP, ReplayLine, ReplayLog
 from botdeck.core.metrics import ConnectionState, ConnectionStatus
 
 
@@ -45,12 +45,15 @@ class ReplayChat:
     @property
     def notices(self) -> tuple[str, ...]:
         """What was left out of the log, for the dashboard and the summary."""
-        if not self.log.warnings:
-            return ()
-        parts = [f"{self.log.skipped} unusable lines skipped"] if self.log.skipped else []
-        if len(self.log.warnings) > self.log.skipped:
+        log = self.log
+        parts = [f"{log.skipped:,} unusable lines skipped"] if log.skipped else []
+        if log.reordered:
             parts.append("lines out of time order played in time order")
-        return (f"replay {self.log.path.name}: {'; '.join(parts)} (see the log)",)
+        if log.gaps:
+            parts.append(f"silences over {MAX_GAP:g} s shortened")
+        if not parts:
+            return ()
+        return (f"replay {log.path.name}: {'; '.join(parts)} (see the log)",)
 
     async def __aiter__(self) -> AsyncIterator[ChatMessage]:
         loop = asyncio.get_running_loop()
