@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from botdeck.core.json_items import NotOneValue, WrongShape, array_items
+from botdeck.core.json_items import kind as _kind
 from botdeck.core.text import clean_text
 from botdeck.files import (
     KIB,
@@ -64,6 +66,7 @@ MAX_LOG_TIME = 1e10  # seconds: a Unix time (until 2286) or an offset into a log
 UNIX_TIME = 1e9  # a log whose first line is this late is in Unix time (2001-09-09 on)
 ORDER_TOLERANCE = 60.0  # seconds a line may be out of time order
 MAX_GAP = 3600.0  # seconds of log time: a longer silence is played as an hour
+_BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark, which some tools write first
 JSONL = "botdeck JSONL"
 TWITCH_DOWNLOADER = "TwitchDownloader chat JSON"
 _SHAPES = (
@@ -143,15 +146,15 @@ def load_replay(path: Path, *, start: float | None = None) -> ReplayLog:
             first = next(rows, None)
             if first is None:
                 raise ReplayError(f"{path}: empty")
-            document = _one_document(path, first, rows)
-            if document is None:
+            if _is_jsonl(first, rows):
                 lines, problems = _jsonl(path, _chain(first, rows), None)
                 return _finish(path, JSONL, lines, problems, start)
-        if isinstance(document, _Broken):  # not one JSON value: JSONL after all?
+        try:
+            lines, problems = _twitch_downloader(path)
+        except NotOneValue as broken:  # JSONL after all, whose first line is not JSON?
             with open_stream(path, "chat log", MAX_REPLAY_BYTES) as stream:
-                lines, problems = _jsonl(path, read_lines(stream, MAX_LINE_BYTES), document.why)
+                lines, problems = _jsonl(path, read_lines(stream, MAX_LINE_BYTES), str(broken))
             return _finish(path, JSONL, lines, problems, start)
-        lines, problems = _twitch_downloader(path, document)
         return _finish(path, TWITCH_DOWNLOADER, lines, problems, start)
     except FileRefused as error:
         raise ReplayError(str(error)) from None
@@ -159,54 +162,27 @@ def load_replay(path: Path, *, start: float | None = None) -> ReplayLog:
         raise ReplayError(f"{path}: line {error.line}: {error}: not a chat log") from None
 
 
-@dataclass(frozen=True, slots=True)
-class _Broken:
-    why: str  # where the file stops being one JSON value
-
-
 def _chain(first: Line, rest: Iterator[Line]) -> Iterator[Line]:
     yield first
     yield from rest
 
 
-def _one_document(path: Path, first: Line, rest: Iterator[Line]) -> Any:
-    """The file as one JSON value, if it is one (TwitchDownloader's), `_Broken` if it
-    starts like one but does not parse, None for JSONL."""
-    head = first.data.lstrip(b"\xef\xbb\xbf")[:1] if not first.too_long else b"{"
-    if head not in (b"{", b"["):
-        return None
-    if not first.too_long:
-        try:
-            value = load_json(first.data.removeprefix(b"\xef\xbb\xbf"))
-        except ValueError:
-            value = _Broken("")
-        if not isinstance(value, _Broken):
-            if isinstance(value, dict) and "t" in value:
-                return None  # a JSONL line
-            if next(rest, None) is not None:
-                return None  # more lines follow: JSONL, whose line 1 is of another shape
-            return _document(path, value)
-    # Longer than a line may be, or not JSON on its own: read the whole file as a value.
-    with open_stream(path, "chat log", MAX_REPLAY_BYTES) as stream:
-        raw = stream.read().removeprefix(b"\xef\xbb\xbf")
+def _is_jsonl(first: Line, rest: Iterator[Line]) -> bool:
+    """JSONL, or (False) one JSON value: TwitchDownloader's file, often one long line."""
+    if first.too_long:
+        return False
+    data = first.data.removeprefix(_BOM)
+    if data[:1] not in (b"{", b"["):
+        return True
     try:
-        value = load_json(raw)
-    except UnicodeDecodeError as error:
-        return _Broken(f"line {_line_of(raw, error.start)}: not UTF-8")
-    except JSONTooDeep as error:
-        return _Broken(f"line {error.line}: JSON {error}")
-    except json.JSONDecodeError as error:
-        return _Broken(f"line {error.lineno} column {error.colno}: not JSON ({error.msg})")
-    except RecursionError:  # deeper than the interpreter allows, though the scan let it by
-        return _Broken("JSON nested too deeply")
-    return _document(path, value)
-
-
-def _document(path: Path, value: Any) -> Any:
-    if isinstance(value, dict) and "comments" in value:
-        return value
-    what = 'an object without "comments"' if isinstance(value, dict) else _kind(value)
-    raise ReplayError(f"{path}: JSON of another shape ({what}): {_SHAPES}")
+        value = load_json(data)
+    except ValueError:
+        return False  # perhaps the first line of an indented document
+    if isinstance(value, dict) and "t" in value:
+        return True
+    # One JSON value on a line of its own is a document; with more lines after it, JSONL
+    # whose first line is of another shape (say a journal), which _jsonl says.
+    return next(rest, None) is not None
 
 
 def _finish(
@@ -368,7 +344,7 @@ def _json_line(row: Line) -> Any:
     if row.too_long:
         raise _Skip(f"longer than {MAX_LINE_BYTES // KIB} KiB")
     try:
-        return load_json(row.data.removeprefix(b"\xef\xbb\xbf") if row.number == 1 else row.data)
+        return load_json(row.data.removeprefix(_BOM) if row.number == 1 else row.data)
     except UnicodeDecodeError:
         raise _Skip("not UTF-8") from None
     except JSONTooDeep as error:
@@ -388,21 +364,30 @@ def _jsonl_line(record: Any, number: int) -> ReplayLine:
 
 
 # ------------------------------------------------------------------ TwitchDownloader
-def _twitch_downloader(path: Path, document: dict[str, Any]) -> tuple[list[ReplayLine], _Problems]:
-    comments = document["comments"]
-    if not isinstance(comments, list):
-        what = f'"comments" is {_kind(comments)}, not an array'
-        raise ReplayError(f"{path}: JSON of another shape ({what}): {_SHAPES}")
+def _twitch_downloader(path: Path) -> tuple[list[ReplayLine], _Problems]:
+    """The comments of a TwitchDownloader file, parsed one at a time (`core.json_items`):
+    the file is held as text, never as one tree of objects."""
+    with open_stream(path, "chat log", MAX_REPLAY_BYTES) as stream:
+        raw = stream.read()
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise NotOneValue(f"line {line}: not UTF-8") from None
+    del raw
     lines: list[ReplayLine] = []
     problems = _Problems(path)
-    for number, comment in enumerate(comments, start=1):
-        try:
-            lines.append(_comment(comment, number))
-        except _Skip as skip:
-            problems.add(f"comment {number}: {skip}")
-            _check_lead(path, lines, number, problems)
-            continue
-        _check_count(path, lines)
+    try:
+        for number, comment in enumerate(array_items(text, "comments"), start=1):
+            try:
+                lines.append(_comment(comment, number))
+            except _Skip as skip:
+                problems.add(f"comment {number}: {skip}")
+                _check_lead(path, lines, number, problems)
+                continue
+            _check_count(path, lines)
+    except WrongShape as shape:
+        raise ReplayError(f"{path}: JSON of another shape ({shape}): {_SHAPES}") from None
     return lines, problems
 
 
@@ -471,19 +456,8 @@ def _line(at: float, user: str, display: str, text: str, where: int) -> ReplayLi
     return ReplayLine(at, login, clean_text(display) or clean_text(user), cleaned, where)
 
 
-def _kind(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    kinds = {dict: "an object", list: "an array", str: "a string", type(None): "null"}
-    return kinds.get(type(value), "a number")
-
-
 def _short(value: object) -> str:
     if isinstance(value, dict | list):
         return _kind(value)
     text = json.dumps(value[:40] if isinstance(value, str) else value, ensure_ascii=False)
     return text if len(text) <= 40 else text[:39] + "…"
-
-
-def _line_of(raw: bytes, offset: int) -> int:
-    return raw.count(b"\n", 0, offset) + 1

@@ -142,7 +142,7 @@ def test_a_deeply_nested_line_is_skipped_naming_it(tmp_path):
 def test_a_deeply_nested_twitchdownloader_file_is_one_line(tmp_path):
     path = tmp_path / "chat.json"
     path.write_text('{"comments": [\n{"message": ' + "[" * 100_000 + "]" * 100_000 + "}]}")
-    assert "line 2: JSON nested deeper than 64 levels" in refusal(path)
+    assert "line 2 column 1: not JSON (nested too deeply)" in refusal(path)
 
 
 def test_a_value_nested_within_the_limit_is_described_not_dumped(tmp_path):
