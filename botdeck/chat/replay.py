@@ -2,6 +2,8 @@
 
 A line at log time `t` plays `(t - start) / speed` seconds after the replay begins (the
 log is read and checked beforehand by `botdeck.chat.replay_log`); the order is kept.
+Its text is cut to `MAX_LINE_CHARS` for display and the journal, after the mentions of
+our bots were found on the whole line.
 Lines by one of the configured bots come in as that bot's own lines, as they would from
 Twitch. The source ends after the last line.
 """
@@ -15,7 +17,9 @@ from collections.abc import AsyncIterator, Callable, Iterable
 
 from botdeck.chat.base import ChatMessage
 from botdeck.chat.replay_log import MAX_GAP, ReplayLine, ReplayLog
+from botdeck.core.mentions import MentionFinder
 from botdeck.core.metrics import ConnectionState, ConnectionStatus
+from botdeck.core.text import cut_text
 
 
 class ReplayChat:
@@ -33,6 +37,7 @@ class ReplayChat:
             raise ValueError(f"speed must be > 0, got {speed}")
         self.log = log
         self._bots = frozenset(bot.lower() for bot in bots)
+        self._mentions = MentionFinder(self._bots)
         self._speed = speed
         self._clock = clock
         self.played = 0
@@ -68,11 +73,14 @@ class ReplayChat:
         self._connection = ConnectionState(ConnectionStatus.ENDED)
 
     def _message(self, line: ReplayLine) -> ChatMessage:
+        text = cut_text(line.text)
         return ChatMessage(
             id=f"replay-{line.where}",
             user=line.user,
             display_name=line.display_name,
-            text=line.text,
+            text=text,
             timestamp=self._clock(),
+            # Mentions past the cut are still mentions: found on the whole line.
+            mentions=tuple(self._mentions.find(line.text)) if text != line.text else (),
             is_bot=line.user in self._bots,
         )

@@ -43,7 +43,7 @@ from typing import Any
 
 from botdeck.core.json_items import NotOneValue, WrongShape, array_items
 from botdeck.core.json_items import kind as _kind
-from botdeck.core.text import clean_text
+from botdeck.core.text import MAX_SCAN_CHARS, clean_text
 from botdeck.files import (
     KIB,
     MIB,
@@ -84,7 +84,7 @@ class ReplayLine:
     at: float  # seconds, in the log's own time (after long gaps were shortened)
     user: str  # login, lower case
     display_name: str
-    text: str  # cleaned
+    text: str  # cleaned, whole (the source cuts it for display after finding mentions)
     where: int  # the line (JSONL) or comment (TwitchDownloader) number, from 1
 
 
@@ -450,7 +450,7 @@ def _line(at: float, user: str, display: str, text: str, where: int) -> ReplayLi
     login = clean_text(user).lstrip("@").lower()
     if not login:
         raise _Skip("empty user name")
-    cleaned = clean_text(text)
+    cleaned = clean_text(text, max_chars=MAX_SCAN_CHARS)  # whole: mentions past the cut count
     if not cleaned:
         raise _Skip("empty text")
     return ReplayLine(at, login, clean_text(display) or clean_text(user), cleaned, where)
