@@ -99,7 +99,8 @@ class Engine:
         return [part for part in self._parts() if isinstance(part, Lifecycle)]
 
     def _noticing(self) -> list[NoticeSource]:
-        return [part for part in self._parts() if isinstance(part, NoticeSource)]
+        parts = [*self._parts(), self.journal]  # the journal: when it could not be written
+        return [part for part in parts if isinstance(part, NoticeSource)]
 
 
 def build_source(

@@ -33,6 +33,7 @@ from typing import TextIO
 from rich.console import Console
 
 from botdeck.config import Config, ConfigError
+from botdeck.core.journal import close_file
 from botdeck.core.virtual_time import VirtualTimeLoop, run_virtual, wall_clock
 from botdeck.report import build_report, render_report, report_json
 
@@ -105,7 +106,12 @@ def rehearse(config: Config, rehearsal: Rehearsal, *, out: TextIO = sys.stdout) 
             engine = build_engine(config, journal_stream=stream)
             print_warnings(source_warnings(engine), sys.stderr)
             code = asyncio.run(run_headless(engine, duration=rehearsal.duration))
-        stream.flush()
+        with contextlib.suppress(OSError):  # a full disk: the journal has said so
+            stream.flush()
+        if engine.journal.notices:  # the report would cover a part of the run as all of it
+            for notice in engine.journal.notices:
+                print(f"botdeck: warning: {notice}; no report", file=sys.stderr)
+            return code
         title = _title(config, rehearsal)
         print_report(path, as_json=rehearsal.as_json, out=out, offset=offset, title=title)
     return code
@@ -128,13 +134,16 @@ def _journal_file(path: Path | None) -> Iterator[tuple[Path, TextIO]]:
             stream = path.open("a", encoding="utf-8")
         except OSError as error:
             raise ConfigError(f"--journal: cannot open {path}: {error.strerror}") from None
-        with stream:
+        try:
             yield path, stream
+        finally:
+            close_file(stream)
         return
     handle, name = tempfile.mkstemp(prefix="botdeck-rehearsal-", suffix=".jsonl")
+    stream = os.fdopen(handle, "w", encoding="utf-8")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            yield Path(name), stream
+        yield Path(name), stream
     finally:
+        close_file(stream)
         with contextlib.suppress(OSError):
             os.unlink(name)
