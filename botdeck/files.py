@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import io
 import json
 import os
 import re
@@ -28,7 +27,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -38,6 +37,12 @@ MAX_BLANK_RUN = 16 * MIB  # no log botdeck reads has this much blank space in a 
 MAX_JSON_DEPTH = 64  # a chat line or journal event nests 3 deep, a TwitchDownloader file 7
 _GZIP_MAGIC = b"\x1f\x8b"
 _BLANKS = re.compile(rb"[ \t\r\n\x0b\x0c]*")
+
+
+class Readable(Protocol):
+    """What the streamed readers read from: a file, or `open_stream`'s capped stream."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class FileRefused(Exception):
@@ -126,12 +131,11 @@ def read_text_capped(path: Path, what: str, limit: int) -> str:
         raise FileRefused(f"{path}: not UTF-8 text") from None
 
 
-class _CappedReader(io.RawIOBase):
+class _Capped:
     """Reads `inner` (a file, or gzip's decompressed output), refusing past `limit` bytes:
-    what is read past the cap is never kept."""
+    what lies past the cap is never read. No buffer of its own: one copy per read."""
 
     def __init__(self, inner: BinaryIO, path: Path, what: str, limit: int, packed: bool) -> None:
-        super().__init__()
         self._inner = inner
         self._path = path
         self._what = what
@@ -139,13 +143,11 @@ class _CappedReader(io.RawIOBase):
         self._packed = packed
         self.consumed = 0
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        want = min(len(buffer), self._limit + 1 - self.consumed)
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:  # all of it, which the cap bounds
+            return b"".join(iter(lambda: self.read(CHUNK), b""))
         try:
-            data = self._inner.read(want)
+            data = self._inner.read(min(size, self._limit + 1 - self.consumed))
         except (EOFError, zlib.error, gzip.BadGzipFile) as error:
             raise FileRefused(f"{self._path}: a damaged gzip file: {error}") from None
         except OSError as error:
@@ -153,17 +155,11 @@ class _CappedReader(io.RawIOBase):
         self.consumed += len(data)
         if self.consumed > self._limit:
             raise FileRefused(too_big(self._path, self._what, self._limit, self._packed))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError, EOFError, zlib.error):
-            self._inner.close()
-        super().close()
+        return data
 
 
 @contextlib.contextmanager
-def open_stream(path: Path, what: str, limit: int) -> Iterator[BinaryIO]:
+def open_stream(path: Path, what: str, limit: int) -> Iterator[Readable]:
     """A log to stream (replay, journal), gzip-compressed or not, whose uncompressed size
     is capped at `limit`: reading past it raises `FileRefused` naming the cap."""
     raw, size = _open_regular(path, what)
@@ -176,9 +172,10 @@ def open_stream(path: Path, what: str, limit: int) -> Iterator[BinaryIO]:
         if not packed and size > limit:
             raise FileRefused(too_big(path, what, limit))
         inner: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if packed else raw  # type: ignore[assignment]
-        reader = _CappedReader(inner, path, what, limit, packed)
-        with io.BufferedReader(reader, CHUNK) as stream:
-            yield stream  # type: ignore[misc]
+        try:
+            yield _Capped(inner, path, what, limit, packed)
+        finally:
+            inner.close()  # a GzipFile does not close the file it reads
     finally:
         raw.close()
 
@@ -189,7 +186,7 @@ class Line:
 
     number: int  # from 1 (or from where the reading began)
     data: bytes  # without its newline; empty when the line is longer than the cap
-    size: int  # its length in bytes, also when it was too long to keep
+    size: int  # its length in bytes (a line too long to keep: as far as it was read)
     ended: bool  # False for a last line without its newline: a write cut short
     too_long: bool = False
 
@@ -203,12 +200,13 @@ class BlankRun(ValueError):
 
 
 def read_lines(
-    stream: BinaryIO, max_bytes: int, *, first: int = 1, max_blank: int = MAX_BLANK_RUN
+    stream: Readable, max_bytes: int, *, first: int = 1, max_blank: int = MAX_BLANK_RUN
 ) -> Iterator[Line]:
     """The non-blank lines of `stream`, numbered from `first`. A line longer than
-    `max_bytes` is yielded with `too_long` and no data, and is never held whole. Blank
-    lines are skipped at C speed; more than `max_blank` bytes of them in a row raise
-    `BlankRun` (the line number where the run reached the limit)."""
+    `max_bytes` is yielded with `too_long` and no data as soon as it passes the cap (so a
+    gigabyte without a newline is known at its first megabyte), and the rest of it is
+    skipped unheld. Blank lines are skipped at C speed; more than `max_blank` bytes of
+    them in a row raise `BlankRun` (the line number where the run reached the limit)."""
     number = first
     parts: list[bytes] = []  # the current line so far, while it is within the cap
     size = 0  # bytes in the current line
@@ -228,27 +226,25 @@ def read_lines(
                 blank = 0
             newline = block.find(b"\n", at)
             stop = end if newline < 0 else newline
+            within = size <= max_bytes
             size += stop - at
             if size <= max_bytes:
                 parts.append(block[at:stop])
-            elif parts:
+            elif within:  # it just passed the cap: say so now, keep none of it
                 parts = []
+                yield Line(number, b"", size, ended=newline >= 0, too_long=True)
             if newline < 0:
                 break
-            yield from _line(number, parts, size, max_bytes, ended=True)
+            if size <= max_bytes:
+                yield from _line(number, parts, size, ended=True)
             number += 1
             parts, size = [], 0
             at = newline + 1
-    if size:
-        yield from _line(number, parts, size, max_bytes, ended=False)
+    if 0 < size <= max_bytes:
+        yield from _line(number, parts, size, ended=False)
 
 
-def _line(
-    number: int, parts: list[bytes], size: int, max_bytes: int, *, ended: bool
-) -> Iterator[Line]:
-    if size > max_bytes:
-        yield Line(number, b"", size, ended, too_long=True)
-        return
+def _line(number: int, parts: list[bytes], size: int, *, ended: bool) -> Iterator[Line]:
     data = parts[0] if len(parts) == 1 else b"".join(parts)
     if data.strip():
         yield Line(number, data, size, ended)

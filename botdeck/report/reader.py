@@ -18,7 +18,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from botdeck.core.journal import EVENTS
 from botdeck.files import (
@@ -27,6 +27,7 @@ from botdeck.files import (
     BlankRun,
     FileRefused,
     JSONTooDeep,
+    Readable,
     load_json,
     open_stream,
     read_lines,
@@ -87,7 +88,10 @@ def read_events(path: Path, notes: ReadNotes, *, offset: int = 0) -> Iterator[Ev
             for line in read_lines(stream, MAX_LINE_BYTES, first=before + 1):
                 empty = False
                 if line.too_long:
-                    notes.skip(f"line {line.number}: longer than {MAX_LINE_BYTES // MIB} MiB")
+                    too_long = f"line {line.number}: longer than {MAX_LINE_BYTES // MIB} MiB"
+                    if notes.events == 0:  # no journal starts so: do not read a gigabyte
+                        raise ReportError(f"{path}: {too_long}, not a botdeck journal")
+                    notes.skip(too_long)
                 else:
                     try:
                         event = _event(line.data, line.number)
@@ -127,7 +131,7 @@ def _stop(path: Path, notes: ReadNotes, why: str) -> None:
     notes.stopped = f"reading stopped {why}; the report covers the lines before"
 
 
-def _lines_before(stream: BinaryIO, offset: int) -> int:
+def _lines_before(stream: Readable, offset: int) -> int:
     """Skip to `offset`, counting the lines before it (so notes name real line numbers)."""
     lines = 0
     left = offset

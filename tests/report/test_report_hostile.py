@@ -112,3 +112,20 @@ def test_past_the_cap_the_events_before_it_are_reported(tmp_path, monkeypatch):
     report = build_report(packed)
     assert "larger than" in report.notes[-1] and "reading stopped" in report.notes[-1]
     assert 0 < report.chat_lines < 5 * 50
+
+
+def test_a_first_line_over_1_mib_is_no_journal_and_the_rest_is_not_read(tmp_path, monkeypatch):
+    path = tmp_path / "zeros.jsonl"
+    with path.open("wb") as out:
+        out.truncate(64 << 20)  # sparse, and no newline
+    reads = []
+    monkeypatch.setattr(files, "CHUNK", 1 << 20)
+    original = files._Capped.read
+
+    def counting(self, size=-1):
+        reads.append(size)
+        return original(self, size)
+
+    monkeypatch.setattr(files._Capped, "read", counting)
+    assert refusal(path) == f"{path}: line 1: longer than 1 MiB, not a botdeck journal"
+    assert len(reads) <= 3  # a megabyte or two of 64, not all of it
