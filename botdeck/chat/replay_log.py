@@ -132,9 +132,9 @@ class _Problems:
     def warnings(self) -> list[str]:
         shown = [f"{self.path}: {problem}: skipped" for problem in self.first]
         hidden = self.count - len(self.first)
-        return shown + (
-            [f"{self.path}: ... and {hidden:,} more unusable lines skipped"] * (hidden > 0)
-        )
+        if hidden:
+            shown.append(f"{self.path}: ... and {hidden:,} more unusable lines skipped")
+        return shown
 
 
 # ------------------------------------------------------------------ loading

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import os
 from pathlib import Path
 
@@ -76,6 +77,13 @@ def test_the_virtual_clock_reaches_far_timers_without_spinning(times):
         return reached
 
     assert run_virtual(main(), guard, loop=VirtualTimeLoop()) == pytest.approx(times, rel=1e-12)
+
+
+def test_a_clock_with_only_infinite_timers_left_says_so_instead_of_hanging():
+    import asyncio
+
+    with pytest.raises(RuntimeError, match="every timer left is at infinity"):
+        run_virtual(asyncio.sleep(math.inf))
 
 
 # ------------------------------------------------------------------ timelines
