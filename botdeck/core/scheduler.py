@@ -86,7 +86,6 @@ class _Lane(Generic[C]):
         self.last_batch_at = float("-inf")
 
 
-
 def _check_limit(value: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{what} must be an integer >= 1, got {value!r}")
