@@ -66,10 +66,12 @@ def baseline_tree(folder: Path) -> Iterator[Path | None]:
     yield target
 
 
-def measure(args: list[str], *, path: Path, cap: int | None = None) -> dict[str, object]:
-    """Run `python -m botdeck args` with botdeck from `path`: exit code, peak RSS (MB),
-    wall time (s), the last line of stderr."""
-    env = {**os.environ, "PYTHONPATH": str(path), "BOTDECK_LOG_DIR": str(path / "logs")}
+def measure(
+    args: list[str], *, path: Path, logs: Path, cap: int | None = None
+) -> dict[str, object]:
+    """Run `python -m botdeck args` with botdeck from `path` (its log in `logs`): exit
+    code, peak RSS (MB), wall time (s), the last line of stderr."""
+    env = {**os.environ, "PYTHONPATH": str(path), "BOTDECK_LOG_DIR": str(logs)}
 
     def limit() -> None:
         if cap is not None:
@@ -113,13 +115,15 @@ def main() -> None:
             "report_zeros": ["report", str(inputs["zeros"])],
         }
         for key, args in runs.items():
-            results[key] = measure(args, path=ROOT)
+            results[key] = measure(args, path=ROOT, logs=folder / "logs")
         # Today's behaviour, capped, on the inputs that hurt it (the old report read only
         # plain files, and the old rehearse refused neither input by size).
         with baseline_tree(folder) as old:
             if old is not None:
                 for key in ("rehearse_gzip", "report_zeros"):
-                    results[f"baseline_{key}"] = measure(runs[key], path=old, cap=CAP)
+                    results[f"baseline_{key}"] = measure(
+                        runs[key], path=old, logs=folder / "logs", cap=CAP
+                    )
     results["cap_mb"] = CAP >> 20
     print(json.dumps(results))
 

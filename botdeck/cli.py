@@ -23,7 +23,6 @@ from botdeck.config import (
     load_config,
     render_config,
 )
-from botdeck.core.journal import close_file
 
 if TYPE_CHECKING:
     from botdeck.tui.themes import ThemeSet
@@ -212,7 +211,7 @@ def _themes(name: str | None) -> ThemeSet | None:
 def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -> Config:
     """The config file (`adjust`ed, for a rehearsal), checked as far as it can be before
     anything runs."""
-    from botdeck.ai.factory import preflight
+    from botdeck.engine.ai_setup import preflight
 
     path = path or default_config_path()
     # A rehearsal replaces the chat source: a Twitch config need not be complete for it.
@@ -230,7 +229,7 @@ def _check(args: argparse.Namespace) -> int:
     config = _load(args.config)
     print(render_config(config))
     if config.chat.source == "replay":
-        from botdeck.engine import load_replay_log
+        from botdeck.engine.sources import load_replay_log
 
         log = load_replay_log(config)
         print(
@@ -294,18 +293,20 @@ def _journal_stream(path: Path | None) -> Iterator[TextIO]:
     try:
         yield stream
     finally:
+        from botdeck.engine.journal import close_file
+
         close_file(stream)
 
 
 def _headless(config: Config, args: argparse.Namespace) -> int:
     from botdeck.engine import build_engine
-    from botdeck.headless import print_summary, print_warnings, run_headless, source_warnings
+    from botdeck.headless import print_summary, print_warnings, run_headless
     from botdeck.logs import setup_logging
 
     setup_logging()
     with _journal_stream(args.journal) as stream:
         engine = build_engine(config, journal_stream=stream)
-        print_warnings(source_warnings(engine), sys.stderr)
+        print_warnings(engine.source_warnings, sys.stderr)
         code = asyncio.run(run_headless(engine, duration=args.duration))
         print_summary(engine, sys.stderr if args.journal is None else sys.stdout)
     return code

@@ -33,7 +33,6 @@ from typing import TextIO
 from rich.console import Console
 
 from botdeck.config import Config, ConfigError
-from botdeck.core.journal import close_file
 from botdeck.core.virtual_time import VirtualTimeLoop, run_virtual, wall_clock
 from botdeck.report import build_report, render_report, report_json
 
@@ -89,7 +88,7 @@ def print_report(
 def rehearse(config: Config, rehearsal: Rehearsal, *, out: TextIO = sys.stdout) -> int:
     """Run the rehearsal, print its report; the exit code of the headless run."""
     from botdeck.engine import build_engine
-    from botdeck.headless import print_warnings, run_headless, source_warnings
+    from botdeck.headless import print_warnings, run_headless
 
     with _journal_file(rehearsal.journal) as (path, stream):
         offset = stream.tell()  # the journal may hold earlier runs: report on this one
@@ -100,16 +99,16 @@ def rehearse(config: Config, rehearsal: Rehearsal, *, out: TextIO = sys.stdout) 
             except BaseException:
                 loop.close()  # a bad replay file: nothing ran on it
                 raise
-            print_warnings(source_warnings(engine), sys.stderr)
+            print_warnings(engine.source_warnings, sys.stderr)
             code = run_virtual(run_headless(engine, duration=rehearsal.duration), loop=loop)
         else:
             engine = build_engine(config, journal_stream=stream)
-            print_warnings(source_warnings(engine), sys.stderr)
+            print_warnings(engine.source_warnings, sys.stderr)
             code = asyncio.run(run_headless(engine, duration=rehearsal.duration))
         with contextlib.suppress(OSError):  # a full disk: the journal has said so
             stream.flush()
-        if engine.journal.notices:  # the report would cover a part of the run as all of it
-            for notice in engine.journal.notices:
+        if engine.journal_notices:  # the report would cover a part of the run as all of it
+            for notice in engine.journal_notices:
                 print(f"botdeck: warning: {notice}; no report", file=sys.stderr)
             return code
         title = _title(config, rehearsal)
@@ -129,6 +128,8 @@ def _title(config: Config, rehearsal: Rehearsal) -> str:
 
 @contextlib.contextmanager
 def _journal_file(path: Path | None) -> Iterator[tuple[Path, TextIO]]:
+    from botdeck.engine.journal import close_file
+
     if path is not None:
         try:
             stream = path.open("a", encoding="utf-8")

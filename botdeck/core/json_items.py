@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 _SPACE = re.compile(r"[ \t\n\r]*")
@@ -79,7 +79,7 @@ def array_items(text: str, key: str) -> Iterator[Any]:
         raise WrongShape(f'"{key}" is {found}, not an array')
 
 
-def _items(text: str, at: int) -> Iterator[Any]:
+def _items(text: str, at: int) -> Generator[Any, None, int]:
     """The items of an array whose `[` is just before `at`; returns the index after `]`."""
     at = _skip(text, at)
     if text[at : at + 1] == "]":

@@ -22,7 +22,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
     def __init__(self) -> None:
         super().__init__()
         self._virtual_now = 0.0
-        self._base_resolution: float = self._clock_resolution  # type: ignore[attr-defined]
+        self._base_resolution: float = self._clock_resolution
         # Called with the loop each time everything has settled, just before time jumps.
         self.on_settle: Callable[[], None] | None = None
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from botdeck.core.journal import EVENTS
 from botdeck.files import (
     GIB,
     MIB,
@@ -32,15 +31,16 @@ from botdeck.files import (
     open_stream,
     read_lines,
 )
+from botdeck.model.jobs import Outcome, Priority
+from botdeck.model.journal import JOB_EVENTS, JournalEvent
 
 MAX_JOURNAL_BYTES = 4 * GIB  # uncompressed: days of a busy channel
 MAX_LINE_BYTES = MIB  # an event is a few hundred bytes
 LEAD_LINES = 1_000  # a journal's first event comes within this many lines
 MAX_SKIPPED = 10_000  # then reading stops: this is no journal any more
 MAX_TS = 1e10  # a Unix time in seconds, until the year 2286
-JOB_EVENTS = frozenset({"enqueued", "started", "sent", "failed", "cancelled", "skipped"})
-OUTCOMES = ("sent", "failed", "cancelled", "skipped")
-PRIORITIES = ("high", "normal", "low")
+OUTCOMES = tuple(outcome.value for outcome in Outcome)
+PRIORITIES = tuple(priority.label for priority in Priority)
 MAX_NOTES = 20  # a garbage file would otherwise note every line
 
 
@@ -52,7 +52,7 @@ class ReportError(Exception):
 class Event:
     line: int
     ts: float
-    kind: str  # one of the journal's events
+    kind: JournalEvent
     data: dict[str, Any]
 
 
@@ -153,12 +153,14 @@ def _event(raw: bytes, number: int) -> Event:
         raise ValueError("not JSON") from None
     if not isinstance(record, dict):
         raise ValueError("not a journal event (not an object)")
-    kind = record.get("event")
-    if kind not in EVENTS:
-        raise ValueError(f"unknown event {str(kind)[:40]!r}")
+    try:
+        kind = JournalEvent(str(record.get("event")))
+    except ValueError:
+        raise ValueError(f"unknown event {str(record.get('event'))[:40]!r}") from None
     ts = record.get("ts")
     if not _number(ts):
         raise ValueError('"ts" is missing or not a number')
+    assert isinstance(ts, int | float)  # checked by _number above
     if not 0 <= ts <= MAX_TS:
         raise ValueError(f'"ts" is not a Unix time in seconds ({ts:g})')
     if kind == "chat" and not isinstance(record.get("msg"), str):
@@ -181,4 +183,4 @@ def _number(value: object) -> bool:
 def number_field(event: Event, key: str) -> float | None:
     """An optional numeric field, or None when absent or not a number."""
     value = event.data.get(key)
-    return float(value) if _number(value) else None
+    return float(value) if isinstance(value, int | float) and _number(value) else None

@@ -63,7 +63,7 @@ async def test_a_malformed_usage_is_ignored_and_the_reply_sent(openai_server, ca
     with caplog.at_level(logging.WARNING, logger="botdeck.ai.openai_responder"):
         run, ended = await outcome(openai_server, answer(usage=usage))
     assert ended["event"] == "sent" and ended["text"].endswith("aye, a fine route")
-    assert run.engine.router.usage["alpha_bot"].tokens_in == 0
+    assert run.engine.snapshot().usage["alpha_bot"].tokens_in == 0
     if isinstance(usage, dict):
         assert "not a token count" in caplog.text
 

@@ -9,12 +9,12 @@ import json
 import random
 from pathlib import Path
 
-from botdeck.chat.base import ChatMessage
 from botdeck.config import parse_config
 from botdeck.core.mentions import MentionFinder
-from botdeck.core.orchestrator import Orchestrator, OrchestratorSettings
 from botdeck.core.text import MAX_LINE_CHARS
 from botdeck.engine import build_engine
+from botdeck.engine.orchestrator import Orchestrator, OrchestratorSettings
+from botdeck.model.chat import ChatMessage
 from tests.virtual_time import run_virtual
 
 EMOTES = " ".join(["Kappa"] * 400)  # 2,399 characters
@@ -48,9 +48,9 @@ def replay_events(tmp_path: Path, rows: list[dict]) -> list[dict]:
     async def main() -> list[dict]:
         stream = io.StringIO()
         engine = build_engine(config, journal_stream=stream)
-        await engine.feed()
-        await engine.scheduler.on_idle()
-        engine.journal.close()
+        await engine.run_chat()
+        await engine.wait_idle()
+        await engine.close()
         return [json.loads(row) for row in stream.getvalue().splitlines()]
 
     return run_virtual(main())

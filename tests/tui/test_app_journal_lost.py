@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 
-from botdeck.core.journal import close_file
+from botdeck.engine.journal import close_file
 from botdeck.tui.app import EXIT_OK
 from botdeck.tui.widgets.status import Overview
 from tests.tui.helpers import make_app, mentions, wait_until

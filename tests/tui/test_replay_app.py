@@ -48,4 +48,4 @@ async def test_a_mention_past_the_display_cut_is_answered_in_the_dashboard(tmp_p
     app = create_app(config, demo=False, themes=discover_themes(SHIPPED_DIR))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 1)
-        assert app.engine.router.counts.mentions == 1
+        assert app.engine.snapshot().chat.mentions == 1
