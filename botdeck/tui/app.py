@@ -197,7 +197,7 @@ class BotdeckApp(App[int]):
         second = int(now)
         for lane in snap.queues.bots:
             card = self.query_one(f"#card-{lane.bot}", BotCard)
-            card.show(lane, snap.budgets.get(lane.bot))
+            card.show(lane, snap.budgets.get(lane.bot), snap.passed.get(lane.bot, 0))
             card.sample(lane.size, second)
 
     def flush_chat(self) -> None:
