@@ -190,6 +190,8 @@ class BotdeckApp(App[int]):
 
     # ------------------------------------------------------------- refreshing
     def refresh_numbers(self) -> None:
+        if not self.is_running:
+            return  # shutting down: the widgets go before the timers do
         snap = self.engine.snapshot()
         now = self._clock()
         self.query_one(StatusBar).show(snap, now - self._started)
@@ -201,6 +203,8 @@ class BotdeckApp(App[int]):
             card.sample(lane.size, second)
 
     def flush_chat(self) -> None:
+        if not self.is_running:
+            return  # shutting down: the widgets go before the timers do
         for reason, count in self._cancelled.items():
             self._chat.add(cancelled_line(count, reason, self._clock()))
         self._cancelled.clear()
