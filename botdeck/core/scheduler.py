@@ -87,10 +87,6 @@ class _Lane(Generic[C]):
         self.last_batch_at = float("-inf")
         self.held: str | None = None  # why this bot may not start jobs now (a chat mode)
 
-    def waiting_of(self, viewer: str) -> int:
-        """This viewer's jobs waiting for this bot, at any priority (the per-viewer cap)."""
-        return sum(queue.waiting_of(viewer) for queue in self.queues)
-
 
 def _check_limit(value: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -106,9 +102,10 @@ def _clock_of(loop: asyncio.AbstractEventLoop) -> Callable[[], float]:
 
 
 def describe_error(exc: BaseException) -> str:
-    """A one-line reason for the journal; never the traceback."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    """A reason for the journal when a job body fails unexpectedly (a bug, not an outcome
+    of chat or AI): never the exception's own text, which may carry anything a server or
+    viewer sent; the log has the traceback."""
+    return f"internal error ({type(exc).__name__}; see the log)"
 
 
 class Scheduler(Generic[C]):
@@ -188,6 +185,12 @@ class Scheduler(Generic[C]):
     @property
     def accepting(self) -> bool:
         return self._state in ACCEPTING
+
+    def load(self, bot: str) -> tuple[int, int]:
+        """The bot's jobs waiting or running (what stands before its next new job), and
+        how many of them it may run at once."""
+        lane = self._lane(bot)
+        return lane.waiting + lane.running, lane.limit
 
     def running_jobs(self) -> tuple[Job[C], ...]:
         return tuple(self._running)
@@ -323,10 +326,10 @@ class Scheduler(Generic[C]):
             stopped = self._state is RouterState.STOPPED
             self._finish(job, lane, Outcome.SKIPPED, Reason.STOPPED if stopped else Reason.DRAINING)
             return job
-        if viewer is not None and self._viewer_cap and lane.waiting_of(viewer) >= self._viewer_cap:
+        queue = lane.queues[priority]
+        if viewer is not None and self._viewer_cap and queue.waiting_of(viewer) >= self._viewer_cap:
             self._finish(job, lane, Outcome.SKIPPED, Reason.PER_USER_CAP)
             return job
-        queue = lane.queues[priority]
         if viewer is None:
             fifo = queue.fifo
             fifo.append(job)  # the fast path: a C-level deque append

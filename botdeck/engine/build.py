@@ -23,6 +23,7 @@ from botdeck.core.clock import loop_time
 from botdeck.core.ratelimit import RateLimiter, SendLimiter
 from botdeck.core.scheduler import Scheduler
 from botdeck.engine import ai_setup, responders, sources
+from botdeck.engine.admission import SendWindowAdmission
 from botdeck.engine.chat_control import ChatControl
 from botdeck.engine.conversation import Conversation, EchoDepth
 from botdeck.engine.cooldowns import CooldownGate
@@ -68,6 +69,9 @@ class EngineSettings:
     removed_user_quiet: float = DEFAULT_REMOVED_USER_QUIET  # a removed user goes unanswered
     chat_control: bool = True  # moderators' `!botdeck ...` from chat
     control_command: str = DEFAULT_CONTROL_COMMAND
+    # Both on in every run; off only to measure the behaviour before them (benchmarks):
+    admission: bool = True  # refuse random replies the send window cannot deliver in time
+    stale_before_delay: bool = True  # skip stale replies before sleeping their delay
 
     @classmethod
     def from_config(cls, config: Config) -> EngineSettings:
@@ -195,7 +199,7 @@ def assemble(
         global_limit=settings.global_limit,
         per_bot_limit=settings.per_bot_limit,
         execute=lambda job: pipeline.run(job),
-        precheck=lambda job: pipeline.stale(job),
+        precheck=(lambda job: pipeline.stale(job)) if settings.stale_before_delay else None,
         job_timeout=settings.job_timeout,
         viewer_cap=settings.per_user_cap,
     )
@@ -204,7 +208,9 @@ def assemble(
     )
     pipeline = ReplyPipeline(
         personas=personas,
-        settings=PipelineSettings(settings.max_reply_chars, settings.max_age),
+        settings=PipelineSettings(
+            settings.max_reply_chars, settings.max_age, not settings.stale_before_delay
+        ),
         conversation=conversation,
         raid=raid,
         responder=responder,
@@ -230,6 +236,9 @@ def assemble(
         now=loop_time,
     )
     cooldowns = CooldownGate(settings.cooldowns, loop_time)
+    admission = SendWindowAdmission(
+        scheduler, limiter if settings.admission else None, settings.max_age
+    )
     intake = ChatIntake(
         orchestrator=Orchestrator(bots, settings.orchestrator, random.Random(settings.seed)),
         scheduler=scheduler,
@@ -241,6 +250,7 @@ def assemble(
         modes=modes,
         cooldowns=cooldowns,
         control=ChatControl(settings.control_command, enabled=settings.chat_control),
+        admission=admission,
     )
     return Engine(
         channel=channel,
@@ -257,6 +267,7 @@ def assemble(
         safety=safety,
         limiter=limiter,
         usage=usage,
+        admission=admission,
         journal=journal,
         clock=clock,
         closers=closers or [],

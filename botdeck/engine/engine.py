@@ -25,6 +25,7 @@ from botdeck.config import ConfigError
 from botdeck.core.jobs import Job
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.core.scheduler import Scheduler
+from botdeck.engine.admission import SendWindowAdmission
 from botdeck.engine.chat_control import ControlLine
 from botdeck.engine.conversation import EchoDepth
 from botdeck.engine.cooldowns import CooldownGate
@@ -67,6 +68,7 @@ class Engine:
         safety: SafetyGate,
         limiter: SendLimiter | None,
         usage: UsageMeter,
+        admission: SendWindowAdmission,
         journal: Journal,
         clock: Callable[[], float] = time.time,
         closers: Sequence[Closer] = (),
@@ -85,6 +87,7 @@ class Engine:
         self._safety = safety
         self._limiter = limiter
         self._usage = usage
+        self._admission = admission
         self._journal = journal
         self._clock = clock
         self._closers = list(closers)
@@ -114,6 +117,11 @@ class Engine:
         return self._journal.enabled
 
     @property
+    def journal_notices(self) -> tuple[str, ...]:
+        """Why the journal stopped being written during the run, if it did (a full disk)."""
+        return self._journal.notices
+
+    @property
     def source_warnings(self) -> Sequence[str]:
         """What the chat source left out (a replay's skipped lines), to show before a run."""
         return self._source.warnings
@@ -141,10 +149,12 @@ class Engine:
                 *self._source.source.notices,
                 *self._responder.notices,
                 *self._safety.notices,
+                *self._journal.notices,  # a journal that could not be written
             ),
             chat=ChatCounts(intake.lines, intake.duplicates, intake.mentions, self._answered),
             chat_mode=self._modes.settings.describe(),
             cooldown_hits=dict(self._cooldowns.hits),
+            passed=dict(self._admission.passed),
         )
 
     def waiting_jobs(self, bot: str | None = None) -> list[JobView]:

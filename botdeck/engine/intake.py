@@ -3,7 +3,9 @@
     duplicate? -> our own echo? (restore its depth) -> publish ChatSeen
     -> a command to botdeck? (moderators: done; anyone: nothing more)
     -> from a user moderators removed? (nothing more) -> context (not chat commands)
-    -> orchestrator plans (random ones only to bots that may speak, past cooldowns)
+    -> orchestrator plans (random ones only to bots that may speak)
+    -> admission (random and bot-to-bot replies only if they can be sent in time)
+    -> cooldowns (random replies)
     -> one job per plan -> start moderating the line
 
 A line delivered twice (Twitch delivers at least once) is dropped by id.
@@ -17,6 +19,7 @@ from dataclasses import replace
 from botdeck.ai.safety import SafetyGate
 from botdeck.core.jobs import Job
 from botdeck.core.scheduler import Scheduler
+from botdeck.engine.admission import SendWindowAdmission
 from botdeck.engine.chat_control import ChatControl, ControlLine
 from botdeck.engine.conversation import Conversation, EchoDepth
 from botdeck.engine.cooldowns import CooldownGate
@@ -45,6 +48,7 @@ class ChatIntake:
         modes: ChatModes,
         cooldowns: CooldownGate,
         control: ChatControl,
+        admission: SendWindowAdmission,
     ) -> None:
         self._orchestrator = orchestrator
         self._scheduler = scheduler
@@ -57,6 +61,7 @@ class ChatIntake:
         self._cooldowns = cooldowns
         self._control = control
         self.on_command: CommandHandler | None = None  # the engine carries commands out
+        self._admission = admission
         self.lines = 0
         self.duplicates = 0
         self.mentions = 0  # high-priority jobs created
@@ -97,6 +102,10 @@ class ChatIntake:
         jobs = []
         viewer = None if message.is_bot else message.user  # fairness is between viewers
         for plan in self._orchestrator.plan(message, self._modes.speakers()):
+            if plan.priority is not Priority.HIGH and not self._admission.admits(
+                plan.bot, plan.delay
+            ):
+                continue  # its send window could not deliver it in time: no job at all
             if plan.chance and not self._cooldowns.admit(plan.bot, viewer):
                 continue  # inside a cooldown: never becomes a job
             context = ReplyContext(message, plan.depth)

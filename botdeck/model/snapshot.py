@@ -115,6 +115,8 @@ class EngineSnapshot:
     chat: ChatCounts = ChatCounts()
     chat_mode: str = ""  # the channel's chat modes in force, e.g. "slow 10s" ("" when open)
     cooldown_hits: Mapping[str, int] = field(default_factory=dict)  # lines a cooldown left
+    passed: Mapping[str, int] = field(default_factory=dict)  # random replies a full send
+    # window made a bot pass up, per bot (they never became jobs)
 
     @property
     def state(self) -> RouterState:
