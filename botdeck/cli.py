@@ -10,12 +10,13 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from botdeck import __version__
 from botdeck.chat.scenarios import SCENARIOS, Scenario, ScenarioError
 from botdeck.config import (
     DEMO_BOTS,
+    MAX_LOG_TIME,
     Config,
     ConfigError,
     default_config_path,
@@ -26,18 +27,39 @@ from botdeck.config import (
 
 if TYPE_CHECKING:
     from botdeck.engine import ResumePlan
+    from botdeck.tui.themes import ThemeSet
 
 EXIT_BAD_INPUT = 2
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number of seconds >= 0, got {text}")
-    return value
+MAX_DURATION = 31 * 86_400.0  # --duration: a month-long run is the longest that makes sense
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments are one line, like every other bad input: usage only with --help."""
+
+    def error(self, message: str) -> NoReturn:
+        message = message.removeprefix("argument ")
+        self.exit(EXIT_BAD_INPUT, f"botdeck: {message} (see `{self.prog} --help`)\n")
+
+
+def _bounded_seconds(most: float) -> Callable[[str], float]:
+    def seconds(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+        if not 0 <= value <= most:  # nan and inf fail this too
+            raise argparse.ArgumentTypeError(
+                f"expected a number of seconds >= 0 and <= {most:,.0f}, got {text}"
+            )
+        return value
+
+    return seconds
+
+
+_duration = _bounded_seconds(MAX_DURATION)
+_start = _bounded_seconds(MAX_LOG_TIME)
 
 
 def _speed(text: str) -> float:
@@ -68,7 +90,7 @@ def _scenario(text: str) -> Scenario:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="botdeck",
         description="Run several AI chat-bot personas in one Twitch channel, from a dashboard.",
     )
@@ -79,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--headless", action="store_true", help="no dashboard: journal and summary"
         )
-        sub.add_argument("--duration", type=_seconds, help="drain and end after S seconds")
+        sub.add_argument("--duration", type=_duration, help="drain and end after S seconds")
         sub.add_argument(
             "--journal",
             type=Path,
@@ -135,14 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="the chat log: botdeck JSONL or TwitchDownloader chat JSON",
     )
     rehearse.add_argument("--speed", type=_speed, help="play the log X times faster")
-    rehearse.add_argument("--start", type=_seconds, help="start S seconds into the log")
+    rehearse.add_argument("--start", type=_start, help="start S seconds into the log")
     rehearse.add_argument(
         "--live-ai", action="store_true", help="use the configured AI (default: offline replies)"
     )
     rehearse.add_argument(
         "--journal", type=Path, help="keep the journal at PATH (default: a temporary file)"
     )
-    rehearse.add_argument("--duration", type=_seconds, help="drain and end after S seconds")
+    rehearse.add_argument("--duration", type=_duration, help="drain and end after S seconds")
     rehearse.add_argument(
         "--real-time",
         action="store_true",
@@ -174,9 +196,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "rehearse":
             return _rehearse(args)
         config = _config_for(args)
+        themes = _themes(args.theme)  # checked the same way headless or not
         if args.headless:
             return _headless(config, args)
-        return _dashboard(config, args)
+        return _dashboard(config, args, themes)
     except ConfigError as error:
         print(f"botdeck: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -190,6 +213,19 @@ def _config_for(args: argparse.Namespace) -> Config:
         default = "raid" if args.headless else "mixed"
         return demo_config(bots=args.bots, scenario=args.scenario or default, seed=args.seed)
     return _load(args.config)
+
+
+def _themes(name: str | None) -> ThemeSet | None:
+    """`--theme` means the same in every mode: an unknown theme is refused before anything
+    runs, also headless (where it does not show), so a script that works headless does
+    not fail the day it runs with the dashboard."""
+    if name is None:
+        return None  # the dashboard finds its themes itself; nothing to import headless
+    from botdeck.tui.factory import available_themes, check_theme
+
+    themes = available_themes()
+    check_theme(name, themes)
+    return themes
 
 
 def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -> Config:
@@ -341,10 +377,14 @@ def _plan_journal(config: Config, args: argparse.Namespace) -> RunJournal:
 
 @contextlib.contextmanager
 def _journal_streams(journal: RunJournal, *, also_stdout: bool) -> Iterator[list[TextIO]]:
+    from botdeck.engine.journal import close_file
     from botdeck.engine.journal_files import open_journal
 
-    with open_journal(journal.path, journal.option) as stream:
+    stream = open_journal(journal.path, journal.option)
+    try:
         yield [sys.stdout, stream] if also_stdout else [stream]
+    finally:
+        close_file(stream)
 
 
 def _headless(config: Config, args: argparse.Namespace) -> int:
@@ -366,7 +406,7 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
     return code
 
 
-def _dashboard(config: Config, args: argparse.Namespace) -> int:
+def _dashboard(config: Config, args: argparse.Namespace, themes: ThemeSet | None) -> int:
     from botdeck.logs import setup_logging
     from botdeck.tui.factory import create_app
     from botdeck.tui.run import run_dashboard
@@ -379,6 +419,7 @@ def _dashboard(config: Config, args: argparse.Namespace) -> int:
             demo=args.command == "demo",
             theme=args.theme,
             journal_stream=streams,
+            themes=themes,
             resume=journal.resume_plan(config, args),
         )
         code = asyncio.run(run_dashboard(app))

@@ -14,6 +14,9 @@ Twitch's rejections become `SendError` with Twitch's reason; a rate-limit reject
 first place is the send limiter's job (`botdeck.core.ratelimit`), which this module feeds
 with the role shown by the badges on the bots' own messages.
 
+Moderators' actions and the chat modes come in through four more subscriptions on the
+same socket, and Get Chat Settings when a subscription starts (`twitch_channel`).
+
 Reconnects are twitchio's: after a dropped socket it reconnects and resubscribes, and on
 `session_reconnect` it moves to the new URL. This module watches the sockets to show the
 connection state, makes replies wait while the connection is being re-established, and
@@ -43,8 +46,16 @@ from twitchio.eventsub import ChatMessageSubscription
 from twitchio.http import Route
 
 from botdeck.chat.base import ChatSetupError, ChatSource, SendError
-from botdeck.core.text import clean_text
+from botdeck.chat.twitch_channel import (
+    CHANNEL_EVENTS,
+    channel_event,
+    fetch_chat_settings,
+    subscribe_channel_events,
+)
+from botdeck.core.mentions import MentionFinder
+from botdeck.core.text import MAX_SCAN_CHARS, clean_text, cut_text
 from botdeck.logs import redact
+from botdeck.model.channel import ChatEvent
 from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus, Role
 
 log = logging.getLogger(__name__)
@@ -212,10 +223,11 @@ class TwitchChat(ChatSource):
         self._on_role = on_role
         self._on_tokens_refreshed = on_tokens_refreshed
         self._bots = {name: _Bot(name, creds) for name, creds in settings.bots.items()}
+        self._mentions = MentionFinder(self._bots)
         self._phase = _Phase.NEW
         self._state = ConnectionState(ConnectionStatus.CONNECTING)
         self._connected = asyncio.Event()
-        self._queue: asyncio.Queue[ChatMessage | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[ChatEvent | None] = asyncio.Queue()
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._client: _Client | None = None
         self._endpoints: contextlib.ExitStack | None = None
@@ -304,10 +316,10 @@ class TwitchChat(ChatSource):
         self._set(ConnectionState(ConnectionStatus.ENDED))
         self._queue.put_nowait(None)
 
-    def __aiter__(self) -> AsyncIterator[ChatMessage]:
+    def __aiter__(self) -> AsyncIterator[ChatEvent]:
         return self._messages()
 
-    async def _messages(self) -> AsyncIterator[ChatMessage]:
+    async def _messages(self) -> AsyncIterator[ChatEvent]:
         if self._phase is _Phase.NEW:
             await self.start()
         while True:
@@ -325,6 +337,8 @@ class TwitchChat(ChatSource):
             fetch_client_user=False,
         )
         client.add_listener(self._on_chat, event="event_message")
+        for event in CHANNEL_EVENTS:
+            client.add_listener(self._on_channel_event, event=event)
         client.add_listener(self._on_token_refreshed, event="event_token_refreshed")
         try:
             # No token file: tokens come from botdeck's store or the environment.
@@ -420,16 +434,29 @@ class TwitchChat(ChatSource):
             name = (getattr(mentioned, "name", None) or "").lower() if mentioned else ""
             if name and name not in mentions:
                 mentions.append(name)
+        whole = clean_text(payload.text or "", max_chars=MAX_SCAN_CHARS)
+        text = cut_text(whole)
+        if text != whole:  # mentions past the display cut are still mentions
+            mentions += [name for name in self._mentions.find(whole) if name not in mentions]
         self._queue.put_nowait(
             ChatMessage(
                 id=message_id,
                 user=login,
-                text=clean_text(payload.text or ""),
+                text=text,
                 timestamp=time.time(),
                 display_name=clean_text(chatter.display_name or "", max_chars=64),
                 mentions=tuple(mentions),
+                badges=tuple(badge.set_id for badge in payload.badges),
             )
         )
+
+    async def _on_channel_event(self, payload: Any) -> None:
+        """A moderator's action or new chat settings in our channel."""
+        if getattr(payload.broadcaster, "id", None) != self._channel_id:
+            return
+        event = channel_event(payload)
+        if event is not None:
+            self._queue.put_nowait(event)
 
     async def _on_token_refreshed(self, payload: Any) -> None:
         redact(payload.token, payload.refresh_token)
@@ -457,6 +484,11 @@ class TwitchChat(ChatSource):
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
             self._reason = f"cannot reach Twitch ({type(error).__name__})"
         else:
+            await subscribe_channel_events(client, self._channel_id, self._reader_id)
+            if self._broadcaster is not None:
+                settings = await fetch_chat_settings(self._broadcaster)
+                if settings is not None:
+                    self._queue.put_nowait(settings)
             self._check()
             return True
         for socket in client.sockets(self._reader_id):

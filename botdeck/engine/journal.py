@@ -5,10 +5,15 @@ The contract (kept stable for outside tools): each line has `ts` (Unix seconds) 
 `sent` carries `text`; failed/skipped/cancelled carry `reason`. Optional fields, for
 `botdeck report`: `latency` on `sent`; on any outcome, `send_wait` (seconds the reply
 waited for its bot's send limit, when a limiter runs) and `tokens_in`/`tokens_out` (when the
-responder reported any); `by` on a `state` event someone other than the operator caused;
-`resumes` on the `enqueued` of a job that takes over one a previous run left open, and
-`resumed_as` on that old job's `skipped` (see `botdeck.engine.resume`).
-Secrets never reach it: nothing here reads config, only chat and job fields.
+responder reported any); `by` on a `state` event someone other than the operator caused
+(and `command`, the chat command that caused it); `requeued` on an `enqueued` event of a
+job that went back to the queue unsent (its bot was held by a chat mode, or the merged
+reply carrying it was withdrawn). `moderation` events carry `action`, `msg` or `user`,
+`ended` (replies it ended) and `unknown` when botdeck had not seen the line or user;
+never the text of a deleted line. `resumes` on the `enqueued` of a job that takes over
+one a previous run left open, and `resumed_as` on that old job's `skipped` (see
+`botdeck.engine.resume`). Secrets never reach it: nothing here reads config, only chat
+and job fields.
 
 The journal is an ordinary listener of the engine's event stream (`Journal.listen`),
 subscribed first so a reply is journaled before anything reacts to it.
@@ -17,6 +22,7 @@ subscribed first so a reply is journaled before anything reacts to it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -24,7 +30,13 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from botdeck.model.chat import ChatMessage
-from botdeck.model.events import ChatSeen, EngineEvent, JobChanged, StateChanged
+from botdeck.model.events import (
+    ChatSeen,
+    EngineEvent,
+    JobChanged,
+    ModerationSeen,
+    StateChanged,
+)
 from botdeck.model.jobs import JobStage, JobView, Outcome, Priority, RouterState
 from botdeck.model.journal import OUTCOME_EVENT, JournalEvent
 
@@ -63,10 +75,16 @@ class Journal:
         self._owns = owns  # close the streams on close() (else whoever opened them does)
         self._flush_handle: asyncio.TimerHandle | None = None
         self.lines_written = 0
+        self._stopped: str | None = None  # why journaling stopped, if it did
 
     @property
     def enabled(self) -> bool:
         return bool(self._streams)
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """A journal that could not be written, for the dashboard and the summary."""
+        return (self._stopped,) if self._stopped else ()
 
     def write(self, event: JournalEvent, **fields: Any) -> None:
         if not self._streams:
@@ -90,7 +108,9 @@ class Journal:
         elif isinstance(event, ChatSeen):
             self.chat(event.message)
         elif isinstance(event, StateChanged):
-            self.state(event.state, event.by)
+            self.state(event.state, event.by, event.command)
+        elif isinstance(event, ModerationSeen):
+            self.moderation(event)
 
     # ------------------------------------------------------- typed helpers
     def chat(self, message: ChatMessage) -> None:
@@ -100,13 +120,26 @@ class Journal:
             fields["depth"] = message.depth
         self.write(JournalEvent.CHAT, **fields)
 
-    def state(self, state: RouterState, by: str | None = None) -> None:
-        if by is None:
-            self.write(JournalEvent.STATE, state=state.value)
-        else:
-            self.write(JournalEvent.STATE, state=state.value, by=by)
+    def state(self, state: RouterState, by: str | None = None, command: str | None = None) -> None:
+        fields: dict[str, Any] = {"state": state.value}
+        if by is not None:
+            fields["by"] = by
+        if command is not None:
+            fields["command"] = command
+        self.write(JournalEvent.STATE, **fields)
         if self._flush_handle is not None:
             self.flush()  # a drain or a stop is on disk before anything else happens
+
+    def moderation(self, event: ModerationSeen) -> None:
+        fields: dict[str, Any] = {"action": event.action}
+        if event.msg is not None:
+            fields["msg"] = event.msg
+        if event.user is not None:
+            fields["user"] = event.user
+        fields["ended"] = event.ended
+        if not event.known:
+            fields["unknown"] = True
+        self.write(JournalEvent.MODERATION, **fields)
 
     def job(self, stage: JobStage, job: JobView) -> None:
         fields: dict[str, Any] = {
@@ -118,6 +151,8 @@ class Journal:
         if job.carrier is not None and job.outcome is not None:
             fields["coalesced_into"] = job.carrier  # answered by that job's reply
         if stage is JobStage.ENQUEUED:
+            if job.requeued:
+                fields["requeued"] = job.requeued
             if job.context.resumes is not None:
                 fields["resumes"] = job.context.resumes
             self.write(JournalEvent.ENQUEUED, **fields, delay=round(job.delay, 3))
@@ -171,13 +206,26 @@ class Journal:
     def _lost(self, stream: TextIO, error: OSError) -> None:
         """The reader went away (`| head`) or the disk is full: stop journaling there, say
         so once, and let the run go on; the replies matter more than their record."""
-        log.warning("journal stopped after %d lines: %s", self.lines_written, error)
+        why = error.strerror or type(error).__name__
         if stream in self._streams:
             self._streams.remove(stream)
+        if self._streams:  # stdout went away; the file goes on
+            log.warning("journal output stopped after %s lines: %s", self.lines_written, why)
+            return
+        self._stopped = f"journal stopped after {self.lines_written:,} lines: {why}"
+        log.warning("%s", self._stopped)
 
     def close(self) -> None:
         self.flush()
         if self._owns:
             for stream in self._streams:
-                stream.close()
+                close_file(stream)
             self._streams.clear()
+
+
+def close_file(stream: TextIO) -> None:
+    """Close a journal's file after its run. Its writes may have failed (disk full, file
+    removed), which the journal already reported once as a notice: closing must not raise
+    it again and turn a finished run into a traceback."""
+    with contextlib.suppress(OSError):
+        stream.close()

@@ -7,6 +7,12 @@ Each stage is one method below, run in that order by `run`. A stage ends the job
 raising `JobSkipped` (a reply we chose not to send: blocked, stale) or `JobFailed` (one we
 could not produce or send); the scheduler turns either into the job's outcome.
 
+Moderators may act while a reply is being written or waits for its send window: when a
+line the reply was written from (its context, or a viewer a merged reply answers) is
+removed before the send begins, the reply is written again without it, so a removed line
+is never quoted and a removed viewer never named. (The line the job answers being removed
+ends the job itself: `Scheduler.cancel`.)
+
 Generating goes through the AI circuit (`core.circuit`): while the server is down the job
 waits in phase `ai_wait` instead of failing: a mention until it has existed for
 `[ai] outage_wait` seconds of the outage (counted from the job's creation or the outage's
@@ -19,14 +25,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.ai.safety import Blocked, SafetyGate
 from botdeck.ai.shaping import EmptyReplyError, shape_reply
 from botdeck.chat.base import ChatSink, SendError
 from botdeck.core.circuit import Circuit, OutageTooLong, Ticket
-from botdeck.core.jobs import Job, JobFailed, JobSkipped
+from botdeck.core.jobs import Job, JobFailed, JobReturned, JobSkipped
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.engine.conversation import Conversation, EchoDepth
 from botdeck.engine.raid import RaidPlanner, address
@@ -42,6 +48,7 @@ ReplyJob = Job[ReplyContext]
 class PipelineSettings:
     max_reply_chars: int
     max_age: float | None  # a random or bot-to-bot reply that waited longer is stale
+    stale_after_delay: bool = False  # check staleness here, not in the scheduler's precheck
     outage_wait: float = 0.0  # seconds a started reply waits out an AI outage (0: none)
 
 
@@ -75,28 +82,36 @@ class ReplyPipeline:
 
     async def run(self, job: ReplyJob) -> None:
         """The whole pipeline for one job (the scheduler's executor)."""
+        if self._settings.stale_after_delay and (reason := self.stale(job)):
+            raise JobSkipped(reason)
         request = self.merge(job)
-        await self.moderate(request)
-        reply = await self.generate(job, request)
-        text = self.shape(job, request, reply)
-        await self.check_safety(request, text)
-        job.phase = Phase.SENDING
-        if self._limiter is None:
-            job.commit()
-            await self.send(job, text)
-        else:
-            await self.send_limited(job, text, self._limiter)
+        while True:
+            await self.moderate(request)
+            reply = await self.generate(job, request)
+            text = self.shape(job, request, reply)
+            await self.check_safety(request, text)
+            job.phase = Phase.SENDING
+            if self.current(job, request):
+                if self._limiter is None:
+                    job.commit()
+                    await self.send(job, text)
+                    return
+                if await self.send_limited(job, request, text, self._limiter):
+                    return
+            request = self.rewrite(job, request)
+            job.phase = Phase.GENERATING
 
     # ------------------------------------------------------------- stages
     def stale(self, job: ReplyJob) -> str | None:
-        """Before the delay: a random or bot-to-bot reply that waited longer than
-        `max_age` is skipped. Chiming in on a line from minutes ago reads as a glitch;
-        mentions are never dropped this way (raid mode keeps them in time)."""
+        """Before the delay: a random or bot-to-bot reply that has waited, or will have
+        by the end of its delay, longer than `max_age` is skipped at once (a drain never
+        sleeps through a backlog of them). Chiming in on a line from minutes ago reads as
+        a glitch; mentions are never dropped this way (raid mode keeps them in time)."""
         max_age = self._settings.max_age
         if not max_age or job.priority is Priority.HIGH:
             return None
         waited = (job.started_at or job.created_at) - job.created_at
-        return Reason.STALE if waited > max_age else None
+        return Reason.STALE if waited + job.delay > max_age else None
 
     def merge(self, job: ReplyJob) -> ReplyRequest:
         """Raid mode may let this reply answer waiting mentions too; the request for it."""
@@ -109,6 +124,25 @@ class ReplyPipeline:
             priority=job.priority,
             depth=job.context.depth,
             also=self._raid.carry(job),
+        )
+
+    def current(self, job: ReplyJob, request: ReplyRequest) -> bool:
+        """Whether the request still stands: no line of its context removed since, and
+        it answers exactly the viewers the job still carries."""
+        carried = tuple(other.context.message for other in job.carried)
+        if len(carried) != len(request.also) or any(
+            a is not b for a, b in zip(carried, request.also, strict=True)
+        ):
+            return False
+        return not self._conversation.removed_any(request.history)
+
+    def rewrite(self, job: ReplyJob, request: ReplyRequest) -> ReplyRequest:
+        """The request again, after moderators removed something it held: today's
+        context, and only the viewers the job still carries."""
+        return replace(
+            request,
+            history=self._conversation.recent(excluding=request.message),
+            also=tuple(other.context.message for other in job.carried),
         )
 
     async def moderate(self, request: ReplyRequest) -> None:
@@ -191,25 +225,32 @@ class ReplyPipeline:
         except Blocked as blocked:
             raise JobSkipped(blocked.reason) from None
 
-    async def send_limited(self, job: ReplyJob, text: str, limiter: SendLimiter) -> None:
+    async def send_limited(
+        self, job: ReplyJob, request: ReplyRequest, text: str, limiter: SendLimiter
+    ) -> bool:
         """Wait for the bot's send window (the job shows as sending, with the wait), then
-        send. Every reservation is settled: `sent` even when the send failed (Twitch may
-        have counted it), `release` when the job ended before sending."""
+        send; False, without sending, when moderators removed part of the request while
+        it waited. Every reservation is settled: `sent` even when the send failed (Twitch
+        may have counted it), `release` when the job ended before sending."""
         loop = asyncio.get_running_loop()
         began = loop.time()
         try:
             text = await limiter.acquire(job.bot, text, on_wait=_show_wait(job))
         finally:
-            job.send_wait = loop.time() - began
+            job.send_wait = (job.send_wait or 0.0) + loop.time() - began
+        if not self.current(job, request):
+            limiter.release(job.bot, text)
+            return False
         try:
             job.commit()
-        except JobFailed:
+        except (JobFailed, JobReturned):
             limiter.release(job.bot, text)  # nothing went out
             raise
         try:
             await self.send(job, text)
         finally:
             limiter.sent(job.bot, text)
+        return True
 
     async def send(self, job: ReplyJob, text: str) -> None:
         if self._sink.echoes:

@@ -29,14 +29,25 @@ from textual.widgets import Footer
 
 from botdeck.config import ConfigError
 from botdeck.engine import Engine, QuitRequests, QuitResult, QuitStep
-from botdeck.model.events import AIAvailability, ChatSeen, EngineEvent, JobChanged, StateChanged
+from botdeck.model.events import (
+    AIAvailability,
+    ChatModeChanged,
+    ChatSeen,
+    EngineEvent,
+    JobChanged,
+    ModerationSeen,
+    StateChanged,
+)
 from botdeck.model.jobs import JobStage, Outcome, RouterState
 from botdeck.model.journal import Reason
 from botdeck.model.keys import FIXED_QUIT_KEYS, KEY_ACTIONS, key_display
 from botdeck.tui.chatlines import (
     ChatHighlighter,
+    by_detail,
     cancelled_line,
     chat_line,
+    mode_line,
+    moderation_line,
     notice_line,
     outcome_line,
     state_line,
@@ -242,7 +253,11 @@ class BotdeckApp(App[int]):
         elif isinstance(event, JobChanged):
             self._on_job(event)
         elif isinstance(event, StateChanged):
-            self._on_state(event.state)
+            self._on_state(event.state, by_detail(event.by, event.command))
+        elif isinstance(event, ModerationSeen):
+            self._chat.add(moderation_line(event, self._clock()))
+        elif isinstance(event, ChatModeChanged):
+            self._chat.add(mode_line(event, self._clock()))
         elif isinstance(event, AIAvailability):
             self._on_ai(event)
 
@@ -267,9 +282,9 @@ class BotdeckApp(App[int]):
         elif (line := outcome_line(job, self._clock())) is not None:
             self._chat.add(line)
 
-    def _on_state(self, state: RouterState) -> None:
+    def _on_state(self, state: RouterState, detail: str = "") -> None:
         self.flush_chat()
-        self._chat.add(state_line(state.value, self._clock()))
+        self._chat.add(state_line(state.value, self._clock(), detail))
         if self.quits.requested and state.ended and not self.detached:
             self.exit(return_code=self._exit_code())
 
@@ -278,6 +293,8 @@ class BotdeckApp(App[int]):
 
     # ------------------------------------------------------------- refreshing
     def refresh_numbers(self) -> None:
+        if not self.is_running:
+            return  # shutting down: the widgets go before the timers do
         snap = self.engine.snapshot()
         now = self._clock()
         self._status.show(snap, now - self._started)
@@ -285,10 +302,17 @@ class BotdeckApp(App[int]):
         second = int(now)
         for lane in snap.queues.bots:
             card = self._cards[lane.bot]
-            card.show(lane, snap.budgets.get(lane.bot))
+            card.show(
+                lane,
+                snap.budgets.get(lane.bot),
+                passed=snap.passed.get(lane.bot, 0),
+                cooldown_hits=snap.cooldown_hits.get(lane.bot, 0),
+            )
             card.sample(lane.size, second)
 
     def flush_chat(self) -> None:
+        if not self.is_running:
+            return  # shutting down: the widgets go before the timers do
         for reason, count in self._cancelled.items():
             self._chat.add(cancelled_line(count, reason, self._clock()))
         self._cancelled.clear()

@@ -13,7 +13,7 @@ import io
 import json
 import logging
 import stat
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -60,19 +60,6 @@ async def until(predicate: Callable[[], Any], within: float = 10.0, what: str = 
             raise AssertionError(f"not within {within}s: {what or predicate}")
         await asyncio.sleep(0.01)
     return result
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTwitch]:
-    server = FakeTwitch()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("BOTDECK_DATA_DIR", str(tmp_path / "data"))
 
 
 class Run:

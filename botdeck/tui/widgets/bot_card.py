@@ -1,4 +1,5 @@
-"""One card per bot: its queue, its jobs by phase, outcomes, send budget, latency, backlog."""
+"""One card per bot: its queue, its jobs by phase, outcomes, send budget, latency, backlog,
+cooldown hits, and why it is paused when a chat mode keeps it from talking."""
 
 from __future__ import annotations
 
@@ -44,16 +45,34 @@ class BotCard(Vertical):
             self._backlog.append(float(size))
             self.query_one("#spark", Sparkline).data = list(self._backlog)
 
-    def show(self, lane: LaneSnapshot, budget: SendBudget | None) -> None:
+    def show(
+        self,
+        lane: LaneSnapshot,
+        budget: SendBudget | None,
+        passed: int = 0,
+        cooldown_hits: int = 0,
+    ) -> None:
         narrow = self.content_size.width < 30  # short labels when three cards share 100 columns
-        key = (lane, budget, narrow)
+        key = (lane, budget, passed, cooldown_hits, narrow)
         if key == self._last:
             return
         self._last = key
-        self.query_one("#stats", Static).update(card_text(lane, budget, narrow), layout=False)
+        held = lane.held is not None
+        if held != self.has_class("-held"):
+            self.set_class(held, "-held")  # taller, to say why (a layout pass, once)
+        text = card_text(lane, budget, narrow, passed, cooldown_hits)
+        self.query_one("#stats", Static).update(text, layout=False)
 
 
-def card_text(lane: LaneSnapshot, budget: SendBudget | None, narrow: bool = False) -> Text:
+def card_text(
+    lane: LaneSnapshot,
+    budget: SendBudget | None,
+    narrow: bool = False,
+    passed: int = 0,
+    cooldown_hits: int = 0,
+) -> Text:
+    """`passed`: random replies the bot did not take because its send window was full;
+    `cooldown_hits`: those its cooldowns left unanswered."""
     budget_text = "-" if budget is None else f"{budget.left}/{budget.limit}"
     if budget is not None and budget.next_free_in > 0 and lane.sending:
         budget_text += f" wait {budget.next_free_in:.0f}s"
@@ -74,6 +93,14 @@ def card_text(lane: LaneSnapshot, budget: SendBudget | None, narrow: bool = Fals
         (f"{sep}p50 ", "dim"), _latency(lane.latency.p50),
         (f"{sep}p95 ", "dim"), _latency(lane.latency.p95),
     )  # fmt: skip
+    if passed:
+        text.append(f"{sep}passed ", "dim")
+        text.append(f"{passed}")
     if lane.merging:  # raid mode: replies answer several viewers at once
         text.append(f"{sep}merging ×{lane.last_batch}", style="bold")
+    if cooldown_hits:
+        text.append(f"{sep}cooldown ", "dim")
+        text.append(f"{cooldown_hits}")
+    if lane.held is not None:  # a chat mode: it cannot talk; say why, first
+        text = Text.assemble(("paused: ", "bold"), (lane.held, "bold"), "\n", text)
     return text

@@ -43,7 +43,7 @@ class _Line(Static):
 
 
 class StatusBar(_Line):
-    """Channel, chat connection, router state, responder, uptime."""
+    """Channel, chat connection, router state, the channel's chat modes, responder, uptime."""
 
     def show(self, snap: EngineSnapshot, uptime: float) -> None:
         text = Text.assemble(
@@ -55,6 +55,7 @@ class StatusBar(_Line):
             "  router: ",
             (router_label(snap), "bold"),
             *_ai_down(snap),
+            *((("  mode: ", "dim"), (snap.chat_mode, "bold")) if snap.chat_mode else ()),
             "  responder: ",
             snap.responder,
             "  up ",
