@@ -30,8 +30,12 @@ async def test_a_quit_key_drains_every_queued_reply_then_quits(key: str):
         await wait_until(pilot, lambda: app.engine.snapshot().queues.size > 0)
         await pilot.press(key)
         assert app.engine.state is RouterState.DRAINING
-        notes = [n.message for n in app._notifications]
-        assert any(f"{key}: draining before quitting" in note for note in notes), notes
+
+        def said() -> bool:  # a toast is a message: it lands on the app's next turn
+            notes = [n.message for n in app._notifications]
+            return any(f"{key}: draining before quitting" in note for note in notes)
+
+        await wait_until(pilot, said)
         await wait_until(pilot, lambda: app.return_code is not None, within=20)
     assert app.return_code == EXIT_OK
     assert set(outcomes(journal).values()) == {"sent"}  # nothing cancelled: 9 sent

@@ -33,10 +33,13 @@ async def test_the_dashboard_says_how_many_mentions_it_resumed(tmp_path):
         await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 3)
         app.refresh_numbers()
         assert "resumed 3" in str(app.query_one(Overview).render())
-        notes = [n.message for n in app._notifications]
         said = f"resumed 3 mentions from {previous} (1 too old or not mentions: expired;"
-        assert any(note.startswith(said) for note in notes), notes
-        assert any("1 unreadable lines skipped" in note for note in notes)
+
+        def toasted() -> bool:  # a toast is a message: it lands on the app's next turn
+            return any(n.message.startswith(said) for n in app._notifications)
+
+        await wait_until(pilot, toasted)
+        assert any("1 unreadable lines skipped" in n.message for n in app._notifications)
     enqueued = [e for e in events(journal) if e["event"] == "enqueued"]
     assert sorted(e["resumes"] for e in enqueued) == [1, 2, 3]
     assert min(e["job"] for e in enqueued) == 5  # after the previous run's ids
