@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import JobStage, JobView, RouterState
+from botdeck.model.review import OPERATOR, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,5 +39,23 @@ class StateChanged:
     by: str | None = None
 
 
-EngineEvent = ChatSeen | JobChanged | StateChanged
+@dataclass(frozen=True, slots=True)
+class Reviewed:
+    """A reply held for review was decided; `text` is the edited text (only when edited)."""
+
+    job: JobView
+    verdict: Verdict
+    by: str = OPERATOR
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BotChanged:
+    """A bot was paused, resumed, muted, unmuted, or its review mode switched (the
+    dashboard redraws its card at once rather than at the next poll)."""
+
+    bot: str
+
+
+EngineEvent = ChatSeen | JobChanged | StateChanged | Reviewed | BotChanged
 Listener = Callable[[EngineEvent], None]
