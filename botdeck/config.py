@@ -239,6 +239,21 @@ class BotConfig(_Model):
         return value.lower()
 
 
+class ReviewConfig(_Model):
+    """`[review]`: replies of these bots wait for the operator's verdict before sending."""
+
+    bots: list[str] = []  # bot names, or ["*"] for every bot
+    timeout: float = Field(120.0, gt=0, le=3600)  # seconds until on_timeout decides
+    on_timeout: Literal["reject", "send"] = "reject"
+
+    @field_validator("bots")
+    @classmethod
+    def _names(cls, bots: list[str]) -> list[str]:
+        if "*" in bots and len(bots) > 1:
+            raise ValueError('"*" means every bot: list it alone')
+        return [bot.lower() for bot in bots]
+
+
 KEY_NAME = re.compile(r"^[a-z0-9_+]+(,[a-z0-9_+]+)*$")
 
 
@@ -272,6 +287,7 @@ class Config(_Model):
     twitch: TwitchConfig = TwitchConfig()
     send_limits: SendLimitsConfig = SendLimitsConfig()
     safety: SafetyConfig = SafetyConfig()
+    review: ReviewConfig = ReviewConfig()
     keys: Keymap = {}
     bots: list[BotConfig] = Field(min_length=1)
 
@@ -284,6 +300,17 @@ class Config(_Model):
                 raise ValueError(f"bot {bot.name!r} is listed twice")
             seen.add(bot.name)
         return bots
+
+    @model_validator(mode="after")
+    def _reviewed_bots_exist(self) -> Config:
+        names = set(self.bot_names)
+        for index, bot in enumerate(self.review.bots):
+            if bot != "*" and bot not in names:
+                raise ValueError(
+                    f"review.bots[{index}]: {bot!r} is not one of the [[bots]]"
+                    f" ({', '.join(self.bot_names)})"
+                )
+        return self
 
     @property
     def bot_names(self) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 from botdeck.ai.base import Responder
@@ -31,6 +31,7 @@ from botdeck.engine.orchestrator import Orchestrator, OrchestratorSettings
 from botdeck.engine.parts import BuildContext, SourceParts, responder_factory, source_factory
 from botdeck.engine.pipeline import PipelineSettings, ReplyPipeline
 from botdeck.engine.raid import RaidPlanner
+from botdeck.engine.review import ReviewDesk, ReviewSettings
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import Role
 from botdeck.model.defaults import DEFAULT_MAX_REPLY_CHARS, SendLimits
@@ -53,6 +54,7 @@ class EngineSettings:
     per_user_cap: int | None = 3  # waiting jobs per viewer and bot (None: no cap)
     ack_target: float | None = 60.0  # answer mentions within this; merge replies if not
     max_age: float | None = 120.0  # a random or bot-to-bot reply that waited longer is stale
+    review: ReviewSettings = field(default_factory=ReviewSettings)
 
     @classmethod
     def from_config(cls, config: Config) -> EngineSettings:
@@ -74,6 +76,11 @@ class EngineSettings:
             per_user_cap=router.per_user_cap or None,
             ack_target=router.ack_target,
             max_age=router.max_age or None,
+            review=ReviewSettings(
+                bots=frozenset(config.review.bots),
+                timeout=config.review.timeout,
+                send_on_timeout=config.review.on_timeout == "send",
+            ),
         )
 
 
@@ -175,6 +182,7 @@ def assemble(
         job_timeout=settings.job_timeout,
         viewer_cap=settings.per_user_cap,
     )
+    review = ReviewDesk(bots, settings.review, events)
     raid = RaidPlanner(
         scheduler, limiter, ack_target=settings.ack_target, max_reply_chars=settings.max_reply_chars
     )
@@ -189,6 +197,7 @@ def assemble(
         limiter=limiter,
         sink=sink,
         echoes=echoes,
+        review=review,
     )
     intake = ChatIntake(
         orchestrator=Orchestrator(bots, settings.orchestrator, random.Random(settings.seed)),
@@ -201,6 +210,8 @@ def assemble(
     return Engine(
         channel=channel,
         scheduler=scheduler,
+        pipeline=pipeline,
+        review=review,
         intake=intake,
         events=events,
         source=source,

@@ -42,6 +42,10 @@ class ChatIntake:
         self.duplicates = 0
         self.mentions = 0  # high-priority jobs created
 
+    @property
+    def orchestrator(self) -> Orchestrator:
+        return self._orchestrator
+
     def handle(self, message: ChatMessage) -> list[Job[ReplyContext]]:
         """Take one chat line; returns the jobs it created (each may already have ended,
         e.g. skipped while draining)."""

@@ -5,7 +5,10 @@ The contract (kept stable for outside tools): each line has `ts` (Unix seconds) 
 `sent` carries `text`; failed/skipped/cancelled carry `reason`. Optional fields, for
 `botdeck report`: `latency` on `sent`; on any outcome, `send_wait` (seconds the reply
 waited for its bot's send limit, when a limiter runs) and `tokens_in`/`tokens_out` (when the
-responder reported any); `by` on a `state` event someone other than the operator caused.
+responder reported any); `by` on a `state` event someone other than the operator caused;
+`manual: true` on the `sent` of a line the operator typed as a bot (its `msg` is null: it
+answers no chat line). `reviewed` (`job`, `verdict`, `by`, and `text` when edited) records
+the operator's verdict on a reply held for review.
 Secrets never reach it: nothing here reads config, only chat and job fields.
 
 The journal is an ordinary listener of the engine's event stream (`Journal.listen`),
@@ -22,7 +25,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from botdeck.model.chat import ChatMessage
-from botdeck.model.events import ChatSeen, EngineEvent, JobChanged, StateChanged
+from botdeck.model.events import ChatSeen, EngineEvent, JobChanged, Reviewed, StateChanged
 from botdeck.model.jobs import JobStage, JobView, Outcome, RouterState
 from botdeck.model.journal import OUTCOME_EVENT, JournalEvent
 
@@ -76,6 +79,8 @@ class Journal:
             self.chat(event.message)
         elif isinstance(event, StateChanged):
             self.state(event.state, event.by)
+        elif isinstance(event, Reviewed):
+            self.reviewed(event)
 
     # ------------------------------------------------------- typed helpers
     def chat(self, message: ChatMessage) -> None:
@@ -91,12 +96,20 @@ class Journal:
         else:
             self.write(JournalEvent.STATE, state=state.value, by=by)
 
+    def reviewed(self, event: Reviewed) -> None:
+        fields: dict[str, Any] = {"job": event.job.id, "verdict": event.verdict.value}
+        fields["by"] = event.by
+        if event.text is not None:
+            fields["text"] = event.text
+        self.write(JournalEvent.REVIEWED, **fields)
+
     def job(self, stage: JobStage, job: JobView) -> None:
+        manual = job.context.manual
         fields: dict[str, Any] = {
             "job": job.id,
             "bot": job.bot,
             "priority": job.priority.label,
-            "msg": job.context.message.id,
+            "msg": None if manual else job.context.message.id,
         }
         if job.carrier is not None and job.outcome is not None:
             fields["coalesced_into"] = job.carrier  # answered by that job's reply
@@ -106,6 +119,8 @@ class Journal:
             self.write(JournalEvent.STARTED, **fields)
         elif job.outcome is Outcome.SENT:
             latency = (job.finished_at or 0.0) - job.created_at
+            if manual:
+                fields["manual"] = True
             self.write(
                 JournalEvent.SENT,
                 **fields,

@@ -8,7 +8,9 @@ Rules (all randomness comes from the injected RNG, so a seed replays a session e
   plan for a bot picked at random;
 - a line from one of our bots at depth d may be answered only while d < max_depth: the
   other bots it mentions get LOW plans, and without mentions one other bot may chime in
-  (same chance). A bot never answers itself.
+  (same chance). A bot never answers itself;
+- a muted bot (`muted`) is never picked to chime in; a mention of it is still planned (the
+  scheduler skips it as `muted`, so the journal shows the unanswered mention).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class Orchestrator:
         self._bots = tuple(bot.lower() for bot in bots)
         self._settings = settings
         self._rng = rng
+        self.muted: set[str] = set()  # bots the operator muted: no random replies
         names = "|".join(sorted((re.escape(bot) for bot in self._bots), key=len, reverse=True))
         # A login is [a-z0-9_]; a mention is the whole login, optionally after '@'.
         # "foo@bot" (an address) is not a mention, so neither side may touch a word or "@".
@@ -85,7 +88,9 @@ class Orchestrator:
         if mentioned:
             return [self._make(bot, Priority.HIGH, 1) for bot in mentioned]
         if self._chance():
-            return [self._make(self._rng.choice(self._bots), Priority.NORMAL, 1)]
+            candidates = [bot for bot in self._bots if bot not in self.muted]
+            if candidates:
+                return [self._make(self._rng.choice(candidates), Priority.NORMAL, 1)]
         return []
 
     def _plan_bot_line(self, message: ChatMessage, author: str) -> list[ReplyPlan]:
@@ -95,7 +100,7 @@ class Orchestrator:
         others = [bot for bot in self.mentioned_bots(message) if bot != author]
         if others:
             return [self._make(bot, Priority.LOW, depth) for bot in others]
-        candidates = [bot for bot in self._bots if bot != author]
+        candidates = [bot for bot in self._bots if bot != author and bot not in self.muted]
         if candidates and self._chance():
             return [self._make(self._rng.choice(candidates), Priority.LOW, depth)]
         return []

@@ -1,11 +1,13 @@
 """The reply pipeline: what one job does once the scheduler starts it, stage by stage.
 
     stale check -> merge (raid mode) -> moderation of the line -> generate -> shape
-    -> safety -> send limit -> send
+    -> safety -> review (when the operator reviews the bot) -> send limit -> send
 
 Each stage is one method below, run in that order by `run`. A stage ends the job by
-raising `JobSkipped` (a reply we chose not to send: blocked, stale) or `JobFailed` (one we
-could not produce or send); the scheduler turns either into the job's outcome.
+raising `JobSkipped` (a reply we chose not to send: blocked, stale, rejected) or
+`JobFailed` (one we could not produce or send); the scheduler turns either into the
+job's outcome. A line the operator types as a bot (`say`) takes the last stages only:
+shape -> safety -> send limit -> send.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from botdeck.core.jobs import Job, JobFailed, JobSkipped
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.engine.conversation import Conversation, EchoDepth
 from botdeck.engine.raid import RaidPlanner, address
+from botdeck.engine.review import Decision, ReviewDesk
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import Phase, Priority, ReplyContext
 from botdeck.model.journal import Reason
+from botdeck.model.review import Verdict
 
 ReplyJob = Job[ReplyContext]
 
@@ -50,6 +54,7 @@ class ReplyPipeline:
         limiter: SendLimiter | None,
         sink: ChatSink,
         echoes: EchoDepth,
+        review: ReviewDesk,
     ) -> None:
         self._personas = dict(personas)
         self._settings = settings
@@ -61,14 +66,35 @@ class ReplyPipeline:
         self._limiter = limiter
         self._sink = sink
         self._echoes = echoes
+        self._review = review
 
     async def run(self, job: ReplyJob) -> None:
         """The whole pipeline for one job (the scheduler's executor)."""
         request = self.merge(job)
         await self.moderate(request)
         reply = await self.generate(job, request)
-        text = self.shape(job, request, reply)
+        text = self.shape(job, request, reply.text)
         await self.check_safety(request, text)
+        if self._review.wants(job.bot):
+            text = await self.review(job, request, text)
+        await self.deliver(job, text)
+
+    async def say(self, job: ReplyJob) -> None:
+        """A line the operator typed as the bot: shaped, checked and sent like a reply."""
+        try:
+            text = shape_reply(
+                job.context.message.text,
+                bot=job.bot,
+                address=None,
+                max_chars=self._settings.max_reply_chars,
+            )
+        except EmptyReplyError:
+            raise JobFailed(Reason.EMPTY_REPLY) from None
+        await self.check_safety(self._request(job), text)
+        await self.deliver(job, text)
+
+    async def deliver(self, job: ReplyJob, text: str) -> None:
+        """The send limit, then the send."""
         job.phase = Phase.SENDING
         if self._limiter is None:
             job.commit()
@@ -89,6 +115,9 @@ class ReplyPipeline:
 
     def merge(self, job: ReplyJob) -> ReplyRequest:
         """Raid mode may let this reply answer waiting mentions too; the request for it."""
+        return self._request(job, also=self._raid.carry(job))
+
+    def _request(self, job: ReplyJob, also: tuple[ChatMessage, ...] = ()) -> ReplyRequest:
         trigger = job.context.message
         return ReplyRequest(
             bot=job.bot,
@@ -97,7 +126,7 @@ class ReplyPipeline:
             history=self._conversation.recent(excluding=trigger),
             priority=job.priority,
             depth=job.context.depth,
-            also=self._raid.carry(job),
+            also=also,
         )
 
     async def moderate(self, request: ReplyRequest) -> None:
@@ -119,7 +148,7 @@ class ReplyPipeline:
         self._raid.note_generation(job.bot, loop.time() - started)
         return reply
 
-    def shape(self, job: ReplyJob, request: ReplyRequest, reply: Reply) -> str:
+    def shape(self, job: ReplyJob, request: ReplyRequest, text: str) -> str:
         address_to: str | list[str] | None = None
         if request.also:
             address_to = [address(line) for line in request.messages]
@@ -127,7 +156,7 @@ class ReplyPipeline:
             address_to = address(request.message)
         try:
             return shape_reply(
-                reply.text,
+                text,
                 bot=job.bot,
                 address=address_to,
                 max_chars=self._settings.max_reply_chars,
@@ -140,6 +169,31 @@ class ReplyPipeline:
             await self._safety.check_reply(request.bot, request.persona, text)
         except Blocked as blocked:
             raise JobSkipped(blocked.reason) from None
+
+    async def review(self, job: ReplyJob, request: ReplyRequest, text: str) -> str:
+        """Hold the reply for the operator; the text to send, or JobSkipped (rejected).
+
+        An edit is shaped and checked again like a written reply; one the gate refuses
+        goes back to the operator with the reason, the reply still held.
+        """
+        note = None
+        while True:
+            decision = await self._review.review(job, text, note)
+            if decision.verdict is Verdict.REJECTED:
+                self._review.announce(job, decision)
+                raise JobSkipped(Reason.REJECTED)
+            if decision.verdict is Verdict.EDITED and decision.text is not None:
+                try:
+                    edited = self.shape(job, request, decision.text)
+                    await self.check_safety(request, edited)
+                except (JobSkipped, JobFailed) as refused:
+                    note = f"edit not taken: {refused.reason}"
+                    continue
+                if edited != text:
+                    self._review.announce(job, decision, edited)
+                    return edited
+            self._review.announce(job, Decision(Verdict.APPROVED, decision.by))
+            return text
 
     async def send_limited(self, job: ReplyJob, text: str, limiter: SendLimiter) -> None:
         """Wait for the bot's send window (the job shows as sending, with the wait), then
@@ -165,7 +219,8 @@ class ReplyPipeline:
         if self._sink.echoes:
             self._echoes.remember(job.bot, text, job.context.depth)
         try:
-            job.result_id = await self._sink.send(job.bot, text, reply_to=job.context.message.id)
+            reply_to = None if job.context.manual else job.context.message.id
+            job.result_id = await self._sink.send(job.bot, text, reply_to=reply_to)
         except SendError as error:
             raise JobFailed(error.reason) from None
         job.result = text
