@@ -36,7 +36,7 @@ from botdeck.model.defaults import (
     TWITCH_SEND_LIMITS,
 )
 from botdeck.model.jobs import Priority
-from botdeck.model.keys import KEY_ACTION_IDS, KEY_ACTIONS
+from botdeck.model.keys import check_keymap
 
 LOGIN = re.compile(r"^[A-Za-z0-9_]{3,25}$")
 
@@ -254,27 +254,9 @@ class ReviewConfig(_Model):
         return [bot.lower() for bot in bots]
 
 
-KEY_NAME = re.compile(r"^[a-z0-9_+]+(,[a-z0-9_+]+)*$")
-
-
 def _keymap(remaps: dict[str, str]) -> dict[str, str]:
-    """`[keys]`: action = "key" (Textual key names; several joined by ","). Every action
-    keeps at least one key, and no key does two things (a remap that would take the stop
-    key or leave quit without one is refused, naming both actions)."""
-    for action, key in remaps.items():
-        if action not in KEY_ACTION_IDS:
-            raise ValueError(f"unknown action {action!r} (actions: {' '.join(KEY_ACTION_IDS)})")
-        if not KEY_NAME.match(key):
-            raise ValueError(
-                f'{action}: expected a key name such as "d", "ctrl+d" or "f5", got {key!r}'
-            )
-    owner: dict[str, str] = {}
-    for entry in KEY_ACTIONS:
-        for key in remaps.get(entry.id, entry.key).split(","):
-            if key in owner:
-                raise ValueError(f"{entry.id} and {owner[key]} would both be {key!r}")
-            owner[key] = entry.id
-    return remaps
+    """`[keys]`: the rules are the key table's (`botdeck.model.keys.check_keymap`)."""
+    return check_keymap(remaps)
 
 
 Keymap = Annotated[dict[str, str], AfterValidator(_keymap)]

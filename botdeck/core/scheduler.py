@@ -798,14 +798,14 @@ class Scheduler(Generic[C]):
         job.finished_at = now
         lane.totals[outcome] += 1
         if outcome is Outcome.SENT:
-            if job.carrier is None:
+            if job.carrier is None:  # a message of its own: what Twitch saw
                 lane.messages += 1
+                self._rate.add(now)
             if job.priority is _HIGH:
                 lane.answered += 1
             latency = now - job.created_at
             lane.latency.add(latency)
             self._latency.add(latency)
-            self._rate.add(now)
         if self._job_listeners:
             self._emit(JobStage.FINISHED, job)
         if job.carried:

@@ -1,0 +1,67 @@
+"""What matters stays on screen at 80x24, 100x30, 120x40 and 200x60: the router state,
+the backlog warning with its threshold, every notice, the stop and quit keys; cards
+shrink first. Checked on the screen's text, and as snapshots (test_snapshots.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from botdeck.tui.layout import MIN_CHAT_ROWS, plan_layout
+from botdeck.tui.widgets.bot_card import BotCard, CardSize
+from tests.tui.helpers import make_app, mentions, screen_text, wait_until
+
+SIZES = [(80, 24), (100, 30), (120, 40), (200, 60)]
+NOTICES = (
+    "AI server unreachable: connection refused (replies wait, up to 300 s)",
+    "Twitch: reconnecting (attempt 2)",
+)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_warnings_state_and_the_stop_and_quit_keys_are_always_visible(size):
+    app = make_app(
+        mentions(60),
+        delays=60.0,
+        router={"backlog_warning": 20},
+        review={"bots": ["*"]},
+        notices=NOTICES,
+    )
+    async with app.run_test(size=size) as pilot:
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.size > 20)
+        await pilot.press("1")  # the queue open too: the most crowded screen
+        app.refresh_numbers()
+        await pilot.pause(0.3)
+        shown = screen_text(app)
+        rows = shown.splitlines()
+        assert len(rows) == size[1] and "router: running" in rows[0]
+        size_now = app.engine.snapshot().queues.size
+        assert f"BACKLOG {size_now} > 20" in shown and "(threshold 20)" in shown
+        for notice in NOTICES:
+            assert notice[: size[0] - 6] in shown  # its own line, cut only at the edge
+        footer = rows[-1]
+        assert footer.startswith("x Stop q Quit")
+        assert "queue: stickyman1776" in shown and "chat" in shown
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_cards_shrink_before_the_chat_does(size):
+    app = make_app(mentions(6), delays=0.0, notices=NOTICES)
+    async with app.run_test(size=size) as pilot:
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.messages == 6)
+        await pilot.press("1")
+        app.refresh_numbers()
+        await pilot.pause(0.2)
+        chat = app.query_one("#chat")
+        assert chat.outer_size.height >= MIN_CHAT_ROWS
+        expected = "-compact" if size == (80, 24) else "-full"
+        assert all(card.has_class(expected) for card in app.query(BotCard))
+
+
+def test_the_plan_gives_up_card_rows_first():
+    roomy = plan_layout(120, 40, bots=3)
+    assert (roomy.cards, roomy.columns) == (CardSize.FULL, 3)
+    crowded = plan_layout(80, 24, bots=5, alert_rows=3, review_rows=4, queue=True)
+    assert crowded.cards is CardSize.LINE and crowded.queue_height == 5
+    assert crowded.review_height == 6
+    assert plan_layout(80, 24, bots=3).cards is CardSize.FULL  # two rows of two
+    assert plan_layout(80, 24, bots=3, queue=True).cards is CardSize.COMPACT
