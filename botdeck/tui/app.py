@@ -36,6 +36,7 @@ from botdeck.model.events import BotChanged, ChatSeen, EngineEvent, JobChanged, 
 from botdeck.model.jobs import JobStage, Outcome, RouterState
 from botdeck.model.journal import Reason
 from botdeck.model.keys import KEY_ACTIONS, When, key_display, keys_of
+from botdeck.model.snapshot import EngineSnapshot
 from botdeck.tui.chatlines import (
     ChatHighlighter,
     cancelled_line,
@@ -150,6 +151,8 @@ class BotdeckApp(App[int]):
         self._monotonic = monotonic  # the loop's clock (job ages) unless a test fixes it
         self._started = clock()
         self._cancelled: Counter[str] = Counter()
+        self._flush_due = False
+        self._last_snap: tuple[object, ...] | None = None
         self._quitting = False
         self._closing = False
         self._bots = engine.bots
@@ -202,7 +205,6 @@ class BotdeckApp(App[int]):
         self._review.display = False
         self.engine.subscribe(self._on_event)
         self.set_interval(REFRESH_SECONDS, self.refresh_numbers)
-        self.set_interval(FLUSH_SECONDS, self.flush_chat)
         self.run_worker(self._feed(), name="chat-feed", group="engine", exit_on_error=False)
         self.refresh_numbers()
         self.call_after_refresh(gc.freeze)
@@ -236,6 +238,7 @@ class BotdeckApp(App[int]):
             message = event.message
             full = chat_line(message, whole=True) if is_cut(message) else None
             self._chat.add(chat_line(message), full)
+            self._flush_soon()
         elif isinstance(event, JobChanged):
             self._on_job(event)
         elif isinstance(event, StateChanged):
@@ -251,10 +254,14 @@ class BotdeckApp(App[int]):
             self._cancelled[job.reason or "cancelled"] += 1  # summed: a stop may cancel 10,000
         elif (line := outcome_line(job, self._clock())) is not None:
             self._chat.add(line)
+        else:
+            return
+        self._flush_soon()
 
     def _on_state(self, state: RouterState) -> None:
         self.flush_chat()
         self._chat.add(state_line(state.value, self._clock()))
+        self._flush_soon()
         if self._quitting and state in (RouterState.DRAINED, RouterState.STOPPED):
             self.exit(return_code=EXIT_STOPPED if state is RouterState.STOPPED else EXIT_OK)
 
@@ -264,6 +271,10 @@ class BotdeckApp(App[int]):
             return
         snap = self.engine.snapshot()
         now = self._clock()
+        seen = (snap, int(now), self._selected, self._layout, self.size)
+        if seen == self._last_snap and not snap.reviews and not self._queue_shown(snap):
+            return  # nothing changed (an idle dashboard): nothing to draw again
+        self._last_snap = seen
         self._status.show(snap, now - self._started)
         alert_rows = self._alerts.show(snap, self._backlog_warning)
         self._overview.show(snap, self._backlog_warning)
@@ -298,6 +309,13 @@ class BotdeckApp(App[int]):
             card.sample(lane.size, second)
         self._refresh_context()
 
+    def _queue_shown(self, snap: EngineSnapshot) -> bool:
+        """A bot's queue is open with replies in it (their ages move on)."""
+        if self._selected is None:
+            return False
+        lane = snap.queues.bot(self._selected)
+        return bool(lane.size or lane.pending)
+
     def _loop_time(self) -> float:
         return self._monotonic() if self._monotonic else asyncio.get_running_loop().time()
 
@@ -308,7 +326,15 @@ class BotdeckApp(App[int]):
             self._footer_context = context
             self.refresh_bindings()
 
+    def _flush_soon(self) -> None:
+        """Chat is written in batches, at most FLUSH_SECONDS after a line arrives (and
+        not at all while nothing arrives: an idle dashboard wakes up only to poll)."""
+        if not self._flush_due:
+            self._flush_due = True
+            self.set_timer(FLUSH_SECONDS, self.flush_chat)
+
     def flush_chat(self) -> None:
+        self._flush_due = False
         for reason, count in self._cancelled.items():
             self._chat.add(cancelled_line(count, reason, self._clock()))
         self._cancelled.clear()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import re
 
-from textual.widgets import Static
-
 from botdeck.chat.simulated import ScriptedLine
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import RouterState
@@ -15,13 +13,14 @@ from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.widgets.bot_card import BotCard
 from botdeck.tui.widgets.chat_log import ChatLog
 from botdeck.tui.widgets.status import AlertBar, Overview, StatusBar
+from botdeck.tui.widgets.text_lines import TextLines
 from tests.tui.helpers import BOTS, events, make_app, mentions, wait_until
 
 OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
 
-def text_of(widget: Static) -> str:
-    return str(widget.render())
+def text_of(widget: TextLines) -> str:
+    return widget.plain
 
 
 async def test_panels_show_the_numbers_after_a_burst():
@@ -34,7 +33,7 @@ async def test_panels_show_the_numbers_after_a_burst():
         assert "msgs 12" in overview and "answered 12/12" in overview
         assert "router: running" in text_of(app.query_one(StatusBar))
         for bot in BOTS:
-            card = text_of(app.query_one(f"#card-{bot} #stats", Static))
+            card = text_of(app.query_one(f"#card-{bot} #stats", TextLines))
             assert "msgs 4" in card and "ans 4" in card and "pend 0/2" in card
 
 
@@ -228,7 +227,7 @@ async def test_cards_show_each_bots_send_budget_and_the_wait():
         await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 6)
         await pilot.pause(0.3)
         app.refresh_numbers()
-        card = text_of(app.query_one(f"#card-{BOTS[0]} #stats", Static))
+        card = text_of(app.query_one(f"#card-{BOTS[0]} #stats", TextLines))
         assert "budget 0/2" in card  # both of the window's sends are used
         wait = re.search(r"wait (\d+)s", card)
         assert wait and 25 <= int(wait.group(1)) <= 30, card  # the third waits for the window
@@ -241,5 +240,5 @@ async def test_a_bot_merging_replies_in_a_raid_says_so_on_its_card():
         await wait_until(pilot, lambda: app.engine.snapshot().queues.bots[0].merging)
         app.refresh_numbers()
         lane = app.engine.snapshot().queues.bots[0]
-        card = text_of(app.query_one(f"#card-{lane.bot} #stats", Static))
+        card = text_of(app.query_one(f"#card-{lane.bot} #stats", TextLines))
         assert f"merging ×{lane.last_batch}" in card and lane.last_batch > 1

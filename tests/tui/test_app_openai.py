@@ -57,8 +57,8 @@ async def test_dashboard_marks_failures_and_skips_with_reasons(monkeypatch):
             app.flush_chat()
             app.refresh_numbers()
             chat = "\n".join(app.query_one(ChatLog).lines)
-            header = str(app.query_one(StatusBar).render())
-            overview = str(app.query_one(Overview).render())
+            header = app.query_one(StatusBar).plain
+            overview = app.query_one(Overview).plain
         assert "➤ alpha_bot: @viewer0 happy to help!" in chat
         assert "✗ alpha_bot failed: quota exceeded (insufficient_quota)" in chat
         assert "⊘ alpha_bot skipped: blocked" in chat

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from textual.widgets import Static
-
 from botdeck.config import parse_config
 from botdeck.tui.factory import create_app
 from botdeck.tui.themes import SHIPPED_DIR, discover_themes
@@ -30,4 +28,4 @@ async def test_the_dashboard_plays_a_replay_and_shows_it(tmp_path):
         await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 5)
         assert app.check_action("raid", ()) is False
         app.refresh_numbers()
-        assert "chat: ended" in str(app.query_one(StatusBar, Static).render())
+        assert "chat: ended" in app.query_one(StatusBar).plain

@@ -16,9 +16,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Sparkline, Static
+from textual.widgets import Sparkline
 
 from botdeck.model.snapshot import LaneSnapshot, SendBudget
+from botdeck.tui.widgets.text_lines import TextLines
 
 SPARK_SECONDS = 60
 
@@ -70,16 +71,16 @@ class BotCard(Vertical, can_focus=True):
         self._backlog: deque[float] = deque([0.0] * SPARK_SECONDS, maxlen=SPARK_SECONDS)
         self._sample_second: int | None = None
         self._card_size: CardSize | None = None
-        self._stats: Static | None = None
+        self._stats: TextLines | None = None
         self._spark: Sparkline | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="stats")
+        yield TextLines(id="stats")
         yield Sparkline(list(self._backlog), id="spark")
 
     def on_mount(self) -> None:
         self.styles.border_title_color = self._colour
-        self._stats = self.query_one("#stats", Static)
+        self._stats = self.query_one("#stats", TextLines)
         self._spark = self.query_one("#spark", Sparkline)
 
     def on_click(self) -> None:
@@ -118,14 +119,16 @@ class BotCard(Vertical, can_focus=True):
         self._last = key
         flags = bot_flags(lane, reviewing)
         title = f"{self.number} {self.bot}" if self.number <= 9 else self.bot
-        self.border_title = " · ".join([title, *flags])
+        border_title = " · ".join([title, *flags])
+        if border_title != self.border_title:
+            self.border_title = border_title
         self.set_class(lane.paused or lane.muted, "-held")
         self.set_class(selected, "-selected")
         if size is CardSize.LINE:
             text = card_line(title, lane, budget, flags, self._colour)
         else:
             text = card_text(lane, budget, narrow, compact=size is CardSize.COMPACT)
-        self._stats.update(text, layout=False)
+        self._stats.set_lines(list(text.split("\n")))
 
 
 def card_text(

@@ -23,6 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from botdeck.tui.chatlines import MARK_COLUMN, ChatHighlighter
+from botdeck.tui.widgets.scrolling import set_virtual_size
 
 MAX_LINES = 5000
 PRUNE_SLACK = 500  # lines beyond MAX_LINES before the oldest are dropped, in one go
@@ -135,7 +136,7 @@ class ChatLog(ScrollView, can_focus=True):
             number += 1
         if len(self._lines) > self._max_lines + PRUNE_SLACK:
             self._prune(len(self._lines) - self._max_lines)
-        self.virtual_size = Size(width, len(self._rows))
+        set_virtual_size(self, Size(width, len(self._rows)))
         if following and not self.is_vertical_scrollbar_grabbed:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
@@ -170,7 +171,7 @@ class ChatLog(ScrollView, can_focus=True):
             self._heights[offset] = len(rows)
             self._rows.extend((self._base + offset, start, end) for start, end in rows)
         self._strips.clear()
-        self.virtual_size = Size(width, len(self._rows))
+        set_virtual_size(self, Size(width, len(self._rows)))
         if following:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 

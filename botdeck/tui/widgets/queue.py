@@ -26,6 +26,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from botdeck.model.jobs import JobView, Phase, Priority
+from botdeck.tui.widgets.scrolling import set_virtual_size
 
 PHASE_LABELS = {
     Phase.QUEUED: "queued",
@@ -117,7 +118,7 @@ class JobTable(ScrollView, can_focus=True):
     JobTable {
         background: $surface;
         overflow-x: hidden;
-        overflow-y: auto;
+        overflow-y: scroll;
         scrollbar-size-vertical: 1;
     }
     JobTable > .jobtable--cursor {
@@ -173,7 +174,7 @@ class JobTable(ScrollView, can_focus=True):
             self._cursor = None
         elif before is None or before not in self._index:
             self._cursor = rows[min(place, len(rows) - 1)].id
-        self.virtual_size = Size(self.size.width, len(rows))
+        set_virtual_size(self, Size(self.size.width, len(rows)))
         if self._cursor != before:
             self.post_message(self.Moved(self._cursor))
         self.refresh()

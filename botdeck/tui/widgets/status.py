@@ -9,10 +9,10 @@ condition lasts, above everything that may shrink.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from botdeck.model.jobs import RouterState
 from botdeck.model.snapshot import EngineSnapshot
+from botdeck.tui.widgets.text_lines import TextLines
 
 MAX_ALERT_LINES = 4
 
@@ -33,15 +33,11 @@ def router_label(snap: EngineSnapshot) -> str:
     return queues.state.value
 
 
-class _Line(Static):
-    """A widget that redraws only when its text changes, and never re-lays out."""
-
-    _shown: str | None = None
+class _Line(TextLines):
+    """Lines that redraw only where their text changed, and never re-lay out."""
 
     def show_text(self, text: Text) -> None:
-        if text.plain != self._shown:
-            self._shown = text.plain
-            self.update(text, layout=False)
+        self.set_lines(list(text.split("\n")) if text.plain else [])
 
 
 class StatusBar(_Line):
