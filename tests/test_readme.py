@@ -40,7 +40,7 @@ def test_the_example_config_shows_the_defaults():
     example = config_example()
     Config.model_validate(example)
     defaults = Config.model_validate({"bots": [{"name": "someone"}]}).model_dump()
-    for section in ("router", "ai", "safety", "send_limits"):
+    for section in ("router", "ai", "safety", "review", "send_limits"):
         for key, value in example[section].items():
             default = defaults[section][key]
             if key == "extra_body" or default is None:

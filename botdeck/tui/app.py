@@ -163,10 +163,8 @@ class BotdeckApp(App[int]):
         self._layout: Layout | None = None
         self._alert_rows = 0
         self._review_rows = 0
-        self._footer_context: tuple[bool, bool] = (
-            False,
-            False,
-        )  # (a reply selected, one in review)
+        # (a reply is selected, a reply waits for review): what the footer offers
+        self._footer_context = (False, False)
         self._cards: dict[str, BotCard] = {}
 
     # ------------------------------------------------------------- building

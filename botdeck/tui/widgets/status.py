@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from botdeck.model.chat import ConnectionStatus
 from botdeck.model.jobs import RouterState
 from botdeck.model.snapshot import EngineSnapshot
 from botdeck.tui.widgets.text_lines import TextLines
 
 MAX_ALERT_LINES = 4
+# A chat connection in these states is an alert too (the header may be cut on a small
+# terminal; an alert line never is).
+TROUBLE = frozenset(
+    {ConnectionStatus.CONNECTING, ConnectionStatus.RECONNECTING, ConnectionStatus.FAILED}
+)
 
 
 def _duration(seconds: float) -> str:
@@ -64,8 +70,8 @@ class StatusBar(_Line):
 
 
 def alert_lines(snap: EngineSnapshot, backlog_warning: int) -> list[Text]:
-    """One line per standing condition: the backlog past its threshold, each notice,
-    replies waiting for review."""
+    """One line per standing condition: the backlog past its threshold, chat connection
+    trouble, each notice."""
     lines = []
     queues = snap.queues
     if queues.size > backlog_warning:
@@ -77,6 +83,9 @@ def alert_lines(snap: EngineSnapshot, backlog_warning: int) -> list[Text]:
                 overflow="ellipsis",
             )
         )
+    if snap.connection.status in TROUBLE:
+        notice = f"chat: {snap.connection.describe()}"
+        lines.append(Text.assemble(("! ", "bold"), notice, no_wrap=True, overflow="ellipsis"))
     for notice in snap.notices:
         lines.append(Text.assemble(("! ", "bold"), notice, no_wrap=True, overflow="ellipsis"))
     return lines
