@@ -195,14 +195,15 @@ async def test_chat_lines_wrap_to_the_pane_width():
     reply = "a reply that is long enough to need several rows " * 8
     app = make_app([ScriptedLine(0, "talker", reply.strip())], delays=0.0)
     async with app.run_test(size=(80, 24)) as pilot:
-        chat = app.query_one(ChatLog)
-        await wait_until(pilot, lambda: len(chat.lines) >= 1)
-        await pilot.pause(0.2)
-        shown = screen_text(app)
-        rows = [line for line in shown.splitlines() if "several rows" in line]
-        assert len(rows) >= 4  # one chat line, several rows
-        assert rows[-1].strip("│ ").endswith("need several rows")  # to its last word
-        assert not any("…" in row for row in rows)
+
+        def rows() -> list[str]:
+            return [line for line in screen_text(app).splitlines() if "several rows" in line]
+
+        await wait_until(pilot, lambda: len(rows()) >= 4)  # one chat line, several rows
+        shown = rows()
+        assert shown[-1].strip("│ ").endswith("need several rows")  # to its last word
+        assert not any("…" in row for row in shown)
+        assert len(app.query_one(ChatLog).lines) == 1
 
 
 async def test_review_holds_a_reply_shows_it_whole_and_a_approves_it():
@@ -214,8 +215,8 @@ async def test_review_holds_a_reply_shows_it_whole_and_a_approves_it():
         [pending] = app.engine.reviews()
         assert pending.text in str(panel.render())
         assert re.search(r"rejected in 1[12]\ds if nobody decides", str(panel.render()))
-        await pilot.pause()  # the footer follows on the next refresh
-        assert "a Approve" in screen_text(app) and "z Reject" in screen_text(app)
+        await wait_until(pilot, lambda: "z Reject" in screen_text(app))  # the footer follows
+        assert "a Approve" in screen_text(app)
         await pilot.press("a")
         await wait_until(pilot, lambda: app.engine.snapshot().queues.messages == 1)
         await wait_until(pilot, lambda: not panel.display)
@@ -227,11 +228,11 @@ async def test_z_rejects_and_e_edits_a_held_reply():
     journal = io.StringIO()
     app = make_app(to_sticky(2), delays=0.0, review={"bots": ["*"]}, journal=journal)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: len(app.engine.reviews()) == 2)
-        await pilot.pause(0.3)
+        panel = app.query_one(ReviewPanel)
+        await wait_until(pilot, lambda: len(app.engine.reviews()) == 2 and panel.job is not None)
         await pilot.press("z")
         await wait_until(pilot, lambda: len(app.engine.reviews()) == 1)
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: panel.job == app.engine.reviews()[0].job)
         await pilot.press("e")
         assert isinstance(app.screen, EditReply)
         edit = app.screen.query_one(Input)

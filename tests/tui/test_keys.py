@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import RouterState
@@ -19,6 +19,7 @@ from botdeck.tui.screens.help import HelpScreen
 from botdeck.tui.screens.say import SayScreen
 from botdeck.tui.screens.text_view import TextView
 from botdeck.tui.widgets.queue import QueueInspector
+from botdeck.tui.widgets.review import ReviewPanel
 from tests.tui.helpers import BOTS, events, make_app, mentions, screen_text, wait_until
 
 STICKY = BOTS[0]
@@ -31,12 +32,19 @@ async def from_palette(app, pilot, title: str) -> None:
     await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
     palette = app.screen
     await pilot.press(*title)
+    found = palette.query_one(CommandList)
+
+    def hit() -> bool:  # the palette's search runs in a worker: wait for its best hit
+        return found.option_count > 0 and found.get_option_at_index(0).hit.text == title
+
+    await wait_until(pilot, hit)
     for _ in range(3):
-        await pilot.pause(0.3)  # the palette's search runs in a worker
         await pilot.press("enter")
         if app.screen is not palette:
             break
-    await pilot.pause(0.2)
+        await wait_until(pilot, lambda: found.highlighted is not None or app.screen is not palette)
+    await wait_until(pilot, lambda: app.screen is not palette)
+    await pilot.pause()  # the chosen action runs next, after the palette closes
 
 
 def titles(app) -> list[str]:
@@ -123,12 +131,12 @@ async def test_the_review_entries_act_on_the_reply_shown():
     journal = io.StringIO()
     app = make_app(mentions(3), delays=0.0, review={"bots": ["*"]}, journal=journal)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: len(app.engine.reviews()) == 3)
-        await pilot.pause(0.3)
+        panel = app.query_one(ReviewPanel)
+        await wait_until(pilot, lambda: len(app.engine.reviews()) == 3 and panel.job is not None)
         assert {"Approve", "Edit", "Reject"} <= set(titles(app))
         await from_palette(app, pilot, "Approve")
         await wait_until(pilot, lambda: len(app.engine.reviews()) == 2)
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: panel.job == app.engine.reviews()[0].job)
         await from_palette(app, pilot, "Reject")
         await wait_until(pilot, lambda: len(app.engine.reviews()) == 1)
     verdicts = [e["verdict"] for e in events(journal) if e["event"] == "reviewed"]
@@ -141,7 +149,7 @@ async def test_the_stop_dialog_counts_live_and_its_footer_shows_y_and_n():
         await wait_until(pilot, lambda: app.engine.snapshot().chat.lines == 6)
         await pilot.press("x")
         assert isinstance(app.screen, ConfirmStop)
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: "y Stop now" in screen_text(app))
         shown = screen_text(app)
         assert "Cancel all 6 queued and running replies now?" in shown
         footer = shown.splitlines()[-1]
@@ -164,7 +172,7 @@ async def test_after_remapping_quit_the_toast_names_the_right_key():
         assert app.engine.state is RouterState.DRAINING
         messages = [n.message for n in app._notifications]
         assert any("press ctrl+x again to stop at once" in m for m in messages)
-        await pilot.pause()
+        await wait_until(pilot, lambda: "ctrl+x Quit" in screen_text(app))
         assert screen_text(app).splitlines()[-1].startswith("x Stop ctrl+x Quit")
 
 

@@ -21,7 +21,7 @@ NOTICES = (
 async def test_warnings_state_and_the_stop_and_quit_keys_are_always_visible(size):
     app = make_app(
         mentions(60),
-        delays=60.0,
+        delays=0.0,  # replies are written at once and held for review
         router={"backlog_warning": 20},
         review={"bots": ["*"]},
         notices=NOTICES,
@@ -29,8 +29,8 @@ async def test_warnings_state_and_the_stop_and_quit_keys_are_always_visible(size
     async with app.run_test(size=size) as pilot:
         await wait_until(pilot, lambda: app.engine.snapshot().queues.size > 20)
         await pilot.press("1")  # the queue open too: the most crowded screen
-        app.refresh_numbers()
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: "queue: stickyman1776" in screen_text(app))
+        await wait_until(pilot, lambda: "e Edit" in screen_text(app))  # a reply in review
         shown = screen_text(app)
         rows = shown.splitlines()
         assert len(rows) == size[1] and "router: running" in rows[0]
@@ -49,8 +49,7 @@ async def test_cards_shrink_before_the_chat_does(size):
     async with app.run_test(size=size) as pilot:
         await wait_until(pilot, lambda: app.engine.snapshot().queues.messages == 6)
         await pilot.press("1")
-        app.refresh_numbers()
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: "queue: stickyman1776" in screen_text(app))
         chat = app.query_one("#chat")
         assert chat.outer_size.height >= MIN_CHAT_ROWS
         expected = "-compact" if size == (80, 24) else "-full"
@@ -65,3 +64,20 @@ def test_the_plan_gives_up_card_rows_first():
     assert crowded.review_height == 6
     assert plan_layout(80, 24, bots=3).cards is CardSize.FULL  # two rows of two
     assert plan_layout(80, 24, bots=3, queue=True).cards is CardSize.COMPACT
+
+
+def test_chat_connection_trouble_is_an_alert_line():
+    from dataclasses import replace
+
+    from botdeck.model.chat import ConnectionState, ConnectionStatus
+    from botdeck.model.jobs import RouterState
+    from botdeck.model.snapshot import EngineSnapshot, Percentiles, SchedulerSnapshot
+    from botdeck.tui.widgets.status import alert_lines
+
+    queues = SchedulerSnapshot(
+        RouterState.RUNNING, 0, 0, 8, 0, 0, 0, 0, 0.0, Percentiles.empty(), ()
+    )
+    snap = EngineSnapshot(queues, ConnectionState(ConnectionStatus.CONNECTED), "offline", "c")
+    assert alert_lines(snap, 20) == []
+    trouble = replace(snap, connection=ConnectionState(ConnectionStatus.RECONNECTING, attempt=2))
+    assert [line.plain for line in alert_lines(trouble, 20)] == ["! chat: reconnecting (attempt 2)"]
