@@ -88,8 +88,18 @@ class Lifecycle(Protocol):
     async def close(self) -> None: ...
 
 
+class SetupError(Exception):
+    """A source or sink refused its setup (an unknown channel, a refused client): the run
+    cannot start. The engine reports it like bad config (exit 2)."""
+
+
 class SendError(Exception):
-    """The channel refused a message; `reason` is what the platform said."""
+    """The channel refused a message; `reason` is what the platform said.
+
+    `retry_after` (seconds) says the refusal is worth another attempt after that wait (a
+    rate limit, the platform briefly unreachable); the router makes it, through the send
+    limiter like any other send. None: retrying would not help.
+    """
 
     def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
         super().__init__(reason)

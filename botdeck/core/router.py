@@ -21,6 +21,7 @@ from botdeck.ai.base import ReplyRequest, Responder, ResponderError
 from botdeck.ai.safety import Blocked, SafetyGate
 from botdeck.ai.shaping import MIN_TEXT_CHARS, EmptyReplyError, names_length, shape_reply
 from botdeck.chat.base import ChatMessage, ChatSink, SendError, SendLimiter
+from botdeck.core.echoes import EchoDepths
 from botdeck.core.jobs import Job, JobFailed, JobSkipped, Outcome, Phase, Priority
 from botdeck.core.journal import Journal
 from botdeck.core.metrics import BotUsage
@@ -44,6 +45,7 @@ class RouterSettings:
     per_user_cap: int | None = 3  # waiting jobs per viewer and bot (None: no cap)
     ack_target: float | None = 60.0  # answer mentions within this; merge replies if not
     max_age: float | None = 120.0  # a random or bot-to-bot reply that waited longer is stale
+    send_retries: int = 1  # more attempts for a send the sink says is worth retrying
 
 
 @dataclass(slots=True)
@@ -91,8 +93,7 @@ class Router:
         self.scheduler.add_job_listener(self._on_job)
         self._history: deque[ChatMessage] = deque(maxlen=max(1, settings.context_lines + 1))
         self._seen: OrderedDict[str, None] = OrderedDict()
-        # Depth of replies we sent, keyed by (bot, text), for sinks that echo them back.
-        self._echo_depth: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._echoes = EchoDepths()  # depth of our replies, for sinks that echo them back
         self._chat_listeners: list[ChatListener] = []
         self._usage: dict[str, BotUsage] = {bot: BotUsage() for bot in self._personas}
         self._generation: dict[str, float] = {}  # seconds a reply takes to write, per bot
@@ -132,7 +133,7 @@ class Router:
         self._remember(message.id)
         if self._orchestrator.is_bot(message.user) and not message.is_bot:
             # Our own reply coming back from the channel: restore its depth.
-            depth = self._echo_depth.pop((message.user, message.text), 0)
+            depth = self._echoes.depth_of(message.user, message.id, message.text)
             message = replace(message, is_bot=True, depth=depth)
         self.counts.lines += 1
         self._journal.chat(message)
@@ -200,32 +201,57 @@ class Router:
         except Blocked as blocked:
             raise JobSkipped(blocked.reason) from None
         job.phase = Phase.SENDING
-        limiter = self._limiter
-        if limiter is None:
-            job.check_live()
-            message_id = await self._send(job, text, trigger.id, context.depth)
-        else:
-            # May wait for the bot's send window; the job shows as sending, with the wait.
-            text = await self._acquire(job, text)
-            try:
-                job.check_live()
-            except JobFailed:
-                limiter.release(job.bot, text)  # nothing went out
-                raise
-            try:
-                message_id = await self._send(job, text, trigger.id, context.depth)
-            finally:
-                limiter.sent(job.bot, text)  # counted even when it failed: it may have landed
+        text, message_id = await self._send_with_retries(job, text, trigger.id, context.depth)
         job.result = text
         job.result_id = message_id
 
-    async def _send(self, job: Job, text: str, reply_to: str, depth: int) -> str:
-        if self._sink.echoes:
-            self._remember_echo(job.bot, text, depth)
+    async def _send_with_retries(
+        self, job: Job, text: str, reply_to: str, depth: int
+    ) -> tuple[str, str]:
+        """Send (through the limiter, if any): the text that went out and its message id.
+
+        A refusal the sink says is worth retrying (`SendError.retry_after`: a rate limit,
+        the platform briefly unreachable) is tried again after that wait, at most
+        `send_retries` more times, each attempt taking a limiter slot like any send.
+        """
+        retries = self._settings.send_retries
+        while True:
+            try:
+                return await self._send_once(job, text, reply_to, depth)
+            except SendError as error:
+                if error.retry_after is None or retries <= 0:
+                    raise JobFailed(error.reason) from None
+                retries -= 1
+                wait = error.retry_after
+            loop = asyncio.get_running_loop()
+            job.send_wait_until = loop.time() + wait  # the dashboard shows the wait
+            await asyncio.sleep(wait)
+            job.send_wait_until = None
+
+    async def _send_once(self, job: Job, text: str, reply_to: str, depth: int) -> tuple[str, str]:
+        limiter = self._limiter
+        if limiter is not None:
+            # May wait for the bot's send window; the job shows as sending, with the wait.
+            text = await self._acquire(job, text)
         try:
-            return await self._sink.send(job.bot, text, reply_to=reply_to)
-        except SendError as error:
-            raise JobFailed(error.reason) from None
+            job.check_live()
+        except JobFailed:
+            if limiter is not None:
+                limiter.release(job.bot, text)  # nothing went out
+            raise
+        outgoing = self._echoes.sending(job.bot, text, depth) if self._sink.echoes else None
+        try:
+            message_id = await self._sink.send(job.bot, text, reply_to=reply_to)
+        except BaseException:
+            if outgoing is not None:
+                self._echoes.failed(outgoing)
+            raise
+        finally:
+            if limiter is not None:
+                limiter.sent(job.bot, text)  # counted even when it failed: it may have landed
+        if outgoing is not None:
+            self._echoes.sent(outgoing, message_id)
+        return text, message_id
 
     async def _acquire(self, job: Job, text: str) -> str:
         """The limiter's go-ahead, timed: the journal reports the wait as `send_wait`."""
@@ -339,11 +365,6 @@ class Router:
         self._seen[message_id] = None
         if len(self._seen) > _SEEN_IDS:
             self._seen.popitem(last=False)
-
-    def _remember_echo(self, bot: str, text: str, depth: int) -> None:
-        self._echo_depth[(bot, text)] = depth
-        if len(self._echo_depth) > _SEEN_IDS:
-            self._echo_depth.popitem(last=False)
 
 
 def _wait_until(job: Job) -> Callable[[float | None], None]:
