@@ -32,6 +32,7 @@ from twitchio.authentication import OAuth, Scopes
 from twitchio.web import AiohttpAdapter
 
 from botdeck.chat.twitch import (
+    BOT_SCOPE,
     BOT_SCOPES,
     BROADCASTER_SCOPES,
     CHANNEL_BOT_SCOPE,
@@ -372,16 +373,16 @@ async def _status_of(
     login = (valid.login or "").lower()
     if login != account.login:
         return Status(account, source, False, f"the token is for {login or 'an app'}")
-    needed = set(account.scopes) if account.role != "bot" else {READ_SCOPE, WRITE_SCOPE}
-    if config.twitch.send_as == "app" and account.role != "broadcaster":
-        needed |= {"user:bot"}
-    if account.role == "broadcaster" and config.twitch.send_as == "user":
-        needed -= {CHANNEL_BOT_SCOPE}  # only the app mode needs it
+    needed = {READ_SCOPE, WRITE_SCOPE} if account.role != "broadcaster" else set()
+    if config.twitch.send_as == "app":
+        needed |= {BOT_SCOPE} if account.role != "broadcaster" else {CHANNEL_BOT_SCOPE}
     missing = sorted(needed - set(valid.scopes))
     scopes = " ".join(sorted(valid.scopes)) or "no scopes"
     detail = f"{refreshed}{scopes}; expires in {_duration(valid.expires_in)}"
     if missing:
         return Status(account, source, False, f"missing {' '.join(missing)}; has {detail}")
+    if account.role == "broadcaster" and READ_SCOPE not in valid.scopes:
+        detail += f" (without {READ_SCOPE} the bots read chat, and can be banned)"
     return Status(account, source, True, detail)
 
 

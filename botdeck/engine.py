@@ -21,7 +21,7 @@ from botdeck.ai import factory
 from botdeck.ai.base import Responder
 from botdeck.ai.budget import BudgetedResponder
 from botdeck.ai.offline import OfflineResponder
-from botdeck.chat.base import ChatSink, ChatSource, Lifecycle, SendLimiter
+from botdeck.chat.base import ChatSink, ChatSource, Lifecycle, SendLimiter, SetupError
 from botdeck.chat.local import LocalSink
 from botdeck.chat.replay import ReplayChat
 from botdeck.chat.replay_log import ReplayError, ReplayLog, load_replay
@@ -77,7 +77,10 @@ class Engine:
         """Connect what needs connecting (Twitch) before the run, so a bad channel or a
         refused client stops the run at once with a clear error (ConfigError)."""
         for part in self._connected_parts():
-            await part.start()
+            try:
+                await part.start()
+            except SetupError as error:  # e.g. Twitch: no such channel, a refused client
+                raise ConfigError(str(error)) from None
 
     async def close(self) -> None:
         """Release everything the parts hold open; safe to call more than once."""
@@ -132,7 +135,7 @@ def load_replay_log(config: Config) -> ReplayLog:
 def build_twitch(config: Config, limiter: SendLimiter | None) -> TwitchChat:
     """The Twitch channel, as source and sink; the limiter learns the bots' roles from it."""
     from botdeck.chat.twitch import Endpoints, TwitchChat, TwitchSettings
-    from botdeck.tokens import TokenStore, bot_credentials
+    from botdeck.tokens import TokenStore, bot_credentials, broadcaster_credentials, credentials_of
 
     twitch = config.twitch
     problem = twitch_problem(config)
@@ -157,12 +160,17 @@ def build_twitch(config: Config, limiter: SendLimiter | None) -> TwitchChat:
             client_secret=secret,
             channel=config.chat.channel,
             bots=bot_credentials(config, store),
+            broadcaster=broadcaster_credentials(config, store),
             endpoints=Endpoints(twitch.api_url, twitch.auth_url, twitch.eventsub_url),
             send_as=twitch.send_as,
             threaded_replies=twitch.threaded_replies,
+            shared_chat=config.chat.shared_chat,
+            retry_wait=twitch.retry_wait,
+            reconnect_wait=twitch.reconnect_wait,
         ),
         on_role=getattr(limiter, "observe_role", None),
         on_tokens_refreshed=save_refreshed,
+        reload_credentials=lambda login: credentials_of(config, store, login),
     )
 
 
@@ -251,6 +259,7 @@ def build_engine(
             per_user_cap=router_config.per_user_cap,
             ack_target=router_config.ack_target,
             max_age=router_config.max_age or None,
+            send_retries=config.twitch.send_retries,
         ),
         limiter=limiter,
         safety=safety,
