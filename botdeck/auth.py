@@ -1,12 +1,17 @@
 """`botdeck auth`: authorize the bot accounts and the broadcaster with Twitch.
 
 First run: without a client id or secret it explains the one-time step in the Twitch
-developer console. Then, for each bot (`user:read:chat user:write:chat user:bot`) and
+developer console. Then, for each bot (`user:read:chat user:write:chat user:bot
+user:read:moderated_channels`, the last to confirm a moderator's higher send limit) and
 the broadcaster (`channel:bot`, which lets the bots use the Chat Bot badge with
-`send_as = "app"`), it prints a Twitch authorization link (and opens the browser), and
+`send_as = "app"`, and `user:read:chat`: the broadcaster reads chat best, since it cannot
+be banned from its own channel), it prints a Twitch authorization link (and opens the browser), and
 twitchio's local OAuth adapter, running only for this command, receives the answer on
 the redirect URI. The tokens go to botdeck's token file (mode 0600); nothing here ever
 prints a token.
+
+`botdeck auth --device` does the same through the Device Code Flow, for a machine
+without a browser (see `device_auth`).
 
 `botdeck auth --status` lists each account, where its token comes from, its scopes and
 expiry, as Twitch's `/oauth2/validate` reports them; an expired token with a refresh
@@ -98,7 +103,7 @@ def console_guide(config: Config) -> str:
     )
 
 
-def _endpoints(config: Config) -> Endpoints:
+def twitch_endpoints(config: Config) -> Endpoints:
     twitch = config.twitch
     return Endpoints(twitch.api_url, twitch.auth_url, twitch.eventsub_url)
 
@@ -169,7 +174,7 @@ async def authorize(
         )
     targets = [a for a in accounts(config) if not only or a.login in only]
     opener = open_url or _browser(out)
-    with use_endpoints(_endpoints(config)):
+    with use_endpoints(twitch_endpoints(config)):
         client = twitchio.Client(client_id=config.twitch.client_id, client_secret=secret)
         adapter = _CallbackAdapter(
             host=where.hostname, port=where.port, path=where.path, client=client
@@ -306,7 +311,7 @@ async def status(config: Config, *, out: TextIO) -> int:
     store = TokenStore()
     stored = store.load(config.twitch.client_id)
     rows: list[Status] = []
-    with use_endpoints(_endpoints(config)):
+    with use_endpoints(twitch_endpoints(config)):
         oauth = OAuth(client_id=config.twitch.client_id, client_secret=secret)
         try:
             for account in accounts(config):
@@ -411,6 +416,7 @@ def run_auth(
     *,
     show_status: bool,
     open_browser: bool = True,
+    device: bool = False,
     out: TextIO | None = None,
 ) -> int:
     """The `botdeck auth` command (ConfigError propagates: exit 2)."""
@@ -418,6 +424,10 @@ def run_auth(
     try:
         if show_status:
             return asyncio.run(status(config, out=stream))
+        if device:
+            from botdeck.device_auth import authorize_device
+
+            return asyncio.run(authorize_device(config, out=stream))
         opener = None if open_browser else _print_only
         return asyncio.run(authorize(config, out=stream, open_url=opener))
     except AuthError as error:

@@ -106,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument(
         "--no-browser", action="store_true", help="print the links instead of opening a browser"
     )
+    auth.add_argument(
+        "--device",
+        action="store_true",
+        help="log in on any other device with a code (Device Code Flow): for SSH and servers",
+    )
 
     rehearse = commands.add_parser(
         "rehearse", help="replay a chat log against your bots, headless, then report"
@@ -210,7 +215,9 @@ def _auth(args: argparse.Namespace) -> int:
 
     # Not yet runnable is fine here: auth is how a Twitch config gets there.
     config = load_config(args.config or default_config_path(), twitch_ready=False)
-    return run_auth(config, show_status=args.status, open_browser=not args.no_browser)
+    return run_auth(
+        config, show_status=args.status, open_browser=not args.no_browser, device=args.device
+    )
 
 
 def _report(args: argparse.Namespace) -> int:
