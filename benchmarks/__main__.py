@@ -1,4 +1,4 @@
-"""Run every benchmark, print a table, write benchmarks/results.json.
+"""Run every benchmark (or the groups named), print a table, write benchmarks/results.json.
 
 Each botdeck figure is set against a baseline measured in this same run: the reference
 design's router on real p-queue (../shared/anchors/pqueue-seed/run) where it has that
@@ -188,9 +188,52 @@ def raid_figures() -> list[Figure]:
     return figures
 
 
-def main() -> None:
-    figures = scheduler_figures() + ratelimit_figures() + raid_figures() + dashboard_figures()
-    if not ANCHOR.exists():
+def twitch_figures() -> list[Figure]:
+    """Mentions answered over 10 compressed minutes with a reader ban and an outage, against
+    the code before issue 12 in the same run (see benchmarks/twitch_bench.py)."""
+    runs = run_json([sys.executable, "-m", "benchmarks.twitch_bench"])
+    ours, today = runs["botdeck"], runs.get("today")
+    base = today["answered_pct"] if today else None
+
+    def phases(side: dict) -> str:
+        return ", ".join(f"{name} {count}" for name, count in side["phases"].items())
+
+    detail = (
+        "10 min compressed 10x, 1 mention / 10 s, reader banned at 2:00, EventSub down"
+        f" 5:00-6:30 ({ours['said_while_down']} mentions then reach nobody, not counted);"
+        f" botdeck: {phases(ours)}; reading again {ours['failover_s']} s after the ban and"
+        f" {ours['back_after_outage_s']} s after the outage (simulated seconds)"
+    )
+    if today:
+        detail += f"; before issue 12: {phases(today)}"
+    else:
+        detail += "; before issue 12: not run (no git history)"
+    return [
+        Figure(
+            "twitch_mentions_answered_ban_and_outage", ours["answered_pct"], "%", base,
+            ratio(ours["answered_pct"], base), detail,
+        )
+    ]  # fmt: skip
+
+
+GROUPS = {
+    "scheduler": scheduler_figures,
+    "ratelimit": ratelimit_figures,
+    "raid": raid_figures,
+    "twitch": twitch_figures,
+    "dashboard": dashboard_figures,
+}
+
+
+def main(argv: list[str]) -> None:
+    """`python -m benchmarks [GROUP ...]`: every group, or only those named (their figures
+    replace the same figures in results.json, the others are kept)."""
+    unknown = [name for name in argv if name not in GROUPS]
+    if unknown:
+        sys.exit(f"unknown benchmark group {unknown[0]!r}; choose from {', '.join(GROUPS)}")
+    groups = argv or list(GROUPS)
+    figures = [figure for name in groups for figure in GROUPS[name]()]
+    if "scheduler" in groups and not ANCHOR.exists():
         print(f"note: {ANCHOR} not found; p-queue baselines are missing", file=sys.stderr)
     width = max(len(f.name) for f in figures)
     print(f"{'benchmark':<{width}}  {'botdeck':>12}  {'baseline':>12}  {'ratio':>7}")
@@ -199,9 +242,14 @@ def main() -> None:
         r = "-" if f.ratio is None else f"{f.ratio:g}x"
         print(f"{f.name:<{width}}  {f.value:>9g} {f.unit:<3}  {base:>12}  {r:>7}")
         print(f"{'':<{width}}  {f.detail}")
-    RESULTS.write_text(json.dumps([asdict(f) for f in figures], indent=2) + "\n")
+    rows = [asdict(f) for f in figures]
+    if argv and RESULTS.exists():
+        fresh = {row["name"] for row in rows}
+        kept = [row for row in json.loads(RESULTS.read_text()) if row["name"] not in fresh]
+        rows = kept + rows
+    RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

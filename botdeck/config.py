@@ -179,7 +179,7 @@ class TwitchConfig(_Model):
     threaded_replies: bool = False  # send mention replies as replies in the mention's thread
     redirect_uri: str = "http://localhost:4343/oauth/callback"  # as registered with Twitch
     retry_wait: float = Field(2.0, gt=0, le=60)  # first wait before retrying; doubles
-    reconnect_wait: float = Field(10.0, gt=0, le=600)  # longest wait between reconnects
+    reconnect_wait: float = Field(5.0, gt=0, le=600)  # longest wait between reconnects
     send_retries: int = Field(1, ge=0, le=5)  # more attempts for a rate-limited/failed send
 
     _urls = field_validator("api_url", "auth_url", "redirect_uri")(_http_url)

@@ -159,7 +159,7 @@ class TwitchSettings:
     threaded_replies: bool = False
     shared_chat: Literal["ignore", "answer"] = "ignore"  # partner channels' lines
     retry_wait: float = 2.0  # first wait before retrying what Twitch failed; doubles
-    reconnect_wait: float = 10.0  # the longest such wait (reading again, a send retry)
+    reconnect_wait: float = 5.0  # the longest such wait (reading again, a send retry)
     reader_refusals: int = 2  # 401/403 answers to a reader's subscription before the next
     watch_interval: float = 0.1  # how often the sockets are looked at
     token_check_interval: float = 5.0  # how often a broken account's token file is re-read
