@@ -304,6 +304,7 @@ class TwitchChat:
                 if bot.problem:
                     log.warning("%s", f"{unauthorized(bot.login)} ({bot.problem})")
             self._phase = _Phase.RUNNING
+            self._publish()  # sending is ready, whatever reading does next
             await self._subscribe_once()
             self._watcher = asyncio.create_task(self._watch(), name="botdeck-twitch-watch")
 
