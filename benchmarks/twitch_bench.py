@@ -10,7 +10,7 @@ EventSub is down for 90 s (every websocket cut, new ones refused; Helix still an
 Time is compressed 10x: every duration in the scenario, and every botdeck setting that
 sets a duration (reply delays, `retry_wait`, `reconnect_wait`), is divided by 10, so the
 10 minutes take one. The send limits are not (Twitch's 20 per 30 s per bot stays), which
-only makes it harder. Today's code is the commit before issue 12 (`BASE`), extracted
+only makes it harder. Today's code is main before issue 12 was merged (`BASE`), extracted
 with `git archive` and run the same way in the same run; its fixed timings (replies wait
 30 s for the socket, 2-30 s between resubscriptions, twitchio's own 3-90 s reconnect
 backoff) cannot be scaled.
@@ -40,7 +40,7 @@ from botdeck.config import TwitchConfig
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
 
 ROOT = Path(__file__).resolve().parent.parent
-BASE = "8110b3d"  # main before issue 12: "today's code"
+BASE = "c3f4fa5"  # main before issue 12 was merged: "today's code"
 SCALE = 10.0  # simulated seconds per real second
 MINUTES = 10
 MENTION_EVERY = 10.0  # simulated seconds

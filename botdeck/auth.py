@@ -72,6 +72,7 @@ def accounts(config: Config) -> list[Account]:
     """Every bot, then the broadcaster (merged when the broadcaster is also a bot)."""
     channel = config.chat.channel.lower()
     found: list[Account] = []
+    scopes: tuple[str, ...]
     for bot in config.bots:
         if bot.name == channel:
             role, scopes = "bot + broadcaster", (*BOT_SCOPES, *BROADCASTER_SCOPES)
@@ -416,7 +417,6 @@ def run_auth(
     *,
     show_status: bool,
     open_browser: bool = True,
-    device: bool = False,
     out: TextIO | None = None,
 ) -> int:
     """The `botdeck auth` command (ConfigError propagates: exit 2)."""
@@ -424,10 +424,6 @@ def run_auth(
     try:
         if show_status:
             return asyncio.run(status(config, out=stream))
-        if device:
-            from botdeck.device_auth import authorize_device
-
-            return asyncio.run(authorize_device(config, out=stream))
         opener = None if open_browser else _print_only
         return asyncio.run(authorize(config, out=stream, open_url=opener))
     except AuthError as error:

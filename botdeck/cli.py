@@ -178,7 +178,7 @@ def _config_for(args: argparse.Namespace) -> Config:
 def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -> Config:
     """The config file (`adjust`ed, for a rehearsal), checked as far as it can be before
     anything runs."""
-    from botdeck.ai.factory import preflight
+    from botdeck.engine.ai_setup import preflight
 
     path = path or default_config_path()
     # A rehearsal replaces the chat source: a Twitch config need not be complete for it.
@@ -196,7 +196,7 @@ def _check(args: argparse.Namespace) -> int:
     config = _load(args.config)
     print(render_config(config))
     if config.chat.source == "replay":
-        from botdeck.engine import load_replay_log
+        from botdeck.engine.sources import load_replay_log
 
         log = load_replay_log(config)
         print(
@@ -215,9 +215,11 @@ def _auth(args: argparse.Namespace) -> int:
 
     # Not yet runnable is fine here: auth is how a Twitch config gets there.
     config = load_config(args.config or default_config_path(), twitch_ready=False)
-    return run_auth(
-        config, show_status=args.status, open_browser=not args.no_browser, device=args.device
-    )
+    if args.device and not args.status:
+        from botdeck.device_auth import run_device_auth
+
+        return run_device_auth(config)
+    return run_auth(config, show_status=args.status, open_browser=not args.no_browser)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -265,13 +267,13 @@ def _journal_stream(path: Path | None) -> Iterator[TextIO]:
 
 def _headless(config: Config, args: argparse.Namespace) -> int:
     from botdeck.engine import build_engine
-    from botdeck.headless import print_summary, print_warnings, run_headless, source_warnings
+    from botdeck.headless import print_summary, print_warnings, run_headless
     from botdeck.logs import setup_logging
 
     setup_logging()
     with _journal_stream(args.journal) as stream:
         engine = build_engine(config, journal_stream=stream)
-        print_warnings(source_warnings(engine), sys.stderr)
+        print_warnings(engine.source_warnings, sys.stderr)
         code = asyncio.run(run_headless(engine, duration=args.duration))
         print_summary(engine, sys.stderr if args.journal is None else sys.stdout)
     return code

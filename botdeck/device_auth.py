@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import sys
 import time
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -179,3 +180,8 @@ async def _poll(
             ) from None
         except (aiohttp.ClientError, OSError, TimeoutError):
             continue  # the network blinked: keep polling until the code expires
+
+
+def run_device_auth(config: Config, *, out: TextIO | None = None) -> int:
+    """The `botdeck auth --device` command (DeviceLoginError, a ConfigError: exit 2)."""
+    return asyncio.run(authorize_device(config, out=out or sys.stdout))

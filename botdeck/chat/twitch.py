@@ -50,7 +50,7 @@ import twitchio.eventsub.websockets as twitchio_websockets
 from twitchio.eventsub import ChatMessageSubscription
 from twitchio.http import Route
 
-from botdeck.chat.base import ChatMessage, SendError, SetupError
+from botdeck.chat.base import ChatSetupError, ChatSource, SendError
 from botdeck.chat.twitch_http import (
     NETWORK_ERRORS,
     FailureKind,
@@ -66,10 +66,9 @@ from botdeck.chat.twitch_sockets import (
     reader_error,
     reader_stopped,
 )
-from botdeck.core.metrics import ConnectionState, ConnectionStatus
-from botdeck.core.ratelimit import Role
 from botdeck.core.text import clean_text
 from botdeck.logs import redact
+from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus, Role
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +96,7 @@ def unauthorized(bot: str) -> str:
     return f"bot {bot} is not authorized: run `botdeck auth`"
 
 
-class TwitchSetupError(SetupError):
+class TwitchSetupError(ChatSetupError):
     """Twitch refused what the config asks for (unknown channel, rejected client): exit 2."""
 
 
@@ -198,7 +197,7 @@ TokenListener = Callable[[str, Credentials], None]
 CredentialsLookup = Callable[[str], Credentials | None]
 
 
-class TwitchChat:
+class TwitchChat(ChatSource):
     """The Twitch channel as a chat source and sink (it echoes our own messages back)."""
 
     echoes = True
@@ -793,7 +792,7 @@ class TwitchChat:
             self._publish()
 
     def _backoff(self, failures: int) -> float:
-        wait = self.settings.retry_wait * 2 ** max(0, failures - 1)
+        wait: float = self.settings.retry_wait * 2.0 ** max(0, failures - 1)
         return min(self.settings.reconnect_wait, wait)
 
     def _require_client(self) -> SocketClient:

@@ -12,6 +12,7 @@ twitchio moves the subscriptions to the new URL.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import twitchio
@@ -95,7 +96,7 @@ def reader_stopped(socket: Any) -> bool:
 
 
 def reader_error(socket: Any) -> BaseException | None:
-    listener = socket._listen_task
+    listener: asyncio.Task[None] | None = socket._listen_task
     if listener is None or not listener.done() or listener.cancelled():
         return None
     return listener.exception()

@@ -13,11 +13,11 @@ import pytest
 from twitchio.eventsub import websockets as twitchio_websockets
 from twitchio.http import Route
 
-from botdeck.chat.base import ChatMessage
 from botdeck.config import ConfigError, parse_config
-from botdeck.core.metrics import ConnectionStatus
-from botdeck.core.ratelimit import RateLimiter, Role, SendLimits
+from botdeck.core.ratelimit import RateLimiter
 from botdeck.engine import build_engine
+from botdeck.model.chat import ChatMessage, ConnectionStatus, Role
+from botdeck.model.defaults import SendLimits
 from botdeck.tokens import StoredToken, TokenStore
 from tests.chat.twitch_harness import (
     BOTS,
@@ -204,7 +204,7 @@ async def test_a_channel_that_does_not_exist_is_a_clear_error(fake, monkeypatch)
     with pytest.raises(
         ConfigError, match=r"chat\.channel: there is no Twitch channel 'nobody_here'"
     ):
-        await run.engine.start()
+        await run.engine.connect()
     assert Route.BASE == "https://api.twitch.tv/helix/"  # endpoints restored
     assert twitchio_websockets.WSS == "wss://eventsub.wss.twitch.tv/ws"
 
@@ -215,13 +215,13 @@ async def test_a_refused_client_secret_is_a_clear_error(fake, monkeypatch):
     with pytest.raises(
         ConfigError, match=r"twitch\.client_id: Twitch refused the client id or secret"
     ):
-        await run.engine.start()
+        await run.engine.connect()
 
 
 async def test_no_bot_that_can_read_chat_is_a_clear_error(fake, monkeypatch):
     run = engine_for(fake, monkeypatch, with_tokens=())
     with pytest.raises(ConfigError, match="no bot has a token that may read chat"):
-        await run.engine.start()
+        await run.engine.connect()
 
 
 @pytest.mark.parametrize(
@@ -289,7 +289,7 @@ async def test_replies_go_out_while_reading_is_down(fake, monkeypatch):
         await until(lambda: run.chat.connection.status is ConnectionStatus.RECONNECTING)
         # The line came in before the drop (here: straight into the router).
         line = ChatMessage(id="before-drop", user="viewer", text="@alpha_bot hi", timestamp=0)
-        run.engine.router.handle(line)
+        run.engine.handle(line)
         assert await run.outcome_of("before-drop") == ("sent", None)
         assert run.chat.connection.status is ConnectionStatus.RECONNECTING
         assert run.chat.connection.describe().endswith("· sending ok")
@@ -366,7 +366,7 @@ async def test_untrusted_chat_text_is_cleaned_and_duplicates_are_dropped(fake, m
 async def test_the_bots_badges_set_its_send_limit(fake, monkeypatch):
     fake.add_user("alpha_bot", scopes=BOT_SCOPES, badges=("moderator",))
     run = engine_for(fake, monkeypatch)
-    limiter = run.engine.router.limiter
+    limiter = run.limiter
     assert isinstance(limiter, RateLimiter)
     assert limiter.role("alpha_bot") is Role.VIEWER  # as configured
     async with run:

@@ -12,9 +12,8 @@ import datetime
 
 import pytest
 
-from botdeck.chat.base import ChatMessage
-from botdeck.core.metrics import ConnectionStatus
-from botdeck.core.ratelimit import RateLimiter, Role
+from botdeck.core.ratelimit import RateLimiter
+from botdeck.model.chat import ChatMessage, ConnectionStatus, Role
 from botdeck.tokens import StoredToken, TokenStore
 from tests.chat.twitch_harness import (
     BOTS,
@@ -136,7 +135,7 @@ async def test_a_reply_goes_out_while_nobody_can_read(fake, monkeypatch):
         fake.ban("alpha_bot")
         await until(lambda: run.chat.connection.status is ConnectionStatus.FAILED)
         line = ChatMessage(id="heard-before", user="viewer", text="@beta_bot hi", timestamp=0)
-        run.engine.router.handle(line)  # a line read before the ban
+        run.engine.handle(line)  # a line read before the ban
         assert await run.outcome_of("heard-before", within=5) == ("sent", None)
         assert run.chat.connection.describe().startswith("reading failed: reader alpha_bot")
         assert run.chat.connection.sending == "ok"
@@ -145,7 +144,7 @@ async def test_a_reply_goes_out_while_nobody_can_read(fake, monkeypatch):
 # --------------------------------------------------------------- honest retries
 async def test_a_429_waits_for_ratelimit_reset_and_the_retry_takes_a_slot(fake, monkeypatch):
     run = engine_for(fake, monkeypatch)
-    limiter = run.engine.router.limiter
+    limiter = run.limiter
     assert isinstance(limiter, RateLimiter)
     async with run:
         fake.script({"status": 429, "message": "slow down", "reset_in": 2.5})
@@ -161,7 +160,7 @@ async def test_a_429_waits_for_ratelimit_reset_and_the_retry_takes_a_slot(fake, 
 async def test_a_rate_limit_drop_is_retried_once_through_the_limiter(fake, monkeypatch):
     run = engine_for(fake, monkeypatch)
     run.chat.settings = faster(run.chat)
-    limiter = run.engine.router.limiter
+    limiter = run.limiter
     assert isinstance(limiter, RateLimiter)
     async with run:
         fake.script({"drop": ("msg_ratelimit", "You are sending messages too quickly")})
@@ -191,7 +190,7 @@ async def test_an_auth_server_outage_is_temporary(fake, monkeypatch):
         fake.expire("alpha_bot")  # the next send gets a 401 and twitchio refreshes...
         fake.oauth_errors.extend([503, 503])  # ...twice into a 503 (it retries one)
         msg = await fake.say("viewer", "@alpha_bot are you there?")
-        assert await run.outcome_of(msg) == ("sent", None)  # the router's retry got through
+        assert await run.outcome_of(msg) == ("sent", None)  # the engine's retry got through
         assert run.chat.bot_problems()["alpha_bot"] is None  # never marked revoked
         later = await fake.say("viewer", "@alpha_bot and now?")
         assert await run.outcome_of(later) == ("sent", None)
@@ -289,10 +288,10 @@ async def test_an_altered_echo_keeps_its_depth(fake, monkeypatch, echo_first):
         await fake.say("viewer", "@alpha_bot start a chain")
         bot_lines = lambda: [line for line in run.lines if line.is_bot]  # noqa: E731
         await until(lambda: len(bot_lines()) == 2, what="two bot lines back from Twitch")
-        await until(lambda: not run.engine.scheduler.snapshot().pending)
+        await until(lambda: not run.engine.snapshot().queues.pending)
         # The second echo was handled (and planned nothing) before the wait above ended.
         assert [line.depth for line in bot_lines()] == [1, 2]
-        assert run.engine.scheduler.snapshot().size == 0
+        assert run.engine.snapshot().queues.size == 0
     assert len([s for s in fake.sent if s.status == 200]) == 2
 
 
@@ -301,7 +300,7 @@ async def test_a_bot_configured_moderator_starts_at_the_viewer_limit(fake, monke
     config = make_config(fake)
     config["bots"][0]["role"] = "moderator"  # but alpha_bot is not modded in the channel
     run = engine_for(fake, monkeypatch, config=config)
-    limiter = run.engine.router.limiter
+    limiter = run.limiter
     assert isinstance(limiter, RateLimiter)
     assert limiter.role("alpha_bot") is Role.MODERATOR  # as configured, before Twitch says
     async with run:
@@ -312,7 +311,7 @@ async def test_a_bot_configured_moderator_starts_at_the_viewer_limit(fake, monke
 async def test_get_moderated_channels_confirms_a_moderator_before_it_speaks(fake, monkeypatch):
     fake.add_user("alpha_bot", scopes=BOT_SCOPES, badges=("moderator",))
     run = engine_for(fake, monkeypatch)
-    limiter = run.engine.router.limiter
+    limiter = run.limiter
     assert isinstance(limiter, RateLimiter)
     async with run:
         assert limiter.role("alpha_bot") is Role.MODERATOR

@@ -16,19 +16,21 @@ from typing import Any
 
 import pytest
 
-from botdeck.ai.base import Reply, ReplyRequest
-from botdeck.chat.base import ChatMessage
+from botdeck.ai.base import Reply, ReplyRequest, Responder
 from botdeck.chat.twitch import TwitchChat
 from botdeck.config import parse_config
 from botdeck.core.ratelimit import RateLimiter
-from botdeck.engine import Engine, build_engine
+from botdeck.engine import Engine, build_engine, build_limiter, sources
+from botdeck.engine.parts import BuildContext
+from botdeck.model.chat import ChatMessage
+from botdeck.model.events import ChatSeen
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
 
 BOTS = ("alpha_bot", "beta_bot")
 OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
 
-class Echo:
+class Echo(Responder):
     """Replies "<bot> says hi to <author>", at once (the tests are about Twitch, not models)."""
 
     label = "echo"
@@ -56,26 +58,29 @@ async def until(predicate: Callable[[], Any], within: float = 10.0, what: str = 
 class Run:
     """One botdeck engine on the fake: start, feed, look at the journal, close."""
 
-    def __init__(self, engine: Engine, journal: io.StringIO) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        journal: io.StringIO,
+        chat: TwitchChat,
+        limiter: RateLimiter | None,
+    ) -> None:
         self.engine = engine
         self.journal = journal
+        self.chat = chat  # the adapter under test
+        self.limiter = limiter
         self.lines: list[ChatMessage] = []
-        engine.router.add_chat_listener(self.lines.append)
+        engine.subscribe(lambda e: isinstance(e, ChatSeen) and self.lines.append(e.message))
         self.feeder: asyncio.Task[None] | None = None
 
-    @property
-    def chat(self) -> TwitchChat:
-        assert isinstance(self.engine.source, TwitchChat)
-        return self.engine.source
-
     async def __aenter__(self) -> Run:
-        await self.engine.start()
-        self.feeder = asyncio.create_task(self.engine.feed())
+        await self.engine.connect()
+        self.feeder = asyncio.create_task(self.engine.run_chat())
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        self.engine.scheduler.stop()
-        await self.engine.scheduler.on_idle()
+        self.engine.stop()
+        await self.engine.wait_idle()
         await self.engine.close()
         assert self.feeder is not None
         await asyncio.wait_for(self.feeder, 5)
@@ -137,13 +142,19 @@ def engine_for(
         monkeypatch.setenv(f"TOKEN_{bot.upper()}", token.value)
         monkeypatch.setenv(f"RT_{bot.upper()}", token.refresh)
     journal = io.StringIO()
+    parsed = parse_config(config or make_config(fake))
+    if limiter is None:
+        limiter = build_limiter(parsed)  # type: ignore[assignment]
+    parts = sources.twitch(BuildContext(parsed, limiter=limiter))
+    assert isinstance(parts.source, TwitchChat)
     engine = build_engine(
-        parse_config(config or make_config(fake)),
+        parsed,
         journal_stream=journal,
+        source=parts,
         responder=responder or Echo(),
         limiter=limiter,
     )
-    return Run(engine, journal)
+    return Run(engine, journal, parts.source, limiter)
 
 
 def faster(chat: TwitchChat) -> Any:

@@ -9,8 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
-from botdeck.core.metrics import SendBudget
-from botdeck.core.scheduler import LaneSnapshot
+from botdeck.model.snapshot import LaneSnapshot, SendBudget
 
 SPARK_SECONDS = 60
 

@@ -1,0 +1,51 @@
+"""The README's tables and example config are copies of the code's single sources: checked."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from botdeck.config import Config
+from botdeck.model.keys import KEY_ACTION_IDS, KEY_ACTIONS, key_display
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def key_table() -> list[tuple[str, str]]:
+    start = README.index("| key | action |")
+    rows = README[start:].split("\n\n", 1)[0].splitlines()[2:]
+    return [tuple(cell.strip() for cell in row.strip("|").split("|", 1)) for row in rows]  # type: ignore[misc]
+
+
+def config_example() -> dict[str, Any]:
+    section = README[README.index("## Configuration") :]
+    block = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert block is not None
+    return tomllib.loads(block.group(1))
+
+
+def test_the_key_table_is_the_bindings():
+    assert key_table() == [(f"`{key_display(a.key)}`", a.help) for a in KEY_ACTIONS]
+
+
+def test_the_keys_example_names_every_action():
+    assert f"actions: {' '.join(KEY_ACTION_IDS)}" in README
+
+
+def test_the_example_config_shows_the_defaults():
+    """Every value the example gives in a section of settings (not of names) is the
+    default; the example itself is a valid config."""
+    example = config_example()
+    Config.model_validate(example)
+    defaults = Config.model_validate({"bots": [{"name": "someone"}]}).model_dump()
+    for section in ("router", "ai", "safety", "send_limits"):
+        for key, value in example[section].items():
+            default = defaults[section][key]
+            if key == "extra_body" or default is None:
+                continue  # an example value for an optional setting
+            if isinstance(value, dict):
+                assert value == {k: default[k] for k in value}, f"{section}.{key}"
+            else:
+                assert value == default, f"{section}.{key}: README {value!r}, code {default!r}"
