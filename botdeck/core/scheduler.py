@@ -85,10 +85,6 @@ class _Lane(Generic[C]):
         self.last_batch = 1
         self.last_batch_at = float("-inf")
 
-    def waiting_of(self, viewer: str) -> int:
-        """This viewer's jobs waiting for this bot, at any priority (the per-viewer cap)."""
-        return sum(queue.waiting_of(viewer) for queue in self.queues)
-
 
 def _check_limit(value: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -186,6 +182,12 @@ class Scheduler(Generic[C]):
     @property
     def accepting(self) -> bool:
         return self._state in ACCEPTING
+
+    def load(self, bot: str) -> tuple[int, int]:
+        """The bot's jobs waiting or running (what stands before its next new job), and
+        how many of them it may run at once."""
+        lane = self._lane(bot)
+        return lane.waiting + lane.running, lane.limit
 
     def running_jobs(self) -> tuple[Job[C], ...]:
         return tuple(self._running)
@@ -310,10 +312,10 @@ class Scheduler(Generic[C]):
             stopped = self._state is RouterState.STOPPED
             self._finish(job, lane, Outcome.SKIPPED, Reason.STOPPED if stopped else Reason.DRAINING)
             return job
-        if viewer is not None and self._viewer_cap and lane.waiting_of(viewer) >= self._viewer_cap:
+        queue = lane.queues[priority]
+        if viewer is not None and self._viewer_cap and queue.waiting_of(viewer) >= self._viewer_cap:
             self._finish(job, lane, Outcome.SKIPPED, Reason.PER_USER_CAP)
             return job
-        queue = lane.queues[priority]
         if viewer is None:
             fifo = queue.fifo
             fifo.append(job)  # the fast path: a C-level deque append

@@ -22,6 +22,7 @@ from botdeck.config import Config
 from botdeck.core.ratelimit import RateLimiter, SendLimiter
 from botdeck.core.scheduler import Scheduler
 from botdeck.engine import ai_setup, responders, sources
+from botdeck.engine.admission import SendWindowAdmission
 from botdeck.engine.conversation import Conversation, EchoDepth
 from botdeck.engine.engine import Closer, Engine
 from botdeck.engine.events import EventHub
@@ -54,6 +55,9 @@ class EngineSettings:
     ack_target: float | None = 60.0  # answer mentions within this; merge replies if not
     max_age: float | None = 120.0  # a random or bot-to-bot reply that waited longer is stale
     send_retries: int = 1  # more attempts for a send the sink says is worth retrying
+    # Both on in every run; off only to measure the behaviour before them (benchmarks):
+    admission: bool = True  # refuse random replies the send window cannot deliver in time
+    stale_before_delay: bool = True  # skip stale replies before sleeping their delay
 
     @classmethod
     def from_config(cls, config: Config) -> EngineSettings:
@@ -173,7 +177,7 @@ def assemble(
         global_limit=settings.global_limit,
         per_bot_limit=settings.per_bot_limit,
         execute=lambda job: pipeline.run(job),
-        precheck=lambda job: pipeline.stale(job),
+        precheck=(lambda job: pipeline.stale(job)) if settings.stale_before_delay else None,
         job_timeout=settings.job_timeout,
         viewer_cap=settings.per_user_cap,
     )
@@ -183,7 +187,10 @@ def assemble(
     pipeline = ReplyPipeline(
         personas=personas,
         settings=PipelineSettings(
-            settings.max_reply_chars, settings.max_age, settings.send_retries
+            settings.max_reply_chars,
+            settings.max_age,
+            not settings.stale_before_delay,
+            settings.send_retries,
         ),
         conversation=conversation,
         raid=raid,
@@ -194,6 +201,9 @@ def assemble(
         sink=sink,
         echoes=echoes,
     )
+    admission = SendWindowAdmission(
+        scheduler, limiter if settings.admission else None, settings.max_age
+    )
     intake = ChatIntake(
         orchestrator=Orchestrator(bots, settings.orchestrator, random.Random(settings.seed)),
         scheduler=scheduler,
@@ -201,6 +211,7 @@ def assemble(
         echoes=echoes,
         safety=safety,
         events=events,
+        admission=admission,
     )
     return Engine(
         channel=channel,
@@ -213,6 +224,7 @@ def assemble(
         safety=safety,
         limiter=limiter,
         usage=usage,
+        admission=admission,
         journal=journal,
         clock=clock,
         closers=closers or [],

@@ -21,6 +21,7 @@ from botdeck.config import ConfigError
 from botdeck.core.jobs import Job
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.core.scheduler import Scheduler
+from botdeck.engine.admission import SendWindowAdmission
 from botdeck.engine.events import EventHub, Subscription
 from botdeck.engine.intake import ChatIntake
 from botdeck.engine.journal import Journal
@@ -52,6 +53,7 @@ class Engine:
         safety: SafetyGate,
         limiter: SendLimiter | None,
         usage: UsageMeter,
+        admission: SendWindowAdmission,
         journal: Journal,
         clock: Callable[[], float] = time.time,
         closers: Sequence[Closer] = (),
@@ -66,6 +68,7 @@ class Engine:
         self._safety = safety
         self._limiter = limiter
         self._usage = usage
+        self._admission = admission
         self._journal = journal
         self._clock = clock
         self._closers = list(closers)
@@ -121,6 +124,7 @@ class Engine:
                 *self._safety.notices,
             ),
             chat=ChatCounts(intake.lines, intake.duplicates, intake.mentions, self._answered),
+            passed=dict(self._admission.passed),
         )
 
     def waiting_jobs(self, bot: str | None = None) -> list[JobView]:

@@ -1,7 +1,8 @@
 """Chat lines in: each accepted line is published, kept as context, and turned into jobs.
 
     duplicate? -> our own echo? (restore its depth) -> publish ChatSeen -> context
-    -> orchestrator plans -> one job per plan -> start moderating the line
+    -> orchestrator plans -> admission (random replies only if they can be sent in time)
+    -> one job per plan -> start moderating the line
 
 A line delivered twice (Twitch delivers at least once) is dropped by id.
 """
@@ -13,6 +14,7 @@ from dataclasses import replace
 from botdeck.ai.safety import SafetyGate
 from botdeck.core.jobs import Job
 from botdeck.core.scheduler import Scheduler
+from botdeck.engine.admission import SendWindowAdmission
 from botdeck.engine.conversation import Conversation, EchoDepth
 from botdeck.engine.events import EventHub
 from botdeck.engine.orchestrator import Orchestrator
@@ -31,6 +33,7 @@ class ChatIntake:
         echoes: EchoDepth,
         safety: SafetyGate,
         events: EventHub,
+        admission: SendWindowAdmission,
     ) -> None:
         self._orchestrator = orchestrator
         self._scheduler = scheduler
@@ -38,6 +41,7 @@ class ChatIntake:
         self._echoes = echoes
         self._safety = safety
         self._events = events
+        self._admission = admission
         self.lines = 0
         self.duplicates = 0
         self.mentions = 0  # high-priority jobs created
@@ -58,6 +62,10 @@ class ChatIntake:
         jobs = []
         viewer = None if message.is_bot else message.user  # fairness is between viewers
         for plan in self._orchestrator.plan(message):
+            if plan.priority is not Priority.HIGH and not self._admission.admits(
+                plan.bot, plan.delay
+            ):
+                continue  # its send window could not deliver it in time: no job at all
             context = ReplyContext(message, plan.depth)
             job = self._scheduler.submit(plan.bot, plan.priority, plan.delay, context, viewer)
             if plan.priority is Priority.HIGH:

@@ -34,6 +34,7 @@ ReplyJob = Job[ReplyContext]
 class PipelineSettings:
     max_reply_chars: int
     max_age: float | None  # a random or bot-to-bot reply that waited longer is stale
+    stale_after_delay: bool = False  # check staleness here, not in the scheduler's precheck
     send_retries: int = 1  # more attempts for a send the sink says is worth retrying
 
 
@@ -65,6 +66,8 @@ class ReplyPipeline:
 
     async def run(self, job: ReplyJob) -> None:
         """The whole pipeline for one job (the scheduler's executor)."""
+        if self._settings.stale_after_delay and (reason := self.stale(job)):
+            raise JobSkipped(reason)
         request = self.merge(job)
         await self.moderate(request)
         reply = await self.generate(job, request)
@@ -75,14 +78,15 @@ class ReplyPipeline:
 
     # ------------------------------------------------------------- stages
     def stale(self, job: ReplyJob) -> str | None:
-        """Before the delay: a random or bot-to-bot reply that waited longer than
-        `max_age` is skipped. Chiming in on a line from minutes ago reads as a glitch;
-        mentions are never dropped this way (raid mode keeps them in time)."""
+        """Before the delay: a random or bot-to-bot reply that has waited, or will have
+        by the end of its delay, longer than `max_age` is skipped at once (a drain never
+        sleeps through a backlog of them). Chiming in on a line from minutes ago reads as
+        a glitch; mentions are never dropped this way (raid mode keeps them in time)."""
         max_age = self._settings.max_age
         if not max_age or job.priority is Priority.HIGH:
             return None
         waited = (job.started_at or job.created_at) - job.created_at
-        return Reason.STALE if waited > max_age else None
+        return Reason.STALE if waited + job.delay > max_age else None
 
     def merge(self, job: ReplyJob) -> ReplyRequest:
         """Raid mode may let this reply answer waiting mentions too; the request for it."""

@@ -112,6 +112,8 @@ class EngineSnapshot:
     budgets: Mapping[str, SendBudget] = field(default_factory=dict)
     notices: tuple[str, ...] = ()  # standing conditions worth a glance, e.g. a budget reached
     chat: ChatCounts = ChatCounts()
+    passed: Mapping[str, int] = field(default_factory=dict)  # random replies a full send
+    # window made a bot pass up, per bot (they never became jobs)
 
     @property
     def state(self) -> RouterState:

@@ -190,6 +190,8 @@ class BotdeckApp(App[int]):
 
     # ------------------------------------------------------------- refreshing
     def refresh_numbers(self) -> None:
+        if not self.is_running:
+            return  # shutting down: the widgets go before the timers do
         snap = self.engine.snapshot()
         now = self._clock()
         self.query_one(StatusBar).show(snap, now - self._started)
@@ -197,10 +199,12 @@ class BotdeckApp(App[int]):
         second = int(now)
         for lane in snap.queues.bots:
             card = self.query_one(f"#card-{lane.bot}", BotCard)
-            card.show(lane, snap.budgets.get(lane.bot))
+            card.show(lane, snap.budgets.get(lane.bot), snap.passed.get(lane.bot, 0))
             card.sample(lane.size, second)
 
     def flush_chat(self) -> None:
+        if not self.is_running:
+            return  # shutting down: the widgets go before the timers do
         for reason, count in self._cancelled.items():
             self._chat.add(cancelled_line(count, reason, self._clock()))
         self._cancelled.clear()

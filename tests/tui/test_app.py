@@ -240,3 +240,14 @@ async def test_a_bot_merging_replies_in_a_raid_says_so_on_its_card():
         lane = app.engine.snapshot().queues.bots[0]
         card = text_of(app.query_one(f"#card-{lane.bot} #stats", Static))
         assert f"merging ×{lane.last_batch}" in card and lane.last_batch > 1
+
+
+async def test_the_timers_callbacks_do_nothing_once_the_app_stops_running():
+    """Textual stops the app (`is_running` false), then removes the widgets, then the
+    app's timers: a refresh firing in between must not query widgets that are gone."""
+    app = make_app(mentions(3), delays=0.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 3)
+    assert not app.is_running
+    app.refresh_numbers()  # raised NoMatches: no StatusBar on a screen being torn down
+    app.flush_chat()
