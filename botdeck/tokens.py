@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import tempfile
 import time
@@ -152,8 +153,13 @@ def bot_credentials(config: Config, store: TokenStore) -> dict[str, Credentials 
 
 
 def broadcaster_credentials(config: Config, store: TokenStore) -> Credentials | None:
-    """The broadcaster's tokens from the store (`botdeck auth` asks for them)."""
-    return credentials_of(config, store, config.chat.channel.lower())
+    """The broadcaster's tokens from the store (`botdeck auth` asks for them). They are
+    optional (the bots can read), so a token file that cannot be read is only logged."""
+    try:
+        return credentials_of(config, store, config.chat.channel.lower())
+    except ConfigError as error:
+        logging.getLogger(__name__).warning("the broadcaster's token is not used: %s", error)
+        return None
 
 
 def credentials_of(config: Config, store: TokenStore, login: str) -> Credentials | None:

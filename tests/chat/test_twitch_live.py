@@ -323,3 +323,13 @@ async def test_the_state_shows_reading_and_sending_apart(fake, monkeypatch):
     run = engine_for(fake, monkeypatch, with_tokens=("alpha_bot",))
     async with run:
         assert run.chat.connection.describe() == "reading connected · sending ok for 1 of 2 bots"
+
+
+async def test_a_damaged_token_file_does_not_stop_bots_with_their_own_tokens(fake, monkeypatch):
+    TokenStore().path.parent.mkdir(parents=True, exist_ok=True)
+    TokenStore().path.write_text("{ not json")  # the broadcaster's token is optional
+    run = engine_for(fake, monkeypatch)
+    async with run:
+        assert run.chat.reader == "alpha_bot"
+        msg = await fake.say("viewer", "@alpha_bot still fine?")
+        assert await run.outcome_of(msg) == ("sent", None)
