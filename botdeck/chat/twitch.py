@@ -66,7 +66,8 @@ from botdeck.chat.twitch_sockets import (
     reader_error,
     reader_stopped,
 )
-from botdeck.core.text import clean_text
+from botdeck.core.mentions import MentionFinder
+from botdeck.core.text import MAX_SCAN_CHARS, clean_text, cut_text
 from botdeck.logs import redact
 from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus, Role
 
@@ -223,6 +224,7 @@ class TwitchChat(ChatSource):
         if channel not in self._accounts:
             self._accounts[channel] = _Account(channel, settings.broadcaster, sends=False)
         self._readers = ReaderPool((), ())
+        self._mentions = MentionFinder(settings.bots)
         self._phase = _Phase.NEW
         self._state = ConnectionState(ConnectionStatus.CONNECTING)
         self._queue: asyncio.Queue[ChatMessage | None] = asyncio.Queue()
@@ -483,11 +485,15 @@ class TwitchChat(ChatSource):
             name = (getattr(mentioned, "name", None) or "").lower() if mentioned else ""
             if name and name not in mentions:
                 mentions.append(name)
+        whole = clean_text(payload.text or "", max_chars=MAX_SCAN_CHARS)
+        text = cut_text(whole)
+        if text != whole:  # mentions past the display cut are still mentions
+            mentions += [name for name in self._mentions.find(whole) if name not in mentions]
         self._queue.put_nowait(
             ChatMessage(
                 id=message_id,
                 user=login,
-                text=clean_text(payload.text or ""),
+                text=text,
                 timestamp=time.time(),
                 display_name=clean_text(chatter.display_name or "", max_chars=64),
                 mentions=tuple(mentions),

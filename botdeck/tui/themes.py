@@ -13,13 +13,14 @@ from pathlib import Path
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from botdeck.files import unreadable
+from botdeck.files import MIB, FileRefused, read_text_capped
 
 DEFAULT_THEME = "twitch"
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "themes"
 _COLOURS = ("primary", "secondary", "warning", "error", "success", "accent", "foreground",
             "background", "surface", "panel", "boost")  # fmt: skip
 _NUMBERS = ("luminosity_spread", "text_alpha")
+MAX_THEME_BYTES = MIB  # a theme is a dozen lines
 
 
 class ThemeError(ValueError):
@@ -45,13 +46,13 @@ def user_theme_dir() -> Path:
 def load_theme(path: Path) -> Theme:
     """One theme file, or ThemeError("<file>: <key>: <problem>")."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ThemeError(f"{path}: not UTF-8 text") from None
-    except OSError as error:
-        raise ThemeError(unreadable(path, error, "theme file")) from None
+        data = tomllib.loads(read_text_capped(path, "theme file", MAX_THEME_BYTES))
+    except FileRefused as error:
+        raise ThemeError(str(error)) from None
     except tomllib.TOMLDecodeError as error:
         raise ThemeError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:
+        raise ThemeError(f"{path}: invalid TOML: nested too deeply") from None
     known = {"name", "dark", "variables", *_COLOURS, *_NUMBERS}
     for key in data:
         if key not in known:
