@@ -188,6 +188,48 @@ def raid_figures() -> list[Figure]:
     return figures
 
 
+def moderation_figures() -> list[Figure]:
+    """Chat modes and moderators' actions (virtual time) against botdeck not told of them,
+    and a moderator's `!botdeck stop` over the real twitchio client."""
+    runs = run_json([sys.executable, "-m", "benchmarks.moderation_bench"])
+    modes, deleted, stop = runs["chat_modes"], runs["deleted_lines"], runs["mod_stop_ms"]
+    ours, unaware = modes["botdeck"], modes["unaware"]
+    session = (
+        "10 min, a mention every 10 s to one of 2 viewer bots and a moderator bot;"
+        " followers-only minutes 2-7, then slow mode 30 s"
+    )
+    return [
+        Figure(
+            "chat_modes_mentions_answered", ours["answered"], "of 60", unaware["answered"],
+            ratio(ours["answered"], unaware["answered"]),
+            f"{session}; baseline: botdeck not told of the modes (sends, Twitch drops)",
+        ),
+        Figure(
+            "chat_modes_messages_dropped", ours["dropped_by_twitch"], "msgs",
+            unaware["dropped_by_twitch"], None,
+            "same run: messages Twitch would drop (each one an LLM call spent for nothing)",
+        ),
+        Figure(
+            "chat_modes_llm_calls_held_bots", ours["viewer_bot_llm_calls_in_followers_only"],
+            "calls", unaware["viewer_bot_llm_calls_in_followers_only"], None,
+            f"same run: the viewer bots' LLM calls during followers-only; in all"
+            f" {ours['llm_calls']} calls (held mentions merged after) vs {unaware['llm_calls']}",
+        ),
+        Figure(
+            "replies_sent_to_deleted_lines", deleted["botdeck"]["replies_to_deleted_lines"],
+            "msgs", deleted["unaware"]["replies_to_deleted_lines"], None,
+            f"100 mentions, {deleted['botdeck']['deleted']} deleted 0.5 s after they were said"
+            f" (reply in its 1-3 s delay); other replies {deleted['botdeck']['other_replies']}"
+            f" both ways; baseline: botdeck not told of the deletions",
+        ),
+        Figure(
+            "moderator_stop_latency", stop["median"], "ms", None, None,
+            f"a moderator's `!botdeck stop` from the fake Twitch sending it to `stopped`, real"
+            f" twitchio client; median of {stop['runs']} (max {stop['max']:g} ms; bound 100 ms)",
+        ),
+    ]  # fmt: skip
+
+
 HOSTILE = {
     "gzip": "a 1 MB gzip inflating to 1 GiB of newlines",
     "zeros": "1 GiB of zero bytes without a newline (sparse)",
@@ -284,20 +326,21 @@ GROUPS = {
     "raid": raid_figures,
     "hostile": hostile_figures,
     "drain": drain_figures,
+    "moderation": moderation_figures,
     "twitch": twitch_figures,
     "dashboard": dashboard_figures,
 }
 
 
-def main(argv: list[str]) -> None:
-    """`python -m benchmarks [GROUP ...]`: every group, or only those named (their figures
-    replace the same figures in results.json, the others are kept)."""
-    unknown = [name for name in argv if name not in GROUPS]
+def main() -> None:
+    """All groups, or those named (`python -m benchmarks moderation`): then only their
+    figures in results.json are replaced."""
+    chosen = sys.argv[1:] or list(GROUPS)
+    unknown = [name for name in chosen if name not in GROUPS]
     if unknown:
-        sys.exit(f"unknown benchmark group {unknown[0]!r}; choose from {', '.join(GROUPS)}")
-    groups = argv or list(GROUPS)
-    figures = [figure for name in groups for figure in GROUPS[name]()]
-    if "scheduler" in groups and not ANCHOR.exists():
+        sys.exit(f"unknown benchmark group {unknown[0]!r} (groups: {' '.join(GROUPS)})")
+    figures = [figure for name in chosen for figure in GROUPS[name]()]
+    if not ANCHOR.exists():
         print(f"note: {ANCHOR} not found; p-queue baselines are missing", file=sys.stderr)
     width = max(len(f.name) for f in figures)
     print(f"{'benchmark':<{width}}  {'botdeck':>12}  {'baseline':>12}  {'ratio':>7}")
@@ -307,7 +350,7 @@ def main(argv: list[str]) -> None:
         print(f"{f.name:<{width}}  {f.value:>9g} {f.unit:<3}  {base:>12}  {r:>7}")
         print(f"{'':<{width}}  {f.detail}")
     rows = [asdict(f) for f in figures]
-    if argv and RESULTS.exists():
+    if sys.argv[1:] and RESULTS.exists():
         fresh = {row["name"] for row in rows}
         kept = [row for row in json.loads(RESULTS.read_text()) if row["name"] not in fresh]
         rows = kept + rows
@@ -316,4 +359,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

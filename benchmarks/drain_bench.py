@@ -1,11 +1,12 @@
 """Drain benchmark: how long a drain takes after minutes of a chat flood.
 
 Five viewer-role bots (20 messages per 30 s each) on the `soak` scenario at 100 lines a
-second, 10% mentions, 25% random-reply chance, offline replies, for DURATION seconds of
-a virtual clock; then a drain, timed until the router is drained. botdeck admits random
-replies only while the send window can deliver them within `max_age` and skips stale
-ones before their delay; the baseline is the same engine with both switched off (how
-botdeck behaved before: every random reply queued, staleness checked after the delay).
+second, 10% mentions, 25% random-reply chance with no cooldowns, offline replies, for
+DURATION seconds of a virtual clock; then a drain, timed until the router is drained.
+botdeck admits random replies only while the send window can deliver them within
+`max_age` and skips stale ones before their delay; the baseline is the same engine with
+both switched off (how botdeck behaved before: every random reply queued, staleness
+checked after the delay).
 Also counted: mentions queued at the drain and how many of them were answered.
 
     python -m benchmarks.drain_bench [DURATION] -> JSON
@@ -24,6 +25,7 @@ from botdeck.config import demo_config
 from botdeck.engine import EngineSettings, assemble, build_limiter
 from botdeck.engine.parts import BuildContext
 from botdeck.engine.sources import simulated
+from botdeck.model.defaults import Cooldowns
 from botdeck.model.events import EngineEvent, JobChanged, StateChanged
 from botdeck.model.jobs import JobStage, Outcome, Priority
 from tests.virtual_time import VirtualTimeLoop
@@ -36,7 +38,10 @@ async def flood_then_drain(duration: float, improved: bool) -> dict[str, float]:
     scenario = Scenario.parse(f"soak:rate={RATE},duration={duration + 5:g}")
     config = demo_config(bots=5, scenario=scenario, seed=7)
     settings = replace(
-        EngineSettings.from_config(config), admission=improved, stale_before_delay=improved
+        EngineSettings.from_config(config),
+        admission=improved,
+        stale_before_delay=improved,
+        cooldowns=Cooldowns(per_user=0, per_bot=0, global_=0),  # every reply chance grants
     )
     engine = assemble(
         settings,

@@ -29,11 +29,15 @@ from pydantic import (
 from botdeck.chat.scenarios import Scenario, ScenarioError
 from botdeck.files import MIB, FileRefused, read_text_capped
 from botdeck.model.defaults import (
+    DEFAULT_COMMAND_PREFIXES,
+    DEFAULT_CONTROL_COMMAND,
     DEFAULT_DELAYS,
     DEFAULT_IGNORED_USERS,
     DEFAULT_MAX_REPLY_CHARS,
+    DEFAULT_REMOVED_USER_QUIET,
     TWITCH_MAX_CHARS,
     TWITCH_SEND_LIMITS,
+    Cooldowns,
 )
 from botdeck.model.jobs import Priority
 from botdeck.model.keys import KEY_ACTION_IDS, KEY_ACTIONS
@@ -94,6 +98,16 @@ class DelaysConfig(_Model):
         }
 
 
+def _word(value: str) -> str:
+    """A chat command or prefix: what a line starts with, so no spaces."""
+    if not value or any(char.isspace() for char in value) or len(value) > 25:
+        raise ValueError(f"expected 1-25 characters without spaces, got {value!r}")
+    return value
+
+
+ChatWord = Annotated[str, AfterValidator(_word)]
+
+
 class RouterConfig(_Model):
     global_concurrency: int | Literal["auto"] = "auto"
     per_bot_concurrency: int | Literal["auto"] = "auto"
@@ -106,6 +120,8 @@ class RouterConfig(_Model):
     ack_target: float = Field(60.0, gt=0, le=MAX_WAIT)  # seconds: answer every mention within
     max_age: float = Field(120.0, ge=0, le=MAX_WAIT)  # older random/bot replies dropped; 0: never
     ignore_users: list[str] = list(DEFAULT_IGNORED_USERS)
+    command_prefixes: list[ChatWord] = list(DEFAULT_COMMAND_PREFIXES)  # chat commands: not talk
+    answer_commands: bool = False  # answer a mention inside a command line
     delays: DelaysConfig = DelaysConfig()
 
     @field_validator("global_concurrency", "per_bot_concurrency")
@@ -223,6 +239,29 @@ class TwitchConfig(_Model):
         return value
 
 
+class ModerationConfig(_Model):
+    removed_user_quiet: float = Field(DEFAULT_REMOVED_USER_QUIET, ge=0, le=86_400)
+
+
+class ChatControlConfig(_Model):
+    enabled: bool = True  # `!botdeck pause|resume|drain|stop|status` from moderators
+    command: ChatWord = DEFAULT_CONTROL_COMMAND
+
+
+_COOLDOWNS = Cooldowns()
+
+
+class CooldownsConfig(_Model):
+    """Seconds between replies that are not mentions; 0 turns one off."""
+
+    per_user: float = Field(_COOLDOWNS.per_user, ge=0, le=86_400)
+    per_bot: float = Field(_COOLDOWNS.per_bot, ge=0, le=86_400)
+    global_: float = Field(_COOLDOWNS.global_, ge=0, le=86_400, alias="global")
+
+    def as_cooldowns(self) -> Cooldowns:
+        return Cooldowns(self.per_user, self.per_bot, self.global_)
+
+
 class SendLimitsConfig(_Model):
     """Per-bot send limits. The defaults are Twitch's; with chat.source = "twitch" they may
     only be made stricter, because Twitch locks an account out for 30 minutes."""
@@ -301,6 +340,9 @@ class Config(_Model):
     twitch: TwitchConfig = TwitchConfig()
     send_limits: SendLimitsConfig = SendLimitsConfig()
     safety: SafetyConfig = SafetyConfig()
+    moderation: ModerationConfig = ModerationConfig()
+    chat_control: ChatControlConfig = ChatControlConfig()
+    cooldowns: CooldownsConfig = CooldownsConfig()
     keys: Keymap = {}
     bots: list[BotConfig] = Field(min_length=1, max_length=MAX_BOTS)
 
@@ -459,7 +501,7 @@ def default_config_path() -> Path:
 
 def render_config(config: Config) -> str:
     """The resolved config as TOML, with secrets shown only as the variable that holds them."""
-    data = config.model_dump(exclude_none=True)
+    data = config.model_dump(exclude_none=True, by_alias=True)
     data["router"]["global_concurrency"], data["router"]["per_bot_concurrency"] = config.limits()
     lines: list[str] = []
     for section, values in data.items():

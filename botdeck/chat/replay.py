@@ -5,7 +5,8 @@ log is read and checked beforehand by `botdeck.chat.replay_log`); the order is k
 Its text is cut to `MAX_LINE_CHARS` for display and the journal, after the mentions of
 our bots were found on the whole line.
 Lines by one of the configured bots come in as that bot's own lines, as they would from
-Twitch. The source ends after the last line.
+Twitch; event lines (a moderator's action, chat settings) come in as those events. The
+source ends after the last line.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from botdeck.chat.base import ChatSource
 from botdeck.chat.replay_log import MAX_GAP, ReplayLine, ReplayLog
 from botdeck.core.mentions import MentionFinder
 from botdeck.core.text import cut_text
+from botdeck.model.channel import ChatEvent
 from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus
 
 
@@ -60,7 +62,7 @@ class ReplayChat(ChatSource):
             return ()
         return (f"replay {log.path.name}: {'; '.join(parts)} (see the log)",)
 
-    async def __aiter__(self) -> AsyncIterator[ChatMessage]:
+    async def __aiter__(self) -> AsyncIterator[ChatEvent]:
         loop = asyncio.get_running_loop()
         begun = loop.time()
         origin, speed = self.log.start, self._speed
@@ -69,7 +71,7 @@ class ReplayChat(ChatSource):
             if wait > 0:
                 await asyncio.sleep(wait)
             self.played += 1
-            yield self._message(line)
+            yield line.event if line.event is not None else self._message(line)
         self._connection = ConnectionState(ConnectionStatus.ENDED)
 
     def _message(self, line: ReplayLine) -> ChatMessage:
@@ -83,4 +85,5 @@ class ReplayChat(ChatSource):
             # Mentions past the cut are still mentions: found on the whole line.
             mentions=tuple(self._mentions.find(line.text)) if text != line.text else (),
             is_bot=line.user in self._bots,
+            badges=line.badges,
         )

@@ -3,7 +3,9 @@
 Two formats, told apart by their content (not the file name), optionally gzip-compressed:
 
 - botdeck JSONL: one `{"t": seconds, "user": "…", "text": "…"}` per line (`display_name`
-  optional, other fields ignored);
+  and `badges` optional, other fields ignored), or a moderator's action or chat settings:
+  `{"t": …, "event": "delete" | "clear_user" | "clear" | "chat_settings", …}` (see
+  `botdeck.chat.channel_events`);
 - the chat JSON that TwitchDownloader writes: `comments[]` with `content_offset_seconds`,
   `commenter.name`/`display_name` and `message.body` (or its `fragments`).
 
@@ -41,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from botdeck.chat.channel_events import logged_event
 from botdeck.core.json_items import NotOneValue, WrongShape, array_items
 from botdeck.core.json_items import kind as _kind
 from botdeck.core.text import MAX_SCAN_CHARS, clean_text
@@ -55,6 +58,7 @@ from botdeck.files import (
     open_stream,
     read_lines,
 )
+from botdeck.model.channel import ChatSettings, ModerationEvent
 
 MAX_LINE_BYTES = 64 * KIB  # a chat line is at most 500 characters; far longer is not chat
 MAX_REPLAY_BYTES = 256 * MIB  # uncompressed: a long VOD's TwitchDownloader file fits
@@ -86,6 +90,8 @@ class ReplayLine:
     display_name: str
     text: str  # cleaned, whole (the source cuts it for display after finding mentions)
     where: int  # the line (JSONL) or comment (TwitchDownloader) number, from 1
+    badges: tuple[str, ...] = ()  # the sender's badge set ids, when the log has them
+    event: ModerationEvent | ChatSettings | None = None  # an event line instead of chat
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,10 +363,16 @@ def _jsonl_line(record: Any, number: int) -> ReplayLine:
     if not isinstance(record, dict):
         raise _Skip(f"expected an object, got {_kind(record)}")
     at = _seconds(record, "t")
+    if "event" in record:
+        try:
+            return ReplayLine(at, "", "", "", number, event=logged_event(record))
+        except ValueError as error:
+            raise _Skip(str(error)) from None
     user = _text(record.get("user"), "user")
     display = record.get("display_name")
     text = _text(record.get("text"), "text")
-    return _line(at, user, display if isinstance(display, str) else "", text, number)
+    line = _line(at, user, display if isinstance(display, str) else "", text, number)
+    return dataclasses.replace(line, badges=_badges(record.get("badges")))
 
 
 # ------------------------------------------------------------------ TwitchDownloader
@@ -406,13 +418,16 @@ def _comment(comment: Any, number: int) -> ReplayLine:
     body = message.get("body")
     if body is None:
         body = _from_fragments(message.get("fragments"))
-    return _line(
+    line = _line(
         at,
         _text(login, "commenter.name"),
         display if isinstance(display, str) else "",
         _text(body, "message.body"),
         number,
     )
+    badges = message.get("user_badges")
+    ids = [b.get("_id") for b in badges if isinstance(b, dict)] if isinstance(badges, list) else []
+    return dataclasses.replace(line, badges=_badges(ids))
 
 
 def _from_fragments(fragments: Any) -> str | None:
@@ -454,6 +469,13 @@ def _line(at: float, user: str, display: str, text: str, where: int) -> ReplayLi
     if not cleaned:
         raise _Skip("empty text")
     return ReplayLine(at, login, clean_text(display) or clean_text(user), cleaned, where)
+
+
+def _badges(value: Any) -> tuple[str, ...]:
+    """Badge set ids, as far as they are text (anything else is left out)."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(clean_text(b, max_chars=40) for b in value if isinstance(b, str) and b.strip())
 
 
 def _short(value: object) -> str:

@@ -21,12 +21,15 @@ badge and `for_source_only` (a shared chat session's partners do not see the rep
 Failures (see `twitch_http.classify`): a revoked grant marks the bot "not authorized: run
 `botdeck auth`" until a new token appears in the token file (picked up without a
 restart); Twitch or the network failing is temporary: the send fails with `retry_after`
-(backoff) and the router retries it once more through the send limiter. A 429 waits for
+(backoff) and the engine retries it once more through the send limiter. A 429 waits for
 `Ratelimit-Reset`; a rate-limit drop waits `retry_wait`. Drop codes are shown as Twitch
 words them.
 
 Roles are confirmed, not assumed: every bot starts at the viewer's send limit until Get
 Moderated Channels or the badges on its own messages show more.
+
+Moderators' actions and the chat modes come in through four more subscriptions on the
+same socket, and Get Chat Settings when a subscription starts (`twitch_channel`).
 
 The endpoints (`[twitch] api_url`, `auth_url`, `eventsub_url`) are class and module
 globals in twitchio; they are set while a client runs and restored afterwards.
@@ -51,6 +54,12 @@ from twitchio.eventsub import ChatMessageSubscription
 from twitchio.http import Route
 
 from botdeck.chat.base import ChatSetupError, ChatSource, SendError
+from botdeck.chat.twitch_channel import (
+    CHANNEL_EVENTS,
+    channel_event,
+    fetch_chat_settings,
+    subscribe_channel_events,
+)
 from botdeck.chat.twitch_http import (
     NETWORK_ERRORS,
     FailureKind,
@@ -69,6 +78,7 @@ from botdeck.chat.twitch_sockets import (
 from botdeck.core.mentions import MentionFinder
 from botdeck.core.text import MAX_SCAN_CHARS, clean_text, cut_text
 from botdeck.logs import redact
+from botdeck.model.channel import ChatEvent
 from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus, Role
 
 log = logging.getLogger(__name__)
@@ -227,7 +237,7 @@ class TwitchChat(ChatSource):
         self._mentions = MentionFinder(settings.bots)
         self._phase = _Phase.NEW
         self._state = ConnectionState(ConnectionStatus.CONNECTING)
-        self._queue: asyncio.Queue[ChatMessage | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[ChatEvent | None] = asyncio.Queue()
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._client: SocketClient | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -335,10 +345,10 @@ class TwitchChat(ChatSource):
         self._set(ConnectionState(ConnectionStatus.ENDED))
         self._queue.put_nowait(None)
 
-    def __aiter__(self) -> AsyncIterator[ChatMessage]:
+    def __aiter__(self) -> AsyncIterator[ChatEvent]:
         return self._messages()
 
-    async def _messages(self) -> AsyncIterator[ChatMessage]:
+    async def _messages(self) -> AsyncIterator[ChatEvent]:
         if self._phase is _Phase.NEW:
             await self.start()
         while True:
@@ -358,6 +368,8 @@ class TwitchChat(ChatSource):
             session=self._session,
         )
         client.add_listener(self._on_chat, event="event_message")
+        for event in CHANNEL_EVENTS:
+            client.add_listener(self._on_channel_event, event=event)
         client.add_listener(self._on_token_refreshed, event="event_token_refreshed")
         client.add_listener(self._on_revoked, event="event_subscription_revoked")
         try:
@@ -497,8 +509,17 @@ class TwitchChat(ChatSource):
                 timestamp=time.time(),
                 display_name=clean_text(chatter.display_name or "", max_chars=64),
                 mentions=tuple(mentions),
+                badges=tuple(badge.set_id for badge in payload.badges),
             )
         )
+
+    async def _on_channel_event(self, payload: Any) -> None:
+        """A moderator's action or new chat settings in our channel."""
+        if getattr(payload.broadcaster, "id", None) != self._channel_id:
+            return
+        event = channel_event(payload)
+        if event is not None:
+            self._queue.put_nowait(event)
 
     async def _on_token_refreshed(self, payload: Any) -> None:
         redact(payload.token, payload.refresh_token)
@@ -554,6 +575,11 @@ class TwitchChat(ChatSource):
             return False
         self._readers.succeeded(login)
         self._reason = None
+        await subscribe_channel_events(client, self._channel_id, user_id)
+        if self._broadcaster is not None:
+            settings = await fetch_chat_settings(self._broadcaster)
+            if settings is not None:
+                self._queue.put_nowait(settings)  # the modes may have changed meanwhile
         self._check()
         return True
 

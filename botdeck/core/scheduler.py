@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Generic, TypeVar
 
 from botdeck.core.fairqueue import FairQueue
-from botdeck.core.jobs import Job, JobFailed, JobSkipped
+from botdeck.core.jobs import Job, JobFailed, JobReturned, JobSkipped
 from botdeck.core.stats import LatencyWindow, RateCounter
 from botdeck.model.jobs import JobStage, Outcome, Phase, Priority, RouterState
 from botdeck.model.journal import Reason
@@ -62,6 +62,7 @@ class _Lane(Generic[C]):
 
     __slots__ = (
         "coalesced",
+        "held",
         "last_batch",
         "last_batch_at",
         "latency",
@@ -84,6 +85,7 @@ class _Lane(Generic[C]):
         self.coalesced = 0
         self.last_batch = 1
         self.last_batch_at = float("-inf")
+        self.held: str | None = None  # why this bot may not start jobs now (a chat mode)
 
 
 def _check_limit(value: int, what: str) -> int:
@@ -239,6 +241,7 @@ class Scheduler(Generic[C]):
                 coalesced=lane.coalesced,
                 last_batch=lane.last_batch,
                 merging=now - lane.last_batch_at < MERGING_SHOWN_FOR,
+                held=lane.held,
             )
             for lane in self._lanes.values()
         )
@@ -260,6 +263,16 @@ class Scheduler(Generic[C]):
     async def on_idle(self) -> None:
         """Return once nothing waits and nothing runs."""
         await self._wait_for(1, lambda: self._size == 0 and self._pending == 0)
+
+    async def on_settled(self) -> None:
+        """Return once nothing runs and nothing waits that could start: only the jobs of
+        held bots (see `hold`) may still wait."""
+        await self._wait_for(0, self._settled)
+
+    def _settled(self) -> bool:
+        if self._pending:
+            return False
+        return self._size == sum(lane.waiting for lane in self._lanes.values() if lane.held)
 
     async def on_empty(self) -> None:
         """Return once nothing waits (jobs may still be running)."""
@@ -334,6 +347,7 @@ class Scheduler(Generic[C]):
             self._state is RouterState.RUNNING
             and self._workers < self._global_limit
             and lane.running < lane.limit
+            and lane.held is None
         ):
             self._spawn_worker()
         return job
@@ -358,10 +372,8 @@ class Scheduler(Generic[C]):
         if self._state not in ACCEPTING:
             return False
         self._set_state(RouterState.DRAINING)
-        if self._size == 0 and self._pending == 0:
-            self._set_state(RouterState.DRAINED)
-        else:
-            self._dispatch()
+        self._dispatch()
+        self._drain_if_done()
         return True
 
     def start(self) -> bool:
@@ -435,13 +447,50 @@ class Scheduler(Generic[C]):
                     ended.append(other)
             reason = None if job.committed else match(job)
             if reason:
+                survivors, job.carried = job.carried, ()
                 self._finish(job, lane, outcome, reason)
                 self._aborted.add(job)
                 task.cancel()
                 ended.append(job)
-        if ended and self._waiters:
-            self._notify_waiters()
+                for other in survivors:  # not theirs to lose: back to the queue
+                    self._return(other, lane)
+        if ended:
+            self._dispatch()
+            self._drain_if_done()
+            if self._waiters:
+                self._notify_waiters()
         return ended
+
+    def hold(self, bot: str, reason: str) -> int:
+        """Start none of this bot's jobs until `release`; its waiting jobs stay queued.
+
+        Its running jobs whose send has not begun go back to the front of the queue, so a
+        bot that cannot talk (a chat mode) spends nothing on replies it could not send.
+        Returns how many were called back. While draining, the jobs of held bots end
+        `skipped` with `reason` once nothing else is left (a drain must end).
+        """
+        lane = self._lane(bot)
+        lane.held = reason
+        recalled = 0
+        for job, task in self._running.items():
+            if job.bot == bot and job.outcome is None and not job.committed and not job.recalled:
+                job.recalled = True  # the worker puts it back when its body unwinds
+                task.cancel()
+                recalled += 1
+        self._drain_if_done()
+        if self._waiters:
+            self._notify_waiters()
+        return recalled
+
+    def release(self, bot: str) -> None:
+        """Let a held bot's jobs start again."""
+        lane = self._lane(bot)
+        if lane.held is not None:
+            lane.held = None
+            self._dispatch()
+
+    def held(self, bot: str) -> str | None:
+        return self._lane(bot).held
 
     def carry(
         self, carrier: Job[C], limit: int, accept: Callable[[Job[C]], bool] | None = None
@@ -523,7 +572,7 @@ class Scheduler(Generic[C]):
         startable = sum(
             min(lane.limit - lane.running, lane.waiting)
             for lane in self._lanes.values()
-            if lane.running < lane.limit
+            if lane.running < lane.limit and lane.held is None
         )
         for _ in range(min(free, startable)):
             self._spawn_worker()
@@ -537,7 +586,7 @@ class Scheduler(Generic[C]):
         """Remove and return the best startable job, or None."""
         for priority, ring in enumerate(self._rings):
             for index, lane in enumerate(ring):
-                if lane.running < lane.limit:
+                if lane.running < lane.limit and lane.held is None:
                     queue = lane.queues[priority]
                     job = queue.pop() if queue.heap else queue.fifo.popleft()
                     del ring[index]
@@ -590,12 +639,18 @@ class Scheduler(Generic[C]):
                 except asyncio.CancelledError:
                     if job in self._aborted:
                         pass  # ended by cancel(): `finally` lets this worker carry on
+                    elif job.outcome is None and job.recalled:
+                        task.uncancel()  # called back by hold(): this worker carries on
+                        self._return(job, lane)
                     elif job.outcome is None and job.expired:
                         task.uncancel()
                         self._finish(job, lane, Outcome.FAILED, self._timeout_reason())
                     else:
                         self._finish(job, lane, Outcome.CANCELLED, Reason.CANCELLED)
                         raise
+                except JobReturned:
+                    if job.outcome is None:
+                        self._return(job, lane)
                 except JobSkipped as skipped:
                     self._finish(job, lane, Outcome.SKIPPED, skipped.reason)
                 except JobFailed as failed:
@@ -618,9 +673,9 @@ class Scheduler(Generic[C]):
                     del running[job]
                     lane.running -= 1
                     self._pending -= 1
-                    if self._state is _DRAINING and not (self._size or self._pending):
-                        self._set_state(RouterState.DRAINED)
-                    if self._size < self._wake_below:
+                    if self._state is _DRAINING and not self._pending:
+                        self._drain_if_done()
+                    if self._size < self._wake_below or (not self._pending and self._waiters):
                         self._notify_waiters()
                 ran += 1
                 if ran % yield_every == 0:
@@ -628,6 +683,48 @@ class Scheduler(Generic[C]):
         finally:
             self._workers -= 1
             self._tasks.discard(task)
+
+    def _return(self, job: Job[C], lane: _Lane[C]) -> None:
+        """Put a started, unsent job (and the jobs it carried) back at the front of its
+        queue; observers hear it enqueued again, with `requeued` counting the returns."""
+        carried, job.carried = job.carried, ()
+        for one in (job, *carried):
+            one.phase = Phase.QUEUED
+            one.started_at = one.deadline = one.send_wait_until = None
+            one.carrier = None
+            one.expired = one.recalled = False
+            one.requeued += 1
+            queue = lane.queues[one.priority]
+            if one.viewer is None:
+                queue.fifo.appendleft(one)  # it was taken first: it goes first again
+            else:
+                queue.push(one)  # its id keeps its place within its round
+            if len(queue) == 1:
+                self._rings[one.priority].append(lane)
+            lane.waiting += 1
+            self._size += 1
+            if self._job_listeners:
+                self._emit(JobStage.ENQUEUED, one)
+        self._dispatch()
+
+    def _drain_if_done(self) -> None:
+        """While draining with nothing running: drained, once only held bots' jobs wait,
+        which end `skipped` with the reason their bot is held."""
+        if self._state is not RouterState.DRAINING or self._pending:
+            return
+        held = [lane for lane in self._lanes.values() if lane.held and lane.waiting]
+        if self._size != sum(lane.waiting for lane in held):
+            return  # something can still start
+        for lane in held:
+            reason = lane.held
+            for priority, queue in enumerate(lane.queues):
+                if len(queue):
+                    self._rings[priority].remove(lane)
+                for job in queue.take_all():
+                    lane.waiting -= 1
+                    self._size -= 1
+                    self._finish(job, lane, Outcome.SKIPPED, reason)
+        self._set_state(RouterState.DRAINED)
 
     def _timeout_reason(self) -> str:
         return f"timeout: no result within {self._job_timeout:g}s"

@@ -1,10 +1,12 @@
-"""The channel as the bots remember it: recent lines for context, ids already seen, and
-the depth of our own replies until the channel echoes them back (by message id)."""
+"""The channel as the bots remember it: recent lines for context, ids and users already
+seen, lines moderators removed, and the depth of our own replies until the channel echoes
+them back (by message id)."""
 
 from __future__ import annotations
 
 import itertools
 from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -15,25 +17,67 @@ K = TypeVar("K")
 SEEN_IDS = 4096  # how many message ids are remembered to drop duplicates
 
 
+def _remember(memory: OrderedDict[str, None], key: str) -> None:
+    memory[key] = None
+    memory.move_to_end(key)
+    if len(memory) > SEEN_IDS:
+        memory.popitem(last=False)
+
+
 class Conversation:
-    """What every reply sees as context (the last `context_lines`), and duplicate ids."""
+    """What every reply sees as context (the last `context_lines`), duplicate ids, and
+    what moderators took out of it."""
 
     def __init__(self, context_lines: int) -> None:
         self._limit = context_lines
         self._history: deque[ChatMessage] = deque(maxlen=max(1, context_lines + 1))
         self._seen: OrderedDict[str, None] = OrderedDict()
+        self._users: OrderedDict[str, None] = OrderedDict()  # logins seen, newest last
+        self._removed: OrderedDict[str, None] = OrderedDict()  # ids moderators took out
 
     def first_sight(self, message_id: str) -> bool:
         """True the first time an id is seen (chat is delivered at least once)."""
         if message_id in self._seen:
             return False
-        self._seen[message_id] = None
-        if len(self._seen) > SEEN_IDS:
-            self._seen.popitem(last=False)
+        _remember(self._seen, message_id)
         return True
+
+    def seen(self, message_id: str) -> bool:
+        return message_id in self._seen
+
+    def knows(self, user: str) -> bool:
+        """Whether a line from this login was seen (of the last few thousand users)."""
+        return user in self._users
 
     def add(self, message: ChatMessage) -> None:
         self._history.append(message)
+
+    def saw_user(self, user: str) -> None:
+        _remember(self._users, user)
+
+    def remove(self, which: Callable[[ChatMessage], bool]) -> int:
+        """Take these lines out of the context (a moderator removed them); how many."""
+        kept = [line for line in self._history if not which(line)]
+        removed = len(self._history) - len(kept)
+        if removed:
+            for line in self._history:
+                if which(line):
+                    _remember(self._removed, line.id)
+            self._history = deque(kept, maxlen=self._history.maxlen)
+        return removed
+
+    def delete(self, message_id: str) -> None:
+        """Take one line out (a moderator deleted it), also from replies being written."""
+        self.remove(lambda line: line.id == message_id)
+        _remember(self._removed, message_id)
+
+    def clear(self) -> None:
+        """Forget the whole context (a moderator cleared the chat)."""
+        self.remove(lambda line: True)
+
+    def removed_any(self, lines: Iterable[ChatMessage]) -> bool:
+        """Whether a moderator removed one of these lines since they were read."""
+        return any(line.id in self._removed for line in lines)
 
     def recent(self, excluding: ChatMessage) -> tuple[ChatMessage, ...]:
         """The newest lines before a reply is written, oldest first, without its trigger."""
@@ -65,7 +109,7 @@ class EchoDepth:
         """Called right before the send."""
         outgoing = Outgoing(next(self._keys), bot, text, depth)
         self._in_flight[outgoing.key] = outgoing
-        _remember(self._by_text, (bot, text), depth)
+        _remember_depth(self._by_text, (bot, text), depth)
         return outgoing
 
     def sent(self, outgoing: Outgoing, message_id: str) -> None:
@@ -74,7 +118,7 @@ class EchoDepth:
         if outgoing.key in self._echoed:
             self._echoed.discard(outgoing.key)
             return  # its echo already came and took its depth
-        _remember(self._by_id, message_id, outgoing.depth)
+        _remember_depth(self._by_id, message_id, outgoing.depth)
 
     def failed(self, outgoing: Outgoing) -> None:
         """The send failed: no echo is coming."""
@@ -114,7 +158,7 @@ class Outgoing:
     depth: int
 
 
-def _remember(mapping: OrderedDict[K, int], key: K, value: int) -> None:
+def _remember_depth(mapping: OrderedDict[K, int], key: K, value: int) -> None:
     mapping[key] = value
     mapping.move_to_end(key)
     if len(mapping) > SEEN_IDS:

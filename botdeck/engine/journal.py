@@ -5,8 +5,13 @@ The contract (kept stable for outside tools): each line has `ts` (Unix seconds) 
 `sent` carries `text`; failed/skipped/cancelled carry `reason`. Optional fields, for
 `botdeck report`: `latency` on `sent`; on any outcome, `send_wait` (seconds the reply
 waited for its bot's send limit, when a limiter runs) and `tokens_in`/`tokens_out` (when the
-responder reported any); `by` on a `state` event someone other than the operator caused.
-Secrets never reach it: nothing here reads config, only chat and job fields.
+responder reported any); `by` on a `state` event someone other than the operator caused
+(and `command`, the chat command that caused it); `requeued` on an `enqueued` event of a
+job that went back to the queue unsent (its bot was held by a chat mode, or the merged
+reply carrying it was withdrawn). `moderation` events carry `action`, `msg` or `user`,
+`ended` (replies it ended) and `unknown` when botdeck had not seen the line or user;
+never the text of a deleted line. Secrets never reach it: nothing here reads config,
+only chat and job fields.
 
 The journal is an ordinary listener of the engine's event stream (`Journal.listen`),
 subscribed first so a reply is journaled before anything reacts to it.
@@ -23,7 +28,13 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from botdeck.model.chat import ChatMessage
-from botdeck.model.events import ChatSeen, EngineEvent, JobChanged, StateChanged
+from botdeck.model.events import (
+    ChatSeen,
+    EngineEvent,
+    JobChanged,
+    ModerationSeen,
+    StateChanged,
+)
 from botdeck.model.jobs import JobStage, JobView, Outcome, RouterState
 from botdeck.model.journal import OUTCOME_EVENT, JournalEvent
 
@@ -82,7 +93,9 @@ class Journal:
         elif isinstance(event, ChatSeen):
             self.chat(event.message)
         elif isinstance(event, StateChanged):
-            self.state(event.state, event.by)
+            self.state(event.state, event.by, event.command)
+        elif isinstance(event, ModerationSeen):
+            self.moderation(event)
 
     # ------------------------------------------------------- typed helpers
     def chat(self, message: ChatMessage) -> None:
@@ -92,11 +105,24 @@ class Journal:
             fields["depth"] = message.depth
         self.write(JournalEvent.CHAT, **fields)
 
-    def state(self, state: RouterState, by: str | None = None) -> None:
-        if by is None:
-            self.write(JournalEvent.STATE, state=state.value)
-        else:
-            self.write(JournalEvent.STATE, state=state.value, by=by)
+    def state(self, state: RouterState, by: str | None = None, command: str | None = None) -> None:
+        fields: dict[str, Any] = {"state": state.value}
+        if by is not None:
+            fields["by"] = by
+        if command is not None:
+            fields["command"] = command
+        self.write(JournalEvent.STATE, **fields)
+
+    def moderation(self, event: ModerationSeen) -> None:
+        fields: dict[str, Any] = {"action": event.action}
+        if event.msg is not None:
+            fields["msg"] = event.msg
+        if event.user is not None:
+            fields["user"] = event.user
+        fields["ended"] = event.ended
+        if not event.known:
+            fields["unknown"] = True
+        self.write(JournalEvent.MODERATION, **fields)
 
     def job(self, stage: JobStage, job: JobView) -> None:
         fields: dict[str, Any] = {
@@ -108,6 +134,8 @@ class Journal:
         if job.carrier is not None and job.outcome is not None:
             fields["coalesced_into"] = job.carrier  # answered by that job's reply
         if stage is JobStage.ENQUEUED:
+            if job.requeued:
+                fields["requeued"] = job.requeued
             self.write(JournalEvent.ENQUEUED, **fields, delay=round(job.delay, 3))
         elif stage is JobStage.STARTED:
             self.write(JournalEvent.STARTED, **fields)

@@ -6,19 +6,25 @@
 Each stage is one method below, run in that order by `run`. A stage ends the job by
 raising `JobSkipped` (a reply we chose not to send: blocked, stale) or `JobFailed` (one we
 could not produce or send); the scheduler turns either into the job's outcome.
+
+Moderators may act while a reply is being written or waits for its send window: when a
+line the reply was written from (its context, or a viewer a merged reply answers) is
+removed before the send begins, the reply is written again without it, so a removed line
+is never quoted and a removed viewer never named. (The line the job answers being removed
+ends the job itself: `Scheduler.cancel`.)
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.ai.safety import Blocked, SafetyGate
 from botdeck.ai.shaping import EmptyReplyError, shape_reply
 from botdeck.chat.base import ChatSink, SendError
-from botdeck.core.jobs import Job, JobFailed, JobSkipped
+from botdeck.core.jobs import Job, JobFailed, JobReturned, JobSkipped
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.engine.conversation import Conversation, EchoDepth
 from botdeck.engine.raid import RaidPlanner, address
@@ -69,12 +75,25 @@ class ReplyPipeline:
         if self._settings.stale_after_delay and (reason := self.stale(job)):
             raise JobSkipped(reason)
         request = self.merge(job)
-        await self.moderate(request)
-        reply = await self.generate(job, request)
-        text = self.shape(job, request, reply)
-        await self.check_safety(request, text)
-        job.phase = Phase.SENDING
-        await self.send_with_retries(job, text)
+        retries = self._settings.send_retries
+        while True:
+            await self.moderate(request)
+            reply = await self.generate(job, request)
+            text = self.shape(job, request, reply)
+            await self.check_safety(request, text)
+            job.phase = Phase.SENDING
+            while self.current(job, request):
+                try:
+                    if await self.send_once(job, request, text):
+                        return
+                    break  # moderators removed part of the request while it waited
+                except SendError as error:
+                    if error.retry_after is None or retries <= 0:
+                        raise JobFailed(error.reason) from None
+                    retries -= 1
+                    await self.wait_to_retry(job, error.retry_after)
+            request = self.rewrite(job, request)
+            job.phase = Phase.GENERATING
 
     # ------------------------------------------------------------- stages
     def stale(self, job: ReplyJob) -> str | None:
@@ -99,6 +118,25 @@ class ReplyPipeline:
             priority=job.priority,
             depth=job.context.depth,
             also=self._raid.carry(job),
+        )
+
+    def current(self, job: ReplyJob, request: ReplyRequest) -> bool:
+        """Whether the request still stands: no line of its context removed since, and
+        it answers exactly the viewers the job still carries."""
+        carried = tuple(other.context.message for other in job.carried)
+        if len(carried) != len(request.also) or any(
+            a is not b for a, b in zip(carried, request.also, strict=True)
+        ):
+            return False
+        return not self._conversation.removed_any(request.history)
+
+    def rewrite(self, job: ReplyJob, request: ReplyRequest) -> ReplyRequest:
+        """The request again, after moderators removed something it held: today's
+        context, and only the viewers the job still carries."""
+        return replace(
+            request,
+            history=self._conversation.recent(excluding=request.message),
+            also=tuple(other.context.message for other in job.carried),
         )
 
     async def moderate(self, request: ReplyRequest) -> None:
@@ -142,51 +180,53 @@ class ReplyPipeline:
         except Blocked as blocked:
             raise JobSkipped(blocked.reason) from None
 
-    async def send_with_retries(self, job: ReplyJob, text: str) -> None:
-        """Send (through the limiter, if any). A refusal the sink says is worth retrying
-        (`SendError.retry_after`: a rate limit, the platform briefly unreachable) is tried
-        again after that wait, at most `send_retries` more times, each attempt taking a
-        limiter slot like any send (Twitch counts refused and dropped messages too)."""
-        retries = self._settings.send_retries
-        while True:
-            try:
-                if self._limiter is None:
-                    job.commit()
-                    await self.send(job, text)
-                else:
-                    await self.send_limited(job, text, self._limiter)
-                return
-            except SendError as error:
-                if error.retry_after is None or retries <= 0:
-                    raise JobFailed(error.reason) from None
-                retries -= 1
-                wait = error.retry_after
-            job.send_wait_until = asyncio.get_running_loop().time() + wait  # shown as waiting
-            await asyncio.sleep(wait)
-            job.send_wait_until = None
+    async def send_once(self, job: ReplyJob, request: ReplyRequest, text: str) -> bool:
+        """One attempt to send (through the limiter, if any); False, without sending, when
+        moderators removed part of the request while it waited. A refusal propagates as
+        `SendError`: when it says `retry_after` (a rate limit, the platform briefly
+        unreachable), `run` tries again after that wait, at most `send_retries` more times,
+        each attempt taking a limiter slot like any send (Twitch counts refused and dropped
+        messages too)."""
+        if self._limiter is None:
+            job.commit()
+            await self.send(job, text)
+            return True
+        return await self.send_limited(job, request, text, self._limiter)
 
-    async def send_limited(self, job: ReplyJob, text: str, limiter: SendLimiter) -> None:
+    async def wait_to_retry(self, job: ReplyJob, seconds: float) -> None:
+        job.send_wait_until = asyncio.get_running_loop().time() + seconds  # shown as waiting
+        await asyncio.sleep(seconds)
+        job.send_wait_until = None
+
+    async def send_limited(
+        self, job: ReplyJob, request: ReplyRequest, text: str, limiter: SendLimiter
+    ) -> bool:
         """Wait for the bot's send window (the job shows as sending, with the wait), then
-        send. Every reservation is settled: `sent` even when the send failed (Twitch may
-        have counted it), `release` when the job ended before sending."""
+        send; False, without sending, when moderators removed part of the request while
+        it waited. Every reservation is settled: `sent` even when the send failed (Twitch
+        may have counted it), `release` when the job ended before sending."""
         loop = asyncio.get_running_loop()
         began = loop.time()
         try:
             text = await limiter.acquire(job.bot, text, on_wait=_show_wait(job))
         finally:
-            job.send_wait = loop.time() - began
+            job.send_wait = (job.send_wait or 0.0) + loop.time() - began
+        if not self.current(job, request):
+            limiter.release(job.bot, text)
+            return False
         try:
             job.commit()
-        except JobFailed:
+        except (JobFailed, JobReturned):
             limiter.release(job.bot, text)  # nothing went out
             raise
         try:
             await self.send(job, text)
         finally:
             limiter.sent(job.bot, text)
+        return True
 
     async def send(self, job: ReplyJob, text: str) -> None:
-        """One attempt; SendError propagates (`send_with_retries` decides)."""
+        """One attempt; SendError propagates (`run` decides whether to retry)."""
         outgoing = None
         if self._sink.echoes:
             outgoing = self._echoes.sending(job.bot, text, job.context.depth)

@@ -22,10 +22,16 @@ class ChatMessage:
     mentions: tuple[str, ...] = ()  # logins the source saw mentioned (e.g. Twitch fragments)
     is_bot: bool = False  # sent by one of our bots
     depth: int = 0
+    badges: tuple[str, ...] = ()  # the sender's badge set ids on this line, from the platform
 
     @property
     def author(self) -> str:
         return self.display_name or self.user
+
+    @property
+    def role(self) -> Role:
+        """The sender's standing in the channel, from this line's badges (never its text)."""
+        return Role.from_badges(self.badges)
 
 
 class ConnectionStatus(StrEnum):

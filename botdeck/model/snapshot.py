@@ -45,6 +45,7 @@ class LaneSnapshot:
     coalesced: int = 0  # jobs answered by another job's merged reply
     last_batch: int = 1  # viewers the bot's last merged reply answered
     merging: bool = False  # a merged reply went out in the last minute
+    held: str | None = None  # why the bot may not start replies now (a chat mode), if it may not
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,8 @@ class EngineSnapshot:
     budgets: Mapping[str, SendBudget] = field(default_factory=dict)
     notices: tuple[str, ...] = ()  # standing conditions worth a glance, e.g. a budget reached
     chat: ChatCounts = ChatCounts()
+    chat_mode: str = ""  # the channel's chat modes in force, e.g. "slow 10s" ("" when open)
+    cooldown_hits: Mapping[str, int] = field(default_factory=dict)  # lines a cooldown left
     passed: Mapping[str, int] = field(default_factory=dict)  # random replies a full send
     # window made a bot pass up, per bot (they never became jobs)
 

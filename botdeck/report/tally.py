@@ -108,6 +108,8 @@ class Tally:
             return False
         job_id: int = event.data["job"]  # every job event has one (see the reader)
         if event.kind is JournalEvent.ENQUEUED:
+            if event.data.get("requeued") and job_id in run.jobs:
+                return run.jobs[job_id].outcome is not None  # back in the queue, same run
             return job_id in run.enqueued or job_id in run.jobs
         if event.kind is JournalEvent.STARTED:
             job = run.jobs.get(job_id)
@@ -141,6 +143,7 @@ class Tally:
             job = _Job(data["bot"], data["priority"], msg if isinstance(msg, str) else None)
             run.jobs[job_id] = job
         if event.kind is JournalEvent.ENQUEUED:
+            job.started = False  # a job given back to the queue (`requeued`) waits again
             run.enqueued.add(job_id)
             run.waiting.add(job_id)
             self._record_backlog(event.ts, len(run.waiting))

@@ -27,14 +27,24 @@ from textual.widgets import Footer
 
 from botdeck.config import ConfigError
 from botdeck.engine import Engine
-from botdeck.model.events import ChatSeen, EngineEvent, JobChanged, StateChanged
+from botdeck.model.events import (
+    ChatModeChanged,
+    ChatSeen,
+    EngineEvent,
+    JobChanged,
+    ModerationSeen,
+    StateChanged,
+)
 from botdeck.model.jobs import JobStage, Outcome, RouterState
 from botdeck.model.journal import Reason
 from botdeck.model.keys import KEY_ACTIONS, key_display
 from botdeck.tui.chatlines import (
     ChatHighlighter,
+    by_detail,
     cancelled_line,
     chat_line,
+    mode_line,
+    moderation_line,
     outcome_line,
     state_line,
 )
@@ -171,7 +181,11 @@ class BotdeckApp(App[int]):
         elif isinstance(event, JobChanged):
             self._on_job(event)
         elif isinstance(event, StateChanged):
-            self._on_state(event.state)
+            self._on_state(event.state, by_detail(event.by, event.command))
+        elif isinstance(event, ModerationSeen):
+            self._chat.add(moderation_line(event, self._clock()))
+        elif isinstance(event, ChatModeChanged):
+            self._chat.add(mode_line(event, self._clock()))
 
     def _on_job(self, event: JobChanged) -> None:
         job = event.job
@@ -182,9 +196,9 @@ class BotdeckApp(App[int]):
         elif (line := outcome_line(job, self._clock())) is not None:
             self._chat.add(line)
 
-    def _on_state(self, state: RouterState) -> None:
+    def _on_state(self, state: RouterState, detail: str = "") -> None:
         self.flush_chat()
-        self._chat.add(state_line(state.value, self._clock()))
+        self._chat.add(state_line(state.value, self._clock(), detail))
         if self._quitting and state in (RouterState.DRAINED, RouterState.STOPPED):
             self.exit(return_code=EXIT_STOPPED if state is RouterState.STOPPED else EXIT_OK)
 
@@ -199,7 +213,12 @@ class BotdeckApp(App[int]):
         second = int(now)
         for lane in snap.queues.bots:
             card = self.query_one(f"#card-{lane.bot}", BotCard)
-            card.show(lane, snap.budgets.get(lane.bot), snap.passed.get(lane.bot, 0))
+            card.show(
+                lane,
+                snap.budgets.get(lane.bot),
+                passed=snap.passed.get(lane.bot, 0),
+                cooldown_hits=snap.cooldown_hits.get(lane.bot, 0),
+            )
             card.sample(lane.size, second)
 
     def flush_chat(self) -> None:

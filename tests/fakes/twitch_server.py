@@ -3,13 +3,14 @@
 aiohttp on 127.0.0.1, port 0. It speaks the shapes twitchio 3.3 parses: OAuth
 (`/oauth2/token` with the authorization-code, refresh, client-credentials and device-code
 grants, `/oauth2/validate`, `/oauth2/authorize`, `/oauth2/device`), Helix (`/helix/users`,
-`/helix/eventsub/subscriptions`, `/helix/chat/messages`, `/helix/moderation/channels`)
-and the EventSub websocket (`/ws`: welcome, keepalive, notification, revocation,
-session_reconnect). Like Twitch it checks every bearer token against the user it claims
-to act for, refuses app tokens for websocket subscriptions and `for_source_only` with a
-user token, echoes sent messages back to chat with the sender's badges, and keeps
-subscriptions across a session_reconnect but not across a dropped socket. It also watches
-the chat limits from its side and records every violation, with limits a test can shorten.
+`/helix/eventsub/subscriptions`, `/helix/chat/messages`, `/helix/chat/settings`,
+`/helix/moderation/channels`) and the EventSub websocket (`/ws`: welcome, keepalive,
+notification, revocation, session_reconnect). Like Twitch it checks every bearer token
+against the user it claims to act for, refuses app tokens for websocket subscriptions and
+`for_source_only` with a user token, echoes sent messages back to chat with the sender's
+badges, and keeps subscriptions across a session_reconnect but not across a dropped
+socket. It also watches the chat limits from its side and records every violation, with
+limits a test can shorten.
 
 Tests steer it: `say` a chat line (also from a shared-chat partner channel), `script` the
 next answers to a send (a drop reason, a 429 with `Ratelimit-Reset`, a 401), fail the
@@ -17,7 +18,11 @@ next token requests (`oauth_errors`, e.g. 503), `ban` an account (its subscripti
 revoked with `chat_user_banned`, its sends dropped), `revoke` a grant, `drop` or
 `close_sockets` the websockets, take EventSub down (`outage`), `session_reconnect`, hold
 the next welcome, refuse the next connections, send raw frames, change the echo's text or
-deliver it before the send's answer, `approve` a device code as some account.
+deliver it before the send's answer, `approve` a device code as some account. Moderators'
+side: delete a line, clear a user's lines (a ban or timeout), clear the chat, change the
+chat settings (each notified to the subscribers, as Twitch does); the chat modes are
+enforced on sends (slow, followers-, subscribers-, emote-only: a dropped message and a
+recorded violation).
 """
 
 from __future__ import annotations
@@ -79,6 +84,7 @@ class Sent:
     reply_to: str | None
     status: int
     message_id: str | None
+    dropped: str | None = None  # the drop code, when Twitch did not deliver it
     for_source_only: bool | None = None
     wall: float = 0.0  # time.time(), to compare with Ratelimit-Reset
 
@@ -156,6 +162,18 @@ class FakeTwitch:
         self.subscribe_attempts: list[tuple[str | None, int]] = []  # (token's user, status)
         self.revocations: list[tuple[str, str]] = []  # (user id in the condition, status)
         self.requests: list[tuple[str, str]] = []  # (method, path)
+        # Get Chat Settings' answer (Helix's names); tests may add fields Twitch may add.
+        self.chat_settings: dict[str, Any] = {
+            "slow_mode": False,
+            "slow_mode_wait_time": None,
+            "follower_mode": False,
+            "follower_mode_duration": None,
+            "subscriber_mode": False,
+            "emote_mode": False,
+            "unique_chat_mode": False,
+        }
+        self.followers: set[str] = set()  # logins that follow the channel
+        self.subscribers: set[str] = set()
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -274,6 +292,7 @@ class FakeTwitch:
         app.router.add_post("/helix/eventsub/subscriptions", self._subscribe)
         app.router.add_delete("/helix/eventsub/subscriptions", self._unsubscribe)
         app.router.add_post("/helix/chat/messages", self._chat_message)
+        app.router.add_get("/helix/chat/settings", self._get_chat_settings)
         app.router.add_get("/ws", self._websocket)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -330,6 +349,35 @@ class FakeTwitch:
             partner = self.users.get(source) or self.add_user(source, badges=("broadcaster",))
         await self._notify_chat(user, text, message_id, badges, partner)
         return message_id
+
+    async def delete_message(self, message_id: str, login: str) -> None:
+        """A moderator deletes one line (`channel.chat.message_delete`)."""
+        event = {**self._target(self.users[login]), "message_id": message_id}
+        await self._notify("channel.chat.message_delete", event)
+
+    async def clear_user(self, login: str) -> None:
+        """A moderator bans or times out `login` (`channel.chat.clear_user_messages`)."""
+        user = self.users.get(login) or self.add_user(login)
+        await self._notify("channel.chat.clear_user_messages", self._target(user))
+
+    async def clear_chat(self) -> None:
+        await self._notify("channel.chat.clear", self._broadcaster_fields())
+
+    async def set_chat_settings(self, **changes: Any) -> None:
+        """Change the chat modes (Helix's field names) and notify the subscribers."""
+        self.chat_settings.update(changes)
+        settings = self.chat_settings
+        event = {
+            **self._broadcaster_fields(),
+            "emote_mode": settings["emote_mode"],
+            "follower_mode": settings["follower_mode"],
+            "follower_mode_duration_minutes": settings["follower_mode_duration"],
+            "slow_mode": settings["slow_mode"],
+            "slow_mode_wait_time_seconds": settings["slow_mode_wait_time"],
+            "subscriber_mode": settings["subscriber_mode"],
+            "unique_chat_mode": settings["unique_chat_mode"],
+        }
+        await self._notify("channel.chat_settings.update", event)
 
     async def send_raw(self, data: str | bytes) -> None:
         for session in list(self.sessions.values()):
@@ -597,7 +645,7 @@ class FakeTwitch:
         source_only = body.get("for_source_only")
         sender = next((u for u in self.users.values() if u.id == sender_id), None)
 
-        def record(status: int, message_id: str | None = None) -> None:
+        def record(status: int, message_id: str | None = None, dropped: str | None = None) -> None:
             login = sender.login if sender else "?"
             reply_to = body.get("reply_parent_message_id")
             self.sent.append(
@@ -610,6 +658,7 @@ class FakeTwitch:
                     reply_to=reply_to,
                     status=status,
                     message_id=message_id,
+                    dropped=dropped,
                     for_source_only=source_only,
                     wall=time.time(),
                 )
@@ -656,9 +705,30 @@ class FakeTwitch:
             record(400)
             return self._error(400, "The message is too long")
         if sender.banned:
-            record(200)
+            record(200, dropped="user_banned")
             await self._touch()
             return self._dropped("user_banned", "You are banned from this channel.")
+        dropped = self._mode_drop(sender)
+        if dropped is not None:
+            self.violations.append(f"{sender.login}: dropped ({dropped})")
+            self.sent.append(
+                Sent(
+                    time.monotonic(),
+                    sender_id,
+                    sender.login,
+                    header,
+                    text,
+                    None,
+                    200,
+                    None,
+                    dropped,
+                    wall=time.time(),
+                )
+            )
+            await self._touch()
+            reason = {"code": dropped, "message": f"Your message was not sent ({dropped})."}
+            data = {"message_id": "", "is_sent": False, "drop_reason": reason}
+            return web.json_response({"data": [data]})
         self._check_limits(sender, text)
         message_id = str(uuid.uuid4())
         record(200, message_id)
@@ -679,6 +749,36 @@ class FakeTwitch:
         return web.json_response(
             {"data": [{**data, "drop_reason": {"code": code, "message": message}}]}
         )
+
+    def _mode_drop(self, sender: FakeUser) -> str | None:
+        """Why the chat modes drop this sender's message now (None: they do not)."""
+        settings = self.chat_settings
+        role = Role.from_badges(sender.badges)
+        if role.moderates:
+            return None
+        if settings["emote_mode"]:
+            return "msg_emoteonly"
+        if role is not Role.VIEWER:
+            return None  # VIPs
+        if settings["subscriber_mode"] and sender.login not in self.subscribers:
+            return "msg_subsonly"
+        if settings["follower_mode"] and sender.login not in self.followers:
+            return "msg_followersonly"
+        if settings["slow_mode"]:
+            wait = settings["slow_mode_wait_time"] or 30
+            delivered = [s for s in self.sent if s.sender == sender.login and s.message_id]
+            if delivered and time.monotonic() - delivered[-1].at < wait:
+                return "msg_slowmode"
+        return None
+
+    async def _get_chat_settings(self, request: web.Request) -> web.Response:
+        self.requests.append(("GET", "/helix/chat/settings"))
+        if self._bearer(request) is None:
+            return self._error(401, "invalid access token")
+        if request.query.get("broadcaster_id") != self.channel.id:
+            return self._error(400, "unknown broadcaster_id")
+        data = {"broadcaster_id": self.channel.id, **self.chat_settings}
+        return web.json_response({"data": [data]})
 
     def _check_limits(self, sender: FakeUser, text: str) -> None:
         now = time.monotonic()
@@ -779,8 +879,28 @@ class FakeTwitch:
                 source_message_id=str(uuid.uuid4()),
                 source_badges=[],
             )
+        await self._notify("channel.chat.message", event)
+
+    def _broadcaster_fields(self) -> dict[str, Any]:
+        channel = self.channel
+        return {
+            "broadcaster_user_id": channel.id,
+            "broadcaster_user_login": channel.login,
+            "broadcaster_user_name": channel.display_name,
+        }
+
+    def _target(self, user: FakeUser) -> dict[str, Any]:
+        return {
+            **self._broadcaster_fields(),
+            "target_user_id": user.id,
+            "target_user_login": user.login,
+            "target_user_name": user.display_name,
+        }
+
+    async def _notify(self, sub_type: str, event: dict[str, Any]) -> None:
+        """One notification to every subscription of `sub_type` to our channel."""
         for sub in list(self.subscriptions.values()):
-            if sub.type != "channel.chat.message":
+            if sub.type != sub_type:
                 continue
             if sub.condition.get("broadcaster_user_id") != self.channel.id:
                 continue

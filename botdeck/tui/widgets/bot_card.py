@@ -1,4 +1,5 @@
-"""One card per bot: its queue, its jobs by phase, outcomes, send budget, latency, backlog."""
+"""One card per bot: its queue, its jobs by phase, outcomes, send budget, latency, backlog,
+cooldown hits, and why it is paused when a chat mode keeps it from talking."""
 
 from __future__ import annotations
 
@@ -44,20 +45,34 @@ class BotCard(Vertical):
             self._backlog.append(float(size))
             self.query_one("#spark", Sparkline).data = list(self._backlog)
 
-    def show(self, lane: LaneSnapshot, budget: SendBudget | None, passed: int = 0) -> None:
+    def show(
+        self,
+        lane: LaneSnapshot,
+        budget: SendBudget | None,
+        passed: int = 0,
+        cooldown_hits: int = 0,
+    ) -> None:
         narrow = self.content_size.width < 30  # short labels when three cards share 100 columns
-        key = (lane, budget, passed, narrow)
+        key = (lane, budget, passed, cooldown_hits, narrow)
         if key == self._last:
             return
         self._last = key
-        text = card_text(lane, budget, narrow, passed)
+        held = lane.held is not None
+        if held != self.has_class("-held"):
+            self.set_class(held, "-held")  # taller, to say why (a layout pass, once)
+        text = card_text(lane, budget, narrow, passed, cooldown_hits)
         self.query_one("#stats", Static).update(text, layout=False)
 
 
 def card_text(
-    lane: LaneSnapshot, budget: SendBudget | None, narrow: bool = False, passed: int = 0
+    lane: LaneSnapshot,
+    budget: SendBudget | None,
+    narrow: bool = False,
+    passed: int = 0,
+    cooldown_hits: int = 0,
 ) -> Text:
-    """`passed`: random replies the bot did not take because its send window was full."""
+    """`passed`: random replies the bot did not take because its send window was full;
+    `cooldown_hits`: those its cooldowns left unanswered."""
     budget_text = "-" if budget is None else f"{budget.left}/{budget.limit}"
     if budget is not None and budget.next_free_in > 0 and lane.sending:
         budget_text += f" wait {budget.next_free_in:.0f}s"
@@ -81,4 +96,9 @@ def card_text(
         text.append(f"{passed}")
     if lane.merging:  # raid mode: replies answer several viewers at once
         text.append(f"{sep}merging ×{lane.last_batch}", style="bold")
+    if cooldown_hits:
+        text.append(f"{sep}cooldown ", "dim")
+        text.append(f"{cooldown_hits}")
+    if lane.held is not None:  # a chat mode: it cannot talk; say why, first
+        text = Text.assemble(("paused: ", "bold"), (lane.held, "bold"), "\n", text)
     return text

@@ -37,7 +37,7 @@ class _Line(Static):
 
 
 class StatusBar(_Line):
-    """Channel, chat connection, router state, responder, uptime."""
+    """Channel, chat connection, router state, the channel's chat modes, responder, uptime."""
 
     def show(self, snap: EngineSnapshot, uptime: float) -> None:
         text = Text.assemble(
@@ -48,6 +48,7 @@ class StatusBar(_Line):
             snap.connection.describe(),
             "  router: ",
             (router_label(snap), "bold"),
+            *((("  mode: ", "dim"), (snap.chat_mode, "bold")) if snap.chat_mode else ()),
             "  responder: ",
             snap.responder,
             "  up ",
