@@ -261,6 +261,10 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
     from botdeck.headless import print_summary, print_warnings, run_headless, source_warnings
     from botdeck.logs import setup_logging
 
+    if args.theme is not None:  # no screen to theme, but a typo is still a typo
+        from botdeck.tui.factory import available_themes, check_theme
+
+        check_theme(args.theme, available_themes())
     setup_logging()
     with _journal_stream(args.journal) as stream:
         engine = build_engine(config, journal_stream=stream)

@@ -1,4 +1,8 @@
-"""Themes are TOML files: the ones shipped in `themes/`, plus any in the user's config dir.
+"""Themes are TOML files: the ones shipped inside the package (`botdeck/themes/`, which the
+checkout's top-level `themes/` links to), plus any in the user's config dir.
+
+The shipped ones are read through `importlib.resources`, so an installed botdeck (a wheel,
+pipx, uv tool) finds them from any folder, not only from a checkout.
 
 A file that does not parse, or has an unknown key or a bad colour, is reported as one
 line naming the file and the key, and skipped; the app still starts with the default.
@@ -8,6 +12,8 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from textual.color import Color, ColorParseError
@@ -16,7 +22,7 @@ from textual.theme import Theme
 from botdeck.files import unreadable
 
 DEFAULT_THEME = "twitch"
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "themes"
+SHIPPED_DIR: Traversable = files("botdeck") / "themes"
 _COLOURS = ("primary", "secondary", "warning", "error", "success", "accent", "foreground",
             "background", "surface", "panel", "boost")  # fmt: skip
 _NUMBERS = ("luminosity_spread", "text_alpha")
@@ -42,14 +48,14 @@ def user_theme_dir() -> Path:
     return user_config_path("botdeck") / "themes"
 
 
-def load_theme(path: Path) -> Theme:
+def load_theme(path: Traversable) -> Theme:
     """One theme file, or ThemeError("<file>: <key>: <problem>")."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise ThemeError(f"{path}: not UTF-8 text") from None
     except OSError as error:
-        raise ThemeError(unreadable(path, error, "theme file")) from None
+        raise ThemeError(unreadable(Path(str(path)), error, "theme file")) from None
     except tomllib.TOMLDecodeError as error:
         raise ThemeError(f"{path}: invalid TOML: {error}") from None
     known = {"name", "dark", "variables", *_COLOURS, *_NUMBERS}
@@ -85,14 +91,15 @@ def _check_colour(path: Path, key: str, value: object) -> None:
         raise ThemeError(f"{path}: {key}: not a colour: {value!r}") from None
 
 
-def discover_themes(*dirs: Path) -> ThemeSet:
+def discover_themes(*dirs: Traversable) -> ThemeSet:
     """Every valid theme in the given folders (later folders override by name)."""
     themes: dict[str, Theme] = {}
     warnings: list[str] = []
     for folder in dirs:
         if not folder.is_dir():
             continue
-        for path in sorted(folder.glob("*.toml")):
+        found = [path for path in folder.iterdir() if path.name.endswith(".toml")]
+        for path in sorted(found, key=lambda path: path.name):
             try:
                 theme = load_theme(path)
             except ThemeError as error:
