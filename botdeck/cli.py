@@ -17,8 +17,8 @@ from botdeck.config import (
     DEMO_BOTS,
     Config,
     ConfigError,
-    default_config_path,
     demo_config,
+    find_config,
     load_config,
     render_config,
 )
@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1, help="seed for chat and every random choice")
     add_run_options(demo)
 
+    add_init_command(commands)
+
     run = commands.add_parser("run", help="run from a config file")
     run.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
     add_run_options(run)
@@ -140,9 +142,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_init_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from botdeck.presets import PRESETS
+
+    init = commands.add_parser(
+        "init",
+        help="write a first config (asks in a terminal; flags for scripts)",
+        description="Write a commented config: ./botdeck.toml unless --user or --config. "
+        "In a terminal it asks for what the flags do not give.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="providers:\n"
+        + "\n".join(f"  {key:9} {p.label} {p.base_url}" for key, p in PRESETS.items()),
+    )
+    init.add_argument("--channel", help="the broadcaster's Twitch login")
+    init.add_argument(
+        "--bot",
+        action="append",
+        metavar="NAME[:PERSONA]",
+        help="a bot account's login and one line of persona (repeat for each bot)",
+    )
+    init.add_argument("--provider", choices=list(PRESETS), help="where replies come from")
+    init.add_argument("--model", help="the model name (default: the provider's usual one)")
+    init.add_argument("--base-url", help="the server's URL (default: the provider's usual one)")
+    init.add_argument("--client-id", help="your Twitch application's Client ID")
+    where = init.add_mutually_exclusive_group()
+    where.add_argument("--config", type=Path, help="write to PATH instead of ./botdeck.toml")
+    where.add_argument(
+        "--user", action="store_true", help="write to the user config directory instead"
+    )
+    init.add_argument("--force", action="store_true", help="replace an existing file")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "init":
+            return _init(args)
         if args.command == "check":
             return _check(args)
         if args.command == "auth":
@@ -175,7 +210,7 @@ def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -
     anything runs."""
     from botdeck.ai.factory import preflight
 
-    path = path or default_config_path()
+    path = find_config(path)
     # A rehearsal replaces the chat source: a Twitch config need not be complete for it.
     config = load_config(path, twitch_ready=adjust is None)
     if adjust is not None:
@@ -205,11 +240,31 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    from botdeck.config import LOCAL_CONFIG, user_config_file
+    from botdeck.init import InitCancelled, given_from_flags, run_init
+
+    given = given_from_flags(
+        channel=args.channel,
+        bots=args.bot,
+        provider=args.provider,
+        model=args.model,
+        base_url=args.base_url,
+        client_id=args.client_id,
+    )
+    path = args.config or (user_config_file() if args.user else LOCAL_CONFIG)
+    try:
+        return run_init(given, path, force=args.force, interactive=sys.stdin.isatty())
+    except InitCancelled:
+        print("\nbotdeck init: cancelled, nothing written", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
 def _auth(args: argparse.Namespace) -> int:
     from botdeck.auth import run_auth
 
     # Not yet runnable is fine here: auth is how a Twitch config gets there.
-    config = load_config(args.config or default_config_path(), twitch_ready=False)
+    config = load_config(find_config(args.config), twitch_ready=False)
     return run_auth(config, show_status=args.status, open_browser=not args.no_browser)
 
 
