@@ -139,6 +139,16 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="how a run went, from its journal")
     report.add_argument("journal", type=Path, metavar="JOURNAL", help="a journal file")
     report.add_argument("--json", action="store_true", help="machine-readable output")
+    report.add_argument(
+        "--html", type=Path, metavar="FILE", help="write the report as one page with charts"
+    )
+    report.add_argument(
+        "--ack-target",
+        type=_seconds,
+        default=60.0,
+        metavar="S",
+        help="the mention latency line in --html (default 60, the config's default)",
+    )
     return parser
 
 
@@ -273,10 +283,27 @@ def _report(args: argparse.Namespace) -> int:
     from botdeck.report import ReportError
 
     try:
-        print_report(args.journal, as_json=args.json, out=sys.stdout)
+        if args.html is not None:
+            _report_page(args.journal, args.html, args.ack_target, as_json=args.json)
+        else:
+            print_report(args.journal, as_json=args.json, out=sys.stdout)
     except ReportError as error:
         raise ConfigError(str(error)) from None  # bad input: one line, exit 2
     return 0
+
+
+def _report_page(journal: Path, page: Path, ack_target: float, *, as_json: bool) -> None:
+    """`--html`: the page, one line saying where (and the JSON too with --json)."""
+    import json
+
+    from botdeck.report import build_report, report_json
+    from botdeck.report.html import write_html
+
+    report = build_report(journal)
+    write_html(report, page, ack_target=ack_target)
+    if as_json:
+        print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+    print(f"wrote {page}: one page, opens in any browser without a network", file=sys.stderr)
 
 
 def _rehearse(args: argparse.Namespace) -> int:
