@@ -46,6 +46,12 @@ def _speed(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port 0-65535, got {text!r}")
+    return int(text)
+
+
 def _bot_count(text: str) -> int:
     try:
         value = int(text)
@@ -136,6 +142,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rehearse.add_argument("--json", action="store_true", help="the report as JSON")
 
+    serve = commands.add_parser(
+        "serve",
+        help="the dashboard in a browser (this machine only, unless --host: then a token)",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
+    served = serve.add_mutually_exclusive_group()
+    served.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
+    served.add_argument("--demo", action="store_true", help="serve the demo instead")
+    serve.add_argument("--theme", help="dashboard theme")
+    serve.add_argument("--journal", type=Path, help="append each session's journal to PATH")
+
     report = commands.add_parser("report", help="how a run went, from its journal")
     report.add_argument("journal", type=Path, metavar="JOURNAL", help="a journal file")
     report.add_argument("--json", action="store_true", help="machine-readable output")
@@ -196,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args)
         if args.command == "rehearse":
             return _rehearse(args)
+        if args.command == "serve":
+            return _serve(args)
         config = _config_for(args)
         if args.headless:
             return _headless(config, args)
@@ -304,6 +324,26 @@ def _report_page(journal: Path, page: Path, ack_target: float, *, as_json: bool)
     if as_json:
         print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
     print(f"wrote {page}: one page, opens in any browser without a network", file=sys.stderr)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Everything the dashboard would refuse is refused here, before a browser connects."""
+    from botdeck.serve import serve
+
+    if args.demo:
+        command = ["demo"]
+    else:
+        path = find_config(args.config)
+        _load(path)
+        command = ["run", "--config", str(path.resolve())]
+    if args.theme is not None:
+        from botdeck.tui.factory import available_themes, check_theme
+
+        check_theme(args.theme, available_themes())
+        command += ["--theme", args.theme]
+    if args.journal is not None:
+        command += ["--journal", str(args.journal.resolve())]
+    return serve(command, args.host, args.port)
 
 
 def _rehearse(args: argparse.Namespace) -> int:
