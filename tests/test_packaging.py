@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from botdeck import __version__
+from tests.cli import copy_checkout
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -33,7 +34,8 @@ def _run(*args: str | Path, timeout: float = 600, **options) -> subprocess.Compl
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bin folder of a fresh venv holding botdeck as built from this checkout."""
     where = tmp_path_factory.mktemp("wheel")
-    _run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", where / "dist", ROOT)
+    source = copy_checkout(ROOT, where / "source")
+    _run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", where / "dist", source)
     (wheel,) = (where / "dist").glob("botdeck-*.whl")
     venv.EnvBuilder(with_pip=True).create(where / "venv")
     bin_dir = where / "venv" / "bin"

@@ -2,9 +2,10 @@
 
 Every ```sh block in the README is preceded by a `<!-- readme-test: ... -->` marker that
 says how it is tested; the "offline" ones are run here in order, as a streamer would type
-them: `pipx install .` in the checkout (into a pipx home of the test's own), then each
-command with only that install on PATH, in an empty folder that holds nothing but a
-downloaded chat log. The dashboard runs in a real terminal (tmux) and is quit with `q`.
+them: `pipx install .` in a fresh copy of the checkout (into a pipx home of the test's
+own), then each command with only that install on PATH, in an empty folder that holds
+nothing but a downloaded chat log. The dashboard runs in a real terminal (tmux) and is
+quit with `q`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.cli import copy_checkout
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -83,6 +86,7 @@ def test_the_offline_path_runs_as_written(tmp_path: Path):
         BOTDECK_LOG_DIR=str(tmp_path / "log"),
         BOTDECK_DATA_DIR=str(tmp_path / "data"),
     )
+    clone = copy_checkout(ROOT, tmp_path / "clone")
     stream = tmp_path / "stream"
     stream.mkdir()
     vod_chat(stream / "vod.json")
@@ -94,7 +98,7 @@ def test_the_offline_path_runs_as_written(tmp_path: Path):
             if how == "offline, dashboard":
                 run_in_terminal(command, stream, env, tmp_path)
             else:
-                cwd = ROOT if how == "offline, in the checkout" else stream
+                cwd = clone if how == "offline, in the checkout" else stream
                 result = subprocess.run(["bash", "-c", command], cwd=cwd, env=env,
                                         capture_output=True, text=True, timeout=600)  # fmt: skip
                 assert result.returncode == 0, f"{command}:\n{result.stdout}\n{result.stderr}"
