@@ -120,7 +120,8 @@ class DashboardServer(Server):
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         refusal = self._refusal(request)
         if refusal is not None:
-            log.info("refused %s %s: %s", request.method, request.path, refusal)
+            log.warning("botdeck serve: refused %s %s from %s: %s", request.method,
+                        request.path, request.remote, refusal)  # fmt: skip
             return web.Response(status=403, text=f"botdeck: {refusal}\n")
         token = self.access.token
         if token is not None and request.query.get("token") and request.path == "/":
