@@ -31,12 +31,14 @@ import shlex
 import signal
 import socket
 import sys
+from asyncio.subprocess import Process
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 import aiohttp_jinja2
 from aiohttp import web
+from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
 from botdeck.config import ConfigError
@@ -109,6 +111,7 @@ class DashboardServer(Server):
         self.access = access
         self.out = out
         self._session: asyncio.Event | None = None  # set when the open session has ended
+        self._socket: web.WebSocketResponse | None = None
 
     # ------------------------------------------------------------ guarding requests
     async def _make_app(self) -> web.Application:
@@ -151,6 +154,8 @@ class DashboardServer(Server):
 
     # ------------------------------------------------------------ one session
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        """textual-serve's session (a dashboard process relayed over this websocket), one
+        at a time, ended cleanly when serving stops."""
         if self._session is not None:
             with contextlib.suppress(TimeoutError):  # a reload: the old page is closing
                 await asyncio.wait_for(self._session.wait(), SESSION_HANDOVER)
@@ -159,11 +164,31 @@ class DashboardServer(Server):
                 text="botdeck: the dashboard is already open in another browser; close it first\n"
             )
         ended = self._session = asyncio.Event()
+        websocket = self._socket = web.WebSocketResponse(heartbeat=15)
+        session: Session | None = None
         try:
-            return await super().handle_websocket(request)
+            await websocket.prepare(request)
+            session = Session(self.command, write_bytes=websocket.send_bytes,
+                              write_str=websocket.send_str, close=websocket.close,
+                              download_manager=self.download_manager)  # fmt: skip
+            await session.start(_size(request, "width", 80), _size(request, "height", 24))
+            await self._process_messages(websocket, session)
         finally:
-            self._session = None
+            if session is not None:
+                await session.stop()  # the dashboard quits; wait for it
+            self._session = self._socket = None
             ended.set()
+        return websocket
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        """Serving stops (Ctrl+C): end the open session before handlers are cancelled, so
+        its dashboard quits and is waited for rather than left running."""
+        session, socket_ = self._session, self._socket
+        if session is None or socket_ is None:
+            return
+        await socket_.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(session.wait(), 15)
 
     # ------------------------------------------------------------ the page
     @aiohttp_jinja2.template("app_index.html")
@@ -215,9 +240,33 @@ class DashboardServer(Server):
         )
 
 
+class Session(AppService):
+    """textual-serve's app process, in a process group of its own: Ctrl+C in the terminal
+    reaches `botdeck serve` alone, which then ends the session in order."""
+
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
+        environment = self._build_environment(width=width, height=height)
+        self._process = process = await asyncio.create_subprocess_shell(
+            self.command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=environment,
+            start_new_session=True,
+        )
+        assert process.stdin is not None
+        self._stdin = process.stdin
+        return process
+
+
+def _size(request: web.Request, key: str, default: int) -> int:
+    value = request.query.get(key, "")
+    return int(value) if value.isdigit() and 0 < int(value) < 10_000 else default
+
+
 def dashboard_command(arguments: Sequence[str]) -> str:
     """The command textual-serve runs for each session: this botdeck, this Python."""
-    return shlex.join([sys.executable, "-m", "botdeck", *arguments])
+    return "exec " + shlex.join([sys.executable, "-m", "botdeck", *arguments])
 
 
 def serve(arguments: Sequence[str], host: str, port: int, *, out: TextIO = sys.stdout) -> int:

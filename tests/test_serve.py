@@ -223,3 +223,32 @@ def test_a_bad_config_is_refused_before_serving(tmp_path: Path):
     (tmp_path / "botdeck.toml").write_text('[ai]\nprovider = "ollama"\n[[bots]]\nname = "abot"\n')
     result = run_botdeck("serve", env=env_for(tmp_path), cwd=tmp_path, timeout=30)
     assert result.returncode == 2 and "ai.provider" in result.stderr
+
+
+def dashboards_running(journal: Path) -> list[int]:
+    """Processes whose command line names this journal (the served dashboards)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if str(journal).encode() in command:
+                found.append(int(entry.name))
+    return found
+
+
+async def test_stopping_serve_with_a_session_open_ends_its_dashboard(tmp_path: Path):
+    served = Served(tmp_path, env=env_for(tmp_path))
+    async with aiohttp.ClientSession() as http:
+        session = await http.ws_connect(served.base + "ws")
+        try:
+            await until(lambda: any(e["event"] == "chat" for e in served.events()), 30, "chat")
+            assert dashboards_running(served.journal)
+            assert served.stop() == 0  # no traceback either
+        finally:
+            await session.close()
+    assert dashboards_running(served.journal) == []
+    states = [e["state"] for e in served.events() if e["event"] == "state"]
+    assert states[-1] == "stopped"  # the dashboard quit as on a stop, and said so
