@@ -31,7 +31,7 @@ from botdeck.core.text import clean_text
 from botdeck.presets import PRESETS, AIPreset
 
 DEFAULT_PERSONA = "a friendly regular in this chat"
-MAX_PERSONA = 300  # characters: one line of persona; the README says more goes in the file
+MAX_PERSONA = 300  # characters: one line; a longer persona is edited in the file
 
 
 class InitCancelled(Exception):
@@ -101,7 +101,7 @@ def render(answers: Answers) -> str:
         "",
         "[twitch]",
         "# Your Twitch application, registered once at https://dev.twitch.tv/console/apps",
-        "# (README: Register the application). Its secret goes in the environment, never here:",
+        "# (README, From zero to live, step 4). Its secret goes in the environment, never here:",
         "#   export TWITCH_CLIENT_SECRET=...",
         f"client_id = {toml_value(answers.client_id)}",
         'client_secret_env = "TWITCH_CLIENT_SECRET"',
@@ -117,7 +117,7 @@ def render(answers: Answers) -> str:
         "random_reply_chance = 0.25    # a line without a mention gets a reply this often",
         "ack_target = 60               # seconds within which every mention should be answered",
         "",
-        "# One [[bots]] per persona; each is its own Twitch account (README: Bot accounts).",
+        "# One [[bots]] per persona, each its own Twitch account (README, From zero to live, 3).",
     ]
     for name, persona in answers.bots:
         lines += [
@@ -187,16 +187,14 @@ def refusal(path: Path) -> str:
 
 
 def next_steps(path: Path) -> str:
-    option = "" if path == LOCAL_CONFIG or path == user_config_file() else f" --config {path}"
-    return "\n".join(
-        [
-            "next:",
-            f"  botdeck auth{option}"
-            "                      # log in as each bot account and the broadcaster (once)",
-            f"  botdeck rehearse{option} --replay CHAT.json  # your bots on a past stream's chat",
-            f"  botdeck run{option}                       # go live",
-        ]
-    )
+    option = "" if path in (LOCAL_CONFIG, user_config_file()) else f" --config {path}"
+    steps = [
+        (f"botdeck auth{option}", "log in as each bot account and as you (once)"),
+        (f"botdeck rehearse{option} --replay CHAT.json", "your bots on a past stream's chat"),
+        (f"botdeck run{option}", "go live"),
+    ]
+    width = max(len(command) for command, _ in steps)
+    return "\n".join(["next:", *(f"  {c:<{width}}  # {why}" for c, why in steps)])
 
 
 # ------------------------------------------------------------------ asking
@@ -230,7 +228,7 @@ class Interview:
                            lambda v: check_login(v, "channel"))  # fmt: skip
 
     def bots(self) -> tuple[tuple[str, str], ...]:
-        self.say("Each bot is its own Twitch account (see the README: Bot accounts).")
+        self.say("Each bot is its own Twitch account (README, From zero to live, step 3).")
         bots: list[tuple[str, str]] = []
         while True:
             done = "; Enter when done" if bots else ""
@@ -262,7 +260,7 @@ class Interview:
 
     def client_id(self) -> str:
         self.say("Your Twitch application's Client ID (register one at")
-        self.say("https://dev.twitch.tv/console/apps: README, Register the application).")
+        self.say("https://dev.twitch.tv/console/apps: README, From zero to live, step 4).")
         return self.answer("Client ID (Enter to add it later)", str.strip)
 
 
