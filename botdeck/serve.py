@@ -258,6 +258,20 @@ class Session(AppService):
         self._stdin = process.stdin
         return process
 
+    async def stop(self) -> None:
+        """Ask the dashboard to quit, then reap it: textual-serve stops at the end of its
+        output, and a process not yet reaped when the loop closes is left to the garbage
+        collector (a traceback, and possibly an orphan)."""
+        await super().stop()
+        process = self._process
+        if process is None or process.returncode is not None:
+            return
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
 
 def _size(request: web.Request, key: str, default: int) -> int:
     value = request.query.get(key, "")
