@@ -20,6 +20,8 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check botdeck tests benchmarks
 	$(BIN)/ruff format --check botdeck tests benchmarks
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 test: $(STAMP) lint
 	@command -v tmux >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq tmux >/dev/null) || echo "tmux unavailable: terminal smoke tests will be skipped"

@@ -12,17 +12,14 @@ replies): one message per mention, which the send limit spreads over minutes.
 from __future__ import annotations
 
 import asyncio
-import io
 import json
-import random
 import re
 
 from botdeck.ai.offline import OfflineResponder
-from botdeck.chat.base import ChatMessage
-from botdeck.core.journal import Journal
-from botdeck.core.orchestrator import Orchestrator, OrchestratorSettings
-from botdeck.core.ratelimit import RateLimiter, Role
-from botdeck.core.router import Router, RouterSettings
+from botdeck.core.ratelimit import RateLimiter
+from botdeck.engine import EngineSettings, assemble
+from botdeck.engine.orchestrator import OrchestratorSettings
+from botdeck.model.chat import ChatMessage, Role
 from tests.virtual_time import VirtualTimeLoop
 
 BOT = "stickyman1776"
@@ -44,17 +41,17 @@ class TimedSink:
 async def one_raid(mentions: int, merging: bool) -> dict[str, float]:
     loop = asyncio.get_running_loop()
     sink = TimedSink()
-    router = Router(
-        personas={BOT: "an upbeat hype-man"},
-        orchestrator=Orchestrator(
-            [BOT], OrchestratorSettings(random_reply_chance=0.0, max_depth=0), random.Random(3)
+    router = assemble(
+        EngineSettings(
+            global_limit=5,
+            per_bot_limit=2,
+            orchestrator=OrchestratorSettings(random_reply_chance=0.0, max_depth=0),
+            seed=3,
+            ack_target=ACK_TARGET if merging else None,
         ),
+        personas={BOT: "an upbeat hype-man"},
         responder=OfflineResponder(seed=3, bots=(BOT,)),
         sink=sink,
-        journal=Journal(io.StringIO()),
-        settings=RouterSettings(
-            global_limit=5, per_bot_limit=2, ack_target=ACK_TARGET if merging else None
-        ),
         limiter=RateLimiter({BOT: Role.VIEWER}),
     )
     asked: dict[str, float] = {}
@@ -63,7 +60,7 @@ async def one_raid(mentions: int, merging: bool) -> dict[str, float]:
         name = f"raider_{i:03d}"
         asked[name] = loop.time()
         router.handle(ChatMessage(f"m{i}", name, f"@{BOT} hi from the raid!", loop.time()))
-    await router.scheduler.on_idle()
+    await router.wait_idle()
     answered = {name: at for at, text in sink.sent for name in re.findall(r"@(raider_\d{3})", text)}
     in_time = sum(1 for name, at in answered.items() if at - asked[name] <= ACK_TARGET)
     last = max(answered[name] - asked[name] for name in asked)

@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 from collections.abc import Callable
 
-from botdeck.ai.base import Reply, ReplyRequest
-from botdeck.chat.base import ChatMessage
-from botdeck.core.jobs import Priority
-from botdeck.core.journal import Journal
-from botdeck.core.metrics import SendBudget
-from botdeck.core.orchestrator import Orchestrator, OrchestratorSettings
-from botdeck.core.ratelimit import RateLimiter, Role, SendLimits
-from botdeck.core.router import Router, RouterSettings
+from botdeck.ai.base import Reply, ReplyRequest, Responder
+from botdeck.core.ratelimit import RateLimiter
+from botdeck.engine import EngineSettings, assemble
+from botdeck.engine.orchestrator import OrchestratorSettings
+from botdeck.model.chat import ChatMessage, Role
+from botdeck.model.defaults import SendLimits
+from botdeck.model.jobs import Priority
+from botdeck.model.snapshot import SendBudget
 from tests.virtual_time import VirtualTimeLoop
 
 DURATION = 600.0  # seconds of virtual time
@@ -68,7 +67,7 @@ class LeakyBucket:
         return SendBudget(used=round(self.level), limit=self.max_rate, window=30.0, next_free_in=0)
 
 
-class Numbered:
+class Numbered(Responder):
     """An instant responder with a fresh text each time (no duplicate guard involved)."""
 
     label = "bench"
@@ -95,27 +94,29 @@ class TimedSink:
 
 async def _backlog(limiter: object, limit: int) -> list[float]:
     sink = TimedSink()
-    orchestrator = Orchestrator(
-        ["bot"],
-        OrchestratorSettings(random_reply_chance=0.0, delays={p: (0.0, 0.0) for p in Priority}),
-        random.Random(1),
-    )
-    router = Router(
+    router = assemble(
+        # The limiter alone: no merged replies (raid mode has its own benchmark).
+        EngineSettings(
+            global_limit=5,
+            per_bot_limit=2,
+            orchestrator=OrchestratorSettings(
+                random_reply_chance=0.0, delays={p: (0.0, 0.0) for p in Priority}
+            ),
+            seed=1,
+            job_timeout=None,
+            ack_target=None,
+        ),
         personas={"bot": "persona"},
-        orchestrator=orchestrator,
         responder=Numbered(),
         sink=sink,
-        journal=Journal(None),
-        # The limiter alone: no merged replies (raid mode has its own benchmark).
-        settings=RouterSettings(global_limit=5, per_bot_limit=2, job_timeout=None, ack_target=None),
         limiter=limiter,  # type: ignore[arg-type]
     )
     backlog = int(DURATION / 30 * limit * 2)  # twice what may be sent: never runs dry
     for n in range(backlog):
         router.handle(ChatMessage(id=f"m{n}", user=f"v{n}", text="@bot hi", timestamp=0.0))
     await asyncio.sleep(DURATION)
-    router.scheduler.stop()
-    await router.scheduler.on_idle()
+    router.stop()
+    await router.wait_idle()
     return [t for t in sink.starts if t < DURATION]
 
 

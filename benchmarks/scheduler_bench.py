@@ -15,8 +15,9 @@ import resource
 import sys
 import time
 
-from botdeck.core.jobs import Job, Priority
+from botdeck.core.jobs import Job
 from botdeck.core.scheduler import Scheduler
+from botdeck.model.jobs import Priority
 
 
 def _peak_rss_mb() -> int:
@@ -34,7 +35,7 @@ async def throughput(bots: int, n: int) -> dict:
     sched = Scheduler(names, global_limit=5, per_bot_limit=2, execute=body)
     start = time.perf_counter()
     for i in range(n):
-        sched.submit(names[i % bots], Priority.NORMAL, 0.0)
+        sched.submit(names[i % bots], Priority.NORMAL, 0.0, None)
     await sched.on_idle()
     seconds = time.perf_counter() - start
     if done != n:
@@ -57,8 +58,8 @@ async def head_of_line(backlog: int, sleep_ms: int) -> dict:
 
     sched = Scheduler(["bot1", "bot2"], global_limit=5, per_bot_limit=2, execute=body)
     for _ in range(backlog):
-        sched.submit("bot1", Priority.NORMAL, 0.0)
-    sched.submit("bot2", Priority.NORMAL, 0.0)
+        sched.submit("bot1", Priority.NORMAL, 0.0, None)
+    sched.submit("bot2", Priority.NORMAL, 0.0, None)
     await idle_started.wait()
     sched.stop()  # the backlog's remaining minutes are not what is measured
     await sched.on_idle()
@@ -79,7 +80,7 @@ async def stop(queued: int) -> dict:
 
     sched = Scheduler(["bot1", "bot2", "bot3"], global_limit=5, per_bot_limit=2, execute=body)
     for i in range(queued + 5):
-        sched.submit(f"bot{i % 3 + 1}", Priority.NORMAL, 0.0)
+        sched.submit(f"bot{i % 3 + 1}", Priority.NORMAL, 0.0, None)
     await all_running.wait()
     start = time.perf_counter()
     cancelled = sched.stop()

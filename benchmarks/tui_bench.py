@@ -32,6 +32,7 @@ from textual.widgets import Footer, RichLog, Static
 
 from botdeck.chat.simulated import SimulatedChat, soak_lines
 from botdeck.config import demo_config
+from botdeck.engine import SourceParts
 from botdeck.tui.app import BotdeckApp
 from botdeck.tui.chatlines import ChatHighlighter
 from botdeck.tui.factory import create_app
@@ -82,7 +83,7 @@ def lag(out: Path, richlog: bool) -> None:
     # Chat runs past the measured window on both sides: startup is not "while chat arrives".
     source = SimulatedChat(itertools.takewhile(lambda line: line.at < SETTLE + SECONDS + 1, lines))
     app_class = RichLogDashboard if richlog else BotdeckApp
-    app = create_app(config, demo=True, source=source, app_class=app_class)
+    app = create_app(config, demo=True, source=SourceParts(source), app_class=app_class)
 
     async def measure(pilot: Pilot) -> None:
         await asyncio.sleep(SETTLE)
@@ -95,7 +96,7 @@ def lag(out: Path, richlog: bool) -> None:
             "p99_ms": percentile(lateness, 99),
             "max_ms": max(lateness),
             "cpu_share": cpu,
-            "lines": app.engine.router.counts.lines,
+            "lines": app.engine.snapshot().chat.lines,
         }
         await asyncio.to_thread(_write_atomically, out, json.dumps(result))
         app.exit()

@@ -66,6 +66,7 @@ def accounts(config: Config) -> list[Account]:
     """Every bot, then the broadcaster (merged when the broadcaster is also a bot)."""
     channel = config.chat.channel.lower()
     found: list[Account] = []
+    scopes: tuple[str, ...]
     for bot in config.bots:
         if bot.name == channel:
             role, scopes = "bot + broadcaster", (*BOT_SCOPES, *BROADCASTER_SCOPES)

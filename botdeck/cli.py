@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_init_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from botdeck.presets import PRESETS
+    from botdeck.model.presets import PRESETS
 
     init = commands.add_parser(
         "init",
@@ -238,7 +238,7 @@ def _config_for(args: argparse.Namespace) -> Config:
 def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -> Config:
     """The config file (`adjust`ed, for a rehearsal), checked as far as it can be before
     anything runs."""
-    from botdeck.ai.factory import preflight
+    from botdeck.engine.ai_setup import preflight
 
     path = find_config(path)
     # A rehearsal replaces the chat source: a Twitch config need not be complete for it.
@@ -256,7 +256,7 @@ def _check(args: argparse.Namespace) -> int:
     config = _load(args.config)
     print(render_config(config))
     if config.chat.source == "replay":
-        from botdeck.engine import load_replay_log
+        from botdeck.engine.sources import load_replay_log
 
         log = load_replay_log(config)
         print(
@@ -380,7 +380,7 @@ def _journal_stream(path: Path | None) -> Iterator[TextIO]:
 
 def _headless(config: Config, args: argparse.Namespace) -> int:
     from botdeck.engine import build_engine
-    from botdeck.headless import print_summary, print_warnings, run_headless, source_warnings
+    from botdeck.headless import print_summary, print_warnings, run_headless
     from botdeck.logs import setup_logging
 
     if args.theme is not None:  # no screen to theme, but a typo is still a typo
@@ -390,7 +390,7 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
     setup_logging()
     with _journal_stream(args.journal) as stream:
         engine = build_engine(config, journal_stream=stream)
-        print_warnings(source_warnings(engine), sys.stderr)
+        print_warnings(engine.source_warnings, sys.stderr)
         code = asyncio.run(run_headless(engine, duration=args.duration))
         print_summary(engine, sys.stderr if args.journal is None else sys.stdout)
     return code

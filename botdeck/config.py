@@ -27,10 +27,16 @@ from pydantic import (
 )
 
 from botdeck.chat.scenarios import Scenario, ScenarioError
-from botdeck.core.jobs import Priority
-from botdeck.core.orchestrator import DEFAULT_IGNORED
 from botdeck.files import unreadable
-from botdeck.presets import provider_hint
+from botdeck.model.defaults import (
+    DEFAULT_DELAYS,
+    DEFAULT_IGNORED_USERS,
+    DEFAULT_MAX_REPLY_CHARS,
+    TWITCH_MAX_CHARS,
+    TWITCH_SEND_LIMITS,
+)
+from botdeck.model.jobs import Priority
+from botdeck.model.keys import KEY_ACTION_IDS, KEY_ACTIONS
 
 LOGIN = re.compile(r"^[A-Za-z0-9_]{3,25}$")
 
@@ -61,9 +67,9 @@ def _check_range(pair: list[float], key: str) -> list[float]:
 
 
 class DelaysConfig(_Model):
-    high: list[float] = [1.0, 3.0]
-    normal: list[float] = [2.0, 5.0]
-    low: list[float] = [4.0, 8.0]
+    high: list[float] = list(DEFAULT_DELAYS[Priority.HIGH])
+    normal: list[float] = list(DEFAULT_DELAYS[Priority.NORMAL])
+    low: list[float] = list(DEFAULT_DELAYS[Priority.LOW])
 
     _ranges = field_validator("high", "normal", "low")(_check_range)
 
@@ -86,7 +92,7 @@ class RouterConfig(_Model):
     per_user_cap: int = Field(3, ge=0)  # waiting jobs per viewer and bot; 0 = no cap
     ack_target: float = Field(60.0, gt=0)  # seconds: answer every mention within this
     max_age: float = Field(120.0, ge=0)  # random/bot-to-bot replies older are dropped; 0: never
-    ignore_users: list[str] = list(DEFAULT_IGNORED)
+    ignore_users: list[str] = list(DEFAULT_IGNORED_USERS)
     delays: DelaysConfig = DelaysConfig()
 
     @field_validator("global_concurrency", "per_bot_concurrency")
@@ -98,7 +104,7 @@ class RouterConfig(_Model):
 
 
 class AIConfig(_Model):
-    provider: Literal["openai", "offline"] = "offline"
+    provider: str = "offline"  # a registered responder: offline, openai
     base_url: str = "https://api.openai.com/v1"
     model: str = "gpt-4o-mini"
     api_key_env: str = "OPENAI_API_KEY"
@@ -106,7 +112,7 @@ class AIConfig(_Model):
     max_tokens: int = Field(120, ge=1, le=4096)
     timeout: float = Field(20.0, gt=0, le=600)  # per reply, retries included
     max_retries: int = Field(2, ge=0, le=10)  # for 429 (not insufficient_quota), 5xx, connection
-    max_reply_chars: int = Field(450, ge=20, le=500)
+    max_reply_chars: int = Field(DEFAULT_MAX_REPLY_CHARS, ge=20, le=TWITCH_MAX_CHARS)
     context_tokens: int = Field(800, ge=0, le=100_000)  # budget for recent chat in a request
     extra_body: dict[str, Any] = {}  # extra request fields for servers that need them
     token_budget: int = Field(0, ge=0)  # tokens (in + out) per session; 0 = no limit
@@ -132,7 +138,7 @@ class SafetyConfig(_Model):
 
 
 class ChatConfig(_Model):
-    source: Literal["twitch", "simulated", "replay"] = "simulated"
+    source: str = "simulated"  # a registered chat source: twitch, simulated, replay
     channel: str = "botdeck_demo"
     scenario: Literal["raid", "questions", "mixed", "five-bots", "soak"] = "mixed"
     scenario_params: dict[str, int | float] = {}  # e.g. viewers = 300 (see chat/scenarios.py)
@@ -193,15 +199,15 @@ class SendLimitsConfig(_Model):
     only be made stricter, because Twitch locks an account out for 30 minutes."""
 
     enabled: bool = True
-    window: float = Field(30.0, gt=0, le=3600)  # seconds
-    viewer: int = Field(20, ge=1)  # messages per window for role "viewer"
-    privileged: int = Field(100, ge=1)  # for vip, moderator, broadcaster
-    spacing: float = Field(1.0, ge=0, le=60)  # seconds between a non-moderator's messages
-    duplicate_window: float = Field(30.0, ge=0, le=3600)  # a repeat within this is changed
+    window: float = Field(TWITCH_SEND_LIMITS.window, gt=0, le=3600)  # seconds
+    viewer: int = Field(TWITCH_SEND_LIMITS.viewer, ge=1)  # messages per window: role viewer
+    privileged: int = Field(TWITCH_SEND_LIMITS.privileged, ge=1)  # vip, moderator, broadcaster
+    spacing: float = Field(TWITCH_SEND_LIMITS.spacing, ge=0, le=60)  # seconds between messages
+    duplicate_window: float = Field(TWITCH_SEND_LIMITS.duplicate_window, ge=0, le=3600)
 
     def looser_than_twitch(self) -> str | None:
         """The first key that would let a bot exceed Twitch's limits, if any."""
-        twitch = SendLimitsConfig()
+        twitch = TWITCH_SEND_LIMITS
         if not self.enabled:
             return "enabled"
         if self.window < twitch.window:
@@ -236,28 +242,27 @@ class BotConfig(_Model):
 KEY_NAME = re.compile(r"^[a-z0-9_+]+(,[a-z0-9_+]+)*$")
 
 
-class KeysConfig(_Model):
-    """Dashboard keys by action; each value is a Textual key name, or several joined by ","."""
+def _keymap(remaps: dict[str, str]) -> dict[str, str]:
+    """`[keys]`: action = "key" (Textual key names; several joined by ","). Every action
+    keeps at least one key, and no key does two things (a remap that would take the stop
+    key or leave quit without one is refused, naming both actions)."""
+    for action, key in remaps.items():
+        if action not in KEY_ACTION_IDS:
+            raise ValueError(f"unknown action {action!r} (actions: {' '.join(KEY_ACTION_IDS)})")
+        if not KEY_NAME.match(key):
+            raise ValueError(
+                f'{action}: expected a key name such as "d", "ctrl+d" or "f5", got {key!r}'
+            )
+    owner: dict[str, str] = {}
+    for entry in KEY_ACTIONS:
+        for key in remaps.get(entry.id, entry.key).split(","):
+            if key in owner:
+                raise ValueError(f"{entry.id} and {owner[key]} would both be {key!r}")
+            owner[key] = entry.id
+    return remaps
 
-    drain: str | None = None
-    stop: str | None = None
-    start: str | None = None
-    pause: str | None = None
-    limit_up: str | None = None
-    limit_down: str | None = None
-    theme: str | None = None
-    raid: str | None = None
-    quit: str | None = None
 
-    @field_validator("*")
-    @classmethod
-    def _key(cls, value: str | None) -> str | None:
-        if value is not None and not KEY_NAME.match(value):
-            raise ValueError(f'expected a key name such as "d", "ctrl+d" or "f5", got {value!r}')
-        return value
-
-    def keymap(self) -> dict[str, str]:
-        return {action: key for action, key in self.model_dump().items() if key}
+Keymap = Annotated[dict[str, str], AfterValidator(_keymap)]
 
 
 class Config(_Model):
@@ -267,7 +272,7 @@ class Config(_Model):
     twitch: TwitchConfig = TwitchConfig()
     send_limits: SendLimitsConfig = SendLimitsConfig()
     safety: SafetyConfig = SafetyConfig()
-    keys: KeysConfig = KeysConfig()
+    keys: Keymap = {}
     bots: list[BotConfig] = Field(min_length=1)
 
     @field_validator("bots")
@@ -360,8 +365,6 @@ def _describe(error: ValidationError) -> str:
         return f"{key}: unknown key"
     if kind == "missing":
         return f"{key}: missing (required)"
-    if key == "ai.provider" and kind == "literal_error":
-        return f"{key}: {provider_hint(first.get('input'))}"
     message = first["msg"].removeprefix("Value error, ")
     shows_input = ("literal_error", "greater_than", "less_than", *_TYPE_ERRORS)
     if kind.startswith(shows_input):

@@ -14,19 +14,19 @@ import signal
 from collections.abc import Sequence
 from typing import TextIO
 
-from botdeck.core.scheduler import SchedulerState
-from botdeck.core.stats import Percentiles
 from botdeck.engine import Engine
+from botdeck.model.events import EngineEvent, StateChanged
+from botdeck.model.jobs import RouterState
+from botdeck.model.snapshot import Percentiles
 
 log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_STOPPED = 130
-_ENDED = (SchedulerState.DRAINED, SchedulerState.STOPPED)
 
 
 async def run_headless(engine: Engine, *, duration: float | None = None) -> int:
-    await engine.start()  # a refused Twitch setup raises ConfigError here: exit 2
+    await engine.connect()  # a refused Twitch setup raises ConfigError here: exit 2
     try:
         return await _run(engine, duration)
     finally:
@@ -35,9 +35,13 @@ async def run_headless(engine: Engine, *, duration: float | None = None) -> int:
 
 async def _run(engine: Engine, duration: float | None) -> int:
     loop = asyncio.get_running_loop()
-    scheduler = engine.scheduler
     ended = asyncio.Event()
-    scheduler.add_state_listener(lambda state: state in _ENDED and ended.set())
+
+    def on_event(event: EngineEvent) -> None:
+        if isinstance(event, StateChanged) and event.state.ended:
+            ended.set()
+
+    engine.subscribe(on_event)
     signals = 0
 
     def on_signal() -> None:
@@ -45,27 +49,27 @@ async def _run(engine: Engine, duration: float | None) -> int:
         signals += 1
         if signals == 1:
             log.info("signal: draining")
-            scheduler.drain()
+            engine.drain()
         else:
             log.info("second signal: emergency stop")
-            scheduler.stop()
+            engine.stop()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
 
     async def feed_then_finish() -> None:
         try:
-            await engine.feed()
+            await engine.run_chat()
         except Exception:
             log.exception("chat source failed; draining")
-        await scheduler.on_idle()  # replies to replies may still come: wait for all of them
-        scheduler.drain()
+        await engine.wait_idle()  # replies to replies may still come: wait for all of them
+        engine.drain()
 
     feeder = asyncio.create_task(feed_then_finish())
-    timer = loop.call_later(duration, scheduler.drain) if duration is not None else None
+    timer = loop.call_later(duration, engine.drain) if duration is not None else None
     try:
         await ended.wait()
-        await scheduler.on_idle()  # a stop's cancelled workers unwind
+        await engine.wait_idle()  # a stop's cancelled workers unwind
     finally:
         if timer is not None:
             timer.cancel()
@@ -74,15 +78,7 @@ async def _run(engine: Engine, duration: float | None) -> int:
             await feeder
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-        engine.journal.close()
-    return EXIT_STOPPED if scheduler.state is SchedulerState.STOPPED else EXIT_OK
-
-
-def source_warnings(engine: Engine) -> Sequence[str]:
-    """What the chat source left out (a replay's skipped lines), to show before the run."""
-    from botdeck.chat.replay import ReplayChat
-
-    return engine.source.log.warnings if isinstance(engine.source, ReplayChat) else ()
+    return EXIT_STOPPED if engine.state is RouterState.STOPPED else EXIT_OK
 
 
 def print_warnings(warnings: Sequence[str], out: TextIO, limit: int = 5) -> None:
@@ -103,8 +99,8 @@ def _latency(p: Percentiles) -> str:
 
 def print_summary(engine: Engine, out: TextIO) -> None:
     """A few plain lines a person reads at the end of a run."""
-    snap = engine.scheduler.snapshot()
-    counts = engine.router.counts
+    engine_snap = engine.snapshot()
+    snap, counts = engine_snap.queues, engine_snap.chat
     share = 100.0 * counts.mentions_answered / counts.mentions if counts.mentions else 100.0
     print(
         f"botdeck: {snap.state}: {counts.lines} chat lines, {counts.mentions} mentions, "
@@ -122,9 +118,9 @@ def print_summary(engine: Engine, out: TextIO) -> None:
             f"skipped {lane.skipped}; latency {_latency(lane.latency)}",
             file=out,
         )
-    usage = engine.router.usage.values()
+    usage = engine_snap.usage.values()
     tokens_in, tokens_out = sum(u.tokens_in for u in usage), sum(u.tokens_out for u in usage)
     if tokens_in or tokens_out:
         print(f"  tokens: in {tokens_in:,}, out {tokens_out:,}", file=out)
-    for notice in engine.snapshot().notices:
+    for notice in engine_snap.notices:
         print(f"  notice: {notice}", file=out)

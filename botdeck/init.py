@@ -27,8 +27,7 @@ from botdeck.config import (
     toml_value,
     user_config_file,
 )
-from botdeck.core.text import clean_text
-from botdeck.presets import PRESETS, AIPreset
+from botdeck.model.presets import PRESETS, AIPreset
 
 DEFAULT_PERSONA = "a friendly regular in this chat"
 MAX_PERSONA = 300  # characters: one line; a longer persona is edited in the file
@@ -71,7 +70,12 @@ def check_login(value: str, what: str) -> str:
 
 
 def check_persona(value: str) -> str:
-    persona = clean_text(value, max_chars=MAX_PERSONA).strip()
+    """One line of plain text (spaces squeezed), or the default when empty."""
+    persona = " ".join(value.split())
+    if not persona.isprintable():
+        raise ValueError("persona: control characters are not allowed")
+    if len(persona) > MAX_PERSONA:
+        raise ValueError(f"persona: at most {MAX_PERSONA} characters here (edit the file for more)")
     return persona or DEFAULT_PERSONA
 
 

@@ -88,7 +88,7 @@ def print_report(
 def rehearse(config: Config, rehearsal: Rehearsal, *, out: TextIO = sys.stdout) -> int:
     """Run the rehearsal, print its report; the exit code of the headless run."""
     from botdeck.engine import build_engine
-    from botdeck.headless import print_warnings, run_headless, source_warnings
+    from botdeck.headless import print_warnings, run_headless
 
     with _journal_file(rehearsal.journal) as (path, stream):
         offset = stream.tell()  # the journal may hold earlier runs: report on this one
@@ -99,11 +99,11 @@ def rehearse(config: Config, rehearsal: Rehearsal, *, out: TextIO = sys.stdout) 
             except BaseException:
                 loop.close()  # a bad replay file: nothing ran on it
                 raise
-            print_warnings(source_warnings(engine), sys.stderr)
+            print_warnings(engine.source_warnings, sys.stderr)
             code = run_virtual(run_headless(engine, duration=rehearsal.duration), loop=loop)
         else:
             engine = build_engine(config, journal_stream=stream)
-            print_warnings(source_warnings(engine), sys.stderr)
+            print_warnings(engine.source_warnings, sys.stderr)
             code = asyncio.run(run_headless(engine, duration=rehearsal.duration))
         stream.flush()
         title = _title(config, rehearsal)

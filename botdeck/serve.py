@@ -168,8 +168,12 @@ class DashboardServer(Server):
         session: Session | None = None
         try:
             await websocket.prepare(request)
+
+            async def close() -> None:
+                await websocket.close()
+
             session = Session(self.command, write_bytes=websocket.send_bytes,
-                              write_str=websocket.send_str, close=websocket.close,
+                              write_str=websocket.send_str, close=close,
                               download_manager=self.download_manager)  # fmt: skip
             await session.start(_size(request, "width", 80), _size(request, "height", 24))
             await self._process_messages(websocket, session)

@@ -15,7 +15,8 @@ from botdeck.config import (
     parse_config,
     render_config,
 )
-from botdeck.core.jobs import Priority
+from botdeck.engine.ai_setup import preflight
+from botdeck.model.jobs import Priority
 
 FULL = """
 [router]
@@ -296,9 +297,29 @@ def test_an_unknown_scenario_is_an_error(tmp_path):
     assert "'brawl'" in message
 
 
-def test_an_unknown_provider_is_an_error(tmp_path):
-    message = config_error(tmp_path, '[ai]\nprovider = "skynet"\n' + ONE_BOT)
-    assert "ai.provider:" in message
+def test_an_unknown_provider_or_source_is_an_error_before_anything_runs(tmp_path):
+    """Providers and sources are looked up in the engine's registry: `check` says so."""
+    config = load_config(write(tmp_path, '[ai]\nprovider = "skynet"\n' + ONE_BOT))
+    with pytest.raises(
+        ConfigError,
+        match=r"^ai\.provider: unknown provider 'skynet' \(available: offline, openai; any "
+        r'OpenAI-compatible server is "openai" with its base_url\)$',
+    ):
+        preflight(config)
+    config = load_config(write(tmp_path, '[chat]\nsource = "irc"\n' + ONE_BOT))
+    with pytest.raises(
+        ConfigError,
+        match=r"^chat\.source: unknown source 'irc' \(available: replay, simulated, twitch\)$",
+    ):
+        preflight(config)
+
+
+def test_a_local_server_named_as_provider_gets_a_hint(tmp_path):
+    config = load_config(write(tmp_path, '[ai]\nprovider = "ollama"\n' + ONE_BOT))
+    with pytest.raises(
+        ConfigError, match='use provider = "openai" with base_url = "http://localhost:11434/v1"'
+    ):
+        preflight(config)
 
 
 def test_parse_config_names_its_source():
@@ -384,3 +405,23 @@ def test_demo_config_rejects_bot_counts_outside_one_to_eight(bots):
 def test_demo_config_rejects_an_unknown_scenario():
     with pytest.raises(ConfigError, match=r"chat\.scenario"):
         demo_config(scenario="brawl")
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        ('drain = "x"', "keys: stop and drain would both be 'x'"),
+        ('quit = "d"', "keys: quit and drain would both be 'd'"),
+        ('pause = "p,s"', "keys: pause and start would both be 's'"),
+        ('fly = "f"', "keys: unknown action 'fly' (actions: drain stop start pause"),
+        ('stop = "shift+ctrl x"', 'keys: stop: expected a key name such as "d"'),
+    ],
+)
+def test_a_remap_that_takes_another_actions_key_is_refused(tmp_path, keys, expected):
+    message = config_error(tmp_path, f"[keys]\n{keys}\n" + ONE_BOT)
+    assert expected in message
+
+
+def test_a_swap_that_keeps_every_action_reachable_is_fine(tmp_path):
+    config = load_config(write(tmp_path, '[keys]\ndrain = "x"\nstop = "d"\n' + ONE_BOT))
+    assert config.keys == {"drain": "x", "stop": "d"}

@@ -15,7 +15,7 @@ import pytest
 
 from botdeck.config import parse_config
 from botdeck.init import Answers, render
-from botdeck.presets import PRESETS
+from botdeck.model.presets import PRESETS
 from tests.cli import run_botdeck
 
 

@@ -12,7 +12,8 @@ from botdeck.chat.scenarios import RaidParams, SoakParams
 from botdeck.chat.simulated import SimulatedChat
 from botdeck.cli import _config_for, build_parser
 from botdeck.config import ConfigError, load_config, render_config
-from botdeck.engine import build_source
+from botdeck.engine.parts import BuildContext
+from botdeck.engine.sources import simulated
 from tests.cli import run_botdeck
 from tests.virtual_time import run_virtual
 
@@ -44,7 +45,7 @@ async def drain(source: SimulatedChat) -> list:
 def test_a_config_table_sets_the_parameters(tmp_path):
     config = load_config(write(tmp_path, CONFIG))
     assert config.chat.scenario_spec.params == RaidParams(viewers=9, within=1.0, mention_share=1)
-    source = build_source(config)
+    source = simulated(BuildContext(config)).source
     assert isinstance(source, SimulatedChat)
     messages = run_virtual(drain(source))
     assert len(messages) == 9

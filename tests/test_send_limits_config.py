@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from botdeck.config import ConfigError, demo_config, parse_config
-from botdeck.core.ratelimit import RateLimiter, Role
-from botdeck.engine import build_engine
+from botdeck.core.ratelimit import RateLimiter
+from botdeck.engine import build_engine, build_limiter
+from botdeck.model.chat import Role
 
 
 def config(**limits: object) -> dict:
@@ -19,26 +20,24 @@ def config(**limits: object) -> dict:
 
 
 def test_every_source_gets_twitchs_limits_by_default_with_each_bots_role():
-    engine = build_engine(demo_config(bots=2))
-    limiter = engine.router.limiter
+    limiter = build_limiter(demo_config(bots=2))
     assert isinstance(limiter, RateLimiter)
+    engine = build_engine(demo_config(bots=2))
     assert limiter.limits.window == 30.0 and limiter.limits.viewer == 20
     budgets = engine.snapshot().budgets
     assert set(budgets) == {"stickyman1776", "genejacqueman"}
     assert all(b.limit == 20 and b.role == "viewer" for b in budgets.values())
 
-    engine = build_engine(parse_config(config()))
-    assert engine.router.limiter.role("mod_bot") is Role.MODERATOR  # type: ignore[union-attr]
-    assert engine.snapshot().budgets["mod_bot"].limit == 100
+    assert build_limiter(parse_config(config())).role("mod_bot") is Role.MODERATOR  # type: ignore[union-attr]
+    assert build_engine(parse_config(config())).snapshot().budgets["mod_bot"].limit == 100
 
 
 def test_a_rehearsal_may_shorten_or_switch_off_the_limits():
-    engine = build_engine(parse_config(config(window=3.0, viewer=5, spacing=0.1)))
-    limiter = engine.router.limiter
+    limiter = build_limiter(parse_config(config(window=3.0, viewer=5, spacing=0.1)))
     assert isinstance(limiter, RateLimiter)
     assert (limiter.limits.window, limiter.limits.viewer, limiter.limits.spacing) == (3.0, 5, 0.1)
-    engine = build_engine(parse_config(config(enabled=False)))
-    assert engine.router.limiter is None and engine.snapshot().budgets == {}
+    assert build_limiter(parse_config(config(enabled=False))) is None
+    assert build_engine(parse_config(config(enabled=False))).snapshot().budgets == {}
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from botdeck.chat.base import ChatMessage
-from botdeck.core.jobs import Priority
+from botdeck.model.chat import ChatMessage
+from botdeck.model.jobs import Priority
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +34,19 @@ class Reply:
 
 class Responder(Protocol):
     """Writes one reply. Raise `ResponderError` with a user-facing reason on failure, or
-    `botdeck.core.jobs.JobSkipped` to decline on purpose (e.g. the token budget is spent)."""
+    `botdeck.core.jobs.JobSkipped` to decline on purpose (e.g. the token budget is spent).
+
+    Responders subclass this explicitly, which gives them the default `notices` (none)."""
 
     @property
     def label(self) -> str:
         """What the dashboard shows as the responder: a model name or "offline"."""
         ...
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """Standing conditions worth a glance (the server unreachable, a budget spent)."""
+        return ()
 
     async def reply(self, request: ReplyRequest) -> Reply: ...
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.core.jobs import JobSkipped
-from botdeck.core.metrics import NoticeSource
 
 REASON = "token budget reached"
 
 
-class BudgetedResponder:
+class BudgetedResponder(Responder):
     def __init__(self, inner: Responder, budget: int, fallback: Responder | None = None) -> None:
         if budget < 1:
             raise ValueError(f"a token budget must be >= 1, got {budget}")
@@ -36,7 +35,7 @@ class BudgetedResponder:
 
     @property
     def notices(self) -> tuple[str, ...]:
-        inner = self._inner.notices if isinstance(self._inner, NoticeSource) else ()
+        inner = self._inner.notices
         if not self.exhausted:
             return inner
         then = f"{self._fallback.label} replies" if self._fallback else "replies stopped"

@@ -13,8 +13,8 @@ import re
 import zlib
 from dataclasses import dataclass
 
-from botdeck.ai.base import Reply, ReplyRequest
-from botdeck.chat.base import ChatMessage
+from botdeck.ai.base import Reply, ReplyRequest, Responder
+from botdeck.model.chat import ChatMessage
 
 _STOPWORDS = frozenset(
     """
@@ -201,7 +201,7 @@ def topic_of(text: str, bots: tuple[str, ...] = ()) -> str:
     words = [word for word in words if len(word) <= 20]  # a 300-letter "word" is not a topic
     if not words:
         return "that"
-    return max(words, key=len).lower()
+    return str(max(words, key=len)).lower()
 
 
 def voice_for(persona: str) -> Voice:
@@ -213,7 +213,7 @@ def voice_for(persona: str) -> Voice:
     return VOICES[-1]
 
 
-class OfflineResponder:
+class OfflineResponder(Responder):
     """Deterministic for a seed; each bot has its own random stream and memory."""
 
     def __init__(self, seed: int = 1, bots: tuple[str, ...] = ()) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletion
 
-from botdeck.ai.base import Reply, ReplyRequest, ResponderError
+from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.ai.prompt import PromptSettings, build_messages
 from botdeck.ai.retry import CallFailed, RetryPolicy, call_with_retries, host_of
 
@@ -54,7 +54,7 @@ def make_client(base_url: str, api_key: str, timeout: float) -> AsyncOpenAI:
     return AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=timeout + 1.0, max_retries=0)
 
 
-class OpenAIResponder:
+class OpenAIResponder(Responder):
     """Writes replies with a chat model; reports an unreachable server as a notice."""
 
     def __init__(self, client: AsyncOpenAI, settings: OpenAISettings) -> None:

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from botdeck.ai.moderation import ModerationUnavailable, ModerationVerdict, Moderator
 from botdeck.ai.prompt import RULES
-from botdeck.chat.base import ChatMessage
 from botdeck.files import unreadable
+from botdeck.model.chat import ChatMessage
 
 log = logging.getLogger(__name__)
 

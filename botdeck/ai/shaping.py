@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from botdeck.core.text import clean_text
+from botdeck.core.text import clean_text, cut_to_length
+from botdeck.model.defaults import TWITCH_MAX_CHARS
 
-TWITCH_MAX_CHARS = 500
-_SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
 _QUOTES = {'"': '"', "'": "'", "“": "”", "«": "»"}
 
 # Rich markup: [bold], [red on white], [/], [/bold], [link=...]. Only tags made entirely
@@ -78,20 +77,6 @@ def address_many(line: str, names: Sequence[str], max_chars: int) -> str:
     line = re.sub(r"^(?:@\w+[,:]?\s+)+", "", line).strip() or line  # drop names it led with
     prefix = " ".join(f"@{name}" for name in unique)
     return f"{prefix} {cut_to_length(line, room - 1)}"
-
-
-def cut_to_length(text: str, limit: int) -> str:
-    """Cut at the last sentence end that keeps at least half, else at a word, with '…'."""
-    if len(text) <= limit:
-        return text
-    window = text[:limit]
-    ends = [match.end() for match in _SENTENCE_END.finditer(window)]
-    if ends and ends[-1] >= limit // 2:
-        return window[: ends[-1]]
-    space = window[: limit - 1].rfind(" ")
-    if space >= limit // 2:
-        return window[:space].rstrip(" ,;:-–—") + "…"
-    return window[: limit - 1] + "…"
 
 
 def strip_markup(line: str) -> str:

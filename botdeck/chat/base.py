@@ -1,43 +1,37 @@
-"""What every chat source and sink speaks: messages in, replies out."""
+"""What every chat source and sink speaks: messages in, replies out.
+
+Sources and sinks subclass these protocols explicitly, so the parts they do not need
+(connecting, notices) have working defaults and the engine never asks `isinstance`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from collections.abc import AsyncIterator
+from typing import Protocol
 
-from botdeck.core.metrics import ConnectionState, SendBudget
-
-
-@dataclass(frozen=True, slots=True)
-class ChatMessage:
-    """One chat line. `text` is already cleaned (see `botdeck.core.text.clean_text`).
-
-    `depth` counts bot-to-bot hops: 0 for a viewer, n for a bot reply n hops from a viewer.
-    """
-
-    id: str
-    user: str  # the sender's login, lower case
-    text: str
-    timestamp: float  # Unix seconds
-    display_name: str = ""
-    mentions: tuple[str, ...] = ()  # logins the source saw mentioned (e.g. Twitch fragments)
-    is_bot: bool = False  # sent by one of our bots
-    depth: int = 0
-
-    @property
-    def author(self) -> str:
-        return self.display_name or self.user
+from botdeck.model.chat import ChatMessage, ConnectionState
 
 
 class ChatSource(Protocol):
     """An async iterator of chat lines. Finite sources (a scenario, a replay) end.
 
-    `connection` says how the source is doing, for the dashboard's header.
+    `connection` says how the source is doing, for the dashboard's header; `notices` are
+    standing conditions worth a glance. A source that holds connections opens them in
+    `start` (before the run, so a refusal stops it at once) and releases them in `close`.
     """
 
     @property
     def connection(self) -> ConnectionState: ...
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        return ()
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
 
     def __aiter__(self) -> AsyncIterator[ChatMessage]: ...
 
@@ -46,46 +40,10 @@ class ChatSink(Protocol):
     """Sends a bot's reply into the channel as that bot; returns the new message's id."""
 
     # True when the sink's channel delivers our own messages back through the source
-    # (Twitch). Otherwise the router feeds each sent reply back into the chat itself.
+    # (Twitch). Otherwise the engine feeds each sent reply back into the chat itself.
     echoes: bool
 
     async def send(self, bot: str, text: str, reply_to: str | None = None) -> str: ...
-
-
-class SendLimiter(Protocol):
-    """Keeps a bot account within the platform's send limits (part of a job's send phase).
-
-    `acquire` waits until `bot` may send `text`, reserves that send and returns the text to
-    send, which may be changed (e.g. to avoid a duplicate of the bot's previous message);
-    while it waits it tells `on_wait` the loop time it expects to send at, then None.
-    Every acquire is settled by exactly one of `sent` (the message went out, or may have:
-    a failed send counts too) or `release` (it certainly did not). `budget` describes the
-    bot's current window.
-    """
-
-    async def acquire(
-        self, bot: str, text: str, *, on_wait: Callable[[float | None], None] | None = None
-    ) -> str: ...
-
-    def sent(self, bot: str, text: str) -> None: ...
-
-    def release(self, bot: str, text: str) -> None: ...
-
-    def budget(self, bot: str) -> SendBudget: ...
-
-    def send_times(self, bot: str, count: int) -> list[float]:
-        """When `bot`'s next `count` messages could go out at the earliest (loop times),
-        if each used the first free slot; what raid mode forecasts a backlog with."""
-        ...
-
-
-@runtime_checkable
-class Lifecycle(Protocol):
-    """A source or sink that holds connections: started before the run, closed after it."""
-
-    async def start(self) -> None: ...
-
-    async def close(self) -> None: ...
 
 
 class SendError(Exception):
@@ -95,3 +53,8 @@ class SendError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+
+
+class ChatSetupError(Exception):
+    """The platform refused what the settings ask for (an unknown channel, a rejected
+    client): one line naming the setting; the engine reports it as bad config (exit 2)."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from botdeck.chat.base import ChatSink
+
 
 @dataclass(slots=True)
-class LocalSink:
+class LocalSink(ChatSink):
     echoes: bool = False
     sent: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))

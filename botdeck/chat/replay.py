@@ -13,12 +13,12 @@ import math
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 
-from botdeck.chat.base import ChatMessage
+from botdeck.chat.base import ChatSource
 from botdeck.chat.replay_log import ReplayLine, ReplayLog
-from botdeck.core.metrics import ConnectionState, ConnectionStatus
+from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus
 
 
-class ReplayChat:
+class ReplayChat(ChatSource):
     """Plays a checked log at its own pace divided by `speed`; ends after the last line."""
 
     def __init__(

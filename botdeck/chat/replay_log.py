@@ -256,8 +256,8 @@ def _from_fragments(fragments: Any) -> str | None:
     """Files without `body`: the text of each fragment (an emote's fragment is its name)."""
     if not isinstance(fragments, list):
         return None
-    texts = [part.get("text") for part in fragments if isinstance(part, dict)]
-    texts = [text for text in texts if isinstance(text, str)]
+    raw = [part.get("text") for part in fragments if isinstance(part, dict)]
+    texts = [text for text in raw if isinstance(text, str)]
     return "".join(texts) if texts else None
 
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from botdeck.chat.base import ChatMessage
+from botdeck.chat.base import ChatSource
 from botdeck.chat.scenarios import (
     FiveBotsParams,
     MixedParams,
@@ -25,8 +25,8 @@ from botdeck.chat.scenarios import (
     Scenario,
     SoakParams,
 )
-from botdeck.core.metrics import ConnectionState, ConnectionStatus
 from botdeck.core.text import clean_text
+from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +206,7 @@ def scenario_lines(
 _PLAYER_DONE = object()
 
 
-class SimulatedChat:
+class SimulatedChat(ChatSource):
     """Plays scripted lines at their times; `inject` plays more lines, timed from now.
 
     Ends when every script has played, unless `keep_open` (the dashboard's demo, where a

@@ -42,12 +42,10 @@ import twitchio.eventsub.websockets as twitchio_websockets
 from twitchio.eventsub import ChatMessageSubscription
 from twitchio.http import Route
 
-from botdeck.chat.base import ChatMessage, SendError
-from botdeck.config import ConfigError
-from botdeck.core.metrics import ConnectionState, ConnectionStatus
-from botdeck.core.ratelimit import Role
+from botdeck.chat.base import ChatSetupError, ChatSource, SendError
 from botdeck.core.text import clean_text
 from botdeck.logs import redact
+from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus, Role
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +64,7 @@ def unauthorized(bot: str) -> str:
     return f"bot {bot} is not authorized: run `botdeck auth`"
 
 
-class TwitchSetupError(ConfigError):
+class TwitchSetupError(ChatSetupError):
     """Twitch refused what the config asks for (unknown channel, rejected client): exit 2."""
 
 
@@ -198,7 +196,7 @@ RoleListener = Callable[[str, Role], None]
 TokenListener = Callable[[str, Credentials], None]
 
 
-class TwitchChat:
+class TwitchChat(ChatSource):
     """The Twitch channel as a chat source and sink (it echoes our own messages back)."""
 
     echoes = True
@@ -641,7 +639,7 @@ def _drop_reason(code: str | None, message: str | None) -> str:
 
 
 def _is_rate_limit(code: str | None) -> bool:
-    return bool(code) and ("ratelimit" in code or "rate_limit" in code)
+    return code is not None and ("ratelimit" in code or "rate_limit" in code)
 
 
 def _close_reason(sockets: list[Any]) -> str:

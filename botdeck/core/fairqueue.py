@@ -5,63 +5,63 @@ each arrives (its "round"): everyone's first job goes before anyone's second, so
 viewer sending 50 mentions cannot hold up the nine who sent one each. Within a round,
 arrival order (the job id) decides.
 
-Jobs without a viewer (bot-to-bot, benchmarks) are round 0 and plain FIFO. They live in
-the deque itself, so the scheduler's hot path stays a C-level `append`/`popleft` whenever
-no viewer job waits (`heap` empty); viewer jobs wait in `heap`.
+Jobs without a viewer (bot-to-bot, benchmarks) are round 0 and plain FIFO in `fifo`, so
+the scheduler's hot path stays a C-level `fifo.append`/`fifo.popleft` whenever no viewer
+job waits (`heap` empty); viewer jobs wait in `heap`. `len()` counts both.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from heapq import heapify, heappop, heappush
+from typing import Generic, TypeVar
 
 from botdeck.core.jobs import Job
 
+C = TypeVar("C")
 
-class FairQueue(deque[Job]):
-    __slots__ = ("_waiting", "heap")
+
+class FairQueue(Generic[C]):
+    __slots__ = ("_waiting", "fifo", "heap")
 
     def __init__(self) -> None:
-        super().__init__()
-        self.heap: list[tuple[int, int, Job]] = []  # (round, id, job) of viewer jobs
+        self.fifo: deque[Job[C]] = deque()  # jobs without a viewer, in arrival order
+        self.heap: list[tuple[int, int, Job[C]]] = []  # (round, id, job) of viewer jobs
         self._waiting: dict[str, int] = {}  # viewer -> their jobs waiting here
 
-    @property
-    def total(self) -> int:
-        return len(self) + len(self.heap)
+    def __len__(self) -> int:
+        return len(self.fifo) + len(self.heap)
 
     def waiting_of(self, viewer: str) -> int:
         return self._waiting.get(viewer, 0)
 
-    def push(self, job: Job) -> None:
-        """Add a job; viewer jobs take their round (use plain `append` when there is none)."""
+    def push(self, job: Job[C]) -> None:
+        """Add a job; viewer jobs take their round."""
         viewer = job.viewer
         if viewer is None:
-            self.append(job)
+            self.fifo.append(job)
             return
         count = self._waiting.get(viewer, 0)
         self._waiting[viewer] = count + 1
         heappush(self.heap, (count, job.id, job))
 
-    def pop_fair(self) -> Job:
-        """The next job in fair order (use plain `popleft` when `heap` is empty)."""
-        heap = self.heap
-        if heap and (not self or heap[0][:2] < (0, self[0].id)):
+    def pop(self) -> Job[C]:
+        """The next job in fair order (the hot path pops `fifo` itself when `heap` is empty)."""
+        heap, fifo = self.heap, self.fifo
+        if heap and (not fifo or heap[0][:2] < (0, fifo[0].id)):
             job = heappop(heap)[2]
             self._forget(job)
             return job
-        return self.popleft()
+        return fifo.popleft()
 
-    def ordered(self) -> list[Job]:
+    def ordered(self) -> list[Job[C]]:
         """Every waiting job in the order they would be taken (nothing is removed)."""
-        ranked = [(0, job.id, job) for job in self] + self.heap
+        ranked = [(0, job.id, job) for job in self.fifo] + self.heap
         return [job for _, _, job in sorted(ranked, key=lambda entry: entry[:2])]
 
-    def remove_jobs(self, jobs: set[Job]) -> None:
-        """Take these jobs out of the queue (e.g. carried by another job's reply)."""
-        kept_fifo = [job for job in self if job not in jobs]
-        self.clear()
-        self.extend(kept_fifo)
+    def remove_jobs(self, jobs: set[Job[C]]) -> None:
+        """Take these jobs out of the queue (carried by another job's reply, or cancelled)."""
+        self.fifo = deque(job for job in self.fifo if job not in jobs)
         kept = []
         for entry in self.heap:
             if entry[2] in jobs:
@@ -71,15 +71,15 @@ class FairQueue(deque[Job]):
         heapify(kept)
         self.heap = kept
 
-    def take_all(self) -> list[Job]:
+    def take_all(self) -> list[Job[C]]:
         """Empty the queue, returning its jobs in order (an emergency stop)."""
         jobs = self.ordered()
-        self.clear()
+        self.fifo.clear()
         self.heap = []
         self._waiting.clear()
         return jobs
 
-    def _forget(self, job: Job) -> None:
+    def _forget(self, job: Job[C]) -> None:
         viewer = job.viewer
         assert viewer is not None
         left = self._waiting[viewer] - 1

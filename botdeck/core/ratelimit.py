@@ -28,73 +28,16 @@ import itertools
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
+from typing import Protocol
 
-from botdeck.ai.shaping import TWITCH_MAX_CHARS, cut_to_length
-from botdeck.core.metrics import SendBudget
+from botdeck.core.text import cut_to_length
+from botdeck.model.chat import Role
+from botdeck.model.defaults import SendLimits
+from botdeck.model.snapshot import SendBudget
 
 WaitListener = Callable[[float | None], None]
-
-
-class Role(StrEnum):
-    """A bot account's standing in the channel; it decides the account's send limits."""
-
-    VIEWER = "viewer"
-    VIP = "vip"
-    MODERATOR = "moderator"
-    BROADCASTER = "broadcaster"
-
-    @property
-    def privileged(self) -> bool:
-        """100 per window instead of 20."""
-        return self is not Role.VIEWER
-
-    @property
-    def moderates(self) -> bool:
-        """Exempt from the 1 s spacing (Twitch applies it to everyone who is not a mod)."""
-        return self in (Role.MODERATOR, Role.BROADCASTER)
-
-    @classmethod
-    def from_badges(cls, badges: Iterable[str]) -> Role:
-        """The role shown by a chat message's badge set ids (e.g. from an EventSub message)."""
-        found = set(badges)
-        if "broadcaster" in found:
-            return cls.BROADCASTER
-        if found & {"moderator", "lead_moderator"}:
-            return cls.MODERATOR
-        if "vip" in found:
-            return cls.VIP
-        return cls.VIEWER
-
-
-@dataclass(frozen=True, slots=True)
-class SendLimits:
-    """Twitch's chat limits by default; tests and rehearsals may shorten them."""
-
-    window: float = 30.0
-    viewer: int = 20  # messages per window for a viewer
-    privileged: int = 100  # for vip, moderator, broadcaster
-    spacing: float = 1.0  # seconds between a non-moderator's messages
-    duplicate_window: float = 30.0  # a repeat of a recent own text within this is changed
-    max_chars: int = TWITCH_MAX_CHARS
-
-    def __post_init__(self) -> None:
-        if not self.window > 0 or not math.isfinite(self.window):
-            raise ValueError(f"window must be a positive number of seconds, got {self.window!r}")
-        if self.viewer < 1 or self.privileged < 1:
-            raise ValueError("messages per window must be >= 1")
-        if self.spacing < 0 or self.duplicate_window < 0:
-            raise ValueError("spacing and duplicate window must be >= 0 seconds")
-        if not 20 <= self.max_chars <= TWITCH_MAX_CHARS:
-            raise ValueError(f"max_chars must be within 20..{TWITCH_MAX_CHARS}")
-
-    def per_window(self, role: Role) -> int:
-        return self.privileged if role.privileged else self.viewer
-
-    def spacing_for(self, role: Role) -> float:
-        return 0.0 if role.moderates else self.spacing
 
 
 @dataclass(slots=True)
@@ -137,6 +80,37 @@ class _Account:
     def wake(self) -> None:
         if self.waker is not None and not self.waker.done():
             self.waker.set_result(None)
+
+
+class SendLimiter(Protocol):
+    """Keeps a bot account within the platform's send limits (part of a job's send phase).
+
+    `acquire` waits until `bot` may send `text`, reserves that send and returns the text to
+    send, which may be changed (e.g. to avoid a duplicate of the bot's previous message);
+    while it waits it tells `on_wait` the loop time it expects to send at, then None.
+    Every acquire is settled by exactly one of `sent` (the message went out, or may have:
+    a failed send counts too) or `release` (it certainly did not). `budget` describes the
+    bot's current window.
+    """
+
+    async def acquire(
+        self, bot: str, text: str, *, on_wait: Callable[[float | None], None] | None = None
+    ) -> str: ...
+
+    def sent(self, bot: str, text: str) -> None: ...
+
+    def release(self, bot: str, text: str) -> None: ...
+
+    def budget(self, bot: str) -> SendBudget: ...
+
+    def observe_role(self, bot: str, role: Role) -> None:
+        """The role the channel shows for the bot (its badges); it may change the limits."""
+        ...
+
+    def send_times(self, bot: str, count: int) -> list[float]:
+        """When `bot`'s next `count` messages could go out at the earliest (loop times),
+        if each used the first free slot; what raid mode forecasts a backlog with."""
+        ...
 
 
 class RateLimiter:

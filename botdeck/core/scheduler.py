@@ -21,97 +21,43 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
-from enum import StrEnum
+from typing import Generic, TypeVar
 
 from botdeck.core.fairqueue import FairQueue
-from botdeck.core.jobs import Job, JobFailed, JobSkipped, Outcome, Phase, Priority
-from botdeck.core.stats import LatencyWindow, Percentiles, RateCounter
+from botdeck.core.jobs import Job, JobFailed, JobSkipped
+from botdeck.core.stats import LatencyWindow, RateCounter
+from botdeck.model.jobs import JobStage, Outcome, Phase, Priority, RouterState
+from botdeck.model.journal import Reason
+from botdeck.model.snapshot import LaneSnapshot, SchedulerSnapshot
 
 log = logging.getLogger(__name__)
 
-Executor = Callable[[Job], Awaitable[None]]
+C = TypeVar("C")
+Executor = Callable[[Job[C]], Awaitable[None]]
 
-
-class SchedulerState(StrEnum):
-    RUNNING = "running"  # accepting and dispatching
-    PAUSED = "paused"  # accepting, not starting new jobs
-    DRAINING = "draining"  # not accepting, finishing what is queued and running
-    DRAINED = "drained"  # not accepting, nothing left
-    STOPPED = "stopped"  # emergency stop: everything cancelled, not accepting
-
-
-ACCEPTING = frozenset({SchedulerState.RUNNING, SchedulerState.PAUSED})
-DISPATCHING = frozenset({SchedulerState.RUNNING, SchedulerState.DRAINING})
+ACCEPTING = frozenset({RouterState.RUNNING, RouterState.PAUSED})
+DISPATCHING = frozenset({RouterState.RUNNING, RouterState.DRAINING})
 
 # Module-level names for the hot path (a global lookup is cheaper than an enum attribute).
-_DRAINING = SchedulerState.DRAINING
+_DRAINING = RouterState.DRAINING
 _SENT = Outcome.SENT
 _DELAYING = Phase.DELAYING
 _GENERATING = Phase.GENERATING
 _DONE = Phase.DONE
 
-
-class JobEvent(StrEnum):
-    ENQUEUED = "enqueued"
-    STARTED = "started"
-    FINISHED = "finished"  # job.outcome says how
-
-
-JobListener = Callable[[JobEvent, Job], None]
-StateListener = Callable[[SchedulerState], None]
+JobListener = Callable[[JobStage, Job[C]], None]
+StateListener = Callable[[RouterState], None]
+Match = Callable[[Job[C]], str | None]
 
 
 class UnknownBotError(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class LaneSnapshot:
-    """One bot's queue. `size` waits, `pending` has started and not finished."""
-
-    bot: str
-    size: int
-    pending: int
-    limit: int
-    delaying: int
-    generating: int
-    sending: int
-    sent: int
-    failed: int
-    cancelled: int
-    skipped: int
-    latency: Percentiles
-    coalesced: int = 0  # jobs answered by another job's merged reply
-    last_batch: int = 1  # viewers the bot's last merged reply answered
-    merging: bool = False  # a merged reply went out in the last minute
-
-
 MERGING_SHOWN_FOR = 60.0  # seconds a bot shows as merging after a merged reply
 
 
-@dataclass(frozen=True, slots=True)
-class SchedulerSnapshot:
-    state: SchedulerState
-    size: int
-    pending: int
-    limit: int
-    sent: int
-    failed: int
-    cancelled: int
-    skipped: int
-    replies_per_minute: float
-    latency: Percentiles
-    bots: tuple[LaneSnapshot, ...]
-
-    def bot(self, name: str) -> LaneSnapshot:
-        for lane in self.bots:
-            if lane.bot == name:
-                return lane
-        raise KeyError(name)
-
-
-class _Lane:
+class _Lane(Generic[C]):
     """One bot's waiting jobs, split by priority, plus its counters."""
 
     __slots__ = (
@@ -132,16 +78,12 @@ class _Lane:
         self.limit = limit
         self.running = 0
         self.waiting = 0
-        self.queues: tuple[FairQueue, ...] = tuple(FairQueue() for _ in Priority)
+        self.queues: tuple[FairQueue[C], ...] = tuple(FairQueue() for _ in Priority)
         self.totals = dict.fromkeys(Outcome, 0)
         self.latency = LatencyWindow()
         self.coalesced = 0
         self.last_batch = 1
         self.last_batch_at = float("-inf")
-
-    def waiting_of(self, viewer: str) -> int:
-        """This viewer's jobs waiting for this bot, at any priority (the per-viewer cap)."""
-        return sum(queue.waiting_of(viewer) for queue in self.queues)
 
 
 def _check_limit(value: int, what: str) -> int:
@@ -163,7 +105,7 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-class Scheduler:
+class Scheduler(Generic[C]):
     """Runs jobs under a global and a per-bot concurrency limit. See the module docstring."""
 
     def __init__(
@@ -172,17 +114,19 @@ class Scheduler:
         *,
         global_limit: int,
         per_bot_limit: int,
-        execute: Executor,
+        execute: Executor[C],
+        precheck: Callable[[Job[C]], str | None] | None = None,
         job_timeout: float | None = 90.0,
         viewer_cap: int | None = None,
         yield_every: int = 32,
     ) -> None:
         self._global_limit = _check_limit(global_limit, "global limit")
         _check_limit(per_bot_limit, "per-bot limit")
-        self._lanes: dict[str, _Lane] = {name: _Lane(name, per_bot_limit) for name in bots}
+        self._lanes: dict[str, _Lane[C]] = {name: _Lane(name, per_bot_limit) for name in bots}
         if not self._lanes:
             raise ValueError("a scheduler needs at least one bot")
         self._execute = execute
+        self._precheck = precheck  # a reason to skip a job as it starts, before its delay
         if job_timeout is not None and job_timeout <= 0:
             raise ValueError(f"job timeout must be > 0 seconds, got {job_timeout!r}")
         self._job_timeout = job_timeout
@@ -192,18 +136,19 @@ class Scheduler:
         self._watch_period = 1.0 if job_timeout is None else min(1.0, max(0.01, job_timeout / 20))
         self._yield_every = max(1, yield_every)
         # One ring per priority of the lanes that have waiting jobs at that priority.
-        self._rings: tuple[deque[_Lane], ...] = tuple(deque() for _ in Priority)
-        self._state = SchedulerState.RUNNING
+        self._rings: tuple[deque[_Lane[C]], ...] = tuple(deque() for _ in Priority)
+        self._state = RouterState.RUNNING
         self._size = 0
         self._pending = 0
         self._workers = 0
         self._next_id = 0
-        self._running: dict[Job, asyncio.Task[None]] = {}
+        self._running: dict[Job[C], asyncio.Task[None]] = {}
+        self._aborted: set[Job[C]] = set()  # running jobs cancel() ended; their workers go on
         self._tasks: set[asyncio.Task[None]] = set()
         self._waiters: list[tuple[int, Callable[[], bool], asyncio.Future[None]]] = []
         # Waiters can only be satisfied when size < this; lets the hot path skip them cheaply.
         self._wake_below = 0
-        self._job_listeners: list[JobListener] = []
+        self._job_listeners: list[JobListener[C]] = []
         self._state_listeners: list[StateListener] = []
         self._watchdog: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -213,7 +158,7 @@ class Scheduler:
 
     # ----------------------------------------------------------------- observing
     @property
-    def state(self) -> SchedulerState:
+    def state(self) -> RouterState:
         return self._state
 
     @property
@@ -238,10 +183,18 @@ class Scheduler:
     def accepting(self) -> bool:
         return self._state in ACCEPTING
 
-    def running_jobs(self) -> tuple[Job, ...]:
+    def load(self, bot: str) -> tuple[int, int]:
+        """The bot's jobs waiting or running (what stands before its next new job), and
+        how many of them it may run at once."""
+        lane = self._lane(bot)
+        return lane.waiting + lane.running, lane.limit
+
+    def running_jobs(self) -> tuple[Job[C], ...]:
         return tuple(self._running)
 
-    def waiting_jobs(self, bot: str | None = None, priority: Priority | None = None) -> list[Job]:
+    def waiting_jobs(
+        self, bot: str | None = None, priority: Priority | None = None
+    ) -> list[Job[C]]:
         """Waiting jobs in dispatch order within each bot (and priority, if given)."""
         lanes = [self._lane(bot)] if bot else list(self._lanes.values())
         return [
@@ -251,7 +204,7 @@ class Scheduler:
             for job in queue.ordered()
         ]
 
-    def add_job_listener(self, listener: JobListener) -> None:
+    def add_job_listener(self, listener: JobListener[C]) -> None:
         self._job_listeners.append(listener)
 
     def add_state_listener(self, listener: StateListener) -> None:
@@ -341,9 +294,9 @@ class Scheduler:
         bot: str,
         priority: Priority,
         delay: float,
-        context: object = None,
+        context: C,
         viewer: str | None = None,
-    ) -> Job:
+    ) -> Job[C]:
         """Queue a job. When it is not accepted it comes back already skipped (never lost).
 
         `viewer` (who the reply answers) makes the bot's queue fair between viewers and
@@ -356,27 +309,28 @@ class Scheduler:
         delay = delay if delay > 0 else 0.0
         job = Job(self._next_id, bot, priority, delay, context, self._now(), viewer)
         if self._state not in ACCEPTING:
-            reason = "stopped" if self._state is SchedulerState.STOPPED else "draining"
-            self._finish(job, lane, Outcome.SKIPPED, reason)
-            return job
-        if viewer is not None and self._viewer_cap and lane.waiting_of(viewer) >= self._viewer_cap:
-            self._finish(job, lane, Outcome.SKIPPED, "per_user_cap")
+            stopped = self._state is RouterState.STOPPED
+            self._finish(job, lane, Outcome.SKIPPED, Reason.STOPPED if stopped else Reason.DRAINING)
             return job
         queue = lane.queues[priority]
+        if viewer is not None and self._viewer_cap and queue.waiting_of(viewer) >= self._viewer_cap:
+            self._finish(job, lane, Outcome.SKIPPED, Reason.PER_USER_CAP)
+            return job
         if viewer is None:
-            queue.append(job)  # the fast path: a C-level deque append
-            first = len(queue) == 1 and not queue.heap
+            fifo = queue.fifo
+            fifo.append(job)  # the fast path: a C-level deque append
+            first = len(fifo) == 1 and not queue.heap
         else:
             queue.push(job)
-            first = queue.total == 1
+            first = len(queue) == 1
         if first:
             self._rings[priority].append(lane)
         lane.waiting += 1
         self._size += 1
         if self._job_listeners:
-            self._emit(JobEvent.ENQUEUED, job)
+            self._emit(JobStage.ENQUEUED, job)
         if (
-            self._state is SchedulerState.RUNNING
+            self._state is RouterState.RUNNING
             and self._workers < self._global_limit
             and lane.running < lane.limit
         ):
@@ -386,15 +340,15 @@ class Scheduler:
     # ------------------------------------------------------------------- controls
     def pause(self) -> bool:
         """Stop starting jobs; running ones finish. Still accepting."""
-        if self._state is not SchedulerState.RUNNING:
+        if self._state is not RouterState.RUNNING:
             return False
-        self._set_state(SchedulerState.PAUSED)
+        self._set_state(RouterState.PAUSED)
         return True
 
     def resume(self) -> bool:
-        if self._state is not SchedulerState.PAUSED:
+        if self._state is not RouterState.PAUSED:
             return False
-        self._set_state(SchedulerState.RUNNING)
+        self._set_state(RouterState.RUNNING)
         self._dispatch()
         return True
 
@@ -402,9 +356,9 @@ class Scheduler:
         """Accept nothing new, finish everything queued and running, then become DRAINED."""
         if self._state not in ACCEPTING:
             return False
-        self._set_state(SchedulerState.DRAINING)
+        self._set_state(RouterState.DRAINING)
         if self._size == 0 and self._pending == 0:
-            self._set_state(SchedulerState.DRAINED)
+            self._set_state(RouterState.DRAINED)
         else:
             self._dispatch()
         return True
@@ -413,20 +367,20 @@ class Scheduler:
         """Accept and dispatch again after a drain or a stop."""
         if self._state in ACCEPTING:
             return False
-        self._set_state(SchedulerState.RUNNING)
+        self._set_state(RouterState.RUNNING)
         self._dispatch()
         return True
 
-    def stop(self, reason: str = "stopped") -> int:
+    def stop(self, reason: str = Reason.STOPPED) -> int:
         """Emergency stop: cancel every queued and running job now. Returns how many.
 
         Every cancelled job is marked and reported before this returns, so a job body
-        that checks `job.check_live()` before sending can never send afterwards, and the
+        that calls `job.commit()` before sending can never send afterwards, and the
         worker tasks are cancelled so no job code resumes except to unwind.
         """
-        if self._state is SchedulerState.STOPPED:
+        if self._state is RouterState.STOPPED:
             return 0
-        self._set_state(SchedulerState.STOPPED)
+        self._set_state(RouterState.STOPPED)
         cancelled = 0
         for lane in self._lanes.values():
             for queue in lane.queues:
@@ -446,9 +400,51 @@ class Scheduler:
             self._notify_waiters()
         return cancelled
 
+    def cancel(self, match: Match[C], outcome: Outcome = Outcome.SKIPPED) -> list[Job[C]]:
+        """End now every unsent job for which `match` returns a reason (None: keep it).
+
+        Waiting jobs leave the queue; running jobs whose send has not begun (see
+        `Job.commit`) end and their bodies are cancelled, their workers going on; jobs a
+        running reply carries leave it. Like `stop`, every ended job is reported before
+        this returns; unlike it, the router's state does not change.
+        """
+        ended: list[Job[C]] = []
+        for lane in self._lanes.values():
+            for priority, queue in enumerate(lane.queues):
+                hits = {job: reason for job in queue.ordered() if (reason := match(job))}
+                if not hits:
+                    continue
+                queue.remove_jobs(set(hits))
+                if not len(queue):
+                    self._rings[priority].remove(lane)
+                lane.waiting -= len(hits)
+                self._size -= len(hits)
+                for job, reason in hits.items():
+                    self._finish(job, lane, outcome, reason)
+                    ended.append(job)
+        for job, task in list(self._running.items()):
+            if job.outcome is not None:
+                continue
+            lane = self._lanes[job.bot]
+            dropped = {other: reason for other in job.carried if (reason := match(other))}
+            if dropped:
+                job.carried = tuple(other for other in job.carried if other not in dropped)
+                for other, reason in dropped.items():
+                    self._finish(other, lane, outcome, reason)
+                    ended.append(other)
+            reason = None if job.committed else match(job)
+            if reason:
+                self._finish(job, lane, outcome, reason)
+                self._aborted.add(job)
+                task.cancel()
+                ended.append(job)
+        if ended and self._waiters:
+            self._notify_waiters()
+        return ended
+
     def carry(
-        self, carrier: Job, limit: int, accept: Callable[[Job], bool] | None = None
-    ) -> list[Job]:
+        self, carrier: Job[C], limit: int, accept: Callable[[Job[C]], bool] | None = None
+    ) -> list[Job[C]]:
         """Lift up to `limit` waiting jobs of the carrier's bot and priority into it.
 
         Taken in dispatch order (and only those `accept` allows), they leave the queue
@@ -461,7 +457,7 @@ class Scheduler:
         if not chosen or carrier.outcome is not None:
             return []
         queue.remove_jobs(set(chosen))
-        if not queue.total:
+        if not len(queue):
             self._rings[carrier.priority].remove(lane)
         lane.waiting -= len(chosen)
         self._size -= len(chosen)
@@ -471,7 +467,7 @@ class Scheduler:
             job.carrier = carrier.id
             job.started_at = now
             if self._job_listeners:
-                self._emit(JobEvent.STARTED, job)
+                self._emit(JobStage.STARTED, job)
         carrier.carried += tuple(chosen)
         if self._size < self._wake_below:
             self._notify_waiters()
@@ -487,7 +483,7 @@ class Scheduler:
         self._dispatch()
 
     # ------------------------------------------------------------------ internals
-    def _lane(self, bot: str) -> _Lane:
+    def _lane(self, bot: str) -> _Lane[C]:
         try:
             return self._lanes[bot]
         except KeyError:
@@ -499,7 +495,7 @@ class Scheduler:
             self._now = _clock_of(self._loop)
         return self._loop
 
-    def _set_state(self, state: SchedulerState) -> None:
+    def _set_state(self, state: RouterState) -> None:
         if state is self._state:
             return
         self._state = state
@@ -509,7 +505,7 @@ class Scheduler:
             except Exception:
                 log.exception("state listener failed")
 
-    def _emit(self, event: JobEvent, job: Job) -> None:
+    def _emit(self, event: JobStage, job: Job[C]) -> None:
         for listener in self._job_listeners:
             try:
                 listener(event, job)
@@ -536,15 +532,15 @@ class Scheduler:
         task = self._get_loop().create_task(self._worker())
         self._tasks.add(task)
 
-    def _take(self) -> Job | None:
+    def _take(self) -> Job[C] | None:
         """Remove and return the best startable job, or None."""
         for priority, ring in enumerate(self._rings):
             for index, lane in enumerate(ring):
                 if lane.running < lane.limit:
                     queue = lane.queues[priority]
-                    job = queue.pop_fair() if queue.heap else queue.popleft()
+                    job = queue.pop() if queue.heap else queue.fifo.popleft()
                     del ring[index]
-                    if queue or queue.heap:
+                    if queue.fifo or queue.heap:
                         ring.append(lane)  # round-robin: this bot goes to the back
                     lane.waiting -= 1
                     lane.running += 1
@@ -554,12 +550,13 @@ class Scheduler:
         return None
 
     async def _worker(self) -> None:
-        # The job's whole life is inlined here: this loop is the hot path of every reply.
+        # This loop is the hot path of every reply: locals instead of attribute lookups.
         loop = self._get_loop()
         now = self._now
         task = asyncio.current_task()
         assert task is not None
         execute = self._execute
+        precheck = self._precheck
         timeout = self._job_timeout
         yield_every = self._yield_every
         running = self._running
@@ -575,8 +572,10 @@ class Scheduler:
                 job.started_at = started = now()
                 running[job] = task
                 if self._job_listeners:
-                    self._emit(JobEvent.STARTED, job)
+                    self._emit(JobStage.STARTED, job)
                 try:
+                    if precheck is not None and (reason := precheck(job)):
+                        raise JobSkipped(reason)
                     if job.delay > 0:
                         job.phase = _DELAYING
                         await asyncio.sleep(job.delay)
@@ -588,11 +587,13 @@ class Scheduler:
                             self._watchdog = loop.call_later(self._watch_period, self._watch)
                     await execute(job)
                 except asyncio.CancelledError:
-                    if job.outcome is None and job.expired:
+                    if job in self._aborted:
+                        pass  # ended by cancel(): `finally` lets this worker carry on
+                    elif job.outcome is None and job.expired:
                         task.uncancel()
                         self._finish(job, lane, Outcome.FAILED, self._timeout_reason())
                     else:
-                        self._finish(job, lane, Outcome.CANCELLED, "cancelled")
+                        self._finish(job, lane, Outcome.CANCELLED, Reason.CANCELLED)
                         raise
                 except JobSkipped as skipped:
                     self._finish(job, lane, Outcome.SKIPPED, skipped.reason)
@@ -606,25 +607,18 @@ class Scheduler:
                         if task.cancelling():
                             task.uncancel()
                         self._finish(job, lane, Outcome.FAILED, self._timeout_reason())
-                    elif job.outcome is None:  # the common case, inlined from _finish
-                        job.outcome = _SENT
-                        job.phase = _DONE
-                        job.finished_at = finished = now()
-                        lane.totals[_SENT] += 1
-                        latency = finished - job.created_at
-                        lane.latency.add(latency)
-                        self._latency.add(latency)
-                        self._rate.add(finished)
-                        if self._job_listeners:
-                            self._emit(JobEvent.FINISHED, job)
-                        if job.carried:
-                            self._finish_carried(job, lane)
+                    else:
+                        self._finish(job, lane, _SENT, None)
                 finally:
+                    if self._aborted and job in self._aborted:
+                        self._aborted.discard(job)
+                        if task.cancelling():  # the body swallowed the cancellation
+                            task.uncancel()
                     del running[job]
                     lane.running -= 1
                     self._pending -= 1
                     if self._state is _DRAINING and not (self._size or self._pending):
-                        self._set_state(SchedulerState.DRAINED)
+                        self._set_state(RouterState.DRAINED)
                     if self._size < self._wake_below:
                         self._notify_waiters()
                 ran += 1
@@ -637,7 +631,7 @@ class Scheduler:
     def _timeout_reason(self) -> str:
         return f"timeout: no result within {self._job_timeout:g}s"
 
-    def _finish(self, job: Job, lane: _Lane, outcome: Outcome, reason: str | None) -> None:
+    def _finish(self, job: Job[C], lane: _Lane[C], outcome: Outcome, reason: str | None) -> None:
         if job.outcome is not None:
             return  # already ended (an emergency stop got there first)
         now = self._now()
@@ -652,11 +646,11 @@ class Scheduler:
             self._latency.add(latency)
             self._rate.add(now)
         if self._job_listeners:
-            self._emit(JobEvent.FINISHED, job)
+            self._emit(JobStage.FINISHED, job)
         if job.carried:
             self._finish_carried(job, lane)
 
-    def _finish_carried(self, carrier: Job, lane: _Lane) -> None:
+    def _finish_carried(self, carrier: Job[C], lane: _Lane[C]) -> None:
         """Jobs a reply carried end as it ended (after it, so the journal reads in order)."""
         assert carrier.outcome is not None
         if carrier.outcome is Outcome.SENT:

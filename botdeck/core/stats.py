@@ -3,19 +3,8 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True, slots=True)
-class Percentiles:
-    p50: float | None
-    p95: float | None
-    max: float | None
-    count: int
-
-    @classmethod
-    def empty(cls) -> Percentiles:
-        return cls(None, None, None, 0)
+from botdeck.model.snapshot import Percentiles
 
 
 def percentile(sorted_values: list[float], q: float) -> float:

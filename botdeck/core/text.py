@@ -16,6 +16,7 @@ MAX_LINE_CHARS = 2000  # Twitch caps a message at 500; anything far longer is ab
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 _WHITESPACE = re.compile(r"\s+")
 _ZWJ = "\u200d"
+_SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
 
 
 def _is_invisible(char: str) -> bool:
@@ -43,3 +44,17 @@ def clean_text(text: str, max_chars: int = MAX_LINE_CHARS) -> str:
     if len(text) > max_chars:
         text = text[: max_chars - 1].rstrip() + "…"
     return text
+
+
+def cut_to_length(text: str, limit: int) -> str:
+    """Cut at the last sentence end that keeps at least half, else at a word, with '…'."""
+    if len(text) <= limit:
+        return text
+    window = text[:limit]
+    ends = [match.end() for match in _SENTENCE_END.finditer(window)]
+    if ends and ends[-1] >= limit // 2:
+        return window[: ends[-1]]
+    space = window[: limit - 1].rfind(" ")
+    if space >= limit // 2:
+        return window[:space].rstrip(" ,;:-–—") + "…"
+    return window[: limit - 1] + "…"

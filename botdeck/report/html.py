@@ -276,7 +276,7 @@ def _ticks(top: float, count: int = 4) -> list[float]:
     if top <= 0:
         return [0.0]
     raw = top / count
-    power = 10 ** math.floor(math.log10(raw))
+    power = 10.0 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
     return [i * step for i in range(int(top // step) + 1)]
 
@@ -285,7 +285,7 @@ def _nice_top(value: float) -> float:
     """The first round number at or above `value` (so the highest point touches a line)."""
     if value <= 0:
         return 1.0
-    power = 10 ** math.floor(math.log10(value))
+    power = 10.0 ** math.floor(math.log10(value))
     return next(m * power for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * power >= value)
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from botdeck.core.metrics import BotUsage as TokenCount  # the engine's count, by report name
+from botdeck.model.snapshot import BotUsage
+
+TokenCount = BotUsage  # the engine's count, by the report's name
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from botdeck.core.journal import EVENTS
 from botdeck.files import unreadable
+from botdeck.model.jobs import Outcome, Priority
+from botdeck.model.journal import JOB_EVENTS, JournalEvent
 
-JOB_EVENTS = frozenset({"enqueued", "started", "sent", "failed", "cancelled", "skipped"})
-OUTCOMES = ("sent", "failed", "cancelled", "skipped")
-PRIORITIES = ("high", "normal", "low")
+OUTCOMES = tuple(outcome.value for outcome in Outcome)
+PRIORITIES = tuple(priority.label for priority in Priority)
 MAX_NOTES = 20  # a garbage file would otherwise note every line
 
 
@@ -33,7 +33,7 @@ class ReportError(Exception):
 class Event:
     line: int
     ts: float
-    kind: str  # one of the journal's events
+    kind: JournalEvent
     data: dict[str, Any]
 
 
@@ -106,9 +106,10 @@ def _event(raw: bytes, number: int) -> Event:
         raise ValueError("not JSON") from None
     if not isinstance(record, dict):
         raise ValueError("not a journal event (not an object)")
-    kind = record.get("event")
-    if kind not in EVENTS:
-        raise ValueError(f"unknown event {str(kind)[:40]!r}")
+    try:
+        kind = JournalEvent(str(record.get("event")))
+    except ValueError:
+        raise ValueError(f"unknown event {str(record.get('event'))[:40]!r}") from None
     ts = record.get("ts")
     if not _number(ts):
         raise ValueError('"ts" is missing or not a number')
@@ -122,6 +123,7 @@ def _event(raw: bytes, number: int) -> Event:
             raise ValueError(f'a {kind} event without "bot"')
         if record.get("priority") not in PRIORITIES:
             raise ValueError(f'a {kind} event without "priority" (high, normal or low)')
+    assert isinstance(ts, int | float)  # checked by _number above
     return Event(number, float(ts), kind, record)
 
 
@@ -132,4 +134,4 @@ def _number(value: object) -> bool:
 def number_field(event: Event, key: str) -> float | None:
     """An optional numeric field, or None when absent or not a number."""
     value = event.data.get(key)
-    return float(value) if _number(value) else None
+    return float(value) if isinstance(value, int | float) and _number(value) else None

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from botdeck.core.stats import percentile
+from botdeck.model.journal import JOB_EVENTS, OUTCOME_EVENT, JournalEvent
 from botdeck.report.model import (
     BacklogPeak,
     Latency,
@@ -35,6 +36,7 @@ from botdeck.report.model import (
 )
 from botdeck.report.reader import OUTCOMES, PRIORITIES, Event, number_field
 
+OUTCOME_EVENTS = frozenset(OUTCOME_EVENT.values())
 TWITCH_WINDOW = 30.0  # seconds: Twitch counts a chat account's messages in any 30 s
 BUCKETS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400)
 MAX_COLUMNS = 60  # a timeline never has more buckets than this
@@ -96,24 +98,27 @@ class Tally:
         if self._starts_a_run(event):
             self._new_run(event.ts)
         run = self._runs[-1]
-        if event.kind == "chat":
-            self._chat(run, event)
-        elif event.kind == "state":
-            self._state = str(event.data.get("state"))
-        else:
+        if event.kind in JOB_EVENTS:
             self._job_event(run, event)
+        elif event.kind is JournalEvent.CHAT:
+            self._chat(run, event)
+        elif event.kind is JournalEvent.STATE:
+            self._state = str(event.data.get("state"))
+        # Other events (moderation, reviews) do not change these figures.
 
     def _starts_a_run(self, event: Event) -> bool:
         run = self._runs[-1]
-        if event.kind == "chat":
+        if event.kind is JournalEvent.CHAT:
             return event.data["msg"] in run.chat
-        job_id = event.data.get("job")
-        if event.kind == "enqueued":
+        if event.kind not in JOB_EVENTS:
+            return False
+        job_id: int = event.data["job"]  # every job event has one (see the reader)
+        if event.kind is JournalEvent.ENQUEUED:
             return job_id in run.enqueued or job_id in run.jobs
-        if event.kind == "started":
+        if event.kind is JournalEvent.STARTED:
             job = run.jobs.get(job_id)
             return job is not None and (job.started or job.outcome is not None)
-        if event.kind in OUTCOMES:
+        if event.kind in OUTCOME_EVENTS:
             job = run.jobs.get(job_id)
             return job is not None and job.outcome is not None
         return False
@@ -144,12 +149,12 @@ class Tally:
             msg = data.get("msg")
             job = _Job(data["bot"], data["priority"], msg if isinstance(msg, str) else None)
             run.jobs[job_id] = job
-        if event.kind == "enqueued":
+        if event.kind is JournalEvent.ENQUEUED:
             run.enqueued.add(job_id)
             run.waiting.add(job_id)
             self._record_backlog(event.ts, len(run.waiting))
             self._record_bot_backlog(run, job.bot, event.ts, +1)
-        elif event.kind == "started":
+        elif event.kind is JournalEvent.STARTED:
             job.started = True
             self._leave_queue(run, job_id, job.bot, event.ts)
         else:
@@ -163,14 +168,14 @@ class Tally:
 
     def _outcome(self, run: _Run, job_id: int, job: _Job, event: Event) -> None:
         self._leave_queue(run, job_id, job.bot, event.ts)
-        job.outcome = event.kind
+        job.outcome = event.kind.value
         job.merged = event.data.get("coalesced_into") is not None
         reason = event.data.get("reason")
         job.reason = str(reason) if reason is not None else None
-        if event.kind == "sent":
+        if event.kind is JournalEvent.SENT:
             self._sent(job, event)
         else:
-            self._reasons[event.kind][job.reason or "(no reason)"] += 1
+            self._reasons[event.kind.value][job.reason or "(no reason)"] += 1
         wait = number_field(event, "send_wait")
         if wait is not None:
             self._wait_recorded = True
@@ -311,10 +316,10 @@ def _most_per_bucket(
     return most_in
 
 
-def send_window(times: list[float], window: float) -> SendWindow:
+def send_window(sends: list[float], window: float) -> SendWindow:
     """Messages in the trailing `window` (a send at t counts during [t, t + window)), as a
     step at every change; and the peak, first reached at."""
-    arrivals = sorted(times)
+    arrivals = sorted(sends)
     leaving = iter(t + window for t in arrivals)
     next_leave = next(leaving, None)
     times: list[float] = []

@@ -10,27 +10,27 @@ from __future__ import annotations
 import gc
 import logging
 import math
-import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid
 from textual.events import Resize
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 
-from botdeck.chat.base import ChatMessage
-from botdeck.chat.scenarios import RaidParams
-from botdeck.chat.simulated import SimulatedChat, raid_script
 from botdeck.config import ConfigError
-from botdeck.core.jobs import Job, Outcome
-from botdeck.core.scheduler import JobEvent, SchedulerState
 from botdeck.engine import Engine
+from botdeck.model.events import ChatSeen, EngineEvent, JobChanged, StateChanged
+from botdeck.model.jobs import JobStage, Outcome, RouterState
+from botdeck.model.journal import Reason
+from botdeck.model.keys import KEY_ACTIONS, key_display
 from botdeck.tui.chatlines import (
     ChatHighlighter,
     cancelled_line,
@@ -51,19 +51,7 @@ EXIT_STOPPED = 130
 REFRESH_SECONDS = 0.2  # numbers: 5 times a second
 FLUSH_SECONDS = 0.1  # chat: 10 times a second
 
-# Action name -> (default key, description). The action names are the binding ids that
-# `[keys]` in the config remaps, and the command palette lists the same actions.
-ACTIONS: dict[str, tuple[str, str, str]] = {
-    "drain": ("d", "Drain", "Finish what is queued, accept nothing new"),
-    "stop": ("x", "Stop", "Emergency stop: cancel everything now (asks first)"),
-    "start": ("s", "Start", "Accept chat again after a drain or a stop"),
-    "pause": ("p", "Pause", "Pause or resume starting replies"),
-    "limit_up": ("plus", "Limit +", "Raise the global concurrency limit"),
-    "limit_down": ("minus", "Limit -", "Lower the global concurrency limit"),
-    "theme": ("t", "Theme", "Next theme"),
-    "raid": ("r", "Raid", "Demo: a raid arrives"),
-    "quit": ("q", "Quit", "Quit (drains first; press again to stop at once)"),
-}
+# The key table (`botdeck.model.keys`) names each action; this maps it to the app's method.
 _ACTION_METHODS = {
     "drain": "drain",
     "stop": "request_stop",
@@ -77,15 +65,17 @@ _ACTION_METHODS = {
 }
 
 
-def _bindings() -> list[Binding]:
+def _bindings() -> list[BindingType]:
     return [
-        Binding(key, _ACTION_METHODS[name], label, id=name, key_display=key_display(key))
-        for name, (key, label, _help) in ACTIONS.items()
+        Binding(
+            action.key,
+            _ACTION_METHODS[action.id],
+            action.label,
+            id=action.id,
+            key_display=key_display(action.key),
+        )
+        for action in KEY_ACTIONS
     ]
-
-
-def key_display(key: str) -> str:
-    return {"plus": "+", "minus": "-"}.get(key, key)
 
 
 class BotdeckApp(App[int]):
@@ -101,6 +91,7 @@ class BotdeckApp(App[int]):
         themes: ThemeSet,
         theme: str | None = None,
         keymap: Mapping[str, str] | None = None,
+        backlog_warning: int = 20,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
@@ -114,11 +105,8 @@ class BotdeckApp(App[int]):
         self._cancelled: Counter[str] = Counter()
         self._quitting = False
         self._closing = False
-        self._bots = engine.config.bot_names
-        self._backlog_warning = engine.config.router.backlog_warning
-        self._raid_rng = random.Random(engine.config.chat.seed + 1)
-        spec = engine.config.chat.scenario_spec  # `r` brings the configured raid, if any
-        self._raid = spec.params if isinstance(spec.params, RaidParams) else RaidParams()
+        self._bots = engine.bots
+        self._backlog_warning = backlog_warning
         self._highlighter = ChatHighlighter(self._bots)
         self._chat: ChatView = self.chat_view(self._highlighter)
 
@@ -129,7 +117,7 @@ class BotdeckApp(App[int]):
         with Grid(id="cards"):
             for bot in self._bots:
                 yield BotCard(bot, self._highlighter.colour_of(bot))
-        yield self._chat
+        yield cast(Widget, self._chat)  # a ChatView is a widget (the protocol cannot say so)
         yield Footer()
 
     def chat_view(self, highlighter: ChatHighlighter) -> ChatView:
@@ -147,9 +135,7 @@ class BotdeckApp(App[int]):
         for warning in self._themes.warnings:
             log.warning(warning)
             self.notify(warning, severity="warning", timeout=8, markup=False)
-        self.engine.router.add_chat_listener(self._on_chat)
-        self.engine.scheduler.add_job_listener(self._on_job)
-        self.engine.scheduler.add_state_listener(self._on_state)
+        self.engine.subscribe(self._on_event)
         self.set_interval(REFRESH_SECONDS, self.refresh_numbers)
         self.set_interval(FLUSH_SECONDS, self.flush_chat)
         self.run_worker(self._feed(), name="chat-feed", group="engine", exit_on_error=False)
@@ -162,8 +148,8 @@ class BotdeckApp(App[int]):
 
     async def _feed(self) -> None:
         try:
-            await self.engine.start()  # connects to Twitch; a refusal is shown, not fatal
-            await self.engine.feed()
+            await self.engine.connect()  # Twitch; a refusal is shown, not fatal
+            await self.engine.run_chat()
         except ConfigError as error:
             log.error("cannot start: %s", error)
             self.notify(f"cannot start: {error}", severity="error", timeout=30, markup=False)
@@ -173,33 +159,39 @@ class BotdeckApp(App[int]):
 
     async def on_unmount(self) -> None:
         self._closing = True  # listeners stop touching widgets that are going away
-        self.engine.scheduler.stop("quit")
-        self.engine.journal.close()
-        await self.engine.close()  # Twitch's connections, the API client
+        self.engine.stop(Reason.QUIT)
+        await self.engine.close()  # Twitch's connections, the API client, the journal
 
     # -------------------------------------------------------------- listening
-    def _on_chat(self, message: ChatMessage) -> None:
-        if not self._closing:
-            self._chat.add(chat_line(message))
+    def _on_event(self, event: EngineEvent) -> None:
+        if self._closing:
+            return
+        if isinstance(event, ChatSeen):
+            self._chat.add(chat_line(event.message))
+        elif isinstance(event, JobChanged):
+            self._on_job(event)
+        elif isinstance(event, StateChanged):
+            self._on_state(event.state)
 
-    def _on_job(self, event: JobEvent, job: Job) -> None:
-        if event is not JobEvent.FINISHED or self._closing:
+    def _on_job(self, event: JobChanged) -> None:
+        job = event.job
+        if event.stage is not JobStage.FINISHED:
             return
         if job.outcome is Outcome.CANCELLED:
             self._cancelled[job.reason or "cancelled"] += 1  # summed: a stop may cancel 10,000
         elif (line := outcome_line(job, self._clock())) is not None:
             self._chat.add(line)
 
-    def _on_state(self, state: SchedulerState) -> None:
-        if self._closing:
-            return
+    def _on_state(self, state: RouterState) -> None:
         self.flush_chat()
         self._chat.add(state_line(state.value, self._clock()))
-        if self._quitting and state in (SchedulerState.DRAINED, SchedulerState.STOPPED):
-            self.exit(return_code=EXIT_STOPPED if state is SchedulerState.STOPPED else EXIT_OK)
+        if self._quitting and state in (RouterState.DRAINED, RouterState.STOPPED):
+            self.exit(return_code=EXIT_STOPPED if state is RouterState.STOPPED else EXIT_OK)
 
     # ------------------------------------------------------------- refreshing
     def refresh_numbers(self) -> None:
+        if not self.is_running:
+            return  # shutting down: the widgets go before the timers do
         snap = self.engine.snapshot()
         now = self._clock()
         self.query_one(StatusBar).show(snap, now - self._started)
@@ -207,10 +199,12 @@ class BotdeckApp(App[int]):
         second = int(now)
         for lane in snap.queues.bots:
             card = self.query_one(f"#card-{lane.bot}", BotCard)
-            card.show(lane, snap.budgets.get(lane.bot))
+            card.show(lane, snap.budgets.get(lane.bot), snap.passed.get(lane.bot, 0))
             card.sample(lane.size, second)
 
     def flush_chat(self) -> None:
+        if not self.is_running:
+            return  # shutting down: the widgets go before the timers do
         for reason, count in self._cancelled.items():
             self._chat.add(cancelled_line(count, reason, self._clock()))
         self._cancelled.clear()
@@ -229,16 +223,15 @@ class BotdeckApp(App[int]):
     # ---------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "raid":
-            return self.demo and isinstance(self.engine.source, SimulatedChat)
+            return self.demo and self.engine.can_raid
         return True
 
     def action_drain(self) -> None:
-        self.engine.scheduler.drain()
+        self.engine.drain()
         self.refresh_numbers()
 
     def action_request_stop(self) -> None:
-        scheduler = self.engine.scheduler
-        if scheduler.state is SchedulerState.STOPPED:
+        if self.engine.state is RouterState.STOPPED:
             self.notify("already stopped: press s to start again")
             return
 
@@ -246,30 +239,26 @@ class BotdeckApp(App[int]):
             if stop:
                 self.stop_now()
 
-        self.push_screen(ConfirmStop(scheduler.size + scheduler.pending), answered)
+        queues = self.engine.snapshot().queues
+        self.push_screen(ConfirmStop(queues.size + queues.pending), answered)
 
     def stop_now(self) -> None:
         """Emergency stop: every queued and running reply is cancelled before this returns."""
-        self.engine.scheduler.stop()
+        self.engine.stop()
         self.flush_chat()
         self.refresh_numbers()
 
     def action_start(self) -> None:
-        scheduler = self.engine.scheduler
-        if not scheduler.start():
-            scheduler.resume()
+        self.engine.start()
         self._quitting = False
         self.refresh_numbers()
 
     def action_toggle_pause(self) -> None:
-        scheduler = self.engine.scheduler
-        if not scheduler.pause():
-            scheduler.resume()
+        self.engine.toggle_pause()
         self.refresh_numbers()
 
     def action_limit(self, delta: int) -> None:
-        scheduler = self.engine.scheduler
-        scheduler.set_global_limit(max(1, scheduler.global_limit + delta))
+        self.engine.set_global_limit(max(1, self.engine.global_limit + delta))
         self.refresh_numbers()
 
     def action_next_theme(self) -> None:
@@ -279,35 +268,25 @@ class BotdeckApp(App[int]):
         self.notify(f"theme: {self.theme}", timeout=2, markup=False)
 
     def action_raid(self) -> None:
-        source = self.engine.source
-        if isinstance(source, SimulatedChat):
-            raid = self._raid
-            lines = raid_script(
-                self._bots, self._raid_rng, raid.viewers, raid.within, raid.mention_share, 0.1
-            )
-            source.inject(lines)
+        if self.engine.bring_raid():
             self.notify("a raid arrives", timeout=2)
 
     def action_quit_botdeck(self) -> None:
         """First q drains and quits when drained; a second q stops at once."""
-        scheduler = self.engine.scheduler
-        if scheduler.state in (SchedulerState.DRAINED, SchedulerState.STOPPED):
-            stopped = scheduler.state is SchedulerState.STOPPED
-            self.exit(return_code=EXIT_STOPPED if stopped else EXIT_OK)
+        state = self.engine.state
+        if state.ended:
+            self.exit(return_code=EXIT_STOPPED if state is RouterState.STOPPED else EXIT_OK)
         elif self._quitting:
-            scheduler.stop()  # _on_state exits
+            self.engine.stop()  # _on_state exits
         else:
             self._quitting = True
-            scheduler.drain()  # when idle this is drained at once, and _on_state exits
-            if scheduler.state is SchedulerState.DRAINING:
+            self.engine.drain()  # when idle this is drained at once, and _on_state exits
+            if self.engine.state is RouterState.DRAINING:
                 self.notify("draining before quitting; press q again to stop at once")
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for name, (_key, label, help_text) in ACTIONS.items():
-            if name == "raid" and not self.check_action("raid", ()):
-                continue
-            yield SystemCommand(label, help_text, lambda name=name: self._run_named(name))
-
-    def _run_named(self, name: str) -> None:
-        self.run_action(_ACTION_METHODS[name])
+        for action in KEY_ACTIONS:
+            if self.check_action(action.id, ()):
+                method = _ACTION_METHODS[action.id]
+                yield SystemCommand(action.label, action.help, partial(self.run_action, method))

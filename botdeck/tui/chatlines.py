@@ -16,8 +16,8 @@ from rich.highlighter import Highlighter
 from rich.style import Style
 from rich.text import Text
 
-from botdeck.chat.base import ChatMessage
-from botdeck.core.jobs import Job, Outcome
+from botdeck.model.chat import ChatMessage
+from botdeck.model.jobs import JobView, Outcome
 
 DISPLAY_CHARS = 400  # a chat line is cut here on screen (the journal keeps it whole)
 MARK_COLUMN = 9
@@ -41,7 +41,7 @@ def chat_line(message: ChatMessage) -> str:
     return f"{clock_label(message.timestamp)} {mark} {message.author}: {_cut(message.text)}"
 
 
-def outcome_line(job: Job, now: float) -> str | None:
+def outcome_line(job: JobView, now: float) -> str | None:
     """A line for a failure or a skip; None for outcomes the chat shows otherwise."""
     if job.outcome is Outcome.FAILED:
         return f"{clock_label(now)} {FAILED} {job.bot} failed: {_cut(job.reason or '')}"

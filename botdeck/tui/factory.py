@@ -6,11 +6,8 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from botdeck.chat.base import ChatSource
-from botdeck.chat.scenarios import MixedParams
-from botdeck.chat.simulated import SimulatedChat, endless_mixed
 from botdeck.config import Config, ConfigError
-from botdeck.engine import build_engine
+from botdeck.engine import SourceParts, build_engine
 from botdeck.tui.app import BotdeckApp
 from botdeck.tui.themes import SHIPPED_DIR, ThemeSet, discover_themes, user_theme_dir
 
@@ -31,7 +28,7 @@ def create_app(
     demo: bool,
     theme: str | None = None,
     journal_stream: TextIO | None = None,
-    source: ChatSource | None = None,
+    source: SourceParts | None = None,
     themes: ThemeSet | None = None,
     clock: Callable[[], float] = time.time,
     app_class: type[BotdeckApp] = BotdeckApp,
@@ -43,19 +40,20 @@ def create_app(
     """
     themes = themes if themes is not None else available_themes()
     check_theme(theme, themes)
-    spec = config.chat.scenario_spec
-    if source is None and demo and isinstance(spec.params, MixedParams):
-        source = SimulatedChat(
-            endless_mixed(config.bot_names, config.chat.seed, spec.params), speed=config.chat.speed
-        )
     engine = build_engine(
-        config, journal_stream=journal_stream, source=source, keep_open=demo, clock=clock
+        config,
+        journal_stream=journal_stream,
+        source=source,
+        keep_open=demo,
+        endless=demo,
+        clock=clock,
     )
     return app_class(
         engine,
         demo=demo,
         themes=themes,
         theme=theme,
-        keymap=config.keys.keymap(),
+        keymap=config.keys,
+        backlog_warning=config.router.backlog_warning,
         clock=clock,
     )

@@ -82,7 +82,7 @@ def load_theme(path: Traversable) -> Theme:
                  variables=variables)  # fmt: skip
 
 
-def _check_colour(path: Path, key: str, value: object) -> None:
+def _check_colour(path: Traversable, key: str, value: object) -> None:
     if not isinstance(value, str):
         raise ThemeError(f"{path}: {key}: expected a colour string, got {value!r}")
     try:

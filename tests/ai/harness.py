@@ -9,9 +9,9 @@ import time
 from collections import Counter
 from typing import Any
 
-from botdeck.chat.base import ChatMessage
 from botdeck.config import Config, parse_config
 from botdeck.engine import Engine, build_engine
+from botdeck.model.chat import ChatMessage
 from tests.fakes.openai_server import FakeOpenAI
 
 KEY_ENV = "BOTDECK_TEST_OPENAI_KEY"
@@ -76,13 +76,13 @@ class Run:
         message = ChatMessage(
             id=f"m{self._n}", user=user, text=text, timestamp=time.time(), **fields
         )
-        self.engine.router.handle(message)
+        self.engine.handle(message)
         return message
 
     async def settle(self, deadline: float = 10.0) -> list[dict[str, Any]]:
         """Wait (at most `deadline` s) until nothing waits and nothing runs; the journal so far."""
         async with asyncio.timeout(deadline):
-            await self.engine.scheduler.on_idle()
+            await self.engine.wait_idle()
         return self.events
 
     @property

@@ -8,9 +8,9 @@ import pytest
 
 from botdeck.ai.base import Reply, ReplyRequest
 from botdeck.ai.offline import VOICES, OfflineResponder, classify, topic_of, voice_for
-from botdeck.chat.base import ChatMessage
 from botdeck.chat.simulated import scenario_lines
-from botdeck.core.jobs import Priority
+from botdeck.model.chat import ChatMessage
+from botdeck.model.jobs import Priority
 
 BOTS = ("stickyman1776", "captainbyte", "pixelsage")
 VOICE = {voice.name: voice for voice in VOICES}

@@ -6,8 +6,8 @@ import itertools
 
 from botdeck.ai.base import ReplyRequest
 from botdeck.ai.offline import OfflineResponder, classify, voice_for
-from botdeck.chat.base import ChatMessage
-from botdeck.core.jobs import Priority
+from botdeck.model.chat import ChatMessage
+from botdeck.model.jobs import Priority
 
 BOTS = ("alpha_bot", "beta_bot")
 

@@ -184,7 +184,7 @@ async def test_a_server_that_never_answers_fails_the_job_in_time_and_frees_its_s
         1: ("failed", "timeout: no answer within 0.5s"),
         2: ("sent", "@viewer hello from the fake model"),
     }
-    jobs = {job.id: job for job in run.engine.scheduler.running_jobs()}
+    jobs = {job.id: job for job in run.engine.running_jobs()}
     assert not jobs  # nothing is left holding a slot
     kinds = [(e["event"], e.get("job")) for e in run.events if e["event"] != "chat"]
     assert kinds.index(("failed", 1)) < kinds.index(("started", 2))  # the slot was freed

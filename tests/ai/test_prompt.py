@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from botdeck.ai.base import ReplyRequest
 from botdeck.ai.prompt import PromptSettings, build_messages, context_window, estimate_tokens
-from botdeck.chat.base import ChatMessage
-from botdeck.core.jobs import Priority
+from botdeck.model.chat import ChatMessage
+from botdeck.model.jobs import Priority
 
 
 def line(n: int, user: str, text: str, **kw) -> ChatMessage:

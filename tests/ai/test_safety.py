@@ -11,10 +11,10 @@ from botdeck.ai.base import ReplyRequest
 from botdeck.ai.offline import OfflineResponder
 from botdeck.ai.prompt import RULES
 from botdeck.ai.safety import Blocked, Blocklist, BlocklistError, LeakGuard, SafetyGate
-from botdeck.chat.base import ChatMessage
 from botdeck.chat.simulated import scenario_lines
 from botdeck.config import DEMO_BOTS
-from botdeck.core.jobs import Priority
+from botdeck.model.chat import ChatMessage
+from botdeck.model.jobs import Priority
 
 PERSONA = "a dry, sarcastic film critic who reviews everything like a movie premiere"
 

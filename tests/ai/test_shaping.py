@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from botdeck.ai.shaping import EmptyReplyError, cut_to_length, shape_reply
-from botdeck.core.text import MAX_LINE_CHARS, clean_text
+from botdeck.ai.shaping import EmptyReplyError, shape_reply
+from botdeck.core.text import MAX_LINE_CHARS, clean_text, cut_to_length
 
 FAMILY = "👨\u200d👩\u200d👧"
 

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from botdeck.chat.base import ChatMessage
 from botdeck.chat.replay import ReplayChat
 from botdeck.chat.replay_log import JSONL, TWITCH_DOWNLOADER, ReplayError, ReplayLog, load_replay
 from botdeck.config import parse_config
-from botdeck.core.metrics import ConnectionStatus
 from botdeck.engine import build_engine
+from botdeck.model.chat import ChatMessage, ConnectionStatus
 from tests.virtual_time import now, run_virtual
 
 LONGEST = "abcdefghijklmnopqrstuvwxy"  # 25 characters: the longest Twitch login
@@ -231,9 +230,9 @@ def test_twitchdownloader_mentions_reach_the_configured_bots(tmp_path):
     async def main() -> list[dict]:
         stream = io.StringIO()
         engine = build_engine(config, journal_stream=stream)
-        await engine.feed()
-        await engine.scheduler.on_idle()
-        engine.journal.close()
+        await engine.run_chat()
+        await engine.wait_idle()
+        await engine.close()
         return [json.loads(row) for row in stream.getvalue().splitlines()]
 
     events = run_virtual(main())

@@ -21,13 +21,15 @@ import pytest
 from twitchio.eventsub import websockets as twitchio_websockets
 from twitchio.http import Route
 
-from botdeck.ai.base import Reply, ReplyRequest
-from botdeck.chat.base import ChatMessage
+from botdeck.ai.base import Reply, ReplyRequest, Responder
 from botdeck.chat.twitch import TwitchChat
 from botdeck.config import ConfigError, parse_config
-from botdeck.core.metrics import ConnectionStatus
-from botdeck.core.ratelimit import RateLimiter, Role, SendLimits
-from botdeck.engine import Engine, build_engine
+from botdeck.core.ratelimit import RateLimiter
+from botdeck.engine import Engine, build_engine, build_limiter, sources
+from botdeck.engine.parts import BuildContext
+from botdeck.model.chat import ChatMessage, ConnectionStatus, Role
+from botdeck.model.defaults import SendLimits
+from botdeck.model.events import ChatSeen
 from botdeck.tokens import StoredToken, TokenStore
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
 
@@ -35,7 +37,7 @@ BOTS = ("alpha_bot", "beta_bot")
 OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
 
-class Echo:
+class Echo(Responder):
     """Replies "<bot> says hi to <author>", at once (the tests are about Twitch, not models)."""
 
     label = "echo"
@@ -76,26 +78,29 @@ def isolated(tmp_path, monkeypatch) -> None:
 class Run:
     """One botdeck engine on the fake: start, feed, look at the journal, close."""
 
-    def __init__(self, engine: Engine, journal: io.StringIO) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        journal: io.StringIO,
+        chat: TwitchChat,
+        limiter: RateLimiter | None,
+    ) -> None:
         self.engine = engine
         self.journal = journal
+        self.chat = chat  # the adapter under test
+        self.limiter = limiter
         self.lines: list[ChatMessage] = []
-        engine.router.add_chat_listener(self.lines.append)
+        engine.subscribe(lambda e: isinstance(e, ChatSeen) and self.lines.append(e.message))
         self.feeder: asyncio.Task[None] | None = None
 
-    @property
-    def chat(self) -> TwitchChat:
-        assert isinstance(self.engine.source, TwitchChat)
-        return self.engine.source
-
     async def __aenter__(self) -> Run:
-        await self.engine.start()
-        self.feeder = asyncio.create_task(self.engine.feed())
+        await self.engine.connect()
+        self.feeder = asyncio.create_task(self.engine.run_chat())
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        self.engine.scheduler.stop()
-        await self.engine.scheduler.on_idle()
+        self.engine.stop()
+        await self.engine.wait_idle()
         await self.engine.close()
         assert self.feeder is not None
         await asyncio.wait_for(self.feeder, 5)
@@ -157,13 +162,19 @@ def engine_for(
         monkeypatch.setenv(f"TOKEN_{bot.upper()}", token.value)
         monkeypatch.setenv(f"RT_{bot.upper()}", token.refresh)
     journal = io.StringIO()
+    parsed = parse_config(config or make_config(fake))
+    if limiter is None:
+        limiter = build_limiter(parsed)  # type: ignore[assignment]
+    parts = sources.twitch(BuildContext(parsed, limiter=limiter))
+    assert isinstance(parts.source, TwitchChat)
     engine = build_engine(
-        parse_config(config or make_config(fake)),
+        parsed,
         journal_stream=journal,
+        source=parts,
         responder=responder or Echo(),
         limiter=limiter,
     )
-    return Run(engine, journal)
+    return Run(engine, journal, parts.source, limiter)
 
 
 # ---------------------------------------------------------------- replies
@@ -337,7 +348,7 @@ async def test_a_channel_that_does_not_exist_is_a_clear_error(fake, monkeypatch)
     with pytest.raises(
         ConfigError, match=r"chat\.channel: there is no Twitch channel 'nobody_here'"
     ):
-        await run.engine.start()
+        await run.engine.connect()
     assert Route.BASE == "https://api.twitch.tv/helix/"  # endpoints restored
     assert twitchio_websockets.WSS == "wss://eventsub.wss.twitch.tv/ws"
 
@@ -348,13 +359,13 @@ async def test_a_refused_client_secret_is_a_clear_error(fake, monkeypatch):
     with pytest.raises(
         ConfigError, match=r"twitch\.client_id: Twitch refused the client id or secret"
     ):
-        await run.engine.start()
+        await run.engine.connect()
 
 
 async def test_no_bot_that_can_read_chat_is_a_clear_error(fake, monkeypatch):
     run = engine_for(fake, monkeypatch, with_tokens=())
     with pytest.raises(ConfigError, match="no bot has a token that may read chat"):
-        await run.engine.start()
+        await run.engine.connect()
 
 
 @pytest.mark.parametrize(
@@ -420,8 +431,8 @@ async def test_replies_made_during_a_reconnect_are_sent_after_it(fake, monkeypat
         await until(lambda: run.chat.connection.status is ConnectionStatus.RECONNECTING)
         # The line came in before the drop (here: straight into the router).
         line = ChatMessage(id="before-drop", user="viewer", text="@alpha_bot hi", timestamp=0)
-        run.engine.router.handle(line)
-        limiter = run.engine.router.limiter
+        run.engine.handle(line)
+        limiter = run.limiter
         assert limiter is not None
         # Its reply has taken its send slot and is inside the sink, waiting: not failing.
         await until(lambda: limiter.budget("alpha_bot").used == 1)
@@ -500,7 +511,7 @@ async def test_untrusted_chat_text_is_cleaned_and_duplicates_are_dropped(fake, m
 async def test_the_bots_badges_set_its_send_limit(fake, monkeypatch):
     fake.add_user("alpha_bot", scopes=BOT_SCOPES, badges=("moderator",))
     run = engine_for(fake, monkeypatch)
-    limiter = run.engine.router.limiter
+    limiter = run.limiter
     assert isinstance(limiter, RateLimiter)
     assert limiter.role("alpha_bot") is Role.VIEWER  # as configured
     async with run:

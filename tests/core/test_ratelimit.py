@@ -11,7 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from botdeck.core.ratelimit import RateLimiter, Role, SendLimits
+from botdeck.core.ratelimit import RateLimiter
+from botdeck.model.chat import Role
+from botdeck.model.defaults import SendLimits
 from tests.virtual_time import now, run_virtual
 
 

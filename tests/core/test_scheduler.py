@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from botdeck.core.jobs import Job, JobFailed, JobSkipped, Outcome, Phase, Priority
-from botdeck.core.scheduler import JobEvent, Scheduler, SchedulerState, UnknownBotError
+from botdeck.core.jobs import Job, JobFailed, JobSkipped
+from botdeck.core.scheduler import Scheduler, UnknownBotError
+from botdeck.model.jobs import JobStage, Outcome, Phase, Priority, RouterState
 from tests.virtual_time import now, run_virtual
 
 Body = Callable[[Job], Awaitable[None]]
@@ -134,9 +135,9 @@ def test_an_idle_bot_starts_at_once_behind_another_bots_backlog():
     async def main() -> tuple[float, float]:
         sched = make(g=5, b=2, body=sleeping(1))
         for _ in range(1000):
-            sched.submit("a", Priority.HIGH, 0)
+            sched.submit("a", Priority.HIGH, 0, None)
         await asyncio.sleep(0.5)
-        idle = sched.submit("b", Priority.LOW, 0)
+        idle = sched.submit("b", Priority.LOW, 0, None)
         await asyncio.sleep(0)
         snap = sched.snapshot()
         assert (snap.bot("a").pending, snap.bot("a").size) == (2, 998)
@@ -151,8 +152,8 @@ def test_an_idle_bot_starts_at_once_behind_another_bots_backlog():
 def test_the_delay_is_inside_the_job_and_holds_its_slots():
     async def main() -> list[Job]:
         sched = make(bots=("a",), g=1, b=1, body=sleeping(0))
-        first = sched.submit("a", Priority.HIGH, 2.0)
-        second = sched.submit("a", Priority.HIGH, 2.0)
+        first = sched.submit("a", Priority.HIGH, 2.0, None)
+        second = sched.submit("a", Priority.HIGH, 2.0, None)
         await asyncio.sleep(1)
         assert first.phase is Phase.DELAYING and second.phase is Phase.QUEUED
         assert (sched.size, sched.pending) == (1, 1)
@@ -167,9 +168,9 @@ def test_the_delay_is_inside_the_job_and_holds_its_slots():
 def test_new_jobs_never_cancel_or_restart_started_ones():
     async def main() -> list[Job]:
         sched = make(bots=("a",), g=2, b=2, body=sleeping(1))
-        first = [sched.submit("a", Priority.LOW, 3) for _ in range(2)]
+        first = [sched.submit("a", Priority.LOW, 3, None) for _ in range(2)]
         await asyncio.sleep(2)
-        later = [sched.submit("a", Priority.HIGH, 0) for _ in range(5)]
+        later = [sched.submit("a", Priority.HIGH, 0, None) for _ in range(5)]
         await sched.on_idle()
         return first + later
 
@@ -181,16 +182,16 @@ def test_new_jobs_never_cancel_or_restart_started_ones():
 
 # ------------------------------------------------------------- drain and stop
 def test_drain_finishes_everything_and_accepts_nothing():
-    states: list[SchedulerState] = []
+    states: list[RouterState] = []
 
     async def main() -> tuple[list[Job], Job]:
         sched = make(g=2, b=1, body=sleeping(1))
         sched.add_state_listener(states.append)
-        jobs = [sched.submit(bot, Priority.NORMAL, 0.5) for bot in "abab"]
+        jobs = [sched.submit(bot, Priority.NORMAL, 0.5, None) for bot in "abab"]
         await asyncio.sleep(0.1)
         assert sched.drain()
-        late = sched.submit("a", Priority.HIGH, 0)
-        assert sched.state is SchedulerState.DRAINING
+        late = sched.submit("a", Priority.HIGH, 0, None)
+        assert sched.state is RouterState.DRAINING
         await sched.on_idle()
         return jobs, late
 
@@ -198,16 +199,16 @@ def test_drain_finishes_everything_and_accepts_nothing():
     assert [job.outcome for job in jobs] == [Outcome.SENT] * 4
     assert (late.outcome, late.reason) == (Outcome.SKIPPED, "draining")
     assert late.started_at is None
-    assert states == [SchedulerState.DRAINING, SchedulerState.DRAINED]
+    assert states == [RouterState.DRAINING, RouterState.DRAINED]
 
 
 def test_drain_of_an_idle_scheduler_is_drained_at_once_and_start_accepts_again():
     async def main() -> Job:
         sched = make()
         sched.drain()
-        assert sched.state is SchedulerState.DRAINED
+        assert sched.state is RouterState.DRAINED
         assert sched.start()
-        job = sched.submit("a", Priority.HIGH, 0)
+        job = sched.submit("a", Priority.HIGH, 0, None)
         await sched.on_idle()
         return job
 
@@ -218,12 +219,12 @@ def test_drain_resumes_a_paused_scheduler_to_finish():
     async def main() -> Job:
         sched = make()
         sched.pause()
-        job = sched.submit("a", Priority.HIGH, 0)
+        job = sched.submit("a", Priority.HIGH, 0, None)
         await asyncio.sleep(5)
         assert job.phase is Phase.QUEUED
         sched.drain()
         await sched.on_idle()
-        assert sched.state is SchedulerState.DRAINED
+        assert sched.state is RouterState.DRAINED
         return job
 
     assert run_virtual(main()).finished_at == 6
@@ -245,13 +246,13 @@ def test_stop_cancels_everything_and_nothing_is_sent_after_it_returns():
     async def main() -> tuple[int, list[Job], Job]:
         sched = make(g=5, b=2, body=body)
         sched.add_job_listener(
-            lambda event, job: event is JobEvent.FINISHED and finished.append(job)
+            lambda event, job: event is JobStage.FINISHED and finished.append(job)
         )
-        jobs = [sched.submit(bot, Priority.NORMAL, 0.5) for bot in "ab" * 50]
+        jobs = [sched.submit(bot, Priority.NORMAL, 0.5, None) for bot in "ab" * 50]
         await asyncio.sleep(0.7)  # 4 running (in their bodies), 96 queued
         count = sched.stop()
         sent_at_stop = len(sent)
-        late = sched.submit("a", Priority.HIGH, 0)
+        late = sched.submit("a", Priority.HIGH, 0, None)
         await sched.on_idle()
         await asyncio.sleep(5)
         assert len(sent) == sent_at_stop == 0
@@ -270,15 +271,15 @@ def test_stop_is_reported_synchronously_and_workers_unwind():
     async def main() -> None:
         sched = make(g=5, b=2, body=sleeping(10))
         for bot in "ab" * 10:
-            sched.submit(bot, Priority.NORMAL, 0)
+            sched.submit(bot, Priority.NORMAL, 0, None)
         await asyncio.sleep(1)
         sched.stop()
         snap = sched.snapshot()
-        assert snap.size == 0 and snap.cancelled == 20 and snap.state is SchedulerState.STOPPED
+        assert snap.size == 0 and snap.cancelled == 20 and snap.state is RouterState.STOPPED
         await sched.on_idle()
         assert sched.pending == 0 and now() == 1  # unwinding took no virtual time
         sched.start()
-        job = sched.submit("a", Priority.HIGH, 0)
+        job = sched.submit("a", Priority.HIGH, 0, None)
         await sched.on_idle()
         assert job.outcome is Outcome.SENT
 
@@ -289,10 +290,10 @@ def test_stop_is_reported_synchronously_and_workers_unwind():
 def test_pause_holds_new_starts_and_resume_dispatches():
     async def main() -> None:
         sched = make(g=5, b=2, body=sleeping(1))
-        first = sched.submit("a", Priority.HIGH, 0)
+        first = sched.submit("a", Priority.HIGH, 0, None)
         await asyncio.sleep(0.5)
         assert sched.pause() and not sched.pause()
-        queued = sched.submit("a", Priority.HIGH, 0)
+        queued = sched.submit("a", Priority.HIGH, 0, None)
         await asyncio.sleep(2)
         assert first.outcome is Outcome.SENT and queued.phase is Phase.QUEUED
         assert sched.resume()
@@ -305,7 +306,7 @@ def test_pause_holds_new_starts_and_resume_dispatches():
 def test_raising_the_global_limit_starts_waiting_jobs_at_once():
     async def main() -> None:
         sched = make(bots=("a", "b", "c"), g=1, b=2, body=sleeping(10))
-        jobs = [sched.submit(bot, Priority.NORMAL, 0) for bot in "abc"]
+        jobs = [sched.submit(bot, Priority.NORMAL, 0, None) for bot in "abc"]
         await asyncio.sleep(1)
         assert sched.pending == 1
         sched.set_global_limit(3)
@@ -331,7 +332,7 @@ def test_lowering_limits_lets_running_jobs_finish():
 
     async def main() -> list[Job]:
         sched = make(bots=("a", "b"), g=4, b=2, body=body)
-        jobs = [sched.submit(bot, Priority.NORMAL, 0) for bot in "ab" * 6]
+        jobs = [sched.submit(bot, Priority.NORMAL, 0, None) for bot in "ab" * 6]
         await asyncio.sleep(0.5)
         assert sched.pending == 4
         sched.set_global_limit(1)
@@ -380,9 +381,9 @@ def test_a_job_that_swallows_the_timeout_still_fails():
 
     async def main() -> Job:
         sched = make(bots=("a",), body=stubborn, job_timeout=2)
-        job = sched.submit("a", Priority.HIGH, 0)
+        job = sched.submit("a", Priority.HIGH, 0, None)
         await sched.on_idle()
-        follow = sched.submit("a", Priority.HIGH, 0)
+        follow = sched.submit("a", Priority.HIGH, 0, None)
         await asyncio.sleep(1)
         assert follow.phase is Phase.GENERATING  # the worker is healthy
         return job
@@ -420,13 +421,13 @@ def test_exceptions_end_one_job_and_harm_nothing_else():
 
 
 def test_a_broken_listener_does_not_break_the_scheduler():
-    def broken(event: JobEvent, job: Job) -> None:
+    def broken(event: JobStage, job: Job) -> None:
         raise ValueError("listener bug")
 
     async def main() -> Job:
         sched = make()
         sched.add_job_listener(broken)
-        job = sched.submit("a", Priority.HIGH, 0)
+        job = sched.submit("a", Priority.HIGH, 0, None)
         await sched.on_idle()
         return job
 
@@ -440,7 +441,7 @@ def test_on_empty_and_on_size_below():
     async def main() -> None:
         sched = make(bots=("a",), g=1, b=1, body=sleeping(1))
         for _ in range(5):
-            sched.submit("a", Priority.NORMAL, 0)
+            sched.submit("a", Priority.NORMAL, 0, None)
 
         async def mark(name: str, waiter: Awaitable[None]) -> None:
             await waiter
@@ -459,7 +460,7 @@ def test_on_empty_and_on_size_below():
 def test_unknown_bot_is_refused():
     async def main() -> None:
         with pytest.raises(UnknownBotError):
-            make().submit("nobody", Priority.HIGH, 0)
+            make().submit("nobody", Priority.HIGH, 0, None)
 
     run_virtual(main())
 
@@ -474,7 +475,7 @@ def test_snapshot_counts_phases_totals_and_latency():
     async def main() -> None:
         sched = make(bots=("a", "b"), g=5, b=2, body=body)
         for bot in "aaab":
-            sched.submit(bot, Priority.HIGH, 1)
+            sched.submit(bot, Priority.HIGH, 1, None)
         await asyncio.sleep(0.5)
         a = sched.snapshot().bot("a")
         assert (a.size, a.pending, a.delaying, a.generating, a.sending) == (1, 2, 2, 0, 0)
@@ -503,10 +504,10 @@ def test_one_viewers_burst_does_not_delay_everyone_else():
 
     async def main() -> list[Job]:
         sched = make(bots=("a",), g=1, b=1, body=body, viewer_cap=3)
-        spam = [sched.submit("a", Priority.HIGH, 0, viewer="spammer") for _ in range(50)]
+        spam = [sched.submit("a", Priority.HIGH, 0, None, viewer="spammer") for _ in range(50)]
         await asyncio.sleep(0.5)  # the spammer's first mention is being answered
         for i in range(9):
-            sched.submit("a", Priority.HIGH, 0, viewer=f"viewer{i}")
+            sched.submit("a", Priority.HIGH, 0, None, viewer=f"viewer{i}")
         await sched.on_idle()
         return spam
 
@@ -516,6 +517,23 @@ def test_one_viewers_burst_does_not_delay_everyone_else():
     assert order[10:] == ["spammer", "spammer"]
     capped = [job for job in spam if job.reason == "per_user_cap"]
     assert len(capped) == 47 and all(job.outcome is Outcome.SKIPPED for job in capped)
+
+
+def test_a_viewers_waiting_random_replies_never_cap_their_mention():
+    """The cap counts a viewer's jobs at the mention's own priority only."""
+
+    async def main() -> list[Job]:
+        sched = make(bots=("a",), g=1, b=1, viewer_cap=3)
+        sched.pause()
+        chatter = [sched.submit("a", Priority.NORMAL, 0, None, viewer="chatty") for _ in range(3)]
+        mention = sched.submit("a", Priority.HIGH, 0, None, viewer="chatty")
+        fourth = sched.submit("a", Priority.NORMAL, 0, None, viewer="chatty")
+        sched.resume()
+        await sched.on_idle()
+        return [*chatter, mention, fourth]
+
+    jobs = run_virtual(main())
+    assert [job.reason for job in jobs] == [None, None, None, None, "per_user_cap"]
 
 
 def test_everyones_first_job_before_anyones_second_within_a_priority():
@@ -541,7 +559,7 @@ def test_everyones_first_job_before_anyones_second_within_a_priority():
 def test_a_carrier_takes_waiting_jobs_and_they_end_with_its_outcome():
     events: list[tuple[str, int, int | None]] = []
 
-    def listen(event: JobEvent, job: Job) -> None:
+    def listen(event: JobStage, job: Job) -> None:
         events.append((event.value if job.outcome is None else job.outcome.value,
                        job.id, job.carrier))  # fmt: skip
 
@@ -578,7 +596,7 @@ def test_carried_jobs_are_cancelled_with_their_carrier_on_stop():
             await asyncio.sleep(10)
 
         sched = make(bots=("a",), g=1, b=1, body=body)
-        jobs = [sched.submit("a", Priority.HIGH, 0, viewer=f"v{i}") for i in range(5)]
+        jobs = [sched.submit("a", Priority.HIGH, 0, None, viewer=f"v{i}") for i in range(5)]
         await asyncio.sleep(1)
         assert sched.stop() == 1  # only the carrier was running; nothing waited
         await sched.on_idle()
@@ -595,7 +613,7 @@ def test_a_failed_carrier_fails_every_job_it_carried():
             raise JobFailed("model unavailable")
 
         sched = make(bots=("a",), g=1, b=1, body=body)
-        jobs = [sched.submit("a", Priority.HIGH, 0, viewer=f"v{i}") for i in range(4)]
+        jobs = [sched.submit("a", Priority.HIGH, 0, None, viewer=f"v{i}") for i in range(4)]
         await sched.on_idle()
         return jobs
 

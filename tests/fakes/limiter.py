@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from botdeck.core.metrics import SendBudget
+from botdeck.model.snapshot import SendBudget
 
 
 class SpacingLimiter:

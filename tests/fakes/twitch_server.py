@@ -30,7 +30,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from botdeck.core.ratelimit import Role, SendLimits
+from botdeck.model.chat import Role
+from botdeck.model.defaults import SendLimits
 
 BOT_SCOPES = ("user:read:chat", "user:write:chat", "user:bot")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from botdeck.model.journal import JOB_EVENTS, JournalEvent
 from botdeck.report import ReportError, build_report, render_report, report_json
 from botdeck.report.model import Latency, TokenCount
 from botdeck.report.render import sparkline
@@ -308,3 +309,17 @@ def test_untrusted_text_is_never_markup_or_escapes(tmp_path):
 def test_sparkline_scales_to_the_largest_and_blanks_zeros():
     assert sparkline([0, 1, 4, 8]).plain == " ▁▄█"
     assert sparkline([0, 0]).plain == "  "
+
+
+def test_events_that_change_no_figure_are_read_without_a_note(tmp_path):
+    """Every event in the vocabulary is readable, job events or not (a new non-job event
+    once crashed the tally, which sent everything but chat and state to its job handler)."""
+    others = [
+        {"ts": T0 + 1, "event": event.value, "action": "clear"}
+        for event in JournalEvent
+        if event not in JOB_EVENTS and event not in (JournalEvent.CHAT, JournalEvent.STATE)
+    ]
+    assert others  # moderation, reviewed
+    report = build_report(write(tmp_path, [JOURNAL[0], *others, *JOURNAL[1:]]))
+    assert report.notes == []
+    assert report.jobs == 6 and report.mentions.answered == 2

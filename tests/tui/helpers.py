@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 
 from botdeck.chat.simulated import ScriptedLine, SimulatedChat
 from botdeck.config import parse_config
+from botdeck.engine.sources import scripted
 from botdeck.tui.app import BotdeckApp
 from botdeck.tui.factory import create_app
 from botdeck.tui.themes import SHIPPED_DIR, discover_themes
@@ -56,7 +57,7 @@ def make_app(
     return create_app(
         config,
         demo=demo,
-        source=source,
+        source=scripted(config, source),
         journal_stream=journal,
         themes=discover_themes(themes_dir),
         clock=frozen_clock,

@@ -8,7 +8,8 @@ import re
 from textual.widgets import Log, Static
 
 from botdeck.chat.simulated import ScriptedLine
-from botdeck.core.scheduler import SchedulerState
+from botdeck.model.chat import ChatMessage
+from botdeck.model.jobs import RouterState
 from botdeck.tui.app import EXIT_OK, EXIT_STOPPED
 from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.widgets.status import Overview, StatusBar
@@ -37,7 +38,7 @@ async def test_panels_show_the_numbers_after_a_burst():
 async def test_backlog_warning_stands_out_when_size_exceeds_the_threshold():
     app = make_app(mentions(30), delays=5.0, router={"backlog_warning": 10})
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.engine.scheduler.size > 10)
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.size > 10)
         app.refresh_numbers()
         overview = app.query_one(Overview)
         assert overview.has_class("-backlog")
@@ -48,12 +49,12 @@ async def test_d_drains_until_every_queued_job_is_sent():
     journal = io.StringIO()
     app = make_app(mentions(9), delays=0.3, journal=journal)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.engine.scheduler.size > 0)
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.size > 0)
         await pilot.press("d")
-        assert app.engine.scheduler.state is SchedulerState.DRAINING
+        assert app.engine.state is RouterState.DRAINING
         app.refresh_numbers()
         assert "draining (" in text_of(app.query_one(StatusBar))
-        await wait_until(pilot, lambda: app.engine.scheduler.state is SchedulerState.DRAINED)
+        await wait_until(pilot, lambda: app.engine.state is RouterState.DRAINED)
         app.refresh_numbers()
         assert "router: drained" in text_of(app.query_one(StatusBar))
     ends = [e["event"] for e in events(journal) if e["event"] in OUTCOMES]
@@ -64,12 +65,12 @@ async def test_x_then_y_cancels_everything_and_nothing_more_is_sent():
     journal = io.StringIO()
     app = make_app(mentions(20), delays=0.5, journal=journal)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.engine.scheduler.pending > 0)
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.pending > 0)
         await pilot.press("x")
         assert isinstance(app.screen, ConfirmStop)
         await pilot.press("y")
-        assert app.engine.scheduler.state is SchedulerState.STOPPED
-        assert app.engine.scheduler.size == 0
+        assert app.engine.state is RouterState.STOPPED
+        assert app.engine.snapshot().queues.size == 0
         sent = app.engine.snapshot().queues.sent
         await pilot.pause(1.0)  # longer than any delay: a late send would show
         assert app.engine.snapshot().queues.sent == sent
@@ -86,13 +87,13 @@ async def test_x_then_y_cancels_everything_and_nothing_more_is_sent():
 async def test_x_then_n_or_escape_changes_nothing():
     app = make_app(mentions(6), delays=0.5)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.engine.scheduler.pending > 0)
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.pending > 0)
         for answer in ("n", "escape"):
             await pilot.press("x")
             assert isinstance(app.screen, ConfirmStop)
             await pilot.press(answer)
             assert not isinstance(app.screen, ConfirmStop)
-            assert app.engine.scheduler.state is SchedulerState.RUNNING
+            assert app.engine.state is RouterState.RUNNING
         await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 6)
 
 
@@ -100,11 +101,11 @@ async def test_p_pauses_and_resumes_dispatch():
     app = make_app(mentions(6), delays=0.2)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("p")
-        assert app.engine.scheduler.state is SchedulerState.PAUSED
+        assert app.engine.state is RouterState.PAUSED
         await pilot.pause(0.5)
-        assert app.engine.scheduler.pending == 0
+        assert app.engine.snapshot().queues.pending == 0
         await pilot.press("p")
-        assert app.engine.scheduler.state is SchedulerState.RUNNING
+        assert app.engine.state is RouterState.RUNNING
         await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 6)
 
 
@@ -112,10 +113,11 @@ async def test_s_starts_accepting_again_after_a_stop():
     app = make_app([], delays=0.0)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("x", "y")
-        assert app.engine.scheduler.state is SchedulerState.STOPPED
+        assert app.engine.state is RouterState.STOPPED
         await pilot.press("s")
-        assert app.engine.scheduler.state is SchedulerState.RUNNING
-        app.engine.source.inject(mentions(3))
+        assert app.engine.state is RouterState.RUNNING
+        for n, line in enumerate(mentions(3)):
+            app.engine.handle(ChatMessage(f"again{n}", line.user, line.text, 0.0))
         await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 3)
 
 
@@ -123,9 +125,9 @@ async def test_plus_and_minus_change_the_global_limit_live():
     app = make_app([], router={"global_concurrency": 3})
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("plus", "plus")
-        assert app.engine.scheduler.global_limit == 5
+        assert app.engine.global_limit == 5
         await pilot.press("minus", "minus", "minus", "minus", "minus")
-        assert app.engine.scheduler.global_limit == 1  # never below one
+        assert app.engine.global_limit == 1  # never below one
         app.refresh_numbers()
         assert "pending 0/1" in text_of(app.query_one(Overview))
 
@@ -168,9 +170,9 @@ async def test_q_drains_then_quits_and_a_second_q_stops_at_once():
 
     app = make_app(mentions(9), delays=30.0)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.engine.scheduler.pending > 0)
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.pending > 0)
         await pilot.press("q")
-        assert app.engine.scheduler.state is SchedulerState.DRAINING
+        assert app.engine.state is RouterState.DRAINING
         await pilot.press("q")
     assert app.return_code == EXIT_STOPPED
 
@@ -179,24 +181,24 @@ async def test_keys_can_be_remapped_in_config():
     app = make_app(mentions(3), delays=0.5, keys={"drain": "ctrl+e", "pause": "f6"})
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("d")
-        assert app.engine.scheduler.state is SchedulerState.RUNNING
+        assert app.engine.state is RouterState.RUNNING
         await pilot.press("f6")
-        assert app.engine.scheduler.state is SchedulerState.PAUSED
+        assert app.engine.state is RouterState.PAUSED
         await pilot.press("ctrl+e")
-        assert app.engine.scheduler.state in (SchedulerState.DRAINING, SchedulerState.DRAINED)
+        assert app.engine.state in (RouterState.DRAINING, RouterState.DRAINED)
 
 
 async def test_raid_key_only_in_the_demo_and_it_brings_a_raid():
     app = make_app([], delays=0.0)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("r")
-        await wait_until(pilot, lambda: app.engine.router.counts.lines >= 50)
-        await wait_until(pilot, lambda: app.engine.router.counts.mentions >= 40)
+        await wait_until(pilot, lambda: app.engine.snapshot().chat.lines >= 50)
+        await wait_until(pilot, lambda: app.engine.snapshot().chat.mentions >= 40)
     app = make_app([], demo=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("r")
         await pilot.pause(0.5)
-        assert app.engine.router.counts.lines == 0
+        assert app.engine.snapshot().chat.lines == 0
         assert app.check_action("raid", ()) is False  # hidden from the footer and palette
 
 
@@ -238,3 +240,14 @@ async def test_a_bot_merging_replies_in_a_raid_says_so_on_its_card():
         lane = app.engine.snapshot().queues.bots[0]
         card = text_of(app.query_one(f"#card-{lane.bot} #stats", Static))
         assert f"merging ×{lane.last_batch}" in card and lane.last_batch > 1
+
+
+async def test_the_timers_callbacks_do_nothing_once_the_app_stops_running():
+    """Textual stops the app (`is_running` false), then removes the widgets, then the
+    app's timers: a refresh firing in between must not query widgets that are gone."""
+    app = make_app(mentions(3), delays=0.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 3)
+    assert not app.is_running
+    app.refresh_numbers()  # raised NoMatches: no StatusBar on a screen being torn down
+    app.flush_chat()

@@ -6,6 +6,7 @@ from textual.widgets import Log
 
 from botdeck.chat.simulated import ScriptedLine, SimulatedChat
 from botdeck.config import parse_config
+from botdeck.engine import SourceParts
 from botdeck.tui.factory import create_app
 from botdeck.tui.themes import SHIPPED_DIR, discover_themes
 from botdeck.tui.widgets.status import Overview, StatusBar
@@ -45,12 +46,12 @@ async def test_dashboard_marks_failures_and_skips_with_reasons(monkeypatch):
         )
         lines = [ScriptedLine(0, f"viewer{i}", f"@alpha_bot question {i}") for i in range(3)]
         source = SimulatedChat(lines, keep_open=True, clock=frozen_clock)
-        app = create_app(config, demo=False, source=source,
+        app = create_app(config, demo=False, source=SourceParts(source),
                          themes=discover_themes(SHIPPED_DIR), clock=frozen_clock)  # fmt: skip
 
         def settled() -> bool:
-            scheduler = app.engine.scheduler
-            return len(server.chats) == 3 and scheduler.size == 0 and scheduler.pending == 0
+            queues = app.engine.snapshot().queues
+            return len(server.chats) == 3 and queues.size == 0 and queues.pending == 0
 
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_until(pilot, settled)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from botdeck.chat.base import ChatMessage
-from botdeck.core.jobs import Job, Outcome, Priority
+from botdeck.core.jobs import Job
+from botdeck.model.chat import ChatMessage
+from botdeck.model.jobs import Outcome, Priority
 from botdeck.tui.chatlines import (
     BOT_COLOURS,
     ChatHighlighter,
@@ -59,7 +60,7 @@ def test_bot_lines_are_in_the_bots_colour_and_mentions_stand_out():
 
 
 def test_failures_skips_cancellations_and_states():
-    job = Job(1, "alpha_bot", Priority.HIGH, 0.0)
+    job = Job(1, "alpha_bot", Priority.HIGH, 0.0, None)
     job.outcome, job.reason = Outcome.FAILED, "model unavailable"
     assert outcome_line(job, 0).endswith("✗ alpha_bot failed: model unavailable")
     job.outcome, job.reason = Outcome.SKIPPED, "blocked"

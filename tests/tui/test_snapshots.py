@@ -17,7 +17,7 @@ CHATTER = [
 def settled(app, replies: int):
     async def run_before(pilot) -> None:
         await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == replies)
-        await wait_until(pilot, lambda: app.engine.scheduler.pending == 0)
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.pending == 0)
         app.flush_chat()
         app.refresh_numbers()
         await pilot.pause()

@@ -9,8 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
-from botdeck.core.metrics import SendBudget
-from botdeck.core.scheduler import LaneSnapshot
+from botdeck.model.snapshot import LaneSnapshot, SendBudget
 
 SPARK_SECONDS = 60
 
@@ -45,16 +44,20 @@ class BotCard(Vertical):
             self._backlog.append(float(size))
             self.query_one("#spark", Sparkline).data = list(self._backlog)
 
-    def show(self, lane: LaneSnapshot, budget: SendBudget | None) -> None:
+    def show(self, lane: LaneSnapshot, budget: SendBudget | None, passed: int = 0) -> None:
         narrow = self.content_size.width < 30  # short labels when three cards share 100 columns
-        key = (lane, budget, narrow)
+        key = (lane, budget, passed, narrow)
         if key == self._last:
             return
         self._last = key
-        self.query_one("#stats", Static).update(card_text(lane, budget, narrow), layout=False)
+        text = card_text(lane, budget, narrow, passed)
+        self.query_one("#stats", Static).update(text, layout=False)
 
 
-def card_text(lane: LaneSnapshot, budget: SendBudget | None, narrow: bool = False) -> Text:
+def card_text(
+    lane: LaneSnapshot, budget: SendBudget | None, narrow: bool = False, passed: int = 0
+) -> Text:
+    """`passed`: random replies the bot did not take because its send window was full."""
     budget_text = "-" if budget is None else f"{budget.left}/{budget.limit}"
     if budget is not None and budget.next_free_in > 0 and lane.sending:
         budget_text += f" wait {budget.next_free_in:.0f}s"
@@ -73,6 +76,9 @@ def card_text(lane: LaneSnapshot, budget: SendBudget | None, narrow: bool = Fals
         (f"{sep}p50 ", "dim"), _latency(lane.latency.p50),
         (f"{sep}p95 ", "dim"), _latency(lane.latency.p95),
     )  # fmt: skip
+    if passed:
+        text.append(f"{sep}passed ", "dim")
+        text.append(f"{passed}")
     if lane.merging:  # raid mode: replies answer several viewers at once
         text.append(f"{sep}merging ×{lane.last_batch}", style="bold")
     return text

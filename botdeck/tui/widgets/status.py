@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from botdeck.core.metrics import EngineSnapshot
-from botdeck.core.scheduler import SchedulerState
+from botdeck.model.jobs import RouterState
+from botdeck.model.snapshot import EngineSnapshot
 
 
 def _duration(seconds: float) -> str:
@@ -20,7 +20,7 @@ def _latency(value: float | None) -> str:
 
 def router_label(snap: EngineSnapshot) -> str:
     queues = snap.queues
-    if queues.state is SchedulerState.DRAINING:
+    if queues.state is RouterState.DRAINING:
         return f"draining ({queues.size + queues.pending} left)"
     return queues.state.value
 
@@ -53,7 +53,7 @@ class StatusBar(_Line):
             "  up ",
             _duration(uptime),
         )
-        self.set_class(snap.queues.state is not SchedulerState.RUNNING, "-attention")
+        self.set_class(snap.queues.state is not RouterState.RUNNING, "-attention")
         self.show_text(text)
 
 

@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from botdeck.chat.base import ChatMessage
-from botdeck.core.jobs import Job, Outcome, Priority
-from botdeck.core.journal import EVENTS, Journal
-from botdeck.core.orchestrator import ReplyContext
-from botdeck.core.scheduler import JobEvent, SchedulerState
+from botdeck.core.jobs import Job
+from botdeck.engine.journal import Journal
+from botdeck.model.chat import ChatMessage
+from botdeck.model.jobs import JobStage, Outcome, Priority, ReplyContext, RouterState
+from botdeck.model.journal import JournalEvent, Reason
 
 NOW = 1_700_000_000.12345
 
@@ -48,21 +48,21 @@ def job(**kw) -> Job:
 def test_every_line_is_json_with_ts_and_event():
     log, stream = journal()
     log.chat(message())
-    log.job_event(JobEvent.ENQUEUED, job())
-    log.state(SchedulerState.PAUSED)
-    log.write("custom", answer=42)
+    log.job(JobStage.ENQUEUED, job())
+    log.state(RouterState.PAUSED)
+    log.write(JournalEvent.MODERATION, action="clear")
     lines = records(stream)
     assert len(lines) == 4 == log.lines_written
     for line in lines:
         assert line["ts"] == pytest.approx(round(NOW, 3))
         assert isinstance(line["event"], str)
-    assert [line["event"] for line in lines] == ["chat", "enqueued", "state", "custom"]
-    assert lines[3]["answer"] == 42
+    assert [line["event"] for line in lines] == ["chat", "enqueued", "state", "moderation"]
+    assert lines[3]["action"] == "clear"
 
 
 def test_ts_is_rounded_to_milliseconds():
     log, stream = journal()
-    log.write("chat")
+    log.write(JournalEvent.CHAT)
     assert records(stream)[0]["ts"] == 1_700_000_000.123
 
 
@@ -111,7 +111,7 @@ def test_text_round_trips_exactly(text):
 # ---------------------------------------------------------------- jobs
 def test_enqueued_carries_job_bot_priority_label_msg_and_delay():
     log, stream = journal()
-    log.job_event(JobEvent.ENQUEUED, job())
+    log.job(JobStage.ENQUEUED, job())
     (line,) = records(stream)
     assert line == {
         "ts": round(NOW, 3),
@@ -130,13 +130,13 @@ def test_enqueued_carries_job_bot_priority_label_msg_and_delay():
 )
 def test_priority_is_written_as_its_label(priority, label):
     log, stream = journal()
-    log.job_event(JobEvent.STARTED, job(priority=priority))
+    log.job(JobStage.STARTED, job(priority=priority))
     assert records(stream)[0]["priority"] == label
 
 
 def test_started_carries_the_job_fields():
     log, stream = journal()
-    log.job_event(JobEvent.STARTED, job())
+    log.job(JobStage.STARTED, job())
     (line,) = records(stream)
     assert line["event"] == "started"
     assert (line["job"], line["bot"], line["priority"], line["msg"]) == (
@@ -150,7 +150,7 @@ def test_started_carries_the_job_fields():
 def test_sent_carries_text_and_latency():
     log, stream = journal()
     done = job(outcome=Outcome.SENT, result="@viewer42 hi there 🎉", finished_at=12.5)
-    log.job_event(JobEvent.FINISHED, done)
+    log.job(JobStage.FINISHED, done)
     (line,) = records(stream)
     assert line["event"] == "sent"
     assert line["text"] == "@viewer42 hi there 🎉"
@@ -161,7 +161,7 @@ def test_sent_carries_text_and_latency():
 @pytest.mark.parametrize("outcome", [Outcome.FAILED, Outcome.CANCELLED, Outcome.SKIPPED])
 def test_failed_cancelled_and_skipped_carry_a_reason(outcome):
     log, stream = journal()
-    log.job_event(JobEvent.FINISHED, job(outcome=outcome, reason="model timed out"))
+    log.job(JobStage.FINISHED, job(outcome=outcome, reason="model timed out"))
     (line,) = records(stream)
     assert line["event"] == outcome.value
     assert line["reason"] == "model timed out"
@@ -176,29 +176,36 @@ def test_failed_cancelled_and_skipped_carry_a_reason(outcome):
 
 def test_a_finished_event_without_an_outcome_writes_nothing():
     log, stream = journal()
-    log.job_event(JobEvent.FINISHED, job())
+    log.job(JobStage.FINISHED, job())
     assert stream.getvalue() == ""
-
-
-def test_a_job_without_a_reply_context_has_msg_null():
-    log, stream = journal()
-    log.job_event(JobEvent.ENQUEUED, job(context=None))
-    assert records(stream)[0]["msg"] is None
 
 
 def test_job_events_only_use_contract_event_names():
     log, stream = journal()
-    log.job_event(JobEvent.ENQUEUED, job())
-    log.job_event(JobEvent.STARTED, job())
+    log.job(JobStage.ENQUEUED, job())
+    log.job(JobStage.STARTED, job())
     for outcome in Outcome:
-        log.job_event(JobEvent.FINISHED, job(outcome=outcome, reason="r", finished_at=11.0))
-    assert {line["event"] for line in records(stream)} <= set(EVENTS)
+        log.job(JobStage.FINISHED, job(outcome=outcome, reason="r", finished_at=11.0))
+    assert {line["event"] for line in records(stream)} <= {event.value for event in JournalEvent}
+
+
+def test_the_vocabulary_is_the_contracts():
+    """DESIGN.md's event names and reasons, spelled exactly."""
+    assert {event.value for event in JournalEvent} == {
+        "chat", "enqueued", "started", "sent", "failed", "cancelled", "skipped", "state",
+        "moderation", "reviewed",
+    }  # fmt: skip
+    second_round = {
+        "deleted_by_moderator", "user_removed", "operator", "muted", "rejected", "resumed",
+        "expired", "ai_unavailable",
+    }  # fmt: skip
+    assert second_round <= {reason.value for reason in Reason}
 
 
 # ---------------------------------------------------------------- state
 def test_state_writes_the_state_value():
     log, stream = journal()
-    log.state(SchedulerState.DRAINING)
+    log.state(RouterState.DRAINING)
     assert records(stream) == [{"ts": round(NOW, 3), "event": "state", "state": "draining"}]
 
 
@@ -207,8 +214,8 @@ def test_a_journal_without_a_stream_writes_nothing():
     log = Journal(None, clock=lambda: NOW)
     assert not log.enabled
     log.chat(message())
-    log.job_event(JobEvent.ENQUEUED, job())
-    log.state(SchedulerState.DRAINING)
+    log.job(JobStage.ENQUEUED, job())
+    log.state(RouterState.DRAINING)
     log.close()
     assert log.lines_written == 0
 
@@ -229,8 +236,8 @@ def test_outside_an_event_loop_each_write_is_flushed_at_once():
     assert log.enabled
     log.chat(message())
     assert stream.flushes == 1
-    log.state(SchedulerState.RUNNING)
-    log.job_event(JobEvent.ENQUEUED, job())
+    log.state(RouterState.RUNNING)
+    log.job(JobStage.ENQUEUED, job())
     assert stream.flushes == 3
     assert stream.getvalue().count("\n") == 3
 
@@ -252,6 +259,6 @@ def test_a_reader_that_goes_away_stops_the_journal_once_and_quietly():
     stream = ClosedPipe()
     journal = Journal(stream, clock=lambda: 1.0)
     for n in range(5):
-        journal.write("state", state=f"s{n}")  # never raises into the engine
+        journal.write(JournalEvent.STATE, state=f"s{n}")  # never raises into the engine
     assert journal.lines_written == 2
     assert stream.getvalue().count("\n") == 2

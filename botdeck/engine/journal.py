@@ -1,12 +1,15 @@
 """The journal: one JSON object per line for every chat line, job transition and state change.
 
-The contract (kept stable for outside tools): each line has `ts` (Unix seconds) and `event`,
-one of chat, enqueued, started, sent, failed, cancelled, skipped, state. Job events carry
-`job`, `bot`, `priority`, `msg`; `sent` carries `text`; failed/skipped/cancelled carry
-`reason`. Optional fields, for `botdeck report`: `latency` on `sent`; on any outcome,
-`send_wait` (seconds the reply waited for its bot's send limit, when a limiter runs) and
-`tokens_in`/`tokens_out` (when the responder reported any). Secrets never reach it:
-nothing here reads config, only chat and job fields.
+The contract (kept stable for outside tools): each line has `ts` (Unix seconds) and `event`
+(`botdeck.model.journal.JournalEvent`). Job events carry `job`, `bot`, `priority`, `msg`;
+`sent` carries `text`; failed/skipped/cancelled carry `reason`. Optional fields, for
+`botdeck report`: `latency` on `sent`; on any outcome, `send_wait` (seconds the reply
+waited for its bot's send limit, when a limiter runs) and `tokens_in`/`tokens_out` (when the
+responder reported any); `by` on a `state` event someone other than the operator caused.
+Secrets never reach it: nothing here reads config, only chat and job fields.
+
+The journal is an ordinary listener of the engine's event stream (`Journal.listen`),
+subscribed first so a reply is journaled before anything reacts to it.
 """
 
 from __future__ import annotations
@@ -18,18 +21,17 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from botdeck.chat.base import ChatMessage
-from botdeck.core.jobs import Job, Outcome
-from botdeck.core.orchestrator import ReplyContext
-from botdeck.core.scheduler import JobEvent, SchedulerState
+from botdeck.model.chat import ChatMessage
+from botdeck.model.events import ChatSeen, EngineEvent, JobChanged, StateChanged
+from botdeck.model.jobs import JobStage, JobView, Outcome, RouterState
+from botdeck.model.journal import OUTCOME_EVENT, JournalEvent
 
 log = logging.getLogger(__name__)
 
-EVENTS = ("chat", "enqueued", "started", "sent", "failed", "cancelled", "skipped", "state")
 FLUSH_INTERVAL = 0.2
 
 
-def _costs(job: Job) -> dict[str, Any]:
+def _costs(job: JobView) -> dict[str, Any]:
     """Optional outcome fields: the wait for the send limiter, and tokens when there were any."""
     costs: dict[str, Any] = {}
     if job.send_wait is not None:
@@ -53,10 +55,10 @@ class Journal:
     def enabled(self) -> bool:
         return self._stream is not None
 
-    def write(self, event: str, **fields: Any) -> None:
+    def write(self, event: JournalEvent, **fields: Any) -> None:
         if self._stream is None:
             return
-        record = {"ts": round(self._clock(), 3), "event": event}
+        record = {"ts": round(self._clock(), 3), "event": event.value}
         record.update(fields)
         try:
             self._stream.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
@@ -66,36 +68,54 @@ class Journal:
         self.lines_written += 1
         self._schedule_flush()
 
+    def listen(self, event: EngineEvent) -> None:
+        """The engine's event stream, journaled."""
+        if isinstance(event, JobChanged):
+            self.job(event.stage, event.job)
+        elif isinstance(event, ChatSeen):
+            self.chat(event.message)
+        elif isinstance(event, StateChanged):
+            self.state(event.state, event.by)
+
     # ------------------------------------------------------- typed helpers
     def chat(self, message: ChatMessage) -> None:
         fields: dict[str, Any] = {"msg": message.id, "user": message.user, "text": message.text}
         if message.is_bot:
             fields["bot"] = True
             fields["depth"] = message.depth
-        self.write("chat", **fields)
+        self.write(JournalEvent.CHAT, **fields)
 
-    def state(self, state: SchedulerState) -> None:
-        self.write("state", state=state.value)
+    def state(self, state: RouterState, by: str | None = None) -> None:
+        if by is None:
+            self.write(JournalEvent.STATE, state=state.value)
+        else:
+            self.write(JournalEvent.STATE, state=state.value, by=by)
 
-    def job_event(self, event: JobEvent, job: Job) -> None:
-        """A scheduler listener: maps job events onto journal events."""
+    def job(self, stage: JobStage, job: JobView) -> None:
         fields: dict[str, Any] = {
             "job": job.id,
             "bot": job.bot,
             "priority": job.priority.label,
-            "msg": job.context.message.id if isinstance(job.context, ReplyContext) else None,
+            "msg": job.context.message.id,
         }
         if job.carrier is not None and job.outcome is not None:
             fields["coalesced_into"] = job.carrier  # answered by that job's reply
-        if event is JobEvent.ENQUEUED:
-            self.write("enqueued", **fields, delay=round(job.delay, 3))
-        elif event is JobEvent.STARTED:
-            self.write("started", **fields)
+        if stage is JobStage.ENQUEUED:
+            self.write(JournalEvent.ENQUEUED, **fields, delay=round(job.delay, 3))
+        elif stage is JobStage.STARTED:
+            self.write(JournalEvent.STARTED, **fields)
         elif job.outcome is Outcome.SENT:
             latency = (job.finished_at or 0.0) - job.created_at
-            self.write("sent", **fields, text=job.result, latency=round(latency, 3), **_costs(job))
+            self.write(
+                JournalEvent.SENT,
+                **fields,
+                text=job.result,
+                latency=round(latency, 3),
+                **_costs(job),
+            )
         elif job.outcome is not None:
-            self.write(job.outcome.value, **fields, reason=job.reason, **_costs(job))
+            event = OUTCOME_EVENT[job.outcome]
+            self.write(event, **fields, reason=job.reason, **_costs(job))
 
     # ------------------------------------------------------------ flushing
     def _schedule_flush(self) -> None:

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import json
-import random
 import re
 from collections import Counter
 
 import pytest
 
-from botdeck.ai.base import Reply, ReplyRequest, ResponderError
+from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.ai.offline import OfflineResponder
-from botdeck.chat.base import ChatMessage
-from botdeck.core.jobs import Outcome, Priority
-from botdeck.core.journal import Journal
-from botdeck.core.orchestrator import Orchestrator, OrchestratorSettings
-from botdeck.core.ratelimit import RateLimiter, Role
-from botdeck.core.router import Router, RouterSettings
+from botdeck.core.ratelimit import RateLimiter
+from botdeck.engine import Engine
+from botdeck.model.chat import ChatMessage, Role
+from botdeck.model.events import JobChanged
+from botdeck.model.jobs import Outcome, Priority
+from tests.engine.harness import make_engine
 from tests.virtual_time import now, run_virtual
 
 BOT = "stickyman1776"
@@ -40,29 +38,27 @@ class ClockedSink:
 
 
 def raid_router(role: Role, responder=None, sink=None, ack_target: float = 60.0):
-    stream = io.StringIO()
-    orchestrator = Orchestrator(
+    """Default delays (1-3 s), no random replies."""
+    return make_engine(
         [BOT],
-        OrchestratorSettings(random_reply_chance=0.0, max_depth=0),  # default delays: 1-3 s
-        random.Random(5),
-    )
-    router = Router(
         personas={BOT: "an upbeat hype-man"},
-        orchestrator=orchestrator,
         responder=responder or OfflineResponder(seed=5, bots=(BOT,)),
         sink=sink or ClockedSink(),
-        journal=Journal(stream, clock=lambda: asyncio.get_running_loop().time()),
-        settings=RouterSettings(global_limit=5, per_bot_limit=2, ack_target=ack_target),
         limiter=RateLimiter({BOT: role}),
+        max_depth=0,
+        seed=5,
+        g=5,
+        b=2,
+        ack_target=ack_target,
+        journal_clock=lambda: asyncio.get_running_loop().time(),
     )
-    return router, stream
 
 
 def viewer_name(i: int) -> str:
     return f"raider_{i:03d}"
 
 
-async def raid(router: Router, viewers: int, within: float = 2.0) -> dict[str, float]:
+async def raid(router: Engine, viewers: int, within: float = 2.0) -> dict[str, float]:
     """`viewers` distinct viewers mention the bot within `within` seconds; when each did."""
     asked: dict[str, float] = {}
     for i in range(viewers):
@@ -70,7 +66,7 @@ async def raid(router: Router, viewers: int, within: float = 2.0) -> dict[str, f
         name = viewer_name(i)
         asked[name] = now()
         router.handle(ChatMessage(f"m{i}", name, f"@{BOT} hi from the raid!", now()))
-    await router.scheduler.on_idle()
+    await router.wait_idle()
     return asked
 
 
@@ -131,7 +127,7 @@ def test_300_mentions_still_all_answered_within_a_minute():
         for i, name in enumerate(names):
             await asyncio.sleep(2.0 / 300)
             router.handle(ChatMessage(f"m{i}", name, f"@{BOT} raid!", now()))
-        await router.scheduler.on_idle()
+        await router.wait_idle()
 
     run_virtual(main())
     answered = [name for _, text in sink.sent for name in named(text)]
@@ -140,7 +136,7 @@ def test_300_mentions_still_all_answered_within_a_minute():
     assert windows_over([at for at, _ in sink.sent], 20) == 0
 
 
-class FailingForGroups:
+class FailingForGroups(Responder):
     """Fails any reply that answers several viewers; answers single ones."""
 
     label = "flaky"
@@ -173,11 +169,11 @@ def test_drain_or_stop_while_a_merged_reply_waits_gives_each_viewer_an_outcome(c
     async def main():
         router, stream = raid_router(Role.VIEWER)
         merged = asyncio.Event()  # set when a reply first carries other viewers
-        router.scheduler.add_job_listener(lambda event, job: job.carrier and merged.set())
+        router.subscribe(lambda e: isinstance(e, JobChanged) and e.job.carrier and merged.set())
         task = asyncio.ensure_future(raid(router, 100))
         await merged.wait()
-        assert now() < 60 and any(job.carried for job in router.scheduler.running_jobs())
-        getattr(router.scheduler, control)()
+        assert now() < 60 and any(job.carried for job in router.running_jobs())
+        getattr(router, control)()
         await task
         return [json.loads(row) for row in stream.getvalue().splitlines()]
 
@@ -202,7 +198,7 @@ def test_names_at_the_25_character_maximum_still_fit_under_500():
             await asyncio.sleep(0.02)
             name = f"v{i:02d}_" + "x" * 21  # 25 characters, Twitch's maximum
             router.handle(ChatMessage(f"m{i}", name, f"@{BOT} hello @some_other_user", now()))
-        await router.scheduler.on_idle()
+        await router.wait_idle()
 
     run_virtual(main())
     answered = [n for _, text in sink.sent for n in re.findall(r"@(v\d\d_x{21})", text)]
@@ -230,7 +226,7 @@ def test_outcomes_are_per_job_even_when_answered_together():
             await asyncio.sleep(0.02)
             message = ChatMessage(f"m{i}", viewer_name(i), f"@{BOT} hi", now())
             jobs += router.handle(message)
-        await router.scheduler.on_idle()
+        await router.wait_idle()
         return jobs
 
     jobs = run_virtual(main())
@@ -243,9 +239,9 @@ def test_the_snapshot_says_a_bot_is_merging_and_how_many_the_last_reply_answered
     async def main():
         router, _ = raid_router(Role.VIEWER)
         await raid(router, 100)
-        during = router.scheduler.snapshot().bot(BOT)
+        during = router.snapshot().queues.bot(BOT)
         await asyncio.sleep(61)
-        return during, router.scheduler.snapshot().bot(BOT)
+        return during, router.snapshot().queues.bot(BOT)
 
     during, later = run_virtual(main())
     assert during.merging and during.last_batch > 1 and during.coalesced > 0

@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import random
 
-from botdeck.chat.base import ChatMessage, SendError
-from botdeck.core.jobs import Phase, Priority
-from botdeck.core.journal import Journal
-from botdeck.core.orchestrator import Orchestrator, OrchestratorSettings
-from botdeck.core.ratelimit import RateLimiter, Role, SendLimits
-from botdeck.core.router import Router, RouterSettings
-from tests.core.test_router import ScriptedResponder
+from botdeck.chat.base import SendError
+from botdeck.core.ratelimit import RateLimiter
+from botdeck.engine import Engine
+from botdeck.model.chat import ChatMessage, Role
+from botdeck.model.defaults import SendLimits
+from botdeck.model.jobs import Phase
+from tests.engine.harness import make_engine
+from tests.engine.test_router import ScriptedResponder
 from tests.virtual_time import now, run_virtual
 
 BOTS = ("alpha_bot", "beta_bot")
@@ -39,23 +39,18 @@ class TimedSink:
         return f"out-{len(self.calls)}"
 
 
-def make(sink: TimedSink, limiter: RateLimiter, per_bot: int = 2) -> tuple[Router, io.StringIO]:
-    stream = io.StringIO()
-    orchestrator = Orchestrator(
+def make(sink: TimedSink, limiter: RateLimiter, per_bot: int = 2) -> tuple[Engine, io.StringIO]:
+    return make_engine(
         BOTS,
-        OrchestratorSettings(random_reply_chance=0.0, delays={p: (0.0, 0.0) for p in Priority}),
-        random.Random(1),
-    )
-    router = Router(
         personas={bot: "persona" for bot in BOTS},
-        orchestrator=orchestrator,
         responder=ScriptedResponder(lambda r: f"reply to {r.message.id}", delay=0.2),
         sink=sink,
-        journal=Journal(stream),
-        settings=RouterSettings(global_limit=4, per_bot_limit=per_bot),
         limiter=limiter,
+        delays=0.0,
+        seed=1,
+        g=4,
+        b=per_bot,
     )
-    return router, stream
 
 
 def mention(n: int, bot: str = "alpha_bot") -> ChatMessage:
@@ -72,11 +67,11 @@ def test_a_raid_on_one_viewer_bot_is_answered_within_twitchs_limits():
         for n in range(45):
             router.handle(mention(n))
         await asyncio.sleep(25)  # the window is full: the two running jobs wait in it
-        waits.extend((job.phase, job.send_wait_until) for job in router.scheduler.running_jobs())
-        lane = router.scheduler.snapshot().bot("alpha_bot")
+        waits.extend((job.phase, job.send_wait_until) for job in router.running_jobs())
+        lane = router.snapshot().queues.bot("alpha_bot")
         assert lane.sending == 2 and lane.pending == 2
         assert limiter.budget("alpha_bot").waiting == 2
-        await router.scheduler.on_idle()
+        await router.wait_idle()
         return [json.loads(row) for row in stream.getvalue().splitlines()]
 
     events = run_virtual(main())
@@ -102,8 +97,8 @@ def test_an_emergency_stop_while_waiting_for_the_window_sends_nothing_and_leaks_
             router.handle(mention(n))
         await asyncio.sleep(5)
         assert len(sink.calls) == 2
-        router.scheduler.stop()
-        await router.scheduler.on_idle()
+        router.stop()
+        await router.wait_idle()
         await asyncio.sleep(60)
         assert len(sink.calls) == 2
         budget = limiter.budget("alpha_bot")
@@ -121,7 +116,7 @@ def test_a_refused_send_fails_the_job_and_still_counts_against_the_window():
         router, stream = make(sink, limiter, per_bot=1)
         for n in range(3):
             router.handle(mention(n))
-        await router.scheduler.on_idle()
+        await router.wait_idle()
         return [json.loads(row) for row in stream.getvalue().splitlines()]
 
     events = run_virtual(main())

@@ -18,27 +18,16 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from botdeck.chat.base import ChatMessage
-from botdeck.core.jobs import Priority
-
-DEFAULT_IGNORED = (
-    "nightbot",
-    "streamelements",
-    "streamlabs",
-    "moobot",
-    "fossabot",
-    "wizebot",
-    "soundalerts",
-    "sery_bot",
-    "commanderroot",
-)
+from botdeck.model.chat import ChatMessage
+from botdeck.model.defaults import DEFAULT_DELAYS, DEFAULT_IGNORED_USERS
+from botdeck.model.jobs import Priority
 
 
 @dataclass(frozen=True, slots=True)
 class OrchestratorSettings:
     random_reply_chance: float = 0.25
     max_depth: int = 2
-    ignore_users: frozenset[str] = frozenset(DEFAULT_IGNORED)
+    ignore_users: frozenset[str] = frozenset(DEFAULT_IGNORED_USERS)
     delays: Mapping[Priority, tuple[float, float]] | None = None
 
     def delay_range(self, priority: Priority) -> tuple[float, float]:
@@ -47,27 +36,12 @@ class OrchestratorSettings:
         return DEFAULT_DELAYS[priority]
 
 
-DEFAULT_DELAYS: Mapping[Priority, tuple[float, float]] = {
-    Priority.HIGH: (1.0, 3.0),
-    Priority.NORMAL: (2.0, 5.0),
-    Priority.LOW: (4.0, 8.0),
-}
-
-
 @dataclass(frozen=True, slots=True)
 class ReplyPlan:
     bot: str
     priority: Priority
     delay: float
     depth: int  # the depth the reply will have
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyContext:
-    """What a reply job carries: the line it answers and the depth the reply will have."""
-
-    message: ChatMessage
-    depth: int
 
 
 class Orchestrator:

@@ -1,5 +1,5 @@
 """From `[ai]`, `[safety]` and `[[bots]]` to the AI parts: the SDK client, the OpenAI
-responder and the safety gate. `botdeck.engine` calls these; `botdeck check` runs
+responder and the safety gate. `build_engine` calls these; `botdeck check` runs
 `preflight` so a missing key or a bad blocklist file fails at start, not at the first reply.
 
 The key is read from the environment once, here. A key is required unless the server
@@ -143,6 +143,10 @@ def build_safety(
 
 def preflight(config: Config, environ: Mapping[str, str] = os.environ) -> None:
     """Everything `build_engine` would refuse, checked without building anything."""
+    from botdeck.engine.parts import responder_factory, source_factory
+
+    source_factory(config.chat.source)
+    responder_factory(config.ai.provider)
     if needs_client(config):
         resolve_api_key(config, environ)
     build_blocklist(config)

@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
-from botdeck.chat.base import ChatMessage
-from botdeck.core.jobs import Priority
-from botdeck.core.orchestrator import Orchestrator, OrchestratorSettings, ReplyPlan
+from botdeck.engine.orchestrator import Orchestrator, OrchestratorSettings, ReplyPlan
+from botdeck.model.chat import ChatMessage
+from botdeck.model.jobs import Priority
 
 BOTS = ("stickyman1776", "genejacqueman", "pixelsage")
 

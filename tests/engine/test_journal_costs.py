@@ -6,17 +6,17 @@ import asyncio
 import io
 import json
 
-from botdeck.ai.base import Reply, ReplyRequest, ResponderError
-from botdeck.chat.base import ChatMessage
+from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.config import parse_config
 from botdeck.engine import build_engine
+from botdeck.model.chat import ChatMessage
 from tests.fakes.limiter import SpacingLimiter
 from tests.virtual_time import run_virtual
 
 BOT = "stickyman1776"
 
 
-class CountingResponder:
+class CountingResponder(Responder):
     """Replies after 1 s reporting 10 tokens in and 5 out; "!fail" fails, billed all the same."""
 
     label = "counting"
@@ -55,9 +55,9 @@ def run(
             config, journal_stream=stream, source=None, responder=responder, limiter=limiter
         )
         for i, text in enumerate(lines):
-            engine.router.handle(ChatMessage(f"m{i}", f"viewer{i}", text, 0.0))
-        await engine.scheduler.on_idle()
-        engine.journal.close()
+            engine.handle(ChatMessage(f"m{i}", f"viewer{i}", text, 0.0))
+        await engine.wait_idle()
+        await engine.close()
         return [json.loads(row) for row in stream.getvalue().splitlines()]
 
     return run_virtual(main())

@@ -1,8 +1,8 @@
 """Where replies come from, by the names streamers know: the offline responder, OpenAI, and
 the local servers that speak OpenAI's API at their usual addresses.
 
-Plain data, no botdeck imports: `botdeck init` offers these, and the config's error for an
-unknown `[ai] provider` (say "ollama") points to the matching `base_url`.
+Plain data: `botdeck init` offers these, and the engine's error for an `[ai] provider`
+named after a server (say "ollama") points to the matching `base_url`.
 """
 
 from __future__ import annotations
@@ -74,26 +74,17 @@ PRESETS: dict[str, AIPreset] = {
     )
 }
 
-# Names people type for the servers above (lower case, without spaces, dots or dashes).
-_ALIASES = {"lm-studio": "lmstudio", "llama.cpp": "llamacpp", "llama-cpp": "llamacpp"}
+# Other spellings of the local servers' names, as people type them for `[ai] provider`.
+SERVER_ALIASES = {"lm-studio": "lmstudio", "lm studio": "lmstudio", "llama.cpp": "llamacpp",
+                  "llama-cpp": "llamacpp"}  # fmt: skip
 
 
-def find_preset(name: str) -> AIPreset | None:
-    """The preset a name means ("Ollama", "LM Studio", "llama.cpp", ...), if any."""
-    folded = name.strip().lower()
-    folded = _ALIASES.get(folded, folded).replace(" ", "").replace("-", "").replace(".", "")
-    return PRESETS.get(folded)
-
-
-def provider_hint(value: object) -> str:
-    """One line for an `[ai] provider` that is neither "openai" nor "offline"."""
-    preset = find_preset(str(value))
-    if preset is not None and preset.provider == "openai":
-        return (
-            f"unknown provider {value!r}: {preset.label.removesuffix(' (local)')} speaks the"
-            f' OpenAI API, so use provider = "openai" with base_url = "{preset.base_url}"'
-        )
-    return (
-        f'expected "openai" or "offline", got {value!r}: any OpenAI-compatible server'
-        ' (Ollama, LM Studio, llama.cpp, vLLM) is provider = "openai" with its base_url'
-    )
+def server_hints() -> dict[str, str]:
+    """For each local server's name (and its spellings): the `[ai]` lines to write instead
+    of `provider = name`, since it speaks OpenAI's API."""
+    names = {key: key for key, preset in PRESETS.items() if preset.key not in ("offline", "openai")}
+    names |= SERVER_ALIASES
+    return {
+        name: f'use provider = "openai" with base_url = "{PRESETS[key].base_url}"'
+        for name, key in names.items()
+    }

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from botdeck.ai.factory import (
-    NO_KEY,
-    build_client,
-    preflight,
-    resolve_api_key,
-    secret_values,
-)
 from botdeck.config import ConfigError, parse_config
+from botdeck.engine.ai_setup import NO_KEY, build_client, preflight, resolve_api_key, secret_values
 
 
 def config(ai: dict | None = None, safety: dict | None = None, bot: dict | None = None):

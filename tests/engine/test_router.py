@@ -9,20 +9,19 @@ import random
 from collections import Counter
 from collections.abc import Callable
 
-from botdeck.ai.base import Reply, ReplyRequest, ResponderError
+from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.ai.offline import OfflineResponder
-from botdeck.chat.base import ChatMessage, SendError
-from botdeck.core.jobs import Outcome, Priority
-from botdeck.core.journal import Journal
-from botdeck.core.orchestrator import Orchestrator, OrchestratorSettings
-from botdeck.core.router import Router, RouterSettings
+from botdeck.chat.base import SendError
+from botdeck.model.chat import ChatMessage
+from botdeck.model.jobs import Outcome
+from tests.engine.harness import make_engine
 from tests.virtual_time import run_virtual
 
 BOTS = ("alpha_bot", "beta_bot", "gamma_bot")
 OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
 
-class ScriptedResponder:
+class ScriptedResponder(Responder):
     """Replies with `script(request)`; records every request it saw."""
 
     label = "scripted"
@@ -56,25 +55,17 @@ class RecordingSink:
 
 
 def make_router(responder=None, sink=None, chance=0.0, max_depth=2, g=5, b=2):
-    stream = io.StringIO()
-    orchestrator = Orchestrator(
+    return make_engine(
         BOTS,
-        OrchestratorSettings(
-            random_reply_chance=chance,
-            max_depth=max_depth,
-            delays={p: (1.0, 1.0) for p in Priority},
-        ),
-        random.Random(7),
-    )
-    router = Router(
-        personas={bot: f"persona of {bot}" for bot in BOTS},
-        orchestrator=orchestrator,
         responder=responder or ScriptedResponder(),
         sink=sink or RecordingSink(),
-        journal=Journal(stream),
-        settings=RouterSettings(global_limit=g, per_bot_limit=b, context_lines=5),
+        chance=chance,
+        max_depth=max_depth,
+        delays=1.0,
+        g=g,
+        b=b,
+        context_lines=5,
     )
-    return router, stream
 
 
 def line(n: int, user: str, text: str, **kw) -> ChatMessage:
@@ -98,7 +89,7 @@ def test_a_mention_is_answered_by_that_bot_addressed_to_the_viewer():
     async def main():
         router, stream = make_router(sink=sink)
         router.handle(line(1, "viewer_one", "hey @Beta_Bot how are you?"))
-        await router.scheduler.on_idle()
+        await router.wait_idle()
         return journal_of(stream)
 
     events = run_virtual(main())
@@ -124,7 +115,7 @@ def test_two_bots_mentioned_both_answer_concurrently():
     async def main():
         router, _ = make_router(sink=sink)
         jobs = router.handle(line(1, "viewer", "@alpha_bot @gamma_bot debate this"))
-        await router.scheduler.on_idle()
+        await router.wait_idle()
         return jobs
 
     jobs = run_virtual(main())
@@ -142,7 +133,7 @@ def test_bots_debate_within_the_depth_limit_and_then_stop():
     async def main():
         router, stream = make_router(responder=ScriptedResponder(script), sink=sink, max_depth=2)
         router.handle(line(1, "viewer", "@alpha_bot start a debate"))
-        await router.scheduler.on_idle()
+        await router.wait_idle()
         return journal_of(stream)
 
     events = run_virtual(main())
@@ -164,7 +155,7 @@ def test_the_responder_sees_persona_context_and_trigger():
         for n in range(1, 9):
             router.handle(line(n, f"user{n}", f"line number {n}"))
         router.handle(line(9, "asker", "@alpha_bot what now?"))
-        await router.scheduler.on_idle()
+        await router.wait_idle()
 
     run_virtual(main())
     request = responder.requests[0]
@@ -185,7 +176,7 @@ def test_failures_and_skips_are_journaled_with_reasons_and_nothing_stalls():
         router, stream = make_router(responder=ScriptedResponder(script), sink=sink)
         for n in range(1, 5):
             router.handle(line(n, f"viewer{n}", "@alpha_bot hi"))
-        await router.scheduler.on_idle()
+        await router.wait_idle()
         return journal_of(stream)
 
     events = run_virtual(main())
@@ -202,10 +193,10 @@ def test_lines_while_draining_are_journaled_and_their_jobs_skipped():
     async def main():
         router, stream = make_router()
         router.handle(line(1, "viewer", "@alpha_bot first"))
-        router.scheduler.drain()
+        router.drain()
         late = router.handle(line(2, "viewer", "@beta_bot too late"))
         assert [job.outcome for job in late] == [Outcome.SKIPPED]
-        await router.scheduler.on_idle()
+        await router.wait_idle()
         return journal_of(stream)
 
     events = run_virtual(main())
@@ -226,7 +217,7 @@ def test_emergency_stop_sends_nothing_more_and_records_every_job():
             router.handle(line(n, f"viewer{n}", f"@{BOTS[n % 3]} hi"))
         await asyncio.sleep(1.55)  # two replies are mid-generation
         sent_before = len(sink.sent)
-        router.scheduler.stop()
+        router.stop()
         await asyncio.sleep(60)
         assert len(sink.sent) == sent_before
         return journal_of(stream)
@@ -243,14 +234,14 @@ def test_duplicate_ids_are_dropped_and_echoes_get_their_depth_back():
         router, stream = make_router(sink=sink)
         router.handle(line(1, "viewer", "@alpha_bot hi"))
         router.handle(line(1, "viewer", "@alpha_bot hi"))  # delivered twice by the source
-        await router.scheduler.on_idle()
+        await router.wait_idle()
         bot, text, _ = sink.sent[0]
         router.handle(line(2, bot, text))  # the channel echoes our own reply back
-        await router.scheduler.on_idle()
+        await router.wait_idle()
         return router, journal_of(stream)
 
     router, events = run_virtual(main())
-    assert router.counts.duplicates == 1
+    assert router.snapshot().chat.duplicates == 1
     assert len(sink.sent) == 1
     chat = [e for e in events if e["event"] == "chat"]
     assert [(e["user"], e.get("bot"), e.get("depth")) for e in chat] == [
@@ -270,13 +261,13 @@ def test_a_random_busy_session_gives_every_job_exactly_one_outcome():
             router.handle(line(n, f"viewer{n % 17}", text))
             await asyncio.sleep(rng.uniform(0, 0.3))
             if n == 150:
-                router.scheduler.drain()
-        await router.scheduler.on_idle()
+                router.drain()
+        await router.wait_idle()
         return router, journal_of(stream)
 
     router, events = run_virtual(main())
     assert_one_outcome_per_job(events)
-    assert router.counts.mentions_answered > 0
+    assert router.snapshot().chat.mentions_answered > 0
     assert all(len(e["text"]) <= 450 for e in events if e["event"] == "sent")
 
 
@@ -286,7 +277,7 @@ def test_a_viewer_past_the_per_user_cap_is_skipped_with_that_reason():
         for n in range(6):
             router.handle(line(n, "spammer", f"@alpha_bot again {n}"))
         router.handle(line(9, "regular", "@alpha_bot hi"))
-        await router.scheduler.on_idle()
+        await router.wait_idle()
         return journal_of(stream)
 
     events = run_virtual(main())
@@ -300,12 +291,12 @@ def test_a_viewer_past_the_per_user_cap_is_skipped_with_that_reason():
 def test_random_and_bot_replies_that_waited_too_long_are_stale_but_mentions_never():
     async def main():
         router, stream = make_router(chance=1.0, g=1, b=1)
-        router.scheduler.pause()
+        router.pause()
         router.handle(line(1, "viewer", "just chatting"))  # a random reply: normal priority
         router.handle(line(2, "viewer", "@alpha_bot still there?"))
         await asyncio.sleep(600)  # the streamer paused the bots for ten minutes
-        router.scheduler.resume()
-        await router.scheduler.on_idle()
+        router.resume()
+        await router.wait_idle()
         return journal_of(stream)
 
     events = run_virtual(main())

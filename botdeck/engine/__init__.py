@@ -1,0 +1,20 @@
+"""The application layer: the Engine façade and how it is built from a config.
+
+Front ends (the dashboard, the headless runner, rehearsal) import from here and from
+`botdeck.model`, nothing deeper.
+"""
+
+from botdeck.engine.build import EngineSettings, assemble, build_engine, build_limiter
+from botdeck.engine.engine import Engine
+from botdeck.engine.events import Subscription
+from botdeck.engine.parts import SourceParts
+
+__all__ = [
+    "Engine",
+    "EngineSettings",
+    "SourceParts",
+    "Subscription",
+    "assemble",
+    "build_engine",
+    "build_limiter",
+]

@@ -1,0 +1,226 @@
+"""From a Config to a wired Engine: the one place the parts are put together.
+
+The CLI, the headless runner, the dashboard and the tests all build their engine here, so
+what a test exercises is what a user runs. Sources and responders come from the registry
+(`botdeck.engine.parts`); parts may also be passed in (tests, benchmarks).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TextIO
+
+from botdeck.ai.base import Responder
+from botdeck.ai.safety import SafetyGate
+from botdeck.chat.base import ChatSink, ChatSource
+from botdeck.chat.local import LocalSink
+from botdeck.chat.simulated import SimulatedChat
+from botdeck.config import Config
+from botdeck.core.ratelimit import RateLimiter, SendLimiter
+from botdeck.core.scheduler import Scheduler
+from botdeck.engine import ai_setup, responders, sources
+from botdeck.engine.admission import SendWindowAdmission
+from botdeck.engine.conversation import Conversation, EchoDepth
+from botdeck.engine.engine import Closer, Engine
+from botdeck.engine.events import EventHub
+from botdeck.engine.intake import ChatIntake
+from botdeck.engine.journal import Journal
+from botdeck.engine.orchestrator import Orchestrator, OrchestratorSettings
+from botdeck.engine.parts import BuildContext, SourceParts, responder_factory, source_factory
+from botdeck.engine.pipeline import PipelineSettings, ReplyPipeline
+from botdeck.engine.raid import RaidPlanner
+from botdeck.engine.usage import UsageMeter
+from botdeck.model.chat import Role
+from botdeck.model.defaults import DEFAULT_MAX_REPLY_CHARS, SendLimits
+from botdeck.model.jobs import ReplyContext
+
+__all__ = ["EngineSettings", "assemble", "build_engine", "build_limiter", "responders", "sources"]
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    """Everything the engine's behaviour depends on besides its parts (from `[router]`)."""
+
+    global_limit: int
+    per_bot_limit: int
+    orchestrator: OrchestratorSettings
+    seed: int = 1
+    job_timeout: float | None = 90.0
+    context_lines: int = 20
+    max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS
+    per_user_cap: int | None = 3  # waiting jobs per viewer and bot (None: no cap)
+    ack_target: float | None = 60.0  # answer mentions within this; merge replies if not
+    max_age: float | None = 120.0  # a random or bot-to-bot reply that waited longer is stale
+    # Both on in every run; off only to measure the behaviour before them (benchmarks):
+    admission: bool = True  # refuse random replies the send window cannot deliver in time
+    stale_before_delay: bool = True  # skip stale replies before sleeping their delay
+
+    @classmethod
+    def from_config(cls, config: Config) -> EngineSettings:
+        router = config.router
+        global_limit, per_bot_limit = config.limits()
+        return cls(
+            global_limit=global_limit,
+            per_bot_limit=per_bot_limit,
+            orchestrator=OrchestratorSettings(
+                random_reply_chance=router.random_reply_chance,
+                max_depth=router.max_depth,
+                ignore_users=frozenset(user.lower() for user in router.ignore_users),
+                delays=router.delays.as_mapping(),
+            ),
+            seed=config.chat.seed,
+            job_timeout=router.job_timeout,
+            context_lines=router.context_lines,
+            max_reply_chars=config.ai.max_reply_chars,
+            per_user_cap=router.per_user_cap or None,
+            ack_target=router.ack_target,
+            max_age=router.max_age or None,
+        )
+
+
+def build_limiter(config: Config) -> SendLimiter | None:
+    """Send limits for every sink, so a rehearsal behaves as it would on Twitch."""
+    limits = config.send_limits
+    if not limits.enabled:
+        return None
+    return RateLimiter(
+        {bot.name: Role(bot.role) for bot in config.bots},
+        SendLimits(
+            window=limits.window,
+            viewer=limits.viewer,
+            privileged=limits.privileged,
+            spacing=limits.spacing,
+            duplicate_window=limits.duplicate_window,
+        ),
+    )
+
+
+def build_engine(
+    config: Config,
+    *,
+    journal_stream: TextIO | None = None,
+    source: ChatSource | SourceParts | None = None,
+    sink: ChatSink | None = None,
+    responder: Responder | None = None,
+    limiter: SendLimiter | None = None,
+    keep_open: bool = False,
+    endless: bool = False,
+    clock: Callable[[], float] = time.time,
+) -> Engine:
+    """Everything wired; parts may be passed in (tests, the dashboard's demo source).
+
+    A bad config part (an unreadable replay, a missing key) raises ConfigError here,
+    before anything runs.
+    """
+    if limiter is None:
+        limiter = build_limiter(config)
+    client = ai_setup.build_client(config)  # reads the API key once; None when offline
+    context = BuildContext(config, clock, keep_open, endless, limiter, client)
+    if source is None:
+        parts = source_factory(config.chat.source)(context)
+    elif isinstance(source, SourceParts):
+        parts = source
+    else:
+        parts = SourceParts(source)
+    return assemble(
+        EngineSettings.from_config(config),
+        channel=config.chat.channel,
+        source=parts,
+        sink=sink,
+        responder=responder or responder_factory(config.ai.provider)(context),
+        safety=ai_setup.build_safety(config, client),
+        limiter=limiter,
+        journal=Journal(journal_stream, clock=clock),
+        personas={bot.name: bot.persona for bot in config.bots},
+        clock=clock,
+        closers=[client.close] if client is not None else [],
+    )
+
+
+def assemble(
+    settings: EngineSettings,
+    *,
+    personas: Mapping[str, str],
+    responder: Responder,
+    source: SourceParts | None = None,
+    sink: ChatSink | None = None,
+    safety: SafetyGate | None = None,
+    limiter: SendLimiter | None = None,
+    journal: Journal | None = None,
+    channel: str = "",
+    clock: Callable[[], float] = time.time,
+    closers: list[Closer] | None = None,
+) -> Engine:
+    """The engine from its parts: scheduler, pipeline, intake and event stream wired.
+
+    Parts left out get the quiet defaults: no chat source (lines come in through
+    `Engine.handle`), a local sink, the default safety gate, no journal.
+    """
+    bots = tuple(personas)
+    source = source or SourceParts(SimulatedChat(()))
+    sink = sink or source.sink or LocalSink()
+    safety = safety or SafetyGate()
+    journal = journal or Journal(None, clock=clock)
+    events = EventHub()
+    events.subscribe(journal.listen)  # first: a reply is journaled before anything reacts
+    conversation = Conversation(settings.context_lines)
+    echoes = EchoDepth()
+    usage = UsageMeter(bots)
+    pipeline: ReplyPipeline
+    scheduler: Scheduler[ReplyContext] = Scheduler(
+        bots,
+        global_limit=settings.global_limit,
+        per_bot_limit=settings.per_bot_limit,
+        execute=lambda job: pipeline.run(job),
+        precheck=(lambda job: pipeline.stale(job)) if settings.stale_before_delay else None,
+        job_timeout=settings.job_timeout,
+        viewer_cap=settings.per_user_cap,
+    )
+    raid = RaidPlanner(
+        scheduler, limiter, ack_target=settings.ack_target, max_reply_chars=settings.max_reply_chars
+    )
+    pipeline = ReplyPipeline(
+        personas=personas,
+        settings=PipelineSettings(
+            settings.max_reply_chars, settings.max_age, not settings.stale_before_delay
+        ),
+        conversation=conversation,
+        raid=raid,
+        responder=responder,
+        safety=safety,
+        usage=usage,
+        limiter=limiter,
+        sink=sink,
+        echoes=echoes,
+    )
+    admission = SendWindowAdmission(
+        scheduler, limiter if settings.admission else None, settings.max_age
+    )
+    intake = ChatIntake(
+        orchestrator=Orchestrator(bots, settings.orchestrator, random.Random(settings.seed)),
+        scheduler=scheduler,
+        conversation=conversation,
+        echoes=echoes,
+        safety=safety,
+        events=events,
+        admission=admission,
+    )
+    return Engine(
+        channel=channel,
+        scheduler=scheduler,
+        intake=intake,
+        events=events,
+        source=source,
+        sink=sink,
+        responder=responder,
+        safety=safety,
+        limiter=limiter,
+        usage=usage,
+        admission=admission,
+        journal=journal,
+        clock=clock,
+        closers=closers or [],
+    )

@@ -1,0 +1,197 @@
+"""The reply pipeline: what one job does once the scheduler starts it, stage by stage.
+
+    stale check -> merge (raid mode) -> moderation of the line -> generate -> shape
+    -> safety -> send limit -> send
+
+Each stage is one method below, run in that order by `run`. A stage ends the job by
+raising `JobSkipped` (a reply we chose not to send: blocked, stale) or `JobFailed` (one we
+could not produce or send); the scheduler turns either into the job's outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
+from botdeck.ai.safety import Blocked, SafetyGate
+from botdeck.ai.shaping import EmptyReplyError, shape_reply
+from botdeck.chat.base import ChatSink, SendError
+from botdeck.core.jobs import Job, JobFailed, JobSkipped
+from botdeck.core.ratelimit import SendLimiter
+from botdeck.engine.conversation import Conversation, EchoDepth
+from botdeck.engine.raid import RaidPlanner, address
+from botdeck.engine.usage import UsageMeter
+from botdeck.model.chat import ChatMessage
+from botdeck.model.jobs import Phase, Priority, ReplyContext
+from botdeck.model.journal import Reason
+
+ReplyJob = Job[ReplyContext]
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineSettings:
+    max_reply_chars: int
+    max_age: float | None  # a random or bot-to-bot reply that waited longer is stale
+    stale_after_delay: bool = False  # check staleness here, not in the scheduler's precheck
+
+
+class ReplyPipeline:
+    def __init__(
+        self,
+        *,
+        personas: Mapping[str, str],
+        settings: PipelineSettings,
+        conversation: Conversation,
+        raid: RaidPlanner,
+        responder: Responder,
+        safety: SafetyGate,
+        usage: UsageMeter,
+        limiter: SendLimiter | None,
+        sink: ChatSink,
+        echoes: EchoDepth,
+    ) -> None:
+        self._personas = dict(personas)
+        self._settings = settings
+        self._conversation = conversation
+        self._raid = raid
+        self._responder = responder
+        self._safety = safety
+        self._usage = usage
+        self._limiter = limiter
+        self._sink = sink
+        self._echoes = echoes
+
+    async def run(self, job: ReplyJob) -> None:
+        """The whole pipeline for one job (the scheduler's executor)."""
+        if self._settings.stale_after_delay and (reason := self.stale(job)):
+            raise JobSkipped(reason)
+        request = self.merge(job)
+        await self.moderate(request)
+        reply = await self.generate(job, request)
+        text = self.shape(job, request, reply)
+        await self.check_safety(request, text)
+        job.phase = Phase.SENDING
+        if self._limiter is None:
+            job.commit()
+            await self.send(job, text)
+        else:
+            await self.send_limited(job, text, self._limiter)
+
+    # ------------------------------------------------------------- stages
+    def stale(self, job: ReplyJob) -> str | None:
+        """Before the delay: a random or bot-to-bot reply that has waited, or will have
+        by the end of its delay, longer than `max_age` is skipped at once (a drain never
+        sleeps through a backlog of them). Chiming in on a line from minutes ago reads as
+        a glitch; mentions are never dropped this way (raid mode keeps them in time)."""
+        max_age = self._settings.max_age
+        if not max_age or job.priority is Priority.HIGH:
+            return None
+        waited = (job.started_at or job.created_at) - job.created_at
+        return Reason.STALE if waited + job.delay > max_age else None
+
+    def merge(self, job: ReplyJob) -> ReplyRequest:
+        """Raid mode may let this reply answer waiting mentions too; the request for it."""
+        trigger = job.context.message
+        return ReplyRequest(
+            bot=job.bot,
+            persona=self._personas[job.bot],
+            message=trigger,
+            history=self._conversation.recent(excluding=trigger),
+            priority=job.priority,
+            depth=job.context.depth,
+            also=self._raid.carry(job),
+        )
+
+    async def moderate(self, request: ReplyRequest) -> None:
+        """The line itself, if moderation screens incoming lines (started at intake)."""
+        try:
+            await self._safety.check_incoming(request.message)
+        except Blocked as blocked:
+            raise JobSkipped(blocked.reason) from None
+
+    async def generate(self, job: ReplyJob, request: ReplyRequest) -> Reply:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            reply = await self._responder.reply(request)
+        except ResponderError as error:
+            self._usage.count(job, error.tokens_in, error.tokens_out)
+            raise JobFailed(error.reason) from None
+        self._usage.count(job, reply.tokens_in, reply.tokens_out)
+        self._raid.note_generation(job.bot, loop.time() - started)
+        return reply
+
+    def shape(self, job: ReplyJob, request: ReplyRequest, reply: Reply) -> str:
+        address_to: str | list[str] | None = None
+        if request.also:
+            address_to = [address(line) for line in request.messages]
+        elif job.priority is not Priority.NORMAL:
+            address_to = address(request.message)
+        try:
+            return shape_reply(
+                reply.text,
+                bot=job.bot,
+                address=address_to,
+                max_chars=self._settings.max_reply_chars,
+            )
+        except EmptyReplyError:
+            raise JobFailed(Reason.EMPTY_REPLY) from None
+
+    async def check_safety(self, request: ReplyRequest, text: str) -> None:
+        try:
+            await self._safety.check_reply(request.bot, request.persona, text)
+        except Blocked as blocked:
+            raise JobSkipped(blocked.reason) from None
+
+    async def send_limited(self, job: ReplyJob, text: str, limiter: SendLimiter) -> None:
+        """Wait for the bot's send window (the job shows as sending, with the wait), then
+        send. Every reservation is settled: `sent` even when the send failed (Twitch may
+        have counted it), `release` when the job ended before sending."""
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        try:
+            text = await limiter.acquire(job.bot, text, on_wait=_show_wait(job))
+        finally:
+            job.send_wait = loop.time() - began
+        try:
+            job.commit()
+        except JobFailed:
+            limiter.release(job.bot, text)  # nothing went out
+            raise
+        try:
+            await self.send(job, text)
+        finally:
+            limiter.sent(job.bot, text)
+
+    async def send(self, job: ReplyJob, text: str) -> None:
+        if self._sink.echoes:
+            self._echoes.remember(job.bot, text, job.context.depth)
+        try:
+            job.result_id = await self._sink.send(job.bot, text, reply_to=job.context.message.id)
+        except SendError as error:
+            raise JobFailed(error.reason) from None
+        job.result = text
+
+
+def _show_wait(job: ReplyJob) -> Callable[[float | None], None]:
+    """Shows a job's wait for the send window on the job (for the dashboard)."""
+
+    def show(until: float | None) -> None:
+        job.send_wait_until = until
+
+    return show
+
+
+def reply_echo(job: ReplyJob, message_id: str, timestamp: float) -> ChatMessage:
+    """A sent reply as the chat line it becomes (for sinks that do not echo)."""
+    assert job.result is not None
+    return ChatMessage(
+        id=message_id,
+        user=job.bot,
+        text=job.result,
+        timestamp=timestamp,
+        is_bot=True,
+        depth=job.context.depth,
+    )

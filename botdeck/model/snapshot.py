@@ -1,0 +1,120 @@
+"""What a dashboard or a summary shows, in one polled value.
+
+The scheduler's snapshot holds the queues; the rest comes from the parts around it (the
+chat connection, the responder's token usage, each bot's send budget). Every part answers
+cheaply, so polling at 10 Hz costs nothing noticeable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from botdeck.model.chat import ConnectionState
+from botdeck.model.jobs import RouterState
+
+
+@dataclass(frozen=True, slots=True)
+class Percentiles:
+    p50: float | None
+    p95: float | None
+    max: float | None
+    count: int
+
+    @classmethod
+    def empty(cls) -> Percentiles:
+        return cls(None, None, None, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class LaneSnapshot:
+    """One bot's queue. `size` waits, `pending` has started and not finished."""
+
+    bot: str
+    size: int
+    pending: int
+    limit: int
+    delaying: int
+    generating: int
+    sending: int
+    sent: int
+    failed: int
+    cancelled: int
+    skipped: int
+    latency: Percentiles
+    coalesced: int = 0  # jobs answered by another job's merged reply
+    last_batch: int = 1  # viewers the bot's last merged reply answered
+    merging: bool = False  # a merged reply went out in the last minute
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerSnapshot:
+    state: RouterState
+    size: int
+    pending: int
+    limit: int
+    sent: int
+    failed: int
+    cancelled: int
+    skipped: int
+    replies_per_minute: float
+    latency: Percentiles
+    bots: tuple[LaneSnapshot, ...]
+
+    def bot(self, name: str) -> LaneSnapshot:
+        for lane in self.bots:
+            if lane.bot == name:
+                return lane
+        raise KeyError(name)
+
+
+@dataclass(frozen=True, slots=True)
+class BotUsage:
+    """Tokens a bot's replies cost, from the API's `usage` (zero for the offline responder)."""
+
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SendBudget:
+    """A bot account's send limit in the current window (Twitch: 20 or 100 per 30 s)."""
+
+    used: int
+    limit: int
+    window: float
+    next_free_in: float  # seconds until another message may be sent (0 when one may now)
+    waiting: int = 0  # replies waiting for the window (their jobs show as "sending")
+    role: str = ""  # the role the limit is sized for (from config, confirmed by badges)
+
+    @property
+    def left(self) -> int:
+        return max(0, self.limit - self.used)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatCounts:
+    """Chat lines seen and mentions answered so far (the headless summary)."""
+
+    lines: int = 0
+    duplicates: int = 0
+    mentions: int = 0  # high-priority jobs created
+    mentions_answered: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSnapshot:
+    queues: SchedulerSnapshot
+    connection: ConnectionState
+    responder: str  # a model name or "offline"
+    channel: str
+    usage: Mapping[str, BotUsage] = field(default_factory=dict)
+    budgets: Mapping[str, SendBudget] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()  # standing conditions worth a glance, e.g. a budget reached
+    chat: ChatCounts = ChatCounts()
+    passed: Mapping[str, int] = field(default_factory=dict)  # random replies a full send
+    # window made a bot pass up, per bot (they never became jobs)
+
+    @property
+    def state(self) -> RouterState:
+        return self.queues.state

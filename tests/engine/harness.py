@@ -1,0 +1,63 @@
+"""An engine from hand-picked parts, for tests that script the responder and the sink."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+
+from botdeck.ai.base import Responder
+from botdeck.ai.offline import OfflineResponder
+from botdeck.ai.safety import SafetyGate
+from botdeck.chat.base import ChatSink
+from botdeck.core.ratelimit import SendLimiter
+from botdeck.engine import Engine, EngineSettings, assemble
+from botdeck.engine.journal import Journal
+from botdeck.engine.orchestrator import OrchestratorSettings
+from botdeck.model.jobs import Priority
+
+
+def make_engine(
+    bots: Sequence[str],
+    *,
+    responder: Responder | None = None,
+    sink: ChatSink | None = None,
+    limiter: SendLimiter | None = None,
+    safety: SafetyGate | None = None,
+    personas: Mapping[str, str] | None = None,
+    chance: float = 0.0,
+    max_depth: int = 2,
+    delays: float | Mapping[Priority, tuple[float, float]] | None = None,
+    seed: int = 7,
+    g: int = 5,
+    b: int = 2,
+    journal_clock: Callable[[], float] = time.time,
+    **settings: object,
+) -> tuple[Engine, io.StringIO]:
+    """`settings` are `EngineSettings` fields (context_lines, ack_target, max_age, ...)."""
+    stream = io.StringIO()
+    if isinstance(delays, int | float):
+        delays = {priority: (float(delays), float(delays)) for priority in Priority}
+    engine_settings = replace(
+        EngineSettings(
+            global_limit=g,
+            per_bot_limit=b,
+            orchestrator=OrchestratorSettings(
+                random_reply_chance=chance, max_depth=max_depth, delays=delays
+            ),
+            seed=seed,
+        ),
+        **settings,  # type: ignore[arg-type]
+    )
+    engine = assemble(
+        engine_settings,
+        channel="test_channel",
+        sink=sink,
+        responder=responder or OfflineResponder(seed=seed, bots=tuple(bots)),
+        safety=safety,
+        limiter=limiter,
+        journal=Journal(stream, clock=journal_clock),
+        personas=personas or {bot: f"persona of {bot}" for bot in bots},
+    )
+    return engine, stream
