@@ -188,6 +188,45 @@ def raid_figures() -> list[Figure]:
     return figures
 
 
+HOSTILE = {
+    "gzip": "a 1 MB gzip inflating to 1 GiB of newlines",
+    "zeros": "1 GiB of zero bytes without a newline (sparse)",
+}
+
+
+def hostile_figures() -> list[Figure]:
+    """`rehearse` and `report` on 1 GiB hostile inputs: peak memory and time to refuse,
+    against botdeck before issue 16 under a 3 GiB cap (the issue's own figure: 2.1 GB)."""
+    runs = run_json([sys.executable, "-m", "benchmarks.hostile_bench"])
+    figures: list[Figure] = []
+    for command, hostile, other in (("rehearse", "gzip", "zeros"), ("report", "zeros", "gzip")):
+        ours, also = runs[f"{command}_{hostile}"], runs[f"{command}_{other}"]
+        old = runs.get(f"baseline_{command}_{hostile}") or {}
+        base_mb, base_s = old.get("peak_mb"), old.get("seconds")
+        if not old:
+            old_label = "not measured (no git history)"
+        else:
+            capped = old["exit"] not in (0, 2) or old["traceback"]
+            old_label = f"botdeck before issue 16: {base_mb:,.0f} MB, {base_s:g} s" + (
+                f" (stopped by the {runs['cap_mb']:,} MB cap)" if capped else ""
+            )
+        ok = ours["exit"] == 2 and ours["stderr_lines"] == 1 and not ours["traceback"]
+        said = ours["last_line"].split(": ", 2)[-1][:70]
+        verdict = f"a one-line refusal ({said})" if ok else "NOT a one-line refusal"
+        memory = f"botdeck {command} on {HOSTILE[hostile]}: {verdict}; baseline {old_label}"
+        other_run = f"{also['peak_mb']:g} MB, {also['seconds']:g} s, exit {also['exit']}"
+        figures += [
+            Figure(f"{command}_1gib_hostile_peak_memory", ours["peak_mb"], "MB", base_mb,
+                   ratio(base_mb or 0, ours["peak_mb"]), memory + "; goal < 100 MB"),
+            Figure(f"{command}_1gib_hostile_refusal_time", ours["seconds"], "s", base_s,
+                   ratio(base_s or 0, ours["seconds"]),
+                   f"wall time of that refusal (goal < 2 s); on {HOSTILE[other]}: {other_run}"),
+        ]  # fmt: skip
+        if not ok or ours["peak_mb"] >= 100 or ours["seconds"] >= 2:
+            print(f"warning: {command} on hostile input missed its goal: {ours}")
+    return figures
+
+
 def drain_figures() -> list[Figure]:
     """A drain after 5 minutes of chat flood (virtual time), against the pre-admission engine."""
     runs = run_json([sys.executable, "-m", "benchmarks.drain_bench", "300"])
@@ -216,6 +255,7 @@ def main() -> None:
         scheduler_figures()
         + ratelimit_figures()
         + raid_figures()
+        + hostile_figures()
         + drain_figures()
         + dashboard_figures()
     )

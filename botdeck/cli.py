@@ -9,12 +9,13 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from botdeck import __version__
 from botdeck.chat.scenarios import SCENARIOS, Scenario, ScenarioError
 from botdeck.config import (
     DEMO_BOTS,
+    MAX_LOG_TIME,
     Config,
     ConfigError,
     demo_config,
@@ -23,17 +24,41 @@ from botdeck.config import (
     render_config,
 )
 
+if TYPE_CHECKING:
+    from botdeck.tui.themes import ThemeSet
+
 EXIT_BAD_INPUT = 2
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number of seconds >= 0, got {text}")
-    return value
+MAX_DURATION = 31 * 86_400.0  # --duration: a month-long run is the longest that makes sense
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments are one line, like every other bad input: usage only with --help."""
+
+    def error(self, message: str) -> NoReturn:
+        message = message.removeprefix("argument ")
+        self.exit(EXIT_BAD_INPUT, f"botdeck: {message} (see `{self.prog} --help`)\n")
+
+
+def _bounded_seconds(most: float) -> Callable[[str], float]:
+    def seconds(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+        if not 0 <= value <= most:  # nan and inf fail this too
+            raise argparse.ArgumentTypeError(
+                f"expected a number of seconds >= 0 and <= {most:,.0f}, got {text}"
+            )
+        return value
+
+    return seconds
+
+
+_duration = _bounded_seconds(MAX_DURATION)
+_start = _bounded_seconds(MAX_LOG_TIME)
+_ack_target = _bounded_seconds(86_400.0)  # report --html: the mention latency line
 
 
 def _speed(text: str) -> float:
@@ -70,7 +95,7 @@ def _scenario(text: str) -> Scenario:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="botdeck",
         description="Run several AI chat-bot personas in one Twitch channel, from a dashboard.",
     )
@@ -81,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--headless", action="store_true", help="no dashboard: journal and summary"
         )
-        sub.add_argument("--duration", type=_seconds, help="drain and end after S seconds")
+        sub.add_argument("--duration", type=_duration, help="drain and end after S seconds")
         sub.add_argument("--journal", type=Path, help="write the JSONL journal to PATH")
         sub.add_argument("--theme", help="dashboard theme (twitch, low-glare, high-contrast, …)")
 
@@ -127,14 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="the chat log: botdeck JSONL or TwitchDownloader chat JSON",
     )
     rehearse.add_argument("--speed", type=_speed, help="play the log X times faster")
-    rehearse.add_argument("--start", type=_seconds, help="start S seconds into the log")
+    rehearse.add_argument("--start", type=_start, help="start S seconds into the log")
     rehearse.add_argument(
         "--live-ai", action="store_true", help="use the configured AI (default: offline replies)"
     )
     rehearse.add_argument(
         "--journal", type=Path, help="keep the journal at PATH (default: a temporary file)"
     )
-    rehearse.add_argument("--duration", type=_seconds, help="drain and end after S seconds")
+    rehearse.add_argument("--duration", type=_duration, help="drain and end after S seconds")
     rehearse.add_argument(
         "--real-time",
         action="store_true",
@@ -162,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--ack-target",
-        type=_seconds,
+        type=_ack_target,
         default=60.0,
         metavar="S",
         help="the mention latency line in --html (default 60, the config's default)",
@@ -170,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_init_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_init_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     from botdeck.model.presets import PRESETS
 
     init = commands.add_parser(
@@ -217,9 +242,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return _serve(args)
         config = _config_for(args)
+        themes = _themes(args.theme)  # checked the same way headless or not
         if args.headless:
             return _headless(config, args)
-        return _dashboard(config, args)
+        return _dashboard(config, args, themes)
     except ConfigError as error:
         print(f"botdeck: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -233,6 +259,19 @@ def _config_for(args: argparse.Namespace) -> Config:
         default = "raid" if args.headless else "mixed"
         return demo_config(bots=args.bots, scenario=args.scenario or default, seed=args.seed)
     return _load(args.config)
+
+
+def _themes(name: str | None) -> ThemeSet | None:
+    """`--theme` means the same in every mode: an unknown theme is refused before anything
+    runs, also headless (where it does not show), so a script that works headless does
+    not fail the day it runs with the dashboard."""
+    if name is None:
+        return None  # the dashboard finds its themes itself; nothing to import headless
+    from botdeck.tui.factory import available_themes, check_theme
+
+    themes = available_themes()
+    check_theme(name, themes)
+    return themes
 
 
 def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -> Config:
@@ -337,9 +376,7 @@ def _serve(args: argparse.Namespace) -> int:
         _load(path)
         command = ["run", "--config", str(path.resolve())]
     if args.theme is not None:
-        from botdeck.tui.factory import available_themes, check_theme
-
-        check_theme(args.theme, available_themes())
+        _themes(args.theme)
         command += ["--theme", args.theme]
     if args.journal is not None:
         command += ["--journal", str(args.journal.resolve())]
@@ -374,8 +411,12 @@ def _journal_stream(path: Path | None) -> Iterator[TextIO]:
         stream = path.open("a", encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"--journal: cannot open {path}: {error.strerror}") from None
-    with stream:
+    try:
         yield stream
+    finally:
+        from botdeck.engine.journal import close_file
+
+        close_file(stream)
 
 
 def _headless(config: Config, args: argparse.Namespace) -> int:
@@ -383,10 +424,6 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
     from botdeck.headless import print_summary, print_warnings, run_headless
     from botdeck.logs import setup_logging
 
-    if args.theme is not None:  # no screen to theme, but a typo is still a typo
-        from botdeck.tui.factory import available_themes, check_theme
-
-        check_theme(args.theme, available_themes())
     setup_logging()
     with _journal_stream(args.journal) as stream:
         engine = build_engine(config, journal_stream=stream)
@@ -396,14 +433,14 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
     return code
 
 
-def _dashboard(config: Config, args: argparse.Namespace) -> int:
+def _dashboard(config: Config, args: argparse.Namespace, themes: ThemeSet | None) -> int:
     from botdeck.logs import setup_logging
     from botdeck.tui.factory import create_app
 
     setup_logging()  # to a file: Textual owns the terminal
     with _journal_stream(args.journal) if args.journal else contextlib.nullcontext() as stream:
         app = create_app(config, demo=args.command == "demo", theme=args.theme,
-                         journal_stream=stream)  # fmt: skip
+                         journal_stream=stream, themes=themes)  # fmt: skip
         app.run()
     return app.return_code or 0
 

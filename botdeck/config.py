@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from botdeck.chat.scenarios import Scenario, ScenarioError
-from botdeck.files import unreadable
+from botdeck.files import MIB, FileRefused, read_text_capped
 from botdeck.model.defaults import (
     DEFAULT_DELAYS,
     DEFAULT_IGNORED_USERS,
@@ -51,8 +51,19 @@ def http_url(value: str) -> str:
     return value
 
 
+# Upper bounds: far past any sensible setting, low enough that a typo (or `inf`, which
+# TOML allows) cannot make a reply wait for ever. Stated in the README's Configuration.
+MAX_DELAY = 600.0  # seconds, a reply delay
+MAX_WAIT = 3600.0  # seconds: job_timeout, ack_target, max_age, send windows
+MAX_COUNT = 100_000  # backlog_warning and other counts of jobs or messages
+MAX_CONCURRENCY = 1000
+MAX_BOTS = 100
+MAX_LOG_TIME = 1e10  # seconds: a Unix time (until 2286) or an offset into a chat log
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # allow_inf_nan: TOML has inf and nan, and a float key must be a finite number.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 def _check_range(pair: list[float], key: str) -> list[float]:
@@ -61,6 +72,8 @@ def _check_range(pair: list[float], key: str) -> list[float]:
     low, high = pair
     if low < 0 or high < 0:
         raise ValueError("delays must be >= 0 seconds")
+    if high > MAX_DELAY:
+        raise ValueError(f"delays must be <= {MAX_DELAY:g} seconds, got {high:g}")
     if low > high:
         raise ValueError(f"min {low:g} is greater than max {high:g}")
     return pair
@@ -85,21 +98,23 @@ class RouterConfig(_Model):
     global_concurrency: int | Literal["auto"] = "auto"
     per_bot_concurrency: int | Literal["auto"] = "auto"
     random_reply_chance: float = Field(0.25, ge=0.0, le=1.0)
-    backlog_warning: int = Field(20, ge=1)
+    backlog_warning: int = Field(20, ge=1, le=MAX_COUNT)
     max_depth: int = Field(2, ge=0, le=10)
-    job_timeout: float = Field(90.0, gt=0)
+    job_timeout: float = Field(90.0, gt=0, le=MAX_WAIT)
     context_lines: int = Field(20, ge=0, le=200)
-    per_user_cap: int = Field(3, ge=0)  # waiting jobs per viewer and bot; 0 = no cap
-    ack_target: float = Field(60.0, gt=0)  # seconds: answer every mention within this
-    max_age: float = Field(120.0, ge=0)  # random/bot-to-bot replies older are dropped; 0: never
+    per_user_cap: int = Field(3, ge=0, le=1000)  # waiting jobs per viewer and bot; 0 = no cap
+    ack_target: float = Field(60.0, gt=0, le=MAX_WAIT)  # seconds: answer every mention within
+    max_age: float = Field(120.0, ge=0, le=MAX_WAIT)  # older random/bot replies dropped; 0: never
     ignore_users: list[str] = list(DEFAULT_IGNORED_USERS)
     delays: DelaysConfig = DelaysConfig()
 
     @field_validator("global_concurrency", "per_bot_concurrency")
     @classmethod
     def _positive(cls, value: int | str) -> int | str:
-        if isinstance(value, int) and value < 1:
-            raise ValueError(f'expected an integer >= 1 or "auto", got {value}')
+        if isinstance(value, int) and not 1 <= value <= MAX_CONCURRENCY:
+            raise ValueError(
+                f'expected an integer >= 1 and <= {MAX_CONCURRENCY} or "auto", got {value}'
+            )
         return value
 
 
@@ -115,10 +130,19 @@ class AIConfig(_Model):
     max_reply_chars: int = Field(DEFAULT_MAX_REPLY_CHARS, ge=20, le=TWITCH_MAX_CHARS)
     context_tokens: int = Field(800, ge=0, le=100_000)  # budget for recent chat in a request
     extra_body: dict[str, Any] = {}  # extra request fields for servers that need them
-    token_budget: int = Field(0, ge=0)  # tokens (in + out) per session; 0 = no limit
+    token_budget: int = Field(0, ge=0, le=10**12)  # tokens (in + out) per session; 0 = none
     on_budget: Literal["offline", "stop"] = "offline"  # what bots do once it is spent
 
     _url = field_validator("base_url")(http_url)
+
+    @field_validator("extra_body")
+    @classmethod
+    def _json(cls, value: dict[str, Any]) -> dict[str, Any]:
+        try:
+            json.dumps(value, allow_nan=False)
+        except ValueError:  # inf or nan: JSON has neither, a server would refuse the request
+            raise ValueError("numbers must be finite (no inf or nan)") from None
+        return value
 
 
 def _regex(pattern: str) -> str:
@@ -144,7 +168,7 @@ class ChatConfig(_Model):
     scenario_params: dict[str, int | float] = {}  # e.g. viewers = 300 (see chat/scenarios.py)
     seed: int = 1
     replay_file: str | None = None
-    replay_start: float | None = Field(None, ge=0)  # seconds into the log; None: its first line
+    replay_start: float | None = Field(None, ge=0, le=MAX_LOG_TIME)  # None: the first line
     speed: float = Field(1.0, gt=0, le=1000)
 
     @field_validator("scenario_params")
@@ -199,11 +223,11 @@ class SendLimitsConfig(_Model):
     only be made stricter, because Twitch locks an account out for 30 minutes."""
 
     enabled: bool = True
-    window: float = Field(TWITCH_SEND_LIMITS.window, gt=0, le=3600)  # seconds
-    viewer: int = Field(TWITCH_SEND_LIMITS.viewer, ge=1)  # messages per window: role viewer
-    privileged: int = Field(TWITCH_SEND_LIMITS.privileged, ge=1)  # vip, moderator, broadcaster
+    window: float = Field(TWITCH_SEND_LIMITS.window, gt=0, le=MAX_WAIT)  # seconds
+    viewer: int = Field(TWITCH_SEND_LIMITS.viewer, ge=1, le=MAX_COUNT)  # per window: viewer
+    privileged: int = Field(TWITCH_SEND_LIMITS.privileged, ge=1, le=MAX_COUNT)  # vip, mod, ...
     spacing: float = Field(TWITCH_SEND_LIMITS.spacing, ge=0, le=60)  # seconds between messages
-    duplicate_window: float = Field(TWITCH_SEND_LIMITS.duplicate_window, ge=0, le=3600)
+    duplicate_window: float = Field(TWITCH_SEND_LIMITS.duplicate_window, ge=0, le=MAX_WAIT)
 
     def looser_than_twitch(self) -> str | None:
         """The first key that would let a bot exceed Twitch's limits, if any."""
@@ -273,7 +297,7 @@ class Config(_Model):
     send_limits: SendLimitsConfig = SendLimitsConfig()
     safety: SafetyConfig = SafetyConfig()
     keys: Keymap = {}
-    bots: list[BotConfig] = Field(min_length=1)
+    bots: list[BotConfig] = Field(min_length=1, max_length=MAX_BOTS)
 
     @field_validator("bots")
     @classmethod
@@ -307,17 +331,18 @@ def auto_limits(bot_count: int) -> tuple[int, int]:
 
 
 # ------------------------------------------------------------------ loading
+MAX_CONFIG_BYTES = MIB  # a full config is about 5 KB
+
+
 def load_config(path: Path, *, twitch_ready: bool = True) -> Config:
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ConfigError(unreadable(path, error, "config file")) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+        data = tomllib.loads(read_text_capped(path, "config file", MAX_CONFIG_BYTES))
+    except FileRefused as error:
+        raise ConfigError(str(error)) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
     return parse_config(data, source=str(path), twitch_ready=twitch_ready)
 
 
@@ -358,7 +383,9 @@ _TYPE_ERRORS = ("int_type", "float_type", "string_type", "list_type", "bool_type
 
 
 def _describe(error: ValidationError) -> str:
-    first = error.errors()[0]
+    errors = error.errors()
+    # A union (int | float) reports each branch; "not finite" is the one that explains inf.
+    first = next((e for e in errors if e["type"] == "finite_number"), errors[0])
     key = _dotted(first["loc"])
     kind = first["type"]
     if kind == "extra_forbidden":
@@ -366,7 +393,7 @@ def _describe(error: ValidationError) -> str:
     if kind == "missing":
         return f"{key}: missing (required)"
     message = first["msg"].removeprefix("Value error, ")
-    shows_input = ("literal_error", "greater_than", "less_than", *_TYPE_ERRORS)
+    shows_input = ("literal_error", "greater_than", "less_than", "finite_number", *_TYPE_ERRORS)
     if kind.startswith(shows_input):
         message = f"{message}, got {first.get('input')!r}"
     return f"{key}: {message}" if key else message
@@ -377,7 +404,7 @@ def _dotted(loc: tuple[Any, ...]) -> str:
     for item in loc:
         if isinstance(item, int):
             parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
-        elif item in ("int", "literal['auto']", "str", "none"):
+        elif item in ("int", "float", "literal['auto']", "str", "none"):
             continue  # union branch names, not keys
         else:
             parts.append(str(item))

@@ -21,6 +21,7 @@ from typing import Any
 
 from botdeck.chat.twitch import Credentials
 from botdeck.config import Config, ConfigError
+from botdeck.files import MIB, FileRefused, load_json, read_capped
 from botdeck.logs import redact
 
 
@@ -50,6 +51,9 @@ class StoredToken:
             "scopes": list(self.scopes),
             "saved_at": self.saved_at,
         }
+
+
+MAX_TOKEN_FILE_BYTES = MIB  # a few hundred bytes per account
 
 
 class TokenStore:
@@ -103,16 +107,15 @@ class TokenStore:
         )
 
     def _read(self) -> dict[str, Any]:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        if not self.path.exists():
             return {}
-        except OSError as error:
-            reason = error.strerror or type(error).__name__
-            raise ConfigError(f"{self.path}: cannot read the token file: {reason}") from None
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
+            raw = read_capped(self.path, "token file", MAX_TOKEN_FILE_BYTES)
+        except FileRefused as error:
+            raise ConfigError(str(error)) from None
+        try:
+            data = load_json(raw)
+        except ValueError:  # not UTF-8, not JSON, nested too deeply
             raise ConfigError(
                 f"{self.path}: the token file is damaged: delete it and run `botdeck auth`"
             ) from None

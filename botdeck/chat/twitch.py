@@ -43,7 +43,8 @@ from twitchio.eventsub import ChatMessageSubscription
 from twitchio.http import Route
 
 from botdeck.chat.base import ChatSetupError, ChatSource, SendError
-from botdeck.core.text import clean_text
+from botdeck.core.mentions import MentionFinder
+from botdeck.core.text import MAX_SCAN_CHARS, clean_text, cut_text
 from botdeck.logs import redact
 from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus, Role
 
@@ -212,6 +213,7 @@ class TwitchChat(ChatSource):
         self._on_role = on_role
         self._on_tokens_refreshed = on_tokens_refreshed
         self._bots = {name: _Bot(name, creds) for name, creds in settings.bots.items()}
+        self._mentions = MentionFinder(self._bots)
         self._phase = _Phase.NEW
         self._state = ConnectionState(ConnectionStatus.CONNECTING)
         self._connected = asyncio.Event()
@@ -420,11 +422,15 @@ class TwitchChat(ChatSource):
             name = (getattr(mentioned, "name", None) or "").lower() if mentioned else ""
             if name and name not in mentions:
                 mentions.append(name)
+        whole = clean_text(payload.text or "", max_chars=MAX_SCAN_CHARS)
+        text = cut_text(whole)
+        if text != whole:  # mentions past the display cut are still mentions
+            mentions += [name for name in self._mentions.find(whole) if name not in mentions]
         self._queue.put_nowait(
             ChatMessage(
                 id=message_id,
                 user=login,
-                text=clean_text(payload.text or ""),
+                text=text,
                 timestamp=time.time(),
                 display_name=clean_text(chatter.display_name or "", max_chars=64),
                 mentions=tuple(mentions),

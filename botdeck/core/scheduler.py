@@ -100,9 +100,10 @@ def _clock_of(loop: asyncio.AbstractEventLoop) -> Callable[[], float]:
 
 
 def describe_error(exc: BaseException) -> str:
-    """A one-line reason for the journal; never the traceback."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    """A reason for the journal when a job body fails unexpectedly (a bug, not an outcome
+    of chat or AI): never the exception's own text, which may carry anything a server or
+    viewer sent; the log has the traceback."""
+    return f"internal error ({type(exc).__name__}; see the log)"
 
 
 class Scheduler(Generic[C]):

@@ -95,6 +95,11 @@ class Engine:
         return self._journal.enabled
 
     @property
+    def journal_notices(self) -> tuple[str, ...]:
+        """Why the journal stopped being written during the run, if it did (a full disk)."""
+        return self._journal.notices
+
+    @property
     def source_warnings(self) -> Sequence[str]:
         """What the chat source left out (a replay's skipped lines), to show before a run."""
         return self._source.warnings
@@ -122,6 +127,7 @@ class Engine:
                 *self._source.source.notices,
                 *self._responder.notices,
                 *self._safety.notices,
+                *self._journal.notices,  # a journal that could not be written
             ),
             chat=ChatCounts(intake.lines, intake.duplicates, intake.mentions, self._answered),
             passed=dict(self._admission.passed),

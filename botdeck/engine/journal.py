@@ -15,6 +15,7 @@ subscribed first so a reply is journaled before anything reacts to it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -50,10 +51,16 @@ class Journal:
         self._clock = clock
         self._flush_handle: asyncio.TimerHandle | None = None
         self.lines_written = 0
+        self._stopped: str | None = None  # why journaling stopped, if it did
 
     @property
     def enabled(self) -> bool:
         return self._stream is not None
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """A journal that could not be written, for the dashboard and the summary."""
+        return (self._stopped,) if self._stopped else ()
 
     def write(self, event: JournalEvent, **fields: Any) -> None:
         if self._stream is None:
@@ -139,10 +146,20 @@ class Journal:
     def _lost(self, error: OSError) -> None:
         """The reader went away (`| head`) or the disk is full: stop journaling, say so
         once, and let the run go on; the replies matter more than their record."""
-        log.warning("journal stopped after %d lines: %s", self.lines_written, error)
+        why = error.strerror or type(error).__name__
+        self._stopped = f"journal stopped after {self.lines_written:,} lines: {why}"
+        log.warning("%s", self._stopped)
         self._stream = None
 
     def close(self) -> None:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
         self.flush()
+
+
+def close_file(stream: TextIO) -> None:
+    """Close a journal's file after its run. Its writes may have failed (disk full, file
+    removed), which the journal already reported once as a notice: closing must not raise
+    it again and turn a finished run into a traceback."""
+    with contextlib.suppress(OSError):
+        stream.close()

@@ -14,10 +14,10 @@ Rules (all randomness comes from the injected RNG, so a seed replays a session e
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from botdeck.core.mentions import MentionFinder
 from botdeck.model.chat import ChatMessage
 from botdeck.model.defaults import DEFAULT_DELAYS, DEFAULT_IGNORED_USERS
 from botdeck.model.jobs import Priority
@@ -53,10 +53,7 @@ class Orchestrator:
         self._bots = tuple(bot.lower() for bot in bots)
         self._settings = settings
         self._rng = rng
-        names = "|".join(sorted((re.escape(bot) for bot in self._bots), key=len, reverse=True))
-        # A login is [a-z0-9_]; a mention is the whole login, optionally after '@'.
-        # "foo@bot" (an address) is not a mention, so neither side may touch a word or "@".
-        self._mention = re.compile(rf"(?:(?<![\w@])@|(?<![\w@]))({names})(?![\w])", re.IGNORECASE)
+        self._mentions = MentionFinder(self._bots)
 
     @property
     def bots(self) -> tuple[str, ...]:
@@ -66,10 +63,10 @@ class Orchestrator:
         return user.lower() in self._bots
 
     def mentioned_bots(self, message: ChatMessage) -> list[str]:
-        """Our bots named in the line, each once, in order of first mention."""
-        found: list[str] = []
-        in_text = (match.group(1) for match in self._mention.finditer(message.text))
-        for name in (*in_text, *message.mentions):  # the source's mentions count too
+        """Our bots named in the line, each once, in order of first mention. The source's
+        mentions count too: Twitch's fragments, and those past a display cut."""
+        found = self._mentions.find(message.text)
+        for name in message.mentions:
             name = name.lower()
             if name in self._bots and name not in found:
                 found.append(name)

@@ -19,13 +19,14 @@ from pathlib import Path
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from botdeck.files import unreadable
+from botdeck.files import MIB, FileRefused, read_text_capped
 
 DEFAULT_THEME = "twitch"
 SHIPPED_DIR: Traversable = files("botdeck") / "themes"
 _COLOURS = ("primary", "secondary", "warning", "error", "success", "accent", "foreground",
             "background", "surface", "panel", "boost")  # fmt: skip
 _NUMBERS = ("luminosity_spread", "text_alpha")
+MAX_THEME_BYTES = MIB  # a theme is a dozen lines
 
 
 class ThemeError(ValueError):
@@ -51,13 +52,13 @@ def user_theme_dir() -> Path:
 def load_theme(path: Traversable) -> Theme:
     """One theme file, or ThemeError("<file>: <key>: <problem>")."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ThemeError(f"{path}: not UTF-8 text") from None
-    except OSError as error:
-        raise ThemeError(unreadable(Path(str(path)), error, "theme file")) from None
+        data = tomllib.loads(_read(path))
+    except FileRefused as error:
+        raise ThemeError(str(error)) from None
     except tomllib.TOMLDecodeError as error:
         raise ThemeError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:
+        raise ThemeError(f"{path}: invalid TOML: nested too deeply") from None
     known = {"name", "dark", "variables", *_COLOURS, *_NUMBERS}
     for key in data:
         if key not in known:
@@ -80,6 +81,14 @@ def load_theme(path: Traversable) -> Theme:
         raise ThemeError(f"{path}: variables: expected a table of strings")
     return Theme(**{key: value for key, value in data.items() if key != "variables"},
                  variables=variables)  # fmt: skip
+
+
+def _read(path: Traversable) -> str:
+    """A theme's text: a file on disk within the caps (a user's folder may hold anything);
+    one inside a zipped package (only shipped themes) as it is."""
+    if isinstance(path, Path):
+        return read_text_capped(path, "theme file", MAX_THEME_BYTES)
+    return path.read_text(encoding="utf-8")
 
 
 def _check_colour(path: Traversable, key: str, value: object) -> None:

@@ -413,7 +413,7 @@ def test_exceptions_end_one_job_and_harm_nothing_else():
 
     jobs = run_virtual(main())
     assert [(job.outcome, job.reason) for job in jobs] == [
-        (Outcome.FAILED, "RuntimeError: model exploded"),
+        (Outcome.FAILED, "internal error (RuntimeError; see the log)"),
         (Outcome.SKIPPED, "blocked"),
         (Outcome.FAILED, "bot a is not authorized"),
         (Outcome.SENT, None),
