@@ -49,7 +49,7 @@ class ConfigError(Exception):
     """A one-line, user-facing description of bad configuration (exit code 2)."""
 
 
-def _http_url(value: str) -> str:
+def http_url(value: str) -> str:
     if not re.match(r"^https?://[^\s/]+", value):
         raise ValueError(f"expected an http(s) URL, got {value!r}")
     return value
@@ -149,7 +149,7 @@ class AIConfig(_Model):
     token_budget: int = Field(0, ge=0, le=10**12)  # tokens (in + out) per session; 0 = none
     on_budget: Literal["offline", "stop"] = "offline"  # what bots do once it is spent
 
-    _url = field_validator("base_url")(_http_url)
+    _url = field_validator("base_url")(http_url)
 
     @field_validator("extra_body")
     @classmethod
@@ -229,7 +229,7 @@ class TwitchConfig(_Model):
     reconnect_wait: float = Field(5.0, gt=0, le=600)  # longest wait between reconnects
     send_retries: int = Field(1, ge=0, le=5)  # more attempts for a rate-limited/failed send
 
-    _urls = field_validator("api_url", "auth_url", "redirect_uri")(_http_url)
+    _urls = field_validator("api_url", "auth_url", "redirect_uri")(http_url)
 
     @field_validator("eventsub_url")
     @classmethod
@@ -489,14 +489,33 @@ def demo_config(bots: int = 3, scenario: str | Scenario = "mixed", seed: int = 1
     )
 
 
-def default_config_path() -> Path:
-    """./botdeck.toml when present, else the user's config directory."""
-    local = Path("botdeck.toml")
-    if local.exists():
-        return local
+LOCAL_CONFIG = Path("botdeck.toml")
+
+
+def user_config_file() -> Path:
+    """The config in the user's config directory (on Linux ~/.config/botdeck/config.toml)."""
     from platformdirs import user_config_path
 
     return user_config_path("botdeck") / "config.toml"
+
+
+def default_config_path() -> Path:
+    """./botdeck.toml when present, else the user's config directory."""
+    return LOCAL_CONFIG if LOCAL_CONFIG.exists() else user_config_file()
+
+
+def find_config(path: Path | None) -> Path:
+    """`path` when given; else the first of ./botdeck.toml and the user's config file that
+    exists; with neither, a ConfigError that names both and how to make one."""
+    if path is not None:
+        return path
+    found = default_config_path()
+    if found.exists():
+        return found
+    raise ConfigError(
+        f"no config file: looked for ./{LOCAL_CONFIG} and {user_config_file()};"
+        " create one with `botdeck init`"
+    )
 
 
 def render_config(config: Config) -> str:
@@ -533,6 +552,11 @@ def _env_note(key: str, value: object) -> str:
 
 def _toml_key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml(key)
+
+
+def toml_value(value: object) -> str:
+    """A value as TOML (strings JSON-escaped: a JSON string is a TOML basic string)."""
+    return _toml(value)
 
 
 def _toml(value: object) -> str:

@@ -302,7 +302,8 @@ def test_an_unknown_provider_or_source_is_an_error_before_anything_runs(tmp_path
     config = load_config(write(tmp_path, '[ai]\nprovider = "skynet"\n' + ONE_BOT))
     with pytest.raises(
         ConfigError,
-        match=r"^ai\.provider: unknown provider 'skynet' \(available: offline, openai\)$",
+        match=r"^ai\.provider: unknown provider 'skynet' \(available: offline, openai; any "
+        r'OpenAI-compatible server is "openai" with its base_url\)$',
     ):
         preflight(config)
     config = load_config(write(tmp_path, '[chat]\nsource = "irc"\n' + ONE_BOT))
