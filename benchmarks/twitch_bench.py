@@ -40,7 +40,7 @@ from botdeck.config import TwitchConfig
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
 
 ROOT = Path(__file__).resolve().parent.parent
-BASE = "792a17d"  # main before issue 12 was merged: "today's code"
+BASE = "f3f0f93"  # main before issue 12 was merged: "today's code"
 SCALE = 10.0  # simulated seconds per real second
 MINUTES = 10
 MENTION_EVERY = 10.0  # simulated seconds
