@@ -1,4 +1,4 @@
-"""Run every benchmark, print a table, write benchmarks/results.json.
+"""Run every benchmark (or the groups named), print a table, write benchmarks/results.json.
 
 Each botdeck figure is set against a baseline measured in this same run: the reference
 design's router on real p-queue (../shared/anchors/pqueue-seed/run) where it has that
@@ -292,6 +292,34 @@ def drain_figures() -> list[Figure]:
     ]  # fmt: skip
 
 
+def twitch_figures() -> list[Figure]:
+    """Mentions answered over 10 compressed minutes with a reader ban and an outage, against
+    the code before issue 12 in the same run (see benchmarks/twitch_bench.py)."""
+    runs = run_json([sys.executable, "-m", "benchmarks.twitch_bench"])
+    ours, today = runs["botdeck"], runs.get("today")
+    base = today["answered_pct"] if today else None
+
+    def phases(side: dict) -> str:
+        return ", ".join(f"{name} {count}" for name, count in side["phases"].items())
+
+    detail = (
+        "10 min compressed 10x, 1 mention / 10 s, reader banned at 2:00, EventSub down"
+        f" 5:00-6:30 ({ours['said_while_down']} mentions then reach nobody, not counted);"
+        f" botdeck: {phases(ours)}; reading again {ours['failover_s']} s after the ban and"
+        f" {ours['back_after_outage_s']} s after the outage (simulated seconds)"
+    )
+    if today:
+        detail += f"; before issue 12: {phases(today)}"
+    else:
+        detail += "; before issue 12: not run (no git history)"
+    return [
+        Figure(
+            "twitch_mentions_answered_ban_and_outage", ours["answered_pct"], "%", base,
+            ratio(ours["answered_pct"], base), detail,
+        )
+    ]  # fmt: skip
+
+
 GROUPS = {
     "scheduler": scheduler_figures,
     "ratelimit": ratelimit_figures,
@@ -299,6 +327,7 @@ GROUPS = {
     "hostile": hostile_figures,
     "drain": drain_figures,
     "moderation": moderation_figures,
+    "twitch": twitch_figures,
     "dashboard": dashboard_figures,
 }
 

@@ -139,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument(
         "--no-browser", action="store_true", help="print the links instead of opening a browser"
     )
+    auth.add_argument(
+        "--device",
+        action="store_true",
+        help="log in on any other device with a code (Device Code Flow): for SSH and servers",
+    )
 
     rehearse = commands.add_parser(
         "rehearse", help="replay a chat log against your bots, headless, then report"
@@ -334,6 +339,10 @@ def _auth(args: argparse.Namespace) -> int:
 
     # Not yet runnable is fine here: auth is how a Twitch config gets there.
     config = load_config(find_config(args.config), twitch_ready=False)
+    if args.device and not args.status:
+        from botdeck.device_auth import run_device_auth
+
+        return run_device_auth(config)
     return run_auth(config, show_status=args.status, open_browser=not args.no_browser)
 
 

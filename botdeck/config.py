@@ -186,6 +186,8 @@ class ChatConfig(_Model):
     replay_file: str | None = None
     replay_start: float | None = Field(None, ge=0, le=MAX_LOG_TIME)  # None: the first line
     speed: float = Field(1.0, gt=0, le=1000)
+    # Shared chat: lines from partner channels' viewers are left alone unless "answer".
+    shared_chat: Literal["ignore", "answer"] = "ignore"
 
     @field_validator("scenario_params")
     @classmethod
@@ -223,6 +225,9 @@ class TwitchConfig(_Model):
     send_as: Literal["user", "app"] = "user"
     threaded_replies: bool = False  # send mention replies as replies in the mention's thread
     redirect_uri: str = "http://localhost:4343/oauth/callback"  # as registered with Twitch
+    retry_wait: float = Field(2.0, gt=0, le=60)  # first wait before retrying; doubles
+    reconnect_wait: float = Field(5.0, gt=0, le=600)  # longest wait between reconnects
+    send_retries: int = Field(1, ge=0, le=5)  # more attempts for a rate-limited/failed send
 
     _urls = field_validator("api_url", "auth_url", "redirect_uri")(http_url)
 

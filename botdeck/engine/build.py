@@ -65,6 +65,7 @@ class EngineSettings:
     per_user_cap: int | None = 3  # waiting jobs per viewer and bot (None: no cap)
     ack_target: float | None = 60.0  # answer mentions within this; merge replies if not
     max_age: float | None = 120.0  # a random or bot-to-bot reply that waited longer is stale
+    send_retries: int = 1  # more attempts for a send the sink says is worth retrying
     cooldowns: Cooldowns = field(default_factory=Cooldowns)  # for replies that are not mentions
     removed_user_quiet: float = DEFAULT_REMOVED_USER_QUIET  # a removed user goes unanswered
     chat_control: bool = True  # moderators' `!botdeck ...` from chat
@@ -95,6 +96,7 @@ class EngineSettings:
             per_user_cap=router.per_user_cap or None,
             ack_target=router.ack_target,
             max_age=router.max_age or None,
+            send_retries=config.twitch.send_retries,
             cooldowns=config.cooldowns.as_cooldowns(),
             removed_user_quiet=config.moderation.removed_user_quiet,
             chat_control=config.chat_control.enabled,
@@ -209,7 +211,10 @@ def assemble(
     pipeline = ReplyPipeline(
         personas=personas,
         settings=PipelineSettings(
-            settings.max_reply_chars, settings.max_age, not settings.stale_before_delay
+            settings.max_reply_chars,
+            settings.max_age,
+            not settings.stale_before_delay,
+            settings.send_retries,
         ),
         conversation=conversation,
         raid=raid,

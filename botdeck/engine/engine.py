@@ -326,19 +326,22 @@ class Engine:
         depth = self._intake.silent_depth  # no bot answers it
         for bot in speakers:
             said = await limiter.acquire(bot, text) if limiter is not None else text
-            if self._sink.echoes:
-                self._echoes.remember(bot, said, depth)
+            outgoing = self._echoes.sending(bot, said, depth) if self._sink.echoes else None
             try:
                 message_id = await self._sink.send(bot, said)
-            except SendError as error:
-                log.warning("chat control: %s could not answer: %s", bot, error.reason)
-                continue
-            except Exception:
-                log.exception("chat control: %s could not answer", bot)
+            except Exception as error:
+                if outgoing is not None:
+                    self._echoes.failed(outgoing)
+                if isinstance(error, SendError):
+                    log.warning("chat control: %s could not answer: %s", bot, error.reason)
+                else:
+                    log.exception("chat control: %s could not answer", bot)
                 continue
             finally:
                 if limiter is not None:
                     limiter.sent(bot, said)
+            if outgoing is not None:
+                self._echoes.sent(outgoing, message_id)
             if not self._sink.echoes:
                 line = ChatMessage(message_id, bot, said, self._clock(), is_bot=True, depth=depth)
                 self._events.publish(ChatSeen(line))

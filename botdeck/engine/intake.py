@@ -80,7 +80,7 @@ class ChatIntake:
         own = self._orchestrator.is_bot(message.user)
         if own and not message.is_bot:
             # Our own reply coming back from the channel: restore its depth.
-            depth = self._echoes.restore(message.user, message.text)
+            depth = self._echoes.restore(message.user, message.id, message.text)
             message = replace(message, is_bot=True, depth=depth)
         self.lines += 1
         self._events.publish(ChatSeen(message))

@@ -41,6 +41,7 @@ class PipelineSettings:
     max_reply_chars: int
     max_age: float | None  # a random or bot-to-bot reply that waited longer is stale
     stale_after_delay: bool = False  # check staleness here, not in the scheduler's precheck
+    send_retries: int = 1  # more attempts for a send the sink says is worth retrying
 
 
 class ReplyPipeline:
@@ -74,19 +75,23 @@ class ReplyPipeline:
         if self._settings.stale_after_delay and (reason := self.stale(job)):
             raise JobSkipped(reason)
         request = self.merge(job)
+        retries = self._settings.send_retries
         while True:
             await self.moderate(request)
             reply = await self.generate(job, request)
             text = self.shape(job, request, reply)
             await self.check_safety(request, text)
             job.phase = Phase.SENDING
-            if self.current(job, request):
-                if self._limiter is None:
-                    job.commit()
-                    await self.send(job, text)
-                    return
-                if await self.send_limited(job, request, text, self._limiter):
-                    return
+            while self.current(job, request):
+                try:
+                    if await self.send_once(job, request, text):
+                        return
+                    break  # moderators removed part of the request while it waited
+                except SendError as error:
+                    if error.retry_after is None or retries <= 0:
+                        raise JobFailed(error.reason) from None
+                    retries -= 1
+                    await self.wait_to_retry(job, error.retry_after)
             request = self.rewrite(job, request)
             job.phase = Phase.GENERATING
 
@@ -175,6 +180,24 @@ class ReplyPipeline:
         except Blocked as blocked:
             raise JobSkipped(blocked.reason) from None
 
+    async def send_once(self, job: ReplyJob, request: ReplyRequest, text: str) -> bool:
+        """One attempt to send (through the limiter, if any); False, without sending, when
+        moderators removed part of the request while it waited. A refusal propagates as
+        `SendError`: when it says `retry_after` (a rate limit, the platform briefly
+        unreachable), `run` tries again after that wait, at most `send_retries` more times,
+        each attempt taking a limiter slot like any send (Twitch counts refused and dropped
+        messages too)."""
+        if self._limiter is None:
+            job.commit()
+            await self.send(job, text)
+            return True
+        return await self.send_limited(job, request, text, self._limiter)
+
+    async def wait_to_retry(self, job: ReplyJob, seconds: float) -> None:
+        job.send_wait_until = asyncio.get_running_loop().time() + seconds  # shown as waiting
+        await asyncio.sleep(seconds)
+        job.send_wait_until = None
+
     async def send_limited(
         self, job: ReplyJob, request: ReplyRequest, text: str, limiter: SendLimiter
     ) -> bool:
@@ -203,12 +226,18 @@ class ReplyPipeline:
         return True
 
     async def send(self, job: ReplyJob, text: str) -> None:
+        """One attempt; SendError propagates (`run` decides whether to retry)."""
+        outgoing = None
         if self._sink.echoes:
-            self._echoes.remember(job.bot, text, job.context.depth)
+            outgoing = self._echoes.sending(job.bot, text, job.context.depth)
         try:
             job.result_id = await self._sink.send(job.bot, text, reply_to=job.context.message.id)
-        except SendError as error:
-            raise JobFailed(error.reason) from None
+        except BaseException:
+            if outgoing is not None:
+                self._echoes.failed(outgoing)
+            raise
+        if outgoing is not None:
+            self._echoes.sent(outgoing, job.result_id)
         job.result = text
 
 
