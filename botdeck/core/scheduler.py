@@ -151,6 +151,7 @@ class Scheduler(Generic[C]):
         self._waiters: list[tuple[int, Callable[[], bool], asyncio.Future[None]]] = []
         # Waiters can only be satisfied when size < this; lets the hot path skip them cheaply.
         self._wake_below = 0
+        self._settle_waiters = False  # an on_settled waiter: check whenever nothing runs
         self._job_listeners: list[JobListener[C]] = []
         self._state_listeners: list[StateListener] = []
         self._watchdog: asyncio.TimerHandle | None = None
@@ -288,6 +289,7 @@ class Scheduler(Generic[C]):
         future: asyncio.Future[None] = self._get_loop().create_future()
         self._waiters.append((below, predicate, future))
         self._wake_below = max(self._wake_below, below)
+        self._settle_waiters = self._settle_waiters or below == 0
         await future
 
     def _notify_waiters(self) -> None:
@@ -301,6 +303,7 @@ class Scheduler(Generic[C]):
                 keep.append((below, predicate, future))
         self._waiters = keep
         self._wake_below = max((below for below, _, _ in keep), default=0)
+        self._settle_waiters = any(below == 0 for below, _, _ in keep)
 
     # ----------------------------------------------------------------- submitting
     def submit(
@@ -675,7 +678,9 @@ class Scheduler(Generic[C]):
                     self._pending -= 1
                     if self._state is _DRAINING and not self._pending:
                         self._drain_if_done()
-                    if self._size < self._wake_below or (not self._pending and self._waiters):
+                    if self._size < self._wake_below or (
+                        self._settle_waiters and not self._pending
+                    ):
                         self._notify_waiters()
                 ran += 1
                 if ran % yield_every == 0:
