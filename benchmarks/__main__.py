@@ -1,4 +1,4 @@
-"""Run every benchmark, print a table, write benchmarks/results.json.
+"""Run every benchmark (or the groups named), print a table, write benchmarks/results.json.
 
 Each botdeck figure is set against a baseline measured in this same run: the reference
 design's router on real p-queue (../shared/anchors/pqueue-seed/run) where it has that
@@ -214,8 +214,158 @@ def raid_figures() -> list[Figure]:
     return figures
 
 
+def moderation_figures() -> list[Figure]:
+    """Chat modes and moderators' actions (virtual time) against botdeck not told of them,
+    and a moderator's `!botdeck stop` over the real twitchio client."""
+    runs = run_json([sys.executable, "-m", "benchmarks.moderation_bench"])
+    modes, deleted, stop = runs["chat_modes"], runs["deleted_lines"], runs["mod_stop_ms"]
+    ours, unaware = modes["botdeck"], modes["unaware"]
+    session = (
+        "10 min, a mention every 10 s to one of 2 viewer bots and a moderator bot;"
+        " followers-only minutes 2-7, then slow mode 30 s"
+    )
+    return [
+        Figure(
+            "chat_modes_mentions_answered", ours["answered"], "of 60", unaware["answered"],
+            ratio(ours["answered"], unaware["answered"]),
+            f"{session}; baseline: botdeck not told of the modes (sends, Twitch drops)",
+        ),
+        Figure(
+            "chat_modes_messages_dropped", ours["dropped_by_twitch"], "msgs",
+            unaware["dropped_by_twitch"], None,
+            "same run: messages Twitch would drop (each one an LLM call spent for nothing)",
+        ),
+        Figure(
+            "chat_modes_llm_calls_held_bots", ours["viewer_bot_llm_calls_in_followers_only"],
+            "calls", unaware["viewer_bot_llm_calls_in_followers_only"], None,
+            f"same run: the viewer bots' LLM calls during followers-only; in all"
+            f" {ours['llm_calls']} calls (held mentions merged after) vs {unaware['llm_calls']}",
+        ),
+        Figure(
+            "replies_sent_to_deleted_lines", deleted["botdeck"]["replies_to_deleted_lines"],
+            "msgs", deleted["unaware"]["replies_to_deleted_lines"], None,
+            f"100 mentions, {deleted['botdeck']['deleted']} deleted 0.5 s after they were said"
+            f" (reply in its 1-3 s delay); other replies {deleted['botdeck']['other_replies']}"
+            f" both ways; baseline: botdeck not told of the deletions",
+        ),
+        Figure(
+            "moderator_stop_latency", stop["median"], "ms", None, None,
+            f"a moderator's `!botdeck stop` from the fake Twitch sending it to `stopped`, real"
+            f" twitchio client; median of {stop['runs']} (max {stop['max']:g} ms; bound 100 ms)",
+        ),
+    ]  # fmt: skip
+
+
+HOSTILE = {
+    "gzip": "a 1 MB gzip inflating to 1 GiB of newlines",
+    "zeros": "1 GiB of zero bytes without a newline (sparse)",
+}
+
+
+def hostile_figures() -> list[Figure]:
+    """`rehearse` and `report` on 1 GiB hostile inputs: peak memory and time to refuse,
+    against botdeck before issue 16 under a 3 GiB cap (the issue's own figure: 2.1 GB)."""
+    runs = run_json([sys.executable, "-m", "benchmarks.hostile_bench"])
+    figures: list[Figure] = []
+    for command, hostile, other in (("rehearse", "gzip", "zeros"), ("report", "zeros", "gzip")):
+        ours, also = runs[f"{command}_{hostile}"], runs[f"{command}_{other}"]
+        old = runs.get(f"baseline_{command}_{hostile}") or {}
+        base_mb, base_s = old.get("peak_mb"), old.get("seconds")
+        if not old:
+            old_label = "not measured (no git history)"
+        else:
+            capped = old["exit"] not in (0, 2) or old["traceback"]
+            old_label = f"botdeck before issue 16: {base_mb:,.0f} MB, {base_s:g} s" + (
+                f" (stopped by the {runs['cap_mb']:,} MB cap)" if capped else ""
+            )
+        ok = ours["exit"] == 2 and ours["stderr_lines"] == 1 and not ours["traceback"]
+        said = ours["last_line"].split(": ", 2)[-1][:70]
+        verdict = f"a one-line refusal ({said})" if ok else "NOT a one-line refusal"
+        memory = f"botdeck {command} on {HOSTILE[hostile]}: {verdict}; baseline {old_label}"
+        other_run = f"{also['peak_mb']:g} MB, {also['seconds']:g} s, exit {also['exit']}"
+        figures += [
+            Figure(f"{command}_1gib_hostile_peak_memory", ours["peak_mb"], "MB", base_mb,
+                   ratio(base_mb or 0, ours["peak_mb"]), memory + "; goal < 100 MB"),
+            Figure(f"{command}_1gib_hostile_refusal_time", ours["seconds"], "s", base_s,
+                   ratio(base_s or 0, ours["seconds"]),
+                   f"wall time of that refusal (goal < 2 s); on {HOSTILE[other]}: {other_run}"),
+        ]  # fmt: skip
+        if not ok or ours["peak_mb"] >= 100 or ours["seconds"] >= 2:
+            print(f"warning: {command} on hostile input missed its goal: {ours}")
+    return figures
+
+
+def drain_figures() -> list[Figure]:
+    """A drain after 5 minutes of chat flood (virtual time), against the pre-admission engine."""
+    runs = run_json([sys.executable, "-m", "benchmarks.drain_bench", "300"])
+    ours, base = runs["botdeck"], runs["baseline"]
+    return [
+        Figure(
+            "drain_after_5min_flood", ours["drain_s"], "s", base["drain_s"],
+            ratio(base["drain_s"], ours["drain_s"]),
+            f"soak at 100 lines/s, 5 viewer-role bots, then drain; {ours['queued_at_drain']}"
+            f" jobs queued (baseline {base['queued_at_drain']}), all"
+            f" {ours['mentions_answered_of_those']} queued mentions answered; the rest of the"
+            " drain is sending replies admitted as deliverable within max_age; baseline:"
+            " random replies admitted regardless of the send window, staleness checked"
+            " after the delay",
+        ),
+        Figure(
+            "random_replies_passed_up_5min_flood", ours["passed_up"], "lines", None, None,
+            f"random replies not taken because the bot's send window was full (not jobs);"
+            f" {ours['messages_sent']} messages sent either way",
+        ),
+    ]  # fmt: skip
+
+
+def twitch_figures() -> list[Figure]:
+    """Mentions answered over 10 compressed minutes with a reader ban and an outage, against
+    the code before issue 12 in the same run (see benchmarks/twitch_bench.py)."""
+    runs = run_json([sys.executable, "-m", "benchmarks.twitch_bench"])
+    ours, today = runs["botdeck"], runs.get("today")
+    base = today["answered_pct"] if today else None
+
+    def phases(side: dict) -> str:
+        return ", ".join(f"{name} {count}" for name, count in side["phases"].items())
+
+    detail = (
+        "10 min compressed 10x, 1 mention / 10 s, reader banned at 2:00, EventSub down"
+        f" 5:00-6:30 ({ours['said_while_down']} mentions then reach nobody, not counted);"
+        f" botdeck: {phases(ours)}; reading again {ours['failover_s']} s after the ban and"
+        f" {ours['back_after_outage_s']} s after the outage (simulated seconds)"
+    )
+    if today:
+        detail += f"; before issue 12: {phases(today)}"
+    else:
+        detail += "; before issue 12: not run (no git history)"
+    return [
+        Figure(
+            "twitch_mentions_answered_ban_and_outage", ours["answered_pct"], "%", base,
+            ratio(ours["answered_pct"], base), detail,
+        )
+    ]  # fmt: skip
+
+
+GROUPS = {
+    "scheduler": scheduler_figures,
+    "ratelimit": ratelimit_figures,
+    "raid": raid_figures,
+    "hostile": hostile_figures,
+    "drain": drain_figures,
+    "moderation": moderation_figures,
+    "twitch": twitch_figures,
+    "dashboard": dashboard_figures,
+}
+
+
 def main() -> None:
-    figures = scheduler_figures() + ratelimit_figures() + raid_figures() + dashboard_figures()
+    """All groups, or those named (`python -m benchmarks moderation`): then only their
+    figures in results.json are replaced."""
+    chosen = sys.argv[1:] or list(GROUPS)
+    unknown = [name for name in chosen if name not in GROUPS]
+    if unknown:
+        sys.exit(f"unknown benchmark group {unknown[0]!r} (groups: {' '.join(GROUPS)})")
+    figures = [figure for name in chosen for figure in GROUPS[name]()]
     if not ANCHOR.exists():
         print(f"note: {ANCHOR} not found; p-queue baselines are missing", file=sys.stderr)
     width = max(len(f.name) for f in figures)
@@ -225,7 +375,12 @@ def main() -> None:
         r = "-" if f.ratio is None else f"{f.ratio:g}x"
         print(f"{f.name:<{width}}  {f.value:>9g} {f.unit:<3}  {base:>12}  {r:>7}")
         print(f"{'':<{width}}  {f.detail}")
-    RESULTS.write_text(json.dumps([asdict(f) for f in figures], indent=2) + "\n")
+    rows = [asdict(f) for f in figures]
+    if sys.argv[1:] and RESULTS.exists():
+        fresh = {row["name"] for row in rows}
+        kept = [row for row in json.loads(RESULTS.read_text()) if row["name"] not in fresh]
+        rows = kept + rows
+    RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 

@@ -27,13 +27,17 @@ from pydantic import (
 )
 
 from botdeck.chat.scenarios import Scenario, ScenarioError
-from botdeck.files import unreadable
+from botdeck.files import MIB, FileRefused, read_text_capped
 from botdeck.model.defaults import (
+    DEFAULT_COMMAND_PREFIXES,
+    DEFAULT_CONTROL_COMMAND,
     DEFAULT_DELAYS,
     DEFAULT_IGNORED_USERS,
     DEFAULT_MAX_REPLY_CHARS,
+    DEFAULT_REMOVED_USER_QUIET,
     TWITCH_MAX_CHARS,
     TWITCH_SEND_LIMITS,
+    Cooldowns,
 )
 from botdeck.model.jobs import Priority
 from botdeck.model.keys import check_keymap
@@ -45,14 +49,25 @@ class ConfigError(Exception):
     """A one-line, user-facing description of bad configuration (exit code 2)."""
 
 
-def _http_url(value: str) -> str:
+def http_url(value: str) -> str:
     if not re.match(r"^https?://[^\s/]+", value):
         raise ValueError(f"expected an http(s) URL, got {value!r}")
     return value
 
 
+# Upper bounds: far past any sensible setting, low enough that a typo (or `inf`, which
+# TOML allows) cannot make a reply wait for ever. Stated in the README's Configuration.
+MAX_DELAY = 600.0  # seconds, a reply delay
+MAX_WAIT = 3600.0  # seconds: job_timeout, ack_target, max_age, send windows
+MAX_COUNT = 100_000  # backlog_warning and other counts of jobs or messages
+MAX_CONCURRENCY = 1000
+MAX_BOTS = 100
+MAX_LOG_TIME = 1e10  # seconds: a Unix time (until 2286) or an offset into a chat log
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # allow_inf_nan: TOML has inf and nan, and a float key must be a finite number.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 def _check_range(pair: list[float], key: str) -> list[float]:
@@ -61,6 +76,8 @@ def _check_range(pair: list[float], key: str) -> list[float]:
     low, high = pair
     if low < 0 or high < 0:
         raise ValueError("delays must be >= 0 seconds")
+    if high > MAX_DELAY:
+        raise ValueError(f"delays must be <= {MAX_DELAY:g} seconds, got {high:g}")
     if low > high:
         raise ValueError(f"min {low:g} is greater than max {high:g}")
     return pair
@@ -81,25 +98,39 @@ class DelaysConfig(_Model):
         }
 
 
+def _word(value: str) -> str:
+    """A chat command or prefix: what a line starts with, so no spaces."""
+    if not value or any(char.isspace() for char in value) or len(value) > 25:
+        raise ValueError(f"expected 1-25 characters without spaces, got {value!r}")
+    return value
+
+
+ChatWord = Annotated[str, AfterValidator(_word)]
+
+
 class RouterConfig(_Model):
     global_concurrency: int | Literal["auto"] = "auto"
     per_bot_concurrency: int | Literal["auto"] = "auto"
     random_reply_chance: float = Field(0.25, ge=0.0, le=1.0)
-    backlog_warning: int = Field(20, ge=1)
+    backlog_warning: int = Field(20, ge=1, le=MAX_COUNT)
     max_depth: int = Field(2, ge=0, le=10)
-    job_timeout: float = Field(90.0, gt=0)
+    job_timeout: float = Field(90.0, gt=0, le=MAX_WAIT)
     context_lines: int = Field(20, ge=0, le=200)
-    per_user_cap: int = Field(3, ge=0)  # waiting jobs per viewer and bot; 0 = no cap
-    ack_target: float = Field(60.0, gt=0)  # seconds: answer every mention within this
-    max_age: float = Field(120.0, ge=0)  # random/bot-to-bot replies older are dropped; 0: never
+    per_user_cap: int = Field(3, ge=0, le=1000)  # waiting jobs per viewer and bot; 0 = no cap
+    ack_target: float = Field(60.0, gt=0, le=MAX_WAIT)  # seconds: answer every mention within
+    max_age: float = Field(120.0, ge=0, le=MAX_WAIT)  # older random/bot replies dropped; 0: never
     ignore_users: list[str] = list(DEFAULT_IGNORED_USERS)
+    command_prefixes: list[ChatWord] = list(DEFAULT_COMMAND_PREFIXES)  # chat commands: not talk
+    answer_commands: bool = False  # answer a mention inside a command line
     delays: DelaysConfig = DelaysConfig()
 
     @field_validator("global_concurrency", "per_bot_concurrency")
     @classmethod
     def _positive(cls, value: int | str) -> int | str:
-        if isinstance(value, int) and value < 1:
-            raise ValueError(f'expected an integer >= 1 or "auto", got {value}')
+        if isinstance(value, int) and not 1 <= value <= MAX_CONCURRENCY:
+            raise ValueError(
+                f'expected an integer >= 1 and <= {MAX_CONCURRENCY} or "auto", got {value}'
+            )
         return value
 
 
@@ -115,10 +146,19 @@ class AIConfig(_Model):
     max_reply_chars: int = Field(DEFAULT_MAX_REPLY_CHARS, ge=20, le=TWITCH_MAX_CHARS)
     context_tokens: int = Field(800, ge=0, le=100_000)  # budget for recent chat in a request
     extra_body: dict[str, Any] = {}  # extra request fields for servers that need them
-    token_budget: int = Field(0, ge=0)  # tokens (in + out) per session; 0 = no limit
+    token_budget: int = Field(0, ge=0, le=10**12)  # tokens (in + out) per session; 0 = none
     on_budget: Literal["offline", "stop"] = "offline"  # what bots do once it is spent
 
-    _url = field_validator("base_url")(_http_url)
+    _url = field_validator("base_url")(http_url)
+
+    @field_validator("extra_body")
+    @classmethod
+    def _json(cls, value: dict[str, Any]) -> dict[str, Any]:
+        try:
+            json.dumps(value, allow_nan=False)
+        except ValueError:  # inf or nan: JSON has neither, a server would refuse the request
+            raise ValueError("numbers must be finite (no inf or nan)") from None
+        return value
 
 
 def _regex(pattern: str) -> str:
@@ -144,8 +184,10 @@ class ChatConfig(_Model):
     scenario_params: dict[str, int | float] = {}  # e.g. viewers = 300 (see chat/scenarios.py)
     seed: int = 1
     replay_file: str | None = None
-    replay_start: float | None = Field(None, ge=0)  # seconds into the log; None: its first line
+    replay_start: float | None = Field(None, ge=0, le=MAX_LOG_TIME)  # None: the first line
     speed: float = Field(1.0, gt=0, le=1000)
+    # Shared chat: lines from partner channels' viewers are left alone unless "answer".
+    shared_chat: Literal["ignore", "answer"] = "ignore"
 
     @field_validator("scenario_params")
     @classmethod
@@ -183,8 +225,11 @@ class TwitchConfig(_Model):
     send_as: Literal["user", "app"] = "user"
     threaded_replies: bool = False  # send mention replies as replies in the mention's thread
     redirect_uri: str = "http://localhost:4343/oauth/callback"  # as registered with Twitch
+    retry_wait: float = Field(2.0, gt=0, le=60)  # first wait before retrying; doubles
+    reconnect_wait: float = Field(5.0, gt=0, le=600)  # longest wait between reconnects
+    send_retries: int = Field(1, ge=0, le=5)  # more attempts for a rate-limited/failed send
 
-    _urls = field_validator("api_url", "auth_url", "redirect_uri")(_http_url)
+    _urls = field_validator("api_url", "auth_url", "redirect_uri")(http_url)
 
     @field_validator("eventsub_url")
     @classmethod
@@ -194,16 +239,39 @@ class TwitchConfig(_Model):
         return value
 
 
+class ModerationConfig(_Model):
+    removed_user_quiet: float = Field(DEFAULT_REMOVED_USER_QUIET, ge=0, le=86_400)
+
+
+class ChatControlConfig(_Model):
+    enabled: bool = True  # `!botdeck pause|resume|drain|stop|status` from moderators
+    command: ChatWord = DEFAULT_CONTROL_COMMAND
+
+
+_COOLDOWNS = Cooldowns()
+
+
+class CooldownsConfig(_Model):
+    """Seconds between replies that are not mentions; 0 turns one off."""
+
+    per_user: float = Field(_COOLDOWNS.per_user, ge=0, le=86_400)
+    per_bot: float = Field(_COOLDOWNS.per_bot, ge=0, le=86_400)
+    global_: float = Field(_COOLDOWNS.global_, ge=0, le=86_400, alias="global")
+
+    def as_cooldowns(self) -> Cooldowns:
+        return Cooldowns(self.per_user, self.per_bot, self.global_)
+
+
 class SendLimitsConfig(_Model):
     """Per-bot send limits. The defaults are Twitch's; with chat.source = "twitch" they may
     only be made stricter, because Twitch locks an account out for 30 minutes."""
 
     enabled: bool = True
-    window: float = Field(TWITCH_SEND_LIMITS.window, gt=0, le=3600)  # seconds
-    viewer: int = Field(TWITCH_SEND_LIMITS.viewer, ge=1)  # messages per window: role viewer
-    privileged: int = Field(TWITCH_SEND_LIMITS.privileged, ge=1)  # vip, moderator, broadcaster
+    window: float = Field(TWITCH_SEND_LIMITS.window, gt=0, le=MAX_WAIT)  # seconds
+    viewer: int = Field(TWITCH_SEND_LIMITS.viewer, ge=1, le=MAX_COUNT)  # per window: viewer
+    privileged: int = Field(TWITCH_SEND_LIMITS.privileged, ge=1, le=MAX_COUNT)  # vip, mod, ...
     spacing: float = Field(TWITCH_SEND_LIMITS.spacing, ge=0, le=60)  # seconds between messages
-    duplicate_window: float = Field(TWITCH_SEND_LIMITS.duplicate_window, ge=0, le=3600)
+    duplicate_window: float = Field(TWITCH_SEND_LIMITS.duplicate_window, ge=0, le=MAX_WAIT)
 
     def looser_than_twitch(self) -> str | None:
         """The first key that would let a bot exceed Twitch's limits, if any."""
@@ -269,9 +337,12 @@ class Config(_Model):
     twitch: TwitchConfig = TwitchConfig()
     send_limits: SendLimitsConfig = SendLimitsConfig()
     safety: SafetyConfig = SafetyConfig()
+    moderation: ModerationConfig = ModerationConfig()
+    chat_control: ChatControlConfig = ChatControlConfig()
+    cooldowns: CooldownsConfig = CooldownsConfig()
     review: ReviewConfig = ReviewConfig()
     keys: Keymap = {}
-    bots: list[BotConfig] = Field(min_length=1)
+    bots: list[BotConfig] = Field(min_length=1, max_length=MAX_BOTS)
 
     @field_validator("bots")
     @classmethod
@@ -316,17 +387,18 @@ def auto_limits(bot_count: int) -> tuple[int, int]:
 
 
 # ------------------------------------------------------------------ loading
+MAX_CONFIG_BYTES = MIB  # a full config is about 5 KB
+
+
 def load_config(path: Path, *, twitch_ready: bool = True) -> Config:
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ConfigError(unreadable(path, error, "config file")) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+        data = tomllib.loads(read_text_capped(path, "config file", MAX_CONFIG_BYTES))
+    except FileRefused as error:
+        raise ConfigError(str(error)) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
     return parse_config(data, source=str(path), twitch_ready=twitch_ready)
 
 
@@ -367,7 +439,9 @@ _TYPE_ERRORS = ("int_type", "float_type", "string_type", "list_type", "bool_type
 
 
 def _describe(error: ValidationError) -> str:
-    first = error.errors()[0]
+    errors = error.errors()
+    # A union (int | float) reports each branch; "not finite" is the one that explains inf.
+    first = next((e for e in errors if e["type"] == "finite_number"), errors[0])
     key = _dotted(first["loc"])
     kind = first["type"]
     if kind == "extra_forbidden":
@@ -375,7 +449,7 @@ def _describe(error: ValidationError) -> str:
     if kind == "missing":
         return f"{key}: missing (required)"
     message = first["msg"].removeprefix("Value error, ")
-    shows_input = ("literal_error", "greater_than", "less_than", *_TYPE_ERRORS)
+    shows_input = ("literal_error", "greater_than", "less_than", "finite_number", *_TYPE_ERRORS)
     if kind.startswith(shows_input):
         message = f"{message}, got {first.get('input')!r}"
     return f"{key}: {message}" if key else message
@@ -386,7 +460,7 @@ def _dotted(loc: tuple[Any, ...]) -> str:
     for item in loc:
         if isinstance(item, int):
             parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
-        elif item in ("int", "literal['auto']", "str", "none"):
+        elif item in ("int", "float", "literal['auto']", "str", "none"):
             continue  # union branch names, not keys
         else:
             parts.append(str(item))
@@ -424,19 +498,38 @@ def demo_config(bots: int = 3, scenario: str | Scenario = "mixed", seed: int = 1
     )
 
 
-def default_config_path() -> Path:
-    """./botdeck.toml when present, else the user's config directory."""
-    local = Path("botdeck.toml")
-    if local.exists():
-        return local
+LOCAL_CONFIG = Path("botdeck.toml")
+
+
+def user_config_file() -> Path:
+    """The config in the user's config directory (on Linux ~/.config/botdeck/config.toml)."""
     from platformdirs import user_config_path
 
     return user_config_path("botdeck") / "config.toml"
 
 
+def default_config_path() -> Path:
+    """./botdeck.toml when present, else the user's config directory."""
+    return LOCAL_CONFIG if LOCAL_CONFIG.exists() else user_config_file()
+
+
+def find_config(path: Path | None) -> Path:
+    """`path` when given; else the first of ./botdeck.toml and the user's config file that
+    exists; with neither, a ConfigError that names both and how to make one."""
+    if path is not None:
+        return path
+    found = default_config_path()
+    if found.exists():
+        return found
+    raise ConfigError(
+        f"no config file: looked for ./{LOCAL_CONFIG} and {user_config_file()};"
+        " create one with `botdeck init`"
+    )
+
+
 def render_config(config: Config) -> str:
     """The resolved config as TOML, with secrets shown only as the variable that holds them."""
-    data = config.model_dump(exclude_none=True)
+    data = config.model_dump(exclude_none=True, by_alias=True)
     data["router"]["global_concurrency"], data["router"]["per_bot_concurrency"] = config.limits()
     lines: list[str] = []
     for section, values in data.items():
@@ -468,6 +561,11 @@ def _env_note(key: str, value: object) -> str:
 
 def _toml_key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml(key)
+
+
+def toml_value(value: object) -> str:
+    """A value as TOML (strings JSON-escaped: a JSON string is a TOML basic string)."""
+    return _toml(value)
 
 
 def _toml(value: object) -> str:

@@ -1,8 +1,52 @@
-"""One line for a file that cannot be read, the same wherever botdeck reads one."""
+"""Reading files botdeck did not write itself, the same way wherever it reads one.
+
+Every reader (config, themes, blocklist, token file, replay logs, journals) goes through
+here, so every one of them:
+
+- reads regular files only: a device (`/dev/zero`), a FIFO or a socket could block or
+  never end, so it is refused before it is opened, with one line saying what it is;
+- has a size cap, checked before anything is parsed: a small file is read whole up to its
+  cap (`read_capped`); a log is streamed (`open_stream`, `read_lines`), gzip-compressed or
+  not, and its uncompressed size is capped as it is read, so a small gzip that inflates to
+  gigabytes is refused after the cap, never held in memory;
+- words a failure as one line naming the file (`FileRefused`, `unreadable`).
+
+JSON that an outsider wrote is parsed by `load_json`, which refuses nesting deeper than
+`MAX_JSON_DEPTH` before the parser sees it (the parser is recursive).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import json
+import os
+import re
+import stat
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+KIB = 1024
+MIB = 1024 * KIB
+GIB = 1024 * MIB
+CHUNK = MIB  # streamed reads take this much at a time
+MAX_BLANK_RUN = 16 * MIB  # no log botdeck reads has this much blank space in a row
+MAX_JSON_DEPTH = 64  # a chat line or journal event nests 3 deep, a TwitchDownloader file 7
+_GZIP_MAGIC = b"\x1f\x8b"
+_BLANKS = re.compile(rb"[ \t\r\n\x0b\x0c]*")
+
+
+class Readable(Protocol):
+    """What the streamed readers read from: a file, or `open_stream`'s capped stream."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class FileRefused(Exception):
+    """A file that cannot or may not be read; the message is one line naming it."""
 
 
 def unreadable(path: Path, error: OSError, what: str = "file") -> str:
@@ -12,3 +56,234 @@ def unreadable(path: Path, error: OSError, what: str = "file") -> str:
     if isinstance(error, IsADirectoryError):
         return f"{path}: is a directory, not a {what}"
     return f"{path}: cannot read: {error.strerror or error}"
+
+
+def size_text(size: int) -> str:
+    """1048576 → "1 MiB"; what a cap is called in messages and the README."""
+    for unit, name in ((GIB, "GiB"), (MIB, "MiB"), (KIB, "KiB")):
+        if size >= unit:
+            return f"{size / unit:g} {name}"
+    return f"{size} bytes"
+
+
+def too_big(path: Path, what: str, limit: int, packed: bool = False) -> str:
+    size = size_text(limit) + (" uncompressed" if packed else "")
+    return f"{path}: larger than {size}, the most botdeck reads as a {what}"
+
+
+def _kind(mode: int) -> str | None:
+    """What a non-regular file is, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _open_regular(path: Path, what: str) -> tuple[BinaryIO, int]:
+    """The file opened for reading, and its size; anything but a regular file is refused
+    before it is opened (opening a FIFO would wait for a writer)."""
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise FileRefused(unreadable(path, error, what)) from None
+    kind = _kind(info.st_mode)
+    if kind is not None:
+        raise FileRefused(f"{path}: is {kind}, not a {what} (only regular files are read)")
+    try:
+        # O_NONBLOCK: should the path have been swapped for a FIFO since, do not wait on it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise FileRefused(unreadable(path, error, what)) from None
+    stream = os.fdopen(fd, "rb")
+    if _kind(os.fstat(fd).st_mode) is not None:
+        stream.close()
+        raise FileRefused(f"{path}: is not a regular file, not a {what}")
+    return stream, info.st_size
+
+
+def read_capped(path: Path, what: str, limit: int) -> bytes:
+    """A small file whole (config, theme, blocklist), refused past `limit` bytes."""
+    stream, size = _open_regular(path, what)
+    with stream:
+        if size > limit:
+            raise FileRefused(too_big(path, what, limit))
+        try:
+            data = stream.read(limit + 1)  # the file may have grown since the stat
+        except OSError as error:
+            raise FileRefused(unreadable(path, error, what)) from None
+    if len(data) > limit:
+        raise FileRefused(too_big(path, what, limit))
+    return data
+
+
+def read_text_capped(path: Path, what: str, limit: int) -> str:
+    """`read_capped` as UTF-8 text (a byte order mark is dropped)."""
+    try:
+        return read_capped(path, what, limit).decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise FileRefused(f"{path}: not UTF-8 text") from None
+
+
+class _Capped:
+    """Reads `inner` (a file, or gzip's decompressed output), refusing past `limit` bytes:
+    what lies past the cap is never read. No buffer of its own: one copy per read."""
+
+    def __init__(self, inner: BinaryIO, path: Path, what: str, limit: int, packed: bool) -> None:
+        self._inner = inner
+        self._path = path
+        self._what = what
+        self._limit = limit
+        self._packed = packed
+        self.consumed = 0
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:  # all of it, which the cap bounds
+            return b"".join(iter(lambda: self.read(CHUNK), b""))
+        try:
+            data = self._inner.read(min(size, self._limit + 1 - self.consumed))
+        except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+            raise FileRefused(f"{self._path}: a damaged gzip file: {error}") from None
+        except OSError as error:
+            raise FileRefused(unreadable(self._path, error, self._what)) from None
+        self.consumed += len(data)
+        if self.consumed > self._limit:
+            raise FileRefused(too_big(self._path, self._what, self._limit, self._packed))
+        return data
+
+
+@contextlib.contextmanager
+def open_stream(path: Path, what: str, limit: int) -> Iterator[Readable]:
+    """A log to stream (replay, journal), gzip-compressed or not, whose uncompressed size
+    is capped at `limit`: reading past it raises `FileRefused` naming the cap."""
+    raw, size = _open_regular(path, what)
+    try:
+        try:
+            packed = raw.read(2) == _GZIP_MAGIC
+            raw.seek(0)
+        except OSError as error:
+            raise FileRefused(unreadable(path, error, what)) from None
+        if not packed and size > limit:
+            raise FileRefused(too_big(path, what, limit))
+        inner: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if packed else raw  # type: ignore[assignment]
+        try:
+            yield _Capped(inner, path, what, limit, packed)
+        finally:
+            inner.close()  # a GzipFile does not close the file it reads
+    finally:
+        raw.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One non-blank line of a streamed file."""
+
+    number: int  # from 1 (or from where the reading began)
+    data: bytes  # without its newline; empty when the line is longer than the cap
+    size: int  # its length in bytes (a line too long to keep: as far as it was read)
+    ended: bool  # False for a last line without its newline: a write cut short
+    too_long: bool = False
+
+
+class BlankRun(ValueError):
+    """More blank bytes in a row than a log of this kind ever holds (a file of newlines)."""
+
+    def __init__(self, line: int, limit: int) -> None:
+        super().__init__(f"more than {size_text(limit)} of blank lines")
+        self.line = line
+
+
+def read_lines(
+    stream: Readable, max_bytes: int, *, first: int = 1, max_blank: int = MAX_BLANK_RUN
+) -> Iterator[Line]:
+    """The non-blank lines of `stream`, numbered from `first`. A line longer than
+    `max_bytes` is yielded with `too_long` and no data as soon as it passes the cap (so a
+    gigabyte without a newline is known at its first megabyte), and the rest of it is
+    skipped unheld. Blank lines are skipped at C speed; more than `max_blank` bytes of
+    them in a row raise `BlankRun` (the line number where the run reached the limit)."""
+    number = first
+    parts: list[bytes] = []  # the current line so far, while it is within the cap
+    size = 0  # bytes in the current line
+    blank = 0  # blank bytes since the last line
+    while block := stream.read(CHUNK):
+        at, end = 0, len(block)
+        while at < end:
+            if size == 0:  # a line starts: skip blank lines and leading blanks
+                skip = end if at == 0 and block.isspace() else _BLANKS.match(block, at).end()  # type: ignore[union-attr]
+                number += block.count(b"\n", at, skip)
+                blank += skip - at
+                if blank > max_blank:
+                    raise BlankRun(number, max_blank)
+                at = skip
+                if at == end:
+                    break
+                blank = 0
+            newline = block.find(b"\n", at)
+            stop = end if newline < 0 else newline
+            within = size <= max_bytes
+            size += stop - at
+            if size <= max_bytes:
+                parts.append(block[at:stop])
+            elif within:  # it just passed the cap: say so now, keep none of it
+                parts = []
+                yield Line(number, b"", size, ended=newline >= 0, too_long=True)
+            if newline < 0:
+                break
+            if size <= max_bytes:
+                yield from _line(number, parts, size, ended=True)
+            number += 1
+            parts, size = [], 0
+            at = newline + 1
+    if 0 < size <= max_bytes:
+        yield from _line(number, parts, size, ended=False)
+
+
+def _line(number: int, parts: list[bytes], size: int, *, ended: bool) -> Iterator[Line]:
+    data = parts[0] if len(parts) == 1 else b"".join(parts)
+    if data.strip():
+        yield Line(number, data, size, ended)
+
+
+# ------------------------------------------------------------------ JSON
+class JSONTooDeep(ValueError):
+    """JSON nested deeper than the limit; `line` counts from 1 within the text parsed."""
+
+    def __init__(self, line: int, limit: int) -> None:
+        super().__init__(f"nested deeper than {limit} levels")
+        self.line = line
+
+
+# A string (escapes included; an unterminated one runs to the end), or a bracket.
+_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)|[\[\]{}]', re.DOTALL)
+
+
+def json_too_deep(data: bytes, limit: int = MAX_JSON_DEPTH) -> int | None:
+    """The byte offset where `data` first nests deeper than `limit`, or None. Brackets
+    inside strings do not count. Cheap when there are few brackets (a chat line)."""
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return None
+    depth = 0
+    for token in _TOKENS.finditer(data):
+        char = data[token.start()]
+        if char in b"[{":
+            depth += 1
+            if depth > limit:
+                return token.start()
+        elif char in b"]}":
+            depth -= 1
+    return None
+
+
+def load_json(data: bytes, limit: int = MAX_JSON_DEPTH) -> Any:
+    """`json.loads`, after refusing nesting deeper than `limit` (`JSONTooDeep`). Also
+    raises `UnicodeDecodeError` and `json.JSONDecodeError` as `json.loads` does."""
+    offset = json_too_deep(data, limit)
+    if offset is not None:
+        raise JSONTooDeep(data.count(b"\n", 0, offset) + 1, limit)
+    return json.loads(data.decode("utf-8"))

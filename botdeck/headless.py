@@ -113,11 +113,16 @@ def print_summary(engine: Engine, out: TextIO) -> None:
         file=out,
     )
     for lane in snap.bots:
+        hits = engine_snap.cooldown_hits.get(lane.bot, 0)
         print(
             f"  {lane.bot}: sent {lane.sent}, failed {lane.failed}, cancelled {lane.cancelled}, "
-            f"skipped {lane.skipped}; latency {_latency(lane.latency)}",
+            f"skipped {lane.skipped}; latency {_latency(lane.latency)}"
+            + (f"; cooldown hits {hits}" if hits else "")
+            + (f"; paused: {lane.held}" if lane.held else ""),
             file=out,
         )
+    if engine_snap.chat_mode:
+        print(f"  chat mode: {engine_snap.chat_mode}", file=out)
     usage = engine_snap.usage.values()
     tokens_in, tokens_out = sum(u.tokens_in for u in usage), sum(u.tokens_out for u in usage)
     if tokens_in or tokens_out:

@@ -105,7 +105,12 @@ def rehearse(config: Config, rehearsal: Rehearsal, *, out: TextIO = sys.stdout) 
             engine = build_engine(config, journal_stream=stream)
             print_warnings(engine.source_warnings, sys.stderr)
             code = asyncio.run(run_headless(engine, duration=rehearsal.duration))
-        stream.flush()
+        with contextlib.suppress(OSError):  # a full disk: the journal has said so
+            stream.flush()
+        if engine.journal_notices:  # the report would cover a part of the run as all of it
+            for notice in engine.journal_notices:
+                print(f"botdeck: warning: {notice}; no report", file=sys.stderr)
+            return code
         title = _title(config, rehearsal)
         print_report(path, as_json=rehearsal.as_json, out=out, offset=offset, title=title)
     return code
@@ -123,18 +128,23 @@ def _title(config: Config, rehearsal: Rehearsal) -> str:
 
 @contextlib.contextmanager
 def _journal_file(path: Path | None) -> Iterator[tuple[Path, TextIO]]:
+    from botdeck.engine.journal import close_file
+
     if path is not None:
         try:
             stream = path.open("a", encoding="utf-8")
         except OSError as error:
             raise ConfigError(f"--journal: cannot open {path}: {error.strerror}") from None
-        with stream:
+        try:
             yield path, stream
+        finally:
+            close_file(stream)
         return
     handle, name = tempfile.mkstemp(prefix="botdeck-rehearsal-", suffix=".jsonl")
+    stream = os.fdopen(handle, "w", encoding="utf-8")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            yield Path(name), stream
+        yield Path(name), stream
     finally:
+        close_file(stream)
         with contextlib.suppress(OSError):
             os.unlink(name)

@@ -39,8 +39,12 @@ def test_the_example_config_shows_the_defaults():
     default; the example itself is a valid config."""
     example = config_example()
     Config.model_validate(example)
-    defaults = Config.model_validate({"bots": [{"name": "someone"}]}).model_dump()
-    for section in ("router", "ai", "safety", "review", "send_limits"):
+    defaults = Config.model_validate({"bots": [{"name": "someone"}]}).model_dump(by_alias=True)
+    sections = (
+        "router", "ai", "safety", "moderation", "chat_control", "cooldowns", "review",
+        "send_limits",
+    )  # fmt: skip
+    for section in sections:
         for key, value in example[section].items():
             default = defaults[section][key]
             if key == "extra_body" or default is None:

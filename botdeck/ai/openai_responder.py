@@ -8,6 +8,7 @@ Every failure is a `ResponderError` with a short reason; the key never appears i
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ from openai.types.chat import ChatCompletion
 from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.ai.prompt import PromptSettings, build_messages
 from botdeck.ai.retry import CallFailed, RetryPolicy, call_with_retries, host_of
+
+log = logging.getLogger(__name__)
+MAX_TOKENS = 10**9  # per request; more is not a count a server meant
 
 # Reasoning models served locally (e.g. DeepSeek-R1 on Ollama) put their thoughts first.
 _THINKING = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL | re.IGNORECASE)
@@ -98,24 +102,52 @@ class OpenAIResponder(Responder):
 
 
 def read_completion(completion: ChatCompletion) -> Reply:
-    """The reply text and token counts, or a `ResponderError` saying why there is no text."""
-    usage = completion.usage
-    tokens_in = (usage.prompt_tokens or 0) if usage else 0
-    tokens_out = (usage.completion_tokens or 0) if usage else 0
-    if not completion.choices:
+    """The reply text and token counts, or a `ResponderError` saying why there is no text.
+
+    The SDK does not validate answers, so any field may hold anything a server sent: a
+    usable reply is never thrown away over its accounting (a malformed `usage` counts
+    as no tokens, with a log line), and a malformed answer is a reason, not a TypeError.
+    """
+    usage = getattr(completion, "usage", None)
+    tokens_in = _token_count(usage, "prompt_tokens")
+    tokens_out = _token_count(usage, "completion_tokens")
+    choices = getattr(completion, "choices", None)
+    if not choices or not isinstance(choices, list):
         raise ResponderError("empty reply: no choices", tokens_in=tokens_in, tokens_out=tokens_out)
-    choice = completion.choices[0]
-    text = _THINKING.sub("", choice.message.content or "").strip()
+    choice = choices[0]
+    message = getattr(choice, "message", None)
+    content = getattr(message, "content", None)
+    if content is not None and not isinstance(content, str):
+        raise ResponderError(
+            "malformed reply: its content is not text", tokens_in=tokens_in, tokens_out=tokens_out
+        )
+    text = _THINKING.sub("", content or "").strip()
     if text.lower().startswith("<think>"):
         text = ""  # cut off while still thinking: nothing to say yet
     if text:
         return Reply(text, tokens_in=tokens_in, tokens_out=tokens_out)
-    if choice.finish_reason == "length":
+    finish_reason = getattr(choice, "finish_reason", None)
+    if finish_reason == "length":
         reason = "empty reply: cut off by max_tokens before any text"
-    elif choice.finish_reason == "content_filter":
+    elif finish_reason == "content_filter":
         reason = "empty reply: removed by the provider's content filter"
-    elif choice.message.refusal:
+    elif getattr(message, "refusal", None):
         reason = "empty reply: the model refused"
     else:
         reason = "empty reply"
     raise ResponderError(reason, tokens_in=tokens_in, tokens_out=tokens_out)
+
+
+def _token_count(usage: object, key: str) -> int:
+    """A token count from `usage`, or 0 (logged) when the server sent something else."""
+    value = getattr(usage, key, None) if usage is not None else None
+    if value is None:
+        return 0
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TOKENS:
+        shown = repr(value)
+        shown = shown if len(shown) <= 40 else shown[:39] + "…"
+        log.warning("AI answer: usage.%s is %s, not a token count: counted as 0", key, shown)
+        return 0
+    return value

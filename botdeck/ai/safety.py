@@ -25,7 +25,7 @@ from pathlib import Path
 
 from botdeck.ai.moderation import ModerationUnavailable, ModerationVerdict, Moderator
 from botdeck.ai.prompt import RULES
-from botdeck.files import unreadable
+from botdeck.files import MIB, FileRefused, read_text_capped
 from botdeck.model.chat import ChatMessage
 
 log = logging.getLogger(__name__)
@@ -89,14 +89,15 @@ class Blocklist:
         return None
 
 
+MAX_BLOCKLIST_BYTES = MIB
+
+
 def read_blocklist_file(path: Path) -> list[re.Pattern[str]]:
     """One case-insensitive regex per line; blank lines and `#` comments are skipped."""
     try:
-        content = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise BlocklistError(f"{path}: not UTF-8 text") from None
-    except OSError as error:
-        raise BlocklistError(unreadable(path, error, "blocklist file")) from None
+        content = read_text_capped(path, "blocklist file", MAX_BLOCKLIST_BYTES)
+    except FileRefused as error:
+        raise BlocklistError(str(error)) from None
     patterns = []
     for number, raw in enumerate(content.splitlines(), start=1):
         line = raw.strip()

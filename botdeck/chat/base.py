@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from botdeck.model.chat import ChatMessage, ConnectionState
+from botdeck.model.channel import ChatEvent
+from botdeck.model.chat import ConnectionState
 
 
 class ChatSource(Protocol):
-    """An async iterator of chat lines. Finite sources (a scenario, a replay) end.
+    """An async iterator of chat events: lines (`ChatMessage`), moderators' actions and
+    the channel's chat settings (`botdeck.model.channel`). Finite sources (a scenario, a
+    replay) end.
 
     `connection` says how the source is doing, for the dashboard's header; `notices` are
     standing conditions worth a glance. A source that holds connections opens them in
@@ -33,7 +36,7 @@ class ChatSource(Protocol):
     async def close(self) -> None:
         return None
 
-    def __aiter__(self) -> AsyncIterator[ChatMessage]: ...
+    def __aiter__(self) -> AsyncIterator[ChatEvent]: ...
 
 
 class ChatSink(Protocol):
@@ -47,7 +50,12 @@ class ChatSink(Protocol):
 
 
 class SendError(Exception):
-    """The channel refused a message; `reason` is what the platform said."""
+    """The channel refused a message; `reason` is what the platform said.
+
+    `retry_after` (seconds) says the refusal is worth another attempt after that wait (a
+    rate limit, the platform briefly unreachable); the engine makes it, through the send
+    limiter like any other send. None: retrying would not help.
+    """
 
     def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
         super().__init__(reason)

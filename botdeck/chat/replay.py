@@ -2,8 +2,11 @@
 
 A line at log time `t` plays `(t - start) / speed` seconds after the replay begins (the
 log is read and checked beforehand by `botdeck.chat.replay_log`); the order is kept.
+Its text is cut to `MAX_LINE_CHARS` for display and the journal, after the mentions of
+our bots were found on the whole line.
 Lines by one of the configured bots come in as that bot's own lines, as they would from
-Twitch. The source ends after the last line.
+Twitch; event lines (a moderator's action, chat settings) come in as those events. The
+source ends after the last line.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable
 
 from botdeck.chat.base import ChatSource
-from botdeck.chat.replay_log import ReplayLine, ReplayLog
+from botdeck.chat.replay_log import MAX_GAP, ReplayLine, ReplayLog
+from botdeck.core.mentions import MentionFinder
+from botdeck.core.text import cut_text
+from botdeck.model.channel import ChatEvent
 from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus
 
 
@@ -33,6 +39,7 @@ class ReplayChat(ChatSource):
             raise ValueError(f"speed must be > 0, got {speed}")
         self.log = log
         self._bots = frozenset(bot.lower() for bot in bots)
+        self._mentions = MentionFinder(self._bots)
         self._speed = speed
         self._clock = clock
         self.played = 0
@@ -45,14 +52,17 @@ class ReplayChat(ChatSource):
     @property
     def notices(self) -> tuple[str, ...]:
         """What was left out of the log, for the dashboard and the summary."""
-        if not self.log.warnings:
-            return ()
-        parts = [f"{self.log.skipped} unusable lines skipped"] if self.log.skipped else []
-        if len(self.log.warnings) > self.log.skipped:
+        log = self.log
+        parts = [f"{log.skipped:,} unusable lines skipped"] if log.skipped else []
+        if log.reordered:
             parts.append("lines out of time order played in time order")
-        return (f"replay {self.log.path.name}: {'; '.join(parts)} (see the log)",)
+        if log.gaps:
+            parts.append(f"silences over {MAX_GAP:g} s shortened")
+        if not parts:
+            return ()
+        return (f"replay {log.path.name}: {'; '.join(parts)} (see the log)",)
 
-    async def __aiter__(self) -> AsyncIterator[ChatMessage]:
+    async def __aiter__(self) -> AsyncIterator[ChatEvent]:
         loop = asyncio.get_running_loop()
         begun = loop.time()
         origin, speed = self.log.start, self._speed
@@ -61,15 +71,19 @@ class ReplayChat(ChatSource):
             if wait > 0:
                 await asyncio.sleep(wait)
             self.played += 1
-            yield self._message(line)
+            yield line.event if line.event is not None else self._message(line)
         self._connection = ConnectionState(ConnectionStatus.ENDED)
 
     def _message(self, line: ReplayLine) -> ChatMessage:
+        text = cut_text(line.text)
         return ChatMessage(
             id=f"replay-{line.where}",
             user=line.user,
             display_name=line.display_name,
-            text=line.text,
+            text=text,
             timestamp=self._clock(),
+            # Mentions past the cut are still mentions: found on the whole line.
+            mentions=tuple(self._mentions.find(line.text)) if text != line.text else (),
             is_bot=line.user in self._bots,
+            badges=line.badges,
         )

@@ -3,18 +3,31 @@
 Two formats, told apart by their content (not the file name), optionally gzip-compressed:
 
 - botdeck JSONL: one `{"t": seconds, "user": "…", "text": "…"}` per line (`display_name`
-  optional, other fields ignored);
+  and `badges` optional, other fields ignored), or a moderator's action or chat settings:
+  `{"t": …, "event": "delete" | "clear_user" | "clear" | "chat_settings", …}` (see
+  `botdeck.chat.channel_events`);
 - the chat JSON that TwitchDownloader writes: `comments[]` with `content_offset_seconds`,
   `commenter.name`/`display_name` and `message.body` (or its `fragments`).
 
 The whole file is read and checked before the run starts, so a bad file fails at once
 and never halfway through a rehearsal. The rule (README, "Replaying a chat log"): a file
-that cannot be a chat log (missing, unreadable, empty, not JSON, JSON of another shape,
-no playable line) is a `ReplayError` naming the file and, where there is one, the line;
-a single unusable line (not JSON, a missing or ill-typed field, longer than 64 KiB,
-empty text) is skipped with a warning naming its line. Lines out of time order are
-played in time order (a stable sort, so equal times keep the file's order), with one
-warning.
+that cannot be a chat log (missing, unreadable, not a regular file, empty, not JSON,
+JSON of another shape, no playable line, too large, too many unusable lines) is a
+`ReplayError` naming the file and, where there is one, the line; a single unusable line
+(not JSON, nested too deeply, a missing or ill-typed field, longer than 64 KiB, empty
+text) is skipped with a warning naming its line.
+
+The file is streamed (`botdeck.files`): JSONL line by line, never more than one line
+held; a TwitchDownloader document is one JSON value and is read whole, within the same
+cap on its uncompressed size.
+
+Time: `t` is seconds from any origin. Lines out of time order by at most
+`ORDER_TOLERANCE` are played in time order (a stable sort, so equal times keep the
+file's order), with one warning; further back is refused (two logs joined). A log
+whose first line is at or after `UNIX_TIME` is in Unix time, so `start` counts from
+its first line (a start that is itself a Unix time is taken as one). Gaps longer than
+`MAX_GAP` are played as `MAX_GAP`, with one warning, so no log keeps a replay silent
+for hours (or years); `--start` skips ahead instead.
 
 `start` is the log time that plays first: `replay_start`, or unset the first line's
 time; earlier lines are left out. `botdeck.chat.replay` plays the result.
@@ -22,19 +35,42 @@ time; earlier lines are left out. `botdeck.chat.replay` plays the result.
 
 from __future__ import annotations
 
-import gzip
+import dataclasses
 import json
 import math
-import zlib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from botdeck.core.text import clean_text
-from botdeck.files import unreadable
+from botdeck.chat.channel_events import logged_event
+from botdeck.core.json_items import NotOneValue, WrongShape, array_items
+from botdeck.core.json_items import kind as _kind
+from botdeck.core.text import MAX_SCAN_CHARS, clean_text
+from botdeck.files import (
+    KIB,
+    MIB,
+    BlankRun,
+    FileRefused,
+    JSONTooDeep,
+    Line,
+    load_json,
+    open_stream,
+    read_lines,
+)
+from botdeck.model.channel import ChatSettings, ModerationEvent
 
-MAX_LINE_BYTES = 64 * 1024  # a chat line is at most 500 characters; far longer is not chat
+MAX_LINE_BYTES = 64 * KIB  # a chat line is at most 500 characters; far longer is not chat
+MAX_REPLAY_BYTES = 256 * MIB  # uncompressed: a long VOD's TwitchDownloader file fits
+MAX_REPLAY_LINES = 1_000_000  # ten hours at 28 lines a second
+MAX_UNUSABLE = 10_000  # more unusable lines than this: not a chat log
+LEAD_LINES = 1_000  # the first playable line comes within this many, or it is no chat log
+MAX_WARNINGS = 20  # kept word for word; the rest are counted
+MAX_LOG_TIME = 1e10  # seconds: a Unix time (until 2286) or an offset into a log
+UNIX_TIME = 1e9  # a log whose first line is this late is in Unix time (2001-09-09 on)
+ORDER_TOLERANCE = 60.0  # seconds a line may be out of time order
+MAX_GAP = 3600.0  # seconds of log time: a longer silence is played as an hour
+_BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark, which some tools write first
 JSONL = "botdeck JSONL"
 TWITCH_DOWNLOADER = "TwitchDownloader chat JSON"
 _SHAPES = (
@@ -49,11 +85,13 @@ class ReplayError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ReplayLine:
-    at: float  # seconds, in the log's own time
+    at: float  # seconds, in the log's own time (after long gaps were shortened)
     user: str  # login, lower case
     display_name: str
-    text: str  # cleaned
+    text: str  # cleaned, whole (the source cuts it for display after finding mentions)
     where: int  # the line (JSONL) or comment (TwitchDownloader) number, from 1
+    badges: tuple[str, ...] = ()  # the sender's badge set ids, when the log has them
+    event: ModerationEvent | ChatSettings | None = None  # an event line instead of chat
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +102,10 @@ class ReplayLog:
     format: str
     lines: tuple[ReplayLine, ...]
     start: float  # the log time that plays at the start of the replay
-    warnings: tuple[str, ...] = ()  # one line each, naming the file and line
+    warnings: tuple[str, ...] = ()  # one line each, naming the file and line (the first few)
     skipped: int = 0  # unusable lines left out (lines before `start` are not counted)
+    reordered: int = 0  # lines played earlier than their place in the file
+    gaps: int = 0  # silences longer than MAX_GAP, played as MAX_GAP
 
     @property
     def duration(self) -> float:
@@ -77,75 +117,123 @@ class _Skip(Exception):
     """One unusable line: the reason, without the file and line (the caller adds them)."""
 
 
+@dataclass(slots=True)
+class _Problems:
+    """Unusable lines: the first few word for word, all of them counted, a cap on both."""
+
+    path: Path
+    first: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, problem: str) -> None:
+        self.count += 1
+        if len(self.first) < MAX_WARNINGS:
+            self.first.append(problem)
+        if self.count > MAX_UNUSABLE:
+            raise ReplayError(
+                f"{self.path}: more than {MAX_UNUSABLE:,} unusable lines (first: "
+                f"{self.first[0]}): is this a chat log? {_SHAPES}"
+            )
+
+    def warnings(self) -> list[str]:
+        shown = [f"{self.path}: {problem}: skipped" for problem in self.first]
+        hidden = self.count - len(self.first)
+        if hidden:
+            shown.append(f"{self.path}: ... and {hidden:,} more unusable lines skipped")
+        return shown
+
+
 # ------------------------------------------------------------------ loading
 def load_replay(path: Path, *, start: float | None = None) -> ReplayLog:
     """Read and check the whole file; raise `ReplayError` if it cannot be played."""
-    raw = _read(path)
-    if not raw.strip():
-        raise ReplayError(f"{path}: empty")
-    document: Any = None
-    broken: str | None = None  # why the file is not one JSON document, if it looks like one
-    if raw.lstrip()[:1] in (b"{", b"["):
-        try:
-            document = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as error:
-            broken = f"line {_line_of(raw, error.start)}: not UTF-8"
-        except json.JSONDecodeError as error:
-            broken = f"line {error.lineno} column {error.colno}: not JSON ({error.msg})"
-    if isinstance(document, dict) and "comments" in document:
-        lines, problems = _twitch_downloader(path, document["comments"])
-        return _finish(path, TWITCH_DOWNLOADER, lines, problems, start)
-    if document is not None and not (isinstance(document, dict) and "t" in document):
-        what = 'an object without "comments"' if isinstance(document, dict) else _kind(document)
-        raise ReplayError(f"{path}: JSON of another shape ({what}): {_SHAPES}")
-    lines, problems = _jsonl(path, raw, broken)
-    return _finish(path, JSONL, lines, problems, start)
-
-
-def _read(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ReplayError(unreadable(path, error, "chat log")) from None
-    if raw[:2] == b"\x1f\x8b":  # TwitchDownloader's "GZip JSON" (.json.gz)
+        with open_stream(path, "chat log", MAX_REPLAY_BYTES) as stream:
+            rows = read_lines(stream, MAX_LINE_BYTES)
+            first = next(rows, None)
+            if first is None:
+                raise ReplayError(f"{path}: empty")
+            if _is_jsonl(first, rows):
+                lines, problems = _jsonl(path, _chain(first, rows), None)
+                return _finish(path, JSONL, lines, problems, start)
         try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as error:
-            raise ReplayError(f"{path}: a damaged gzip file: {error}") from None
-    return raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark
+            lines, problems = _twitch_downloader(path)
+        except NotOneValue as broken:  # JSONL after all, whose first line is not JSON?
+            with open_stream(path, "chat log", MAX_REPLAY_BYTES) as stream:
+                lines, problems = _jsonl(path, read_lines(stream, MAX_LINE_BYTES), str(broken))
+            return _finish(path, JSONL, lines, problems, start)
+        return _finish(path, TWITCH_DOWNLOADER, lines, problems, start)
+    except FileRefused as error:
+        raise ReplayError(str(error)) from None
+    except BlankRun as error:
+        raise ReplayError(f"{path}: line {error.line}: {error}: not a chat log") from None
+
+
+def _chain(first: Line, rest: Iterator[Line]) -> Iterator[Line]:
+    yield first
+    yield from rest
+
+
+def _is_jsonl(first: Line, rest: Iterator[Line]) -> bool:
+    """JSONL, or (False) one JSON value: TwitchDownloader's file, often one long line."""
+    if first.too_long:
+        return False
+    data = first.data.removeprefix(_BOM)
+    if data[:1] not in (b"{", b"["):
+        return True
+    try:
+        value = load_json(data)
+    except ValueError:
+        return False  # perhaps the first line of an indented document
+    if isinstance(value, dict) and "t" in value:
+        return True
+    # One JSON value on a line of its own is a document; with more lines after it, JSONL
+    # whose first line is of another shape (say a journal), which _jsonl says.
+    return next(rest, None) is not None
 
 
 def _finish(
     path: Path,
     fmt: str,
     lines: list[ReplayLine],
-    problems: list[str],
+    problems: _Problems,
     start: float | None,
 ) -> ReplayLog:
     if not lines:
-        first = f" ({len(problems)} unusable; first: {problems[0]})" if problems else ""
+        first = (
+            f" ({problems.count} unusable; first: {problems.first[0]})" if problems.count else ""
+        )
         raise ReplayError(f"{path}: no chat lines to play{first}")
-    warnings = [f"{path}: {problem}: skipped" for problem in problems]
+    warnings = problems.warnings()
     unit = "line" if fmt == JSONL else "comment"
-    disorder = _out_of_order(lines, unit)
+    disorder, reordered = _out_of_order(path, lines, unit)
     if disorder:
         lines = sorted(lines, key=lambda line: line.at)  # stable: ties keep the file's order
         warnings.append(f"{path}: {disorder}; played in time order")
-    origin = lines[0].at if start is None else start
+    origin = _origin(path, lines, start)
     playable = [line for line in lines if line.at >= origin]
-    if not playable:
-        raise ReplayError(
-            f"{path}: replay_start {origin:g}s is after the last line (t={lines[-1].at:g})"
-        )
-    return ReplayLog(path, fmt, tuple(playable), origin, tuple(warnings), len(problems))
+    playable, gaps, shortened = _shorten_gaps(playable, origin, unit)
+    if shortened:
+        warnings.append(f"{path}: {shortened}")
+    return ReplayLog(
+        path, fmt, tuple(playable), origin, tuple(warnings), problems.count, reordered, gaps
+    )
 
 
-def _out_of_order(lines: Sequence[ReplayLine], unit: str) -> str | None:
+def _out_of_order(path: Path, lines: Sequence[ReplayLine], unit: str) -> tuple[str | None, int]:
+    """A warning for lines a little out of time order (and how many); a `ReplayError` for
+    a line further back than `ORDER_TOLERANCE`: that is two logs in one, not jitter."""
     late = 0
     first = ""
     latest = lines[0]
     for line in lines[1:]:
         if line.at < latest.at:
+            if latest.at - line.at > ORDER_TOLERANCE:
+                raise ReplayError(
+                    f"{path}: {unit} {line.where} (t={line.at:g}) is {latest.at - line.at:g} s "
+                    f"earlier than {unit} {latest.where} (t={latest.at:g}); lines may be out of "
+                    f"time order by at most {ORDER_TOLERANCE:g} s (two logs joined? replay each "
+                    "on its own)"
+                )
             if not late:
                 first = (
                     f"{unit} {line.where} (t={line.at:g}) comes after "
@@ -155,22 +243,70 @@ def _out_of_order(lines: Sequence[ReplayLine], unit: str) -> str | None:
         else:
             latest = line
     if not late:
-        return None
-    return f"{late} {unit}{'s' if late > 1 else ''} out of time order, first {first}"
+        return None, 0
+    return f"{late} {unit}{'s' if late > 1 else ''} out of time order, first {first}", late
+
+
+def _origin(path: Path, lines: Sequence[ReplayLine], start: float | None) -> float:
+    """The log time that plays first. In a Unix-time log a small `start` counts from
+    the first line, so `--start 0` is "from the beginning", not 1970."""
+    first, last = lines[0].at, lines[-1].at
+    if start is None:
+        return first
+    unix = first >= UNIX_TIME and start < UNIX_TIME
+    origin = first + start if unix else start
+    if origin > last:
+        where = f"{last - first:g} s after its first line" if unix else f"t={last:g}"
+        raise ReplayError(f"{path}: replay_start {start:g}s is after the last line ({where})")
+    return origin
+
+
+def _shorten_gaps(
+    lines: list[ReplayLine], origin: float, unit: str
+) -> tuple[list[ReplayLine], int, str | None]:
+    """Silences longer than `MAX_GAP` (from `origin` to the first line too) played as
+    `MAX_GAP`: the lines after each move earlier by the difference."""
+    shift = 0.0
+    previous = origin
+    gaps = 0
+    first = ""
+    shortened: list[ReplayLine] = []
+    for line in lines:
+        gap = line.at - previous
+        previous = line.at
+        if gap > MAX_GAP:
+            if not gaps:
+                first = f"{gap:,.0f} s before {unit} {line.where} (t={line.at:g})"
+            gaps += 1
+            shift += gap - MAX_GAP
+        shortened.append(dataclasses.replace(line, at=line.at - shift) if shift else line)
+    if not gaps:
+        return lines, 0, None
+    many = f"{gaps} silences" if gaps > 1 else "a silence"
+    return (
+        shortened,
+        gaps,
+        (
+            f"{many} longer than {MAX_GAP:g} s played as {MAX_GAP:g} s, the first "
+            f"{first}; to begin later in the log, use --start (replay_start)"
+        ),
+    )
 
 
 # ------------------------------------------------------------------ botdeck JSONL
-def _jsonl(path: Path, raw: bytes, broken: str | None) -> tuple[list[ReplayLine], list[str]]:
+def _jsonl(
+    path: Path, rows: Iterator[Line], broken: str | None
+) -> tuple[list[ReplayLine], _Problems]:
     lines: list[ReplayLine] = []
-    problems: list[str] = []
+    problems = _Problems(path)
     shape_known = False  # the first line that is JSON decides what the file is
-    for number, row in enumerate(raw.split(b"\n"), start=1):
-        if not row.strip():
-            continue
+    for row in rows:
+        number = row.number
         try:
             record = _json_line(row)
         except _Skip as skip:
-            problems.append(f"line {number}: {skip}")
+            problems.add(f"line {number}: {skip}")
+            _check_lead(path, lines, row.number, problems)
             continue
         if not shape_known:
             if not (isinstance(record, dict) and "t" in record):
@@ -182,23 +318,43 @@ def _jsonl(path: Path, raw: bytes, broken: str | None) -> tuple[list[ReplayLine]
         try:
             lines.append(_jsonl_line(record, number))
         except _Skip as skip:
-            problems.append(f"line {number}: {skip}")
-    if not shape_known and problems:  # no line is JSON: this is no chat log
-        if broken is not None:  # it looked like one JSON document: say where it breaks
+            problems.add(f"line {number}: {skip}")
+            _check_lead(path, lines, row.number, problems)
+            continue
+        _check_count(path, lines)
+    if not shape_known and problems.count:  # no line is JSON: this is no chat log
+        if broken:  # it looked like one JSON document: say where it breaks
             raise ReplayError(f"{path}: {broken}")
-        raise ReplayError(f"{path}: {problems[0]}; {_SHAPES}")
+        raise ReplayError(f"{path}: {problems.first[0]}; {_SHAPES}")
     return lines, problems
 
 
-def _json_line(row: bytes) -> Any:
-    if len(row) > MAX_LINE_BYTES:
-        raise _Skip(f"longer than {MAX_LINE_BYTES // 1024} KiB")
+def _check_lead(path: Path, lines: list[ReplayLine], where: int, problems: _Problems) -> None:
+    """A chat log plays from its first lines: a thousand unusable ones first is no log."""
+    if not lines and problems.count >= LEAD_LINES:
+        raise ReplayError(
+            f"{path}: no playable line among the first {LEAD_LINES:,} (up to {where}; first "
+            f"problem: {problems.first[0]}): is this a chat log? {_SHAPES}"
+        )
+
+
+def _check_count(path: Path, lines: list[ReplayLine]) -> None:
+    if len(lines) > MAX_REPLAY_LINES:
+        raise ReplayError(
+            f"{path}: more than {MAX_REPLAY_LINES:,} chat lines, more than a replay plays; "
+            "split the file and replay a part"
+        )
+
+
+def _json_line(row: Line) -> Any:
+    if row.too_long:
+        raise _Skip(f"longer than {MAX_LINE_BYTES // KIB} KiB")
     try:
-        text = row.decode("utf-8")
+        return load_json(row.data.removeprefix(_BOM) if row.number == 1 else row.data)
     except UnicodeDecodeError:
         raise _Skip("not UTF-8") from None
-    try:
-        return json.loads(text)
+    except JSONTooDeep as error:
+        raise _Skip(f"JSON {error}") from None
     except json.JSONDecodeError as error:
         raise _Skip(f"not JSON ({error.msg} at column {error.colno})") from None
 
@@ -207,24 +363,43 @@ def _jsonl_line(record: Any, number: int) -> ReplayLine:
     if not isinstance(record, dict):
         raise _Skip(f"expected an object, got {_kind(record)}")
     at = _seconds(record, "t")
+    if "event" in record:
+        try:
+            return ReplayLine(at, "", "", "", number, event=logged_event(record))
+        except ValueError as error:
+            raise _Skip(str(error)) from None
     user = _text(record.get("user"), "user")
     display = record.get("display_name")
     text = _text(record.get("text"), "text")
-    return _line(at, user, display if isinstance(display, str) else "", text, number)
+    line = _line(at, user, display if isinstance(display, str) else "", text, number)
+    return dataclasses.replace(line, badges=_badges(record.get("badges")))
 
 
 # ------------------------------------------------------------------ TwitchDownloader
-def _twitch_downloader(path: Path, comments: Any) -> tuple[list[ReplayLine], list[str]]:
-    if not isinstance(comments, list):
-        what = f'"comments" is {_kind(comments)}, not an array'
-        raise ReplayError(f"{path}: JSON of another shape ({what}): {_SHAPES}")
+def _twitch_downloader(path: Path) -> tuple[list[ReplayLine], _Problems]:
+    """The comments of a TwitchDownloader file, parsed one at a time (`core.json_items`):
+    the file is held as text, never as one tree of objects."""
+    with open_stream(path, "chat log", MAX_REPLAY_BYTES) as stream:
+        raw = stream.read()
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise NotOneValue(f"line {line}: not UTF-8") from None
+    del raw
     lines: list[ReplayLine] = []
-    problems: list[str] = []
-    for number, comment in enumerate(comments, start=1):
-        try:
-            lines.append(_comment(comment, number))
-        except _Skip as skip:
-            problems.append(f"comment {number}: {skip}")
+    problems = _Problems(path)
+    try:
+        for number, comment in enumerate(array_items(text, "comments"), start=1):
+            try:
+                lines.append(_comment(comment, number))
+            except _Skip as skip:
+                problems.add(f"comment {number}: {skip}")
+                _check_lead(path, lines, number, problems)
+                continue
+            _check_count(path, lines)
+    except WrongShape as shape:
+        raise ReplayError(f"{path}: JSON of another shape ({shape}): {_SHAPES}") from None
     return lines, problems
 
 
@@ -243,13 +418,16 @@ def _comment(comment: Any, number: int) -> ReplayLine:
     body = message.get("body")
     if body is None:
         body = _from_fragments(message.get("fragments"))
-    return _line(
+    line = _line(
         at,
         _text(login, "commenter.name"),
         display if isinstance(display, str) else "",
         _text(body, "message.body"),
         number,
     )
+    badges = message.get("user_badges")
+    ids = [b.get("_id") for b in badges if isinstance(b, dict)] if isinstance(badges, list) else []
+    return dataclasses.replace(line, badges=_badges(ids))
 
 
 def _from_fragments(fragments: Any) -> str | None:
@@ -270,6 +448,8 @@ def _seconds(record: Mapping[str, Any], key: str) -> float:
         raise _Skip(f'"{key}" must be seconds, got {_short(value)}')
     if not math.isfinite(value) or value < 0:
         raise _Skip(f'"{key}" must be seconds >= 0, got {value!r}')
+    if value > MAX_LOG_TIME:  # past the year 2286: milliseconds, or garbage
+        raise _Skip(f'"{key}" must be seconds <= {MAX_LOG_TIME:g}, got {value:g}')
     return float(value)
 
 
@@ -285,23 +465,21 @@ def _line(at: float, user: str, display: str, text: str, where: int) -> ReplayLi
     login = clean_text(user).lstrip("@").lower()
     if not login:
         raise _Skip("empty user name")
-    cleaned = clean_text(text)
+    cleaned = clean_text(text, max_chars=MAX_SCAN_CHARS)  # whole: mentions past the cut count
     if not cleaned:
         raise _Skip("empty text")
     return ReplayLine(at, login, clean_text(display) or clean_text(user), cleaned, where)
 
 
-def _kind(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    kinds = {dict: "an object", list: "an array", str: "a string", type(None): "null"}
-    return kinds.get(type(value), "a number")
+def _badges(value: Any) -> tuple[str, ...]:
+    """Badge set ids, as far as they are text (anything else is left out)."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(clean_text(b, max_chars=40) for b in value if isinstance(b, str) and b.strip())
 
 
 def _short(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict | list):
+        return _kind(value)
+    text = json.dumps(value[:40] if isinstance(value, str) else value, ensure_ascii=False)
     return text if len(text) <= 40 else text[:39] + "…"
-
-
-def _line_of(raw: bytes, offset: int) -> int:
-    return raw.count(b"\n", 0, offset) + 1

@@ -2,7 +2,9 @@
 
 A scenario is a finite script of (offset seconds, user, text) lines whose viewers mention
 the configured bots by name; `SimulatedChat` plays it in real time (or faster), and more
-lines can be injected while it plays (the dashboard's "raid" key). `soak` is endless
+lines can be injected while it plays (the dashboard's "raid" key). A script may also hold
+moderators' actions and chat-mode changes (`ScriptedEvent`), played at their times like
+lines, so rehearsals and tests can exercise them. `soak` is endless
 unless given a duration: steady chat until the run is ended. Parameters and their
 defaults are in `botdeck.chat.scenarios`.
 """
@@ -26,6 +28,7 @@ from botdeck.chat.scenarios import (
     SoakParams,
 )
 from botdeck.core.text import clean_text
+from botdeck.model.channel import ChatEvent, ChatSettings, ModerationEvent
 from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus
 
 
@@ -34,6 +37,19 @@ class ScriptedLine:
     at: float  # seconds from the start of the scenario
     user: str
     text: str
+    badges: tuple[str, ...] = ()  # e.g. ("moderator",): who may command the bots from chat
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptedEvent:
+    """A moderator's action or new chat settings at `at` seconds (a scripted line's id is
+    `sim-N`, N its place in the order lines are played, from 1)."""
+
+    at: float
+    event: ModerationEvent | ChatSettings
+
+
+Scripted = ScriptedLine | ScriptedEvent
 
 
 _NAME_A = (
@@ -203,9 +219,6 @@ def scenario_lines(
     raise AssertionError(f"no script for {scenario.name!r}")  # PARAMS and this match agree
 
 
-_PLAYER_DONE = object()
-
-
 class SimulatedChat(ChatSource):
     """Plays scripted lines at their times; `inject` plays more lines, timed from now.
 
@@ -215,7 +228,7 @@ class SimulatedChat(ChatSource):
 
     def __init__(
         self,
-        lines: Iterator[ScriptedLine] | Sequence[ScriptedLine],
+        lines: Iterator[Scripted] | Sequence[Scripted],
         *,
         speed: float = 1.0,
         keep_open: bool = False,
@@ -228,7 +241,7 @@ class SimulatedChat(ChatSource):
         self._keep_open = keep_open
         self._clock = clock
         self._ids = itertools.count(1)
-        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._queue: asyncio.Queue[ChatEvent | None] = asyncio.Queue()  # None: a player ended
         self._players: set[asyncio.Task[None]] = set()
         self._active = 0
         self._connection = ConnectionState(ConnectionStatus.SIMULATED)
@@ -237,17 +250,17 @@ class SimulatedChat(ChatSource):
     def connection(self) -> ConnectionState:
         return self._connection
 
-    def inject(self, lines: Sequence[ScriptedLine]) -> None:
+    def inject(self, lines: Sequence[Scripted]) -> None:
         """Play extra lines alongside the script (offsets count from now)."""
         self._start_player(iter(lines))
 
-    def _start_player(self, lines: Iterator[ScriptedLine]) -> None:
+    def _start_player(self, lines: Iterator[Scripted]) -> None:
         self._active += 1
         task = asyncio.get_running_loop().create_task(self._play(lines))
         self._players.add(task)
         task.add_done_callback(self._players.discard)
 
-    async def _play(self, lines: Iterator[ScriptedLine]) -> None:
+    async def _play(self, lines: Iterator[Scripted]) -> None:
         loop = asyncio.get_running_loop()
         start = loop.time()
         try:
@@ -255,9 +268,10 @@ class SimulatedChat(ChatSource):
                 wait = start + line.at / self._speed - loop.time()
                 if wait > 0:
                     await asyncio.sleep(wait)
-                self._queue.put_nowait(self._message(line))
+                scripted = line.event if isinstance(line, ScriptedEvent) else self._message(line)
+                self._queue.put_nowait(scripted)
         finally:
-            self._queue.put_nowait(_PLAYER_DONE)
+            self._queue.put_nowait(None)
 
     def _message(self, line: ScriptedLine) -> ChatMessage:
         return ChatMessage(
@@ -266,20 +280,20 @@ class SimulatedChat(ChatSource):
             display_name=line.user,
             text=clean_text(line.text),
             timestamp=self._clock(),
+            badges=line.badges,
         )
 
-    async def __aiter__(self) -> AsyncIterator[ChatMessage]:
+    async def __aiter__(self) -> AsyncIterator[ChatEvent]:
         self._start_player(self._script)
         try:
             while True:
                 item = await self._queue.get()
-                if item is _PLAYER_DONE:
+                if item is None:
                     self._active -= 1
                     if self._active == 0 and not self._keep_open:
                         self._connection = ConnectionState(ConnectionStatus.ENDED)
                         return
                     continue
-                assert isinstance(item, ChatMessage)
                 yield item
         finally:
             for task in self._players:

@@ -31,6 +31,11 @@ class JobFailed(Exception):
         self.reason = reason
 
 
+class JobReturned(Exception):
+    """Raised by a job body (or `Job.commit`) to put the job back at the front of its
+    queue unsent: its bot cannot go on now (a chat mode holds it)."""
+
+
 @dataclass(slots=True, eq=False)
 class Job(Generic[C]):
     """One reply to produce. Times are event-loop seconds (`loop.time()`).
@@ -63,6 +68,8 @@ class Job(Generic[C]):
     committed: bool = False  # its send has begun: only an emergency stop may end it now
     deadline_left: float | None = None  # the timeout's rest while a person decides (review)
     direct: bool = False  # started at once by the operator, outside the limits (`run_now`)
+    recalled: bool = False  # its bot was held while it ran: it goes back to the queue unsent
+    requeued: int = 0  # how many times it went back to the queue after starting
 
     @property
     def done(self) -> bool:
@@ -85,4 +92,6 @@ class Job(Generic[C]):
         else mark it past the point where `Scheduler.cancel` may end it."""
         if self.outcome is not None:
             raise JobFailed(f"job already {self.outcome}")
+        if self.recalled:
+            raise JobReturned()
         self.committed = True

@@ -26,12 +26,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
-import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from botdeck.core.clock import loop_time
 from botdeck.core.text import cut_to_length
 from botdeck.model.chat import Role
 from botdeck.model.defaults import SendLimits
@@ -107,6 +107,15 @@ class SendLimiter(Protocol):
         """The role the channel shows for the bot (its badges); it may change the limits."""
         ...
 
+    def role(self, bot: str) -> Role:
+        """The role the bot's limits are sized for."""
+        ...
+
+    def set_slow_mode(self, seconds: float) -> None:
+        """The channel's slow mode: a viewer-role account waits this long between messages
+        (0: off); moderators, the broadcaster and VIPs are exempt."""
+        ...
+
     def send_times(self, bot: str, count: int) -> list[float]:
         """When `bot`'s next `count` messages could go out at the earliest (loop times),
         if each used the first free slot; what raid mode forecasts a backlog with."""
@@ -119,6 +128,7 @@ class RateLimiter:
     def __init__(self, roles: Mapping[str, Role | str], limits: SendLimits | None = None) -> None:
         self.limits = limits or SendLimits()
         self._accounts = {bot: _Account(Role(role)) for bot, role in roles.items()}
+        self._slow = 0.0  # the channel's slow mode, seconds
 
     # ------------------------------------------------------------- the protocol
     async def acquire(self, bot: str, text: str, *, on_wait: WaitListener | None = None) -> str:
@@ -179,10 +189,8 @@ class RateLimiter:
         now = self._now()
         self._expire(account, now)
         ready_at = self._ready_at(account, now)
-        if ready_at is None:  # waiting for a send in flight to complete
-            next_free = self.limits.spacing_for(account.role)
-        else:
-            next_free = max(0.0, ready_at - now)
+        # None: waiting for a send in flight to complete
+        next_free = self._spacing(account.role) if ready_at is None else max(0.0, ready_at - now)
         return SendBudget(
             used=len(account.done) + account.in_flight,
             limit=self.limits.per_window(account.role),
@@ -203,7 +211,7 @@ class RateLimiter:
         self._expire(account, now)
         role = account.role
         per_window = self.limits.per_window(role)
-        spacing = self.limits.spacing_for(role)
+        spacing = self._spacing(role)
         window = self.limits.window
         history = sorted([*account.done, *([now] * account.in_flight)])  # in flight: lands now
         last = max(account.last_done, now if account.in_flight else -math.inf)
@@ -222,6 +230,17 @@ class RateLimiter:
     # ----------------------------------------------------------------- roles
     def role(self, bot: str) -> Role:
         return self._account(bot).role
+
+    def set_slow_mode(self, seconds: float) -> None:
+        """Slow mode spaces a viewer's messages by `seconds` (at least `spacing`); waiting
+        sends are re-timed at once, both ways."""
+        self._slow = max(0.0, seconds)
+        for account in self._accounts.values():
+            account.wake()
+
+    def _spacing(self, role: Role) -> float:
+        spacing = self.limits.spacing_for(role)
+        return max(spacing, self._slow) if role is Role.VIEWER else spacing
 
     def observe_role(self, bot: str, role: Role) -> None:
         """The role seen on the bot's own message in the channel; it wins over the config.
@@ -242,12 +261,7 @@ class RateLimiter:
         except KeyError:
             raise KeyError(f"unknown bot {bot!r}") from None
 
-    @staticmethod
-    def _now() -> float:
-        try:
-            return asyncio.get_running_loop().time()
-        except RuntimeError:  # outside the loop (a summary after the run): the stock clock
-            return time.monotonic()
+    _now = staticmethod(loop_time)
 
     def _expire(self, account: _Account, now: float) -> None:
         window = self.limits.window
@@ -263,7 +277,7 @@ class RateLimiter:
         """When the account may start its next send; None while only a completion can tell."""
         self._expire(account, now)
         role = account.role
-        spacing = self.limits.spacing_for(role)
+        spacing = self._spacing(role)
         if spacing and account.in_flight:
             return None  # non-moderators send one at a time, spaced from the completion
         ready = now

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Generic, TypeVar
 
 from botdeck.core.fairqueue import FairQueue
-from botdeck.core.jobs import Job, JobFailed, JobSkipped
+from botdeck.core.jobs import Job, JobFailed, JobReturned, JobSkipped
 from botdeck.core.stats import LatencyWindow, RateCounter
 from botdeck.model.jobs import JobStage, Outcome, Phase, Priority, RouterState
 from botdeck.model.journal import Reason
@@ -70,6 +70,7 @@ class _Lane(Generic[C]):
         "cap",
         "coalesced",
         "direct",
+        "held",
         "last_batch",
         "last_batch_at",
         "latency",
@@ -101,10 +102,7 @@ class _Lane(Generic[C]):
         self.coalesced = 0
         self.last_batch = 1
         self.last_batch_at = float("-inf")
-
-    def waiting_of(self, viewer: str) -> int:
-        """This viewer's jobs waiting for this bot, at any priority (the per-viewer cap)."""
-        return sum(queue.waiting_of(viewer) for queue in self.queues)
+        self.held: str | None = None  # why this bot may not start jobs now (a chat mode)
 
 
 def _check_limit(value: int, what: str) -> int:
@@ -121,9 +119,10 @@ def _clock_of(loop: asyncio.AbstractEventLoop) -> Callable[[], float]:
 
 
 def describe_error(exc: BaseException) -> str:
-    """A one-line reason for the journal; never the traceback."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    """A reason for the journal when a job body fails unexpectedly (a bug, not an outcome
+    of chat or AI): never the exception's own text, which may carry anything a server or
+    viewer sent; the log has the traceback."""
+    return f"internal error ({type(exc).__name__}; see the log)"
 
 
 class Scheduler(Generic[C]):
@@ -169,6 +168,7 @@ class Scheduler(Generic[C]):
         self._waiters: list[tuple[int, Callable[[], bool], asyncio.Future[None]]] = []
         # Waiters can only be satisfied when size < this; lets the hot path skip them cheaply.
         self._wake_below = 0
+        self._settle_waiters = False  # an on_settled waiter: check whenever nothing runs
         self._job_listeners: list[JobListener[C]] = []
         self._state_listeners: list[StateListener] = []
         self._watchdog: asyncio.TimerHandle | None = None
@@ -203,6 +203,12 @@ class Scheduler(Generic[C]):
     @property
     def accepting(self) -> bool:
         return self._state in ACCEPTING
+
+    def load(self, bot: str) -> tuple[int, int]:
+        """The bot's jobs waiting or running (what stands before its next new job), and
+        how many of them it may run at once."""
+        lane = self._lane(bot)
+        return lane.waiting + lane.running, lane.limit
 
     def running_jobs(self) -> tuple[Job[C], ...]:
         return tuple(self._running)
@@ -278,6 +284,7 @@ class Scheduler(Generic[C]):
                 review=phases[lane.name][3],
                 paused=lane.paused,
                 muted=lane.muted,
+                held=lane.held,
             )
             for lane in self._lanes.values()
         )
@@ -302,6 +309,16 @@ class Scheduler(Generic[C]):
         """Return once nothing waits and nothing runs."""
         await self._wait_for(1, lambda: self._size == 0 and self._pending == 0)
 
+    async def on_settled(self) -> None:
+        """Return once nothing runs and nothing waits that could start: only the jobs of
+        held bots (see `hold`) may still wait."""
+        await self._wait_for(0, self._settled)
+
+    def _settled(self) -> bool:
+        if self._pending:
+            return False
+        return self._size == sum(lane.waiting for lane in self._lanes.values() if lane.held)
+
     async def on_empty(self) -> None:
         """Return once nothing waits (jobs may still be running)."""
         await self._wait_for(1, lambda: self._size == 0)
@@ -316,6 +333,7 @@ class Scheduler(Generic[C]):
         future: asyncio.Future[None] = self._get_loop().create_future()
         self._waiters.append((below, predicate, future))
         self._wake_below = max(self._wake_below, below)
+        self._settle_waiters = self._settle_waiters or below == 0
         await future
 
     def _notify_waiters(self) -> None:
@@ -329,6 +347,7 @@ class Scheduler(Generic[C]):
                 keep.append((below, predicate, future))
         self._waiters = keep
         self._wake_below = max((below for below, _, _ in keep), default=0)
+        self._settle_waiters = any(below == 0 for below, _, _ in keep)
 
     # ----------------------------------------------------------------- submitting
     def submit(
@@ -357,10 +376,10 @@ class Scheduler(Generic[C]):
         if lane.muted:
             self._finish(job, lane, Outcome.SKIPPED, Reason.MUTED)
             return job
-        if viewer is not None and self._viewer_cap and lane.waiting_of(viewer) >= self._viewer_cap:
+        queue = lane.queues[priority]
+        if viewer is not None and self._viewer_cap and queue.waiting_of(viewer) >= self._viewer_cap:
             self._finish(job, lane, Outcome.SKIPPED, Reason.PER_USER_CAP)
             return job
-        queue = lane.queues[priority]
         if viewer is None:
             fifo = queue.fifo
             fifo.append(job)  # the fast path: a C-level deque append
@@ -378,6 +397,7 @@ class Scheduler(Generic[C]):
             self._state is RouterState.RUNNING
             and self._workers < self._global_limit
             and lane.running < lane.cap
+            and lane.held is None
         ):
             self._spawn_worker()
         return job
@@ -431,10 +451,8 @@ class Scheduler(Generic[C]):
         if self._state not in ACCEPTING:
             return False
         self._set_state(RouterState.DRAINING)
-        if self._size == 0 and self._pending == 0:
-            self._set_state(RouterState.DRAINED)
-        else:
-            self._dispatch()
+        self._dispatch()
+        self._drain_if_done()
         return True
 
     def start(self) -> bool:
@@ -508,13 +526,52 @@ class Scheduler(Generic[C]):
                     ended.append(other)
             reason = None if job.committed else match(job)
             if reason:
+                survivors, job.carried = job.carried, ()
                 self._finish(job, lane, outcome, reason)
                 self._aborted.add(job)
                 task.cancel()
                 ended.append(job)
-        if ended and self._waiters:
-            self._notify_waiters()
+                for other in survivors:  # not theirs to lose: back to the queue
+                    self._return(other, lane)
+        if ended:
+            self._dispatch()
+            self._drain_if_done()
+            if self._waiters:
+                self._notify_waiters()
         return ended
+
+    def hold(self, bot: str, reason: str) -> int:
+        """Start none of this bot's jobs until `release`; its waiting jobs stay queued.
+
+        Its running jobs whose send has not begun go back to the front of the queue, so a
+        bot that cannot talk (a chat mode) spends nothing on replies it could not send.
+        Returns how many were called back. While draining, the jobs of held bots end
+        `skipped` with `reason` once nothing else is left (a drain must end).
+        """
+        lane = self._lane(bot)
+        lane.held = reason
+        recalled = 0
+        for job, task in self._running.items():
+            if job.direct:
+                continue  # a line the operator typed: its send says whether the bot may talk
+            if job.bot == bot and job.outcome is None and not job.committed and not job.recalled:
+                job.recalled = True  # the worker puts it back when its body unwinds
+                task.cancel()
+                recalled += 1
+        self._drain_if_done()
+        if self._waiters:
+            self._notify_waiters()
+        return recalled
+
+    def release(self, bot: str) -> None:
+        """Let a held bot's jobs start again."""
+        lane = self._lane(bot)
+        if lane.held is not None:
+            lane.held = None
+            self._dispatch()
+
+    def held(self, bot: str) -> str | None:
+        return self._lane(bot).held
 
     def carry(
         self, carrier: Job[C], limit: int, accept: Callable[[Job[C]], bool] | None = None
@@ -649,7 +706,7 @@ class Scheduler(Generic[C]):
         startable = sum(
             min(lane.cap - lane.running, lane.waiting)
             for lane in self._lanes.values()
-            if lane.running < lane.cap
+            if lane.running < lane.cap and lane.held is None
         )
         for _ in range(min(free, startable)):
             self._spawn_worker()
@@ -663,7 +720,7 @@ class Scheduler(Generic[C]):
         """Remove and return the best startable job, or None."""
         for priority, ring in enumerate(self._rings):
             for index, lane in enumerate(ring):
-                if lane.running < lane.cap:
+                if lane.running < lane.cap and lane.held is None:
                     queue = lane.queues[priority]
                     job = queue.pop() if queue.heap else queue.fifo.popleft()
                     del ring[index]
@@ -716,12 +773,18 @@ class Scheduler(Generic[C]):
                 except asyncio.CancelledError:
                     if job in self._aborted:
                         pass  # ended by cancel(): `finally` lets this worker carry on
+                    elif job.outcome is None and job.recalled:
+                        task.uncancel()  # called back by hold(): this worker carries on
+                        self._return(job, lane)
                     elif job.outcome is None and job.expired:
                         task.uncancel()
                         self._finish(job, lane, Outcome.FAILED, self._timeout_reason())
                     else:
                         self._finish(job, lane, Outcome.CANCELLED, Reason.CANCELLED)
                         raise
+                except JobReturned:
+                    if job.outcome is None:
+                        self._return(job, lane)
                 except JobSkipped as skipped:
                     self._finish(job, lane, Outcome.SKIPPED, skipped.reason)
                 except JobFailed as failed:
@@ -744,9 +807,11 @@ class Scheduler(Generic[C]):
                     del running[job]
                     lane.running -= 1
                     self._pending -= 1
-                    if self._state is _DRAINING and not (self._size or self._pending):
-                        self._set_state(RouterState.DRAINED)
-                    if self._size < self._wake_below:
+                    if self._state is _DRAINING and not self._pending:
+                        self._drain_if_done()
+                    if self._size < self._wake_below or (
+                        self._settle_waiters and not self._pending
+                    ):
                         self._notify_waiters()
                 ran += 1
                 if ran % yield_every == 0:
@@ -780,10 +845,51 @@ class Scheduler(Generic[C]):
         self._tasks.discard(task)
         lane.direct -= 1
         self._pending -= 1
-        if self._state is _DRAINING and not (self._size or self._pending):
-            self._set_state(RouterState.DRAINED)
+        self._drain_if_done()
         if self._waiters:
             self._notify_waiters()
+
+    def _return(self, job: Job[C], lane: _Lane[C]) -> None:
+        """Put a started, unsent job (and the jobs it carried) back at the front of its
+        queue; observers hear it enqueued again, with `requeued` counting the returns."""
+        carried, job.carried = job.carried, ()
+        for one in (job, *carried):
+            one.phase = Phase.QUEUED
+            one.started_at = one.deadline = one.send_wait_until = None
+            one.carrier = None
+            one.expired = one.recalled = False
+            one.requeued += 1
+            queue = lane.queues[one.priority]
+            if one.viewer is None:
+                queue.fifo.appendleft(one)  # it was taken first: it goes first again
+            else:
+                queue.push(one)  # its id keeps its place within its round
+            if len(queue) == 1:
+                self._rings[one.priority].append(lane)
+            lane.waiting += 1
+            self._size += 1
+            if self._job_listeners:
+                self._emit(JobStage.ENQUEUED, one)
+        self._dispatch()
+
+    def _drain_if_done(self) -> None:
+        """While draining with nothing running: drained, once only held bots' jobs wait,
+        which end `skipped` with the reason their bot is held."""
+        if self._state is not RouterState.DRAINING or self._pending:
+            return
+        held = [lane for lane in self._lanes.values() if lane.held and lane.waiting]
+        if self._size != sum(lane.waiting for lane in held):
+            return  # something can still start
+        for lane in held:
+            reason = lane.held
+            for priority, queue in enumerate(lane.queues):
+                if len(queue):
+                    self._rings[priority].remove(lane)
+                for job in queue.take_all():
+                    lane.waiting -= 1
+                    self._size -= 1
+                    self._finish(job, lane, Outcome.SKIPPED, reason)
+        self._set_state(RouterState.DRAINED)
 
     def _timeout_reason(self) -> str:
         return f"timeout: no result within {self._job_timeout:g}s"

@@ -11,6 +11,9 @@ import re
 import unicodedata
 
 MAX_LINE_CHARS = 2000  # Twitch caps a message at 500; anything far longer is abuse or a bug.
+# How far into a line sources look for mentions before cutting it to MAX_LINE_CHARS: a
+# replayed line of 400 emotes ending in "@bot" is 2,405 characters, and still a mention.
+MAX_SCAN_CHARS = 64 * 1024
 
 # CSI / OSC / other ESC sequences, then any remaining C0/C1 control character.
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
@@ -41,6 +44,11 @@ def clean_text(text: str, max_chars: int = MAX_LINE_CHARS) -> str:
     if _ZWJ in text:
         text = re.sub(r"\u200d+", _ZWJ, text)
         text = re.sub(r"(?<!\S)\u200d|\u200d(?!\S)", "", text)
+    return cut_text(text, max_chars)
+
+
+def cut_text(text: str, max_chars: int = MAX_LINE_CHARS) -> str:
+    """`text` within `max_chars`, ending in "…" where it was cut."""
     if len(text) > max_chars:
         text = text[: max_chars - 1].rstrip() + "…"
     return text

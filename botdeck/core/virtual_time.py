@@ -10,6 +10,7 @@ thread (the offline responder and local sink do none).
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
     def __init__(self) -> None:
         super().__init__()
         self._virtual_now = 0.0
+        self._base_resolution: float = self._clock_resolution
         # Called with the loop each time everything has settled, just before time jumps.
         self.on_settle: Callable[[], None] | None = None
 
@@ -30,10 +32,17 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
     def _run_once(self) -> None:
         if not self._ready and self._scheduled:  # type: ignore[attr-defined]
             pending = [h.when() for h in self._scheduled if not h.cancelled()]  # type: ignore[attr-defined]
+            due = min(pending, default=math.inf)
+            if math.isinf(due) and pending:
+                raise RuntimeError("virtual clock: every timer left is at infinity")
             if pending:
                 if self.on_settle is not None:
                     self.on_settle()
-                self._virtual_now = max(self._virtual_now, min(pending))
+                self._virtual_now = max(self._virtual_now, due)
+                # asyncio runs the timers due before now + resolution. Past 2**24 s, adding
+                # 1 ns no longer changes a float, the timer at `now` would never count as
+                # due and the loop would spin: the resolution grows with the clock.
+                self._clock_resolution = max(self._base_resolution, 2 * math.ulp(due))
         super()._run_once()  # type: ignore[misc]
 
 

@@ -19,14 +19,20 @@ from botdeck.chat.base import ChatSink, ChatSource
 from botdeck.chat.local import LocalSink
 from botdeck.chat.simulated import SimulatedChat
 from botdeck.config import Config
+from botdeck.core.clock import loop_time
 from botdeck.core.ratelimit import RateLimiter, SendLimiter
 from botdeck.core.scheduler import Scheduler
 from botdeck.engine import ai_setup, responders, sources
+from botdeck.engine.admission import SendWindowAdmission
+from botdeck.engine.chat_control import ChatControl
 from botdeck.engine.conversation import Conversation, EchoDepth
+from botdeck.engine.cooldowns import CooldownGate
 from botdeck.engine.engine import Closer, Engine
 from botdeck.engine.events import EventHub
 from botdeck.engine.intake import ChatIntake
 from botdeck.engine.journal import Journal
+from botdeck.engine.moderation import Moderation
+from botdeck.engine.modes import ChatModes
 from botdeck.engine.orchestrator import Orchestrator, OrchestratorSettings
 from botdeck.engine.parts import BuildContext, SourceParts, responder_factory, source_factory
 from botdeck.engine.pipeline import PipelineSettings, ReplyPipeline
@@ -34,7 +40,13 @@ from botdeck.engine.raid import RaidPlanner
 from botdeck.engine.review import ReviewDesk, ReviewSettings
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import Role
-from botdeck.model.defaults import DEFAULT_MAX_REPLY_CHARS, SendLimits
+from botdeck.model.defaults import (
+    DEFAULT_CONTROL_COMMAND,
+    DEFAULT_MAX_REPLY_CHARS,
+    DEFAULT_REMOVED_USER_QUIET,
+    Cooldowns,
+    SendLimits,
+)
 from botdeck.model.jobs import ReplyContext
 
 __all__ = ["EngineSettings", "assemble", "build_engine", "build_limiter", "responders", "sources"]
@@ -55,6 +67,14 @@ class EngineSettings:
     ack_target: float | None = 60.0  # answer mentions within this; merge replies if not
     max_age: float | None = 120.0  # a random or bot-to-bot reply that waited longer is stale
     review: ReviewSettings = field(default_factory=ReviewSettings)
+    send_retries: int = 1  # more attempts for a send the sink says is worth retrying
+    cooldowns: Cooldowns = field(default_factory=Cooldowns)  # for replies that are not mentions
+    removed_user_quiet: float = DEFAULT_REMOVED_USER_QUIET  # a removed user goes unanswered
+    chat_control: bool = True  # moderators' `!botdeck ...` from chat
+    control_command: str = DEFAULT_CONTROL_COMMAND
+    # Both on in every run; off only to measure the behaviour before them (benchmarks):
+    admission: bool = True  # refuse random replies the send window cannot deliver in time
+    stale_before_delay: bool = True  # skip stale replies before sleeping their delay
 
     @classmethod
     def from_config(cls, config: Config) -> EngineSettings:
@@ -68,6 +88,8 @@ class EngineSettings:
                 max_depth=router.max_depth,
                 ignore_users=frozenset(user.lower() for user in router.ignore_users),
                 delays=router.delays.as_mapping(),
+                command_prefixes=tuple(router.command_prefixes),
+                answer_commands=router.answer_commands,
             ),
             seed=config.chat.seed,
             job_timeout=router.job_timeout,
@@ -81,6 +103,11 @@ class EngineSettings:
                 timeout=config.review.timeout,
                 send_on_timeout=config.review.on_timeout == "send",
             ),
+            send_retries=config.twitch.send_retries,
+            cooldowns=config.cooldowns.as_cooldowns(),
+            removed_user_quiet=config.moderation.removed_user_quiet,
+            chat_control=config.chat_control.enabled,
+            control_command=config.chat_control.command,
         )
 
 
@@ -138,6 +165,7 @@ def build_engine(
         limiter=limiter,
         journal=Journal(journal_stream, clock=clock),
         personas={bot.name: bot.persona for bot in config.bots},
+        roles={bot.name: Role(bot.role) for bot in config.bots},
         clock=clock,
         closers=[client.close] if client is not None else [],
     )
@@ -148,6 +176,7 @@ def assemble(
     *,
     personas: Mapping[str, str],
     responder: Responder,
+    roles: Mapping[str, Role] | None = None,
     source: SourceParts | None = None,
     sink: ChatSink | None = None,
     safety: SafetyGate | None = None,
@@ -160,7 +189,8 @@ def assemble(
     """The engine from its parts: scheduler, pipeline, intake and event stream wired.
 
     Parts left out get the quiet defaults: no chat source (lines come in through
-    `Engine.handle`), a local sink, the default safety gate, no journal.
+    `Engine.handle`), a local sink, the default safety gate, no journal. A bot's role
+    (for chat modes) is the send limiter's when there is one, else `roles` (viewer).
     """
     bots = tuple(personas)
     source = source or SourceParts(SimulatedChat(()))
@@ -178,7 +208,7 @@ def assemble(
         global_limit=settings.global_limit,
         per_bot_limit=settings.per_bot_limit,
         execute=lambda job: pipeline.run(job),
-        precheck=lambda job: pipeline.stale(job),
+        precheck=(lambda job: pipeline.stale(job)) if settings.stale_before_delay else None,
         job_timeout=settings.job_timeout,
         viewer_cap=settings.per_user_cap,
     )
@@ -188,7 +218,12 @@ def assemble(
     )
     pipeline = ReplyPipeline(
         personas=personas,
-        settings=PipelineSettings(settings.max_reply_chars, settings.max_age),
+        settings=PipelineSettings(
+            settings.max_reply_chars,
+            settings.max_age,
+            not settings.stale_before_delay,
+            settings.send_retries,
+        ),
         conversation=conversation,
         raid=raid,
         responder=responder,
@@ -199,6 +234,25 @@ def assemble(
         echoes=echoes,
         review=review,
     )
+    configured = dict(roles or {})
+
+    def role_of(bot: str) -> Role:
+        return limiter.role(bot) if limiter is not None else configured.get(bot, Role.VIEWER)
+
+    modes = ChatModes(
+        bots=bots, role_of=role_of, scheduler=scheduler, limiter=limiter, events=events
+    )
+    moderation = Moderation(
+        scheduler=scheduler,
+        conversation=conversation,
+        events=events,
+        quiet_for=settings.removed_user_quiet,
+        now=loop_time,
+    )
+    cooldowns = CooldownGate(settings.cooldowns, loop_time)
+    admission = SendWindowAdmission(
+        scheduler, limiter if settings.admission else None, settings.max_age
+    )
     intake = ChatIntake(
         orchestrator=Orchestrator(bots, settings.orchestrator, random.Random(settings.seed)),
         scheduler=scheduler,
@@ -206,6 +260,11 @@ def assemble(
         echoes=echoes,
         safety=safety,
         events=events,
+        moderation=moderation,
+        modes=modes,
+        cooldowns=cooldowns,
+        control=ChatControl(settings.control_command, enabled=settings.chat_control),
+        admission=admission,
     )
     return Engine(
         channel=channel,
@@ -214,12 +273,17 @@ def assemble(
         review=review,
         intake=intake,
         events=events,
+        modes=modes,
+        moderation=moderation,
+        cooldowns=cooldowns,
+        echoes=echoes,
         source=source,
         sink=sink,
         responder=responder,
         safety=safety,
         limiter=limiter,
         usage=usage,
+        admission=admission,
         journal=journal,
         clock=clock,
         closers=closers or [],

@@ -1,38 +1,50 @@
 """The engine façade: everything the dashboard, the headless runner and the tests may do.
 
 Observe: `snapshot()` (polled), `subscribe(listener)` (the event stream: chat lines, job
-changes, state changes, review verdicts, bot changes), `waiting_jobs()`/`running_jobs()`,
-`jobs_of(bot)`, `find_job(id)`, `reviews()`. Command the router: `drain`, `stop`, `pause`,
-`resume`, `start`, the limits, `handle` (inject a chat line), `bring_raid`. Command single
-replies and bots (the operator's console): `cancel_job`, `cancel_viewer`, `job_to_front`,
-`pause_bot`/`resume_bot`, `mute_bot`/`unmute_bot`, `set_review`, `approve`/`edit`/`reject`,
-`say`. Run: `connect()` before, `run_chat()` during, `close()` after.
+changes, state changes, moderation, chat modes, review verdicts, bot changes),
+`waiting_jobs()`/`running_jobs()`, `jobs_of(bot)`, `find_job(id)`, `reviews()`. Command
+the router: `drain`, `stop`, `pause`, `resume`, `start`, the limits, `handle` (inject a
+chat line), `take` (inject any chat event: a moderator's action, chat modes),
+`bring_raid`. Command single replies and bots (the operator's console): `cancel_job`,
+`cancel_viewer`, `job_to_front`, `pause_bot`/`resume_bot`, `mute_bot`/`unmute_bot`,
+`set_review`, `approve`/`edit`/`reject`, `say`. Run: `connect()` before, `run_chat()`
+during, `close()` after. Moderators command the same state changes from chat
+(`!botdeck ...`, see `chat_control`).
 
 Nothing outside `botdeck.engine` reaches into the scheduler, the pipeline or the parts.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from botdeck.ai.base import Responder
 from botdeck.ai.safety import SafetyGate
-from botdeck.chat.base import ChatSetupError, ChatSink
+from botdeck.chat.base import ChatSetupError, ChatSink, SendError
 from botdeck.config import ConfigError
 from botdeck.core.jobs import Job
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.core.scheduler import Scheduler
+from botdeck.engine.admission import SendWindowAdmission
+from botdeck.engine.chat_control import ControlLine
+from botdeck.engine.conversation import EchoDepth
+from botdeck.engine.cooldowns import CooldownGate
 from botdeck.engine.events import EventHub, Subscription
 from botdeck.engine.intake import ChatIntake
 from botdeck.engine.journal import Journal
+from botdeck.engine.moderation import Moderation
+from botdeck.engine.modes import ChatModes
 from botdeck.engine.parts import SourceParts
 from botdeck.engine.pipeline import ReplyPipeline, reply_echo
 from botdeck.engine.review import ReviewDesk
 from botdeck.engine.usage import UsageMeter
+from botdeck.model.channel import ChatEvent, ChatSettings
 from botdeck.model.chat import ChatMessage
-from botdeck.model.events import BotChanged, JobChanged, Listener, StateChanged
+from botdeck.model.events import BotChanged, ChatSeen, JobChanged, Listener, StateChanged
 from botdeck.model.jobs import JobStage, JobView, Outcome, Priority, ReplyContext, RouterState
 from botdeck.model.journal import Reason
 from botdeck.model.review import PendingReview, Verdict
@@ -41,6 +53,7 @@ from botdeck.model.snapshot import ChatCounts, EngineSnapshot
 log = logging.getLogger(__name__)
 
 Closer = Callable[[], Awaitable[None]]
+T = TypeVar("T")
 
 
 class Engine:
@@ -53,12 +66,17 @@ class Engine:
         review: ReviewDesk,
         intake: ChatIntake,
         events: EventHub,
+        modes: ChatModes,
+        moderation: Moderation,
+        cooldowns: CooldownGate,
+        echoes: EchoDepth,
         source: SourceParts,
         sink: ChatSink,
         responder: Responder,
         safety: SafetyGate,
         limiter: SendLimiter | None,
         usage: UsageMeter,
+        admission: SendWindowAdmission,
         journal: Journal,
         clock: Callable[[], float] = time.time,
         closers: Sequence[Closer] = (),
@@ -69,20 +87,28 @@ class Engine:
         self._review = review
         self._intake = intake
         self._events = events
+        self._modes = modes
+        self._moderation = moderation
+        self._cooldowns = cooldowns
+        self._echoes = echoes
         self._source = source
         self._sink = sink
         self._responder = responder
         self._safety = safety
         self._limiter = limiter
         self._usage = usage
+        self._admission = admission
         self._journal = journal
         self._clock = clock
         self._closers = list(closers)
-        self._by: str | None = None  # who the next state change is by (a moderator)
+        # Who the next state change is by (a moderator's login) and the chat command.
+        self._cause: tuple[str | None, str | None] = (None, None)
         self._answered = 0
         self._said = 0
+        self._speaking: set[asyncio.Task[None]] = set()  # answers to `!botdeck status`
         scheduler.add_job_listener(self._on_job)
         scheduler.add_state_listener(self._on_state)
+        intake.on_command = self._chat_command
 
     # ----------------------------------------------------------- observing
     @property
@@ -100,6 +126,11 @@ class Engine:
     @property
     def journaling(self) -> bool:
         return self._journal.enabled
+
+    @property
+    def journal_notices(self) -> tuple[str, ...]:
+        """Why the journal stopped being written during the run, if it did (a full disk)."""
+        return self._journal.notices
 
     @property
     def source_warnings(self) -> Sequence[str]:
@@ -129,10 +160,14 @@ class Engine:
                 *self._source.source.notices,
                 *self._responder.notices,
                 *self._safety.notices,
+                *self._journal.notices,  # a journal that could not be written
             ),
             chat=ChatCounts(intake.lines, intake.duplicates, intake.mentions, self._answered),
             reviewing=self._review.reviewing,
             reviews=len(self._review),
+            chat_mode=self._modes.settings.describe(),
+            cooldown_hits=dict(self._cooldowns.hits),
+            passed=dict(self._admission.passed),
         )
 
     def waiting_jobs(self, bot: str | None = None) -> list[JobView]:
@@ -162,14 +197,30 @@ class Engine:
         """Replies held for the operator's verdict, oldest first."""
         return self._review.pending()
 
+    @property
+    def chat_settings(self) -> ChatSettings:
+        """The channel's chat modes as last reported by the chat source."""
+        return self._modes.settings
+
     async def wait_idle(self) -> None:
-        """Return once nothing waits and nothing runs."""
-        await self._scheduler.on_idle()
+        """Return once nothing runs and nothing waits that could start: only the replies
+        of bots a chat mode holds may still wait (a drain skips them)."""
+        await self._scheduler.on_settled()
 
     # ------------------------------------------------------------ commands
     def handle(self, message: ChatMessage) -> list[JobView]:
         """One chat line in, as if the source had delivered it; the jobs it created."""
         return list(self._intake.handle(message))
+
+    def take(self, event: ChatEvent) -> None:
+        """Any chat event in, as if the source had delivered it: a line, a moderator's
+        action (synchronous: nothing it removed is sent afterwards), the chat modes."""
+        if isinstance(event, ChatMessage):
+            self._intake.handle(event)
+        elif isinstance(event, ChatSettings):
+            self._modes.apply(event)
+        else:
+            self._moderation.apply(event)
 
     def drain(self, by: str | None = None) -> bool:
         """Accept nothing new; finish what is queued and running, then `drained`."""
@@ -177,11 +228,12 @@ class Engine:
 
     def stop(self, reason: str = Reason.STOPPED, by: str | None = None) -> int:
         """Emergency stop: every queued and running reply is cancelled before this returns."""
-        self._by = by
-        try:
-            return self._scheduler.stop(reason)
-        finally:
-            self._by = None
+        return self._stop(reason, by, None)
+
+    def _stop(self, reason: str, by: str | None, verb: str | None) -> int:
+        for task in self._speaking:
+            task.cancel()  # nothing more goes out, a status answer included
+        return self._command(lambda: self._scheduler.stop(reason), by, verb)
 
     def pause(self, by: str | None = None) -> bool:
         return self._command(self._scheduler.pause, by)
@@ -243,13 +295,11 @@ class Engine:
     def mute_bot(self, bot: str) -> int:
         """This bot takes no replies until `unmute_bot`: the unsent ones end `skipped`
         (reason `muted`) now, later ones as they come; how many ended now."""
-        self._intake.orchestrator.muted.add(bot)
         ended = len(self._scheduler.mute_bot(bot))
         self._events.publish(BotChanged(bot))
         return ended
 
     def unmute_bot(self, bot: str) -> bool:
-        self._intake.orchestrator.muted.discard(bot)
         return self._bot_command(bot, self._scheduler.unmute_bot(bot))
 
     def toggle_mute(self, bot: str) -> bool:
@@ -310,11 +360,13 @@ class Engine:
 
     async def run_chat(self) -> None:
         """Read the chat source into the engine until it ends."""
-        async for message in self._source.source:
-            self._intake.handle(message)
+        async for event in self._source.source:
+            self.take(event)
 
     async def close(self) -> None:
         """Release everything held open and flush the journal; safe to call twice."""
+        for task in self._speaking:
+            task.cancel()
         await self._source.source.close()
         self._safety.close()
         closers, self._closers = self._closers, []
@@ -323,12 +375,12 @@ class Engine:
         self._journal.close()
 
     # ----------------------------------------------------------- internals
-    def _command(self, command: Callable[[], bool], by: str | None) -> bool:
-        self._by = by
+    def _command(self, command: Callable[[], T], by: str | None, verb: str | None = None) -> T:
+        self._cause = (by, verb)
         try:
             return command()
         finally:
-            self._by = None
+            self._cause = (None, None)
 
     def _bot_command(self, bot: str, changed: bool) -> bool:
         if changed:
@@ -336,7 +388,80 @@ class Engine:
         return changed
 
     def _on_state(self, state: RouterState) -> None:
-        self._events.publish(StateChanged(state, self._by))
+        self._events.publish(StateChanged(state, *self._cause))
+
+    # ------------------------------------------------------- chat control
+    def _chat_command(self, line: ControlLine) -> None:
+        """A moderator's `!botdeck <verb>`: what the dashboard's key does (stop without
+        asking: a moderator typing it means it). Journaled as a `state` event with `by`
+        and `command`, also when the state does not change."""
+        verb, by = line.verb, line.by
+        if verb is None:
+            log.info("chat control: %s sent no known command", by)
+            return
+        before = self.state
+        if verb == "pause":
+            self._command(self._scheduler.pause, by, verb)
+        elif verb == "resume":  # resume when paused, start again after a drain or a stop
+            self._command(lambda: self._scheduler.start() or self._scheduler.resume(), by, verb)
+        elif verb == "drain":
+            self._command(self._scheduler.drain, by, verb)
+        elif verb == "stop":
+            self._stop(Reason.STOPPED, by, verb)
+        elif verb == "status":
+            self._answer_status()
+        if self.state is before:
+            self._events.publish(StateChanged(before, by, verb))
+
+    def status_text(self) -> str:
+        """What `!botdeck status` answers: the state, the backlog, the chat modes."""
+        queues = self._scheduler.snapshot()
+        replies = "reply" if queues.size == 1 else "replies"
+        text = (
+            f"botdeck is {queues.state.value}: {queues.size} {replies} waiting,"
+            f" {queues.pending} in progress"
+        )
+        if mode := self._modes.settings.describe():
+            text += f"; chat: {mode}"
+        if held := self._modes.held:
+            text += f"; held: {', '.join(held)}"
+        return text
+
+    def _answer_status(self) -> None:
+        speakers = self._modes.speakers()
+        if not speakers:
+            log.warning("chat control: no bot may talk in this chat mode to answer status")
+            return
+        task = asyncio.get_running_loop().create_task(self._say(speakers, self.status_text()))
+        self._speaking.add(task)
+        task.add_done_callback(self._speaking.discard)
+
+    async def _say(self, speakers: Sequence[str], text: str) -> None:
+        """Say `text` once, as the first bot that can (through its send limit)."""
+        limiter = self._limiter
+        depth = self._intake.silent_depth  # no bot answers it
+        for bot in speakers:
+            said = await limiter.acquire(bot, text) if limiter is not None else text
+            outgoing = self._echoes.sending(bot, said, depth) if self._sink.echoes else None
+            try:
+                message_id = await self._sink.send(bot, said)
+            except Exception as error:
+                if outgoing is not None:
+                    self._echoes.failed(outgoing)
+                if isinstance(error, SendError):
+                    log.warning("chat control: %s could not answer: %s", bot, error.reason)
+                else:
+                    log.exception("chat control: %s could not answer", bot)
+                continue
+            finally:
+                if limiter is not None:
+                    limiter.sent(bot, said)
+            if outgoing is not None:
+                self._echoes.sent(outgoing, message_id)
+            if not self._sink.echoes:
+                line = ChatMessage(message_id, bot, said, self._clock(), is_bot=True, depth=depth)
+                self._events.publish(ChatSeen(line))
+            return
 
     def _on_job(self, stage: JobStage, job: Job[ReplyContext]) -> None:
         if self._events:

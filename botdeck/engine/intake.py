@@ -1,24 +1,37 @@
 """Chat lines in: each accepted line is published, kept as context, and turned into jobs.
 
-    duplicate? -> our own echo? (restore its depth) -> publish ChatSeen -> context
-    -> orchestrator plans -> one job per plan -> start moderating the line
+    duplicate? -> our own echo? (restore its depth) -> publish ChatSeen
+    -> a command to botdeck? (moderators: done; anyone: nothing more)
+    -> from a user moderators removed? (nothing more) -> context (not chat commands)
+    -> orchestrator plans (random ones only to bots that may speak and are not muted)
+    -> admission (random and bot-to-bot replies only if they can be sent in time)
+    -> cooldowns (random replies)
+    -> one job per plan -> start moderating the line
 
 A line delivered twice (Twitch delivers at least once) is dropped by id.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from botdeck.ai.safety import SafetyGate
 from botdeck.core.jobs import Job
 from botdeck.core.scheduler import Scheduler
+from botdeck.engine.admission import SendWindowAdmission
+from botdeck.engine.chat_control import ChatControl, ControlLine
 from botdeck.engine.conversation import Conversation, EchoDepth
+from botdeck.engine.cooldowns import CooldownGate
 from botdeck.engine.events import EventHub
+from botdeck.engine.moderation import Moderation
+from botdeck.engine.modes import ChatModes
 from botdeck.engine.orchestrator import Orchestrator
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import ChatSeen
 from botdeck.model.jobs import Priority, ReplyContext
+
+CommandHandler = Callable[[ControlLine], None]
 
 
 class ChatIntake:
@@ -31,6 +44,11 @@ class ChatIntake:
         echoes: EchoDepth,
         safety: SafetyGate,
         events: EventHub,
+        moderation: Moderation,
+        modes: ChatModes,
+        cooldowns: CooldownGate,
+        control: ChatControl,
+        admission: SendWindowAdmission,
     ) -> None:
         self._orchestrator = orchestrator
         self._scheduler = scheduler
@@ -38,13 +56,20 @@ class ChatIntake:
         self._echoes = echoes
         self._safety = safety
         self._events = events
+        self._moderation = moderation
+        self._modes = modes
+        self._cooldowns = cooldowns
+        self._control = control
+        self.on_command: CommandHandler | None = None  # the engine carries commands out
+        self._admission = admission
         self.lines = 0
         self.duplicates = 0
         self.mentions = 0  # high-priority jobs created
 
     @property
-    def orchestrator(self) -> Orchestrator:
-        return self._orchestrator
+    def silent_depth(self) -> int:
+        """The depth of a bot line no other bot answers (a status answer)."""
+        return self._orchestrator.max_depth
 
     def handle(self, message: ChatMessage) -> list[Job[ReplyContext]]:
         """Take one chat line; returns the jobs it created (each may already have ended,
@@ -52,16 +77,38 @@ class ChatIntake:
         if not self._conversation.first_sight(message.id):
             self.duplicates += 1
             return []
-        if self._orchestrator.is_bot(message.user) and not message.is_bot:
+        own = self._orchestrator.is_bot(message.user)
+        if own and not message.is_bot:
             # Our own reply coming back from the channel: restore its depth.
-            depth = self._echoes.restore(message.user, message.text)
+            depth = self._echoes.restore(message.user, message.id, message.text)
             message = replace(message, is_bot=True, depth=depth)
         self.lines += 1
         self._events.publish(ChatSeen(message))
-        self._conversation.add(message)
+        self._conversation.saw_user(message.user)
+        if own:
+            self._modes.recheck()  # its badges may have shown a new role
+        control = self._control.read(message)
+        if control is not None:
+            if control.allowed and self.on_command is not None:
+                self.on_command(control)
+            return []
+        if not message.is_bot and self._moderation.quiet(message.user):
+            return []  # removed by a moderator a moment ago: not answered, not context
+        if not self._orchestrator.is_command(message):
+            self._conversation.add(message)
+        return self._submit(message)
+
+    def _submit(self, message: ChatMessage) -> list[Job[ReplyContext]]:
         jobs = []
         viewer = None if message.is_bot else message.user  # fairness is between viewers
-        for plan in self._orchestrator.plan(message):
+        speakers = [bot for bot in self._modes.speakers() if not self._scheduler.muted_bot(bot)]
+        for plan in self._orchestrator.plan(message, speakers):
+            if plan.priority is not Priority.HIGH and not self._admission.admits(
+                plan.bot, plan.delay
+            ):
+                continue  # its send window could not deliver it in time: no job at all
+            if plan.chance and not self._cooldowns.admit(plan.bot, viewer):
+                continue  # inside a cooldown: never becomes a job
             context = ReplyContext(message, plan.depth)
             job = self._scheduler.submit(plan.bot, plan.priority, plan.delay, context, viewer)
             if plan.priority is Priority.HIGH:

@@ -5,11 +5,15 @@ The contract (kept stable for outside tools): each line has `ts` (Unix seconds) 
 `sent` carries `text`; failed/skipped/cancelled carry `reason`. Optional fields, for
 `botdeck report`: `latency` on `sent`; on any outcome, `send_wait` (seconds the reply
 waited for its bot's send limit, when a limiter runs) and `tokens_in`/`tokens_out` (when the
-responder reported any); `by` on a `state` event someone other than the operator caused;
-`manual: true` on the `sent` of a line the operator typed as a bot (its `msg` is null: it
-answers no chat line). `reviewed` (`job`, `verdict`, `by`, and `text` when edited) records
-the operator's verdict on a reply held for review.
-Secrets never reach it: nothing here reads config, only chat and job fields.
+responder reported any); `by` on a `state` event someone other than the operator caused
+(and `command`, the chat command that caused it); `requeued` on an `enqueued` event of a
+job that went back to the queue unsent (its bot was held by a chat mode, or the merged
+reply carrying it was withdrawn). `moderation` events carry `action`, `msg` or `user`,
+`ended` (replies it ended) and `unknown` when botdeck had not seen the line or user;
+never the text of a deleted line. `manual: true` on the `sent` of a line the operator
+typed as a bot (its `msg` is null: it answers no chat line). `reviewed` (`job`,
+`verdict`, `by`, and `text` when edited) records the operator's verdict on a reply held
+for review. Secrets never reach it: nothing here reads config, only chat and job fields.
 
 The journal is an ordinary listener of the engine's event stream (`Journal.listen`),
 subscribed first so a reply is journaled before anything reacts to it.
@@ -18,6 +22,7 @@ subscribed first so a reply is journaled before anything reacts to it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -25,7 +30,14 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from botdeck.model.chat import ChatMessage
-from botdeck.model.events import ChatSeen, EngineEvent, JobChanged, Reviewed, StateChanged
+from botdeck.model.events import (
+    ChatSeen,
+    EngineEvent,
+    JobChanged,
+    ModerationSeen,
+    Reviewed,
+    StateChanged,
+)
 from botdeck.model.jobs import JobStage, JobView, Outcome, RouterState
 from botdeck.model.journal import OUTCOME_EVENT, JournalEvent
 
@@ -53,10 +65,16 @@ class Journal:
         self._clock = clock
         self._flush_handle: asyncio.TimerHandle | None = None
         self.lines_written = 0
+        self._stopped: str | None = None  # why journaling stopped, if it did
 
     @property
     def enabled(self) -> bool:
         return self._stream is not None
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """A journal that could not be written, for the dashboard and the summary."""
+        return (self._stopped,) if self._stopped else ()
 
     def write(self, event: JournalEvent, **fields: Any) -> None:
         if self._stream is None:
@@ -78,7 +96,9 @@ class Journal:
         elif isinstance(event, ChatSeen):
             self.chat(event.message)
         elif isinstance(event, StateChanged):
-            self.state(event.state, event.by)
+            self.state(event.state, event.by, event.command)
+        elif isinstance(event, ModerationSeen):
+            self.moderation(event)
         elif isinstance(event, Reviewed):
             self.reviewed(event)
 
@@ -90,11 +110,24 @@ class Journal:
             fields["depth"] = message.depth
         self.write(JournalEvent.CHAT, **fields)
 
-    def state(self, state: RouterState, by: str | None = None) -> None:
-        if by is None:
-            self.write(JournalEvent.STATE, state=state.value)
-        else:
-            self.write(JournalEvent.STATE, state=state.value, by=by)
+    def state(self, state: RouterState, by: str | None = None, command: str | None = None) -> None:
+        fields: dict[str, Any] = {"state": state.value}
+        if by is not None:
+            fields["by"] = by
+        if command is not None:
+            fields["command"] = command
+        self.write(JournalEvent.STATE, **fields)
+
+    def moderation(self, event: ModerationSeen) -> None:
+        fields: dict[str, Any] = {"action": event.action}
+        if event.msg is not None:
+            fields["msg"] = event.msg
+        if event.user is not None:
+            fields["user"] = event.user
+        fields["ended"] = event.ended
+        if not event.known:
+            fields["unknown"] = True
+        self.write(JournalEvent.MODERATION, **fields)
 
     def reviewed(self, event: Reviewed) -> None:
         fields: dict[str, Any] = {"job": event.job.id, "verdict": event.verdict.value}
@@ -114,6 +147,8 @@ class Journal:
         if job.carrier is not None and job.outcome is not None:
             fields["coalesced_into"] = job.carrier  # answered by that job's reply
         if stage is JobStage.ENQUEUED:
+            if job.requeued:
+                fields["requeued"] = job.requeued
             self.write(JournalEvent.ENQUEUED, **fields, delay=round(job.delay, 3))
         elif stage is JobStage.STARTED:
             self.write(JournalEvent.STARTED, **fields)
@@ -154,10 +189,20 @@ class Journal:
     def _lost(self, error: OSError) -> None:
         """The reader went away (`| head`) or the disk is full: stop journaling, say so
         once, and let the run go on; the replies matter more than their record."""
-        log.warning("journal stopped after %d lines: %s", self.lines_written, error)
+        why = error.strerror or type(error).__name__
+        self._stopped = f"journal stopped after {self.lines_written:,} lines: {why}"
+        log.warning("%s", self._stopped)
         self._stream = None
 
     def close(self) -> None:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
         self.flush()
+
+
+def close_file(stream: TextIO) -> None:
+    """Close a journal's file after its run. Its writes may have failed (disk full, file
+    removed), which the journal already reported once as a notice: closing must not raise
+    it again and turn a finished run into a traceback."""
+    with contextlib.suppress(OSError):
+        stream.close()

@@ -2,26 +2,26 @@
 
 Rules (all randomness comes from the injected RNG, so a seed replays a session exactly):
 - a line from an ignored user (service bots such as Nightbot) gets nothing;
+- a chat command (a line starting with one of `command_prefixes`, `!uptime`) is never
+  answered by chance, and a mention inside one only with `answer_commands`;
 - every bot mentioned in a viewer's line (case-insensitive, with or without `@`) gets a
   HIGH plan, each bot once, in order of first mention;
 - a viewer line without mentions gets, with probability `random_reply_chance`, one NORMAL
-  plan for a bot picked at random;
+  plan for a bot picked at random among those that may speak (a chat mode may hold some);
 - a line from one of our bots at depth d may be answered only while d < max_depth: the
   other bots it mentions get LOW plans, and without mentions one other bot may chime in
-  (same chance). A bot never answers itself;
-- a muted bot (`muted`) is never picked to chime in; a mention of it is still planned (the
-  scheduler skips it as `muted`, so the journal shows the unanswered mention).
+  (same chance). A bot never answers itself.
 """
 
 from __future__ import annotations
 
 import random
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from botdeck.core.mentions import MentionFinder
 from botdeck.model.chat import ChatMessage
-from botdeck.model.defaults import DEFAULT_DELAYS, DEFAULT_IGNORED_USERS
+from botdeck.model.defaults import DEFAULT_COMMAND_PREFIXES, DEFAULT_DELAYS, DEFAULT_IGNORED_USERS
 from botdeck.model.jobs import Priority
 
 
@@ -31,6 +31,8 @@ class OrchestratorSettings:
     max_depth: int = 2
     ignore_users: frozenset[str] = frozenset(DEFAULT_IGNORED_USERS)
     delays: Mapping[Priority, tuple[float, float]] | None = None
+    command_prefixes: tuple[str, ...] = DEFAULT_COMMAND_PREFIXES
+    answer_commands: bool = False
 
     def delay_range(self, priority: Priority) -> tuple[float, float]:
         if self.delays is not None and priority in self.delays:
@@ -44,6 +46,7 @@ class ReplyPlan:
     priority: Priority
     delay: float
     depth: int  # the depth the reply will have
+    chance: bool = False  # picked by chance (not a mention): subject to cooldowns
 
 
 class Orchestrator:
@@ -55,59 +58,72 @@ class Orchestrator:
         self._bots = tuple(bot.lower() for bot in bots)
         self._settings = settings
         self._rng = rng
-        self.muted: set[str] = set()  # bots the operator muted: no random replies
-        names = "|".join(sorted((re.escape(bot) for bot in self._bots), key=len, reverse=True))
-        # A login is [a-z0-9_]; a mention is the whole login, optionally after '@'.
-        # "foo@bot" (an address) is not a mention, so neither side may touch a word or "@".
-        self._mention = re.compile(rf"(?:(?<![\w@])@|(?<![\w@]))({names})(?![\w])", re.IGNORECASE)
+        self._mentions = MentionFinder(self._bots)
 
     @property
     def bots(self) -> tuple[str, ...]:
         return self._bots
 
+    @property
+    def max_depth(self) -> int:
+        return self._settings.max_depth
+
     def is_bot(self, user: str) -> bool:
         return user.lower() in self._bots
 
     def mentioned_bots(self, message: ChatMessage) -> list[str]:
-        """Our bots named in the line, each once, in order of first mention."""
-        found: list[str] = []
-        in_text = (match.group(1) for match in self._mention.finditer(message.text))
-        for name in (*in_text, *message.mentions):  # the source's mentions count too
+        """Our bots named in the line, each once, in order of first mention. The source's
+        mentions count too: Twitch's fragments, and those past a display cut."""
+        found = self._mentions.find(message.text)
+        for name in message.mentions:
             name = name.lower()
             if name in self._bots and name not in found:
                 found.append(name)
         return found
 
-    def plan(self, message: ChatMessage) -> list[ReplyPlan]:
+    def is_command(self, message: ChatMessage) -> bool:
+        """A chat command for some bot or the channel (`!uptime`), not conversation."""
+        prefixes = self._settings.command_prefixes
+        return bool(prefixes) and message.text.startswith(prefixes)
+
+    def plan(
+        self, message: ChatMessage, speakers: Collection[str] | None = None
+    ) -> list[ReplyPlan]:
+        """Who answers this line. `speakers`: the bots a random reply may go to (all when
+        None); a mentioned bot answers whether or not it may speak now (it waits)."""
         author = message.user.lower()
         if author in self._settings.ignore_users or not message.text:
             return []
+        command = self.is_command(message)
+        if command and not self._settings.answer_commands:
+            return []
+        pool = self._bots if speakers is None else [b for b in self._bots if b in speakers]
         if author in self._bots:
-            return self._plan_bot_line(message, author)
+            return self._plan_bot_line(message, author, pool, command)
         mentioned = self.mentioned_bots(message)
         if mentioned:
             return [self._make(bot, Priority.HIGH, 1) for bot in mentioned]
-        if self._chance():
-            candidates = [bot for bot in self._bots if bot not in self.muted]
-            if candidates:
-                return [self._make(self._rng.choice(candidates), Priority.NORMAL, 1)]
+        if not command and pool and self._chance():
+            return [self._make(self._rng.choice(pool), Priority.NORMAL, 1, chance=True)]
         return []
 
-    def _plan_bot_line(self, message: ChatMessage, author: str) -> list[ReplyPlan]:
+    def _plan_bot_line(
+        self, message: ChatMessage, author: str, pool: Sequence[str], command: bool
+    ) -> list[ReplyPlan]:
         depth = message.depth + 1
         if depth > self._settings.max_depth:
             return []
         others = [bot for bot in self.mentioned_bots(message) if bot != author]
         if others:
             return [self._make(bot, Priority.LOW, depth) for bot in others]
-        candidates = [bot for bot in self._bots if bot != author and bot not in self.muted]
-        if candidates and self._chance():
-            return [self._make(self._rng.choice(candidates), Priority.LOW, depth)]
+        candidates = [bot for bot in pool if bot != author]
+        if not command and candidates and self._chance():
+            return [self._make(self._rng.choice(candidates), Priority.LOW, depth, chance=True)]
         return []
 
     def _chance(self) -> bool:
         return self._rng.random() < self._settings.random_reply_chance
 
-    def _make(self, bot: str, priority: Priority, depth: int) -> ReplyPlan:
+    def _make(self, bot: str, priority: Priority, depth: int, chance: bool = False) -> ReplyPlan:
         low, high = self._settings.delay_range(priority)
-        return ReplyPlan(bot, priority, self._rng.uniform(low, high), depth)
+        return ReplyPlan(bot, priority, self._rng.uniform(low, high), depth, chance)

@@ -8,19 +8,25 @@ raising `JobSkipped` (a reply we chose not to send: blocked, stale, rejected) or
 `JobFailed` (one we could not produce or send); the scheduler turns either into the
 job's outcome. A line the operator types as a bot (`say`) takes the last stages only:
 shape -> safety -> send limit -> send.
+
+Moderators may act while a reply is being written or waits for its send window: when a
+line the reply was written from (its context, or a viewer a merged reply answers) is
+removed before the send begins, the reply is written again without it, so a removed line
+is never quoted and a removed viewer never named. (The line the job answers being removed
+ends the job itself: `Scheduler.cancel`.)
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.ai.safety import Blocked, SafetyGate
 from botdeck.ai.shaping import EmptyReplyError, shape_reply
 from botdeck.chat.base import ChatSink, SendError
-from botdeck.core.jobs import Job, JobFailed, JobSkipped
+from botdeck.core.jobs import Job, JobFailed, JobReturned, JobSkipped
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.engine.conversation import Conversation, EchoDepth
 from botdeck.engine.raid import RaidPlanner, address
@@ -38,6 +44,8 @@ ReplyJob = Job[ReplyContext]
 class PipelineSettings:
     max_reply_chars: int
     max_age: float | None  # a random or bot-to-bot reply that waited longer is stale
+    stale_after_delay: bool = False  # check staleness here, not in the scheduler's precheck
+    send_retries: int = 1  # more attempts for a send the sink says is worth retrying
 
 
 class ReplyPipeline:
@@ -70,14 +78,21 @@ class ReplyPipeline:
 
     async def run(self, job: ReplyJob) -> None:
         """The whole pipeline for one job (the scheduler's executor)."""
+        if self._settings.stale_after_delay and (reason := self.stale(job)):
+            raise JobSkipped(reason)
         request = self.merge(job)
-        await self.moderate(request)
-        reply = await self.generate(job, request)
-        text = self.shape(job, request, reply.text)
-        await self.check_safety(request, text)
-        if self._review.wants(job.bot):
-            text = await self.review(job, request, text)
-        await self.deliver(job, text)
+        retries: int | None = self._settings.send_retries
+        while retries is not None:
+            await self.moderate(request)
+            reply = await self.generate(job, request)
+            text = self.shape(job, request, reply.text)
+            await self.check_safety(request, text)
+            if self._review.wants(job.bot):
+                text = await self.review(job, request, text)
+            retries = await self.deliver(job, request, text, retries)
+            if retries is not None:  # moderators removed part of the request meanwhile
+                request = self.rewrite(job, request)
+                job.phase = Phase.GENERATING
 
     async def say(self, job: ReplyJob) -> None:
         """A line the operator typed as the bot: shaped, checked and sent like a reply."""
@@ -90,34 +105,50 @@ class ReplyPipeline:
             )
         except EmptyReplyError:
             raise JobFailed(Reason.EMPTY_REPLY) from None
-        await self.check_safety(self._request(job), text)
-        await self.deliver(job, text)
+        request = ReplyRequest(  # it quotes no chat, so moderators cannot change it
+            bot=job.bot,
+            persona=self._personas[job.bot],
+            message=job.context.message,
+            history=(),
+            priority=job.priority,
+            depth=job.context.depth,
+        )
+        await self.check_safety(request, text)
+        await self.deliver(job, request, text, self._settings.send_retries)
 
-    async def deliver(self, job: ReplyJob, text: str) -> None:
-        """The send limit, then the send."""
+    async def deliver(
+        self, job: ReplyJob, request: ReplyRequest, text: str, retries: int
+    ) -> int | None:
+        """Send, trying again what the sink says is worth it (at most `retries` more
+        times); None once sent, or the retries left when moderators removed part of the
+        request while it waited (it must be written again)."""
         job.phase = Phase.SENDING
-        if self._limiter is None:
-            job.commit()
-            await self.send(job, text)
-        else:
-            await self.send_limited(job, text, self._limiter)
+        while self.current(job, request):
+            try:
+                if await self.send_once(job, request, text):
+                    return None
+                break
+            except SendError as error:
+                if error.retry_after is None or retries <= 0:
+                    raise JobFailed(error.reason) from None
+                retries -= 1
+                await self.wait_to_retry(job, error.retry_after)
+        return retries
 
     # ------------------------------------------------------------- stages
     def stale(self, job: ReplyJob) -> str | None:
-        """Before the delay: a random or bot-to-bot reply that waited longer than
-        `max_age` is skipped. Chiming in on a line from minutes ago reads as a glitch;
-        mentions are never dropped this way (raid mode keeps them in time)."""
+        """Before the delay: a random or bot-to-bot reply that has waited, or will have
+        by the end of its delay, longer than `max_age` is skipped at once (a drain never
+        sleeps through a backlog of them). Chiming in on a line from minutes ago reads as
+        a glitch; mentions are never dropped this way (raid mode keeps them in time)."""
         max_age = self._settings.max_age
         if not max_age or job.priority is Priority.HIGH:
             return None
         waited = (job.started_at or job.created_at) - job.created_at
-        return Reason.STALE if waited > max_age else None
+        return Reason.STALE if waited + job.delay > max_age else None
 
     def merge(self, job: ReplyJob) -> ReplyRequest:
         """Raid mode may let this reply answer waiting mentions too; the request for it."""
-        return self._request(job, also=self._raid.carry(job))
-
-    def _request(self, job: ReplyJob, also: tuple[ChatMessage, ...] = ()) -> ReplyRequest:
         trigger = job.context.message
         return ReplyRequest(
             bot=job.bot,
@@ -126,7 +157,26 @@ class ReplyPipeline:
             history=self._conversation.recent(excluding=trigger),
             priority=job.priority,
             depth=job.context.depth,
-            also=also,
+            also=self._raid.carry(job),
+        )
+
+    def current(self, job: ReplyJob, request: ReplyRequest) -> bool:
+        """Whether the request still stands: no line of its context removed since, and
+        it answers exactly the viewers the job still carries."""
+        carried = tuple(other.context.message for other in job.carried)
+        if len(carried) != len(request.also) or any(
+            a is not b for a, b in zip(carried, request.also, strict=True)
+        ):
+            return False
+        return not self._conversation.removed_any(request.history)
+
+    def rewrite(self, job: ReplyJob, request: ReplyRequest) -> ReplyRequest:
+        """The request again, after moderators removed something it held: today's
+        context, and only the viewers the job still carries."""
+        return replace(
+            request,
+            history=self._conversation.recent(excluding=request.message),
+            also=tuple(other.context.message for other in job.carried),
         )
 
     async def moderate(self, request: ReplyRequest) -> None:
@@ -195,34 +245,65 @@ class ReplyPipeline:
             self._review.announce(job, Decision(Verdict.APPROVED, decision.by))
             return text
 
-    async def send_limited(self, job: ReplyJob, text: str, limiter: SendLimiter) -> None:
+    async def send_once(self, job: ReplyJob, request: ReplyRequest, text: str) -> bool:
+        """One attempt to send (through the limiter, if any); False, without sending, when
+        moderators removed part of the request while it waited. A refusal propagates as
+        `SendError`: when it says `retry_after` (a rate limit, the platform briefly
+        unreachable), `run` tries again after that wait, at most `send_retries` more times,
+        each attempt taking a limiter slot like any send (Twitch counts refused and dropped
+        messages too)."""
+        if self._limiter is None:
+            job.commit()
+            await self.send(job, text)
+            return True
+        return await self.send_limited(job, request, text, self._limiter)
+
+    async def wait_to_retry(self, job: ReplyJob, seconds: float) -> None:
+        job.send_wait_until = asyncio.get_running_loop().time() + seconds  # shown as waiting
+        await asyncio.sleep(seconds)
+        job.send_wait_until = None
+
+    async def send_limited(
+        self, job: ReplyJob, request: ReplyRequest, text: str, limiter: SendLimiter
+    ) -> bool:
         """Wait for the bot's send window (the job shows as sending, with the wait), then
-        send. Every reservation is settled: `sent` even when the send failed (Twitch may
-        have counted it), `release` when the job ended before sending."""
+        send; False, without sending, when moderators removed part of the request while
+        it waited. Every reservation is settled: `sent` even when the send failed (Twitch
+        may have counted it), `release` when the job ended before sending."""
         loop = asyncio.get_running_loop()
         began = loop.time()
         try:
             text = await limiter.acquire(job.bot, text, on_wait=_show_wait(job))
         finally:
-            job.send_wait = loop.time() - began
+            job.send_wait = (job.send_wait or 0.0) + loop.time() - began
+        if not self.current(job, request):
+            limiter.release(job.bot, text)
+            return False
         try:
             job.commit()
-        except JobFailed:
+        except (JobFailed, JobReturned):
             limiter.release(job.bot, text)  # nothing went out
             raise
         try:
             await self.send(job, text)
         finally:
             limiter.sent(job.bot, text)
+        return True
 
     async def send(self, job: ReplyJob, text: str) -> None:
+        """One attempt; SendError propagates (`run` decides whether to retry)."""
+        outgoing = None
         if self._sink.echoes:
-            self._echoes.remember(job.bot, text, job.context.depth)
+            outgoing = self._echoes.sending(job.bot, text, job.context.depth)
         try:
             reply_to = None if job.context.manual else job.context.message.id
             job.result_id = await self._sink.send(job.bot, text, reply_to=reply_to)
-        except SendError as error:
-            raise JobFailed(error.reason) from None
+        except BaseException:
+            if outgoing is not None:
+                self._echoes.failed(outgoing)
+            raise
+        if outgoing is not None:
+            self._echoes.sent(outgoing, job.result_id)
         job.result = text
 
 

@@ -29,6 +29,21 @@ DEFAULT_IGNORED_USERS = (
     "commanderroot",
 )
 
+# Lines starting with one of these are chat commands (`!uptime`): not conversation.
+DEFAULT_COMMAND_PREFIXES = ("!",)
+DEFAULT_CONTROL_COMMAND = "!botdeck"  # moderators' commands to the bots from chat
+DEFAULT_REMOVED_USER_QUIET = 600.0  # seconds a banned or timed-out user is not answered
+
+
+@dataclass(frozen=True, slots=True)
+class Cooldowns:
+    """Seconds between replies that are not mentions (mentions have `per_user_cap`)."""
+
+    per_user: float = 60.0  # between random replies to one viewer
+    per_bot: float = 10.0  # between one bot's random replies
+    global_: float = 0.0  # between any two random replies
+
+
 # Seconds, [min, max], slept inside the job before it writes its reply.
 DEFAULT_DELAYS: Mapping[Priority, tuple[float, float]] = {
     Priority.HIGH: (1.0, 3.0),

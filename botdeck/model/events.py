@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from botdeck.model.channel import ChatSettings
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import JobStage, JobView, RouterState
 from botdeck.model.review import OPERATOR, Verdict
@@ -33,10 +34,12 @@ class JobChanged:
 @dataclass(frozen=True, slots=True)
 class StateChanged:
     """The router's state changed; `by` names who did it when not the operator at the
-    terminal (a moderator's login, for a chat command)."""
+    terminal (a moderator's login, for a chat command), and `command` the chat command.
+    A chat command that changes nothing is reported too, with the state unchanged."""
 
     state: RouterState
     by: str | None = None
+    command: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,5 +60,30 @@ class BotChanged:
     bot: str
 
 
-EngineEvent = ChatSeen | JobChanged | StateChanged | Reviewed | BotChanged
+@dataclass(frozen=True, slots=True)
+class ModerationSeen:
+    """A moderator deleted a line (`msg`), removed a user (`user`) or cleared the chat.
+
+    `ended` counts the unsent replies that ended because of it; `known` is False when
+    botdeck had never seen the line or the user (then nothing changed). Never the text.
+    """
+
+    action: str  # "delete" | "clear_user" | "clear"
+    msg: str | None = None
+    user: str | None = None
+    ended: int = 0
+    known: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ChatModeChanged:
+    """The channel's chat modes changed; `held` maps each bot that cannot talk now to why."""
+
+    settings: ChatSettings
+    held: dict[str, str]
+
+
+EngineEvent = (
+    ChatSeen | JobChanged | StateChanged | ModerationSeen | ChatModeChanged | Reviewed | BotChanged
+)
 Listener = Callable[[EngineEvent], None]

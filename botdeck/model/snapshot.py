@@ -50,6 +50,7 @@ class LaneSnapshot:
     review: int = 0  # replies written and waiting for the operator's verdict
     paused: bool = False  # this bot starts no replies (its jobs wait)
     muted: bool = False  # this bot takes no replies at all
+    held: str | None = None  # why the bot may not start replies now (a chat mode), if it may not
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,10 @@ class EngineSnapshot:
     chat: ChatCounts = ChatCounts()
     reviewing: frozenset[str] = frozenset()  # bots whose replies wait for the operator
     reviews: int = 0  # replies waiting for a verdict now
+    chat_mode: str = ""  # the channel's chat modes in force, e.g. "slow 10s" ("" when open)
+    cooldown_hits: Mapping[str, int] = field(default_factory=dict)  # lines a cooldown left
+    passed: Mapping[str, int] = field(default_factory=dict)  # random replies a full send
+    # window made a bot pass up, per bot (they never became jobs)
 
     @property
     def state(self) -> RouterState:

@@ -67,6 +67,7 @@ class Timeline:
     bucket: float  # seconds per bucket
     backlog: list[int]
     replies: list[int]
+    backlog_by_bot: dict[str, list[int]] = field(default_factory=dict)  # same buckets
 
     @property
     def replies_per_minute(self) -> list[float]:
@@ -84,6 +85,26 @@ class Console:
     @property
     def reviewed(self) -> int:
         return sum(self.verdicts.values())
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyPoint:
+    """One answered mention: when its reply was sent and how long after the chat line."""
+
+    at: float  # seconds from the journal's first event
+    latency: float
+    bot: str
+
+
+@dataclass(frozen=True, slots=True)
+class SendWindow:
+    """One bot's messages in the trailing `window` seconds (Twitch counts 20 per 30 s for a
+    viewer account, 100 for a VIP, moderator or the broadcaster), as a step function."""
+
+    times: list[float]  # seconds from the first event, at each change
+    counts: list[int]  # messages in the window from that time on
+    peak: int
+    peak_at: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +129,9 @@ class Report:
     timeline: Timeline | None
     console: Console = field(default_factory=Console)
     notes: list[str] = field(default_factory=list)
+    mention_latency: list[LatencyPoint] = field(default_factory=list)  # in order of sending
+    send_windows: dict[str, SendWindow] = field(default_factory=dict)  # by bot
+    window: float = 30.0  # seconds: Twitch's send window
 
     @property
     def duration(self) -> float:

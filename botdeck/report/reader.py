@@ -1,10 +1,14 @@
 """Reading a journal for a report: tolerant of what a killed or hand-edited run leaves.
 
-A journal is read line by line (it may be large). A line that is not a journal event
-(not JSON, not an object, an unknown event, a required field missing or of the wrong
-type) is skipped with a note naming it; a last line without its newline that does not
-parse is the cut of a killed process, noted as such. Only a file that is missing, empty
-or holds no event at all is an error.
+A journal is streamed line by line (`botdeck.files`: it may be large, or gzip-compressed,
+and is capped at `MAX_JOURNAL_BYTES` uncompressed). A line that is not a journal event
+(not JSON, nested too deeply, longer than `MAX_LINE_BYTES`, not an object, an unknown
+event, a required field missing or of the wrong type, a `ts` that is no Unix time) is
+skipped with a note naming it; a last line without its newline that does not parse is
+the cut of a killed process, noted as such. A file that is missing, not a regular file,
+empty, or whose first thousand lines hold no event is an error; past that, whatever
+stops the reading (the cap, a damaged gzip, a flood of garbage) is a note, and the
+events before it are reported.
 """
 
 from __future__ import annotations
@@ -14,12 +18,27 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from botdeck.files import unreadable
+from botdeck.files import (
+    GIB,
+    MIB,
+    BlankRun,
+    FileRefused,
+    JSONTooDeep,
+    Readable,
+    load_json,
+    open_stream,
+    read_lines,
+)
 from botdeck.model.jobs import Outcome, Priority
 from botdeck.model.journal import JOB_EVENTS, JournalEvent
 
+MAX_JOURNAL_BYTES = 4 * GIB  # uncompressed: days of a busy channel
+MAX_LINE_BYTES = MIB  # an event is a few hundred bytes
+LEAD_LINES = 1_000  # a journal's first event comes within this many lines
+MAX_SKIPPED = 10_000  # then reading stops: this is no journal any more
+MAX_TS = 1e10  # a Unix time in seconds, until the year 2286
 OUTCOMES = tuple(outcome.value for outcome in Outcome)
 PRIORITIES = tuple(priority.label for priority in Priority)
 MAX_NOTES = 20  # a garbage file would otherwise note every line
@@ -44,6 +63,7 @@ class ReadNotes:
     notes: list[str] = field(default_factory=list)
     skipped: int = 0
     events: int = 0
+    stopped: str | None = None  # why reading stopped before the end, if it did
 
     def skip(self, note: str) -> None:
         self.skipped += 1
@@ -54,33 +74,48 @@ class ReadNotes:
         """One line per skipped journal line (the first few), saying it was skipped."""
         hidden = self.skipped - len(self.notes)
         shown = [f"{note}: skipped" for note in self.notes]
-        return shown + ([f"... and {hidden} more lines skipped"] if hidden > 0 else [])
+        more = [f"... and {hidden:,} more lines skipped"] if hidden > 0 else []
+        return shown + more + ([self.stopped] if self.stopped else [])
 
 
 def read_events(path: Path, notes: ReadNotes, *, offset: int = 0) -> Iterator[Event]:
     """The journal's events in file order from byte `offset`; what cannot be used goes to
     `notes`. Line numbers count from the top of the file either way."""
+    empty = True
     try:
-        stream = path.open("rb")
-    except OSError as error:
-        raise ReportError(unreadable(path, error, "journal")) from None
-    with stream:
-        before = _lines_before(stream, offset)
-        empty = True
-        for number, raw in enumerate(stream, start=before + 1):
-            empty = False
-            if not raw.strip():
-                continue
-            try:
-                event = _event(raw, number)
-            except ValueError as problem:
-                if not raw.endswith(b"\n") and str(problem).startswith("not JSON"):
-                    notes.skip(f"line {number}: cut off mid-line (the run was killed?)")
+        with open_stream(path, "journal", MAX_JOURNAL_BYTES) as stream:
+            before = _lines_before(stream, offset)
+            for line in read_lines(stream, MAX_LINE_BYTES, first=before + 1):
+                empty = False
+                if line.too_long:
+                    too_long = f"line {line.number}: longer than {MAX_LINE_BYTES // MIB} MiB"
+                    if notes.events == 0:  # no journal starts so: do not read a gigabyte
+                        raise ReportError(f"{path}: {too_long}, not a botdeck journal")
+                    notes.skip(too_long)
                 else:
-                    notes.skip(f"line {number}: {problem}")
-                continue
-            notes.events += 1
-            yield event
+                    try:
+                        event = _event(line.data, line.number)
+                    except ValueError as problem:
+                        cut = not line.ended and str(problem).startswith("not JSON")
+                        why = "cut off mid-line (the run was killed?)" if cut else problem
+                        notes.skip(f"line {line.number}: {why}")
+                    else:
+                        notes.events += 1
+                        yield event
+                        continue
+                if notes.events == 0 and notes.skipped >= LEAD_LINES:
+                    raise ReportError(
+                        f"{path}: no journal event in its first {LEAD_LINES:,} lines, not a "
+                        f"botdeck journal? ({notes.notes[0]})"
+                    )
+                if notes.skipped >= MAX_SKIPPED:
+                    _stop(path, notes, f"after line {line.number}: {MAX_SKIPPED:,} lines are "
+                          "not journal events")  # fmt: skip
+                    return
+    except FileRefused as refused:
+        _stop(path, notes, str(refused).removeprefix(f"{path}: "))
+    except BlankRun as blank:
+        _stop(path, notes, f"line {blank.line}: {blank}")
     if notes.events == 0:
         if empty:
             raise ReportError(f"{path}: empty")
@@ -88,20 +123,32 @@ def read_events(path: Path, notes: ReadNotes, *, offset: int = 0) -> Iterator[Ev
         raise ReportError(f"{path}: no journal events, not a botdeck journal?{first}")
 
 
-def _lines_before(stream: BinaryIO, offset: int) -> int:
+def _stop(path: Path, notes: ReadNotes, why: str) -> None:
+    """Reading stops early: an error before the first event, else a note (the events
+    already read are reported)."""
+    if notes.events == 0:
+        raise ReportError(f"{path}: {why}")
+    notes.stopped = f"reading stopped {why}; the report covers the lines before"
+
+
+def _lines_before(stream: Readable, offset: int) -> int:
     """Skip to `offset`, counting the lines before it (so notes name real line numbers)."""
     lines = 0
-    while stream.tell() < offset:
-        chunk = stream.read(min(1 << 20, offset - stream.tell()))
+    left = offset
+    while left > 0:
+        chunk = stream.read(min(MIB, left))
         if not chunk:
             break
         lines += chunk.count(b"\n")
+        left -= len(chunk)
     return lines
 
 
 def _event(raw: bytes, number: int) -> Event:
     try:
-        record = json.loads(raw)
+        record = load_json(raw)
+    except JSONTooDeep as error:
+        raise ValueError(f"JSON {error}") from None
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ValueError("not JSON") from None
     if not isinstance(record, dict):
@@ -113,6 +160,9 @@ def _event(raw: bytes, number: int) -> Event:
     ts = record.get("ts")
     if not _number(ts):
         raise ValueError('"ts" is missing or not a number')
+    assert isinstance(ts, int | float)  # checked by _number above
+    if not 0 <= ts <= MAX_TS:
+        raise ValueError(f'"ts" is not a Unix time in seconds ({ts:g})')
     if kind == "chat" and not isinstance(record.get("msg"), str):
         raise ValueError('a chat event without "msg"')
     if kind in JOB_EVENTS:
@@ -123,7 +173,6 @@ def _event(raw: bytes, number: int) -> Event:
             raise ValueError(f'a {kind} event without "bot"')
         if record.get("priority") not in PRIORITIES:
             raise ValueError(f'a {kind} event without "priority" (high, normal or low)')
-    assert isinstance(ts, int | float)  # checked by _number above
     return Event(number, float(ts), kind, record)
 
 

@@ -32,16 +32,27 @@ from textual.widgets import Footer
 
 from botdeck.config import ConfigError
 from botdeck.engine import Engine
-from botdeck.model.events import BotChanged, ChatSeen, EngineEvent, JobChanged, StateChanged
+from botdeck.model.events import (
+    BotChanged,
+    ChatModeChanged,
+    ChatSeen,
+    EngineEvent,
+    JobChanged,
+    ModerationSeen,
+    StateChanged,
+)
 from botdeck.model.jobs import JobStage, Outcome, RouterState
 from botdeck.model.journal import Reason
 from botdeck.model.keys import KEY_ACTIONS, When, key_display, keys_of
 from botdeck.model.snapshot import EngineSnapshot
 from botdeck.tui.chatlines import (
     ChatHighlighter,
+    by_detail,
     cancelled_line,
     chat_line,
     is_cut,
+    mode_line,
+    moderation_line,
     outcome_line,
     state_line,
 )
@@ -240,7 +251,14 @@ class BotdeckApp(App[int]):
         elif isinstance(event, JobChanged):
             self._on_job(event)
         elif isinstance(event, StateChanged):
-            self._on_state(event.state)
+            self._on_state(event.state, by_detail(event.by, event.command))
+        elif isinstance(event, ModerationSeen):
+            self._chat.add(moderation_line(event, self._clock()))
+            self._flush_soon()
+        elif isinstance(event, ChatModeChanged):
+            self._chat.add(mode_line(event, self._clock()))
+            self._flush_soon()
+            self.call_later(self.refresh_numbers)
         elif isinstance(event, BotChanged):
             self.call_later(self.refresh_numbers)
 
@@ -256,17 +274,17 @@ class BotdeckApp(App[int]):
             return
         self._flush_soon()
 
-    def _on_state(self, state: RouterState) -> None:
+    def _on_state(self, state: RouterState, detail: str = "") -> None:
         self.flush_chat()
-        self._chat.add(state_line(state.value, self._clock()))
+        self._chat.add(state_line(state.value, self._clock(), detail))
         self._flush_soon()
         if self._quitting and state in (RouterState.DRAINED, RouterState.STOPPED):
             self.exit(return_code=EXIT_STOPPED if state is RouterState.STOPPED else EXIT_OK)
 
     # ------------------------------------------------------------- refreshing
     def refresh_numbers(self) -> None:
-        if self._closing or not self._cards:
-            return
+        if self._closing or not self._cards or not self.is_running:
+            return  # not built yet, or shutting down: the widgets go before the timers do
         snap = self.engine.snapshot()
         now = self._clock()
         seen = (snap, int(now), self._selected, self._layout, self.size)
@@ -303,6 +321,8 @@ class BotdeckApp(App[int]):
                 size=layout.cards,
                 reviewing=lane.bot in snap.reviewing,
                 selected=lane.bot == self._selected,
+                passed=snap.passed.get(lane.bot, 0),
+                cooldown_hits=snap.cooldown_hits.get(lane.bot, 0),
             )
             card.sample(lane.size, second)
         self._refresh_context()
@@ -333,6 +353,8 @@ class BotdeckApp(App[int]):
 
     def flush_chat(self) -> None:
         self._flush_due = False
+        if not self.is_running:
+            return  # shutting down: the widgets go before the timers do
         for reason, count in self._cancelled.items():
             self._chat.add(cancelled_line(count, reason, self._clock()))
         self._cancelled.clear()

@@ -17,6 +17,7 @@ from rich.style import Style
 from rich.text import Text
 
 from botdeck.model.chat import ChatMessage
+from botdeck.model.events import ChatModeChanged, ModerationSeen
 from botdeck.model.jobs import JobView, Outcome
 
 DISPLAY_CHARS = 500  # a chat line is cut here in the chat (opened, it shows whole)
@@ -63,6 +64,32 @@ def cancelled_line(count: int, reason: str, now: float) -> str:
 
 def state_line(state: str, now: float, detail: str = "") -> str:
     return f"{clock_label(now)} {STATE} router {state}{detail}"
+
+
+def by_detail(by: str | None, command: str | None) -> str:
+    """Who changed the state from chat, for a state line (nothing for the operator)."""
+    if by is None:
+        return ""
+    return f" (by {by}: {command})" if command else f" (by {by})"
+
+
+def moderation_line(event: ModerationSeen, now: float) -> str:
+    """A moderator's action: what it was and what it ended, never the removed text."""
+    replies = f"{event.ended} unsent {'reply' if event.ended == 1 else 'replies'} withdrawn"
+    if event.action == "delete":
+        what = "deleted a line"
+    elif event.action == "clear_user":
+        what = f"removed {event.user}"
+    else:
+        what = "cleared the chat"
+    unknown = "; botdeck had not seen it" if not event.known else ""
+    return f"{clock_label(now)} {STATE} moderator {what}: {replies}{unknown}"
+
+
+def mode_line(event: ChatModeChanged, now: float) -> str:
+    modes = event.settings.describe() or "open"
+    held = f"; paused: {', '.join(event.held)}" if event.held else ""
+    return f"{clock_label(now)} {STATE} chat mode: {modes}{held}"
 
 
 class ChatHighlighter(Highlighter):

@@ -413,7 +413,7 @@ def test_exceptions_end_one_job_and_harm_nothing_else():
 
     jobs = run_virtual(main())
     assert [(job.outcome, job.reason) for job in jobs] == [
-        (Outcome.FAILED, "RuntimeError: model exploded"),
+        (Outcome.FAILED, "internal error (RuntimeError; see the log)"),
         (Outcome.SKIPPED, "blocked"),
         (Outcome.FAILED, "bot a is not authorized"),
         (Outcome.SENT, None),
@@ -517,6 +517,23 @@ def test_one_viewers_burst_does_not_delay_everyone_else():
     assert order[10:] == ["spammer", "spammer"]
     capped = [job for job in spam if job.reason == "per_user_cap"]
     assert len(capped) == 47 and all(job.outcome is Outcome.SKIPPED for job in capped)
+
+
+def test_a_viewers_waiting_random_replies_never_cap_their_mention():
+    """The cap counts a viewer's jobs at the mention's own priority only."""
+
+    async def main() -> list[Job]:
+        sched = make(bots=("a",), g=1, b=1, viewer_cap=3)
+        sched.pause()
+        chatter = [sched.submit("a", Priority.NORMAL, 0, None, viewer="chatty") for _ in range(3)]
+        mention = sched.submit("a", Priority.HIGH, 0, None, viewer="chatty")
+        fourth = sched.submit("a", Priority.NORMAL, 0, None, viewer="chatty")
+        sched.resume()
+        await sched.on_idle()
+        return [*chatter, mention, fourth]
+
+    jobs = run_virtual(main())
+    assert [job.reason for job in jobs] == [None, None, None, None, "per_user_cap"]
 
 
 def test_everyones_first_job_before_anyones_second_within_a_priority():

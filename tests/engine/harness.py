@@ -15,6 +15,7 @@ from botdeck.core.ratelimit import SendLimiter
 from botdeck.engine import Engine, EngineSettings, assemble
 from botdeck.engine.journal import Journal
 from botdeck.engine.orchestrator import OrchestratorSettings
+from botdeck.model.defaults import Cooldowns
 from botdeck.model.jobs import Priority
 
 
@@ -28,6 +29,7 @@ def make_engine(
     personas: Mapping[str, str] | None = None,
     chance: float = 0.0,
     max_depth: int = 2,
+    answer_commands: bool = False,
     delays: float | Mapping[Priority, tuple[float, float]] | None = None,
     seed: int = 7,
     g: int = 5,
@@ -35,7 +37,9 @@ def make_engine(
     journal_clock: Callable[[], float] = time.time,
     **settings: object,
 ) -> tuple[Engine, io.StringIO]:
-    """`settings` are `EngineSettings` fields (context_lines, ack_target, max_age, ...)."""
+    """`settings` are `EngineSettings` fields (context_lines, ack_target, max_age, ...).
+    Cooldowns are off unless a test is about them (they would hide random replies)."""
+    settings.setdefault("cooldowns", Cooldowns(per_user=0, per_bot=0, global_=0))
     stream = io.StringIO()
     if isinstance(delays, int | float):
         delays = {priority: (float(delays), float(delays)) for priority in Priority}
@@ -44,7 +48,10 @@ def make_engine(
             global_limit=g,
             per_bot_limit=b,
             orchestrator=OrchestratorSettings(
-                random_reply_chance=chance, max_depth=max_depth, delays=delays
+                random_reply_chance=chance,
+                max_depth=max_depth,
+                delays=delays,
+                answer_commands=answer_commands,
             ),
             seed=seed,
         ),

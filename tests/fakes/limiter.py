@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from botdeck.model.chat import Role
 from botdeck.model.snapshot import SendBudget
 
 
@@ -46,3 +47,12 @@ class SpacingLimiter:
 
     def budget(self, bot: str) -> SendBudget:
         return SendBudget(used=0, limit=1, window=self.gap, next_free_in=0.0)
+
+    def observe_role(self, bot: str, role: Role) -> None:
+        pass
+
+    def role(self, bot: str) -> Role:
+        return Role.VIEWER
+
+    def set_slow_mode(self, seconds: float) -> None:
+        self.gap = max(self.gap, seconds)

@@ -323,3 +323,19 @@ def test_events_that_change_no_figure_are_read_without_a_note(tmp_path):
     report = build_report(write(tmp_path, [JOURNAL[0], *others, *JOURNAL[1:]]))
     assert report.notes == []
     assert report.jobs == 6 and report.mentions.answered == 2
+
+
+def test_a_job_given_back_to_the_queue_is_one_job_of_one_run(tmp_path):
+    events = [
+        chat(0.0, "m1", "v1", "@a hi"),
+        job(0.0, "enqueued", 1, "a", "high", "m1", delay=1.0),
+        job(1.0, "started", 1, "a", "high", "m1"),
+        # followers-only held bot a: the job went back to the queue unsent
+        job(1.5, "enqueued", 1, "a", "high", "m1", delay=1.0, requeued=1),
+        job(30.0, "started", 1, "a", "high", "m1"),
+        job(32.0, "sent", 1, "a", "high", "m1", text="@v1 hi", latency=32.0),
+    ]
+    report = build_report(write(tmp_path, events))
+    assert (report.runs, report.jobs, report.mentions.answered) == (1, 1, 1)
+    assert report.backlog_peak.size == 1
+    assert report.timeline is not None and max(report.timeline.backlog) == 1

@@ -49,14 +49,15 @@ async def test_backlog_warning_stands_out_when_size_exceeds_the_threshold():
 
 async def test_d_drains_until_every_queued_job_is_sent():
     journal = io.StringIO()
-    app = make_app(mentions(9), delays=0.3, journal=journal)
+    # 3 s delays: the key lands while jobs wait, however slow a loaded machine is.
+    app = make_app(mentions(9), delays=3.0, journal=journal)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.engine.snapshot().queues.size > 0)
         await pilot.press("d")
         assert app.engine.state is RouterState.DRAINING
         app.refresh_numbers()
         assert "draining (" in text_of(app.query_one(StatusBar))
-        await wait_until(pilot, lambda: app.engine.state is RouterState.DRAINED)
+        await wait_until(pilot, lambda: app.engine.state is RouterState.DRAINED, within=30)
         app.refresh_numbers()
         assert "router: drained" in text_of(app.query_one(StatusBar))
     ends = [e["event"] for e in events(journal) if e["event"] in OUTCOMES]
@@ -65,8 +66,8 @@ async def test_d_drains_until_every_queued_job_is_sent():
 
 async def test_x_then_y_cancels_everything_and_nothing_more_is_sent():
     journal = io.StringIO()
-    app = make_app(mentions(20), delays=0.5, journal=journal)
-    async with app.run_test(size=(120, 40)) as pilot:
+    app = make_app(mentions(20), delays=2.0, journal=journal)  # long: a slow machine's keys
+    async with app.run_test(size=(120, 40)) as pilot:  # still land while jobs run
         await wait_until(pilot, lambda: app.engine.snapshot().queues.pending > 0)
         await pilot.press("x")
         assert isinstance(app.screen, ConfirmStop)
@@ -74,7 +75,7 @@ async def test_x_then_y_cancels_everything_and_nothing_more_is_sent():
         assert app.engine.state is RouterState.STOPPED
         assert app.engine.snapshot().queues.size == 0
         sent = app.engine.snapshot().queues.sent
-        await pilot.pause(1.0)  # longer than any delay: a late send would show
+        await pilot.pause(2.5)  # longer than any delay: a late send would show
         assert app.engine.snapshot().queues.sent == sent
         chat = app.query_one(ChatLog)
         app.flush_chat()
@@ -87,7 +88,7 @@ async def test_x_then_y_cancels_everything_and_nothing_more_is_sent():
 
 
 async def test_x_then_n_or_escape_changes_nothing():
-    app = make_app(mentions(6), delays=0.5)
+    app = make_app(mentions(6), delays=2.0)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.engine.snapshot().queues.pending > 0)
         for answer in ("n", "escape"):
@@ -100,15 +101,18 @@ async def test_x_then_n_or_escape_changes_nothing():
 
 
 async def test_p_pauses_and_resumes_dispatch():
-    app = make_app(mentions(6), delays=0.2)
+    app = make_app(mentions(12), delays=2.0)  # 6 run at once, 6 wait
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("p")
         assert app.engine.state is RouterState.PAUSED
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.pending == 0)
+        sent = app.engine.snapshot().queues.sent
+        await pilot.pause(0.5)  # paused: nothing new starts
         assert app.engine.snapshot().queues.pending == 0
+        assert app.engine.snapshot().queues.sent == sent < 12
         await pilot.press("p")
         assert app.engine.state is RouterState.RUNNING
-        await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 6)
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 12)
 
 
 async def test_s_starts_accepting_again_after_a_stop():
@@ -242,3 +246,14 @@ async def test_a_bot_merging_replies_in_a_raid_says_so_on_its_card():
         lane = app.engine.snapshot().queues.bots[0]
         card = text_of(app.query_one(f"#card-{lane.bot} #stats", TextLines))
         assert f"merging ×{lane.last_batch}" in card and lane.last_batch > 1
+
+
+async def test_the_timers_callbacks_do_nothing_once_the_app_stops_running():
+    """Textual stops the app (`is_running` false), then removes the widgets, then the
+    app's timers: a refresh firing in between must not query widgets that are gone."""
+    app = make_app(mentions(3), delays=0.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 3)
+    assert not app.is_running
+    app.refresh_numbers()  # raised NoMatches: no StatusBar on a screen being torn down
+    app.flush_chat()

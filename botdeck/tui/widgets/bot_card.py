@@ -1,5 +1,6 @@
 """One card per bot: its queue, its jobs by phase, what it sent, send budget, latency,
-backlog; and whether the operator paused, muted or reviews it.
+backlog, cooldown hits; whether the operator paused, muted or reviews it, and why it is
+paused when a chat mode keeps it from talking.
 
 Cards come in three sizes (`CardSize`), chosen by the app so that the warnings and the
 chat keep their room on a small terminal: full (a bordered box with a sparkline), compact
@@ -39,8 +40,11 @@ def _latency(value: float | None) -> str:
 
 
 def bot_flags(lane: LaneSnapshot, reviewing: bool) -> list[str]:
-    """What the operator set on this bot, for its card's title."""
+    """Why the bot is quiet or held back, for its card's title: a chat mode (the alerts
+    say it in full), or what the operator set."""
     flags = []
+    if lane.held is not None:
+        flags.append(f"paused: {lane.held}")
     if lane.muted:
         flags.append("muted")
     if lane.paused:
@@ -105,9 +109,13 @@ class BotCard(Vertical, can_focus=True):
         size: CardSize,
         reviewing: bool = False,
         selected: bool = False,
+        passed: int = 0,
+        cooldown_hits: int = 0,
     ) -> None:
+        """`passed`: random replies the bot did not take because its send window was
+        full; `cooldown_hits`: those its cooldowns left unanswered."""
         narrow = self.content_size.width < 40  # short labels unless the card is wide
-        key = (lane, budget, narrow, size, reviewing, selected)
+        key = (lane, budget, narrow, size, reviewing, selected, passed, cooldown_hits)
         if key == self._last or self._stats is None:  # unchanged, or not mounted yet
             return
         if size is not self._card_size:
@@ -122,17 +130,23 @@ class BotCard(Vertical, can_focus=True):
         border_title = " · ".join([title, *flags])
         if border_title != self.border_title:
             self.border_title = border_title
-        self.set_class(lane.paused or lane.muted, "-held")
+        self.set_class(lane.paused or lane.muted or lane.held is not None, "-held")
         self.set_class(selected, "-selected")
         if size is CardSize.LINE:
             text = card_line(title, lane, budget, flags, self._colour)
         else:
-            text = card_text(lane, budget, narrow, compact=size is CardSize.COMPACT)
+            compact = size is CardSize.COMPACT
+            text = card_text(lane, budget, narrow, compact, passed, cooldown_hits)
         self._stats.set_lines(list(text.split("\n")))
 
 
 def card_text(
-    lane: LaneSnapshot, budget: SendBudget | None, narrow: bool = False, compact: bool = False
+    lane: LaneSnapshot,
+    budget: SendBudget | None,
+    narrow: bool = False,
+    compact: bool = False,
+    passed: int = 0,
+    cooldown_hits: int = 0,
 ) -> Text:
     """The card's figures, a line each (a line too long for the card is cut, never
     wrapped: wrapping would push the last lines out of the box)."""
@@ -172,6 +186,10 @@ def card_text(
              (f"{sep}p50 ", "dim"), _latency(lane.latency.p50),
              (f"{sep}p95 ", "dim"), _latency(lane.latency.p95)],
         ]  # fmt: skip
+    if passed:
+        lines[1] += [(f"{sep}passed ", "dim"), f"{passed}"]
+    if cooldown_hits:
+        lines[1] += [(f"{sep}cooldown ", "dim"), f"{cooldown_hits}"]
     if lane.merging:  # raid mode: replies answer several viewers at once
         lines[1].append((f"{sep}merging ×{lane.last_batch}", "bold"))
     text = Text("\n", no_wrap=True, overflow="ellipsis")

@@ -47,7 +47,8 @@ class _Line(TextLines):
 
 
 class StatusBar(_Line):
-    """Router state first, then chat connection, channel, responder, review, uptime."""
+    """Router state first, then chat connection, the channel's chat modes, channel,
+    responder, review, uptime."""
 
     def show(self, snap: EngineSnapshot, uptime: float) -> None:
         parts: list[str | tuple[str, str]] = [
@@ -55,6 +56,7 @@ class StatusBar(_Line):
             (router_label(snap), "bold"),
             "  chat: ",
             snap.connection.describe(),
+            *((("  mode: ", "dim"), (snap.chat_mode, "bold")) if snap.chat_mode else ()),
             "  #",
             snap.channel,
             "  responder: ",
@@ -71,7 +73,7 @@ class StatusBar(_Line):
 
 def alert_lines(snap: EngineSnapshot, backlog_warning: int) -> list[Text]:
     """One line per standing condition: the backlog past its threshold, chat connection
-    trouble, each notice."""
+    trouble, each bot a chat mode keeps from talking, each notice."""
     lines = []
     queues = snap.queues
     if queues.size > backlog_warning:
@@ -86,6 +88,10 @@ def alert_lines(snap: EngineSnapshot, backlog_warning: int) -> list[Text]:
     if snap.connection.status in TROUBLE:
         notice = f"chat: {snap.connection.describe()}"
         lines.append(Text.assemble(("! ", "bold"), notice, no_wrap=True, overflow="ellipsis"))
+    for lane in queues.bots:
+        if lane.held is not None:  # a chat mode keeps this bot from talking
+            notice = f"{lane.bot} paused by the chat mode: {lane.held}"
+            lines.append(Text.assemble(("! ", "bold"), notice, no_wrap=True, overflow="ellipsis"))
     for notice in snap.notices:
         lines.append(Text.assemble(("! ", "bold"), notice, no_wrap=True, overflow="ellipsis"))
     return lines

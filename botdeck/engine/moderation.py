@@ -1,0 +1,96 @@
+"""Moderators stay in charge: what a deleted line, a removed user or a cleared chat does.
+
+- A deleted line: every unsent reply it triggered ends `skipped` (`deleted_by_moderator`)
+  and it leaves the context of every bot; a reply already written from a context that
+  held it is written again without it (see the pipeline).
+- A removed user (a ban or a timeout): every unsent reply to them ends `skipped`
+  (`user_removed`), their lines leave the context, and their new lines go unanswered for
+  `removed_user_quiet` seconds. A merged raid reply loses just them.
+- A cleared chat: the context is emptied; queued mentions stay.
+
+Each action is one synchronous `Scheduler.cancel`, so nothing the moderators removed can
+be sent after the event is handled. Each is published as `ModerationSeen` (journaled as a
+`moderation` event) with how many replies it ended, and never with the removed text; an
+action on a line or user botdeck never saw changes nothing and says so (`known=False`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from botdeck.core.jobs import Job
+from botdeck.core.scheduler import Scheduler
+from botdeck.engine.conversation import Conversation
+from botdeck.engine.events import EventHub
+from botdeck.model.channel import ChatCleared, MessageDeleted, ModerationEvent, UserCleared
+from botdeck.model.events import ModerationSeen
+from botdeck.model.jobs import ReplyContext
+from botdeck.model.journal import Reason
+
+ReplyJob = Job[ReplyContext]
+
+
+class Moderation:
+    def __init__(
+        self,
+        *,
+        scheduler: Scheduler[ReplyContext],
+        conversation: Conversation,
+        events: EventHub,
+        quiet_for: float,
+        now: Callable[[], float],
+    ) -> None:
+        self._scheduler = scheduler
+        self._conversation = conversation
+        self._events = events
+        self._quiet_for = quiet_for
+        self._now = now
+        self._quiet: dict[str, float] = {}  # login -> until when their lines go unanswered
+
+    def quiet(self, user: str) -> bool:
+        """Whether this user was removed by a moderator less than `quiet_for` ago."""
+        until = self._quiet.get(user)
+        if until is None:
+            return False
+        if self._now() < until:
+            return True
+        del self._quiet[user]
+        return False
+
+    def apply(self, event: ModerationEvent) -> ModerationSeen:
+        if isinstance(event, MessageDeleted):
+            seen = self._delete(event.msg)
+        elif isinstance(event, UserCleared):
+            seen = self._remove_user(event.user.lower())
+        else:
+            assert isinstance(event, ChatCleared)
+            self._conversation.clear()
+            seen = ModerationSeen("clear")
+        self._events.publish(seen)
+        return seen
+
+    def _delete(self, msg: str) -> ModerationSeen:
+        def triggered(job: ReplyJob) -> str | None:
+            return Reason.DELETED_BY_MODERATOR if job.context.message.id == msg else None
+
+        known = self._conversation.seen(msg)
+        ended = self._scheduler.cancel(triggered)
+        self._conversation.delete(msg)
+        return ModerationSeen("delete", msg=msg, ended=len(ended), known=known)
+
+    def _remove_user(self, user: str) -> ModerationSeen:
+        def theirs(job: ReplyJob) -> str | None:
+            return Reason.USER_REMOVED if job.context.message.user == user else None
+
+        known = self._conversation.knows(user)
+        ended = self._scheduler.cancel(theirs)
+        self._conversation.remove(lambda line: line.user == user)
+        if self._quiet_for > 0:
+            self._quiet[user] = self._now() + self._quiet_for
+            self._forget_expired()
+        return ModerationSeen("clear_user", user=user, ended=len(ended), known=known)
+
+    def _forget_expired(self) -> None:
+        if len(self._quiet) > 4096:
+            now = self._now()
+            self._quiet = {user: until for user, until in self._quiet.items() if until > now}
