@@ -81,3 +81,21 @@ def test_chat_connection_trouble_is_an_alert_line():
     assert alert_lines(snap, 20) == []
     trouble = replace(snap, connection=ConnectionState(ConnectionStatus.RECONNECTING, attempt=2))
     assert [line.plain for line in alert_lines(trouble, 20)] == ["! chat: reconnecting (attempt 2)"]
+
+
+async def test_at_80x24_held_and_selected_cards_stay_one_line_each():
+    from botdeck.chat.simulated import ScriptedEvent
+    from botdeck.model.channel import ChatSettings
+
+    script = [ScriptedEvent(0, ChatSettings(followers_only=True)), *mentions(30)]
+    app = make_app(script, delays=0.0, router={"backlog_warning": 20})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.size > 20)
+        await pilot.press("2")
+        await wait_until(pilot, lambda: "queue: genejacqueman" in screen_text(app))
+        cards = list(app.query(BotCard))
+        assert all(card.has_class("-line") and card.outer_size.height == 1 for card in cards)
+        rows = screen_text(app).splitlines()
+        assert sum("paused by the chat mode: followers-only" in row for row in rows) == 3
+        assert any(row.startswith(" 2 genejacqueman chat mode  size 10") for row in rows)
+        assert app.query_one("#chat").outer_size.height >= MIN_CHAT_ROWS

@@ -39,12 +39,12 @@ def _latency(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}s"
 
 
-def bot_flags(lane: LaneSnapshot, reviewing: bool) -> list[str]:
+def bot_flags(lane: LaneSnapshot, reviewing: bool, short: bool = False) -> list[str]:
     """Why the bot is quiet or held back, for its card's title: a chat mode (the alerts
-    say it in full), or what the operator set."""
+    say it in full; `short` leaves the reason to them), or what the operator set."""
     flags = []
     if lane.held is not None:
-        flags.append(f"paused: {lane.held}")
+        flags.append("chat mode" if short else f"paused: {lane.held}")
     if lane.muted:
         flags.append("muted")
     if lane.paused:
@@ -132,8 +132,9 @@ class BotCard(Vertical, can_focus=True):
             self.border_title = border_title
         self.set_class(lane.paused or lane.muted or lane.held is not None, "-held")
         self.set_class(selected, "-selected")
-        if size is CardSize.LINE:
-            text = card_line(title, lane, budget, flags, self._colour)
+        if size is CardSize.LINE:  # the figures first: the alerts give the reasons
+            short = bot_flags(lane, reviewing, short=True)
+            text = card_line(title, lane, budget, short, self._colour)
         else:
             compact = size is CardSize.COMPACT
             text = card_text(lane, budget, narrow, compact, passed, cooldown_hits)
