@@ -40,7 +40,7 @@ from botdeck.model.defaults import (
     Cooldowns,
 )
 from botdeck.model.jobs import Priority
-from botdeck.model.keys import KEY_ACTION_IDS, KEY_ACTIONS
+from botdeck.model.keys import check_keymap
 
 LOGIN = re.compile(r"^[A-Za-z0-9_]{3,25}$")
 
@@ -307,27 +307,24 @@ class BotConfig(_Model):
         return value.lower()
 
 
-KEY_NAME = re.compile(r"^[a-z0-9_+]+(,[a-z0-9_+]+)*$")
+class ReviewConfig(_Model):
+    """`[review]`: replies of these bots wait for the operator's verdict before sending."""
+
+    bots: list[str] = []  # bot names, or ["*"] for every bot
+    timeout: float = Field(120.0, gt=0, le=3600)  # seconds until on_timeout decides
+    on_timeout: Literal["reject", "send"] = "reject"
+
+    @field_validator("bots")
+    @classmethod
+    def _names(cls, bots: list[str]) -> list[str]:
+        if "*" in bots and len(bots) > 1:
+            raise ValueError('"*" means every bot: list it alone')
+        return [bot.lower() for bot in bots]
 
 
 def _keymap(remaps: dict[str, str]) -> dict[str, str]:
-    """`[keys]`: action = "key" (Textual key names; several joined by ","). Every action
-    keeps at least one key, and no key does two things (a remap that would take the stop
-    key or leave quit without one is refused, naming both actions)."""
-    for action, key in remaps.items():
-        if action not in KEY_ACTION_IDS:
-            raise ValueError(f"unknown action {action!r} (actions: {' '.join(KEY_ACTION_IDS)})")
-        if not KEY_NAME.match(key):
-            raise ValueError(
-                f'{action}: expected a key name such as "d", "ctrl+d" or "f5", got {key!r}'
-            )
-    owner: dict[str, str] = {}
-    for entry in KEY_ACTIONS:
-        for key in remaps.get(entry.id, entry.key).split(","):
-            if key in owner:
-                raise ValueError(f"{entry.id} and {owner[key]} would both be {key!r}")
-            owner[key] = entry.id
-    return remaps
+    """`[keys]`: the rules are the key table's (`botdeck.model.keys.check_keymap`)."""
+    return check_keymap(remaps)
 
 
 Keymap = Annotated[dict[str, str], AfterValidator(_keymap)]
@@ -343,6 +340,7 @@ class Config(_Model):
     moderation: ModerationConfig = ModerationConfig()
     chat_control: ChatControlConfig = ChatControlConfig()
     cooldowns: CooldownsConfig = CooldownsConfig()
+    review: ReviewConfig = ReviewConfig()
     keys: Keymap = {}
     bots: list[BotConfig] = Field(min_length=1, max_length=MAX_BOTS)
 
@@ -355,6 +353,17 @@ class Config(_Model):
                 raise ValueError(f"bot {bot.name!r} is listed twice")
             seen.add(bot.name)
         return bots
+
+    @model_validator(mode="after")
+    def _reviewed_bots_exist(self) -> Config:
+        names = set(self.bot_names)
+        for index, bot in enumerate(self.review.bots):
+            if bot != "*" and bot not in names:
+                raise ValueError(
+                    f"review.bots[{index}]: {bot!r} is not one of the [[bots]]"
+                    f" ({', '.join(self.bot_names)})"
+                )
+        return self
 
     @property
     def bot_names(self) -> tuple[str, ...]:

@@ -75,6 +75,19 @@ class Timeline:
 
 
 @dataclass(frozen=True, slots=True)
+class Console:
+    """What the operator did at the console: review verdicts and lines typed as a bot."""
+
+    verdicts: dict[str, int] = field(default_factory=dict)  # approved, edited, rejected
+    by_timeout: int = 0  # verdicts `[review] on_timeout` made when nobody answered
+    typed: int = 0  # lines sent as a bot from the console (`manual`)
+
+    @property
+    def reviewed(self) -> int:
+        return sum(self.verdicts.values())
+
+
+@dataclass(frozen=True, slots=True)
 class LatencyPoint:
     """One answered mention: when its reply was sent and how long after the chat line."""
 
@@ -114,6 +127,7 @@ class Report:
     reasons: dict[str, dict[str, int]]  # outcome -> reason -> count (failed/skipped/cancelled)
     tokens: Tokens
     timeline: Timeline | None
+    console: Console = field(default_factory=Console)
     notes: list[str] = field(default_factory=list)
     mention_latency: list[LatencyPoint] = field(default_factory=list)  # in order of sending
     send_windows: dict[str, SendWindow] = field(default_factory=dict)  # by bot

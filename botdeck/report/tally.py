@@ -24,6 +24,7 @@ from botdeck.core.stats import percentile
 from botdeck.model.journal import JOB_EVENTS, OUTCOME_EVENT, JournalEvent
 from botdeck.report.model import (
     BacklogPeak,
+    Console,
     Latency,
     LatencyPoint,
     Mentions,
@@ -89,6 +90,9 @@ class Tally:
         self._wait_recorded = False
         self._tokens: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         self._tokens_recorded = False
+        self._verdicts: Counter[str] = Counter()
+        self._by_timeout = 0
+        self._typed = 0
 
     # ------------------------------------------------------------ adding
     def add(self, event: Event) -> None:
@@ -104,7 +108,10 @@ class Tally:
             self._chat(run, event)
         elif event.kind is JournalEvent.STATE:
             self._state = str(event.data.get("state"))
-        # Other events (moderation, reviews) do not change these figures.
+        elif event.kind is JournalEvent.REVIEWED:
+            self._verdicts[str(event.data.get("verdict"))] += 1
+            self._by_timeout += event.data.get("by") == "timeout"
+        # Other events (moderation) do not change these figures.
 
     def _starts_a_run(self, event: Event) -> bool:
         run = self._runs[-1]
@@ -194,6 +201,8 @@ class Tally:
             spent[1] += int(tokens_out or 0)
 
     def _sent(self, job: _Job, event: Event) -> None:
+        if event.data.get("manual") is True:
+            self._typed += 1
         if not job.merged:  # a merged reply's other jobs are not messages of their own
             self._sent_ts.append(event.ts)
             self._sent_by_bot[job.bot].append(event.ts)
@@ -256,6 +265,7 @@ class Tally:
             reasons={kind: dict(counter.most_common()) for kind, counter in self._reasons.items()},
             tokens=self._token_report(),
             timeline=self._timeline(),
+            console=Console(dict(self._verdicts.most_common()), self._by_timeout, self._typed),
             notes=list(notes),
             mention_latency=[
                 LatencyPoint(round(ts - first, 3), latency, bot)

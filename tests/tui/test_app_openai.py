@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from textual.widgets import Log
-
 from botdeck.chat.simulated import ScriptedLine, SimulatedChat
 from botdeck.config import parse_config
 from botdeck.engine import SourceParts
 from botdeck.tui.factory import create_app
 from botdeck.tui.themes import SHIPPED_DIR, discover_themes
+from botdeck.tui.widgets.chat_log import ChatLog
 from botdeck.tui.widgets.status import Overview, StatusBar
 from tests.fakes.openai_server import FakeOpenAI, reply, status
 from tests.tui.helpers import frozen_clock, wait_until
@@ -57,9 +56,9 @@ async def test_dashboard_marks_failures_and_skips_with_reasons(monkeypatch):
             await wait_until(pilot, settled)
             app.flush_chat()
             app.refresh_numbers()
-            chat = "\n".join(app.query_one(Log).lines)
-            header = str(app.query_one(StatusBar).render())
-            overview = str(app.query_one(Overview).render())
+            chat = "\n".join(app.query_one(ChatLog).lines)
+            header = app.query_one(StatusBar).plain
+            overview = app.query_one(Overview).plain
         assert "➤ alpha_bot: @viewer0 happy to help!" in chat
         assert "✗ alpha_bot failed: quota exceeded (insufficient_quota)" in chat
         assert "⊘ alpha_bot skipped: blocked" in chat
