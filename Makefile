@@ -25,6 +25,7 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	@command -v tmux >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq tmux >/dev/null) || echo "tmux unavailable: terminal smoke tests will be skipped"
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium unavailable: browser tests will be skipped"
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -1,12 +1,17 @@
 """`botdeck auth`: authorize the bot accounts and the broadcaster with Twitch.
 
 First run: without a client id or secret it explains the one-time step in the Twitch
-developer console. Then, for each bot (`user:read:chat user:write:chat user:bot`) and
+developer console. Then, for each bot (`user:read:chat user:write:chat user:bot
+user:read:moderated_channels`, the last to confirm a moderator's higher send limit) and
 the broadcaster (`channel:bot`, which lets the bots use the Chat Bot badge with
-`send_as = "app"`), it prints a Twitch authorization link (and opens the browser), and
+`send_as = "app"`, and `user:read:chat`: the broadcaster reads chat best, since it cannot
+be banned from its own channel), it prints a Twitch authorization link (and opens the browser), and
 twitchio's local OAuth adapter, running only for this command, receives the answer on
 the redirect URI. The tokens go to botdeck's token file (mode 0600); nothing here ever
 prints a token.
+
+`botdeck auth --device` does the same through the Device Code Flow, for a machine
+without a browser (see `device_auth`).
 
 `botdeck auth --status` lists each account, where its token comes from, its scopes and
 expiry, as Twitch's `/oauth2/validate` reports them; an expired token with a refresh
@@ -32,6 +37,7 @@ from twitchio.authentication import OAuth, Scopes
 from twitchio.web import AiohttpAdapter
 
 from botdeck.chat.twitch import (
+    BOT_SCOPE,
     BOT_SCOPES,
     BROADCASTER_SCOPES,
     CHANNEL_BOT_SCOPE,
@@ -98,7 +104,7 @@ def console_guide(config: Config) -> str:
     )
 
 
-def _endpoints(config: Config) -> Endpoints:
+def twitch_endpoints(config: Config) -> Endpoints:
     twitch = config.twitch
     return Endpoints(twitch.api_url, twitch.auth_url, twitch.eventsub_url)
 
@@ -169,7 +175,7 @@ async def authorize(
         )
     targets = [a for a in accounts(config) if not only or a.login in only]
     opener = open_url or _browser(out)
-    with use_endpoints(_endpoints(config)):
+    with use_endpoints(twitch_endpoints(config)):
         client = twitchio.Client(client_id=config.twitch.client_id, client_secret=secret)
         adapter = _CallbackAdapter(
             host=where.hostname, port=where.port, path=where.path, client=client
@@ -306,7 +312,7 @@ async def status(config: Config, *, out: TextIO) -> int:
     store = TokenStore()
     stored = store.load(config.twitch.client_id)
     rows: list[Status] = []
-    with use_endpoints(_endpoints(config)):
+    with use_endpoints(twitch_endpoints(config)):
         oauth = OAuth(client_id=config.twitch.client_id, client_secret=secret)
         try:
             for account in accounts(config):
@@ -373,16 +379,16 @@ async def _status_of(
     login = (valid.login or "").lower()
     if login != account.login:
         return Status(account, source, False, f"the token is for {login or 'an app'}")
-    needed = set(account.scopes) if account.role != "bot" else {READ_SCOPE, WRITE_SCOPE}
-    if config.twitch.send_as == "app" and account.role != "broadcaster":
-        needed |= {"user:bot"}
-    if account.role == "broadcaster" and config.twitch.send_as == "user":
-        needed -= {CHANNEL_BOT_SCOPE}  # only the app mode needs it
+    needed = {READ_SCOPE, WRITE_SCOPE} if account.role != "broadcaster" else set()
+    if config.twitch.send_as == "app":
+        needed |= {BOT_SCOPE} if account.role != "broadcaster" else {CHANNEL_BOT_SCOPE}
     missing = sorted(needed - set(valid.scopes))
     scopes = " ".join(sorted(valid.scopes)) or "no scopes"
     detail = f"{refreshed}{scopes}; expires in {_duration(valid.expires_in)}"
     if missing:
         return Status(account, source, False, f"missing {' '.join(missing)}; has {detail}")
+    if account.role == "broadcaster" and READ_SCOPE not in valid.scopes:
+        detail += f" (without {READ_SCOPE} the bots read chat, and can be banned)"
     return Status(account, source, True, detail)
 
 

@@ -21,6 +21,7 @@ from botdeck.config import (
     ConfigError,
     default_config_path,
     demo_config,
+    find_config,
     load_config,
     render_config,
 )
@@ -60,6 +61,7 @@ def _bounded_seconds(most: float) -> Callable[[str], float]:
 
 _duration = _bounded_seconds(MAX_DURATION)
 _start = _bounded_seconds(MAX_LOG_TIME)
+_ack_target = _bounded_seconds(86_400.0)  # report --html: the mention latency line
 
 
 def _speed(text: str) -> float:
@@ -70,6 +72,12 @@ def _speed(text: str) -> float:
     if not 0 < value <= 1000:
         raise argparse.ArgumentTypeError(f"expected a factor > 0 and <= 1000, got {text}")
     return value
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port 0-65535, got {text!r}")
+    return int(text)
 
 
 def _bot_count(text: str) -> int:
@@ -121,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1, help="seed for chat and every random choice")
     add_run_options(demo)
 
+    add_init_command(commands)
+
     run = commands.add_parser("run", help="run from a config file")
     run.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
     run.add_argument(
@@ -143,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     auth.add_argument(
         "--no-browser", action="store_true", help="print the links instead of opening a browser"
+    )
+    auth.add_argument(
+        "--device",
+        action="store_true",
+        help="log in on any other device with a code (Device Code Flow): for SSH and servers",
     )
 
     rehearse = commands.add_parser(
@@ -172,6 +187,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rehearse.add_argument("--json", action="store_true", help="the report as JSON")
 
+    serve = commands.add_parser(
+        "serve",
+        help="the dashboard in a browser (this machine only, unless --host: then a token)",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
+    served = serve.add_mutually_exclusive_group()
+    served.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
+    served.add_argument("--demo", action="store_true", help="serve the demo instead")
+    serve.add_argument("--theme", help="dashboard theme")
+    serve.add_argument("--journal", type=Path, help="append each session's journal to PATH")
+
     report = commands.add_parser("report", help="how a run went, from its journal")
     report.add_argument(
         "journal",
@@ -181,12 +208,55 @@ def build_parser() -> argparse.ArgumentParser:
         help="a journal file (default: the latest run's, in [journal] dir)",
     )
     report.add_argument("--json", action="store_true", help="machine-readable output")
+    report.add_argument(
+        "--html", type=Path, metavar="FILE", help="write the report as one page with charts"
+    )
+    report.add_argument(
+        "--ack-target",
+        type=_ack_target,
+        default=60.0,
+        metavar="S",
+        help="the mention latency line in --html (default 60, the config's default)",
+    )
     return parser
+
+
+def add_init_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    from botdeck.model.presets import PRESETS
+
+    init = commands.add_parser(
+        "init",
+        help="write a first config (asks in a terminal; flags for scripts)",
+        description="Write a commented config: ./botdeck.toml unless --user or --config. "
+        "In a terminal it asks for what the flags do not give.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="providers:\n"
+        + "\n".join(f"  {key:9} {p.label} {p.base_url}" for key, p in PRESETS.items()),
+    )
+    init.add_argument("--channel", help="the broadcaster's Twitch login")
+    init.add_argument(
+        "--bot",
+        action="append",
+        metavar="NAME[:PERSONA]",
+        help="a bot account's login and one line of persona (repeat for each bot)",
+    )
+    init.add_argument("--provider", choices=list(PRESETS), help="where replies come from")
+    init.add_argument("--model", help="the model name (default: the provider's usual one)")
+    init.add_argument("--base-url", help="the server's URL (default: the provider's usual one)")
+    init.add_argument("--client-id", help="your Twitch application's Client ID")
+    where = init.add_mutually_exclusive_group()
+    where.add_argument("--config", type=Path, help="write to PATH instead of ./botdeck.toml")
+    where.add_argument(
+        "--user", action="store_true", help="write to the user config directory instead"
+    )
+    init.add_argument("--force", action="store_true", help="replace an existing file")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "init":
+            return _init(args)
         if args.command == "check":
             return _check(args)
         if args.command == "auth":
@@ -195,6 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args)
         if args.command == "rehearse":
             return _rehearse(args)
+        if args.command == "serve":
+            return _serve(args)
         config = _config_for(args)
         themes = _themes(args.theme)  # checked the same way headless or not
         if args.headless:
@@ -233,7 +305,7 @@ def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -
     anything runs."""
     from botdeck.engine.ai_setup import preflight
 
-    path = path or default_config_path()
+    path = find_config(path)
     # A rehearsal replaces the chat source: a Twitch config need not be complete for it.
     config = load_config(path, twitch_ready=adjust is None)
     if adjust is not None:
@@ -281,11 +353,35 @@ def _probe(config: Config) -> None:
     print(f"# probe: {where} answered in {took:.2f} s: {answer[:60]!r}", file=sys.stderr)
 
 
+def _init(args: argparse.Namespace) -> int:
+    from botdeck.config import LOCAL_CONFIG, user_config_file
+    from botdeck.init import InitCancelled, given_from_flags, run_init
+
+    given = given_from_flags(
+        channel=args.channel,
+        bots=args.bot,
+        provider=args.provider,
+        model=args.model,
+        base_url=args.base_url,
+        client_id=args.client_id,
+    )
+    path = args.config or (user_config_file() if args.user else LOCAL_CONFIG)
+    try:
+        return run_init(given, path, force=args.force, interactive=sys.stdin.isatty())
+    except InitCancelled:
+        print("\nbotdeck init: cancelled, nothing written", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
 def _auth(args: argparse.Namespace) -> int:
     from botdeck.auth import run_auth
 
     # Not yet runnable is fine here: auth is how a Twitch config gets there.
-    config = load_config(args.config or default_config_path(), twitch_ready=False)
+    config = load_config(find_config(args.config), twitch_ready=False)
+    if args.device and not args.status:
+        from botdeck.device_auth import run_device_auth
+
+        return run_device_auth(config)
     return run_auth(config, show_status=args.status, open_browser=not args.no_browser)
 
 
@@ -295,10 +391,45 @@ def _report(args: argparse.Namespace) -> int:
 
     path = args.journal or _latest_run()
     try:
-        print_report(path, as_json=args.json, out=sys.stdout)
+        if args.html is not None:
+            _report_page(path, args.html, args.ack_target, as_json=args.json)
+        else:
+            print_report(path, as_json=args.json, out=sys.stdout)
     except ReportError as error:
         raise ConfigError(str(error)) from None  # bad input: one line, exit 2
     return 0
+
+
+def _report_page(journal: Path, page: Path, ack_target: float, *, as_json: bool) -> None:
+    """`--html`: the page, one line saying where (and the JSON too with --json)."""
+    import json
+
+    from botdeck.report import build_report, report_json
+    from botdeck.report.html import write_html
+
+    report = build_report(journal)
+    write_html(report, page, ack_target=ack_target)
+    if as_json:
+        print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+    print(f"wrote {page}: one page, opens in any browser without a network", file=sys.stderr)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Everything the dashboard would refuse is refused here, before a browser connects."""
+    from botdeck.serve import serve
+
+    if args.demo:
+        command = ["demo"]
+    else:
+        path = find_config(args.config)
+        _load(path)
+        command = ["run", "--config", str(path.resolve())]
+    if args.theme is not None:
+        _themes(args.theme)
+        command += ["--theme", args.theme]
+    if args.journal is not None:
+        command += ["--journal", str(args.journal.resolve())]
+    return serve(command, args.host, args.port)
 
 
 def _rehearse(args: argparse.Namespace) -> int:

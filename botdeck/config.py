@@ -40,7 +40,7 @@ from botdeck.model.defaults import (
     Cooldowns,
 )
 from botdeck.model.jobs import Priority
-from botdeck.model.keys import FIXED_QUIT_KEYS, KEY_ACTION_IDS, KEY_ACTIONS
+from botdeck.model.keys import check_keymap
 
 LOGIN = re.compile(r"^[A-Za-z0-9_]{3,25}$")
 
@@ -49,7 +49,7 @@ class ConfigError(Exception):
     """A one-line, user-facing description of bad configuration (exit code 2)."""
 
 
-def _http_url(value: str) -> str:
+def http_url(value: str) -> str:
     if not re.match(r"^https?://[^\s/]+", value):
         raise ValueError(f"expected an http(s) URL, got {value!r}")
     return value
@@ -151,7 +151,7 @@ class AIConfig(_Model):
     on_budget: Literal["offline", "stop"] = "offline"  # what bots do once it is spent
     outage_wait: float = Field(300.0, ge=0, le=MAX_WAIT)  # a started reply waits out an outage
 
-    _url = field_validator("base_url")(_http_url)
+    _url = field_validator("base_url")(http_url)
 
     @field_validator("extra_body")
     @classmethod
@@ -195,6 +195,8 @@ class ChatConfig(_Model):
     replay_file: str | None = None
     replay_start: float | None = Field(None, ge=0, le=MAX_LOG_TIME)  # None: the first line
     speed: float = Field(1.0, gt=0, le=1000)
+    # Shared chat: lines from partner channels' viewers are left alone unless "answer".
+    shared_chat: Literal["ignore", "answer"] = "ignore"
 
     @field_validator("scenario_params")
     @classmethod
@@ -232,8 +234,11 @@ class TwitchConfig(_Model):
     send_as: Literal["user", "app"] = "user"
     threaded_replies: bool = False  # send mention replies as replies in the mention's thread
     redirect_uri: str = "http://localhost:4343/oauth/callback"  # as registered with Twitch
+    retry_wait: float = Field(2.0, gt=0, le=60)  # first wait before retrying; doubles
+    reconnect_wait: float = Field(5.0, gt=0, le=600)  # longest wait between reconnects
+    send_retries: int = Field(1, ge=0, le=5)  # more attempts for a rate-limited/failed send
 
-    _urls = field_validator("api_url", "auth_url", "redirect_uri")(_http_url)
+    _urls = field_validator("api_url", "auth_url", "redirect_uri")(http_url)
 
     @field_validator("eventsub_url")
     @classmethod
@@ -311,30 +316,24 @@ class BotConfig(_Model):
         return value.lower()
 
 
-KEY_NAME = re.compile(r"^[a-z0-9_+]+(,[a-z0-9_+]+)*$")
+class ReviewConfig(_Model):
+    """`[review]`: replies of these bots wait for the operator's verdict before sending."""
+
+    bots: list[str] = []  # bot names, or ["*"] for every bot
+    timeout: float = Field(120.0, gt=0, le=3600)  # seconds until on_timeout decides
+    on_timeout: Literal["reject", "send"] = "reject"
+
+    @field_validator("bots")
+    @classmethod
+    def _names(cls, bots: list[str]) -> list[str]:
+        if "*" in bots and len(bots) > 1:
+            raise ValueError('"*" means every bot: list it alone')
+        return [bot.lower() for bot in bots]
 
 
 def _keymap(remaps: dict[str, str]) -> dict[str, str]:
-    """`[keys]`: action = "key" (Textual key names; several joined by ","). Every action
-    keeps at least one key, and no key does two things (a remap that would take the stop
-    key or leave quit without one is refused, naming both actions). `ctrl+q` and `ctrl+c`
-    always quit, so no other action may take them."""
-    for action, key in remaps.items():
-        if action not in KEY_ACTION_IDS:
-            raise ValueError(f"unknown action {action!r} (actions: {' '.join(KEY_ACTION_IDS)})")
-        if not KEY_NAME.match(key):
-            raise ValueError(
-                f'{action}: expected a key name such as "d", "ctrl+d" or "f5", got {key!r}'
-            )
-    owner = dict.fromkeys(FIXED_QUIT_KEYS, "quit")
-    for entry in KEY_ACTIONS:
-        for key in remaps.get(entry.id, entry.key).split(","):
-            if owner.get(key) == entry.id == "quit":
-                continue  # quit may name a key that always quits anyway
-            if key in owner:
-                raise ValueError(f"{entry.id} and {owner[key]} would both be {key!r}")
-            owner[key] = entry.id
-    return remaps
+    """`[keys]`: the rules are the key table's (`botdeck.model.keys.check_keymap`)."""
+    return check_keymap(remaps)
 
 
 Keymap = Annotated[dict[str, str], AfterValidator(_keymap)]
@@ -350,6 +349,7 @@ class Config(_Model):
     moderation: ModerationConfig = ModerationConfig()
     chat_control: ChatControlConfig = ChatControlConfig()
     cooldowns: CooldownsConfig = CooldownsConfig()
+    review: ReviewConfig = ReviewConfig()
     journal: JournalConfig = JournalConfig()
     keys: Keymap = {}
     bots: list[BotConfig] = Field(min_length=1, max_length=MAX_BOTS)
@@ -363,6 +363,17 @@ class Config(_Model):
                 raise ValueError(f"bot {bot.name!r} is listed twice")
             seen.add(bot.name)
         return bots
+
+    @model_validator(mode="after")
+    def _reviewed_bots_exist(self) -> Config:
+        names = set(self.bot_names)
+        for index, bot in enumerate(self.review.bots):
+            if bot != "*" and bot not in names:
+                raise ValueError(
+                    f"review.bots[{index}]: {bot!r} is not one of the [[bots]]"
+                    f" ({', '.join(self.bot_names)})"
+                )
+        return self
 
     @property
     def bot_names(self) -> tuple[str, ...]:
@@ -497,14 +508,33 @@ def demo_config(bots: int = 3, scenario: str | Scenario = "mixed", seed: int = 1
     )
 
 
-def default_config_path() -> Path:
-    """./botdeck.toml when present, else the user's config directory."""
-    local = Path("botdeck.toml")
-    if local.exists():
-        return local
+LOCAL_CONFIG = Path("botdeck.toml")
+
+
+def user_config_file() -> Path:
+    """The config in the user's config directory (on Linux ~/.config/botdeck/config.toml)."""
     from platformdirs import user_config_path
 
     return user_config_path("botdeck") / "config.toml"
+
+
+def default_config_path() -> Path:
+    """./botdeck.toml when present, else the user's config directory."""
+    return LOCAL_CONFIG if LOCAL_CONFIG.exists() else user_config_file()
+
+
+def find_config(path: Path | None) -> Path:
+    """`path` when given; else the first of ./botdeck.toml and the user's config file that
+    exists; with neither, a ConfigError that names both and how to make one."""
+    if path is not None:
+        return path
+    found = default_config_path()
+    if found.exists():
+        return found
+    raise ConfigError(
+        f"no config file: looked for ./{LOCAL_CONFIG} and {user_config_file()};"
+        " create one with `botdeck init`"
+    )
 
 
 def render_config(config: Config) -> str:
@@ -541,6 +571,11 @@ def _env_note(key: str, value: object) -> str:
 
 def _toml_key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml(key)
+
+
+def toml_value(value: object) -> str:
+    """A value as TOML (strings JSON-escaped: a JSON string is a TOML basic string)."""
+    return _toml(value)
 
 
 def _toml(value: object) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import tempfile
 import time
@@ -151,20 +152,28 @@ def _stamped(token: StoredToken) -> StoredToken:
 
 def bot_credentials(config: Config, store: TokenStore) -> dict[str, Credentials | None]:
     """Each bot's tokens: from its `token_env` variables when named, else from the store."""
-    stored: dict[str, StoredToken] | None = None
-    found: dict[str, Credentials | None] = {}
-    for bot in config.bots:
-        if bot.token_env:
-            access = os.environ.get(bot.token_env, "").strip()
-            refresh = os.environ.get(bot.refresh_token_env or "", "").strip()
-            redact(access, refresh)
-            origin = f"env:{bot.token_env}"
-            found[bot.name] = Credentials(access, refresh, origin) if access else None
-            continue
-        if stored is None:
-            stored = store.load(config.twitch.client_id)
-        token = stored.get(bot.name)
-        found[bot.name] = (
-            Credentials(token.access_token, token.refresh_token, "store") if token else None
-        )
-    return found
+    return {bot.name: credentials_of(config, store, bot.name) for bot in config.bots}
+
+
+def broadcaster_credentials(config: Config, store: TokenStore) -> Credentials | None:
+    """The broadcaster's tokens from the store (`botdeck auth` asks for them). They are
+    optional (the bots can read), so a token file that cannot be read is only logged."""
+    try:
+        return credentials_of(config, store, config.chat.channel.lower())
+    except ConfigError as error:
+        logging.getLogger(__name__).warning("the broadcaster's token is not used: %s", error)
+        return None
+
+
+def credentials_of(config: Config, store: TokenStore, login: str) -> Credentials | None:
+    """One account's tokens as they are now: from its bot's `token_env` variables when
+    named, else from the store, read afresh (so a token that `botdeck auth` saved in
+    another terminal is seen by a running botdeck)."""
+    bot = next((b for b in config.bots if b.name == login), None)
+    if bot is not None and bot.token_env:
+        access = os.environ.get(bot.token_env, "").strip()
+        refresh = os.environ.get(bot.refresh_token_env or "", "").strip()
+        redact(access, refresh)
+        return Credentials(access, refresh, f"env:{bot.token_env}") if access else None
+    token = store.load(config.twitch.client_id).get(login)
+    return Credentials(token.access_token, token.refresh_token, "store") if token else None

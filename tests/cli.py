@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 
@@ -20,3 +22,12 @@ def run_botdeck(
         check=False,
         **options,
     )
+
+
+def copy_checkout(root: Path, dest: Path) -> Path:
+    """The checkout as a fresh clone has it: no venv, no build leftovers (setuptools would
+    put a stale build/ into the wheel), no caches."""
+    ignore = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info",
+                                    "__pycache__", ".*_cache", ".hypothesis")  # fmt: skip
+    shutil.copytree(root, dest, symlinks=True, ignore=ignore)
+    return dest

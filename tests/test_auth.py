@@ -3,10 +3,16 @@ the fake standing in for Twitch and the browser), the token file, and `--status`
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
+import queue
 import socket
 import stat
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,9 +21,11 @@ import pytest
 
 from botdeck.auth import authorize, status
 from botdeck.config import ConfigError, parse_config
+from botdeck.device_auth import authorize_device
 from botdeck.tokens import StoredToken, TokenStore
 from tests.cli import run_botdeck
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
+from tests.fakes.twitch_thread import ThreadedFake
 
 
 @pytest.fixture
@@ -86,7 +94,7 @@ async def test_authorize_stores_every_account_with_its_scopes(fake, monkeypatch)
     stored = TokenStore().load(fake.client_id)
     assert set(stored) == {"alpha_bot", "beta_bot", "streamer"}
     assert set(stored["alpha_bot"].scopes) == set(BOT_SCOPES)
-    assert stored["streamer"].scopes == ("channel:bot",)
+    assert set(stored["streamer"].scopes) == {"channel:bot", "user:read:chat"}  # it reads best
     assert stored["alpha_bot"].user_id == fake.users["alpha_bot"].id
     assert stored["alpha_bot"].access_token == fake.token_of("alpha_bot").value
     assert stat.S_IMODE(TokenStore().path.stat().st_mode) == 0o600
@@ -163,3 +171,130 @@ def test_the_auth_command_guides_and_exits_2(tmp_path):
     assert "Register Your Application" in result.stdout
     assert result.stderr.strip() == "botdeck: twitch.client_id: missing (see the steps above)"
     assert not Path(tmp_path / "data").exists()
+
+
+# ------------------------------------------------------------ device code flow
+async def test_device_login_authorizes_every_account_and_stores_its_tokens(fake, monkeypatch):
+    monkeypatch.delenv("TWITCH_CLIENT_SECRET", raising=False)  # a device login needs none
+    config = config_for(fake, alpha_bot={}, beta_bot={})
+    shown: list[tuple[str, str, str]] = []
+
+    def approve_later(login: str, code: str, url: str) -> None:
+        shown.append((login, code, url))  # the person types the code on their phone...
+        asyncio.get_running_loop().call_later(0.05, fake.approve, code, login)
+
+    out = io.StringIO()
+    assert await authorize_device(config, out=out, on_code=approve_later, poll_every=0.01) == 0
+    stored = TokenStore().load(fake.client_id)
+    assert set(stored) == {"alpha_bot", "beta_bot", "streamer"}
+    assert stored["beta_bot"].access_token == fake.token_of("beta_bot").value
+    assert set(stored["streamer"].scopes) == {"channel:bot", "user:read:chat"}
+    text = out.getvalue()
+    for login, code, url in shown:
+        assert f"log in to Twitch as {login}, enter the code {code}" in text and url in text
+    assert fake.requests.count(("POST", "/oauth2/token")) > len(shown)  # it polled
+    assert not [s for s in secrets_of(fake) if s in text]
+
+
+class DeviceRun:
+    """`botdeck auth --device` as a subprocess, its output read line by line as it comes."""
+
+    def __init__(self, tmp_path: Path, fake: FakeTwitch) -> None:
+        config = tmp_path / "botdeck.toml"
+        config.write_text(
+            f'[chat]\nsource = "twitch"\nchannel = "{fake.channel.login}"\n'
+            f'[twitch]\nclient_id = "{fake.client_id}"\napi_url = "{fake.api_url}"\n'
+            f'auth_url = "{fake.auth_url}"\neventsub_url = "{fake.eventsub_url}"\n'
+            '[[bots]]\nname = "alpha_bot"\n'
+        )
+        env = {**os.environ, "BOTDECK_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "botdeck", "auth", "--device", "--config", str(config)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for row in self.proc.stdout:
+            self.lines.put(row)
+
+    def code(self, within: float = 20) -> str:
+        """The user code printed for the first account."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            row = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            if "enter the code" in row:
+                return row.split("enter the code ")[1].split()[0]
+        raise AssertionError("no code shown")
+
+    def finish(self, within: float = 30) -> tuple[int, str]:
+        try:
+            _, stderr = self.proc.communicate(timeout=within)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+        return self.proc.returncode, stderr
+
+
+@pytest.fixture
+def device_fake(tmp_path):
+    """A fake Twitch on its own thread, with a token already stored for alpha_bot."""
+    with ThreadedFake() as fake:
+        fake.add_user("alpha_bot")
+        fake.device_interval = 0.05
+        token = fake._token(fake.users["alpha_bot"].id, BOT_SCOPES)
+        store = TokenStore(tmp_path / "data" / "tokens.json")
+        store.save(
+            fake.client_id,
+            StoredToken("alpha_bot", fake.users["alpha_bot"].id, token.value, token.refresh),
+        )
+        yield fake, store, token.value
+
+
+def test_a_device_code_approved_by_the_wrong_account_exits_2_and_keeps_the_old_token(
+    tmp_path, device_fake
+):
+    fake, store, old = device_fake
+    fake.add_user("beta_bot")
+    run = DeviceRun(tmp_path, fake)
+    fake.approve(run.code(), "beta_bot")
+    code, stderr = run.finish()
+    assert code == 2
+    assert stderr.strip() == (
+        "botdeck: alpha_bot: the code was approved by beta_bot, not alpha_bot; nothing was"
+        " saved for alpha_bot: log in to Twitch as alpha_bot (log out of beta_bot first) and"
+        " run `botdeck auth --device` again"
+    )
+    assert store.load(fake.client_id)["alpha_bot"].access_token == old
+
+
+def test_a_device_code_that_expires_exits_2_and_keeps_the_old_token(tmp_path, device_fake):
+    fake, store, old = device_fake
+    fake.device_expires_in = 1
+    run = DeviceRun(tmp_path, fake)
+    shown = run.code()
+    code, stderr = run.finish()
+    assert code == 2
+    assert stderr.strip() == (
+        f"botdeck: alpha_bot: the code {shown} expired before it was approved; run `botdeck"
+        " auth --device` again and approve the new code within 1 min"
+    )
+    assert store.load(fake.client_id)["alpha_bot"].access_token == old
+
+
+def test_a_client_without_the_device_flow_exits_2_and_keeps_the_old_token(tmp_path, device_fake):
+    fake, store, old = device_fake
+    fake.device_flow = False
+    code, stderr = DeviceRun(tmp_path, fake).finish()
+    assert code == 2
+    assert stderr.strip() == (
+        "botdeck: twitch.client_id: Twitch will not run the Device Code Flow for this client"
+        " (HTTP 400: invalid client type for device code flow): check the client id, or use"
+        " `botdeck auth` in a browser on this machine"
+    )
+    assert store.load(fake.client_id)["alpha_bot"].access_token == old

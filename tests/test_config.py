@@ -302,7 +302,8 @@ def test_an_unknown_provider_or_source_is_an_error_before_anything_runs(tmp_path
     config = load_config(write(tmp_path, '[ai]\nprovider = "skynet"\n' + ONE_BOT))
     with pytest.raises(
         ConfigError,
-        match=r"^ai\.provider: unknown provider 'skynet' \(available: offline, openai\)$",
+        match=r"^ai\.provider: unknown provider 'skynet' \(available: offline, openai; any "
+        r'OpenAI-compatible server is "openai" with its base_url\)$',
     ):
         preflight(config)
     config = load_config(write(tmp_path, '[chat]\nsource = "irc"\n' + ONE_BOT))
@@ -409,13 +410,13 @@ def test_demo_config_rejects_an_unknown_scenario():
 @pytest.mark.parametrize(
     ("keys", "expected"),
     [
-        ('drain = "x"', "keys: stop and drain would both be 'x'"),
+        ('drain = "x"', "keys: drain and stop would both be 'x'"),
         ('quit = "d"', "keys: quit and drain would both be 'd'"),
         ('pause = "p,s"', "keys: pause and start would both be 's'"),
-        ('drain = "ctrl+c"', "keys: drain and quit would both be 'ctrl+c'"),
-        ('stop = "ctrl+q"', "keys: stop and quit would both be 'ctrl+q'"),
-        ('fly = "f"', "keys: unknown action 'fly' (actions: drain stop start pause"),
-        ('stop = "shift+ctrl x"', 'keys: stop: expected a key name such as "d"'),
+        ('drain = "ctrl+c"', "keys: drain: 'ctrl+c' is reserved (quits, draining first"),
+        ('stop = "ctrl+q"', "keys: stop: 'ctrl+q' is reserved (quits, draining first)"),
+        ('fly = "f"', "keys: unknown action 'fly' (actions: stop quit help drain start"),
+        ('stop = "shift+ctrl x"', "keys: stop: 'shift+ctrl x' is not a key name"),
     ],
 )
 def test_a_remap_that_takes_another_actions_key_is_refused(tmp_path, keys, expected):
@@ -423,11 +424,31 @@ def test_a_remap_that_takes_another_actions_key_is_refused(tmp_path, keys, expec
     assert expected in message
 
 
-def test_quit_may_name_a_key_that_always_quits(tmp_path):
-    config = load_config(write(tmp_path, '[keys]\nquit = "ctrl+q,f10"\n' + ONE_BOT))
-    assert config.keys == {"quit": "ctrl+q,f10"}
-
-
 def test_a_swap_that_keeps_every_action_reachable_is_fine(tmp_path):
     config = load_config(write(tmp_path, '[keys]\ndrain = "x"\nstop = "d"\n' + ONE_BOT))
     assert config.keys == {"drain": "x", "stop": "d"}
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        ('[chat]\nshared_chat = "reply"\n', "chat.shared_chat:", "'ignore' or 'answer'"),
+        ("[twitch]\nreconnect_wait = 0\n", "twitch.reconnect_wait:", "greater than 0"),
+        ("[twitch]\nretry_wait = -1\n", "twitch.retry_wait:", "greater than 0"),
+        ("[twitch]\nsend_retries = 9\n", "twitch.send_retries:", "less than or equal to 5"),
+    ],
+)
+def test_twitch_retry_and_shared_chat_settings_name_the_key(tmp_path, text, key, words):
+    message = config_error(tmp_path, text + ONE_BOT)
+    assert key in message and words in message
+
+
+def test_twitch_retry_and_shared_chat_settings_have_defaults_and_can_be_set(tmp_path):
+    config = load_config(write(tmp_path, ONE_BOT))
+    assert config.chat.shared_chat == "ignore"
+    assert (config.twitch.retry_wait, config.twitch.reconnect_wait) == (2.0, 5.0)
+    assert config.twitch.send_retries == 1
+    text = '[chat]\nshared_chat = "answer"\n[twitch]\nreconnect_wait = 20\nsend_retries = 0\n'
+    config = load_config(write(tmp_path, text + ONE_BOT))
+    assert config.chat.shared_chat == "answer" and config.twitch.reconnect_wait == 20.0
+    assert config.twitch.send_retries == 0

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from botdeck.config import Config
-from botdeck.model.keys import KEY_ACTION_IDS, KEY_ACTIONS, key_display
+from botdeck.model.keys import KEY_ACTIONS, REMAPPABLE_IDS, key_display
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -31,7 +31,7 @@ def test_the_key_table_is_the_bindings():
 
 
 def test_the_keys_example_names_every_action():
-    assert f"actions: {' '.join(KEY_ACTION_IDS)}" in README
+    assert f"actions: {' '.join(REMAPPABLE_IDS)}" in README
 
 
 def test_the_example_config_shows_the_defaults():
@@ -41,8 +41,8 @@ def test_the_example_config_shows_the_defaults():
     Config.model_validate(example)
     defaults = Config.model_validate({"bots": [{"name": "someone"}]}).model_dump(by_alias=True)
     sections = (
-        "router", "ai", "safety", "moderation", "chat_control", "cooldowns", "send_limits",
-        "journal",
+        "router", "ai", "safety", "moderation", "chat_control", "cooldowns", "review",
+        "send_limits", "journal",
     )  # fmt: skip
     for section in sections:
         for key, value in example[section].items():

@@ -50,7 +50,12 @@ class ChatSink(Protocol):
 
 
 class SendError(Exception):
-    """The channel refused a message; `reason` is what the platform said."""
+    """The channel refused a message; `reason` is what the platform said.
+
+    `retry_after` (seconds) says the refusal is worth another attempt after that wait (a
+    rate limit, the platform briefly unreachable); the engine makes it, through the send
+    limiter like any other send. None: retrying would not help.
+    """
 
     def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
         super().__init__(reason)

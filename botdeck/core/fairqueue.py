@@ -8,6 +8,9 @@ arrival order (the job id) decides.
 Jobs without a viewer (bot-to-bot, benchmarks) are round 0 and plain FIFO in `fifo`, so
 the scheduler's hot path stays a C-level `fifo.append`/`fifo.popleft` whenever no viewer
 job waits (`heap` empty); viewer jobs wait in `heap`. `len()` counts both.
+
+The operator may send a job to the front (`to_front`): it moves to `heap` in round -1,
+the latest sent to the front first.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ C = TypeVar("C")
 
 
 class FairQueue(Generic[C]):
-    __slots__ = ("_waiting", "fifo", "heap")
+    __slots__ = ("_fronted", "_waiting", "fifo", "heap")
 
     def __init__(self) -> None:
         self.fifo: deque[Job[C]] = deque()  # jobs without a viewer, in arrival order
         self.heap: list[tuple[int, int, Job[C]]] = []  # (round, id, job) of viewer jobs
         self._waiting: dict[str, int] = {}  # viewer -> their jobs waiting here
+        self._fronted = 0  # jobs sent to the front so far (the latest goes first)
 
     def __len__(self) -> int:
         return len(self.fifo) + len(self.heap)
@@ -71,6 +75,20 @@ class FairQueue(Generic[C]):
         heapify(kept)
         self.heap = kept
 
+    def to_front(self, job: Job[C]) -> bool:
+        """Make a waiting job the next one taken; False if it is not waiting here."""
+        if job in self.fifo:
+            self.fifo.remove(job)
+        else:
+            kept = [entry for entry in self.heap if entry[2] is not job]
+            if len(kept) == len(self.heap):
+                return False
+            heapify(kept)
+            self.heap = kept
+        self._fronted += 1
+        heappush(self.heap, (-1, -self._fronted, job))
+        return True
+
     def take_all(self) -> list[Job[C]]:
         """Empty the queue, returning its jobs in order (an emergency stop)."""
         jobs = self.ordered()
@@ -81,7 +99,8 @@ class FairQueue(Generic[C]):
 
     def _forget(self, job: Job[C]) -> None:
         viewer = job.viewer
-        assert viewer is not None
+        if viewer is None:
+            return  # a job without a viewer sent to the front
         left = self._waiting[viewer] - 1
         if left:
             self._waiting[viewer] = left

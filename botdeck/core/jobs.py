@@ -66,12 +66,26 @@ class Job(Generic[C]):
     carried: tuple[Job[C], ...] = ()  # jobs this one's reply answers too (coalesced)
     carrier: int | None = None  # the id of the job whose reply answered this one
     committed: bool = False  # its send has begun: only an emergency stop may end it now
+    deadline_left: float | None = None  # the timeout's rest while a person decides (review)
+    direct: bool = False  # started at once by the operator, outside the limits (`run_now`)
     recalled: bool = False  # its bot was held while it ran: it goes back to the queue unsent
     requeued: int = 0  # how many times it went back to the queue after starting
 
     @property
     def done(self) -> bool:
         return self.outcome is not None
+
+    def hold_deadline(self, now: float) -> None:
+        """A person is deciding about this job (review): the job timeout stops running.
+        `release_deadline` starts it again with what was left."""
+        if self.deadline is not None:
+            self.deadline_left = max(0.0, self.deadline - now)
+            self.deadline = None
+
+    def release_deadline(self, now: float) -> None:
+        if self.deadline_left is not None:
+            self.deadline = now + self.deadline_left
+            self.deadline_left = None
 
     def commit(self) -> None:
         """Called right before the irreversible send: raise if the job has already ended,

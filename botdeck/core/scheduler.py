@@ -45,6 +45,7 @@ _DELAYING = Phase.DELAYING
 _GENERATING = Phase.GENERATING
 _AI_WAIT = Phase.AI_WAIT
 _DONE = Phase.DONE
+_HIGH = Priority.HIGH
 
 JobListener = Callable[[JobStage, Job[C]], None]
 StateListener = Callable[[RouterState], None]
@@ -59,16 +60,26 @@ MERGING_SHOWN_FOR = 60.0  # seconds a bot shows as merging after a merged reply
 
 
 class _Lane(Generic[C]):
-    """One bot's waiting jobs, split by priority, plus its counters."""
+    """One bot's waiting jobs, split by priority, plus its counters.
+
+    `cap` is how many of its jobs may run now: its `limit`, or 0 while the bot is paused
+    (the hot path compares against one number either way).
+    """
 
     __slots__ = (
+        "answered",
+        "cap",
         "coalesced",
+        "direct",
         "held",
         "last_batch",
         "last_batch_at",
         "latency",
         "limit",
+        "messages",
+        "muted",
         "name",
+        "paused",
         "queues",
         "running",
         "totals",
@@ -78,10 +89,16 @@ class _Lane(Generic[C]):
     def __init__(self, name: str, limit: int) -> None:
         self.name = name
         self.limit = limit
+        self.cap = limit
+        self.paused = False  # starts nothing (its jobs wait) until resumed
+        self.muted = False  # takes no jobs until unmuted
         self.running = 0
+        self.direct = 0  # jobs started by `run_now`, outside the limits
         self.waiting = 0
         self.queues: tuple[FairQueue[C], ...] = tuple(FairQueue() for _ in Priority)
         self.totals = dict.fromkeys(Outcome, 0)
+        self.messages = 0  # sent replies that were a message of their own (not carried)
+        self.answered = 0  # sent high-priority jobs (mentions), carried ones included
         self.latency = LatencyWindow()
         self.coalesced = 0
         self.last_batch = 1
@@ -152,6 +169,7 @@ class Scheduler(Generic[C]):
         self._waiters: list[tuple[int, Callable[[], bool], asyncio.Future[None]]] = []
         # Waiters can only be satisfied when size < this; lets the hot path skip them cheaply.
         self._wake_below = 0
+        self._settle_waiters = False  # an on_settled waiter: check whenever nothing runs
         self._job_listeners: list[JobListener[C]] = []
         self._state_listeners: list[StateListener] = []
         self._watchdog: asyncio.TimerHandle | None = None
@@ -196,6 +214,24 @@ class Scheduler(Generic[C]):
     def running_jobs(self) -> tuple[Job[C], ...]:
         return tuple(self._running)
 
+    def find(self, job_id: int) -> Job[C] | None:
+        """A waiting or running job by id (None once it has ended)."""
+        for job in self._running:
+            if job.id == job_id:
+                return job
+        for lane in self._lanes.values():
+            for queue in lane.queues:
+                for job in queue.ordered():
+                    if job.id == job_id:
+                        return job
+        return None
+
+    def paused_bot(self, bot: str) -> bool:
+        return self._lane(bot).paused
+
+    def muted_bot(self, bot: str) -> bool:
+        return self._lane(bot).muted
+
     def waiting_jobs(
         self, bot: str | None = None, priority: Priority | None = None
     ) -> list[Job[C]]:
@@ -217,7 +253,7 @@ class Scheduler(Generic[C]):
     def snapshot(self) -> SchedulerSnapshot:
         """Every number a dashboard shows, in one call that is cheap enough to poll at 10 Hz."""
         now = self._now()
-        phases: dict[str, list[int]] = {name: [0, 0, 0, 0] for name in self._lanes}
+        phases: dict[str, list[int]] = {name: [0, 0, 0, 0, 0] for name in self._lanes}
         for job in self._running:
             if job.phase is Phase.DELAYING:
                 phases[job.bot][0] += 1
@@ -225,18 +261,20 @@ class Scheduler(Generic[C]):
                 phases[job.bot][1] += 1
             elif job.phase is Phase.SENDING:
                 phases[job.bot][2] += 1
-            elif job.phase is Phase.AI_WAIT:
+            elif job.phase is Phase.REVIEW:
                 phases[job.bot][3] += 1
+            elif job.phase is Phase.AI_WAIT:
+                phases[job.bot][4] += 1
         lanes = tuple(
             LaneSnapshot(
                 bot=lane.name,
                 size=lane.waiting,
-                pending=lane.running,
+                pending=lane.running + lane.direct,
                 limit=lane.limit,
                 delaying=phases[lane.name][0],
                 generating=phases[lane.name][1],
                 sending=phases[lane.name][2],
-                ai_waiting=phases[lane.name][3],
+                ai_waiting=phases[lane.name][4],
                 sent=lane.totals[Outcome.SENT],
                 failed=lane.totals[Outcome.FAILED],
                 cancelled=lane.totals[Outcome.CANCELLED],
@@ -245,6 +283,11 @@ class Scheduler(Generic[C]):
                 coalesced=lane.coalesced,
                 last_batch=lane.last_batch,
                 merging=now - lane.last_batch_at < MERGING_SHOWN_FOR,
+                messages=lane.messages,
+                answered=lane.answered,
+                review=phases[lane.name][3],
+                paused=lane.paused,
+                muted=lane.muted,
                 held=lane.held,
             )
             for lane in self._lanes.values()
@@ -261,6 +304,8 @@ class Scheduler(Generic[C]):
             replies_per_minute=self._rate.per_minute(now),
             latency=self._latency.percentiles(),
             bots=lanes,
+            messages=sum(lane.messages for lane in lanes),
+            answered=sum(lane.answered for lane in lanes),
         )
 
     # ------------------------------------------------------------------ waiting
@@ -292,6 +337,7 @@ class Scheduler(Generic[C]):
         future: asyncio.Future[None] = self._get_loop().create_future()
         self._waiters.append((below, predicate, future))
         self._wake_below = max(self._wake_below, below)
+        self._settle_waiters = self._settle_waiters or below == 0
         await future
 
     def _notify_waiters(self) -> None:
@@ -305,6 +351,7 @@ class Scheduler(Generic[C]):
                 keep.append((below, predicate, future))
         self._waiters = keep
         self._wake_below = max((below for below, _, _ in keep), default=0)
+        self._settle_waiters = any(below == 0 for below, _, _ in keep)
 
     # ----------------------------------------------------------------- submitting
     def submit(
@@ -332,6 +379,9 @@ class Scheduler(Generic[C]):
             stopped = self._state is RouterState.STOPPED
             self._finish(job, lane, Outcome.SKIPPED, Reason.STOPPED if stopped else Reason.DRAINING)
             return job
+        if lane.muted:
+            self._finish(job, lane, Outcome.SKIPPED, Reason.MUTED)
+            return job
         queue = lane.queues[priority]
         if viewer is not None and self._viewer_cap and queue.waiting_of(viewer) >= self._viewer_cap:
             self._finish(job, lane, Outcome.SKIPPED, Reason.PER_USER_CAP)
@@ -352,10 +402,39 @@ class Scheduler(Generic[C]):
         if (
             self._state is RouterState.RUNNING
             and self._workers < self._global_limit
-            and lane.running < lane.limit
+            and lane.running < lane.cap
             and lane.held is None
         ):
             self._spawn_worker()
+        return job
+
+    def run_now(self, bot: str, priority: Priority, context: C, execute: Executor[C]) -> Job[C]:
+        """Start a job at once, outside the queue and the concurrency limits: a line the
+        operator typed as a bot, which must not wait behind replies being written.
+
+        It is reported like any job (enqueued, started, finished), counts as pending, and
+        `stop`/`cancel` end it like any running job. The router's state, a paused or a
+        muted bot do not hold it: the operator asked for it just now.
+        """
+        lane = self._lane(bot)
+        loop = self._get_loop()
+        self._next_id += 1
+        now = self._now()
+        job = Job(self._next_id, bot, priority, 0.0, context, now, direct=True)
+        if self._job_listeners:
+            self._emit(JobStage.ENQUEUED, job)
+        job.started_at = now
+        job.phase = _GENERATING
+        lane.direct += 1
+        self._pending += 1
+        task = loop.create_task(self._run_direct(job, lane, execute))
+        # A callback, not `finally`: a task cancelled before it first runs (a stop right
+        # after the operator typed) never enters its coroutine.
+        task.add_done_callback(lambda _: self._direct_done(job, lane, task))
+        self._running[job] = task
+        self._tasks.add(task)
+        if self._job_listeners:
+            self._emit(JobStage.STARTED, job)
         return job
 
     # ------------------------------------------------------------------- controls
@@ -479,6 +558,8 @@ class Scheduler(Generic[C]):
         lane.held = reason
         recalled = 0
         for job, task in self._running.items():
+            if job.direct:
+                continue  # a line the operator typed: its send says whether the bot may talk
             if job.bot == bot and job.outcome is None and not job.committed and not job.recalled:
                 job.recalled = True  # the worker puts it back when its body unwinds
                 task.cancel()
@@ -529,6 +610,50 @@ class Scheduler(Generic[C]):
             self._notify_waiters()
         return chosen
 
+    def pause_bot(self, bot: str) -> bool:
+        """This bot starts no jobs (they wait; running ones finish) until `resume_bot`.
+        A drain still runs them, or it could never finish."""
+        lane = self._lane(bot)
+        if lane.paused:
+            return False
+        lane.paused = True
+        self._update_cap(lane)
+        return True
+
+    def resume_bot(self, bot: str) -> bool:
+        lane = self._lane(bot)
+        if not lane.paused:
+            return False
+        lane.paused = False
+        self._update_cap(lane)
+        self._dispatch()
+        return True
+
+    def mute_bot(self, bot: str, reason: str = Reason.MUTED) -> list[Job[C]]:
+        """This bot takes no jobs until `unmute_bot`: its unsent ones end skipped with
+        `reason` now, new ones as they arrive (lines the operator typed excepted).
+        Returns the jobs it ended."""
+        lane = self._lane(bot)
+        lane.muted = True
+        return self.cancel(lambda job: reason if job.bot == bot and not job.direct else None)
+
+    def unmute_bot(self, bot: str) -> bool:
+        lane = self._lane(bot)
+        if not lane.muted:
+            return False
+        lane.muted = False
+        return True
+
+    def to_front(self, job_id: int) -> bool:
+        """Make a waiting job the next its bot starts at its priority; False if it is
+        not waiting."""
+        for lane in self._lanes.values():
+            for queue in lane.queues:
+                for job in queue.ordered():
+                    if job.id == job_id:
+                        return queue.to_front(job)
+        return False
+
     def continue_ids(self, after: int) -> None:
         """Number new jobs after `after` (the highest id of a journal this run appends to)."""
         self._next_id = max(self._next_id, after)
@@ -539,7 +664,9 @@ class Scheduler(Generic[C]):
         self._dispatch()
 
     def set_bot_limit(self, bot: str, limit: int) -> None:
-        self._lane(bot).limit = _check_limit(limit, f"limit of bot {bot!r}")
+        lane = self._lane(bot)
+        lane.limit = _check_limit(limit, f"limit of bot {bot!r}")
+        self._update_cap(lane)
         self._dispatch()
 
     # ------------------------------------------------------------------ internals
@@ -555,10 +682,17 @@ class Scheduler(Generic[C]):
             self._now = _clock_of(self._loop)
         return self._loop
 
+    def _update_cap(self, lane: _Lane[C]) -> None:
+        held = lane.paused and self._state is not _DRAINING
+        lane.cap = 0 if held else lane.limit
+
     def _set_state(self, state: RouterState) -> None:
         if state is self._state:
             return
         self._state = state
+        for lane in self._lanes.values():
+            if lane.paused:
+                self._update_cap(lane)
         for listener in self._state_listeners:
             try:
                 listener(state)
@@ -580,9 +714,9 @@ class Scheduler(Generic[C]):
         if free <= 0:
             return
         startable = sum(
-            min(lane.limit - lane.running, lane.waiting)
+            min(lane.cap - lane.running, lane.waiting)
             for lane in self._lanes.values()
-            if lane.running < lane.limit and lane.held is None
+            if lane.running < lane.cap and lane.held is None
         )
         for _ in range(min(free, startable)):
             self._spawn_worker()
@@ -596,7 +730,7 @@ class Scheduler(Generic[C]):
         """Remove and return the best startable job, or None."""
         for priority, ring in enumerate(self._rings):
             for index, lane in enumerate(ring):
-                if lane.running < lane.limit and lane.held is None:
+                if lane.running < lane.cap and lane.held is None:
                     queue = lane.queues[priority]
                     job = queue.pop() if queue.heap else queue.fifo.popleft()
                     del ring[index]
@@ -685,7 +819,9 @@ class Scheduler(Generic[C]):
                     self._pending -= 1
                     if self._state is _DRAINING and not self._pending:
                         self._drain_if_done()
-                    if self._size < self._wake_below or (not self._pending and self._waiters):
+                    if self._size < self._wake_below or (
+                        self._settle_waiters and not self._pending
+                    ):
                         self._notify_waiters()
                 ran += 1
                 if ran % yield_every == 0:
@@ -693,6 +829,35 @@ class Scheduler(Generic[C]):
         finally:
             self._workers -= 1
             self._tasks.discard(task)
+
+    async def _run_direct(self, job: Job[C], lane: _Lane[C], execute: Executor[C]) -> None:
+        """A `run_now` job's life: the worker's outcomes, without delay, limits or timeout."""
+        try:
+            await execute(job)
+        except asyncio.CancelledError:
+            if job not in self._aborted:
+                self._finish(job, lane, Outcome.CANCELLED, Reason.CANCELLED)
+                raise
+        except JobSkipped as skipped:
+            self._finish(job, lane, Outcome.SKIPPED, skipped.reason)
+        except JobFailed as failed:
+            self._finish(job, lane, Outcome.FAILED, failed.reason)
+        except Exception as error:
+            log.warning("job %s for %s failed", job.id, job.bot, exc_info=True)
+            self._finish(job, lane, Outcome.FAILED, describe_error(error))
+        else:
+            self._finish(job, lane, _SENT, None)
+
+    def _direct_done(self, job: Job[C], lane: _Lane[C], task: asyncio.Task[None]) -> None:
+        self._finish(job, lane, Outcome.CANCELLED, Reason.CANCELLED)  # if nothing else did
+        self._aborted.discard(job)
+        del self._running[job]
+        self._tasks.discard(task)
+        lane.direct -= 1
+        self._pending -= 1
+        self._drain_if_done()
+        if self._waiters:
+            self._notify_waiters()
 
     def _return(self, job: Job[C], lane: _Lane[C]) -> None:
         """Put a started, unsent job (and the jobs it carried) back at the front of its
@@ -749,10 +914,14 @@ class Scheduler(Generic[C]):
         job.finished_at = now
         lane.totals[outcome] += 1
         if outcome is Outcome.SENT:
+            if job.carrier is None:  # a message of its own: what Twitch saw
+                lane.messages += 1
+                self._rate.add(now)
+            if job.priority is _HIGH:
+                lane.answered += 1
             latency = now - job.created_at
             lane.latency.add(latency)
             self._latency.add(latency)
-            self._rate.add(now)
         if self._job_listeners:
             self._emit(JobStage.FINISHED, job)
         if job.carried:
@@ -779,6 +948,7 @@ class Scheduler(Generic[C]):
         armed = False
         for job, task in self._running.items():
             if job.deadline is None or job.expired:
+                armed = armed or job.deadline_left is not None  # held for review: watch on
                 continue
             if job.phase is _AI_WAIT and self._job_timeout is not None:
                 job.deadline = now + self._job_timeout

@@ -38,6 +38,7 @@ from botdeck.engine.parts import BuildContext, SourceParts, responder_factory, s
 from botdeck.engine.pipeline import PipelineSettings, ReplyPipeline
 from botdeck.engine.raid import RaidPlanner
 from botdeck.engine.resume import ResumePlan
+from botdeck.engine.review import ReviewDesk, ReviewSettings
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import Role
 from botdeck.model.defaults import (
@@ -66,6 +67,8 @@ class EngineSettings:
     per_user_cap: int | None = 3  # waiting jobs per viewer and bot (None: no cap)
     ack_target: float | None = 60.0  # answer mentions within this; merge replies if not
     max_age: float | None = 120.0  # a random or bot-to-bot reply that waited longer is stale
+    review: ReviewSettings = field(default_factory=ReviewSettings)
+    send_retries: int = 1  # more attempts for a send the sink says is worth retrying
     cooldowns: Cooldowns = field(default_factory=Cooldowns)  # for replies that are not mentions
     removed_user_quiet: float = DEFAULT_REMOVED_USER_QUIET  # a removed user goes unanswered
     chat_control: bool = True  # moderators' `!botdeck ...` from chat
@@ -97,6 +100,12 @@ class EngineSettings:
             per_user_cap=router.per_user_cap or None,
             ack_target=router.ack_target,
             max_age=router.max_age or None,
+            review=ReviewSettings(
+                bots=frozenset(config.review.bots),
+                timeout=config.review.timeout,
+                send_on_timeout=config.review.on_timeout == "send",
+            ),
+            send_retries=config.twitch.send_retries,
             cooldowns=config.cooldowns.as_cooldowns(),
             removed_user_quiet=config.moderation.removed_user_quiet,
             chat_control=config.chat_control.enabled,
@@ -209,6 +218,7 @@ def assemble(
         job_timeout=settings.job_timeout,
         viewer_cap=settings.per_user_cap,
     )
+    review = ReviewDesk(bots, settings.review, events)
     raid = RaidPlanner(
         scheduler, limiter, ack_target=settings.ack_target, max_reply_chars=settings.max_reply_chars
     )
@@ -219,6 +229,7 @@ def assemble(
             settings.max_reply_chars,
             settings.max_age,
             stale_after_delay=not settings.stale_before_delay,
+            send_retries=settings.send_retries,
             outage_wait=settings.outage_wait,
         ),
         conversation=conversation,
@@ -229,6 +240,7 @@ def assemble(
         limiter=limiter,
         sink=sink,
         echoes=echoes,
+        review=review,
         circuit=circuit,
     )
     configured = dict(roles or {})
@@ -266,6 +278,8 @@ def assemble(
     return Engine(
         channel=channel,
         scheduler=scheduler,
+        pipeline=pipeline,
+        review=review,
         intake=intake,
         events=events,
         modes=modes,

@@ -1,11 +1,15 @@
 """The engine façade: everything the dashboard, the headless runner and the tests may do.
 
 Observe: `snapshot()` (polled), `subscribe(listener)` (the event stream: chat lines, job
-changes, state changes, moderation, chat modes), `waiting_jobs()`/`running_jobs()`.
-Command: `drain`, `stop`, `pause`, `resume`, `start`, the limits, `cancel_job`, `handle`
-(inject a chat line), `take` (inject any chat event: a moderator's action, chat modes),
-`bring_raid`. Run: `connect()` before, `run_chat()` during, `close()` after. Moderators
-command the same state changes from chat (`!botdeck ...`, see `chat_control`).
+changes, state changes, moderation, chat modes, review verdicts, bot changes),
+`waiting_jobs()`/`running_jobs()`, `jobs_of(bot)`, `find_job(id)`, `reviews()`. Command
+the router: `drain`, `stop`, `pause`, `resume`, `start`, the limits, `handle` (inject a
+chat line), `take` (inject any chat event: a moderator's action, chat modes),
+`bring_raid`. Command single replies and bots (the operator's console): `cancel_job`,
+`cancel_viewer`, `job_to_front`, `pause_bot`/`resume_bot`, `mute_bot`/`unmute_bot`,
+`set_review`, `approve`/`edit`/`reject`, `say`. Run: `connect()` before, `run_chat()`
+during, `close()` after. Moderators command the same state changes from chat
+(`!botdeck ...`, see `chat_control`).
 
 Nothing outside `botdeck.engine` reaches into the scheduler, the pipeline or the parts.
 """
@@ -37,13 +41,15 @@ from botdeck.engine.journal_files import open_journal
 from botdeck.engine.moderation import Moderation
 from botdeck.engine.modes import ChatModes
 from botdeck.engine.parts import SourceParts
-from botdeck.engine.pipeline import reply_echo
+from botdeck.engine.pipeline import ReplyPipeline, reply_echo
 from botdeck.engine.resume import OpenJob, ResumePlan, apply_resume
+from botdeck.engine.review import ReviewDesk
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.channel import ChatEvent, ChatSettings
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import (
     AIAvailability,
+    BotChanged,
     ChatSeen,
     EngineEvent,
     JobChanged,
@@ -60,6 +66,7 @@ from botdeck.model.jobs import (
     RouterState,
 )
 from botdeck.model.journal import Reason
+from botdeck.model.review import PendingReview, Verdict
 from botdeck.model.snapshot import AIStatus, ChatCounts, EngineSnapshot, ResumeSummary
 
 log = logging.getLogger(__name__)
@@ -74,6 +81,8 @@ class Engine:
         *,
         channel: str,
         scheduler: Scheduler[ReplyContext],
+        pipeline: ReplyPipeline,
+        review: ReviewDesk,
         intake: ChatIntake,
         events: EventHub,
         modes: ChatModes,
@@ -96,6 +105,8 @@ class Engine:
     ) -> None:
         self.channel = channel
         self._scheduler = scheduler
+        self._pipeline = pipeline
+        self._review = review
         self._intake = intake
         self._events = events
         self._modes = modes
@@ -115,6 +126,7 @@ class Engine:
         # Who the next state change is by (a moderator's login) and the chat command.
         self._cause: tuple[str | None, str | None] = (None, None)
         self._answered = 0
+        self._said = 0
         self._speaking: set[asyncio.Task[None]] = set()  # answers to `!botdeck status`
         self._resume_plan = resume
         self._circuit = circuit or Circuit()
@@ -187,6 +199,8 @@ class Engine:
                 *self._journal.notices,  # a journal that could not be written
             ),
             chat=ChatCounts(intake.lines, intake.duplicates, intake.mentions, self._answered),
+            reviewing=self._review.reviewing,
+            reviews=len(self._review),
             chat_mode=self._modes.settings.describe(),
             cooldown_hits=dict(self._cooldowns.hits),
             passed=dict(self._admission.passed),
@@ -200,6 +214,26 @@ class Engine:
 
     def running_jobs(self) -> list[JobView]:
         return list(self._scheduler.running_jobs())
+
+    def jobs_of(self, bot: str) -> list[JobView]:
+        """One bot's unfinished replies as its queue shows them: running ones (each
+        followed by the waiting mentions its merged reply carries) in the order they
+        started, then waiting ones in the order they will start."""
+        jobs: list[JobView] = []
+        for job in self._scheduler.running_jobs():
+            if job.bot == bot:
+                jobs.append(job)
+                jobs.extend(other for other in job.carried if other.outcome is None)
+        jobs.extend(self._scheduler.waiting_jobs(bot))
+        return jobs
+
+    def find_job(self, job_id: int) -> JobView | None:
+        """A waiting or running reply by id; None once it has ended."""
+        return self._scheduler.find(job_id)
+
+    def reviews(self) -> list[PendingReview]:
+        """Replies held for the operator's verdict, oldest first."""
+        return self._review.pending()
 
     @property
     def chat_settings(self) -> ChatSettings:
@@ -283,6 +317,84 @@ class Engine:
 
         return bool(self._scheduler.cancel(match))
 
+    def cancel_viewer(self, viewer: str, reason: str = Reason.OPERATOR) -> int:
+        """End every unsent reply to this viewer, for every bot (`skipped` with
+        `reason`); how many ended."""
+        viewer = viewer.lower()
+
+        def match(job: Job[ReplyContext]) -> str | None:
+            return reason if job.viewer == viewer else None
+
+        return len(self._scheduler.cancel(match))
+
+    def job_to_front(self, job_id: int) -> bool:
+        """A waiting reply becomes the next its bot starts at its priority; False if it
+        is not waiting."""
+        return self._scheduler.to_front(job_id)
+
+    def pause_bot(self, bot: str) -> bool:
+        """This bot starts no replies (they wait, shown `paused` on its card) until
+        `resume_bot`; the others carry on. A drain still finishes its replies."""
+        return self._bot_command(bot, self._scheduler.pause_bot(bot))
+
+    def resume_bot(self, bot: str) -> bool:
+        return self._bot_command(bot, self._scheduler.resume_bot(bot))
+
+    def toggle_bot_pause(self, bot: str) -> bool:
+        """Pause the bot, or resume it when paused; True when it is paused now."""
+        if not self.pause_bot(bot):
+            self.resume_bot(bot)
+        return self._scheduler.paused_bot(bot)
+
+    def mute_bot(self, bot: str) -> int:
+        """This bot takes no replies until `unmute_bot`: the unsent ones end `skipped`
+        (reason `muted`) now, later ones as they come; how many ended now."""
+        ended = len(self._scheduler.mute_bot(bot))
+        self._events.publish(BotChanged(bot))
+        return ended
+
+    def unmute_bot(self, bot: str) -> bool:
+        return self._bot_command(bot, self._scheduler.unmute_bot(bot))
+
+    def toggle_mute(self, bot: str) -> bool:
+        """Mute the bot, or unmute it when muted; True when it is muted now."""
+        if self._scheduler.muted_bot(bot):
+            self.unmute_bot(bot)
+            return False
+        self.mute_bot(bot)
+        return True
+
+    def set_review(self, bot: str | None, on: bool) -> None:
+        """Hold this bot's replies (every bot's, with None) for the operator, or not."""
+        for name in self.bots if bot is None else (bot,):
+            self._review.set_review(name, on)
+
+    def reviewing(self, bot: str) -> bool:
+        return self._review.wants(bot)
+
+    def approve(self, job_id: int) -> bool:
+        """Send a reply held for review as it is; False if it is not held."""
+        return self._review.decide(job_id, Verdict.APPROVED)
+
+    def edit(self, job_id: int, text: str) -> bool:
+        """Send this text instead (shaped and checked again; a refusal keeps the reply
+        held with the reason); False if it is not held."""
+        return self._review.decide(job_id, Verdict.EDITED, text)
+
+    def reject(self, job_id: int) -> bool:
+        """Do not send a reply held for review (`skipped`, reason `rejected`)."""
+        return self._review.decide(job_id, Verdict.REJECTED)
+
+    def say(self, bot: str, text: str) -> JobView:
+        """Send a line as this bot at once, through the same shaping, safety gate, send
+        limit and duplicate guard as its replies (journaled `sent` with `manual: true`)."""
+        if bot not in self.bots:
+            raise ValueError(f"unknown bot {bot!r}")
+        self._said += 1
+        line = ChatMessage(f"manual-{self._said}", bot, text, self._clock(), is_bot=True)
+        context = ReplyContext(line, depth=0, manual=True)
+        return self._scheduler.run_now(bot, Priority.NORMAL, context, self._pipeline.say)
+
     def bring_raid(self) -> bool:
         """The demo's raid: a burst of new viewers mentioning the bots. False if the chat
         source cannot simulate one."""
@@ -363,6 +475,11 @@ class Engine:
         finally:
             self._cause = (None, None)
 
+    def _bot_command(self, bot: str, changed: bool) -> bool:
+        if changed:
+            self._events.publish(BotChanged(bot))
+        return changed
+
     def _ai_status(self) -> AIStatus | None:
         circuit = self._circuit
         down_for = circuit.down_for()
@@ -432,19 +549,22 @@ class Engine:
         depth = self._intake.silent_depth  # no bot answers it
         for bot in speakers:
             said = await limiter.acquire(bot, text) if limiter is not None else text
-            if self._sink.echoes:
-                self._echoes.remember(bot, said, depth)
+            outgoing = self._echoes.sending(bot, said, depth) if self._sink.echoes else None
             try:
                 message_id = await self._sink.send(bot, said)
-            except SendError as error:
-                log.warning("chat control: %s could not answer: %s", bot, error.reason)
-                continue
-            except Exception:
-                log.exception("chat control: %s could not answer", bot)
+            except Exception as error:
+                if outgoing is not None:
+                    self._echoes.failed(outgoing)
+                if isinstance(error, SendError):
+                    log.warning("chat control: %s could not answer: %s", bot, error.reason)
+                else:
+                    log.exception("chat control: %s could not answer", bot)
                 continue
             finally:
                 if limiter is not None:
                     limiter.sent(bot, said)
+            if outgoing is not None:
+                self._echoes.sent(outgoing, message_id)
             if not self._sink.echoes:
                 line = ChatMessage(message_id, bot, said, self._clock(), is_bot=True, depth=depth)
                 self._events.publish(ChatSeen(line))

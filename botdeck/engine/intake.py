@@ -3,7 +3,7 @@
     duplicate? -> our own echo? (restore its depth) -> publish ChatSeen
     -> a command to botdeck? (moderators: done; anyone: nothing more)
     -> from a user moderators removed? (nothing more) -> context (not chat commands)
-    -> orchestrator plans (random ones only to bots that may speak)
+    -> orchestrator plans (random ones only to bots that may speak and are not muted)
     -> admission (random and bot-to-bot replies only if they can be sent in time)
     -> cooldowns (random replies)
     -> one job per plan -> start moderating the line
@@ -80,7 +80,7 @@ class ChatIntake:
         own = self._orchestrator.is_bot(message.user)
         if own and not message.is_bot:
             # Our own reply coming back from the channel: restore its depth.
-            depth = self._echoes.restore(message.user, message.text)
+            depth = self._echoes.restore(message.user, message.id, message.text)
             message = replace(message, is_bot=True, depth=depth)
         self.lines += 1
         self._events.publish(ChatSeen(message))
@@ -101,7 +101,8 @@ class ChatIntake:
     def _submit(self, message: ChatMessage) -> list[Job[ReplyContext]]:
         jobs = []
         viewer = None if message.is_bot else message.user  # fairness is between viewers
-        for plan in self._orchestrator.plan(message, self._modes.speakers()):
+        speakers = [bot for bot in self._modes.speakers() if not self._scheduler.muted_bot(bot)]
+        for plan in self._orchestrator.plan(message, speakers):
             if plan.priority is not Priority.HIGH and not self._admission.admits(
                 plan.bot, plan.delay
             ):

@@ -10,10 +10,12 @@ responder reported any); `by` on a `state` event someone other than the operator
 job that went back to the queue unsent (its bot was held by a chat mode, or the merged
 reply carrying it was withdrawn). `moderation` events carry `action`, `msg` or `user`,
 `ended` (replies it ended) and `unknown` when botdeck had not seen the line or user;
-never the text of a deleted line. `resumes` on the `enqueued` of a job that takes over
-one a previous run left open, and `resumed_as` on that old job's `skipped` (see
-`botdeck.engine.resume`). Secrets never reach it: nothing here reads config, only chat
-and job fields.
+never the text of a deleted line. `manual: true` on the `sent` of a line the operator
+typed as a bot (its `msg` is null: it answers no chat line). `reviewed` (`job`,
+`verdict`, `by`, and `text` when edited) records the operator's verdict on a reply held
+for review. `resumes` on the `enqueued` of a job that takes over one a previous run left
+open, and `resumed_as` on that old job's `skipped` (see `botdeck.engine.resume`).
+Secrets never reach it: nothing here reads config, only chat and job fields.
 
 The journal is an ordinary listener of the engine's event stream (`Journal.listen`),
 subscribed first so a reply is journaled before anything reacts to it.
@@ -35,6 +37,7 @@ from botdeck.model.events import (
     EngineEvent,
     JobChanged,
     ModerationSeen,
+    Reviewed,
     StateChanged,
 )
 from botdeck.model.jobs import JobStage, JobView, Outcome, Priority, RouterState
@@ -111,6 +114,8 @@ class Journal:
             self.state(event.state, event.by, event.command)
         elif isinstance(event, ModerationSeen):
             self.moderation(event)
+        elif isinstance(event, Reviewed):
+            self.reviewed(event)
 
     # ------------------------------------------------------- typed helpers
     def chat(self, message: ChatMessage) -> None:
@@ -141,12 +146,20 @@ class Journal:
             fields["unknown"] = True
         self.write(JournalEvent.MODERATION, **fields)
 
+    def reviewed(self, event: Reviewed) -> None:
+        fields: dict[str, Any] = {"job": event.job.id, "verdict": event.verdict.value}
+        fields["by"] = event.by
+        if event.text is not None:
+            fields["text"] = event.text
+        self.write(JournalEvent.REVIEWED, **fields)
+
     def job(self, stage: JobStage, job: JobView) -> None:
+        manual = job.context.manual
         fields: dict[str, Any] = {
             "job": job.id,
             "bot": job.bot,
             "priority": job.priority.label,
-            "msg": job.context.message.id,
+            "msg": None if manual else job.context.message.id,
         }
         if job.carrier is not None and job.outcome is not None:
             fields["coalesced_into"] = job.carrier  # answered by that job's reply
@@ -160,6 +173,8 @@ class Journal:
             self.write(JournalEvent.STARTED, **fields)
         elif job.outcome is Outcome.SENT:
             latency = (job.finished_at or 0.0) - job.created_at
+            if manual:
+                fields["manual"] = True
             self.write(
                 JournalEvent.SENT,
                 **fields,

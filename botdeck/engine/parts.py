@@ -82,4 +82,7 @@ def responder_factory(name: str) -> ResponderFactory:
                 f"ai.provider: {name!r} is not a provider: {_HINTS[name.lower()]}"
             ) from None
         known = ", ".join(sorted(_RESPONDERS))
-        raise ConfigError(f"ai.provider: unknown provider {name!r} (available: {known})") from None
+        raise ConfigError(
+            f"ai.provider: unknown provider {name!r} (available: {known}; any"
+            ' OpenAI-compatible server is "openai" with its base_url)'
+        ) from None

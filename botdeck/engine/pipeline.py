@@ -1,11 +1,13 @@
 """The reply pipeline: what one job does once the scheduler starts it, stage by stage.
 
     stale check -> merge (raid mode) -> moderation of the line -> generate -> shape
-    -> safety -> send limit -> send
+    -> safety -> review (when the operator reviews the bot) -> send limit -> send
 
 Each stage is one method below, run in that order by `run`. A stage ends the job by
-raising `JobSkipped` (a reply we chose not to send: blocked, stale) or `JobFailed` (one we
-could not produce or send); the scheduler turns either into the job's outcome.
+raising `JobSkipped` (a reply we chose not to send: blocked, stale, rejected) or
+`JobFailed` (one we could not produce or send); the scheduler turns either into the
+job's outcome. A line the operator types as a bot (`say`) takes the last stages only:
+shape -> safety -> send limit -> send.
 
 Moderators may act while a reply is being written or waits for its send window: when a
 line the reply was written from (its context, or a viewer a merged reply answers) is
@@ -36,10 +38,12 @@ from botdeck.core.jobs import Job, JobFailed, JobReturned, JobSkipped
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.engine.conversation import Conversation, EchoDepth
 from botdeck.engine.raid import RaidPlanner, address
+from botdeck.engine.review import Decision, ReviewDesk
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import Phase, Priority, ReplyContext
 from botdeck.model.journal import Reason
+from botdeck.model.review import Verdict
 
 ReplyJob = Job[ReplyContext]
 
@@ -49,6 +53,7 @@ class PipelineSettings:
     max_reply_chars: int
     max_age: float | None  # a random or bot-to-bot reply that waited longer is stale
     stale_after_delay: bool = False  # check staleness here, not in the scheduler's precheck
+    send_retries: int = 1  # more attempts for a send the sink says is worth retrying
     outage_wait: float = 0.0  # seconds a started reply waits out an AI outage (0: none)
 
 
@@ -66,6 +71,7 @@ class ReplyPipeline:
         limiter: SendLimiter | None,
         sink: ChatSink,
         echoes: EchoDepth,
+        review: ReviewDesk,
         circuit: Circuit | None = None,
     ) -> None:
         self._personas = dict(personas)
@@ -78,6 +84,7 @@ class ReplyPipeline:
         self._limiter = limiter
         self._sink = sink
         self._echoes = echoes
+        self._review = review
         self._circuit = circuit or Circuit()
 
     async def run(self, job: ReplyJob) -> None:
@@ -85,21 +92,59 @@ class ReplyPipeline:
         if self._settings.stale_after_delay and (reason := self.stale(job)):
             raise JobSkipped(reason)
         request = self.merge(job)
-        while True:
+        retries: int | None = self._settings.send_retries
+        while retries is not None:
             await self.moderate(request)
             reply = await self.generate(job, request)
-            text = self.shape(job, request, reply)
+            text = self.shape(job, request, reply.text)
             await self.check_safety(request, text)
-            job.phase = Phase.SENDING
-            if self.current(job, request):
-                if self._limiter is None:
-                    job.commit()
-                    await self.send(job, text)
-                    return
-                if await self.send_limited(job, request, text, self._limiter):
-                    return
-            request = self.rewrite(job, request)
-            job.phase = Phase.GENERATING
+            if self._review.wants(job.bot):
+                text = await self.review(job, request, text)
+            retries = await self.deliver(job, request, text, retries)
+            if retries is not None:  # moderators removed part of the request meanwhile
+                request = self.rewrite(job, request)
+                job.phase = Phase.GENERATING
+
+    async def say(self, job: ReplyJob) -> None:
+        """A line the operator typed as the bot: shaped, checked and sent like a reply."""
+        try:
+            text = shape_reply(
+                job.context.message.text,
+                bot=job.bot,
+                address=None,
+                max_chars=self._settings.max_reply_chars,
+            )
+        except EmptyReplyError:
+            raise JobFailed(Reason.EMPTY_REPLY) from None
+        request = ReplyRequest(  # it quotes no chat, so moderators cannot change it
+            bot=job.bot,
+            persona=self._personas[job.bot],
+            message=job.context.message,
+            history=(),
+            priority=job.priority,
+            depth=job.context.depth,
+        )
+        await self.check_safety(request, text)
+        await self.deliver(job, request, text, self._settings.send_retries)
+
+    async def deliver(
+        self, job: ReplyJob, request: ReplyRequest, text: str, retries: int
+    ) -> int | None:
+        """Send, trying again what the sink says is worth it (at most `retries` more
+        times); None once sent, or the retries left when moderators removed part of the
+        request while it waited (it must be written again)."""
+        job.phase = Phase.SENDING
+        while self.current(job, request):
+            try:
+                if await self.send_once(job, request, text):
+                    return None
+                break
+            except SendError as error:
+                if error.retry_after is None or retries <= 0:
+                    raise JobFailed(error.reason) from None
+                retries -= 1
+                await self.wait_to_retry(job, error.retry_after)
+        return retries
 
     # ------------------------------------------------------------- stages
     def stale(self, job: ReplyJob) -> str | None:
@@ -203,7 +248,7 @@ class ReplyPipeline:
         finally:
             job.phase = Phase.GENERATING
 
-    def shape(self, job: ReplyJob, request: ReplyRequest, reply: Reply) -> str:
+    def shape(self, job: ReplyJob, request: ReplyRequest, text: str) -> str:
         address_to: str | list[str] | None = None
         if request.also:
             address_to = [address(line) for line in request.messages]
@@ -211,7 +256,7 @@ class ReplyPipeline:
             address_to = address(request.message)
         try:
             return shape_reply(
-                reply.text,
+                text,
                 bot=job.bot,
                 address=address_to,
                 max_chars=self._settings.max_reply_chars,
@@ -224,6 +269,49 @@ class ReplyPipeline:
             await self._safety.check_reply(request.bot, request.persona, text)
         except Blocked as blocked:
             raise JobSkipped(blocked.reason) from None
+
+    async def review(self, job: ReplyJob, request: ReplyRequest, text: str) -> str:
+        """Hold the reply for the operator; the text to send, or JobSkipped (rejected).
+
+        An edit is shaped and checked again like a written reply; one the gate refuses
+        goes back to the operator with the reason, the reply still held.
+        """
+        note = None
+        while True:
+            decision = await self._review.review(job, text, note)
+            if decision.verdict is Verdict.REJECTED:
+                self._review.announce(job, decision)
+                raise JobSkipped(Reason.REJECTED)
+            if decision.verdict is Verdict.EDITED and decision.text is not None:
+                try:
+                    edited = self.shape(job, request, decision.text)
+                    await self.check_safety(request, edited)
+                except (JobSkipped, JobFailed) as refused:
+                    note = f"edit not taken: {refused.reason}"
+                    continue
+                if edited != text:
+                    self._review.announce(job, decision, edited)
+                    return edited
+            self._review.announce(job, Decision(Verdict.APPROVED, decision.by))
+            return text
+
+    async def send_once(self, job: ReplyJob, request: ReplyRequest, text: str) -> bool:
+        """One attempt to send (through the limiter, if any); False, without sending, when
+        moderators removed part of the request while it waited. A refusal propagates as
+        `SendError`: when it says `retry_after` (a rate limit, the platform briefly
+        unreachable), `run` tries again after that wait, at most `send_retries` more times,
+        each attempt taking a limiter slot like any send (Twitch counts refused and dropped
+        messages too)."""
+        if self._limiter is None:
+            job.commit()
+            await self.send(job, text)
+            return True
+        return await self.send_limited(job, request, text, self._limiter)
+
+    async def wait_to_retry(self, job: ReplyJob, seconds: float) -> None:
+        job.send_wait_until = asyncio.get_running_loop().time() + seconds  # shown as waiting
+        await asyncio.sleep(seconds)
+        job.send_wait_until = None
 
     async def send_limited(
         self, job: ReplyJob, request: ReplyRequest, text: str, limiter: SendLimiter
@@ -253,12 +341,19 @@ class ReplyPipeline:
         return True
 
     async def send(self, job: ReplyJob, text: str) -> None:
+        """One attempt; SendError propagates (`run` decides whether to retry)."""
+        outgoing = None
         if self._sink.echoes:
-            self._echoes.remember(job.bot, text, job.context.depth)
+            outgoing = self._echoes.sending(job.bot, text, job.context.depth)
         try:
-            job.result_id = await self._sink.send(job.bot, text, reply_to=job.context.message.id)
-        except SendError as error:
-            raise JobFailed(error.reason) from None
+            reply_to = None if job.context.manual else job.context.message.id
+            job.result_id = await self._sink.send(job.bot, text, reply_to=reply_to)
+        except BaseException:
+            if outgoing is not None:
+                self._echoes.failed(outgoing)
+            raise
+        if outgoing is not None:
+            self._echoes.sent(outgoing, job.result_id)
         job.result = text
 
 

@@ -29,15 +29,17 @@ class QuitResult:
     how: str  # what asked: "q", "ctrl+c", "SIGTERM", ...
     cancelled: int = 0  # replies a stop cancelled
     left: int = 0  # replies still to finish while draining
+    key: bool = False  # `how` is a key (then the toast says "press ... again")
 
     def describe(self) -> str:
         """One line for a toast, the log and the terminal after the dashboard closes."""
         if self.step is QuitStep.STOPPED:
             return f"{self.how} again: stopped at once, {self.cancelled} unsent replies cancelled"
         if self.step is QuitStep.DRAINING:
+            again = f"press {self.how} again" if self.key else f"{self.how} again"
             return (
                 f"{self.how}: draining before quitting ({self.left} replies left);"
-                f" {self.how} again stops at once"
+                f" {again} to stop at once"
             )
         return f"{self.how}: quitting"
 
@@ -49,18 +51,20 @@ class QuitRequests:
         self._engine = engine
         self.requested = False  # a drain to quit is under way (or done)
 
-    def request(self, how: str) -> QuitResult:
+    def request(self, how: str, *, key: bool = False) -> QuitResult:
+        """`how`: what asked (a key's name, a signal's); `key`: it was a key."""
         engine = self._engine
         if engine.state.ended:
-            return QuitResult(QuitStep.ENDED, how)
+            return QuitResult(QuitStep.ENDED, how, key=key)
         if self.requested:
-            return QuitResult(QuitStep.STOPPED, how, cancelled=engine.stop(Reason.STOPPED))
+            cancelled = engine.stop(Reason.STOPPED)
+            return QuitResult(QuitStep.STOPPED, how, cancelled=cancelled, key=key)
         self.requested = True
         engine.drain()  # when idle this is drained at once
         if engine.state is RouterState.DRAINED:
-            return QuitResult(QuitStep.ENDED, how)
+            return QuitResult(QuitStep.ENDED, how, key=key)
         queues = engine.snapshot().queues
-        return QuitResult(QuitStep.DRAINING, how, left=queues.size + queues.pending)
+        return QuitResult(QuitStep.DRAINING, how, left=queues.size + queues.pending, key=key)
 
     def reset(self) -> None:
         """The operator started the router again: the next request drains again."""

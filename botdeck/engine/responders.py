@@ -7,6 +7,7 @@ from botdeck.ai.budget import BudgetedResponder
 from botdeck.ai.offline import OfflineResponder
 from botdeck.engine import ai_setup
 from botdeck.engine.parts import BuildContext, hint_provider, register_responder
+from botdeck.model.presets import server_hints
 
 
 def offline(context: BuildContext) -> Responder:
@@ -29,13 +30,7 @@ def openai(context: BuildContext) -> Responder:
 register_responder("offline", offline)
 register_responder("openai", openai)
 
-# Local servers speak OpenAI's API: they are `openai` with their own base_url.
-for _name, _url in (
-    ("ollama", "http://localhost:11434/v1"),
-    ("lmstudio", "http://localhost:1234/v1"),
-    ("lm-studio", "http://localhost:1234/v1"),
-    ("llamacpp", "http://localhost:8080/v1"),
-    ("llama.cpp", "http://localhost:8080/v1"),
-    ("vllm", "http://localhost:8000/v1"),
-):
-    hint_provider(_name, f'use provider = "openai" with base_url = "{_url}"')
+# Local servers speak OpenAI's API: they are `openai` with their own base_url (the same
+# presets `botdeck init` offers).
+for _name, _hint in server_hints().items():
+    hint_provider(_name, _hint)

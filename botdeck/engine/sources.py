@@ -78,7 +78,7 @@ def load_replay_log(config: Config) -> ReplayLog:
 def twitch(context: BuildContext) -> SourceParts:
     """The Twitch channel, as source and sink; the limiter learns the bots' roles from it."""
     from botdeck.chat.twitch import Credentials, Endpoints, TwitchChat, TwitchSettings
-    from botdeck.tokens import TokenStore, bot_credentials
+    from botdeck.tokens import TokenStore, bot_credentials, broadcaster_credentials, credentials_of
 
     config = context.config
     settings = config.twitch
@@ -105,12 +105,17 @@ def twitch(context: BuildContext) -> SourceParts:
             client_secret=secret,
             channel=config.chat.channel,
             bots=bot_credentials(config, store),
+            broadcaster=broadcaster_credentials(config, store),
             endpoints=Endpoints(settings.api_url, settings.auth_url, settings.eventsub_url),
             send_as=settings.send_as,
             threaded_replies=settings.threaded_replies,
+            shared_chat=config.chat.shared_chat,
+            retry_wait=settings.retry_wait,
+            reconnect_wait=settings.reconnect_wait,
         ),
         on_role=limiter.observe_role if limiter is not None else None,
         on_tokens_refreshed=save_refreshed,
+        reload_credentials=lambda login: credentials_of(config, store, login),
     )
     return SourceParts(chat, sink=chat)  # Twitch echoes our own messages back
 

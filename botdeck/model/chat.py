@@ -46,15 +46,27 @@ class ConnectionStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ConnectionState:
+    """How a chat source is doing. `status` is about reading; a source whose sending does
+    not depend on its reading (Twitch: Helix, whatever the EventSub socket does) also says
+    how sending is doing, so the two are shown apart."""
+
     status: ConnectionStatus
     attempt: int = 0  # reconnect attempt, when reconnecting
-    reason: str | None = None  # why it failed or is reconnecting
+    reason: str | None = None  # why it failed or is reconnecting; a note while connected
+    sending: str | None = None  # e.g. "ok", "retrying (...)"; None: not separate from reading
 
     def describe(self) -> str:
+        reading = self._reading()
+        return reading if self.sending is None else f"reading {reading} · sending {self.sending}"
+
+    def _reading(self) -> str:
         if self.status is ConnectionStatus.RECONNECTING:
-            return f"reconnecting (attempt {self.attempt})"
+            why = f": {self.reason}" if self.reason else ""
+            return f"reconnecting (attempt {self.attempt}{why})"
         if self.status is ConnectionStatus.FAILED and self.reason:
             return f"failed: {self.reason}"
+        if self.status is ConnectionStatus.CONNECTED and self.reason:
+            return f"connected ({self.reason})"
         return self.status.value
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from botdeck.model.channel import ChatSettings
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import JobStage, JobView, RouterState
+from botdeck.model.review import OPERATOR, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,24 @@ class StateChanged:
     state: RouterState
     by: str | None = None
     command: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reviewed:
+    """A reply held for review was decided; `text` is the edited text (only when edited)."""
+
+    job: JobView
+    verdict: Verdict
+    by: str = OPERATOR
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BotChanged:
+    """A bot was paused, resumed, muted, unmuted, or its review mode switched (the
+    dashboard redraws its card at once rather than at the next poll)."""
+
+    bot: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +102,13 @@ class AIAvailability:
 
 
 EngineEvent = (
-    ChatSeen | JobChanged | StateChanged | ModerationSeen | ChatModeChanged | AIAvailability
+    ChatSeen
+    | JobChanged
+    | StateChanged
+    | ModerationSeen
+    | ChatModeChanged
+    | Reviewed
+    | BotChanged
+    | AIAvailability
 )
 Listener = Callable[[EngineEvent], None]

@@ -30,12 +30,14 @@ class Priority(IntEnum):
 
 class Phase(StrEnum):
     """Where a job is in its life. Started jobs move DELAYING -> GENERATING -> SENDING,
-    and GENERATING <-> AI_WAIT while an AI outage is waited out."""
+    with REVIEW before SENDING when the operator approves its bot's replies, and
+    GENERATING <-> AI_WAIT while an AI outage is waited out."""
 
     QUEUED = "queued"
     CARRIED = "carried"  # lifted out of the queue: another job's reply answers it too
     DELAYING = "delaying"
     GENERATING = "generating"
+    REVIEW = "review"  # written, waiting for the operator to approve, edit or reject it
     AI_WAIT = "ai_wait"  # the AI server is down: waiting it out (`[ai] outage_wait`)
     SENDING = "sending"
     DONE = "done"
@@ -83,10 +85,14 @@ class JobStage(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ReplyContext:
-    """What a reply job carries: the line it answers and the depth the reply will have."""
+    """What a reply job carries: the line it answers and the depth the reply will have.
+
+    A line the operator typed as a bot (`manual`) answers nothing: `message` is that line.
+    """
 
     message: ChatMessage
     depth: int
+    manual: bool = False
     resumes: int | None = None  # the previous run's job this one takes over (a restart)
 
 
@@ -129,5 +135,7 @@ class JobView(Protocol):
     def tokens_out(self) -> int: ...
     @property
     def carrier(self) -> int | None: ...
+    @property
+    def carried(self) -> tuple[JobView, ...]: ...
     @property
     def requeued(self) -> int: ...

@@ -46,6 +46,11 @@ class LaneSnapshot:
     coalesced: int = 0  # jobs answered by another job's merged reply
     last_batch: int = 1  # viewers the bot's last merged reply answered
     merging: bool = False  # a merged reply went out in the last minute
+    messages: int = 0  # chat messages sent (what Twitch saw): a merged reply counts once
+    answered: int = 0  # mentions answered (a merged reply answers several)
+    review: int = 0  # replies written and waiting for the operator's verdict
+    paused: bool = False  # this bot starts no replies (its jobs wait)
+    muted: bool = False  # this bot takes no replies at all
     held: str | None = None  # why the bot may not start replies now (a chat mode), if it may not
 
 
@@ -62,6 +67,8 @@ class SchedulerSnapshot:
     replies_per_minute: float
     latency: Percentiles
     bots: tuple[LaneSnapshot, ...]
+    messages: int = 0  # chat messages sent: what Twitch saw
+    answered: int = 0  # mentions answered
 
     def bot(self, name: str) -> LaneSnapshot:
         for lane in self.bots:
@@ -170,6 +177,8 @@ class EngineSnapshot:
     budgets: Mapping[str, SendBudget] = field(default_factory=dict)
     notices: tuple[str, ...] = ()  # standing conditions worth a glance, e.g. a budget reached
     chat: ChatCounts = ChatCounts()
+    reviewing: frozenset[str] = frozenset()  # bots whose replies wait for the operator
+    reviews: int = 0  # replies waiting for a verdict now
     chat_mode: str = ""  # the channel's chat modes in force, e.g. "slow 10s" ("" when open)
     cooldown_hits: Mapping[str, int] = field(default_factory=dict)  # lines a cooldown left
     passed: Mapping[str, int] = field(default_factory=dict)  # random replies a full send

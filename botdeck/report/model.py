@@ -67,10 +67,44 @@ class Timeline:
     bucket: float  # seconds per bucket
     backlog: list[int]
     replies: list[int]
+    backlog_by_bot: dict[str, list[int]] = field(default_factory=dict)  # same buckets
 
     @property
     def replies_per_minute(self) -> list[float]:
         return [count * 60.0 / self.bucket for count in self.replies]
+
+
+@dataclass(frozen=True, slots=True)
+class Console:
+    """What the operator did at the console: review verdicts and lines typed as a bot."""
+
+    verdicts: dict[str, int] = field(default_factory=dict)  # approved, edited, rejected
+    by_timeout: int = 0  # verdicts `[review] on_timeout` made when nobody answered
+    typed: int = 0  # lines sent as a bot from the console (`manual`)
+
+    @property
+    def reviewed(self) -> int:
+        return sum(self.verdicts.values())
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyPoint:
+    """One answered mention: when its reply was sent and how long after the chat line."""
+
+    at: float  # seconds from the journal's first event
+    latency: float
+    bot: str
+
+
+@dataclass(frozen=True, slots=True)
+class SendWindow:
+    """One bot's messages in the trailing `window` seconds (Twitch counts 20 per 30 s for a
+    viewer account, 100 for a VIP, moderator or the broadcaster), as a step function."""
+
+    times: list[float]  # seconds from the first event, at each change
+    counts: list[int]  # messages in the window from that time on
+    peak: int
+    peak_at: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +127,11 @@ class Report:
     reasons: dict[str, dict[str, int]]  # outcome -> reason -> count (failed/skipped/cancelled)
     tokens: Tokens
     timeline: Timeline | None
+    console: Console = field(default_factory=Console)
     notes: list[str] = field(default_factory=list)
+    mention_latency: list[LatencyPoint] = field(default_factory=list)  # in order of sending
+    send_windows: dict[str, SendWindow] = field(default_factory=dict)  # by bot
+    window: float = 30.0  # seconds: Twitch's send window
 
     @property
     def duration(self) -> float:

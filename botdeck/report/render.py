@@ -51,6 +51,8 @@ def _sections(report: Report) -> list[RenderableType]:
         parts += [_chart(timeline), Text()]
     parts += [_send_wait(report), Text()]
     parts += [_outcomes(report), Text()]
+    if report.console.reviewed or report.console.typed:
+        parts += [_console(report), Text()]
     parts.append(_tokens(report))
     if report.notes:
         parts += [Text(), Text("notes", style="bold")]
@@ -193,6 +195,22 @@ def _outcomes(report: Report) -> Text:
     for kind, reasons in report.reasons.items():
         for reason, count in reasons.items():
             text.append(f"\n  {kind}: {count:,} {_plain(reason)}", style="red")
+    return text
+
+
+def _console(report: Report) -> Text:
+    console = report.console
+    text = Text("console ", style="bold")
+    said = []
+    if console.reviewed:
+        verdicts = ", ".join(f"{_plain(v)} {n:,}" for v, n in console.verdicts.items())
+        review = f"reviewed {console.reviewed:,} ({verdicts}"
+        if console.by_timeout:
+            review += f"; {console.by_timeout:,} decided by the timeout"
+        said.append(review + ")")
+    if console.typed:
+        said.append(f"{console.typed:,} typed as a bot")
+    text.append(", ".join(said))
     return text
 
 

@@ -28,10 +28,13 @@ from botdeck.core.stats import percentile
 from botdeck.model.journal import JOB_EVENTS, OUTCOME_EVENT, JournalEvent
 from botdeck.report.model import (
     BacklogPeak,
+    Console,
     Latency,
+    LatencyPoint,
     Mentions,
     Report,
     SendWait,
+    SendWindow,
     Timeline,
     TokenCount,
     Tokens,
@@ -39,7 +42,7 @@ from botdeck.report.model import (
 from botdeck.report.reader import OUTCOMES, PRIORITIES, Event, number_field
 
 OUTCOME_EVENTS = frozenset(OUTCOME_EVENT.values())
-
+TWITCH_WINDOW = 30.0  # seconds: Twitch counts a chat account's messages in any 30 s
 BUCKETS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400)
 MAX_COLUMNS = 60  # a timeline never has more buckets than this
 
@@ -61,6 +64,7 @@ class _Run:
     enqueued: set[int] = field(default_factory=set)
     chat: set[str] = field(default_factory=set)
     waiting: set[int] = field(default_factory=set)
+    waiting_by_bot: Counter[str] = field(default_factory=Counter)
 
 
 class Tally:
@@ -79,7 +83,10 @@ class Tally:
         self._latency_bot: dict[str, list[float]] = defaultdict(list)
         self._backlog: list[tuple[float, int]] = []  # (ts, size) at each change
         self._peak: tuple[int, float | None] = (0, None)  # size, first reached at
+        self._bot_backlog: dict[str, list[tuple[float, int]]] = defaultdict(list)
         self._sent_ts: list[float] = []
+        self._sent_by_bot: dict[str, list[float]] = defaultdict(list)  # messages
+        self._mention_latency: list[tuple[float, float, str]] = []  # (ts, latency, bot)
         self._reasons: dict[str, Counter[str]] = {kind: Counter() for kind in OUTCOMES[1:]}
         self._waits: dict[str, float] = defaultdict(float)
         self._waited = 0
@@ -87,6 +94,9 @@ class Tally:
         self._wait_recorded = False
         self._tokens: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         self._tokens_recorded = False
+        self._verdicts: Counter[str] = Counter()
+        self._by_timeout = 0
+        self._typed = 0
 
     # ------------------------------------------------------------ adding
     def add(self, event: Event) -> None:
@@ -102,7 +112,10 @@ class Tally:
             self._chat(run, event)
         elif event.kind is JournalEvent.STATE:
             self._state = str(event.data.get("state"))
-        # Other events (moderation, reviews) do not change these figures.
+        elif event.kind is JournalEvent.REVIEWED:
+            self._verdicts[str(event.data.get("verdict"))] += 1
+            self._by_timeout += event.data.get("by") == "timeout"
+        # Other events (moderation) do not change these figures.
 
     def _starts_a_run(self, event: Event) -> bool:
         run = self._runs[-1]
@@ -124,9 +137,12 @@ class Tally:
         return False
 
     def _new_run(self, ts: float) -> None:
-        if self._runs[-1].waiting:
-            self._runs[-1].waiting.clear()  # a killed run's queue is gone
+        run = self._runs[-1]
+        if run.waiting:
+            run.waiting.clear()  # a killed run's queue is gone
             self._record_backlog(ts, 0)
+            for bot in [bot for bot, size in run.waiting_by_bot.items() if size]:
+                self._bot_backlog[bot].append((ts, 0))
         self._runs.append(_Run())
 
     def _chat(self, run: _Run, event: Event) -> None:
@@ -155,9 +171,10 @@ class Tally:
             run.enqueued.add(job_id)
             run.waiting.add(job_id)
             self._record_backlog(event.ts, len(run.waiting))
+            self._record_bot_backlog(run, job.bot, event.ts, +1)
         elif event.kind is JournalEvent.STARTED:
             job.started = True
-            self._leave_queue(run, job_id, event.ts)
+            self._leave_queue(run, job_id, job.bot, event.ts)
         else:
             self._outcome(run, job_id, job, event)
 
@@ -169,13 +186,14 @@ class Tally:
                 return (run, job) if job.outcome is None else None
         return None
 
-    def _leave_queue(self, run: _Run, job_id: int, ts: float) -> None:
+    def _leave_queue(self, run: _Run, job_id: int, bot: str, ts: float) -> None:
         if job_id in run.waiting:
             run.waiting.discard(job_id)
             self._record_backlog(ts, len(run.waiting))
+            self._record_bot_backlog(run, bot, ts, -1)
 
     def _outcome(self, run: _Run, job_id: int, job: _Job, event: Event) -> None:
-        self._leave_queue(run, job_id, event.ts)
+        self._leave_queue(run, job_id, job.bot, event.ts)
         job.outcome = event.kind.value
         job.merged = event.data.get("coalesced_into") is not None
         reason = event.data.get("reason")
@@ -199,14 +217,23 @@ class Tally:
             spent[1] += int(tokens_out or 0)
 
     def _sent(self, job: _Job, event: Event) -> None:
+        if event.data.get("manual") is True:
+            self._typed += 1
         if not job.merged:  # a merged reply's other jobs are not messages of their own
             self._sent_ts.append(event.ts)
+            self._sent_by_bot[job.bot].append(event.ts)
         line_ts = self._chat_ts.get(job.msg) if job.msg is not None else None
         latency = event.ts - line_ts if line_ts is not None else number_field(event, "latency")
         if latency is not None:
             latency = round(max(0.0, latency), 3)
             self._latency_priority[job.priority].append(latency)
             self._latency_bot[job.bot].append(latency)
+            if job.priority == "high":
+                self._mention_latency.append((event.ts, latency, job.bot))
+
+    def _record_bot_backlog(self, run: _Run, bot: str, ts: float, change: int) -> None:
+        run.waiting_by_bot[bot] += change
+        self._bot_backlog[bot].append((ts, run.waiting_by_bot[bot]))
 
     def _record_backlog(self, ts: float, size: int) -> None:
         self._backlog.append((ts, size))
@@ -254,7 +281,18 @@ class Tally:
             reasons={kind: dict(counter.most_common()) for kind, counter in self._reasons.items()},
             tokens=self._token_report(),
             timeline=self._timeline(),
+            console=Console(dict(self._verdicts.most_common()), self._by_timeout, self._typed),
             notes=list(notes),
+            mention_latency=[
+                LatencyPoint(round(ts - first, 3), latency, bot)
+                for ts, latency, bot in self._mention_latency
+                if first is not None
+            ],
+            send_windows={
+                bot: send_window([round(ts - (first or ts), 3) for ts in times], TWITCH_WINDOW)
+                for bot, times in sorted(self._sent_by_bot.items())
+            },
+            window=TWITCH_WINDOW,
         )
 
     def _token_report(self) -> Tokens:
@@ -273,25 +311,66 @@ class Tally:
         span = self._last - self._first
         bucket = next((b for b in BUCKETS if span / b <= MAX_COLUMNS), math.ceil(span / 60))
         columns = int(span // bucket) + 1
-        backlog = [0] * columns
         replies = [0] * columns
-        size = 0
-        changes = iter(self._backlog)
-        change = next(changes, None)
-        for column in range(columns):
-            begin = self._first + column * bucket
-            while change is not None and change[0] <= begin:  # what waits as it begins
-                size = change[1]
-                change = next(changes, None)
-            most = size
-            while change is not None and change[0] < begin + bucket:
-                size = change[1]
-                most = max(most, size)
-                change = next(changes, None)
-            backlog[column] = most
         for ts in self._sent_ts:
             replies[min(columns - 1, int((ts - self._first) // bucket))] += 1
-        return Timeline(self._first, float(bucket), backlog, replies)
+        by_bot = {
+            bot: _most_per_bucket(changes, self._first, bucket, columns)
+            for bot, changes in sorted(self._bot_backlog.items())
+        }
+        backlog = _most_per_bucket(self._backlog, self._first, bucket, columns)
+        return Timeline(self._first, float(bucket), backlog, replies, by_bot)
+
+
+def _most_per_bucket(
+    changes: list[tuple[float, int]], start: float, bucket: float, columns: int
+) -> list[int]:
+    """The largest value of a step function (its `(ts, value)` changes in time order) in
+    each bucket, counting the value it has as the bucket begins."""
+    most_in = [0] * columns
+    size = 0
+    steps = iter(changes)
+    change = next(steps, None)
+    for column in range(columns):
+        begin = start + column * bucket
+        while change is not None and change[0] <= begin:  # what waits as it begins
+            size = change[1]
+            change = next(steps, None)
+        most = size
+        while change is not None and change[0] < begin + bucket:
+            size = change[1]
+            most = max(most, size)
+            change = next(steps, None)
+        most_in[column] = most
+    return most_in
+
+
+def send_window(sends: list[float], window: float) -> SendWindow:
+    """Messages in the trailing `window` (a send at t counts during [t, t + window)), as a
+    step at every change; and the peak, first reached at."""
+    arrivals = sorted(sends)
+    leaving = iter(t + window for t in arrivals)
+    next_leave = next(leaving, None)
+    times: list[float] = []
+    counts: list[int] = []
+    count, peak, peak_at = 0, 0, None
+    for t in arrivals:
+        while next_leave is not None and next_leave <= t:  # left before this one arrived
+            count -= 1
+            times.append(round(next_leave, 3))
+            counts.append(count)
+            next_leave = next(leaving, None)
+        count += 1
+        times.append(round(t, 3))
+        counts.append(count)
+        if count > peak:
+            peak, peak_at = count, t
+    while next_leave is not None:
+        count -= 1
+        times.append(round(next_leave, 3))
+        counts.append(count)
+        next_leave = next(leaving, None)
+    return SendWindow(times, counts, peak, peak_at)
 
 
 def _latency(values: list[float]) -> Latency:

@@ -3,6 +3,11 @@
 The engine's chat feed runs as a Textual worker (`exit_on_error=False`: a failing chat
 source is reported, not fatal). Numbers are polled from `Engine.snapshot()` five times a
 second; chat lines are buffered by listeners and written ten times a second.
+
+The operator's console: select a bot (1-9, click its card, tab to it) to open its queue
+and act on one reply, one viewer or the bot; replies held for review show in full in the
+review panel; `i` says a line as a bot. The layout keeps the router state, the warnings
+and the stop and quit keys on screen at any size: cards shrink first (`layout.py`).
 """
 
 from __future__ import annotations
@@ -10,17 +15,16 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import math
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from functools import partial
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import ClassVar, cast
 
+from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import Grid
 from textual.events import Resize
 from textual.screen import Screen
@@ -31,6 +35,7 @@ from botdeck.config import ConfigError
 from botdeck.engine import Engine, QuitRequests, QuitResult, QuitStep
 from botdeck.model.events import (
     AIAvailability,
+    BotChanged,
     ChatModeChanged,
     ChatSeen,
     EngineEvent,
@@ -40,24 +45,33 @@ from botdeck.model.events import (
 )
 from botdeck.model.jobs import JobStage, Outcome, RouterState
 from botdeck.model.journal import Reason
-from botdeck.model.keys import FIXED_QUIT_KEYS, KEY_ACTIONS, key_display
+from botdeck.model.keys import FIXED_QUIT_KEYS, KEY_ACTIONS, When, key_display, keys_of
+from botdeck.model.snapshot import EngineSnapshot
 from botdeck.tui.chatlines import (
     ChatHighlighter,
     by_detail,
     cancelled_line,
     chat_line,
+    is_cut,
     mode_line,
     moderation_line,
     notice_line,
     outcome_line,
     state_line,
 )
+from botdeck.tui.layout import Layout, plan_layout
 from botdeck.tui.screens.confirm_stop import ConfirmStop
+from botdeck.tui.screens.edit_reply import EditReply
+from botdeck.tui.screens.help import HelpScreen
+from botdeck.tui.screens.say import SayScreen
+from botdeck.tui.screens.text_view import TextView
 from botdeck.tui.terminal import hung_up, silence_output, terminal_fd
 from botdeck.tui.themes import DEFAULT_THEME, ThemeSet
-from botdeck.tui.widgets.bot_card import BotCard
+from botdeck.tui.widgets.bot_card import BotCard, bot_flags
 from botdeck.tui.widgets.chat_log import ChatLog, ChatView
-from botdeck.tui.widgets.status import Overview, StatusBar
+from botdeck.tui.widgets.queue import JobTable, QueueInspector
+from botdeck.tui.widgets.review import ReviewPanel
+from botdeck.tui.widgets.status import AlertBar, Overview, StatusBar
 
 log = logging.getLogger(__name__)
 
@@ -73,38 +87,66 @@ _ACTION_METHODS = {
     "stop": "request_stop",
     "start": "start",
     "pause": "toggle_pause",
+    "approve": "approve",
+    "edit": "edit_reply",
+    "reject": "reject",
+    "select": "select_bot",
+    "cancel_job": "cancel_job",
+    "to_front": "to_front",
+    "cancel_viewer": "cancel_viewer",
+    "bot_pause": "bot_pause",
+    "mute": "mute",
+    "review": "toggle_review",
+    "say": "say",
+    "open": "open",
+    "close": "close",
     "limit_up": "limit(1)",
     "limit_down": "limit(-1)",
     "theme": "next_theme",
     "raid": "raid",
+    "help": "help",
     "quit": "quit_botdeck",
 }
+_WHEN_BY_METHOD = {_ACTION_METHODS[action.id].split("(")[0]: action.when for action in KEY_ACTIONS}
 
 
-def _bindings() -> list[BindingType]:
-    keys: list[BindingType] = [
-        Binding(
-            action.key,
-            _ACTION_METHODS[action.id],
-            action.label,
-            id=action.id,
-            key_display=key_display(action.key),
-        )
-        for action in KEY_ACTIONS
-    ]
+def _bindings(keymap: Mapping[str, str] | None = None) -> list[Binding]:
+    """The key table as bindings, in its order (the footer's), with `[keys]` applied."""
+    bindings: list[Binding] = []
+    for action in KEY_ACTIONS:
+        method = _ACTION_METHODS[action.id]
+        if action.id == "select":  # one binding per digit: the action needs the number
+            bindings += [
+                Binding(key, f"{method}({key})", action.label, show=False)
+                for key in action.key.split(",")
+            ]
+            continue
+        keys = keys_of(action.id, keymap)
+        bindings += [
+            Binding(
+                key.strip(),
+                method,
+                action.label,
+                id=action.id,
+                show=action.footer and index == 0,
+                key_display=key_display(key.strip()),
+            )
+            for index, key in enumerate(keys.split(","))
+        ]
     # These replace Textual's own ctrl+q (quit at once) and ctrl+c (a toast about ctrl+q):
-    # both drain first here, like q. Priority: no focused widget may take them.
-    keys += [
-        Binding(key, f"quit_botdeck({key!r})", show=False, priority=True, system=True)
+    # both drain first here, like q. ctrl+q has priority over any widget; ctrl+c does not,
+    # so a text field still copies with it.
+    bindings += [
+        Binding(key, f"quit_botdeck({key!r})", show=False, priority=key == "ctrl+q", system=True)
         for key in FIXED_QUIT_KEYS
     ]
-    return keys
+    return bindings
 
 
 class BotdeckApp(App[int]):
     CSS_PATH = Path(__file__).with_name("botdeck.tcss")  # absolute: subclasses live elsewhere
     TITLE = "botdeck"
-    BINDINGS: ClassVar[list[BindingType]] = _bindings()
+    BINDINGS: ClassVar[list[BindingType]] = list(_bindings())
 
     def __init__(
         self,
@@ -116,38 +158,60 @@ class BotdeckApp(App[int]):
         keymap: Mapping[str, str] | None = None,
         backlog_warning: int = 20,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] | None = None,
     ) -> None:
         super().__init__()
+        # `[keys]` applied here rather than with Textual's keymap, which would move a
+        # remapped action to the end of the footer (stop and quit must stay first).
+        theirs = [
+            binding
+            for _, binding in self._bindings
+            if binding.action.split("(")[0] not in _WHEN_BY_METHOD
+            and binding.key not in FIXED_QUIT_KEYS  # Textual's quit and help_quit: replaced
+        ]
+        self._bindings = BindingsMap([*_bindings(keymap), *theirs])
         self.engine = engine
         self.demo = demo
         self._themes = themes
         self._initial_theme = theme or DEFAULT_THEME
-        self._keymap = dict(keymap or {})
+        self._keys = dict(keymap or {})
         self._clock = clock
+        self._monotonic = monotonic  # the loop's clock (job ages) unless a test fixes it
         self._started = clock()
         self._cancelled: Counter[str] = Counter()
+        self._flush_due = False
+        self._last_snap: tuple[object, ...] | None = None
         self.quits = QuitRequests(engine)
         self._closing = False
         self._signals: list[signal.Signals] = []
         self._terminal = terminal_fd()  # None when not drawing on a terminal (tests, web)
         self.detached = False  # the terminal went away: the engine drains without a screen
         self.exit_note: str | None = None  # what the terminal shows after the dashboard
+        self._main: Screen[object] | None = None  # the screen the dashboard's widgets are on
         self._bots = engine.bots
         self._backlog_warning = backlog_warning
         self._highlighter = ChatHighlighter(self._bots)
         self._chat: ChatView = self.chat_view(self._highlighter)
-        self._status = StatusBar(id="status")
-        self._overview = Overview(id="overview")
-        self._cards = {bot: BotCard(bot, self._highlighter.colour_of(bot)) for bot in self._bots}
+        self._selected: str | None = None  # the bot whose queue is open
+        self._layout: Layout | None = None
+        self._alert_rows = 0
+        self._review_rows = 0
+        # (a reply is selected, a reply waits for review): what the footer offers
+        self._footer_context = (False, False)
+        self._cards: dict[str, BotCard] = {}
 
     # ------------------------------------------------------------- building
     def compose(self) -> ComposeResult:
-        yield self._status
-        yield self._overview
+        yield StatusBar(id="status")
+        yield AlertBar(id="alerts")
+        yield Overview(id="overview")
         with Grid(id="cards"):
-            yield from self._cards.values()
+            for number, bot in enumerate(self._bots, 1):
+                yield BotCard(bot, self._highlighter.colour_of(bot), number)
+        yield QueueInspector()
+        yield ReviewPanel()
         yield cast(Widget, self._chat)  # a ChatView is a widget (the protocol cannot say so)
-        yield Footer()
+        yield Footer(compact=True)
 
     def chat_view(self, highlighter: ChatHighlighter) -> ChatView:
         """The chat widget (a benchmark swaps in a per-line RichLog to compare)."""
@@ -159,18 +223,24 @@ class BotdeckApp(App[int]):
         self.theme = (
             self._initial_theme if self._initial_theme in self._themes.names else "textual-dark"
         )
-        if self._keymap:
-            self.set_keymap(self._keymap)
         for warning in self._themes.warnings:
             log.warning(warning)
             self.notify(warning, severity="warning", timeout=8, markup=False)
+        self._status = self.query_one(StatusBar)
+        self._alerts = self.query_one(AlertBar)
+        self._overview = self.query_one(Overview)
+        self._inspector = self.query_one(QueueInspector)
+        self._review = self.query_one(ReviewPanel)
+        self._cards = {card.bot: card for card in self.query(BotCard)}
+        self._inspector.display = False
+        self._review.display = False
         self.engine.subscribe(self._on_event)
         self._watch_signals()
         # The timers belong to the screen that holds the widgets they update: Textual stops
         # a screen's timers before it removes the screen's widgets, but an app's only after
         # every screen is gone, so an app timer could tick on widgets that have left.
-        self.screen.set_interval(REFRESH_SECONDS, self.refresh_numbers)
-        self.screen.set_interval(FLUSH_SECONDS, self.flush_chat)
+        self._main = self.screen
+        self._main.set_interval(REFRESH_SECONDS, self.refresh_numbers)
         self.run_worker(self._feed(), name="chat-feed", group="engine", exit_on_error=False)
         self.refresh_numbers()
         self.call_after_refresh(gc.freeze)
@@ -205,7 +275,7 @@ class BotdeckApp(App[int]):
         self._unwatch_signals()
         if self.detached:
             return  # the runner finishes the drain without a screen, then closes
-        if not self.engine.state.ended:
+        if not self.engine.state.ended:  # after a drain there is nothing to cancel
             self.engine.stop(Reason.QUIT)  # the app closed some other way (an error)
         await self.engine.close()  # Twitch's connections, the API client, the journal
 
@@ -249,15 +319,23 @@ class BotdeckApp(App[int]):
         if self._closing:
             return
         if isinstance(event, ChatSeen):
-            self._chat.add(chat_line(event.message))
+            message = event.message
+            full = chat_line(message, whole=True) if is_cut(message) else None
+            self._chat.add(chat_line(message), full)
+            self._flush_soon()
         elif isinstance(event, JobChanged):
             self._on_job(event)
         elif isinstance(event, StateChanged):
             self._on_state(event.state, by_detail(event.by, event.command))
         elif isinstance(event, ModerationSeen):
             self._chat.add(moderation_line(event, self._clock()))
+            self._flush_soon()
         elif isinstance(event, ChatModeChanged):
             self._chat.add(mode_line(event, self._clock()))
+            self._flush_soon()
+            self.call_later(self.refresh_numbers)
+        elif isinstance(event, BotChanged):
+            self.call_later(self.refresh_numbers)
         elif isinstance(event, AIAvailability):
             self._on_ai(event)
 
@@ -266,6 +344,7 @@ class BotdeckApp(App[int]):
         stays up long, since replies fail until someone fixes the setup."""
         text = event.describe()
         self._chat.add(notice_line(text, self._clock()))
+        self._flush_soon()
         if event.state == "refused":
             self.notify(text, severity="error", timeout=60, markup=False)
         elif event.state == "down":
@@ -281,10 +360,14 @@ class BotdeckApp(App[int]):
             self._cancelled[job.reason or "cancelled"] += 1  # summed: a stop may cancel 10,000
         elif (line := outcome_line(job, self._clock())) is not None:
             self._chat.add(line)
+        else:
+            return
+        self._flush_soon()
 
     def _on_state(self, state: RouterState, detail: str = "") -> None:
         self.flush_chat()
         self._chat.add(state_line(state.value, self._clock(), detail))
+        self._flush_soon()
         if self.quits.requested and state.ended and not self.detached:
             self.exit(return_code=self._exit_code())
 
@@ -293,24 +376,76 @@ class BotdeckApp(App[int]):
 
     # ------------------------------------------------------------- refreshing
     def refresh_numbers(self) -> None:
-        if not self.is_running:
-            return  # shutting down: the widgets go before the timers do
+        if self._closing or not self._cards or not self.is_running:
+            return  # not built yet, or shutting down: the widgets go before the timers do
         snap = self.engine.snapshot()
         now = self._clock()
+        seen = (snap, int(now), self._selected, self._layout, self.size)
+        if seen == self._last_snap and not snap.reviews and not self._queue_shown(snap):
+            return  # nothing changed (an idle dashboard): nothing to draw again
+        self._last_snap = seen
         self._status.show(snap, now - self._started)
+        alert_rows = self._alerts.show(snap, self._backlog_warning)
         self._overview.show(snap, self._backlog_warning)
+        reviews = self.engine.reviews() if snap.reviews else []
+        review_rows = self._review.show(reviews, self.size.width - 4)
+        if review_rows != self._review_rows:
+            self._review_rows = review_rows
+            self._review.display = bool(review_rows)
+            self._layout = None
+        if self._selected is not None:
+            lane = snap.queues.bot(self._selected)
+            flags = bot_flags(lane, self._selected in snap.reviewing)
+            jobs = self.engine.jobs_of(self._selected)
+            self._inspector.show(self._selected, jobs, self._loop_time(), flags)
+        if alert_rows != self._alert_rows:
+            self._alert_rows = alert_rows
+            self._layout = None
+        if self._layout is None:
+            self._relayout()
+        layout = self._layout
+        assert layout is not None
         second = int(now)
         for lane in snap.queues.bots:
             card = self._cards[lane.bot]
             card.show(
                 lane,
                 snap.budgets.get(lane.bot),
+                size=layout.cards,
+                reviewing=lane.bot in snap.reviewing,
+                selected=lane.bot == self._selected,
                 passed=snap.passed.get(lane.bot, 0),
                 cooldown_hits=snap.cooldown_hits.get(lane.bot, 0),
             )
             card.sample(lane.size, second)
+        self._refresh_context()
+
+    def _queue_shown(self, snap: EngineSnapshot) -> bool:
+        """A bot's queue is open with replies in it (their ages move on)."""
+        if self._selected is None:
+            return False
+        lane = snap.queues.bot(self._selected)
+        return bool(lane.size or lane.pending)
+
+    def _loop_time(self) -> float:
+        return self._monotonic() if self._monotonic else asyncio.get_running_loop().time()
+
+    def _refresh_context(self) -> None:
+        """The footer offers the reply and review keys only while they apply."""
+        context = (self._selected_job() is not None, self._review.job is not None)
+        if context != self._footer_context:
+            self._footer_context = context
+            self.refresh_bindings()
+
+    def _flush_soon(self) -> None:
+        """Chat is written in batches, at most FLUSH_SECONDS after a line arrives (and
+        not at all while nothing arrives: an idle dashboard wakes up only to poll)."""
+        if not self._flush_due:
+            self._flush_due = True
+            (self._main or self).set_timer(FLUSH_SECONDS, self.flush_chat)
 
     def flush_chat(self) -> None:
+        self._flush_due = False
         if not self.is_running:
             return  # shutting down: the widgets go before the timers do
         for reason, count in self._cancelled.items():
@@ -319,19 +454,67 @@ class BotdeckApp(App[int]):
         self._chat.flush()
 
     def on_resize(self, event: Resize) -> None:
-        self._layout_cards(event.size.width, event.size.height)
+        self._layout = None
+        if self._cards:
+            self.refresh_numbers()
 
-    def _layout_cards(self, width: int, height: int) -> None:
+    def _relayout(self) -> None:
+        """Decide the cards' size and the queue's height for this screen (see layout.py)."""
+        width, height = self.size
+        layout = plan_layout(
+            width,
+            height,
+            bots=len(self._bots),
+            alert_rows=self._alert_rows,
+            review_rows=self._review_rows,
+            queue=self._selected is not None,
+        )
+        self._layout = layout
         cards = self.query_one("#cards", Grid)
-        columns = max(1, min(len(self._bots), width // 32))
-        cards.styles.grid_size_columns = columns
-        rows = math.ceil(len(self._bots) / columns)
-        self.screen.set_class(height < 30 or rows * 7 > height // 2, "-compact")
+        cards.styles.grid_size_columns = layout.columns
+        self._inspector.styles.height = layout.queue_height
+        self._review.styles.height = layout.review_height
+        self._inspector.display = self._selected is not None
+
+    # ---------------------------------------------------------------- selecting
+    def on_bot_card_selected(self, message: BotCard.Selected) -> None:
+        self.select(message.bot, focus_queue=message.open)
+
+    def select(self, bot: str | None, focus_queue: bool = True) -> None:
+        """Open this bot's queue (None: close it)."""
+        if bot == self._selected:
+            if bot is not None and focus_queue:
+                self._inspector.table.focus()
+            return
+        self._selected = bot
+        self._layout = None
+        self._inspector.display = bot is not None
+        if bot is not None:
+            self._inspector.table.update([])
+        self.refresh_numbers()
+        if bot is not None and focus_queue:
+            self._inspector.table.focus()
+        self.refresh_bindings()
+
+    def on_job_table_moved(self, message: JobTable.Moved) -> None:
+        self._refresh_context()
+
+    def _selected_job(self) -> int | None:
+        return self._inspector.table.selected if self._selected is not None else None
 
     # ---------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "raid":
+        when = _WHEN_BY_METHOD.get(action)
+        if when is None:
+            return True
+        if when is When.DEMO:
             return self.demo and self.engine.can_raid
+        if when is When.BOT:
+            return self._selected is not None
+        if when is When.JOB:
+            return self._selected_job() is not None
+        if when is When.REVIEW:
+            return self._review.job is not None
         return True
 
     def action_drain(self) -> None:
@@ -340,15 +523,19 @@ class BotdeckApp(App[int]):
 
     def action_request_stop(self) -> None:
         if self.engine.state is RouterState.STOPPED:
-            self.notify("already stopped: press s to start again")
+            start = key_display(keys_of("start", self._keys))
+            self.notify(f"already stopped: press {start} to start again")
             return
 
         def answered(stop: bool | None) -> None:
             if stop:
                 self.stop_now()
 
-        queues = self.engine.snapshot().queues
-        self.push_screen(ConfirmStop(queues.size + queues.pending), answered)
+        def count() -> int:
+            queues = self.engine.snapshot().queues
+            return queues.size + queues.pending
+
+        self.push_screen(ConfirmStop(count), answered)
 
     def stop_now(self) -> None:
         """Emergency stop: every queued and running reply is cancelled before this returns."""
@@ -381,11 +568,11 @@ class BotdeckApp(App[int]):
 
     def action_quit_botdeck(self, how: str | None = None) -> None:
         """First request drains and quits when drained; a second one stops at once."""
-        self.request_quit(how or self._quit_key())
+        self.request_quit(how or key_display(keys_of("quit", self._keys).split(",")[0]), key=True)
 
-    def request_quit(self, how: str) -> QuitResult:
+    def request_quit(self, how: str, *, key: bool = False) -> QuitResult:
         """Any way of quitting (a key, a signal): see `botdeck.engine.quitting`."""
-        result = self.quits.request(how)
+        result = self.quits.request(how, key=key)
         log.info(result.describe())
         if result.step is QuitStep.DRAINING:
             self.notify(result.describe(), timeout=10, markup=False)
@@ -395,12 +582,160 @@ class BotdeckApp(App[int]):
             self.exit(return_code=self._exit_code())
         return result
 
-    def _quit_key(self) -> str:
-        return key_display(self._keymap.get("quit", "q").split(",")[0])
+    # The operator's console ---------------------------------------------------
+    def action_select_bot(self, number: int) -> None:
+        if 1 <= number <= len(self._bots):
+            self.select(self._bots[number - 1])
 
+    def action_close(self) -> None:
+        chat = self._chat
+        if isinstance(chat, ChatLog) and chat.has_focus and chat.clear_selection():
+            return
+        if self._selected is not None:
+            self.select(None)
+            self.set_focus(None)
+
+    def action_cancel_job(self) -> None:
+        job_id = self._selected_job()
+        if job_id is None:
+            return
+        if self.engine.cancel_job(job_id):
+            self.notify(f"reply #{job_id} cancelled", timeout=3)
+        else:
+            self.notify(f"reply #{job_id} is already being sent or has ended", timeout=3)
+        self.refresh_numbers()
+
+    def action_to_front(self) -> None:
+        job_id = self._selected_job()
+        if job_id is None:
+            return
+        if self.engine.job_to_front(job_id):
+            self.notify(f"reply #{job_id} is next", timeout=3)
+        else:
+            self.notify(f"reply #{job_id} is not waiting: it has started or ended", timeout=3)
+        self.refresh_numbers()
+
+    def action_cancel_viewer(self) -> None:
+        job_id = self._selected_job()
+        job = self.engine.find_job(job_id) if job_id is not None else None
+        if job is None:
+            return
+        if job.viewer is None:
+            self.notify("this reply answers a bot, not a viewer", timeout=3)
+            return
+        ended = self.engine.cancel_viewer(job.viewer)
+        noun = "reply" if ended == 1 else "replies"
+        self.notify(f"{ended} {noun} to {job.viewer} cancelled", timeout=3, markup=False)
+        self.refresh_numbers()
+
+    def action_bot_pause(self) -> None:
+        if self._selected is None:
+            return
+        paused = self.engine.toggle_bot_pause(self._selected)
+        self.notify(f"{self._selected} {'paused' if paused else 'resumed'}", timeout=3)
+        self.refresh_numbers()
+
+    def action_mute(self) -> None:
+        if self._selected is None:
+            return
+        muted = self.engine.toggle_mute(self._selected)
+        self.notify(f"{self._selected} {'muted' if muted else 'unmuted'}", timeout=3)
+        self.refresh_numbers()
+
+    def action_toggle_review(self) -> None:
+        bot = self._selected
+        if bot is not None:
+            on = not self.engine.reviewing(bot)
+            self.engine.set_review(bot, on)
+            who = bot
+        else:
+            on = not all(self.engine.reviewing(name) for name in self._bots)
+            self.engine.set_review(None, on)
+            who = "every bot"
+        self.notify(f"review {'on' if on else 'off'} for {who}", timeout=3)
+        self.refresh_numbers()
+
+    def action_approve(self) -> None:
+        job = self._review.job
+        if job is not None and self.engine.approve(job):
+            self.notify(f"reply #{job} approved", timeout=2)
+        self.refresh_numbers()
+
+    def action_reject(self) -> None:
+        job = self._review.job
+        if job is not None and self.engine.reject(job):
+            self.notify(f"reply #{job} rejected", timeout=2)
+        self.refresh_numbers()
+
+    def action_edit_reply(self) -> None:
+        job = self._review.job
+        review = next((r for r in self.engine.reviews() if r.job == job), None)
+        if review is None:
+            return
+
+        def edited(text: str | None) -> None:
+            if text is not None and not self.engine.edit(review.job, text):
+                self.notify(f"reply #{review.job} is no longer held", timeout=3)
+            self.refresh_numbers()
+
+        self.push_screen(EditReply(review), edited)
+
+    def action_say(self) -> None:
+        bot = self._selected or self._bots[0]
+
+        def typed(said: tuple[str, str] | None) -> None:
+            if said is not None:
+                job = self.engine.say(*said)
+                self.notify(f"sending as {said[0]} (#{job.id})", timeout=2)
+
+        self.push_screen(SayScreen(self._bots, bot), typed)
+
+    def action_open(self) -> None:
+        focused = self.focused
+        chat = self._chat
+        if isinstance(chat, ChatLog) and focused is chat and (line := chat.selected_line()):
+            self.push_screen(TextView("chat line", line))
+            return
+        job_id = self._selected_job()
+        job = self.engine.find_job(job_id) if job_id is not None else None
+        if job is not None and focused is self._inspector.table:
+            message = job.context.message
+            body = Text.assemble(
+                (f"reply #{job.id}", "bold"),
+                f" · {job.bot} · {job.priority.label} · {job.phase.value}\n",
+                (f"{message.author}: ", "bold"),
+                message.text,
+            )
+            self.push_screen(TextView(f"reply #{job.id}", body))
+            return
+        reviews = self.engine.reviews()
+        if reviews:
+            self.push_screen(TextView(f"review #{reviews[0].job}", reviews[0].text))
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self._keys))
+
+    # ---------------------------------------------------------------- palette
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        ours = {action.label for action in KEY_ACTIONS}
+        for command in super().get_system_commands(screen):
+            if command.title not in ours:  # Textual's own "Quit" would not drain first
+                yield command
         for action in KEY_ACTIONS:
-            if self.check_action(action.id, ()):
-                method = _ACTION_METHODS[action.id]
-                yield SystemCommand(action.label, action.help, partial(self.run_action, method))
+            method = _ACTION_METHODS[action.id]
+            if action.id == "select":
+                for number, bot in enumerate(self._bots, 1):
+                    run = self._runner(f"{method}({number})")
+                    yield SystemCommand(f"Queue: {bot}", f"open {bot}'s queue", run)
+                continue
+            name = method.split("(")[0]
+            if self.check_action(name, ()) is not False:
+                yield SystemCommand(action.label, action.help, self._runner(method))
+
+    def _runner(self, action: str) -> Callable[[], Awaitable[None]]:
+        """A palette callback that runs the action to its end (`run_action` is async)."""
+
+        async def run() -> None:
+            await self.run_action(action)
+
+        return run

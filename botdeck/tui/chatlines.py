@@ -20,7 +20,7 @@ from botdeck.model.chat import ChatMessage
 from botdeck.model.events import ChatModeChanged, ModerationSeen
 from botdeck.model.jobs import JobView, Outcome
 
-DISPLAY_CHARS = 400  # a chat line is cut here on screen (the journal keeps it whole)
+DISPLAY_CHARS = 500  # a chat line is cut here in the chat (opened, it shows whole)
 MARK_COLUMN = 9
 VIEWER, BOT, FAILED, SKIPPED, STATE = "·", "➤", "✗", "⊘", "─"
 
@@ -37,9 +37,15 @@ def _cut(text: str) -> str:
     return text if len(text) <= DISPLAY_CHARS else text[: DISPLAY_CHARS - 1] + "…"
 
 
-def chat_line(message: ChatMessage) -> str:
+def chat_line(message: ChatMessage, whole: bool = False) -> str:
+    """The line as the chat shows it (cut at DISPLAY_CHARS), or `whole` (open in full)."""
     mark = BOT if message.is_bot else VIEWER
-    return f"{clock_label(message.timestamp)} {mark} {message.author}: {_cut(message.text)}"
+    text = message.text if whole else _cut(message.text)
+    return f"{clock_label(message.timestamp)} {mark} {message.author}: {text}"
+
+
+def is_cut(message: ChatMessage) -> bool:
+    return len(message.text) > DISPLAY_CHARS
 
 
 def outcome_line(job: JobView, now: float) -> str | None:

@@ -1,4 +1,8 @@
-"""Themes are TOML files: the ones shipped in `themes/`, plus any in the user's config dir.
+"""Themes are TOML files: the ones shipped inside the package (`botdeck/themes/`, which the
+checkout's top-level `themes/` links to), plus any in the user's config dir.
+
+The shipped ones are read through `importlib.resources`, so an installed botdeck (a wheel,
+pipx, uv tool) finds them from any folder, not only from a checkout.
 
 A file that does not parse, or has an unknown key or a bad colour, is reported as one
 line naming the file and the key, and skipped; the app still starts with the default.
@@ -8,6 +12,8 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from textual.color import Color, ColorParseError
@@ -16,7 +22,7 @@ from textual.theme import Theme
 from botdeck.files import MIB, FileRefused, read_text_capped
 
 DEFAULT_THEME = "twitch"
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "themes"
+SHIPPED_DIR: Traversable = files("botdeck") / "themes"
 _COLOURS = ("primary", "secondary", "warning", "error", "success", "accent", "foreground",
             "background", "surface", "panel", "boost")  # fmt: skip
 _NUMBERS = ("luminosity_spread", "text_alpha")
@@ -43,10 +49,10 @@ def user_theme_dir() -> Path:
     return user_config_path("botdeck") / "themes"
 
 
-def load_theme(path: Path) -> Theme:
+def load_theme(path: Traversable) -> Theme:
     """One theme file, or ThemeError("<file>: <key>: <problem>")."""
     try:
-        data = tomllib.loads(read_text_capped(path, "theme file", MAX_THEME_BYTES))
+        data = tomllib.loads(_read(path))
     except FileRefused as error:
         raise ThemeError(str(error)) from None
     except tomllib.TOMLDecodeError as error:
@@ -77,7 +83,15 @@ def load_theme(path: Path) -> Theme:
                  variables=variables)  # fmt: skip
 
 
-def _check_colour(path: Path, key: str, value: object) -> None:
+def _read(path: Traversable) -> str:
+    """A theme's text: a file on disk within the caps (a user's folder may hold anything);
+    one inside a zipped package (only shipped themes) as it is."""
+    if isinstance(path, Path):
+        return read_text_capped(path, "theme file", MAX_THEME_BYTES)
+    return path.read_text(encoding="utf-8")
+
+
+def _check_colour(path: Traversable, key: str, value: object) -> None:
     if not isinstance(value, str):
         raise ThemeError(f"{path}: {key}: expected a colour string, got {value!r}")
     try:
@@ -86,14 +100,15 @@ def _check_colour(path: Path, key: str, value: object) -> None:
         raise ThemeError(f"{path}: {key}: not a colour: {value!r}") from None
 
 
-def discover_themes(*dirs: Path) -> ThemeSet:
+def discover_themes(*dirs: Traversable) -> ThemeSet:
     """Every valid theme in the given folders (later folders override by name)."""
     themes: dict[str, Theme] = {}
     warnings: list[str] = []
     for folder in dirs:
         if not folder.is_dir():
             continue
-        for path in sorted(folder.glob("*.toml")):
+        found = [path for path in folder.iterdir() if path.name.endswith(".toml")]
+        for path in sorted(found, key=lambda path: path.name):
             try:
                 theme = load_theme(path)
             except ThemeError as error:

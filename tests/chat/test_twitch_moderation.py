@@ -14,7 +14,7 @@ from botdeck.model.chat import Role
 from botdeck.model.defaults import SendLimits
 from botdeck.model.events import StateChanged
 from botdeck.model.jobs import Phase, RouterState
-from tests.chat.test_twitch import BOTS, Echo, engine_for, make_config, until
+from tests.chat.twitch_harness import BOTS, Echo, engine_for, make_config, until
 from tests.fakes.twitch_server import BOT_SCOPES
 
 ALPHA, BETA = BOTS

@@ -124,3 +124,59 @@ def test_a_refused_send_fails_the_job_and_still_counts_against_the_window():
     assert ends["m1"] == ("failed", "msg_rejected: Your message was not sent")
     assert ends["m0"][0] == ends["m2"][0] == "sent"
     assert sink.calls[2][1] >= sink.calls[0][2] + 30.0  # the failed one took a slot
+
+
+class FlakySink(TimedSink):
+    """Refuses the first `refusals` sends with `retry_after`, then sends."""
+
+    def __init__(self, refusals: int, retry_after: float | None) -> None:
+        super().__init__()
+        self.refusals = refusals
+        self.retry_after = retry_after
+
+    async def send(self, bot: str, text: str, reply_to: str | None = None) -> str:
+        start = now()
+        await asyncio.sleep(self.latency)
+        self.calls.append((bot, start, now(), text))
+        if self.refusals:
+            self.refusals -= 1
+            raise SendError(
+                "rate limited by Twitch (HTTP 429: slow down)", retry_after=self.retry_after
+            )
+        return f"out-{len(self.calls)}"
+
+
+def test_a_retryable_refusal_waits_then_retries_through_the_limiter():
+    sink = FlakySink(refusals=1, retry_after=5.0)
+    limiter = RateLimiter(dict.fromkeys(BOTS, Role.VIEWER))
+
+    async def main():
+        engine, stream = make(sink, limiter)
+        engine.handle(mention(1))
+        await engine.wait_idle()
+        return limiter.budget("alpha_bot").used, stream
+
+    used, stream = run_virtual(main())
+    (_, _, first_end, _), (_, second, _, _) = sink.calls
+    assert second == first_end + 5.0  # after the wait the sink asked for, not at once
+    assert used == 2  # each attempt took a slot: Twitch may have counted the refused one
+    outcome = [e for e in map(json.loads, stream.getvalue().splitlines()) if e["event"] == "sent"]
+    assert len(outcome) == 1
+
+
+def test_retries_stop_after_send_retries_and_a_plain_refusal_is_not_retried():
+    sink = FlakySink(refusals=5, retry_after=1.0)
+    plain = FlakySink(refusals=1, retry_after=None)
+
+    async def main(chosen: FlakySink):
+        engine, stream = make(chosen, RateLimiter(dict.fromkeys(BOTS, Role.VIEWER)))
+        engine.handle(mention(1))
+        await engine.wait_idle()
+        events = [json.loads(row) for row in stream.getvalue().splitlines()]
+        return [e for e in events if e["event"] in OUTCOMES]
+
+    [outcome] = run_virtual(main(sink))
+    assert outcome["event"] == "failed" and len(sink.calls) == 2  # one retry (the default)
+    assert outcome["reason"] == "rate limited by Twitch (HTTP 429: slow down)"
+    [outcome] = run_virtual(main(plain))
+    assert outcome["event"] == "failed" and len(plain.calls) == 1

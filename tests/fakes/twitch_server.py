@@ -1,20 +1,28 @@
 """A loopback fake of the parts of Twitch botdeck uses, for the real twitchio client.
 
 aiohttp on 127.0.0.1, port 0. It speaks the shapes twitchio 3.3 parses: OAuth
-(`/oauth2/token`, `/oauth2/validate`, `/oauth2/authorize`), Helix (`/helix/users`,
-`/helix/eventsub/subscriptions`, `/helix/chat/messages`, `/helix/chat/settings`) and the
-EventSub websocket (`/ws`: welcome, keepalive, notification, session_reconnect). Like
-Twitch it checks every bearer token against the user it claims to act for, echoes sent
-messages back to chat with the sender's badges, and keeps subscriptions across a
-session_reconnect but not across a dropped socket. It also watches the chat limits from
-its side and records every violation, with limits a test can shorten.
+(`/oauth2/token` with the authorization-code, refresh, client-credentials and device-code
+grants, `/oauth2/validate`, `/oauth2/authorize`, `/oauth2/device`), Helix (`/helix/users`,
+`/helix/eventsub/subscriptions`, `/helix/chat/messages`, `/helix/chat/settings`,
+`/helix/moderation/channels`) and the EventSub websocket (`/ws`: welcome, keepalive,
+notification, revocation, session_reconnect). Like Twitch it checks every bearer token
+against the user it claims to act for, refuses app tokens for websocket subscriptions and
+`for_source_only` with a user token, echoes sent messages back to chat with the sender's
+badges, and keeps subscriptions across a session_reconnect but not across a dropped
+socket. It also watches the chat limits from its side and records every violation, with
+limits a test can shorten.
 
-Tests steer it: `say` a chat line, `script` the next answers to a send (a drop reason,
-a 429, a 401), `drop` or `close_sockets` the websockets, `session_reconnect`, hold the
-next welcome, refuse the next connections, send raw frames. Moderators' side: delete a
-line, clear a user's lines (a ban or timeout), clear the chat, change the chat settings
-(each notified to the subscribers, as Twitch does); the chat modes are enforced on sends
-(slow, followers-, subscribers-, emote-only: a dropped message and a recorded violation).
+Tests steer it: `say` a chat line (also from a shared-chat partner channel), `script` the
+next answers to a send (a drop reason, a 429 with `Ratelimit-Reset`, a 401), fail the
+next token requests (`oauth_errors`, e.g. 503), `ban` an account (its subscription is
+revoked with `chat_user_banned`, its sends dropped), `revoke` a grant, `drop` or
+`close_sockets` the websockets, take EventSub down (`outage`), `session_reconnect`, hold
+the next welcome, refuse the next connections, send raw frames, change the echo's text or
+deliver it before the send's answer, `approve` a device code as some account. Moderators'
+side: delete a line, clear a user's lines (a ban or timeout), clear the chat, change the
+chat settings (each notified to the subscribers, as Twitch does); the chat modes are
+enforced on sends (slow, followers-, subscribers-, emote-only: a dropped message and a
+recorded violation).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import asyncio
 import contextlib
 import datetime
 import itertools
+import math
 import secrets
 import time
 import uuid
@@ -36,7 +45,7 @@ from aiohttp import WSMsgType, web
 from botdeck.model.chat import Role
 from botdeck.model.defaults import SendLimits
 
-BOT_SCOPES = ("user:read:chat", "user:write:chat", "user:bot")
+BOT_SCOPES = ("user:read:chat", "user:write:chat", "user:bot", "user:read:moderated_channels")
 
 
 def _now_iso() -> str:
@@ -50,6 +59,7 @@ class FakeUser:
     display_name: str
     badges: tuple[str, ...] = ()  # badge set ids in the channel, e.g. ("moderator",)
     app_authorized: bool = False  # granted user:bot / channel:bot to the client
+    banned: bool = False  # banned from the channel
 
 
 @dataclass
@@ -75,6 +85,8 @@ class Sent:
     status: int
     message_id: str | None
     dropped: str | None = None  # the drop code, when Twitch did not deliver it
+    for_source_only: bool | None = None
+    wall: float = 0.0  # time.time(), to compare with Ratelimit-Reset
 
 
 @dataclass
@@ -91,6 +103,15 @@ class Subscription:
     type: str
     condition: dict[str, str]
     session_id: str
+
+
+@dataclass
+class DeviceCode:
+    device_code: str
+    user_code: str
+    scopes: tuple[str, ...]
+    expires_at: float  # time.monotonic()
+    user_id: str | None = None  # set once someone approved it
 
 
 @dataclass
@@ -130,6 +151,16 @@ class FakeTwitch:
         self.refuse_connections = 0
         self.welcome_gate: asyncio.Event | None = None
         self.echo = True
+        self.echo_text: Callable[[str], str] | None = None  # Twitch may alter the echo
+        self.echo_before_answer = False  # deliver the echo before answering the send
+        self.ws_down = False  # EventSub is down: every websocket connection is refused
+        self.oauth_errors: deque[int] = deque()  # statuses for the next /oauth2/token calls
+        self.device_flow = True  # the client may use the Device Code Flow
+        self.device_expires_in = 1800
+        self.device_interval = 5.0
+        self.device_codes: dict[str, DeviceCode] = {}
+        self.subscribe_attempts: list[tuple[str | None, int]] = []  # (token's user, status)
+        self.revocations: list[tuple[str, str]] = []  # (user id in the condition, status)
         self.requests: list[tuple[str, str]] = []  # (method, path)
         # Get Chat Settings' answer (Helix's names); tests may add fields Twitch may add.
         self.chat_settings: dict[str, Any] = {
@@ -175,13 +206,50 @@ class FakeTwitch:
         found = [t for t in self.tokens.values() if t.user_id == user_id and not t.revoked]
         return found[-1]
 
-    def revoke(self, login: str, *, refresh_too: bool = True) -> None:
+    def revoke(self, login: str, *, refresh_too: bool = True, notify: bool = True) -> None:
+        """The account disconnected the app: its tokens stop working (with `refresh_too`,
+        the grant is gone) and, with `notify`, its subscriptions are revoked."""
         user_id = self.users[login].id
         for token in self.tokens.values():
             if token.user_id == user_id:
                 token.revoked = True
                 if refresh_too:
                     token.refresh = ""
+        if refresh_too and notify:
+            self._revoke_subscriptions(user_id, "authorization_revoked")
+
+    def ban(self, login: str) -> None:
+        """`login` is banned from the channel: Twitch revokes its chat subscriptions
+        (`chat_user_banned`), refuses new ones and drops its messages."""
+        user = self.users[login]
+        user.banned = True
+        self._revoke_subscriptions(user.id, "chat_user_banned")
+
+    def _revoke_subscriptions(self, user_id: str, status: str) -> None:
+        for sub in list(self.subscriptions.values()):
+            if sub.condition.get("user_id") != user_id:
+                continue
+            del self.subscriptions[sub.id]
+            self.revocations.append((user_id, status))
+            session = self.sessions.get(sub.session_id)
+            if session is not None and not session.ws.closed:
+                body = {"subscription": {**self._subscription_body(sub), "status": status}}
+                message = self._envelope(
+                    "revocation", body, subscription_type=sub.type, subscription_version="1"
+                )
+                asyncio.get_running_loop().create_task(_send_quietly(session.ws, message))
+
+    async def outage(self, down: bool = True) -> None:
+        """EventSub goes down (every socket cut, new ones refused) or comes back."""
+        self.ws_down = down
+        if down:
+            await self.drop()
+
+    def approve(self, user_code: str, login: str) -> None:
+        """Someone logged in as `login` entered `user_code` at the activation page and
+        approved the scopes."""
+        code = next(c for c in self.device_codes.values() if c.user_code == user_code)
+        code.user_id = self.users[login].id
 
     def expire(self, login: str) -> None:
         """The user's token stops working; its refresh token still works."""
@@ -218,6 +286,8 @@ class FakeTwitch:
         app.router.add_post("/oauth2/token", self._oauth_token)
         app.router.add_get("/oauth2/validate", self._oauth_validate)
         app.router.add_get("/oauth2/authorize", self._oauth_authorize)
+        app.router.add_post("/oauth2/device", self._oauth_device)
+        app.router.add_get("/helix/moderation/channels", self._moderated_channels)
         app.router.add_get("/helix/users", self._users)
         app.router.add_post("/helix/eventsub/subscriptions", self._subscribe)
         app.router.add_delete("/helix/eventsub/subscriptions", self._unsubscribe)
@@ -268,11 +338,16 @@ class FakeTwitch:
         *,
         message_id: str | None = None,
         badges: Iterable[str] | None = None,
+        source: str | None = None,
     ) -> str:
-        """A chat line from `login` (added as a viewer if unknown), to every subscriber."""
+        """A chat line from `login` (added as a viewer if unknown), to every subscriber;
+        with `source`, said in that partner channel of a shared chat session."""
         user = self.users.get(login) or self.add_user(login)
         message_id = message_id or str(uuid.uuid4())
-        await self._notify_chat(user, text, message_id, badges)
+        partner = None
+        if source is not None:
+            partner = self.users.get(source) or self.add_user(source, badges=("broadcaster",))
+        await self._notify_chat(user, text, message_id, badges, partner)
         return message_id
 
     async def delete_message(self, message_id: str, login: str) -> None:
@@ -355,11 +430,16 @@ class FakeTwitch:
         form = dict(request.query)
         if request.can_read_body:
             form.update(await request.post())  # type: ignore[arg-type]
+        if self.oauth_errors:
+            status = self.oauth_errors.popleft()
+            return self._error(status, "scripted")
         if form.get("client_id") != self.client_id:
             return self._error(400, "invalid client")
+        grant = form.get("grant_type")
+        if grant == "urn:ietf:params:oauth:grant-type:device_code":
+            return self._device_token(form)  # a public client sends no secret
         if form.get("client_secret") != self.client_secret:
             return self._error(403, "invalid client secret")
-        grant = form.get("grant_type")
         if grant == "client_credentials":
             body = {"access_token": self.app_token.value, "expires_in": 5_000_000}
             return web.json_response({**body, "token_type": "bearer"})
@@ -417,6 +497,46 @@ class FakeTwitch:
         target = f"{request.query['redirect_uri']}?code={code}&state={state}"
         raise web.HTTPFound(target)
 
+    async def _oauth_device(self, request: web.Request) -> web.Response:
+        self.requests.append(("POST", "/oauth2/device"))
+        form = dict(request.query)
+        if request.can_read_body:
+            form.update(await request.post())  # type: ignore[arg-type]
+        if form.get("client_id") != self.client_id:
+            return self._error(400, "invalid client")
+        if not self.device_flow:
+            return self._error(400, "invalid client type for device code flow")
+        scopes = tuple(form.get("scopes", "").split())
+        device = DeviceCode(
+            secrets.token_hex(16),
+            f"{secrets.token_hex(2).upper()}{secrets.token_hex(2).upper()}",
+            scopes,
+            time.monotonic() + self.device_expires_in,
+        )
+        self.device_codes[device.device_code] = device
+        await self._touch()
+        return web.json_response(
+            {
+                "device_code": device.device_code,
+                "user_code": device.user_code,
+                "verification_uri": f"{self.base}/activate?device-code={device.user_code}",
+                "expires_in": self.device_expires_in,
+                "interval": self.device_interval,
+            }
+        )
+
+    def _device_token(self, form: dict[str, Any]) -> web.Response:
+        device = self.device_codes.get(form.get("device_code", ""))
+        if device is None or time.monotonic() > device.expires_at:
+            return self._error(400, "invalid device code")
+        if device.user_id is None:
+            return self._error(400, "authorization_pending")
+        del self.device_codes[device.device_code]  # a code gives tokens once
+        user = self.user_by_id(device.user_id)
+        if "channel:bot" in device.scopes or "user:bot" in device.scopes:
+            user.app_authorized = True
+        return self._token_response(self._token(device.user_id, device.scopes))
+
     # ------------------------------------------------------------ helix
     def _user_json(self, user: FakeUser) -> dict[str, Any]:
         return {
@@ -444,6 +564,12 @@ class FakeTwitch:
     async def _subscribe(self, request: web.Request) -> web.Response:
         self.requests.append(("POST", "/helix/eventsub/subscriptions"))
         token = self._bearer(request)
+        answer = await self._subscribe_answer(request, token)
+        self.subscribe_attempts.append((token.user_id if token else None, answer.status))
+        await self._touch()
+        return answer
+
+    async def _subscribe_answer(self, request: web.Request, token: FakeToken | None) -> Any:
         if token is None:
             return self._error(401, "invalid access token")
         body = await request.json()
@@ -455,25 +581,55 @@ class FakeTwitch:
             return self._error(403, "the token is not for condition.user_id")
         if "user:read:chat" not in token.scopes:
             return self._error(403, "missing scope user:read:chat")
+        if self.user_by_id(token.user_id).banned:
+            return self._error(403, "the user is banned from the channel")
         session_id = transport.get("session_id")
         if session_id not in self.sessions:
             return self._error(400, "unknown or disconnected websocket session")
         sub = Subscription(str(uuid.uuid4()), body["type"], condition, session_id)
         self.subscriptions[sub.id] = sub
-        await self._touch()
         data = {
-            "id": sub.id,
-            "status": "enabled",
-            "type": sub.type,
-            "version": body.get("version", "1"),
-            "condition": condition,
-            "created_at": _now_iso(),
+            **self._subscription_body(sub),
             "transport": {**transport, "connected_at": _now_iso()},
-            "cost": 0,
         }
         return web.json_response(
             {"data": [data], "total": 1, "total_cost": 0, "max_total_cost": 10}, status=202
         )
+
+    def _subscription_body(self, sub: Subscription) -> dict[str, Any]:
+        return {
+            "id": sub.id,
+            "status": "enabled",
+            "type": sub.type,
+            "version": "1",
+            "condition": sub.condition,
+            "created_at": _now_iso(),
+            "transport": {"method": "websocket", "session_id": sub.session_id},
+            "cost": 0,
+        }
+
+    async def _moderated_channels(self, request: web.Request) -> web.Response:
+        self.requests.append(("GET", "/helix/moderation/channels"))
+        token = self._bearer(request)
+        user_id = request.query.get("user_id", "")
+        if token is None:
+            return self._error(401, "invalid access token")
+        if token.user_id != user_id:
+            return self._error(403, "the token is not for user_id")
+        if "user:read:moderated_channels" not in token.scopes:
+            return self._error(401, "Missing scope: user:read:moderated_channels")
+        user = self.user_by_id(user_id)
+        data = []
+        if "moderator" in user.badges:  # this fake has one channel
+            channel = self.channel
+            data.append(
+                {
+                    "broadcaster_id": channel.id,
+                    "broadcaster_login": channel.login,
+                    "broadcaster_name": channel.display_name,
+                }
+            )
+        return web.json_response({"data": data, "pagination": {}})
 
     async def _unsubscribe(self, request: web.Request) -> web.Response:
         self.subscriptions.pop(request.query.get("id", ""), None)
@@ -486,9 +642,10 @@ class FakeTwitch:
         body = await request.json()
         sender_id = str(body.get("sender_id", ""))
         text = str(body.get("message", ""))
+        source_only = body.get("for_source_only")
         sender = next((u for u in self.users.values() if u.id == sender_id), None)
 
-        def record(status: int, message_id: str | None = None) -> None:
+        def record(status: int, message_id: str | None = None, dropped: str | None = None) -> None:
             login = sender.login if sender else "?"
             reply_to = body.get("reply_parent_message_id")
             self.sent.append(
@@ -501,6 +658,9 @@ class FakeTwitch:
                     reply_to=reply_to,
                     status=status,
                     message_id=message_id,
+                    dropped=dropped,
+                    for_source_only=source_only,
+                    wall=time.time(),
                 )
             )
 
@@ -510,13 +670,17 @@ class FakeTwitch:
                 code, message = answer["drop"]
                 record(200)
                 await self._touch()
-                data = {"message_id": "", "is_sent": False}
-                return web.json_response(
-                    {"data": [{**data, "drop_reason": {"code": code, "message": message}}]}
-                )
+                return self._dropped(code, message)
             record(answer["status"])
             await self._touch()
-            return self._error(answer["status"], answer.get("message", "scripted"))
+            response = self._error(answer["status"], answer.get("message", "scripted"))
+            if "reset_in" in answer:  # Helix's rate-limit headers, reset in Unix seconds
+                reset = math.ceil(time.time() + answer["reset_in"])
+                response.headers.update(
+                    {"Ratelimit-Limit": "800", "Ratelimit-Remaining": "0"}
+                    | {"Ratelimit-Reset": str(reset)}
+                )
+            return response
         if token is None:
             record(401)
             await self._touch()
@@ -534,9 +698,16 @@ class FakeTwitch:
         elif "user:write:chat" not in token.scopes:
             record(401)
             return self._error(401, "Missing scope: user:write:chat")
+        elif source_only is not None:
+            record(400)
+            return self._error(400, "for_source_only may only be set with an app access token")
         if len(text) > 500:
             record(400)
             return self._error(400, "The message is too long")
+        if sender.banned:
+            record(200, dropped="user_banned")
+            await self._touch()
+            return self._dropped("user_banned", "You are banned from this channel.")
         dropped = self._mode_drop(sender)
         if dropped is not None:
             self.violations.append(f"{sender.login}: dropped ({dropped})")
@@ -551,6 +722,7 @@ class FakeTwitch:
                     200,
                     None,
                     dropped,
+                    wall=time.time(),
                 )
             )
             await self._touch()
@@ -562,11 +734,21 @@ class FakeTwitch:
         record(200, message_id)
         await self._touch()
         if self.echo:
-            asyncio.get_running_loop().create_task(
-                self._notify_chat(sender, text, message_id, None)
-            )
+            echoed = self.echo_text(text) if self.echo_text else text
+            echo = self._notify_chat(sender, echoed, message_id, None)
+            if self.echo_before_answer:
+                await echo
+            else:
+                asyncio.get_running_loop().create_task(echo)
         data = {"message_id": message_id, "is_sent": True, "drop_reason": None}
         return web.json_response({"data": [data]})
+
+    @staticmethod
+    def _dropped(code: str, message: str) -> web.Response:
+        data = {"message_id": "", "is_sent": False}
+        return web.json_response(
+            {"data": [{**data, "drop_reason": {"code": code, "message": message}}]}
+        )
 
     def _mode_drop(self, sender: FakeUser) -> str | None:
         """Why the chat modes drop this sender's message now (None: they do not)."""
@@ -635,6 +817,8 @@ class FakeTwitch:
 
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
         self.connections += 1
+        if self.ws_down:
+            return web.Response(status=503, text="EventSub is down")
         if self.refuse_connections > 0:
             self.refuse_connections -= 1
             return web.Response(status=503, text="try again later")
@@ -679,9 +863,22 @@ class FakeTwitch:
                 await session.ws.send_json(self._envelope("session_keepalive", {}))
 
     async def _notify_chat(
-        self, user: FakeUser, text: str, message_id: str, badges: Iterable[str] | None
+        self,
+        user: FakeUser,
+        text: str,
+        message_id: str,
+        badges: Iterable[str] | None,
+        source: FakeUser | None = None,
     ) -> None:
         event = self._chat_event(user, text, message_id, user.badges if badges is None else badges)
+        if source is not None:  # shared chat: said in a partner channel
+            event.update(
+                source_broadcaster_user_id=source.id,
+                source_broadcaster_user_login=source.login,
+                source_broadcaster_user_name=source.display_name,
+                source_message_id=str(uuid.uuid4()),
+                source_badges=[],
+            )
         await self._notify("channel.chat.message", event)
 
     def _broadcaster_fields(self) -> dict[str, Any]:
@@ -710,19 +907,9 @@ class FakeTwitch:
             session = self.sessions.get(sub.session_id)
             if session is None or session.ws.closed:
                 continue
-            subscription = {
-                "id": sub.id,
-                "status": "enabled",
-                "type": sub.type,
-                "version": "1",
-                "cost": 0,
-                "condition": sub.condition,
-                "transport": {"method": "websocket", "session_id": sub.session_id},
-                "created_at": _now_iso(),
-            }
             envelope = self._envelope(
                 "notification",
-                {"subscription": subscription, "event": event},
+                {"subscription": self._subscription_body(sub), "event": event},
                 subscription_type=sub.type,
                 subscription_version="1",
             )
@@ -780,3 +967,8 @@ class FakeTwitch:
     @staticmethod
     def _fragment(kind: str, text: str) -> dict[str, Any]:
         return {"type": kind, "text": text, "cheermote": None, "emote": None, "mention": None}
+
+
+async def _send_quietly(ws: web.WebSocketResponse, message: dict[str, Any]) -> None:
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await ws.send_json(message)

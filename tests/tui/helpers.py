@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 
+from rich.console import Console
 from textual.pilot import Pilot
 
 from botdeck.chat.simulated import ScriptedLine, SimulatedChat
@@ -37,6 +38,9 @@ def make_app(
     demo: bool = True,
     keep_open: bool = True,
     send_limits: dict | None = None,
+    review: dict | None = None,
+    notices: Sequence[str] = (),
+    monotonic: Callable[[], float] | None = None,
     app_class: type[BotdeckApp] = BotdeckApp,
     resume: ResumePlan | None = None,
 ) -> BotdeckApp:
@@ -52,12 +56,14 @@ def make_app(
             # Off unless a test is about them: they would pace every reply by a second.
             "send_limits": send_limits or {"enabled": False},
             "keys": keys or {},
+            "review": review or {},
             "bots": [{"name": bot, "persona": f"persona of {bot}"} for bot in BOTS],
         },
         source="test",
     )
-    source = SimulatedChat(lines, keep_open=keep_open, clock=frozen_clock)
-    return create_app(
+    source = NoticingChat(lines, keep_open=keep_open, clock=frozen_clock)
+    source.standing = list(notices)
+    app = create_app(
         config,
         demo=demo,
         source=scripted(config, source),
@@ -67,6 +73,18 @@ def make_app(
         app_class=app_class,
         resume=resume,
     )
+    app._monotonic = monotonic
+    return app
+
+
+class NoticingChat(SimulatedChat):
+    """Simulated chat with standing notices a test sets (say, Twitch reconnecting)."""
+
+    standing: list[str]
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        return tuple(self.standing)
 
 
 def mentions(count: int, at: float = 0.0) -> list[ScriptedLine]:
@@ -79,6 +97,16 @@ async def wait_until(pilot: Pilot, predicate: Callable[[], bool], within: float 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {within}s")
         await pilot.pause(0.02)
+
+
+def screen_text(app: BotdeckApp) -> str:
+    """What the terminal shows now, as plain text (one line per row)."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True,
+                      force_terminal=True, legacy_windows=False, safe_box=False)  # fmt: skip
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    console.print(update)
+    return console.export_text()
 
 
 def events(journal: io.StringIO) -> list[dict]:

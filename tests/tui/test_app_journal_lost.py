@@ -8,7 +8,7 @@ import re
 
 from botdeck.engine.journal import close_file
 from botdeck.tui.app import EXIT_OK
-from botdeck.tui.widgets.status import Overview
+from botdeck.tui.widgets.status import AlertBar
 from tests.tui.helpers import make_app, mentions, wait_until
 
 
@@ -30,7 +30,7 @@ async def test_a_journal_on_a_full_disk_is_a_notice_and_the_run_goes_on():
         notice = "journal stopped after"
         await wait_until(pilot, lambda: any(notice in n for n in app.engine.snapshot().notices))
         app.refresh_numbers()
-        assert "No space left on device" in str(app.query_one(Overview).render())
+        assert "No space left on device" in app.query_one(AlertBar).plain  # a line of its own
         await pilot.press("q")
     assert app.return_code == EXIT_OK
     (lost,) = [n for n in app.engine.snapshot().notices if notice in n]  # said once

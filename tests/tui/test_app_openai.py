@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from textual.widgets import Log, Static
-
 from botdeck.chat.simulated import ScriptedLine, SimulatedChat
 from botdeck.config import parse_config
 from botdeck.engine import SourceParts
 from botdeck.tui.app import BotdeckApp
 from botdeck.tui.factory import create_app
 from botdeck.tui.themes import SHIPPED_DIR, discover_themes
+from botdeck.tui.widgets.chat_log import ChatLog
 from botdeck.tui.widgets.status import Overview, StatusBar
+from botdeck.tui.widgets.text_lines import TextLines
 from tests.fakes.openai_server import FakeOpenAI, reply, status
 from tests.tui.helpers import frozen_clock, wait_until
 
@@ -58,9 +58,9 @@ async def test_dashboard_marks_failures_and_skips_with_reasons(monkeypatch):
             await wait_until(pilot, settled)
             app.flush_chat()
             app.refresh_numbers()
-            chat = "\n".join(app.query_one(Log).lines)
-            header = str(app.query_one(StatusBar).render())
-            overview = str(app.query_one(Overview).render())
+            chat = "\n".join(app.query_one(ChatLog).lines)
+            header = app.query_one(StatusBar).plain
+            overview = app.query_one(Overview).plain
         assert "➤ alpha_bot: @viewer0 happy to help!" in chat
         assert "✗ alpha_bot failed: quota exceeded (insufficient_quota)" in chat
         assert "⊘ alpha_bot skipped: blocked" in chat
@@ -106,16 +106,16 @@ async def test_an_outage_shows_in_the_header_the_card_and_the_chat_until_it_ends
         async with app.run_test(size=(160, 40)) as pilot:
             await wait_until(pilot, lambda: app.engine.snapshot().queues.bots[0].ai_waiting)
             app.refresh_numbers()
-            header = str(app.query_one(StatusBar).render())
-            card = str(app.query_one("#card-alpha_bot #stats", Static).render())
-            assert "router: running  AI down for " in header
+            header = app.query_one(StatusBar).plain
+            card = app.query_one("#card-alpha_bot #stats", TextLines).plain
+            assert header.startswith("router: running  AI down for ")
             assert "wait AI 1" in card
             await server.come_back()
             await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 1)
             app.flush_chat()
             app.refresh_numbers()
-            chat = "\n".join(app.query_one(Log).lines)
-            assert "AI down for" not in str(app.query_one(StatusBar).render())
+            chat = "\n".join(app.query_one(ChatLog).lines)
+            assert "AI down for" not in app.query_one(StatusBar).plain
         assert "─ AI down: cannot reach 127.0.0.1:" in chat
         assert "─ AI back after " in chat
         assert "➤ alpha_bot: @viewer1 hello from the fake model" in chat

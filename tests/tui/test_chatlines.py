@@ -32,7 +32,10 @@ def test_viewer_and_bot_lines_have_their_markers_at_the_same_column():
 
 def test_long_lines_are_cut_for_display():
     line = chat_line(ChatMessage("1", "bob", "y" * 5000, 0))
-    assert len(line) < 450 and line.endswith("…")
+    assert len(line) < 550 and line.endswith("…")
+    assert len(chat_line(ChatMessage("1", "bob", "y" * 500, 0))) < 550  # Twitch's longest: whole
+    whole = chat_line(ChatMessage("1", "bob", "y" * 5000, 0), whole=True)
+    assert whole.endswith("y" * 5000)
 
 
 def test_a_viewer_cannot_fake_a_bot_line_or_markup():

@@ -3,20 +3,20 @@ paused bot's reason and cooldown hits on its card, and moderators' actions in th
 
 from __future__ import annotations
 
-from textual.widgets import Log, Static
-
 from botdeck.chat.simulated import ScriptedEvent, ScriptedLine
 from botdeck.model.channel import ChatSettings, MessageDeleted, UserCleared
 from botdeck.model.jobs import RouterState
 from botdeck.tui.widgets.bot_card import BotCard
-from botdeck.tui.widgets.status import StatusBar
+from botdeck.tui.widgets.chat_log import ChatLog
+from botdeck.tui.widgets.status import AlertBar, StatusBar
+from botdeck.tui.widgets.text_lines import TextLines
 from tests.tui.helpers import BOTS, make_app, wait_until
 
 STICKY, GENE, PIXEL = BOTS
 
 
-def text_of(widget: Static) -> str:
-    return str(widget.render())
+def text_of(widget: TextLines) -> str:
+    return widget.plain
 
 
 async def test_a_held_bot_says_why_and_the_header_shows_the_mode():
@@ -33,12 +33,14 @@ async def test_a_held_bot_says_why_and_the_header_shows_the_mode():
         assert "mode: slow 5s, followers-only" in header
         card = app.query_one(f"#card-{STICKY}", BotCard)
         assert card.has_class("-held")
-        stats = text_of(app.query_one(f"#card-{STICKY} #stats", Static))
-        assert stats.startswith("paused: followers-only: make this bot a VIP or moderator")
-        assert "size 1" in stats
+        assert "paused: followers-only: make this bot a VIP or moderator" in str(card.border_title)
+        alerts = text_of(app.query_one(AlertBar)).splitlines()  # its own line, whole
+        assert f"! {STICKY} paused by the chat mode: followers-only: make this bot" in alerts[0]
+        assert len(alerts) == len(BOTS)
+        assert "size 1" in text_of(app.query_one(f"#card-{STICKY} #stats", TextLines))
         assert all(app.query_one(f"#card-{bot}", BotCard).has_class("-held") for bot in BOTS)
         app.flush_chat()
-        lines = app.query_one(Log).lines
+        lines = app.query_one(ChatLog).lines
         assert any(
             "chat mode: slow 5s, followers-only; paused: " + ", ".join(BOTS) in line
             for line in lines
@@ -56,7 +58,7 @@ async def test_moderators_actions_and_a_chat_stop_show_in_the_chat_without_the_t
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.engine.state is RouterState.STOPPED)
         app.flush_chat()
-        lines = app.query_one(Log).lines
+        lines = app.query_one(ChatLog).lines
     assert any("moderator deleted a line: 1 unsent reply withdrawn" in line for line in lines)
     assert any(
         "moderator removed spammer: 0 unsent replies withdrawn; botdeck had not seen it" in line
@@ -75,4 +77,4 @@ async def test_cooldown_hits_show_on_the_card_that_would_have_answered():
         await pilot.pause()
         hits = app.engine.snapshot().cooldown_hits
         for bot, count in hits.items():
-            assert f"cooldown {count}" in text_of(app.query_one(f"#card-{bot} #stats", Static))
+            assert f"cooldown {count}" in text_of(app.query_one(f"#card-{bot} #stats", TextLines))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from textual.widgets import Static
-
 from botdeck.config import parse_config
 from botdeck.tui.factory import create_app
 from botdeck.tui.themes import SHIPPED_DIR, discover_themes
@@ -30,7 +28,7 @@ async def test_the_dashboard_plays_a_replay_and_shows_it(tmp_path):
         await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 5)
         assert app.check_action("raid", ()) is False
         app.refresh_numbers()
-        assert "chat: ended" in str(app.query_one(StatusBar, Static).render())
+        assert "chat: ended" in app.query_one(StatusBar).plain
 
 
 async def test_a_mention_past_the_display_cut_is_answered_in_the_dashboard(tmp_path):

@@ -32,7 +32,7 @@ async def test_the_dashboard_says_how_many_mentions_it_resumed(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 3)
         app.refresh_numbers()
-        assert "resumed 3" in str(app.query_one(Overview).render())
+        assert "resumed 3" in app.query_one(Overview).plain
         said = f"resumed 3 mentions from {previous} (1 too old or not mentions: expired;"
 
         def toasted() -> bool:  # a toast is a message: it lands on the app's next turn

@@ -1,12 +1,26 @@
-"""The header line and the global queue panel: small, re-rendered only when they change."""
+"""The header line, the alerts and the global queue panel: small, redrawn only on change.
+
+What must never be cut comes first: the header starts with the router's state, and
+every warning (the backlog past its threshold, each standing notice such as an AI server
+down or Twitch reconnecting) gets a line of its own in the alerts, shown while the
+condition lasts, above everything that may shrink.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
+from botdeck.model.chat import ConnectionStatus
 from botdeck.model.jobs import RouterState
 from botdeck.model.snapshot import EngineSnapshot
+from botdeck.tui.widgets.text_lines import TextLines
+
+MAX_ALERT_LINES = 4
+# A chat connection in these states is an alert too (the header may be cut on a small
+# terminal; an alert line never is).
+TROUBLE = frozenset(
+    {ConnectionStatus.CONNECTING, ConnectionStatus.RECONNECTING, ConnectionStatus.FAILED}
+)
 
 
 def _duration(seconds: float) -> str:
@@ -31,43 +45,85 @@ def _ai_down(snap: EngineSnapshot) -> tuple[str | tuple[str, str], ...]:
     return ("  ", (header, "bold reverse")) if header else ()
 
 
-class _Line(Static):
-    """A one-line widget that redraws only when its text changes, and never re-lays out."""
-
-    _shown: str | None = None
+class _Line(TextLines):
+    """Lines that redraw only where their text changed, and never re-lay out."""
 
     def show_text(self, text: Text) -> None:
-        if text.plain != self._shown:
-            self._shown = text.plain
-            self.update(text, layout=False)
+        self.set_lines(list(text.split("\n")) if text.plain else [])
 
 
 class StatusBar(_Line):
-    """Channel, chat connection, router state, the channel's chat modes, responder, uptime."""
+    """Router state first (with `AI down for 23 s` while it is), then chat connection, the
+    channel's chat modes, channel, responder, review, uptime."""
 
     def show(self, snap: EngineSnapshot, uptime: float) -> None:
-        text = Text.assemble(
-            ("botdeck", "bold"),
-            "  #",
-            snap.channel,
-            "  chat: ",
-            snap.connection.describe(),
-            "  router: ",
+        parts: list[str | tuple[str, str]] = [
+            ("router: ", "bold"),
             (router_label(snap), "bold"),
             *_ai_down(snap),
+            "  chat: ",
+            snap.connection.describe(),
             *((("  mode: ", "dim"), (snap.chat_mode, "bold")) if snap.chat_mode else ()),
+            "  #",
+            snap.channel,
             "  responder: ",
             snap.responder,
-            "  up ",
-            _duration(uptime),
-        )
+        ]
+        if snap.reviewing:
+            every = len(snap.reviewing) == len(snap.queues.bots)
+            parts += ["  review: ", "all bots" if every else ", ".join(sorted(snap.reviewing))]
+        parts += ["  up ", _duration(uptime), "  botdeck"]
+        text = Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
         ai_down = snap.ai is not None and snap.ai.down_for is not None
         self.set_class(snap.queues.state is not RouterState.RUNNING or ai_down, "-attention")
         self.show_text(text)
 
 
+def alert_lines(snap: EngineSnapshot, backlog_warning: int) -> list[Text]:
+    """One line per standing condition: the backlog past its threshold, chat connection
+    trouble, each bot a chat mode keeps from talking, each notice."""
+    lines = []
+    queues = snap.queues
+    if queues.size > backlog_warning:
+        lines.append(
+            Text.assemble(
+                (f" BACKLOG {queues.size} > {backlog_warning} ", "bold reverse"),
+                f" replies waiting (threshold {backlog_warning})",
+                no_wrap=True,
+                overflow="ellipsis",
+            )
+        )
+    if snap.connection.status in TROUBLE:
+        notice = f"chat: {snap.connection.describe()}"
+        lines.append(Text.assemble(("! ", "bold"), notice, no_wrap=True, overflow="ellipsis"))
+    for lane in queues.bots:
+        if lane.held is not None:  # a chat mode keeps this bot from talking
+            notice = f"{lane.bot} paused by the chat mode: {lane.held}"
+            lines.append(Text.assemble(("! ", "bold"), notice, no_wrap=True, overflow="ellipsis"))
+    for notice in snap.notices:
+        lines.append(Text.assemble(("! ", "bold"), notice, no_wrap=True, overflow="ellipsis"))
+    return lines
+
+
+class AlertBar(_Line):
+    """The alerts, a line each; takes no room when there are none."""
+
+    def show(self, snap: EngineSnapshot, backlog_warning: int) -> int:
+        """Update; returns how many lines it takes now."""
+        lines = alert_lines(snap, backlog_warning)
+        if len(lines) > MAX_ALERT_LINES:
+            more = len(lines) - MAX_ALERT_LINES + 1
+            lines = [*lines[: MAX_ALERT_LINES - 1], Text(f"! … and {more} more notices")]
+        height = len(lines)
+        if self.styles.height is None or self.styles.height.value != height:
+            self.styles.height = height
+        self.set_class(snap.queues.size > backlog_warning, "-backlog")
+        self.show_text(Text("\n").join(lines))
+        return height
+
+
 class Overview(_Line):
-    """Global size (waiting), pending (running), limit, replies per minute, backlog warning."""
+    """Global size (waiting), pending (running), limit, rate, what was sent, latency."""
 
     def show(self, snap: EngineSnapshot, backlog_warning: int) -> None:
         queues = snap.queues
@@ -77,10 +133,12 @@ class Overview(_Line):
             (f"{queues.size}", "bold"),
             ("  pending ", "dim"),
             (f"{queues.pending}/{queues.limit}", "bold"),
-            ("  replies/min ", "dim"),
+            ("  msgs/min ", "dim"),
             f"{queues.replies_per_minute:.0f}",
-            ("  sent ", "dim"),
-            f"{queues.sent}",
+            ("  msgs ", "dim"),
+            f"{queues.messages}",
+            ("  answered ", "dim"),
+            f"{snap.chat.mentions_answered}/{snap.chat.mentions}",
             ("  failed ", "dim"),
             f"{queues.failed}",
             ("  skipped ", "dim"),
@@ -90,14 +148,10 @@ class Overview(_Line):
             ("  p95 ", "dim"),
             _latency(queues.latency.p95),
         ]
+        if snap.reviews:
+            parts += [("  in review ", "dim"), (f"{snap.reviews}", "bold")]
         if tokens:
             parts += [("  tokens ", "dim"), f"{tokens}"]
         if snap.resume is not None and snap.resume.resumed:
             parts += [("  resumed ", "dim"), f"{snap.resume.resumed}"]
-        backlog = queues.size > backlog_warning
-        if backlog:
-            parts += ["  ", (f" BACKLOG {queues.size} > {backlog_warning} ", "bold reverse")]
-        for notice in snap.notices:
-            parts += ["  ", (notice, "italic")]
-        self.set_class(backlog, "-backlog")
-        self.show_text(Text.assemble(*parts))
+        self.show_text(Text.assemble(*parts, no_wrap=True, overflow="ellipsis"))

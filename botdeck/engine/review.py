@@ -1,0 +1,143 @@
+"""Review mode: a written reply waits for the operator before it may be sent.
+
+The pipeline hands each reply of a reviewed bot to `ReviewDesk.review`, which holds it
+(phase `review`) until the operator approves, edits or rejects it, or `[review] timeout`
+passes and `on_timeout` decides. The job keeps its slots meanwhile: the bot writes no
+further replies that would only queue up behind the operator, and raid mode counts the
+held reply among the bot's coming sends. The job timeout does not run while a person is
+deciding. Edited text is the pipeline's to shape and check again (`ReplyPipeline.review`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from botdeck.core.jobs import Job
+from botdeck.engine.events import EventHub
+from botdeck.model.events import BotChanged, Reviewed
+from botdeck.model.jobs import Phase, ReplyContext
+from botdeck.model.review import OPERATOR, TIMEOUT, PendingReview, Verdict
+
+ReplyJob = Job[ReplyContext]
+EVERY_BOT = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSettings:
+    """`[review]`: which bots' replies wait for the operator, and for how long."""
+
+    bots: frozenset[str] = frozenset()  # "*" for every bot
+    timeout: float = 120.0
+    send_on_timeout: bool = False  # `on_timeout = "send"`; else the reply is rejected
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    verdict: Verdict
+    by: str = OPERATOR
+    text: str | None = None  # the operator's text, for EDITED
+
+
+@dataclass(eq=False, slots=True)
+class _Held:
+    job: ReplyJob
+    text: str
+    deadline: float  # loop time
+    note: str | None
+    decided: asyncio.Future[Decision] = field(repr=False)
+
+
+class ReviewDesk:
+    def __init__(self, bots: Iterable[str], settings: ReviewSettings, events: EventHub) -> None:
+        self._bots = tuple(bots)
+        self._settings = settings
+        self._events = events
+        every = EVERY_BOT in settings.bots
+        self._reviewing = set(self._bots) if every else set(settings.bots) & set(self._bots)
+        self._held: dict[int, _Held] = {}  # job id -> held reply, oldest first
+
+    # ------------------------------------------------------------- mode
+    def wants(self, bot: str) -> bool:
+        return bot in self._reviewing
+
+    @property
+    def reviewing(self) -> frozenset[str]:
+        return frozenset(self._reviewing)
+
+    def set_review(self, bot: str, on: bool) -> bool:
+        """Review this bot's replies from now on (or not); False if nothing changed.
+        Replies already held stay held until decided."""
+        if bot not in self._bots:
+            raise ValueError(f"unknown bot {bot!r}")
+        if (bot in self._reviewing) == on:
+            return False
+        if on:
+            self._reviewing.add(bot)
+        else:
+            self._reviewing.discard(bot)
+        self._events.publish(BotChanged(bot))
+        return True
+
+    # ------------------------------------------------------------ holding
+    async def review(self, job: ReplyJob, text: str, note: str | None = None) -> Decision:
+        """Hold `text` until someone decides; the decision (the timeout's, if nobody)."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        held = _Held(job, text, now + self._settings.timeout, note, loop.create_future())
+        self._held[job.id] = held
+        job.phase = Phase.REVIEW
+        job.hold_deadline(now)
+        timer = loop.call_later(self._settings.timeout, self._expire, held)
+        try:
+            return await held.decided
+        finally:
+            timer.cancel()
+            self._held.pop(job.id, None)
+            job.release_deadline(loop.time())
+
+    def decide(self, job_id: int, verdict: Verdict, text: str | None = None) -> bool:
+        """The operator's verdict on a held reply; False if it is not held (any more)."""
+        held = self._held.get(job_id)
+        if held is None or held.decided.done():
+            return False
+        if verdict is Verdict.EDITED and text is None:
+            raise ValueError("an edit needs its text")
+        held.decided.set_result(Decision(verdict, OPERATOR, text))
+        return True
+
+    def announce(self, job: ReplyJob, decision: Decision, edited: str | None = None) -> None:
+        """The decision took effect (the journal's `reviewed`)."""
+        self._events.publish(Reviewed(job, decision.verdict, decision.by, edited))
+
+    def pending(self) -> list[PendingReview]:
+        """Replies waiting for a verdict, oldest first."""
+        now = asyncio.get_running_loop().time()
+        on_timeout = Verdict.APPROVED if self._settings.send_on_timeout else Verdict.REJECTED
+        views = []
+        for held in self._held.values():
+            if held.decided.done():
+                continue
+            message = held.job.context.message
+            views.append(
+                PendingReview(
+                    job=held.job.id,
+                    bot=held.job.bot,
+                    viewer="" if message.is_bot else message.author,
+                    line=message.text,
+                    text=held.text,
+                    seconds_left=max(0.0, held.deadline - now),
+                    on_timeout=on_timeout,
+                    note=held.note,
+                )
+            )
+        return views
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def _expire(self, held: _Held) -> None:
+        if not held.decided.done():
+            verdict = Verdict.APPROVED if self._settings.send_on_timeout else Verdict.REJECTED
+            held.decided.set_result(Decision(verdict, TIMEOUT))

@@ -1,0 +1,61 @@
+"""`?`: every key and what it does, generated from the key table with the keys as this
+run has them (after `[keys]`), so it can never disagree with the bindings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from botdeck.model.keys import KEY_ACTIONS, When, key_display, keys_of
+
+WHEN_NOTES = {
+    When.ALWAYS: "",
+    When.DEMO: "demo",
+    When.BOT: "a bot selected",
+    When.JOB: "a reply selected",
+    When.REVIEW: "a reply in review",
+}
+
+
+def help_table(keymap: Mapping[str, str]) -> Table:
+    table = Table(box=None, show_header=True, header_style="bold", expand=True)
+    table.add_column("key", no_wrap=True)
+    table.add_column("action", ratio=1)
+    table.add_column("when", style="dim", no_wrap=True)
+    for action in KEY_ACTIONS:
+        keys = key_display(keys_of(action.id, keymap))
+        table.add_row(Text(keys, style="bold"), Text(action.help), WHEN_NOTES[action.when])
+    table.add_row(
+        Text("tab", style="bold"), Text("move between the cards, the queue and the chat"), ""
+    )
+    table.add_row(
+        Text("ctrl+p", style="bold"), Text("the command palette: every action by name"), ""
+    )
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "close", "Close", key_display="esc"),
+    ]
+
+    def __init__(self, keymap: Mapping[str, str]) -> None:
+        super().__init__()
+        self._keymap = dict(keymap)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help") as box:
+            box.border_title = "keys"
+            yield Static(help_table(self._keymap))
+        yield Footer()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,115 @@
+"""Headless Chromium for tests: a screenshot of a page, or a page driven over the DevTools
+protocol. Debian's `chromium` (make test installs it); tests skip, saying why, without it."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+    "--disable-dev-shm-usage",
+)  # fmt: skip
+
+
+def chromium() -> str:
+    """The browser's path, or the test is skipped with the reason."""
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("chromium is not installed (make test installs it with apt-get where it can)")
+
+
+def screenshot(url: str, png: Path, profile: Path, width: int = 900, height: int = 2400) -> None:
+    result = subprocess.run(
+        [chromium(), *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
+         f"--screenshot={png}", url],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert png.exists(), f"no screenshot: {result.stderr[-1500:]}"
+
+
+class Page:
+    """One Chromium tab driven over the DevTools protocol (aiohttp's websocket client)."""
+
+    def __init__(self, profile: Path, extra_flags: tuple[str, ...] = ()) -> None:
+        self.profile = profile
+        self.flags = extra_flags
+        self.proc: asyncio.subprocess.Process | None = None
+        self._ids = iter(range(1, 1_000_000))
+        self._session_id = ""
+
+    async def __aenter__(self) -> Page:
+        import aiohttp
+
+        self.proc = await asyncio.create_subprocess_exec(
+            chromium(), *FLAGS, f"--user-data-dir={self.profile}", "--remote-debugging-port=0",
+            "--window-size=1280,900", *self.flags, "about:blank",
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        port_file = self.profile / "DevToolsActivePort"
+        await until(lambda: port_file.exists() and len(port_file.read_text().split()) == 2, 30)
+        port, path = port_file.read_text().split()
+        self._http = aiohttp.ClientSession()
+        self._ws = await self._http.ws_connect(f"ws://127.0.0.1:{port}{path}", max_msg_size=0)
+        target = await self.send("Target.createTarget", url="about:blank")
+        attached = await self.send(
+            "Target.attachToTarget", targetId=target["targetId"], flatten=True
+        )
+        self._session_id = attached["sessionId"]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._ws.close()
+        await self._http.close()
+        assert self.proc is not None
+        self.proc.terminate()
+        try:
+            await asyncio.wait_for(self.proc.wait(), timeout=10)
+        except TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
+
+    async def send(self, method: str, **params: object) -> dict:
+        """One command; its result (events arriving meanwhile are dropped)."""
+        number = next(self._ids)
+        message: dict[str, object] = {"id": number, "method": method, "params": params}
+        if self._session_id:
+            message["sessionId"] = self._session_id
+        await self._ws.send_json(message)
+        while True:
+            reply = await asyncio.wait_for(self._ws.receive_json(), timeout=30)
+            if reply.get("id") == number:
+                if "error" in reply:
+                    raise AssertionError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+
+    async def evaluate(self, expression: str) -> object:
+        result = await self.send("Runtime.evaluate", expression=expression, returnByValue=True)
+        return result["result"].get("value")
+
+    async def press(self, key: str) -> None:
+        """A key typed on the keyboard (one printable character)."""
+        await self.send("Input.dispatchKeyEvent", type="keyDown", key=key, text=key)
+        await self.send("Input.dispatchKeyEvent", type="keyUp", key=key)
+
+
+async def until(predicate, within: float, what: str = "condition") -> None:
+    """Poll `predicate` (sync or async) every 0.1 s until true, or fail after `within` s."""
+    deadline = time.monotonic() + within
+    while True:
+        value = predicate()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met within {within} s")
+        await asyncio.sleep(0.1)

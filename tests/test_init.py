@@ -1,0 +1,208 @@
+"""`botdeck init` as a streamer uses it: asked in a terminal (a real pty) or with flags,
+a config that `botdeck check` accepts, never an overwrite without --force."""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from botdeck.config import parse_config
+from botdeck.init import Answers, render
+from botdeck.model.presets import PRESETS
+from tests.cli import run_botdeck
+
+
+def env_for(tmp_path: Path) -> dict[str, str]:
+    """No user config to find, logs and data kept in the test's folder."""
+    return {
+        **os.environ,
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+        "BOTDECK_LOG_DIR": str(tmp_path / "log"),
+        "BOTDECK_DATA_DIR": str(tmp_path / "data"),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+
+
+SCRIPTED = (
+    "init", "--channel", "MyChannel", "--client-id", "abc123xyz",
+    "--bot", "stickyman1776: an upbeat hype-man who loves speedruns",
+    "--bot", "pixelsage=a calm old gamer: speaks in proverbs",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_every_preset_renders_a_config_the_parser_accepts(preset: str):
+    answers = Answers("mychannel", (("botone", 'says "hi" \\ a lot'),), PRESETS[preset],
+                      client_id="abc")  # fmt: skip
+    config = parse_config(tomllib.loads(render(answers)), source="init")
+    assert config.chat.source == "twitch" and config.chat.channel == "mychannel"
+    assert config.ai.provider == PRESETS[preset].provider
+    assert config.bots[0].persona == 'says "hi" \\ a lot'
+    if preset != "offline":
+        assert config.ai.base_url == PRESETS[preset].base_url
+        assert config.ai.model == PRESETS[preset].model
+
+
+def test_scripted_init_writes_a_config_that_check_accepts(tmp_path: Path):
+    env = env_for(tmp_path)
+    result = run_botdeck(*SCRIPTED, "--provider", "ollama", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "botdeck.toml").read_text()
+    assert 'base_url = "http://localhost:11434/v1"' in text and "# " in text
+    assert 'persona = "a calm old gamer: speaks in proverbs"' in text
+    lines = result.stdout.splitlines()
+    steps = lines[lines.index("next:") + 1 :]
+    assert [step.split()[:2] for step in steps] == [
+        ["botdeck", "auth"], ["botdeck", "rehearse"], ["botdeck", "run"]
+    ]  # fmt: skip
+    check = run_botdeck("check", env=env, cwd=tmp_path)
+    assert check.returncode == 0, check.stderr
+    assert 'channel = "mychannel"' in check.stdout and "pixelsage" in check.stdout
+
+
+def test_init_never_overwrites_without_force(tmp_path: Path):
+    env = env_for(tmp_path)
+    target = tmp_path / "botdeck.toml"
+    target.write_text("# mine\n")
+    result = run_botdeck(*SCRIPTED, env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "botdeck: botdeck.toml: already exists; `botdeck init --force` replaces it"
+    )
+    assert target.read_text() == "# mine\n"
+    forced = run_botdeck(*SCRIPTED, "--force", env=env, cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert "stickyman1776" in target.read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".botdeck-init-")]
+
+
+def test_a_config_elsewhere_is_named_in_the_next_commands(tmp_path: Path):
+    env = env_for(tmp_path)
+    result = run_botdeck(*SCRIPTED, "--config", "conf/live.toml", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "botdeck run --config conf/live.toml" in result.stdout
+    assert run_botdeck("check", "--config", "conf/live.toml", env=env, cwd=tmp_path).returncode == 0
+
+
+def test_user_flag_writes_to_the_user_config_directory_which_check_then_finds(tmp_path: Path):
+    env = env_for(tmp_path)
+    result = run_botdeck(*SCRIPTED, "--user", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "xdg-config" / "botdeck" / "config.toml").exists()
+    assert run_botdeck("check", env=env, cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("init", "--bot", "abot"), "init: --channel: required when not run in a terminal"),
+        (("init", "--channel", "chan"), "init: --bot: required when not run in a terminal"),
+        (("init", "--channel", "no way", "--bot", "abot"), "init: --channel: expected a Twitch"),
+        (("init", "--channel", "chan", "--bot", "abot", "--bot", "ABot"), "listed twice"),
+        (("init", "--channel", "chan", "--bot", "abot", "--base-url", "localhost"), "--base-url"),
+    ],
+)
+def test_bad_flags_are_one_line_and_write_nothing(tmp_path: Path, args, message):
+    result = run_botdeck(*args, env=env_for(tmp_path), cwd=tmp_path, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "botdeck.toml").exists()
+
+
+def test_without_a_client_id_init_says_what_check_will_ask_for(tmp_path: Path):
+    env = env_for(tmp_path)
+    args = [a for a in SCRIPTED if a not in ("--client-id", "abc123xyz")]
+    result = run_botdeck(*args, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "twitch.client_id is empty" in result.stdout
+    check = run_botdeck("check", env=env, cwd=tmp_path)
+    assert check.returncode == 2 and "twitch.client_id: missing" in check.stderr
+
+
+# ---------------------------------------------------------------- in a terminal
+class Terminal:
+    """`botdeck init` on a pseudo-terminal: read until a prompt, type an answer."""
+
+    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+        self.master, slave = os.openpty()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "botdeck", "init"],
+            stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env, close_fds=True,
+        )  # fmt: skip
+        os.close(slave)
+        self.screen = ""
+
+    def expect(self, text: str, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.screen:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"never saw {text!r}; screen:\n{self.screen}")
+            ready, _, _ = select.select([self.master], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(self.master, 4096)
+                except OSError:  # the child closed the terminal
+                    chunk = b""
+                if not chunk:
+                    raise AssertionError(f"ended before {text!r}; screen:\n{self.screen}")
+                self.screen += chunk.decode("utf-8", "replace").replace("\r\n", "\n")
+
+    def type(self, answer: str) -> None:
+        os.write(self.master, answer.encode() + b"\n")
+
+    def close(self) -> int:
+        code = self.proc.wait(timeout=20)
+        os.close(self.master)
+        return code
+
+
+def test_init_in_a_terminal_asks_re_asks_and_writes(tmp_path: Path):
+    env = env_for(tmp_path)
+    term = Terminal(tmp_path, env)
+    try:
+        term.expect("Your channel (the broadcaster's Twitch login):")
+        term.type("not a login!")
+        term.expect("channel: expected a Twitch login")
+        term.type("MyChannel")
+        term.expect("Bot account login:")
+        term.type("stickyman1776")
+        term.expect("persona, one line [a friendly regular in this chat]:")
+        term.type("an upbeat hype-man")
+        term.expect("Bot account login; Enter when done:")
+        term.type("")
+        term.expect("4) LM Studio (local)  http://localhost:1234/v1")
+        term.expect("Choose [1]:")
+        term.type("4")
+        term.expect("Model [qwen2.5-7b-instruct]:")
+        term.type("")
+        term.expect("Server URL [http://localhost:1234/v1]:")
+        term.type("http://192.168.1.20:1234/v1")
+        term.expect("Client ID (Enter to add it later):")
+        term.type("abc123xyz")
+        term.expect("botdeck run")
+    finally:
+        code = term.close()
+    assert code == 0, term.screen
+    config = parse_config(tomllib.loads((tmp_path / "botdeck.toml").read_text()))
+    assert config.ai.base_url == "http://192.168.1.20:1234/v1"
+    assert config.ai.model == "qwen2.5-7b-instruct" and config.ai.api_key_env == ""
+    assert [(b.name, b.persona) for b in config.bots] == [("stickyman1776", "an upbeat hype-man")]
+    assert run_botdeck("check", env=env, cwd=tmp_path).returncode == 0
+
+
+def test_init_in_a_terminal_refuses_before_asking_when_the_file_exists(tmp_path: Path):
+    (tmp_path / "botdeck.toml").write_text("# mine\n")
+    term = Terminal(tmp_path, env_for(tmp_path))
+    try:
+        term.expect("already exists; `botdeck init --force` replaces it")
+    finally:
+        code = term.close()
+    assert code == 2 and "Your channel" not in term.screen
