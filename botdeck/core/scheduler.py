@@ -725,6 +725,15 @@ class Scheduler(Generic[C]):
         self._workers += 1
         task = self._get_loop().create_task(self._worker())
         self._tasks.add(task)
+        task.add_done_callback(self._worker_gone)
+
+    def _worker_gone(self, task: asyncio.Task[None]) -> None:
+        """A worker cancelled before its first step never ran its `finally`: count it out
+        here (one that ran has already left `_tasks`)."""
+        if task in self._tasks:
+            self._tasks.discard(task)
+            self._workers -= 1
+            self._dispatch()  # a start() in between found no room for a worker
 
     def _take(self) -> Job[C] | None:
         """Remove and return the best startable job, or None."""

@@ -619,3 +619,24 @@ def test_a_failed_carrier_fails_every_job_it_carried():
 
     jobs = run_virtual(main())
     assert {(job.outcome, job.reason) for job in jobs} == {(Outcome.FAILED, "model unavailable")}
+
+
+def test_a_stop_before_any_worker_ran_leaves_no_phantom_workers():
+    """Workers cancelled before their first step never run their `finally`; their count
+    must still come down, or `start` after the stop would find no room for a worker."""
+
+    async def body(job: Job) -> None:
+        await asyncio.sleep(1)
+
+    async def main() -> list[Job]:
+        sched = make(bots=("a",), g=1, b=1, body=body)
+        sched.submit("a", Priority.HIGH, 0, None)  # spawns a worker that has not run yet
+        sched.stop()
+        await asyncio.sleep(0)
+        sched.start()
+        late = sched.submit("a", Priority.HIGH, 0, None)
+        await asyncio.wait_for(sched.on_idle(), 60)  # virtual seconds: a stall fails here
+        return [late]
+
+    (late,) = run_virtual(main())
+    assert late.outcome is Outcome.SENT
