@@ -214,6 +214,31 @@ def raid_figures() -> list[Figure]:
     return figures
 
 
+def outage_figures() -> list[Figure]:
+    """A 60 s AI outage mid-stream (virtual time): mentions lost, circuit on and off."""
+    runs = run_json([sys.executable, "-m", "benchmarks.outage_bench"])
+    on, off = runs["circuit"], runs["no_circuit"]
+    if on["lost"]:
+        print(f"warning: {on['lost']} mentions lost to the outage (goal: 0)")
+    return [
+        Figure(
+            "mentions_lost_60s_ai_outage", on["lost_pct"], "%", off["lost_pct"], None,
+            f"{on['mentions']} mentions at 1/s for 3 min, AI server refusing connections for"
+            f" 60 s; lost {on['lost']} vs {off['lost']}; answered mentions' latency p95"
+            f" {on['latency_p95_s']:g} s (max {on['latency_max_s']:g} s) vs"
+            f" {off['latency_p95_s']:g} s; baseline: the same engine, circuit off"
+            " (outage_wait = 0: max_retries, then failed)",
+        ),
+        Figure(
+            "requests_to_a_down_ai_server_60s", on["requests_while_down"], "reqs",
+            off["requests_while_down"],
+            ratio(off["requests_while_down"], on["requests_while_down"]),
+            "requests sent while the server was down, same run: one probe at a time with"
+            " backoff, against every reply retrying on its own",
+        ),
+    ]  # fmt: skip
+
+
 def moderation_figures() -> list[Figure]:
     """Chat modes and moderators' actions (virtual time) against botdeck not told of them,
     and a moderator's `!botdeck stop` over the real twitchio client."""
@@ -353,6 +378,7 @@ GROUPS = {
     "hostile": hostile_figures,
     "drain": drain_figures,
     "moderation": moderation_figures,
+    "outage": outage_figures,
     "twitch": twitch_figures,
     "dashboard": dashboard_figures,
 }

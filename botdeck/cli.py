@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
@@ -18,6 +19,7 @@ from botdeck.config import (
     MAX_LOG_TIME,
     Config,
     ConfigError,
+    default_config_path,
     demo_config,
     find_config,
     load_config,
@@ -25,6 +27,7 @@ from botdeck.config import (
 )
 
 if TYPE_CHECKING:
+    from botdeck.engine import ResumePlan
     from botdeck.tui.themes import ThemeSet
 
 EXIT_BAD_INPUT = 2
@@ -107,7 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
             "--headless", action="store_true", help="no dashboard: journal and summary"
         )
         sub.add_argument("--duration", type=_duration, help="drain and end after S seconds")
-        sub.add_argument("--journal", type=Path, help="write the JSONL journal to PATH")
+        sub.add_argument(
+            "--journal",
+            type=Path,
+            help="append the JSONL journal to PATH (default: a new file per run in [journal] dir)",
+        )
         sub.add_argument("--theme", help="dashboard theme (twitch, low-glare, high-contrast, …)")
 
     demo = commands.add_parser("demo", help="the dashboard on simulated chat (no account needed)")
@@ -126,10 +133,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run from a config file")
     run.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
+    run.add_argument(
+        "--no-resume",
+        action="store_true",
+        help="do not answer again the mentions a crashed or stopped run left (they expire)",
+    )
     add_run_options(run)
 
     check = commands.add_parser("check", help="validate and print the resolved config")
     check.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
+    check.add_argument(
+        "--probe", action="store_true", help="also ask the AI server once whether the model answers"
+    )
 
     auth = commands.add_parser("auth", help="authorize the bot accounts and the broadcaster")
     auth.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
@@ -185,7 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--journal", type=Path, help="append each session's journal to PATH")
 
     report = commands.add_parser("report", help="how a run went, from its journal")
-    report.add_argument("journal", type=Path, metavar="JOURNAL", help="a journal file")
+    report.add_argument(
+        "journal",
+        type=Path,
+        nargs="?",
+        metavar="JOURNAL",
+        help="a journal file (default: the latest run's, in [journal] dir)",
+    )
     report.add_argument("--json", action="store_true", help="machine-readable output")
     report.add_argument(
         "--html", type=Path, metavar="FILE", help="write the report as one page with charts"
@@ -311,7 +332,25 @@ def _check(args: argparse.Namespace) -> int:
         from botdeck.headless import print_warnings
 
         print_warnings(log.warnings, sys.stderr)
+    if args.probe:
+        _probe(config)
     return 0
+
+
+def _probe(config: Config) -> None:
+    """One request to the configured AI server; a refusal or no answer exits 2."""
+    import time
+
+    from botdeck.engine.ai_setup import probe
+
+    where = f"{config.ai.model} at {config.ai.base_url}"
+    if config.ai.provider != "openai":
+        print(f"# probe: provider {config.ai.provider!r} has no server to call", file=sys.stderr)
+        return
+    started = time.monotonic()
+    answer = asyncio.run(probe(config))
+    took = time.monotonic() - started
+    print(f"# probe: {where} answered in {took:.2f} s: {answer[:60]!r}", file=sys.stderr)
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -350,11 +389,12 @@ def _report(args: argparse.Namespace) -> int:
     from botdeck.rehearse import print_report
     from botdeck.report import ReportError
 
+    path = args.journal or _latest_run()
     try:
         if args.html is not None:
-            _report_page(args.journal, args.html, args.ack_target, as_json=args.json)
+            _report_page(path, args.html, args.ack_target, as_json=args.json)
         else:
-            print_report(args.journal, as_json=args.json, out=sys.stdout)
+            print_report(path, as_json=args.json, out=sys.stdout)
     except ReportError as error:
         raise ConfigError(str(error)) from None  # bad input: one line, exit 2
     return 0
@@ -411,20 +451,70 @@ def _rehearse(args: argparse.Namespace) -> int:
     return rehearse(config, rehearsal)
 
 
-@contextlib.contextmanager
-def _journal_stream(path: Path | None) -> Iterator[TextIO]:
-    if path is None:
-        yield sys.stdout
-        return
-    try:
-        stream = path.open("a", encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"--journal: cannot open {path}: {error.strerror}") from None
-    try:
-        yield stream
-    finally:
-        from botdeck.engine.journal import close_file
+def _latest_run() -> Path:
+    """`botdeck report` without a journal: the newest one in `[journal] dir` (from the
+    config file when there is one)."""
+    from botdeck.engine.journal_files import journal_dir, latest_journal
 
+    config_path = default_config_path()
+    config = load_config(config_path, twitch_ready=False) if config_path.exists() else demo_config()
+    directory = journal_dir(config)
+    latest = latest_journal(directory)
+    if latest is None:
+        raise ConfigError(f"no journal in {directory} yet: name one (botdeck report JOURNAL)")
+    print(f"botdeck: the latest run: {latest}", file=sys.stderr)
+    return latest
+
+
+@dataclass(frozen=True, slots=True)
+class RunJournal:
+    """Where this run's journal goes, and the channel's previous one (to resume from)."""
+
+    path: Path
+    previous: Path | None
+    option: str  # what chose the path, for errors: "--journal" or "journal.dir"
+
+    def resume_plan(self, config: Config, args: argparse.Namespace) -> ResumePlan | None:
+        """What the previous journal left open. `run` answers young mentions again unless
+        `--no-resume`; the demo never does (its chat is made up), but still closes them."""
+        from botdeck.engine import plan_resume
+
+        if self.previous is None:
+            return None
+        return plan_resume(
+            self.previous,
+            same_file=self.previous == self.path,
+            enabled=args.command == "run" and not args.no_resume,
+            window=config.router.resume_window,
+        )
+
+
+def _plan_journal(config: Config, args: argparse.Namespace) -> RunJournal:
+    """`--journal PATH` (appended; it is also the previous journal), else a new file per
+    run in `[journal] dir`. A directory that cannot be written stops here (exit 2), before
+    anything connects."""
+    from botdeck.engine.journal_files import journal_dir, latest_journal, new_journal_path, prune
+
+    if args.journal is not None:
+        previous = args.journal if args.journal.is_file() else None
+        return RunJournal(args.journal, previous, "--journal")
+    directory = journal_dir(config)
+    channel = config.chat.channel
+    previous = latest_journal(directory, channel)
+    path = new_journal_path(directory, channel)
+    prune(directory, config.journal.keep_days, keep=previous)
+    return RunJournal(path, previous, "journal.dir")
+
+
+@contextlib.contextmanager
+def _journal_streams(journal: RunJournal, *, also_stdout: bool) -> Iterator[list[TextIO]]:
+    from botdeck.engine.journal import close_file
+    from botdeck.engine.journal_files import open_journal
+
+    stream = open_journal(journal.path, journal.option)
+    try:
+        yield [sys.stdout, stream] if also_stdout else [stream]
+    finally:
         close_file(stream)
 
 
@@ -434,24 +524,40 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
     from botdeck.logs import setup_logging
 
     setup_logging()
-    with _journal_stream(args.journal) as stream:
-        engine = build_engine(config, journal_stream=stream)
+    journal = _plan_journal(config, args)
+    on_stdout = args.journal is None  # the contract: the journal on stdout without a path
+    with _journal_streams(journal, also_stdout=on_stdout) as streams:
+        resume = journal.resume_plan(config, args)
+        engine = build_engine(config, journal_stream=streams, resume=resume)
         print_warnings(engine.source_warnings, sys.stderr)
         code = asyncio.run(run_headless(engine, duration=args.duration))
-        print_summary(engine, sys.stderr if args.journal is None else sys.stdout)
+        summary = sys.stderr if on_stdout else sys.stdout
+        print_summary(engine, summary)
+        print(f"  journal: {journal.path}", file=summary)
     return code
 
 
 def _dashboard(config: Config, args: argparse.Namespace, themes: ThemeSet | None) -> int:
     from botdeck.logs import setup_logging
     from botdeck.tui.factory import create_app
+    from botdeck.tui.run import run_dashboard
 
     setup_logging()  # to a file: Textual owns the terminal
-    with _journal_stream(args.journal) if args.journal else contextlib.nullcontext() as stream:
-        app = create_app(config, demo=args.command == "demo", theme=args.theme,
-                         journal_stream=stream, themes=themes)  # fmt: skip
-        app.run()
-    return app.return_code or 0
+    journal = _plan_journal(config, args)
+    with _journal_streams(journal, also_stdout=False) as streams:
+        app = create_app(
+            config,
+            demo=args.command == "demo",
+            theme=args.theme,
+            journal_stream=streams,
+            themes=themes,
+            resume=journal.resume_plan(config, args),
+        )
+        code = asyncio.run(run_dashboard(app))
+    if app.exit_note:
+        print(f"botdeck: {app.exit_note}")
+    print(f"botdeck: journal: {journal.path}")
+    return code
 
 
 if __name__ == "__main__":

@@ -119,6 +119,7 @@ class RouterConfig(_Model):
     per_user_cap: int = Field(3, ge=0, le=1000)  # waiting jobs per viewer and bot; 0 = no cap
     ack_target: float = Field(60.0, gt=0, le=MAX_WAIT)  # seconds: answer every mention within
     max_age: float = Field(120.0, ge=0, le=MAX_WAIT)  # older random/bot replies dropped; 0: never
+    resume_window: float = Field(300.0, ge=0, le=MAX_WAIT)  # after a restart, younger mentions
     ignore_users: list[str] = list(DEFAULT_IGNORED_USERS)
     command_prefixes: list[ChatWord] = list(DEFAULT_COMMAND_PREFIXES)  # chat commands: not talk
     answer_commands: bool = False  # answer a mention inside a command line
@@ -148,6 +149,7 @@ class AIConfig(_Model):
     extra_body: dict[str, Any] = {}  # extra request fields for servers that need them
     token_budget: int = Field(0, ge=0, le=10**12)  # tokens (in + out) per session; 0 = none
     on_budget: Literal["offline", "stop"] = "offline"  # what bots do once it is spent
+    outage_wait: float = Field(300.0, ge=0, le=MAX_WAIT)  # a started reply waits out an outage
 
     _url = field_validator("base_url")(http_url)
 
@@ -175,6 +177,13 @@ class SafetyConfig(_Model):
     builtin_blocklist: bool = True  # the shipped list of slurs and bannable phrases
     moderation: Literal["off", "replies", "all"] = "off"  # all: incoming lines too
     moderation_model: str = "omni-moderation-latest"
+
+
+class JournalConfig(_Model):
+    """Where a run's journal goes without `--journal PATH`, and for how long it is kept."""
+
+    dir: str = ""  # "": the user data directory's journal folder
+    keep_days: float = Field(30.0, ge=0, le=3650)  # older run journals removed at start; 0: keep
 
 
 class ChatConfig(_Model):
@@ -341,6 +350,7 @@ class Config(_Model):
     chat_control: ChatControlConfig = ChatControlConfig()
     cooldowns: CooldownsConfig = CooldownsConfig()
     review: ReviewConfig = ReviewConfig()
+    journal: JournalConfig = JournalConfig()
     keys: Keymap = {}
     bots: list[BotConfig] = Field(min_length=1, max_length=MAX_BOTS)
 

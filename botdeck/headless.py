@@ -1,8 +1,9 @@
 """Headless runs: the whole engine without a screen, ending by itself.
 
 A run ends when the chat source is exhausted and every job has an outcome, or after
-`duration` seconds (then it drains). The first SIGINT/SIGTERM drains; a second stops at
-once. Exit code 0 after a drain or a finished source, 130 after an emergency stop.
+`duration` seconds (then it drains). The first SIGINT, SIGTERM or SIGHUP drains; a
+second stops at once. Exit code 0 after a drain or a finished source, 130 after an
+emergency stop.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from botdeck.engine import Engine
-from botdeck.model.events import EngineEvent, StateChanged
+from botdeck.engine import Engine, QuitRequests
+from botdeck.model.events import AIAvailability, EngineEvent, StateChanged
 from botdeck.model.jobs import RouterState
 from botdeck.model.snapshot import Percentiles
 
@@ -23,10 +25,13 @@ log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_STOPPED = 130
+QUIT_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 async def run_headless(engine: Engine, *, duration: float | None = None) -> int:
     await engine.connect()  # a refused Twitch setup raises ConfigError here: exit 2
+    if engine.resumed is not None and engine.resumed.worth_saying:
+        print(f"botdeck: {engine.resumed.describe()}", file=sys.stderr)
     try:
         return await _run(engine, duration)
     finally:
@@ -40,22 +45,17 @@ async def _run(engine: Engine, duration: float | None) -> int:
     def on_event(event: EngineEvent) -> None:
         if isinstance(event, StateChanged) and event.state.ended:
             ended.set()
+        elif isinstance(event, AIAvailability):  # the journal is on stdout: say it here
+            print(f"botdeck: {event.describe()}", file=sys.stderr)
 
     engine.subscribe(on_event)
-    signals = 0
+    quits = QuitRequests(engine)
 
-    def on_signal() -> None:
-        nonlocal signals
-        signals += 1
-        if signals == 1:
-            log.info("signal: draining")
-            engine.drain()
-        else:
-            log.info("second signal: emergency stop")
-            engine.stop()
+    def on_signal(sig: signal.Signals) -> None:
+        log.info(quits.request(signal.Signals(sig).name).describe())
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, on_signal)
+    for sig in QUIT_SIGNALS:
+        loop.add_signal_handler(sig, on_signal, sig)
 
     async def feed_then_finish() -> None:
         try:
@@ -76,7 +76,7 @@ async def _run(engine: Engine, duration: float | None) -> int:
         feeder.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await feeder
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in QUIT_SIGNALS:
             loop.remove_signal_handler(sig)
     return EXIT_STOPPED if engine.state is RouterState.STOPPED else EXIT_OK
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli import run_botdeck
-from tests.fakes.openai_server import FakeOpenAI, reply, serving_in_thread
+from tests.fakes.openai_server import FakeOpenAI, reply, serving_in_thread, status
 
 OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
@@ -146,11 +147,12 @@ def test_run_from_config_ends_by_itself_when_the_scenario_is_done(env, tmp_path)
     assert {e["bot"] for e in sent} == {"stickyman1776", "genejacqueman"}
 
 
-def test_first_sigint_drains_and_the_run_exits_zero(env, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_first_signal_drains_and_the_run_exits_zero(env, tmp_path, sig):
     config = write_config(tmp_path, "soak", speed=1.0)
     run = Botdeck(["run", "--headless", "--config", str(config)], env)
     run.wait_for(lambda e: e["event"] == "sent")
-    run.proc.send_signal(signal.SIGINT)
+    run.proc.send_signal(sig)
     code, events, stderr = run.finish()
     assert code == 0, stderr
     states = [e["state"] for e in events if e["event"] == "state"]
@@ -159,7 +161,8 @@ def test_first_sigint_drains_and_the_run_exits_zero(env, tmp_path):
     assert "drained" in stderr
 
 
-def test_second_sigint_stops_at_once_with_exit_130(env, tmp_path):
+@pytest.mark.parametrize("second", [signal.SIGINT, signal.SIGHUP])
+def test_a_second_signal_stops_at_once_with_exit_130(env, tmp_path, second):
     config = write_config(tmp_path, "soak", speed=1.0)
     slow = config.read_text().replace("high = [0.05, 0.2]", "high = [30.0, 30.0]")
     config.write_text(slow.replace("normal = [0.05, 0.2]", "normal = [30.0, 30.0]"))
@@ -167,13 +170,49 @@ def test_second_sigint_stops_at_once_with_exit_130(env, tmp_path):
     run.wait_for(lambda e: e["event"] == "started")
     run.proc.send_signal(signal.SIGINT)
     run.wait_for(lambda e: e.get("state") == "draining")
-    run.proc.send_signal(signal.SIGINT)
+    run.proc.send_signal(second)
     code, events, _ = run.finish(timeout=10)
     assert code == 130
     assert [e["state"] for e in events if e["event"] == "state"] == ["draining", "stopped"]
     assert_every_job_has_one_outcome(events)
     assert any(e["event"] == "cancelled" and e["reason"] == "stopped" for e in events)
     assert not any(e["event"] == "sent" for e in events)
+
+
+def test_without_journal_a_run_keeps_one_in_the_data_dir_and_report_reads_the_latest(
+    env, tmp_path, user_data_dir
+):
+    config = write_config(tmp_path, "raid", speed=4.0)
+    code, events, stderr = Botdeck(["run", "--headless", "--config", str(config)], env).finish()
+    assert code == 0, stderr
+    [kept] = (user_data_dir / "botdeck" / "journal").iterdir()
+    assert kept.name.startswith("botdeck_demo-") and kept.suffix == ".jsonl"
+    assert f"journal: {kept}" in stderr  # the summary says where it is
+    in_file = [json.loads(row) for row in kept.read_text().splitlines()]
+    assert in_file == events  # the same journal on stdout (the contract) and in the file
+
+    result = run_botdeck("report", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["journal"] == str(kept)
+    assert f"the latest run: {kept}" in result.stderr
+
+
+def test_report_without_any_journal_yet_says_so(env):
+    result = run_botdeck("report", env=env)
+    assert result.returncode == 2
+    assert "no journal in" in result.stderr and "botdeck report JOURNAL" in result.stderr
+
+
+def test_a_journal_dir_that_cannot_be_written_exits_2_naming_it(env, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    config = write_config(tmp_path, "raid")
+    config.write_text(config.read_text() + f'\n[journal]\ndir = "{blocker}/journal"\n')
+    for args in (["run", "--headless"], ["run"]):
+        result = run_botdeck(*args, "--config", str(config), env=env, timeout=30)
+        assert result.returncode == 2
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith(f"botdeck: journal.dir: cannot write {blocker}/journal: ")
 
 
 def test_duration_drains_then_exits_zero(env, tmp_path):
@@ -321,9 +360,11 @@ def test_bad_safety_and_model_settings_exit_2_naming_the_key(env, tmp_path, extr
     assert len(lines) == 1 and message in lines[0], lines
 
 
-def test_an_unreachable_server_fails_replies_with_a_reason_and_the_run_ends_normally(env, tmp_path):
+def test_an_unreachable_server_is_waited_out_then_replies_fail_and_the_run_ends_normally(
+    env, tmp_path
+):
     port = closed_port()
-    path = openai_config(tmp_path, f"http://127.0.0.1:{port}/v1")
+    path = openai_config(tmp_path, f"http://127.0.0.1:{port}/v1", extra="outage_wait = 1")
     run = Botdeck(
         ["run", "--headless", "--config", str(path)], {**env, "BOTDECK_CLI_TEST_KEY": CLI_KEY}
     )
@@ -333,9 +374,41 @@ def test_an_unreachable_server_fails_replies_with_a_reason_and_the_run_ends_norm
     assert_every_job_has_one_outcome(events)
     failed = [e for e in events if e["event"] == "failed"]
     assert len(failed) >= 30
-    assert {e["reason"] for e in failed} == {f"cannot reach 127.0.0.1:{port}: connection refused"}
+    assert {e["reason"] for e in failed} == {"ai_unavailable"}
     assert events[-1]["event"] == "state" and events[-1]["state"] == "drained"
-    assert f"notice: AI server unreachable: cannot reach 127.0.0.1:{port}" in stderr
+    refused = f"cannot reach 127.0.0.1:{port}: connection refused"
+    assert f"botdeck: AI down: {refused}" in stderr  # said when it happened
+    assert re.search(rf"notice: AI down for \d+ s: {refused}", stderr)  # and in the summary
+
+
+def test_check_probe_asks_the_server_once(env, tmp_path):
+    server = FakeOpenAI()
+    server.chat_default = reply("OK")
+    key_env = {**env, "BOTDECK_CLI_TEST_KEY": CLI_KEY}
+    with serving_in_thread(server) as base_url:
+        path = openai_config(tmp_path, base_url)
+        result = run_botdeck("check", "--probe", "--config", str(path), env=key_env)
+        assert result.returncode == 0, result.stderr
+        assert re.search(
+            rf"# probe: gpt-4o-mini at {base_url} answered in [\d.]+ s: 'OK'", result.stderr
+        )
+        assert len(server.chats) == 1 and server.chats[0].body["max_tokens"] == 5
+        server.chat_default = status(
+            401, {"message": "Incorrect API key", "code": "invalid_api_key"}
+        )
+        result = run_botdeck("check", "--probe", "--config", str(path), env=key_env)
+        host = base_url.split("//")[1].split("/")[0]
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines()[-1] == (
+            f"botdeck: ai: {host} refused the API key (401): check the key in BOTDECK_CLI_TEST_KEY"
+        )
+    port = closed_port()
+    path = openai_config(tmp_path, f"http://127.0.0.1:{port}/v1")
+    result = run_botdeck("check", "--probe", "--config", str(path), env=key_env)
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == f"botdeck: ai: cannot reach 127.0.0.1:{port}: connection refused"
+    assert run_botdeck("check", "--config", str(path), env=key_env).returncode == 0  # no probe
 
 
 def test_a_headless_run_against_an_openai_compatible_server(env, tmp_path):

@@ -50,7 +50,8 @@ def jsonl(tmp_path: Path, *rows: dict) -> str:
         (["rehearse", "--replay", "x.jsonl", "--speed", "0"], "botdeck: --speed: expected"),
         (["nope"], "botdeck: COMMAND: invalid choice: 'nope'"),
         ([], "botdeck: the following arguments are required: COMMAND"),
-        (["report"], "botdeck: the following arguments are required: JOURNAL"),
+        # `report` alone reads the latest run (tests/test_cli.py); two journals are too many
+        (["report", "a.jsonl", "b.jsonl"], "botdeck: unrecognized arguments: b.jsonl"),
     ],
 )
 def test_a_bad_flag_is_one_line_without_the_usage_block(env, args, needle):

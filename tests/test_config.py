@@ -413,6 +413,8 @@ def test_demo_config_rejects_an_unknown_scenario():
         ('drain = "x"', "keys: drain and stop would both be 'x'"),
         ('quit = "d"', "keys: quit and drain would both be 'd'"),
         ('pause = "p,s"', "keys: pause and start would both be 's'"),
+        ('drain = "ctrl+c"', "keys: drain: 'ctrl+c' is reserved (quits, draining first"),
+        ('stop = "ctrl+q"', "keys: stop: 'ctrl+q' is reserved (quits, draining first)"),
         ('fly = "f"', "keys: unknown action 'fly' (actions: stop quit help drain start"),
         ('stop = "shift+ctrl x"', "keys: stop: 'shift+ctrl x' is not a key name"),
     ],

@@ -42,7 +42,7 @@ def test_the_example_config_shows_the_defaults():
     defaults = Config.model_validate({"bots": [{"name": "someone"}]}).model_dump(by_alias=True)
     sections = (
         "router", "ai", "safety", "moderation", "chat_control", "cooldowns", "review",
-        "send_limits",
+        "send_limits", "journal",
     )  # fmt: skip
     for section in sections:
         for key, value in example[section].items():

@@ -52,10 +52,27 @@ class Responder(Protocol):
 
 
 class ResponderError(Exception):
-    """No reply. `reason` is shown and journaled; tokens a failed request still cost count too."""
+    """No reply. `reason` is shown and journaled; tokens a failed request still cost count too.
 
-    def __init__(self, reason: str, *, tokens_in: int = 0, tokens_out: int = 0) -> None:
+    `transient`: the server is down, overloaded or rate limiting, so the same request may
+    succeed later (the engine waits such an outage out); `retry_after`: what the server
+    asked to wait; `fix`: for a setup problem no wait cures (a refused key, an unknown
+    model, an empty account), one line saying what to change."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        tokens_in: int = 0,
+        tokens_out: int = 0,
+        transient: bool = False,
+        retry_after: float | None = None,
+        fix: str | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.tokens_in = tokens_in
         self.tokens_out = tokens_out
+        self.transient = transient
+        self.retry_after = retry_after
+        self.fix = fix

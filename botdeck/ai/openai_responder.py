@@ -3,7 +3,9 @@
 It speaks Chat Completions through the official SDK, so switching servers is a matter of
 `[ai] base_url`. Each reply is one request bounded by one deadline (`[ai] timeout`,
 retries included, see `botdeck.ai.retry`), so a hung server frees the job's slots in time.
-Every failure is a `ResponderError` with a short reason; the key never appears in one.
+Every failure is a `ResponderError` with a short reason (the key never appears in one),
+marked transient when it is worth waiting out, or with what to fix. Whether the server
+is up is the engine's business (its circuit), not this class's.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class OpenAISettings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     prompt: PromptSettings = field(default_factory=PromptSettings)
     extra_body: Mapping[str, Any] = field(default_factory=dict)  # passed through verbatim
+    key_source: str = ""  # where the key comes from (an environment variable), for a fix
 
     def for_bot(self, bot: str) -> ModelChoice:
         return self.per_bot.get(bot, self.default)
@@ -59,22 +62,16 @@ def make_client(base_url: str, api_key: str, timeout: float) -> AsyncOpenAI:
 
 
 class OpenAIResponder(Responder):
-    """Writes replies with a chat model; reports an unreachable server as a notice."""
+    """Writes replies with a chat model."""
 
     def __init__(self, client: AsyncOpenAI, settings: OpenAISettings) -> None:
         self._client = client
         self._settings = settings
         self._host = host_of(str(client.base_url))
-        self._unreachable: str | None = None
 
     @property
     def label(self) -> str:
         return self._settings.default.model
-
-    @property
-    def notices(self) -> tuple[str, ...]:
-        """A standing condition for the dashboard: the server could not be reached."""
-        return (f"AI server unreachable: {self._unreachable}",) if self._unreachable else ()
 
     async def reply(self, request: ReplyRequest) -> Reply:
         choice = self._settings.for_bot(request.bot)
@@ -92,13 +89,46 @@ class OpenAIResponder(Responder):
 
         try:
             completion = await call_with_retries(
-                create, self._settings.retry, host=self._host, secret=self._client.api_key
+                create,
+                self._settings.retry,
+                host=self._host,
+                secret=self._client.api_key,
+                key_source=self._settings.key_source,
+                model=choice.model,
             )
         except CallFailed as failure:
-            self._unreachable = failure.reason if failure.connection else None
-            raise ResponderError(failure.reason) from None
-        self._unreachable = None
+            raise ResponderError(
+                failure.reason,
+                transient=failure.transient,
+                retry_after=failure.retry_after,
+                fix=failure.fix,
+            ) from None
         return read_completion(completion)
+
+
+async def probe(client: AsyncOpenAI, model: str, within: float, key_source: str = "") -> str:
+    """Ask the server for one tiny completion (`botdeck check --probe`): what it answered,
+    or a `ResponderError` saying why it did not (what to fix, when it knows)."""
+
+    async def create() -> ChatCompletion:
+        return await client.chat.completions.create(
+            model=model,
+            messages=[{"role": "user", "content": "Reply with the word OK."}],
+            max_tokens=5,
+        )
+
+    host = host_of(str(client.base_url))
+    policy = RetryPolicy(timeout=within, max_retries=0)
+    try:
+        completion = await call_with_retries(
+            create, policy, host=host, secret=client.api_key, key_source=key_source, model=model
+        )
+    except CallFailed as failure:
+        raise ResponderError(failure.fix or failure.reason, transient=failure.transient) from None
+    # Any answer will do: a reasoning model may spend five tokens before any text.
+    choice = completion.choices[0] if completion.choices else None
+    text = (choice.message.content or "").strip() if choice is not None else ""
+    return text or "(an answer without text)"
 
 
 def read_completion(completion: ChatCompletion) -> Reply:

@@ -8,6 +8,9 @@ and connection errors while the reply's whole deadline allows, honouring Retry-A
 
 Every failure becomes a `CallFailed` whose reason is one short line for the journal and
 the dashboard: never a traceback, and never the API key (redacted if a server echoes it).
+It also says whether the failure is transient (the server is down, overloaded or rate
+limiting: worth waiting out) and, for a failure no wait will cure (a refused key, an
+unknown model, an empty account), what to fix.
 The SDK is imported on first use, so the offline demo starts without loading it.
 """
 
@@ -43,17 +46,36 @@ class RetryPolicy:
 @dataclass(frozen=True, slots=True)
 class Failure:
     reason: str
-    retryable: bool
+    retryable: bool  # transient: the same request may succeed later
     retry_after: float | None = None  # what the server asked for, in seconds
+    fix: str | None = None  # a setup problem no retry cures: what to change
 
 
 class CallFailed(Exception):
     """An API call failed for good; `reason` is safe to show and journal."""
 
-    def __init__(self, reason: str, *, connection: bool = False) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        transient: bool = False,
+        retry_after: float | None = None,
+        fix: str | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.connection = connection  # the server could not be reached at all
+        self.transient = transient  # down, overloaded, rate limited: worth waiting out
+        self.retry_after = retry_after
+        self.fix = fix
+
+    @classmethod
+    def of(cls, failure: Failure, reason: str | None = None) -> CallFailed:
+        return cls(
+            reason or failure.reason,
+            transient=failure.retryable,
+            retry_after=failure.retry_after,
+            fix=failure.fix,
+        )
 
 
 async def call_with_retries(
@@ -63,8 +85,11 @@ async def call_with_retries(
     host: str,
     secret: str = "",
     rng: random.Random | None = None,
+    key_source: str = "",
+    model: str = "",
 ) -> T:
-    """Run `call` until it succeeds, fails for good, or the deadline passes."""
+    """Run `call` until it succeeds, fails for good, or the deadline passes. `key_source`
+    and `model` only word what to fix when the server refuses the setup."""
     import openai
 
     loop = asyncio.get_running_loop()
@@ -73,7 +98,6 @@ async def call_with_retries(
     room = min(1.0, policy.timeout / 4)  # a retry needs at least this long to be worth it
     attempt = 0
     failure: Failure | None = None
-    connection = False
     try:
         async with asyncio.timeout_at(deadline):
             while True:
@@ -81,23 +105,24 @@ async def call_with_retries(
                 try:
                     return await call()
                 except openai.OpenAIError as error:
-                    failure = classify(error, host=host, secret=secret)
-                    connection = isinstance(error, openai.APIConnectionError)
+                    failure = classify(
+                        error, host=host, secret=secret, key_source=key_source, model=model
+                    )
                 if not failure.retryable or attempt > policy.max_retries:
-                    raise CallFailed(failure.reason, connection=connection)
+                    raise CallFailed.of(failure)
                 wait = failure.retry_after
                 if wait is None:
                     backoff = policy.base_delay * 2 ** (attempt - 1)
                     wait = min(backoff, policy.max_delay) * (1 - 0.25 * rng.random())
                 if loop.time() + wait + room > deadline:
-                    raise CallFailed(failure.reason, connection=connection)  # no time left
+                    raise CallFailed.of(failure)  # no time left
                 await asyncio.sleep(wait)
     except TimeoutError:
         timed_out = f"no answer within {policy.timeout:g}s"
         if failure is None:
-            raise CallFailed(f"timeout: {timed_out}") from None
+            raise CallFailed(f"timeout: {timed_out}", transient=True) from None
         # A retry ran out of time: the first problem is the one worth reporting.
-        raise CallFailed(f"{failure.reason}, then {timed_out}", connection=connection) from None
+        raise CallFailed.of(failure, f"{failure.reason}, then {timed_out}") from None
 
 
 def host_of(base_url: str) -> str:
@@ -107,8 +132,12 @@ def host_of(base_url: str) -> str:
     return f"{host}:{parts.port}" if parts.port else host
 
 
-def classify(error: openai.OpenAIError, *, host: str, secret: str = "") -> Failure:
-    """What went wrong, whether another attempt may help, and how long the server asks to wait."""
+def classify(
+    error: openai.OpenAIError, *, host: str, secret: str = "", key_source: str = "", model: str = ""
+) -> Failure:
+    """What went wrong, whether another attempt may help, how long the server asks to wait,
+    and for a setup problem what to fix (`key_source`: where the key comes from, e.g.
+    "OPENAI_API_KEY"; `model`: the model asked for)."""
     import openai
 
     if isinstance(error, openai.APITimeoutError):
@@ -119,15 +148,32 @@ def classify(error: openai.OpenAIError, *, host: str, secret: str = "") -> Failu
         status = error.status_code
         detail = _detail(error, secret)
         if isinstance(error, openai.RateLimitError) and error.code in _QUOTA_CODES:
-            return Failure(f"quota exceeded ({error.code}): check the account's plan", False)
+            return Failure(
+                f"quota exceeded ({error.code}): check the account's plan",
+                retryable=False,
+                fix=f"{host} says the account's quota is spent ({error.code}): "
+                "add credit or raise its limit",
+            )
         if isinstance(error, openai.AuthenticationError):
-            return Failure("authentication failed (401): check the API key", retryable=False)
+            where = f" in {key_source}" if key_source else ""
+            return Failure(
+                "authentication failed (401): check the API key",
+                retryable=False,
+                fix=f"{host} refused the API key (401): check the key{where}",
+            )
         if status >= 500 or status in _RETRYABLE_STATUS:
             label = "rate limited" if status == 429 else "server error"
             return Failure(f"{label} ({status})", True, _retry_after(error))
         labels = {400: "bad request", 403: "permission denied", 404: "not found"}
         label = labels.get(status, "HTTP error")
-        return Failure(f"{label} ({status}){': ' + detail if detail else ''}", retryable=False)
+        reason = f"{label} ({status}){': ' + detail if detail else ''}"
+        fix = None
+        named = f"model {model!r}" if model else "the model"
+        if status == 404:
+            fix = f"{host} has no {named} (404): check [ai] model and base_url"
+        elif status == 403:
+            fix = f"{host} does not let this key use {named} (403): check the key's access"
+        return Failure(reason, retryable=False, fix=fix)
     if isinstance(error, openai.APIResponseValidationError):
         return Failure("invalid response from the server", retryable=False)
     return Failure(f"API error: {type(error).__name__}", retryable=False)

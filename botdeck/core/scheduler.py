@@ -43,6 +43,7 @@ _DRAINING = RouterState.DRAINING
 _SENT = Outcome.SENT
 _DELAYING = Phase.DELAYING
 _GENERATING = Phase.GENERATING
+_AI_WAIT = Phase.AI_WAIT
 _DONE = Phase.DONE
 _HIGH = Priority.HIGH
 
@@ -252,7 +253,7 @@ class Scheduler(Generic[C]):
     def snapshot(self) -> SchedulerSnapshot:
         """Every number a dashboard shows, in one call that is cheap enough to poll at 10 Hz."""
         now = self._now()
-        phases: dict[str, list[int]] = {name: [0, 0, 0, 0] for name in self._lanes}
+        phases: dict[str, list[int]] = {name: [0, 0, 0, 0, 0] for name in self._lanes}
         for job in self._running:
             if job.phase is Phase.DELAYING:
                 phases[job.bot][0] += 1
@@ -262,6 +263,8 @@ class Scheduler(Generic[C]):
                 phases[job.bot][2] += 1
             elif job.phase is Phase.REVIEW:
                 phases[job.bot][3] += 1
+            elif job.phase is Phase.AI_WAIT:
+                phases[job.bot][4] += 1
         lanes = tuple(
             LaneSnapshot(
                 bot=lane.name,
@@ -271,6 +274,7 @@ class Scheduler(Generic[C]):
                 delaying=phases[lane.name][0],
                 generating=phases[lane.name][1],
                 sending=phases[lane.name][2],
+                ai_waiting=phases[lane.name][4],
                 sent=lane.totals[Outcome.SENT],
                 failed=lane.totals[Outcome.FAILED],
                 cancelled=lane.totals[Outcome.CANCELLED],
@@ -357,18 +361,20 @@ class Scheduler(Generic[C]):
         delay: float,
         context: C,
         viewer: str | None = None,
+        age: float = 0.0,
     ) -> Job[C]:
         """Queue a job. When it is not accepted it comes back already skipped (never lost).
 
         `viewer` (who the reply answers) makes the bot's queue fair between viewers and
-        subject to the per-viewer cap on waiting jobs.
+        subject to the per-viewer cap on waiting jobs. `age`: seconds the job already
+        waited elsewhere (a previous run's job taken over after a restart).
         """
         lane = self._lanes.get(bot) or self._lane(bot)
         if self._loop is None:
             self._get_loop()
         self._next_id += 1
         delay = delay if delay > 0 else 0.0
-        job = Job(self._next_id, bot, priority, delay, context, self._now(), viewer)
+        job = Job(self._next_id, bot, priority, delay, context, self._now() - age, viewer)
         if self._state not in ACCEPTING:
             stopped = self._state is RouterState.STOPPED
             self._finish(job, lane, Outcome.SKIPPED, Reason.STOPPED if stopped else Reason.DRAINING)
@@ -647,6 +653,10 @@ class Scheduler(Generic[C]):
                     if job.id == job_id:
                         return queue.to_front(job)
         return False
+
+    def continue_ids(self, after: int) -> None:
+        """Number new jobs after `after` (the highest id of a journal this run appends to)."""
+        self._next_id = max(self._next_id, after)
 
     def set_global_limit(self, limit: int) -> None:
         """Raising starts waiting jobs at once; lowering lets running jobs finish."""
@@ -938,13 +948,20 @@ class Scheduler(Generic[C]):
             self._finish(job, lane, carrier.outcome, carrier.reason)
 
     def _watch(self) -> None:
-        """Cancel jobs past their deadline; re-arm while any job could still expire."""
+        """Cancel jobs past their deadline; re-arm while any job could still expire.
+
+        Time spent waiting out an AI outage (`Phase.AI_WAIT`) does not count: the outage
+        has its own limit (`[ai] outage_wait`), and the job's timeout starts over after."""
         self._watchdog = None
         now = self._now()
         armed = False
         for job, task in self._running.items():
             if job.deadline is None or job.expired:
                 armed = armed or job.deadline_left is not None  # held for review: watch on
+                continue
+            if job.phase is _AI_WAIT and self._job_timeout is not None:
+                job.deadline = now + self._job_timeout
+                armed = True
                 continue
             if job.deadline <= now:
                 job.expired = True

@@ -8,13 +8,20 @@ from botdeck.engine.build import EngineSettings, assemble, build_engine, build_l
 from botdeck.engine.engine import Engine
 from botdeck.engine.events import Subscription
 from botdeck.engine.parts import SourceParts
+from botdeck.engine.quitting import QuitRequests, QuitResult, QuitStep
+from botdeck.engine.resume import ResumePlan, plan_resume
 
 __all__ = [
     "Engine",
     "EngineSettings",
+    "QuitRequests",
+    "QuitResult",
+    "QuitStep",
+    "ResumePlan",
     "SourceParts",
     "Subscription",
     "assemble",
     "build_engine",
     "build_limiter",
+    "plan_resume",
 ]

@@ -76,8 +76,12 @@ def _env_names(data: Any) -> Iterator[str]:
             yield from _env_names(item)
 
 
-def retry_policy(config: Config) -> RetryPolicy:
-    return RetryPolicy(timeout=config.ai.timeout, max_retries=config.ai.max_retries)
+def retry_policy(config: Config, *, replies: bool = False) -> RetryPolicy:
+    """One deadline per call, `[ai] max_retries` retries inside it. Replies waiting out
+    outages (`outage_wait` > 0) make single attempts: the engine's circuit probes for
+    the server's return once for everyone, instead of each reply retrying a dead server."""
+    retries = 0 if replies and config.ai.outage_wait > 0 else config.ai.max_retries
+    return RetryPolicy(timeout=config.ai.timeout, max_retries=retries)
 
 
 def build_client(config: Config, environ: Mapping[str, str] = os.environ) -> AsyncOpenAI | None:
@@ -105,9 +109,10 @@ def build_openai_responder(config: Config, client: AsyncOpenAI) -> OpenAIRespond
     settings = OpenAISettings(
         default=default,
         per_bot=per_bot,
-        retry=retry_policy(config),
+        retry=retry_policy(config, replies=True),
         prompt=PromptSettings(context_tokens=ai.context_tokens, max_reply_chars=ai.max_reply_chars),
         extra_body=dict(ai.extra_body),
+        key_source=ai.api_key_env,
     )
     return OpenAIResponder(client, settings)
 
@@ -139,6 +144,23 @@ def build_safety(
         moderator=moderator,
         moderate_incoming=safety.moderation == "all",
     )
+
+
+async def probe(config: Config, environ: Mapping[str, str] = os.environ) -> str:
+    """`botdeck check --probe`: one request to the configured server. What it answered,
+    or a ConfigError saying why it did not."""
+    from botdeck.ai.base import ResponderError
+    from botdeck.ai.openai_responder import make_client
+    from botdeck.ai.openai_responder import probe as ask
+
+    ai = config.ai
+    client = make_client(ai.base_url, resolve_api_key(config, environ), ai.timeout)
+    try:
+        return await ask(client, ai.model, ai.timeout, key_source=ai.api_key_env)
+    except ResponderError as error:
+        raise ConfigError(f"ai: {error.reason}") from None
+    finally:
+        await client.close()
 
 
 def preflight(config: Config, environ: Mapping[str, str] = os.environ) -> None:

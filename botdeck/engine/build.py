@@ -11,7 +11,6 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TextIO
 
 from botdeck.ai.base import Responder
 from botdeck.ai.safety import SafetyGate
@@ -19,6 +18,7 @@ from botdeck.chat.base import ChatSink, ChatSource
 from botdeck.chat.local import LocalSink
 from botdeck.chat.simulated import SimulatedChat
 from botdeck.config import Config
+from botdeck.core.circuit import Circuit
 from botdeck.core.clock import loop_time
 from botdeck.core.ratelimit import RateLimiter, SendLimiter
 from botdeck.core.scheduler import Scheduler
@@ -30,13 +30,14 @@ from botdeck.engine.cooldowns import CooldownGate
 from botdeck.engine.engine import Closer, Engine
 from botdeck.engine.events import EventHub
 from botdeck.engine.intake import ChatIntake
-from botdeck.engine.journal import Journal
+from botdeck.engine.journal import Journal, Streams
 from botdeck.engine.moderation import Moderation
 from botdeck.engine.modes import ChatModes
 from botdeck.engine.orchestrator import Orchestrator, OrchestratorSettings
 from botdeck.engine.parts import BuildContext, SourceParts, responder_factory, source_factory
 from botdeck.engine.pipeline import PipelineSettings, ReplyPipeline
 from botdeck.engine.raid import RaidPlanner
+from botdeck.engine.resume import ResumePlan
 from botdeck.engine.review import ReviewDesk, ReviewSettings
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import Role
@@ -72,6 +73,7 @@ class EngineSettings:
     removed_user_quiet: float = DEFAULT_REMOVED_USER_QUIET  # a removed user goes unanswered
     chat_control: bool = True  # moderators' `!botdeck ...` from chat
     control_command: str = DEFAULT_CONTROL_COMMAND
+    outage_wait: float = 300.0  # a started reply waits out an AI outage this long (0: fails)
     # Both on in every run; off only to measure the behaviour before them (benchmarks):
     admission: bool = True  # refuse random replies the send window cannot deliver in time
     stale_before_delay: bool = True  # skip stale replies before sleeping their delay
@@ -108,6 +110,7 @@ class EngineSettings:
             removed_user_quiet=config.moderation.removed_user_quiet,
             chat_control=config.chat_control.enabled,
             control_command=config.chat_control.command,
+            outage_wait=config.ai.outage_wait,
         )
 
 
@@ -131,7 +134,7 @@ def build_limiter(config: Config) -> SendLimiter | None:
 def build_engine(
     config: Config,
     *,
-    journal_stream: TextIO | None = None,
+    journal_stream: Streams = None,
     source: ChatSource | SourceParts | None = None,
     sink: ChatSink | None = None,
     responder: Responder | None = None,
@@ -139,6 +142,7 @@ def build_engine(
     keep_open: bool = False,
     endless: bool = False,
     clock: Callable[[], float] = time.time,
+    resume: ResumePlan | None = None,
 ) -> Engine:
     """Everything wired; parts may be passed in (tests, the dashboard's demo source).
 
@@ -168,6 +172,7 @@ def build_engine(
         roles={bot.name: Role(bot.role) for bot in config.bots},
         clock=clock,
         closers=[client.close] if client is not None else [],
+        resume=resume,
     )
 
 
@@ -185,6 +190,7 @@ def assemble(
     channel: str = "",
     clock: Callable[[], float] = time.time,
     closers: list[Closer] | None = None,
+    resume: ResumePlan | None = None,
 ) -> Engine:
     """The engine from its parts: scheduler, pipeline, intake and event stream wired.
 
@@ -216,13 +222,15 @@ def assemble(
     raid = RaidPlanner(
         scheduler, limiter, ack_target=settings.ack_target, max_reply_chars=settings.max_reply_chars
     )
+    circuit = Circuit()
     pipeline = ReplyPipeline(
         personas=personas,
         settings=PipelineSettings(
             settings.max_reply_chars,
             settings.max_age,
-            not settings.stale_before_delay,
-            settings.send_retries,
+            stale_after_delay=not settings.stale_before_delay,
+            send_retries=settings.send_retries,
+            outage_wait=settings.outage_wait,
         ),
         conversation=conversation,
         raid=raid,
@@ -233,6 +241,7 @@ def assemble(
         sink=sink,
         echoes=echoes,
         review=review,
+        circuit=circuit,
     )
     configured = dict(roles or {})
 
@@ -287,4 +296,7 @@ def assemble(
         journal=journal,
         clock=clock,
         closers=closers or [],
+        resume=resume,
+        circuit=circuit,
+        outage_wait=settings.outage_wait,
     )

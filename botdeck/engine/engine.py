@@ -26,6 +26,7 @@ from botdeck.ai.base import Responder
 from botdeck.ai.safety import SafetyGate
 from botdeck.chat.base import ChatSetupError, ChatSink, SendError
 from botdeck.config import ConfigError
+from botdeck.core.circuit import Circuit, CircuitChange
 from botdeck.core.jobs import Job
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.core.scheduler import Scheduler
@@ -36,19 +37,37 @@ from botdeck.engine.cooldowns import CooldownGate
 from botdeck.engine.events import EventHub, Subscription
 from botdeck.engine.intake import ChatIntake
 from botdeck.engine.journal import Journal
+from botdeck.engine.journal_files import open_journal
 from botdeck.engine.moderation import Moderation
 from botdeck.engine.modes import ChatModes
 from botdeck.engine.parts import SourceParts
 from botdeck.engine.pipeline import ReplyPipeline, reply_echo
+from botdeck.engine.resume import OpenJob, ResumePlan, apply_resume
 from botdeck.engine.review import ReviewDesk
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.channel import ChatEvent, ChatSettings
 from botdeck.model.chat import ChatMessage
-from botdeck.model.events import BotChanged, ChatSeen, JobChanged, Listener, StateChanged
-from botdeck.model.jobs import JobStage, JobView, Outcome, Priority, ReplyContext, RouterState
+from botdeck.model.events import (
+    AIAvailability,
+    BotChanged,
+    ChatSeen,
+    EngineEvent,
+    JobChanged,
+    Listener,
+    StateChanged,
+)
+from botdeck.model.jobs import (
+    JobStage,
+    JobView,
+    Outcome,
+    Phase,
+    Priority,
+    ReplyContext,
+    RouterState,
+)
 from botdeck.model.journal import Reason
 from botdeck.model.review import PendingReview, Verdict
-from botdeck.model.snapshot import ChatCounts, EngineSnapshot
+from botdeck.model.snapshot import AIStatus, ChatCounts, EngineSnapshot, ResumeSummary
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +99,9 @@ class Engine:
         journal: Journal,
         clock: Callable[[], float] = time.time,
         closers: Sequence[Closer] = (),
+        resume: ResumePlan | None = None,
+        circuit: Circuit | None = None,
+        outage_wait: float = 0.0,
     ) -> None:
         self.channel = channel
         self._scheduler = scheduler
@@ -106,6 +128,13 @@ class Engine:
         self._answered = 0
         self._said = 0
         self._speaking: set[asyncio.Task[None]] = set()  # answers to `!botdeck status`
+        self._resume_plan = resume
+        self._circuit = circuit or Circuit()
+        self._circuit.add_listener(self._on_circuit)
+        self._outage_wait = outage_wait
+        self._resume: ResumeSummary | None = None
+        if resume is not None:
+            scheduler.continue_ids(resume.last_id)  # ids unique within an appended journal
         scheduler.add_job_listener(self._on_job)
         scheduler.add_state_listener(self._on_state)
         intake.on_command = self._chat_command
@@ -138,6 +167,11 @@ class Engine:
         return self._source.warnings
 
     @property
+    def resumed(self) -> ResumeSummary | None:
+        """What this run took over from the previous one (after `connect()`)."""
+        return self._resume
+
+    @property
     def can_raid(self) -> bool:
         return self._source.bring_raid is not None
 
@@ -149,6 +183,7 @@ class Engine:
         """Every number the dashboard shows; cheap enough to poll at 10 Hz."""
         limiter = self._limiter
         intake = self._intake
+        ai = self._ai_status()
         return EngineSnapshot(
             queues=self._scheduler.snapshot(),
             connection=self._source.source.connection,
@@ -160,6 +195,7 @@ class Engine:
                 *self._source.source.notices,
                 *self._responder.notices,
                 *self._safety.notices,
+                *(ai.notices() if ai else ()),
                 *self._journal.notices,  # a journal that could not be written
             ),
             chat=ChatCounts(intake.lines, intake.duplicates, intake.mentions, self._answered),
@@ -168,6 +204,8 @@ class Engine:
             chat_mode=self._modes.settings.describe(),
             cooldown_hits=dict(self._cooldowns.hits),
             passed=dict(self._admission.passed),
+            resume=self._resume,
+            ai=ai,
         )
 
     def waiting_jobs(self, bot: str | None = None) -> list[JobView]:
@@ -206,6 +244,22 @@ class Engine:
         """Return once nothing runs and nothing waits that could start: only the replies
         of bots a chat mode holds may still wait (a drain skips them)."""
         await self._scheduler.on_settled()
+
+    async def wait_ended(self) -> None:
+        """Return once the router has drained or stopped and every job has unwound."""
+        if not self.state.ended:
+            ended = asyncio.Event()
+
+            def on_state(event: EngineEvent) -> None:
+                if isinstance(event, StateChanged) and event.state.ended:
+                    ended.set()
+
+            subscription = self.subscribe(on_state)
+            try:
+                await ended.wait()
+            finally:
+                subscription.cancel()
+        await self.wait_idle()
 
     # ------------------------------------------------------------ commands
     def handle(self, message: ChatMessage) -> list[JobView]:
@@ -357,6 +411,45 @@ class Engine:
             await self._source.source.start()
         except ChatSetupError as error:
             raise ConfigError(str(error)) from None
+        self._take_over()
+
+    def _take_over(self) -> None:
+        """The previous run's unfinished jobs get their outcome, and young mentions are
+        submitted again, before any new chat is read (see `botdeck.engine.resume`)."""
+        plan, self._resume_plan = self._resume_plan, None
+        if plan is None:
+            return
+        old = self._journal if plan.same_file else self._previous_journal(plan)
+
+        def resubmit(line: ChatMessage, bot: str, age: float, old_id: int) -> int:
+            return self._intake.resubmit(line, bot, age, old_id).id
+
+        def close_old(job: OpenJob, reason: Reason, resumed_as: int | None) -> None:
+            old.closed_by_restart(job.id, job.bot, job.priority, job.msg, reason, resumed_as)
+
+        try:
+            self._resume = apply_resume(
+                plan,
+                now=self._clock(),
+                bots=frozenset(self.bots),
+                resubmit=resubmit,
+                close_old=close_old,
+            )
+        finally:
+            if old is not self._journal:
+                old.close()
+
+    def _previous_journal(self, plan: ResumePlan) -> Journal:
+        """The previous run's own file, so its jobs' outcomes are where they started; this
+        run's journal if that file cannot be written."""
+        if not plan.open_jobs:
+            return self._journal
+        try:
+            stream = open_journal(plan.source, "resume")
+        except ConfigError as error:
+            log.warning("%s: outcomes go to this run's journal", error)
+            return self._journal
+        return Journal(stream, clock=self._clock, owns=True)
 
     async def run_chat(self) -> None:
         """Read the chat source into the engine until it ends."""
@@ -386,6 +479,20 @@ class Engine:
         if changed:
             self._events.publish(BotChanged(bot))
         return changed
+
+    def _ai_status(self) -> AIStatus | None:
+        circuit = self._circuit
+        down_for = circuit.down_for()
+        if down_for is None and circuit.refused is None:
+            return None
+        waiting = sum(1 for job in self._scheduler.running_jobs() if job.phase is Phase.AI_WAIT)
+        return AIStatus(down_for, circuit.reason, circuit.refused, waiting, self._outage_wait)
+
+    def _on_circuit(self, change: CircuitChange) -> None:
+        state = {"opened": "down", "closed": "up"}.get(change.state, change.state)
+        event = AIAvailability(state, change.reason, change.down_for)
+        log.log(logging.INFO if state == "up" else logging.WARNING, event.describe())
+        self._events.publish(event)
 
     def _on_state(self, state: RouterState) -> None:
         self._events.publish(StateChanged(state, *self._cause))

@@ -117,3 +117,19 @@ class ChatIntake:
         if jobs:
             self._safety.screen(message)  # moderation of the line runs during the delay
         return jobs
+
+    def resubmit(
+        self, message: ChatMessage, bot: str, age: float, resumes: int
+    ) -> Job[ReplyContext]:
+        """A previous run's mention, answered again after a restart: back in the context,
+        its line marked as seen, and one job that carries the old job's id. The line is
+        not published again (the journal already has it)."""
+        if self._conversation.first_sight(message.id):
+            self._conversation.add(message)
+        self._conversation.saw_user(message.user)  # a moderator may still remove them
+        plan = self._orchestrator.mention_plan(bot)
+        context = ReplyContext(message, plan.depth, resumes=resumes)
+        job = self._scheduler.submit(bot, plan.priority, plan.delay, context, message.user, age)
+        self.mentions += 1
+        self._safety.screen(message)
+        return job

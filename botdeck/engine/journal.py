@@ -13,7 +13,9 @@ reply carrying it was withdrawn). `moderation` events carry `action`, `msg` or `
 never the text of a deleted line. `manual: true` on the `sent` of a line the operator
 typed as a bot (its `msg` is null: it answers no chat line). `reviewed` (`job`,
 `verdict`, `by`, and `text` when edited) records the operator's verdict on a reply held
-for review. Secrets never reach it: nothing here reads config, only chat and job fields.
+for review. `resumes` on the `enqueued` of a job that takes over one a previous run left
+open, and `resumed_as` on that old job's `skipped` (see `botdeck.engine.resume`).
+Secrets never reach it: nothing here reads config, only chat and job fields.
 
 The journal is an ordinary listener of the engine's event stream (`Journal.listen`),
 subscribed first so a reply is journaled before anything reacts to it.
@@ -26,7 +28,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from botdeck.model.chat import ChatMessage
@@ -38,7 +40,7 @@ from botdeck.model.events import (
     Reviewed,
     StateChanged,
 )
-from botdeck.model.jobs import JobStage, JobView, Outcome, RouterState
+from botdeck.model.jobs import JobStage, JobView, Outcome, Priority, RouterState
 from botdeck.model.journal import OUTCOME_EVENT, JournalEvent
 
 log = logging.getLogger(__name__)
@@ -57,19 +59,30 @@ def _costs(job: JobView) -> dict[str, Any]:
     return costs
 
 
-class Journal:
-    """Writes journal lines to a text stream; flushes at most every 0.2 s and on close."""
+Streams = TextIO | Sequence[TextIO] | None
 
-    def __init__(self, stream: TextIO | None, clock: Callable[[], float] = time.time) -> None:
-        self._stream = stream
+
+class Journal:
+    """Writes journal lines to text streams (a file, stdout, or both); each line is flushed
+    within 0.2 s, a state change at once, and everything on close."""
+
+    def __init__(
+        self, streams: Streams, clock: Callable[[], float] = time.time, *, owns: bool = False
+    ) -> None:
+        if streams is None:
+            streams = ()
+        elif not isinstance(streams, Sequence):
+            streams = (streams,)
+        self._streams: list[TextIO] = list(streams)
         self._clock = clock
+        self._owns = owns  # close the streams on close() (else whoever opened them does)
         self._flush_handle: asyncio.TimerHandle | None = None
         self.lines_written = 0
         self._stopped: str | None = None  # why journaling stopped, if it did
 
     @property
     def enabled(self) -> bool:
-        return self._stream is not None
+        return bool(self._streams)
 
     @property
     def notices(self) -> tuple[str, ...]:
@@ -77,17 +90,19 @@ class Journal:
         return (self._stopped,) if self._stopped else ()
 
     def write(self, event: JournalEvent, **fields: Any) -> None:
-        if self._stream is None:
+        if not self._streams:
             return
         record = {"ts": round(self._clock(), 3), "event": event.value}
         record.update(fields)
-        try:
-            self._stream.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-        except OSError as error:
-            self._lost(error)
-            return
-        self.lines_written += 1
-        self._schedule_flush()
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        for stream in list(self._streams):
+            try:
+                stream.write(line)
+            except OSError as error:
+                self._lost(stream, error)
+        if self._streams:
+            self.lines_written += 1
+            self._schedule_flush()
 
     def listen(self, event: EngineEvent) -> None:
         """The engine's event stream, journaled."""
@@ -117,6 +132,8 @@ class Journal:
         if command is not None:
             fields["command"] = command
         self.write(JournalEvent.STATE, **fields)
+        if self._flush_handle is not None:
+            self.flush()  # a drain or a stop is on disk before anything else happens
 
     def moderation(self, event: ModerationSeen) -> None:
         fields: dict[str, Any] = {"action": event.action}
@@ -149,6 +166,8 @@ class Journal:
         if stage is JobStage.ENQUEUED:
             if job.requeued:
                 fields["requeued"] = job.requeued
+            if job.context.resumes is not None:
+                fields["resumes"] = job.context.resumes
             self.write(JournalEvent.ENQUEUED, **fields, delay=round(job.delay, 3))
         elif stage is JobStage.STARTED:
             self.write(JournalEvent.STARTED, **fields)
@@ -167,6 +186,17 @@ class Journal:
             event = OUTCOME_EVENT[job.outcome]
             self.write(event, **fields, reason=job.reason, **_costs(job))
 
+    def closed_by_restart(
+        self, job: int, bot: str, priority: Priority, msg: str, reason: str, resumed_as: int | None
+    ) -> None:
+        """The outcome a restart gives a job the previous run left open (`skipped`: resumed
+        as a new job, or expired)."""
+        fields: dict[str, Any] = {"job": job, "bot": bot, "priority": priority.label, "msg": msg}
+        fields["reason"] = reason
+        if resumed_as is not None:
+            fields["resumed_as"] = resumed_as
+        self.write(JournalEvent.SKIPPED, **fields)
+
     # ------------------------------------------------------------ flushing
     def _schedule_flush(self) -> None:
         if self._flush_handle is not None:
@@ -179,25 +209,33 @@ class Journal:
         self._flush_handle = loop.call_later(FLUSH_INTERVAL, self.flush)
 
     def flush(self) -> None:
-        self._flush_handle = None
-        if self._stream is not None:
-            try:
-                self._stream.flush()
-            except OSError as error:
-                self._lost(error)
-
-    def _lost(self, error: OSError) -> None:
-        """The reader went away (`| head`) or the disk is full: stop journaling, say so
-        once, and let the run go on; the replies matter more than their record."""
-        why = error.strerror or type(error).__name__
-        self._stopped = f"journal stopped after {self.lines_written:,} lines: {why}"
-        log.warning("%s", self._stopped)
-        self._stream = None
-
-    def close(self) -> None:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
+            self._flush_handle = None
+        for stream in list(self._streams):
+            try:
+                stream.flush()
+            except OSError as error:
+                self._lost(stream, error)
+
+    def _lost(self, stream: TextIO, error: OSError) -> None:
+        """The reader went away (`| head`) or the disk is full: stop journaling there, say
+        so once, and let the run go on; the replies matter more than their record."""
+        why = error.strerror or type(error).__name__
+        if stream in self._streams:
+            self._streams.remove(stream)
+        if self._streams:  # stdout went away; the file goes on
+            log.warning("journal output stopped after %s lines: %s", self.lines_written, why)
+            return
+        self._stopped = f"journal stopped after {self.lines_written:,} lines: {why}"
+        log.warning("%s", self._stopped)
+
+    def close(self) -> None:
         self.flush()
+        if self._owns:
+            for stream in self._streams:
+                close_file(stream)
+            self._streams.clear()
 
 
 def close_file(stream: TextIO) -> None:

@@ -121,6 +121,10 @@ class Orchestrator:
             return [self._make(self._rng.choice(candidates), Priority.LOW, depth, chance=True)]
         return []
 
+    def mention_plan(self, bot: str) -> ReplyPlan:
+        """A viewer's mention of `bot` (a previous run's, taken over after a restart)."""
+        return self._make(bot, Priority.HIGH, 1)
+
     def _chance(self) -> bool:
         return self._rng.random() < self._settings.random_reply_chance
 

@@ -14,6 +14,13 @@ line the reply was written from (its context, or a viewer a merged reply answers
 removed before the send begins, the reply is written again without it, so a removed line
 is never quoted and a removed viewer never named. (The line the job answers being removed
 ends the job itself: `Scheduler.cancel`.)
+
+Generating goes through the AI circuit (`core.circuit`): while the server is down the job
+waits in phase `ai_wait` instead of failing: a mention until it has existed for
+`[ai] outage_wait` seconds of the outage (counted from the job's creation or the outage's
+start, whichever is later, so jobs queued behind the waiting ones do not wait the whole
+time again once they start), then it fails `ai_unavailable`; a random or bot-to-bot
+reply only while it is younger than `max_age`, then it is skipped `stale`.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.ai.safety import Blocked, SafetyGate
 from botdeck.ai.shaping import EmptyReplyError, shape_reply
 from botdeck.chat.base import ChatSink, SendError
+from botdeck.core.circuit import Circuit, OutageTooLong, Ticket
 from botdeck.core.jobs import Job, JobFailed, JobReturned, JobSkipped
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.engine.conversation import Conversation, EchoDepth
@@ -46,6 +54,7 @@ class PipelineSettings:
     max_age: float | None  # a random or bot-to-bot reply that waited longer is stale
     stale_after_delay: bool = False  # check staleness here, not in the scheduler's precheck
     send_retries: int = 1  # more attempts for a send the sink says is worth retrying
+    outage_wait: float = 0.0  # seconds a started reply waits out an AI outage (0: none)
 
 
 class ReplyPipeline:
@@ -63,6 +72,7 @@ class ReplyPipeline:
         sink: ChatSink,
         echoes: EchoDepth,
         review: ReviewDesk,
+        circuit: Circuit | None = None,
     ) -> None:
         self._personas = dict(personas)
         self._settings = settings
@@ -75,6 +85,7 @@ class ReplyPipeline:
         self._sink = sink
         self._echoes = echoes
         self._review = review
+        self._circuit = circuit or Circuit()
 
     async def run(self, job: ReplyJob) -> None:
         """The whole pipeline for one job (the scheduler's executor)."""
@@ -187,16 +198,55 @@ class ReplyPipeline:
             raise JobSkipped(blocked.reason) from None
 
     async def generate(self, job: ReplyJob, request: ReplyRequest) -> Reply:
+        """The responder's reply. A transient failure with waiting on (`outage_wait`)
+        does not fail the job: the circuit opens and the job waits for it (see above)."""
         loop = asyncio.get_running_loop()
-        started = loop.time()
+        circuit = self._circuit
+        waiting = self._settings.outage_wait > 0
+        while True:
+            ticket = await self._wait_for_ai(job) if waiting else Ticket(False)
+            started = loop.time()
+            try:
+                reply = await self._responder.reply(request)
+            except ResponderError as error:
+                self._usage.count(job, error.tokens_in, error.tokens_out)
+                if not error.transient:
+                    circuit.answered(ticket, error.fix)
+                    raise JobFailed(error.reason) from None
+                circuit.failed(ticket, error.reason, error.retry_after)
+                if not waiting:
+                    raise JobFailed(error.reason) from None
+                continue
+            except BaseException:
+                circuit.abandoned(ticket)  # cancelled: another job may probe
+                raise
+            circuit.succeeded(ticket)
+            self._usage.count(job, reply.tokens_in, reply.tokens_out)
+            self._raid.note_generation(job.bot, loop.time() - started)
+            return reply
+
+    async def _wait_for_ai(self, job: ReplyJob) -> Ticket:
+        """At once while the AI server answers; while it is down, in phase `ai_wait` until
+        this job's turn to try (ends the job when its wait runs out)."""
+        circuit = self._circuit
+        if not circuit.down or circuit.down_since is None:
+            return Ticket(False)
+        since = max(job.created_at, circuit.down_since)
+        until = since + self._settings.outage_wait
+        max_age = self._settings.max_age
+        stale_at = None
+        if job.priority is not Priority.HIGH and max_age:
+            stale_at = job.created_at + max_age
+            until = min(until, stale_at)
+        job.phase = Phase.AI_WAIT
         try:
-            reply = await self._responder.reply(request)
-        except ResponderError as error:
-            self._usage.count(job, error.tokens_in, error.tokens_out)
-            raise JobFailed(error.reason) from None
-        self._usage.count(job, reply.tokens_in, reply.tokens_out)
-        self._raid.note_generation(job.bot, loop.time() - started)
-        return reply
+            return await circuit.admit(until)
+        except OutageTooLong:
+            if stale_at is not None and until >= stale_at:
+                raise JobSkipped(Reason.STALE) from None
+            raise JobFailed(Reason.AI_UNAVAILABLE) from None
+        finally:
+            job.phase = Phase.GENERATING
 
     def shape(self, job: ReplyJob, request: ReplyRequest, text: str) -> str:
         address_to: str | list[str] | None = None

@@ -83,7 +83,32 @@ class ChatModeChanged:
     held: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class AIAvailability:
+    """The AI server went down (`down`: replies wait the outage out), came back (`up`,
+    after `down_for` seconds), or refused the setup (`refused`: `reason` says what to fix,
+    e.g. the key). For the dashboard and the log; the journal does not record it."""
+
+    state: str  # "down" | "up" | "refused"
+    reason: str
+    down_for: float = 0.0
+
+    def describe(self) -> str:
+        if self.state == "down":
+            return f"AI down: {self.reason}"
+        if self.state == "up":
+            return f"AI back after {self.down_for:.0f} s"
+        return f"AI refused: {self.reason}"
+
+
 EngineEvent = (
-    ChatSeen | JobChanged | StateChanged | ModerationSeen | ChatModeChanged | Reviewed | BotChanged
+    ChatSeen
+    | JobChanged
+    | StateChanged
+    | ModerationSeen
+    | ChatModeChanged
+    | Reviewed
+    | BotChanged
+    | AIAvailability
 )
 Listener = Callable[[EngineEvent], None]

@@ -30,13 +30,15 @@ class Priority(IntEnum):
 
 class Phase(StrEnum):
     """Where a job is in its life. Started jobs move DELAYING -> GENERATING -> SENDING,
-    with REVIEW before SENDING when the operator approves its bot's replies."""
+    with REVIEW before SENDING when the operator approves its bot's replies, and
+    GENERATING <-> AI_WAIT while an AI outage is waited out."""
 
     QUEUED = "queued"
     CARRIED = "carried"  # lifted out of the queue: another job's reply answers it too
     DELAYING = "delaying"
     GENERATING = "generating"
     REVIEW = "review"  # written, waiting for the operator to approve, edit or reject it
+    AI_WAIT = "ai_wait"  # the AI server is down: waiting it out (`[ai] outage_wait`)
     SENDING = "sending"
     DONE = "done"
 
@@ -91,6 +93,7 @@ class ReplyContext:
     message: ChatMessage
     depth: int
     manual: bool = False
+    resumes: int | None = None  # the previous run's job this one takes over (a restart)
 
 
 class JobView(Protocol):

@@ -48,7 +48,8 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
         "quit",
         "q",
         "Quit",
-        "quit: drains first and quits when drained; a second `q` stops at once",
+        "quit (also `ctrl+q`, `ctrl+c`, SIGTERM, SIGHUP): drains first and quits when drained;"
+        " a second one stops at once",
         footer=True,
     ),
     KeyAction("help", "question_mark", "Help", "every key and what it does", footer=True),
@@ -152,6 +153,11 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("raid", "r", "Raid", "(demo) a raid arrives", When.DEMO),
 )
 
+# Keys that always quit (drain first), whatever `[keys]` says: a terminal user's reflex
+# (ctrl+c) and Textual's own quit key (ctrl+q) must never cancel queued replies at once.
+# In a text field ctrl+c still copies (the field has it first).
+FIXED_QUIT_KEYS: tuple[str, ...] = ("ctrl+q", "ctrl+c")
+
 KEY_ACTION_IDS: tuple[str, ...] = tuple(action.id for action in KEY_ACTIONS)
 REMAPPABLE_IDS: tuple[str, ...] = tuple(a.id for a in KEY_ACTIONS if a.remappable)
 ACTIONS_BY_ID: Mapping[str, KeyAction] = {action.id: action for action in KEY_ACTIONS}
@@ -165,8 +171,8 @@ RESERVED: Mapping[str, str] = {
     "tab": "moves the focus",
     "shift+tab": "moves the focus",
     "ctrl+p": "opens the command palette",
-    "ctrl+c": "copies the selection",
-    "ctrl+q": "Textual's own quit",
+    "ctrl+c": "quits, draining first (copies in a text field)",
+    "ctrl+q": "quits, draining first",
     "up": "moves the selection",
     "down": "moves the selection",
     "left": "scrolls",

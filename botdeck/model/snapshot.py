@@ -42,6 +42,7 @@ class LaneSnapshot:
     cancelled: int
     skipped: int
     latency: Percentiles
+    ai_waiting: int = 0  # started jobs waiting out an AI outage
     coalesced: int = 0  # jobs answered by another job's merged reply
     last_batch: int = 1  # viewers the bot's last merged reply answered
     merging: bool = False  # a merged reply went out in the last minute
@@ -111,6 +112,62 @@ class ChatCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class AIStatus:
+    """The AI server as replies see it: down (an outage being waited out) or refusing the
+    setup (what to fix). Absent from the snapshot while all is well."""
+
+    down_for: float | None = None  # seconds it has been unreachable; None: it answers
+    reason: str | None = None  # the latest failure, while down
+    refused: str | None = None  # a setup problem no wait cures: what to fix
+    waiting: int = 0  # started replies waiting for it
+    outage_wait: float = 0.0  # how long each may wait (0: none wait)
+
+    def header(self) -> str | None:
+        """`AI down for 23 s`, for the dashboard's header."""
+        return None if self.down_for is None else f"AI down for {int(self.down_for)} s"
+
+    def notices(self) -> tuple[str, ...]:
+        found = []
+        if self.down_for is not None:
+            waits = (
+                f"{self.waiting} replies wait up to {self.outage_wait:g} s"
+                if self.outage_wait
+                else "replies fail"
+            )
+            found.append(f"AI down for {int(self.down_for)} s: {self.reason}; {waits}")
+        if self.refused:
+            found.append(f"AI refused: {self.refused}")
+        return tuple(found)
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeSummary:
+    """What a start found in the channel's previous journal and did with it."""
+
+    source: str  # the journal read
+    resumed: int = 0  # mentions submitted again
+    expired: int = 0  # unfinished jobs ended `expired` (too old, or not mentions)
+    unreadable: int = 0  # journal lines that could not be read (skipped)
+    problem: str | None = None  # why the journal could not be read at all
+
+    @property
+    def worth_saying(self) -> bool:
+        return bool(self.resumed or self.expired or self.unreadable or self.problem)
+
+    def describe(self) -> str:
+        """One line for the dashboard, the summary and the log."""
+        if self.problem:
+            return f"nothing resumed: {self.problem}"
+        text = f"resumed {self.resumed} mentions from {self.source}"
+        details = []
+        if self.expired:
+            details.append(f"{self.expired} too old or not mentions: expired")
+        if self.unreadable:
+            details.append(f"{self.unreadable} unreadable lines skipped")
+        return text + (f" ({'; '.join(details)})" if details else "")
+
+
+@dataclass(frozen=True, slots=True)
 class EngineSnapshot:
     queues: SchedulerSnapshot
     connection: ConnectionState
@@ -126,6 +183,8 @@ class EngineSnapshot:
     cooldown_hits: Mapping[str, int] = field(default_factory=dict)  # lines a cooldown left
     passed: Mapping[str, int] = field(default_factory=dict)  # random replies a full send
     # window made a bot pass up, per bot (they never became jobs)
+    resume: ResumeSummary | None = None  # what this run took over from the previous one
+    ai: AIStatus | None = None  # the AI server down or refusing; None while it answers
 
     @property
     def state(self) -> RouterState:

@@ -8,9 +8,13 @@ Definitions (README, "botdeck report"):
 - the backlog is the number of jobs waiting: enqueued and neither started nor ended;
 - a job with no outcome in the journal (a killed run) is "open".
 
-A journal may hold several runs appended one after another (`--journal` appends); job
-ids start again with each run, so a job id, a chat line or an outcome seen twice starts
-a new run. Jobs still waiting when a run ends stay open and leave the backlog.
+A journal may hold several runs appended one after another (`--journal` appends). Older
+journals started job ids again with each run, so a job id, a chat line or an outcome
+seen twice starts a new run; jobs still waiting when a run ends stay open and leave the
+backlog. Since runs resume, ids continue across runs, and a restart gives the jobs the
+previous run left open their outcome (`expired`, or `resumed` by a new job that
+`resumes` it): such an outcome ends the earlier run's job, and a `resumed` job is not
+counted as a mention of its own (the job that took it over is).
 """
 
 from __future__ import annotations
@@ -154,6 +158,10 @@ class Tally:
         data = event.data
         job_id: int = data["job"]
         job = run.jobs.get(job_id)
+        if job is None and event.kind is not JournalEvent.ENQUEUED:
+            earlier = self._left_open(job_id)
+            if earlier is not None:  # a job of an earlier run, going on (or ended) in this one
+                run, job = earlier
         if job is None:
             msg = data.get("msg")
             job = _Job(data["bot"], data["priority"], msg if isinstance(msg, str) else None)
@@ -169,6 +177,14 @@ class Tally:
             self._leave_queue(run, job_id, job.bot, event.ts)
         else:
             self._outcome(run, job_id, job, event)
+
+    def _left_open(self, job_id: int) -> tuple[_Run, _Job] | None:
+        """The latest earlier run's job with this id, if it has no outcome yet."""
+        for run in reversed(self._runs[:-1]):
+            job = run.jobs.get(job_id)
+            if job is not None:
+                return (run, job) if job.outcome is None else None
+        return None
 
     def _leave_queue(self, run: _Run, job_id: int, bot: str, ts: float) -> None:
         if job_id in run.waiting:
@@ -366,7 +382,11 @@ def _latency(values: list[float]) -> Latency:
 
 def _mentions(runs: list[_Run]) -> Mentions:
     high = [(index, job) for index, run in enumerate(runs) for job in run.jobs.values()]
-    high = [(index, job) for index, job in high if job.priority == "high"]
+    high = [
+        (index, job)
+        for index, job in high
+        if job.priority == "high" and not (job.outcome == "skipped" and job.reason == "resumed")
+    ]
     lines = {(index, job.msg) for index, job in high}  # a line may mention several bots
     answered = sum(1 for _, job in high if job.outcome == "sent")
     unanswered = Counter(

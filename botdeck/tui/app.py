@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import signal
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -31,8 +32,9 @@ from textual.widget import Widget
 from textual.widgets import Footer
 
 from botdeck.config import ConfigError
-from botdeck.engine import Engine
+from botdeck.engine import Engine, QuitRequests, QuitResult, QuitStep
 from botdeck.model.events import (
+    AIAvailability,
     BotChanged,
     ChatModeChanged,
     ChatSeen,
@@ -43,7 +45,7 @@ from botdeck.model.events import (
 )
 from botdeck.model.jobs import JobStage, Outcome, RouterState
 from botdeck.model.journal import Reason
-from botdeck.model.keys import KEY_ACTIONS, When, key_display, keys_of
+from botdeck.model.keys import FIXED_QUIT_KEYS, KEY_ACTIONS, When, key_display, keys_of
 from botdeck.model.snapshot import EngineSnapshot
 from botdeck.tui.chatlines import (
     ChatHighlighter,
@@ -53,6 +55,7 @@ from botdeck.tui.chatlines import (
     is_cut,
     mode_line,
     moderation_line,
+    notice_line,
     outcome_line,
     state_line,
 )
@@ -62,6 +65,7 @@ from botdeck.tui.screens.edit_reply import EditReply
 from botdeck.tui.screens.help import HelpScreen
 from botdeck.tui.screens.say import SayScreen
 from botdeck.tui.screens.text_view import TextView
+from botdeck.tui.terminal import hung_up, silence_output, terminal_fd
 from botdeck.tui.themes import DEFAULT_THEME, ThemeSet
 from botdeck.tui.widgets.bot_card import BotCard, bot_flags
 from botdeck.tui.widgets.chat_log import ChatLog, ChatView
@@ -75,6 +79,7 @@ EXIT_OK = 0
 EXIT_STOPPED = 130
 REFRESH_SECONDS = 0.2  # numbers: 5 times a second
 FLUSH_SECONDS = 0.1  # chat: 10 times a second
+QUIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # drain first, like the quit keys
 
 # The key table (`botdeck.model.keys`) names each action; this maps it to the app's method.
 _ACTION_METHODS = {
@@ -128,6 +133,13 @@ def _bindings(keymap: Mapping[str, str] | None = None) -> list[Binding]:
             )
             for index, key in enumerate(keys.split(","))
         ]
+    # These replace Textual's own ctrl+q (quit at once) and ctrl+c (a toast about ctrl+q):
+    # both drain first here, like q. ctrl+q has priority over any widget; ctrl+c does not,
+    # so a text field still copies with it.
+    bindings += [
+        Binding(key, f"quit_botdeck({key!r})", show=False, priority=key == "ctrl+q", system=True)
+        for key in FIXED_QUIT_KEYS
+    ]
     return bindings
 
 
@@ -151,7 +163,12 @@ class BotdeckApp(App[int]):
         super().__init__()
         # `[keys]` applied here rather than with Textual's keymap, which would move a
         # remapped action to the end of the footer (stop and quit must stay first).
-        theirs = [b for _, b in self._bindings if b.action.split("(")[0] not in _WHEN_BY_METHOD]
+        theirs = [
+            binding
+            for _, binding in self._bindings
+            if binding.action.split("(")[0] not in _WHEN_BY_METHOD
+            and binding.key not in FIXED_QUIT_KEYS  # Textual's quit and help_quit: replaced
+        ]
         self._bindings = BindingsMap([*_bindings(keymap), *theirs])
         self.engine = engine
         self.demo = demo
@@ -164,8 +181,13 @@ class BotdeckApp(App[int]):
         self._cancelled: Counter[str] = Counter()
         self._flush_due = False
         self._last_snap: tuple[object, ...] | None = None
-        self._quitting = False
+        self.quits = QuitRequests(engine)
         self._closing = False
+        self._signals: list[signal.Signals] = []
+        self._terminal = terminal_fd()  # None when not drawing on a terminal (tests, web)
+        self.detached = False  # the terminal went away: the engine drains without a screen
+        self.exit_note: str | None = None  # what the terminal shows after the dashboard
+        self._main: Screen[object] | None = None  # the screen the dashboard's widgets are on
         self._bots = engine.bots
         self._backlog_warning = backlog_warning
         self._highlighter = ChatHighlighter(self._bots)
@@ -213,7 +235,12 @@ class BotdeckApp(App[int]):
         self._inspector.display = False
         self._review.display = False
         self.engine.subscribe(self._on_event)
-        self.set_interval(REFRESH_SECONDS, self.refresh_numbers)
+        self._watch_signals()
+        # The timers belong to the screen that holds the widgets they update: Textual stops
+        # a screen's timers before it removes the screen's widgets, but an app's only after
+        # every screen is gone, so an app timer could tick on widgets that have left.
+        self._main = self.screen
+        self._main.set_interval(REFRESH_SECONDS, self.refresh_numbers)
         self.run_worker(self._feed(), name="chat-feed", group="engine", exit_on_error=False)
         self.refresh_numbers()
         self.call_after_refresh(gc.freeze)
@@ -225,6 +252,7 @@ class BotdeckApp(App[int]):
     async def _feed(self) -> None:
         try:
             await self.engine.connect()  # Twitch; a refusal is shown, not fatal
+            self._say_resumed()
             await self.engine.run_chat()
         except ConfigError as error:
             log.error("cannot start: %s", error)
@@ -233,11 +261,58 @@ class BotdeckApp(App[int]):
             log.exception("chat source failed")
             self.notify(f"chat source failed: {error}", severity="error", markup=False)
 
+    def _say_resumed(self) -> None:
+        resumed = self.engine.resumed
+        if resumed is None or not resumed.worth_saying:
+            return
+        if resumed.problem or resumed.unreadable:
+            self.notify(resumed.describe(), severity="warning", timeout=15, markup=False)
+        else:
+            self.notify(resumed.describe(), timeout=15, markup=False)
+
     async def on_unmount(self) -> None:
         self._closing = True  # listeners stop touching widgets that are going away
+        self._unwatch_signals()
+        if self.detached:
+            return  # the runner finishes the drain without a screen, then closes
         if not self.engine.state.ended:  # after a drain there is nothing to cancel
-            self.engine.stop(Reason.QUIT)
+            self.engine.stop(Reason.QUIT)  # the app closed some other way (an error)
         await self.engine.close()  # Twitch's connections, the API client, the journal
+
+    # ---------------------------------------------------------------- signals
+    def _watch_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in QUIT_SIGNALS:
+            try:
+                loop.add_signal_handler(sig, self._on_signal, sig)
+            except (ValueError, RuntimeError, NotImplementedError):
+                continue  # not the main thread, or no signals here: keys still quit
+            self._signals.append(sig)
+
+    def _unwatch_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in self._signals:
+            loop.remove_signal_handler(sig)
+        self._signals.clear()
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        name = signal.Signals(sig).name
+        log.info("%s received", name)
+        if sig == signal.SIGHUP and self._terminal is not None and hung_up(self._terminal):
+            self.hang_up()
+        else:
+            self.request_quit(name)
+
+    def hang_up(self) -> None:
+        """The terminal was closed: nothing can be shown any more. Quit as for any other
+        request (a drain, or a stop if one was already asked for), but close the screen at
+        once and let the runner finish the drain without it."""
+        silence_output()
+        result = self.quits.request("SIGHUP (terminal closed)")
+        log.info(result.describe())
+        self.exit_note = result.describe()
+        self.detached = result.step is QuitStep.DRAINING
+        self.exit(return_code=self._exit_code())
 
     # -------------------------------------------------------------- listening
     def _on_event(self, event: EngineEvent) -> None:
@@ -261,6 +336,21 @@ class BotdeckApp(App[int]):
             self.call_later(self.refresh_numbers)
         elif isinstance(event, BotChanged):
             self.call_later(self.refresh_numbers)
+        elif isinstance(event, AIAvailability):
+            self._on_ai(event)
+
+    def _on_ai(self, event: AIAvailability) -> None:
+        """The AI server down, back or refusing: a line in the chat, and a toast; a refusal
+        stays up long, since replies fail until someone fixes the setup."""
+        text = event.describe()
+        self._chat.add(notice_line(text, self._clock()))
+        self._flush_soon()
+        if event.state == "refused":
+            self.notify(text, severity="error", timeout=60, markup=False)
+        elif event.state == "down":
+            self.notify(text + "; replies wait for it", severity="warning", markup=False)
+        else:
+            self.notify(text, markup=False)
 
     def _on_job(self, event: JobChanged) -> None:
         job = event.job
@@ -278,8 +368,11 @@ class BotdeckApp(App[int]):
         self.flush_chat()
         self._chat.add(state_line(state.value, self._clock(), detail))
         self._flush_soon()
-        if self._quitting and state in (RouterState.DRAINED, RouterState.STOPPED):
-            self.exit(return_code=EXIT_STOPPED if state is RouterState.STOPPED else EXIT_OK)
+        if self.quits.requested and state.ended and not self.detached:
+            self.exit(return_code=self._exit_code())
+
+    def _exit_code(self) -> int:
+        return EXIT_STOPPED if self.engine.state is RouterState.STOPPED else EXIT_OK
 
     # ------------------------------------------------------------- refreshing
     def refresh_numbers(self) -> None:
@@ -349,7 +442,7 @@ class BotdeckApp(App[int]):
         not at all while nothing arrives: an idle dashboard wakes up only to poll)."""
         if not self._flush_due:
             self._flush_due = True
-            self.set_timer(FLUSH_SECONDS, self.flush_chat)
+            (self._main or self).set_timer(FLUSH_SECONDS, self.flush_chat)
 
     def flush_chat(self) -> None:
         self._flush_due = False
@@ -452,7 +545,7 @@ class BotdeckApp(App[int]):
 
     def action_start(self) -> None:
         self.engine.start()
-        self._quitting = False
+        self.quits.reset()
         self.refresh_numbers()
 
     def action_toggle_pause(self) -> None:
@@ -473,19 +566,21 @@ class BotdeckApp(App[int]):
         if self.engine.bring_raid():
             self.notify("a raid arrives", timeout=2)
 
-    def action_quit_botdeck(self) -> None:
-        """First q drains and quits when drained; a second q stops at once."""
-        state = self.engine.state
-        if state.ended:
-            self.exit(return_code=EXIT_STOPPED if state is RouterState.STOPPED else EXIT_OK)
-        elif self._quitting:
-            self.engine.stop()  # _on_state exits
-        else:
-            self._quitting = True
-            self.engine.drain()  # when idle this is drained at once, and _on_state exits
-            if self.engine.state is RouterState.DRAINING:
-                quit_key = key_display(keys_of("quit", self._keys))
-                self.notify(f"draining before quitting; press {quit_key} again to stop at once")
+    def action_quit_botdeck(self, how: str | None = None) -> None:
+        """First request drains and quits when drained; a second one stops at once."""
+        self.request_quit(how or key_display(keys_of("quit", self._keys).split(",")[0]), key=True)
+
+    def request_quit(self, how: str, *, key: bool = False) -> QuitResult:
+        """Any way of quitting (a key, a signal): see `botdeck.engine.quitting`."""
+        result = self.quits.request(how, key=key)
+        log.info(result.describe())
+        if result.step is QuitStep.DRAINING:
+            self.notify(result.describe(), timeout=10, markup=False)
+        else:  # stopped or already ended; a state change may already have exited
+            if result.step is QuitStep.STOPPED:
+                self.exit_note = result.describe()
+            self.exit(return_code=self._exit_code())
+        return result
 
     # The operator's console ---------------------------------------------------
     def action_select_bot(self, number: int) -> None:

@@ -57,6 +57,11 @@ def outcome_line(job: JobView, now: float) -> str | None:
     return None
 
 
+def notice_line(text: str, now: float) -> str:
+    """Something about the run itself (the AI server down or back), in the state marker."""
+    return f"{clock_label(now)} {STATE} {_cut(text)}"
+
+
 def cancelled_line(count: int, reason: str, now: float) -> str:
     noun = "reply" if count == 1 else "replies"
     return f"{clock_label(now)} {SKIPPED} {count} {noun} cancelled: {reason}"

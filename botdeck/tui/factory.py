@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from botdeck.config import Config, ConfigError
-from botdeck.engine import SourceParts, build_engine
+from botdeck.engine import ResumePlan, SourceParts, build_engine
 from botdeck.tui.app import BotdeckApp
 from botdeck.tui.themes import SHIPPED_DIR, ThemeSet, discover_themes, user_theme_dir
 
@@ -27,11 +27,12 @@ def create_app(
     *,
     demo: bool,
     theme: str | None = None,
-    journal_stream: TextIO | None = None,
+    journal_stream: TextIO | Sequence[TextIO] | None = None,
     source: SourceParts | None = None,
     themes: ThemeSet | None = None,
     clock: Callable[[], float] = time.time,
     app_class: type[BotdeckApp] = BotdeckApp,
+    resume: ResumePlan | None = None,
 ) -> BotdeckApp:
     """Build the engine and the dashboard around it.
 
@@ -47,6 +48,7 @@ def create_app(
         keep_open=demo,
         endless=demo,
         clock=clock,
+        resume=resume,
     )
     return app_class(
         engine,

@@ -7,6 +7,7 @@ every job's outcome; it then asserts on the journal and on what the server recei
 from __future__ import annotations
 
 import logging
+import re
 import socket
 from collections.abc import AsyncIterator, Callable
 
@@ -143,9 +144,9 @@ async def test_a_plain_rate_limit_is_retried(openai_server, runs):
     assert len(openai_server.chats) == 2
 
 
-async def test_a_retry_after_beyond_the_deadline_fails_at_once(openai_server, runs):
+async def test_a_retry_after_beyond_the_deadline_fails_at_once_without_waiting(openai_server, runs):
     openai_server.chat_default = status(429, {"message": "slow down"}, {"retry-after": "30"})
-    run = runs(make_config(openai_server))
+    run = runs(make_config(openai_server, ai={"outage_wait": 0}))
     run.say("viewer", "@alpha_bot hello")
     await run.settle()
 
@@ -174,7 +175,11 @@ async def test_a_server_that_never_answers_fails_the_job_in_time_and_frees_its_s
     openai_server, runs
 ):
     openai_server.script_chat(hang())  # the first request hangs, the next one is answered
-    config = make_config(openai_server, router={"global_concurrency": 1, "per_bot_concurrency": 1})
+    config = make_config(
+        openai_server,
+        router={"global_concurrency": 1, "per_bot_concurrency": 1},
+        ai={"outage_wait": 0},  # not waited out (test_outage.py has that)
+    )
     run = runs(config)
     run.say("viewer", "@alpha_bot first")
     run.say("viewer", "@alpha_bot second")
@@ -361,14 +366,14 @@ async def test_the_key_never_reaches_the_journal_or_the_logs(openai_server, runs
     assert all(r.headers["Authorization"] == f"Bearer {KEY}" for r in openai_server.chats)
 
 
-async def test_an_unreachable_server_fails_jobs_with_a_reason_and_shows_a_notice(
+async def test_without_waiting_an_unreachable_server_fails_jobs_with_a_reason_and_a_notice(
     openai_server, runs
 ):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     openai_server.base_url = f"http://127.0.0.1:{port}/v1"
-    run = runs(make_config(openai_server, ai={"max_retries": 1}))
+    run = runs(make_config(openai_server, ai={"max_retries": 1, "outage_wait": 0}))
     run.say("viewer", "@alpha_bot hello?")
     run.say("viewer", "@beta_bot anyone?")
     await run.settle()
@@ -378,7 +383,7 @@ async def test_an_unreachable_server_fails_jobs_with_a_reason_and_shows_a_notice
     assert [outcome for outcome, _ in outcomes] == ["failed", "failed"]
     assert all(reason.startswith(refused) for _, reason in outcomes)
     [notice] = run.engine.snapshot().notices
-    assert notice.startswith(f"AI server unreachable: {refused}")
+    assert re.match(rf"AI down for \d+ s: {refused}", notice) and notice.endswith("replies fail")
     run.assert_one_outcome_per_job()
 
 

@@ -110,3 +110,17 @@ def test_run_headless_answers_a_mention_on_twitch_and_drains(threaded, tmp_path)
     assert fake.sent_by("alpha_bot")[0].token == fake.token_of("alpha_bot").value
     assert [e["state"] for e in events if e["event"] == "state"] == ["draining", "drained"]
     assert not fake.sessions or threaded.call(fake.wait_for(lambda: not fake.sessions))
+
+
+def test_a_journal_dir_that_cannot_be_written_stops_the_run_before_twitch(threaded, tmp_path):
+    fake = threaded.fake
+    env = environment(tmp_path, fake)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    config = write_config(tmp_path / "botdeck.toml", fake, fake.channel.login)
+    config.write_text(config.read_text() + f'\n[journal]\ndir = "{blocker}/journal"\n')
+    result = run_botdeck("run", "--headless", "--config", str(config), env=env, timeout=30)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"botdeck: journal.dir: cannot write {blocker}/journal")
+    assert fake.requests == []  # nothing reached Twitch

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 
 import pytest
 
 from botdeck.core.jobs import Job
-from botdeck.engine.journal import Journal
+from botdeck.engine.journal import FLUSH_INTERVAL, Journal
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import JobStage, Outcome, Priority, ReplyContext, RouterState
 from botdeck.model.journal import JournalEvent, Reason
+from tests.virtual_time import now, run_virtual
 
 NOW = 1_700_000_000.12345
 
@@ -240,6 +242,44 @@ def test_outside_an_event_loop_each_write_is_flushed_at_once():
     log.job(JobStage.ENQUEUED, job())
     assert stream.flushes == 3
     assert stream.getvalue().count("\n") == 3
+
+
+async def test_in_an_event_loop_lines_wait_for_the_flush_timer_but_a_state_change_does_not():
+    stream = CountingStream()
+    log = Journal(stream, clock=lambda: NOW)
+    log.chat(message())
+    log.job(JobStage.ENQUEUED, job())
+    assert stream.flushes == 0  # batched: flushed within FLUSH_INTERVAL
+    log.state(RouterState.DRAINING)
+    assert stream.flushes == 1  # everything so far is on disk now
+    log.close()
+
+
+def test_each_line_is_flushed_within_the_flush_interval():
+    async def first_flush_after_a_write() -> float:
+        stream = CountingStream()
+        log = Journal(stream, clock=lambda: NOW)
+        log.chat(message())
+        started = now()
+        flushed = asyncio.Event()
+        stream.flush = flushed.set  # type: ignore[method-assign]
+        await flushed.wait()
+        return now() - started
+
+    assert run_virtual(first_flush_after_a_write()) == FLUSH_INTERVAL
+
+
+def test_a_journal_writes_to_every_stream_and_loses_only_the_one_that_fails():
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    kept = io.StringIO()
+    log = Journal([ClosedPipe(), kept], clock=lambda: NOW)
+    log.state(RouterState.DRAINING)
+    log.state(RouterState.DRAINED)
+    assert log.enabled
+    assert [r["state"] for r in records(kept)] == ["draining", "drained"]
 
 
 def test_close_flushes_the_stream():

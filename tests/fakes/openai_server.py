@@ -138,6 +138,8 @@ class FakeOpenAI:
         self.closing = asyncio.Event()
         self.changed = asyncio.Event()  # set whenever a request arrives
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._port = 0
         self.base_url = ""
 
     # ------------------------------------------------------------- scripting
@@ -162,11 +164,27 @@ class FakeOpenAI:
         app.router.add_post("/v1/moderations", self._moderation)
         self._runner = web.AppRunner(app, handler_cancellation=True)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}/v1"
+        self._site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await self._site.start()
+        host, self._port = self._runner.addresses[0][:2]
+        self.base_url = f"http://{host}:{self._port}/v1"
         return self.base_url
+
+    async def go_down(self) -> None:
+        """Stop listening: new connections are refused, as with a crashed server."""
+        assert self._site is not None and self._runner is not None
+        await self._site.stop()
+        self._site = None
+        server = self._runner.server
+        for connection in list(server.connections if server is not None else ()):
+            if connection.transport is not None:
+                connection.transport.close()  # kept-alive connections die with the server
+
+    async def come_back(self) -> None:
+        """Listen again on the same port."""
+        assert self._runner is not None and self._site is None
+        self._site = web.TCPSite(self._runner, "127.0.0.1", self._port, reuse_address=True)
+        await self._site.start()
 
     async def close(self) -> None:
         self.closing.set()

@@ -237,6 +237,26 @@ def test_a_run_killed_with_a_queue_does_not_leave_its_backlog_to_the_next(tmp_pa
     assert report.backlog_peak.size == 3  # not 6
 
 
+def test_a_restart_that_resumes_a_killed_run_counts_each_mention_once(tmp_path):
+    killed = JOURNAL[:5]  # jobs 2 and 3 waiting when it died, job 1 started
+    restart = [  # the next run gives them their outcome, ids going on after 3
+        chat(60.0, "m9", "v9", "hello again"),  # a line seen twice would start a new run
+        job(60.0, "enqueued", 4, "a", "high", "m2", resumes=2),
+        job(60.0, "skipped", 2, "a", "high", "m2", reason="resumed", resumed_as=4),
+        job(60.0, "skipped", 1, "a", "high", "m1", reason="expired"),
+        job(60.0, "skipped", 3, "b", "high", "m2", reason="expired"),
+        job(62.0, "started", 4, "a", "high", "m2"),
+        job(63.0, "sent", 4, "a", "high", "m2", text="@v2 sorry, back now"),
+    ]
+    report = build_report(write(tmp_path, killed + restart))
+    assert report.outcomes["open"] == 0
+    assert report.mentions.jobs == 3  # m1 for a, m2 for a (taken over by job 4), m2 for b
+    assert report.mentions.answered == 1
+    assert report.mentions.unanswered == {"skipped: expired": 2}
+    assert report.reasons["skipped"] == {"expired": 2, "resumed": 1}
+    assert report.latency_by_priority["high"] == Latency(1, 62.5, 62.5, 62.5)  # from the line
+
+
 def test_lines_that_are_not_events_are_skipped_with_a_note(tmp_path):
     events = [
         JOURNAL[0],

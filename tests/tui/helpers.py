@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 
 from botdeck.chat.simulated import ScriptedLine, SimulatedChat
 from botdeck.config import parse_config
+from botdeck.engine import ResumePlan
 from botdeck.engine.sources import scripted
 from botdeck.tui.app import BotdeckApp
 from botdeck.tui.factory import create_app
@@ -40,6 +41,8 @@ def make_app(
     review: dict | None = None,
     notices: Sequence[str] = (),
     monotonic: Callable[[], float] | None = None,
+    app_class: type[BotdeckApp] = BotdeckApp,
+    resume: ResumePlan | None = None,
 ) -> BotdeckApp:
     config = parse_config(
         {
@@ -67,6 +70,8 @@ def make_app(
         journal_stream=journal,
         themes=discover_themes(themes_dir),
         clock=frozen_clock,
+        app_class=app_class,
+        resume=resume,
     )
     app._monotonic = monotonic
     return app

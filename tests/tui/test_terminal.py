@@ -14,25 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.tui.tmux import tmux, wait_for_screen
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
 ]
-
-
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
-
-
-def wait_for_screen(session: str, predicate, timeout: float) -> str:
-    deadline = time.monotonic() + timeout
-    screen = ""
-    while time.monotonic() < deadline:
-        screen = tmux("capture-pane", "-p", "-t", session)
-        if predicate(screen):
-            return screen
-        time.sleep(0.1)
-    raise AssertionError(f"screen never matched within {timeout}s:\n{screen}")
 
 
 def test_demo_in_a_real_terminal_drains_and_quits(tmp_path: Path):
@@ -41,7 +28,8 @@ def test_demo_in_a_real_terminal_drains_and_quits(tmp_path: Path):
     # A test runner may export COLUMNS/LINES, which would pin the app to 80x24.
     log_dir, python, exit_path = map(shlex.quote, map(str, (tmp_path, sys.executable, exit_file)))
     command = (
-        f"unset COLUMNS LINES; BOTDECK_LOG_DIR={log_dir} {python} -m botdeck demo --seed 2; "
+        f"unset COLUMNS LINES; BOTDECK_LOG_DIR={log_dir} XDG_DATA_HOME={log_dir} "
+        f"{python} -m botdeck demo --seed 2; "
         f"echo $? > {exit_path}"
     )
     tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "sh")
@@ -67,6 +55,10 @@ def test_demo_in_a_real_terminal_drains_and_quits(tmp_path: Path):
             time.sleep(0.1)
         assert exit_file.read_text().strip() == "0"
         assert first_frame < 20
+        journals = tmp_path / "botdeck" / "journal"  # kept without --journal: said on exit
+        [kept] = journals.iterdir()
+        said = f"botdeck: journal: {kept}"
+        wait_for_screen(session, lambda s: said in "".join(s.splitlines()), timeout=5)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     log = (tmp_path / "botdeck.log").read_text()

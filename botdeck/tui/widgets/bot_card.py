@@ -187,6 +187,8 @@ def card_text(
              (f"{sep}p50 ", "dim"), _latency(lane.latency.p50),
              (f"{sep}p95 ", "dim"), _latency(lane.latency.p95)],
         ]  # fmt: skip
+    if lane.ai_waiting:  # the AI server is down: these wait for it (not failing)
+        lines[1] += [(f"{sep}wait AI ", "dim"), (f"{lane.ai_waiting}", "bold")]
     if passed:
         lines[1] += [(f"{sep}passed ", "dim"), f"{passed}"]
     if cooldown_hits:
@@ -211,6 +213,7 @@ def card_line(
         *((f" {flag}", "bold reverse") for flag in flags),
         ("  size ", "dim"), (f"{lane.size}", "bold"),
         (" pend ", "dim"), (f"{lane.pending}/{lane.limit}", "bold"),
+        *(((" wait AI ", "dim"), (f"{lane.ai_waiting}", "bold")) if lane.ai_waiting else ()),
         (" msgs ", "dim"), f"{lane.messages}",
         (" ans ", "dim"), f"{lane.answered}",
         (" budget ", "dim"), budget_text,

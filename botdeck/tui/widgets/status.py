@@ -39,6 +39,12 @@ def router_label(snap: EngineSnapshot) -> str:
     return queues.state.value
 
 
+def _ai_down(snap: EngineSnapshot) -> tuple[str | tuple[str, str], ...]:
+    """`AI down for 23 s` right after the router state, before anything that may be cut."""
+    header = snap.ai.header() if snap.ai is not None else None
+    return ("  ", (header, "bold reverse")) if header else ()
+
+
 class _Line(TextLines):
     """Lines that redraw only where their text changed, and never re-lay out."""
 
@@ -47,13 +53,14 @@ class _Line(TextLines):
 
 
 class StatusBar(_Line):
-    """Router state first, then chat connection, the channel's chat modes, channel,
-    responder, review, uptime."""
+    """Router state first (with `AI down for 23 s` while it is), then chat connection, the
+    channel's chat modes, channel, responder, review, uptime."""
 
     def show(self, snap: EngineSnapshot, uptime: float) -> None:
         parts: list[str | tuple[str, str]] = [
             ("router: ", "bold"),
             (router_label(snap), "bold"),
+            *_ai_down(snap),
             "  chat: ",
             snap.connection.describe(),
             *((("  mode: ", "dim"), (snap.chat_mode, "bold")) if snap.chat_mode else ()),
@@ -67,7 +74,8 @@ class StatusBar(_Line):
             parts += ["  review: ", "all bots" if every else ", ".join(sorted(snap.reviewing))]
         parts += ["  up ", _duration(uptime), "  botdeck"]
         text = Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
-        self.set_class(snap.queues.state is not RouterState.RUNNING, "-attention")
+        ai_down = snap.ai is not None and snap.ai.down_for is not None
+        self.set_class(snap.queues.state is not RouterState.RUNNING or ai_down, "-attention")
         self.show_text(text)
 
 
@@ -144,4 +152,6 @@ class Overview(_Line):
             parts += [("  in review ", "dim"), (f"{snap.reviews}", "bold")]
         if tokens:
             parts += [("  tokens ", "dim"), f"{tokens}"]
+        if snap.resume is not None and snap.resume.resumed:
+            parts += [("  resumed ", "dim"), f"{snap.resume.resumed}"]
         self.show_text(Text.assemble(*parts, no_wrap=True, overflow="ellipsis"))

@@ -1,0 +1,48 @@
+"""The terminal the dashboard draws on, and what to do when it goes away.
+
+Closing the terminal window hangs the terminal up: the kernel sends SIGHUP, and from then
+on every write to it fails. Textual writes from a thread that dies at the first failed
+write, after which the app would block on a full write queue. So when SIGHUP finds the
+terminal gone, the dashboard points its output at /dev/null before anything else is
+drawn, and the engine finishes its drain without a screen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import termios
+
+
+def terminal_fd() -> int | None:
+    """The descriptor Textual draws on (its standard error), when it is a terminal."""
+    stream = sys.__stderr__
+    if stream is None:
+        return None
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):
+        return None
+    return fd if os.isatty(fd) else None
+
+
+def hung_up(fd: int) -> bool:
+    """True once the terminal on `fd` has been hung up (every ioctl then fails)."""
+    try:
+        termios.tcgetattr(fd)
+    except termios.error:
+        return True
+    return False
+
+
+def silence_output() -> None:
+    """Send standard output and error to /dev/null: the terminal is gone, and a write to
+    it would fail (or block Textual's writer)."""
+    with contextlib.suppress(OSError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            for fd in (1, 2):
+                os.dup2(null, fd)
+        finally:
+            os.close(null)

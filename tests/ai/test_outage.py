@@ -1,0 +1,194 @@
+"""AI outages with the real SDK against the loopback server: waited out, not failed.
+
+These run on the wall clock (real HTTP): waits are short where the claim allows, and
+every wait polls with a deadline. The 15 s outage is the scenario the issue names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from botdeck.config import Config
+from botdeck.model.events import AIAvailability, EngineEvent
+from botdeck.model.jobs import Phase
+from tests.ai.harness import BOTS, KEY, KEY_ENV, Run, make_config
+from tests.fakes.openai_server import FakeOpenAI, reply, status
+
+
+@pytest.fixture(autouse=True)
+def api_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_ENV, KEY)
+
+
+@pytest.fixture
+async def runs() -> AsyncIterator[Callable[[Config], Run]]:
+    made: list[Run] = []
+
+    def make(config: Config) -> Run:
+        run = Run(config)
+        made.append(run)
+        return run
+
+    yield make
+    for run in made:
+        run.engine.stop()
+        await run.close()
+
+
+def availability(run: Run) -> list[AIAvailability]:
+    heard: list[AIAvailability] = []
+
+    def listen(event: EngineEvent) -> None:
+        if isinstance(event, AIAvailability):
+            heard.append(event)
+
+    run.engine.subscribe(listen)
+    return heard
+
+
+async def until(predicate: Callable[[], bool], within: float, what: str) -> None:
+    deadline = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {within}s")
+        await asyncio.sleep(0.05)
+
+
+def outcomes(run: Run) -> list[tuple[str, str | None]]:
+    return list(run.outcomes().values())
+
+
+def mentions(run: Run, count: int, start: int = 0) -> None:
+    for n in range(start, start + count):
+        run.say(f"viewer{n}", f"@{BOTS[n % 3]} question {n}?")
+
+
+@pytest.mark.slow
+async def test_a_15_s_outage_mid_raid_is_waited_out_and_no_mention_fails(
+    openai_server: FakeOpenAI, runs
+):
+    openai_server.latency = 0.2  # replies take a while, so the raid is still going
+    config = make_config(
+        openai_server,
+        router={"global_concurrency": 3, "per_bot_concurrency": 1},
+        ai={"timeout": 2.0},  # outage_wait: the default, 300 s
+    )
+    run = runs(config)
+    heard = availability(run)
+    mentions(run, 12)
+    await until(lambda: len(openai_server.chats) >= 3, 10, "the raid under way")
+    await openai_server.go_down()
+    went_down = time.monotonic()
+    await until(lambda: run.engine.snapshot().ai is not None, 10, "the circuit opened")
+    mentions(run, 6, start=12)  # chat goes on during the outage
+    await until(
+        lambda: sum(lane.ai_waiting for lane in run.engine.snapshot().queues.bots) == 3,
+        10,
+        "every slot's reply waiting for the AI",
+    )
+    snapshot = run.engine.snapshot()
+    assert snapshot.ai is not None and snapshot.ai.waiting == 3
+    assert all(job.phase is Phase.AI_WAIT for job in run.engine.running_jobs())
+    await until(lambda: time.monotonic() - went_down >= 15, 20, "15 s of outage")
+    ai = run.engine.snapshot().ai
+    assert ai is not None and ai.header() is not None
+    assert int(re.findall(r"\d+", ai.header())[0]) >= 14  # "AI down for 15 s"
+    assert not any(outcome == "failed" for outcome, _ in outcomes(run))
+    await openai_server.come_back()
+    await run.settle(deadline=60)
+
+    assert [outcome for outcome, _ in outcomes(run)] == ["sent"] * 18
+    run.assert_one_outcome_per_job()
+    assert run.engine.snapshot().ai is None  # up again, nothing to say
+    assert [event.state for event in heard] == ["down", "up"]
+    assert heard[0].reason.startswith("cannot reach 127.0.0.1:")
+    assert heard[1].down_for >= 15
+
+
+async def test_while_the_server_is_down_one_probe_at_a_time_with_backoff(
+    openai_server: FakeOpenAI, runs
+):
+    openai_server.latency = 0.05
+    run = runs(make_config(openai_server, router={"global_concurrency": 3}))
+    openai_server.chat_default = status(503)
+    mentions(run, 6)
+    await until(lambda: run.engine.snapshot().ai is not None, 10, "the circuit opened")
+    opened = len(openai_server.chats)  # the requests in flight when it opened
+    openai_server.max_in_flight = 0
+    await asyncio.sleep(4.0)  # the outage: probes at about 0.5, 1.5 and 3.5 s
+    probes = len(openai_server.chats) - opened
+    assert openai_server.max_in_flight == 1  # never more than the one probe
+    assert 2 <= probes <= 4, probes  # without the circuit: 3 jobs x 3 attempts, again and again
+    openai_server.chat_default = reply("back online")
+    await run.settle(deadline=30)
+    assert [outcome for outcome, _ in outcomes(run)] == ["sent"] * 6
+
+
+async def test_an_outage_longer_than_outage_wait_fails_mentions_and_nothing_hangs(
+    openai_server: FakeOpenAI, runs
+):
+    config = make_config(
+        openai_server,
+        router={"global_concurrency": 2, "random_reply_chance": 1.0, "max_age": 1.0},
+        ai={"outage_wait": 2.0, "timeout": 1.0},
+    )
+    run = runs(config)
+    await openai_server.go_down()
+    mentions(run, 6)
+    run.say("chatter", "what a play")  # a random reply: follows max_age, not outage_wait
+    started = time.monotonic()
+    await run.settle(deadline=20)  # nothing hangs: 8 jobs, 2 slots, each done by 2 s
+    took = time.monotonic() - started
+
+    ends = run.outcomes()
+    by_priority: dict[str, set[tuple[str, str | None]]] = {}
+    jobs = {e["job"]: e["priority"] for e in run.events if e["event"] == "enqueued"}
+    for job_id, priority in jobs.items():
+        by_priority.setdefault(priority, set()).add(ends[job_id])
+    assert sum(priority == "high" for priority in jobs.values()) == 6
+    assert by_priority == {
+        "high": {("failed", "ai_unavailable")},  # waiting, or queued behind the waiting
+        "normal": {("skipped", "stale")},
+    }
+    assert took < 10  # the queue behind the first two did not wait 2 s each
+    run.assert_one_outcome_per_job()
+
+
+async def test_a_refused_key_fails_at_once_and_the_notice_says_the_key_was_refused(
+    openai_server: FakeOpenAI, runs
+):
+    refused = {"message": "Incorrect API key provided", "code": "invalid_api_key"}
+    openai_server.chat_default = status(401, refused)
+    run = runs(make_config(openai_server, router={"global_concurrency": 1}))
+    heard = availability(run)
+    mentions(run, 3)
+    started = time.monotonic()
+    await run.settle(deadline=10)
+
+    assert time.monotonic() - started < 5  # no waiting, no retries
+    assert outcomes(run) == [("failed", "authentication failed (401): check the API key")] * 3
+    assert len(openai_server.chats) == 3  # one request each
+    host = openai_server.base_url.split("//")[1].split("/")[0]
+    fix = f"{host} refused the API key (401): check the key in {KEY_ENV}"
+    assert run.engine.snapshot().notices == (f"AI refused: {fix}",)
+    assert [(event.state, event.reason) for event in heard] == [("refused", fix)]  # said once
+    assert KEY not in run.stream.getvalue()
+
+
+async def test_a_model_the_server_does_not_have_says_which_and_what_to_check(
+    openai_server: FakeOpenAI, runs
+):
+    missing = {"message": "The model `gpt-9` does not exist", "code": "model_not_found"}
+    openai_server.chat_default = status(404, missing)
+    run = runs(make_config(openai_server, ai={"model": "gpt-9"}))
+    mentions(run, 1)
+    await run.settle(deadline=10)
+    [(outcome, reason)] = outcomes(run)
+    assert (outcome, reason) == ("failed", "not found (404): The model `gpt-9` does not exist")
+    [notice] = run.engine.snapshot().notices
+    assert notice.endswith("has no model 'gpt-9' (404): check [ai] model and base_url")

@@ -1,0 +1,136 @@
+"""An AI outage through the whole engine, on virtual time: exact waits, visible phases.
+
+The responder here is a stand-in that fails as an unreachable server does until the
+outage ends; the real SDK against a loopback server is in tests/ai/test_outage.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
+from botdeck.model.chat import ChatMessage
+from botdeck.model.jobs import Phase
+from botdeck.model.snapshot import EngineSnapshot
+from tests.engine.harness import make_engine
+from tests.virtual_time import now, run_virtual
+
+BOTS = ("alpha", "beta")
+REFUSED = "cannot reach ai.local:443: connection refused"
+
+
+class DownUntil(Responder):
+    """Refuses connections until `back_at` (loop time), then answers."""
+
+    def __init__(self, back_at: float) -> None:
+        self.back_at = back_at
+        self.calls: list[float] = []
+
+    @property
+    def label(self) -> str:
+        return "model"
+
+    async def reply(self, request: ReplyRequest) -> Reply:
+        self.calls.append(now())
+        await asyncio.sleep(0.1)
+        if now() < self.back_at:
+            raise ResponderError(REFUSED, transient=True)
+        return Reply(f"answer to {request.message.user}")
+
+
+def say(n: int, text: str, user: str | None = None) -> ChatMessage:
+    return ChatMessage(id=f"m{n}", user=user or f"viewer{n}", text=text, timestamp=0.0)
+
+
+def outcomes(stream) -> dict[int, tuple[str, str | None, float]]:
+    rows = [json.loads(row) for row in stream.getvalue().splitlines()]
+    return {
+        e["job"]: (e["event"], e.get("reason"), e["ts"])
+        for e in rows
+        if e["event"] in {"sent", "failed", "skipped", "cancelled"}
+    }
+
+
+def test_a_mention_waits_out_a_20_s_outage_in_a_visible_phase_past_its_job_timeout():
+    responder = DownUntil(back_at=20.0)
+    seen: dict[str, EngineSnapshot] = {}
+
+    async def main():
+        engine, stream = make_engine(
+            BOTS, responder=responder, delays=0.0, journal_clock=now, job_timeout=5.0
+        )
+        engine.handle(say(1, "@alpha are you there?"))
+        await asyncio.sleep(10.0)
+        seen["during"] = engine.snapshot()
+        await engine.wait_idle()
+        seen["after"] = engine.snapshot()
+        return outcomes(stream)
+
+    ends = run_virtual(main())
+    # Fails at 0.1, probes at 0.6, 1.7, 3.8, 7.9, 16.0 (8 s apart at most), then 24.1: sent.
+    assert responder.calls == [0.0, 0.6, 1.7, 3.8, 7.9, 16.0, 24.1]
+    assert ends == {1: ("sent", None, 24.2)}  # not "timeout": waiting is not the job's time
+    during = seen["during"]
+    assert during.queues.bot("alpha").ai_waiting == 1
+    assert during.ai is not None and during.ai.header() == "AI down for 9 s"
+    assert during.ai.waiting == 1 and during.ai.reason == REFUSED
+    assert during.notices == (f"AI down for 9 s: {REFUSED}; 1 replies wait up to 300 s",)
+    assert seen["after"].ai is None
+
+
+def test_past_outage_wait_a_mention_fails_ai_unavailable_and_random_replies_go_stale():
+    responder = DownUntil(back_at=1e9)
+
+    async def main():
+        engine, stream = make_engine(
+            BOTS,
+            responder=responder,
+            delays=0.0,
+            journal_clock=now,
+            outage_wait=30.0,
+            max_age=12.0,
+            chance=1.0,
+            g=4,
+            b=2,
+        )
+        engine.handle(say(1, "@alpha hello"))  # fails at 0.1: the outage starts
+        engine.handle(say(2, "nice stream"))  # a random reply
+        await asyncio.sleep(20.0)
+        engine.handle(say(3, "@beta late question"))  # arrives during the outage
+        await engine.wait_idle()
+        return outcomes(stream), {job.phase for job in engine.running_jobs()}
+
+    ends, _ = run_virtual(main())
+    assert ends[1] == ("failed", "ai_unavailable", 30.1)  # 30 s after the outage began
+    assert ends[2] == ("skipped", "stale", 12.0)  # max_age, counted from its line
+    assert ends[3] == ("failed", "ai_unavailable", 50.0)  # 30 s after it arrived
+
+
+def test_with_outage_wait_0_a_transient_failure_fails_the_job_at_once():
+    responder = DownUntil(back_at=1e9)
+
+    async def main():
+        engine, stream = make_engine(
+            BOTS, responder=responder, delays=0.0, journal_clock=now, outage_wait=0.0
+        )
+        engine.handle(say(1, "@alpha hello"))
+        engine.handle(say(2, "@beta hello"))
+        await engine.wait_idle()
+        return outcomes(stream), engine.snapshot()
+
+    ends, snapshot = run_virtual(main())
+    assert ends == {1: ("failed", REFUSED, 0.1), 2: ("failed", REFUSED, 0.1)}
+    assert snapshot.ai is not None and snapshot.ai.notices()[0].endswith("; replies fail")
+
+
+def test_the_waiting_phase_is_ai_wait_for_observers():
+    async def main():
+        engine, _ = make_engine(BOTS, responder=DownUntil(back_at=5.0), delays=0.0)
+        engine.handle(say(1, "@alpha hi"))
+        await asyncio.sleep(0.3)
+        phases = [job.phase for job in engine.running_jobs()]
+        await engine.wait_idle()
+        return phases
+
+    assert run_virtual(main()) == [Phase.AI_WAIT]

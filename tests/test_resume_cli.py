@@ -1,0 +1,137 @@
+"""A crash mid-raid, then a restart: `botdeck run` killed with SIGKILL, run again on the
+same journal. Over the whole file, every job has exactly one outcome and every mention
+was answered or expired."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
+
+# 40 viewers within a second, two replies at a time, 0.3 s each: about 6 s of queue.
+CONFIG = """
+[router]
+global_concurrency = 2
+per_bot_concurrency = 1
+random_reply_chance = 0.5
+max_depth = 1
+[router.delays]
+high = [0.3, 0.3]
+normal = [0.3, 0.3]
+low = [0.3, 0.3]
+
+[send_limits]
+enabled = false
+
+[chat]
+source = "simulated"
+scenario = "raid"
+seed = 4
+[chat.scenario_params]
+viewers = 40
+within = 1
+mention_share = 0.8
+
+[[bots]]
+name = "stickyman1776"
+[[bots]]
+name = "pixelsage"
+"""
+
+
+def read(journal: Path) -> list[dict]:
+    if not journal.exists():
+        return []
+    rows = journal.read_text(encoding="utf-8").splitlines()
+    events = []
+    for row in rows:
+        try:
+            events.append(json.loads(row))
+        except json.JSONDecodeError:
+            continue  # a line the kill cut off
+    return events
+
+
+def botdeck(tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "BOTDECK_LOG_DIR": str(tmp_path / "logs")}
+    args = ["run", "--headless", "--config", "botdeck.toml", "--journal", "journal.jsonl"]
+    return subprocess.Popen(
+        [sys.executable, "-m", "botdeck", *args, *extra],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_until(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout}s")
+        time.sleep(0.05)
+
+
+def mid_raid(journal: Path) -> bool:
+    events = read(journal)
+    sent = sum(e["event"] == "sent" for e in events)
+    ended = {e["job"] for e in events if e["event"] in OUTCOMES}
+    waiting = {e["job"] for e in events if e["event"] == "enqueued"} - ended
+    return sent >= 4 and len(waiting) >= 10
+
+
+@pytest.mark.slow
+def test_a_run_killed_mid_raid_is_resumed_and_every_mention_is_answered_or_expired(tmp_path):
+    (tmp_path / "botdeck.toml").write_text(CONFIG)
+    journal = tmp_path / "journal.jsonl"
+    first = botdeck(tmp_path)
+    try:
+        wait_until(lambda: mid_raid(journal), timeout=60, what="a raid under way")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=10)
+    killed = read(journal)
+    left_open = {e["job"] for e in killed if e["event"] == "enqueued"} - {
+        e["job"] for e in killed if e["event"] in OUTCOMES
+    }
+    assert left_open  # the kill left jobs without an outcome
+
+    second = botdeck(tmp_path)
+    _, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    assert "Traceback" not in err
+    assert "resumed " in err and " mentions from journal.jsonl" in err
+
+    events = read(journal)
+    enqueued = [e["job"] for e in events if e["event"] == "enqueued"]
+    assert len(enqueued) == len(set(enqueued))  # ids unique across both runs
+    ends = Counter(e["job"] for e in events if e["event"] in OUTCOMES)
+    assert set(enqueued) == set(ends) and set(ends.values()) == {1}
+    outcome = {e["job"]: e for e in events if e["event"] in OUTCOMES}
+
+    def answered_or_expired(job: int) -> bool:
+        end = outcome[job]
+        if end["event"] == "sent":
+            return True
+        if end["event"] == "skipped" and end["reason"] == "resumed":
+            return answered_or_expired(end["resumed_as"])
+        return end["event"] == "skipped" and end["reason"] == "expired"
+
+    mentions = [e["job"] for e in events if e["event"] == "enqueued" and e["priority"] == "high"]
+    assert all(answered_or_expired(job) for job in mentions)
+    for job in left_open:  # what the kill left open ended in the restart
+        assert outcome[job]["event"] == "skipped"
+        assert outcome[job]["reason"] in {"resumed", "expired"}
+    resumed = [e for e in events if e["event"] == "enqueued" and "resumes" in e]
+    assert resumed and all(outcome[e["resumes"]]["resumed_as"] == e["job"] for e in resumed)
+    assert all(outcome[e["job"]]["event"] == "sent" for e in resumed)

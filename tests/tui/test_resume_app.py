@@ -1,0 +1,45 @@
+"""The dashboard after a restart: it says how many mentions it took over."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from botdeck.engine import plan_resume
+from botdeck.tui.widgets.status import Overview
+from tests.tui.helpers import BOTS, FROZEN, events, make_app, wait_until
+
+
+def crashed(path, mentions: int) -> None:
+    rows = []
+    for n in range(1, mentions + 1):
+        line = {"ts": FROZEN - 30, "event": "chat", "msg": f"old{n}", "user": f"v{n}"}
+        rows.append({**line, "text": f"@{BOTS[0]} still there?"})
+        job = {"job": n, "bot": BOTS[0], "priority": "high", "msg": f"old{n}"}
+        rows.append({"ts": FROZEN - 30, "event": "enqueued", **job, "delay": 1.0})
+    rows.append({"ts": FROZEN - 500, "event": "chat", "msg": "older", "user": "v0", "text": "hi"})
+    job = {"job": mentions + 1, "bot": BOTS[1], "priority": "normal", "msg": "older"}
+    rows.append({"ts": FROZEN - 500, "event": "enqueued", **job, "delay": 3.0})
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n{broken")
+
+
+async def test_the_dashboard_says_how_many_mentions_it_resumed(tmp_path):
+    previous = tmp_path / "previous.jsonl"
+    crashed(previous, mentions=3)
+    journal = io.StringIO()
+    plan = plan_resume(previous, same_file=False)
+    app = make_app([], journal=journal, resume=plan)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 3)
+        app.refresh_numbers()
+        assert "resumed 3" in app.query_one(Overview).plain
+        said = f"resumed 3 mentions from {previous} (1 too old or not mentions: expired;"
+
+        def toasted() -> bool:  # a toast is a message: it lands on the app's next turn
+            return any(n.message.startswith(said) for n in app._notifications)
+
+        await wait_until(pilot, toasted)
+        assert any("1 unreadable lines skipped" in n.message for n in app._notifications)
+    enqueued = [e for e in events(journal) if e["event"] == "enqueued"]
+    assert sorted(e["resumes"] for e in enqueued) == [1, 2, 3]
+    assert min(e["job"] for e in enqueued) == 5  # after the previous run's ids

@@ -1,0 +1,130 @@
+"""Quitting the dashboard in a real terminal (tmux): ctrl+q, SIGTERM and SIGHUP each drain
+every queued reply, leave a complete journal, and give the terminal back as it was."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.tui.tmux import (
+    pane_flags,
+    pid_alive,
+    session_running,
+    tmux,
+    wait_for,
+    wait_for_screen,
+)
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
+
+# 24 mentions at once, two replies at a time, 0.4 s each: about 5 s of queue to drain.
+CONFIG = """
+[router]
+global_concurrency = 2
+per_bot_concurrency = 1
+random_reply_chance = 0.0
+[router.delays]
+high = [0.4, 0.4]
+normal = [0.4, 0.4]
+low = [0.4, 0.4]
+
+[send_limits]
+enabled = false
+
+[chat]
+source = "simulated"
+scenario = "raid"
+seed = 3
+[chat.scenario_params]
+viewers = 24
+within = 0.5
+mention_share = 1.0
+
+[[bots]]
+name = "stickyman1776"
+[[bots]]
+name = "pixelsage"
+"""
+
+
+def journal_of(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    rows = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(row) for row in rows if row.endswith("}")]
+
+
+def assert_drained_and_complete(journal: list[dict]) -> None:
+    enqueued = [e["job"] for e in journal if e["event"] == "enqueued"]
+    ends = Counter(e["job"] for e in journal if e["event"] in OUTCOMES)
+    assert len(enqueued) == 24
+    assert set(enqueued) == set(ends) and set(ends.values()) == {1}
+    assert {e["event"] for e in journal if e["event"] in OUTCOMES} == {"sent"}
+    states = [e["state"] for e in journal if e["event"] == "state"]
+    assert states == ["draining", "drained"], states
+
+
+def start(tmp_path: Path, name: str):
+    (tmp_path / "botdeck.toml").write_text(CONFIG)
+    args = ["run", "--config", "botdeck.toml", "--journal", "journal.jsonl"]
+    return session_running(name, args, tmp_path, BOTDECK_LOG_DIR=str(tmp_path))
+
+
+def wait_for_queue(session: str, journal: Path) -> int:
+    wait_for_screen(session, lambda s: "router: running" in s, timeout=30)
+    wait_for(
+        lambda: sum(e["event"] == "enqueued" for e in journal_of(journal)) == 24,
+        timeout=30,
+        what="the raid queued",
+    )
+    return int((journal.parent / "pid").read_text())
+
+
+def wait_for_exit(tmp_path: Path, session: str) -> str:
+    exit_file = tmp_path / "exit-code"
+    wait_for(exit_file.exists, timeout=60, what="botdeck exited")
+    screen = wait_for_screen(session, lambda s: "botdeck-exited" in s, timeout=10)
+    assert pane_flags(session) == "0 0"  # out of the alternate screen, no mouse reporting
+    assert "Traceback" not in screen
+    return exit_file.read_text().strip()
+
+
+@pytest.mark.parametrize("how", ["ctrl+q", "SIGTERM", "SIGHUP"])
+def test_quitting_drains_completes_the_journal_and_restores_the_terminal(tmp_path, how):
+    journal = tmp_path / "journal.jsonl"
+    with start(tmp_path, f"botdeck-quit-{how.replace('+', '-')}") as _:
+        session = f"botdeck-quit-{how.replace('+', '-')}-{os.getpid()}"
+        pid = wait_for_queue(session, journal)
+        if how == "ctrl+q":
+            tmux("send-keys", "-t", session, "C-q")
+        else:
+            os.kill(pid, getattr(signal, how))
+        wait_for_screen(session, lambda s: "router: draining" in s or "drained" in s, 10)
+        assert wait_for_exit(tmp_path, session) == "0"
+    assert_drained_and_complete(journal_of(journal))
+    assert "Traceback" not in (tmp_path / "botdeck.log").read_text()
+
+
+def test_closing_the_terminal_window_drains_without_a_screen(tmp_path):
+    journal = tmp_path / "journal.jsonl"
+    with start(tmp_path, "botdeck-hangup") as _:
+        session = f"botdeck-hangup-{os.getpid()}"
+        pid = wait_for_queue(session, journal)
+        subprocess.run(["tmux", "kill-session", "-t", session], check=True)  # SIGHUP
+        wait_for(lambda: not pid_alive(pid), timeout=60, what="botdeck exited")
+    assert_drained_and_complete(journal_of(journal))
+    log = (tmp_path / "botdeck.log").read_text()
+    assert "draining without a screen" in log
+    assert "Traceback" not in log

@@ -1,0 +1,75 @@
+"""Driving a real terminal (tmux) for the dashboard's end-to-end tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
+
+
+def wait_for_screen(session: str, predicate: Callable[[str], bool], timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = tmux("capture-pane", "-p", "-t", session)
+        if predicate(screen):
+            return screen
+        time.sleep(0.1)
+    raise AssertionError(f"screen never matched within {timeout}s:\n{screen}")
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout}s")
+        time.sleep(0.05)
+
+
+def pane_flags(session: str) -> str:
+    """Whether the pane is in the alternate screen and reports the mouse: "0 0" once a
+    full-screen app has restored the terminal."""
+    return tmux("display-message", "-p", "-t", session, "#{alternate_on} #{mouse_any_flag}").strip()
+
+
+@contextlib.contextmanager
+def session_running(name: str, args: list[str], tmp_path: Path, **env: str) -> Iterator[Path]:
+    """`python -m botdeck ARGS` in a 120x40 tmux pane; yields the directory where its pid
+    (`pid`) and, once it has exited, its exit code (`exit-code`) appear."""
+    session = f"{name}-{os.getpid()}"
+    # exec keeps the pid the shell wrote; a runner may export COLUMNS/LINES (80x24).
+    # The tmux server keeps its own environment: pass what the run needs explicitly.
+    env = {"XDG_DATA_HOME": os.environ["XDG_DATA_HOME"], **env}
+    variables = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+    botdeck = shlex.join([sys.executable, "-m", "botdeck", *args])
+    inner = f"echo $$ > pid; exec env {variables} {botdeck}"
+    command = (
+        f"cd {shlex.quote(str(tmp_path))}; unset COLUMNS LINES; "
+        f"sh -c {shlex.quote(inner)}; echo $? > exit-code; echo botdeck-exited"
+    )
+    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "sh")
+    try:
+        # Without an attached client some tmux versions fall back to 80x24: pin the size.
+        tmux("set-option", "-t", session, "window-size", "manual")
+        tmux("resize-window", "-t", session, "-x", "120", "-y", "40")
+        tmux("send-keys", "-t", session, command, "Enter")
+        yield tmp_path
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
