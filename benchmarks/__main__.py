@@ -330,10 +330,12 @@ def drain_figures() -> list[Figure]:
             ratio(base["drain_s"], ours["drain_s"]),
             f"soak at 100 lines/s, 5 viewer-role bots, then drain; {ours['queued_at_drain']}"
             f" jobs queued (baseline {base['queued_at_drain']}), all"
-            f" {ours['mentions_answered_of_those']} queued mentions answered; the rest of the"
-            " drain is sending replies admitted as deliverable within max_age; baseline:"
-            " random replies admitted regardless of the send window, staleness checked"
-            " after the delay",
+            f" {ours['mentions_answered_of_those']} queued mentions answered, the last at"
+            f" {ours['last_queued_mention_answered_s']} s: the drain is those mentions going"
+            " out at Twitch's 20 per 30 s per bot, plus"
+            f" random replies still within max_age: {ours['fresh_replies_sent_in_drain']};"
+            " baseline: random replies admitted regardless of the send window, staleness"
+            " checked after the delay",
         ),
         Figure(
             "random_replies_passed_up_5min_flood", ours["passed_up"], "lines", None, None,

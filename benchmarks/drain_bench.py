@@ -7,7 +7,10 @@ botdeck admits random replies only while the send window can deliver them within
 `max_age` and skips stale ones before their delay; the baseline is the same engine with
 both switched off (how botdeck behaved before: every random reply queued, staleness
 checked after the delay).
-Also counted: mentions queued at the drain and how many of them were answered.
+Also counted: mentions queued at the drain and how many of them were answered, when the
+last of them was answered, and what else the drain did: random or bot-to-bot replies
+still younger than `max_age` are sent (a drain finishes everything), at Twitch's pace of
+20 messages per 30 s per viewer-role bot, which no design can beat without breaking it.
 
     python -m benchmarks.drain_bench [DURATION] -> JSON
 """
@@ -54,15 +57,23 @@ async def flood_then_drain(duration: float, improved: bool) -> dict[str, float]:
     latencies: list[float] = []
     sent = 0
     drained = asyncio.Event()
+    began: float | None = None
+    mentions_done = 0.0  # when the last mention answered after the drain began
+    others_sent = 0  # random or bot-to-bot replies (still fresh) sent during the drain
 
     def listen(event: EngineEvent) -> None:
-        nonlocal sent
+        nonlocal sent, mentions_done, others_sent
         if isinstance(event, StateChanged) and event.state.ended:
             drained.set()
         elif isinstance(event, JobChanged) and event.stage is JobStage.FINISHED:
             job = event.job
             if job.outcome is Outcome.SENT and job.carrier is None:
                 sent += 1
+            if began is not None and job.outcome is Outcome.SENT:
+                if job.priority is Priority.HIGH:
+                    mentions_done = loop.time() - began
+                else:
+                    others_sent += 1
             if job.priority is Priority.HIGH:
                 mentions[job.id] = job.outcome
                 if job.outcome is Outcome.SENT and job.finished_at is not None:
@@ -83,6 +94,8 @@ async def flood_then_drain(duration: float, improved: bool) -> dict[str, float]:
     answered = sum(1 for job in open_mentions if mentions[job] is Outcome.SENT)
     return {
         "drain_s": round(took, 2),
+        "last_queued_mention_answered_s": round(mentions_done, 2),
+        "fresh_replies_sent_in_drain": others_sent,
         "queued_at_drain": queued.size + queued.pending,
         "mentions_open_at_drain": len(open_mentions),
         "mentions_answered_of_those": answered,
