@@ -24,15 +24,7 @@ from botdeck.chat.twitch import Credentials
 from botdeck.config import Config, ConfigError
 from botdeck.files import MIB, FileRefused, load_json, read_capped
 from botdeck.logs import redact
-
-
-def data_dir() -> Path:
-    override = os.environ.get("BOTDECK_DATA_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_data_path
-
-    return user_data_path("botdeck")
+from botdeck.paths import data_dir
 
 
 @dataclass(frozen=True, slots=True)

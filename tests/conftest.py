@@ -18,6 +18,7 @@ def user_data_dir(
     (platformdirs follows XDG_DATA_HOME; subprocesses inherit it.)"""
     path = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("XDG_DATA_HOME", str(path))
+    monkeypatch.delenv("BOTDECK_DATA_DIR", raising=False)
     return path
 
 

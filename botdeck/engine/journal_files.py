@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from botdeck.config import Config, ConfigError
+from botdeck.paths import data_dir
 
 _NAME = re.compile(r"^(?P<channel>[A-Za-z0-9_]+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?\.jsonl$")
 DAY = 86_400.0
@@ -43,9 +44,7 @@ def journal_dir(config: Config) -> Path:
     """`[journal] dir`, or the user data directory's `journal` folder."""
     if config.journal.dir:
         return Path(config.journal.dir).expanduser()
-    from platformdirs import user_data_path
-
-    return user_data_path("botdeck") / "journal"
+    return data_dir() / "journal"
 
 
 def journals(directory: Path, channel: str | None = None) -> list[JournalFile]:

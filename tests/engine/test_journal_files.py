@@ -88,3 +88,15 @@ def test_the_journal_dir_defaults_to_the_user_data_directory(user_data_dir: Path
     assert journal_dir(config) == user_data_dir / "botdeck" / "journal"
     config = parse_config({"journal": {"dir": "~/streams"}, "bots": [{"name": "alpha"}]})
     assert journal_dir(config) == Path.home() / "streams"
+
+
+def test_botdeck_data_dir_moves_the_journals_with_the_tokens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """One variable moves everything botdeck keeps (a second profile, a portable install)."""
+    from botdeck.tokens import TokenStore
+
+    monkeypatch.setenv("BOTDECK_DATA_DIR", str(tmp_path / "profile"))
+    config = parse_config({"bots": [{"name": "alpha"}]})
+    assert journal_dir(config) == tmp_path / "profile" / "journal"
+    assert TokenStore().path == tmp_path / "profile" / "tokens.json"
