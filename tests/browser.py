@@ -4,6 +4,7 @@ protocol. Debian's `chromium` (make test installs it); tests skip, saying why, w
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import time
@@ -27,12 +28,21 @@ def chromium() -> str:
     pytest.skip("chromium is not installed (make test installs it with apt-get where it can)")
 
 
+def _tidy(profile: Path) -> None:
+    """Chromium keeps its singleton socket in a folder of its own in /tmp
+    (`org.chromium.Chromium.*`) and leaves it behind when stopped: remove it."""
+    link = profile / "SingletonSocket"
+    if link.is_symlink():
+        shutil.rmtree(Path(os.readlink(link)).parent, ignore_errors=True)
+
+
 def screenshot(url: str, png: Path, profile: Path, width: int = 900, height: int = 2400) -> None:
     result = subprocess.run(
         [chromium(), *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
          f"--screenshot={png}", url],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
+    _tidy(profile)
     assert png.exists(), f"no screenshot: {result.stderr[-1500:]}"
 
 
@@ -76,6 +86,7 @@ class Page:
         except TimeoutError:
             self.proc.kill()
             await self.proc.wait()
+        _tidy(self.profile)
 
     async def send(self, method: str, **params: object) -> dict:
         """One command; its result (events arriving meanwhile are dropped)."""
