@@ -27,7 +27,7 @@ from botdeck.chat.scenarios import (
     Scenario,
     SoakParams,
 )
-from botdeck.core.text import clean_text
+from botdeck.core.text import MAX_SCAN_CHARS, clean_text
 from botdeck.model.channel import ChatEvent, ChatSettings, ModerationEvent
 from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus
 
@@ -278,7 +278,7 @@ class SimulatedChat(ChatSource):
             id=f"sim-{next(self._ids)}",
             user=line.user.lower(),
             display_name=line.user,
-            text=clean_text(line.text),
+            text=clean_text(line.text, max_chars=MAX_SCAN_CHARS),  # cut for display later
             timestamp=self._clock(),
             badges=line.badges,
         )

@@ -9,12 +9,17 @@ import json
 import random
 from pathlib import Path
 
+from botdeck.ai.offline import OfflineResponder
+from botdeck.chat.simulated import ScriptedLine, SimulatedChat
 from botdeck.config import parse_config
 from botdeck.core.mentions import MentionFinder
 from botdeck.core.text import MAX_LINE_CHARS
-from botdeck.engine import build_engine
+from botdeck.engine import EngineSettings, assemble, build_engine
 from botdeck.engine.orchestrator import Orchestrator, OrchestratorSettings
+from botdeck.engine.parts import SourceParts
 from botdeck.model.chat import ChatMessage
+from botdeck.model.events import EngineEvent, JobChanged
+from botdeck.model.jobs import JobStage, Outcome
 from tests.virtual_time import run_virtual
 
 EMOTES = " ".join(["Kappa"] * 400)  # 2,399 characters
@@ -67,3 +72,32 @@ def test_a_mention_after_2000_characters_of_emotes_is_answered(tmp_path):
     lines = [e["text"] for e in events if e["event"] == "chat" and not e.get("bot")]
     assert [len(text) for text in lines] == [MAX_LINE_CHARS, MAX_LINE_CHARS]
     assert all(text.endswith("…") for text in lines)  # the journal keeps the cut line
+
+
+def test_simulated_lines_keep_their_mentions_past_the_cut():
+    """The demo's source hands the whole line on, as the Twitch and replay sources do."""
+    line = ScriptedLine(0.0, "emote_fan", f"{EMOTES} @stickyman1776")
+    config = parse_config(
+        {"router": {"random_reply_chance": 0.0}, "bots": [{"name": "stickyman1776"}]}
+    )
+
+    async def main() -> list[tuple[str, Outcome | None]]:
+        finished: list[tuple[str, Outcome | None]] = []
+
+        def listen(event: EngineEvent) -> None:
+            if isinstance(event, JobChanged) and event.stage is JobStage.FINISHED:
+                finished.append((event.job.bot, event.job.outcome))
+
+        engine = assemble(
+            EngineSettings.from_config(config),
+            personas={"stickyman1776": "a test bot"},
+            responder=OfflineResponder(seed=1, bots=["stickyman1776"]),
+            source=SourceParts(SimulatedChat([line])),
+        )
+        engine.subscribe(listen)
+        await engine.run_chat()
+        await engine.wait_idle()
+        await engine.close()
+        return finished
+
+    assert run_virtual(main()) == [("stickyman1776", Outcome.SENT)]
