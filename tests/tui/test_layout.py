@@ -40,6 +40,9 @@ async def test_warnings_state_and_the_stop_and_quit_keys_are_always_visible(size
             assert notice[: size[0] - 6] in shown  # its own line, cut only at the edge
         footer = rows[-1]
         assert footer.startswith("x Stop q Quit")
+        # The palette key covers the last column, so no stale text of a key the footer
+        # could not fit shows past it in a real terminal ("^p palettee" once).
+        assert app.query_one("FooterKey.-command-palette").region.right == size[0]
         assert "queue: stickyman1776" in shown and "chat" in shown
 
 
