@@ -214,7 +214,7 @@ def assemble(
         global_limit=settings.global_limit,
         per_bot_limit=settings.per_bot_limit,
         execute=lambda job: pipeline.run(job),
-        precheck=(lambda job: pipeline.stale(job)) if settings.stale_before_delay else None,
+        precheck=lambda job: pipeline.precheck(job),
         job_timeout=settings.job_timeout,
         viewer_cap=settings.per_user_cap,
     )

@@ -372,6 +372,15 @@ class Engine:
     def reviewing(self, bot: str) -> bool:
         return self._review.wants(bot)
 
+    def settle_reviews(self, by: str) -> int:
+        """Nobody will review any more (the operator is quitting): `[review] on_timeout`
+        decides every held reply now, and every later one; how many were held."""
+        return self._review.settle(by)
+
+    def reopen_reviews(self) -> None:
+        """Replies of reviewed bots wait for the operator again."""
+        self._review.reopen()
+
     def approve(self, job_id: int) -> bool:
         """Send a reply held for review as it is; False if it is not held."""
         return self._review.decide(job_id, Verdict.APPROVED)

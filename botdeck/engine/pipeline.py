@@ -91,6 +91,8 @@ class ReplyPipeline:
         """The whole pipeline for one job (the scheduler's executor)."""
         if self._settings.stale_after_delay and (reason := self.stale(job)):
             raise JobSkipped(reason)
+        if self._rejected_unseen(job):
+            raise JobSkipped(Reason.REJECTED)
         request = self.merge(job)
         retries: int | None = self._settings.send_retries
         while retries is not None:
@@ -145,6 +147,21 @@ class ReplyPipeline:
                 retries -= 1
                 await self.wait_to_retry(job, error.retry_after)
         return retries
+
+    def precheck(self, job: ReplyJob) -> str | None:
+        """Before the delay (the scheduler's precheck): a reason to skip the job at once, so
+        a drain never sleeps through replies it would skip anyway."""
+        if not self._settings.stale_after_delay and (reason := self.stale(job)):
+            return reason
+        return Reason.REJECTED if self._rejected_unseen(job) else None
+
+    def _rejected_unseen(self, job: ReplyJob) -> bool:
+        """The operator quit with review on and `on_timeout = "reject"`: the reply would be
+        written only to be rejected, so it is rejected unwritten (journaled `reviewed`)."""
+        rejected = self._review.rejects_unseen(job.bot)
+        if rejected is not None:
+            self._review.announce(job, rejected)
+        return rejected is not None
 
     # ------------------------------------------------------------- stages
     def stale(self, job: ReplyJob) -> str | None:

@@ -4,6 +4,8 @@ second request stops at once.
 A streamer who presses ctrl+c, closes the terminal or has the process manager send
 SIGTERM means "I am done", not "throw away the queued replies": so the first request of
 any kind is a graceful drain, and only a second one (they mean it) is an emergency stop.
+Replies held for review get `[review] on_timeout`'s verdict at once: nobody will be at the
+console to decide them.
 The dashboard and the headless runner both count requests here, so they cannot differ.
 """
 
@@ -15,6 +17,7 @@ from enum import Enum
 from botdeck.engine.engine import Engine
 from botdeck.model.jobs import RouterState
 from botdeck.model.journal import Reason
+from botdeck.model.review import QUIT
 
 
 class QuitStep(Enum):
@@ -60,6 +63,7 @@ class QuitRequests:
             cancelled = engine.stop(Reason.STOPPED)
             return QuitResult(QuitStep.STOPPED, how, cancelled=cancelled, key=key)
         self.requested = True
+        engine.settle_reviews(QUIT)  # nobody will be at the console to approve replies
         engine.drain()  # when idle this is drained at once
         if engine.state is RouterState.DRAINED:
             return QuitResult(QuitStep.ENDED, how, key=key)
@@ -69,3 +73,4 @@ class QuitRequests:
     def reset(self) -> None:
         """The operator started the router again: the next request drains again."""
         self.requested = False
+        self._engine.reopen_reviews()

@@ -6,6 +6,11 @@ passes and `on_timeout` decides. The job keeps its slots meanwhile: the bot writ
 further replies that would only queue up behind the operator, and raid mode counts the
 held reply among the bot's coming sends. The job timeout does not run while a person is
 deciding. Edited text is the pipeline's to shape and check again (`ReplyPipeline.review`).
+
+When the operator quits, nobody is left to decide: `settle` applies `on_timeout` at once to
+every held reply and to every later one (`by` = "quit"), so a quit with review mode on
+drains in seconds, not `timeout` per pair of held replies. `reopen` undoes it (the
+operator started again instead).
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ class ReviewDesk:
         every = EVERY_BOT in settings.bots
         self._reviewing = set(self._bots) if every else set(settings.bots) & set(self._bots)
         self._held: dict[int, _Held] = {}  # job id -> held reply, oldest first
+        self._settled_by: str | None = None  # set: nobody decides any more (see `settle`)
 
     # ------------------------------------------------------------- mode
     def wants(self, bot: str) -> bool:
@@ -81,8 +87,37 @@ class ReviewDesk:
         return True
 
     # ------------------------------------------------------------ holding
+    def settled(self) -> Decision | None:
+        """The decision every reply gets now that nobody reviews (see `settle`), or None."""
+        if self._settled_by is None:
+            return None
+        return Decision(self._on_timeout(), self._settled_by)
+
+    def rejects_unseen(self, bot: str) -> Decision | None:
+        """The rejection a reply of this bot would get without being read (settled with
+        `on_timeout = "reject"`): no need to write it. None: write it."""
+        settled = self.settled() if self.wants(bot) else None
+        return settled if settled is not None and settled.verdict is Verdict.REJECTED else None
+
+    def settle(self, by: str) -> int:
+        """Nobody will decide any more: `on_timeout`'s verdict for every held reply now,
+        and for every reply that comes to review from now on. How many were held."""
+        self._settled_by = by
+        decided = 0
+        for held in self._held.values():
+            if not held.decided.done():
+                held.decided.set_result(Decision(self._on_timeout(), by))
+                decided += 1
+        return decided
+
+    def reopen(self) -> None:
+        """Replies wait for the operator again (after `settle`)."""
+        self._settled_by = None
+
     async def review(self, job: ReplyJob, text: str, note: str | None = None) -> Decision:
         """Hold `text` until someone decides; the decision (the timeout's, if nobody)."""
+        if (settled := self.settled()) is not None:
+            return settled
         loop = asyncio.get_running_loop()
         now = loop.time()
         held = _Held(job, text, now + self._settings.timeout, note, loop.create_future())
@@ -114,7 +149,7 @@ class ReviewDesk:
     def pending(self) -> list[PendingReview]:
         """Replies waiting for a verdict, oldest first."""
         now = asyncio.get_running_loop().time()
-        on_timeout = Verdict.APPROVED if self._settings.send_on_timeout else Verdict.REJECTED
+        on_timeout = self._on_timeout()
         views = []
         for held in self._held.values():
             if held.decided.done():
@@ -137,7 +172,9 @@ class ReviewDesk:
     def __len__(self) -> int:
         return len(self._held)
 
+    def _on_timeout(self) -> Verdict:
+        return Verdict.APPROVED if self._settings.send_on_timeout else Verdict.REJECTED
+
     def _expire(self, held: _Held) -> None:
         if not held.decided.done():
-            verdict = Verdict.APPROVED if self._settings.send_on_timeout else Verdict.REJECTED
-            held.decided.set_result(Decision(verdict, TIMEOUT))
+            held.decided.set_result(Decision(self._on_timeout(), TIMEOUT))

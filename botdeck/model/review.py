@@ -16,6 +16,7 @@ class Verdict(StrEnum):
 
 OPERATOR = "operator"  # `by` of a decision made at the console
 TIMEOUT = "timeout"  # `by` of a decision `[review] on_timeout` made when nobody answered
+QUIT = "quit"  # `by` of `on_timeout`'s decision taken at once: the operator is quitting
 
 
 @dataclass(frozen=True, slots=True)

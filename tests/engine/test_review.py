@@ -11,11 +11,11 @@ import pytest
 from botdeck.ai.safety import Blocklist, SafetyGate
 from botdeck.config import ConfigError, parse_config
 from botdeck.core.ratelimit import RateLimiter
-from botdeck.engine import EngineSettings, build_engine
+from botdeck.engine import EngineSettings, QuitRequests, QuitStep, build_engine
 from botdeck.engine.review import ReviewSettings
 from botdeck.model.chat import Role
 from botdeck.model.defaults import SendLimits
-from botdeck.model.jobs import Outcome, Phase
+from botdeck.model.jobs import Outcome, Phase, RouterState
 from botdeck.model.review import Verdict
 from tests.engine.harness import make_engine
 from tests.engine.test_router import (
@@ -160,6 +160,62 @@ def test_nobody_answering_lets_on_timeout_decide(send, outcome):
         (outcome, None, None),
     ]
     assert len(sink.sent) == (1 if send else 0)
+
+
+@pytest.mark.parametrize(("send", "outcome"), [(False, "skipped"), (True, "sent")])
+def test_quitting_lets_on_timeout_decide_at_once_and_writes_no_reply_only_to_reject_it(
+    send, outcome
+):
+    """Nobody is at the console once the operator quits: a drain to quit must not wait
+    `[review] timeout` for each pair of held replies (2 held, 6 queued took 8 minutes)."""
+    sink = RecordingSink()
+    responder = ScriptedResponder(lambda r: f"reply from {r.bot}", delay=0.5)
+    engine, stream = make_engine(
+        BOTS, responder=responder, sink=sink, max_depth=0, delays=1.0,
+        review=ReviewSettings(frozenset({ALPHA}), 120.0, send),
+    )  # fmt: skip
+    quits = QuitRequests(engine)
+
+    async def main() -> float:
+        for n in range(8):
+            engine.handle(line(n + 1, f"viewer{n}", f"@{ALPHA} hi"))
+        await held(engine, 2)  # the bot's two slots are held, six wait behind them
+        started = asyncio.get_running_loop().time()
+        assert quits.request("q", key=True).step is QuitStep.DRAINING
+        await engine.wait_idle()
+        assert engine.state is RouterState.DRAINED
+        return asyncio.get_running_loop().time() - started
+
+    took = run_virtual(main())
+    events = journal_of(stream)
+    assert_one_outcome_per_job(events)
+    reviewed = [(e["verdict"], e["by"]) for e in events if e["event"] == "reviewed"]
+    verdict = "approved" if send else "rejected"
+    assert reviewed == [(verdict, "quit")] * 8
+    assert [e["event"] for e in events if e["event"] in ("sent", "skipped")] == [outcome] * 8
+    # Rejected: the six not yet written never were. Sent: written and sent at their pace.
+    assert len(responder.requests) == (8 if send else 2)
+    assert took < (30.0 if send else 0.5)
+
+
+def test_starting_again_after_a_quit_request_holds_replies_for_review_again():
+    sink = RecordingSink()
+    engine, stream = review_engine(sink)
+    quits = QuitRequests(engine)
+
+    async def main() -> None:
+        quits.request("q", key=True)
+        await engine.wait_idle()
+        engine.start()
+        quits.reset()  # what the dashboard's `s` does
+        engine.handle(line(1, "viewer1", f"@{ALPHA} hi"))
+        [pending] = await held(engine)
+        assert engine.approve(pending.job)
+        await engine.wait_idle()
+
+    run_virtual(main())
+    reviewed = [(e["verdict"], e["by"]) for e in journal_of(stream) if e["event"] == "reviewed"]
+    assert reviewed == [("approved", "operator")]
 
 
 def test_review_switches_on_and_off_per_bot_or_for_all_and_held_replies_stay_held():
