@@ -81,6 +81,7 @@ class Console:
     verdicts: dict[str, int] = field(default_factory=dict)  # approved, edited, rejected
     by_timeout: int = 0  # verdicts `[review] on_timeout` made when nobody answered
     typed: int = 0  # lines sent as a bot from the console (`manual`)
+    on_quit: int = 0  # verdicts `on_timeout` made at once because the operator quit
 
     @property
     def reviewed(self) -> int:

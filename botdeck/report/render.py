@@ -207,6 +207,8 @@ def _console(report: Report) -> Text:
         review = f"reviewed {console.reviewed:,} ({verdicts}"
         if console.by_timeout:
             review += f"; {console.by_timeout:,} decided by the timeout"
+        if console.on_quit:
+            review += f"; {console.on_quit:,} decided on quitting"
         said.append(review + ")")
     if console.typed:
         said.append(f"{console.typed:,} typed as a bot")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from botdeck.core.stats import percentile
 from botdeck.model.journal import JOB_EVENTS, OUTCOME_EVENT, JournalEvent
+from botdeck.model.review import QUIT, TIMEOUT
 from botdeck.report.model import (
     BacklogPeak,
     Console,
@@ -96,6 +97,7 @@ class Tally:
         self._tokens_recorded = False
         self._verdicts: Counter[str] = Counter()
         self._by_timeout = 0
+        self._on_quit = 0
         self._typed = 0
 
     # ------------------------------------------------------------ adding
@@ -114,7 +116,8 @@ class Tally:
             self._state = str(event.data.get("state"))
         elif event.kind is JournalEvent.REVIEWED:
             self._verdicts[str(event.data.get("verdict"))] += 1
-            self._by_timeout += event.data.get("by") == "timeout"
+            self._by_timeout += event.data.get("by") == TIMEOUT
+            self._on_quit += event.data.get("by") == QUIT
         # Other events (moderation) do not change these figures.
 
     def _starts_a_run(self, event: Event) -> bool:
@@ -281,7 +284,9 @@ class Tally:
             reasons={kind: dict(counter.most_common()) for kind, counter in self._reasons.items()},
             tokens=self._token_report(),
             timeline=self._timeline(),
-            console=Console(dict(self._verdicts.most_common()), self._by_timeout, self._typed),
+            console=Console(
+                dict(self._verdicts.most_common()), self._by_timeout, self._typed, self._on_quit
+            ),
             notes=list(notes),
             mention_latency=[
                 LatencyPoint(round(ts - first, 3), latency, bot)

@@ -53,6 +53,15 @@ def test_the_report_counts_verdicts_and_typed_lines(tmp_path):
     assert "1 typed as a bot" in text
 
 
+def test_verdicts_made_on_quitting_are_told_apart(tmp_path):
+    quit_verdicts = [reviewed(129.0, 9, "rejected", by="quit")] * 2
+    report = build_report(write(tmp_path, [*JOURNAL, *quit_verdicts]))
+    assert (report.console.by_timeout, report.console.on_quit) == (1, 2)
+    out = io.StringIO()
+    render_report(report, RichConsole(file=out, width=120))
+    assert "1 decided by the timeout; 2 decided on quitting)" in out.getvalue()
+
+
 def test_a_journal_without_console_events_says_nothing_about_it(tmp_path):
     report = build_report(write(tmp_path, JOURNAL[:7]))
     out = io.StringIO()
