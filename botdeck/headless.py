@@ -19,6 +19,7 @@ from typing import TextIO
 from botdeck.engine import Engine, QuitRequests
 from botdeck.model.events import AIAvailability, EngineEvent, StateChanged
 from botdeck.model.jobs import RouterState
+from botdeck.model.review import HEADLESS
 from botdeck.model.snapshot import Percentiles
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,13 @@ QUIT_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 async def run_headless(engine: Engine, *, duration: float | None = None) -> int:
     await engine.connect()  # a refused Twitch setup raises ConfigError here: exit 2
+    if engine.snapshot().reviewing:  # nobody could ever approve: no 2-minute waits for nothing
+        engine.settle_reviews(HEADLESS)
+        print(
+            "botdeck: warning: [review] holds replies for an operator, and a headless run has"
+            " none: [review] on_timeout decides each reply at once",
+            file=sys.stderr,
+        )
     if engine.resumed is not None and engine.resumed.worth_saying:
         print(f"botdeck: {engine.resumed.describe()}", file=sys.stderr)
     try:

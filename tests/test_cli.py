@@ -147,6 +147,26 @@ def test_run_from_config_ends_by_itself_when_the_scenario_is_done(env, tmp_path)
     assert {e["bot"] for e in sent} == {"stickyman1776", "genejacqueman"}
 
 
+@pytest.mark.parametrize(("on_timeout", "outcome"), [("reject", "skipped"), ("send", "sent")])
+def test_a_headless_run_with_review_lets_on_timeout_decide_at_once(
+    env, tmp_path, on_timeout, outcome
+):
+    """No console, nobody to approve: the run says so and ends in seconds, not after
+    `[review] timeout` (here an hour) per pair of held replies."""
+    config = write_config(tmp_path, "raid", speed=4.0)
+    with config.open("a") as extra:
+        extra.write(f'\n[review]\nbots = ["*"]\ntimeout = 3600\non_timeout = "{on_timeout}"\n')
+    run = Botdeck(["run", "--headless", "--config", str(config)], env)
+    code, events, stderr = run.finish(timeout=60)
+    assert code == 0
+    assert "a headless run has none: [review] on_timeout decides each reply at once" in stderr
+    assert_every_job_has_one_outcome(events)
+    verdict = "approved" if on_timeout == "send" else "rejected"
+    reviewed = [e for e in events if e["event"] == "reviewed"]
+    assert reviewed and {(e["verdict"], e["by"]) for e in reviewed} == {(verdict, "headless")}
+    assert {e["event"] for e in events if e["event"] in OUTCOMES} == {outcome}
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_first_signal_drains_and_the_run_exits_zero(env, tmp_path, sig):
     config = write_config(tmp_path, "soak", speed=1.0)
