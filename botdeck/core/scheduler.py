@@ -556,6 +556,14 @@ class Scheduler(Generic[C]):
         """
         lane = self._lane(bot)
         lane.held = reason
+        recalled = self._recall(bot)
+        self._drain_if_done()
+        if self._waiters:
+            self._notify_waiters()
+        return recalled
+
+    def _recall(self, bot: str) -> int:
+        """This bot's running jobs whose send has not begun go back to the queue's front."""
         recalled = 0
         for job, task in self._running.items():
             if job.direct:
@@ -564,9 +572,6 @@ class Scheduler(Generic[C]):
                 job.recalled = True  # the worker puts it back when its body unwinds
                 task.cancel()
                 recalled += 1
-        self._drain_if_done()
-        if self._waiters:
-            self._notify_waiters()
         return recalled
 
     def release(self, bot: str) -> None:
@@ -610,14 +615,19 @@ class Scheduler(Generic[C]):
             self._notify_waiters()
         return chosen
 
-    def pause_bot(self, bot: str) -> bool:
-        """This bot starts no jobs (they wait; running ones finish) until `resume_bot`.
-        A drain still runs them, or it could never finish."""
+    def pause_bot(self, bot: str, *, recall: bool = False) -> bool:
+        """This bot starts no jobs (they wait; running ones finish, or with `recall` those
+        whose send has not begun go back to the queue) until `resume_bot`. A drain still
+        runs them, or it could never finish."""
         lane = self._lane(bot)
         if lane.paused:
+            if recall:
+                self._recall(bot)
             return False
         lane.paused = True
         self._update_cap(lane)
+        if recall:
+            self._recall(bot)
         return True
 
     def resume_bot(self, bot: str) -> bool:

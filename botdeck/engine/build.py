@@ -257,6 +257,7 @@ def assemble(
         events=events,
         quiet_for=settings.removed_user_quiet,
         now=loop_time,
+        bots=bots,
     )
     cooldowns = CooldownGate(settings.cooldowns, loop_time)
     admission = SendWindowAdmission(

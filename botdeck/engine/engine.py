@@ -197,6 +197,7 @@ class Engine:
                 *self._safety.notices,
                 *(ai.notices() if ai else ()),
                 *self._journal.notices,  # a journal that could not be written
+                *self._moderation.notices,  # one of our bots banned or timed out
             ),
             chat=ChatCounts(intake.lines, intake.duplicates, intake.mentions, self._answered),
             reviewing=self._review.reviewing,
@@ -338,6 +339,7 @@ class Engine:
         return self._bot_command(bot, self._scheduler.pause_bot(bot))
 
     def resume_bot(self, bot: str) -> bool:
+        self._moderation.bot_resumed(bot)
         return self._bot_command(bot, self._scheduler.resume_bot(bot))
 
     def toggle_bot_pause(self, bot: str) -> bool:

@@ -7,6 +7,10 @@
   (`user_removed`), their lines leave the context, and their new lines go unanswered for
   `removed_user_quiet` seconds. A merged raid reply loses just them.
 - A cleared chat: the context is emptied; queued mentions stay.
+- One of our own bots removed (a moderator banned or timed out a bot that misbehaved):
+  the bot is paused, its replies wait instead of failing one by one at Twitch, and a
+  notice says so until the operator resumes it (`b`). Twitch's event does not say how
+  long a timeout lasts, so only the operator can tell when it may talk again.
 
 Each action is one synchronous `Scheduler.cancel`, so nothing the moderators removed can
 be sent after the event is handled. Each is published as `ModerationSeen` (journaled as a
@@ -16,18 +20,20 @@ action on a line or user botdeck never saw changes nothing and says so (`known=F
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 
 from botdeck.core.jobs import Job
 from botdeck.core.scheduler import Scheduler
 from botdeck.engine.conversation import Conversation
 from botdeck.engine.events import EventHub
 from botdeck.model.channel import ChatCleared, MessageDeleted, ModerationEvent, UserCleared
-from botdeck.model.events import ModerationSeen
+from botdeck.model.events import BotChanged, ModerationSeen
 from botdeck.model.jobs import ReplyContext
 from botdeck.model.journal import Reason
 
 ReplyJob = Job[ReplyContext]
+log = logging.getLogger(__name__)
 
 
 class Moderation:
@@ -39,8 +45,11 @@ class Moderation:
         events: EventHub,
         quiet_for: float,
         now: Callable[[], float],
+        bots: Iterable[str] = (),
     ) -> None:
         self._scheduler = scheduler
+        self._bots = {bot.lower(): bot for bot in bots}
+        self._removed_bots: dict[str, None] = {}  # our bots a moderator removed, in order
         self._conversation = conversation
         self._events = events
         self._quiet_for = quiet_for
@@ -56,6 +65,18 @@ class Moderation:
             return True
         del self._quiet[user]
         return False
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        return tuple(
+            f"{bot} was banned or timed out by a moderator: paused, its replies wait"
+            " (resume it with b once it may talk again)"
+            for bot in self._removed_bots
+        )
+
+    def bot_resumed(self, bot: str) -> None:
+        """The operator let the bot talk again: its notice goes."""
+        self._removed_bots.pop(bot, None)
 
     def apply(self, event: ModerationEvent) -> ModerationSeen:
         if isinstance(event, MessageDeleted):
@@ -88,7 +109,15 @@ class Moderation:
         if self._quiet_for > 0:
             self._quiet[user] = self._now() + self._quiet_for
             self._forget_expired()
+        if (bot := self._bots.get(user)) is not None:
+            self._pause_removed(bot)
         return ModerationSeen("clear_user", user=user, ended=len(ended), known=known)
+
+    def _pause_removed(self, bot: str) -> None:
+        log.warning("moderation: our bot %s was banned or timed out: paused", bot)
+        self._removed_bots[bot] = None
+        self._scheduler.pause_bot(bot, recall=True)  # what it was about to say would drop
+        self._events.publish(BotChanged(bot))
 
     def _forget_expired(self) -> None:
         if len(self._quiet) > 4096:

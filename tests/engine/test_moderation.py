@@ -118,6 +118,38 @@ def test_a_removed_user_loses_their_replies_and_context_and_is_not_answered_for_
     assert moderation == {**moderation, "action": "clear_user", "user": "spammer", "ended": 2}
 
 
+def test_one_of_our_bots_banned_or_timed_out_is_paused_and_its_replies_wait_until_resumed():
+    """Mods time out a bot that misbehaved: its replies must not fail one by one at
+    Twitch (or be lost): they wait, the ones in their delay too, and the operator says
+    when it may talk again."""
+    sink = RecordingSink()
+
+    async def main():
+        engine, stream = router(None, sink)
+        for n in range(4):
+            engine.handle(line(n + 1, f"viewer{n}", f"@{ALPHA} hi"))
+        engine.handle(line(9, "viewer9", f"@{BETA} hi"))
+        await asyncio.sleep(0.5)  # two of alpha's replies are in their delay
+        engine.take(UserCleared(ALPHA.upper()))
+        assert engine.snapshot().queues.bot(ALPHA).paused
+        [notice] = [n for n in engine.snapshot().notices if ALPHA in n]
+        assert "banned or timed out by a moderator" in notice
+        await asyncio.sleep(120)
+        sent_while_out = [bot for bot, _, _ in sink.sent]
+        waiting = engine.snapshot().queues.bot(ALPHA).size
+        assert engine.resume_bot(ALPHA)
+        assert not any(ALPHA in n for n in engine.snapshot().notices)
+        await engine.wait_idle()
+        return journal_of(stream), sent_while_out, waiting
+
+    events, sent_while_out, waiting = run_virtual(main())
+    assert ALPHA not in sent_while_out and BETA in sent_while_out
+    assert waiting == 4  # the two in their delay went back to the queue
+    assert_one_outcome_per_job(events)
+    sent = [e["bot"] for e in events if e["event"] == "sent"]
+    assert sent.count(ALPHA) == 4  # nothing lost: all went out once it was resumed
+
+
 def test_a_cleared_chat_empties_the_context_and_queued_mentions_stay():
     responder = ScriptedResponder(delay=1.0)
 
