@@ -620,15 +620,13 @@ class Scheduler(Generic[C]):
         whose send has not begun go back to the queue) until `resume_bot`. A drain still
         runs them, or it could never finish."""
         lane = self._lane(bot)
-        if lane.paused:
-            if recall:
-                self._recall(bot)
-            return False
-        lane.paused = True
-        self._update_cap(lane)
+        changed = not lane.paused
+        if changed:
+            lane.paused = True
+            self._update_cap(lane)
         if recall:
             self._recall(bot)
-        return True
+        return changed
 
     def resume_bot(self, bot: str) -> bool:
         lane = self._lane(bot)
