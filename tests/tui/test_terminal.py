@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import shlex
 import shutil
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from tests.tui.tmux import tmux, wait_for_screen
+from tests.tui.tmux import session_running, tmux, wait_for_screen
 
 pytestmark = [
     pytest.mark.slow,
@@ -23,22 +19,10 @@ pytestmark = [
 
 
 def test_demo_in_a_real_terminal_drains_and_quits(tmp_path: Path):
-    session = f"botdeck-smoke-{os.getpid()}"
-    exit_file = tmp_path / "exit-code"
-    # A test runner may export COLUMNS/LINES, which would pin the app to 80x24.
-    log_dir, python, exit_path = map(shlex.quote, map(str, (tmp_path, sys.executable, exit_file)))
-    command = (
-        f"unset COLUMNS LINES; BOTDECK_LOG_DIR={log_dir} XDG_DATA_HOME={log_dir} "
-        f"{python} -m botdeck demo --seed 2; "
-        f"echo $? > {exit_path}"
-    )
-    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "sh")
-    try:
-        # Without an attached client some tmux versions fall back to 80x24: pin the size.
-        tmux("set-option", "-t", session, "window-size", "manual")
-        tmux("resize-window", "-t", session, "-x", "120", "-y", "40")
-        tmux("send-keys", "-t", session, command, "Enter")
-        started = time.monotonic()
+    env = {"BOTDECK_LOG_DIR": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
+    started = time.monotonic()
+    with session_running("botdeck-smoke", ["demo", "--seed", "2"], tmp_path, **env) as pane:
+        session = pane.session
         first = wait_for_screen(
             session, lambda s: "router: running" in s and "q Quit" in s, timeout=20
         )
@@ -50,17 +34,12 @@ def test_demo_in_a_real_terminal_drains_and_quits(tmp_path: Path):
         tmux("send-keys", "-t", session, "d")
         wait_for_screen(session, lambda s: "router: drain" in s, timeout=5)
         tmux("send-keys", "-t", session, "q")
-        deadline = time.monotonic() + 40
-        while not exit_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert exit_file.read_text().strip() == "0"
+        assert pane.exit_code(timeout=40) == "0"
         assert first_frame < 20
         journals = tmp_path / "botdeck" / "journal"  # kept without --journal: said on exit
         [kept] = journals.iterdir()
         said = f"botdeck: journal: {kept}"
         wait_for_screen(session, lambda s: said in "".join(s.splitlines()), timeout=5)
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     log = (tmp_path / "botdeck.log").read_text()
     assert "Traceback" not in log
 
@@ -68,21 +47,10 @@ def test_demo_in_a_real_terminal_drains_and_quits(tmp_path: Path):
 def test_the_queue_inspector_cancels_one_reply_in_a_real_terminal(tmp_path: Path):
     """Open a bot's queue with `1`, cancel the selected reply with `c`: the journal has it
     skipped by the operator, and every other reply still gets exactly one outcome."""
-    session = f"botdeck-queue-{os.getpid()}"
-    exit_file = tmp_path / "exit-code"
     journal = tmp_path / "journal.jsonl"
-    log_dir, python, exit_path, journal_path = map(
-        shlex.quote, map(str, (tmp_path, sys.executable, exit_file, journal))
-    )
-    command = (
-        f"unset COLUMNS LINES; BOTDECK_LOG_DIR={log_dir} {python} -m botdeck demo --seed 2"
-        f" --journal {journal_path}; echo $? > {exit_path}"
-    )
-    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "sh")
-    try:
-        tmux("set-option", "-t", session, "window-size", "manual")
-        tmux("resize-window", "-t", session, "-x", "120", "-y", "40")
-        tmux("send-keys", "-t", session, command, "Enter")
+    args = ["demo", "--seed", "2", "--journal", str(journal)]
+    with session_running("botdeck-queue", args, tmp_path, BOTDECK_LOG_DIR=str(tmp_path)) as pane:
+        session = pane.session
         wait_for_screen(session, lambda s: "router: running" in s and "q Quit" in s, timeout=20)
         tmux("send-keys", "-t", session, "r")  # a raid: every bot gets a queue
         wait_for_screen(session, lambda s: "BACKLOG" in s, timeout=20)
@@ -98,12 +66,7 @@ def test_the_queue_inspector_cancels_one_reply_in_a_real_terminal(tmp_path: Path
         tmux("send-keys", "-t", session, "y")
         wait_for_screen(session, lambda s: "router: stopped" in s, timeout=10)
         tmux("send-keys", "-t", session, "q")
-        deadline = time.monotonic() + 30
-        while not exit_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert exit_file.read_text().strip() == "130"
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        assert pane.exit_code(timeout=30) == "130"
     events = [json.loads(line) for line in journal.read_text().splitlines()]
     by_operator = [e for e in events if e.get("reason") == "operator"]
     assert len(by_operator) == 1 and by_operator[0]["event"] == "skipped"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.tui.tmux import (
+    Pane,
     pane_flags,
     pid_alive,
     session_running,
@@ -92,35 +93,34 @@ def wait_for_queue(session: str, journal: Path) -> int:
     return int((journal.parent / "pid").read_text())
 
 
-def wait_for_exit(tmp_path: Path, session: str) -> str:
-    exit_file = tmp_path / "exit-code"
-    wait_for(exit_file.exists, timeout=60, what="botdeck exited")
-    screen = wait_for_screen(session, lambda s: "botdeck-exited" in s, timeout=10)
-    assert pane_flags(session) == "0 0"  # out of the alternate screen, no mouse reporting
+def wait_for_exit(pane: Pane) -> str:
+    code = pane.exit_code(timeout=60)
+    screen = wait_for_screen(pane.session, lambda s: "botdeck-exited" in s, timeout=10)
+    assert pane_flags(pane.session) == "0 0"  # out of the alternate screen, no mouse reporting
     assert "Traceback" not in screen
-    return exit_file.read_text().strip()
+    return code
 
 
 @pytest.mark.parametrize("how", ["ctrl+q", "SIGTERM", "SIGHUP"])
 def test_quitting_drains_completes_the_journal_and_restores_the_terminal(tmp_path, how):
     journal = tmp_path / "journal.jsonl"
-    with start(tmp_path, f"botdeck-quit-{how.replace('+', '-')}") as _:
-        session = f"botdeck-quit-{how.replace('+', '-')}-{os.getpid()}"
+    with start(tmp_path, f"botdeck-quit-{how.replace('+', '-')}") as pane:
+        session = pane.session
         pid = wait_for_queue(session, journal)
         if how == "ctrl+q":
             tmux("send-keys", "-t", session, "C-q")
         else:
             os.kill(pid, getattr(signal, how))
         wait_for_screen(session, lambda s: "router: draining" in s or "drained" in s, 10)
-        assert wait_for_exit(tmp_path, session) == "0"
+        assert wait_for_exit(pane) == "0"
     assert_drained_and_complete(journal_of(journal))
     assert "Traceback" not in (tmp_path / "botdeck.log").read_text()
 
 
 def test_closing_the_terminal_window_drains_without_a_screen(tmp_path):
     journal = tmp_path / "journal.jsonl"
-    with start(tmp_path, "botdeck-hangup") as _:
-        session = f"botdeck-hangup-{os.getpid()}"
+    with start(tmp_path, "botdeck-hangup") as pane:
+        session = pane.session
         pid = wait_for_queue(session, journal)
         subprocess.run(["tmux", "kill-session", "-t", session], check=True)  # SIGHUP
         wait_for(lambda: not pid_alive(pid), timeout=60, what="botdeck exited")

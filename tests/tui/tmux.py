@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -41,10 +42,23 @@ def pane_flags(session: str) -> str:
     return tmux("display-message", "-p", "-t", session, "#{alternate_on} #{mouse_any_flag}").strip()
 
 
+@dataclass(frozen=True)
+class Pane:
+    """A botdeck running in tmux: the session to drive, and the folder it runs in, where
+    its pid (`pid`) and, once it has exited, its exit code (`exit-code`) appear."""
+
+    session: str
+    folder: Path
+
+    def exit_code(self, timeout: float) -> str:
+        exit_file = self.folder / "exit-code"
+        wait_for(exit_file.exists, timeout=timeout, what="botdeck exited")
+        return exit_file.read_text().strip()
+
+
 @contextlib.contextmanager
-def session_running(name: str, args: list[str], tmp_path: Path, **env: str) -> Iterator[Path]:
-    """`python -m botdeck ARGS` in a 120x40 tmux pane; yields the directory where its pid
-    (`pid`) and, once it has exited, its exit code (`exit-code`) appear."""
+def session_running(name: str, args: list[str], tmp_path: Path, **env: str) -> Iterator[Pane]:
+    """`python -m botdeck ARGS` in a 120x40 tmux pane, run in `tmp_path`."""
     session = f"{name}-{os.getpid()}"
     # exec keeps the pid the shell wrote; a runner may export COLUMNS/LINES (80x24).
     # The tmux server keeps its own environment: pass what the run needs explicitly.
@@ -62,7 +76,7 @@ def session_running(name: str, args: list[str], tmp_path: Path, **env: str) -> I
         tmux("set-option", "-t", session, "window-size", "manual")
         tmux("resize-window", "-t", session, "-x", "120", "-y", "40")
         tmux("send-keys", "-t", session, command, "Enter")
-        yield tmp_path
+        yield Pane(session, tmp_path)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
 
