@@ -812,13 +812,8 @@ class Scheduler(Generic[C]):
                 except JobReturned:
                     if job.outcome is None:
                         self._return(job, lane)
-                except JobSkipped as skipped:
-                    self._finish(job, lane, Outcome.SKIPPED, skipped.reason)
-                except JobFailed as failed:
-                    self._finish(job, lane, Outcome.FAILED, failed.reason)
                 except Exception as error:
-                    log.warning("job %s for %s failed", job.id, job.bot, exc_info=True)
-                    self._finish(job, lane, Outcome.FAILED, describe_error(error))
+                    self._finish_raised(job, lane, error)
                 else:
                     if job.expired:  # the body swallowed the watchdog's cancellation
                         if task.cancelling():
@@ -855,15 +850,21 @@ class Scheduler(Generic[C]):
             if job not in self._aborted:
                 self._finish(job, lane, Outcome.CANCELLED, Reason.CANCELLED)
                 raise
-        except JobSkipped as skipped:
-            self._finish(job, lane, Outcome.SKIPPED, skipped.reason)
-        except JobFailed as failed:
-            self._finish(job, lane, Outcome.FAILED, failed.reason)
         except Exception as error:
-            log.warning("job %s for %s failed", job.id, job.bot, exc_info=True)
-            self._finish(job, lane, Outcome.FAILED, describe_error(error))
+            self._finish_raised(job, lane, error)
         else:
             self._finish(job, lane, _SENT, None)
+
+    def _finish_raised(self, job: Job[C], lane: _Lane[C], error: Exception) -> None:
+        """The outcome of a body that raised: skipped or failed with its reason, or failed
+        with the error described (and logged) when it was not one of ours."""
+        if isinstance(error, JobSkipped):
+            self._finish(job, lane, Outcome.SKIPPED, error.reason)
+        elif isinstance(error, JobFailed):
+            self._finish(job, lane, Outcome.FAILED, error.reason)
+        else:
+            log.warning("job %s for %s failed", job.id, job.bot, exc_info=error)
+            self._finish(job, lane, Outcome.FAILED, describe_error(error))
 
     def _direct_done(self, job: Job[C], lane: _Lane[C], task: asyncio.Task[None]) -> None:
         self._finish(job, lane, Outcome.CANCELLED, Reason.CANCELLED)  # if nothing else did
