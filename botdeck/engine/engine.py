@@ -49,6 +49,7 @@ from botdeck.model.channel import ChatEvent, ChatSettings
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import (
     AIAvailability,
+    AIState,
     BotChanged,
     ChatSeen,
     EngineEvent,
@@ -500,9 +501,8 @@ class Engine:
         return AIStatus(down_for, circuit.reason, circuit.refused, waiting, self._outage_wait)
 
     def _on_circuit(self, change: CircuitChange) -> None:
-        state = {"opened": "down", "closed": "up"}.get(change.state, change.state)
-        event = AIAvailability(state, change.reason, change.down_for)
-        log.log(logging.INFO if state == "up" else logging.WARNING, event.describe())
+        event = AIAvailability(change.state, change.reason, change.down_for)
+        log.log(logging.INFO if change.state is AIState.UP else logging.WARNING, event.describe())
         self._events.publish(event)
 
     def _on_state(self, state: RouterState) -> None:

@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
-from typing import ClassVar, cast
+from typing import ClassVar, assert_never, cast
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
@@ -59,6 +59,7 @@ from botdeck.tui.chatlines import (
     outcome_line,
     state_line,
 )
+from botdeck.tui.labels import ai_toast
 from botdeck.tui.layout import Layout, plan_layout
 from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.screens.edit_reply import EditReply
@@ -345,12 +346,8 @@ class BotdeckApp(App[int]):
         text = event.describe()
         self._chat.add(notice_line(text, self._clock()))
         self._flush_soon()
-        if event.state == "refused":
-            self.notify(text, severity="error", timeout=60, markup=False)
-        elif event.state == "down":
-            self.notify(text + "; replies wait for it", severity="warning", markup=False)
-        else:
-            self.notify(text, markup=False)
+        severity, timeout, more = ai_toast(event.state)
+        self.notify(text + more, severity=severity, timeout=timeout, markup=False)
 
     def _on_job(self, event: JobChanged) -> None:
         job = event.job
@@ -505,17 +502,19 @@ class BotdeckApp(App[int]):
     # ---------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         when = _WHEN_BY_METHOD.get(action)
-        if when is None:
-            return True
-        if when is When.DEMO:
-            return self.demo and self.engine.can_raid
-        if when is When.BOT:
-            return self._selected is not None
-        if when is When.JOB:
-            return self._selected_job() is not None
-        if when is When.REVIEW:
-            return self._review.job is not None
-        return True
+        match when:
+            case None | When.ALWAYS:
+                return True
+            case When.DEMO:
+                return self.demo and self.engine.can_raid
+            case When.BOT:
+                return self._selected is not None
+            case When.JOB:
+                return self._selected_job() is not None
+            case When.REVIEW:
+                return self._review.job is not None
+            case _:
+                assert_never(when)
 
     def action_drain(self) -> None:
         self.engine.drain()
