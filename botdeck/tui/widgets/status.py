@@ -55,6 +55,7 @@ class StatusBar(_Line):
         parts: list[str | tuple[str, str]] = [
             ("router: ", "bold"),
             (router_label(snap), "bold"),
+            *(("  ", ("sends held: stop?", "bold reverse")) if snap.sends_held else ()),
             *_ai_down(snap),
             "  chat: ",
             snap.connection.describe(),
@@ -70,7 +71,8 @@ class StatusBar(_Line):
         parts += ["  up ", _duration(uptime), "  botdeck"]
         text = Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
         ai_down = snap.ai is not None and snap.ai.down_for is not None
-        self.set_class(router_attention(snap.queues.state) or ai_down, "-attention")
+        attention = router_attention(snap.queues.state) or ai_down or snap.sends_held
+        self.set_class(attention, "-attention")
         self.show_text(text)
 
 
