@@ -39,6 +39,7 @@ from botdeck.engine.pipeline import PipelineSettings, ReplyPipeline
 from botdeck.engine.raid import RaidPlanner
 from botdeck.engine.resume import ResumePlan
 from botdeck.engine.review import ReviewDesk, ReviewSettings
+from botdeck.engine.sending import SendWatch
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import Role
 from botdeck.model.defaults import (
@@ -200,7 +201,7 @@ def assemble(
     """
     bots = tuple(personas)
     source = source or SourceParts(SimulatedChat(()))
-    sink = sink or source.sink or LocalSink()
+    sends = SendWatch(sink or source.sink or LocalSink())  # every send of every path
     safety = safety or SafetyGate()
     journal = journal or Journal(None, clock=clock)
     events = EventHub()
@@ -238,7 +239,7 @@ def assemble(
         safety=safety,
         usage=usage,
         limiter=limiter,
-        sink=sink,
+        sink=sends,
         echoes=echoes,
         review=review,
         circuit=circuit,
@@ -288,7 +289,8 @@ def assemble(
         cooldowns=cooldowns,
         echoes=echoes,
         source=source,
-        sink=sink,
+        sink=sends,
+        sends=sends,
         responder=responder,
         safety=safety,
         limiter=limiter,

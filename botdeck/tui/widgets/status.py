@@ -2,25 +2,20 @@
 
 What must never be cut comes first: the header starts with the router's state, and
 every warning (the backlog past its threshold, each standing notice such as an AI server
-down or Twitch reconnecting) gets a line of its own in the alerts, shown while the
-condition lasts, above everything that may shrink.
+down, Twitch reconnecting, reading that never started or sends failing in a row) gets a
+line of its own in the alerts, shown while the condition lasts, above everything that
+may shrink.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
 
-from botdeck.model.chat import ConnectionStatus
 from botdeck.model.jobs import RouterState
 from botdeck.model.snapshot import EngineSnapshot
 from botdeck.tui.widgets.text_lines import TextLines
 
 MAX_ALERT_LINES = 4
-# A chat connection in these states is an alert too (the header may be cut on a small
-# terminal; an alert line never is).
-TROUBLE = frozenset(
-    {ConnectionStatus.CONNECTING, ConnectionStatus.RECONNECTING, ConnectionStatus.FAILED}
-)
 
 
 def _duration(seconds: float) -> str:
@@ -81,7 +76,8 @@ class StatusBar(_Line):
 
 def alert_lines(snap: EngineSnapshot, backlog_warning: int) -> list[Text]:
     """One line per standing condition: the backlog past its threshold, chat connection
-    trouble, each bot a chat mode keeps from talking, each notice."""
+    trouble (reading down or never started, sends failing in a row: the same words as the
+    header), each bot a chat mode keeps from talking, each notice."""
     lines = []
     queues = snap.queues
     if queues.size > backlog_warning:
@@ -93,7 +89,7 @@ def alert_lines(snap: EngineSnapshot, backlog_warning: int) -> list[Text]:
                 overflow="ellipsis",
             )
         )
-    if snap.connection.status in TROUBLE:
+    if snap.connection.troubled:  # the header may be cut on a small terminal; this is not
         notice = f"chat: {snap.connection.describe()}"
         lines.append(Text.assemble(("! ", "bold"), notice, no_wrap=True, overflow="ellipsis"))
     for lane in queues.bots:
