@@ -250,6 +250,13 @@ class SimulatedChat(ChatSource):
     def connection(self) -> ConnectionState:
         return self._connection
 
+    def stop_playing(self) -> None:
+        """A finite script plays no more lines (the router drains); the demo's endless
+        chat (`keep_open`) goes on, since the operator may start the router again."""
+        if not self._keep_open:
+            for task in self._players:
+                task.cancel()  # each one's end is queued: the iteration ends
+
     def inject(self, lines: Sequence[Scripted]) -> None:
         """Play extra lines alongside the script (offsets count from now)."""
         self._start_player(iter(lines))

@@ -49,7 +49,7 @@ from botdeck.model.defaults import (
     Cooldowns,
     SendLimits,
 )
-from botdeck.model.jobs import ReplyContext
+from botdeck.model.jobs import ReplyContext, RouterState
 
 __all__ = ["EngineSettings", "assemble", "build_engine", "build_limiter", "responders", "sources"]
 
@@ -244,6 +244,16 @@ def assemble(
         review=review,
         circuit=circuit,
     )
+    playing = source.source
+
+    def on_router(state: RouterState) -> None:
+        """A drain ends what only a running router needs: waiting out an AI outage, and
+        a finite source's lines to come (each would be refused: `skipped: draining`)."""
+        pipeline.router_changed(state)
+        if state is RouterState.DRAINING:
+            playing.stop_playing()
+
+    scheduler.add_state_listener(on_router)  # before the engine's: the journal then hears
     configured = dict(roles or {})
 
     def role_of(bot: str) -> Role:
