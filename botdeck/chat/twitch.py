@@ -23,7 +23,12 @@ Failures (see `twitch_http.classify`): a revoked grant marks the bot "not author
 restart); Twitch or the network failing is temporary: the send fails with `retry_after`
 (backoff) and the engine retries it once more through the send limiter. A 429 waits for
 `Ratelimit-Reset`; a rate-limit drop waits `retry_wait`. Drop codes are shown as Twitch
-words them.
+words them. How sends fare in a row (drops included) is counted by the engine for every
+sink (`engine/sending.py`); `sending` here says which accounts may send.
+
+A subscription Twitch refuses (4xx) is said as such; while reading has never started,
+the state's `never_read` keeps why, also in the `ended` state after `close`, so a run
+that read nothing can say why at its end.
 
 Roles are confirmed, not assumed: every bot starts at the viewer's send limit until Get
 Moderated Channels or the badges on its own messages show more.

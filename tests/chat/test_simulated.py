@@ -265,3 +265,12 @@ def test_a_drain_stops_a_finite_script_but_not_the_demos_endless_chat():
         return [at for at, _ in await collect(chat, limit=10)]
 
     assert run_virtual(demo()) == [float(t) for t in range(10)]
+
+
+def test_a_script_stopped_before_it_began_plays_nothing():
+    async def main() -> list[tuple[float, object]]:
+        chat = SimulatedChat([ScriptedLine(0.0, "viewer", "hi")])
+        chat.stop_playing()  # a drain before the feed started
+        return await collect(chat)
+
+    assert run_virtual(main()) == []
