@@ -6,10 +6,12 @@ import io
 import json
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from rich.console import Console
 from textual.pilot import Pilot
 
+from botdeck.chat.base import ChatSink
 from botdeck.chat.simulated import ScriptedLine, SimulatedChat
 from botdeck.config import parse_config
 from botdeck.engine import ResumePlan
@@ -43,7 +45,9 @@ def make_app(
     monotonic: Callable[[], float] | None = None,
     app_class: type[BotdeckApp] = BotdeckApp,
     resume: ResumePlan | None = None,
+    sink: ChatSink | None = None,
 ) -> BotdeckApp:
+    """`sink`: where replies go (they stay in the process by default)."""
     config = parse_config(
         {
             "router": {
@@ -63,10 +67,11 @@ def make_app(
     )
     source = NoticingChat(lines, keep_open=keep_open, clock=frozen_clock)
     source.standing = list(notices)
+    parts = scripted(config, source)
     app = create_app(
         config,
         demo=demo,
-        source=scripted(config, source),
+        source=parts if sink is None else replace(parts, sink=sink),
         journal_stream=journal,
         themes=discover_themes(themes_dir),
         clock=frozen_clock,
