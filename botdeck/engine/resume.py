@@ -204,7 +204,8 @@ def apply_resume(
         expired=expired,
         unreadable=plan.unreadable,
         problem=plan.problem,
+        enabled=plan.enabled,
     )
-    if summary.worth_saying:
+    if summary.worth_saying or summary.expired:
         log.info(summary.describe())
     return summary

@@ -149,13 +149,21 @@ class ResumeSummary:
     expired: int = 0  # unfinished jobs ended `expired` (too old, or not mentions)
     unreadable: int = 0  # journal lines that could not be read (skipped)
     problem: str | None = None  # why the journal could not be read at all
+    enabled: bool = True  # False: this run never resumes (the demo, `--no-resume`)
 
     @property
     def worth_saying(self) -> bool:
+        """Whether the operator hears of it. A run that never resumes says nothing about
+        resuming (the demo's chat is made up; `--no-resume` asked for none): the previous
+        run's open jobs still get their outcome, which only the log mentions."""
+        if not self.enabled:
+            return False
         return bool(self.resumed or self.expired or self.unreadable or self.problem)
 
     def describe(self) -> str:
         """One line for the dashboard, the summary and the log."""
+        if not self.enabled:
+            return f"not resuming: {self.expired} open jobs of {self.source} ended expired"
         if self.problem:
             return f"nothing resumed: {self.problem}"
         text = f"resumed {self.resumed} mentions from {self.source}"

@@ -73,7 +73,7 @@ from botdeck.tui.labels import ai_toast
 from botdeck.tui.layout import Layout, plan_layout
 from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.screens.edit_reply import EditReply
-from botdeck.tui.screens.help import HelpScreen
+from botdeck.tui.screens.help import HelpScreen, plain_help
 from botdeck.tui.screens.say import SayScreen
 from botdeck.tui.screens.text_view import TextView
 from botdeck.tui.terminal import hung_up, silence_output, terminal_fd
@@ -739,7 +739,7 @@ class BotdeckApp(App[int]):
                 continue
             name = method.split("(")[0]
             if self.check_action(name, ()) is not False:
-                yield SystemCommand(action.label, action.help, self._runner(method))
+                yield SystemCommand(action.label, plain_help(action.help), self._runner(method))
 
     def _runner(self, action: str) -> Callable[[], Awaitable[None]]:
         """A palette callback that runs the action to its end (`run_action` is async)."""

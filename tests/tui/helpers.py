@@ -22,6 +22,7 @@ from botdeck.tui.themes import SHIPPED_DIR, discover_themes
 
 FROZEN = 1_795_000_000.0  # a fixed wall clock: 2026-11-19, for stable screens
 BOTS = ("stickyman1776", "genejacqueman", "pixelsage")
+FIVE_BOTS = (*BOTS, "quietlynx", "captainbyte")
 
 
 def frozen_clock() -> float:
@@ -46,6 +47,7 @@ def make_app(
     app_class: type[BotdeckApp] = BotdeckApp,
     resume: ResumePlan | None = None,
     sink: ChatSink | None = None,
+    bots: Sequence[str] = BOTS,
 ) -> BotdeckApp:
     """`sink`: where replies go (they stay in the process by default)."""
     config = parse_config(
@@ -61,7 +63,7 @@ def make_app(
             "send_limits": send_limits or {"enabled": False},
             "keys": keys or {},
             "review": review or {},
-            "bots": [{"name": bot, "persona": f"persona of {bot}"} for bot in BOTS],
+            "bots": [{"name": bot, "persona": f"persona of {bot}"} for bot in bots],
         },
         source="test",
     )
@@ -92,8 +94,10 @@ class NoticingChat(SimulatedChat):
         return tuple(self.standing)
 
 
-def mentions(count: int, at: float = 0.0) -> list[ScriptedLine]:
-    return [ScriptedLine(at, f"viewer{i}", f"@{BOTS[i % 3]} hello {i}") for i in range(count)]
+def mentions(count: int, at: float = 0.0, bots: Sequence[str] = BOTS) -> list[ScriptedLine]:
+    return [
+        ScriptedLine(at, f"viewer{i}", f"@{bots[i % len(bots)]} hello {i}") for i in range(count)
+    ]
 
 
 async def wait_until(pilot: Pilot, predicate: Callable[[], bool], within: float = 10.0) -> None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import io
 import re
 
+from rich.text import Text
 from textual.widgets import Input, Select, Static
 
 from botdeck.chat.simulated import ScriptedLine
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import Phase, RouterState
 from botdeck.tui.screens.edit_reply import EditReply
-from botdeck.tui.screens.help import HelpScreen
+from botdeck.tui.screens.help import HelpScreen, help_table
 from botdeck.tui.screens.say import SayScreen
 from botdeck.tui.screens.text_view import TextView
 from botdeck.tui.widgets.bot_card import BotCard
@@ -285,5 +286,13 @@ async def test_question_mark_shows_every_key_as_remapped():
         assert isinstance(app.screen, HelpScreen)
         shown = screen_text(app)
         assert "f12" in shown and "emergency stop" in shown and "ctrl+x" in shown
+        # The help strings are the README's Markdown: its backticks are not shown, the
+        # keys they mark are bold.
+        assert "`" not in shown and "after confirming with y (n or escape cancels)" in shown
+        table = help_table({})
+        cells = [cell for column in table.columns for cell in column.cells]
+        stop_help = next(c for c in cells if isinstance(c, Text) and "emergency" in c.plain)
+        bold = [stop_help.plain[s.start : s.end] for s in stop_help.spans if s.style == "bold"]
+        assert bold == ["y", "n", "y"]
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
