@@ -13,18 +13,17 @@ from botdeck.engine.resume import ResumePlan, plan_resume
 from botdeck.engine.session import (
     EXIT_OK,
     EXIT_STOPPED,
-    QUIT_SIGNALS,
     RunSession,
     Say,
     Severity,
     SignalRoute,
+    quit_signals,
     say_on_stderr,
 )
 
 __all__ = [
     "EXIT_OK",
     "EXIT_STOPPED",
-    "QUIT_SIGNALS",
     "Engine",
     "EngineSettings",
     "QuitRequests",
@@ -41,5 +40,6 @@ __all__ = [
     "build_engine",
     "build_limiter",
     "plan_resume",
+    "quit_signals",
     "say_on_stderr",
 ]
