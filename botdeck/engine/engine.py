@@ -439,7 +439,8 @@ class Engine:
         return True
 
     def set_review(self, bot: str | None, on: bool) -> None:
-        """Hold this bot's replies (every bot's, with None) for the operator, or not."""
+        """Hold this bot's replies (every bot's, with None) for the operator, or not.
+        Turning it off sends what it held (through the safety gate again)."""
         for name in self.bots if bot is None else (bot,):
             self._review.set_review(name, on)
 
@@ -458,6 +459,12 @@ class Engine:
     def approve(self, job_id: int) -> bool:
         """Send a reply held for review as it is; False if it is not held."""
         return self._review.decide(job_id, Verdict.APPROVED)
+
+    def approve_all(self, job_ids: Sequence[int] | None = None) -> int:
+        """Send these held replies (every held reply with None) as they are; how many
+        were still held."""
+        ids = [review.job for review in self.reviews()] if job_ids is None else job_ids
+        return sum(self.approve(job_id) for job_id in ids)
 
     def edit(self, job_id: int, text: str) -> bool:
         """Send this text instead (shaped and checked again; a refusal keeps the reply
