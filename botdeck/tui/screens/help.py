@@ -54,7 +54,7 @@ def help_table(keymap: Mapping[str, str]) -> Table:
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,question_mark,q", "close", "Close", key_display="esc"),
+        Binding("escape,question_mark", "close", "Close", key_display="esc"),  # q quits
     ]
 
     def __init__(self, keymap: Mapping[str, str]) -> None:

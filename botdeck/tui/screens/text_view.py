@@ -14,7 +14,7 @@ from textual.widgets import Footer, Static
 
 class TextView(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter,q", "close", "Close", key_display="esc"),
+        Binding("escape,enter", "close", "Close", key_display="esc"),  # q quits
     ]
 
     def __init__(self, title: str, body: Text | str) -> None:
