@@ -129,10 +129,10 @@ async def test_after_the_edit_dialog_the_focus_is_where_it_was_and_v_is_for_ever
         panel = app.query_one(ReviewPanel)
         await wait_until(pilot, lambda: len(panel.jobs) == 3)  # shown: the keys act on it
         assert app.focused is None
-        for key in ("e", "escape"):
-            await pilot.press(key)
-            await wait_until(pilot, lambda: isinstance(app.screen, EditReply) == (key == "e"))
-        await pilot.pause()  # the dialog's answer is handled on the app's next turn
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, EditReply))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app._dialogs)  # its answer handled: focus back
         assert app.focused is None
         assert not app.query_one(QueueInspector).display  # no card took the focus
         await pilot.press("v")  # no bot selected: review off for every bot
