@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from botdeck import __version__
 from botdeck.ai.base import Responder
 from botdeck.ai.safety import SafetyGate
 from botdeck.chat.base import ChatSink, ChatSource
@@ -153,6 +154,7 @@ def build_engine(
     """
     if limiter is None:
         limiter = build_limiter(config)
+    journal = Journal(journal_stream, clock=clock)
     client = ai_setup.build_client(config)  # reads the API key once; None when offline
     context = BuildContext(config, clock, keep_open, endless, limiter, client)
     if source is None:
@@ -161,7 +163,7 @@ def build_engine(
         parts = source
     else:
         parts = SourceParts(source)
-    return assemble(
+    engine = assemble(
         EngineSettings.from_config(config),
         channel=config.chat.channel,
         source=parts,
@@ -169,13 +171,21 @@ def build_engine(
         responder=responder or responder_factory(config.ai.provider)(context),
         safety=ai_setup.build_safety(config, client),
         limiter=limiter,
-        journal=Journal(journal_stream, clock=clock),
+        journal=journal,
         personas={bot.name: bot.persona for bot in config.bots},
         roles={bot.name: Role(bot.role) for bot in config.bots},
         clock=clock,
         closers=[client.close] if client is not None else [],
         resume=resume,
     )
+    # Built: the run's first line says whose chat it answers (resume reads it).
+    journal.run_started(
+        config.chat.channel,
+        client_id=config.twitch.client_id,
+        source=config.chat.source,
+        version=__version__,
+    )
+    return engine
 
 
 def assemble(

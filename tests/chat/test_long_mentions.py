@@ -69,7 +69,7 @@ def test_a_mention_after_2000_characters_of_emotes_is_answered(tmp_path):
     events = replay_events(tmp_path, rows)
     sent = sorted((e["msg"], e["bot"]) for e in events if e["event"] == "sent")
     assert sent == [("replay-1", "stickyman1776"), ("replay-2", "pixelsage")]
-    lines = [e["text"] for e in events if e["event"] == "chat" and not e.get("bot")]
+    lines = [e["text"] for e in events if e["event"] == "chat" and not e.get("is_bot")]
     assert [len(text) for text in lines] == [MAX_LINE_CHARS, MAX_LINE_CHARS]
     assert all(text.endswith("…") for text in lines)  # the journal keeps the cut line
 

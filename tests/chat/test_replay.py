@@ -241,7 +241,7 @@ def test_twitchdownloader_mentions_reach_the_configured_bots(tmp_path):
     high = [(e["msg"], e["bot"]) for e in events if e["event"] == "sent"]
     # The longest name's own line mentions itself: a bot never answers itself.
     assert sorted(high) == [("replay-3", "stickyman1776"), ("replay-6", "stickyman1776")]
-    bot_lines = [e for e in events if e["event"] == "chat" and e.get("bot")]
+    bot_lines = [e for e in events if e["event"] == "chat" and e.get("is_bot")]
     assert {e["msg"] for e in bot_lines} >= {"replay-4", "replay-5"}
 
 
