@@ -113,7 +113,9 @@ def test_lines_by_a_configured_bot_are_that_bots_own_lines(tmp_path):
 
 def test_the_source_ends_after_the_last_line_and_says_so(tmp_path):
     async def main() -> tuple[str, str, float]:
-        chat = ReplayChat(load_replay(jsonl(tmp_path, {"t": 2, "user": "a_b", "text": "x"})))
+        chat = ReplayChat(
+            load_replay(jsonl(tmp_path, {"t": 2, "user": "a_b", "text": "x"})), speed=1.0
+        )
         before = chat.connection.status
         async for _ in chat:
             pass
@@ -358,7 +360,7 @@ def test_a_drain_stops_the_replay_at_once(tmp_path):
     log = load_replay(jsonl(tmp_path, *rows))
 
     async def main() -> tuple[list[float], float, ConnectionStatus]:
-        chat = ReplayChat(log, bots=BOTS)
+        chat = ReplayChat(log, bots=BOTS, speed=1.0)
         asyncio.get_running_loop().call_later(3.5, chat.stop_playing)  # the router drains
         times = [at for at, _ in await play(chat)]
         return times, now(), chat.connection.status

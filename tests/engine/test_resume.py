@@ -82,7 +82,7 @@ def run(previous: Path, target: Path, *, enabled: bool = True, channel: str = "b
             engine = build_engine(
                 config(channel),
                 journal_stream=stream,
-                source=SimulatedChat(()),
+                source=SimulatedChat((), speed=1.0),
                 clock=lambda: NOW,
                 resume=plan,
             )
