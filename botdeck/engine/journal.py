@@ -6,8 +6,8 @@ from it. The contract (kept stable for outside tools): each line has `ts` (Unix 
 and `event`; job events carry `job`, `bot`, `priority`, `msg`; `sent` carries `text`;
 failed/skipped/cancelled carry `reason`. Each run starts with a `run` line naming its
 channel and Twitch client, so a restart never resumes another channel's replies.
-Secrets never reach it: nothing here reads config beyond the channel and the client id
-(which is public), only chat and job fields.
+Secrets never reach it: it writes chat and job fields, and of the config only the run's
+channel and its (public) client id.
 
 The journal is an ordinary listener of the engine's event stream (`Journal.listen`),
 subscribed first so a reply is journaled before anything reacts to it.

@@ -3,8 +3,8 @@
 One self-contained file: inline CSS and inline SVG charts, no script, no font, no link to
 fetch, so it opens the same offline, from a chat attachment, years later. It shows the
 terminal report's figures and four charts: each bot's backlog, mention latency against
-`ack_target`, each bot's messages in Twitch's 30 s window against its limit, and replies
-per minute.
+`ack_target`, each bot's messages in Twitch's send window against its limit (the figures
+of `model.defaults.TWITCH_SEND_LIMITS`), and replies per minute.
 
 Everything from the journal (bot names, reasons, notes) is untrusted text: it is cleaned
 like chat and HTML-escaped, never markup.
