@@ -15,6 +15,12 @@ the page can drain and stop the bots:
 - one session at a time: a second browser is refused while the first is open (each
   session is a run of its own, and two runs would answer chat twice).
 
+Frames from the page are checked before anything reaches the dashboard: one that is not
+a known command with the right data is ignored and logged once per kind (never its text,
+which may be keystrokes), and the session goes on (textual-serve's own loop trusted them:
+`[]` was a traceback that ended the session and its run). Only a frame over 16 MiB, which
+aiohttp refuses, closes the socket.
+
 The access log is off: request URLs may carry the token.
 """
 
@@ -23,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import json
 import logging
 import os
 import re
@@ -37,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 import aiohttp_jinja2
-from aiohttp import web
+from aiohttp import WSMessage, WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
@@ -48,6 +55,9 @@ COOKIE = "botdeck_access"
 LOCAL_NAMES = ("127.0.0.1", "localhost", "::1")
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 SESSION_HANDOVER = 5.0  # seconds a new session waits for a closing one (a page reload)
+MAX_FRAME = 16 * 1024 * 1024  # a bigger frame closes that page's socket (1009): aiohttp's rule
+MAX_INPUT = 64 * 1024  # what one frame may carry to the dashboard (keys, a paste)
+MIN_SIZE, MAX_SIZE = (2, 2), (1000, 500)  # a page's size in cells, clamped to these
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -103,6 +113,119 @@ def _url_host(host: str) -> str:
     return host
 
 
+# ---------------------------------------------------------------- frames from the page
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """What was typed or pasted, for the dashboard's stdin (UTF-8)."""
+
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Resize:
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    """The page measures its round trip: answered with a pong."""
+
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Focus:
+    focused: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A frame that is not a command: `kind` says why, for a log line once per kind."""
+
+    kind: str
+
+
+Frame = Keys | Resize | Ping | Focus | Ignored
+
+
+def read_frame(message: WSMessage) -> Frame:
+    """What a websocket message from the page asks for (text frames are read undecoded,
+    so that invalid UTF-8 is ignored here instead of closing the socket)."""
+    if message.type is WSMsgType.BINARY:
+        return Ignored("a binary frame")
+    if message.type is WSMsgType.ERROR:
+        return Ignored("a frame over 16 MiB or a broken one (aiohttp closed that socket)")
+    if message.type is not WSMsgType.TEXT:
+        return Ignored(f"a {message.type.name} frame")
+    raw = message.data
+    if len(raw) > MAX_INPUT:
+        return Ignored("a frame over 64 KiB")
+    try:
+        envelope = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+    except UnicodeDecodeError:
+        return Ignored("text that is not UTF-8")
+    except (ValueError, RecursionError):  # RecursionError: nested thousands deep
+        return Ignored("text that is not JSON")
+    if not (isinstance(envelope, list) and envelope and isinstance(envelope[0], str)):
+        return Ignored("JSON that is not a [command, data] list")
+    return _command(envelope[0], envelope[1:])
+
+
+def _command(name: str, args: list[Any]) -> Frame:
+    data = args[0] if len(args) == 1 else None
+    if name == "stdin":
+        return _keys(data)
+    if name == "resize":
+        size = _cells(data)
+        return Resize(*size) if size else Ignored("resize without a width and height")
+    if name == "ping":
+        return Ping(data) if isinstance(data, str) else Ignored("ping without text")
+    if name in ("focus", "blur"):
+        return Focus(name == "focus")
+    return Ignored("an unknown command")
+
+
+def _keys(data: object) -> Frame:
+    if not isinstance(data, str):
+        return Ignored("stdin without text")
+    try:
+        return Keys(data.encode("utf-8"))
+    except UnicodeEncodeError:  # JSON may spell half a surrogate pair ("\ud800")
+        return Ignored("stdin that is not Unicode text")
+
+
+def _cells(data: object) -> tuple[int, int] | None:
+    """A page's size from `{"width": W, "height": H}`, clamped: a terminal of a million
+    rows would cost the dashboard its memory."""
+    if not isinstance(data, dict):
+        return None
+    width, height = data.get("width"), data.get("height")
+    if type(width) is not int or type(height) is not int or width < 1 or height < 1:
+        return None  # (type(): True is an int too)
+    return _clamp(width, height)
+
+
+def _clamp(width: int, height: int) -> tuple[int, int]:
+    return (
+        min(max(width, MIN_SIZE[0]), MAX_SIZE[0]),
+        min(max(height, MIN_SIZE[1]), MAX_SIZE[1]),
+    )
+
+
+class WarnOnce:
+    """One WARNING per kind of ignored frame: a process sending garbage in a loop must not
+    fill the terminal, and a frame's text (keystrokes) is never logged."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+
+    def __call__(self, kind: str) -> None:
+        if kind not in self._seen:
+            self._seen.add(kind)
+            log.warning("botdeck serve: ignored %s from the page (said once a kind)", kind)
+
+
 class DashboardServer(Server):
     """textual-serve's server with botdeck's access rules and one session at a time."""
 
@@ -112,6 +235,7 @@ class DashboardServer(Server):
         self.out = out
         self._session: asyncio.Event | None = None  # set when the open session has ended
         self._socket: web.WebSocketResponse | None = None
+        self._ignored = WarnOnce()
 
     # ------------------------------------------------------------ guarding requests
     async def _make_app(self) -> web.Application:
@@ -164,7 +288,9 @@ class DashboardServer(Server):
                 text="botdeck: the dashboard is already open in another browser; close it first\n"
             )
         ended = self._session = asyncio.Event()
-        websocket = self._socket = web.WebSocketResponse(heartbeat=15)
+        websocket = self._socket = web.WebSocketResponse(
+            heartbeat=15, max_msg_size=MAX_FRAME, decode_text=False
+        )
         session: Session | None = None
         try:
             await websocket.prepare(request)
@@ -175,7 +301,7 @@ class DashboardServer(Server):
             session = Session(self.command, write_bytes=websocket.send_bytes,
                               write_str=websocket.send_str, close=close,
                               download_manager=self.download_manager)  # fmt: skip
-            await session.start(_size(request, "width", 80), _size(request, "height", 24))
+            await session.start(*_page_size(request))
             await self._process_messages(websocket, session)
         finally:
             if session is not None:
@@ -183,6 +309,30 @@ class DashboardServer(Server):
             self._session = self._socket = None
             ended.set()
         return websocket
+
+    async def _process_messages(
+        self, websocket: web.WebSocketResponse, app_service: AppService
+    ) -> None:
+        """The page's frames, checked, to the dashboard; ends when the socket does."""
+        with contextlib.suppress(ConnectionError):  # a pong to a page that has just gone
+            async for message in websocket:
+                await self._carry_out(read_frame(message), websocket, app_service)
+
+    async def _carry_out(
+        self, frame: Frame, websocket: web.WebSocketResponse, session: AppService
+    ) -> None:
+        if isinstance(frame, Ignored):
+            self._ignored(frame.kind)
+        elif isinstance(frame, Ping):
+            await websocket.send_str(json.dumps(["pong", frame.data]))
+        elif isinstance(frame, Keys):
+            await session.send_bytes(frame.data)
+        elif isinstance(frame, Resize):
+            await session.set_terminal_size(frame.width, frame.height)
+        elif frame.focused:
+            await session.focus()
+        else:
+            await session.blur()
 
     async def on_shutdown(self, app: web.Application) -> None:
         """Serving stops (Ctrl+C): end the open session before handlers are cancelled, so
@@ -277,9 +427,12 @@ class Session(AppService):
             await process.wait()
 
 
-def _size(request: web.Request, key: str, default: int) -> int:
-    value = request.query.get(key, "")
-    return int(value) if value.isdigit() and 0 < int(value) < 10_000 else default
+def _page_size(request: web.Request) -> tuple[int, int]:
+    """The size the page asked for in its websocket's URL, clamped; 80x24 without one."""
+    width, height = (request.query.get(key, "") for key in ("width", "height"))
+    if not (width.isdigit() and height.isdigit() and len(width + height) < 12):
+        return 80, 24
+    return _clamp(int(width), int(height))
 
 
 def dashboard_command(arguments: Sequence[str]) -> str:

@@ -3,6 +3,7 @@ protocol), a key pressed there drains the bots, and who may connect."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -12,11 +13,13 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp import WSMsgType
 
 from tests.browser import Page, until
 from tests.cli import run_botdeck
@@ -88,11 +91,13 @@ class Served:
         return [json.loads(line) for line in self.journal.read_text().splitlines() if line]
 
     def stop(self) -> int:
+        """Stop serving; its exit code. Its stderr is kept in `errors`, and neither
+        output may hold a traceback."""
         self.proc.send_signal(signal.SIGINT)
         code = self.proc.wait(timeout=30)
         assert self.proc.stderr is not None
-        errors = self.proc.stderr.read()
-        assert "Traceback" not in errors + "".join(self.output), errors
+        self.errors = self.proc.stderr.read()
+        assert "Traceback" not in self.errors + "".join(self.output), self.errors
         return code
 
 
@@ -124,6 +129,55 @@ async def open_dashboard(page: Page, url: str) -> None:
 
     await until(shows_the_cards, 60, "the bot cards on the page")
     await until(lambda: page.evaluate("document.body.classList.contains('-first-byte')"), 10)
+
+
+class RawPage:
+    """The page as a bare websocket client: it reads what the dashboard draws (answering
+    pings, as a browser does) and sends frames as the page's script would."""
+
+    def __init__(self, websocket: aiohttp.ClientWebSocketResponse) -> None:
+        self.websocket = websocket
+        self.screen = ""
+        self.texts: list[str] = []
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for message in self.websocket:
+            if message.type is WSMsgType.BINARY:
+                text = message.data.decode("utf-8", "replace")
+                self.screen = (self.screen + text)[-400_000:]
+            elif message.type is WSMsgType.TEXT:
+                self.texts.append(message.data)
+
+    @property
+    def closed(self) -> bool:
+        return self._reader.done()
+
+    def shows_the_cards(self) -> bool:
+        return all(bot in self.screen for bot in BOTS) and "running" in self.screen
+
+    async def send(self, frame: object) -> None:
+        await self.websocket.send_str(json.dumps(frame))
+
+    async def pong(self, tag: str) -> None:
+        """Ping through the page's own command and wait for the answer: every frame sent
+        before it has been read, and the socket still works."""
+        await self.send(["ping", tag])
+        await until(lambda: json.dumps(["pong", tag]) in self.texts, 10, f"pong {tag}")
+
+    async def close(self) -> None:
+        await self.websocket.close()
+        await self._reader
+
+
+@asynccontextmanager
+async def raw_page(served: Served, http: aiohttp.ClientSession) -> AsyncIterator[RawPage]:
+    page = RawPage(await http.ws_connect(served.base + "ws?width=120&height=40"))
+    try:
+        await until(page.shows_the_cards, 60, "the bot cards on the raw page")
+        yield page
+    finally:
+        await page.close()
 
 
 async def test_the_page_shows_the_bot_cards_and_a_key_press_drains(local: Served, tmp_path):
@@ -225,18 +279,53 @@ def test_a_bad_config_is_refused_before_serving(tmp_path: Path):
     assert result.returncode == 2 and "ai.provider" in result.stderr
 
 
-def dashboards_running(journal: Path) -> list[int]:
-    """Processes whose command line names this journal (the served dashboards)."""
+def dashboards(served: Served) -> list[int]:
+    """The served dashboard processes: their command lines name this journal (so does
+    serve's own, which is not one of them)."""
     found = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
+        if entry.name.isdigit() and int(entry.name) != served.proc.pid:
             try:
                 command = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if str(journal).encode() in command:
+            if str(served.journal).encode() in command:
                 found.append(int(entry.name))
     return found
+
+
+def the_dashboard(served: Served) -> int:
+    (pid,) = dashboards(served)
+    return pid
+
+
+async def test_frames_that_make_no_sense_are_ignored_and_the_page_stays(local: Served):
+    nonsense = [
+        "[]", "notjson", '["resize", {}]', '{"stdin": "d"}', "42", '"stdin"', "[" * 50_000,
+        '["resize", {"width": "80", "height": 24}]', '["resize", {"width": true, "height": 2}]',
+        '["stdin", 5]', '["stdin"]', '["stdin", "\\ud800"]', '["nonsense", 1]', '["ping"]', "[]",
+        json.dumps(["stdin", "x" * (8 * 1024 * 1024)]),  # over 64 KiB (aiohttp's cap is 4 MiB)
+    ]  # fmt: skip
+    async with aiohttp.ClientSession() as http, raw_page(local, http) as page:
+        dashboard = the_dashboard(local)
+        for number, frame in enumerate(nonsense):
+            await page.websocket.send_str(frame)
+            await page.pong(str(number))
+        await page.websocket.send_bytes(os.urandom(4096))
+        await page.pong("binary")
+        await page.websocket.send_frame(b"\xff\xfe not UTF-8", WSMsgType.TEXT)
+        await page.pong("not UTF-8")
+        await page.send(["resize", {"width": 10**9, "height": 10**9}])  # clamped, not obeyed
+        await page.pong("huge size")
+        assert the_dashboard(local) == dashboard and not page.closed
+        await page.send(["stdin", "d"])
+        await until(lambda: any(e.get("state") == "draining" for e in local.events()), 30)
+        assert all(text.startswith('["pong"') for text in page.texts)  # nothing else shown
+    assert local.stop() == 0  # no traceback either
+    warnings = local.errors.splitlines()
+    assert len(warnings) == len(set(warnings)) == 10, warnings  # once per kind
+    assert all(line.startswith("botdeck serve: ignored ") for line in warnings)
+    assert "xxxx" not in local.errors
 
 
 async def test_stopping_serve_with_a_session_open_ends_its_dashboard(tmp_path: Path):
@@ -245,10 +334,10 @@ async def test_stopping_serve_with_a_session_open_ends_its_dashboard(tmp_path: P
         session = await http.ws_connect(served.base + "ws")
         try:
             await until(lambda: any(e["event"] == "chat" for e in served.events()), 30, "chat")
-            assert dashboards_running(served.journal)
+            assert dashboards(served)
             assert served.stop() == 0  # no traceback either
         finally:
             await session.close()
-    assert dashboards_running(served.journal) == []
+    assert dashboards(served) == []
     states = [e["state"] for e in served.events() if e["event"] == "state"]
     assert states[-1] == "drained"  # the dashboard was told to quit: it drained, and said so
