@@ -1,8 +1,28 @@
 """`botdeck serve`: the dashboard in a browser (a tablet, a second laptop) via textual-serve.
 
-textual-serve runs the dashboard command in a subprocess for each browser session and
-relays its screen and keys over a websocket. What botdeck adds is who may connect, since
-the page can drain and stop the bots:
+textual-serve relays a Textual app's screen and keys between a subprocess and a page over
+a websocket, one process per page. botdeck keeps its page, its packet format and its app
+service, but the dashboard process (the run) outlives its pages, because a run answers
+chat and closing a tab must not cancel the queued replies:
+
+- closing or reloading the page, or a dropped connection (a tablet's Wi-Fi), ends that
+  *view*, never the run. With no page the run's output is still read (and discarded), so
+  it never blocks on a full pipe, and it is parked at a size no page has;
+- a page opened again reattaches: it gets the terminal modes the first page was given,
+  then a resize from the parked size to its own, which Textual repaints in full (a resize
+  to the size it already has would be ignored), and its keys drive the run again;
+- the run ends when the operator quits it on the page (the page says so; the next page
+  starts a new run), or when `botdeck serve` is stopped: the dashboard is then sent
+  SIGTERM, which drains before it quits, and waited for; Ctrl+C again stops it at once.
+
+Frames from the page are checked before anything reaches the dashboard: one that is not
+a known command with the right data is ignored and logged once per kind (never its text,
+which may be keystrokes), and the page stays. Only a frame over 16 MiB, which aiohttp
+refuses, closes that page's socket; the run goes on. Output goes to a page through a
+queue of its own, so a slow page never makes the dashboard wait: one far behind is
+dropped.
+
+Who may connect, since the page can drain and stop the bots:
 
 - bound to this machine (127.0.0.1, localhost, ::1, the default) it answers only requests
   addressed to this machine (no DNS rebinding), and websockets only from its own page (no
@@ -12,14 +32,9 @@ the page can drain and stop the bots:
   link carries it once; the server answers with an HttpOnly cookie and a redirect to the
   bare address, so the token does not stay in the address bar, and then checks the
   cookie (or `?token=`) on every request, the websocket included;
-- one session at a time: a second browser is refused while the first is open (each
-  session is a run of its own, and two runs would answer chat twice).
-
-Frames from the page are checked before anything reaches the dashboard: one that is not
-a known command with the right data is ignored and logged once per kind (never its text,
-which may be keystrokes), and the session goes on (textual-serve's own loop trusted them:
-`[]` was a traceback that ended the session and its run). Only a frame over 16 MiB, which
-aiohttp refuses, closes the socket.
+- one page at a time: a new page waits up to 5 s for the shown one to close (a reload)
+  and gets 409 if that one answers a ping (another browser); one that does not answer
+  (a connection that died unnoticed) is dropped for the new page.
 
 The access log is off: request URLs may carry the token.
 """
@@ -44,8 +59,10 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 import aiohttp_jinja2
-from aiohttp import WSMessage, WSMsgType, web
+from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
+from aiohttp.web_runner import GracefulExit
 from textual_serve.app_service import AppService
+from textual_serve.download_manager import DownloadManager
 from textual_serve.server import Server
 
 from botdeck.config import ConfigError
@@ -54,10 +71,19 @@ TOKEN_ENV = "BOTDECK_SERVE_TOKEN"
 COOKIE = "botdeck_access"
 LOCAL_NAMES = ("127.0.0.1", "localhost", "::1")
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
-SESSION_HANDOVER = 5.0  # seconds a new session waits for a closing one (a page reload)
+HANDOVER = 5.0  # seconds a new page waits for the shown one to close (a reload) or answer
+HEARTBEAT = 15.0  # seconds of silence before a page is pinged; it must answer in half that
 MAX_FRAME = 16 * 1024 * 1024  # a bigger frame closes that page's socket (1009): aiohttp's rule
 MAX_INPUT = 64 * 1024  # what one frame may carry to the dashboard (keys, a paste)
+MAX_BACKLOG = 4 * 1024 * 1024  # output a page may fall behind by before it is dropped
 MIN_SIZE, MAX_SIZE = (2, 2), (1000, 500)  # a page's size in cells, clamped to these
+PARKED = (1, 1)  # the run's size with no page: never a page's, so the next page repaints all
+EXIT_WAIT = 15.0  # seconds a dashboard that closed its output may take to exit, then killed
+RUN_ENDED = "The dashboard has quit. Reconnect to start it again."  # shown on the page
+SERVING_ENDED = "botdeck serve has stopped."
+# DEC private modes a page's terminal needs to show the run as the first page did (alternate
+# screen, cursor, mouse, bracketed paste, focus): set once at start, so given to every page.
+TERMINAL_MODES = re.compile(rb"\x1b\[\?(1049|25|1000|1002|1003|1004|1006|1015|2004)([hl])")
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -197,7 +223,7 @@ def _keys(data: object) -> Frame:
 
 def _cells(data: object) -> tuple[int, int] | None:
     """A page's size from `{"width": W, "height": H}`, clamped: a terminal of a million
-    rows would cost the dashboard its memory."""
+    rows would cost the dashboard its memory, and `PARKED` stays a size no page has."""
     if not isinstance(data, dict):
         return None
     width, height = data.get("width"), data.get("height")
@@ -226,15 +252,220 @@ class WarnOnce:
             log.warning("botdeck serve: ignored %s from the page (said once a kind)", kind)
 
 
+# ---------------------------------------------------------------- a page, and the run
+class View:
+    """One page showing the run. Output goes out through a queue and a task of its own, so
+    a slow or dead connection never makes the dashboard wait on a full pipe; one that falls
+    `MAX_BACKLOG` behind is dropped (its next page repaints everything anyway)."""
+
+    def __init__(self, websocket: web.WebSocketResponse, request: web.Request) -> None:
+        self.websocket = websocket
+        self._transport = request.transport
+        self._queue: asyncio.Queue[bytes | str | tuple[WSCloseCode, str]] = asyncio.Queue()
+        self._backlog = 0
+        self._closing = False
+        self.answered = asyncio.Event()  # the page said something since it was last asked
+        self.ended = asyncio.Event()  # its socket is done and the run no longer shows on it
+        self._sender = asyncio.create_task(self._send())
+
+    def send(self, data: bytes | str) -> None:
+        if self._closing or self._sender.done():
+            return
+        self._backlog += len(data)
+        if self._backlog > MAX_BACKLOG:
+            self.drop("it fell more than 4 MiB behind")
+            return
+        self._queue.put_nowait(data)
+
+    def close(self, code: WSCloseCode, reason: str) -> None:
+        """Close after what is queued has gone out; the page shows `reason`."""
+        if not self._closing:
+            self._closing = True
+            self._queue.put_nowait((code, reason))
+
+    def drop(self, why: str) -> None:
+        """End the connection at once, without a closing handshake (it is not answering)."""
+        log.warning("botdeck serve: closed the page's connection: %s; the run goes on", why)
+        self._closing = True
+        if self._transport is not None:
+            self._transport.abort()
+
+    async def _send(self) -> None:
+        websocket = self.websocket
+        with contextlib.suppress(ConnectionError, RuntimeError):  # the connection went away
+            while True:
+                item = await self._queue.get()
+                if isinstance(item, tuple):
+                    await websocket.close(code=item[0], message=item[1].encode())
+                    return
+                self._backlog -= len(item)
+                if isinstance(item, bytes):
+                    await websocket.send_bytes(item)
+                else:
+                    await websocket.send_str(item)
+
+    async def answers(self, within: float) -> bool:
+        """Whether the page is still there: pinged, it answers within `within` seconds
+        (False once it has closed, as a reloaded page's socket does)."""
+        self.answered.clear()
+        if not self.websocket.closed:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await self.websocket.ping()
+        waits = [asyncio.ensure_future(event.wait()) for event in (self.answered, self.ended)]
+        try:
+            await asyncio.wait(waits, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        return self.answered.is_set() and not self.ended.is_set()
+
+    async def finish(self) -> None:
+        """The page's socket is done: let a close under way finish, then stop sending."""
+        if self._closing and not self._sender.done():
+            await asyncio.wait([self._sender], timeout=2)
+        self._sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._sender
+
+
+class Run(AppService):
+    """The dashboard process: textual-serve's app service, shown on at most one page at a
+    time. Its output is read all the time (discarded while no page shows it), in a process
+    group of its own, so a Ctrl+C in the terminal reaches `botdeck serve` alone, which then
+    asks the dashboard to quit in order."""
+
+    def __init__(self, command: str, downloads: DownloadManager) -> None:
+        super().__init__(
+            command,
+            write_bytes=self._to_view,
+            write_str=self._to_view,
+            close=self._close_view,
+            download_manager=downloads,
+        )
+        self.view: View | None = None
+        self.modes: dict[bytes, bytes] = {}  # terminal mode -> b"h" | b"l", as last set
+        self.started = asyncio.Event()  # the process was started (or failed to start)
+        self.ended = asyncio.Event()  # the process has exited and been reaped
+        self.exiting = False  # the dashboard said it is quitting
+        self._quits = 0
+
+    # ------------------------------------------------------------ the process
+    async def start(self, width: int, height: int) -> None:
+        try:
+            await super().start(width, height)
+        except BaseException:
+            self.ended.set()
+            raise
+        finally:
+            self.started.set()
+
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
+        environment = self._build_environment(width=width, height=height)
+        self._process = process = await asyncio.create_subprocess_shell(
+            self.command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=environment,
+            start_new_session=True,
+        )
+        assert process.stdin is not None
+        self._stdin = process.stdin
+        return process
+
+    async def run(self) -> None:
+        """textual-serve's output loop, which ends with the output; then the process is
+        reaped (one left to the garbage collector is a traceback, and possibly an orphan)
+        and the page, if any, is told the session ended."""
+        try:
+            await super().run()
+        finally:
+            await self._reap()
+            self.ended.set()
+            await self._close_view()
+
+    async def _reap(self) -> None:
+        process = self._process
+        if process is None or process.returncode is not None:
+            return
+        try:
+            await asyncio.wait_for(process.wait(), EXIT_WAIT)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+    @property
+    def alive(self) -> bool:
+        return self.started.is_set() and not self.ended.is_set() and not self.exiting
+
+    def request_quit(self) -> None:
+        """As SIGTERM does in a terminal: the first drains, then the dashboard quits; the
+        second stops it at once; a third kills a dashboard that does not end. Not once it
+        is quitting: it no longer handles SIGTERM, which would cut its journal short."""
+        process = self._process
+        if process is None or process.returncode is not None or self.exiting:
+            return
+        self._quits += 1
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM if self._quits < 3 else signal.SIGKILL)
+
+    async def finish(self) -> None:
+        """Ask the dashboard to quit (it drains first) and wait until it has exited."""
+        await self.started.wait()
+        self.request_quit()
+        await self.ended.wait()
+
+    # ------------------------------------------------------------ its pages
+    async def attach(self, view: View, width: int, height: int) -> None:
+        """Show the run on a page: the terminal modes the first page was given, then a
+        resize from the parked size, which makes Textual repaint the whole screen."""
+        self.view = view
+        if self.modes:
+            replay = b"".join(b"\x1b[?%s%s" % item for item in self.modes.items())
+            view.send(replay)
+        await self.set_terminal_size(width, height)
+
+    async def detach(self, view: View) -> None:
+        """No page shows the run: park it at a size no page has, so that the next page's
+        own size is a change (Textual ignores a resize to its current size)."""
+        if self.view is not view:
+            return
+        self.view = None
+        if self.alive:
+            await self.set_terminal_size(*PARKED)
+
+    async def on_data(self, payload: bytes) -> None:
+        if b"\x1b[?" in payload:
+            for mode, state in TERMINAL_MODES.findall(payload):
+                self.modes[mode] = state
+        await self._to_view(payload)
+
+    async def on_meta(self, data: bytes) -> None:
+        if json.loads(data).get("type") == "exit":
+            self.exiting = True  # the operator quit: the next page starts a new run
+        await super().on_meta(data)
+
+    async def _to_view(self, data: bytes | str) -> None:
+        if self.view is not None:
+            self.view.send(data)
+
+    async def _close_view(self) -> None:
+        if self.view is not None:
+            self.view.close(WSCloseCode.OK, RUN_ENDED)
+
+
 class DashboardServer(Server):
-    """textual-serve's server with botdeck's access rules and one session at a time."""
+    """textual-serve's server with botdeck's access rules, one page at a time, and a run
+    that outlives its pages (see the module docstring)."""
 
     def __init__(self, command: str, access: Access, port: int, out: TextIO) -> None:
         super().__init__(command, host=access.host, port=port, title="botdeck")
         self.access = access
         self.out = out
-        self._session: asyncio.Event | None = None  # set when the open session has ended
-        self._socket: web.WebSocketResponse | None = None
+        self._run: Run | None = None  # the dashboard process, with or without a page
+        self._view: View | None = None  # the page showing it
+        self._turn = asyncio.Lock()  # one new page at a time decides whether it may show
+        self._stopping = False
         self._ignored = WarnOnce()
 
     # ------------------------------------------------------------ guarding requests
@@ -276,73 +507,122 @@ class DashboardServer(Server):
         name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
         return name.strip("[]") in LOCAL_NAMES and port == str(self.port)
 
-    # ------------------------------------------------------------ one session
+    # ------------------------------------------------------------ pages and the run
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
-        """textual-serve's session (a dashboard process relayed over this websocket), one
-        at a time, ended cleanly when serving stops."""
-        if self._session is not None:
-            with contextlib.suppress(TimeoutError):  # a reload: the old page is closing
-                await asyncio.wait_for(self._session.wait(), SESSION_HANDOVER)
-        if self._session is not None:
-            raise web.HTTPConflict(
-                text="botdeck: the dashboard is already open in another browser; close it first\n"
+        """A page: shows the run (started for it if none is running) until its socket
+        ends; the run goes on without it."""
+        async with self._turn:
+            if not self._stopping and not await self._free_for_a_page():
+                raise web.HTTPConflict(
+                    text="botdeck: the dashboard is already open in another browser;"
+                    " close it first\n"
+                )
+            if self._stopping:
+                raise web.HTTPServiceUnavailable(text="botdeck: serving is stopping\n")
+            websocket = web.WebSocketResponse(
+                heartbeat=HEARTBEAT, autoping=False, max_msg_size=MAX_FRAME, decode_text=False
             )
-        ended = self._session = asyncio.Event()
-        websocket = self._socket = web.WebSocketResponse(
-            heartbeat=15, max_msg_size=MAX_FRAME, decode_text=False
-        )
-        session: Session | None = None
-        try:
             await websocket.prepare(request)
-
-            async def close() -> None:
-                await websocket.close()
-
-            session = Session(self.command, write_bytes=websocket.send_bytes,
-                              write_str=websocket.send_str, close=close,
-                              download_manager=self.download_manager)  # fmt: skip
-            await session.start(*_page_size(request))
-            await self._process_messages(websocket, session)
+            view = self._view = View(websocket, request)
+        run: Run | None = None
+        try:
+            run = await self._show(view, *_page_size(request))
+            if run is not None:
+                await self._relay(view, run)
         finally:
-            if session is not None:
-                await session.stop()  # the dashboard quits; wait for it
-            self._session = self._socket = None
-            ended.set()
+            if self._view is view:
+                self._view = None
+            try:
+                if run is not None:
+                    await run.detach(view)
+                await view.finish()
+            finally:
+                view.ended.set()
         return websocket
 
-    async def _process_messages(
-        self, websocket: web.WebSocketResponse, app_service: AppService
-    ) -> None:
+    async def _free_for_a_page(self) -> bool:
+        """No page shows the run, or the one that did is gone: it closed (a reload closes
+        the old page's socket as the new one opens), or it did not answer a ping within
+        `HANDOVER` (a dropped connection). A page that answers is another browser."""
+        view = self._view
+        if view is None:
+            return True
+        if await view.answers(HANDOVER):
+            return False
+        if not view.ended.is_set():
+            view.drop("a new page opened and this one did not answer")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(view.ended.wait(), HANDOVER)
+        return True
+
+    async def _show(self, view: View, width: int, height: int) -> Run | None:
+        """The running dashboard shown on this page, or a new run for it (None: serving
+        is stopping, and the page is closed)."""
+        run = self._run
+        if run is not None and run.exiting:  # quit by the operator: let it finish
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(run.ended.wait(), EXIT_WAIT)
+        if self._stopping:
+            view.close(WSCloseCode.GOING_AWAY, SERVING_ENDED)
+            return None
+        if run is not None and run.alive:
+            await run.attach(view, width, height)
+            return run
+        run = self._run = Run(self.command, self.download_manager)
+        run.view = view  # its first screen goes to this page
+        await run.start(width, height)
+        return run
+
+    async def _relay(self, view: View, run: Run) -> None:
         """The page's frames, checked, to the dashboard; ends when the socket does."""
+        websocket = view.websocket
         with contextlib.suppress(ConnectionError):  # a pong to a page that has just gone
             async for message in websocket:
-                await self._carry_out(read_frame(message), websocket, app_service)
+                view.answered.set()
+                if message.type is WSMsgType.PING:
+                    await websocket.pong(message.data)
+                elif message.type is not WSMsgType.PONG:
+                    await self._carry_out(read_frame(message), view, run)
 
-    async def _carry_out(
-        self, frame: Frame, websocket: web.WebSocketResponse, session: AppService
-    ) -> None:
+    async def _carry_out(self, frame: Frame, view: View, run: Run) -> None:
         if isinstance(frame, Ignored):
             self._ignored(frame.kind)
         elif isinstance(frame, Ping):
-            await websocket.send_str(json.dumps(["pong", frame.data]))
+            view.send(json.dumps(["pong", frame.data]))
+        elif not run.alive:
+            return  # the dashboard is quitting: nothing more to tell it
         elif isinstance(frame, Keys):
-            await session.send_bytes(frame.data)
+            await run.send_bytes(frame.data)
         elif isinstance(frame, Resize):
-            await session.set_terminal_size(frame.width, frame.height)
+            await run.set_terminal_size(frame.width, frame.height)
         elif frame.focused:
-            await session.focus()
+            await run.focus()
         else:
-            await session.blur()
+            await run.blur()
+
+    # ------------------------------------------------------------ stopping
+    def request_exit(self) -> None:
+        """Ctrl+C or SIGTERM: the first ends serving (the dashboard drains first), a
+        further one is passed on to the dashboard (a stop at once)."""
+        if not self._stopping:
+            self._stopping = True
+            raise GracefulExit()
+        if self._run is not None and self._run.alive:
+            print("botdeck serve: stopping the bots at once", file=self.out, flush=True)
+            self._run.request_quit()
 
     async def on_shutdown(self, app: web.Application) -> None:
-        """Serving stops (Ctrl+C): end the open session before handlers are cancelled, so
-        its dashboard quits and is waited for rather than left running."""
-        session, socket_ = self._session, self._socket
-        if session is None or socket_ is None:
+        """Serving stops: close the page (before aiohttp cancels its handler), then ask
+        the dashboard to quit as SIGTERM does in a terminal, and wait for it."""
+        self._stopping = True
+        if self._view is not None:
+            self._view.close(WSCloseCode.GOING_AWAY, SERVING_ENDED)
+        run = self._run
+        if run is None or run.ended.is_set():
             return
-        await socket_.close()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(session.wait(), 15)
+        print("botdeck serve: stopping; the bots finish their queued replies first"
+              " (Ctrl+C again stops them at once)", file=self.out, flush=True)  # fmt: skip
+        await run.finish()
 
     # ------------------------------------------------------------ the page
     @aiohttp_jinja2.template("app_index.html")
@@ -374,7 +654,12 @@ class DashboardServer(Server):
                 " stop your bots (set $BOTDECK_SERVE_TOKEN to keep one across restarts)",
                 file=self.out,
             )
-        print("  one browser at a time; Ctrl+C here ends serving", file=self.out, flush=True)
+        print(
+            "  one browser at a time; closing the page leaves the bots running (open it"
+            " again to return); Ctrl+C here drains them and ends serving",
+            file=self.out,
+            flush=True,
+        )
 
     def serve_on(self, listener: socket.socket) -> None:
         """Serve until SIGINT/SIGTERM on an already bound socket (bind errors come first)."""
@@ -394,39 +679,6 @@ class DashboardServer(Server):
         )
 
 
-class Session(AppService):
-    """textual-serve's app process, in a process group of its own: Ctrl+C in the terminal
-    reaches `botdeck serve` alone, which then ends the session in order."""
-
-    async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
-        environment = self._build_environment(width=width, height=height)
-        self._process = process = await asyncio.create_subprocess_shell(
-            self.command,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=environment,
-            start_new_session=True,
-        )
-        assert process.stdin is not None
-        self._stdin = process.stdin
-        return process
-
-    async def stop(self) -> None:
-        """Ask the dashboard to quit, then reap it: textual-serve stops at the end of its
-        output, and a process not yet reaped when the loop closes is left to the garbage
-        collector (a traceback, and possibly an orphan)."""
-        await super().stop()
-        process = self._process
-        if process is None or process.returncode is not None:
-            return
-        try:
-            await asyncio.wait_for(process.wait(), 10)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-
-
 def _page_size(request: web.Request) -> tuple[int, int]:
     """The size the page asked for in its websocket's URL, clamped; 80x24 without one."""
     width, height = (request.query.get(key, "") for key in ("width", "height"))
@@ -436,7 +688,7 @@ def _page_size(request: web.Request) -> tuple[int, int]:
 
 
 def dashboard_command(arguments: Sequence[str]) -> str:
-    """The command textual-serve runs for each session: this botdeck, this Python."""
+    """The command textual-serve runs for each run: this botdeck, this Python."""
     return "exec " + shlex.join([sys.executable, "-m", "botdeck", *arguments])
 
 

@@ -1,5 +1,6 @@
 """`botdeck serve`: the dashboard in a real browser (headless Chromium over the DevTools
-protocol), a key pressed there drains the bots, and who may connect."""
+protocol), a key pressed there drains the bots, who may connect, and a run that outlives
+its pages (closed, reloaded, dropped, or sending frames that make no sense)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import aiohttp
@@ -61,12 +63,15 @@ def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 class Served:
-    """A running `botdeck serve`; its first line says where it listens."""
+    """A running `botdeck serve` (of the demo unless `source` says otherwise); its first
+    line says where it listens."""
 
-    def __init__(self, tmp_path: Path, *args: str, env: dict[str, str]) -> None:
+    def __init__(
+        self, tmp_path: Path, *args: str, env: dict[str, str], source: tuple[str, ...] = ("--demo",)
+    ) -> None:
         self.journal = tmp_path / "journal.jsonl"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "botdeck", "serve", "--port", "0", "--demo",
+            [sys.executable, "-m", "botdeck", "serve", "--port", "0", *source,
              "--journal", str(self.journal), *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
         )  # fmt: skip
@@ -90,11 +95,11 @@ class Served:
             return []
         return [json.loads(line) for line in self.journal.read_text().splitlines() if line]
 
-    def stop(self) -> int:
-        """Stop serving; its exit code. Its stderr is kept in `errors`, and neither
-        output may hold a traceback."""
-        self.proc.send_signal(signal.SIGINT)
-        code = self.proc.wait(timeout=30)
+    def stop(self, signum: int = signal.SIGINT) -> int:
+        """Stop serving (the dashboard drains first); its exit code. Its stderr is kept in
+        `errors`, and neither output may hold a traceback."""
+        self.proc.send_signal(signum)
+        code = self.proc.wait(timeout=60)
         assert self.proc.stderr is not None
         self.errors = self.proc.stderr.read()
         assert "Traceback" not in self.errors + "".join(self.output), self.errors
@@ -129,6 +134,13 @@ async def open_dashboard(page: Page, url: str) -> None:
 
     await until(shows_the_cards, 60, "the bot cards on the page")
     await until(lambda: page.evaluate("document.body.classList.contains('-first-byte')"), 10)
+
+
+async def shows_the_cards(page: Page) -> bool:
+    """The whole dashboard is on this page: every bot's card and the header's state (a
+    partial repaint would redraw only what changed, not the bots' names)."""
+    screen = str(await page.evaluate("window.__screen || ''"))
+    return all(bot in screen for bot in BOTS) and "running" in screen
 
 
 class RawPage:
@@ -178,6 +190,35 @@ async def raw_page(served: Served, http: aiohttp.ClientSession) -> AsyncIterator
         yield page
     finally:
         await page.close()
+
+
+async def was_dropped(websocket: aiohttp.ClientWebSocketResponse) -> bool:
+    """Reads what the socket was sent; then it must end (answering the server's ping on
+    a connection it dropped fails too)."""
+    try:
+        while (await websocket.receive(timeout=10)).type in (WSMsgType.BINARY, WSMsgType.TEXT):
+            pass
+    except ConnectionError:
+        return True
+    return websocket.closed
+
+
+OUTCOMES = ("sent", "failed", "cancelled", "skipped")
+
+
+def mention_outcomes(events: list[dict]) -> dict[int, str | None]:
+    """Each mention's job (high priority) and how it ended so far (None: still open)."""
+    jobs: dict[int, str | None] = {
+        e["job"]: None for e in events if e["event"] == "enqueued" and e["priority"] == "high"
+    }
+    for event in events:
+        if event["event"] in OUTCOMES and event.get("job") in jobs:
+            jobs[event["job"]] = event["event"]
+    return jobs
+
+
+def sent_count(served: Served) -> int:
+    return sum(1 for e in served.events() if e["event"] == "sent")
 
 
 async def test_the_page_shows_the_bot_cards_and_a_key_press_drains(local: Served, tmp_path):
@@ -234,15 +275,24 @@ async def test_requests_without_the_token_are_refused(remote: Served):
 
 
 async def test_a_second_browser_is_refused_while_one_is_open(local: Served):
+    async with aiohttp.ClientSession() as http, raw_page(local, http):
+        started = time.monotonic()
+        with pytest.raises(aiohttp.WSServerHandshakeError) as second:
+            await http.ws_connect(local.base + "ws")
+        assert second.value.status == 409
+        assert time.monotonic() - started < 5  # the open page answered its ping at once
+
+
+async def test_a_page_that_no_longer_answers_gives_way_to_a_new_one(local: Served):
+    """A dropped connection the server has not noticed yet (a tablet's Wi-Fi gone): it
+    does not answer a ping, so a new page takes over instead of getting 409."""
     async with aiohttp.ClientSession() as http:
-        first = await http.ws_connect(local.base + "ws")
-        try:
-            with pytest.raises(aiohttp.WSServerHandshakeError) as second:
-                await http.ws_connect(local.base + "ws")
-            assert second.value.status == 409
-        finally:
-            await first.close()
-        await until(lambda: local.events() != [], 30, "the first session's journal")
+        silent = await http.ws_connect(local.base + "ws")  # never read: never answers
+        await until(lambda: local.events() != [], 30, "the run's journal")
+        async with raw_page(local, http) as page:
+            await page.send(["stdin", "d"])
+            await until(lambda: any(e.get("state") == "draining" for e in local.events()), 30)
+        assert await was_dropped(silent)
 
 
 async def test_only_requests_addressed_to_this_machine_are_answered(local: Served):
@@ -279,6 +329,25 @@ def test_a_bad_config_is_refused_before_serving(tmp_path: Path):
     assert result.returncode == 2 and "ai.provider" in result.stderr
 
 
+SLOW_REPLIES = """
+[router]
+global_concurrency = 1
+per_bot_concurrency = 1
+random_reply_chance = 0.0
+
+[router.delays]
+high = [1.0, 1.0]
+
+[chat]
+source = "simulated"
+scenario = "questions"
+
+[chat.scenario_params]
+count = 20
+within = 2
+""" + "".join(f'\n[[bots]]\nname = "{bot}"\n' for bot in BOTS)
+
+
 def dashboards(served: Served) -> list[int]:
     """The served dashboard processes: their command lines name this journal (so does
     serve's own, which is not one of them)."""
@@ -297,6 +366,45 @@ def dashboards(served: Served) -> list[int]:
 def the_dashboard(served: Served) -> int:
     (pid,) = dashboards(served)
     return pid
+
+
+async def test_a_closed_or_reloaded_page_leaves_the_run_going_and_a_new_one_reattaches(
+    tmp_path: Path,
+):
+    (tmp_path / "botdeck.toml").write_text(SLOW_REPLIES)
+    served = Served(tmp_path, env=env_for(tmp_path), source=("--config", "botdeck.toml"))
+
+    async def goes_on_without_a_page() -> None:
+        before = sent_count(served)
+        await until(lambda: sent_count(served) >= before + 2, 30, "replies with no page")
+        assert the_dashboard(served) == dashboard
+        assert None in mention_outcomes(served.events()).values()  # still queued
+
+    try:
+        async with Page(tmp_path / "profile", (OFFLINE,)) as page:
+            await open_dashboard(page, served.url)
+            await until(lambda: sent_count(served) >= 1, 30, "a first reply sent")
+            dashboard = the_dashboard(served)
+
+            await page.send("Page.reload")  # the old page's socket closes as the new one opens
+            await until(lambda: shows_the_cards(page), 30, "the cards after a reload")
+            assert the_dashboard(served) == dashboard
+
+            await page.new_tab()  # the tab is closed
+            await goes_on_without_a_page()
+            await open_dashboard(page, served.url)  # in a new tab: reattached
+            assert the_dashboard(served) == dashboard
+            await page.evaluate("document.querySelector('.xterm-helper-textarea').focus()")
+            await page.press("d")
+            await until(
+                lambda: any(e.get("state") == "drained" for e in served.events()), 60, "drained"
+            )
+        outcomes = mention_outcomes(served.events())
+        assert len(outcomes) == 20 and set(outcomes.values()) == {"sent"}, outcomes
+        assert not [e for e in served.events() if e["event"] == "cancelled"]
+    finally:
+        assert served.stop() == 0
+    assert dashboards(served) == []
 
 
 async def test_frames_that_make_no_sense_are_ignored_and_the_page_stays(local: Served):
@@ -328,16 +436,67 @@ async def test_frames_that_make_no_sense_are_ignored_and_the_page_stays(local: S
     assert "xxxx" not in local.errors
 
 
-async def test_stopping_serve_with_a_session_open_ends_its_dashboard(tmp_path: Path):
-    served = Served(tmp_path, env=env_for(tmp_path))
+async def test_a_dropped_connection_or_an_oversized_frame_ends_only_that_page(local: Served):
     async with aiohttp.ClientSession() as http:
-        session = await http.ws_connect(served.base + "ws")
-        try:
-            await until(lambda: any(e["event"] == "chat" for e in served.events()), 30, "chat")
-            assert dashboards(served)
-            assert served.stop() == 0  # no traceback either
-        finally:
-            await session.close()
+        async with raw_page(local, http) as page:
+            dashboard = the_dashboard(local)
+            assert page.websocket._response.connection is not None
+            page.websocket._response.connection.transport.abort()  # no closing handshake
+        before = len(local.events())
+        await until(lambda: len(local.events()) > before, 30, "the run going on")
+        async with raw_page(local, http) as page:
+            assert the_dashboard(local) == dashboard
+            with suppress(ConnectionError):  # refused from its header on: 1009 and closed
+                await page.websocket.send_str("x" * (17 * 1024 * 1024))  # over MAX_FRAME
+            await until(lambda: page.closed, 10, "the socket closed")
+        async with raw_page(local, http) as page:
+            assert the_dashboard(local) == dashboard
+            await page.send(["stdin", "d"])
+            await until(lambda: any(e.get("state") == "draining" for e in local.events()), 30)
+    assert not [e for e in local.events() if e["event"] == "cancelled"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+async def test_stopping_serve_with_no_page_drains_the_run(tmp_path: Path, signum: int):
+    served = Served(tmp_path, env=env_for(tmp_path))
+    async with aiohttp.ClientSession() as http, raw_page(served, http):
+        await until(lambda: mention_outcomes(served.events()), 30, "a mention")
+        assert the_dashboard(served)
+    before = len(served.events())
+    await until(lambda: len(served.events()) > before, 30, "the run going on with no page")
+    assert served.stop(signum) == 0
     assert dashboards(served) == []
     states = [e["state"] for e in served.events() if e["event"] == "state"]
-    assert states[-1] == "drained"  # the dashboard was told to quit: it drained, and said so
+    assert states[-2:] == ["draining", "drained"], states
+    assert not [e for e in served.events() if e["event"] == "cancelled"]
+    assert None not in mention_outcomes(served.events()).values()
+    assert "drain" in "".join(served.output)  # serve said what it was waiting for
+
+
+async def test_quitting_on_the_page_ends_the_run_and_the_next_page_starts_a_new_one(
+    local: Served,
+):
+    async with aiohttp.ClientSession() as http:
+        async with raw_page(local, http) as page:
+            first = the_dashboard(local)
+            await page.send(["stdin", "q"])  # drains, then quits
+            await until(lambda: page.closed, 60, "the page told the session ended")
+            assert page.websocket.close_code == 1000
+        await until(lambda: dashboards(local) == [], 30, "the first dashboard gone")
+        async with raw_page(local, http):
+            assert the_dashboard(local) != first
+    states = [e["state"] for e in local.events() if e["event"] == "state"]
+    assert "drained" in states
+
+
+async def test_stopping_serve_with_a_page_open_drains_its_dashboard(tmp_path: Path):
+    served = Served(tmp_path, env=env_for(tmp_path))
+    async with aiohttp.ClientSession() as http, raw_page(served, http) as page:
+        await until(lambda: any(e["event"] == "chat" for e in served.events()), 30, "chat")
+        assert dashboards(served)
+        assert served.stop() == 0  # no traceback either
+        await until(lambda: page.closed, 10, "the page closed")
+        assert page.websocket.close_code == 1001  # going away
+    assert dashboards(served) == []
+    states = [e["state"] for e in served.events() if e["event"] == "state"]
+    assert states[-1] == "drained"  # the dashboard drained as on SIGTERM, and said so
