@@ -34,7 +34,8 @@ Who may connect, since the page can drain and stop the bots:
   cookie (or `?token=`) on every request, the websocket included;
 - one page at a time: a new page waits up to 5 s for the shown one to close (a reload)
   and gets 409 if that one answers a ping (another browser); one that does not answer
-  (a connection that died unnoticed) is dropped for the new page.
+  (a connection that died unnoticed) is dropped for the new page. The page closes its
+  socket when it is left, even into the back-forward cache.
 
 The access log is off: request URLs may carry the token.
 """
@@ -625,19 +626,22 @@ class DashboardServer(Server):
         await run.finish()
 
     # ------------------------------------------------------------ the page
-    @aiohttp_jinja2.template("app_index.html")
-    async def handle_index(self, request: web.Request) -> dict[str, Any]:
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:
         """textual-serve's page, its URLs taken from the address the browser used (the
-        public URL it would otherwise use is the bind address, say 0.0.0.0)."""
+        public URL it would otherwise use is the bind address, say 0.0.0.0), adapted to a
+        run that outlives it (`_for_a_run_that_goes_on`)."""
         base = f"{request.scheme}://{request.host}"
         static = request.app.router["static"].url_for(filename="/")
         websocket = request.app.router["websocket"].url_for()
-        return {
+        context = {
             "font_size": 16,
             "app_websocket_url": f"ws://{request.host}{websocket}",
             "config": {"static": {"url": f"{base}{static}".rstrip("/") + "/"}},
             "application": {"name": "botdeck"},
         }
+        response = aiohttp_jinja2.render_template("app_index.html", request, context)
+        response.text = _for_a_run_that_goes_on(response.text or "")
+        return response
 
     # ------------------------------------------------------------ running
     async def on_startup(self, app: web.Application) -> None:
@@ -677,6 +681,37 @@ class DashboardServer(Server):
             print=None,
             access_log=None,  # URLs may carry the token
         )
+
+
+# The page closes its socket when it is left: one kept in the back-forward cache would go
+# on answering pings, and a new page would be refused while nobody sees the old one. Once
+# closed, its dialog says why: the reason the server gave, else that the bots go on.
+_PAGE_SCRIPT = """<script>
+(() => {
+  const Native = window.WebSocket;
+  const open = new Set();
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      open.add(this);
+      this.addEventListener("close", (event) => {
+        open.delete(this);
+        const message = document.querySelector(".closed-dialog .message");
+        const button = document.querySelector(".closed-dialog button");
+        if (message) message.textContent = event.reason || DISCONNECTED;
+        if (button) button.textContent = "Reconnect";
+      });
+    }
+  };
+  window.addEventListener("pagehide", () => open.forEach((socket) => socket.close()));
+})();
+</script>""".replace("DISCONNECTED", json.dumps("Disconnected: the bots are still running."))
+
+
+def _for_a_run_that_goes_on(page: str) -> str:
+    """textual-serve's page with `_PAGE_SCRIPT`, first in its head (before textual.js
+    opens the socket)."""
+    return page.replace("<head>", "<head>\n" + _PAGE_SCRIPT, 1)
 
 
 def _page_size(request: web.Request) -> tuple[int, int]:

@@ -295,6 +295,14 @@ async def test_a_page_that_no_longer_answers_gives_way_to_a_new_one(local: Serve
         assert await was_dropped(silent)
 
 
+async def test_the_page_closes_its_socket_when_left_and_says_why_it_closed(local: Served):
+    async with aiohttp.ClientSession() as http, http.get(local.base) as response:
+        page = await response.text()
+    head = page[page.index("<head>") : page.index("textual.js")]
+    assert 'addEventListener("pagehide"' in head  # before textual.js opens the socket
+    assert "Disconnected: the bots are still running." in head and "event.reason" in head
+
+
 async def test_only_requests_addressed_to_this_machine_are_answered(local: Served):
     port = local.base.rsplit(":", 1)[1].strip("/")
     headers = {"Host": f"rebound.example:{port}"}
@@ -390,6 +398,11 @@ async def test_a_closed_or_reloaded_page_leaves_the_run_going_and_a_new_one_reat
             await until(lambda: shows_the_cards(page), 30, "the cards after a reload")
             assert the_dashboard(served) == dashboard
 
+            await page.send("Page.navigate", url="about:blank")  # left (kept for going back)
+            await goes_on_without_a_page()
+            await page.send("Page.navigate", url=served.url)  # opened again: reattached
+            await until(lambda: shows_the_cards(page), 30, "the whole screen on the new page")
+
             await page.new_tab()  # the tab is closed
             await goes_on_without_a_page()
             await open_dashboard(page, served.url)  # in a new tab: reattached
@@ -399,6 +412,12 @@ async def test_a_closed_or_reloaded_page_leaves_the_run_going_and_a_new_one_reat
             await until(
                 lambda: any(e.get("state") == "drained" for e in served.events()), 60, "drained"
             )
+            await page.press("q")  # drained, so the dashboard quits: the page says so
+            message = "document.querySelector('.closed-dialog .message').textContent"
+            await until(
+                lambda: page.evaluate(f"{message}.startsWith('The dashboard has quit')"), 30
+            )
+            await until(lambda: dashboards(served) == [], 30, "the dashboard gone")
         outcomes = mention_outcomes(served.events())
         assert len(outcomes) == 20 and set(outcomes.values()) == {"sent"}, outcomes
         assert not [e for e in served.events() if e["event"] == "cancelled"]
