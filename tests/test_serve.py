@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import json
 import os
 import re
@@ -473,6 +474,30 @@ async def test_a_dropped_connection_or_an_oversized_frame_ends_only_that_page(lo
             await page.send(["stdin", "d"])
             await until(lambda: any(e.get("state") == "draining" for e in local.events()), 30)
     assert not [e for e in local.events() if e["event"] == "cancelled"]
+
+
+async def test_a_page_that_stops_reading_is_dropped_and_the_run_never_waits_for_it(
+    local: Served,
+):
+    """A page that takes nothing (a frozen tab, a stalled link): the run's output piles up
+    in the page's queue, not in the dashboard's pipe, and 4 MiB behind the page is dropped."""
+    async with aiohttp.ClientSession() as http:
+        stuck = await http.ws_connect(local.base + "ws?width=120&height=40")  # never read
+        await until(lambda: local.events() != [], 30, "the run's journal")
+        dashboard, before = the_dashboard(local), len(local.events())
+        deadline = time.monotonic() + 60
+        with suppress(ConnectionError):  # writing to a dropped connection fails
+            for n in itertools.count():  # each resize repaints up to 500,000 cells
+                assert time.monotonic() < deadline, "the stuck page was never dropped"
+                size = {"width": 1000 - n % 2, "height": 500}
+                await stuck.send_str(json.dumps(["resize", size]))
+                await asyncio.sleep(0.5)  # paced: Textual merges resizes closer together
+        assert await was_dropped(stuck)
+        assert len(local.events()) > before  # the run went on while the page was stuck
+        async with raw_page(local, http):
+            assert the_dashboard(local) == dashboard
+    assert local.stop() == 0
+    assert "fell more than 4 MiB behind; the run goes on" in local.errors
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
