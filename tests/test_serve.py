@@ -517,6 +517,22 @@ async def test_stopping_serve_with_no_page_drains_the_run(tmp_path: Path, signum
     assert "drain" in "".join(served.output)  # serve said what it was waiting for
 
 
+async def test_a_second_ctrl_c_stops_the_bots_at_once(tmp_path: Path):
+    (tmp_path / "botdeck.toml").write_text(SLOW_REPLIES)  # twenty mentions, one a second
+    served = Served(tmp_path, env=env_for(tmp_path), source=("--config", "botdeck.toml"))
+    async with aiohttp.ClientSession() as http, raw_page(served, http):
+        await until(lambda: sent_count(served) >= 1, 30, "a first reply sent")
+    served.proc.send_signal(signal.SIGINT)
+    await until(lambda: "finish their queued replies" in "".join(served.output), 10)
+    assert served.stop() == 0  # the second Ctrl+C
+    assert "stopping the bots at once" in "".join(served.output)
+    assert dashboards(served) == []
+    states = [e["state"] for e in served.events() if e["event"] == "state"]
+    assert states[-2:] == ["draining", "stopped"], states
+    outcomes = mention_outcomes(served.events())
+    assert "cancelled" in outcomes.values() and None not in outcomes.values()
+
+
 async def test_quitting_on_the_page_ends_the_run_and_the_next_page_starts_a_new_one(
     local: Served,
 ):
