@@ -13,7 +13,10 @@ chat and closing a tab must not cancel the queued replies:
   to the size it already has would be ignored), and its keys drive the run again;
 - the run ends when the operator quits it on the page (the page says so; the next page
   starts a new run), or when `botdeck serve` is stopped: the dashboard is then sent
-  SIGTERM, which drains before it quits, and waited for; Ctrl+C again stops it at once.
+  SIGTERM, which drains before it quits, and waited for; Ctrl+C again stops it at once;
+- a dashboard that fails closes its screen but its process carries the run on without
+  one (`botdeck.tui.run`). No page can show that run, and no second run starts beside
+  it (both would answer chat): a new page is told why until it has ended.
 
 Frames from the page are checked before anything reaches the dashboard: one that is not
 a known command with the right data is ignored and logged once per kind (never its text,
@@ -79,8 +82,12 @@ MAX_INPUT = 64 * 1024  # what one frame may carry to the dashboard (keys, a past
 MAX_BACKLOG = 4 * 1024 * 1024  # output a page may fall behind by before it is dropped
 MIN_SIZE, MAX_SIZE = (2, 2), (1000, 500)  # a page's size in cells, clamped to these
 PARKED = (1, 1)  # the run's size with no page: never a page's, so the next page repaints all
-EXIT_WAIT = 15.0  # seconds a dashboard that closed its output may take to exit, then killed
-RUN_ENDED = "The dashboard has quit. Reconnect to start it again."  # shown on the page
+EXIT_WAIT = 15.0  # seconds a dashboard that closed its screen may take to exit
+# What the page shows when its socket is closed (a close reason: at most 123 bytes).
+SCREEN_CLOSED = "The dashboard has closed. Reconnect to open it again."
+SCREENLESS = (
+    "The dashboard failed; its bots carry on without it. Stopping botdeck serve drains them."
+)
 SERVING_ENDED = "botdeck serve has stopped."
 # DEC private modes a page's terminal needs to show the run as the first page did (alternate
 # screen, cursor, mouse, bracketed paste, focus): set once at start, so given to every page.
@@ -347,7 +354,10 @@ class Run(AppService):
         self.modes: dict[bytes, bytes] = {}  # terminal mode -> b"h" | b"l", as last set
         self.started = asyncio.Event()  # the process was started (or failed to start)
         self.ended = asyncio.Event()  # the process has exited and been reaped
-        self.exiting = False  # the dashboard said it is quitting
+        # The dashboard closed its screen (textual-serve's exit packet): it quit, and the
+        # process exits once the run is closed; or it failed, and the process carries the
+        # run on without a screen until it drains (botdeck.tui.run).
+        self.screen_gone = False
         self._quits = 0
 
     # ------------------------------------------------------------ the process
@@ -390,31 +400,40 @@ class Run(AppService):
         if process is None or process.returncode is not None:
             return
         try:
-            await asyncio.wait_for(process.wait(), EXIT_WAIT)
+            await asyncio.wait_for(process.wait(), EXIT_WAIT)  # its output closed: exiting
         except TimeoutError:
             process.kill()
             await process.wait()
 
     @property
-    def alive(self) -> bool:
-        return self.started.is_set() and not self.ended.is_set() and not self.exiting
+    def showable(self) -> bool:
+        """A page can show it: running, with its screen."""
+        return self.started.is_set() and not self.ended.is_set() and not self.screen_gone
 
     def request_quit(self) -> None:
         """As SIGTERM does in a terminal: the first drains, then the dashboard quits; the
-        second stops it at once; a third kills a dashboard that does not end. Not once it
-        is quitting: it no longer handles SIGTERM, which would cut its journal short."""
+        second stops it at once; a third kills a dashboard that does not end."""
         process = self._process
-        if process is None or process.returncode is not None or self.exiting:
+        if process is None or process.returncode is not None:
             return
         self._quits += 1
         with contextlib.suppress(ProcessLookupError):
             process.send_signal(signal.SIGTERM if self._quits < 3 else signal.SIGKILL)
 
     async def finish(self) -> None:
-        """Ask the dashboard to quit (it drains first) and wait until it has exited."""
+        """Ask the dashboard to quit (it drains first) and wait until it has exited. One
+        that closed its screen is given `EXIT_WAIT` to exit by itself first: while it
+        closes its run it has no handler for SIGTERM, which would cut its journal short."""
         await self.started.wait()
+        if self.screen_gone:
+            await self.exited_within(EXIT_WAIT)
         self.request_quit()
         await self.ended.wait()
+
+    async def exited_within(self, seconds: float) -> bool:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.ended.wait(), seconds)
+        return self.ended.is_set()
 
     # ------------------------------------------------------------ its pages
     async def attach(self, view: View, width: int, height: int) -> None:
@@ -432,7 +451,7 @@ class Run(AppService):
         if self.view is not view:
             return
         self.view = None
-        if self.alive:
+        if self.showable:
             await self.set_terminal_size(*PARKED)
 
     async def on_data(self, payload: bytes) -> None:
@@ -443,7 +462,7 @@ class Run(AppService):
 
     async def on_meta(self, data: bytes) -> None:
         if json.loads(data).get("type") == "exit":
-            self.exiting = True  # the operator quit: the next page starts a new run
+            self.screen_gone = True
         await super().on_meta(data)
 
     async def _to_view(self, data: bytes | str) -> None:
@@ -452,7 +471,7 @@ class Run(AppService):
 
     async def _close_view(self) -> None:
         if self.view is not None:
-            self.view.close(WSCloseCode.OK, RUN_ENDED)
+            self.view.close(WSCloseCode.OK, SCREEN_CLOSED)
 
 
 class DashboardServer(Server):
@@ -557,18 +576,23 @@ class DashboardServer(Server):
         return True
 
     async def _show(self, view: View, width: int, height: int) -> Run | None:
-        """The running dashboard shown on this page, or a new run for it (None: serving
-        is stopping, and the page is closed)."""
+        """The running dashboard shown on this page, or a new run for it once the last
+        one has exited (never two at once: both would answer chat). None, and the page
+        closed with the reason, while serving stops or a run goes on without a screen."""
         run = self._run
-        if run is not None and run.exiting:  # quit by the operator: let it finish
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(run.ended.wait(), EXIT_WAIT)
+        if run is not None:
+            await run.started.wait()
+            if run.screen_gone:  # quit: it exits soon; failed: it carries on without one
+                await run.exited_within(EXIT_WAIT)
         if self._stopping:
             view.close(WSCloseCode.GOING_AWAY, SERVING_ENDED)
             return None
-        if run is not None and run.alive:
+        if run is not None and run.showable:
             await run.attach(view, width, height)
             return run
+        if run is not None and not run.ended.is_set():
+            view.close(WSCloseCode.TRY_AGAIN_LATER, SCREENLESS)
+            return None
         run = self._run = Run(self.command, self.download_manager)
         run.view = view  # its first screen goes to this page
         await run.start(width, height)
@@ -590,8 +614,8 @@ class DashboardServer(Server):
             self._ignored(frame.kind)
         elif isinstance(frame, Ping):
             view.send(json.dumps(["pong", frame.data]))
-        elif not run.alive:
-            return  # the dashboard is quitting: nothing more to tell it
+        elif not run.showable:
+            return  # the dashboard has closed its screen: nothing more to tell it
         elif isinstance(frame, Keys):
             await run.send_bytes(frame.data)
         elif isinstance(frame, Resize):
@@ -608,7 +632,7 @@ class DashboardServer(Server):
         if not self._stopping:
             self._stopping = True
             raise GracefulExit()
-        if self._run is not None and self._run.alive:
+        if self._run is not None and not self._run.ended.is_set():
             print("botdeck serve: stopping the bots at once", file=self.out, flush=True)
             self._run.request_quit()
 

@@ -100,7 +100,13 @@ class Served:
         """Stop serving (the dashboard drains first); its exit code. Its stderr is kept in
         `errors`, and neither output may hold a traceback."""
         self.proc.send_signal(signum)
-        code = self.proc.wait(timeout=60)
+        try:
+            code = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # leave nothing running on a shared machine
+            for pid in [*dashboards(self), self.proc.pid]:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            raise
         assert self.proc.stderr is not None
         self.errors = self.proc.stderr.read()
         assert "Traceback" not in self.errors + "".join(self.output), self.errors
@@ -152,15 +158,21 @@ class RawPage:
         self.websocket = websocket
         self.screen = ""
         self.texts: list[str] = []
+        self.reason = ""  # why the server closed it, as the page would show
         self._reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
-        async for message in self.websocket:
+        while True:
+            message = await self.websocket.receive()
             if message.type is WSMsgType.BINARY:
                 text = message.data.decode("utf-8", "replace")
                 self.screen = (self.screen + text)[-400_000:]
             elif message.type is WSMsgType.TEXT:
                 self.texts.append(message.data)
+            else:
+                if message.type is WSMsgType.CLOSE:
+                    self.reason = message.extra or ""
+                return
 
     @property
     def closed(self) -> bool:
@@ -416,7 +428,7 @@ async def test_a_closed_or_reloaded_page_leaves_the_run_going_and_a_new_one_reat
             await page.press("q")  # drained, so the dashboard quits: the page says so
             message = "document.querySelector('.closed-dialog .message').textContent"
             await until(
-                lambda: page.evaluate(f"{message}.startsWith('The dashboard has quit')"), 30
+                lambda: page.evaluate(f"{message}.startsWith('The dashboard has closed')"), 30
             )
             await until(lambda: dashboards(served) == [], 30, "the dashboard gone")
         outcomes = mention_outcomes(served.events())
@@ -547,6 +559,60 @@ async def test_quitting_on_the_page_ends_the_run_and_the_next_page_starts_a_new_
             assert the_dashboard(local) != first
     states = [e["state"] for e in local.events() if e["event"] == "state"]
     assert "drained" in states
+
+
+# Makes the served dashboard fail as a widget bug would, once the file BOTDECK_TEST_FAIL
+# names exists (a process started with this folder on PYTHONPATH loads it first).
+FAIL_ON_FLAG = """
+import os
+from pathlib import Path
+
+flag = os.environ.get("BOTDECK_TEST_FAIL")
+if flag:
+    from botdeck.tui.widgets import status
+
+    shown = status.Overview.show
+
+    def show(self, *args, **kwargs):
+        if Path(flag).exists():
+            raise RuntimeError("a widget bug (a test's)")
+        return shown(self, *args, **kwargs)
+
+    status.Overview.show = show
+"""
+
+
+async def test_a_dashboard_that_fails_carries_its_run_on_and_no_second_run_starts(
+    tmp_path: Path,
+):
+    """The dashboard's process carries a run on without a screen when the app fails
+    (botdeck.tui.run): a new page must not start a second run beside it, which would answer
+    chat twice; it is told why, and stopping serve drains the screenless run."""
+    (tmp_path / "inject").mkdir()
+    (tmp_path / "inject" / "sitecustomize.py").write_text(FAIL_ON_FLAG)
+    flag = tmp_path / "fail-now"
+    env = env_for(tmp_path, BOTDECK_TEST_FAIL=str(flag))
+    env["PYTHONPATH"] = f"{tmp_path / 'inject'}{os.pathsep}{env['PYTHONPATH']}"
+    served = Served(tmp_path, env=env)
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with raw_page(served, http) as page:
+                dashboard = the_dashboard(served)
+                flag.touch()
+                await until(lambda: page.closed, 30, "the page closed when the screen went")
+                assert page.reason == "The dashboard has closed. Reconnect to open it again."
+            before = len(served.events())
+            await until(lambda: len(served.events()) > before, 30, "the run going on")
+            again = RawPage(await http.ws_connect(served.base + "ws"))
+            await until(lambda: again.closed, 60, "the new page refused")
+            assert again.reason.startswith("The dashboard failed; its bots carry on")
+            assert dashboards(served) == [dashboard]  # no second run
+    finally:
+        assert served.stop() == 0
+    assert dashboards(served) == []
+    states = [e["state"] for e in served.events() if e["event"] == "state"]
+    assert states[-2:] == ["draining", "drained"], states
+    assert None not in mention_outcomes(served.events()).values()
 
 
 async def test_stopping_serve_with_a_page_open_drains_its_dashboard(tmp_path: Path):
