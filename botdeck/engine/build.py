@@ -174,7 +174,7 @@ def build_engine(
         closers=[client.close] if client is not None else [],
         resume=resume,
     )
-    # Built: the run's first line says whose chat it answers (resume reads it).
+    # The run's first line says whose chat it answers (resume reads it).
     journal.run_started(
         config.chat.channel,
         client_id=config.twitch.client_id,

@@ -59,6 +59,7 @@ class Journal:
         self._flush_handle: asyncio.TimerHandle | None = None
         self.lines_written = 0
         self._stopped: str | None = None  # why journaling stopped, if it did
+        self._run: RunLine | None = None  # the run's first line, written with its first event
 
     @property
     def enabled(self) -> bool:
@@ -76,6 +77,10 @@ class Journal:
     def write(self, line: JournalLine) -> None:
         if not self._streams:
             return
+        if self._run is not None:
+            run, self._run = self._run, None
+            run["ts"] = line["ts"]
+            self.write(run)
         text = json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n"
         for stream in list(self._streams):
             try:
@@ -97,7 +102,9 @@ class Journal:
 
     # ------------------------------------------------------- typed helpers
     def run_started(self, channel: str, *, client_id: str, source: str, version: str) -> None:
-        """A run's first line: whose channel it answers in, and as which Twitch client."""
+        """A run's first line: whose channel it answers in, and as which Twitch client.
+        It is written just before the run's first event, so a journal's first line still
+        means the run has begun, and a run that never began leaves no line."""
         line: RunLine = {"ts": self.now(), "event": JournalEvent.RUN, "channel": channel}
         if client_id:
             line["client_id"] = client_id
@@ -105,7 +112,7 @@ class Journal:
             line["source"] = source
         if version:
             line["version"] = version
-        self.write(line)
+        self._run = line
 
     def chat(self, message: ChatMessage) -> None:
         self.listen(ChatSeen(message))

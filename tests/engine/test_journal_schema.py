@@ -9,6 +9,7 @@ from collections import defaultdict
 
 import pytest
 
+from botdeck.chat.simulated import ScriptedLine, SimulatedChat
 from botdeck.config import parse_config
 from botdeck.core.jobs import Job
 from botdeck.engine import build_engine
@@ -28,6 +29,7 @@ from botdeck.model.journal import FIELDS, LINES, JournalEvent
 from botdeck.model.journal_check import LineError, check_line, field_types
 from botdeck.model.review import TIMEOUT, Verdict
 from botdeck.model.snapshot import ResumeSummary
+from tests.virtual_time import run_virtual
 
 NOW = 1_795_000_000.0
 
@@ -177,6 +179,8 @@ def test_an_optional_field_of_the_wrong_type_is_left_out_and_unknown_fields_drop
 
 
 def test_a_run_built_from_a_config_starts_its_journal_with_its_channel_and_client():
+    """The `run` line comes with the run's first event (a run that never began writes
+    nothing, and a journal's first line still means a run has begun)."""
     config = parse_config(
         {
             "chat": {"source": "simulated", "channel": "testchan"},
@@ -185,13 +189,24 @@ def test_a_run_built_from_a_config_starts_its_journal_with_its_channel_and_clien
         }
     )
     stream = io.StringIO()
-    build_engine(config, journal_stream=stream, clock=lambda: NOW)
-    first = json.loads(stream.getvalue().splitlines()[0])
+    chat = SimulatedChat([ScriptedLine(0.0, "viewer1", "hello")], speed=1.0)
+    engine = build_engine(config, journal_stream=stream, source=chat, clock=lambda: NOW)
+    assert stream.getvalue() == ""
+
+    async def main() -> None:
+        await engine.connect()
+        await engine.run_chat()
+        await engine.wait_idle()
+        await engine.close()
+
+    run_virtual(main())
+    first, second = (json.loads(row) for row in stream.getvalue().splitlines()[:2])
     assert first == {
         "ts": NOW, "event": "run", "channel": "testchan", "client_id": "abc123",
         "source": "simulated", "version": first["version"],
     }  # fmt: skip
     assert check_line(first) == first
+    assert second["event"] == "chat" and second["ts"] == first["ts"]
 
 
 def test_a_resume_summary_names_a_missing_bot_as_not_in_the_config():
