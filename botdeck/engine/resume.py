@@ -229,6 +229,7 @@ def apply_resume(
         why=dict(sorted(why.items(), key=lambda item: list(Expired).index(item[0]))),
         missing_bots=tuple(sorted(missing))[:MAX_NAMED],
         channel=_shown(channel),
+        left_alone=elsewhere.total(),
         elsewhere=dict(elsewhere.most_common(MAX_NAMED)),
     )
     if summary.worth_saying:

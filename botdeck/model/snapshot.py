@@ -166,27 +166,30 @@ class ResumeSummary:
     why: Mapping[Expired, int] = field(default_factory=dict)  # `expired`, by cause
     missing_bots: tuple[str, ...] = ()  # bots of open jobs that the config no longer has
     channel: str = ""  # this run's
-    elsewhere: Mapping[str, int] = field(default_factory=dict)  # other channels' open jobs,
-    # left alone (no outcome written): channel -> how many
+    left_alone: int = 0  # other channels' open jobs: no outcome written, nothing answered
+    elsewhere: Mapping[str, int] = field(default_factory=dict)  # the first few of those
+    # channels -> how many of their jobs
 
     @property
     def worth_saying(self) -> bool:
         return bool(self.resumed or self.expired or self.unreadable or self.problem) or bool(
-            self.elsewhere
+            self.left_alone
         )
 
     @property
     def troubled(self) -> bool:
         """Worth a warning rather than a note: something could not be read, or belonged
         to another channel."""
-        return bool(self.problem or self.unreadable or self.elsewhere)
+        return bool(self.problem or self.unreadable or self.left_alone)
 
     def describe(self) -> str:
         """One line for the dashboard, the summary and the log."""
         if self.problem:
             return f"nothing resumed: {self.problem}"
-        left_alone = sum(self.elsewhere.values())
+        left_alone = self.left_alone
         others = ", ".join(f"#{channel}" for channel in self.elsewhere)
+        if left_alone > sum(self.elsewhere.values()):
+            others += ", ..."
         if left_alone and not (self.resumed or self.expired):
             return (
                 f"nothing resumed: {self.source} is {others}'s journal, not #{self.channel}'s"

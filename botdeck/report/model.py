@@ -129,7 +129,7 @@ class Report:
     tokens: Tokens
     timeline: Timeline | None
     window: float  # seconds: Twitch's send window (`model.defaults.TWITCH_SEND_LIMITS`)
-    channels: list[str] = field(default_factory=list)  # each run's, from its `run` line
+    channels: list[str] = field(default_factory=list)  # the runs' (the first 10), from `run`
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # see `LineSpec.counted_by`
     console: Console = field(default_factory=Console)
     notes: list[str] = field(default_factory=list)

@@ -54,6 +54,7 @@ from botdeck.report.model import (
 )
 from botdeck.report.reader import OUTCOMES, PRIORITIES, Event
 
+MAX_NAMED = 10  # channels, and values of a counted field, named in a report
 BUCKETS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400)
 MAX_COLUMNS = 60  # a timeline never has more buckets than this
 
@@ -141,12 +142,16 @@ class Tally:
         if by is not None:
             value = cast(Mapping[str, object], line).get(by)
             counts = self._counts.setdefault(line["event"].value, Counter())
-            counts[str(value) if value is not None else "(none)"] += 1
+            shown = str(value) if value is not None else "(none)"
+            if shown not in counts and len(counts) >= MAX_NAMED:
+                shown = "(others)"  # a journal is untrusted: a few values, then one bucket
+            counts[shown] += 1
 
     def _starts_a_run(self, line: JournalLine) -> bool:
         run = self._runs[-1]
         if line["event"] == JournalEvent.RUN:
-            return bool(run.jobs or run.chat or run.channel)  # each run writes one first
+            return bool(run.jobs or run.chat)  # each run writes one first (an empty run is
+            # taken over: a journal of nothing but run lines is one run, not a million)
         if line["event"] == JournalEvent.CHAT:
             return line["msg"] in run.chat
         if not is_job_line(line):
@@ -278,7 +283,9 @@ class Tally:
             start=first,
             end=self._last,
             runs=sum(1 for run in self._runs if run.jobs or run.chat) or 1,
-            channels=list(dict.fromkeys(run.channel for run in self._runs if run.channel)),
+            channels=list(dict.fromkeys(run.channel for run in self._runs if run.channel))[
+                :MAX_NAMED
+            ],
             final_state=self._state,
             chat_lines=self._viewer_lines + self._bot_lines,
             viewer_lines=self._viewer_lines,

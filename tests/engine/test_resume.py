@@ -243,3 +243,19 @@ def test_a_mention_dated_in_the_future_is_not_fresh(tmp_path):
     assert (snapshot.resume.resumed, snapshot.resume.expired) == (0, 1)
     assert "1 from the future: expired" in snapshot.resume.describe()
     assert snapshot.chat.mentions_answered == 0
+
+
+def test_the_line_about_other_channels_names_a_few_and_counts_them_all(tmp_path):
+    rows = []
+    for n in range(7):
+        rows += [
+            line(NOW - 2000, "run", channel=f"chan{n}"),
+            line(NOW - 30, "chat", msg=f"c{n}", user="viewer1", text="@alpha hi"),
+            job(NOW - 30, "enqueued", n + 1, "alpha", "high", f"c{n}", delay=1.0),
+        ]
+    journal = write(tmp_path / "journal.jsonl", rows)
+    snapshot = run(journal, journal, channel="mine")
+    assert snapshot.resume is not None and snapshot.resume.left_alone == 7
+    said = snapshot.resume.describe()
+    assert said.endswith(", ...'s journal, not #mine's (7 open jobs left alone)")
+    assert said.count("#chan") == 5

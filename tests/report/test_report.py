@@ -396,3 +396,18 @@ def test_each_run_line_starts_a_run_and_names_its_channel(tmp_path):
     out = io.StringIO()
     render_report(report, Console(file=out, width=300))
     assert "(channels #testchan, #otherchan)" in out.getvalue()
+
+
+def test_run_lines_from_an_untrusted_journal_name_a_few_channels_at_most(tmp_path):
+    idle = [{"ts": T0, "event": "run", "channel": f"idle{n}"} for n in range(50)]
+    busy = [
+        line
+        for n in range(30)
+        for line in (
+            {"ts": T0 + n, "event": "run", "channel": f"busy{n}"},
+            chat(n, f"c{n}", "v1", "hello"),
+        )
+    ]
+    report = build_report(write(tmp_path, [*idle, *busy]))
+    assert report.runs == 30  # run lines with nothing between them are one run
+    assert report.channels == [f"busy{n}" for n in range(10)]
