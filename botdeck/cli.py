@@ -321,6 +321,11 @@ def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -
 def _check(args: argparse.Namespace) -> int:
     config = _load(args.config)
     print(render_config(config))
+    if config.chat.source == "twitch":  # what `run` reads: damaged is exit 2, as there
+        from botdeck.headless import print_warnings
+        from botdeck.tokens import TokenStore, token_file_warnings
+
+        print_warnings(token_file_warnings(config, TokenStore()), sys.stderr)
     if config.chat.source == "replay":
         from botdeck.engine.sources import load_replay_log
 

@@ -26,6 +26,7 @@ from botdeck.files import (
     open_append,
     write_atomic,
 )
+from botdeck.tokens import StoredToken, TokenStore
 from tests.cli import run_botdeck
 
 posix = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs and modes are POSIX")
@@ -144,6 +145,21 @@ def test_modes_folders_made_private_folders_found_kept(tmp_path: Path):
     assert stat.S_IMODE(page.stat().st_mode) == 0o640 and page.read_text() == "new"
     ensure_folder(shared)  # exists: left alone
     assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+
+
+@posix
+def test_saving_a_token_leaves_a_shared_data_folder_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    monkeypatch.setenv("BOTDECK_DATA_DIR", str(shared))
+    TokenStore().save("cid", StoredToken("abot", "1", "access-token-1", "refresh-token-1"))
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert stat.S_IMODE((shared / "tokens.json").stat().st_mode) == 0o600
+    assert TokenStore().load("cid")["abot"].access_token == "access-token-1"
+    assert leftovers(shared) == ["tokens.json"]
 
 
 # ------------------------------------------------------------------ the commands
