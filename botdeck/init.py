@@ -340,6 +340,7 @@ def given_from_flags(
 ) -> Given:
     """The command line's answers, checked (a bad one is a ConfigError naming the flag)."""
     try:
+        _check_provider_flags(provider, model=model, base_url=base_url)
         parsed = tuple(parse_bot(spec) for spec in bots or ())
         if len({name for name, _ in parsed}) != len(parsed):
             raise ValueError("--bot: the same account is listed twice")
@@ -353,3 +354,18 @@ def given_from_flags(
         )
     except ValueError as error:
         raise ConfigError(f"init: {error}") from None
+
+
+def _check_provider_flags(provider: str | None, *, model: str | None, base_url: str | None) -> None:
+    """--model and --base-url refine a provider: without one (or with `offline`, which has
+    neither) they would be dropped without a word, so they are refused."""
+    given = [flag for flag, value in (("--model", model), ("--base-url", base_url)) if value]
+    if not given:
+        return
+    if provider is None:
+        raise ValueError(
+            f"{given[0]}: needs --provider (e.g. --provider openai; `botdeck init --help`"
+            " lists them)"
+        )
+    if PRESETS[provider].provider == "offline":
+        raise ValueError(f"{given[0]}: --provider {provider} has no model or server to set")
