@@ -234,7 +234,7 @@ def test_init_on_a_full_disk_leaves_no_file_and_no_temporary_file(
 
 
 def journal_of(path: Path) -> str:
-    events = [{"ts": 1.0, "event": "chat", "id": "m1", "user": "v", "text": "hi"}]
+    events = [{"ts": 1.0, "event": "chat", "msg": "m1", "user": "v", "text": "hi"}]
     path.write_text("".join(json.dumps(event) + "\n" for event in events))
     return path.read_text()
 
