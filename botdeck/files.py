@@ -440,7 +440,8 @@ def _link_into_place(temporary: Path, target: Path, path: Path) -> None:
             raise AlreadyExists(f"{path}: already exists") from None
         os.replace(temporary, target)
         return
-    os.unlink(temporary)
+    with contextlib.suppress(OSError):  # the file is in place: a stray name is no failure
+        os.unlink(temporary)
 
 
 def write_atomic(
