@@ -198,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     served.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
     served.add_argument("--demo", action="store_true", help="serve the demo instead")
     serve.add_argument("--theme", help="dashboard theme")
-    serve.add_argument("--journal", type=Path, help="append each session's journal to PATH")
+    serve.add_argument("--journal", type=Path, help="append each run's journal to PATH")
 
     report = commands.add_parser("report", help="how a run went, from its journal")
     report.add_argument(
