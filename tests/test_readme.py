@@ -53,3 +53,12 @@ def test_the_example_config_shows_the_defaults():
                 assert value == {k: default[k] for k in value}, f"{section}.{key}"
             else:
                 assert value == default, f"{section}.{key}: README {value!r}, code {default!r}"
+
+
+def test_the_readme_says_where_a_headless_journal_goes():
+    """As `tests/test_cli.py` runs it: with `--journal PATH` the journal goes to PATH only
+    (the summary to stdout); without, to stdout and a file per run."""
+    [row] = [line for line in README.splitlines() if line.startswith("| `botdeck demo --headless")]
+    assert "with `--journal PATH` the journal goes to PATH only" in row
+    assert "without it, to stdout and a file per run" in row
+    assert "journal on stdout (and PATH" not in README
