@@ -8,9 +8,7 @@ question, so nobody answers everything to be told no at the end.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +31,7 @@ from botdeck.config import (
     toml_value,
     user_config_file,
 )
+from botdeck.files import AlreadyExists, FileRefused, check_writable_target, write_atomic
 from botdeck.model.defaults import TWITCH_SEND_LIMITS
 from botdeck.model.presets import PRESETS, AIPreset
 
@@ -211,21 +210,14 @@ def validate(text: str, path: Path, *, twitch_ready: bool) -> None:
 
 
 def write_config(path: Path, text: str, *, force: bool) -> None:
-    """Create the file, or replace it only with `force` (atomically: never half a file)."""
+    """Create the file, or replace it only with `force`: whole or not at all, never over
+    what is not a regular file (`files.write_atomic`; a full disk leaves nothing behind)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not force:
-            with path.open("x", encoding="utf-8") as stream:
-                stream.write(text)
-            return
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".botdeck-init-")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except FileExistsError:
+        write_atomic(path, text, replace=force, what="config file")
+    except AlreadyExists:
         raise ConfigError(refusal(path)) from None
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot write: {error.strerror or error}") from None
+    except FileRefused as error:
+        raise ConfigError(str(error)) from None
 
 
 def refusal(path: Path) -> str:
@@ -354,6 +346,10 @@ def run_init(
     ask: Ask = input,
 ) -> int:
     """Ask (or take the flags), write the config, say what comes next. Exit code 0."""
+    try:  # before the first question: a FIFO, a device, a file where a folder must be
+        check_writable_target(path, what="config file")
+    except FileRefused as error:
+        raise ConfigError(str(error)) from None
     if path.exists() and not force:
         raise ConfigError(refusal(path))
     if interactive:
@@ -386,6 +382,7 @@ def given_from_flags(
 ) -> Given:
     """The command line's answers, checked (a bad one is a ConfigError naming the flag)."""
     try:
+        _check_provider_flags(provider, model=model, base_url=base_url)
         parsed = tuple(parse_bot(spec) for spec in bots or ())
         if len({name for name, _ in parsed}) != len(parsed):
             raise ValueError("--bot: the same account is listed twice")
@@ -399,3 +396,18 @@ def given_from_flags(
         )
     except ValueError as error:
         raise ConfigError(f"init: {error}") from None
+
+
+def _check_provider_flags(provider: str | None, *, model: str | None, base_url: str | None) -> None:
+    """--model and --base-url refine a provider: without one (or with `offline`, which has
+    neither) they would be dropped without a word, so they are refused."""
+    given = [flag for flag, value in (("--model", model), ("--base-url", base_url)) if value]
+    if not given:
+        return
+    if provider is None:
+        raise ValueError(
+            f"{given[0]}: needs --provider (e.g. --provider openai; `botdeck init --help`"
+            " lists them)"
+        )
+    if PRESETS[provider].provider == "offline":
+        raise ValueError(f"{given[0]}: --provider {provider} has no model or server to set")

@@ -129,8 +129,15 @@ def test_user_flag_writes_to_the_user_config_directory_which_check_then_finds(tm
         (("init", "--channel", "no way", "--bot", "abot"), "init: --channel: expected a Twitch"),
         (("init", "--channel", "chan", "--bot", "abot", "--bot", "ABot"), "listed twice"),
         (("init", "--channel", "chan", "--bot", "abot", "--base-url", "localhost"), "--base-url"),
+        # a model or server without a provider would be dropped without a word
+        (("init", "--channel", "chan", "--bot", "abot", "--model", "llama3.2"),
+         "botdeck: init: --model: needs --provider (e.g. --provider openai;"),
+        (("init", "--channel", "chan", "--bot", "abot", "--base-url", "http://pc:11434/v1"),
+         "botdeck: init: --base-url: needs --provider"),
+        (("init", "--channel", "chan", "--bot", "abot", "--provider", "offline", "--model", "m"),
+         "botdeck: init: --model: --provider offline has no model or server to set"),
     ],
-)
+)  # fmt: skip
 def test_bad_flags_are_one_line_and_write_nothing(tmp_path: Path, args, message):
     result = run_botdeck(*args, env=env_for(tmp_path), cwd=tmp_path, stdin=subprocess.DEVNULL)
     assert result.returncode == 2

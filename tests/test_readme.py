@@ -84,3 +84,12 @@ def test_the_journal_tables_are_the_schema():
     """Every event and field the journal defines, as the README shows them."""
     expected = journal_tables()
     assert expected in README, "README.md's journal tables differ; they should be:\n" + expected
+
+
+def test_the_readme_says_where_a_headless_journal_goes():
+    """As `tests/test_cli.py` runs it: with `--journal PATH` the journal goes to PATH only
+    (the summary to stdout); without, to stdout and a file per run."""
+    [row] = [line for line in README.splitlines() if line.startswith("| `botdeck demo --headless")]
+    assert "with `--journal PATH` the journal goes to PATH only" in row
+    assert "without it, to stdout and a file per run" in row
+    assert "journal on stdout (and PATH" not in README

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from botdeck.files import FileRefused, write_atomic
 from botdeck.model.defaults import TWITCH_SEND_LIMITS
 from botdeck.report.model import Latency, Report
 from botdeck.report.reader import ReportError
@@ -28,13 +29,16 @@ WIDTH, HEIGHT = 760, 220
 LEFT, RIGHT, TOP, BOTTOM = 52, 16, 14, 30
 
 
-def write_html(report: Report, path: Path, *, ack_target: float) -> None:
-    """Write the page; a file that cannot be written is a ReportError naming it."""
+def write_html(
+    report: Report, path: Path, *, ack_target: float, inputs: Iterable[Path] = ()
+) -> None:
+    """Write the page whole (`files.write_atomic`: never over a device, a FIFO or one of
+    `inputs`, the journal it reports on); a refusal is a ReportError naming the file."""
     page = report_html(report, ack_target=ack_target)
     try:
-        path.write_text(page, encoding="utf-8")
-    except OSError as error:
-        raise ReportError(f"--html: cannot write {path}: {error.strerror or error}") from None
+        write_atomic(path, page, inputs=inputs, what="report page", folders=False)
+    except FileRefused as error:
+        raise ReportError(f"--html: {error}") from None
 
 
 def report_html(report: Report, *, ack_target: float) -> str:

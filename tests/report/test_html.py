@@ -154,7 +154,7 @@ def test_a_page_that_cannot_be_written_is_one_line(tmp_path):
                          env=_env(tmp_path), cwd=tmp_path)  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "botdeck: --html: cannot write nodir/out.html: No such file or directory"
+        "botdeck: --html: nodir/out.html: cannot write: the folder nodir does not exist"
     )
 
 
