@@ -26,11 +26,11 @@ from typing import Any, ClassVar, TypeVar, assert_never, cast
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingsMap, BindingType
-from textual.containers import Grid
+from textual.containers import Grid, Vertical
 from textual.events import Resize
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 from botdeck.engine import (
     EXIT_OK,
@@ -69,7 +69,7 @@ from botdeck.tui.chatlines import (
     state_line,
 )
 from botdeck.tui.labels import ai_toast, muted_toast
-from botdeck.tui.layout import Layout, plan_layout
+from botdeck.tui.layout import MIN_HEIGHT, MIN_WIDTH, Layout, plan_layout
 from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.screens.edit_reply import EditReply
 from botdeck.tui.screens.help import HelpScreen, plain_help
@@ -222,6 +222,7 @@ class BotdeckApp(App[int]):
         self._chat: ChatView = self.chat_view(self._highlighter)
         self._selected: str | None = None  # the bot whose queue is open
         self._layout: Layout | None = None
+        self._layout_size: tuple[int, int] | None = None  # the screen size it was made for
         self._alert_rows = 0
         self._review_rows = 0
         # (a reply is selected, a reply waits for review): what the footer offers
@@ -232,15 +233,17 @@ class BotdeckApp(App[int]):
 
     # ------------------------------------------------------------- building
     def compose(self) -> ComposeResult:
-        yield StatusBar(id="status")
-        yield AlertBar(id="alerts")
-        yield Overview(id="overview")
-        with Grid(id="cards"):
-            for number, bot in enumerate(self._bots, 1):
-                yield BotCard(bot, self._highlighter.colour_of(bot), number)
-        yield QueueInspector()
-        yield ReviewPanel()
-        yield cast(Widget, self._chat)  # a ChatView is a widget (the protocol cannot say so)
+        with Vertical(id="deck"):
+            yield StatusBar(id="status")
+            yield AlertBar(id="alerts")
+            yield Overview(id="overview")
+            with Grid(id="cards"):
+                for number, bot in enumerate(self._bots, 1):
+                    yield BotCard(bot, self._highlighter.colour_of(bot), number)
+            yield QueueInspector()
+            yield ReviewPanel()
+            yield cast(Widget, self._chat)  # a ChatView is a widget (the protocol cannot)
+        yield Static(id="too-small", markup=False)
         yield Footer(compact=True)
 
     def get_default_screen(self) -> Screen[object]:
@@ -417,8 +420,8 @@ class BotdeckApp(App[int]):
         if alert_rows != self._alert_rows:
             self._alert_rows = alert_rows
             self._layout = None
-        if self._layout is None:
-            self._relayout()
+        if self._layout is None or self._layout_size != self.size:
+            self._relayout()  # the app's size changes a moment after its Resize event
         layout = self._layout
         assert layout is not None
         second = int(now)
@@ -428,6 +431,7 @@ class BotdeckApp(App[int]):
                 lane,
                 snap.budgets.get(lane.bot),
                 size=layout.cards,
+                width=layout.card_width,
                 reviewing=lane.bot in snap.reviewing,
                 selected=lane.bot == self._selected,
                 passed=snap.passed.get(lane.bot, 0),
@@ -473,7 +477,7 @@ class BotdeckApp(App[int]):
 
     def _relayout(self) -> None:
         """Decide the cards' size and the queue's height for this screen (see layout.py)."""
-        width, height = self.size
+        width, height = self._layout_size = self.size
         layout = plan_layout(
             width,
             height,
@@ -483,11 +487,28 @@ class BotdeckApp(App[int]):
             queue=self._selected is not None,
         )
         self._layout = layout
+        self._show_too_small(layout.too_small)
+        if layout.too_small:
+            return
         cards = self.query_one("#cards", Grid)
         cards.styles.grid_size_columns = layout.columns
         self._inspector.styles.height = layout.queue_height
         self._review.styles.height = layout.review_height
         self._inspector.display = self._selected is not None
+
+    def _show_too_small(self, small: bool) -> None:
+        """Below 80x24 the layout cannot keep what matters whole: one line says so instead
+        (the bots carry on, and every key still works: q quits, x stops)."""
+        width, height = self.size
+        line = self.query_one("#too-small", Static)
+        if small:
+            line.update(
+                f"make the window at least {MIN_WIDTH}x{MIN_HEIGHT} (it is {width}x{height});"
+                " the bots carry on"
+            )
+        line.display = small
+        self.query_one("#deck").display = not small
+        self.query_one(Footer).display = not small
 
     # ---------------------------------------------------------------- dialogs
     def open_dialog(

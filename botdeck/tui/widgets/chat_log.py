@@ -285,6 +285,10 @@ class ChatLog(ScrollView, can_focus=True):
         if row >= len(self._rows):
             return Strip.blank(width, self.rich_style)
         number, start, end = self._rows[row]
+        if start and self._starts_above(row, number):
+            # The pane never starts mid-message: the rest of a line whose start scrolled
+            # off the top is left blank rather than shown without its time and name.
+            return Strip.blank(width, self.rich_style)
         selected = number == self._cursor
         key = (number, start, selected)
         strip = self._strips.get(key)
@@ -292,6 +296,14 @@ class ChatLog(ScrollView, can_focus=True):
             strip = self._render_row(number, start, end, selected, width)
             self._strips[key] = strip
         return strip
+
+    def _starts_above(self, row: int, number: int) -> bool:
+        """Whether the line shown on `row` began above the pane's first row."""
+        top = self.scroll_offset.y
+        first = row
+        while first > top and self._rows[first - 1][0] == number:
+            first -= 1
+        return first == top and self._rows[first][1] != 0
 
     def _render_row(self, number: int, start: int, end: int, selected: bool, width: int) -> Strip:
         text = self._texts.get(number)
