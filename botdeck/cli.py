@@ -275,8 +275,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"botdeck: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt:  # Ctrl+C before a run routes signals: as an emergency stop
+        from botdeck.engine import EXIT_STOPPED
+
+        return EXIT_STOPPED
 
 
 def _config_for(args: argparse.Namespace) -> Config:

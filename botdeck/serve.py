@@ -28,7 +28,6 @@ import os
 import re
 import secrets
 import shlex
-import signal
 import socket
 import sys
 from asyncio.subprocess import Process
@@ -42,6 +41,7 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
 from botdeck.config import ConfigError
+from botdeck.engine import SignalRoute
 
 TOKEN_ENV = "BOTDECK_SERVE_TOKEN"
 COOKIE = "botdeck_access"
@@ -112,6 +112,7 @@ class DashboardServer(Server):
         self.out = out
         self._session: asyncio.Event | None = None  # set when the open session has ended
         self._socket: web.WebSocketResponse | None = None
+        self._signals: SignalRoute | None = None
 
     # ------------------------------------------------------------ guarding requests
     async def _make_app(self) -> web.Application:
@@ -187,6 +188,8 @@ class DashboardServer(Server):
     async def on_shutdown(self, app: web.Application) -> None:
         """Serving stops (Ctrl+C): end the open session before handlers are cancelled, so
         its dashboard quits and is waited for rather than left running."""
+        if self._signals is not None:
+            self._signals.remove()
         session, socket_ = self._session, self._socket
         if session is None or socket_ is None:
             return
@@ -211,7 +214,12 @@ class DashboardServer(Server):
 
     # ------------------------------------------------------------ running
     async def on_startup(self, app: web.Application) -> None:
-        """What to open, said once (textual-serve's banner would name the command)."""
+        """Quit signals end serving, routed as every botdeck command routes them
+        (`SignalRoute`: on the loop, with a fallback where the loop cannot take them). One
+        is enough: the session's own dashboard drains its run when it is told to quit.
+        What to open was said before (textual-serve's banner would name the command)."""
+        self._signals = SignalRoute(lambda _signal: self.request_exit())
+        self._signals.install()
 
     def announce(self, port: int) -> None:
         where = f"http://{_url_host(self.access.host)}:{port}/"
@@ -227,13 +235,11 @@ class DashboardServer(Server):
         print("  one browser at a time; Ctrl+C here ends serving", file=self.out, flush=True)
 
     def serve_on(self, listener: socket.socket) -> None:
-        """Serve until SIGINT/SIGTERM on an already bound socket (bind errors come first)."""
+        """Serve until a quit signal on an already bound socket (bind errors come first)."""
         logging.basicConfig(level=logging.WARNING, format="%(message)s")
         self.port = listener.getsockname()[1]
         self.announce(self.port)
         loop = asyncio.new_event_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, self.request_exit)
         web.run_app(
             self._make_app(),
             sock=listener,
