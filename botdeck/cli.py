@@ -305,7 +305,7 @@ def _themes(name: str | None) -> ThemeSet | None:
 def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -> Config:
     """The config file (`adjust`ed, for a rehearsal), checked as far as it can be before
     anything runs."""
-    from botdeck.engine.ai_setup import preflight
+    from botdeck.engine import preflight
 
     path = find_config(path)
     # A rehearsal replaces the chat source: a Twitch config need not be complete for it.
@@ -320,39 +320,34 @@ def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -
 
 
 def _check(args: argparse.Namespace) -> int:
+    from botdeck.engine import check_source
+    from botdeck.headless import print_warnings
+
     config = _load(args.config)
     print(render_config(config))
-    if config.chat.source == "replay":
-        from botdeck.engine.sources import load_replay_log
-
-        log = load_replay_log(config)
-        print(
-            f"# replay_file: {len(log.lines)} lines to play ({log.format}), "
-            f"{log.duration:g} s of chat",
-            file=sys.stderr,
-        )
-        from botdeck.headless import print_warnings
-
-        print_warnings(log.warnings, sys.stderr)
+    checked = check_source(config)  # what the source says beyond its keys (a replay's size)
+    for note in checked.notes:
+        print(f"# {note}", file=sys.stderr)
+    print_warnings(checked.warnings, sys.stderr)
     if args.probe:
         _probe(config)
     return 0
 
 
 def _probe(config: Config) -> None:
-    """One request to the configured AI server; a refusal or no answer exits 2."""
+    """One request through the configured provider; a refusal or no answer exits 2."""
     import time
 
-    from botdeck.engine.ai_setup import probe
+    from botdeck.engine import probe
 
-    where = f"{config.ai.model} at {config.ai.base_url}"
-    if config.ai.provider != "openai":
+    started = time.monotonic()
+    probed = asyncio.run(probe(config))
+    took = time.monotonic() - started
+    if probed is None:
         print(f"# probe: provider {config.ai.provider!r} has no server to call", file=sys.stderr)
         return
-    started = time.monotonic()
-    answer = asyncio.run(probe(config))
-    took = time.monotonic() - started
-    print(f"# probe: {where} answered in {took:.2f} s: {answer[:60]!r}", file=sys.stderr)
+    answer = probed.answer[:60]
+    print(f"# probe: {probed.where} answered in {took:.2f} s: {answer!r}", file=sys.stderr)
 
 
 def _init(args: argparse.Namespace) -> int:

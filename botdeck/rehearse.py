@@ -56,17 +56,19 @@ class Rehearsal:
 
 
 def rehearsal_config(config: Config, rehearsal: Rehearsal) -> Config:
-    """The config as the rehearsal runs it: the replay as chat; offline unless live AI."""
+    """The config as the rehearsal runs it: the replay as chat (the config's `speed` and
+    `replay_start` unless the flags say otherwise); offline unless live AI."""
     chat = config.chat
+    replay: dict[str, object] = {
+        "replay_file": str(rehearsal.replay),
+        "speed": chat.options.get("speed") if rehearsal.speed is None else rehearsal.speed,
+        "replay_start": chat.options.get("replay_start")
+        if rehearsal.start is None
+        else rehearsal.start,
+    }
+    options = {key: value for key, value in replay.items() if value is not None}
     update: dict[str, object] = {
-        "chat": chat.model_copy(
-            update={
-                "source": "replay",
-                "replay_file": str(rehearsal.replay),
-                "speed": chat.speed if rehearsal.speed is None else rehearsal.speed,
-                "replay_start": chat.replay_start if rehearsal.start is None else rehearsal.start,
-            }
-        )
+        "chat": chat.model_copy(update={"source": "replay", "options": options})
     }
     if not rehearsal.live_ai:
         update["ai"] = config.ai.model_copy(update={"provider": "offline", "token_budget": 0})
@@ -119,10 +121,8 @@ def rehearse(config: Config, rehearsal: Rehearsal, *, out: TextIO = sys.stdout) 
 def _title(config: Config, rehearsal: Rehearsal) -> str:
     clock = "a virtual clock" if rehearsal.virtual_time else "the wall clock"
     replies = config.ai.provider if rehearsal.live_ai else "offline"
-    title = (
-        f"rehearsal of {rehearsal.replay} at speed {config.chat.speed:g}, "
-        f"{replies} replies, on {clock}"
-    )
+    speed = config.chat.adapter_options().model_dump()["speed"]
+    title = f"rehearsal of {rehearsal.replay} at speed {speed:g}, {replies} replies, on {clock}"
     return title + (f"; journal {rehearsal.journal}" if rehearsal.journal else "")
 
 

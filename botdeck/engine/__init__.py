@@ -4,10 +4,11 @@ Front ends (the dashboard, the headless runner, rehearsal) import from here and 
 `botdeck.model`, nothing deeper.
 """
 
+from botdeck.engine.ai_setup import preflight
 from botdeck.engine.build import EngineSettings, assemble, build_engine, build_limiter
 from botdeck.engine.engine import Engine
 from botdeck.engine.events import Subscription
-from botdeck.engine.parts import SourceParts
+from botdeck.engine.parts import SourceParts, build_source, check_source, probe
 from botdeck.engine.quitting import QuitRequests, QuitResult, QuitStep
 from botdeck.engine.resume import ResumePlan, plan_resume
 from botdeck.engine.session import (
@@ -40,6 +41,10 @@ __all__ = [
     "assemble",
     "build_engine",
     "build_limiter",
+    "build_source",
+    "check_source",
     "plan_resume",
+    "preflight",
+    "probe",
     "say_on_stderr",
 ]

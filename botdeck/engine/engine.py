@@ -25,7 +25,7 @@ from typing import TypeVar
 
 from botdeck.ai.base import Responder
 from botdeck.ai.safety import SafetyGate
-from botdeck.chat.base import ChatSetupError
+from botdeck.chat.adapter import SourceFailure, SourceParts, classify_failure
 from botdeck.config import ConfigError
 from botdeck.core.circuit import Circuit, CircuitChange
 from botdeck.core.gate import SendGate
@@ -41,7 +41,6 @@ from botdeck.engine.journal import Journal
 from botdeck.engine.journal_files import open_journal
 from botdeck.engine.moderation import Moderation
 from botdeck.engine.modes import ChatModes
-from botdeck.engine.parts import SourceParts
 from botdeck.engine.pipeline import ReplyPipeline, reply_echo
 from botdeck.engine.resume import OpenJob, ResumePlan, apply_resume
 from botdeck.engine.review import ReviewDesk
@@ -105,6 +104,7 @@ class Engine:
         outage_wait: float = 0.0,
         gate: SendGate | None = None,
         sends: SendWatch | None = None,
+        classify_source: Callable[[BaseException], SourceFailure] = classify_failure,
     ) -> None:
         self.channel = channel
         self._scheduler = scheduler
@@ -135,6 +135,7 @@ class Engine:
         self._outage_wait = outage_wait
         self._gate = gate or SendGate()
         self._sends = sends  # sends failing in a row, shown with the chat connection
+        self._classify_source = classify_source  # the source adapter's reading of failures
         self._resume: ResumeSummary | None = None
         if resume is not None:
             scheduler.continue_ids(resume.last_id)  # ids unique within an appended journal
@@ -444,9 +445,17 @@ class Engine:
         refused client stops the run at once with a clear error (ConfigError)."""
         try:
             await self._source.source.start()
-        except ChatSetupError as error:
-            raise ConfigError(str(error)) from None
+        except Exception as error:
+            failure = self.source_failure(error)
+            if failure.setup:
+                raise ConfigError(failure.reason) from None
+            raise
         self._take_over()
+
+    def source_failure(self, error: BaseException) -> SourceFailure:
+        """What an exception from the chat source means, as its adapter reads it: one
+        line, and whether it is a setup problem (exit 2)."""
+        return self._classify_source(error)
 
     def _take_over(self) -> None:
         """The previous run's unfinished jobs get their outcome, and young mentions are

@@ -168,7 +168,8 @@ class RunSession:
             self.say(f"cannot start: {error}", "error")
         except Exception as error:
             log.exception("chat source failed")
-            self.say(f"chat source failed: {type(error).__name__}: {error}", "error")
+            failure = self.engine.source_failure(error)
+            self.say(f"chat source failed: {failure.reason}", "error")
         self._source_done = True
         if self._ends_with_source:
             self._finish_when_settled()

@@ -13,9 +13,9 @@ from textual.pilot import Pilot
 
 from botdeck.chat.base import ChatSink
 from botdeck.chat.simulated import ScriptedLine, SimulatedChat
+from botdeck.chat.simulated_adapter import scripted
 from botdeck.config import parse_config
 from botdeck.engine import ResumePlan
-from botdeck.engine.sources import scripted
 from botdeck.tui.app import BotdeckApp
 from botdeck.tui.factory import create_app
 from botdeck.tui.themes import SHIPPED_DIR, discover_themes
@@ -67,7 +67,7 @@ def make_app(
     )
     source = NoticingChat(lines, keep_open=keep_open, clock=frozen_clock)
     source.standing = list(notices)
-    parts = scripted(config, source)
+    parts = scripted(source, config.chat.adapter_options(), config.bot_names, config.chat.seed)
     app = create_app(
         config,
         demo=demo,
