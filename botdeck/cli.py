@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn
 
 from botdeck import __version__
 from botdeck.chat.scenarios import SCENARIOS, Scenario, ScenarioError
@@ -27,7 +25,7 @@ from botdeck.config import (
 )
 
 if TYPE_CHECKING:
-    from botdeck.engine import ResumePlan
+    from botdeck.engine import RunOptions
     from botdeck.tui.themes import ThemeSet
 
 EXIT_BAD_INPUT = 2
@@ -451,112 +449,72 @@ def _rehearse(args: argparse.Namespace) -> int:
 def _latest_run() -> Path:
     """`botdeck report` without a journal: the newest one in `[journal] dir` (from the
     config file when there is one)."""
-    from botdeck.engine.journal_files import journal_dir, latest_journal
+    from botdeck.engine import latest_run_journal
 
     config_path = default_config_path()
     config = load_config(config_path, twitch_ready=False) if config_path.exists() else demo_config()
-    directory = journal_dir(config)
-    latest = latest_journal(directory)
+    directory, latest = latest_run_journal(config)
     if latest is None:
         raise ConfigError(f"no journal in {directory} yet: name one (botdeck report JOURNAL)")
     print(f"botdeck: the latest run: {latest}", file=sys.stderr)
     return latest
 
 
-@dataclass(frozen=True, slots=True)
-class RunJournal:
-    """Where this run's journal goes, and the channel's previous one (to resume from)."""
+def _run_options(args: argparse.Namespace, *, headless: bool) -> RunOptions:
+    """What `run` and `demo` choose for their run; `open_run` does the rest."""
+    from botdeck.engine import AppendTo, NewPerRun, Resume, RunOptions
 
-    path: Path
-    previous: Path | None
-    option: str  # what chose the path, for errors: "--journal" or "journal.dir"
-
-    def resume_plan(self, config: Config, args: argparse.Namespace) -> ResumePlan | None:
-        """What the previous journal left open. `run` answers young mentions again unless
-        `--no-resume`; the demo never does (its chat is made up), but still closes them."""
-        from botdeck.engine import plan_resume
-
-        if self.previous is None:
-            return None
-        return plan_resume(
-            self.previous,
-            same_file=self.previous == self.path,
-            enabled=args.command == "run" and not args.no_resume,
-            window=config.router.resume_window,
-        )
-
-
-def _plan_journal(config: Config, args: argparse.Namespace) -> RunJournal:
-    """`--journal PATH` (appended; it is also the previous journal), else a new file per
-    run in `[journal] dir`. A directory that cannot be written stops here (exit 2), before
-    anything connects."""
-    from botdeck.engine.journal_files import journal_dir, latest_journal, new_journal_path, prune
-
-    if args.journal is not None:
-        previous = args.journal if args.journal.is_file() else None
-        return RunJournal(args.journal, previous, "--journal")
-    directory = journal_dir(config)
-    channel = config.chat.channel
-    previous = latest_journal(directory, channel)
-    path = new_journal_path(directory, channel)
-    prune(directory, config.journal.keep_days, keep=previous)
-    return RunJournal(path, previous, "journal.dir")
-
-
-@contextlib.contextmanager
-def _journal_streams(journal: RunJournal, *, also_stdout: bool) -> Iterator[list[TextIO]]:
-    from botdeck.engine.journal import close_file
-    from botdeck.engine.journal_files import open_journal
-
-    stream = open_journal(journal.path, journal.option)
-    try:
-        yield [sys.stdout, stream] if also_stdout else [stream]
-    finally:
-        close_file(stream)
+    demo = args.command == "demo"
+    # The demo's chat is made up, and `--no-resume` says so: the previous run's open jobs
+    # get their outcome, none is answered again.
+    answer = not demo and not args.no_resume
+    resume = Resume.ANSWER if answer else Resume.CLOSE
+    return RunOptions(
+        journal=NewPerRun() if args.journal is None else AppendTo(args.journal),
+        journal_on_stdout=headless and args.journal is None,  # the contract
+        resume=resume,
+        demo=demo and not headless,
+        watched=not headless,
+        duration=args.duration,
+    )
 
 
 def _headless(config: Config, args: argparse.Namespace) -> int:
-    from botdeck.engine import build_engine
+    from botdeck.engine import open_run
     from botdeck.headless import exit_line, print_summary, print_warnings, run_headless
     from botdeck.logs import setup_logging
 
     setup_logging()
-    journal = _plan_journal(config, args)
-    on_stdout = args.journal is None  # the contract: the journal on stdout without a path
-    with _journal_streams(journal, also_stdout=on_stdout) as streams:
-        resume = journal.resume_plan(config, args)
-        engine = build_engine(config, journal_stream=streams, resume=resume)
+    options = _run_options(args, headless=True)
+    with open_run(config, options) as session:
+        engine = session.engine
         print_warnings(engine.source_warnings, sys.stderr)
-        code = asyncio.run(run_headless(engine, duration=args.duration))
-        summary = sys.stderr if on_stdout else sys.stdout
+        code = asyncio.run(run_headless(session))
+        summary = sys.stderr if options.journal_on_stdout else sys.stdout
         print_summary(engine, summary)
-        print(f"  journal: {journal.path}", file=summary)
+        if session.journal is not None:
+            print(f"  journal: {session.journal.path}", file=summary)
     if (why := exit_line(engine)) is not None:
         print(f"botdeck: {why}", file=sys.stderr)
     return code
 
 
 def _dashboard(config: Config, args: argparse.Namespace, themes: ThemeSet | None) -> int:
+    from botdeck.engine import open_run
     from botdeck.logs import setup_logging
     from botdeck.tui.factory import create_app
     from botdeck.tui.run import run_dashboard
 
     setup_logging()  # to a file: Textual owns the terminal
-    journal = _plan_journal(config, args)
-    with _journal_streams(journal, also_stdout=False) as streams:
+    with open_run(config, _run_options(args, headless=False)) as session:
         app = create_app(
-            config,
-            demo=args.command == "demo",
-            theme=args.theme,
-            journal_stream=streams,
-            themes=themes,
-            resume=journal.resume_plan(config, args),
-            duration=args.duration,
+            session, config, demo=args.command == "demo", theme=args.theme, themes=themes
         )
         code = asyncio.run(run_dashboard(app))
     if app.exit_note:
         print(f"botdeck: {app.exit_note}")
-    print(f"botdeck: journal: {journal.path}")
+    if session.journal is not None:
+        print(f"botdeck: journal: {session.journal.path}")
     return code
 
 

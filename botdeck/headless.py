@@ -21,9 +21,9 @@ log = logging.getLogger(__name__)
 __all__ = ["print_summary", "print_warnings", "run_headless"]
 
 
-async def run_headless(engine: Engine, *, duration: float | None = None) -> int:
+async def run_headless(session: RunSession) -> int:
     """The whole run with nobody at a console (see `botdeck.engine.session`)."""
-    session = RunSession(engine, duration=duration)
+    engine = session.engine
     try:
         await session.connect()  # a refused Twitch setup raises ConfigError here: exit 2
         if engine.snapshot().reviewing:  # nobody could ever approve: no 2-minute waits

@@ -15,7 +15,7 @@ import pytest
 
 from botdeck.adapters import RESPONDERS, SOURCES, registry
 from botdeck.config import ConfigError, load_config, parse_config
-from botdeck.engine import build_engine, preflight
+from botdeck.engine import RunSession, build_engine, preflight
 from botdeck.headless import run_headless
 from tests.cli import run_botdeck
 from tests.virtual_time import run_virtual
@@ -205,7 +205,7 @@ def test_a_run_with_a_third_partys_provider_and_source(echo_package, monkeypatch
     config = parse_config(echo_config(outage_wait=0))
     journal = io.StringIO()
     engine = build_engine(config, journal_stream=journal)
-    code = run_virtual(run_headless(engine))
+    code = run_virtual(run_headless(RunSession(engine)))
     events = [json.loads(row) for row in journal.getvalue().splitlines()]
     assert code == 0
     assert [e["text"] for e in events if e["event"] == "sent"] == ["@viewer0 hello there"]
@@ -274,7 +274,8 @@ def test_botdecks_own_adapters_work_beside_broken_ones(bad_package, monkeypatch,
     demo = parse_config({"chat": {"scenario": "raid"}, "bots": [{"name": BOT}]})
     preflight(demo)
     journal = io.StringIO()
-    assert run_virtual(run_headless(build_engine(demo, journal_stream=journal))) == 0
+    engine = build_engine(demo, journal_stream=journal)
+    assert run_virtual(run_headless(RunSession(engine))) == 0
     assert any(json.loads(row)["event"] == "sent" for row in journal.getvalue().splitlines())
 
 
