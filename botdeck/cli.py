@@ -333,11 +333,15 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _probe(config: Config) -> None:
-    """One request through the configured provider; a refusal or no answer exits 2."""
+    """One request through the configured provider (and the source, if it has something
+    to ask); a refusal or no answer exits 2."""
     import time
 
-    from botdeck.engine import probe
+    from botdeck.engine import probe, probe_source
 
+    source = asyncio.run(probe_source(config))
+    if source is not None:
+        print(f"# probe: chat source {config.chat.source!r}: {source[:60]!r}", file=sys.stderr)
     started = time.monotonic()
     probed = asyncio.run(probe(config))
     took = time.monotonic() - started

@@ -95,11 +95,16 @@ class Lines(ChatSource):
             yield ChatMessage(f"line-{number}", f"viewer{number}", text, self._clock())
 
 
+async def probe(context):
+    return f"{len(context.options.lines)} lines ready"
+
+
 SOURCE = SourceAdapter(
     LinesOptions,
     lambda context: SourceParts(
         Lines(context.options.lines, context.options.every, context.clock)
     ),
+    probe=probe,
 )
 '''
 
@@ -230,6 +235,13 @@ def test_botdeck_run_finds_a_third_partys_adapters_on_its_path(echo_package, tmp
     assert result.returncode == 0, result.stderr
     events = [json.loads(row) for row in journal.read_text().splitlines()]
     assert [e["text"] for e in events if e["event"] == "sent"] == ["@viewer0 from afar"]
+    checked = run_botdeck("check", "--probe", "--config", str(config), env=env)
+    assert checked.returncode == 0, checked.stderr
+    assert 'provider = "echo"\ngreeting = "from afar"\ntimes = 1' in checked.stdout
+    assert checked.stderr.splitlines() == [
+        "# probe: chat source 'lines': '1 lines ready'",
+        "# probe: provider 'echo' has no server to call",
+    ]
 
 
 # ------------------------------------------------------------------ bad ones

@@ -11,7 +11,7 @@ from botdeck.engine.ai_setup import preflight
 from botdeck.engine.build import EngineSettings, assemble, build_engine, build_limiter
 from botdeck.engine.engine import Engine
 from botdeck.engine.events import Subscription
-from botdeck.engine.parts import SourceParts, build_source, check_source, probe
+from botdeck.engine.parts import SourceParts, build_source, check_source, probe, probe_source
 from botdeck.engine.quitting import QuitRequests, QuitResult, QuitStep
 from botdeck.engine.resume import ResumePlan, plan_resume
 from botdeck.engine.runs import (
@@ -71,5 +71,6 @@ __all__ = [
     "plan_resume",
     "preflight",
     "probe",
+    "probe_source",
     "say_on_stderr",
 ]

@@ -50,6 +50,7 @@ __all__ = [
     "check_source",
     "preflight_parts",
     "probe",
+    "probe_source",
     "source_adapter",
 ]
 
@@ -111,6 +112,16 @@ def build_source(
     )
     with _refusals("chat"):
         return adapter.build(context)
+
+
+async def probe_source(config: Config) -> str | None:
+    """`botdeck check --probe` for the source: what it answered, or None when it has
+    nothing to ask. A refusal is a ConfigError saying why."""
+    adapter = source_adapter(config)
+    if adapter.probe is None:
+        return None
+    with _refusals("chat"):
+        return await adapter.probe(source_context(config))
 
 
 def check_source(config: Config) -> Checked:
