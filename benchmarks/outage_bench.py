@@ -109,7 +109,7 @@ async def one_run(circuit: bool) -> dict[str, Any]:
     engine = build_engine(
         config,
         journal_stream=stream,
-        source=SourceParts(SimulatedChat(chat(), clock=loop.time)),
+        source=SourceParts(SimulatedChat(chat(), clock=loop.time, speed=1.0)),
         responder=responder_with(responder_context(config, "openai"), server),  # type: ignore[arg-type]
         clock=loop.time,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,14 +16,18 @@ from botdeck.chat.scenarios import SCENARIOS, Scenario, ScenarioError
 from botdeck.config import (
     DEMO_BOTS,
     MAX_LOG_TIME,
+    ChatConfig,
     Config,
     ConfigError,
+    RouterConfig,
     default_config_path,
+    default_of,
     demo_config,
     find_config,
     load_config,
     render_config,
 )
+from botdeck.files import FileRefused
 
 if TYPE_CHECKING:
     from botdeck.engine import RunOptions
@@ -124,7 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME[:KEY=VALUE,...]",
         help=f"simulated chat: {', '.join(SCENARIOS)}; e.g. raid:viewers=300,within=2",
     )
-    demo.add_argument("--seed", type=int, default=1, help="seed for chat and every random choice")
+    demo.add_argument(
+        "--seed",
+        type=int,
+        help=f"seed for chat and every random choice (default {default_of(ChatConfig, 'seed')})",
+    )
     add_run_options(demo)
 
     add_init_command(commands)
@@ -195,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     served.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
     served.add_argument("--demo", action="store_true", help="serve the demo instead")
     serve.add_argument("--theme", help="dashboard theme")
-    serve.add_argument("--journal", type=Path, help="append each session's journal to PATH")
+    serve.add_argument("--journal", type=Path, help="append each run's journal to PATH")
 
     report = commands.add_parser("report", help="how a run went, from its journal")
     report.add_argument(
@@ -209,12 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--html", type=Path, metavar="FILE", help="write the report as one page with charts"
     )
+    ack_target = default_of(RouterConfig, "ack_target")
     report.add_argument(
         "--ack-target",
         type=_ack_target,
-        default=60.0,
+        default=ack_target,
         metavar="S",
-        help="the mention latency line in --html (default 60, the config's default)",
+        help=f"the mention latency line in --html (default {ack_target:g}, the config's)",
     )
     return parser
 
@@ -270,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.headless:
             return _headless(config, args)
         return _dashboard(config, args, themes)
-    except ConfigError as error:
+    except (ConfigError, FileRefused) as error:
         print(f"botdeck: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:  # Ctrl+C before a run routes signals: as an emergency stop
@@ -281,9 +291,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _config_for(args: argparse.Namespace) -> Config:
     if args.command == "demo":
-        # The dashboard's demo keeps chat going; headless defaults to the finite raid.
-        default = "raid" if args.headless else "mixed"
-        return demo_config(bots=args.bots, scenario=args.scenario or default, seed=args.seed)
+        # The dashboard's demo keeps chat going (the config's scenario); headless defaults
+        # to the finite raid.
+        scenario = args.scenario or ("raid" if args.headless else None)
+        return demo_config(bots=args.bots, scenario=scenario, seed=args.seed)
     return _load(args.config)
 
 
@@ -403,11 +414,16 @@ def _report_page(journal: Path, page: Path, ack_target: float, *, as_json: bool)
     """`--html`: the page, one line saying where (and the JSON too with --json)."""
     import json
 
+    from botdeck.files import check_writable_target
     from botdeck.report import build_report, report_json
     from botdeck.report.html import write_html
 
+    try:  # before the journal is read: never over it, a device or a FIFO
+        check_writable_target(page, [journal], "report page")
+    except FileRefused as error:
+        raise ConfigError(f"--html: {error}") from None
     report = build_report(journal)
-    write_html(report, page, ack_target=ack_target)
+    write_html(report, page, ack_target=ack_target, inputs=[journal])
     if as_json:
         print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
     print(f"wrote {page}: one page, opens in any browser without a network", file=sys.stderr)
@@ -427,6 +443,12 @@ def _serve(args: argparse.Namespace) -> int:
         _themes(args.theme)
         command += ["--theme", args.theme]
     if args.journal is not None:
+        from botdeck.files import check_writable_target
+
+        try:  # each session appends to it: refused now, not once a browser connects
+            check_writable_target(args.journal, _files_read(args), "journal")
+        except FileRefused as error:
+            raise ConfigError(f"--journal: {error}") from None
         command += ["--journal", str(args.journal.resolve())]
     return serve(command, args.host, args.port)
 
@@ -447,7 +469,7 @@ def _rehearse(args: argparse.Namespace) -> int:
     )
     config = _load(args.config, adjust=lambda config: rehearsal_config(config, rehearsal))
     setup_logging()
-    return rehearse(config, rehearsal)
+    return rehearse(config, rehearsal, reads=_files_read(args))
 
 
 def _latest_run() -> Path:
@@ -462,6 +484,15 @@ def _latest_run() -> Path:
         raise ConfigError(f"no journal in {directory} yet: name one (botdeck report JOURNAL)")
     print(f"botdeck: the latest run: {latest}", file=sys.stderr)
     return latest
+
+
+def _files_read(args: argparse.Namespace) -> tuple[Path, ...]:
+    """The config file this command reads: a journal is never appended to it (the run
+    adds the files its config names: a replay, a blocklist)."""
+    if getattr(args, "config", None) is not None or args.command in ("run", "rehearse"):
+        with contextlib.suppress(ConfigError):  # the demo, `serve --demo`: no config
+            return (find_config(args.config),)
+    return ()
 
 
 def _run_options(args: argparse.Namespace, *, headless: bool) -> RunOptions:
@@ -480,6 +511,7 @@ def _run_options(args: argparse.Namespace, *, headless: bool) -> RunOptions:
         demo=demo and not headless,
         watched=not headless,
         duration=args.duration,
+        reads=_files_read(args),
     )
 
 

@@ -24,6 +24,7 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -85,8 +86,11 @@ def print_report(
         render_report(report, Console(file=out, highlight=False))
 
 
-def rehearse(config: Config, rehearsal: Rehearsal, *, out: TextIO = sys.stdout) -> int:
-    """Run the rehearsal, print its report; the exit code of the headless run."""
+def rehearse(
+    config: Config, rehearsal: Rehearsal, *, out: TextIO = sys.stdout, reads: Sequence[Path] = ()
+) -> int:
+    """Run the rehearsal, print its report; the exit code of the headless run. `reads`:
+    the files it reads besides the replay (its config), which the journal never is."""
     from botdeck.engine import AppendTo, RunOptions, Temporary, open_run
     from botdeck.headless import print_warnings, run_headless
 
@@ -95,6 +99,7 @@ def rehearse(config: Config, rehearsal: Rehearsal, *, out: TextIO = sys.stdout) 
         journal=Temporary() if rehearsal.journal is None else AppendTo(rehearsal.journal),
         duration=rehearsal.duration,
         clock=wall_clock(loop) if loop is not None else time.time,
+        reads=(rehearsal.replay, *reads),
     )
     try:
         with open_run(config, options) as session:

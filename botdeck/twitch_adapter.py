@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-from botdeck.chat.adapter import SourceAdapter, SourceContext, SourceParts
+from botdeck.chat.adapter import Checked, SourceAdapter, SourceContext, SourceParts
 from botdeck.chat.base import ChatSetupError
 from botdeck.config import Config, twitch_problem
 from botdeck.core.options import AdapterOptions
@@ -75,4 +75,12 @@ def build(context: SourceContext[TwitchOptions]) -> SourceParts:
     return SourceParts(chat, sink=chat)  # Twitch echoes our own messages back
 
 
-ADAPTER = SourceAdapter(TwitchOptions, build)
+def check(context: SourceContext[TwitchOptions]) -> Checked:
+    """What `botdeck check` says: the token file's problems, read as a run reads it (a
+    damaged file is an error, exit 2, as it would be there)."""
+    from botdeck.tokens import TokenStore, token_file_warnings
+
+    return Checked(warnings=tuple(token_file_warnings(context.config, TokenStore())))
+
+
+ADAPTER = SourceAdapter(TwitchOptions, build, check=check)

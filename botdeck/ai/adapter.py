@@ -69,11 +69,11 @@ class ResponderContext(Generic[Opts]):
     """What a provider is built from: its own options, and botdeck's settings for it."""
 
     options: Opts
-    bots: tuple[BotProfile, ...] = ()
-    seed: int = 1
-    retry: RetryPolicy = field(default_factory=RetryPolicy)  # [ai] timeout, max_retries
-    reply_retry: RetryPolicy = field(default_factory=RetryPolicy)  # replies (see [ai])
-    prompt: PromptSettings = field(default_factory=PromptSettings)  # [ai] context_tokens, ...
+    bots: tuple[BotProfile, ...]
+    seed: int  # [chat] seed: every random choice
+    retry: RetryPolicy  # one deadline per call: [ai] timeout, max_retries
+    reply_retry: RetryPolicy  # replies: single attempts while the engine waits out outages
+    prompt: PromptSettings  # [ai] context_tokens, max_reply_chars
     moderation: ModerationRequest | None = None
     replies: bool = True  # False: only the moderator is wanted (another provider replies)
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)

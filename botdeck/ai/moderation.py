@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-DEFAULT_MODEL = "omni-moderation-latest"
-
 
 @dataclass(frozen=True, slots=True)
 class ModerationVerdict:

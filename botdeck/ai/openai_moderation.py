@@ -5,15 +5,13 @@ from __future__ import annotations
 from openai import AsyncOpenAI
 from openai.types import ModerationCreateResponse
 
-from botdeck.ai.moderation import DEFAULT_MODEL, ModerationUnavailable, ModerationVerdict, Moderator
+from botdeck.ai.moderation import ModerationUnavailable, ModerationVerdict, Moderator
 from botdeck.ai.openai_errors import OpenAIErrors
 from botdeck.ai.retry import CallFailed, RetryPolicy, call_with_retries, host_of
 
 
 class OpenAIModerator(Moderator):
-    def __init__(
-        self, client: AsyncOpenAI, *, model: str = DEFAULT_MODEL, retry: RetryPolicy
-    ) -> None:
+    def __init__(self, client: AsyncOpenAI, *, model: str, retry: RetryPolicy) -> None:
         self._client = client
         self._model = model
         self._retry = retry

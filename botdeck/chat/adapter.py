@@ -11,6 +11,7 @@ A source (simulated scenarios, a replayed log, Twitch, a third party's) is one
 - `preflight`: what must hold before anything runs (cheap: it runs at every start),
   raising `ChatSetupError`; `check`: what `botdeck check` reports about the source
   beyond its keys (it may read a whole file); `probe`: `botdeck check --probe`;
+- `reads`: the files it reads (a replay's log), which a run's journal never overwrites;
 - `classify`: what its own failures mean (a setup problem, exit 2, or an outage).
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from botdeck.chat.base import ChatSetupError, ChatSink, ChatSource
@@ -43,9 +45,9 @@ class SourceContext(Generic[Opts]):
     """What a source is built from: its own options, and botdeck's settings for it."""
 
     options: Opts
-    channel: str = ""
-    bots: tuple[str, ...] = ()
-    seed: int = 1  # [chat] seed: for simulated chat and every random choice
+    channel: str
+    bots: tuple[str, ...]
+    seed: int  # [chat] seed: for simulated chat and every random choice
     clock: Callable[[], float] = time.time  # wall time for chat lines (virtual in rehearsals)
     keep_open: bool = False  # a finite script keeps the source open when it ends (dashboard)
     endless: bool = False  # the dashboard's demo: simulated chat plays on and on
@@ -80,6 +82,10 @@ def _nothing_to_say(context: SourceContext[Any]) -> Checked:
     return Checked()
 
 
+def _reads_nothing(context: SourceContext[Any]) -> Sequence[Path]:
+    return ()
+
+
 def classify_failure(error: BaseException) -> SourceFailure:
     """The default reading: `ChatSetupError` is a setup problem, anything else the chat
     failing, named by its type."""
@@ -99,3 +105,4 @@ class SourceAdapter(Generic[Opts]):
     check: Callable[[SourceContext[Opts]], Checked] = _nothing_to_say
     probe: Callable[[SourceContext[Opts]], Awaitable[str]] | None = None
     classify: Callable[[BaseException], SourceFailure] = classify_failure
+    reads: Callable[[SourceContext[Opts]], Sequence[Path]] = _reads_nothing

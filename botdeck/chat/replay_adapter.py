@@ -55,4 +55,8 @@ def check(context: SourceContext[ReplayOptions]) -> Checked:
     return Checked((note,), tuple(replay.warnings))
 
 
-ADAPTER = SourceAdapter(ReplayOptions, build, check=check)
+def reads(context: SourceContext[ReplayOptions]) -> tuple[Path, ...]:
+    return (Path(context.options.replay_file),)
+
+
+ADAPTER = SourceAdapter(ReplayOptions, build, check=check, reads=reads)

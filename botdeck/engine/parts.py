@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from botdeck.adapters import RESPONDERS, SOURCES, AdapterError, registry
@@ -52,6 +53,7 @@ __all__ = [
     "probe",
     "probe_source",
     "source_adapter",
+    "source_reads",
 ]
 
 OFFLINE = "offline"  # what `[ai] on_budget = "offline"` falls back to
@@ -122,6 +124,13 @@ async def probe_source(config: Config) -> str | None:
         return None
     with _refusals("chat"):
         return await adapter.probe(source_context(config))
+
+
+def source_reads(config: Config) -> tuple[Path, ...]:
+    """The files the configured source reads (a replay's log)."""
+    adapter = source_adapter(config)
+    with _refusals("chat"):
+        return tuple(adapter.reads(source_context(config)))
 
 
 def check_source(config: Config) -> Checked:

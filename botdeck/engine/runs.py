@@ -42,6 +42,7 @@ from botdeck.engine.journal_files import (
     open_journal,
     prune,
 )
+from botdeck.engine.parts import source_reads
 from botdeck.engine.resume import ResumePlan, plan_resume
 from botdeck.engine.session import RunJournal, RunSession
 
@@ -83,6 +84,7 @@ class RunOptions:
     watched: bool = False  # a dashboard: the run stays open after a finite source ends
     duration: float | None = None  # drain after this many seconds
     clock: Callable[[], float] = time.time  # wall time for chat and journal (virtual too)
+    reads: tuple[Path, ...] = ()  # files the command reads (its config): never the journal
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,15 @@ def _resume_plan(config: Config, plan: _Plan, resume: Resume) -> ResumePlan | No
     )
 
 
+def _inputs(config: Config, options: RunOptions) -> tuple[Path, ...]:
+    """What the run reads (its config, the source's files, the blocklist): a journal is
+    never appended to one of them."""
+    found = [*options.reads, *source_reads(config)]
+    if config.safety.blocklist_file:
+        found.append(Path(config.safety.blocklist_file))
+    return tuple(found)
+
+
 def new_session(
     config: Config,
     options: RunOptions,
@@ -154,7 +165,7 @@ def open_run(config: Config, options: RunOptions) -> Iterator[RunSession]:
     journal's files (after the caller has closed the session) and remove a temporary one."""
     plan = _plan(config, options.journal)
     try:
-        stream = open_journal(plan.path, plan.option)
+        stream = open_journal(plan.path, plan.option, _inputs(config, options))
         try:
             offset = stream.tell()
             streams: list[TextIO] = [sys.stdout, stream] if options.journal_on_stdout else [stream]

@@ -84,7 +84,7 @@ def make_app(
         },
         source="test",
     )
-    source = NoticingChat(lines, keep_open=keep_open, clock=frozen_clock)
+    source = NoticingChat(lines, keep_open=keep_open, clock=frozen_clock, speed=1.0)
     source.standing = list(notices)
     parts = scripted(source, config.chat.adapter_options(), config.bot_names, config.chat.seed)
     app = app_for(

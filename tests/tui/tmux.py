@@ -57,14 +57,16 @@ class Pane:
 
 
 @contextlib.contextmanager
-def session_running(name: str, args: list[str], tmp_path: Path, **env: str) -> Iterator[Pane]:
-    """`python -m botdeck ARGS` in a 120x40 tmux pane, run in `tmp_path`."""
+def session_running(
+    name: str, args: list[str], tmp_path: Path, *, module: str = "botdeck", **env: str
+) -> Iterator[Pane]:
+    """`python -m MODULE ARGS` (botdeck) in a 120x40 tmux pane, run in `tmp_path`."""
     session = f"{name}-{os.getpid()}"
     # exec keeps the pid the shell wrote; a runner may export COLUMNS/LINES (80x24).
     # The tmux server keeps its own environment: pass what the run needs explicitly.
     env = {"XDG_DATA_HOME": os.environ["XDG_DATA_HOME"], **env}
     variables = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
-    botdeck = shlex.join([sys.executable, "-m", "botdeck", *args])
+    botdeck = shlex.join([sys.executable, "-m", module, *args])
     inner = f"echo $$ > pid; exec env {variables} {botdeck}"
     command = (
         f"cd {shlex.quote(str(tmp_path))}; unset COLUMNS LINES; "

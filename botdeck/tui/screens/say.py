@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Select
 
+from botdeck.tui.widgets.line_input import LineInput
+
 
 class SayScreen(ModalScreen[tuple[str, str] | None]):
     """Dismisses with (bot, text), or None."""
@@ -33,7 +35,9 @@ class SayScreen(ModalScreen[tuple[str, str] | None]):
                 allow_blank=False,
                 id="say-bot",
             )
-            yield Input(placeholder="the line to send (enter sends)", id="say-text", max_length=500)
+            yield LineInput(  # a multi-line paste is kept, joined (Input keeps line 1 only)
+                placeholder="the line to send (enter sends)", id="say-text", max_length=500
+            )
         yield Footer()
 
     def on_mount(self) -> None:
