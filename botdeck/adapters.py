@@ -27,8 +27,7 @@ import logging
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -36,6 +35,9 @@ from pydantic_core import ErrorDetails
 from botdeck.ai.adapter import ResponderAdapter
 from botdeck.chat.adapter import SourceAdapter
 from botdeck.core.options import AdapterOptions
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +252,8 @@ def registry() -> Registry:
     global _registry
     path = tuple(sys.path)
     if _registry is None or _registry[0] != path:
+        from importlib.metadata import entry_points  # 60 ms: only once a config is read
+
         groups = (RESPONDERS.group, SOURCES.group)
         points = [point for group in groups for point in entry_points(group=group)]
         _registry = (path, Registry(points))

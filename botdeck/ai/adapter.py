@@ -26,14 +26,16 @@ from __future__ import annotations
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
-from botdeck.ai.moderation import Moderator
-from botdeck.ai.prompt import PromptSettings
-from botdeck.ai.retry import Classifier, RetryPolicy
 from botdeck.core.jobs import JobSkipped
 from botdeck.core.options import AdapterOptions
+
+if TYPE_CHECKING:  # what an entry names; reading a config imports none of it
+    from botdeck.ai.moderation import Moderator
+    from botdeck.ai.prompt import PromptSettings
+    from botdeck.ai.retry import Classifier, RetryPolicy
 
 Opts = TypeVar("Opts", bound=AdapterOptions)
 Closer = Callable[[], Awaitable[None]]
