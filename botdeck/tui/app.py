@@ -34,8 +34,6 @@ from textual.widget import Widget
 from textual.widgets import Footer
 
 from botdeck.engine import (
-    EXIT_OK,
-    EXIT_STOPPED,
     Engine,
     QuitResult,
     QuitStep,
@@ -86,7 +84,7 @@ from botdeck.tui.widgets.status import AlertBar, Overview, StatusBar
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EXIT_OK", "EXIT_STOPPED", "BotdeckApp"]
+__all__ = ["BotdeckApp"]
 
 REFRESH_SECONDS = 0.2  # numbers: 5 times a second
 FLUSH_SECONDS = 0.1  # chat: 10 times a second
