@@ -284,7 +284,7 @@ def test_replies_review_off_releases_pass_the_safety_gate_again():
 
 def test_approving_every_held_reply_sends_them_all():
     sink = RecordingSink()
-    engine, stream = review_engine(sink, bots=BOTS)
+    engine, stream = review_engine(sink, bots=BOTS, g=6)  # room for all six to be held
 
     async def main() -> None:
         for n in range(6):

@@ -35,6 +35,7 @@ from botdeck.model.jobs import JobStage, Outcome, Phase, Priority, ReplyContext,
 from botdeck.model.journal import JournalEvent, Reason
 from botdeck.model.keys import When
 from botdeck.model.review import PendingReview, Verdict
+from botdeck.model.snapshot import Expired, ResumeSummary
 from botdeck.tui.chatlines import OutcomeFolds, moderation_line
 from botdeck.tui.labels import (
     mentions_choice,
@@ -66,6 +67,7 @@ SHOWN = {
     Verdict: "review panel (what the timeout does)",
     When: "help screen (when column), footer and palette (check_action)",
     QueuedMentions: "mute dialog (one choice each), the toast after it",
+    Expired: "the resume toast and the headless line (ResumeSummary.describe)",
 }
 NOT_SHOWN = {
     Role: "decides send limits; the cards show the limits, not the role",
@@ -252,3 +254,21 @@ async def test_every_mute_choice_shows_in_the_mute_dialog_and_its_toast():
             assert muted_toast(choice, BOTS[0], 7, BOTS[1]).startswith(f"{BOTS[0]} muted")
         await pilot.press("escape")
         assert app.is_running
+
+
+async def test_every_expiry_cause_shows_in_the_resume_toast():
+    summary = ResumeSummary(
+        "previous.jsonl",
+        resumed=1,
+        expired=len(Expired),
+        why=dict.fromkeys(Expired, 1),
+        missing_bots=("gone_bot",),
+    )
+    app = make_app([])
+    async with app.run_test(size=(200, 40)) as pilot:
+        app.session.say(summary.describe(), "information")
+        await wait_until(pilot, lambda: bool(app._notifications))
+        toast = next(iter(app._notifications)).message
+        for cause in Expired:
+            assert f"1 {cause.value}" in toast
+        assert "(gone_bot)" in toast

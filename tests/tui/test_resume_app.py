@@ -57,7 +57,7 @@ async def test_the_demo_never_mentions_resuming(tmp_path, left):
         crashed(previous, mentions=left)
     else:
         previous.write_text("")
-    plan = plan_resume(previous, same_file=False, enabled=False)  # what `demo` asks
+    plan = plan_resume(previous, same_file=False, enabled=False, window=300.0)  # as demo
     app = make_app([], resume=plan)
     said: list[str] = []
     to_screen = app.session.say
