@@ -34,7 +34,7 @@ async def test_twenty_replies_held_in_a_raid_are_listed_and_shift_a_sends_them_a
         await wait_until(pilot, lambda: "review · 20 held" in screen_text(app))
         shown = screen_text(app)
         assert sum(1 for line in shown.splitlines() if re.search(r"#\d+ \w+ → @raider", line)) >= 6
-        assert "A Approve all" in shown.splitlines()[-1]
+        await wait_until(pilot, lambda: "A Approve all" in screen_text(app).splitlines()[-1])
         await pilot.press("A")
         await wait_until(pilot, lambda: app.engine.snapshot().queues.messages == 20)
         await wait_until(pilot, lambda: not panel.display)

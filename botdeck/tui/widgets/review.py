@@ -161,7 +161,7 @@ class ReviewPanel(Vertical):
     def __init__(self) -> None:
         super().__init__(id="review")
         self.border_title = "review"
-        self.job: int | None = None  # the selected reply: what a / e / z act on
+        self._job: int | None = None  # the selected reply as last shown
         self.jobs: tuple[int, ...] = ()  # every reply listed: what approve-all sends
         self._detail = Static(id="review-detail", markup=False)
         self.list = ReviewList()
@@ -177,29 +177,39 @@ class ReviewPanel(Vertical):
         """The selected reply as the panel shows it, as plain text."""
         return self._shown or ""
 
+    @property
+    def job(self) -> int | None:
+        """The selected reply, what a / e / z act on: where the operator put the list's
+        cursor (at once, before the next poll redraws), else the one shown."""
+        cursor = self.list.cursor
+        return cursor if cursor is not None and cursor in self.jobs else self._job
+
     def on_review_list_moved(self, message: ReviewList.Moved) -> None:
-        self.job = self.list.cursor
+        self._job = self.job
+        self._shown = None  # draw the newly selected reply whole at the next poll
 
     def show(self, reviews: list[PendingReview], width: int) -> int:
         """Show `reviews` (oldest first); the rows the panel wants at `width` (0: none):
         the selected reply whole, and a line per reply when more than one is held."""
         by_job = {review.job: review for review in reviews}
-        if self.job not in by_job:  # it was decided: the one now at its place
-            place = self._order.index(self.job) if self.job in self._order else 0
-            remaining = [job for job in self._order if job in by_job and job != self.job]
+        selected_job = self.job
+        if selected_job not in by_job:  # it was decided: the one now at its place
+            place = self._order.index(selected_job) if selected_job in self._order else 0
             later = [job for job in self._order[place:] if job in by_job]
-            first = later or remaining or [review.job for review in reviews]
-            self.job = first[0] if first else None
+            first = later or [review.job for review in reviews]
+            selected_job = first[0] if first else None
+        self._job = selected_job
         self._order = [review.job for review in reviews]
         self.jobs = tuple(self._order)
-        selected = by_job.get(self.job) if self.job is not None else None
+        selected = by_job.get(selected_job) if selected_job is not None else None
         text = review_text(selected, len(reviews)) if selected else Text()
         if text.plain != self._shown:
             self._shown = text.plain
             self._detail.update(text)
         many = len(reviews) > 1
         self.list.display = many
-        self.list.update([(r.job, review_row(r)) for r in reviews] if many else [], self.job)
+        rows = [(review.job, review_row(review)) for review in reviews] if many else []
+        self.list.update(rows, selected_job)
         title = f"review · {len(reviews)} held" if many else "review"
         if title != self.border_title:
             self.border_title = title
