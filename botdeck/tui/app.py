@@ -51,7 +51,7 @@ from botdeck.model.events import (
     ModerationSeen,
     StateChanged,
 )
-from botdeck.model.jobs import JobStage, RouterState
+from botdeck.model.jobs import JobStage, Priority, RouterState
 from botdeck.model.journal import Reason
 from botdeck.model.keys import FIXED_QUIT_KEYS, KEY_ACTIONS, When, key_display, keys_of
 from botdeck.model.snapshot import EngineSnapshot
@@ -200,6 +200,7 @@ class BotdeckApp(App[int]):
         self._monotonic = monotonic  # the loop's clock (job ages) unless a test fixes it
         self._started = clock()
         self._folds = OutcomeFolds()  # failures, skips, cancellations: folded per kind
+        self._handing: tuple[str, str] | None = None  # (bot, to) while a mute hands over
         self._flush_due = False
         self._last_snap: tuple[object, ...] | None = None
         # The run this app shows; it goes on if the app does not (see tui/run.py).
@@ -377,7 +378,13 @@ class BotdeckApp(App[int]):
         job = event.job
         if event.stage is not JobStage.FINISHED:
             return
-        folded = self._folds.add(job, self._clock())  # a stop may cancel 10,000: one line
+        handing = self._handing
+        if handing is not None and job.bot == handing[0] and job.priority is Priority.HIGH:
+            folded: tuple[tuple[str, int], str] | None = self._folds.handed(
+                job, handing[1], self._clock()
+            )
+        else:
+            folded = self._folds.add(job, self._clock())  # a stop may cancel 10,000: one line
         if folded is not None:
             key, line = folded
             self._chat.add(line, key=key)
@@ -763,7 +770,13 @@ class BotdeckApp(App[int]):
         if what is QueuedMentions.HAND_OVER and (to is None or self.engine.muted(to)):
             self.notify(f"{to} is muted now: {bot} stays unmuted", timeout=5, markup=False)
             return
-        self.engine.mute_bot(bot, what, to)
+        # The mentions handed over end here as they are resubmitted there: their chat line
+        # says where they went, not that they were skipped.
+        self._handing = (bot, to) if what is QueuedMentions.HAND_OVER and to else None
+        try:
+            self.engine.mute_bot(bot, what, to)
+        finally:
+            self._handing = None
         self.notify(muted_toast(what, bot, count, to), timeout=5, markup=False)
         self.refresh_numbers()
 

@@ -96,10 +96,11 @@ class _Fold:
         names = ", ".join(self.names)
         if len(self.seen) > len(self.names):
             names += f" and {len(self.seen) - len(self.names)} more"
+        joint = " " if self.mark == STATE else ": "  # "handed to bot", "skipped: muted"
         if self.count == 1:
-            what = f"{self.word}: {self.reason}"
+            what = f"{self.word}{joint}{self.reason}"
         else:
-            what = f"{self.count} replies {self.word}: {self.reason}"
+            what = f"{self.count} replies {self.word}{joint}{self.reason}"
             names += ":"
         return f"{clock_label(self.started)} {self.mark} {who} → {names} {what}"
 
@@ -126,11 +127,21 @@ class OutcomeFolds:
         word = outcome_word(outcome) or outcome.value
         reason = _cut(job.reason or outcome.value)
         bot = None if outcome is Outcome.CANCELLED else job.bot
+        mark = FAILED if outcome is Outcome.FAILED else SKIPPED
+        return self._fold(job, now, mark, word, reason, bot)
+
+    def handed(self, job: JobView, to: str, now: float) -> tuple[tuple[str, int], str]:
+        """A mention its muted bot gave to `to`: it is answered, so its line says where
+        it went (the journal has it `skipped: muted`, and `to`'s job for the same line)."""
+        return self._fold(job, now, STATE, "handed to", to, job.bot)
+
+    def _fold(
+        self, job: JobView, now: float, mark: str, word: str, reason: str, bot: str | None
+    ) -> tuple[tuple[str, int], str]:
         key: FoldKey = (word, reason, bot)
         fold = self._open.get(key)
         if fold is None or now - fold.started > self._window:
             self._serial += 1
-            mark = FAILED if outcome is Outcome.FAILED else SKIPPED
             fold = self._open[key] = _Fold(self._serial, mark, word, reason, now)
             self._forget(now)
         fold.add(job.bot, addressee(job))

@@ -37,10 +37,7 @@ class Taker:
 
 def question(bot: str, count: int) -> str:
     mentions = "1 mention" if count == 1 else f"{count} mentions"
-    return (
-        f"{bot} still has {mentions} to answer. Muted, it takes nothing new and its"
-        " other unsent replies end. Its mentions:"
-    )
+    return f"{bot} has {mentions} to answer. Muted, it takes nothing new. Its mentions:"
 
 
 class MuteDialog(ModalScreen[MuteChoice | None]):

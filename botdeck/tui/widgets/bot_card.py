@@ -153,10 +153,15 @@ class BotCard(Vertical, can_focus=True):
         flags = bot_flags(lane, reviewing)
         title = f"{self.number} {self.bot}" if self.number <= 9 else self.bot
         border_title = " · ".join([title, *flags])
+        # Raid mode's label on the box's bottom edge, where no figure can push it out;
+        # the flags (muted, paused, review) join it there when the title has no room.
+        edge = [merge_label(lane)] if lane.merging else []
+        if width is not None and len(border_title) > width:
+            border_title = title
+            edge = [*bot_flags(lane, reviewing, short=True), *edge]
+        subtitle = " · ".join(edge) if size is not CardSize.LINE else ""
         if border_title != self.border_title:
             self.border_title = border_title
-        # Raid mode's label on the box's bottom edge, where no figure can push it out.
-        subtitle = merge_label(lane) if size is not CardSize.LINE else ""
         if subtitle != self.border_subtitle:
             self.border_subtitle = subtitle
         self.set_class(lane.paused or lane.muted or lane.held is not None, "-held")
