@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import time
 from collections.abc import Callable, Sequence
 
 from rich.console import Console
+from textual.events import Key
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from botdeck.chat.simulated import ScriptedLine, SimulatedChat
 from botdeck.config import parse_config
@@ -97,6 +100,33 @@ async def wait_until(pilot: Pilot, predicate: Callable[[], bool], within: float 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {within}s")
         await pilot.pause(0.02)
+
+
+# What a terminal sends with these keys (Textual's driver makes the same events).
+_CHARACTERS = {"enter": "\r", "tab": "\t", "escape": "\x1b", "space": " ", "question_mark": "?"}
+
+
+async def mash(pilot: Pilot, *keys: str, within: float = 10.0) -> None:
+    """Keys typed faster than the app handles them, as a terminal hands over keys that
+    arrived in one read: all queued at once (`Pilot.press` settles after each key, so it
+    never races). Returns once the app has taken every one of them; what they set off
+    (a dialog's answer, a screen leaving) may still be on its way: wait on the outcome."""
+    app = pilot.app
+    for key in keys:
+        event = Key(key, key if len(key) == 1 else _CHARACTERS.get(key))
+        event.set_sender(app)
+        app.post_message(event)
+    taken = asyncio.Event()
+    app.call_later(taken.set)  # queued after the keys
+    await asyncio.wait_for(taken.wait(), within)
+
+
+async def gone(pilot: Pilot, screen: Screen[object], within: float = 10.0) -> None:
+    """Wait until `screen` has left the app (removed: nothing queued for it runs any more),
+    and check the app is still running."""
+    await wait_until(pilot, lambda: not screen.is_attached, within)
+    await pilot.pause()
+    assert pilot.app.is_running, "the app ended"
 
 
 def screen_text(app: BotdeckApp) -> str:

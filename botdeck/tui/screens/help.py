@@ -11,10 +11,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from botdeck.model.keys import KEY_ACTIONS, When, key_display, keys_of
+from botdeck.tui.screens.dialog import Dialog
 
 WHEN_NOTES = {
     When.ALWAYS: "",
@@ -42,7 +42,7 @@ def help_table(keymap: Mapping[str, str]) -> Table:
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "close", "Close", key_display="esc"),
     ]
