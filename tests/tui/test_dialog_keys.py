@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 
 from textual.widgets import Input, Select
+from textual.widgets._select import SelectOverlay
 
 from botdeck.chat.simulated import ScriptedLine
 from botdeck.model.jobs import RouterState
@@ -89,6 +90,41 @@ async def test_keys_right_after_i_never_open_the_bot_list():
             await gone(pilot, say)
         assert app.is_running
     assert [e["text"] for e in journal_events(journal, "sent")] in ([], ["hi"])
+
+
+async def test_page_keys_in_the_bot_list_before_it_is_drawn_do_not_crash():
+    """The bot list's line map is built at its first layout; page keys handled before it
+    (a key within ~30 ms of opening, or a busy loop) raised KeyError in Textual's option
+    list. `batch_update` holds the layout back, so the keys always come first here."""
+    journal = io.StringIO()
+    app = make_app([], journal=journal)
+    async with app.run_test(size=(120, 40)) as pilot:
+        say = await open_say(app, pilot)
+        await pilot.press("shift+tab")  # to the bot list
+        choose = say.query_one("#say-bot", Select)
+        assert app.focused is choose
+        overlay = choose.query_one(SelectOverlay)
+        with app.batch_update():
+            await pilot.press("enter", "pagedown")  # opens the list, then a page down
+            assert not overlay.scrollable_content_region  # not laid out yet
+            assert app.focused is overlay and overlay.highlighted == len(BOTS) - 1
+            await pilot.press("pageup")
+            assert overlay.highlighted == 0
+        await pilot.press("pagedown", "enter")  # laid out now: the ordinary page move
+        assert choose.value == BOTS[-1]
+        await pilot.press("tab", *"as the last bot", "enter")
+        await gone(pilot, say)
+        await wait_until(pilot, lambda: len(journal_events(journal, "sent")) == 1)
+    assert journal_events(journal, "sent")[0]["bot"] == BOTS[-1]
+
+
+async def test_mashing_the_bot_list_open_and_paging_does_not_crash():
+    app = make_app([])
+    async with app.run_test(size=(80, 24)) as pilot:
+        say = await open_say(app, pilot)
+        await pilot.press("shift+tab")
+        await mash(pilot, "enter", "pageup", "pagedown", "pageup", "escape", "escape", "enter")
+        await gone(pilot, say)
 
 
 def reviewed_app(journal: io.StringIO):

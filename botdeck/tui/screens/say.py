@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Label, Select
 
 from botdeck.tui.screens.dialog import AnswerField, Dialog
+from botdeck.tui.widgets.safe_select import SafeSelect
 
 
 class SayScreen(Dialog[tuple[str, str] | None]):
@@ -31,7 +32,7 @@ class SayScreen(Dialog[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="say"):
             yield Label("Say as a bot: its send limit and duplicate guard apply", id="say-title")
-            yield Select(
+            yield SafeSelect(
                 [(bot, bot) for bot in self._bots],
                 value=self._bot,
                 allow_blank=False,
