@@ -6,7 +6,7 @@ import asyncio
 import io
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from rich.console import Console
 from textual.events import Key
@@ -17,6 +17,7 @@ from botdeck.chat.simulated import ScriptedLine, SimulatedChat
 from botdeck.config import parse_config
 from botdeck.engine import ResumePlan
 from botdeck.engine.sources import scripted
+from botdeck.model.chat import ConnectionState
 from botdeck.tui.app import BotdeckApp
 from botdeck.tui.factory import create_app
 from botdeck.tui.themes import SHIPPED_DIR, discover_themes
@@ -46,6 +47,9 @@ def make_app(
     monotonic: Callable[[], float] | None = None,
     app_class: type[BotdeckApp] = BotdeckApp,
     resume: ResumePlan | None = None,
+    ai: dict | None = None,
+    roles: Mapping[str, str] | None = None,
+    reading: ConnectionState | None = None,
 ) -> BotdeckApp:
     config = parse_config(
         {
@@ -60,12 +64,21 @@ def make_app(
             "send_limits": send_limits or {"enabled": False},
             "keys": keys or {},
             "review": review or {},
-            "bots": [{"name": bot, "persona": f"persona of {bot}"} for bot in BOTS],
+            "ai": ai or {},
+            "bots": [
+                {
+                    "name": bot,
+                    "persona": f"persona of {bot}",
+                    "role": (roles or {}).get(bot, "viewer"),
+                }
+                for bot in BOTS
+            ],
         },
         source="test",
     )
     source = NoticingChat(lines, keep_open=keep_open, clock=frozen_clock)
     source.standing = list(notices)
+    source.reading = reading
     app = create_app(
         config,
         demo=demo,
@@ -81,13 +94,19 @@ def make_app(
 
 
 class NoticingChat(SimulatedChat):
-    """Simulated chat with standing notices a test sets (say, Twitch reconnecting)."""
+    """Simulated chat with standing notices a test sets (say, Twitch reconnecting), and
+    the reading state it reports, if a test sets one (a source reconnecting or failed)."""
 
     standing: list[str]
+    reading: ConnectionState | None = None
 
     @property
     def notices(self) -> tuple[str, ...]:
         return tuple(self.standing)
+
+    @property
+    def connection(self) -> ConnectionState:
+        return self.reading or super().connection
 
 
 def mentions(count: int, at: float = 0.0) -> list[ScriptedLine]:
