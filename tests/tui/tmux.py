@@ -57,9 +57,12 @@ class Pane:
 
 
 @contextlib.contextmanager
-def session_running(name: str, args: list[str], tmp_path: Path, **env: str) -> Iterator[Pane]:
-    """`python -m botdeck ARGS` in a 120x40 tmux pane, run in `tmp_path`."""
+def session_running(
+    name: str, args: list[str], tmp_path: Path, size: tuple[int, int] = (120, 40), **env: str
+) -> Iterator[Pane]:
+    """`python -m botdeck ARGS` in a tmux pane of `size` (120x40), run in `tmp_path`."""
     session = f"{name}-{os.getpid()}"
+    width, height = (str(n) for n in size)
     # exec keeps the pid the shell wrote; a runner may export COLUMNS/LINES (80x24).
     # The tmux server keeps its own environment: pass what the run needs explicitly.
     env = {"XDG_DATA_HOME": os.environ["XDG_DATA_HOME"], **env}
@@ -70,11 +73,11 @@ def session_running(name: str, args: list[str], tmp_path: Path, **env: str) -> I
         f"cd {shlex.quote(str(tmp_path))}; unset COLUMNS LINES; "
         f"sh -c {shlex.quote(inner)}; echo $? > exit-code; echo botdeck-exited"
     )
-    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "sh")
+    tmux("new-session", "-d", "-s", session, "-x", width, "-y", height, "sh")
     try:
         # Without an attached client some tmux versions fall back to 80x24: pin the size.
         tmux("set-option", "-t", session, "window-size", "manual")
-        tmux("resize-window", "-t", session, "-x", "120", "-y", "40")
+        tmux("resize-window", "-t", session, "-x", width, "-y", height)
         tmux("send-keys", "-t", session, command, "Enter")
         yield Pane(session, tmp_path)
     finally:
