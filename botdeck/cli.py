@@ -552,6 +552,7 @@ def _dashboard(config: Config, args: argparse.Namespace, themes: ThemeSet | None
             journal_stream=streams,
             themes=themes,
             resume=journal.resume_plan(config, args),
+            duration=args.duration,
         )
         code = asyncio.run(run_dashboard(app))
     if app.exit_note:

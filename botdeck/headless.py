@@ -8,85 +8,33 @@ emergency stop.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import signal
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from botdeck.engine import Engine, QuitRequests
-from botdeck.model.events import AIAvailability, EngineEvent, StateChanged
-from botdeck.model.jobs import RouterState
-from botdeck.model.review import HEADLESS
+from botdeck.engine import EXIT_OK, EXIT_STOPPED, Engine, RunSession
 from botdeck.model.snapshot import Percentiles
 
 log = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_STOPPED = 130
-QUIT_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+__all__ = ["EXIT_OK", "EXIT_STOPPED", "print_summary", "print_warnings", "run_headless"]
 
 
 async def run_headless(engine: Engine, *, duration: float | None = None) -> int:
-    await engine.connect()  # a refused Twitch setup raises ConfigError here: exit 2
-    if engine.snapshot().reviewing:  # nobody could ever approve: no 2-minute waits for nothing
-        engine.settle_reviews(HEADLESS)
-        print(
-            "botdeck: warning: [review] holds replies for an operator, and a headless run has"
-            " none: [review] on_timeout decides each reply at once",
-            file=sys.stderr,
-        )
-    if engine.resumed is not None and engine.resumed.worth_saying:
-        print(f"botdeck: {engine.resumed.describe()}", file=sys.stderr)
+    """The whole run with nobody at a console (see `botdeck.engine.session`)."""
+    session = RunSession(engine, duration=duration)
     try:
-        return await _run(engine, duration)
+        await session.connect()  # a refused Twitch setup raises ConfigError here: exit 2
+        if engine.snapshot().reviewing:  # nobody could ever approve: no 2-minute waits
+            print(
+                "botdeck: warning: [review] holds replies for an operator, and a headless run"
+                " has none: [review] on_timeout decides each reply at once",
+                file=sys.stderr,
+            )
+        return await session.run_unattended()
     finally:
-        await engine.close()
-
-
-async def _run(engine: Engine, duration: float | None) -> int:
-    loop = asyncio.get_running_loop()
-    ended = asyncio.Event()
-
-    def on_event(event: EngineEvent) -> None:
-        if isinstance(event, StateChanged) and event.state.ended:
-            ended.set()
-        elif isinstance(event, AIAvailability):  # the journal is on stdout: say it here
-            print(f"botdeck: {event.describe()}", file=sys.stderr)
-
-    engine.subscribe(on_event)
-    quits = QuitRequests(engine)
-
-    def on_signal(sig: signal.Signals) -> None:
-        log.info(quits.request(signal.Signals(sig).name).describe())
-
-    for sig in QUIT_SIGNALS:
-        loop.add_signal_handler(sig, on_signal, sig)
-
-    async def feed_then_finish() -> None:
-        try:
-            await engine.run_chat()
-        except Exception:
-            log.exception("chat source failed; draining")
-        await engine.wait_idle()  # replies to replies may still come: wait for all of them
-        engine.drain()
-
-    feeder = asyncio.create_task(feed_then_finish())
-    timer = loop.call_later(duration, engine.drain) if duration is not None else None
-    try:
-        await ended.wait()
-        await engine.wait_idle()  # a stop's cancelled workers unwind
-    finally:
-        if timer is not None:
-            timer.cancel()
-        feeder.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await feeder
-        for sig in QUIT_SIGNALS:
-            loop.remove_signal_handler(sig)
-    return EXIT_STOPPED if engine.state is RouterState.STOPPED else EXIT_OK
+        await session.close()
 
 
 def print_warnings(warnings: Sequence[str], out: TextIO, limit: int = 5) -> None:

@@ -55,6 +55,14 @@ def log_path() -> Path:
     return user_log_path("botdeck") / "botdeck.log"
 
 
+def current_log_file() -> Path | None:
+    """The file the log goes to now, if any (named when a traceback went there)."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            return Path(handler.baseFilename)
+    return None
+
+
 def setup_logging(level: int = logging.INFO) -> Path | None:
     """Log to the user log directory; if it cannot be created, log nowhere (never stderr)."""
     root = logging.getLogger()

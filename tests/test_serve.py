@@ -251,4 +251,4 @@ async def test_stopping_serve_with_a_session_open_ends_its_dashboard(tmp_path: P
             await session.close()
     assert dashboards_running(served.journal) == []
     states = [e["state"] for e in served.events() if e["event"] == "state"]
-    assert states[-1] == "stopped"  # the dashboard quit as on a stop, and said so
+    assert states[-1] == "drained"  # the dashboard was told to quit: it drained, and said so

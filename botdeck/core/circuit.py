@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from botdeck.model.events import AIState
+
 
 class CircuitState(StrEnum):
     CLOSED = "closed"
@@ -44,10 +46,10 @@ class Ticket:
 
 @dataclass(frozen=True, slots=True)
 class CircuitChange:
-    """What listeners hear: the server went down (`opened`), came back (`closed`, with how
-    long it was down), or refused the setup (`refused`, with what to fix)."""
+    """What listeners hear: the server went down (the circuit opened), came back (it
+    closed, with how long it was down), or refused the setup (with what to fix)."""
 
-    state: str  # "opened" | "closed" | "refused"
+    state: AIState
     reason: str
     down_for: float = 0.0
 
@@ -125,7 +127,7 @@ class Circuit:
         `fix` says what to change and stays until a success."""
         if fix is not None and fix != self.refused:
             self.refused = fix
-            self._tell(CircuitChange("refused", fix))
+            self._tell(CircuitChange(AIState.REFUSED, fix))
         self._close()
 
     def failed(self, ticket: Ticket, reason: str, retry_after: float | None = None) -> None:
@@ -137,7 +139,7 @@ class Circuit:
             self._backoff = self._base_delay
             self._state = CircuitState.OPEN
             self._next_probe = now + (retry_after if retry_after is not None else self._backoff)
-            self._tell(CircuitChange("opened", reason))
+            self._tell(CircuitChange(AIState.DOWN, reason))
         elif ticket.probe:
             self._backoff = min(self._backoff * 2, self._max_delay)
             self._state = CircuitState.OPEN
@@ -163,7 +165,7 @@ class Circuit:
         self.reason = None
         self._backoff = self._base_delay
         self._wake()
-        self._tell(CircuitChange("closed", reason, down_for))
+        self._tell(CircuitChange(AIState.UP, reason, down_for))
 
     def _wake(self) -> None:
         self._changed.set()

@@ -20,6 +20,7 @@ from botdeck.chat.simulated import SimulatedChat
 from botdeck.config import Config
 from botdeck.core.circuit import Circuit
 from botdeck.core.clock import loop_time
+from botdeck.core.gate import SendGate
 from botdeck.core.ratelimit import RateLimiter, SendLimiter
 from botdeck.core.scheduler import Scheduler
 from botdeck.engine import ai_setup, responders, sources
@@ -223,6 +224,7 @@ def assemble(
         scheduler, limiter, ack_target=settings.ack_target, max_reply_chars=settings.max_reply_chars
     )
     circuit = Circuit()
+    gate = SendGate()
     pipeline = ReplyPipeline(
         personas=personas,
         settings=PipelineSettings(
@@ -242,6 +244,7 @@ def assemble(
         echoes=echoes,
         review=review,
         circuit=circuit,
+        gate=gate,
     )
     configured = dict(roles or {})
 
@@ -300,4 +303,5 @@ def assemble(
         resume=resume,
         circuit=circuit,
         outage_wait=settings.outage_wait,
+        gate=gate,
     )

@@ -27,6 +27,7 @@ from botdeck.ai.safety import SafetyGate
 from botdeck.chat.base import ChatSetupError, ChatSink, SendError
 from botdeck.config import ConfigError
 from botdeck.core.circuit import Circuit, CircuitChange
+from botdeck.core.gate import SendGate
 from botdeck.core.jobs import Job
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.core.scheduler import Scheduler
@@ -49,6 +50,7 @@ from botdeck.model.channel import ChatEvent, ChatSettings
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import (
     AIAvailability,
+    AIState,
     BotChanged,
     ChatSeen,
     EngineEvent,
@@ -102,6 +104,7 @@ class Engine:
         resume: ResumePlan | None = None,
         circuit: Circuit | None = None,
         outage_wait: float = 0.0,
+        gate: SendGate | None = None,
     ) -> None:
         self.channel = channel
         self._scheduler = scheduler
@@ -132,6 +135,7 @@ class Engine:
         self._circuit = circuit or Circuit()
         self._circuit.add_listener(self._on_circuit)
         self._outage_wait = outage_wait
+        self._gate = gate or SendGate()
         self._resume: ResumeSummary | None = None
         if resume is not None:
             scheduler.continue_ids(resume.last_id)  # ids unique within an appended journal
@@ -207,6 +211,7 @@ class Engine:
             passed=dict(self._admission.passed),
             resume=self._resume,
             ai=ai,
+            sends_held=self._gate.shut,
         )
 
     def waiting_jobs(self, bot: str | None = None) -> list[JobView]:
@@ -288,7 +293,24 @@ class Engine:
     def _stop(self, reason: str, by: str | None, verb: str | None) -> int:
         for task in self._speaking:
             task.cancel()  # nothing more goes out, a status answer included
-        return self._command(lambda: self._scheduler.stop(reason), by, verb)
+        try:
+            return self._command(lambda: self._scheduler.stop(reason), by, verb)
+        finally:
+            self._gate.open()  # what waited at it was cancelled; later replies may go
+
+    def hold_sends(self) -> None:
+        """From now on no reply begins its send (they wait, their timeout paused) until
+        `release_sends` or `stop`: the operator pressed the emergency stop and is asked to
+        confirm, and whatever the answer, nothing may leave meanwhile."""
+        self._gate.shut_now()
+
+    def release_sends(self) -> None:
+        """The stop was not confirmed: replies waiting to send go on, in order."""
+        self._gate.open()
+
+    @property
+    def sends_held(self) -> bool:
+        return self._gate.shut
 
     def pause(self, by: str | None = None) -> bool:
         return self._command(self._scheduler.pause, by)
@@ -500,9 +522,8 @@ class Engine:
         return AIStatus(down_for, circuit.reason, circuit.refused, waiting, self._outage_wait)
 
     def _on_circuit(self, change: CircuitChange) -> None:
-        state = {"opened": "down", "closed": "up"}.get(change.state, change.state)
-        event = AIAvailability(state, change.reason, change.down_for)
-        log.log(logging.INFO if state == "up" else logging.WARNING, event.describe())
+        event = AIAvailability(change.state, change.reason, change.down_for)
+        log.log(logging.INFO if change.state is AIState.UP else logging.WARNING, event.describe())
         self._events.publish(event)
 
     def _on_state(self, state: RouterState) -> None:
@@ -560,6 +581,12 @@ class Engine:
         depth = self._intake.silent_depth  # no bot answers it
         for bot in speakers:
             said = await limiter.acquire(bot, text) if limiter is not None else text
+            try:
+                await self._gate.passage()
+            except BaseException:
+                if limiter is not None:
+                    limiter.release(bot, said)
+                raise
             outgoing = self._echoes.sending(bot, said, depth) if self._sink.echoes else None
             try:
                 message_id = await self._sink.send(bot, said)

@@ -28,7 +28,7 @@ from botdeck.core.scheduler import Scheduler
 from botdeck.engine.conversation import Conversation
 from botdeck.engine.events import EventHub
 from botdeck.model.channel import ChatCleared, MessageDeleted, ModerationEvent, UserCleared
-from botdeck.model.events import BotChanged, ModerationSeen
+from botdeck.model.events import BotChanged, ModerationAction, ModerationSeen
 from botdeck.model.jobs import ReplyContext
 from botdeck.model.journal import Reason
 
@@ -86,7 +86,7 @@ class Moderation:
         else:
             assert isinstance(event, ChatCleared)
             self._conversation.clear()
-            seen = ModerationSeen("clear")
+            seen = ModerationSeen(ModerationAction.CLEAR)
         self._events.publish(seen)
         return seen
 
@@ -97,7 +97,7 @@ class Moderation:
         known = self._conversation.seen(msg)
         ended = self._scheduler.cancel(triggered)
         self._conversation.delete(msg)
-        return ModerationSeen("delete", msg=msg, ended=len(ended), known=known)
+        return ModerationSeen(ModerationAction.DELETE, msg=msg, ended=len(ended), known=known)
 
     def _remove_user(self, user: str) -> ModerationSeen:
         def theirs(job: ReplyJob) -> str | None:
@@ -111,7 +111,7 @@ class Moderation:
             self._forget_expired()
         if (bot := self._bots.get(user)) is not None:
             self._pause_removed(bot)
-        return ModerationSeen("clear_user", user=user, ended=len(ended), known=known)
+        return ModerationSeen(ModerationAction.CLEAR_USER, user=user, ended=len(ended), known=known)
 
     def _pause_removed(self, bot: str) -> None:
         log.warning("moderation: our bot %s was banned or timed out: paused", bot)

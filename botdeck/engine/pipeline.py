@@ -34,6 +34,7 @@ from botdeck.ai.safety import Blocked, SafetyGate
 from botdeck.ai.shaping import EmptyReplyError, shape_reply
 from botdeck.chat.base import ChatSink, SendError
 from botdeck.core.circuit import Circuit, OutageTooLong, Ticket
+from botdeck.core.gate import SendGate
 from botdeck.core.jobs import Job, JobFailed, JobReturned, JobSkipped
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.engine.conversation import Conversation, EchoDepth
@@ -73,6 +74,7 @@ class ReplyPipeline:
         echoes: EchoDepth,
         review: ReviewDesk,
         circuit: Circuit | None = None,
+        gate: SendGate | None = None,
     ) -> None:
         self._personas = dict(personas)
         self._settings = settings
@@ -86,6 +88,7 @@ class ReplyPipeline:
         self._echoes = echoes
         self._review = review
         self._circuit = circuit or Circuit()
+        self._gate = gate or SendGate()
 
     async def run(self, job: ReplyJob) -> None:
         """The whole pipeline for one job (the scheduler's executor)."""
@@ -320,6 +323,7 @@ class ReplyPipeline:
         each attempt taking a limiter slot like any send (Twitch counts refused and dropped
         messages too)."""
         if self._limiter is None:
+            await self.pass_gate(job)
             job.commit()
             await self.send(job, text)
             return True
@@ -343,6 +347,11 @@ class ReplyPipeline:
             text = await limiter.acquire(job.bot, text, on_wait=_show_wait(job))
         finally:
             job.send_wait = (job.send_wait or 0.0) + loop.time() - began
+        try:
+            await self.pass_gate(job)
+        except BaseException:
+            limiter.release(job.bot, text)  # stopped at the gate: nothing went out
+            raise
         if not self.current(job, request):
             limiter.release(job.bot, text)
             return False
@@ -356,6 +365,18 @@ class ReplyPipeline:
         finally:
             limiter.sent(job.bot, text)
         return True
+
+    async def pass_gate(self, job: ReplyJob) -> None:
+        """Right before the send begins: wait while the operator is asked to confirm an
+        emergency stop (the job timeout paused meanwhile, as in review)."""
+        if not self._gate.shut:
+            return
+        loop = asyncio.get_running_loop()
+        job.hold_deadline(loop.time())
+        try:
+            await self._gate.passage()
+        finally:
+            job.release_deadline(loop.time())
 
     async def send(self, job: ReplyJob, text: str) -> None:
         """One attempt; SendError propagates (`run` decides whether to retry)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import assert_never
 
 from botdeck.engine.engine import Engine
 from botdeck.model.jobs import RouterState
@@ -36,15 +37,20 @@ class QuitResult:
 
     def describe(self) -> str:
         """One line for a toast, the log and the terminal after the dashboard closes."""
-        if self.step is QuitStep.STOPPED:
-            return f"{self.how} again: stopped at once, {self.cancelled} unsent replies cancelled"
-        if self.step is QuitStep.DRAINING:
-            again = f"press {self.how} again" if self.key else f"{self.how} again"
-            return (
-                f"{self.how}: draining before quitting ({self.left} replies left);"
-                f" {again} to stop at once"
-            )
-        return f"{self.how}: quitting"
+        match self.step:
+            case QuitStep.STOPPED:
+                cancelled = self.cancelled
+                return f"{self.how} again: stopped at once, {cancelled} unsent replies cancelled"
+            case QuitStep.DRAINING:
+                again = f"press {self.how} again" if self.key else f"{self.how} again"
+                return (
+                    f"{self.how}: draining before quitting ({self.left} replies left);"
+                    f" {again} to stop at once"
+                )
+            case QuitStep.ENDED:
+                return f"{self.how}: quitting"
+            case _:
+                assert_never(self.step)
 
 
 class QuitRequests:

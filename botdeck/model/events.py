@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import assert_never
 
 from botdeck.model.channel import ChatSettings
 from botdeck.model.chat import ChatMessage
@@ -60,6 +62,14 @@ class BotChanged:
     bot: str
 
 
+class ModerationAction(StrEnum):
+    """What a moderator did (the journal's `moderation` events carry it as `action`)."""
+
+    DELETE = "delete"  # one line deleted
+    CLEAR_USER = "clear_user"  # a user banned or timed out: their lines removed
+    CLEAR = "clear"  # the whole chat cleared
+
+
 @dataclass(frozen=True, slots=True)
 class ModerationSeen:
     """A moderator deleted a line (`msg`), removed a user (`user`) or cleared the chat.
@@ -68,7 +78,7 @@ class ModerationSeen:
     botdeck had never seen the line or the user (then nothing changed). Never the text.
     """
 
-    action: str  # "delete" | "clear_user" | "clear"
+    action: ModerationAction
     msg: str | None = None
     user: str | None = None
     ended: int = 0
@@ -83,22 +93,32 @@ class ChatModeChanged:
     held: dict[str, str]
 
 
+class AIState(StrEnum):
+    DOWN = "down"  # replies wait the outage out
+    UP = "up"  # back after an outage
+    REFUSED = "refused"  # the server answers but refuses the setup (the key, the model)
+
+
 @dataclass(frozen=True, slots=True)
 class AIAvailability:
-    """The AI server went down (`down`: replies wait the outage out), came back (`up`,
-    after `down_for` seconds), or refused the setup (`refused`: `reason` says what to fix,
-    e.g. the key). For the dashboard and the log; the journal does not record it."""
+    """The AI server went down, came back (after `down_for` seconds), or refused the setup
+    (`reason` says what to fix, e.g. the key). For the dashboard and the log; the journal
+    does not record it."""
 
-    state: str  # "down" | "up" | "refused"
+    state: AIState
     reason: str
     down_for: float = 0.0
 
     def describe(self) -> str:
-        if self.state == "down":
-            return f"AI down: {self.reason}"
-        if self.state == "up":
-            return f"AI back after {self.down_for:.0f} s"
-        return f"AI refused: {self.reason}"
+        match self.state:
+            case AIState.DOWN:
+                return f"AI down: {self.reason}"
+            case AIState.UP:
+                return f"AI back after {self.down_for:.0f} s"
+            case AIState.REFUSED:
+                return f"AI refused: {self.reason}"
+            case _:
+                assert_never(self.state)
 
 
 EngineEvent = (

@@ -185,6 +185,7 @@ class EngineSnapshot:
     # window made a bot pass up, per bot (they never became jobs)
     resume: ResumeSummary | None = None  # what this run took over from the previous one
     ai: AIStatus | None = None  # the AI server down or refusing; None while it answers
+    sends_held: bool = False  # an emergency stop awaits confirmation: nothing is sent
 
     @property
     def state(self) -> RouterState:

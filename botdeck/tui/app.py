@@ -1,8 +1,10 @@
 """The dashboard app. It runs the engine in its own event loop and only observes and commands it.
 
-The engine's chat feed runs as a Textual worker (`exit_on_error=False`: a failing chat
-source is reported, not fatal). Numbers are polled from `Engine.snapshot()` five times a
-second; chat lines are buffered by listeners and written ten times a second.
+The run (the chat feed, how it ends, quit requests) is a `RunSession` that outlives the
+app: the app only shows it and commands it, and if the app dies of an exception, the
+runner (`tui/run.py`) carries the run on without a screen. Numbers are polled from
+`Engine.snapshot()` five times a second; chat lines are buffered by listeners and written
+ten times a second.
 
 The operator's console: select a bot (1-9, click its card, tab to it) to open its queue
 and act on one reply, one viewer or the bot; replies held for review show in full in the
@@ -20,7 +22,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
-from typing import ClassVar, cast
+from typing import ClassVar, assert_never, cast
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
@@ -31,8 +33,16 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
-from botdeck.config import ConfigError
-from botdeck.engine import Engine, QuitRequests, QuitResult, QuitStep
+from botdeck.engine import (
+    EXIT_OK,
+    EXIT_STOPPED,
+    Engine,
+    QuitResult,
+    QuitStep,
+    RunSession,
+    Severity,
+    SignalRoute,
+)
 from botdeck.model.events import (
     AIAvailability,
     BotChanged,
@@ -59,6 +69,7 @@ from botdeck.tui.chatlines import (
     outcome_line,
     state_line,
 )
+from botdeck.tui.labels import ai_toast
 from botdeck.tui.layout import Layout, plan_layout
 from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.screens.edit_reply import EditReply
@@ -75,11 +86,10 @@ from botdeck.tui.widgets.status import AlertBar, Overview, StatusBar
 
 log = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_STOPPED = 130
+__all__ = ["EXIT_OK", "EXIT_STOPPED", "BotdeckApp"]
+
 REFRESH_SECONDS = 0.2  # numbers: 5 times a second
 FLUSH_SECONDS = 0.1  # chat: 10 times a second
-QUIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # drain first, like the quit keys
 
 # The key table (`botdeck.model.keys`) names each action; this maps it to the app's method.
 _ACTION_METHODS = {
@@ -159,6 +169,7 @@ class BotdeckApp(App[int]):
         backlog_warning: int = 20,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] | None = None,
+        session: RunSession | None = None,
     ) -> None:
         super().__init__()
         # `[keys]` applied here rather than with Textual's keymap, which would move a
@@ -181,9 +192,14 @@ class BotdeckApp(App[int]):
         self._cancelled: Counter[str] = Counter()
         self._flush_due = False
         self._last_snap: tuple[object, ...] | None = None
-        self.quits = QuitRequests(engine)
+        # The run this app shows; it goes on if the app does not (see tui/run.py).
+        self.session = session or RunSession(engine, ends_with_source=False)
+        self.session.say = self._say
+        self._said: list[tuple[str, Severity]] = []  # what the run said before the screen was up
+        self.quits = self.session.quits
+        self.failure: BaseException | None = None  # what ended the app, if an exception did
         self._closing = False
-        self._signals: list[signal.Signals] = []
+        self._signals = SignalRoute(self._on_signal)
         self._terminal = terminal_fd()  # None when not drawing on a terminal (tests, web)
         self.detached = False  # the terminal went away: the engine drains without a screen
         self.exit_note: str | None = None  # what the terminal shows after the dashboard
@@ -235,13 +251,16 @@ class BotdeckApp(App[int]):
         self._inspector.display = False
         self._review.display = False
         self.engine.subscribe(self._on_event)
-        self._watch_signals()
+        self._signals.install()
         # The timers belong to the screen that holds the widgets they update: Textual stops
         # a screen's timers before it removes the screen's widgets, but an app's only after
         # every screen is gone, so an app timer could tick on widgets that have left.
         self._main = self.screen
         self._main.set_interval(REFRESH_SECONDS, self.refresh_numbers)
-        self.run_worker(self._feed(), name="chat-feed", group="engine", exit_on_error=False)
+        self.session.start()  # the chat feed runs in the loop, not in this app
+        said, self._said = self._said, []
+        for text, severity in said:
+            self._say(text, severity)
         self.refresh_numbers()
         self.call_after_refresh(gc.freeze)
 
@@ -249,56 +268,43 @@ class BotdeckApp(App[int]):
     # objects at start. A full (generation 2) collection scans all of them and stalls the
     # loop for 40-100 ms at busy moments; frozen, they are skipped and it takes a few ms.
 
-    async def _feed(self) -> None:
-        try:
-            await self.engine.connect()  # Twitch; a refusal is shown, not fatal
-            self._say_resumed()
-            await self.engine.run_chat()
-        except ConfigError as error:
-            log.error("cannot start: %s", error)
-            self.notify(f"cannot start: {error}", severity="error", timeout=30, markup=False)
-        except Exception as error:
-            log.exception("chat source failed")
-            self.notify(f"chat source failed: {error}", severity="error", markup=False)
-
-    def _say_resumed(self) -> None:
-        resumed = self.engine.resumed
-        if resumed is None or not resumed.worth_saying:
+    def _say(self, text: str, severity: Severity) -> None:
+        """What the run has to say (it cannot start, its source failed, what it resumed):
+        a toast; kept until the screen is up, since nothing may be written to the terminal
+        Textual draws on."""
+        if not self._cards:
+            self._said.append((text, severity))
             return
-        if resumed.problem or resumed.unreadable:
-            self.notify(resumed.describe(), severity="warning", timeout=15, markup=False)
-        else:
-            self.notify(resumed.describe(), timeout=15, markup=False)
+        timeout = 30 if severity == "error" else 15
+        self.notify(text, severity=severity, timeout=timeout, markup=False)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An exception escaped a widget or a handler, and Textual ends the app for it. The
+        run must not end with it: the traceback goes to the log (never the screen, where
+        its local variables could show a secret), and the runner carries the run on
+        without a screen (`tui/run.py`)."""
+        if self.failure is None:
+            self.failure = error
+            log.error("the dashboard failed; the run goes on without it", exc_info=error)
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
 
     async def on_unmount(self) -> None:
         self._closing = True  # listeners stop touching widgets that are going away
-        self._unwatch_signals()
-        if self.detached:
-            return  # the runner finishes the drain without a screen, then closes
+        self._signals.remove()
+        if self.session.supervised or self.detached:
+            return  # the runner finishes the run without a screen, then closes it
+        # Run on its own (a test's `run_test`): the run ends with the app.
         if not self.engine.state.ended:  # after a drain there is nothing to cancel
-            self.engine.stop(Reason.QUIT)  # the app closed some other way (an error)
-        await self.engine.close()  # Twitch's connections, the API client, the journal
+            self.engine.stop(Reason.QUIT)
+        await self.session.close()  # Twitch's connections, the API client, the journal
 
     # ---------------------------------------------------------------- signals
-    def _watch_signals(self) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in QUIT_SIGNALS:
-            try:
-                loop.add_signal_handler(sig, self._on_signal, sig)
-            except (ValueError, RuntimeError, NotImplementedError):
-                continue  # not the main thread, or no signals here: keys still quit
-            self._signals.append(sig)
-
-    def _unwatch_signals(self) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in self._signals:
-            loop.remove_signal_handler(sig)
-        self._signals.clear()
-
     def _on_signal(self, sig: signal.Signals) -> None:
         name = signal.Signals(sig).name
         log.info("%s received", name)
-        if sig == signal.SIGHUP and self._terminal is not None and hung_up(self._terminal):
+        hangup = getattr(signal, "SIGHUP", None)
+        if sig == hangup and self._terminal is not None and hung_up(self._terminal):
             self.hang_up()
         else:
             self.request_quit(name)
@@ -308,8 +314,7 @@ class BotdeckApp(App[int]):
         request (a drain, or a stop if one was already asked for), but close the screen at
         once and let the runner finish the drain without it."""
         silence_output()
-        result = self.quits.request("SIGHUP (terminal closed)")
-        log.info(result.describe())
+        result = self.session.request_quit("SIGHUP (terminal closed)")
         self.exit_note = result.describe()
         self.detached = result.step is QuitStep.DRAINING
         self.exit(return_code=self._exit_code())
@@ -345,12 +350,8 @@ class BotdeckApp(App[int]):
         text = event.describe()
         self._chat.add(notice_line(text, self._clock()))
         self._flush_soon()
-        if event.state == "refused":
-            self.notify(text, severity="error", timeout=60, markup=False)
-        elif event.state == "down":
-            self.notify(text + "; replies wait for it", severity="warning", markup=False)
-        else:
-            self.notify(text, markup=False)
+        severity, timeout, more = ai_toast(event.state)
+        self.notify(text + more, severity=severity, timeout=timeout, markup=False)
 
     def _on_job(self, event: JobChanged) -> None:
         job = event.job
@@ -372,7 +373,7 @@ class BotdeckApp(App[int]):
             self.exit(return_code=self._exit_code())
 
     def _exit_code(self) -> int:
-        return EXIT_STOPPED if self.engine.state is RouterState.STOPPED else EXIT_OK
+        return self.session.exit_code
 
     # ------------------------------------------------------------- refreshing
     def refresh_numbers(self) -> None:
@@ -505,17 +506,19 @@ class BotdeckApp(App[int]):
     # ---------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         when = _WHEN_BY_METHOD.get(action)
-        if when is None:
-            return True
-        if when is When.DEMO:
-            return self.demo and self.engine.can_raid
-        if when is When.BOT:
-            return self._selected is not None
-        if when is When.JOB:
-            return self._selected_job() is not None
-        if when is When.REVIEW:
-            return self._review.job is not None
-        return True
+        match when:
+            case None | When.ALWAYS:
+                return True
+            case When.DEMO:
+                return self.demo and self.engine.can_raid
+            case When.BOT:
+                return self._selected is not None
+            case When.JOB:
+                return self._selected_job() is not None
+            case When.REVIEW:
+                return self._review.job is not None
+            case _:
+                assert_never(when)
 
     def action_drain(self) -> None:
         self.engine.drain()
@@ -527,15 +530,22 @@ class BotdeckApp(App[int]):
             self.notify(f"already stopped: press {start} to start again")
             return
 
+        # From the key on nothing is sent, whatever the answer: `y` stops, `n` lets go.
+        self.engine.hold_sends()
+
         def answered(stop: bool | None) -> None:
             if stop:
                 self.stop_now()
+            else:
+                self.engine.release_sends()
+                self.refresh_numbers()
 
         def count() -> int:
             queues = self.engine.snapshot().queues
             return queues.size + queues.pending
 
         self.push_screen(ConfirmStop(count), answered)
+        self.refresh_numbers()
 
     def stop_now(self) -> None:
         """Emergency stop: every queued and running reply is cancelled before this returns."""
@@ -572,8 +582,7 @@ class BotdeckApp(App[int]):
 
     def request_quit(self, how: str, *, key: bool = False) -> QuitResult:
         """Any way of quitting (a key, a signal): see `botdeck.engine.quitting`."""
-        result = self.quits.request(how, key=key)
-        log.info(result.describe())
+        result = self.session.request_quit(how, key=key)
         if result.step is QuitStep.DRAINING:
             self.notify(result.describe(), timeout=10, markup=False)
         else:  # stopped or already ended; a state change may already have exited

@@ -19,6 +19,7 @@ from rich.text import Text
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import ChatModeChanged, ModerationSeen
 from botdeck.model.jobs import JobView, Outcome
+from botdeck.tui.labels import moderation_label, outcome_word
 
 DISPLAY_CHARS = 500  # a chat line is cut here in the chat (opened, it shows whole)
 MARK_COLUMN = 9
@@ -50,11 +51,11 @@ def is_cut(message: ChatMessage) -> bool:
 
 def outcome_line(job: JobView, now: float) -> str | None:
     """A line for a failure or a skip; None for outcomes the chat shows otherwise."""
-    if job.outcome is Outcome.FAILED:
-        return f"{clock_label(now)} {FAILED} {job.bot} failed: {_cut(job.reason or '')}"
-    if job.outcome is Outcome.SKIPPED:
-        return f"{clock_label(now)} {SKIPPED} {job.bot} skipped: {_cut(job.reason or '')}"
-    return None
+    word = outcome_word(job.outcome) if job.outcome is not None else None
+    if word is None:
+        return None
+    mark = FAILED if job.outcome is Outcome.FAILED else SKIPPED
+    return f"{clock_label(now)} {mark} {job.bot} {word}: {_cut(job.reason or '')}"
 
 
 def notice_line(text: str, now: float) -> str:
@@ -81,12 +82,7 @@ def by_detail(by: str | None, command: str | None) -> str:
 def moderation_line(event: ModerationSeen, now: float) -> str:
     """A moderator's action: what it was and what it ended, never the removed text."""
     replies = f"{event.ended} unsent {'reply' if event.ended == 1 else 'replies'} withdrawn"
-    if event.action == "delete":
-        what = "deleted a line"
-    elif event.action == "clear_user":
-        what = f"removed {event.user}"
-    else:
-        what = "cleared the chat"
+    what = moderation_label(event.action, event.user)
     unknown = "; botdeck had not seen it" if not event.known else ""
     return f"{clock_label(now)} {STATE} moderator {what}: {replies}{unknown}"
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from botdeck.config import Config, ConfigError
-from botdeck.engine import ResumePlan, SourceParts, build_engine
+from botdeck.engine import ResumePlan, RunSession, SourceParts, build_engine
 from botdeck.tui.app import BotdeckApp
 from botdeck.tui.themes import SHIPPED_DIR, ThemeSet, discover_themes, user_theme_dir
 
@@ -33,6 +33,7 @@ def create_app(
     clock: Callable[[], float] = time.time,
     app_class: type[BotdeckApp] = BotdeckApp,
     resume: ResumePlan | None = None,
+    duration: float | None = None,
 ) -> BotdeckApp:
     """Build the engine and the dashboard around it.
 
@@ -50,8 +51,10 @@ def create_app(
         clock=clock,
         resume=resume,
     )
+    session = RunSession(engine, duration=duration, ends_with_source=False)
     return app_class(
         engine,
+        session=session,
         demo=demo,
         themes=themes,
         theme=theme,

@@ -19,7 +19,6 @@ FIXED_ROWS = 3  # header, totals, footer
 MIN_CHAT_ROWS = 5  # border and three lines
 MIN_QUEUE_ROWS = 5  # border, column heads and two rows
 MAX_REVIEW_ROWS = 10
-CARD_WIDTH = {CardSize.FULL: 32, CardSize.COMPACT: 32, CardSize.LINE: 66}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +30,7 @@ class Layout:
 
 
 def card_columns(size: CardSize, width: int, bots: int) -> int:
-    return max(1, min(bots, width // CARD_WIDTH[size]))
+    return max(1, min(bots, width // size.width))
 
 
 def plan_layout(

@@ -1,50 +1,58 @@
-"""Running the dashboard in the process's event loop, and what outlives it.
+"""Running the dashboard in the process's event loop, and the run that outlives it.
 
-The engine lives in this loop, not in the app: when the terminal is closed mid-stream
-(SIGHUP), the dashboard closes at once, since there is nothing left to draw on, and the
-engine finishes its drain here, without a screen. A further SIGTERM, SIGINT or SIGHUP
-then stops it at once. The journal is complete either way.
+The run (`RunSession`: the chat feed, the engine, quit requests) lives in this loop, not
+in the app. When the app ends before the run has (the terminal closed mid-stream, an
+exception in a widget, the app told to quit from outside, as `botdeck serve` does), the
+run carries on here without a screen, exactly as a headless run would: it finishes what
+is queued, a finite chat source ends it, and SIGINT/SIGTERM/SIGHUP drain and then stop.
+No queued mention gets an outcome because the dashboard went away.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
 
-from botdeck.model.jobs import RouterState
-from botdeck.tui.app import EXIT_OK, EXIT_STOPPED, BotdeckApp
+from botdeck.engine import say_on_stderr
+from botdeck.logs import current_log_file
+from botdeck.tui.app import BotdeckApp
 
 log = logging.getLogger(__name__)
 
-_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
-
-async def run_dashboard(app: BotdeckApp) -> int:
-    """Run the app; finish a drain it left to run without a screen. The exit code."""
-    await app.run_async()
-    if not app.detached:
-        return app.return_code or 0
-    await _finish_without_screen(app)
-    return EXIT_STOPPED if app.engine.state is RouterState.STOPPED else EXIT_OK
-
-
-async def _finish_without_screen(app: BotdeckApp) -> None:
-    engine = app.engine
-    loop = asyncio.get_running_loop()
-
-    def on_signal(sig: signal.Signals) -> None:
-        result = app.quits.request(signal.Signals(sig).name)
-        log.info("without a screen: %s", result.describe())
-        app.exit_note = result.describe()
-
-    for sig in _SIGNALS:
-        loop.add_signal_handler(sig, on_signal, sig)
-    log.info("the terminal went away: draining without a screen")
+async def run_dashboard(app: BotdeckApp, *, headless: bool = False) -> int:
+    """Run the app, then whatever of the run it left; the run's exit code.
+    `headless`: Textual's headless driver (tests run the real path this way)."""
+    session = app.session
+    session.supervised = True  # the app leaves the run to us when it closes
+    # The app starts the run when it mounts, so the feed's task carries the app's context
+    # (Textual's timers, started by listeners on it, need it); if the app never mounts,
+    # `run_unattended` starts it below.
     try:
-        await engine.wait_ended()
+        await app.run_async(headless=headless)
     finally:
-        for sig in _SIGNALS:
-            loop.remove_signal_handler(sig)
-        await engine.close()
-    log.info("drain finished without a screen: %s", engine.state)
+        session.say = say_on_stderr  # the screen is gone: one line on stderr each
+        if not session.engine.state.ended:
+            await _carry_on_without_screen(app)
+        await session.close()
+    return session.exit_code
+
+
+async def _carry_on_without_screen(app: BotdeckApp) -> None:
+    session = app.session
+    if app.failure is not None:
+        where = current_log_file()
+        log_note = f" (traceback in {where})" if where else ""
+        session.say(
+            f"the dashboard failed ({type(app.failure).__name__}){log_note}; the bots carry on"
+            " without it: Ctrl+C drains and quits, a second Ctrl+C stops",
+            "error",
+        )
+    elif app.detached:
+        log.info("the terminal went away: draining without a screen")
+    elif not session.quits.requested:
+        # Closed from outside (a browser page's process told to quit): quit as asked.
+        app.exit_note = session.request_quit("the dashboard closed").describe()
+        log.info("the dashboard was closed: draining without a screen")
+    log.info("carrying the run on without a screen")
+    await session.run_unattended()
+    log.info("the run ended without a screen: %s", session.engine.state)

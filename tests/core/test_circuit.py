@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from botdeck.core.circuit import GO, Circuit, CircuitChange, CircuitState, OutageTooLong, Ticket
+from botdeck.model.events import AIState
 from tests.virtual_time import now, run_virtual
 
 
@@ -114,7 +115,7 @@ def test_listeners_hear_down_back_and_refused_once_each():
         return heard
 
     assert run_virtual(main()) == [
-        CircuitChange("opened", "cannot reach host"),
-        CircuitChange("closed", "cannot reach host", 3.0),
-        CircuitChange("refused", "host refused the API key (401)"),
+        CircuitChange(AIState.DOWN, "cannot reach host"),
+        CircuitChange(AIState.UP, "cannot reach host", 3.0),
+        CircuitChange(AIState.REFUSED, "host refused the API key (401)"),
     ]

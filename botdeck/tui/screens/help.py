@@ -13,16 +13,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
-from botdeck.model.keys import KEY_ACTIONS, When, key_display, keys_of
+from botdeck.model.keys import KEY_ACTIONS, key_display, keys_of
+from botdeck.tui.labels import when_note
 from botdeck.tui.screens.dialog import Dialog
-
-WHEN_NOTES = {
-    When.ALWAYS: "",
-    When.DEMO: "demo",
-    When.BOT: "a bot selected",
-    When.JOB: "a reply selected",
-    When.REVIEW: "a reply in review",
-}
 
 
 def help_table(keymap: Mapping[str, str]) -> Table:
@@ -32,7 +25,7 @@ def help_table(keymap: Mapping[str, str]) -> Table:
     table.add_column("when", style="dim", no_wrap=True)
     for action in KEY_ACTIONS:
         keys = key_display(keys_of(action.id, keymap))
-        table.add_row(Text(keys, style="bold"), Text(action.help), WHEN_NOTES[action.when])
+        table.add_row(Text(keys, style="bold"), Text(action.help), when_note(action.when))
     table.add_row(
         Text("tab", style="bold"), Text("move between the cards, the queue and the chat"), ""
     )

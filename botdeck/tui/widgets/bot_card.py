@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from enum import StrEnum
+from typing import assert_never
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -32,7 +33,26 @@ class CardSize(StrEnum):
 
     @property
     def rows(self) -> int:
-        return {CardSize.FULL: 7, CardSize.COMPACT: 4, CardSize.LINE: 1}[self]
+        match self:
+            case CardSize.FULL:
+                return 7
+            case CardSize.COMPACT:
+                return 4
+            case CardSize.LINE:
+                return 1
+            case _:
+                assert_never(self)
+
+    @property
+    def width(self) -> int:
+        """The columns one card needs (a line card holds all its figures on one row)."""
+        match self:
+            case CardSize.FULL | CardSize.COMPACT:
+                return 32
+            case CardSize.LINE:
+                return 66
+            case _:
+                assert_never(self)
 
 
 def _latency(value: float | None) -> str:

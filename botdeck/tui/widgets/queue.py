@@ -26,18 +26,9 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from botdeck.model.jobs import JobView, Phase, Priority
+from botdeck.tui.labels import phase_label, priority_label
 from botdeck.tui.widgets.scrolling import set_virtual_size
 
-PHASE_LABELS = {
-    Phase.QUEUED: "queued",
-    Phase.CARRIED: "merged",
-    Phase.DELAYING: "delay",
-    Phase.GENERATING: "write",
-    Phase.REVIEW: "REVIEW",
-    Phase.SENDING: "send",
-    Phase.DONE: "done",
-}
-PRIORITY_LABELS = {Priority.HIGH: "high", Priority.NORMAL: "norm", Priority.LOW: "low"}
 COLUMNS = (("#", 3), ("pri", 4), ("phase", 6), ("age", 4), ("viewer", 14), ("group", 5))
 HEADER = " ".join(name.ljust(width) for name, width in COLUMNS) + " line"
 
@@ -87,8 +78,8 @@ class JobRow:
     def cells(self) -> list[str]:
         return [
             self.position,
-            PRIORITY_LABELS[self.priority],
-            PHASE_LABELS[self.phase],
+            priority_label(self.priority),
+            phase_label(self.phase),
             self.age,
             self.viewer,
             self.group,

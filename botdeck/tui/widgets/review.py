@@ -13,7 +13,8 @@ import math
 from rich.text import Text
 from textual.widgets import Static
 
-from botdeck.model.review import PendingReview, Verdict
+from botdeck.model.review import PendingReview
+from botdeck.tui.labels import timeout_word
 
 
 def _left(seconds: float) -> str:
@@ -24,7 +25,7 @@ def _left(seconds: float) -> str:
 
 
 def review_text(review: PendingReview, waiting: int) -> Text:
-    timeout = "sent" if review.on_timeout is Verdict.APPROVED else "rejected"
+    timeout = timeout_word(review.on_timeout)
     answers = f"@{review.viewer}" if review.viewer else "a bot"
     text = Text.assemble(
         (f"{review.bot}", "bold"),

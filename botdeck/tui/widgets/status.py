@@ -10,17 +10,12 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from botdeck.model.chat import ConnectionStatus
 from botdeck.model.jobs import RouterState
 from botdeck.model.snapshot import EngineSnapshot
+from botdeck.tui.labels import connection_trouble, router_attention
 from botdeck.tui.widgets.text_lines import TextLines
 
 MAX_ALERT_LINES = 4
-# A chat connection in these states is an alert too (the header may be cut on a small
-# terminal; an alert line never is).
-TROUBLE = frozenset(
-    {ConnectionStatus.CONNECTING, ConnectionStatus.RECONNECTING, ConnectionStatus.FAILED}
-)
 
 
 def _duration(seconds: float) -> str:
@@ -60,6 +55,7 @@ class StatusBar(_Line):
         parts: list[str | tuple[str, str]] = [
             ("router: ", "bold"),
             (router_label(snap), "bold"),
+            *(("  ", ("sends held: stop?", "bold reverse")) if snap.sends_held else ()),
             *_ai_down(snap),
             "  chat: ",
             snap.connection.describe(),
@@ -75,7 +71,8 @@ class StatusBar(_Line):
         parts += ["  up ", _duration(uptime), "  botdeck"]
         text = Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
         ai_down = snap.ai is not None and snap.ai.down_for is not None
-        self.set_class(snap.queues.state is not RouterState.RUNNING or ai_down, "-attention")
+        attention = router_attention(snap.queues.state) or ai_down or snap.sends_held
+        self.set_class(attention, "-attention")
         self.show_text(text)
 
 
@@ -93,7 +90,7 @@ def alert_lines(snap: EngineSnapshot, backlog_warning: int) -> list[Text]:
                 overflow="ellipsis",
             )
         )
-    if snap.connection.status in TROUBLE:
+    if connection_trouble(snap.connection.status):
         notice = f"chat: {snap.connection.describe()}"
         lines.append(Text.assemble(("! ", "bold"), notice, no_wrap=True, overflow="ellipsis"))
     for lane in queues.bots:

@@ -1,0 +1,154 @@
+"""Every word, mark and severity the dashboard shows for a member of one of the domain's
+enums, in one place.
+
+Each one is a `match` ending in `assert_never`, so mypy fails `make test` when an enum
+gains a member that has no label here: a new state can never reach the screen as a
+`KeyError` in a widget (the AI-wait phase once did, and took the dashboard down with it).
+`tests/tui/test_labels.py` renders every member of every enum in the widgets that show it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, assert_never
+
+from botdeck.model.chat import ConnectionStatus
+from botdeck.model.events import AIState, ModerationAction
+from botdeck.model.jobs import Outcome, Phase, Priority, RouterState
+from botdeck.model.keys import When
+from botdeck.model.review import Verdict
+
+Severity = Literal["information", "warning", "error"]
+
+
+def phase_label(phase: Phase) -> str:
+    """The queue inspector's phase column (at most 6 characters)."""
+    match phase:
+        case Phase.QUEUED:
+            return "queued"
+        case Phase.CARRIED:
+            return "merged"
+        case Phase.DELAYING:
+            return "delay"
+        case Phase.GENERATING:
+            return "write"
+        case Phase.REVIEW:
+            return "REVIEW"
+        case Phase.AI_WAIT:
+            return "AIwait"
+        case Phase.SENDING:
+            return "send"
+        case Phase.DONE:
+            return "done"
+        case _:
+            assert_never(phase)
+
+
+def priority_label(priority: Priority) -> str:
+    """The queue inspector's priority column (at most 4 characters)."""
+    match priority:
+        case Priority.HIGH:
+            return "high"
+        case Priority.NORMAL:
+            return "norm"
+        case Priority.LOW:
+            return "low"
+        case _:
+            assert_never(priority)
+
+
+def connection_trouble(status: ConnectionStatus) -> bool:
+    """Whether reading chat in this state is an alert line too (the header may be cut on a
+    small terminal; an alert line never is)."""
+    match status:
+        case ConnectionStatus.CONNECTING | ConnectionStatus.RECONNECTING | ConnectionStatus.FAILED:
+            return True
+        case (
+            ConnectionStatus.CONNECTED
+            | ConnectionStatus.SIMULATED
+            | ConnectionStatus.REPLAY
+            | ConnectionStatus.ENDED
+        ):
+            return False
+        case _:
+            assert_never(status)
+
+
+def router_attention(state: RouterState) -> bool:
+    """Whether the header is drawn to catch the eye (anything but plain running)."""
+    match state:
+        case RouterState.RUNNING:
+            return False
+        case RouterState.PAUSED | RouterState.DRAINING | RouterState.DRAINED | RouterState.STOPPED:
+            return True
+        case _:
+            assert_never(state)
+
+
+def outcome_word(outcome: Outcome) -> str | None:
+    """The word of a chat line for a job's outcome; None for outcomes the chat shows
+    otherwise (a sent reply is its own line; cancellations are summed, a stop may end
+    10,000)."""
+    match outcome:
+        case Outcome.FAILED:
+            return "failed"
+        case Outcome.SKIPPED:
+            return "skipped"
+        case Outcome.SENT | Outcome.CANCELLED:
+            return None
+        case _:
+            assert_never(outcome)
+
+
+def moderation_label(action: ModerationAction, user: str | None) -> str:
+    """What a moderator did, for the chat (never the removed text)."""
+    match action:
+        case ModerationAction.DELETE:
+            return "deleted a line"
+        case ModerationAction.CLEAR_USER:
+            return f"removed {user}"
+        case ModerationAction.CLEAR:
+            return "cleared the chat"
+        case _:
+            assert_never(action)
+
+
+def ai_toast(state: AIState) -> tuple[Severity, float, str]:
+    """How an AI availability change is toasted: severity, seconds shown, and what to add
+    to its words. A refusal stays up long: replies fail until someone fixes the setup."""
+    match state:
+        case AIState.REFUSED:
+            return "error", 60.0, ""
+        case AIState.DOWN:
+            return "warning", 5.0, "; replies wait for it"
+        case AIState.UP:
+            return "information", 5.0, ""
+        case _:
+            assert_never(state)
+
+
+def when_note(when: When) -> str:
+    """The help screen's "when" column."""
+    match when:
+        case When.ALWAYS:
+            return ""
+        case When.DEMO:
+            return "demo"
+        case When.BOT:
+            return "a bot selected"
+        case When.JOB:
+            return "a reply selected"
+        case When.REVIEW:
+            return "a reply in review"
+        case _:
+            assert_never(when)
+
+
+def timeout_word(verdict: Verdict) -> str:
+    """What review's timeout does to a reply nobody decides, for the review panel."""
+    match verdict:
+        case Verdict.APPROVED | Verdict.EDITED:
+            return "sent"
+        case Verdict.REJECTED:
+            return "rejected"
+        case _:
+            assert_never(verdict)

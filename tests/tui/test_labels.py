@@ -1,0 +1,233 @@
+"""Every member of every domain enum, rendered in every widget that shows it.
+
+mypy makes each label function in `botdeck.tui.labels` exhaustive; this test draws each
+member where the operator sees it (the queue inspector, the header, the alerts, the chat,
+the review panel, the help screen, the cards, the quit toasts), in the real dashboard, so a
+member that has a label but breaks a widget fails here. `test_every_enum_is_accounted_for`
+fails when an enum is added to the data layer without a decision here about where (or
+whether) it shows.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import inspect
+import pkgutil
+from dataclasses import dataclass, field, replace
+
+import pytest
+
+import botdeck.model
+from botdeck.chat.simulated import ScriptedLine
+from botdeck.engine import QuitResult, QuitStep
+from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus, Role
+from botdeck.model.events import (
+    AIAvailability,
+    AIState,
+    JobChanged,
+    ModerationAction,
+    ModerationSeen,
+    StateChanged,
+)
+from botdeck.model.jobs import JobStage, Outcome, Phase, Priority, ReplyContext, RouterState
+from botdeck.model.journal import JournalEvent, Reason
+from botdeck.model.keys import When
+from botdeck.model.review import PendingReview, Verdict
+from botdeck.tui.chatlines import moderation_line, outcome_line
+from botdeck.tui.labels import phase_label, priority_label, when_note
+from botdeck.tui.screens.help import HelpScreen
+from botdeck.tui.widgets.bot_card import BotCard, CardSize
+from botdeck.tui.widgets.chat_log import ChatLog
+from botdeck.tui.widgets.queue import QueueInspector
+from botdeck.tui.widgets.review import ReviewPanel
+from botdeck.tui.widgets.status import AlertBar, StatusBar
+from tests.tui.helpers import BOTS, make_app, screen_text, wait_until
+
+# Where each enum of the data layer is seen by the operator; the ones never shown say why.
+SHOWN = {
+    Phase: "queue inspector (phase column), a reply opened in full",
+    Priority: "queue inspector (priority column), a reply opened in full",
+    RouterState: "header, chat state lines",
+    ConnectionStatus: "header, alert line when in trouble",
+    Outcome: "chat outcome lines",
+    Reason: "chat outcome lines (the reason after the outcome)",
+    AIState: "chat notice and toast",
+    ModerationAction: "chat moderation lines",
+    Verdict: "review panel (what the timeout does)",
+    When: "help screen (when column), footer and palette (check_action)",
+}
+NOT_SHOWN = {
+    Role: "decides send limits; the cards show the limits, not the role",
+    JobStage: "the event stream's transitions; the screen shows phases and outcomes",
+    JournalEvent: "journal line names, read by the report, never drawn in the dashboard",
+}
+
+
+def _model_enums() -> set[type[enum.Enum]]:
+    found: set[type[enum.Enum]] = set()
+    for info in pkgutil.iter_modules(botdeck.model.__path__, "botdeck.model."):
+        module = importlib.import_module(info.name)
+        for _, value in inspect.getmembers(module, inspect.isclass):
+            if issubclass(value, enum.Enum) and value.__module__ == module.__name__:
+                found.add(value)
+    return found
+
+
+def test_every_enum_is_accounted_for():
+    assert _model_enums() == set(SHOWN) | set(NOT_SHOWN)
+
+
+@dataclass
+class FakeJob:
+    """A reply as the inspector sees it (`JobView`), in any phase."""
+
+    id: int
+    bot: str
+    priority: Priority
+    phase: Phase
+    context: ReplyContext
+    delay: float = 0.0
+    created_at: float = 0.0
+    viewer: str | None = "viewer1"
+    outcome: Outcome | None = None
+    reason: str | None = None
+    result: str | None = None
+    finished_at: float | None = None
+    send_wait: float | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    carrier: int | None = None
+    carried: tuple[FakeJob, ...] = field(default=())
+    requeued: int = 0
+
+
+def _job(job_id: int, phase: Phase, priority: Priority, **fields: object) -> FakeJob:
+    line = ChatMessage(f"m{job_id}", "viewer1", f"line {job_id}", 0.0)
+    return FakeJob(job_id, BOTS[0], priority, phase, ReplyContext(line, depth=0), **fields)  # type: ignore[arg-type]
+
+
+async def test_every_phase_and_priority_shows_in_the_queue_and_in_full(monkeypatch):
+    app = make_app([])
+    jobs = [
+        _job(number, phase, priority)
+        for number, (phase, priority) in enumerate(
+            (phase, priority) for phase in Phase for priority in Priority
+        )
+    ]
+    # The dashboard's own poll draws these: the engine answers with a job in every phase.
+    monkeypatch.setattr(app.engine, "jobs_of", lambda bot: list(jobs))
+    monkeypatch.setattr(app.engine, "find_job", lambda job_id: jobs[job_id])
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.press("1")
+        await wait_until(pilot, lambda: len(app.query_one(QueueInspector).table.rows) == len(jobs))
+        table = app.query_one(QueueInspector).table
+        for index, job in enumerate(jobs):
+            table.select(job.id)
+            await pilot.pause()
+            drawn = table.render_line(index - table.scroll_offset.y).text
+            assert phase_label(job.phase) in drawn
+            assert priority_label(job.priority) in drawn
+        for job in jobs[:: len(Priority)]:  # each phase once, opened in full
+            table.select(job.id)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: len(app.screen_stack) == 2)
+            assert f"{job.phase.value}" in screen_text(app)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: len(app.screen_stack) == 1)
+        assert app.is_running
+
+
+async def test_every_router_state_and_connection_status_shows_in_the_header_and_alerts():
+    app = make_app([])
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.pause()
+        snap = app.engine.snapshot()
+        status, alerts = app.query_one(StatusBar), app.query_one(AlertBar)
+        for state in RouterState:
+            for connection in ConnectionStatus:
+                shown = replace(
+                    snap,
+                    queues=replace(snap.queues, state=state),
+                    connection=ConnectionState(connection, 1, "why"),
+                )
+                status.show(shown, 5.0)
+                alerts.show(shown, 20)
+                await pilot.pause()
+                assert state.value in status.plain
+                assert connection.value in status.plain
+        app._on_event(StateChanged(RouterState.PAUSED))
+        assert app.is_running
+
+
+async def test_every_outcome_reason_ai_state_and_moderation_action_shows_in_the_chat():
+    app = make_app([ScriptedLine(0, "viewer1", "hello")])
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        expected = []
+        for number, (outcome, reason) in enumerate(
+            (outcome, reason) for outcome in Outcome for reason in Reason
+        ):
+            job = _job(number, Phase.DONE, Priority.HIGH, outcome=outcome, reason=reason.value)
+            app._on_event(JobChanged(JobStage.FINISHED, job))  # type: ignore[arg-type]
+            line = outcome_line(job, app._clock())  # type: ignore[arg-type]
+            if line is not None:
+                expected.append(line)
+            elif outcome is Outcome.CANCELLED:  # summed per reason at the next flush
+                expected.append(f"cancelled: {reason.value}")
+        for state in AIState:
+            app._on_event(AIAvailability(state, f"reason {state.value}", 3.0))
+        for action in ModerationAction:
+            seen = ModerationSeen(action, user="spammer", ended=1)
+            app._on_event(seen)
+            expected.append(moderation_line(seen, app._clock()))
+        app.flush_chat()
+        await pilot.pause()
+        chat = "\n".join(app.query_one(ChatLog).lines)
+        for line in expected:
+            assert line in chat
+        for state in AIState:
+            assert f"reason {state.value}" in chat or state is AIState.UP
+        assert "AI back after 3 s" in chat
+        assert {Outcome.FAILED, Outcome.SKIPPED} == {
+            outcome
+            for outcome in Outcome
+            if outcome_line(_job(0, Phase.DONE, Priority.LOW, outcome=outcome), 0.0)  # type: ignore[arg-type]
+        }
+        assert app.is_running
+
+
+async def test_every_verdict_shows_in_the_review_panel():
+    app = make_app([])
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = app.query_one(ReviewPanel)
+        for verdict in Verdict:
+            review = PendingReview(1, BOTS[0], "viewer1", "a line", "a reply", 30.0, verdict)
+            assert panel.show([review], 100) > 0
+            await pilot.pause()
+            assert "if nobody decides" in str(panel.render())
+        assert app.is_running
+
+
+async def test_every_when_shows_in_the_help_and_every_card_size_draws():
+    app = make_app([])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.push_screen(HelpScreen({}))
+        await pilot.pause()
+        help_text = screen_text(app)
+        for when in When:
+            assert when_note(when) in help_text
+        await pilot.press("escape")
+        snap = app.engine.snapshot()
+        card = app.query_one(f"#card-{BOTS[0]}", BotCard)
+        for size in CardSize:
+            card.show(snap.queues.bot(BOTS[0]), None, size=size, reviewing=True,
+                      selected=True, passed=1, cooldown_hits=1)  # fmt: skip
+            await pilot.pause()
+            assert BOTS[0] in screen_text(app)
+        assert app.is_running
+
+
+@pytest.mark.parametrize("step", list(QuitStep))
+def test_every_quit_step_has_words(step: QuitStep):
+    assert QuitResult(step, "q", cancelled=2, left=3, key=True).describe().startswith("q")
