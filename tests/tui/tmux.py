@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -82,6 +83,30 @@ def session_running(
         yield Pane(session, tmp_path)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        reap(tmp_path)
+
+
+def reap(folder: Path, grace: float = 10.0) -> None:
+    """End the botdeck a closed pane left running in `folder` (a failed test: one whose
+    dashboard died carried on without a screen and spun on its dead terminal, slowing
+    every test after it). Only that process: its pid from `folder`, its cwd `folder`."""
+    try:
+        pid = int((folder / "pid").read_text())
+    except (OSError, ValueError):
+        return
+    deadline = time.monotonic() + grace
+    while ours(pid, folder) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if ours(pid, folder):
+        os.kill(pid, signal.SIGKILL)
+
+
+def ours(pid: int, folder: Path) -> bool:
+    """The botdeck started in `folder` is still running (not a later process given its pid)."""
+    try:
+        return Path(f"/proc/{pid}/cwd").resolve() == folder.resolve()
+    except OSError:
+        return False
 
 
 def pid_alive(pid: int) -> bool:
