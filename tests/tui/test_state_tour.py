@@ -434,11 +434,11 @@ async def visit(app: BotdeckApp, pilot: Pilot, state: State) -> None:
     table = app.query_one(JobTable)
     await tap(pilot, str(BOTS.index(state.queue) + 1), lambda: inspector.display, "the queue")
     opened = f"queue: {state.queue}"
-    await main_frame(pilot, opened, state.shows)
+    held = "if nobody decides" if app.engine.reviews() else None  # the review panel
+    await main_frame(pilot, opened, state.shows, held)
     if table.rows:
         await tap(pilot, "end", lambda: table.selected == table.rows[-1].id, "the last row")
         await tap(pilot, "home", lambda: table.selected == table.rows[0].id, "the first row")
-    await main_frame(pilot, opened, state.shows)
 
     # Every dialog in turn, over the open queue (and the review panel where it shows).
     if app.engine.state is RouterState.STOPPED:  # nothing to stop: a note, no dialog
@@ -460,7 +460,6 @@ async def visit(app: BotdeckApp, pilot: Pilot, state: State) -> None:
     await closed(pilot, say)
 
     if app.query_one(ReviewPanel).job is not None:
-        await main_frame(pilot, opened, state.shows, "if nobody decides")
         await dialog(pilot, "e", EditReply, "Edit ")
     else:  # no reply held: `e` does nothing (the next dialog opens over the dashboard)
         await mash(pilot, "e")
@@ -480,7 +479,7 @@ async def visit(app: BotdeckApp, pilot: Pilot, state: State) -> None:
     # Keys still answer, and the dashboard is as the state left it.
     await dialog(pilot, "question_mark", HelpScreen, "emergency stop")
     assert len(app.screen_stack) == 1, app.screen_stack
-    await main_frame(pilot, opened, state.shows)
+    await main_frame(pilot, opened, state.shows, held)
 
 
 @contextlib.asynccontextmanager
