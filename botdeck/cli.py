@@ -520,7 +520,7 @@ def _journal_streams(journal: RunJournal, *, also_stdout: bool) -> Iterator[list
 
 def _headless(config: Config, args: argparse.Namespace) -> int:
     from botdeck.engine import build_engine
-    from botdeck.headless import print_summary, print_warnings, run_headless
+    from botdeck.headless import exit_line, print_summary, print_warnings, run_headless
     from botdeck.logs import setup_logging
 
     setup_logging()
@@ -534,6 +534,8 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
         summary = sys.stderr if on_stdout else sys.stdout
         print_summary(engine, summary)
         print(f"  journal: {journal.path}", file=summary)
+    if (why := exit_line(engine)) is not None:
+        print(f"botdeck: {why}", file=sys.stderr)
     return code
 
 

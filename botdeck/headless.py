@@ -77,6 +77,8 @@ def print_summary(engine: Engine, out: TextIO) -> None:
             + (f"; paused: {lane.held}" if lane.held else ""),
             file=out,
         )
+    if engine_snap.connection.troubled:  # the dashboard's alert line, in the same words
+        print(f"  chat: {engine_snap.connection.describe()}", file=out)
     if engine_snap.chat_mode:
         print(f"  chat mode: {engine_snap.chat_mode}", file=out)
     usage = engine_snap.usage.values()
@@ -85,3 +87,13 @@ def print_summary(engine: Engine, out: TextIO) -> None:
         print(f"  tokens: in {tokens_in:,}, out {tokens_out:,}", file=out)
     for notice in engine_snap.notices:
         print(f"  notice: {notice}", file=out)
+
+
+def exit_line(engine: Engine) -> str | None:
+    """The last line of a run that read no chat and knows why (every EventSub subscription
+    refused, say): "0 chat lines" alone reads like a quiet channel. None otherwise."""
+    snap = engine.snapshot()
+    why = snap.connection.never_read
+    if snap.chat.lines or not why:
+        return None
+    return f"0 chat lines: {why}"

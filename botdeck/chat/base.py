@@ -36,6 +36,11 @@ class ChatSource(Protocol):
     async def close(self) -> None:
         return None
 
+    def stop_playing(self) -> None:
+        """The router drains: a finite source (a replay, a scenario) plays no more lines,
+        which could only be refused, and ends. Live chat is the channel's: it goes on."""
+        return None
+
     def __aiter__(self) -> AsyncIterator[ChatEvent]: ...
 
 

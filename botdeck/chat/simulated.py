@@ -244,11 +244,20 @@ class SimulatedChat(ChatSource):
         self._queue: asyncio.Queue[ChatEvent | None] = asyncio.Queue()  # None: a player ended
         self._players: set[asyncio.Task[None]] = set()
         self._active = 0
+        self._stopped = False
         self._connection = ConnectionState(ConnectionStatus.SIMULATED)
 
     @property
     def connection(self) -> ConnectionState:
         return self._connection
+
+    def stop_playing(self) -> None:
+        """A finite script plays no more lines (the router drains); the demo's endless
+        chat (`keep_open`) goes on, since the operator may start the router again."""
+        if not self._keep_open:
+            self._stopped = True  # also before the script has begun
+            for task in self._players:
+                task.cancel()  # each one's end is queued: the iteration ends
 
     def inject(self, lines: Sequence[Scripted]) -> None:
         """Play extra lines alongside the script (offsets count from now)."""
@@ -284,6 +293,9 @@ class SimulatedChat(ChatSource):
         )
 
     async def __aiter__(self) -> AsyncIterator[ChatEvent]:
+        if self._stopped:
+            self._connection = ConnectionState(ConnectionStatus.ENDED)
+            return
         self._start_player(self._script)
         try:
             while True:

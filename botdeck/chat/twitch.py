@@ -23,7 +23,12 @@ Failures (see `twitch_http.classify`): a revoked grant marks the bot "not author
 restart); Twitch or the network failing is temporary: the send fails with `retry_after`
 (backoff) and the engine retries it once more through the send limiter. A 429 waits for
 `Ratelimit-Reset`; a rate-limit drop waits `retry_wait`. Drop codes are shown as Twitch
-words them.
+words them. How sends fare in a row (drops included) is counted by the engine for every
+sink (`engine/sending.py`); `sending` here says which accounts may send.
+
+A subscription Twitch refuses (4xx) is said as such; while reading has never started,
+the state's `never_read` keeps why, also in the `ended` state after `close`, so a run
+that read nothing can say why at its end.
 
 Roles are confirmed, not assumed: every bot starts at the viewer's send limit until Get
 Moderated Channels or the badges on its own messages show more.
@@ -249,6 +254,7 @@ class TwitchChat(ChatSource):
         self._attempt = 0
         self._reason: str | None = None
         self._ever_connected = False
+        self._refused_only = True  # every failed subscription so far was Twitch saying no
         self._next_token_check = 0.0
         self.shared_ignored = 0  # partner channels' lines left alone (shared_chat = "ignore")
         self._state_listeners: list[Callable[[ConnectionState], None]] = []
@@ -342,7 +348,9 @@ class TwitchChat(ChatSource):
         if self._endpoints is not None:
             self._endpoints.close()
             self._endpoints = None
-        self._set(ConnectionState(ConnectionStatus.ENDED))
+        # Why reading never started outlives the connection: the run's summary says it.
+        never_read = None if self._ever_connected else self._reason
+        self._set(ConnectionState(ConnectionStatus.ENDED, never_read=never_read))
         self._queue.put_nowait(None)
 
     def __aiter__(self) -> AsyncIterator[ChatEvent]:
@@ -586,10 +594,17 @@ class TwitchChat(ChatSource):
     async def _subscribe_failed(self, account: _Account, error: BaseException) -> None:
         failure = classify(error)
         self._reason = failure.reason
+        refused = _refusal(error)
+        if refused is None:
+            self._refused_only = False
+        elif not self._ever_connected and self._refused_only:
+            # Said this way in the header and, if it never changes, at the end of the run.
+            self._reason = f"every EventSub subscription was refused: {refused}"
+        else:
+            self._reason = f"Twitch refused the chat subscription ({refused})"
         if isinstance(error, twitchio.HTTPException) and _is_subscription_answer(error):
             if error.status in (401, 403) and self._readers.refused(account.login):
-                refusal = f"HTTP {error.status}: {twitch_message(error)}"
-                self._bench(account, f"refused by Twitch ({refusal})")
+                self._bench(account, f"refused by Twitch ({refused})")
         elif failure.kind is FailureKind.REVOKED:
             self._revoke(account, failure.reason)  # its refresh was refused
             self._bench(account, "token revoked")
@@ -689,7 +704,8 @@ class TwitchChat(ChatSource):
             self._subscriber = None
 
     def _show(self, status: ConnectionStatus, attempt: int = 0, reason: str | None = None) -> None:
-        self._set(ConnectionState(status, attempt, reason, self._sending()))
+        never_read = None if self._ever_connected else reason
+        self._set(ConnectionState(status, attempt, reason, self._sending(), never_read=never_read))
 
     def _sending(self) -> str:
         """How sending is doing, apart from reading (replies go out through Helix)."""
@@ -838,6 +854,16 @@ def _is_subscription_answer(error: BaseException) -> bool:
     """Twitch's own answer to the subscription request (not a refresh made for it)."""
     route = getattr(error, "route", None)
     return route is not None and "eventsub/subscriptions" in route.path
+
+
+def _refusal(error: BaseException) -> str | None:
+    """Twitch's no to a subscription ("HTTP 400: <its words>"); None for any other failure
+    (a network error, an outage, a rate limit, a refused token refresh)."""
+    if not isinstance(error, twitchio.HTTPException) or not _is_subscription_answer(error):
+        return None
+    if not 400 <= error.status < 500 or error.status == 429:
+        return None
+    return f"HTTP {error.status}: {twitch_message(error)}"
 
 
 def _drop_reason(code: str | None, message: str | None) -> str:

@@ -13,6 +13,10 @@ probe time) -> `probing` (one request in flight) -> `closed` on success, `open` 
 a transient failure. Any answer from the server, even a refusal, closes it: the server is
 up, and a refusal is not an outage.
 
+`limit_waits(at)` ends every wait, current or to come, by loop time `at`, whatever each
+caller asked: a drain does not wait out an outage (the router wants to finish, and a
+dead server would otherwise hold it for `outage_wait`).
+
 Times are the running loop's (`loop.time()`), so the tests run it on virtual time.
 """
 
@@ -74,6 +78,7 @@ class Circuit:
         self.down_since: float | None = None  # the first failure since the last success
         self.reason: str | None = None  # the latest transient failure, while down
         self.refused: str | None = None  # a setup problem: what to fix, until a success
+        self._limit: float | None = None  # every wait ends by then (a drain), if set
         self._changed = asyncio.Event()
         self._listeners: list[Callable[[CircuitChange], None]] = []
 
@@ -93,13 +98,30 @@ class Circuit:
     def add_listener(self, listener: Callable[[CircuitChange], None]) -> None:
         self._listeners.append(listener)
 
+    def waits_over(self) -> bool:
+        """Nobody may wait for the server any more (`limit_waits` has passed)."""
+        return self._limit is not None and self._now() >= self._limit
+
+    # -------------------------------------------------------------- limiting
+    def limit_waits(self, at: float | None) -> None:
+        """Every wait, current or to come, ends by loop time `at` (None: as each caller
+        asked); the current waiters look again at once."""
+        if at != self._limit:
+            self._limit = at
+            self._wake()
+
     # ---------------------------------------------------------------- asking
     async def admit(self, until: float | None = None) -> Ticket:
         """Wait until a request may go: at once while closed; while open, until this
-        caller is the next probe. Raises `OutageTooLong` at loop time `until`."""
+        caller is the next probe. Raises `OutageTooLong` at loop time `until`, or at the
+        limit on every wait (`limit_waits`), whichever is sooner."""
+        asked = until
         while True:
             if self._state is CircuitState.CLOSED:
                 return GO
+            until = asked
+            if self._limit is not None:
+                until = self._limit if until is None else min(until, self._limit)
             now = self._now()
             if until is not None and now >= until:
                 raise OutageTooLong  # a caller whose wait is over does not probe either

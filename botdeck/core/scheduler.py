@@ -147,7 +147,9 @@ class Scheduler(Generic[C]):
         if not self._lanes:
             raise ValueError("a scheduler needs at least one bot")
         self._execute = execute
-        self._precheck = precheck  # a reason to skip a job as it starts, before its delay
+        # A reason to skip a job as it starts, before its delay; it may also raise JobFailed
+        # (or JobSkipped), which ends the job as a raising body would.
+        self._precheck = precheck
         if job_timeout is not None and job_timeout <= 0:
             raise ValueError(f"job timeout must be > 0 seconds, got {job_timeout!r}")
         self._job_timeout = job_timeout

@@ -40,6 +40,7 @@ from botdeck.engine.pipeline import PipelineSettings, ReplyPipeline
 from botdeck.engine.raid import RaidPlanner
 from botdeck.engine.resume import ResumePlan
 from botdeck.engine.review import ReviewDesk, ReviewSettings
+from botdeck.engine.sending import SendWatch
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import Role
 from botdeck.model.defaults import (
@@ -49,7 +50,7 @@ from botdeck.model.defaults import (
     Cooldowns,
     SendLimits,
 )
-from botdeck.model.jobs import ReplyContext
+from botdeck.model.jobs import ReplyContext, RouterState
 
 __all__ = ["EngineSettings", "assemble", "build_engine", "build_limiter", "responders", "sources"]
 
@@ -201,7 +202,7 @@ def assemble(
     """
     bots = tuple(personas)
     source = source or SourceParts(SimulatedChat(()))
-    sink = sink or source.sink or LocalSink()
+    sends = SendWatch(sink or source.sink or LocalSink())  # every send of every path
     safety = safety or SafetyGate()
     journal = journal or Journal(None, clock=clock)
     events = EventHub()
@@ -240,12 +241,22 @@ def assemble(
         safety=safety,
         usage=usage,
         limiter=limiter,
-        sink=sink,
+        sink=sends,
         echoes=echoes,
         review=review,
         circuit=circuit,
         gate=gate,
     )
+    playing = source.source
+
+    def on_router(state: RouterState) -> None:
+        """A drain ends what only a running router needs: waiting out an AI outage, and
+        a finite source's lines to come (each would be refused: `skipped: draining`)."""
+        pipeline.router_changed(state)
+        if state is RouterState.DRAINING:
+            playing.stop_playing()
+
+    scheduler.add_state_listener(on_router)  # before the engine's: the journal then hears
     configured = dict(roles or {})
 
     def role_of(bot: str) -> Role:
@@ -291,7 +302,8 @@ def assemble(
         cooldowns=cooldowns,
         echoes=echoes,
         source=source,
-        sink=sink,
+        sink=sends,
+        sends=sends,
         responder=responder,
         safety=safety,
         limiter=limiter,

@@ -20,6 +20,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from botdeck.ai.base import Responder
@@ -45,6 +46,7 @@ from botdeck.engine.parts import SourceParts
 from botdeck.engine.pipeline import ReplyPipeline, reply_echo
 from botdeck.engine.resume import OpenJob, ResumePlan, apply_resume
 from botdeck.engine.review import ReviewDesk
+from botdeck.engine.sending import SendWatch
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.channel import ChatEvent, ChatSettings
 from botdeck.model.chat import ChatMessage
@@ -105,6 +107,7 @@ class Engine:
         circuit: Circuit | None = None,
         outage_wait: float = 0.0,
         gate: SendGate | None = None,
+        sends: SendWatch | None = None,
     ) -> None:
         self.channel = channel
         self._scheduler = scheduler
@@ -136,6 +139,7 @@ class Engine:
         self._circuit.add_listener(self._on_circuit)
         self._outage_wait = outage_wait
         self._gate = gate or SendGate()
+        self._sends = sends  # sends failing in a row, shown with the chat connection
         self._resume: ResumeSummary | None = None
         if resume is not None:
             scheduler.continue_ids(resume.last_id)  # ids unique within an appended journal
@@ -188,9 +192,12 @@ class Engine:
         limiter = self._limiter
         intake = self._intake
         ai = self._ai_status()
+        connection = self._source.source.connection
+        if self._sends is not None and (failing := self._sends.failing) is not None:
+            connection = replace(connection, failing=failing)  # whatever the source says
         return EngineSnapshot(
             queues=self._scheduler.snapshot(),
-            connection=self._source.source.connection,
+            connection=connection,
             responder=self._responder.label,
             channel=self.channel,
             usage=dict(self._usage.per_bot),

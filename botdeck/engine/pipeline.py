@@ -21,6 +21,15 @@ waits in phase `ai_wait` instead of failing: a mention until it has existed for
 start, whichever is later, so jobs queued behind the waiting ones do not wait the whole
 time again once they start), then it fails `ai_unavailable`; a random or bot-to-bot
 reply only while it is younger than `max_age`, then it is skipped `stale`.
+
+A drain does not wait out an outage (`router_changed`): once the router drains, a reply
+that finds the server down fails `ai_unavailable` at once, whether it was waiting, comes
+out of its delay, or is about to start (before its delay: a drain never sleeps through
+replies that cannot be written). A request already under way ends within its own
+deadline (`[ai] timeout`), and if it brings the server back the rest are written as
+usual. So with the server down a drain ends within `[ai] timeout` plus the longest reply
+delay (twice `[ai] timeout` when the outage is only found during the drain), instead of
+holding a rehearsal's `--duration` or a quit for `outage_wait`.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ from botdeck.ai.safety import Blocked, SafetyGate
 from botdeck.ai.shaping import EmptyReplyError, shape_reply
 from botdeck.chat.base import ChatSink, SendError
 from botdeck.core.circuit import Circuit, OutageTooLong, Ticket
+from botdeck.core.clock import loop_time
 from botdeck.core.gate import SendGate
 from botdeck.core.jobs import Job, JobFailed, JobReturned, JobSkipped
 from botdeck.core.ratelimit import SendLimiter
@@ -42,7 +52,7 @@ from botdeck.engine.raid import RaidPlanner, address
 from botdeck.engine.review import Decision, ReviewDesk
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import ChatMessage
-from botdeck.model.jobs import Phase, Priority, ReplyContext
+from botdeck.model.jobs import Phase, Priority, ReplyContext, RouterState
 from botdeck.model.journal import Reason
 from botdeck.model.review import Verdict
 
@@ -153,10 +163,21 @@ class ReplyPipeline:
 
     def precheck(self, job: ReplyJob) -> str | None:
         """Before the delay (the scheduler's precheck): a reason to skip the job at once, so
-        a drain never sleeps through replies it would skip anyway."""
+        a drain never sleeps through replies it would skip anyway. Raises JobFailed for a
+        reply a drain cannot have written (the AI server down)."""
         if not self._settings.stale_after_delay and (reason := self.stale(job)):
             return reason
+        if self._circuit.down and self._circuit.waits_over():
+            raise JobFailed(Reason.AI_UNAVAILABLE)
         return Reason.REJECTED if self._rejected_unseen(job) else None
+
+    def router_changed(self, state: RouterState) -> None:
+        """A drain waits out no AI outage: waiting replies end at once, later ones do not
+        wait (see the module docstring); accepting again lifts that."""
+        if state is RouterState.DRAINING:
+            self._circuit.limit_waits(loop_time())
+        elif state.accepting:
+            self._circuit.limit_waits(None)
 
     def _rejected_unseen(self, job: ReplyJob) -> bool:
         """The operator quit with review on and `on_timeout = "reject"`: the reply would be
@@ -224,7 +245,7 @@ class ReplyPipeline:
         circuit = self._circuit
         waiting = self._settings.outage_wait > 0
         while True:
-            ticket = await self._wait_for_ai(job) if waiting else Ticket(False)
+            ticket = await self._wait_for_ai(job, waiting)
             started = loop.time()
             try:
                 reply = await self._responder.reply(request)
@@ -245,11 +266,16 @@ class ReplyPipeline:
             self._raid.note_generation(job.bot, loop.time() - started)
             return reply
 
-    async def _wait_for_ai(self, job: ReplyJob) -> Ticket:
+    async def _wait_for_ai(self, job: ReplyJob, waiting: bool) -> Ticket:
         """At once while the AI server answers; while it is down, in phase `ai_wait` until
-        this job's turn to try (ends the job when its wait runs out)."""
+        this job's turn to try (ends the job when its wait runs out, or at once when a
+        drain has ended the waiting); without `waiting`, the request goes at once."""
         circuit = self._circuit
         if not circuit.down or circuit.down_since is None:
+            return Ticket(False)
+        if circuit.waits_over():
+            raise JobFailed(Reason.AI_UNAVAILABLE)
+        if not waiting:
             return Ticket(False)
         since = max(job.created_at, circuit.down_since)
         until = since + self._settings.outage_wait
@@ -262,7 +288,8 @@ class ReplyPipeline:
         try:
             return await circuit.admit(until)
         except OutageTooLong:
-            if stale_at is not None and until >= stale_at:
+            # Stale only if its own age ended the wait (not a drain ending everyone's).
+            if stale_at is not None and until >= stale_at and not circuit.waits_over():
                 raise JobSkipped(Reason.STALE) from None
             raise JobFailed(Reason.AI_UNAVAILABLE) from None
         finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import assert_never
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,21 +44,68 @@ class ConnectionStatus(StrEnum):
     REPLAY = "replay"  # a recorded chat log playing
     ENDED = "ended"  # a finite source has played out
 
+    @property
+    def trouble(self) -> bool:
+        """Not reading though it should be: trouble in itself (an alert line of its own)."""
+        match self:
+            case (
+                ConnectionStatus.CONNECTING
+                | ConnectionStatus.RECONNECTING
+                | ConnectionStatus.FAILED
+            ):
+                return True
+            case (
+                ConnectionStatus.CONNECTED
+                | ConnectionStatus.SIMULATED
+                | ConnectionStatus.REPLAY
+                | ConnectionStatus.ENDED
+            ):
+                return False
+            case _:
+                assert_never(self)
+
+
+@dataclass(frozen=True, slots=True)
+class SendFailures:
+    """Sends that failed in a row (any kind: dropped, refused, not answered), across every
+    bot, since the last one that went out. `reason` is the last failure as the platform
+    worded it (cleaned), so the screen can say what is wrong, not only that it is."""
+
+    count: int
+    reason: str
+
+    def describe(self) -> str:
+        return f"failing: {self.count} in a row ({self.reason})"
+
 
 @dataclass(frozen=True, slots=True)
 class ConnectionState:
     """How a chat source is doing. `status` is about reading; a source whose sending does
     not depend on its reading (Twitch: Helix, whatever the EventSub socket does) also says
-    how sending is doing, so the two are shown apart."""
+    how sending is doing, so the two are shown apart.
+
+    `failing` is the engine's count of sends failing in a row (it sees every send of
+    every sink); while set it is what "sending" says, whatever the source believes.
+    `never_read` says why reading never started, and is kept when the source ends, so a
+    run that read nothing can say why at the end (the dashboard shows it meanwhile)."""
 
     status: ConnectionStatus
     attempt: int = 0  # reconnect attempt, when reconnecting
     reason: str | None = None  # why it failed or is reconnecting; a note while connected
     sending: str | None = None  # e.g. "ok", "retrying (...)"; None: not separate from reading
+    failing: SendFailures | None = None  # sends failing in a row, until one goes out
+    never_read: str | None = None  # why reading has not started once (None once it has)
 
     def describe(self) -> str:
         reading = self._reading()
-        return reading if self.sending is None else f"reading {reading} · sending {self.sending}"
+        sending = self.failing.describe() if self.failing is not None else self.sending
+        return reading if sending is None else f"reading {reading} · sending {sending}"
+
+    @property
+    def troubled(self) -> bool:
+        """Worth an alert line and a line in the summary: not reading (yet), reading never
+        started, or sends failing."""
+        return self.status.trouble or self.failing is not None or self.never_read is not None
 
     def _reading(self) -> str:
         if self.status is ConnectionStatus.RECONNECTING:
@@ -65,8 +113,12 @@ class ConnectionState:
             return f"reconnecting (attempt {self.attempt}{why})"
         if self.status is ConnectionStatus.FAILED and self.reason:
             return f"failed: {self.reason}"
+        if self.status is ConnectionStatus.CONNECTING and self.reason:
+            return f"connecting (attempt {self.attempt}: {self.reason})"
         if self.status is ConnectionStatus.CONNECTED and self.reason:
             return f"connected ({self.reason})"
+        if self.status is ConnectionStatus.ENDED and self.never_read:
+            return f"never started: {self.never_read}"
         return self.status.value
 
 

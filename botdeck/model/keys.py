@@ -41,7 +41,8 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
         "stop",
         "x",
         "Stop",
-        "emergency stop, after confirming with `y` (`n` or escape cancels): cancels everything now",
+        "emergency stop, after confirming with `y` (`n` or escape cancels): nothing is sent"
+        " from the key on; `y` cancels everything now",
         footer=True,
     ),
     KeyAction(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Literal, assert_never
 
-from botdeck.model.chat import ConnectionStatus
 from botdeck.model.events import AIState, ModerationAction
 from botdeck.model.jobs import Outcome, Phase, Priority, RouterState
 from botdeck.model.keys import When
@@ -54,23 +53,6 @@ def priority_label(priority: Priority) -> str:
             return "low"
         case _:
             assert_never(priority)
-
-
-def connection_trouble(status: ConnectionStatus) -> bool:
-    """Whether reading chat in this state is an alert line too (the header may be cut on a
-    small terminal; an alert line never is)."""
-    match status:
-        case ConnectionStatus.CONNECTING | ConnectionStatus.RECONNECTING | ConnectionStatus.FAILED:
-            return True
-        case (
-            ConnectionStatus.CONNECTED
-            | ConnectionStatus.SIMULATED
-            | ConnectionStatus.REPLAY
-            | ConnectionStatus.ENDED
-        ):
-            return False
-        case _:
-            assert_never(status)
 
 
 def router_attention(state: RouterState) -> bool:

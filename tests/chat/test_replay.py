@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import io
 import json
@@ -14,6 +15,7 @@ from botdeck.chat.replay_log import JSONL, TWITCH_DOWNLOADER, ReplayError, Repla
 from botdeck.config import parse_config
 from botdeck.engine import build_engine
 from botdeck.model.chat import ChatMessage, ConnectionStatus
+from botdeck.model.events import ChatSeen
 from tests.virtual_time import now, run_virtual
 
 LONGEST = "abcdefghijklmnopqrstuvwxy"  # 25 characters: the longest Twitch login
@@ -348,3 +350,49 @@ def test_jsonl_out_of_order_plays_sorted_and_stable(tmp_path):
         f"{log.path}: 3 lines out of time order, first line 3 (t=2) comes after line 2 (t=5);"
         " played in time order",
     )
+
+
+def test_a_drain_stops_the_replay_at_once(tmp_path):
+    """Lines after a drain would only be refused (`skipped: draining`): none is played."""
+    rows = [{"t": t, "user": f"viewer{t}", "text": f"line at {t}"} for t in range(10)]
+    log = load_replay(jsonl(tmp_path, *rows))
+
+    async def main() -> tuple[list[float], float, ConnectionStatus]:
+        chat = ReplayChat(log, bots=BOTS)
+        asyncio.get_running_loop().call_later(3.5, chat.stop_playing)  # the router drains
+        times = [at for at, _ in await play(chat)]
+        return times, now(), chat.connection.status
+
+    times, ended, status = run_virtual(main())
+    assert times == [0.0, 1.0, 2.0, 3.0]
+    assert ended == 3.5  # at once, not at the next line's time
+    assert status is ConnectionStatus.ENDED
+
+
+def test_a_drain_ends_a_rehearsal_run_s_replay_through_the_engine(tmp_path):
+    rows = [{"t": t, "user": f"viewer{t}", "text": f"@stickyman1776 q {t}"} for t in range(10)]
+    replay = jsonl(tmp_path, *rows)
+    config = parse_config(
+        {
+            "chat": {"source": "replay", "replay_file": str(replay)},
+            "router": {"delays": {"high": [0.1, 0.1]}},
+            "bots": [{"name": bot} for bot in BOTS],
+        }
+    )
+
+    async def main() -> tuple[list[str], float, str]:
+        engine = build_engine(config)
+        viewers: list[str] = []
+        engine.subscribe(
+            lambda e: (
+                isinstance(e, ChatSeen) and not e.message.is_bot and viewers.append(e.message.id)
+            )
+        )
+        asyncio.get_running_loop().call_later(2.5, engine.drain)
+        await engine.run_chat()  # returns: the replay stopped
+        ended = now()
+        await engine.wait_ended()
+        return viewers, ended, engine.state.value
+
+    viewers, ended, state = run_virtual(main())
+    assert (viewers, ended, state) == (["replay-1", "replay-2", "replay-3"], 2.5, "drained")

@@ -246,3 +246,31 @@ def test_with_keep_open_a_line_injected_after_the_script_is_delivered():
     received = run_virtual(main())
     assert len(received) == 4
     assert received[-1] == (12.0, "lateraider", "we made it")
+
+
+def test_a_drain_stops_a_finite_script_but_not_the_demos_endless_chat():
+    lines = [ScriptedLine(float(t), f"viewer{t}", f"line {t}") for t in range(10)]
+
+    async def finite() -> tuple[list[float], float]:
+        chat = SimulatedChat(lines)
+        asyncio.get_running_loop().call_later(3.5, chat.stop_playing)
+        times = [at for at, _ in await collect(chat)]
+        return times, now()
+
+    assert run_virtual(finite()) == ([0.0, 1.0, 2.0, 3.0], 3.5)
+
+    async def demo() -> list[float]:
+        chat = SimulatedChat(lines, keep_open=True)  # the operator may start it again
+        asyncio.get_running_loop().call_later(3.5, chat.stop_playing)
+        return [at for at, _ in await collect(chat, limit=10)]
+
+    assert run_virtual(demo()) == [float(t) for t in range(10)]
+
+
+def test_a_script_stopped_before_it_began_plays_nothing():
+    async def main() -> list[tuple[float, object]]:
+        chat = SimulatedChat([ScriptedLine(0.0, "viewer", "hi")])
+        chat.stop_playing()  # a drain before the feed started
+        return await collect(chat)
+
+    assert run_virtual(main()) == []

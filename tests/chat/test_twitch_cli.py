@@ -124,3 +124,41 @@ def test_a_journal_dir_that_cannot_be_written_stops_the_run_before_twitch(thread
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"botdeck: journal.dir: cannot write {blocker}/journal")
     assert fake.requests == []  # nothing reached Twitch
+
+
+def test_a_run_whose_every_subscription_is_refused_says_why_not_only_0_chat_lines(
+    threaded, tmp_path
+):
+    fake = threaded.fake
+    env = environment(tmp_path, fake)
+    fake.refuse_subscriptions = (400, "The subscription type and version are not supported")
+    config = write_config(tmp_path / "botdeck.toml", fake, fake.channel.login)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "botdeck", "run", "--headless", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        # The second attempt comes from the watcher, once the run handles signals.
+        threaded.call(fake.wait_for(lambda: len(fake.subscribe_attempts) >= 2, within=20))
+        proc.send_signal(signal.SIGINT)  # drain and exit 0
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    assert {status for _, status in fake.subscribe_attempts} == {400}
+    why = (
+        "every EventSub subscription was refused:"
+        " HTTP 400: The subscription type and version are not supported"
+    )
+    lines = stderr.splitlines()
+    assert lines[0].startswith("botdeck: drained: 0 chat lines")
+    assert f"  chat: never started: {why}" in lines  # the summary
+    assert lines[-1] == f"botdeck: 0 chat lines: {why}"  # the last word of the run
+    assert not fake.subscriptions and "Traceback" not in stderr
+    events = [json.loads(row) for row in stdout.splitlines()]  # the journal
+    assert [e["state"] for e in events if e["event"] == "state"] == ["draining", "drained"]
+    assert not [e for e in events if e["event"] == "chat"]

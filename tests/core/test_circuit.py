@@ -119,3 +119,35 @@ def test_listeners_hear_down_back_and_refused_once_each():
         CircuitChange(AIState.UP, "cannot reach host", 3.0),
         CircuitChange(AIState.REFUSED, "host refused the API key (401)"),
     ]
+
+
+def test_limit_waits_ends_current_and_later_waits_and_lifting_it_restores_them():
+    async def main() -> list[tuple[str, float]]:
+        circuit = Circuit(base_delay=0.5, max_delay=8.0)
+        circuit.failed(GO, "rate limited (429)", retry_after=60.0)  # the next probe in 60 s
+        ended: list[tuple[str, float]] = []
+
+        async def wait(name: str, until: float | None) -> None:
+            try:
+                await circuit.admit(until)
+                ended.append((name, now()))
+            except OutageTooLong:
+                ended.append((f"{name} gave up", now()))
+
+        waiters = [asyncio.create_task(wait(n, u)) for n, u in (("a", 300.0), ("b", None))]
+        await asyncio.sleep(5.0)
+        assert not circuit.waits_over()
+        circuit.limit_waits(now())  # a drain: nobody waits out the outage any more
+        await asyncio.gather(*waiters)
+        assert circuit.waits_over()
+        await wait("c", 300.0)  # a wait asked for later ends at once too
+        circuit.limit_waits(None)  # accepting again: waits are as each caller asks
+        await wait("d", None)  # the probe, at 60 s
+        return ended
+
+    assert run_virtual(main()) == [
+        ("a gave up", 5.0),
+        ("b gave up", 5.0),
+        ("c gave up", 5.0),
+        ("d", 60.0),
+    ]

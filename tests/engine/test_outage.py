@@ -134,3 +134,52 @@ def test_the_waiting_phase_is_ai_wait_for_observers():
         return phases
 
     assert run_virtual(main()) == [Phase.AI_WAIT]
+
+
+def drained_outcomes(outage_wait: float) -> tuple[dict, float, int]:
+    """Sixteen mentions while the server is down, two slots, 1.5 s delays: drain at t=10."""
+    responder = DownUntil(back_at=1e9)
+
+    async def main():
+        engine, stream = make_engine(
+            BOTS,
+            responder=responder,
+            delays=1.5,
+            journal_clock=now,
+            outage_wait=outage_wait,
+            g=2,
+            b=1,
+        )
+        for n in range(16):
+            engine.handle(say(n, f"@{BOTS[n % 2]} hello {n}"))
+        await asyncio.sleep(10.0)
+        engine.drain()
+        await engine.wait_ended()
+        return outcomes(stream), now(), len(responder.calls)
+
+    return run_virtual(main())
+
+
+def test_a_drain_does_not_wait_out_an_outage():
+    ends, ended_at, calls = drained_outcomes(outage_wait=300.0)
+    # The two started mentions waited from 1.6 (the first failure) until the drain; the
+    # fourteen queued behind them fail as they start, before their delay: nothing sleeps,
+    # nothing probes, the drain is over at once instead of at 301.6.
+    assert ends == {n: ("failed", "ai_unavailable", 10.0) for n in range(1, 17)}
+    assert ended_at == 10.0
+    assert calls == 6  # at 1.5 the first two; probes at 2.1, 3.2, 5.3, 9.4
+
+
+def test_a_drain_does_not_burn_retries_against_a_server_known_down_either():
+    ends, ended_at, calls = drained_outcomes(outage_wait=0.0)
+    # Without waiting, each reply fails on its own try, two every 1.6 s, until the drain.
+    tried = {n: ("failed", REFUSED, round(1.6 * ((n + 1) // 2), 1)) for n in range(1, 13)}
+    assert {n: ends[n] for n in range(1, 13)} == tried
+    assert calls == 12
+    # Then the two in their delay at the drain fail after it without trying a server known
+    # to be down, and the two queued behind them fail as they start, without their delay
+    # (else at 12.6): the drain ends within its bound, a reply delay (no try under way).
+    assert {n: ends[n] for n in range(13, 17)} == {
+        n: ("failed", "ai_unavailable", 11.1) for n in range(13, 17)
+    }
+    assert ended_at == 11.1

@@ -14,7 +14,8 @@ limits a test can shorten.
 
 Tests steer it: `say` a chat line (also from a shared-chat partner channel), `script` the
 next answers to a send (a drop reason, a 429 with `Ratelimit-Reset`, a 401), fail the
-next token requests (`oauth_errors`, e.g. 503), `ban` an account (its subscription is
+next token requests (`oauth_errors`, e.g. 503), refuse every subscription
+(`refuse_subscriptions`, e.g. a 400), `ban` an account (its subscription is
 revoked with `chat_user_banned`, its sends dropped), `revoke` a grant, `drop` or
 `close_sockets` the websockets, take EventSub down (`outage`), `session_reconnect`, hold
 the next welcome, refuse the next connections, send raw frames, change the echo's text or
@@ -160,6 +161,9 @@ class FakeTwitch:
         self.device_interval = 5.0
         self.device_codes: dict[str, DeviceCode] = {}
         self.subscribe_attempts: list[tuple[str | None, int]] = []  # (token's user, status)
+        # (status, message): every subscription request is answered this, e.g. a 400 for a
+        # subscription type or version Twitch no longer takes.
+        self.refuse_subscriptions: tuple[int, str] | None = None
         self.revocations: list[tuple[str, str]] = []  # (user id in the condition, status)
         self.requests: list[tuple[str, str]] = []  # (method, path)
         # Get Chat Settings' answer (Helix's names); tests may add fields Twitch may add.
@@ -583,6 +587,8 @@ class FakeTwitch:
             return self._error(403, "missing scope user:read:chat")
         if self.user_by_id(token.user_id).banned:
             return self._error(403, "the user is banned from the channel")
+        if self.refuse_subscriptions is not None:
+            return self._error(*self.refuse_subscriptions)
         session_id = transport.get("session_id")
         if session_id not in self.sessions:
             return self._error(400, "unknown or disconnected websocket session")

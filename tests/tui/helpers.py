@@ -7,12 +7,14 @@ import io
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from rich.console import Console
 from textual.events import Key
 from textual.pilot import Pilot
 from textual.screen import Screen
 
+from botdeck.chat.base import ChatSink
 from botdeck.chat.simulated import ScriptedLine, SimulatedChat
 from botdeck.config import parse_config
 from botdeck.engine import ResumePlan
@@ -50,7 +52,9 @@ def make_app(
     ai: dict | None = None,
     roles: Mapping[str, str] | None = None,
     reading: ConnectionState | None = None,
+    sink: ChatSink | None = None,
 ) -> BotdeckApp:
+    """`sink`: where replies go (they stay in the process by default)."""
     config = parse_config(
         {
             "router": {
@@ -79,10 +83,11 @@ def make_app(
     source = NoticingChat(lines, keep_open=keep_open, clock=frozen_clock)
     source.standing = list(notices)
     source.reading = reading
+    parts = scripted(config, source)
     app = create_app(
         config,
         demo=demo,
-        source=scripted(config, source),
+        source=parts if sink is None else replace(parts, sink=sink),
         journal_stream=journal,
         themes=discover_themes(themes_dir),
         clock=frozen_clock,

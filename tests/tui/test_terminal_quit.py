@@ -29,6 +29,7 @@ pytestmark = [
 ]
 
 OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
+ROOT = Path(__file__).resolve().parents[2]
 
 # 24 mentions at once, two replies at a time, 0.4 s each: about 5 s of queue to drain.
 CONFIG = """
@@ -77,10 +78,11 @@ def assert_drained_and_complete(journal: list[dict]) -> None:
     assert states == ["draining", "drained"], states
 
 
-def start(tmp_path: Path, name: str):
+def start(tmp_path: Path, name: str, module: str = "botdeck"):
     (tmp_path / "botdeck.toml").write_text(CONFIG)
     args = ["run", "--config", "botdeck.toml", "--journal", "journal.jsonl"]
-    return session_running(name, args, tmp_path, BOTDECK_LOG_DIR=str(tmp_path))
+    env = {"BOTDECK_LOG_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    return session_running(name, args, tmp_path, module=module, **env)
 
 
 def wait_for_queue(session: str, journal: Path) -> int:
@@ -128,3 +130,20 @@ def test_closing_the_terminal_window_drains_without_a_screen(tmp_path):
     log = (tmp_path / "botdeck.log").read_text()
     assert "draining without a screen" in log
     assert "Traceback" not in log
+
+
+def test_a_dashboard_that_fails_mid_raid_restores_the_terminal_and_the_run_goes_on(tmp_path):
+    """A widget raises while the raid is queued: the terminal is given back, one line says
+    what failed and where the traceback is, and the same process answers every mention,
+    drains and exits as a headless run does (0)."""
+    journal = tmp_path / "journal.jsonl"
+    with start(tmp_path, "botdeck-fails", module="tests.tui.failing_dashboard") as pane:
+        wait_for_screen(pane.session, lambda s: "the dashboard failed" in s, timeout=30)
+        assert pane_flags(pane.session) == "0 0"  # out of the alternate screen, no mouse
+        screen = tmux("capture-pane", "-p", "-J", "-t", pane.session)  # wrapped lines joined
+        assert f"traceback in {tmp_path / 'botdeck.log'}" in screen
+        assert "Traceback" not in screen
+        assert wait_for_exit(pane) == "0"
+    assert_drained_and_complete(journal_of(journal))
+    log = (tmp_path / "botdeck.log").read_text()
+    assert "RuntimeError: a widget bug, injected by the test" in log  # the traceback, logged

@@ -59,16 +59,23 @@ class Pane:
 
 @contextlib.contextmanager
 def session_running(
-    name: str, args: list[str], tmp_path: Path, size: tuple[int, int] = (120, 40), **env: str
+    name: str,
+    args: list[str],
+    tmp_path: Path,
+    *,
+    module: str = "botdeck",
+    size: tuple[int, int] = (120, 40),
+    **env: str,
 ) -> Iterator[Pane]:
-    """`python -m botdeck ARGS` in a tmux pane of `size` (120x40), run in `tmp_path`."""
+    """`python -m MODULE ARGS` (botdeck) in a tmux pane of `size` (120x40), run in
+    `tmp_path`."""
     session = f"{name}-{os.getpid()}"
     width, height = (str(n) for n in size)
     # exec keeps the pid the shell wrote; a runner may export COLUMNS/LINES (80x24).
     # The tmux server keeps its own environment: pass what the run needs explicitly.
     env = {"XDG_DATA_HOME": os.environ["XDG_DATA_HOME"], **env}
     variables = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
-    botdeck = shlex.join([sys.executable, "-m", "botdeck", *args])
+    botdeck = shlex.join([sys.executable, "-m", module, *args])
     inner = f"echo $$ > pid; exec env {variables} {botdeck}"
     command = (
         f"cd {shlex.quote(str(tmp_path))}; unset COLUMNS LINES; "

@@ -2,8 +2,9 @@
 
 What must never be cut comes first: the header starts with the router's state, and
 every warning (the backlog past its threshold, each standing notice such as an AI server
-down or Twitch reconnecting) gets a line of its own in the alerts, shown while the
-condition lasts, above everything that may shrink.
+down, Twitch reconnecting, reading that never started or sends failing in a row) gets a
+line of its own in the alerts, shown while the condition lasts, above everything that
+may shrink.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from rich.text import Text
 
 from botdeck.model.jobs import RouterState
 from botdeck.model.snapshot import EngineSnapshot
-from botdeck.tui.labels import connection_trouble, router_attention
+from botdeck.tui.labels import router_attention
 from botdeck.tui.widgets.text_lines import TextLines
 
 MAX_ALERT_LINES = 4
@@ -78,7 +79,8 @@ class StatusBar(_Line):
 
 def alert_lines(snap: EngineSnapshot, backlog_warning: int) -> list[Text]:
     """One line per standing condition: the backlog past its threshold, chat connection
-    trouble, each bot a chat mode keeps from talking, each notice."""
+    trouble (reading down or never started, sends failing in a row: the same words as the
+    header), each bot a chat mode keeps from talking, each notice."""
     lines = []
     queues = snap.queues
     if queues.size > backlog_warning:
@@ -90,7 +92,7 @@ def alert_lines(snap: EngineSnapshot, backlog_warning: int) -> list[Text]:
                 overflow="ellipsis",
             )
         )
-    if connection_trouble(snap.connection.status):
+    if snap.connection.troubled:  # the header may be cut on a small terminal; this is not
         notice = f"chat: {snap.connection.describe()}"
         lines.append(Text.assemble(("! ", "bold"), notice, no_wrap=True, overflow="ellipsis"))
     for lane in queues.bots:
