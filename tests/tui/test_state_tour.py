@@ -27,6 +27,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Select
 
+from botdeck.chat.base import ChatSink, SendError
 from botdeck.chat.simulated import ScriptedLine
 from botdeck.engine import plan_resume
 from botdeck.model.channel import ChatSettings, UserCleared
@@ -224,6 +225,19 @@ async def on_a_full_disk(stage: Stage) -> BotdeckApp:
     return make_app(to(STICKY, 3), journal=FullDisk())
 
 
+class DroppingSink(ChatSink):
+    """Every send refused, in the platform's words (Twitch: a 200 with a drop code)."""
+
+    echoes = False
+
+    async def send(self, bot: str, text: str, reply_to: str | None = None) -> str:
+        raise SendError("msg_duplicate: Your message was not sent because it is identical")
+
+
+async def sends_refused(stage: Stage) -> BotdeckApp:
+    return make_app(to(STICKY, 3), sink=DroppingSink())
+
+
 def resumed(app: BotdeckApp) -> bool:
     summary = app.engine.snapshot().resume
     return summary is not None and summary.resumed == 3
@@ -246,6 +260,7 @@ RECONNECTING = ConnectionState(
     ConnectionStatus.RECONNECTING, attempt=3, reason="socket closed", sending="ok"
 )
 FAILED = ConnectionState(ConnectionStatus.FAILED, reason="the server refused the token")
+NEVER_READ = ConnectionState(ConnectionStatus.ENDED, never_read="channel not found: nosuchchan")
 EVERY_MODE = ChatSettings(slow=30, followers_only=True, follow_minutes=10,
                           subscribers_only=True, emote_only=True, unique=True)  # fmt: skip
 REVIEW_ALL = {"bots": ["*"], "timeout": 3600}
@@ -306,6 +321,18 @@ STATES: list[State] = [
         shows="reconnecting (attempt 3",
     ),
     State("reading_failed", waiting(reading=FAILED), queued(), shows="failed: the server refused"),
+    State(
+        "reading_never_started",
+        waiting(reading=NEVER_READ),
+        queued(),
+        shows="never started: channel not found",
+    ),
+    State(
+        "sending_failing",
+        sends_refused,
+        when(lambda app: app.engine.snapshot().queues.failed == 3, "three sends refused"),
+        shows="sending failing: 3 in a row",
+    ),
     State(
         "token_budget_spent",
         ai_budgeted,
