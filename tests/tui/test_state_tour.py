@@ -491,8 +491,13 @@ async def visit(app: BotdeckApp, pilot: Pilot, state: State) -> None:
     else:  # no reply held: `e` does nothing (the next dialog opens over the dashboard)
         await mash(pilot, "e")
 
-    # A reply in full from the queue (the selected row, else the held reply), if any.
+    # A reply in full from the queue (the youngest: it ends last, so it is still there when
+    # enter comes; an older one may end in between, and an ended reply has nothing to
+    # open), else the held reply, if any.
     table.focus()
+    await until(pilot, lambda: app.focused is table, "the queue focused")
+    if table.rows:
+        await tap(pilot, "end", lambda: table.selected == table.rows[-1].id, "the last row")
     if table.selected is not None or app.engine.reviews():
         await dialog(pilot, "enter", TextView, "reply #")
     # A chat line in full.
