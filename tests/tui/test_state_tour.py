@@ -9,6 +9,10 @@ re-raises whatever ended the app when its context closes).
 
 New states join the tour as they are added: one `State` row in `STATES`, which builds
 the app (`make`) and drives it there (`reach`, waiting on the engine, never sleeping).
+
+Marked slow: 63 visits of about 1 s of CPU each (a dialog's push and pop is most of it,
+Textual's layout and redraw of both screens), 50-60 s alone on the 2-core machine and
+100-120 s while others run their tests.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ from botdeck.tui.widgets.queue import JobTable, QueueInspector
 from botdeck.tui.widgets.review import ReviewPanel
 from tests.fakes.openai_server import FakeOpenAI, status
 from tests.tui.helpers import BOTS, FROZEN, make_app, mash, screen_text
+
+pytestmark = pytest.mark.slow
 
 STICKY, GENE, PIXEL = BOTS
 SIZES = [(80, 24), (120, 40), (200, 60)]
