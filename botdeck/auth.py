@@ -15,7 +15,9 @@ without a browser (see `device_auth`).
 
 `botdeck auth --status` lists each account, where its token comes from, its scopes and
 expiry, as Twitch's `/oauth2/validate` reports them; an expired token with a refresh
-token is refreshed and saved back.
+token is refreshed and saved back. When Twitch cannot be reached (no network, DNS, a
+refused connection), the tokens are not judged: the table shows what the token file says
+(scopes granted, when saved) and the exit code is 3, not "needs `botdeck auth`".
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ import contextlib
 import os
 import secrets
 import sys
+import time
 import webbrowser
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TextIO, TypeVar
 from urllib.parse import urlsplit
 
+import aiohttp
 import twitchio
 from aiohttp import web
 from twitchio.authentication import OAuth, Scopes
@@ -43,6 +47,7 @@ from botdeck.chat.twitch import (
     CHANNEL_BOT_SCOPE,
     READ_SCOPE,
     WRITE_SCOPE,
+    Credentials,
     Endpoints,
     use_endpoints,
 )
@@ -52,6 +57,8 @@ from botdeck.tokens import StoredToken, TokenStore
 
 EXIT_OK = 0
 EXIT_NEEDS_AUTH = 1
+EXIT_UNCHECKED = 3  # --status: Twitch could not be reached, so a token was not validated
+VALIDATE_WAIT = 15.0  # seconds for one answer from Twitch's /oauth2/validate
 CONSOLE = "https://dev.twitch.tv/console/apps"
 
 OpenUrl = Callable[[str, str], Awaitable[None] | None]  # (login, url)
@@ -166,6 +173,7 @@ async def authorize(
     """Authorize each account in turn and store its tokens. Returns an exit code."""
     secret = _ready(config, out)
     store = TokenStore()
+    store.load(config.twitch.client_id)  # a damaged file: said now, not after the logins
     redirect = config.twitch.redirect_uri
     where = urlsplit(redirect)
     if where.hostname is None or where.port is None or where.path.strip("/") == "":
@@ -300,10 +308,56 @@ class Status:
     source: str  # "env VAR", "store" or "none"
     ok: bool
     detail: str
+    checked: bool = True  # False: Twitch could not be reached to validate the token
+
+
+class _Unreachable(Exception):
+    """Twitch did not answer (DNS, refused, reset, timeout); the message says how."""
+
+
+@dataclass(slots=True)
+class _Reach:
+    """Whether Twitch answered so far: once it did not, the other accounts are not asked
+    (each would wait out the same timeout)."""
+
+    failure: str | None = None
+
+
+_T = TypeVar("_T")
+
+
+async def _ask(reach: _Reach, call: Awaitable[_T]) -> _T:
+    """One request to Twitch; no answer is `_Unreachable`, never a traceback."""
+    if reach.failure is not None:
+        close = getattr(call, "close", None)
+        if close is not None:
+            close()  # the coroutine is not awaited: say so to Python, quietly
+        raise _Unreachable(reach.failure)
+    try:
+        return await asyncio.wait_for(call, VALIDATE_WAIT)
+    except TimeoutError:
+        reach.failure = f"no answer within {VALIDATE_WAIT:g} s"
+    except aiohttp.ClientConnectorError as error:
+        reach.failure = f"{error.host}: {_reason(error.os_error)}"
+    except (aiohttp.ClientError, OSError) as error:
+        reach.failure = _reason(error)
+    raise _Unreachable(reach.failure)
+
+
+def _reason(error: BaseException) -> str:
+    """An OS error in the system's words ("Connection refused", "Name or service not
+    known"), not asyncio's "Connect call failed ('127.0.0.1', 9)"."""
+    if isinstance(error, OSError):
+        if isinstance(error.errno, int) and error.errno > 0:
+            return os.strerror(error.errno)
+        if error.strerror:
+            return error.strerror
+    return type(error).__name__
 
 
 async def status(config: Config, *, out: TextIO) -> int:
-    """Print each account's token state; 0 when every one is usable, else 1."""
+    """Print each account's token state: 0 when every one is usable, 1 when one needs
+    `botdeck auth`, else 3 when Twitch could not be reached to validate one."""
     if not config.twitch.client_id.strip():
         print(console_guide(config), file=out)
         raise ConfigError("twitch.client_id: missing (see the steps above)")
@@ -312,27 +366,55 @@ async def status(config: Config, *, out: TextIO) -> int:
     store = TokenStore()
     stored = store.load(config.twitch.client_id)
     rows: list[Status] = []
+    reach = _Reach()
     with use_endpoints(twitch_endpoints(config)):
         oauth = OAuth(client_id=config.twitch.client_id, client_secret=secret)
         try:
             for account in accounts(config):
-                rows.append(await _status_of(account, stored, store, oauth, config, secret))
+                try:
+                    row = await _status_of(account, stored, store, oauth, config, secret, reach)
+                except _Unreachable as error:
+                    row = _unchecked(account, stored, str(error))
+                rows.append(row)
         finally:
             await oauth.close()
     width = max(len("account"), *(len(row.account.login) for row in rows))
     print(f"   {'account':<{width}}  {'role':<17}  {'token from':<22}  scopes and expiry", file=out)
     for row in rows:
-        mark = "ok " if row.ok else "!! "
+        mark = "?? " if not row.checked else "ok " if row.ok else "!! "
         print(
             f"{mark}{row.account.login:<{width}}  {row.account.role:<17}  {row.source:<22}  "
             f"{row.detail}",
             file=out,
         )
     print(f"token file: {store.path}", file=out)
-    if all(row.ok for row in rows):
-        return EXIT_OK
-    print("run `botdeck auth` to authorize the accounts marked !!", file=out)
-    return EXIT_NEEDS_AUTH
+    warning = store.permission_warning()
+    if warning:
+        print(f"warning: {warning}", file=out)
+    if any(row.checked and not row.ok for row in rows):
+        print("run `botdeck auth` to authorize the accounts marked !!", file=out)
+        return EXIT_NEEDS_AUTH
+    if any(not row.checked for row in rows):
+        print(
+            f"could not reach Twitch ({reach.failure}): the tokens marked ?? were not"
+            " validated; what is shown is what the token file says",
+            file=out,
+        )
+        return EXIT_UNCHECKED
+    return EXIT_OK
+
+
+def _unchecked(account: Account, stored: dict[str, StoredToken], why: str) -> Status:
+    """What is known without Twitch: where the token comes from and what was granted."""
+    _, _, source = _token_for(account, stored)
+    token = stored.get(account.login) if source == "store" else None
+    if token is None:
+        local = f"${account.token_env} is set" if account.token_env else "a token is set"
+    else:
+        scopes = " ".join(sorted(token.scopes)) or "no scopes"
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(token.saved_at))
+        local = f"saved {when if token.saved_at else 'at an unknown time'} with {scopes}"
+    return Status(account, source, False, f"not validated (Twitch unreachable); {local}", False)
 
 
 async def _status_of(
@@ -342,6 +424,7 @@ async def _status_of(
     oauth: OAuth,
     config: Config,
     secret: str | None,
+    reach: _Reach,
 ) -> Status:
     access, refresh, source = _token_for(account, stored)
     if not access:
@@ -351,14 +434,20 @@ async def _status_of(
         return Status(account, source, False, f"not authorized: {why}")
     refreshed = ""
     try:
-        valid = await oauth.validate_token(access)
+        valid = await _ask(reach, oauth.validate_token(access))
     except twitchio.HTTPException as error:
         if error.status != 401 or not refresh or not secret:
             return Status(account, source, False, f"token refused by Twitch (HTTP {error.status})")
         try:
-            fresh = await oauth.refresh_token(refresh)
+            fresh = await _ask(reach, oauth.refresh_token(refresh))
             redact(fresh.access_token, fresh.refresh_token)
-            valid = await oauth.validate_token(fresh.access_token)
+            try:
+                valid = await _ask(reach, oauth.validate_token(fresh.access_token))
+            except _Unreachable:  # the refresh went through: the new tokens are kept
+                if source == "store":
+                    credentials = Credentials(fresh.access_token, fresh.refresh_token, source)
+                    store.update_tokens(config.twitch.client_id, account.login, credentials)
+                raise
         except twitchio.HTTPException as inner:
             return Status(
                 account, source, False, f"expired; the refresh failed (HTTP {inner.status})"

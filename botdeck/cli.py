@@ -17,14 +17,18 @@ from botdeck.chat.scenarios import SCENARIOS, Scenario, ScenarioError
 from botdeck.config import (
     DEMO_BOTS,
     MAX_LOG_TIME,
+    ChatConfig,
     Config,
     ConfigError,
+    RouterConfig,
     default_config_path,
+    default_of,
     demo_config,
     find_config,
     load_config,
     render_config,
 )
+from botdeck.files import FileRefused
 
 if TYPE_CHECKING:
     from botdeck.engine import ResumePlan
@@ -126,7 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME[:KEY=VALUE,...]",
         help=f"simulated chat: {', '.join(SCENARIOS)}; e.g. raid:viewers=300,within=2",
     )
-    demo.add_argument("--seed", type=int, default=1, help="seed for chat and every random choice")
+    demo.add_argument(
+        "--seed",
+        type=int,
+        help=f"seed for chat and every random choice (default {default_of(ChatConfig, 'seed')})",
+    )
     add_run_options(demo)
 
     add_init_command(commands)
@@ -197,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     served.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
     served.add_argument("--demo", action="store_true", help="serve the demo instead")
     serve.add_argument("--theme", help="dashboard theme")
-    serve.add_argument("--journal", type=Path, help="append each session's journal to PATH")
+    serve.add_argument("--journal", type=Path, help="append each run's journal to PATH")
 
     report = commands.add_parser("report", help="how a run went, from its journal")
     report.add_argument(
@@ -211,12 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--html", type=Path, metavar="FILE", help="write the report as one page with charts"
     )
+    ack_target = default_of(RouterConfig, "ack_target")
     report.add_argument(
         "--ack-target",
         type=_ack_target,
-        default=60.0,
+        default=ack_target,
         metavar="S",
-        help="the mention latency line in --html (default 60, the config's default)",
+        help=f"the mention latency line in --html (default {ack_target:g}, the config's)",
     )
     return parser
 
@@ -272,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.headless:
             return _headless(config, args)
         return _dashboard(config, args, themes)
-    except ConfigError as error:
+    except (ConfigError, FileRefused) as error:
         print(f"botdeck: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -281,9 +290,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _config_for(args: argparse.Namespace) -> Config:
     if args.command == "demo":
-        # The dashboard's demo keeps chat going; headless defaults to the finite raid.
-        default = "raid" if args.headless else "mixed"
-        return demo_config(bots=args.bots, scenario=args.scenario or default, seed=args.seed)
+        # The dashboard's demo keeps chat going (the config's scenario); headless defaults
+        # to the finite raid.
+        scenario = args.scenario or ("raid" if args.headless else None)
+        return demo_config(bots=args.bots, scenario=scenario, seed=args.seed)
     return _load(args.config)
 
 
@@ -320,6 +330,11 @@ def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -
 def _check(args: argparse.Namespace) -> int:
     config = _load(args.config)
     print(render_config(config))
+    if config.chat.source == "twitch":  # what `run` reads: damaged is exit 2, as there
+        from botdeck.headless import print_warnings
+        from botdeck.tokens import TokenStore, token_file_warnings
+
+        print_warnings(token_file_warnings(config, TokenStore()), sys.stderr)
     if config.chat.source == "replay":
         from botdeck.engine.sources import load_replay_log
 
@@ -404,11 +419,16 @@ def _report_page(journal: Path, page: Path, ack_target: float, *, as_json: bool)
     """`--html`: the page, one line saying where (and the JSON too with --json)."""
     import json
 
+    from botdeck.files import check_writable_target
     from botdeck.report import build_report, report_json
     from botdeck.report.html import write_html
 
+    try:  # before the journal is read: never over it, a device or a FIFO
+        check_writable_target(page, [journal], "report page")
+    except FileRefused as error:
+        raise ConfigError(f"--html: {error}") from None
     report = build_report(journal)
-    write_html(report, page, ack_target=ack_target)
+    write_html(report, page, ack_target=ack_target, inputs=[journal])
     if as_json:
         print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
     print(f"wrote {page}: one page, opens in any browser without a network", file=sys.stderr)
@@ -428,6 +448,12 @@ def _serve(args: argparse.Namespace) -> int:
         _themes(args.theme)
         command += ["--theme", args.theme]
     if args.journal is not None:
+        from botdeck.files import check_writable_target
+
+        try:  # each session appends to it: refused now, not once a browser connects
+            check_writable_target(args.journal, _files_read(args), "journal")
+        except FileRefused as error:
+            raise ConfigError(f"--journal: {error}") from None
         command += ["--journal", str(args.journal.resolve())]
     return serve(command, args.host, args.port)
 
@@ -448,7 +474,7 @@ def _rehearse(args: argparse.Namespace) -> int:
     )
     config = _load(args.config, adjust=lambda config: rehearsal_config(config, rehearsal))
     setup_logging()
-    return rehearse(config, rehearsal)
+    return rehearse(config, rehearsal, reads=_files_read(args, config))
 
 
 def _latest_run() -> Path:
@@ -506,12 +532,26 @@ def _plan_journal(config: Config, args: argparse.Namespace) -> RunJournal:
     return RunJournal(path, previous, "journal.dir")
 
 
+def _files_read(args: argparse.Namespace, config: Config | None = None) -> list[Path]:
+    """The files this command reads (config, replay, blocklist): a journal is never
+    appended to one of them."""
+    found = []
+    if config is not None:
+        found = [Path(p) for p in (config.chat.replay_file, config.safety.blocklist_file) if p]
+    if getattr(args, "config", None) is not None or args.command in ("run", "rehearse"):
+        with contextlib.suppress(ConfigError):  # the demo, `serve --demo`: no config
+            found.append(find_config(args.config))
+    return found
+
+
 @contextlib.contextmanager
-def _journal_streams(journal: RunJournal, *, also_stdout: bool) -> Iterator[list[TextIO]]:
+def _journal_streams(
+    journal: RunJournal, *, also_stdout: bool, reads: list[Path]
+) -> Iterator[list[TextIO]]:
     from botdeck.engine.journal import close_file
     from botdeck.engine.journal_files import open_journal
 
-    stream = open_journal(journal.path, journal.option)
+    stream = open_journal(journal.path, journal.option, reads)
     try:
         yield [sys.stdout, stream] if also_stdout else [stream]
     finally:
@@ -526,7 +566,8 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
     setup_logging()
     journal = _plan_journal(config, args)
     on_stdout = args.journal is None  # the contract: the journal on stdout without a path
-    with _journal_streams(journal, also_stdout=on_stdout) as streams:
+    reads = _files_read(args, config)
+    with _journal_streams(journal, also_stdout=on_stdout, reads=reads) as streams:
         resume = journal.resume_plan(config, args)
         engine = build_engine(config, journal_stream=streams, resume=resume)
         print_warnings(engine.source_warnings, sys.stderr)
@@ -546,7 +587,7 @@ def _dashboard(config: Config, args: argparse.Namespace, themes: ThemeSet | None
 
     setup_logging()  # to a file: Textual owns the terminal
     journal = _plan_journal(config, args)
-    with _journal_streams(journal, also_stdout=False) as streams:
+    with _journal_streams(journal, also_stdout=False, reads=_files_read(args, config)) as streams:
         app = create_app(
             config,
             demo=args.command == "demo",

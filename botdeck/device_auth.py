@@ -62,6 +62,7 @@ async def authorize_device(
         print(console_guide(config), file=out)
         raise ConfigError("twitch.client_id: missing (see the steps above)")
     store = TokenStore()
+    store.load(client_id)  # a damaged file: said now, not after the codes are entered
     targets = [a for a in accounts(config) if not only or a.login in only]
     with use_endpoints(twitch_endpoints(config)):
         oauth = OAuth(client_id=client_id)  # a device login sends no client secret

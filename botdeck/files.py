@@ -13,21 +13,37 @@ here, so every one of them:
 
 JSON that an outsider wrote is parsed by `load_json`, which refuses nesting deeper than
 `MAX_JSON_DEPTH` before the parser sees it (the parser is recursive).
+
+Every file botdeck writes goes through here too (config, tokens, report pages through
+`write_atomic`; journals through `open_append`), so no writer can harm what is not its
+own (botdeck often runs as root, in a shared folder):
+
+- only a regular file, or a path where nothing is yet, is written (`check_writable_target`):
+  a device (`/dev/null`), a FIFO, a socket or a directory is refused with one line, and so
+  is a file the same command reads (the same inode: through symlinks and hard links too);
+  a symlink is followed, so the file it points to is the one checked and written;
+- a file is replaced atomically: a temporary file in the same folder, written whole and
+  fsynced, then renamed over it (`write_atomic`), or linked into place when it must not
+  exist yet; on any failure (a full disk included) the temporary file is removed and what
+  was there before is untouched;
+- folders botdeck has to create are private (0700); folders that exist keep their mode.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import json
 import os
 import re
+import secrets
 import stat
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, TextIO
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -46,7 +62,15 @@ class Readable(Protocol):
 
 
 class FileRefused(Exception):
-    """A file that cannot or may not be read; the message is one line naming it."""
+    """A file that cannot or may not be read or written; the message is one line naming it."""
+
+
+class WriteRefused(FileRefused):
+    """A file botdeck will not or could not write; nothing that was there is changed."""
+
+
+class AlreadyExists(WriteRefused):
+    """`write_atomic(..., replace=False)` found a file in the way (it is left as it was)."""
 
 
 def unreadable(path: Path, error: OSError, what: str = "file") -> str:
@@ -287,3 +311,235 @@ def load_json(data: bytes, limit: int = MAX_JSON_DEPTH) -> Any:
     if offset is not None:
         raise JSONTooDeep(data.count(b"\n", 0, offset) + 1, limit)
     return json.loads(data.decode("utf-8"))
+
+
+# ------------------------------------------------------------------ writing
+PRIVATE_FOLDER = 0o700
+_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+def ensure_folder(path: Path) -> None:
+    """Create `path` and every missing folder above it, each private (0700): a folder
+    botdeck makes holds its tokens or journals. Folders that exist keep their mode (a
+    shared 1777 folder keeps its sticky bit). Raises OSError as `os.mkdir` does."""
+    missing: list[Path] = []
+    folder = path
+    while not folder.is_dir():
+        if os.path.lexists(folder):  # a file (or a dangling link) where a folder must be
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, PRIVATE_FOLDER)
+        except FileExistsError:
+            if not folder.is_dir():  # made by someone else meanwhile, and not a folder
+                raise
+
+
+def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """The nearest existing ancestor of `path` when it is not a folder (`a-file/x.toml`)."""
+    for parent in path.parents:
+        if os.path.lexists(parent):
+            return None if parent.is_dir() else parent
+    return None
+
+
+def check_writable_target(path: Path, inputs: Iterable[Path] = (), what: str = "file") -> Path:
+    """The real path botdeck would write for `path` (symlinks followed), or WriteRefused
+    (one line naming `path`) when writing there could harm: something that is not a
+    regular file (a device, FIFO, socket, directory), a file in the way of its folder, or
+    one of `inputs`, the files this command reads (compared by device and inode)."""
+    real = Path(os.path.realpath(path))
+    try:
+        info = os.stat(real)
+    except (FileNotFoundError, NotADirectoryError):
+        blocker = _file_in_the_way(Path(path)) or _file_in_the_way(real)
+        if blocker is not None:
+            raise WriteRefused(f"{path}: {blocker} is a file, not a folder") from None
+        return real  # a new file
+    except OSError as error:
+        raise WriteRefused(f"{path}: cannot write: {error.strerror or error}") from None
+    kind = _kind(info.st_mode)
+    if kind is not None:
+        linked = os.path.islink(path) or real != Path(os.path.abspath(path))
+        shown = f"{path} (a link to {real})" if linked else str(path)
+        raise WriteRefused(_not_regular(shown, kind, what))
+    for source in inputs:
+        try:
+            if _same_file(info, os.stat(source)):
+                raise WriteRefused(_is_input(path, source, what))
+        except OSError:
+            continue  # an input that cannot be read is not this file
+    return real
+
+
+def _not_regular(path: Path | str, kind: str, what: str) -> str:
+    return f"{path}: is {kind}: botdeck writes a {what} only to a regular file"
+
+
+def _is_input(path: Path, source: Path, what: str) -> str:
+    which = "" if Path(source) == Path(path) else f" (the same file as {source})"
+    return f"{path}: is a file this command reads{which}: write the {what} to another file"
+
+
+def _temporary_beside(target: Path, mode: int) -> tuple[int, Path]:
+    """A new, empty file next to `target` (so the rename is atomic), created with `mode`
+    (minus the umask), never through a link planted under its name."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY | _O_NOFOLLOW | _O_CLOEXEC
+    while True:
+        temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(temporary, flags, mode), temporary
+        except FileExistsError:
+            continue
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable (POSIX; Windows cannot open a folder)."""
+    if os.name == "nt":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# link(2) errors that mean "no hard links on this file system" (FAT, some network shares)
+_NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.EOPNOTSUPP}
+
+
+def _link_into_place(temporary: Path, target: Path, path: Path) -> None:
+    """Put the finished file at `target` only if nothing is there: a hard link fails on
+    an existing name, so a file that appeared meanwhile is never replaced."""
+    try:
+        os.link(temporary, target)
+    except FileExistsError:
+        raise AlreadyExists(f"{path}: already exists") from None
+    except OSError as error:
+        if error.errno not in _NO_HARD_LINKS:
+            raise
+        if os.path.lexists(target):
+            raise AlreadyExists(f"{path}: already exists") from None
+        os.replace(temporary, target)
+        return
+    with contextlib.suppress(OSError):  # the file is in place: a stray name is no failure
+        os.unlink(temporary)
+
+
+def write_atomic(
+    path: Path,
+    data: bytes | str,
+    *,
+    mode: int | None = None,
+    replace: bool = True,
+    inputs: Iterable[Path] = (),
+    what: str = "file",
+    folders: bool = True,
+) -> None:
+    """Write `data` (str: as UTF-8) to `path` whole, or not at all.
+
+    The target is checked first (`check_writable_target`: never a device, FIFO, folder
+    or one of `inputs`); missing folders are made private; the data goes to a temporary
+    file beside the target, is fsynced, and is then renamed over it (`replace`) or linked
+    to it only if nothing is there yet (else `AlreadyExists`: `replace=False` never
+    replaces, even a file that appears meanwhile). `mode`: the file's permission bits,
+    set before a byte is written (tokens: 0600); None keeps an existing file's mode, else
+    the umask's default. `folders=False`: a missing folder is refused, not made (a page
+    goes where the user has a folder). Any failure (a full disk included) removes the
+    temporary file, leaves the target as it was, and raises WriteRefused naming `path`.
+    """
+    inputs = list(inputs)
+    target = check_writable_target(path, inputs, what)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        existing: int | None = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        existing = None
+    if existing is not None and not replace:
+        raise AlreadyExists(f"{path}: already exists")
+    bits = mode if mode is not None else existing
+    if not folders and not target.parent.is_dir():
+        folder = target.parent if os.path.islink(path) else Path(path).parent
+        raise WriteRefused(f"{path}: cannot write: the folder {folder} does not exist")
+    try:
+        ensure_folder(target.parent)
+    except OSError as error:
+        folder = error.filename or target.parent
+        raise WriteRefused(
+            f"{path}: cannot create the folder {folder}: {error.strerror or error}"
+        ) from None
+    temporary: Path | None = None
+    fd = -1
+    try:
+        # Private until complete when the bits are known; else the umask decides, as open().
+        fd, temporary = _temporary_beside(target, 0o600 if bits is not None else 0o666)
+        if bits is not None and hasattr(os, "fchmod"):  # POSIX
+            os.fchmod(fd, bits)
+        _write_all(fd, payload)
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        if replace:
+            check_writable_target(path, inputs, what)  # still something it may replace
+            os.replace(temporary, target)
+        else:
+            _link_into_place(temporary, target, path)
+        temporary = None
+        _sync_folder(target.parent)
+    except OSError as error:
+        where = f" in {target.parent}" if temporary is None else ""
+        raise WriteRefused(f"{path}: cannot write{where}: {error.strerror or error}") from None
+    finally:
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def open_append(path: Path, inputs: Iterable[Path] = (), what: str = "file") -> TextIO:
+    """`path` opened to append UTF-8 text (created if missing), after the same checks as
+    `write_atomic`: a journal is added to, never replaced, but never over a device, a FIFO
+    or a file the command reads either. The opened file is checked again, so a path
+    swapped for a FIFO meanwhile is refused rather than waited on."""
+    inputs = list(inputs)
+    check_writable_target(path, inputs, what)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _O_BINARY | _O_CLOEXEC | _O_NONBLOCK
+    try:
+        fd = os.open(path, flags, 0o666)
+    except OSError as error:
+        raise WriteRefused(f"{path}: cannot write: {error.strerror or error}") from None
+    try:
+        info = os.fstat(fd)
+        kind = _kind(info.st_mode)
+        if kind is not None:
+            raise WriteRefused(_not_regular(path, kind, what))
+        for source in inputs:
+            with contextlib.suppress(OSError):
+                if _same_file(info, os.stat(source)):
+                    raise WriteRefused(_is_input(path, source, what))
+        if _O_NONBLOCK and hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "a", encoding="utf-8")
+    except BaseException:
+        os.close(fd)
+        raise

@@ -25,14 +25,14 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
 
-from botdeck.config import Config, ConfigError
+from botdeck.config import Config
 from botdeck.core.virtual_time import VirtualTimeLoop, run_virtual, wall_clock
 from botdeck.report import build_report, render_report, report_json
 
@@ -85,12 +85,15 @@ def print_report(
         render_report(report, Console(file=out, highlight=False))
 
 
-def rehearse(config: Config, rehearsal: Rehearsal, *, out: TextIO = sys.stdout) -> int:
-    """Run the rehearsal, print its report; the exit code of the headless run."""
+def rehearse(
+    config: Config, rehearsal: Rehearsal, *, out: TextIO = sys.stdout, reads: Sequence[Path] = ()
+) -> int:
+    """Run the rehearsal, print its report; the exit code of the headless run. `reads`:
+    the files it reads besides the replay (its config), which the journal never is."""
     from botdeck.engine import build_engine
     from botdeck.headless import print_warnings, run_headless
 
-    with _journal_file(rehearsal.journal) as (path, stream):
+    with _journal_file(rehearsal.journal, [rehearsal.replay, *reads]) as (path, stream):
         offset = stream.tell()  # the journal may hold earlier runs: report on this one
         if rehearsal.virtual_time:
             loop = VirtualTimeLoop()
@@ -127,14 +130,12 @@ def _title(config: Config, rehearsal: Rehearsal) -> str:
 
 
 @contextlib.contextmanager
-def _journal_file(path: Path | None) -> Iterator[tuple[Path, TextIO]]:
+def _journal_file(path: Path | None, reads: Sequence[Path]) -> Iterator[tuple[Path, TextIO]]:
     from botdeck.engine.journal import close_file
+    from botdeck.engine.journal_files import open_journal
 
     if path is not None:
-        try:
-            stream = path.open("a", encoding="utf-8")
-        except OSError as error:
-            raise ConfigError(f"--journal: cannot open {path}: {error.strerror}") from None
+        stream = open_journal(path, "--journal", reads)  # never a device or the replay
         try:
             yield path, stream
         finally:

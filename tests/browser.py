@@ -55,6 +55,7 @@ class Page:
         self.proc: asyncio.subprocess.Process | None = None
         self._ids = iter(range(1, 1_000_000))
         self._session_id = ""
+        self._target_id = ""
 
     async def __aenter__(self) -> Page:
         import aiohttp
@@ -69,12 +70,22 @@ class Page:
         port, path = port_file.read_text().split()
         self._http = aiohttp.ClientSession()
         self._ws = await self._http.ws_connect(f"ws://127.0.0.1:{port}{path}", max_msg_size=0)
-        target = await self.send("Target.createTarget", url="about:blank")
-        attached = await self.send(
-            "Target.attachToTarget", targetId=target["targetId"], flatten=True
-        )
-        self._session_id = attached["sessionId"]
+        await self._open_tab()
         return self
+
+    async def _open_tab(self) -> None:
+        self._session_id = ""
+        target = await self.send("Target.createTarget", url="about:blank")
+        self._target_id = target["targetId"]
+        attached = await self.send("Target.attachToTarget", targetId=self._target_id, flatten=True)
+        self._session_id = attached["sessionId"]
+
+    async def new_tab(self) -> None:
+        """Close this tab (its page is gone, not kept for going back) and go on in a new,
+        blank one."""
+        self._session_id = ""
+        await self.send("Target.closeTarget", targetId=self._target_id)
+        await self._open_tab()
 
     async def __aexit__(self, *exc: object) -> None:
         await self._ws.close()

@@ -298,3 +298,151 @@ def test_a_client_without_the_device_flow_exits_2_and_keeps_the_old_token(tmp_pa
         " `botdeck auth` in a browser on this machine"
     )
     assert store.load(fake.client_id)["alpha_bot"].access_token == old
+
+
+# ------------------------------------------------------------ the token file as a secret
+MALFORMED = {
+    '{"clients": []}': "clients: a list, not a table",
+    '{"clients": {"cid": []}}': "clients.cid: a list, not a table",
+    '{"clients": "x"}': "clients: text, not a table",
+    '{"clients": {"cid": {"abot": []}}}': "clients.cid.abot: a list, not a table",
+    '{"clients": {"cid": {"abot": {"user_id": "1"}}}}': "clients.cid.abot: no access_token",
+    '{"clients": {"cid": {"abot": {"user_id": "1", "access_token": 5}}}}': (
+        "clients.cid.abot.access_token: a number, not text"
+    ),
+    '{"clients": {"cid": {"abot": {"user_id": "1", "access_token": "t", "scopes": [1]}}}}': (
+        "clients.cid.abot.scopes: not a list of names"
+    ),
+    "[]": "a list at the top, not a table",
+}
+
+
+@pytest.mark.parametrize("text", list(MALFORMED))
+def test_a_token_file_of_another_shape_is_one_line_and_is_never_overwritten(tmp_path, text):
+    store = TokenStore(tmp_path / "tokens.json")
+    store.path.write_text(text)
+    expected = (
+        f"{store.path}: the token file is damaged ({MALFORMED[text]}): delete it (or move it"
+        " away) and run `botdeck auth`"
+    )
+    with pytest.raises(ConfigError) as damaged:
+        store.load("cid")
+    assert str(damaged.value) == expected
+    with pytest.raises(ConfigError):  # a save would drop what the file held: it stops too
+        store.save("cid", StoredToken("abot", "1", "access-token-1", "refresh-token-1"))
+    assert store.path.read_text() == text
+
+
+def twitch_config(tmp_path: Path, port: int, extra: str = "") -> Path:
+    """A Twitch config whose Twitch is a port nobody listens on."""
+    path = tmp_path / "botdeck.toml"
+    path.write_text(
+        f'[chat]\nsource = "twitch"\nchannel = "streamer"\n[twitch]\nclient_id = "cid"\n'
+        f'api_url = "http://127.0.0.1:{port}/helix/"\nauth_url = "http://127.0.0.1:{port}/"\n'
+        f'eventsub_url = "ws://127.0.0.1:{port}/ws"\n[[bots]]\nname = "abot"\n{extra}'
+    )
+    return path
+
+
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "BOTDECK_DATA_DIR": str(tmp_path / "data"),
+        "BOTDECK_LOG_DIR": str(tmp_path / "logs"),
+        "TWITCH_CLIENT_SECRET": "client-secret-1",
+    }
+
+
+@pytest.mark.parametrize("command", [["auth", "--status"], ["check"], ["run", "--headless"]])
+def test_a_damaged_token_file_stops_status_check_and_run_with_one_line(tmp_path, command):
+    config = twitch_config(tmp_path, free_port())
+    tokens = tmp_path / "data" / "tokens.json"
+    tokens.parent.mkdir()
+    tokens.write_text('{"clients": {"cid": []}}')
+    result = run_botdeck(*command, "--config", str(config), env=cli_env(tmp_path), timeout=30)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"botdeck: {tokens}: the token file is damaged (clients.cid: a list, not a table):"
+        " delete it (or move it away) and run `botdeck auth`"
+    ]
+
+
+def store_token(path: Path, login: str = "abot", mode: int = 0o600) -> None:
+    TokenStore(path).save(
+        "cid",
+        StoredToken(login, "1", "access-token-1", "refresh-token-1", ("user:read:chat",), 1e9),
+    )
+    path.chmod(mode)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="mode bits say who may read on POSIX only")
+def test_a_token_file_others_can_read_gets_a_warning_and_the_fix(tmp_path):
+    tokens = tmp_path / "data" / "tokens.json"
+    store_token(tokens, mode=0o644)
+    fix = f"run `chmod 600 {tokens}`"
+    checked = run_botdeck("check", "--config", str(twitch_config(tmp_path, free_port())),
+                          env=cli_env(tmp_path), timeout=30)  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stderr.strip() == (
+        f"botdeck: warning: {tokens}: the token file can be read by other users (mode 0644)"
+        f" and holds your accounts' Twitch tokens: {fix}"
+    )
+    status_run = run_botdeck("auth", "--status", "--config", str(tmp_path / "botdeck.toml"),
+                             env=cli_env(tmp_path), timeout=30)  # fmt: skip
+    assert (
+        f"can be read by other users (mode 0644) and holds your accounts' Twitch tokens: {fix}"
+        in (status_run.stdout)
+    )
+    tokens.chmod(0o640)
+    assert "can be read by its group (mode 0640)" in str(TokenStore(tokens).permission_warning())
+    tokens.chmod(0o600)
+    assert TokenStore(tokens).permission_warning() is None
+
+
+def test_status_without_twitch_shows_what_is_known_and_exits_3(tmp_path):
+    store_token(tmp_path / "data" / "tokens.json")
+    result = run_botdeck("auth", "--status", "--config", str(twitch_config(tmp_path, free_port())),
+                         env=cli_env(tmp_path), timeout=60)  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    assert result.stderr == "" and "access-token-1" not in result.stdout
+    rows = {line.split()[1]: line for line in result.stdout.splitlines() if line[:3] == "?? "}
+    saved = time.strftime("%Y-%m-%d %H:%M", time.localtime(1e9))
+    assert rows["abot"].endswith(
+        f"not validated (Twitch unreachable); saved {saved} with user:read:chat"
+    )
+    assert result.stdout.splitlines()[-1] == (
+        "could not reach Twitch (127.0.0.1: Connection refused): the tokens marked ?? were not"
+        " validated; what is shown is what the token file says"
+    )
+
+
+async def test_status_when_twitch_does_not_resolve_asks_once_and_exits_3(monkeypatch, tmp_path):
+    import socket
+    import types
+
+    from twitchio.authentication import OAuth
+
+    asked: list[str] = []
+
+    async def no_dns(self, token: str) -> None:
+        asked.append(token)
+        key = types.SimpleNamespace(host="id.twitch.tv", port=443, ssl=True)
+        raise aiohttp.ClientConnectorDNSError(key, socket.gaierror(-2, "Name or service not known"))
+
+    monkeypatch.setattr(OAuth, "validate_token", no_dns)
+    store_token(tmp_path / "data" / "tokens.json", "abot")
+    store_token(tmp_path / "data" / "tokens.json", "streamer")
+    config = parse_config(
+        {
+            "chat": {"source": "twitch", "channel": "streamer"},
+            "twitch": {"client_id": "cid"},
+            "bots": [{"name": "abot"}],
+        }
+    )
+    out = io.StringIO()
+    assert await status(config, out=out) == 3
+    assert len(asked) == 1  # once Twitch does not answer, the next account does not wait
+    text = out.getvalue()
+    marked = [line.split()[1] for line in text.splitlines() if line.startswith("?? ")]
+    assert marked == ["abot", "streamer"] and "id.twitch.tv: Name or service not known" in text

@@ -80,27 +80,42 @@ def test_a_known_theme_is_fine_headless(env):
     assert result.returncode == 0, result.stderr
 
 
-def test_a_full_disk_for_the_journal_is_a_notice_and_the_run_ends_normally(env):
+def journal_fills_up(tmp_path: Path, env: dict[str, str]) -> dict[str, object]:
+    """Run options under which the journal's writes fail part way, as on a full disk: the
+    process may write files of at most 1,500 bytes (RLIMIT_FSIZE; Python ignores SIGXFSZ,
+    so the write fails with EFBIG). The log goes nowhere, so the journal is the only file
+    written. (A journal is only ever a regular file, so /dev/full cannot stand in.)"""
+    resource = pytest.importorskip("resource")
+    blocker = tmp_path / "no-logs"
+    blocker.write_text("a file where the log folder would be: botdeck logs nowhere")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1500, 1500))
+
+    return {"env": {**env, "BOTDECK_LOG_DIR": str(blocker / "logs")}, "preexec_fn": limit}
+
+
+def test_a_full_disk_for_the_journal_is_a_notice_and_the_run_ends_normally(env, tmp_path):
     result = run_botdeck(
-        "demo", "--headless", "--journal", "/dev/full", "--scenario", "questions:count=2,within=0",
-        env=env, timeout=60,
+        "demo", "--headless", "--journal", str(tmp_path / "j.jsonl"),
+        "--scenario", "questions:count=2,within=0", timeout=60, **journal_fills_up(tmp_path, env),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     notices = [line for line in result.stdout.splitlines() if "journal stopped" in line]
-    assert len(notices) == 1 and "No space left on device" in notices[0]
+    assert len(notices) == 1 and "File too large" in notices[0]
     assert "2 mentions, 2 answered" in result.stdout
 
 
 def test_a_rehearsal_whose_journal_fails_says_so_instead_of_a_report(env, tmp_path):
-    replay = jsonl(tmp_path, {"t": 0, "user": "viewer", "text": "@stickyman1776 hi"})
+    replay = jsonl(tmp_path, *({"t": 0, "user": "viewer", "text": "@stickyman1776 hi"},) * 5)
     result = run_botdeck(
-        "rehearse", "--config", config(tmp_path), "--replay", replay, "--journal", "/dev/full",
-        env=env, timeout=60,
+        "rehearse", "--config", config(tmp_path), "--replay", replay,
+        "--journal", str(tmp_path / "j.jsonl"), timeout=60, **journal_fills_up(tmp_path, env),
     )  # fmt: skip
     assert result.returncode == 0
     line = one_line(result.stderr)
-    assert "journal stopped" in line and "No space left on device; no report" in line
+    assert "journal stopped" in line and "File too large; no report" in line
 
 
 @pytest.mark.parametrize("command", ["rehearse", "report", "check"])

@@ -12,11 +12,13 @@ from __future__ import annotations
 import contextlib
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from botdeck.config import Config, ConfigError
+from botdeck.files import FileRefused, ensure_folder, open_append
 from botdeck.paths import data_dir
 
 _NAME = re.compile(r"^(?P<channel>[A-Za-z0-9_]+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?\.jsonl$")
@@ -67,7 +69,7 @@ def new_journal_path(directory: Path, channel: str, now: float | None = None) ->
     """A name for this run's journal that no other run has taken; creates the directory.
     A directory that cannot be made is a ConfigError naming it."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        ensure_folder(directory)  # made private; a folder that exists keeps its mode
     except OSError as error:
         raise ConfigError(f"journal.dir: {cannot_write(directory, error)}") from None
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
@@ -96,15 +98,20 @@ def prune(directory: Path, keep_days: float, *, keep: Path | None = None) -> lis
     return removed
 
 
-def open_journal(path: Path, what: str) -> TextIO:
+def open_journal(path: Path, what: str, inputs: Iterable[Path] = ()) -> TextIO:
     """Open a journal to append to. A file a killed run left cut off mid-line gets its
-    newline first, so the next event starts on a line of its own. A file that cannot be
-    written is a ConfigError naming it (`what`: the option or key it came from)."""
+    newline first, so the next event starts on a line of its own. Only a regular file is
+    appended to, never one of `inputs` (what the run reads: its config, its replay); any
+    other, or a file that cannot be written, is a ConfigError naming it (`what`: the
+    option or key it came from)."""
+    try:
+        stream = open_append(path, inputs, what="journal")
+    except FileRefused as error:
+        raise ConfigError(f"{what}: {error}") from None
     try:
         ends_mid_line = _ends_mid_line(path)
-        stream = path.open("a", encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{what}: {cannot_write(path, error)}") from None
+    except OSError:
+        ends_mid_line = False  # write-only: a cut line stays cut, the reader skips it
     if ends_mid_line:
         stream.write("\n")
     return stream

@@ -80,7 +80,7 @@ def make_app(
         },
         source="test",
     )
-    source = NoticingChat(lines, keep_open=keep_open, clock=frozen_clock)
+    source = NoticingChat(lines, keep_open=keep_open, clock=frozen_clock, speed=1.0)
     source.standing = list(notices)
     source.reading = reading
     parts = scripted(config, source)

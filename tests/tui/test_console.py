@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 
+from textual import events as textual_events
 from textual.widgets import Input, Select, Static
 
 from botdeck.chat.simulated import ScriptedLine
@@ -276,6 +277,28 @@ async def test_i_says_a_line_as_the_chosen_bot_and_it_shows_in_the_chat():
         assert not isinstance(app.screen, SayScreen)
     sent = [e for e in events(journal) if e["event"] == "sent"]
     assert [(e["bot"], e["text"], e["manual"]) for e in sent] == [(GENE, "hello chat", True)]
+
+
+async def test_a_multi_line_paste_into_say_is_sent_whole_on_one_line():
+    """Textual's Input keeps only a paste's first line; say-as-bot joins them (and says so)."""
+    journal = io.StringIO()
+    app = make_app([], journal=journal, send_limits={"window": 30.0})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("i")
+        box = app.screen.query_one(Input)
+        box.post_message(textual_events.Paste("x" * 300 + "\n" + "y" * 300))  # over 500
+        box.post_message(textual_events.Paste("first line\n\n  second line  \r\nthird"))
+        await pilot.pause()
+        assert box.value == "first line second line third"
+        assert [n.message for n in app._notifications] == [
+            "not pasted: 601 characters, room for 500",
+            "pasted 3 lines as one, joined with spaces",
+        ]
+        await pilot.press("enter")
+        chat = app.query_one(ChatLog)
+        await wait_until(pilot, lambda: any("third" in line for line in chat.lines))
+    sent = [e["text"] for e in events(journal) if e["event"] == "sent"]
+    assert sent == ["first line second line third"]
 
 
 async def test_question_mark_shows_every_key_as_remapped():

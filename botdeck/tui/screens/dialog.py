@@ -10,7 +10,7 @@ dismisses only the first time, and only while it is the screen on top; its handl
 `answered` before they touch widgets that may already be leaving.
 
 A line typed in a dialog is answered by `AnswerField`, as enter is handled: an `Input`
-posts `Submitted`, which arrives after an escape typed behind the enter had already
+posts `Submitted` instead, which arrives after an escape typed behind the enter had already
 cancelled, so the first answer typed would not be the one taken.
 """
 
@@ -21,7 +21,8 @@ from typing import TypeVar
 
 from textual.await_complete import AwaitComplete
 from textual.screen import ModalScreen
-from textual.widgets import Input
+
+from botdeck.tui.widgets.line_input import LineInput
 
 ResultT = TypeVar("ResultT")
 
@@ -47,9 +48,10 @@ class Dialog(ModalScreen[ResultT]):
         return super().dismiss(result)
 
 
-class AnswerField(Input):
+class AnswerField(LineInput):
     """A one-line field whose enter calls `answer(value)` right away, in the order the keys
-    were typed (after the characters before it, before an escape after it)."""
+    were typed (after the characters before it, before an escape after it); a multi-line
+    paste is kept, joined (`LineInput`)."""
 
     def __init__(
         self,

@@ -38,7 +38,7 @@ class SayScreen(Dialog[tuple[str, str] | None]):
                 allow_blank=False,
                 id="say-bot",
             )
-            yield AnswerField(
+            yield AnswerField(  # a multi-line paste is kept, joined (it is a LineInput)
                 self.send,
                 placeholder="the line to send (enter sends)",
                 id="say-text",
