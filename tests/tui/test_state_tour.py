@@ -214,7 +214,8 @@ async def after_a_crash(stage: Stage) -> BotdeckApp:
                      "priority": "high", "msg": f"old{n}", "delay": 1.0})  # fmt: skip
     previous = stage.folder / "previous.jsonl"
     previous.write_text("".join(json.dumps(row) + "\n" for row in rows))
-    return make_app(CHATTER, delays=30.0, resume=plan_resume(previous, same_file=False))
+    plan = plan_resume(previous, same_file=False, enabled=True, window=300.0)
+    return make_app(CHATTER, delays=30.0, resume=plan)
 
 
 class FullDisk(io.StringIO):
