@@ -53,7 +53,11 @@ class Pane:
 
     def exit_code(self, timeout: float) -> str:
         exit_file = self.folder / "exit-code"
-        wait_for(exit_file.exists, timeout=timeout, what="botdeck exited")
+
+        def written() -> bool:  # the shell creates the file, then writes "N\n" into it
+            return exit_file.exists() and exit_file.read_text().endswith("\n")
+
+        wait_for(written, timeout=timeout, what="botdeck exited")
         return exit_file.read_text().strip()
 
 
