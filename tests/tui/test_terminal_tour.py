@@ -54,14 +54,19 @@ def test_the_tour_in_a_real_terminal(tmp_path: Path, size: tuple[int, int]):
         keys("Escape")
         shown(lambda s: "emergency stop" not in s and "q Quit" in s)
 
-        # Nothing has the focus yet, so the second enter, if the dialog has gone by then,
+        # No reply is selected yet, so the second enter, if the dialog has gone by then,
         # opens nothing on the dashboard (no reply is held for review in the demo).
         keys("i")
         shown(lambda s: "Say as a bot" in s)
         keys("-l", LINE)
         shown(lambda s: LINE in s)
         keys("Enter", "Enter")  # one write: the app reads both keys at once
-        shown(lambda s: "Say as a bot" not in s and f"stickyman1776: {LINE}" in s)
+        shown(lambda s: "Say as a bot" not in s and "router: running" in s)
+        wait_for(  # the journal, not the chat: 3 busy rows at 80x24 may scroll the line off
+            lambda: any(e.get("text") == LINE for e in journal_of(journal) if e["event"] == "sent"),
+            timeout=20,
+            what="the line sent",
+        )
 
         keys("1")  # a bot's queue, and the stop dialog over it
         shown(lambda s: "queue: stickyman1776" in s)
