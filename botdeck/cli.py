@@ -323,7 +323,7 @@ def _check(args: argparse.Namespace) -> int:
     print(render_config(config))
     if config.chat.source == "twitch":  # what `run` reads: damaged is exit 2, as there
         from botdeck.headless import print_warnings
-        from botdeck.tokens import TokenStore, token_file_warnings
+        from botdeck.twitch.tokens import TokenStore, token_file_warnings
 
         print_warnings(token_file_warnings(config, TokenStore()), sys.stderr)
     if config.chat.source == "replay":
@@ -380,12 +380,12 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _auth(args: argparse.Namespace) -> int:
-    from botdeck.auth import run_auth
+    from botdeck.twitch.auth import run_auth
 
     # Not yet runnable is fine here: auth is how a Twitch config gets there.
     config = load_config(find_config(args.config), twitch_ready=False)
     if args.device and not args.status:
-        from botdeck.device_auth import run_device_auth
+        from botdeck.twitch.device_auth import run_device_auth
 
         return run_device_auth(config)
     return run_auth(config, show_status=args.status, open_browser=not args.no_browser)

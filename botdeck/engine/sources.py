@@ -77,8 +77,13 @@ def load_replay_log(config: Config) -> ReplayLog:
 
 def twitch(context: BuildContext) -> SourceParts:
     """The Twitch channel, as source and sink; the limiter learns the bots' roles from it."""
-    from botdeck.chat.twitch import Credentials, Endpoints, TwitchChat, TwitchSettings
-    from botdeck.tokens import TokenStore, bot_credentials, broadcaster_credentials, credentials_of
+    from botdeck.twitch.client import Credentials, Endpoints, TwitchChat, TwitchSettings
+    from botdeck.twitch.tokens import (
+        TokenStore,
+        bot_credentials,
+        broadcaster_credentials,
+        credentials_of,
+    )
 
     config = context.config
     settings = config.twitch

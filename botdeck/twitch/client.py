@@ -9,7 +9,7 @@ token may read, else the first bot that may. When Twitch revokes the subscriptio
 reader was banned, its authorization revoked), refuses its token's refresh, or refuses
 its subscription twice, the next account reads, and the connection state says why
 ("reader alpha_bot banned: reading as beta_bot"). Sockets are botdeck's (see
-`twitch_sockets`): a lost one is replaced by the watcher, as the current reader, with a
+`sockets`): a lost one is replaced by the watcher, as the current reader, with a
 token checked right before; websockets never fall back to the app token.
 
 Sending: each reply goes out through Helix as the bot that wrote it, always with
@@ -18,7 +18,7 @@ a word), whether or not the socket is up: reading and sending are shown apart.
 `send_as = "app"` is the one explicit exception: the app token, with Twitch's Chat Bot
 badge and `for_source_only` (a shared chat session's partners do not see the reply).
 
-Failures (see `twitch_http.classify`): a revoked grant marks the bot "not authorized: run
+Failures (see `http.classify`): a revoked grant marks the bot "not authorized: run
 `botdeck auth`" until a new token appears in the token file (picked up without a
 restart); Twitch or the network failing is temporary: the send fails with `retry_after`
 (backoff) and the engine retries it once more through the send limiter. A 429 waits for
@@ -34,7 +34,7 @@ Roles are confirmed, not assumed: every bot starts at the viewer's send limit un
 Moderated Channels or the badges on its own messages show more.
 
 Moderators' actions and the chat modes come in through four more subscriptions on the
-same socket, and Get Chat Settings when a subscription starts (`twitch_channel`).
+same socket, and Get Chat Settings when a subscription starts (`channel`).
 
 The endpoints (`[twitch] api_url`, `auth_url`, `eventsub_url`) are class and module
 globals in twitchio; they are set while a client runs and restored afterwards.
@@ -59,32 +59,32 @@ from twitchio.eventsub import ChatMessageSubscription
 from twitchio.http import Route
 
 from botdeck.chat.base import ChatSetupError, ChatSource, SendError
-from botdeck.chat.twitch_channel import (
+from botdeck.core.mentions import MentionFinder
+from botdeck.core.text import MAX_SCAN_CHARS, clean_text, cut_text
+from botdeck.logs import redact
+from botdeck.model.channel import ChatEvent
+from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus, Role
+from botdeck.twitch.channel import (
     CHANNEL_EVENTS,
     channel_event,
     fetch_chat_settings,
     subscribe_channel_events,
 )
-from botdeck.chat.twitch_http import (
+from botdeck.twitch.http import (
     NETWORK_ERRORS,
     FailureKind,
     classify,
     traced_session,
     twitch_message,
 )
-from botdeck.chat.twitch_readers import ReaderPool
-from botdeck.chat.twitch_sockets import (
+from botdeck.twitch.readers import ReaderPool
+from botdeck.twitch.sockets import (
     SocketClient,
     close_reason,
     is_live,
     reader_error,
     reader_stopped,
 )
-from botdeck.core.mentions import MentionFinder
-from botdeck.core.text import MAX_SCAN_CHARS, clean_text, cut_text
-from botdeck.logs import redact
-from botdeck.model.channel import ChatEvent
-from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus, Role
 
 log = logging.getLogger(__name__)
 

@@ -40,7 +40,9 @@ from aiohttp import web
 from twitchio.authentication import OAuth, Scopes
 from twitchio.web import AiohttpAdapter
 
-from botdeck.chat.twitch import (
+from botdeck.config import Config, ConfigError
+from botdeck.logs import redact
+from botdeck.twitch.client import (
     BOT_SCOPE,
     BOT_SCOPES,
     BROADCASTER_SCOPES,
@@ -51,9 +53,7 @@ from botdeck.chat.twitch import (
     Endpoints,
     use_endpoints,
 )
-from botdeck.config import Config, ConfigError
-from botdeck.logs import redact
-from botdeck.tokens import StoredToken, TokenStore
+from botdeck.twitch.tokens import StoredToken, TokenStore
 
 EXIT_OK = 0
 EXIT_NEEDS_AUTH = 1

@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from botdeck.chat.twitch import Credentials
 from botdeck.config import Config, ConfigError
 from botdeck.files import MIB, FileRefused, load_json, read_capped, write_atomic
 from botdeck.logs import redact
 from botdeck.paths import data_dir
+from botdeck.twitch.client import Credentials
 
 
 @dataclass(frozen=True, slots=True)
