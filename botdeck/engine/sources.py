@@ -77,7 +77,9 @@ def load_replay_log(config: Config) -> ReplayLog:
 
 def twitch(context: BuildContext) -> SourceParts:
     """The Twitch channel, as source and sink; the limiter learns the bots' roles from it."""
-    from botdeck.twitch.client import Credentials, Endpoints, TwitchChat, TwitchSettings
+    from botdeck.twitch.client import TwitchChat
+    from botdeck.twitch.endpoints import Endpoints
+    from botdeck.twitch.settings import Credentials, TwitchSettings
     from botdeck.twitch.tokens import (
         TokenStore,
         bot_credentials,

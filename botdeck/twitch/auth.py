@@ -42,7 +42,8 @@ from twitchio.web import AiohttpAdapter
 
 from botdeck.config import Config, ConfigError
 from botdeck.logs import redact
-from botdeck.twitch.client import (
+from botdeck.twitch.endpoints import Endpoints, use_endpoints
+from botdeck.twitch.settings import (
     BOT_SCOPE,
     BOT_SCOPES,
     BROADCASTER_SCOPES,
@@ -50,8 +51,6 @@ from botdeck.twitch.client import (
     READ_SCOPE,
     WRITE_SCOPE,
     Credentials,
-    Endpoints,
-    use_endpoints,
 )
 from botdeck.twitch.tokens import StoredToken, TokenStore
 

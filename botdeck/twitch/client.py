@@ -47,18 +47,16 @@ import contextlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
 import aiohttp
 import twitchio
-import twitchio.eventsub.websockets as twitchio_websockets
 from twitchio.eventsub import ChatMessageSubscription
-from twitchio.http import Route
 
-from botdeck.chat.base import ChatSetupError, ChatSource, SendError
+from botdeck.chat.base import ChatSource, SendError
 from botdeck.core.mentions import MentionFinder
 from botdeck.core.text import MAX_SCAN_CHARS, clean_text, cut_text
 from botdeck.logs import redact
@@ -70,6 +68,7 @@ from botdeck.twitch.channel import (
     fetch_chat_settings,
     subscribe_channel_events,
 )
+from botdeck.twitch.endpoints import use_endpoints
 from botdeck.twitch.http import (
     NETWORK_ERRORS,
     FailureKind,
@@ -78,6 +77,16 @@ from botdeck.twitch.http import (
     twitch_message,
 )
 from botdeck.twitch.readers import ReaderPool
+from botdeck.twitch.settings import (
+    BOT_SCOPE,
+    MODERATED_SCOPE,
+    READ_SCOPE,
+    WRITE_SCOPE,
+    Credentials,
+    TwitchSettings,
+    TwitchSetupError,
+    unauthorized,
+)
 from botdeck.twitch.sockets import (
     SocketClient,
     close_reason,
@@ -87,14 +96,6 @@ from botdeck.twitch.sockets import (
 )
 
 log = logging.getLogger(__name__)
-
-READ_SCOPE = "user:read:chat"
-WRITE_SCOPE = "user:write:chat"
-BOT_SCOPE = "user:bot"
-CHANNEL_BOT_SCOPE = "channel:bot"
-MODERATED_SCOPE = "user:read:moderated_channels"  # lets a bot's moderator status be confirmed
-BOT_SCOPES = (READ_SCOPE, WRITE_SCOPE, BOT_SCOPE, MODERATED_SCOPE)
-BROADCASTER_SCOPES = (CHANNEL_BOT_SCOPE, READ_SCOPE)  # the broadcaster reads best: no ban
 
 _SEEN_IDS = 4096
 _FAILED_AFTER = 3  # failed subscription attempts before the state says "failed"
@@ -106,78 +107,6 @@ _REVOKED_READER = {
     "authorization_revoked": "authorization revoked",
     "user_removed": "account removed",
 }
-
-
-def unauthorized(bot: str) -> str:
-    return f"bot {bot} is not authorized: run `botdeck auth`"
-
-
-class TwitchSetupError(ChatSetupError):
-    """Twitch refused what the config asks for (unknown channel, rejected client): exit 2."""
-
-
-# ----------------------------------------------------------------- settings
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    """A user's tokens; `origin` says where they came from ("store" or "env:VAR")."""
-
-    access_token: str = field(repr=False)
-    refresh_token: str = field(default="", repr=False)
-    origin: str = "store"
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoints:
-    api_url: str = "https://api.twitch.tv/helix/"
-    auth_url: str = "https://id.twitch.tv/"
-    eventsub_url: str = "wss://eventsub.wss.twitch.tv/ws"
-
-    def __post_init__(self) -> None:
-        # twitchio joins these with paths: the bases must end with exactly one slash.
-        object.__setattr__(self, "api_url", self.api_url.rstrip("/") + "/")
-        object.__setattr__(self, "auth_url", self.auth_url.rstrip("/") + "/")
-        object.__setattr__(self, "eventsub_url", self.eventsub_url.rstrip("/"))
-
-
-_active: list[Endpoints] = []  # endpoints in force, one entry per running user
-
-
-@contextlib.contextmanager
-def use_endpoints(endpoints: Endpoints) -> Iterator[None]:
-    """Point twitchio at `endpoints` for as long as the block runs, then restore.
-
-    twitchio keeps them as globals (`Route.BASE`, `Route.ID_BASE`, the websocket URL),
-    so two clients with different endpoints cannot run at once in one process.
-    """
-    if _active and _active[-1] != endpoints:
-        raise RuntimeError("another Twitch client with different endpoints is running")
-    saved = (Route.BASE, Route.ID_BASE, twitchio_websockets.WSS)
-    Route.BASE, Route.ID_BASE = endpoints.api_url, endpoints.auth_url
-    twitchio_websockets.WSS = endpoints.eventsub_url
-    _active.append(endpoints)
-    try:
-        yield
-    finally:
-        _active.pop()
-        Route.BASE, Route.ID_BASE, twitchio_websockets.WSS = saved
-
-
-@dataclass(frozen=True, slots=True)
-class TwitchSettings:
-    client_id: str
-    client_secret: str = field(repr=False)
-    channel: str  # the broadcaster's login
-    bots: Mapping[str, Credentials | None]  # every configured bot; None: no token
-    broadcaster: Credentials | None = None  # the channel's own token (it reads best)
-    endpoints: Endpoints = Endpoints()
-    send_as: Literal["user", "app"] = "user"
-    threaded_replies: bool = False
-    shared_chat: Literal["ignore", "answer"] = "ignore"  # partner channels' lines
-    retry_wait: float = 2.0  # first wait before retrying what Twitch failed; doubles
-    reconnect_wait: float = 5.0  # the longest such wait (reading again, a send retry)
-    reader_refusals: int = 2  # 401/403 answers to a reader's subscription before the next
-    watch_interval: float = 0.1  # how often the sockets are looked at
-    token_check_interval: float = 5.0  # how often a broken account's token file is re-read
 
 
 # -------------------------------------------------------------- accounts

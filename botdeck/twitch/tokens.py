@@ -28,7 +28,7 @@ from botdeck.config import Config, ConfigError
 from botdeck.files import MIB, FileRefused, load_json, read_capped, write_atomic
 from botdeck.logs import redact
 from botdeck.paths import data_dir
-from botdeck.twitch.client import Credentials
+from botdeck.twitch.settings import Credentials
 
 
 @dataclass(frozen=True, slots=True)

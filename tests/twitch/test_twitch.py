@@ -414,7 +414,7 @@ async def test_no_token_or_secret_reaches_the_log(fake, monkeypatch, caplog):
 
 
 def test_endpoint_overrides_apply_while_used_and_are_restored():
-    from botdeck.twitch.client import Endpoints, use_endpoints
+    from botdeck.twitch.endpoints import Endpoints, use_endpoints
 
     mock = Endpoints("http://127.0.0.1:9/helix", "http://127.0.0.1:9", "ws://127.0.0.1:9/ws/")
     assert (mock.api_url, mock.auth_url, mock.eventsub_url) == (
