@@ -323,7 +323,8 @@ def _check(args: argparse.Namespace) -> int:
     print(render_config(config))
     if config.chat.source == "twitch":  # what `run` reads: damaged is exit 2, as there
         from botdeck.headless import print_warnings
-        from botdeck.twitch.tokens import TokenStore, token_file_warnings
+        from botdeck.twitch.credentials import token_file_warnings
+        from botdeck.twitch.tokens import TokenStore
 
         print_warnings(token_file_warnings(config, TokenStore()), sys.stderr)
     if config.chat.source == "replay":

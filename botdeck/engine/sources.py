@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from botdeck.chat.simulated import (
     raid_script,
     scenario_lines,
 )
-from botdeck.config import Config, ConfigError, twitch_problem
+from botdeck.config import Config, ConfigError
 from botdeck.engine.parts import BuildContext, SourceParts, register_source
 
 logger = logging.getLogger(__name__)
@@ -77,53 +76,11 @@ def load_replay_log(config: Config) -> ReplayLog:
 
 def twitch(context: BuildContext) -> SourceParts:
     """The Twitch channel, as source and sink; the limiter learns the bots' roles from it."""
-    from botdeck.twitch.client import TwitchChat
-    from botdeck.twitch.endpoints import Endpoints
-    from botdeck.twitch.settings import Credentials, TwitchSettings
-    from botdeck.twitch.tokens import (
-        TokenStore,
-        bot_credentials,
-        broadcaster_credentials,
-        credentials_of,
-    )
-
-    config = context.config
-    settings = config.twitch
-    problem = twitch_problem(config)
-    if problem:
-        raise ConfigError(problem)
-    secret = os.environ.get(settings.client_secret_env, "").strip()
-    if not secret:
-        raise ConfigError(
-            f"twitch.client_secret_env: the environment variable {settings.client_secret_env}"
-            " is not set (it holds your Twitch application's client secret)"
-        )
-    store = TokenStore()
-    client_id = settings.client_id
-
-    def save_refreshed(bot: str, credentials: Credentials) -> None:
-        if credentials.origin == "store":
-            store.update_tokens(client_id, bot, credentials)
+    from botdeck.twitch.credentials import twitch_chat
 
     limiter = context.limiter
-    chat = TwitchChat(
-        TwitchSettings(
-            client_id=client_id,
-            client_secret=secret,
-            channel=config.chat.channel,
-            bots=bot_credentials(config, store),
-            broadcaster=broadcaster_credentials(config, store),
-            endpoints=Endpoints(settings.api_url, settings.auth_url, settings.eventsub_url),
-            send_as=settings.send_as,
-            threaded_replies=settings.threaded_replies,
-            shared_chat=config.chat.shared_chat,
-            retry_wait=settings.retry_wait,
-            reconnect_wait=settings.reconnect_wait,
-        ),
-        on_role=limiter.observe_role if limiter is not None else None,
-        on_tokens_refreshed=save_refreshed,
-        reload_credentials=lambda login: credentials_of(config, store, login),
-    )
+    on_role = limiter.observe_role if limiter is not None else None
+    chat = twitch_chat(context.config, on_role=on_role)
     return SourceParts(chat, sink=chat)  # Twitch echoes our own messages back
 
 

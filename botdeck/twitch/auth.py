@@ -42,11 +42,16 @@ from twitchio.web import AiohttpAdapter
 
 from botdeck.config import Config, ConfigError
 from botdeck.logs import redact
-from botdeck.twitch.endpoints import Endpoints, use_endpoints
+from botdeck.twitch.credentials import (
+    Account,
+    accounts,
+    client_secret,
+    console_guide,
+    twitch_endpoints,
+)
+from botdeck.twitch.endpoints import use_endpoints
 from botdeck.twitch.settings import (
     BOT_SCOPE,
-    BOT_SCOPES,
-    BROADCASTER_SCOPES,
     CHANNEL_BOT_SCOPE,
     READ_SCOPE,
     WRITE_SCOPE,
@@ -58,71 +63,14 @@ EXIT_OK = 0
 EXIT_NEEDS_AUTH = 1
 EXIT_UNCHECKED = 3  # --status: Twitch could not be reached, so a token was not validated
 VALIDATE_WAIT = 15.0  # seconds for one answer from Twitch's /oauth2/validate
-CONSOLE = "https://dev.twitch.tv/console/apps"
 
 OpenUrl = Callable[[str, str], Awaitable[None] | None]  # (login, url)
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    """An account botdeck needs a token for, and the scopes it must grant."""
-
-    login: str
-    role: str  # "bot", "broadcaster", or "bot + broadcaster"
-    scopes: tuple[str, ...]
-    token_env: str | None = None
-    refresh_token_env: str | None = None
-
-
-def accounts(config: Config) -> list[Account]:
-    """Every bot, then the broadcaster (merged when the broadcaster is also a bot)."""
-    channel = config.chat.channel.lower()
-    found: list[Account] = []
-    scopes: tuple[str, ...]
-    for bot in config.bots:
-        if bot.name == channel:
-            role, scopes = "bot + broadcaster", (*BOT_SCOPES, *BROADCASTER_SCOPES)
-        else:
-            role, scopes = "bot", BOT_SCOPES
-        found.append(Account(bot.name, role, scopes, bot.token_env, bot.refresh_token_env))
-    if channel not in config.bot_names:
-        found.append(Account(channel, "broadcaster", BROADCASTER_SCOPES))
-    return found
-
-
-def console_guide(config: Config) -> str:
-    """The one-time developer console step, in words a streamer can follow."""
-    twitch = config.twitch
-    return "\n".join(
-        [
-            "botdeck needs its own Twitch application first (once):",
-            f"  1. Open {CONSOLE} and click 'Register Your Application'.",
-            "  2. Name: anything unique (e.g. 'botdeck for your channel');"
-            " Category: Chat Bot; Client Type: Confidential.",
-            f"  3. OAuth Redirect URLs: {twitch.redirect_uri}",
-            "     (exactly this; or change [twitch] redirect_uri to what you register)",
-            "  4. Click Create, then Manage: copy the Client ID into your config:",
-            '       [twitch]\n       client_id = "..."',
-            "  5. Click 'New Secret' and put the secret in the environment, not the config:",
-            f"       export {twitch.client_secret_env}=...",
-            "Then run `botdeck auth` again.",
-        ]
-    )
-
-
-def twitch_endpoints(config: Config) -> Endpoints:
-    twitch = config.twitch
-    return Endpoints(twitch.api_url, twitch.auth_url, twitch.eventsub_url)
-
-
-def _secret(config: Config) -> str:
-    return os.environ.get(config.twitch.client_secret_env, "").strip()
 
 
 def _ready(config: Config, out: TextIO) -> str:
     """The client secret, once the console step is done; else the guide and ConfigError."""
     twitch = config.twitch
-    secret = _secret(config)
+    secret = client_secret(config)
     if twitch.client_id.strip() and secret:
         redact(secret)
         return secret
@@ -360,7 +308,7 @@ async def status(config: Config, *, out: TextIO) -> int:
     if not config.twitch.client_id.strip():
         print(console_guide(config), file=out)
         raise ConfigError("twitch.client_id: missing (see the steps above)")
-    secret = _secret(config) or None
+    secret = client_secret(config) or None
     redact(secret)
     store = TokenStore()
     stored = store.load(config.twitch.client_id)
