@@ -19,8 +19,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from botdeck.auth import status
 from botdeck.config import ConfigError, parse_config
-from botdeck.twitch.auth import authorize, status
+from botdeck.twitch.auth import authorize
 from botdeck.twitch.device_auth import authorize_device
 from botdeck.twitch.tokens import StoredToken, TokenStore
 from tests.cli import run_botdeck
