@@ -18,9 +18,12 @@ from twitchio.http import Route
 
 @dataclass(frozen=True, slots=True)
 class Endpoints:
-    api_url: str = "https://api.twitch.tv/helix/"
-    auth_url: str = "https://id.twitch.tv/"
-    eventsub_url: str = "wss://eventsub.wss.twitch.tv/ws"
+    """Twitch's addresses, or a local mock's (`[twitch] api_url`, ...: the config's defaults
+    are Twitch's)."""
+
+    api_url: str
+    auth_url: str
+    eventsub_url: str
 
     def __post_init__(self) -> None:
         # twitchio joins these with paths: the bases must end with exactly one slash.
