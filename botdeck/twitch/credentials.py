@@ -13,7 +13,9 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
+from botdeck.chat.base import ChatSetupError
 from botdeck.config import Config, ConfigError, twitch_problem
 from botdeck.logs import redact
 from botdeck.model.chat import Role
@@ -136,22 +138,34 @@ def token_file_warnings(config: Config, store: TokenStore) -> list[str]:
 
 
 # -------------------------------------------------------------------- run
-def twitch_chat(
-    config: Config, *, on_role: Callable[[str, Role], None] | None = None
-) -> TwitchChat:
-    """The channel a run reads and sends to, from the config and the tokens as they are
-    now; ConfigError (exit 2) when the config cannot run or the secret is not set.
-    Tokens twitchio refreshes are saved back to the file they came from."""
-    settings = config.twitch
+def run_secret(config: Config) -> str:
+    """The application's secret for a run, with the config complete enough to run;
+    `ChatSetupError` naming the key otherwise (the engine makes it exit 2)."""
     problem = twitch_problem(config)
     if problem:
-        raise ConfigError(problem)
+        raise ChatSetupError(problem)
+    name = config.twitch.client_secret_env
     secret = client_secret(config)
     if not secret:
-        raise ConfigError(
-            f"twitch.client_secret_env: the environment variable {settings.client_secret_env}"
+        raise ChatSetupError(
+            f"twitch.client_secret_env: the environment variable {name}"
             " is not set (it holds your Twitch application's client secret)"
         )
+    return secret
+
+
+def twitch_chat(
+    config: Config,
+    *,
+    channel: str,
+    shared_chat: Literal["ignore", "answer"],
+    on_role: Callable[[str, Role], None] | None = None,
+) -> TwitchChat:
+    """The channel a run reads and sends to, from the config and the tokens as they are
+    now (see `run_secret` for what stops it). Tokens twitchio refreshes are saved back to
+    the file they came from."""
+    secret = run_secret(config)
+    settings = config.twitch
     store = TokenStore()
     client_id = settings.client_id
 
@@ -163,13 +177,13 @@ def twitch_chat(
         TwitchSettings(
             client_id=client_id,
             client_secret=secret,
-            channel=config.chat.channel,
+            channel=channel,
             bots=bot_credentials(config, store),
             broadcaster=broadcaster_credentials(config, store),
             endpoints=twitch_endpoints(config),
             send_as=settings.send_as,
             threaded_replies=settings.threaded_replies,
-            shared_chat=config.chat.shared_chat,
+            shared_chat=shared_chat,
             retry_wait=settings.retry_wait,
             reconnect_wait=settings.reconnect_wait,
         ),
