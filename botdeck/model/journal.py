@@ -66,3 +66,4 @@ class Reason(StrEnum):
     RESUMED = "resumed"
     EXPIRED = "expired"
     AI_UNAVAILABLE = "ai_unavailable"
+    AUDIENCE = "audience"  # a mention from outside the bot's `audience` (audience_mentions)
