@@ -13,8 +13,9 @@ reply carrying it was withdrawn). `moderation` events carry `action`, `msg` or `
 never the text of a deleted line. `manual: true` on the `sent` of a line the operator
 typed as a bot (its `msg` is null: it answers no chat line). `reviewed` (`job`,
 `verdict`, `by`, and `text` when edited) records the operator's verdict on a reply held
-for review. `resumes` on the `enqueued` of a job that takes over one a previous run left
-open, and `resumed_as` on that old job's `skipped` (see `botdeck.engine.resume`).
+for review. `synthetic: true` on a `chat` line a rehearsal made up (`--mention-rate`).
+`resumes` on the `enqueued` of a job that takes over one a previous run left open, and
+`resumed_as` on that old job's `skipped` (see `botdeck.engine.resume`).
 Secrets never reach it: nothing here reads config, only chat and job fields.
 
 The journal is an ordinary listener of the engine's event stream (`Journal.listen`),
@@ -123,6 +124,8 @@ class Journal:
         if message.is_bot:
             fields["bot"] = True
             fields["depth"] = message.depth
+        if message.synthetic:
+            fields["synthetic"] = True  # made up by a rehearsal (--mention-rate), not real chat
         self.write(JournalEvent.CHAT, **fields)
 
     def state(self, state: RouterState, by: str | None = None, command: str | None = None) -> None:
