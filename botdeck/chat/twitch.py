@@ -500,6 +500,7 @@ class TwitchChat(ChatSource):
         if account is not None and account.sends and self._on_role is not None:
             self._on_role(login, Role.from_badges(badge.set_id for badge in payload.badges))
         mentions: list[str] = []
+        emotes = tuple(dict.fromkeys(f.text for f in payload.fragments if f.type == "emote"))
         for fragment in payload.fragments:
             mentioned = fragment.mention
             name = (getattr(mentioned, "name", None) or "").lower() if mentioned else ""
@@ -518,6 +519,7 @@ class TwitchChat(ChatSource):
                 display_name=clean_text(chatter.display_name or "", max_chars=64),
                 mentions=tuple(mentions),
                 badges=tuple(badge.set_id for badge in payload.badges),
+                emotes=emotes,  # Twitch's own emotes; third-party ones are known by name
             )
         )
 
