@@ -12,6 +12,11 @@ seconds; and `speed` is then what it says, a denser chat, not a way to save time
 would also squeeze the bots' send limits. With `--live-ai` (or `--real-time`) the run
 goes on the wall clock.
 
+A past stream never mentions bots that did not exist yet: `--as OLD=bot` makes a name
+in the log one of the bots, and `--mention-rate R` adds about R mentions a minute drawn
+from the log's own questions and viewers (`botdeck.chat.rehearsal_lines`), journaled as
+`synthetic`. Only a rehearsal plays them: no live run has these flags.
+
 Its journal (a file you name, or a temporary one) is then read back by
 `botdeck.report`, so the report a rehearsal prints is exactly what `botdeck report` says
 about that journal.
@@ -25,6 +30,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +53,8 @@ class Rehearsal:
     duration: float | None = None  # drain and end after this many seconds
     as_json: bool = False
     real_time: bool = False  # the wall clock even with offline replies
+    mention_rate: float | None = None  # synthetic mentions a minute (`--mention-rate`)
+    as_bots: tuple[tuple[str, str], ...] = ()  # (old name in the log, bot) (`--as`)
 
     @property
     def virtual_time(self) -> bool:
@@ -91,22 +99,28 @@ def rehearse(
     """Run the rehearsal, print its report; the exit code of the headless run. `reads`:
     the files it reads besides the replay (its config), which the journal never is."""
     from botdeck.engine import build_engine
-    from botdeck.headless import print_warnings, run_headless
+    from botdeck.engine.rehearsal import LogChanges, rehearsal_source
+    from botdeck.headless import run_headless
 
+    changes = LogChanges(rehearsal.mention_rate, rehearsal.as_bots)
+    notes: list[str] = []
     with _journal_file(rehearsal.journal, [rehearsal.replay, *reads]) as (path, stream):
         offset = stream.tell()  # the journal may hold earlier runs: report on this one
         if rehearsal.virtual_time:
             loop = VirtualTimeLoop()
             try:
-                engine = build_engine(config, journal_stream=stream, clock=wall_clock(loop))
+                clock = wall_clock(loop)
+                source = rehearsal_source(config, changes, clock, notes)
+                engine = build_engine(config, journal_stream=stream, clock=clock, source=source)
             except BaseException:
                 loop.close()  # a bad replay file: nothing ran on it
                 raise
-            print_warnings(engine.source_warnings, sys.stderr)
+            _say(engine.source_warnings, notes)
             code = run_virtual(run_headless(engine, duration=rehearsal.duration), loop=loop)
         else:
-            engine = build_engine(config, journal_stream=stream)
-            print_warnings(engine.source_warnings, sys.stderr)
+            source = rehearsal_source(config, changes, time.time, notes)
+            engine = build_engine(config, journal_stream=stream, source=source)
+            _say(engine.source_warnings, notes)
             code = asyncio.run(run_headless(engine, duration=rehearsal.duration))
         with contextlib.suppress(OSError):  # a full disk: the journal has said so
             stream.flush()
@@ -119,6 +133,14 @@ def rehearse(
     return code
 
 
+def _say(warnings: Sequence[str], notes: Sequence[str]) -> None:
+    from botdeck.headless import print_warnings
+
+    print_warnings(warnings, sys.stderr)
+    for note in notes:
+        print(f"botdeck: rehearsal: {note}", file=sys.stderr)
+
+
 def _title(config: Config, rehearsal: Rehearsal) -> str:
     clock = "a virtual clock" if rehearsal.virtual_time else "the wall clock"
     replies = config.ai.provider if rehearsal.live_ai else "offline"
@@ -126,6 +148,10 @@ def _title(config: Config, rehearsal: Rehearsal) -> str:
         f"rehearsal of {rehearsal.replay} at speed {config.chat.speed:g}, "
         f"{replies} replies, on {clock}"
     )
+    if rehearsal.as_bots:
+        title += "; " + ", ".join(f"{old} played as {bot}" for old, bot in rehearsal.as_bots)
+    if rehearsal.mention_rate:
+        title += f"; synthetic mentions {rehearsal.mention_rate:g}/min"
     return title + (f"; journal {rehearsal.journal}" if rehearsal.journal else "")
 
 
