@@ -62,8 +62,8 @@ def read_line(
         if token.startswith("@") or _URL.match(token):
             continue
         parts = _WORD_CHARS.findall(token.casefold())
-        if not parts:
-            continue  # "?", "!!!", "<3": not words (an emoji is not a word either)
+        if not parts or not (_has_letter(token) or token.strip(".,!?%:;").isdigit()):
+            continue  # "?", "!!!", "<3", ":)": not words (an emoji is not a word either)
         other += 1
         unspaced = len(_UNSPACED.findall(token))
         words += max(1, unspaced // 2) if unspaced else 1
@@ -74,6 +74,10 @@ def read_line(
         repeated=_repeated(tokens),
         prints=_prints(content) if content else _prints([t.casefold() for t in tokens]),
     )
+
+
+def _has_letter(token: str) -> bool:
+    return any(char.isalpha() for char in token)
 
 
 def _repeated(tokens: list[str]) -> bool:

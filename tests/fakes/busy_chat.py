@@ -136,7 +136,9 @@ def irc_line(line: Said, channel: str = "streamer") -> str:
         f"emotes={_emote_tag(line.text)};id={line.msg_id};mod={int('moderator' in line.badges)};"
         f"room-id=1;subscriber={int('subscriber' in line.badges)};tmi-sent-ts={ms};user-type="
     )
-    return f"{tags} :{line.user}!{line.user}@{line.user}.tmi.twitch.tv PRIVMSG #{channel} :{line.text}"
+    return (
+        f"{tags} :{line.user}!{line.user}@{line.user}.tmi.twitch.tv PRIVMSG #{channel} :{line.text}"
+    )
 
 
 def irc_log(said: list[Said]) -> tuple[str, dict[str, Said]]:
