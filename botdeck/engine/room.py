@@ -202,10 +202,10 @@ class Room:
             return PassKind.EMOTES
         if settings.repeats and traits.repeated:
             return PassKind.REPEATS
+        if traits.words < settings.min_words:
+            return PassKind.SHORT  # before copypasta: "gg" from three viewers is just short
         if not message.is_bot and settings.copypasta and self._copypasta.repeated(traits.prints):
             return PassKind.COPYPASTA
-        if traits.words < settings.min_words:
-            return PassKind.SHORT
         return None
 
     def _over_share(self, bot: str) -> PassKind | None:

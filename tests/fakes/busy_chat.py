@@ -25,17 +25,27 @@ _PASTAS = (
     "easiest jump in the whole game and suddenly everything is fine again",
 )
 _QUESTIONS = (
-    "what game is this?", "how long have you been streaming today?", "is this your first "
-    "playthrough?", "which boss is the hardest in this game?", "what keyboard do you use?",
-    "can you play the other map next?", "why did they nerf the sword?", "who made the music?",
-    "when is the next stream?", "what rank are you right now?",
+    "what game is this", "how long have you been streaming today", "is this your first "
+    "playthrough", "which boss is the hardest in this game", "what keyboard do you use",
+    "can you play the other map next", "why did they nerf the sword", "who made the music",
+    "when is the next stream", "what rank are you right now", "how many hours is this run",
+    "did you beat the secret boss", "what settings do you play on", "is the sequel any good",
 )  # fmt: skip
-_CHATTER = (
-    "that jump was really clean", "the music in this area is so good", "I would have "
-    "died there for sure", "chat is extra cozy today", "this strategy is actually genius",
-    "the lore in this game goes deep", "I need to try this route myself", "that boss "
-    "design is wild honestly", "just got here what did I miss", "the timing on that was perfect",
+_ASIDES = (
+    "", "", " chat", " btw", " honestly", " today", " again", " though", " for real",
+    " I wonder", " guys", " right now",
 )  # fmt: skip
+_SUBJECTS = (
+    "that jump", "the music in this area", "this boss", "the lore in this game", "this route",
+    "the timing on that", "my cat watching with me", "this level", "the graphics",
+    "that dodge", "this soundtrack", "the chat today", "that last fight", "this build",
+)  # fmt: skip
+_PREDICATES = (
+    "was really clean", "is so good", "goes deep honestly", "is wild", "looks amazing",
+    "is perfect", "made my day", "hits different", "is underrated", "was insane",
+    "is so cozy", "never gets old", "is pure art", "was so close",
+)  # fmt: skip
+_OPENERS = ("", "", "ok ", "wow ", "man ", "honestly ", "lol ", "yo ", "ngl ", "bro ")
 _SHORT = ("gg", "lol", "W", "nice", "rip", "o7", "true", "L", "wow", "haha")
 _SPAM = ("W W W W W", "LETS GO LETS GO LETS GO", "F F F F", "no no no no no")
 _BADGES = ((), (), (), ("subscriber",), ("subscriber",), ("vip",), ("moderator",))
@@ -84,14 +94,15 @@ def busy_chat(
         user = rng.choice(names)
         roll = rng.random()
         if roll < mention_share:
-            text, kind = f"@{rng.choice(bots)} {rng.choice(_QUESTIONS)}", "mention"
+            text, kind = f"@{rng.choice(bots)} {_question(rng)}", "mention"
         elif roll < 0.35:
             wall = [rng.choice(EMOTES) for _ in range(rng.randint(1, 8))]
             text, kind = " ".join(wall), "emotes"
         elif roll < 0.5:
-            text, kind = rng.choice(_QUESTIONS), "question"
+            text, kind = _question(rng), "question"
         elif roll < 0.75:
-            text, kind = rng.choice(_CHATTER), "chatter"
+            text = f"{rng.choice(_OPENERS)}{rng.choice(_SUBJECTS)} {rng.choice(_PREDICATES)}"
+            kind = "chatter"
         elif roll < 0.9:
             text, kind = rng.choice(_SHORT), "short"
         else:
@@ -102,6 +113,10 @@ def busy_chat(
         Said(line.at, line.user, line.text, line.kind, line.badges, f"id-{n}")
         for n, line in enumerate(said, start=1)
     ]
+
+
+def _question(rng: random.Random) -> str:
+    return f"{rng.choice(_OPENERS)}{rng.choice(_QUESTIONS)}{rng.choice(_ASIDES)}?"
 
 
 def _vary(rng: random.Random, text: str) -> str:
