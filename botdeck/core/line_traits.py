@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 _URL = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _WORD_CHARS = re.compile(r"\w+")
-_RUNS = re.compile(r"(.)\1{2,}")  # "loooool" and "lool" are one word to a copypasta
+_RUNS = re.compile(r"(.)\1{2,}")
+_LETTER = re.compile(r"[^\W\d_]")
 # Han, kana and the like: scripts written without spaces, where a "word" is a few characters.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 MAX_WORDS = 80  # a line's first words decide; a 500-character wall says nothing more after
@@ -59,25 +60,28 @@ def read_line(
         if token in emotes or token in channel_emotes:
             emote_count += 1
             continue
-        if token.startswith("@") or _URL.match(token):
+        if token[0] == "@" or (("/" in token or "www." in token) and _URL.match(token)):
+            continue
+        if token.isascii() and token.isalpha():  # the common case, quickly
+            other += 1
+            words += 1
+            content.append(token.lower())
             continue
         parts = _WORD_CHARS.findall(token.casefold())
-        if not parts or not (_has_letter(token) or token.strip(".,!?%:;").isdigit()):
+        if not parts or not (_LETTER.search(token) or token.strip(".,!?%:;").isdigit()):
             continue  # "?", "!!!", "<3", ":)": not words (an emoji is not a word either)
         other += 1
-        unspaced = len(_UNSPACED.findall(token))
+        unspaced = 0 if token.isascii() else len(_UNSPACED.findall(token))
         words += max(1, unspaced // 2) if unspaced else 1
-        content.extend(_RUNS.sub(r"\1\1", part) for part in parts)
+        content.extend(parts)
+    if content:  # "loooool" and "lool" are one word to a copypasta
+        content = _RUNS.sub(r"\1\1", " ".join(content)).split()
     return LineTraits(
         words=words,
         emote_only=emote_count > 0 and other == 0,
         repeated=_repeated(tokens),
         prints=_prints(content) if content else _prints([t.casefold() for t in tokens]),
     )
-
-
-def _has_letter(token: str) -> bool:
-    return any(char.isalpha() for char in token)
 
 
 def _repeated(tokens: list[str]) -> bool:
