@@ -22,16 +22,17 @@ import random
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 
 from botdeck.ai.offline import OfflineResponder
 from botdeck.chat.base import SendError
 from botdeck.core.ratelimit import RateLimiter
-from botdeck.engine import Engine, EngineSettings, assemble
-from botdeck.engine.orchestrator import OrchestratorSettings
+from botdeck.engine import Engine, assemble
 from botdeck.model.channel import ChatSettings, MessageDeleted
 from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.events import JobChanged
 from botdeck.model.jobs import JobStage, Outcome
+from tests.engine.harness import DEFAULTS, orchestrator_settings
 from tests.virtual_time import VirtualTimeLoop
 
 ROLES = {"viewer_one": Role.VIEWER, "viewer_two": Role.VIEWER, "mod_bot": Role.MODERATOR}
@@ -67,10 +68,11 @@ def engine(sink: TwitchLikeSink, calls: list[tuple[float, str]]) -> Engine:
             return await super().reply(request)
 
     return assemble(
-        EngineSettings(
+        replace(
+            DEFAULTS,
             global_limit=8,
             per_bot_limit=2,
-            orchestrator=OrchestratorSettings(random_reply_chance=0.0, max_depth=0),
+            orchestrator=orchestrator_settings(random_reply_chance=0.0, max_depth=0),
             seed=3,
         ),
         personas={bot: "a regular" for bot in ROLES},

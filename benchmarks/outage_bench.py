@@ -108,7 +108,7 @@ async def one_run(circuit: bool) -> dict[str, Any]:
     engine = build_engine(
         config,
         journal_stream=stream,
-        source=SourceParts(SimulatedChat(chat(), clock=loop.time)),
+        source=SourceParts(SimulatedChat(chat(), clock=loop.time, speed=1.0)),
         responder=build_openai_responder(config, server),  # type: ignore[arg-type]
         clock=loop.time,
     )

@@ -14,12 +14,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from dataclasses import replace
 
 from botdeck.ai.offline import OfflineResponder
 from botdeck.core.ratelimit import RateLimiter
-from botdeck.engine import EngineSettings, assemble
-from botdeck.engine.orchestrator import OrchestratorSettings
+from botdeck.engine import assemble
 from botdeck.model.chat import ChatMessage, Role
+from tests.engine.harness import DEFAULTS, orchestrator_settings
 from tests.virtual_time import VirtualTimeLoop
 
 BOT = "stickyman1776"
@@ -42,10 +43,11 @@ async def one_raid(mentions: int, merging: bool) -> dict[str, float]:
     loop = asyncio.get_running_loop()
     sink = TimedSink()
     router = assemble(
-        EngineSettings(
+        replace(
+            DEFAULTS,
             global_limit=5,
             per_bot_limit=2,
-            orchestrator=OrchestratorSettings(random_reply_chance=0.0, max_depth=0),
+            orchestrator=orchestrator_settings(random_reply_chance=0.0, max_depth=0),
             seed=3,
             ack_target=ACK_TARGET if merging else None,
         ),

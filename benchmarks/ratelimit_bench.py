@@ -16,15 +16,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from dataclasses import replace
 
 from botdeck.ai.base import Reply, ReplyRequest, Responder
 from botdeck.core.ratelimit import RateLimiter
-from botdeck.engine import EngineSettings, assemble
-from botdeck.engine.orchestrator import OrchestratorSettings
+from botdeck.engine import assemble
 from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.defaults import SendLimits
 from botdeck.model.jobs import Priority
 from botdeck.model.snapshot import SendBudget
+from tests.engine.harness import DEFAULTS, orchestrator_settings
 from tests.virtual_time import VirtualTimeLoop
 
 DURATION = 600.0  # seconds of virtual time
@@ -96,10 +97,11 @@ async def _backlog(limiter: object, limit: int) -> list[float]:
     sink = TimedSink()
     router = assemble(
         # The limiter alone: no merged replies (raid mode has its own benchmark).
-        EngineSettings(
+        replace(
+            DEFAULTS,
             global_limit=5,
             per_bot_limit=2,
-            orchestrator=OrchestratorSettings(
+            orchestrator=orchestrator_settings(
                 random_reply_chance=0.0, delays={p: (0.0, 0.0) for p in Priority}
             ),
             seed=1,

@@ -141,7 +141,7 @@ def measure(out: Path, kind: str, app_name: str) -> None:
         app = PlainApp(lines)
     else:
         config = demo_config(bots=5, scenario="soak", seed=7)
-        source = SimulatedChat(lines, keep_open=True)
+        source = SimulatedChat(lines, keep_open=True, speed=1.0)
         app_class = RichLogDashboard if app_name == "richlog" else BotdeckApp
         app = create_app(config, demo=True, source=SourceParts(source), app_class=app_class)
 

@@ -18,9 +18,12 @@ from botdeck.chat.scenarios import SCENARIOS, Scenario, ScenarioError
 from botdeck.config import (
     DEMO_BOTS,
     MAX_LOG_TIME,
+    ChatConfig,
     Config,
     ConfigError,
+    RouterConfig,
     default_config_path,
+    default_of,
     demo_config,
     find_config,
     load_config,
@@ -152,7 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME[:KEY=VALUE,...]",
         help=f"simulated chat: {', '.join(SCENARIOS)}; e.g. raid:viewers=300,within=2",
     )
-    demo.add_argument("--seed", type=int, default=1, help="seed for chat and every random choice")
+    demo.add_argument(
+        "--seed",
+        type=int,
+        help=f"seed for chat and every random choice (default {default_of(ChatConfig, 'seed')})",
+    )
     add_run_options(demo)
 
     add_init_command(commands)
@@ -255,12 +262,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--html", type=Path, metavar="FILE", help="write the report as one page with charts"
     )
+    ack_target = default_of(RouterConfig, "ack_target")
     report.add_argument(
         "--ack-target",
         type=_ack_target,
-        default=60.0,
+        default=ack_target,
         metavar="S",
-        help="the mention latency line in --html (default 60, the config's default)",
+        help=f"the mention latency line in --html (default {ack_target:g}, the config's)",
     )
     return parser
 
@@ -325,9 +333,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _config_for(args: argparse.Namespace) -> Config:
     if args.command == "demo":
-        # The dashboard's demo keeps chat going; headless defaults to the finite raid.
-        default = "raid" if args.headless else "mixed"
-        return demo_config(bots=args.bots, scenario=args.scenario or default, seed=args.seed)
+        # The dashboard's demo keeps chat going (the config's scenario); headless defaults
+        # to the finite raid.
+        scenario = args.scenario or ("raid" if args.headless else None)
+        return demo_config(bots=args.bots, scenario=scenario, seed=args.seed)
     return _load(args.config)
 
 

@@ -522,22 +522,32 @@ DEMO_BOTS = (
 )
 
 
-def demo_config(bots: int = 3, scenario: str | Scenario = "mixed", seed: int = 1) -> Config:
+def demo_config(
+    bots: int = 3, scenario: str | Scenario | None = None, seed: int | None = None
+) -> Config:
+    """The demo's config: simulated chat with `bots` of the demo personas; a scenario or
+    seed left out is the schema's default."""
     if not 1 <= bots <= len(DEMO_BOTS):
         raise ConfigError(f"--bots: expected 1..{len(DEMO_BOTS)}, got {bots}")
-    name, params = (scenario, {}) if isinstance(scenario, str) else (scenario.name, scenario.given)
+    chat: dict[str, Any] = {"source": "simulated"}
+    if isinstance(scenario, Scenario):
+        chat |= {"scenario": scenario.name, "scenario_params": dict(scenario.given)}
+    elif scenario is not None:
+        chat["scenario"] = scenario
+    if seed is not None:
+        chat["seed"] = seed
     return parse_config(
         {
-            "chat": {
-                "source": "simulated",
-                "scenario": name,
-                "scenario_params": dict(params),
-                "seed": seed,
-            },
+            "chat": chat,
             "bots": [{"name": name, "persona": persona} for name, persona in DEMO_BOTS[:bots]],
         },
         source="demo",
     )
+
+
+def default_of(table: type[BaseModel], key: str) -> Any:
+    """A setting's default as the schema states it, for a flag or a text that shows it."""
+    return table.model_fields[key].get_default(call_default_factory=True)
 
 
 LOCAL_CONFIG = Path("botdeck.toml")

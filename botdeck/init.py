@@ -19,16 +19,23 @@ from typing import TextIO
 from botdeck.config import (
     LOCAL_CONFIG,
     LOGIN,
+    MAX_BOTS,
+    BotConfig,
     ConfigError,
+    RouterConfig,
+    TwitchConfig,
+    auto_limits,
+    default_of,
     http_url,
     parse_config,
     toml_value,
     user_config_file,
 )
 from botdeck.files import AlreadyExists, FileRefused, check_writable_target, write_atomic
+from botdeck.model.defaults import TWITCH_SEND_LIMITS
 from botdeck.model.presets import PRESETS, AIPreset
 
-DEFAULT_PERSONA = "a friendly regular in this chat"
+DEFAULT_PERSONA: str = default_of(BotConfig, "persona")
 MAX_PERSONA = 300  # characters: one line; a longer persona is edited in the file
 
 
@@ -92,8 +99,38 @@ def check_url(value: str, what: str) -> str:
 
 
 # ------------------------------------------------------------------ the file
+def _default(table: type[RouterConfig | TwitchConfig | BotConfig], key: str, why: str) -> str:
+    """`key = its default  # why`: the value from the schema, never written here twice."""
+    return _commented(f"{key} = {toml_value(default_of(table, key))}", why)
+
+
+def _auto_table() -> str:
+    """What "auto" means, from `config.auto_limits`: "1-2 bots 5 replies at once and 2 per
+    bot, 3-5 bots 8 and 2, more 10 and 1"."""
+    spans: list[tuple[int, int, tuple[int, int]]] = []
+    for bots in range(1, MAX_BOTS + 1):
+        limits = auto_limits(bots)
+        if spans and spans[-1][2] == limits:
+            spans[-1] = (spans[-1][0], bots, limits)
+        else:
+            spans.append((bots, bots, limits))
+    parts = []
+    for index, (low, high, (total, per_bot)) in enumerate(spans):
+        who = f"{low}-{high} bots" if index < len(spans) - 1 else "more"
+        what = (
+            f"{total} replies at once and {per_bot} per bot"
+            if index == 0
+            else f"{total} and {per_bot}"
+        )
+        parts.append(f"{who} {what}")
+    return ", ".join(parts)
+
+
 def render(answers: Answers) -> str:
-    """The commented config for these answers."""
+    """The commented config for these answers; every default shown is the schema's."""
+    secret_env = default_of(TwitchConfig, "client_secret_env")
+    limits = TWITCH_SEND_LIMITS
+    auto = _auto_table().split(", ", 1)
     lines = [
         f"# botdeck config, written by `botdeck init` on {date.today().isoformat()}.",
         "# `botdeck check` validates it; every key is explained in the README, Configuration.",
@@ -105,20 +142,24 @@ def render(answers: Answers) -> str:
         "[twitch]",
         "# Your Twitch application, registered once at https://dev.twitch.tv/console/apps",
         "# (README, From zero to live, step 4). Its secret goes in the environment, never here:",
-        "#   export TWITCH_CLIENT_SECRET=...",
+        f"#   export {secret_env}=...",
         f"client_id = {toml_value(answers.client_id)}",
-        'client_secret_env = "TWITCH_CLIENT_SECRET"',
-        'redirect_uri = "http://localhost:4343/oauth/callback"  # register exactly this URL',
+        f"client_secret_env = {toml_value(secret_env)}",
+        _default(TwitchConfig, "redirect_uri", "register exactly this URL"),
         "",
         *_ai_lines(answers),
         "",
         "[router]",
-        '# "auto" follows the number of bots: 1-2 bots 5 replies at once and 2 per bot,',
-        "# 3-5 bots 8 and 2, more 10 and 1",
-        'global_concurrency = "auto"',
-        'per_bot_concurrency = "auto"',
-        "random_reply_chance = 0.25    # a line without a mention gets a reply this often",
-        "ack_target = 60               # seconds within which every mention should be answered",
+        f'# "auto" follows the number of bots: {auto[0]},',
+        f"# {auto[1]}",
+        _default(RouterConfig, "global_concurrency", "replies being written at once"),
+        _default(RouterConfig, "per_bot_concurrency", "of them for one bot"),
+        _default(
+            RouterConfig, "random_reply_chance", "a line without a mention gets a reply this often"
+        ),
+        _default(
+            RouterConfig, "ack_target", "seconds within which every mention should be answered"
+        ),
         "",
         "# One [[bots]] per persona, each its own Twitch account (README, From zero to live, 3).",
     ]
@@ -128,8 +169,9 @@ def render(answers: Answers) -> str:
             "[[bots]]",
             f"name = {toml_value(name)}",
             f"persona = {toml_value(persona)}",
-            'role = "viewer"               # "vip" or "moderator" once you make it one in your',
-            "                              # chat: it may then send 100 messages per 30 s, not 20",
+            _default(BotConfig, "role", '"vip" or "moderator" once you make it one in your'),
+            f"{'':<29} # chat: it may then send {limits.privileged} messages per "
+            f"{limits.window:g} s, not {limits.viewer}",
         ]
     return "\n".join(lines) + "\n"
 
@@ -140,7 +182,7 @@ def _ai_lines(answers: Answers) -> list[str]:
     if preset.provider == "offline":
         return [
             *head,
-            'provider = "offline"',
+            f"provider = {toml_value(preset.provider)}",
             '# For a model: provider = "openai" and base_url, model (and api_key_env for a',
             "# key); `botdeck init --help` lists the presets for OpenAI and local servers.",
         ]
@@ -148,7 +190,7 @@ def _ai_lines(answers: Answers) -> list[str]:
     key_note = "the variable that holds the key" if key else "no key needed"
     lines = [
         *head,
-        'provider = "openai"           # any OpenAI-compatible server',
+        _commented(f"provider = {toml_value(preset.provider)}", "any OpenAI-compatible server"),
         f"base_url = {toml_value(answers.base_url or preset.base_url)}",
         f"model = {toml_value(answers.model or preset.model)}",
         _commented(f"api_key_env = {toml_value(key)}", key_note),

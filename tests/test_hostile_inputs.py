@@ -226,7 +226,7 @@ def play(log: Any) -> list[float]:
         import asyncio
 
         loop = asyncio.get_running_loop()
-        return [loop.time() async for _ in ReplayChat(log, bots=["pixelsage"])]
+        return [loop.time() async for _ in ReplayChat(log, bots=["pixelsage"], speed=1.0)]
 
     return run_virtual(main(), guard)
 

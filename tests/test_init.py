@@ -37,6 +37,28 @@ SCRIPTED = (
 )  # fmt: skip
 
 
+def test_the_values_and_comments_init_writes_are_the_schemas_defaults(monkeypatch):
+    """Nothing in the template restates a default: the values it shows are the schema's,
+    the "auto" table is `auto_limits`, and the send limits in the comment are Twitch's as
+    `model.defaults` states them (here replaced, to see that they follow)."""
+    import botdeck.init
+    from botdeck.config import Config, auto_limits
+    from botdeck.model.defaults import SendLimits
+
+    monkeypatch.setattr(botdeck.init, "TWITCH_SEND_LIMITS", SendLimits(7.0, 3, 33))
+    text = render(Answers("mychannel", (("botone", "x"),), PRESETS["offline"], client_id="a"))
+    written = tomllib.loads(text)
+    defaults = Config.model_validate({"bots": [{"name": "someone"}]})
+    for key, value in written["router"].items():
+        assert value == getattr(defaults.router, key), key
+    assert written["twitch"]["redirect_uri"] == defaults.twitch.redirect_uri
+    assert written["bots"][0]["role"] == defaults.bots[0].role
+    assert "it may then send 33 messages per 7 s, not 3" in text
+    small, mid, large = auto_limits(1), auto_limits(4), auto_limits(50)
+    assert f"1-2 bots {small[0]} replies at once and {small[1]} per bot," in text
+    assert f"3-5 bots {mid[0]} and {mid[1]}, more {large[0]} and {large[1]}" in text
+
+
 @pytest.mark.parametrize("preset", list(PRESETS))
 def test_every_preset_renders_a_config_the_parser_accepts(preset: str):
     answers = Answers("mychannel", (("botone", 'says "hi" \\ a lot'),), PRESETS[preset],

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from botdeck.config import Config
+from botdeck.model.journal import FIELDS, LINES, JournalEvent
+from botdeck.model.journal_check import field_types
 from botdeck.model.keys import KEY_ACTIONS, REMAPPABLE_IDS, key_display
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
@@ -53,6 +55,35 @@ def test_the_example_config_shows_the_defaults():
                 assert value == {k: default[k] for k in value}, f"{section}.{key}"
             else:
                 assert value == default, f"{section}.{key}: README {value!r}, code {default!r}"
+
+
+def journal_tables() -> str:
+    """The README's journal tables, drawn from the schema (`botdeck/model/journal.py`):
+    one row per event, then one per field. On a mismatch, paste this into the README."""
+    events = ["| event | fields (*optional* ones in italics) | what it records |", "|---|---|---|"]
+    types: dict[str, list[str]] = {}
+    for kind in JournalEvent:
+        cells = []
+        for name, (shown, required) in field_types(kind).items():
+            if name not in ("ts", "event"):
+                cells.append(f"`{name}`" if required else f"*`{name}`*")
+                types.setdefault(name, []).append(shown)
+        doc = " ".join((LINES[kind].line.__doc__ or "").split())
+        events.append(f"| `{kind}` | {', '.join(cells)} | {doc} |")
+    fields = ["| field | type | meaning |", "|---|---|---|"]
+    types = {"ts": ["number"], "event": ["one of the events above"], **types}
+    for name, shown in types.items():
+        bases = {kind.removesuffix(" or null") for kind in shown}
+        nullable = " or null" if any(kind.endswith(" or null") for kind in shown) else ""
+        kind = next(iter(bases)) + nullable if len(bases) == 1 else " / ".join(dict.fromkeys(shown))
+        fields.append(f"| `{name}` | {kind} | {FIELDS[name]} |")
+    return "\n".join(events) + "\n\n" + "\n".join(fields) + "\n"
+
+
+def test_the_journal_tables_are_the_schema():
+    """Every event and field the journal defines, as the README shows them."""
+    expected = journal_tables()
+    assert expected in README, "README.md's journal tables differ; they should be:\n" + expected
 
 
 def test_the_readme_says_where_a_headless_journal_goes():

@@ -85,7 +85,7 @@ def test_rehearsing_a_200_line_raid_answers_for_every_mention(env, tmp_path):
     events = events_of(journal)
 
     # Every viewer line that mentions a bot became a mention job, and every job ended once.
-    viewer_lines = [e for e in events if e["event"] == "chat" and not e.get("bot")]
+    viewer_lines = [e for e in events if e["event"] == "chat" and not e.get("is_bot")]
     assert len(viewer_lines) == 200
     mentioning = {e["msg"] for e in viewer_lines if mentions_bot(e["text"])}
     enqueued = [e for e in events if e["event"] == "enqueued"]

@@ -122,7 +122,7 @@ def test_skipped_and_reordered_lines_are_warned_about_and_the_run_ends(env, tmp_
     )
     assert "Traceback" not in result.stderr
     events = [json.loads(row) for row in journal.read_text().splitlines()]
-    chat = [e["text"] for e in events if e["event"] == "chat" and not e.get("bot")]
+    chat = [e["text"] for e in events if e["event"] == "chat" and not e.get("is_bot")]
     assert chat == ["@stickyman1776 first", "@STICKYMAN1776 early", "@pixelsage second"]
     sent = sorted((e["msg"], e["bot"]) for e in events if e["event"] == "sent")
     assert sent == [

@@ -61,9 +61,9 @@ def read(journal: Path) -> list[dict]:
     return events
 
 
-def botdeck(tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
+def botdeck(tmp_path: Path, *extra: str, config: str = "botdeck.toml") -> subprocess.Popen[str]:
     env = {**os.environ, "BOTDECK_LOG_DIR": str(tmp_path / "logs")}
-    args = ["run", "--headless", "--config", "botdeck.toml", "--journal", "journal.jsonl"]
+    args = ["run", "--headless", "--config", config, "--journal", "journal.jsonl"]
     return subprocess.Popen(
         [sys.executable, "-m", "botdeck", *args, *extra],
         cwd=tmp_path,
@@ -135,3 +135,46 @@ def test_a_run_killed_mid_raid_is_resumed_and_every_mention_is_answered_or_expir
     resumed = [e for e in events if e["event"] == "enqueued" and "resumes" in e]
     assert resumed and all(outcome[e["resumes"]]["resumed_as"] == e["job"] for e in resumed)
     assert all(outcome[e["job"]]["event"] == "sent" for e in resumed)
+
+
+def killed_mid_raid(tmp_path: Path, config: str = "botdeck.toml") -> list[dict]:
+    """A run killed with SIGKILL while replies wait; its journal's events."""
+    journal = tmp_path / "journal.jsonl"
+    first = botdeck(tmp_path, config=config)
+    try:
+        wait_until(lambda: mid_raid(journal), timeout=60, what="a raid under way")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=10)
+    return read(journal)
+
+
+@pytest.mark.slow
+def test_a_killed_run_of_one_channel_is_not_resumed_by_another_channel(tmp_path):
+    """kill -9 a #testchan run, start #otherchan with the same --journal: nothing of
+    testchan is answered in otherchan; one line says whose journal it is."""
+    chat = '[chat]\nsource = "simulated"\n'
+    for channel in ("testchan", "otherchan"):
+        text = CONFIG.replace(chat, f'{chat}channel = "{channel}"\n')
+        assert text != CONFIG
+        (tmp_path / f"{channel}.toml").write_text(text)
+    killed = killed_mid_raid(tmp_path, "testchan.toml")
+    assert killed[0]["event"] == "run" and killed[0]["channel"] == "testchan"
+    ended = {e["job"] for e in killed if e["event"] in OUTCOMES}
+    left_open = {e["job"] for e in killed if e["event"] == "enqueued"} - ended
+
+    second = botdeck(tmp_path, config="otherchan.toml")
+    _, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    assert "Traceback" not in err
+    said = [row for row in err.splitlines() if "#testchan" in row]
+    assert len(said) == 1 and "is #testchan's journal, not #otherchan's" in said[0], err
+    assert f"({len(left_open)} open jobs left alone)" in said[0]
+
+    after = read(tmp_path / "journal.jsonl")[len(killed) :]
+    assert after[0]["event"] == "run" and after[0]["channel"] == "otherchan"
+    assert not [e for e in after if e.get("job") in left_open]  # no outcome written for them
+    assert not [e for e in after if "resumes" in e]  # nothing taken over
+    read_here = {e["msg"] for e in after if e["event"] == "chat"}
+    answered = {e["msg"] for e in after if e["event"] == "sent"}
+    assert answered and answered <= read_here  # only otherchan's own lines were answered

@@ -50,7 +50,7 @@ def rehearsed(tmp_path: Path, fmt: str, said: list[Said], room: bool = True) -> 
 def worst_share(events: list[dict]) -> float:
     """The most random and bot-to-bot replies taken in five minutes, against the viewers'
     lines in the same five minutes (each window ending at one of those replies)."""
-    viewers = [e["ts"] for e in events if e["event"] == "chat" and not e.get("bot")]
+    viewers = [e["ts"] for e in events if e["event"] == "chat" and not e.get("is_bot")]
     chance = [e["ts"] for e in events if e["event"] == "enqueued" and e["priority"] != "high"]
     worst = 0.0
     for at in chance:

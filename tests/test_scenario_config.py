@@ -104,7 +104,7 @@ def test_a_headless_demo_plays_the_raid_it_was_given(env):
     result = run_botdeck("demo", "--headless", "--bots", "2", "--scenario", scenario, env=env)
     assert result.returncode == 0, result.stderr
     events = [json.loads(row) for row in result.stdout.splitlines()]
-    viewers = [e for e in events if e["event"] == "chat" and not e.get("bot")]
+    viewers = [e for e in events if e["event"] == "chat" and not e.get("is_bot")]
     assert len(viewers) == 8
     high = {e["job"] for e in events if e["event"] == "sent" and e["priority"] == "high"}
     assert len(high) == 8

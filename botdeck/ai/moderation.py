@@ -16,8 +16,6 @@ if TYPE_CHECKING:
     from openai import AsyncOpenAI
     from openai.types import ModerationCreateResponse
 
-DEFAULT_MODEL = "omni-moderation-latest"
-
 
 @dataclass(frozen=True, slots=True)
 class ModerationVerdict:
@@ -32,9 +30,7 @@ class ModerationUnavailable(Exception):
 
 
 class Moderator:
-    def __init__(
-        self, client: AsyncOpenAI, *, model: str = DEFAULT_MODEL, retry: RetryPolicy
-    ) -> None:
+    def __init__(self, client: AsyncOpenAI, *, model: str, retry: RetryPolicy) -> None:
         self._client = client
         self._model = model
         self._retry = retry

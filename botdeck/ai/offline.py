@@ -216,7 +216,7 @@ def voice_for(persona: str) -> Voice:
 class OfflineResponder(Responder):
     """Deterministic for a seed; each bot has its own random stream and memory."""
 
-    def __init__(self, seed: int = 1, bots: tuple[str, ...] = ()) -> None:
+    def __init__(self, seed: int, bots: tuple[str, ...] = ()) -> None:
         self._seed = seed
         self._bots = bots
         self._rngs: dict[str, random.Random] = {}

@@ -35,16 +35,16 @@ class ModelChoice:
     """What one bot's requests use: the `[ai]` defaults, or that bot's overrides."""
 
     model: str
-    temperature: float = 0.9
-    max_tokens: int = 120
+    temperature: float
+    max_tokens: int
 
 
 @dataclass(frozen=True, slots=True)
 class OpenAISettings:
     default: ModelChoice
+    retry: RetryPolicy
+    prompt: PromptSettings
     per_bot: Mapping[str, ModelChoice] = field(default_factory=dict)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    prompt: PromptSettings = field(default_factory=PromptSettings)
     extra_body: Mapping[str, Any] = field(default_factory=dict)  # passed through verbatim
     key_source: str = ""  # where the key comes from (an environment variable), for a fix
 

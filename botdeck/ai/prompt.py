@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from botdeck.ai.base import ReplyRequest
 from botdeck.model.chat import ChatMessage
-from botdeck.model.defaults import DEFAULT_MAX_REPLY_CHARS
 
 CHARS_PER_TOKEN = 4  # a rough, model-independent estimate; good enough for a budget
 
@@ -29,8 +28,8 @@ RULES = (
 
 @dataclass(frozen=True, slots=True)
 class PromptSettings:
-    context_tokens: int = 800  # budget for the recent-chat transcript (the trigger is extra)
-    max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS
+    context_tokens: int  # budget for the recent-chat transcript (the trigger is extra)
+    max_reply_chars: int
 
 
 def estimate_tokens(text: str) -> int:

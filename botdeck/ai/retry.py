@@ -37,8 +37,8 @@ _MESSAGE_CHARS = 120
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    timeout: float = 20.0  # seconds for the whole call, retries and waits included
-    max_retries: int = 2
+    timeout: float  # seconds for the whole call, retries and waits included
+    max_retries: int
     base_delay: float = 0.5  # first backoff; doubles per retry, with jitter
     max_delay: float = 8.0
 

@@ -34,7 +34,7 @@ class ReplayChat(ChatSource):
         log: ReplayLog,
         *,
         bots: Iterable[str] = (),
-        speed: float = 1.0,
+        speed: float,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not speed > 0 or math.isinf(speed):

@@ -230,7 +230,7 @@ class SimulatedChat(ChatSource):
         self,
         lines: Iterator[Scripted] | Sequence[Scripted],
         *,
-        speed: float = 1.0,
+        speed: float,
         keep_open: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:

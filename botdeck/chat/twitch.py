@@ -128,9 +128,12 @@ class Credentials:
 
 @dataclass(frozen=True, slots=True)
 class Endpoints:
-    api_url: str = "https://api.twitch.tv/helix/"
-    auth_url: str = "https://id.twitch.tv/"
-    eventsub_url: str = "wss://eventsub.wss.twitch.tv/ws"
+    """Twitch's addresses, or a local mock's (`[twitch] api_url`, ...: the config's defaults
+    are Twitch's)."""
+
+    api_url: str
+    auth_url: str
+    eventsub_url: str
 
     def __post_init__(self) -> None:
         # twitchio joins these with paths: the bases must end with exactly one slash.
@@ -168,13 +171,13 @@ class TwitchSettings:
     client_secret: str = field(repr=False)
     channel: str  # the broadcaster's login
     bots: Mapping[str, Credentials | None]  # every configured bot; None: no token
+    endpoints: Endpoints
+    send_as: Literal["user", "app"]
+    threaded_replies: bool
+    shared_chat: Literal["ignore", "answer"]  # partner channels' lines
+    retry_wait: float  # first wait before retrying what Twitch failed; doubles
+    reconnect_wait: float  # the longest such wait (reading again, a send retry)
     broadcaster: Credentials | None = None  # the channel's own token (it reads best)
-    endpoints: Endpoints = Endpoints()
-    send_as: Literal["user", "app"] = "user"
-    threaded_replies: bool = False
-    shared_chat: Literal["ignore", "answer"] = "ignore"  # partner channels' lines
-    retry_wait: float = 2.0  # first wait before retrying what Twitch failed; doubles
-    reconnect_wait: float = 5.0  # the longest such wait (reading again, a send retry)
     reader_refusals: int = 2  # 401/403 answers to a reader's subscription before the next
     watch_interval: float = 0.1  # how often the sockets are looked at
     token_check_interval: float = 5.0  # how often a broken account's token file is re-read

@@ -137,7 +137,7 @@ class Scheduler(Generic[C]):
         per_bot_limit: int,
         execute: Executor[C],
         precheck: Callable[[Job[C]], str | None] | None = None,
-        job_timeout: float | None = 90.0,
+        job_timeout: float | None = None,
         viewer_cap: int | None = None,
         yield_every: int = 32,
     ) -> None:

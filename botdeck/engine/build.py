@@ -10,8 +10,9 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from botdeck import __version__
 from botdeck.ai.base import Responder
 from botdeck.ai.safety import SafetyGate
 from botdeck.chat.base import ChatSink, ChatSource
@@ -44,13 +45,7 @@ from botdeck.engine.room import BotAudience, Room, RoomSettings
 from botdeck.engine.sending import SendWatch
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import Role
-from botdeck.model.defaults import (
-    DEFAULT_CONTROL_COMMAND,
-    DEFAULT_MAX_REPLY_CHARS,
-    DEFAULT_REMOVED_USER_QUIET,
-    Cooldowns,
-    SendLimits,
-)
+from botdeck.model.defaults import Cooldowns, SendLimits
 from botdeck.model.jobs import ReplyContext, RouterState
 from botdeck.model.room import Audience
 
@@ -59,28 +54,29 @@ __all__ = ["EngineSettings", "assemble", "build_engine", "build_limiter", "respo
 
 @dataclass(frozen=True, slots=True)
 class EngineSettings:
-    """Everything the engine's behaviour depends on besides its parts (from `[router]`)."""
+    """Everything the engine's behaviour depends on besides its parts, all given: the
+    config schema (`botdeck.config`) is where every default is stated, so tests and
+    benchmarks start from `from_config` and change what they test."""
 
     global_limit: int
     per_bot_limit: int
     orchestrator: OrchestratorSettings
-    seed: int = 1
-    job_timeout: float | None = 90.0
-    context_lines: int = 20
-    max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS
-    per_user_cap: int | None = 3  # waiting jobs per viewer and bot (None: no cap)
-    ack_target: float | None = 60.0  # answer mentions within this; merge replies if not
-    max_age: float | None = 120.0  # a random or bot-to-bot reply that waited longer is stale
-    review: ReviewSettings = field(default_factory=ReviewSettings)
-    send_retries: int = 1  # more attempts for a send the sink says is worth retrying
-    cooldowns: Cooldowns = field(default_factory=Cooldowns)  # for replies that are not mentions
-    removed_user_quiet: float = DEFAULT_REMOVED_USER_QUIET  # a removed user goes unanswered
-    chat_control: bool = True  # moderators' `!botdeck ...` from chat
-    control_command: str = DEFAULT_CONTROL_COMMAND
-    outage_wait: float = 300.0  # a started reply waits out an AI outage this long (0: fails)
-    # Which lines random replies pass up, the bots' share of chat, each bot's audience:
-    # off unless asked (`from_config` takes the config's, which are on).
-    room: RoomSettings = field(default_factory=RoomSettings.off)
+    seed: int
+    job_timeout: float | None  # None: no timeout
+    context_lines: int
+    max_reply_chars: int
+    per_user_cap: int | None  # waiting jobs per viewer and bot (None: no cap)
+    ack_target: float | None  # answer mentions within this; merge replies if not (None: never)
+    max_age: float | None  # a random or bot-to-bot reply that waited longer is stale
+    review: ReviewSettings
+    send_retries: int  # more attempts for a send the sink says is worth retrying
+    cooldowns: Cooldowns  # for replies that are not mentions
+    removed_user_quiet: float  # seconds a removed user goes unanswered
+    chat_control: bool  # moderators' `!botdeck ...` from chat
+    control_command: str
+    outage_wait: float  # a started reply waits out an AI outage this long (0: fails)
+    # Which lines random replies pass up, the bots' share of chat, each bot's audience.
+    room: RoomSettings
     # Both on in every run; off only to measure the behaviour before them (benchmarks):
     admission: bool = True  # refuse random replies the send window cannot deliver in time
     stale_before_delay: bool = True  # skip stale replies before sleeping their delay
@@ -179,6 +175,7 @@ def build_engine(
     """
     if limiter is None:
         limiter = build_limiter(config)
+    journal = Journal(journal_stream, clock=clock)
     client = ai_setup.build_client(config)  # reads the API key once; None when offline
     context = BuildContext(config, clock, keep_open, endless, limiter, client)
     if source is None:
@@ -187,7 +184,7 @@ def build_engine(
         parts = source
     else:
         parts = SourceParts(source)
-    return assemble(
+    engine = assemble(
         EngineSettings.from_config(config),
         channel=config.chat.channel,
         source=parts,
@@ -195,13 +192,21 @@ def build_engine(
         responder=responder or responder_factory(config.ai.provider)(context),
         safety=ai_setup.build_safety(config, client),
         limiter=limiter,
-        journal=Journal(journal_stream, clock=clock),
+        journal=journal,
         personas={bot.name: bot.persona for bot in config.bots},
         roles={bot.name: Role(bot.role) for bot in config.bots},
         clock=clock,
         closers=[client.close] if client is not None else [],
         resume=resume,
     )
+    # The run's first line says whose chat it answers (resume reads it).
+    journal.run_started(
+        config.chat.channel,
+        client_id=config.twitch.client_id,
+        source=config.chat.source,
+        version=__version__,
+    )
+    return engine
 
 
 def assemble(
@@ -227,7 +232,7 @@ def assemble(
     (for chat modes) is the send limiter's when there is one, else `roles` (viewer).
     """
     bots = tuple(personas)
-    source = source or SourceParts(SimulatedChat(()))
+    source = source or SourceParts(SimulatedChat((), speed=1.0))  # nothing to play
     sends = SendWatch(sink or source.sink or LocalSink())  # every send of every path
     safety = safety or SafetyGate()
     journal = journal or Journal(None, clock=clock)

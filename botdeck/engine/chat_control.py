@@ -26,7 +26,7 @@ class ControlLine:
 
 
 class ChatControl:
-    def __init__(self, command: str, *, enabled: bool = True) -> None:
+    def __init__(self, command: str, *, enabled: bool) -> None:
         self._command = command.lower()
         self.enabled = enabled
 

@@ -475,6 +475,7 @@ class Engine:
             self._resume = apply_resume(
                 plan,
                 now=self._clock(),
+                channel=self.channel,
                 bots=frozenset(self.bots),
                 resubmit=resubmit,
                 close_old=close_old,
@@ -486,8 +487,8 @@ class Engine:
     def _previous_journal(self, plan: ResumePlan) -> Journal:
         """The previous run's own file, so its jobs' outcomes are where they started; this
         run's journal if that file cannot be written."""
-        if not plan.open_jobs:
-            return self._journal
+        if not plan.open_in(self.channel):
+            return self._journal  # nothing to close there (another channel's is left alone)
         try:
             stream = open_journal(plan.source, "resume")
         except ConfigError as error:

@@ -21,23 +21,22 @@ from dataclasses import dataclass
 
 from botdeck.core.mentions import MentionFinder
 from botdeck.model.chat import ChatMessage
-from botdeck.model.defaults import DEFAULT_COMMAND_PREFIXES, DEFAULT_DELAYS, DEFAULT_IGNORED_USERS
 from botdeck.model.jobs import Priority
 
 
 @dataclass(frozen=True, slots=True)
 class OrchestratorSettings:
-    random_reply_chance: float = 0.25
-    max_depth: int = 2
-    ignore_users: frozenset[str] = frozenset(DEFAULT_IGNORED_USERS)
-    delays: Mapping[Priority, tuple[float, float]] | None = None
-    command_prefixes: tuple[str, ...] = DEFAULT_COMMAND_PREFIXES
-    answer_commands: bool = False
+    """`[router]`'s decisions, all given (the config schema holds the defaults)."""
+
+    random_reply_chance: float
+    max_depth: int
+    ignore_users: frozenset[str]
+    delays: Mapping[Priority, tuple[float, float]]
+    command_prefixes: tuple[str, ...]
+    answer_commands: bool
 
     def delay_range(self, priority: Priority) -> tuple[float, float]:
-        if self.delays is not None and priority in self.delays:
-            return self.delays[priority]
-        return DEFAULT_DELAYS[priority]
+        return self.delays[priority]
 
 
 @dataclass(frozen=True, slots=True)

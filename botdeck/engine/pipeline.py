@@ -63,9 +63,9 @@ ReplyJob = Job[ReplyContext]
 class PipelineSettings:
     max_reply_chars: int
     max_age: float | None  # a random or bot-to-bot reply that waited longer is stale
-    stale_after_delay: bool = False  # check staleness here, not in the scheduler's precheck
-    send_retries: int = 1  # more attempts for a send the sink says is worth retrying
-    outage_wait: float = 0.0  # seconds a started reply waits out an AI outage (0: none)
+    stale_after_delay: bool  # check staleness here, not in the scheduler's precheck
+    send_retries: int  # more attempts for a send the sink says is worth retrying
+    outage_wait: float  # seconds a started reply waits out an AI outage (0: none)
 
 
 class ReplyPipeline:

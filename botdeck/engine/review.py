@@ -33,9 +33,9 @@ EVERY_BOT = "*"
 class ReviewSettings:
     """`[review]`: which bots' replies wait for the operator, and for how long."""
 
-    bots: frozenset[str] = frozenset()  # "*" for every bot
-    timeout: float = 120.0
-    send_on_timeout: bool = False  # `on_timeout = "send"`; else the reply is rejected
+    bots: frozenset[str]  # "*" for every bot
+    timeout: float
+    send_on_timeout: bool  # `on_timeout = "send"`; else the reply is rejected
 
 
 @dataclass(frozen=True, slots=True)

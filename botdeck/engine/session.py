@@ -185,7 +185,7 @@ class RunSession:
         resumed = self.engine.resumed
         if resumed is None or not resumed.worth_saying:
             return
-        severity: Severity = "warning" if resumed.problem or resumed.unreadable else "information"
+        severity: Severity = "warning" if resumed.troubled else "information"
         self.say(resumed.describe(), severity)
 
     # ------------------------------------------------------------------ quitting

@@ -1,18 +1,42 @@
-"""The journal's vocabulary: event names and the fixed outcome reasons.
+"""The journal's schema: every event, its fields and their types, and which are optional.
 
-The writer (`botdeck.engine.journal`), the report (`botdeck.report`) and the tests all
-take these names from here. Reasons from outside botdeck (an AI server's error, a
-platform's drop message) are free text; the ones botdeck decides itself are listed.
+One `TypedDict` per event is the single definition of a line. The writer
+(`botdeck.engine.journal`) builds lines through `line_for`, so mypy checks every key and
+type it writes; the report and resume read lines back through `botdeck.model.journal_check`,
+which checks them against the same classes at run time; the README's tables are drawn
+from them (`tests/test_readme.py`). What a field means is said once, in `FIELDS`, so a
+name means one thing in every event.
+
+Adding an event: its `JournalEvent` member, its `TypedDict` in `LINES` (with `counted_by`
+if the report should count it), and a case in `line_for`; then the engine event in
+`model/events.py` and whatever publishes it. The report counts it without a change.
+
+Reasons from outside botdeck (an AI server's error, a platform's drop message) are free
+text; the ones botdeck decides itself are `Reason`s.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal, NotRequired, TypedDict, TypeGuard, cast
 
-from botdeck.model.jobs import Outcome
+from botdeck.model.chat import ChatMessage
+from botdeck.model.events import (
+    ChatSeen,
+    EngineEvent,
+    JobChanged,
+    ModerationAction,
+    ModerationSeen,
+    Reviewed,
+    StateChanged,
+)
+from botdeck.model.jobs import JobStage, JobView, Outcome, Priority, RouterState
+from botdeck.model.review import Verdict
 
 
 class JournalEvent(StrEnum):
+    RUN = "run"  # a run starts: its channel and Twitch client
     CHAT = "chat"
     ENQUEUED = "enqueued"
     STARTED = "started"
@@ -23,6 +47,319 @@ class JournalEvent(StrEnum):
     STATE = "state"
     MODERATION = "moderation"  # a moderator deleted a line, removed a user, cleared chat
     REVIEWED = "reviewed"  # the operator approved, edited or rejected a reply
+
+
+PriorityLabel = Literal["high", "normal", "low"]
+
+
+# ------------------------------------------------------------------ the lines
+class _Line(TypedDict):
+    ts: float
+
+
+class RunLine(_Line):
+    """A run starts: the first line every run writes."""
+
+    event: Literal[JournalEvent.RUN]
+    channel: str
+    client_id: NotRequired[str]
+    source: NotRequired[str]
+    version: NotRequired[str]
+
+
+class ChatLine(_Line):
+    """A chat line botdeck read: a viewer's, or one of its bots' replies seen in chat."""
+
+    event: Literal[JournalEvent.CHAT]
+    msg: str
+    user: str
+    text: str
+    is_bot: NotRequired[bool]
+    depth: NotRequired[int]
+    synthetic: NotRequired[bool]
+
+
+class _JobLine(_Line):
+    job: int
+    bot: str
+    priority: PriorityLabel
+    msg: str | None
+
+
+class EnqueuedLine(_JobLine):
+    """A reply job was accepted and waits for a free slot."""
+
+    event: Literal[JournalEvent.ENQUEUED]
+    delay: NotRequired[float]
+    requeued: NotRequired[int]
+    resumes: NotRequired[int]
+
+
+class StartedLine(_JobLine):
+    """A job took its slots: its delay, its reply and its send run now."""
+
+    event: Literal[JournalEvent.STARTED]
+
+
+class _OutcomeLine(_JobLine):
+    coalesced_into: NotRequired[int]
+    send_wait: NotRequired[float]
+    tokens_in: NotRequired[int]
+    tokens_out: NotRequired[int]
+
+
+class SentLine(_OutcomeLine):
+    """A job's reply went out (or, with `coalesced_into`, another job's reply answered it)."""
+
+    event: Literal[JournalEvent.SENT]
+    text: str
+    latency: NotRequired[float]
+    manual: NotRequired[bool]
+
+
+class FailedLine(_OutcomeLine):
+    """A job ended without a reply because something failed."""
+
+    event: Literal[JournalEvent.FAILED]
+    reason: str | None
+
+
+class CancelledLine(_OutcomeLine):
+    """A job was cancelled (a stop, a moderator, the operator)."""
+
+    event: Literal[JournalEvent.CANCELLED]
+    reason: str | None
+
+
+class SkippedLine(_OutcomeLine):
+    """A job ended unsent by a rule (draining, stale, safety, resumed, expired, ...)."""
+
+    event: Literal[JournalEvent.SKIPPED]
+    reason: str | None
+    resumed_as: NotRequired[int]
+
+
+class StateLine(_Line):
+    """The router's state changed (or a chat command asked for the one it was in)."""
+
+    event: Literal[JournalEvent.STATE]
+    state: RouterState
+    by: NotRequired[str]
+    command: NotRequired[str]
+
+
+class ModerationLine(_Line):
+    """A moderator deleted a line, removed a user or cleared the chat."""
+
+    event: Literal[JournalEvent.MODERATION]
+    action: ModerationAction
+    msg: NotRequired[str]
+    user: NotRequired[str]
+    ended: NotRequired[int]
+    unknown: NotRequired[bool]
+
+
+class ReviewedLine(_Line):
+    """A reply held for review was decided, just before its outcome."""
+
+    event: Literal[JournalEvent.REVIEWED]
+    job: int
+    verdict: Verdict
+    by: str
+    text: NotRequired[str]
+
+
+JobLine = EnqueuedLine | StartedLine | SentLine | FailedLine | CancelledLine | SkippedLine
+OutcomeLine = SentLine | FailedLine | CancelledLine | SkippedLine
+JournalLine = RunLine | ChatLine | JobLine | StateLine | ModerationLine | ReviewedLine
+
+
+@dataclass(frozen=True, slots=True)
+class LineSpec:
+    """One event's definition, and how the report shows it when no figure of its own
+    does: `counted_by` names the field whose values it counts ("moderation: delete 3")."""
+
+    line: type
+    counted_by: str | None = None
+
+
+LINES: dict[JournalEvent, LineSpec] = {
+    JournalEvent.RUN: LineSpec(RunLine),
+    JournalEvent.CHAT: LineSpec(ChatLine),
+    JournalEvent.ENQUEUED: LineSpec(EnqueuedLine),
+    JournalEvent.STARTED: LineSpec(StartedLine),
+    JournalEvent.SENT: LineSpec(SentLine),
+    JournalEvent.FAILED: LineSpec(FailedLine),
+    JournalEvent.CANCELLED: LineSpec(CancelledLine),
+    JournalEvent.SKIPPED: LineSpec(SkippedLine),
+    JournalEvent.STATE: LineSpec(StateLine),
+    JournalEvent.MODERATION: LineSpec(ModerationLine, counted_by="action"),
+    JournalEvent.REVIEWED: LineSpec(ReviewedLine),
+}
+
+# Fields older journals named otherwise: (event, old name) -> the name now. A chat line's
+# `bot: true` became `is_bot`, so that `bot` is a bot's login everywhere.
+RENAMED: dict[tuple[JournalEvent, str], str] = {(JournalEvent.CHAT, "bot"): "is_bot"}
+
+# What each field means, once for every event that carries it.
+FIELDS: dict[str, str] = {
+    "ts": "when, in Unix seconds",
+    "event": "the event's name",
+    "channel": "the channel the run reads and answers in (the broadcaster's login)",
+    "client_id": "the Twitch application's client id, when one is configured",
+    "source": "where the run's chat comes from: `twitch`, `simulated`, `replay`, ...",
+    "version": "the botdeck version that wrote the run",
+    "msg": "a chat line's id: the line itself (`chat`), the line a job answers (null for "
+    "a line typed at the console), the line a moderator deleted (`moderation`)",
+    "user": "a viewer's login: who wrote the line (`chat`), who was removed (`moderation`)",
+    "text": "the line's text (`chat`), the reply sent (`sent`), the edited reply (`reviewed`)",
+    "is_bot": "true on a line one of botdeck's bots sent (older journals: `bot`)",
+    "depth": "bot-to-bot hops from a viewer's line",
+    "synthetic": "true on a mention a rehearsal made up (`--mention-rate`), never real chat",
+    "job": "the job's id, unique within a journal file across runs",
+    "bot": "the login of the bot account the job replies as",
+    "priority": "`high` (a mention), `normal` (a random reply), `low` (bot to bot)",
+    "delay": "seconds the job sleeps before writing its reply",
+    "requeued": "how many times the job went back to the queue unsent",
+    "resumes": "the id of a previous run's open job this one takes over",
+    "coalesced_into": "the job whose merged reply answered this one (raid mode)",
+    "send_wait": "seconds the reply waited for its bot's send limit",
+    "tokens_in": "tokens the AI server read for this reply",
+    "tokens_out": "tokens the AI server wrote for this reply",
+    "latency": "seconds from the chat line to the reply's send",
+    "manual": "true on a line the operator typed as a bot",
+    "reason": "why the job ended so: one of botdeck's reasons, or an outside error's text",
+    "resumed_as": "the id of the job that took this one over after a restart",
+    "state": "the router's state",
+    "by": "who decided, when not the operator at the terminal: a moderator's login "
+    "(`state`); `operator`, `timeout`, `quit` or `headless` (`reviewed`)",
+    "command": "the chat command that changed the state",
+    "action": "what the moderator did",
+    "ended": "unsent replies it ended",
+    "unknown": "true when botdeck had not seen the line or the user",
+    "verdict": "what was decided about the reply",
+}
+
+
+# ------------------------------------------------------------------ engine events -> lines
+def line_for(event: EngineEvent, ts: float) -> JournalLine | None:
+    """The journal line an engine event becomes, or None for events it does not record
+    (the dashboard's own: bot cards, chat modes, the AI's availability)."""
+    if isinstance(event, JobChanged):
+        return job_line(event.stage, event.job, ts)
+    if isinstance(event, ChatSeen):
+        return chat_line(event.message, ts)
+    if isinstance(event, StateChanged):
+        state: StateLine = {"ts": ts, "event": JournalEvent.STATE, "state": event.state}
+        if event.by is not None:
+            state["by"] = event.by
+        if event.command is not None:
+            state["command"] = event.command
+        return state
+    if isinstance(event, ModerationSeen):
+        return moderation_line(event, ts)
+    if isinstance(event, Reviewed):
+        reviewed: ReviewedLine = {
+            "ts": ts,
+            "event": JournalEvent.REVIEWED,
+            "job": event.job.id,
+            "verdict": event.verdict,
+            "by": event.by,
+        }
+        if event.text is not None:
+            reviewed["text"] = event.text
+        return reviewed
+    return None
+
+
+def chat_line(message: ChatMessage, ts: float) -> ChatLine:
+    line: ChatLine = {
+        "ts": ts,
+        "event": JournalEvent.CHAT,
+        "msg": message.id,
+        "user": message.user,
+        "text": message.text,
+    }
+    if message.is_bot:
+        line["is_bot"] = True
+        line["depth"] = message.depth
+    if message.synthetic:
+        line["synthetic"] = True
+    return line
+
+
+def moderation_line(event: ModerationSeen, ts: float) -> ModerationLine:
+    line: ModerationLine = {"ts": ts, "event": JournalEvent.MODERATION, "action": event.action}
+    if event.msg is not None:
+        line["msg"] = event.msg
+    if event.user is not None:
+        line["user"] = event.user
+    line["ended"] = event.ended
+    if not event.known:
+        line["unknown"] = True
+    return line
+
+
+def priority_label(priority: Priority) -> PriorityLabel:
+    return cast(PriorityLabel, priority.label)
+
+
+def job_line(stage: JobStage, job: JobView, ts: float) -> JobLine | None:
+    """A job's transition; None for a finished job without an outcome."""
+    manual = job.context.manual
+    bot, msg = job.bot, None if manual else job.context.message.id
+    priority = priority_label(job.priority)
+    if stage is JobStage.ENQUEUED:
+        enqueued: EnqueuedLine = {
+            "ts": ts, "event": JournalEvent.ENQUEUED, "job": job.id, "bot": bot,
+            "priority": priority, "msg": msg,
+        }  # fmt: skip
+        if job.requeued:
+            enqueued["requeued"] = job.requeued
+        if job.context.resumes is not None:
+            enqueued["resumes"] = job.context.resumes
+        enqueued["delay"] = round(job.delay, 3)
+        return enqueued
+    if stage is JobStage.STARTED:
+        return {
+            "ts": ts, "event": JournalEvent.STARTED, "job": job.id, "bot": bot,
+            "priority": priority, "msg": msg,
+        }  # fmt: skip
+    outcome: OutcomeLine
+    if job.outcome is Outcome.SENT:
+        sent: SentLine = {
+            "ts": ts, "event": JournalEvent.SENT, "job": job.id, "bot": bot,
+            "priority": priority, "msg": msg, "text": job.result or "",
+        }  # fmt: skip
+        sent["latency"] = round((job.finished_at or 0.0) - job.created_at, 3)
+        if manual:
+            sent["manual"] = True
+        outcome = sent
+    elif job.outcome is Outcome.FAILED:
+        outcome = {
+            "ts": ts, "event": JournalEvent.FAILED, "job": job.id, "bot": bot,
+            "priority": priority, "msg": msg, "reason": job.reason,
+        }  # fmt: skip
+    elif job.outcome is Outcome.CANCELLED:
+        outcome = {
+            "ts": ts, "event": JournalEvent.CANCELLED, "job": job.id, "bot": bot,
+            "priority": priority, "msg": msg, "reason": job.reason,
+        }  # fmt: skip
+    elif job.outcome is Outcome.SKIPPED:
+        outcome = {
+            "ts": ts, "event": JournalEvent.SKIPPED, "job": job.id, "bot": bot,
+            "priority": priority, "msg": msg, "reason": job.reason,
+        }  # fmt: skip
+    else:
+        return None
+    if job.carrier is not None:
+        outcome["coalesced_into"] = job.carrier  # answered by that job's reply
+    if job.send_wait is not None:
+        outcome["send_wait"] = round(job.send_wait, 3)
+    if job.tokens_in or job.tokens_out:
+        outcome["tokens_in"] = job.tokens_in
+        outcome["tokens_out"] = job.tokens_out
+    return outcome
 
 
 JOB_EVENTS = frozenset(
@@ -42,6 +379,15 @@ OUTCOME_EVENT: dict[Outcome, JournalEvent] = {
     Outcome.CANCELLED: JournalEvent.CANCELLED,
     Outcome.SKIPPED: JournalEvent.SKIPPED,
 }
+OUTCOME_EVENTS = frozenset(OUTCOME_EVENT.values())
+
+
+def is_job_line(line: JournalLine) -> TypeGuard[JobLine]:
+    return line["event"] in JOB_EVENTS
+
+
+def is_outcome_line(line: JournalLine) -> TypeGuard[OutcomeLine]:
+    return line["event"] in OUTCOME_EVENTS
 
 
 class Reason(StrEnum):

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import assert_never
 
-SHARE_WINDOW = 300.0  # seconds: the bots' share of chat is measured over the last 5 minutes
+SHARE_MINUTES = 5  # the bots' share of chat is measured over the last five minutes
+SHARE_WINDOW = SHARE_MINUTES * 60.0  # seconds
 
 
 class PassKind(StrEnum):

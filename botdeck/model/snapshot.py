@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from botdeck.model.chat import ConnectionState
 from botdeck.model.jobs import RouterState
@@ -141,6 +142,19 @@ class AIStatus:
         return tuple(found)
 
 
+class Expired(StrEnum):
+    """Why a restart gave a previous run's open job `expired` rather than answering again;
+    each reads after a count ("3 too old")."""
+
+    OFF = "with resuming off"  # `--no-resume`, or the demo
+    NOT_CONFIGURED = "for bots not in the config"
+    NOT_MENTION = "random or bot-to-bot"  # only mentions are answered again
+    NO_LINE = "without their chat line in the journal"
+    FUTURE = "from the future"  # the line's time is after now: a clock moved, or a forgery
+    TOO_OLD = "too old"  # older than `resume_window`
+    NOT_TAKEN = "not taken again"  # the engine refused it (e.g. draining)
+
+
 @dataclass(frozen=True, slots=True)
 class ResumeSummary:
     """What a start found in the channel's previous journal and did with it."""
@@ -150,19 +164,45 @@ class ResumeSummary:
     expired: int = 0  # unfinished jobs ended `expired` (too old, or not mentions)
     unreadable: int = 0  # journal lines that could not be read (skipped)
     problem: str | None = None  # why the journal could not be read at all
+    why: Mapping[Expired, int] = field(default_factory=dict)  # `expired`, by cause
+    missing_bots: tuple[str, ...] = ()  # bots of open jobs that the config no longer has
+    channel: str = ""  # this run's
+    left_alone: int = 0  # other channels' open jobs: no outcome written, nothing answered
+    elsewhere: Mapping[str, int] = field(default_factory=dict)  # the first few of those
+    # channels -> how many of their jobs
 
     @property
     def worth_saying(self) -> bool:
-        return bool(self.resumed or self.expired or self.unreadable or self.problem)
+        return bool(self.resumed or self.expired or self.unreadable or self.problem) or bool(
+            self.left_alone
+        )
+
+    @property
+    def troubled(self) -> bool:
+        """Worth a warning rather than a note: something could not be read, or belonged
+        to another channel."""
+        return bool(self.problem or self.unreadable or self.left_alone)
 
     def describe(self) -> str:
         """One line for the dashboard, the summary and the log."""
         if self.problem:
             return f"nothing resumed: {self.problem}"
+        left_alone = self.left_alone
+        others = ", ".join(f"#{channel}" for channel in self.elsewhere)
+        if left_alone > sum(self.elsewhere.values()):
+            others += ", ..."
+        if left_alone and not (self.resumed or self.expired):
+            return (
+                f"nothing resumed: {self.source} is {others}'s journal, not #{self.channel}'s"
+                f" ({left_alone} open jobs left alone)"
+            )
         text = f"resumed {self.resumed} mentions from {self.source}"
         details = []
-        if self.expired:
-            details.append(f"{self.expired} too old or not mentions: expired")
+        for why, count in self.why.items():
+            named = f" ({', '.join(self.missing_bots)})" if why is Expired.NOT_CONFIGURED else ""
+            details.append(f"{count} {why.value}{named}: expired")
+        if left_alone:
+            details.append(f"{left_alone} open jobs of {others} left alone: another channel's")
         if self.unreadable:
             details.append(f"{self.unreadable} unreadable lines skipped")
         return text + (f" ({'; '.join(details)})" if details else "")

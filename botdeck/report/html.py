@@ -3,8 +3,8 @@
 One self-contained file: inline CSS and inline SVG charts, no script, no font, no link to
 fetch, so it opens the same offline, from a chat attachment, years later. It shows the
 terminal report's figures and four charts: each bot's backlog, mention latency against
-`ack_target`, each bot's messages in Twitch's 30 s window against its limit, and replies
-per minute.
+`ack_target`, each bot's messages in Twitch's send window against its limit (the figures
+of `model.defaults.TWITCH_SEND_LIMITS`), and replies per minute.
 
 Everything from the journal (bot names, reasons, notes) is untrusted text: it is cleaned
 like chat and HTML-escaped, never markup.
@@ -19,13 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from botdeck.files import FileRefused, write_atomic
+from botdeck.model.defaults import TWITCH_SEND_LIMITS
 from botdeck.report.model import Latency, Report
 from botdeck.report.reader import ReportError
-from botdeck.report.render import _clock, _plain, _seconds, _span, _when
+from botdeck.report.render import _clock, _plain, _seconds, _span, _when, channels, counted
 
 PALETTE = ("#7c3aed", "#0891b2", "#ea580c", "#16a34a", "#db2777", "#2563eb", "#ca8a04", "#4d7c0f")
-VIEWER_LIMIT = 20  # messages per window for a viewer account
-PRIVILEGED_LIMIT = 100  # for a VIP, a moderator or the broadcaster
 WIDTH, HEIGHT = 760, 220
 LEFT, RIGHT, TOP, BOTTOM = 52, 16, 14, 30
 
@@ -53,6 +52,7 @@ def report_html(report: Report, *, ack_target: float) -> str:
         _replies_chart(report),
         _latency_table(report),
         _outcomes(report),
+        _counts(report),
         _notes(report),
     ]
     title = _text(f"botdeck report: {report.journal}")
@@ -93,6 +93,8 @@ def _text(value: object) -> str:
 
 def _heading(report: Report) -> str:
     lines = [f"<h1>botdeck report</h1><p class=sub>{_text(report.journal)}</p>"]
+    if report.channels:
+        lines.append(f"<p class=sub>{html.escape(channels(report))}</p>")
     if report.start is not None:
         end = report.end or report.start
         when = f"{_when(report.start)} → {_when(end)} ({_clock(report.duration)})"
@@ -187,6 +189,12 @@ def _outcomes(report: Report) -> str:
         )
         lines.append(f"<p class=note>tokens: {per_bot}</p>")
     return "\n".join(lines)
+
+
+def _counts(report: Report) -> str:
+    if not report.counts:
+        return ""
+    return "<h2>Events</h2>" + "".join(f"<p>{html.escape(line)}</p>" for line in counted(report))
 
 
 def _notes(report: Report) -> str:
@@ -350,16 +358,17 @@ def _latency_chart(report: Report, colours: dict[str, str], ack_target: float) -
 
 def _window_chart(report: Report, colours: dict[str, str]) -> str:
     window = report.window
+    viewer, privileged_limit = TWITCH_SEND_LIMITS.viewer, TWITCH_SEND_LIMITS.privileged
     head = f"<h2>Messages in Twitch's {window:g} s window</h2>"
     if not report.send_windows:
         return head + "<p class=note>no reply was sent</p>"
     peak = max(w.peak for w in report.send_windows.values())
-    privileged = peak > VIEWER_LIMIT
-    top = _nice_top(max(peak, PRIVILEGED_LIMIT if privileged else VIEWER_LIMIT) * 1.1)
+    privileged = peak > viewer
+    top = _nice_top(max(peak, privileged_limit if privileged else viewer) * 1.1)
     chart = Chart(_span_of(report), top, f"each bot's messages in the last {window:g} s")
-    chart.level(VIEWER_LIMIT, f"viewer limit {VIEWER_LIMIT}", "#dc2626")
+    chart.level(viewer, f"viewer limit {viewer}", "#dc2626")
     if privileged:
-        chart.level(PRIVILEGED_LIMIT, f"VIP / moderator limit {PRIVILEGED_LIMIT}", "#b45309")
+        chart.level(privileged_limit, f"VIP / moderator limit {privileged_limit}", "#b45309")
     for bot, sends in report.send_windows.items():
         chart.steps(sends.times, sends.counts, colours[bot])
     peaks = ", ".join(
@@ -367,8 +376,8 @@ def _window_chart(report: Report, colours: dict[str, str]) -> str:
         for bot, w in report.send_windows.items()
     )
     note = (
-        f"<p class=note>Twitch allows a viewer account {VIEWER_LIMIT} messages in any "
-        f"{window:g} s and a VIP, moderator or the broadcaster {PRIVILEGED_LIMIT}; past that it "
+        f"<p class=note>Twitch allows a viewer account {viewer} messages in any "
+        f"{window:g} s and a VIP, moderator or the broadcaster {privileged_limit}; past that it "
         f"locks the account out of chat for 30 minutes. Peaks: {peaks}.</p>"
     )
     return head + note + chart.svg() + _legend(colours, report.send_windows)

@@ -128,11 +128,13 @@ class Report:
     reasons: dict[str, dict[str, int]]  # outcome -> reason -> count (failed/skipped/cancelled)
     tokens: Tokens
     timeline: Timeline | None
+    window: float  # seconds: Twitch's send window (`model.defaults.TWITCH_SEND_LIMITS`)
+    channels: list[str] = field(default_factory=list)  # the runs' (the first 10), from `run`
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # see `LineSpec.counted_by`
     console: Console = field(default_factory=Console)
     notes: list[str] = field(default_factory=list)
     mention_latency: list[LatencyPoint] = field(default_factory=list)  # in order of sending
     send_windows: dict[str, SendWindow] = field(default_factory=dict)  # by bot
-    window: float = 30.0  # seconds: Twitch's send window
 
     @property
     def duration(self) -> float:

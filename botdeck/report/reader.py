@@ -1,7 +1,8 @@
 """Reading a journal for a report: tolerant of what a killed or hand-edited run leaves.
 
 A journal is streamed line by line (`botdeck.files`: it may be large, or gzip-compressed,
-and is capped at `MAX_JOURNAL_BYTES` uncompressed). A line that is not a journal event
+and is capped at `MAX_JOURNAL_BYTES` uncompressed). Each line is checked against its
+event's definition (`botdeck.model.journal_check`). A line that is not a journal event
 (not JSON, nested too deeply, longer than `MAX_LINE_BYTES`, not an object, an unknown
 event, a required field missing or of the wrong type, a `ts` that is no Unix time) is
 skipped with a note naming it; a last line without its newline that does not parse is
@@ -14,11 +15,9 @@ events before it are reported.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from botdeck.files import (
     GIB,
@@ -32,13 +31,13 @@ from botdeck.files import (
     read_lines,
 )
 from botdeck.model.jobs import Outcome, Priority
-from botdeck.model.journal import JOB_EVENTS, JournalEvent
+from botdeck.model.journal import JournalEvent, JournalLine
+from botdeck.model.journal_check import check_line
 
 MAX_JOURNAL_BYTES = 4 * GIB  # uncompressed: days of a busy channel
 MAX_LINE_BYTES = MIB  # an event is a few hundred bytes
 LEAD_LINES = 1_000  # a journal's first event comes within this many lines
 MAX_SKIPPED = 10_000  # then reading stops: this is no journal any more
-MAX_TS = 1e10  # a Unix time in seconds, until the year 2286
 OUTCOMES = tuple(outcome.value for outcome in Outcome)
 PRIORITIES = tuple(priority.label for priority in Priority)
 MAX_NOTES = 20  # a garbage file would otherwise note every line
@@ -50,10 +49,18 @@ class ReportError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Event:
+    """One usable line: its number in the file, and the line as its definition types it."""
+
     line: int
-    ts: float
-    kind: JournalEvent
-    data: dict[str, Any]
+    data: JournalLine
+
+    @property
+    def ts(self) -> float:
+        return self.data["ts"]
+
+    @property
+    def kind(self) -> JournalEvent:
+        return self.data["event"]
 
 
 @dataclass(slots=True)
@@ -151,36 +158,4 @@ def _event(raw: bytes, number: int) -> Event:
         raise ValueError(f"JSON {error}") from None
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ValueError("not JSON") from None
-    if not isinstance(record, dict):
-        raise ValueError("not a journal event (not an object)")
-    try:
-        kind = JournalEvent(str(record.get("event")))
-    except ValueError:
-        raise ValueError(f"unknown event {str(record.get('event'))[:40]!r}") from None
-    ts = record.get("ts")
-    if not _number(ts):
-        raise ValueError('"ts" is missing or not a number')
-    assert isinstance(ts, int | float)  # checked by _number above
-    if not 0 <= ts <= MAX_TS:
-        raise ValueError(f'"ts" is not a Unix time in seconds ({ts:g})')
-    if kind == "chat" and not isinstance(record.get("msg"), str):
-        raise ValueError('a chat event without "msg"')
-    if kind in JOB_EVENTS:
-        job = record.get("job")
-        if isinstance(job, bool) or not isinstance(job, int):
-            raise ValueError(f'a {kind} event without "job"')
-        if not isinstance(record.get("bot"), str):
-            raise ValueError(f'a {kind} event without "bot"')
-        if record.get("priority") not in PRIORITIES:
-            raise ValueError(f'a {kind} event without "priority" (high, normal or low)')
-    return Event(number, float(ts), kind, record)
-
-
-def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def number_field(event: Event, key: str) -> float | None:
-    """An optional numeric field, or None when absent or not a number."""
-    value = event.data.get(key)
-    return float(value) if isinstance(value, int | float) and _number(value) else None
+    return Event(number, check_line(record))

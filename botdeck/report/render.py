@@ -53,6 +53,8 @@ def _sections(report: Report) -> list[RenderableType]:
     parts += [_outcomes(report), Text()]
     if report.console.reviewed or report.console.typed:
         parts += [_console(report), Text()]
+    if report.counts:
+        parts += [_counts(report), Text()]
     parts.append(_tokens(report))
     if report.notes:
         parts += [Text(), Text("notes", style="bold")]
@@ -63,6 +65,8 @@ def _sections(report: Report) -> list[RenderableType]:
 def _heading(report: Report) -> Text:
     text = Text("botdeck report: ", style="bold")
     text.append(_plain(report.journal))
+    if report.channels:
+        text.append(f" ({channels(report)})")
     if report.start is None:
         return text
     text.append(
@@ -213,6 +217,27 @@ def _console(report: Report) -> Text:
     if console.typed:
         said.append(f"{console.typed:,} typed as a bot")
     text.append(", ".join(said))
+    return text
+
+
+def channels(report: Report) -> str:
+    """Whose chat the journal's runs answered ("#channel"), from their `run` lines."""
+    named = ", ".join(f"#{_plain(channel)}" for channel in report.channels)
+    return f"channel{'s' if len(report.channels) > 1 else ''} {named}"
+
+
+def counted(report: Report) -> list[str]:
+    """One line per event the report counts by a field: "moderation: delete 3, clear 1"."""
+    return [
+        f"{_plain(kind)}: " + ", ".join(f"{_plain(value)} {n:,}" for value, n in values.items())
+        for kind, values in report.counts.items()
+    ]
+
+
+def _counts(report: Report) -> Text:
+    text = Text("events", style="bold")
+    for line in counted(report):
+        text.append(f"\n  {line}")
     return text
 
 

@@ -21,11 +21,23 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from botdeck.core.stats import percentile
-from botdeck.model.journal import JOB_EVENTS, OUTCOME_EVENT, JournalEvent
+from botdeck.model.defaults import TWITCH_SEND_LIMITS
+from botdeck.model.journal import (
+    LINES,
+    ChatLine,
+    JobLine,
+    JournalEvent,
+    JournalLine,
+    OutcomeLine,
+    SentLine,
+    is_job_line,
+    is_outcome_line,
+)
 from botdeck.model.review import QUIT, TIMEOUT
 from botdeck.report.model import (
     BacklogPeak,
@@ -40,10 +52,9 @@ from botdeck.report.model import (
     TokenCount,
     Tokens,
 )
-from botdeck.report.reader import OUTCOMES, PRIORITIES, Event, number_field
+from botdeck.report.reader import OUTCOMES, PRIORITIES, Event
 
-OUTCOME_EVENTS = frozenset(OUTCOME_EVENT.values())
-TWITCH_WINDOW = 30.0  # seconds: Twitch counts a chat account's messages in any 30 s
+MAX_NAMED = 10  # channels, and values of a counted field, named in a report
 BUCKETS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400)
 MAX_COLUMNS = 60  # a timeline never has more buckets than this
 
@@ -61,6 +72,7 @@ class _Job:
 
 @dataclass(slots=True)
 class _Run:
+    channel: str | None = None  # from its `run` line (older journals have none)
     jobs: dict[int, _Job] = field(default_factory=dict)
     enqueued: set[int] = field(default_factory=set)
     chat: set[str] = field(default_factory=set)
@@ -99,45 +111,61 @@ class Tally:
         self._by_timeout = 0
         self._on_quit = 0
         self._typed = 0
+        self._counts: dict[str, Counter[str]] = {}  # events counted by a field (`counted_by`)
 
     # ------------------------------------------------------------ adding
     def add(self, event: Event) -> None:
+        line = event.data
         if self._first is None:
             self._first = event.ts
         self._last = event.ts if self._last is None else max(self._last, event.ts)
-        if self._starts_a_run(event):
+        if self._starts_a_run(line):
             self._new_run(event.ts)
         run = self._runs[-1]
-        if event.kind in JOB_EVENTS:
-            self._job_event(run, event)
-        elif event.kind is JournalEvent.CHAT:
-            self._chat(run, event)
-        elif event.kind is JournalEvent.STATE:
-            self._state = str(event.data.get("state"))
-        elif event.kind is JournalEvent.REVIEWED:
-            self._verdicts[str(event.data.get("verdict"))] += 1
-            self._by_timeout += event.data.get("by") == TIMEOUT
-            self._on_quit += event.data.get("by") == QUIT
-        # Other events (moderation) do not change these figures.
+        if is_job_line(line):
+            self._job_event(run, line)
+        elif line["event"] == JournalEvent.CHAT:
+            self._chat(run, line)
+        elif line["event"] == JournalEvent.RUN:
+            run.channel = line["channel"]
+        elif line["event"] == JournalEvent.STATE:
+            self._state = line["state"].value
+        elif line["event"] == JournalEvent.REVIEWED:
+            self._verdicts[line["verdict"].value] += 1
+            self._by_timeout += line["by"] == TIMEOUT
+            self._on_quit += line["by"] == QUIT
+        self._count(line)
 
-    def _starts_a_run(self, event: Event) -> bool:
+    def _count(self, line: JournalLine) -> None:
+        """Events the report shows as counts by one of their fields (`LineSpec.counted_by`)."""
+        by = LINES[line["event"]].counted_by
+        if by is not None:
+            value = cast(Mapping[str, object], line).get(by)
+            counts = self._counts.setdefault(line["event"].value, Counter())
+            shown = str(value) if value is not None else "(none)"
+            if shown not in counts and len(counts) >= MAX_NAMED:
+                shown = "(others)"  # a journal is untrusted: a few values, then one bucket
+            counts[shown] += 1
+
+    def _starts_a_run(self, line: JournalLine) -> bool:
         run = self._runs[-1]
-        if event.kind is JournalEvent.CHAT:
-            return event.data["msg"] in run.chat
-        if event.kind not in JOB_EVENTS:
+        if line["event"] == JournalEvent.RUN:
+            return bool(run.jobs or run.chat)  # each run writes one first (an empty run is
+            # taken over: a journal of nothing but run lines is one run, not a million)
+        if line["event"] == JournalEvent.CHAT:
+            return line["msg"] in run.chat
+        if not is_job_line(line):
             return False
-        job_id: int = event.data["job"]  # every job event has one (see the reader)
-        if event.kind is JournalEvent.ENQUEUED:
-            if event.data.get("requeued") and job_id in run.jobs:
+        job_id = line["job"]
+        if line["event"] == JournalEvent.ENQUEUED:
+            if line.get("requeued") and job_id in run.jobs:
                 return run.jobs[job_id].outcome is not None  # back in the queue, same run
             return job_id in run.enqueued or job_id in run.jobs
-        if event.kind is JournalEvent.STARTED:
+        if line["event"] == JournalEvent.STARTED:
             job = run.jobs.get(job_id)
             return job is not None and (job.started or job.outcome is not None)
-        if event.kind in OUTCOME_EVENTS:
-            job = run.jobs.get(job_id)
-            return job is not None and job.outcome is not None
-        return False
+        job = run.jobs.get(job_id)
+        return job is not None and job.outcome is not None
 
     def _new_run(self, ts: float) -> None:
         run = self._runs[-1]
@@ -148,38 +176,37 @@ class Tally:
                 self._bot_backlog[bot].append((ts, 0))
         self._runs.append(_Run())
 
-    def _chat(self, run: _Run, event: Event) -> None:
-        msg = event.data["msg"]
+    def _chat(self, run: _Run, line: ChatLine) -> None:
+        msg = line["msg"]
         run.chat.add(msg)
-        self._chat_ts[msg] = event.ts
-        if event.data.get("bot"):
+        self._chat_ts[msg] = line["ts"]
+        if line.get("is_bot"):
             self._bot_lines += 1
         else:
             self._viewer_lines += 1
 
-    def _job_event(self, run: _Run, event: Event) -> None:
-        data = event.data
-        job_id: int = data["job"]
+    def _job_event(self, run: _Run, line: JobLine) -> None:
+        job_id = line["job"]
         job = run.jobs.get(job_id)
-        if job is None and event.kind is not JournalEvent.ENQUEUED:
+        if job is None and line["event"] != JournalEvent.ENQUEUED:
             earlier = self._left_open(job_id)
             if earlier is not None:  # a job of an earlier run, going on (or ended) in this one
                 run, job = earlier
         if job is None:
-            msg = data.get("msg")
-            job = _Job(data["bot"], data["priority"], msg if isinstance(msg, str) else None)
+            job = _Job(line["bot"], line["priority"], line["msg"])
             run.jobs[job_id] = job
-        if event.kind is JournalEvent.ENQUEUED:
+        ts = line["ts"]
+        if line["event"] == JournalEvent.ENQUEUED:
             job.started = False  # a job given back to the queue (`requeued`) waits again
             run.enqueued.add(job_id)
             run.waiting.add(job_id)
-            self._record_backlog(event.ts, len(run.waiting))
-            self._record_bot_backlog(run, job.bot, event.ts, +1)
-        elif event.kind is JournalEvent.STARTED:
+            self._record_backlog(ts, len(run.waiting))
+            self._record_bot_backlog(run, job.bot, ts, +1)
+        elif line["event"] == JournalEvent.STARTED:
             job.started = True
-            self._leave_queue(run, job_id, job.bot, event.ts)
-        else:
-            self._outcome(run, job_id, job, event)
+            self._leave_queue(run, job_id, job.bot, ts)
+        elif is_outcome_line(line):
+            self._outcome(run, job_id, job, line)
 
     def _left_open(self, job_id: int) -> tuple[_Run, _Job] | None:
         """The latest earlier run's job with this id, if it has no outcome yet."""
@@ -195,44 +222,45 @@ class Tally:
             self._record_backlog(ts, len(run.waiting))
             self._record_bot_backlog(run, bot, ts, -1)
 
-    def _outcome(self, run: _Run, job_id: int, job: _Job, event: Event) -> None:
-        self._leave_queue(run, job_id, job.bot, event.ts)
-        job.outcome = event.kind.value
-        job.merged = event.data.get("coalesced_into") is not None
-        reason = event.data.get("reason")
-        job.reason = str(reason) if reason is not None else None
-        if event.kind is JournalEvent.SENT:
-            self._sent(job, event)
+    def _outcome(self, run: _Run, job_id: int, job: _Job, line: OutcomeLine) -> None:
+        self._leave_queue(run, job_id, job.bot, line["ts"])
+        job.outcome = line["event"].value
+        job.merged = line.get("coalesced_into") is not None
+        if line["event"] == JournalEvent.SENT:
+            job.reason = None
+            self._sent(job, line)
         else:
-            self._reasons[event.kind.value][job.reason or "(no reason)"] += 1
-        wait = number_field(event, "send_wait")
+            job.reason = line["reason"]
+            self._reasons[line["event"].value][job.reason or "(no reason)"] += 1
+        wait = line.get("send_wait")
         if wait is not None:
             self._wait_recorded = True
             self._waits[job.bot] += wait
             if wait > 0:
                 self._waited += 1
                 self._max_wait = max(self._max_wait, wait)
-        tokens_in, tokens_out = number_field(event, "tokens_in"), number_field(event, "tokens_out")
+        tokens_in, tokens_out = line.get("tokens_in"), line.get("tokens_out")
         if tokens_in is not None or tokens_out is not None:
             self._tokens_recorded = True
             spent = self._tokens[job.bot]
-            spent[0] += int(tokens_in or 0)
-            spent[1] += int(tokens_out or 0)
+            spent[0] += tokens_in or 0
+            spent[1] += tokens_out or 0
 
-    def _sent(self, job: _Job, event: Event) -> None:
-        if event.data.get("manual") is True:
+    def _sent(self, job: _Job, line: SentLine) -> None:
+        ts = line["ts"]
+        if line.get("manual") is True:
             self._typed += 1
         if not job.merged:  # a merged reply's other jobs are not messages of their own
-            self._sent_ts.append(event.ts)
-            self._sent_by_bot[job.bot].append(event.ts)
+            self._sent_ts.append(ts)
+            self._sent_by_bot[job.bot].append(ts)
         line_ts = self._chat_ts.get(job.msg) if job.msg is not None else None
-        latency = event.ts - line_ts if line_ts is not None else number_field(event, "latency")
+        latency = ts - line_ts if line_ts is not None else line.get("latency")
         if latency is not None:
             latency = round(max(0.0, latency), 3)
             self._latency_priority[job.priority].append(latency)
             self._latency_bot[job.bot].append(latency)
             if job.priority == "high":
-                self._mention_latency.append((event.ts, latency, job.bot))
+                self._mention_latency.append((ts, latency, job.bot))
 
     def _record_bot_backlog(self, run: _Run, bot: str, ts: float, change: int) -> None:
         run.waiting_by_bot[bot] += change
@@ -249,11 +277,15 @@ class Tally:
         outcomes = Counter(job.outcome or "open" for job in jobs)
         peak_size, peak_ts = self._peak
         first = self._first
+        window = TWITCH_SEND_LIMITS.window  # Twitch counts a chat account's messages in it
         return Report(
             journal=self._journal,
             start=first,
             end=self._last,
             runs=sum(1 for run in self._runs if run.jobs or run.chat) or 1,
+            channels=list(dict.fromkeys(run.channel for run in self._runs if run.channel))[
+                :MAX_NAMED
+            ],
             final_state=self._state,
             chat_lines=self._viewer_lines + self._bot_lines,
             viewer_lines=self._viewer_lines,
@@ -294,10 +326,11 @@ class Tally:
                 if first is not None
             ],
             send_windows={
-                bot: send_window([round(ts - (first or ts), 3) for ts in times], TWITCH_WINDOW)
+                bot: send_window([round(ts - (first or ts), 3) for ts in times], window)
                 for bot, times in sorted(self._sent_by_bot.items())
             },
-            window=TWITCH_WINDOW,
+            window=window,
+            counts={kind: dict(counts.most_common()) for kind, counts in self._counts.items()},
         )
 
     def _token_report(self) -> Tokens:

@@ -166,7 +166,7 @@ class BotdeckApp(App[int]):
         themes: ThemeSet,
         theme: str | None = None,
         keymap: Mapping[str, str] | None = None,
-        backlog_warning: int = 20,
+        backlog_warning: int,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] | None = None,
         session: RunSession | None = None,

@@ -72,7 +72,7 @@ async def test_reply_returns_a_reply_object():
     reply = await OfflineResponder(seed=1).reply(request("hello"))
     assert isinstance(reply, Reply)
     assert reply.text
-    assert OfflineResponder().label == "offline"
+    assert OfflineResponder(seed=1).label == "offline"
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 99])

@@ -24,7 +24,9 @@ def request(history: tuple[ChatMessage, ...] = (), persona: str = "a pirate") ->
 
 
 def test_the_system_message_holds_the_persona_and_the_rules():
-    system, user = build_messages(request(), PromptSettings(max_reply_chars=200))
+    system, user = build_messages(
+        request(), PromptSettings(context_tokens=800, max_reply_chars=200)
+    )
     assert system["role"] == "system" and user["role"] == "user"
     assert system["content"].startswith("a pirate\n\n")
     assert "You are alpha_bot," in system["content"]
@@ -39,7 +41,9 @@ def test_authors_are_marked_and_bots_are_marked_as_bots():
         line(2, "beta_bot", "two stars", is_bot=True, depth=1),
         line(3, "alpha_bot", "arr", is_bot=True, depth=1),
     )
-    _, user = build_messages(request(history), PromptSettings())
+    _, user = build_messages(
+        request(history), PromptSettings(context_tokens=800, max_reply_chars=450)
+    )
     assert user["content"].startswith(
         "Recent chat, oldest first:\nsomeone: hello all\nbeta_bot (bot): two stars\n"
         "alpha_bot (you): arr\n\nReply to this line"

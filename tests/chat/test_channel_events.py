@@ -91,7 +91,7 @@ def test_replay_event_lines_and_badges_play_in_order(tmp_path):
     assert log.warnings == ()
 
     async def play():
-        return [(now(), event) async for event in ReplayChat(log)]
+        return [(now(), event) async for event in ReplayChat(log, speed=1.0)]
 
     played = run_virtual(play())
     assert [at for at, _ in played] == [0.0, 0.5, 0.6, 1.0, 2.0, 3.0, 4.0]
@@ -158,7 +158,7 @@ def test_a_simulated_script_plays_events_and_badges_at_their_times():
     ]
 
     async def play():
-        return [(now(), event) async for event in SimulatedChat(script)]
+        return [(now(), event) async for event in SimulatedChat(script, speed=1.0)]
 
     played = run_virtual(play())
     assert [at for at, _ in played] == [0.0, 1.0, 2.0, 3.0]

@@ -15,11 +15,12 @@ from botdeck.config import parse_config
 from botdeck.core.mentions import MentionFinder
 from botdeck.core.text import MAX_LINE_CHARS
 from botdeck.engine import EngineSettings, assemble, build_engine
-from botdeck.engine.orchestrator import Orchestrator, OrchestratorSettings
+from botdeck.engine.orchestrator import Orchestrator
 from botdeck.engine.parts import SourceParts
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import EngineEvent, JobChanged
 from botdeck.model.jobs import JobStage, Outcome
+from tests.engine.harness import orchestrator_settings
 from tests.virtual_time import run_virtual
 
 EMOTES = " ".join(["Kappa"] * 400)  # 2,399 characters
@@ -34,7 +35,8 @@ def test_the_finder_keeps_the_orchestrators_rule():
 
 
 def test_the_orchestrator_counts_the_sources_mentions_past_the_cut():
-    orchestrator = Orchestrator(["pixelsage"], OrchestratorSettings(0.0), random.Random(1))
+    settings = orchestrator_settings(random_reply_chance=0.0)
+    orchestrator = Orchestrator(["pixelsage"], settings, random.Random(1))
     cut = ChatMessage("m", "viewer", EMOTES[:1999] + "…", 0.0, mentions=("pixelsage",))
     assert [plan.bot for plan in orchestrator.plan(cut)] == ["pixelsage"]
 
@@ -69,7 +71,7 @@ def test_a_mention_after_2000_characters_of_emotes_is_answered(tmp_path):
     events = replay_events(tmp_path, rows)
     sent = sorted((e["msg"], e["bot"]) for e in events if e["event"] == "sent")
     assert sent == [("replay-1", "stickyman1776"), ("replay-2", "pixelsage")]
-    lines = [e["text"] for e in events if e["event"] == "chat" and not e.get("bot")]
+    lines = [e["text"] for e in events if e["event"] == "chat" and not e.get("is_bot")]
     assert [len(text) for text in lines] == [MAX_LINE_CHARS, MAX_LINE_CHARS]
     assert all(text.endswith("…") for text in lines)  # the journal keeps the cut line
 
@@ -92,7 +94,7 @@ def test_simulated_lines_keep_their_mentions_past_the_cut():
             EngineSettings.from_config(config),
             personas={"stickyman1776": "a test bot"},
             responder=OfflineResponder(seed=1, bots=["stickyman1776"]),
-            source=SourceParts(SimulatedChat([line])),
+            source=SourceParts(SimulatedChat([line], speed=1.0)),
         )
         engine.subscribe(listen)
         await engine.run_chat()

@@ -113,7 +113,9 @@ def test_lines_by_a_configured_bot_are_that_bots_own_lines(tmp_path):
 
 def test_the_source_ends_after_the_last_line_and_says_so(tmp_path):
     async def main() -> tuple[str, str, float]:
-        chat = ReplayChat(load_replay(jsonl(tmp_path, {"t": 2, "user": "a_b", "text": "x"})))
+        chat = ReplayChat(
+            load_replay(jsonl(tmp_path, {"t": 2, "user": "a_b", "text": "x"})), speed=1.0
+        )
         before = chat.connection.status
         async for _ in chat:
             pass
@@ -241,7 +243,7 @@ def test_twitchdownloader_mentions_reach_the_configured_bots(tmp_path):
     high = [(e["msg"], e["bot"]) for e in events if e["event"] == "sent"]
     # The longest name's own line mentions itself: a bot never answers itself.
     assert sorted(high) == [("replay-3", "stickyman1776"), ("replay-6", "stickyman1776")]
-    bot_lines = [e for e in events if e["event"] == "chat" and e.get("bot")]
+    bot_lines = [e for e in events if e["event"] == "chat" and e.get("is_bot")]
     assert {e["msg"] for e in bot_lines} >= {"replay-4", "replay-5"}
 
 
@@ -358,7 +360,7 @@ def test_a_drain_stops_the_replay_at_once(tmp_path):
     log = load_replay(jsonl(tmp_path, *rows))
 
     async def main() -> tuple[list[float], float, ConnectionStatus]:
-        chat = ReplayChat(log, bots=BOTS)
+        chat = ReplayChat(log, bots=BOTS, speed=1.0)
         asyncio.get_running_loop().call_later(3.5, chat.stop_playing)  # the router drains
         times = [at for at, _ in await play(chat)]
         return times, now(), chat.connection.status

@@ -104,12 +104,12 @@ SCRIPT = [
 
 
 def test_messages_arrive_at_their_scripted_offsets():
-    received = run_virtual(collect(SimulatedChat(SCRIPT)))
+    received = run_virtual(collect(SimulatedChat(SCRIPT, speed=1.0)))
     assert [at for at, _ in received] == [0.5, 1.25, 4.0]
 
 
 def test_messages_carry_unique_ids_lowered_users_and_kept_display_names():
-    received = run_virtual(collect(SimulatedChat(SCRIPT)))
+    received = run_virtual(collect(SimulatedChat(SCRIPT, speed=1.0)))
     messages = [message for _, message in received]
     assert len({message.id for message in messages}) == 3
     assert [message.user for message in messages] == ["pixelfox1", "mossotter2", "neongecko3"]
@@ -122,7 +122,7 @@ def test_messages_carry_unique_ids_lowered_users_and_kept_display_names():
 
 
 def test_message_text_is_cleaned():
-    received = run_virtual(collect(SimulatedChat(SCRIPT)))
+    received = run_virtual(collect(SimulatedChat(SCRIPT, speed=1.0)))
     assert [message.text for _, message in received] == [
         "hello chat",
         "red text here",
@@ -143,7 +143,7 @@ def test_speed_must_be_positive(speed):
 
 def test_the_iterator_ends_after_the_script():
     async def main():
-        received = await collect(SimulatedChat(SCRIPT))
+        received = await collect(SimulatedChat(SCRIPT, speed=1.0))
         return received, now()
 
     received, ended_at = run_virtual(main())
@@ -152,12 +152,12 @@ def test_the_iterator_ends_after_the_script():
 
 
 def test_an_empty_script_ends_at_once():
-    assert run_virtual(collect(SimulatedChat([]))) == []
+    assert run_virtual(collect(SimulatedChat([], speed=1.0))) == []
 
 
 def test_keep_open_does_not_end_after_the_script():
     async def main():
-        chat = SimulatedChat(SCRIPT, keep_open=True)
+        chat = SimulatedChat(SCRIPT, keep_open=True, speed=1.0)
         received = []
 
         async def consume():
@@ -177,14 +177,14 @@ def test_keep_open_does_not_end_after_the_script():
 
 def test_a_scenario_plays_through_the_chat():
     lines = take("questions", seed=2)
-    received = run_virtual(collect(SimulatedChat(iter(lines))))
+    received = run_virtual(collect(SimulatedChat(iter(lines), speed=1.0)))
     assert [at for at, _ in received] == [line.at for line in lines]
     assert [message.text for _, message in received] == [line.text for line in lines]
 
 
 def test_injected_lines_are_timed_from_the_injection_moment():
     async def main():
-        chat = SimulatedChat(SCRIPT)
+        chat = SimulatedChat(SCRIPT, speed=1.0)
         received = []
         async for message in chat:
             received.append((now(), message.text))
@@ -204,7 +204,7 @@ def test_injected_lines_are_timed_from_the_injection_moment():
 
 def test_injected_lines_have_fresh_ids():
     async def main():
-        chat = SimulatedChat(SCRIPT[:1])
+        chat = SimulatedChat(SCRIPT[:1], speed=1.0)
         ids = []
         async for message in chat:
             ids.append(message.id)
@@ -233,7 +233,7 @@ def test_injected_lines_play_at_the_chats_speed():
 
 def test_with_keep_open_a_line_injected_after_the_script_is_delivered():
     async def main():
-        chat = SimulatedChat(SCRIPT, keep_open=True)
+        chat = SimulatedChat(SCRIPT, keep_open=True, speed=1.0)
         loop = asyncio.get_running_loop()
         loop.call_later(10.0, chat.inject, [ScriptedLine(2.0, "LateRaider", "we made it")])
         received = []
@@ -252,7 +252,7 @@ def test_a_drain_stops_a_finite_script_but_not_the_demos_endless_chat():
     lines = [ScriptedLine(float(t), f"viewer{t}", f"line {t}") for t in range(10)]
 
     async def finite() -> tuple[list[float], float]:
-        chat = SimulatedChat(lines)
+        chat = SimulatedChat(lines, speed=1.0)
         asyncio.get_running_loop().call_later(3.5, chat.stop_playing)
         times = [at for at, _ in await collect(chat)]
         return times, now()
@@ -260,7 +260,7 @@ def test_a_drain_stops_a_finite_script_but_not_the_demos_endless_chat():
     assert run_virtual(finite()) == ([0.0, 1.0, 2.0, 3.0], 3.5)
 
     async def demo() -> list[float]:
-        chat = SimulatedChat(lines, keep_open=True)  # the operator may start it again
+        chat = SimulatedChat(lines, keep_open=True, speed=1.0)  # the operator may start it again
         asyncio.get_running_loop().call_later(3.5, chat.stop_playing)
         return [at for at, _ in await collect(chat, limit=10)]
 
@@ -269,7 +269,7 @@ def test_a_drain_stops_a_finite_script_but_not_the_demos_endless_chat():
 
 def test_a_script_stopped_before_it_began_plays_nothing():
     async def main() -> list[tuple[float, object]]:
-        chat = SimulatedChat([ScriptedLine(0.0, "viewer", "hi")])
+        chat = SimulatedChat([ScriptedLine(0.0, "viewer", "hi")], speed=1.0)
         chat.stop_playing()  # a drain before the feed started
         return await collect(chat)
 

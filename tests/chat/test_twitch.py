@@ -425,7 +425,12 @@ def test_endpoint_overrides_apply_while_used_and_are_restored():
     with use_endpoints(mock):
         assert Route("GET", "users").url == "http://127.0.0.1:9/helix/users"
         assert twitchio_websockets.WSS == "ws://127.0.0.1:9/ws"
-        with pytest.raises(RuntimeError, match="different endpoints"), use_endpoints(Endpoints()):
+        with (
+            pytest.raises(RuntimeError, match="different endpoints"),
+            use_endpoints(
+                Endpoints("https://api.twitch.tv/helix/", "https://id.twitch.tv/", "wss://a.b/ws")
+            ),
+        ):
             pass
     assert Route("GET", "users").url == "https://api.twitch.tv/helix/users"
     assert Route.ID_BASE == "https://id.twitch.tv/"

@@ -11,12 +11,22 @@ from botdeck.ai.base import Responder
 from botdeck.ai.offline import OfflineResponder
 from botdeck.ai.safety import SafetyGate
 from botdeck.chat.base import ChatSink
+from botdeck.config import parse_config
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.engine import Engine, EngineSettings, assemble
 from botdeck.engine.journal import Journal
 from botdeck.engine.orchestrator import OrchestratorSettings
+from botdeck.engine.room import RoomSettings
 from botdeck.model.defaults import Cooldowns
 from botdeck.model.jobs import Priority
+
+# The engine takes every setting; its defaults are the config schema's, stated there once.
+DEFAULTS = EngineSettings.from_config(parse_config({"bots": [{"name": "harness"}]}))
+
+
+def orchestrator_settings(**changes: object) -> OrchestratorSettings:
+    """`[router]`'s decisions as the config's defaults make them, with `changes`."""
+    return replace(DEFAULTS.orchestrator, **changes)  # type: ignore[arg-type]
 
 
 def make_engine(
@@ -38,23 +48,24 @@ def make_engine(
     **settings: object,
 ) -> tuple[Engine, io.StringIO]:
     """`settings` are `EngineSettings` fields (context_lines, ack_target, max_age, ...).
-    Cooldowns are off unless a test is about them (they would hide random replies)."""
+    Cooldowns and the room's rules (`[filters]`, `chat_share`) are off unless a test is
+    about them (they would hide random replies)."""
     settings.setdefault("cooldowns", Cooldowns(per_user=0, per_bot=0, global_=0))
+    settings.setdefault("room", RoomSettings.off())
     stream = io.StringIO()
     if isinstance(delays, int | float):
         delays = {priority: (float(delays), float(delays)) for priority in Priority}
     engine_settings = replace(
-        EngineSettings(
-            global_limit=g,
-            per_bot_limit=b,
-            orchestrator=OrchestratorSettings(
-                random_reply_chance=chance,
-                max_depth=max_depth,
-                delays=delays,
-                answer_commands=answer_commands,
-            ),
-            seed=seed,
+        DEFAULTS,
+        global_limit=g,
+        per_bot_limit=b,
+        orchestrator=orchestrator_settings(
+            random_reply_chance=chance,
+            max_depth=max_depth,
+            delays=delays or DEFAULTS.orchestrator.delays,
+            answer_commands=answer_commands,
         ),
+        seed=seed,
         **settings,  # type: ignore[arg-type]
     )
     engine = assemble(

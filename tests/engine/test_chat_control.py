@@ -129,7 +129,7 @@ def test_status_is_answered_once_by_the_first_bot_that_may_talk():
     statuses = [s for s in state_events(events) if s[2] == "status"]
     assert statuses == [("running", "mod_jane", "status"), ("paused", "mod_jane", "status")]
     [echo] = [e for e in events if e["event"] == "chat" and e["user"] == ALPHA]
-    assert echo["text"] == text and echo["bot"] is True
+    assert echo["text"] == text and echo["is_bot"] is True
 
 
 def test_chat_control_turned_off_leaves_the_command_as_a_chat_command():

@@ -11,6 +11,7 @@ import pytest
 from botdeck.core.jobs import Job
 from botdeck.engine.journal import FLUSH_INTERVAL, Journal
 from botdeck.model.chat import ChatMessage
+from botdeck.model.events import ModerationAction, ModerationSeen
 from botdeck.model.jobs import JobStage, Outcome, Priority, ReplyContext, RouterState
 from botdeck.model.journal import JournalEvent, Reason
 from tests.virtual_time import now, run_virtual
@@ -52,7 +53,7 @@ def test_every_line_is_json_with_ts_and_event():
     log.chat(message())
     log.job(JobStage.ENQUEUED, job())
     log.state(RouterState.PAUSED)
-    log.write(JournalEvent.MODERATION, action="clear")
+    log.listen(ModerationSeen(ModerationAction.CLEAR))
     lines = records(stream)
     assert len(lines) == 4 == log.lines_written
     for line in lines:
@@ -64,7 +65,7 @@ def test_every_line_is_json_with_ts_and_event():
 
 def test_ts_is_rounded_to_milliseconds():
     log, stream = journal()
-    log.write(JournalEvent.CHAT)
+    log.chat(message())
     assert records(stream)[0]["ts"] == 1_700_000_000.123
 
 
@@ -83,11 +84,13 @@ def test_a_viewer_chat_line_carries_msg_user_and_text_only():
     ]
 
 
-def test_a_bot_chat_line_carries_bot_true_and_depth():
+def test_a_bot_chat_line_carries_is_bot_and_depth_never_bot():
+    """`bot` is a bot's login in every event; a chat line's flag has a name of its own."""
     log, stream = journal()
     log.chat(message("@cozybean nah", user="pixelsage", is_bot=True, depth=2))
     (line,) = records(stream)
-    assert line["bot"] is True
+    assert "bot" not in line
+    assert line["is_bot"] is True
     assert line["depth"] == 2
     assert (line["msg"], line["user"], line["text"]) == ("msg-7", "pixelsage", "@cozybean nah")
 
@@ -195,7 +198,7 @@ def test_the_vocabulary_is_the_contracts():
     """DESIGN.md's event names and reasons, spelled exactly."""
     assert {event.value for event in JournalEvent} == {
         "chat", "enqueued", "started", "sent", "failed", "cancelled", "skipped", "state",
-        "moderation", "reviewed",
+        "moderation", "reviewed", "run",
     }  # fmt: skip
     second_round = {
         "deleted_by_moderator", "user_removed", "operator", "muted", "rejected", "resumed",
@@ -298,7 +301,7 @@ def test_a_reader_that_goes_away_stops_the_journal_once_and_quietly():
 
     stream = ClosedPipe()
     journal = Journal(stream, clock=lambda: 1.0)
-    for n in range(5):
-        journal.write(JournalEvent.STATE, state=f"s{n}")  # never raises into the engine
+    for _ in range(5):
+        journal.state(RouterState.RUNNING)  # never raises into the engine
     assert journal.lines_written == 2
     assert stream.getvalue().count("\n") == 2

@@ -7,15 +7,16 @@ from collections import Counter
 
 import pytest
 
-from botdeck.engine.orchestrator import Orchestrator, OrchestratorSettings, ReplyPlan
+from botdeck.engine.orchestrator import Orchestrator, ReplyPlan
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import Priority
+from tests.engine.harness import orchestrator_settings
 
 BOTS = ("stickyman1776", "genejacqueman", "pixelsage")
 
 
 def make(bots=BOTS, seed=1, **settings) -> Orchestrator:
-    return Orchestrator(bots, OrchestratorSettings(**settings), random.Random(seed))
+    return Orchestrator(bots, orchestrator_settings(**settings), random.Random(seed))
 
 
 def viewer(text: str, user: str = "viewer42", mentions=(), msg_id: str = "m1") -> ChatMessage:
@@ -272,18 +273,18 @@ def test_a_bot_line_with_a_single_bot_configured_gets_nothing():
 # ---------------------------------------------------------------- construction
 def test_the_orchestrator_needs_at_least_one_bot():
     with pytest.raises(ValueError, match="at least one bot"):
-        Orchestrator((), OrchestratorSettings(), random.Random(1))
+        Orchestrator((), orchestrator_settings(), random.Random(1))
 
 
 def test_bot_names_are_lowered_and_recognised_case_insensitively():
-    orchestrator = Orchestrator(("PixelSage",), OrchestratorSettings(), random.Random(1))
+    orchestrator = Orchestrator(("PixelSage",), orchestrator_settings(), random.Random(1))
     assert orchestrator.bots == ("pixelsage",)
     assert orchestrator.is_bot("PIXELSAGE")
     assert not orchestrator.is_bot("pixelsage2")
 
 
 def test_an_address_like_foo_at_botname_is_not_a_mention():
-    orch = Orchestrator(["stickyman1776"], OrchestratorSettings(random_reply_chance=0.0),
+    orch = Orchestrator(["stickyman1776"], orchestrator_settings(random_reply_chance=0.0),
                         random.Random(1))  # fmt: skip
     message = ChatMessage(id="e1", user="viewer", text="mail me at foo@stickyman1776", timestamp=0)
     assert orch.plan(message) == []

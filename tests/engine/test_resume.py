@@ -59,9 +59,10 @@ def write(path: Path, rows: list[str]) -> Path:
     return path
 
 
-def config():
+def config(channel: str = "botdeck_demo"):
     return parse_config(
         {
+            "chat": {"channel": channel},
             "router": {
                 "random_reply_chance": 0.0,
                 "resume_window": WINDOW,
@@ -73,15 +74,15 @@ def config():
     )
 
 
-def run(previous: Path, target: Path, *, enabled: bool = True):
+def run(previous: Path, target: Path, *, enabled: bool = True, channel: str = "botdeck_demo"):
     plan = plan_resume(previous, same_file=previous == target, enabled=enabled, window=WINDOW)
 
     async def main():
         with open_journal(target, "--journal") as stream:
             engine = build_engine(
-                config(),
+                config(channel),
                 journal_stream=stream,
-                source=SimulatedChat(()),
+                source=SimulatedChat((), speed=1.0),
                 clock=lambda: NOW,
                 resume=plan,
             )
@@ -133,7 +134,10 @@ def test_young_mentions_are_answered_again_and_every_open_job_gets_one_outcome(t
     assert (snapshot.resume.resumed, snapshot.resume.expired) == (2, 5)
     assert snapshot.resume.unreadable == 3  # not JSON, no bot, cut off
     assert snapshot.chat.mentions_answered == 2
-    assert "3 unreadable lines skipped" in snapshot.resume.describe()
+    said = snapshot.resume.describe()
+    assert "3 unreadable lines skipped" in said
+    assert "1 for bots not in the config (gone_bot): expired" in said
+    assert "too old or not mentions" not in said
 
 
 def test_a_new_run_file_resumes_the_previous_one_and_closes_its_jobs_there(tmp_path):
@@ -144,8 +148,8 @@ def test_a_new_run_file_resumes_the_previous_one_and_closes_its_jobs_there(tmp_p
     ends = Counter(e["job"] for e in old if e["event"] in OUTCOMES)
     assert {e["job"] for e in old if e["event"] == "enqueued"} == set(ends)  # whole again
     assert [e["resumes"] for e in new if e["event"] == "enqueued"] == [3, 4]
-    assert {e["event"] for e in new} <= {"enqueued", "started", "sent", "chat"}
-    assert all(e.get("bot") for e in new if e["event"] == "chat")  # only the replies' echoes
+    assert {e["event"] for e in new} <= {"run", "enqueued", "started", "sent", "chat"}
+    assert all(e.get("is_bot") for e in new if e["event"] == "chat")  # only the replies' echoes
 
 
 def test_no_resume_answers_nothing_again_but_still_closes_every_open_job(tmp_path):
@@ -172,8 +176,86 @@ def test_a_journal_that_cannot_be_read_resumes_nothing_and_never_stops_the_start
     journal = tmp_path / "journal.jsonl"
     if content is not None:
         journal.write_text(content)
-    plan = plan_resume(journal, same_file=True)
+    plan = plan_resume(journal, same_file=True, enabled=True, window=WINDOW)
     assert plan.open_jobs == () and plan.problem is not None and problem in plan.problem
     target = tmp_path / "new.jsonl"
     snapshot = run(journal, target)
     assert snapshot.resume is not None and snapshot.resume.describe().startswith("nothing")
+
+
+def run_line(channel: str) -> str:
+    return line(NOW - 2000, "run", channel=channel, client_id="abc123")
+
+
+def new_lines(path: Path, before: int) -> list[dict]:
+    return events(path)[before:]
+
+
+def test_a_journal_of_another_channel_is_left_alone_and_said_so_in_one_line(tmp_path):
+    """kill -9 of a #testchan run, then #otherchan on the same --journal: nothing of
+    testchan is answered in otherchan, and its open jobs keep waiting for testchan."""
+    journal = write(tmp_path / "journal.jsonl", [run_line("testchan"), *crashed_run()])
+    before = len(events(journal))
+    snapshot = run(journal, journal, channel="otherchan")
+    assert new_lines(journal, before) == []  # no outcome, no resumed job, no reply
+    resume = snapshot.resume
+    assert resume is not None
+    assert (resume.resumed, resume.expired, dict(resume.elsewhere)) == (0, 0, {"testchan": 7})
+    assert resume.describe() == (
+        f"nothing resumed: {journal} is #testchan's journal, not #otherchan's "
+        "(7 open jobs left alone)"
+    )
+    assert snapshot.chat.mentions_answered == 0
+    again = run(journal, journal, channel="testchan")  # testchan's own restart still can
+    assert again.resume is not None and (again.resume.resumed, again.resume.expired) == (2, 5)
+
+
+def test_of_two_runs_in_one_journal_only_this_channels_jobs_are_taken(tmp_path):
+    young = NOW - 30
+    theirs = [
+        run_line("testchan"),
+        line(young, "chat", msg="t1", user="viewer9", text="@alpha over here"),
+        job(young, "enqueued", 20, "alpha", "high", "t1", delay=1.0),
+    ]
+    journal = write(tmp_path / "journal.jsonl", [run_line("otherchan"), *crashed_run()[:-1]])
+    with journal.open("a") as stream:
+        stream.write("\n" + "\n".join(theirs) + "\n")
+    before = len(events(journal))
+    snapshot = run(journal, journal, channel="OtherChan")  # logins are case-insensitive
+    resume = snapshot.resume
+    assert resume is not None
+    assert (resume.resumed, resume.expired, dict(resume.elsewhere)) == (2, 5, {"testchan": 1})
+    assert "1 open jobs of #testchan left alone: another channel's" in resume.describe()
+    added = new_lines(journal, before)
+    assert not [e for e in added if e.get("job") == 20 or e.get("resumes") == 20]
+    assert min(e["job"] for e in added if e["event"] == "enqueued") > 20  # ids stay unique
+
+
+def test_a_mention_dated_in_the_future_is_not_fresh(tmp_path):
+    ahead = NOW + 3600  # a clock that jumped back, or a forged line
+    rows = [
+        line(ahead, "chat", msg="f1", user="viewer1", text="@alpha from tomorrow"),
+        job(ahead, "enqueued", 1, "alpha", "high", "f1", delay=1.0),
+    ]
+    journal = write(tmp_path / "journal.jsonl", rows)
+    snapshot = run(journal, journal)
+    assert snapshot.resume is not None
+    assert (snapshot.resume.resumed, snapshot.resume.expired) == (0, 1)
+    assert "1 from the future: expired" in snapshot.resume.describe()
+    assert snapshot.chat.mentions_answered == 0
+
+
+def test_the_line_about_other_channels_names_a_few_and_counts_them_all(tmp_path):
+    rows = []
+    for n in range(7):
+        rows += [
+            line(NOW - 2000, "run", channel=f"chan{n}"),
+            line(NOW - 30, "chat", msg=f"c{n}", user="viewer1", text="@alpha hi"),
+            job(NOW - 30, "enqueued", n + 1, "alpha", "high", f"c{n}", delay=1.0),
+        ]
+    journal = write(tmp_path / "journal.jsonl", rows)
+    snapshot = run(journal, journal, channel="mine")
+    assert snapshot.resume is not None and snapshot.resume.left_alone == 7
+    said = snapshot.resume.describe()
+    assert said.endswith(", ...'s journal, not #mine's (7 open jobs left alone)")
+    assert said.count("#chan") == 5

@@ -106,7 +106,7 @@ def test_a_mention_is_answered_by_that_bot_addressed_to_the_viewer():
         "text": "@viewer_one hello from beta_bot",
         "latency": 1.6,  # 1 s delay + 0.5 s generation + 0.1 s send
     }
-    assert events[4]["user"] == "beta_bot" and events[4]["bot"] is True
+    assert events[4]["user"] == "beta_bot" and events[4]["is_bot"] is True
 
 
 def test_two_bots_mentioned_both_answer_concurrently():
@@ -244,7 +244,7 @@ def test_duplicate_ids_are_dropped_and_echoes_get_their_depth_back():
     assert router.snapshot().chat.duplicates == 1
     assert len(sink.sent) == 1
     chat = [e for e in events if e["event"] == "chat"]
-    assert [(e["user"], e.get("bot"), e.get("depth")) for e in chat] == [
+    assert [(e["user"], e.get("is_bot"), e.get("depth")) for e in chat] == [
         ("viewer", None, None),
         ("alpha_bot", True, 1),
     ]

@@ -49,6 +49,20 @@ def test_each_bots_messages_in_the_window(report):
     )
 
 
+def test_the_limit_lines_are_twitchs_limits_as_the_data_layer_states_them(report, monkeypatch):
+    """The page draws the limits `model.defaults` holds (here replaced, to see that the
+    page follows), never figures of its own."""
+    import botdeck.report.html
+    from botdeck.model.defaults import SendLimits
+
+    monkeypatch.setattr(
+        botdeck.report.html, "TWITCH_SEND_LIMITS", SendLimits(viewer=1, privileged=2)
+    )
+    page = report_html(report, ack_target=60.0)
+    assert "viewer limit 1" in page and "VIP / moderator limit 2" in page
+    assert "allows a viewer account 1 messages" in page and "broadcaster 2;" in page
+
+
 def test_the_window_counts_exactly_at_its_edges():
     # A send at t counts during [t, t + 30): one at 0 has left when one at 30 arrives.
     assert send_window([0.0, 30.0], 30.0).peak == 1

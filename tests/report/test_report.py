@@ -335,14 +335,16 @@ def test_events_that_change_no_figure_are_read_without_a_note(tmp_path):
     """Every event in the vocabulary is readable, job events or not (a new non-job event
     once crashed the tally, which sent everything but chat and state to its job handler)."""
     others = [
-        {"ts": T0 + 1, "event": event.value, "action": "clear"}
-        for event in JournalEvent
-        if event not in JOB_EVENTS and event not in (JournalEvent.CHAT, JournalEvent.STATE)
+        {"ts": T0 + 1, "event": "moderation", "action": "clear"},
+        {"ts": T0 + 1, "event": "reviewed", "job": 1, "verdict": "approved", "by": "operator"},
     ]
-    assert others  # moderation, reviewed
-    report = build_report(write(tmp_path, [JOURNAL[0], *others, *JOURNAL[1:]]))
+    first = {"ts": T0, "event": "run", "channel": "somechannel"}
+    shown = {line["event"] for line in [first, *others]}
+    assert shown == {e.value for e in JournalEvent} - JOB_EVENTS - {"chat", "state"}
+    report = build_report(write(tmp_path, [first, JOURNAL[0], *others, *JOURNAL[1:]]))
     assert report.notes == []
     assert report.jobs == 6 and report.mentions.answered == 2
+    assert report.runs == 1 and report.channels == ["somechannel"]
 
 
 def test_a_job_given_back_to_the_queue_is_one_job_of_one_run(tmp_path):
@@ -359,3 +361,53 @@ def test_a_job_given_back_to_the_queue_is_one_job_of_one_run(tmp_path):
     assert (report.runs, report.jobs, report.mentions.answered) == (1, 1, 1)
     assert report.backlog_peak.size == 1
     assert report.timeline is not None and max(report.timeline.backlog) == 1
+
+
+def test_bot_lines_are_told_by_is_bot_and_by_an_older_journals_bot_true(tmp_path):
+    new = {"ts": T0 + 1, "event": "chat", "msg": "n1", "user": "a", "text": "hi", "is_bot": True}
+    report = build_report(write(tmp_path, [chat(0.0, "o1", "a", "yo", bot=True), new]))
+    assert (report.viewer_lines, report.bot_lines, report.notes) == (0, 2, [])
+
+
+def test_events_shown_as_counts_by_a_field_in_every_form(tmp_path):
+    """Moderation has no figure of its own: the report counts it by `action`, the way any
+    event declaring `counted_by` is shown (in the terminal, the page and JSON)."""
+    moderation = [
+        {"ts": T0 + t, "event": "moderation", "action": action, "ended": 0}
+        for t, action in ((1, "delete"), (2, "clear"), (3, "delete"))
+    ]
+    report = build_report(write(tmp_path, [*JOURNAL, *moderation]))
+    assert report.counts == {"moderation": {"delete": 2, "clear": 1}}
+    out = io.StringIO()
+    render_report(report, Console(file=out, width=100))
+    assert "moderation: delete 2, clear 1" in out.getvalue()
+    from botdeck.report.html import report_html
+
+    assert "moderation: delete 2, clear 1" in report_html(report, ack_target=60.0)
+    assert report_json(report)["counts"] == {"moderation": {"delete": 2, "clear": 1}}
+
+
+def test_each_run_line_starts_a_run_and_names_its_channel(tmp_path):
+    first = {"ts": T0, "event": "run", "channel": "testchan", "client_id": "abc"}
+    second = {"ts": T0 + 20, "event": "run", "channel": "otherchan"}
+    later = [chat(20.0, "x1", "v9", "@a hi"), job(20.0, "enqueued", 7, "a", "high", "x1")]
+    report = build_report(write(tmp_path, [first, *JOURNAL, second, *later]))
+    assert (report.runs, report.channels) == (2, ["testchan", "otherchan"])
+    out = io.StringIO()
+    render_report(report, Console(file=out, width=300))
+    assert "(channels #testchan, #otherchan)" in out.getvalue()
+
+
+def test_run_lines_from_an_untrusted_journal_name_a_few_channels_at_most(tmp_path):
+    idle = [{"ts": T0, "event": "run", "channel": f"idle{n}"} for n in range(50)]
+    busy = [
+        line
+        for n in range(30)
+        for line in (
+            {"ts": T0 + n, "event": "run", "channel": f"busy{n}"},
+            chat(n, f"c{n}", "v1", "hello"),
+        )
+    ]
+    report = build_report(write(tmp_path, [*idle, *busy]))
+    assert report.runs == 30  # run lines with nothing between them are one run
+    assert report.channels == [f"busy{n}" for n in range(10)]

@@ -65,7 +65,7 @@ def make_app(
         },
         source="test",
     )
-    source = NoticingChat(lines, keep_open=keep_open, clock=frozen_clock)
+    source = NoticingChat(lines, keep_open=keep_open, clock=frozen_clock, speed=1.0)
     source.standing = list(notices)
     parts = scripted(config, source)
     app = create_app(

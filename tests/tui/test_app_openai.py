@@ -46,7 +46,7 @@ async def test_dashboard_marks_failures_and_skips_with_reasons(monkeypatch):
             }
         )
         lines = [ScriptedLine(0, f"viewer{i}", f"@alpha_bot question {i}") for i in range(3)]
-        source = SimulatedChat(lines, keep_open=True, clock=frozen_clock)
+        source = SimulatedChat(lines, keep_open=True, clock=frozen_clock, speed=1.0)
         app = create_app(config, demo=False, source=SourceParts(source),
                          themes=discover_themes(SHIPPED_DIR), clock=frozen_clock)  # fmt: skip
 
@@ -91,7 +91,7 @@ def openai_app(server: FakeOpenAI, lines: list[ScriptedLine], **ai) -> BotdeckAp
             "bots": [{"name": "alpha_bot", "persona": "a helpful regular"}],
         }
     )
-    source = SimulatedChat(lines, keep_open=True, clock=frozen_clock)
+    source = SimulatedChat(lines, keep_open=True, clock=frozen_clock, speed=1.0)
     return create_app(config, demo=False, source=SourceParts(source),
                       themes=discover_themes(SHIPPED_DIR), clock=frozen_clock)  # fmt: skip
 

@@ -27,13 +27,13 @@ async def test_the_dashboard_says_how_many_mentions_it_resumed(tmp_path):
     previous = tmp_path / "previous.jsonl"
     crashed(previous, mentions=3)
     journal = io.StringIO()
-    plan = plan_resume(previous, same_file=False)
+    plan = plan_resume(previous, same_file=False, enabled=True, window=300.0)
     app = make_app([], journal=journal, resume=plan)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 3)
         app.refresh_numbers()
         assert "resumed 3" in app.query_one(Overview).plain
-        said = f"resumed 3 mentions from {previous} (1 too old or not mentions: expired;"
+        said = f"resumed 3 mentions from {previous} (1 random or bot-to-bot: expired;"
 
         def toasted() -> bool:  # a toast is a message: it lands on the app's next turn
             return any(n.message.startswith(said) for n in app._notifications)

@@ -60,7 +60,7 @@ def outage_app(server: FakeOpenAI, lines: list[ScriptedLine], journal: io.String
             "bots": [{"name": bot, "persona": f"persona of {bot}"} for bot in BOTS],
         }
     )
-    source = SimulatedChat(lines, keep_open=True, clock=frozen_clock)
+    source = SimulatedChat(lines, keep_open=True, clock=frozen_clock, speed=1.0)
     return create_app(config, demo=False, source=SourceParts(source), journal_stream=journal,
                       themes=discover_themes(SHIPPED_DIR), clock=frozen_clock)  # fmt: skip
 
