@@ -34,8 +34,7 @@ from botdeck.ai.offline import OfflineResponder
 from botdeck.chat.replay import ReplayChat
 from botdeck.chat.replay_log import load_replay
 from botdeck.config import parse_config
-from botdeck.engine import EngineSettings, assemble, build_limiter
-from botdeck.engine.parts import SourceParts
+from botdeck.engine import EngineSettings, SourceParts, assemble, build_limiter
 from botdeck.engine.room import RoomSettings
 from botdeck.model.events import ChatSeen, EngineEvent, JobChanged
 from botdeck.model.jobs import JobStage, Outcome, Priority

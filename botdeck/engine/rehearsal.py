@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from botdeck.chat.adapter import SourceParts
+from botdeck.chat.base import ChatSetupError
 from botdeck.chat.rehearsal_lines import RehearsalError, as_bots, with_mentions
 from botdeck.chat.replay import ReplayChat
+from botdeck.chat.replay_adapter import ReplayOptions, load_log
 from botdeck.config import Config, ConfigError
-from botdeck.engine.parts import SourceParts
-from botdeck.engine.sources import load_replay_log
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,12 @@ def rehearsal_source(
             )
         if old in bots:
             raise ConfigError(f"--as {old}={bot}: {old} is already one of the bots")
-    log = load_replay_log(config)
+    options = config.chat.adapter_options()
+    assert isinstance(options, ReplayOptions)  # a rehearsal's chat is always the replay
+    try:
+        log = load_log(options)
+    except ChatSetupError as error:
+        raise ConfigError(str(error)) from None
     try:
         if changes.as_bots:
             renamed = as_bots(log, dict(changes.as_bots))
@@ -69,5 +75,5 @@ def rehearsal_source(
             )
     except RehearsalError as error:
         raise ConfigError(str(error)) from None
-    chat = ReplayChat(log, bots=bots, speed=config.chat.speed, clock=clock)
+    chat = ReplayChat(log, bots=bots, speed=options.speed, clock=clock)
     return SourceParts(chat, warnings=log.warnings)

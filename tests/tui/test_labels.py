@@ -35,6 +35,7 @@ from botdeck.model.journal import JournalEvent, Reason
 from botdeck.model.keys import When
 from botdeck.model.review import PendingReview, Verdict
 from botdeck.model.room import Audience, PassKind
+from botdeck.model.snapshot import Expired, ResumeSummary
 from botdeck.tui.chatlines import moderation_line, outcome_line
 from botdeck.tui.labels import pass_label, phase_label, priority_label, when_note
 from botdeck.tui.screens.help import HelpScreen
@@ -58,6 +59,7 @@ SHOWN = {
     Verdict: "review panel (what the timeout does)",
     When: "help screen (when column), footer and palette (check_action)",
     PassKind: "bot cards (the lower border: passed: emotes 41, spam 12)",
+    Expired: "the resume toast and the headless line (ResumeSummary.describe)",
 }
 NOT_SHOWN = {
     Role: "decides send limits; the cards show the limits, not the role",
@@ -248,3 +250,21 @@ async def test_every_pass_kind_shows_on_the_card():
                 await pilot.pause()
                 assert f"passed: {pass_label(kind)} {count}" in screen_text(app)
         assert app.is_running
+
+
+async def test_every_expiry_cause_shows_in_the_resume_toast():
+    summary = ResumeSummary(
+        "previous.jsonl",
+        resumed=1,
+        expired=len(Expired),
+        why=dict.fromkeys(Expired, 1),
+        missing_bots=("gone_bot",),
+    )
+    app = make_app([])
+    async with app.run_test(size=(200, 40)) as pilot:
+        app.session.say(summary.describe(), "information")
+        await wait_until(pilot, lambda: bool(app._notifications))
+        toast = next(iter(app._notifications)).message
+        for cause in Expired:
+            assert f"1 {cause.value}" in toast
+        assert "(gone_bot)" in toast
