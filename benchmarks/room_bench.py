@@ -59,7 +59,7 @@ async def play(path: Path, ids: dict[str, Said], rules: bool, chance: float) -> 
     if not rules:
         settings = replace(settings, room=RoomSettings.off())
     log = load_replay(path)
-    source = ReplayChat(log, bots=BOTS, clock=loop.time)
+    source = ReplayChat(log, bots=BOTS, speed=1.0, clock=loop.time)
     engine = assemble(
         settings,
         personas={bot: f"persona of {bot}" for bot in BOTS},
