@@ -103,7 +103,7 @@ def share_line(room: RoomSnapshot) -> str:
     limit = f" (limit {room.limit:.0%} per 5 min)" if room.limit is not None else ""
     return (
         f"chat share: the bots wrote {room.total_bot_lines:,} of {room.total_lines:,} lines"
-        f" ({share:.0%}); random and bot-to-bot replies {chance:.0%} of the others'{limit}"
+        f" ({share:.1%}); random and bot-to-bot replies {chance:.1%} of the others'{limit}"
     )
 
 
