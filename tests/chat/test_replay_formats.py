@@ -8,8 +8,10 @@ import gzip
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from botdeck.chat.irc_log import IrcError, parse_irc
+from botdeck.chat.irc_log import IrcChannel, IrcError, parse_irc, sent_at
 from botdeck.chat.replay_log import (
     CHATTERINO,
     IRC,
@@ -235,3 +237,19 @@ def test_every_format_of_one_chat_plays_the_same_lines(tmp_path, fmt):
         assert "Kappa" in wall.emotes
     if fmt != "jsonl":
         assert log.format != JSONL
+
+
+# ------------------------------------------------------------------ hostile lines
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("@:;= \\/#!-.abcAZ09\x01\u00e9PRIVMSGCLEAR"), max_size=80))
+def test_any_line_is_read_or_refused_with_a_reason(text):
+    """Whatever a log holds, IRC reading says what a line means or why it cannot."""
+    reason = ""
+    try:
+        message = parse_irc(text)
+        sent_at(message)
+        IrcChannel().read(message, {})
+    except IrcError as error:  # the one refusal: anything else would end a rehearsal
+        reason = str(error)
+        assert reason
+    assert "\n" not in reason
