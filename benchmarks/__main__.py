@@ -373,6 +373,63 @@ def twitch_figures() -> list[Figure]:
     ]  # fmt: skip
 
 
+def room_figures() -> list[Figure]:
+    """A generated 30-minute chat (virtual time) with the room rules and without them."""
+    runs = run_json([sys.executable, "-m", "benchmarks.room_bench", "30"])
+    busy, quiet = runs["busy"], runs["quiet"]
+
+    def emotes(side: dict) -> int:
+        return side["random_replies_to"].get("emotes", 0)
+
+    def chat(run: dict) -> str:
+        return (
+            f"{run['minutes']:g} min of generated chat at {run['rate']:g} lines/s as raw IRC"
+            f" ({run['lines']:,} lines: {run['kinds']['emotes']:,} emote walls,"
+            f" {run['kinds']['copypasta']} copypasta pastes, {run['kinds']['mention']} mentions),"
+            " 3 viewer-role bots, the shipped config (random_reply_chance"
+            f" {run['chance']:g}, cooldowns); baseline: the same engine, [filters] and"
+            " chat_share off"
+        )
+
+    ours, base = busy["botdeck"], busy["baseline"]
+    q_ours, q_base = quiet["botdeck"], quiet["baseline"]
+    figures = [
+        Figure(
+            "room_random_replies_to_emote_only_lines", emotes(ours), "msgs", emotes(base), None,
+            f"{chat(busy)}; random replies sent to lines of only emotes (and to short lines"
+            f" {ours['random_replies_to'].get('short', 0)} vs"
+            f" {base['random_replies_to'].get('short', 0)}, one-word spam"
+            f" {ours['random_replies_to'].get('repeats', 0)} vs"
+            f" {base['random_replies_to'].get('repeats', 0)})",
+        ),
+        Figure(
+            "room_bots_share_of_chat_busy", ours["bots_share_pct"], "%", base["bots_share_pct"],
+            ratio(base["bots_share_pct"], ours["bots_share_pct"]),
+            f"same run: the bots' lines as a part of all chat lines; mentions answered"
+            f" {ours['mentions_answered_pct']:g}% vs {base['mentions_answered_pct']:g}%",
+        ),
+        Figure(
+            "room_random_share_worst_5min_quiet", q_ours["random_share_worst_5min_pct"], "%",
+            q_base["random_share_worst_5min_pct"],
+            ratio(q_base["random_share_worst_5min_pct"], q_ours["random_share_worst_5min_pct"]),
+            f"{chat(quiet)}; the most random and bot-to-bot replies in five minutes against"
+            " the viewers' lines then (chat_share 10%)",
+        ),
+        Figure(
+            "room_bots_share_of_chat_quiet", q_ours["bots_share_pct"], "%",
+            q_base["bots_share_pct"], ratio(q_base["bots_share_pct"], q_ours["bots_share_pct"]),
+            f"same run: the bots' lines as a part of all chat lines (mentions exempt from the"
+            f" share: {q_ours['mentions_answered_pct']:g}% answered); replies to emote-only"
+            f" lines {emotes(q_ours)} vs {emotes(q_base)}",
+        ),
+    ]  # fmt: skip
+    if emotes(ours) or emotes(q_ours) or q_ours["random_share_worst_5min_pct"] > 10:
+        print("warning: the room rules missed their goal (no reply to emotes, share <= 10%)")
+    if ours["mentions_answered_pct"] < 100 or q_ours["mentions_answered_pct"] < 100:
+        print("warning: a mention went unanswered in the room benchmark")
+    return figures
+
+
 GROUPS = {
     "scheduler": scheduler_figures,
     "ratelimit": ratelimit_figures,
@@ -382,6 +439,7 @@ GROUPS = {
     "moderation": moderation_figures,
     "outage": outage_figures,
     "twitch": twitch_figures,
+    "room": room_figures,
     "dashboard": dashboard_figures,
 }
 

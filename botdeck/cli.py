@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -75,6 +76,30 @@ def _speed(text: str) -> float:
     if not 0 < value <= 1000:
         raise argparse.ArgumentTypeError(f"expected a factor > 0 and <= 1000, got {text}")
     return value
+
+
+MAX_MENTION_RATE = 600.0  # --mention-rate: ten a second is already a raid
+
+
+def _mention_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected mentions per minute, got {text!r}") from None
+    if not 0 < value <= MAX_MENTION_RATE:
+        raise argparse.ArgumentTypeError(
+            f"expected mentions per minute > 0 and <= {MAX_MENTION_RATE:g}, got {text}"
+        )
+    return value
+
+
+def _as_bot(text: str) -> tuple[str, str]:
+    """`OLD=bot`: a login in the log, and one of the configured bots."""
+    old, equals, bot = text.partition("=")
+    login = r"[A-Za-z0-9_]{1,25}"
+    if not equals or not re.fullmatch(login, old) or not re.fullmatch(login, bot):
+        raise argparse.ArgumentTypeError(f"expected OLD=bot (two logins), got {text!r}")
+    return old.lower(), bot.lower()
 
 
 def _port(text: str) -> int:
@@ -176,7 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         required=True,
         metavar="FILE",
-        help="the chat log: botdeck JSONL or TwitchDownloader chat JSON",
+        help="the chat log: botdeck JSONL, TwitchDownloader JSON, raw Twitch IRC,"
+        " recent-messages JSON or a Chatterino text log",
     )
     rehearse.add_argument("--speed", type=_speed, help="play the log X times faster")
     rehearse.add_argument("--start", type=_start, help="start S seconds into the log")
@@ -193,6 +219,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="run on the wall clock (offline rehearsals otherwise run on a virtual one)",
     )
     rehearse.add_argument("--json", action="store_true", help="the report as JSON")
+    rehearse.add_argument(
+        "--mention-rate",
+        type=_mention_rate,
+        metavar="R",
+        help="add about R mentions a minute of your bots, drawn from the log's own questions"
+        " and viewers (seeded; journaled as synthetic)",
+    )
+    rehearse.add_argument(
+        "--as",
+        dest="as_bots",
+        type=_as_bot,
+        action="append",
+        default=[],
+        metavar="OLD=BOT",
+        help="treat the name OLD in the log as your bot BOT (mentions of OLD name BOT; OLD's"
+        " own lines are left out); may be given more than once",
+    )
 
     serve = commands.add_parser(
         "serve",
@@ -466,6 +509,8 @@ def _rehearse(args: argparse.Namespace) -> int:
         duration=args.duration,
         as_json=args.json,
         real_time=args.real_time,
+        mention_rate=args.mention_rate,
+        as_bots=tuple(args.as_bots),
     )
     config = _load(args.config, adjust=lambda config: rehearsal_config(config, rehearsal))
     setup_logging()

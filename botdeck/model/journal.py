@@ -76,6 +76,7 @@ class ChatLine(_Line):
     text: str
     is_bot: NotRequired[bool]
     depth: NotRequired[int]
+    synthetic: NotRequired[bool]
 
 
 class _JobLine(_Line):
@@ -214,6 +215,7 @@ FIELDS: dict[str, str] = {
     "text": "the line's text (`chat`), the reply sent (`sent`), the edited reply (`reviewed`)",
     "is_bot": "true on a line one of botdeck's bots sent (older journals: `bot`)",
     "depth": "bot-to-bot hops from a viewer's line",
+    "synthetic": "true on a mention a rehearsal made up (`--mention-rate`), never real chat",
     "job": "the job's id, unique within a journal file across runs",
     "bot": "the login of the bot account the job replies as",
     "priority": "`high` (a mention), `normal` (a random reply), `low` (bot to bot)",
@@ -281,6 +283,8 @@ def chat_line(message: ChatMessage, ts: float) -> ChatLine:
     if message.is_bot:
         line["is_bot"] = True
         line["depth"] = message.depth
+    if message.synthetic:
+        line["synthetic"] = True
     return line
 
 
@@ -408,3 +412,4 @@ class Reason(StrEnum):
     RESUMED = "resumed"
     EXPIRED = "expired"
     AI_UNAVAILABLE = "ai_unavailable"
+    AUDIENCE = "audience"  # a mention from outside the bot's `audience` (audience_mentions)

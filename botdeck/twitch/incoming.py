@@ -59,6 +59,7 @@ class Incoming:
         login = (chatter.name or "").lower()
         self._roles.seen(login, (badge.set_id for badge in payload.badges))
         mentions: list[str] = []
+        emotes = tuple(dict.fromkeys(f.text for f in payload.fragments if f.type == "emote"))
         for fragment in payload.fragments:
             mentioned = fragment.mention
             name = (getattr(mentioned, "name", None) or "").lower() if mentioned else ""
@@ -77,6 +78,7 @@ class Incoming:
                 display_name=clean_text(chatter.display_name or "", max_chars=64),
                 mentions=tuple(mentions),
                 badges=tuple(badge.set_id for badge in payload.badges),
+                emotes=emotes,  # Twitch's own emotes; third-party ones are known by name
             )
         )
 

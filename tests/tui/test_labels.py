@@ -34,9 +34,10 @@ from botdeck.model.jobs import JobStage, Outcome, Phase, Priority, ReplyContext,
 from botdeck.model.journal import JournalEvent, Reason
 from botdeck.model.keys import When
 from botdeck.model.review import PendingReview, Verdict
+from botdeck.model.room import Audience, PassKind
 from botdeck.model.snapshot import Expired, ResumeSummary
 from botdeck.tui.chatlines import moderation_line, outcome_line
-from botdeck.tui.labels import phase_label, priority_label, when_note
+from botdeck.tui.labels import pass_label, phase_label, priority_label, when_note
 from botdeck.tui.screens.help import HelpScreen
 from botdeck.tui.widgets.bot_card import BotCard, CardSize
 from botdeck.tui.widgets.chat_log import ChatLog
@@ -57,12 +58,14 @@ SHOWN = {
     ModerationAction: "chat moderation lines",
     Verdict: "review panel (what the timeout does)",
     When: "help screen (when column), footer and palette (check_action)",
+    PassKind: "bot cards (the lower border: passed: emotes 41, spam 12)",
     Expired: "the resume toast and the headless line (ResumeSummary.describe)",
 }
 NOT_SHOWN = {
     Role: "decides send limits; the cards show the limits, not the role",
     JobStage: "the event stream's transitions; the screen shows phases and outcomes",
     JournalEvent: "journal line names, read by the report, never drawn in the dashboard",
+    Audience: "a bot's config; the cards count the mentions it refused (passed: audience)",
 }
 
 
@@ -233,6 +236,20 @@ async def test_every_when_shows_in_the_help_and_every_card_size_draws():
 @pytest.mark.parametrize("step", list(QuitStep))
 def test_every_quit_step_has_words(step: QuitStep):
     assert QuitResult(step, "q", cancelled=2, left=3, key=True).describe().startswith("q")
+
+
+async def test_every_pass_kind_shows_on_the_card():
+    app = make_app([])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        snap = app.engine.snapshot()
+        card = app.query_one(f"#card-{BOTS[0]}", BotCard)
+        for size in (CardSize.FULL, CardSize.COMPACT):
+            for count, kind in enumerate(PassKind, start=1):
+                card.show(snap.queues.bot(BOTS[0]), None, size=size, room_passes={kind: count})
+                await pilot.pause()
+                assert f"passed: {pass_label(kind)} {count}" in screen_text(app)
+        assert app.is_running
 
 
 async def test_every_expiry_cause_shows_in_the_resume_toast():

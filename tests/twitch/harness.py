@@ -103,6 +103,7 @@ def make_config(fake: FakeTwitch, bots=BOTS, **twitch: Any) -> dict:
         "router": {
             "random_reply_chance": 0.0,
             "delays": {"high": [0.0, 0.0], "normal": [0.0, 0.0], "low": [0.0, 0.0]},
+            "chat_share": 1.0,  # these tests are about Twitch, not the room's rules
         },
         "chat": {"source": "twitch", "channel": fake.channel.login},
         "twitch": {

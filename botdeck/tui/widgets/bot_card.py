@@ -11,6 +11,7 @@ selects its bot.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import assert_never
 
@@ -20,7 +21,9 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Sparkline
 
+from botdeck.model.room import PassKind
 from botdeck.model.snapshot import LaneSnapshot, SendBudget
+from botdeck.tui.labels import pass_label
 from botdeck.tui.widgets.text_lines import TextLines
 
 SPARK_SECONDS = 60
@@ -131,11 +134,15 @@ class BotCard(Vertical, can_focus=True):
         selected: bool = False,
         passed: int = 0,
         cooldown_hits: int = 0,
+        room_passes: Mapping[PassKind, int] | None = None,
     ) -> None:
         """`passed`: random replies the bot did not take because its send window was
-        full; `cooldown_hits`: those its cooldowns left unanswered."""
+        full; `cooldown_hits`: those its cooldowns left unanswered; `room_passes`: lines
+        it passed up because they did not fit (emotes, copypasta, ...) or the share was
+        used up, on the card's lower border."""
         narrow = self.content_size.width < 40  # short labels unless the card is wide
-        key = (lane, budget, narrow, size, reviewing, selected, passed, cooldown_hits)
+        passes = passes_text(room_passes or {})
+        key = (lane, budget, narrow, size, reviewing, selected, passed, cooldown_hits, passes)
         if key == self._last or self._stats is None:  # unchanged, or not mounted yet
             return
         if size is not self._card_size:
@@ -150,6 +157,8 @@ class BotCard(Vertical, can_focus=True):
         border_title = " · ".join([title, *flags])
         if border_title != self.border_title:
             self.border_title = border_title
+        if passes != self.border_subtitle:  # a line card has no border: figures only
+            self.border_subtitle = passes
         self.set_class(lane.paused or lane.muted or lane.held is not None, "-held")
         self.set_class(selected, "-selected")
         if size is CardSize.LINE:  # the figures first: the alerts give the reasons
@@ -159,6 +168,17 @@ class BotCard(Vertical, can_focus=True):
             compact = size is CardSize.COMPACT
             text = card_text(lane, budget, narrow, compact, passed, cooldown_hits)
         self._stats.set_lines(list(text.split("\n")))
+
+
+def passes_text(passes: Mapping[PassKind, int]) -> str:
+    """`passed: emotes 41, spam 12`, the most first; "" when it passed nothing up."""
+    ranked = sorted(
+        ((count, kind) for kind, count in passes.items() if count),
+        key=lambda item: (-item[0], list(PassKind).index(item[1])),
+    )
+    if not ranked:
+        return ""
+    return "passed: " + ", ".join(f"{pass_label(kind)} {count}" for count, kind in ranked)
 
 
 def card_text(

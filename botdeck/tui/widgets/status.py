@@ -12,6 +12,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from botdeck.model.jobs import RouterState
+from botdeck.model.room import RoomSnapshot
 from botdeck.model.snapshot import EngineSnapshot
 from botdeck.tui.labels import router_attention
 from botdeck.tui.widgets.text_lines import TextLines
@@ -41,6 +42,23 @@ def _ai_down(snap: EngineSnapshot) -> tuple[str | tuple[str, str], ...]:
     return ("  ", (header, "bold reverse")) if header else ()
 
 
+def share_words(room: RoomSnapshot) -> str:
+    """`bots 12% of chat (random 8%/10%)`: the bots' lines against all chat lines in
+    the last 5 minutes, and their random and bot-to-bot replies against `chat_share`."""
+    text = f"bots {room.share:.0%} of chat"
+    if room.limit is not None:
+        text += f" (random {room.chance_share:.0%}/{room.limit:.0%})"
+    return text
+
+
+def _share(snap: EngineSnapshot) -> tuple[tuple[str, str], ...]:
+    room = snap.room
+    if room is None or not room.lines:
+        return ()
+    over = room.limit is not None and room.chance_share >= room.limit
+    return (("  ", ""), (share_words(room), "bold" if over else ""))
+
+
 class _Line(TextLines):
     """Lines that redraw only where their text changed, and never re-lay out."""
 
@@ -61,6 +79,7 @@ class StatusBar(_Line):
             "  chat: ",
             snap.connection.describe(),
             *((("  mode: ", "dim"), (snap.chat_mode, "bold")) if snap.chat_mode else ()),
+            *_share(snap),
             "  #",
             snap.channel,
             "  responder: ",
