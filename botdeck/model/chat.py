@@ -24,6 +24,7 @@ class ChatMessage:
     is_bot: bool = False  # sent by one of our bots
     depth: int = 0
     badges: tuple[str, ...] = ()  # the sender's badge set ids on this line, from the platform
+    synthetic: bool = False  # made up by a rehearsal (an extra mention), not the log's own
 
     @property
     def author(self) -> str:
