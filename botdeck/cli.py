@@ -427,7 +427,7 @@ def _report_page(journal: Path, page: Path, ack_target: float, *, as_json: bool)
         check_writable_target(page, [journal], "report page")
     except FileRefused as error:
         raise ConfigError(f"--html: {error}") from None
-    report = build_report(journal)
+    report = build_report(journal, ack_target=ack_target)
     write_html(report, page, ack_target=ack_target, inputs=[journal])
     if as_json:
         print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
