@@ -410,9 +410,24 @@ def _report(args: argparse.Namespace) -> int:
             _report_page(path, args.html, args.ack_target, as_json=args.json)
         else:
             print_report(path, as_json=args.json, out=sys.stdout)
+        sys.stdout.flush()
     except ReportError as error:
         raise ConfigError(str(error)) from None  # bad input: one line, exit 2
+    except BrokenPipeError:  # `report | head`: the reader left; quietly, exit 1 as Rich
+        _stdout_to_nowhere()  # does (and as Python's docs advise), not a traceback
+        return 1
     return 0
+
+
+def _stdout_to_nowhere() -> None:
+    """After a closed pipe, what is still buffered goes nowhere, so the interpreter's last
+    flush at exit does not print a second BrokenPipeError."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _report_page(journal: Path, page: Path, ack_target: float, *, as_json: bool) -> None:
@@ -478,17 +493,22 @@ def _rehearse(args: argparse.Namespace) -> int:
 
 
 def _latest_run() -> Path:
-    """`botdeck report` without a journal: the newest one in `[journal] dir` (from the
-    config file when there is one)."""
+    """`botdeck report` without a journal: the newest run in `[journal] dir` (from the
+    config file when there is one) that was not a demo, else the newest demo."""
     from botdeck.engine.journal_files import journal_dir, latest_journal
 
     config_path = default_config_path()
     config = load_config(config_path, twitch_ready=False) if config_path.exists() else demo_config()
     directory = journal_dir(config)
-    latest = latest_journal(directory)
+    demo = default_of(ChatConfig, "channel")  # the demo's: it answers in no real channel
+    latest = latest_journal(directory, besides=demo)
+    said = ""
+    if latest is None:
+        latest = latest_journal(directory)
+        said = " (a demo: no other run there yet)"
     if latest is None:
         raise ConfigError(f"no journal in {directory} yet: name one (botdeck report JOURNAL)")
-    print(f"botdeck: the latest run: {latest}", file=sys.stderr)
+    print(f"botdeck: the latest run: {latest}{said}", file=sys.stderr)
     return latest
 
 
