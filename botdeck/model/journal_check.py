@@ -70,17 +70,19 @@ def check_line(record: object, dropped: list[str] | None = None) -> JournalLine:
     if not 0 <= ts <= MAX_TS:
         raise LineError(f'"ts" is not a Unix time in seconds ({shown_number(ts)})')
     line: dict[str, object] = {"ts": float(ts), "event": kind}
+    get = record.get
     for rule in rules(kind):
-        value = record.get(rule.name, _MISSING)
+        name = rule.name
+        value = get(name, _MISSING)
         if value is _MISSING and rule.old is not None:
-            value = record.get(rule.old, _MISSING)
+            value = get(rule.old, _MISSING)
         checked = _MISSING if value is _MISSING else rule.check(value)
         if checked is not _MISSING:
-            line[rule.name] = checked
+            line[name] = checked
         elif rule.required:
             _refuse(kind, rule, value)
         elif value is not _MISSING and dropped is not None:
-            dropped.append(f'"{rule.name}" {_problem(rule, value)}')
+            dropped.append(f'"{name}" {_problem(rule, value)}')
     return line  # type: ignore[return-value]  # checked field by field against its class
 
 

@@ -6,6 +6,7 @@ these keeps what it is fed: each has a size fixed in advance, whatever the journ
 
 from __future__ import annotations
 
+import heapq
 import math
 from array import array
 from collections.abc import Hashable
@@ -103,11 +104,12 @@ class TopCounts(Generic[K]):
     count each key surely has.
     """
 
-    __slots__ = ("_counts", "capacity", "evicted")
+    __slots__ = ("_counts", "_heap", "capacity", "evicted")
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self._counts: dict[K, list[int]] = {}  # key -> [count, error]
+        self._heap: list[tuple[int, int, K]] = []  # (count, tie, key), stale ones included
         self.evicted = 0  # counters given to another key
 
     def add(self, key: K) -> None:
@@ -115,13 +117,33 @@ class TopCounts(Generic[K]):
         held = counts.get(key)
         if held is not None:
             held[0] += 1
+            self._push(held[0], key)
         elif len(counts) < self.capacity:
             counts[key] = [1, 0]
+            self._push(1, key)
         else:
-            smallest = min(counts, key=lambda k: counts[k][0])
+            smallest = self._smallest()
             floor = counts.pop(smallest)[0]
             counts[key] = [floor + 1, floor]
+            self._push(floor + 1, key)
             self.evicted += 1
+
+    def _push(self, count: int, key: K) -> None:
+        heap = self._heap
+        heapq.heappush(heap, (count, id(key), key))
+        if len(heap) > 4 * self.capacity:  # mostly stale: rebuild from the counts
+            self._heap = [(held[0], id(k), k) for k, held in self._counts.items()]
+            heapq.heapify(self._heap)
+
+    def _smallest(self) -> K:
+        """The key with the smallest count (entries whose count has moved on are stale)."""
+        heap, counts = self._heap, self._counts
+        while True:
+            count, _, key = heap[0]
+            held = counts.get(key)
+            if held is not None and held[0] == count:
+                return key
+            heapq.heappop(heap)
 
     def top(self, n: int) -> list[tuple[K, int]]:
         """The `n` keys seen most, each with the count it surely has (at least 1)."""
