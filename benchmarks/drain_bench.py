@@ -25,9 +25,7 @@ from dataclasses import replace
 from botdeck.ai.offline import OfflineResponder
 from botdeck.chat.scenarios import Scenario
 from botdeck.config import demo_config
-from botdeck.engine import EngineSettings, assemble, build_limiter
-from botdeck.engine.parts import BuildContext
-from botdeck.engine.sources import simulated
+from botdeck.engine import EngineSettings, assemble, build_limiter, build_source
 from botdeck.model.defaults import Cooldowns
 from botdeck.model.events import EngineEvent, JobChanged, StateChanged
 from botdeck.model.jobs import JobStage, Outcome, Priority
@@ -50,7 +48,7 @@ async def flood_then_drain(duration: float, improved: bool) -> dict[str, float]:
         settings,
         personas={bot.name: bot.persona for bot in config.bots},
         responder=OfflineResponder(seed=7, bots=config.bot_names),
-        source=simulated(BuildContext(config, clock=loop.time)),
+        source=build_source(config, clock=loop.time),
         limiter=build_limiter(config),
     )
     mentions: dict[int, Outcome | None] = {}

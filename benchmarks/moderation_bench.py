@@ -167,8 +167,7 @@ def virtual(coroutine_factory, aware: bool) -> dict[str, float]:
 async def stop_latency(runs: int = 15) -> list[float]:
     """Seconds from the fake Twitch sending a moderator's `!botdeck stop` to `stopped`."""
     from botdeck.config import parse_config
-    from botdeck.engine import build_engine, build_limiter, sources
-    from botdeck.engine.parts import BuildContext
+    from botdeck.engine import build_engine, build_limiter, build_source
     from botdeck.model.events import StateChanged
     from botdeck.model.jobs import RouterState
     from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
@@ -193,7 +192,7 @@ async def stop_latency(runs: int = 15) -> list[float]:
             }
         )
         limiter = build_limiter(config)
-        parts = sources.twitch(BuildContext(config, limiter=limiter))
+        parts = build_source(config, limiter=limiter)
         router = build_engine(config, source=parts, limiter=limiter)
         stopped: list[float] = []
         done = asyncio.Event()

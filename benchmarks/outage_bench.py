@@ -27,11 +27,12 @@ import httpx2
 import openai
 from openai.types.chat import ChatCompletion
 
+from botdeck.ai.openai_adapter import responder_with
 from botdeck.chat.simulated import ScriptedLine, SimulatedChat
 from botdeck.config import parse_config
 from botdeck.core.stats import percentile
 from botdeck.engine import SourceParts, build_engine
-from botdeck.engine.ai_setup import build_openai_responder
+from botdeck.engine.parts import responder_context
 from tests.virtual_time import VirtualTimeLoop
 
 BOTS = ("stickyman1776", "pixelsage", "captainbyte")
@@ -109,7 +110,7 @@ async def one_run(circuit: bool) -> dict[str, Any]:
         config,
         journal_stream=stream,
         source=SourceParts(SimulatedChat(chat(), clock=loop.time, speed=1.0)),
-        responder=build_openai_responder(config, server),  # type: ignore[arg-type]
+        responder=responder_with(responder_context(config, "openai"), server),  # type: ignore[arg-type]
         clock=loop.time,
     )
     await engine.connect()

@@ -46,7 +46,7 @@ from textual.widgets import Footer, Log, RichLog, Static
 
 from botdeck.chat.simulated import ScriptedLine, SimulatedChat, soak_lines
 from botdeck.config import demo_config
-from botdeck.engine import SourceParts
+from botdeck.engine import RunOptions, SourceParts, new_session
 from botdeck.tui.app import BotdeckApp
 from botdeck.tui.chatlines import ChatHighlighter
 from botdeck.tui.factory import create_app
@@ -143,7 +143,9 @@ def measure(out: Path, kind: str, app_name: str) -> None:
         config = demo_config(bots=5, scenario="soak", seed=7)
         source = SimulatedChat(lines, keep_open=True, speed=1.0)
         app_class = RichLogDashboard if app_name == "richlog" else BotdeckApp
-        app = create_app(config, demo=True, source=SourceParts(source), app_class=app_class)
+        options = RunOptions(demo=True, watched=True)
+        session = new_session(config, options, source=SourceParts(source))
+        app = create_app(session, config, demo=True, app_class=app_class)
 
     async def run(pilot: Pilot[Any]) -> None:
         await asyncio.sleep(SETTLE)

@@ -7,10 +7,9 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn
 
 from botdeck import __version__
 from botdeck.chat.scenarios import SCENARIOS, Scenario, ScenarioError
@@ -31,7 +30,7 @@ from botdeck.config import (
 from botdeck.files import FileRefused
 
 if TYPE_CHECKING:
-    from botdeck.engine import ResumePlan
+    from botdeck.engine import RunOptions
     from botdeck.tui.themes import ThemeSet
 
 EXIT_BAD_INPUT = 2
@@ -284,8 +283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, FileRefused) as error:
         print(f"botdeck: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt:  # Ctrl+C before a run routes signals: as an emergency stop
+        from botdeck.engine import EXIT_STOPPED
+
+        return EXIT_STOPPED
 
 
 def _config_for(args: argparse.Namespace) -> Config:
@@ -313,7 +314,7 @@ def _themes(name: str | None) -> ThemeSet | None:
 def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -> Config:
     """The config file (`adjust`ed, for a rehearsal), checked as far as it can be before
     anything runs."""
-    from botdeck.engine.ai_setup import preflight
+    from botdeck.engine import preflight
 
     path = find_config(path)
     # A rehearsal replaces the chat source: a Twitch config need not be complete for it.
@@ -328,44 +329,38 @@ def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -
 
 
 def _check(args: argparse.Namespace) -> int:
+    from botdeck.engine import check_source
+    from botdeck.headless import print_warnings
+
     config = _load(args.config)
     print(render_config(config))
-    if config.chat.source == "twitch":  # what `run` reads: damaged is exit 2, as there
-        from botdeck.headless import print_warnings
-        from botdeck.tokens import TokenStore, token_file_warnings
-
-        print_warnings(token_file_warnings(config, TokenStore()), sys.stderr)
-    if config.chat.source == "replay":
-        from botdeck.engine.sources import load_replay_log
-
-        log = load_replay_log(config)
-        print(
-            f"# replay_file: {len(log.lines)} lines to play ({log.format}), "
-            f"{log.duration:g} s of chat",
-            file=sys.stderr,
-        )
-        from botdeck.headless import print_warnings
-
-        print_warnings(log.warnings, sys.stderr)
+    checked = check_source(config)  # what the source says beyond its keys (a replay's size)
+    for note in checked.notes:
+        print(f"# {note}", file=sys.stderr)
+    print_warnings(checked.warnings, sys.stderr)
     if args.probe:
         _probe(config)
     return 0
 
 
 def _probe(config: Config) -> None:
-    """One request to the configured AI server; a refusal or no answer exits 2."""
+    """One request through the configured provider (and the source, if it has something
+    to ask); a refusal or no answer exits 2."""
     import time
 
-    from botdeck.engine.ai_setup import probe
+    from botdeck.engine import probe, probe_source
 
-    where = f"{config.ai.model} at {config.ai.base_url}"
-    if config.ai.provider != "openai":
+    source = asyncio.run(probe_source(config))
+    if source is not None:
+        print(f"# probe: chat source {config.chat.source!r}: {source[:60]!r}", file=sys.stderr)
+    started = time.monotonic()
+    probed = asyncio.run(probe(config))
+    took = time.monotonic() - started
+    if probed is None:
         print(f"# probe: provider {config.ai.provider!r} has no server to call", file=sys.stderr)
         return
-    started = time.monotonic()
-    answer = asyncio.run(probe(config))
-    took = time.monotonic() - started
-    print(f"# probe: {where} answered in {took:.2f} s: {answer[:60]!r}", file=sys.stderr)
+    answer = probed.answer[:60]
+    print(f"# probe: {probed.where} answered in {took:.2f} s: {answer!r}", file=sys.stderr)
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -489,22 +484,21 @@ def _rehearse(args: argparse.Namespace) -> int:
     )
     config = _load(args.config, adjust=lambda config: rehearsal_config(config, rehearsal))
     setup_logging()
-    return rehearse(config, rehearsal, reads=_files_read(args, config))
+    return rehearse(config, rehearsal, reads=_files_read(args))
 
 
 def _latest_run() -> Path:
     """`botdeck report` without a journal: the newest run in `[journal] dir` (from the
     config file when there is one) that was not a demo, else the newest demo."""
-    from botdeck.engine.journal_files import journal_dir, latest_journal
+    from botdeck.engine import latest_run_journal
 
     config_path = default_config_path()
     config = load_config(config_path, twitch_ready=False) if config_path.exists() else demo_config()
-    directory = journal_dir(config)
     demo = default_of(ChatConfig, "channel")  # the demo's: it answers in no real channel
-    latest = latest_journal(directory, besides=demo)
+    directory, latest = latest_run_journal(config, besides=demo)
     said = ""
     if latest is None:
-        latest = latest_journal(directory)
+        directory, latest = latest_run_journal(config)
         said = " (a demo: no other run there yet)"
     if latest is None:
         raise ConfigError(f"no journal in {directory} yet: name one (botdeck report JOURNAL)")
@@ -512,115 +506,71 @@ def _latest_run() -> Path:
     return latest
 
 
-@dataclass(frozen=True, slots=True)
-class RunJournal:
-    """Where this run's journal goes, and the channel's previous one (to resume from)."""
-
-    path: Path
-    previous: Path | None
-    option: str  # what chose the path, for errors: "--journal" or "journal.dir"
-
-    def resume_plan(self, config: Config, args: argparse.Namespace) -> ResumePlan | None:
-        """What the previous journal left open. `run` answers young mentions again unless
-        `--no-resume`; the demo never does (its chat is made up), but still closes them."""
-        from botdeck.engine import plan_resume
-
-        if self.previous is None:
-            return None
-        return plan_resume(
-            self.previous,
-            same_file=self.previous == self.path,
-            enabled=args.command == "run" and not args.no_resume,
-            window=config.router.resume_window,
-        )
-
-
-def _plan_journal(config: Config, args: argparse.Namespace) -> RunJournal:
-    """`--journal PATH` (appended; it is also the previous journal), else a new file per
-    run in `[journal] dir`. A directory that cannot be written stops here (exit 2), before
-    anything connects."""
-    from botdeck.engine.journal_files import journal_dir, latest_journal, new_journal_path, prune
-
-    if args.journal is not None:
-        previous = args.journal if args.journal.is_file() else None
-        return RunJournal(args.journal, previous, "--journal")
-    directory = journal_dir(config)
-    channel = config.chat.channel
-    previous = latest_journal(directory, channel)
-    path = new_journal_path(directory, channel)
-    prune(directory, config.journal.keep_days, keep=previous)
-    return RunJournal(path, previous, "journal.dir")
-
-
-def _files_read(args: argparse.Namespace, config: Config | None = None) -> list[Path]:
-    """The files this command reads (config, replay, blocklist): a journal is never
-    appended to one of them."""
-    found = []
-    if config is not None:
-        found = [Path(p) for p in (config.chat.replay_file, config.safety.blocklist_file) if p]
+def _files_read(args: argparse.Namespace) -> tuple[Path, ...]:
+    """The config file this command reads: a journal is never appended to it (the run
+    adds the files its config names: a replay, a blocklist)."""
     if getattr(args, "config", None) is not None or args.command in ("run", "rehearse"):
         with contextlib.suppress(ConfigError):  # the demo, `serve --demo`: no config
-            found.append(find_config(args.config))
-    return found
+            return (find_config(args.config),)
+    return ()
 
 
-@contextlib.contextmanager
-def _journal_streams(
-    journal: RunJournal, *, also_stdout: bool, reads: list[Path]
-) -> Iterator[list[TextIO]]:
-    from botdeck.engine.journal import close_file
-    from botdeck.engine.journal_files import open_journal
+def _run_options(args: argparse.Namespace, *, headless: bool) -> RunOptions:
+    """What `run` and `demo` choose for their run; `open_run` does the rest."""
+    from botdeck.engine import AppendTo, NewPerRun, Resume, RunOptions
 
-    stream = open_journal(journal.path, journal.option, reads)
-    try:
-        yield [sys.stdout, stream] if also_stdout else [stream]
-    finally:
-        close_file(stream)
+    demo = args.command == "demo"
+    # The demo's chat is made up, and `--no-resume` says so: the previous run's open jobs
+    # get their outcome, none is answered again.
+    answer = not demo and not args.no_resume
+    resume = Resume.ANSWER if answer else Resume.CLOSE
+    return RunOptions(
+        journal=NewPerRun() if args.journal is None else AppendTo(args.journal),
+        journal_on_stdout=headless and args.journal is None,  # the contract
+        resume=resume,
+        demo=demo and not headless,
+        watched=not headless,
+        duration=args.duration,
+        reads=_files_read(args),
+    )
 
 
 def _headless(config: Config, args: argparse.Namespace) -> int:
-    from botdeck.engine import build_engine
+    from botdeck.engine import open_run
     from botdeck.headless import exit_line, print_summary, print_warnings, run_headless
     from botdeck.logs import setup_logging
 
     setup_logging()
-    journal = _plan_journal(config, args)
-    on_stdout = args.journal is None  # the contract: the journal on stdout without a path
-    reads = _files_read(args, config)
-    with _journal_streams(journal, also_stdout=on_stdout, reads=reads) as streams:
-        resume = journal.resume_plan(config, args)
-        engine = build_engine(config, journal_stream=streams, resume=resume)
+    options = _run_options(args, headless=True)
+    with open_run(config, options) as session:
+        engine = session.engine
         print_warnings(engine.source_warnings, sys.stderr)
-        code = asyncio.run(run_headless(engine, duration=args.duration))
-        summary = sys.stderr if on_stdout else sys.stdout
+        code = asyncio.run(run_headless(session))
+        summary = sys.stderr if options.journal_on_stdout else sys.stdout
         print_summary(engine, summary)
-        print(f"  journal: {journal.path}", file=summary)
+        if session.journal is not None:
+            print(f"  journal: {session.journal.path}", file=summary)
     if (why := exit_line(engine)) is not None:
         print(f"botdeck: {why}", file=sys.stderr)
     return code
 
 
 def _dashboard(config: Config, args: argparse.Namespace, themes: ThemeSet | None) -> int:
+    from botdeck.engine import open_run
     from botdeck.logs import setup_logging
     from botdeck.tui.factory import create_app
     from botdeck.tui.run import run_dashboard
 
     setup_logging()  # to a file: Textual owns the terminal
-    journal = _plan_journal(config, args)
-    with _journal_streams(journal, also_stdout=False, reads=_files_read(args, config)) as streams:
+    with open_run(config, _run_options(args, headless=False)) as session:
         app = create_app(
-            config,
-            demo=args.command == "demo",
-            theme=args.theme,
-            journal_stream=streams,
-            themes=themes,
-            resume=journal.resume_plan(config, args),
-            duration=args.duration,
+            session, config, demo=args.command == "demo", theme=args.theme, themes=themes
         )
         code = asyncio.run(run_dashboard(app))
     if app.exit_note:
         print(f"botdeck: {app.exit_note}")
-    print(f"botdeck: journal: {journal.path}")
+    if session.journal is not None:
+        print(f"botdeck: journal: {session.journal.path}")
     return code
 
 

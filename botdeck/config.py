@@ -13,20 +13,22 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails, PydanticCustomError
 
-from botdeck.chat.scenarios import Scenario, ScenarioError
+from botdeck.adapters import RESPONDERS, SOURCES, AdapterError, Kind, registry
+from botdeck.chat.scenarios import Scenario
+from botdeck.core.options import STRICT, AdapterOptions
+from botdeck.core.options import http_url as http_url  # init's URL check
 from botdeck.files import MIB, FileRefused, read_text_capped
 from botdeck.model.defaults import (
     DEFAULT_COMMAND_PREFIXES,
@@ -49,12 +51,6 @@ class ConfigError(Exception):
     """A one-line, user-facing description of bad configuration (exit code 2)."""
 
 
-def http_url(value: str) -> str:
-    if not re.match(r"^https?://[^\s/]+", value):
-        raise ValueError(f"expected an http(s) URL, got {value!r}")
-    return value
-
-
 # Upper bounds: far past any sensible setting, low enough that a typo (or `inf`, which
 # TOML allows) cannot make a reply wait for ever. Stated in the README's Configuration.
 MAX_DELAY = 600.0  # seconds, a reply delay
@@ -67,7 +63,7 @@ MAX_LOG_TIME = 1e10  # seconds: a Unix time (until 2286) or an offset into a cha
 
 class _Model(BaseModel):
     # allow_inf_nan: TOML has inf and nan, and a float key must be a finite number.
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+    model_config = STRICT
 
 
 def _check_range(pair: list[float], key: str) -> list[float]:
@@ -135,32 +131,61 @@ class RouterConfig(_Model):
         return value
 
 
-class AIConfig(_Model):
-    provider: str = "offline"  # a registered responder: offline, openai
-    base_url: str = "https://api.openai.com/v1"
-    model: str = "gpt-4o-mini"
-    api_key_env: str = "OPENAI_API_KEY"
-    temperature: float = Field(0.9, ge=0.0, le=2.0)
-    max_tokens: int = Field(120, ge=1, le=4096)
+class _AdapterTable(_Model):
+    """A table shared by botdeck's keys and an adapter's (`[ai]`: the provider's,
+    `[chat]`: the source's). The adapter's keys, as written, are gathered into `options`
+    and validated by the adapter's own model (`botdeck.adapters`), so a new provider or
+    source brings its keys and their defaults with it."""
+
+    _kind: ClassVar[Kind[Any]]
+    options: dict[str, Any] = {}  # the adapter's keys as written (not a key of the file)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gather(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data  # the type error is pydantic's to report
+        own = set(cls.model_fields) - {"options"}
+        table = {key: value for key, value in data.items() if key in own}
+        table["options"] = {key: value for key, value in data.items() if key not in own}
+        return table
+
+    @model_validator(mode="after")
+    def _check_options(self) -> Self:
+        try:
+            self.adapter_options()
+        except ConfigError as error:  # worded as every key is, under this table's name
+            text = str(error).removeprefix(f"{self._kind.table}.")
+            raise PydanticCustomError("adapter", "{text}", {"text": text}) from None
+        return self
+
+    def adapter_options(self, name: str | None = None) -> AdapterOptions:
+        """The named adapter's options (the configured one's by default), validated with
+        their defaults; a `ConfigError` naming the key (`ai.base_url: ...`) if they are not
+        valid."""
+        kind = self._kind
+        reserved = frozenset(type(self).model_fields) - {"options"}
+        name = name or getattr(self, kind.key)
+        try:
+            return registry().options(kind, name, self.options, reserved=reserved)
+        except AdapterError as error:
+            text = _describe_error(error.detail) if error.detail else str(error)
+            raise ConfigError(f"{kind.table}.{text}") from None
+
+
+class AIConfig(_AdapterTable):
+    """`[ai]`: botdeck's keys here; the provider's own (`base_url`, `model`, ...) are its
+    adapter's (`botdeck.ai.openai_adapter` for "openai")."""
+
+    _kind: ClassVar[Kind[Any]] = RESPONDERS
+    provider: str = "offline"  # a registered responder: offline, openai, or a third party's
     timeout: float = Field(20.0, gt=0, le=600)  # per reply, retries included
     max_retries: int = Field(2, ge=0, le=10)  # for 429 (not insufficient_quota), 5xx, connection
     max_reply_chars: int = Field(DEFAULT_MAX_REPLY_CHARS, ge=20, le=TWITCH_MAX_CHARS)
     context_tokens: int = Field(800, ge=0, le=100_000)  # budget for recent chat in a request
-    extra_body: dict[str, Any] = {}  # extra request fields for servers that need them
     token_budget: int = Field(0, ge=0, le=10**12)  # tokens (in + out) per session; 0 = none
     on_budget: Literal["offline", "stop"] = "offline"  # what bots do once it is spent
     outage_wait: float = Field(300.0, ge=0, le=MAX_WAIT)  # a started reply waits out an outage
-
-    _url = field_validator("base_url")(http_url)
-
-    @field_validator("extra_body")
-    @classmethod
-    def _json(cls, value: dict[str, Any]) -> dict[str, Any]:
-        try:
-            json.dumps(value, allow_nan=False)
-        except ValueError:  # inf or nan: JSON has neither, a server would refuse the request
-            raise ValueError("numbers must be finite (no inf or nan)") from None
-        return value
 
 
 def _regex(pattern: str) -> str:
@@ -186,41 +211,14 @@ class JournalConfig(_Model):
     keep_days: float = Field(30.0, ge=0, le=3650)  # older run journals removed at start; 0: keep
 
 
-class ChatConfig(_Model):
-    source: str = "simulated"  # a registered chat source: twitch, simulated, replay
+class ChatConfig(_AdapterTable):
+    """`[chat]`: botdeck's keys here; the source's own (`scenario`, `replay_file`, ...) are
+    its adapter's (`botdeck.chat.simulated`, `botdeck.chat.replay`, Twitch's)."""
+
+    _kind: ClassVar[Kind[Any]] = SOURCES
+    source: str = "simulated"  # a registered chat source: twitch, simulated, replay, ...
     channel: str = "botdeck_demo"
-    scenario: Literal["raid", "questions", "mixed", "five-bots", "soak"] = "mixed"
-    scenario_params: dict[str, int | float] = {}  # e.g. viewers = 300 (see chat/scenarios.py)
     seed: int = 1
-    replay_file: str | None = None
-    replay_start: float | None = Field(None, ge=0, le=MAX_LOG_TIME)  # None: the first line
-    speed: float = Field(1.0, gt=0, le=1000)
-    # Shared chat: lines from partner channels' viewers are left alone unless "answer".
-    shared_chat: Literal["ignore", "answer"] = "ignore"
-
-    @field_validator("scenario_params")
-    @classmethod
-    def _params_fit(
-        cls, params: dict[str, int | float], info: ValidationInfo
-    ) -> dict[str, int | float]:
-        scenario = info.data.get("scenario")
-        if scenario is not None:  # else the scenario itself is the error
-            try:
-                Scenario.build(scenario, params)
-            except ScenarioError as error:
-                raise ValueError(str(error)) from None
-        return params
-
-    @model_validator(mode="after")
-    def _replay_needs_file(self) -> ChatConfig:
-        if self.source == "replay" and not self.replay_file:
-            raise ValueError('source "replay" needs replay_file')
-        return self
-
-    @property
-    def scenario_spec(self) -> Scenario:
-        """The scenario with its parameters (validated when the config was)."""
-        return Scenario.build(self.scenario, self.scenario_params)
 
 
 class TwitchConfig(_Model):
@@ -452,6 +450,14 @@ def _describe(error: ValidationError) -> str:
     errors = error.errors()
     # A union (int | float) reports each branch; "not finite" is the one that explains inf.
     first = next((e for e in errors if e["type"] == "finite_number"), errors[0])
+    if first["type"] == "adapter":  # an adapter's key, already worded within its table
+        ctx = first.get("ctx") or {}
+        return f"{_dotted(first['loc'])}.{ctx.get('text', '')}"
+    return _describe_error(first)
+
+
+def _describe_error(first: ErrorDetails) -> str:
+    """One validation error as `dotted.key: what is wrong`."""
     key = _dotted(first["loc"])
     kind = first["type"]
     if kind == "extra_forbidden":
@@ -551,6 +557,8 @@ def render_config(config: Config) -> str:
     """The resolved config as TOML, with secrets shown only as the variable that holds them."""
     data = config.model_dump(exclude_none=True, by_alias=True)
     data["router"]["global_concurrency"], data["router"]["per_bot_concurrency"] = config.limits()
+    data["ai"] = _with_adapter(config.ai, data["ai"])
+    data["chat"] = _with_adapter(config.chat, data["chat"])
     lines: list[str] = []
     for section, values in data.items():
         if isinstance(values, list):
@@ -559,6 +567,16 @@ def render_config(config: Config) -> str:
         else:
             lines += _toml_table(values, section)
     return "\n".join(lines).strip()
+
+
+def _with_adapter(table: _AdapterTable, dumped: dict[str, Any]) -> dict[str, Any]:
+    """A shared table as the file has it: the adapter's name, its keys resolved (with
+    their defaults), botdeck's other keys, then other adapters' keys as written."""
+    given = dumped.pop("options")
+    name = table._kind.key
+    adapter = table.adapter_options().model_dump(exclude_none=True, by_alias=True)
+    others = {key: value for key, value in given.items() if key not in adapter}
+    return {name: dumped.pop(name), **adapter, **dumped, **others}
 
 
 def _toml_table(values: dict[str, Any], name: str, array: bool = False) -> list[str]:

@@ -1,9 +1,9 @@
 """Headless runs: the whole engine without a screen, ending by itself.
 
 A run ends when the chat source is exhausted and every job has an outcome, or after
-`duration` seconds (then it drains). The first SIGINT, SIGTERM or SIGHUP drains; a
-second stops at once. Exit code 0 after a drain or a finished source, 130 after an
-emergency stop.
+`duration` seconds (then it drains). Quit signals and exit codes are the run's
+(`RunSession`, `SignalRoute`, `EXIT_OK`/`EXIT_STOPPED` in `botdeck.engine`), the same for
+the dashboard and `botdeck serve`.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from botdeck.engine import EXIT_OK, EXIT_STOPPED, Engine, RunSession
+from botdeck.engine import Engine, RunSession
 from botdeck.model.snapshot import Percentiles
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EXIT_OK", "EXIT_STOPPED", "print_summary", "print_warnings", "run_headless"]
+__all__ = ["print_summary", "print_warnings", "run_headless"]
 
 
-async def run_headless(engine: Engine, *, duration: float | None = None) -> int:
+async def run_headless(session: RunSession) -> int:
     """The whole run with nobody at a console (see `botdeck.engine.session`)."""
-    session = RunSession(engine, duration=duration)
+    engine = session.engine
     try:
         await session.connect()  # a refused Twitch setup raises ConfigError here: exit 2
         if engine.snapshot().reviewing:  # nobody could ever approve: no 2-minute waits

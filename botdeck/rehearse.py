@@ -1,9 +1,10 @@
 """`botdeck rehearse`: play a chat log against your bot setup headless, then report.
 
-A rehearsal is an ordinary headless run (`headless.run_headless`, the engine from
-`engine.build_engine`, so the same limits, safety and send limits as live) whose chat is
-the replay and whose replies, unless `--live-ai`, come from the offline responder (no
-key, no cost, no moderation calls).
+A rehearsal is an ordinary headless run (opened by `engine.open_run` and run by
+`headless.run_headless`, so the same limits, safety and send limits as live) whose chat
+is the replay and whose replies, unless `--live-ai`, come from the offline responder (no
+key, no cost, no moderation calls). It only chooses its options: a temporary journal
+unless `--journal`, no resuming, the virtual clock when it can.
 
 Why a virtual clock: with offline replies nothing waits on the outside world, so the
 run goes on a loop whose clock jumps to the next timer (`core.virtual_time`). Every
@@ -20,12 +21,10 @@ about that journal.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
 import sys
-import tempfile
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -56,17 +55,19 @@ class Rehearsal:
 
 
 def rehearsal_config(config: Config, rehearsal: Rehearsal) -> Config:
-    """The config as the rehearsal runs it: the replay as chat; offline unless live AI."""
+    """The config as the rehearsal runs it: the replay as chat (the config's `speed` and
+    `replay_start` unless the flags say otherwise); offline unless live AI."""
     chat = config.chat
+    replay: dict[str, object] = {
+        "replay_file": str(rehearsal.replay),
+        "speed": chat.options.get("speed") if rehearsal.speed is None else rehearsal.speed,
+        "replay_start": chat.options.get("replay_start")
+        if rehearsal.start is None
+        else rehearsal.start,
+    }
+    options = {key: value for key, value in replay.items() if value is not None}
     update: dict[str, object] = {
-        "chat": chat.model_copy(
-            update={
-                "source": "replay",
-                "replay_file": str(rehearsal.replay),
-                "speed": chat.speed if rehearsal.speed is None else rehearsal.speed,
-                "replay_start": chat.replay_start if rehearsal.start is None else rehearsal.start,
-            }
-        )
+        "chat": chat.model_copy(update={"source": "replay", "options": options})
     }
     if not rehearsal.live_ai:
         update["ai"] = config.ai.model_copy(update={"provider": "offline", "token_budget": 0})
@@ -90,62 +91,41 @@ def rehearse(
 ) -> int:
     """Run the rehearsal, print its report; the exit code of the headless run. `reads`:
     the files it reads besides the replay (its config), which the journal never is."""
-    from botdeck.engine import build_engine
+    from botdeck.engine import AppendTo, RunOptions, Temporary, open_run
     from botdeck.headless import print_warnings, run_headless
 
-    with _journal_file(rehearsal.journal, [rehearsal.replay, *reads]) as (path, stream):
-        offset = stream.tell()  # the journal may hold earlier runs: report on this one
-        if rehearsal.virtual_time:
-            loop = VirtualTimeLoop()
-            try:
-                engine = build_engine(config, journal_stream=stream, clock=wall_clock(loop))
-            except BaseException:
-                loop.close()  # a bad replay file: nothing ran on it
-                raise
-            print_warnings(engine.source_warnings, sys.stderr)
-            code = run_virtual(run_headless(engine, duration=rehearsal.duration), loop=loop)
-        else:
-            engine = build_engine(config, journal_stream=stream)
-            print_warnings(engine.source_warnings, sys.stderr)
-            code = asyncio.run(run_headless(engine, duration=rehearsal.duration))
-        with contextlib.suppress(OSError):  # a full disk: the journal has said so
-            stream.flush()
-        if engine.journal_notices:  # the report would cover a part of the run as all of it
-            for notice in engine.journal_notices:
-                print(f"botdeck: warning: {notice}; no report", file=sys.stderr)
-            return code
-        title = _title(config, rehearsal)
-        print_report(path, as_json=rehearsal.as_json, out=out, offset=offset, title=title)
+    loop = VirtualTimeLoop() if rehearsal.virtual_time else None
+    options = RunOptions(
+        journal=Temporary() if rehearsal.journal is None else AppendTo(rehearsal.journal),
+        duration=rehearsal.duration,
+        clock=wall_clock(loop) if loop is not None else time.time,
+        reads=(rehearsal.replay, *reads),
+    )
+    try:
+        with open_run(config, options) as session:
+            print_warnings(session.engine.source_warnings, sys.stderr)
+            if loop is not None:
+                code = run_virtual(run_headless(session), loop=loop)
+            else:
+                code = asyncio.run(run_headless(session))
+            if session.engine.journal_notices:  # the report would cover part of the run
+                for notice in session.engine.journal_notices:
+                    print(f"botdeck: warning: {notice}; no report", file=sys.stderr)
+                return code
+            assert session.journal is not None  # open_run keeps every run's journal
+            title = _title(config, rehearsal)
+            journal = session.journal
+            print_report(journal.path, as_json=rehearsal.as_json, out=out,
+                         offset=journal.offset, title=title)  # fmt: skip
+    finally:
+        if loop is not None and not loop.is_closed():
+            loop.close()  # a bad replay file: nothing ran on it
     return code
 
 
 def _title(config: Config, rehearsal: Rehearsal) -> str:
     clock = "a virtual clock" if rehearsal.virtual_time else "the wall clock"
     replies = config.ai.provider if rehearsal.live_ai else "offline"
-    title = (
-        f"rehearsal of {rehearsal.replay} at speed {config.chat.speed:g}, "
-        f"{replies} replies, on {clock}"
-    )
+    speed = config.chat.adapter_options().model_dump()["speed"]
+    title = f"rehearsal of {rehearsal.replay} at speed {speed:g}, {replies} replies, on {clock}"
     return title + (f"; journal {rehearsal.journal}" if rehearsal.journal else "")
-
-
-@contextlib.contextmanager
-def _journal_file(path: Path | None, reads: Sequence[Path]) -> Iterator[tuple[Path, TextIO]]:
-    from botdeck.engine.journal import close_file
-    from botdeck.engine.journal_files import open_journal
-
-    if path is not None:
-        stream = open_journal(path, "--journal", reads)  # never a device or the replay
-        try:
-            yield path, stream
-        finally:
-            close_file(stream)
-        return
-    handle, name = tempfile.mkstemp(prefix="botdeck-rehearsal-", suffix=".jsonl")
-    stream = os.fdopen(handle, "w", encoding="utf-8")
-    try:
-        yield Path(name), stream
-    finally:
-        close_file(stream)
-        with contextlib.suppress(OSError):
-            os.unlink(name)

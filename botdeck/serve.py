@@ -70,6 +70,7 @@ from textual_serve.download_manager import DownloadManager
 from textual_serve.server import Server
 
 from botdeck.config import ConfigError
+from botdeck.engine import SignalRoute
 
 TOKEN_ENV = "BOTDECK_SERVE_TOKEN"
 COOKIE = "botdeck_access"
@@ -487,11 +488,13 @@ class DashboardServer(Server):
         self._turn = asyncio.Lock()  # one new page at a time decides whether it may show
         self._stopping = False
         self._ignored = WarnOnce()
+        self._signals: SignalRoute | None = None
 
     # ------------------------------------------------------------ guarding requests
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
         app.middlewares.append(self._guard)
+        app.on_cleanup.append(self._stop_routing_signals)
         return app
 
     @web.middleware
@@ -669,7 +672,16 @@ class DashboardServer(Server):
 
     # ------------------------------------------------------------ running
     async def on_startup(self, app: web.Application) -> None:
-        """What to open, said once (textual-serve's banner would name the command)."""
+        """Quit signals reach `request_exit` on the loop through the route every botdeck
+        command uses (`SignalRoute`, with its fallback where the loop cannot take them),
+        until serving has ended: a second Ctrl+C during the drain must still arrive. What
+        to open was said before (textual-serve's banner would name the command)."""
+        self._signals = SignalRoute(lambda _signal: self.request_exit())
+        self._signals.install()
+
+    async def _stop_routing_signals(self, app: web.Application) -> None:
+        if self._signals is not None:
+            self._signals.remove()
 
     def announce(self, port: int) -> None:
         where = f"http://{_url_host(self.access.host)}:{port}/"
@@ -690,13 +702,11 @@ class DashboardServer(Server):
         )
 
     def serve_on(self, listener: socket.socket) -> None:
-        """Serve until SIGINT/SIGTERM on an already bound socket (bind errors come first)."""
+        """Serve until a quit signal on an already bound socket (bind errors come first)."""
         logging.basicConfig(level=logging.WARNING, format="%(message)s")
         self.port = listener.getsockname()[1]
         self.announce(self.port)
         loop = asyncio.new_event_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, self.request_exit)
         web.run_app(
             self._make_app(),
             sock=listener,

@@ -15,7 +15,6 @@ from botdeck.config import (
     parse_config,
     render_config,
 )
-from botdeck.engine.ai_setup import preflight
 from botdeck.model.jobs import Priority
 
 FULL = """
@@ -108,10 +107,10 @@ def test_a_full_config_loads_every_section(tmp_path):
         Priority.LOW: (3.0, 6.0),
     }
     assert config.ai.provider == "openai"
-    assert config.ai.base_url == "http://localhost:8080/v1"
+    assert config.ai.adapter_options().base_url == "http://localhost:8080/v1"
     assert config.ai.max_reply_chars == 300
     assert config.chat.source == "twitch"
-    assert config.chat.scenario == "raid"
+    assert config.chat.adapter_options("simulated").scenario == "raid"  # kept, checked
     assert config.chat.seed == 42
     assert config.twitch.client_id == "abc123"
     assert config.bot_names == ("stickyman1776", "pixelsage")  # logins are lowered
@@ -128,14 +127,14 @@ def test_a_minimal_config_gets_the_defaults(tmp_path):
     assert config.router.max_depth == 2
     assert config.ai.provider == "offline"
     assert config.chat.source == "simulated"
-    assert config.chat.scenario == "mixed"
+    assert config.chat.adapter_options().scenario == "mixed"
 
 
 def test_a_replay_source_with_a_file_loads(tmp_path):
     config = load_config(
         write(tmp_path, '[chat]\nsource = "replay"\nreplay_file = "chat.jsonl"\n' + ONE_BOT)
     )
-    assert config.chat.replay_file == "chat.jsonl"
+    assert config.chat.adapter_options().replay_file == "chat.jsonl"
 
 
 # ---------------------------------------------------------------- limits
@@ -281,8 +280,7 @@ def test_an_empty_bot_list_is_an_error(tmp_path):
 
 def test_a_replay_source_without_a_replay_file_is_an_error(tmp_path):
     message = config_error(tmp_path, '[chat]\nsource = "replay"\n' + ONE_BOT)
-    assert "chat:" in message
-    assert "replay_file" in message
+    assert message.endswith("chat.replay_file: missing (required)")
 
 
 @pytest.mark.parametrize("url", ["not a url", "ftp://example.com", "api.openai.com/v1", ""])
@@ -298,28 +296,39 @@ def test_an_unknown_scenario_is_an_error(tmp_path):
 
 
 def test_an_unknown_provider_or_source_is_an_error_before_anything_runs(tmp_path):
-    """Providers and sources are looked up in the engine's registry: `check` says so."""
-    config = load_config(write(tmp_path, '[ai]\nprovider = "skynet"\n' + ONE_BOT))
-    with pytest.raises(
-        ConfigError,
-        match=r"^ai\.provider: unknown provider 'skynet' \(available: offline, openai; any "
-        r'OpenAI-compatible server is "openai" with its base_url\)$',
-    ):
-        preflight(config)
-    config = load_config(write(tmp_path, '[chat]\nsource = "irc"\n' + ONE_BOT))
-    with pytest.raises(
-        ConfigError,
-        match=r"^chat\.source: unknown source 'irc' \(available: replay, simulated, twitch\)$",
-    ):
-        preflight(config)
+    """Providers and sources are looked up in the adapter registry as the config is read:
+    their keys are theirs to check."""
+    message = config_error(tmp_path, '[ai]\nprovider = "skynet"\n' + ONE_BOT)
+    assert message.endswith(
+        "ai.provider: unknown provider 'skynet' (available: offline, openai; any "
+        'OpenAI-compatible server is "openai" with its base_url)'
+    )
+    message = config_error(tmp_path, '[chat]\nsource = "irc"\n' + ONE_BOT)
+    assert message.endswith(
+        "chat.source: unknown source 'irc' (available: replay, simulated, twitch)"
+    )
 
 
 def test_a_local_server_named_as_provider_gets_a_hint(tmp_path):
-    config = load_config(write(tmp_path, '[ai]\nprovider = "ollama"\n' + ONE_BOT))
-    with pytest.raises(
-        ConfigError, match='use provider = "openai" with base_url = "http://localhost:11434/v1"'
-    ):
-        preflight(config)
+    message = config_error(tmp_path, '[ai]\nprovider = "ollama"\n' + ONE_BOT)
+    assert message.endswith(
+        "ai.provider: 'ollama' is not a provider: "
+        'use provider = "openai" with base_url = "http://localhost:11434/v1"'
+    )
+
+
+def test_an_adapters_keys_are_checked_whichever_adapter_is_named(tmp_path):
+    """A config that switched to offline keeps its OpenAI keys, still checked; a key no
+    adapter declares is unknown."""
+    offline = '[ai]\nprovider = "offline"\n'
+    config = load_config(
+        write(tmp_path, offline + 'base_url = "http://localhost:1/v1"\n' + ONE_BOT)
+    )
+    assert config.ai.options == {"base_url": "http://localhost:1/v1"}
+    assert "ai.max_tokens:" in config_error(tmp_path, offline + "max_tokens = 0\n" + ONE_BOT)
+    assert config_error(tmp_path, offline + "colour = 1\n" + ONE_BOT).endswith(
+        "ai.colour: unknown key"
+    )
 
 
 def test_parse_config_names_its_source():
@@ -393,7 +402,7 @@ def test_demo_config_works_for_one_to_eight_bots(bots):
 
 def test_demo_config_passes_scenario_and_seed():
     config = demo_config(bots=2, scenario="raid", seed=9)
-    assert (config.chat.scenario, config.chat.seed) == ("raid", 9)
+    assert (config.chat.adapter_options().scenario, config.chat.seed) == ("raid", 9)
 
 
 @pytest.mark.parametrize("bots", [0, 9, -1])
@@ -445,10 +454,13 @@ def test_twitch_retry_and_shared_chat_settings_name_the_key(tmp_path, text, key,
 
 def test_twitch_retry_and_shared_chat_settings_have_defaults_and_can_be_set(tmp_path):
     config = load_config(write(tmp_path, ONE_BOT))
-    assert config.chat.shared_chat == "ignore"
+    assert config.chat.adapter_options("twitch").shared_chat == "ignore"
     assert (config.twitch.retry_wait, config.twitch.reconnect_wait) == (2.0, 5.0)
     assert config.twitch.send_retries == 1
     text = '[chat]\nshared_chat = "answer"\n[twitch]\nreconnect_wait = 20\nsend_retries = 0\n'
     config = load_config(write(tmp_path, text + ONE_BOT))
-    assert config.chat.shared_chat == "answer" and config.twitch.reconnect_wait == 20.0
+    assert (
+        config.chat.adapter_options("twitch").shared_chat == "answer"
+        and config.twitch.reconnect_wait == 20.0
+    )
     assert config.twitch.send_retries == 0

@@ -30,11 +30,14 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 import botdeck
+from botdeck.adapters import RESPONDERS, SOURCES, registry
 from botdeck.config import Config
 
 PACKAGE = Path(botdeck.__file__).parent
 NEUTRAL: tuple[object, ...] = (None, 0, "", False, (), [], {}, frozenset())
 COMMON_WORDS = {"default", "max", "min", "per", "the"}  # say nothing about which setting
+# The classes a schema table derives from: the config's, and an adapter's options.
+SCHEMA_BASES = ("_Model", "BaseModel", "_AdapterTable", "AdapterOptions")
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,10 @@ def settings() -> list[Setting]:
                 found.append(Setting(prefix + name, spelled, default, home, sources))
 
     walk(Config, "")
+    # The adapters' own keys in `[ai]` and `[chat]` are schema too: each states its own.
+    for kind in (RESPONDERS, SOURCES):
+        for name in registry().own(kind):
+            walk(registry().get(kind, name).options, f"{kind.table}.")
     return found
 
 
@@ -185,7 +192,7 @@ def _schema_fields(tree: ast.Module, path: str, homes: set[str]) -> set[int]:
     lines = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and any(
-            getattr(base, "id", "") in ("_Model", "BaseModel") for base in node.bases
+            getattr(base, "id", "") in SCHEMA_BASES for base in node.bases
         ):
             lines |= {item.lineno for item in node.body if isinstance(item, ast.AnnAssign)}
     return lines

@@ -148,8 +148,9 @@ def finite_and_bounded(config: Config) -> None:
         assert 0 <= low <= high <= MAX_DELAY
     for value in (router.job_timeout, router.ack_target, router.max_age, config.ai.timeout):
         assert math.isfinite(value) and 0 <= value <= MAX_WAIT
-    assert config.chat.replay_start is None or 0 <= config.chat.replay_start <= MAX_LOG_TIME
-    for value in config.chat.scenario_params.values():
+    start = config.chat.options.get("replay_start")  # any source: checked by its adapter
+    assert start is None or 0 <= start <= MAX_LOG_TIME
+    for value in config.chat.options.get("scenario_params", {}).values():
         assert math.isfinite(value)
 
 

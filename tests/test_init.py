@@ -68,8 +68,8 @@ def test_every_preset_renders_a_config_the_parser_accepts(preset: str):
     assert config.ai.provider == PRESETS[preset].provider
     assert config.bots[0].persona == 'says "hi" \\ a lot'
     if preset != "offline":
-        assert config.ai.base_url == PRESETS[preset].base_url
-        assert config.ai.model == PRESETS[preset].model
+        assert config.ai.adapter_options().base_url == PRESETS[preset].base_url
+        assert config.ai.adapter_options().model == PRESETS[preset].model
 
 
 def test_scripted_init_writes_a_config_that_check_accepts(tmp_path: Path):
@@ -221,8 +221,11 @@ def test_init_in_a_terminal_asks_re_asks_and_writes(tmp_path: Path):
         code = term.close()
     assert code == 0, term.screen
     config = parse_config(tomllib.loads((tmp_path / "botdeck.toml").read_text()))
-    assert config.ai.base_url == "http://192.168.1.20:1234/v1"
-    assert config.ai.model == "qwen2.5-7b-instruct" and config.ai.api_key_env == ""
+    assert config.ai.adapter_options().base_url == "http://192.168.1.20:1234/v1"
+    assert (
+        config.ai.adapter_options().model == "qwen2.5-7b-instruct"
+        and config.ai.adapter_options().api_key_env == ""
+    )
     assert [(b.name, b.persona) for b in config.bots] == [("stickyman1776", "an upbeat hype-man")]
     assert run_botdeck("check", env=env, cwd=tmp_path).returncode == 0
 

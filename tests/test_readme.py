@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from botdeck.adapters import RESPONDERS, registry
 from botdeck.config import Config
 from botdeck.model.journal import FIELDS, LINES, JournalEvent
 from botdeck.model.journal_check import field_types
@@ -41,7 +42,10 @@ def test_the_example_config_shows_the_defaults():
     default; the example itself is a valid config."""
     example = config_example()
     Config.model_validate(example)
-    defaults = Config.model_validate({"bots": [{"name": "someone"}]}).model_dump(by_alias=True)
+    plain = Config.model_validate({"bots": [{"name": "someone"}]})
+    defaults = plain.model_dump(by_alias=True)
+    for name in registry().own(RESPONDERS):  # `[ai]` also shows the providers' own keys
+        defaults["ai"].update(plain.ai.adapter_options(name).model_dump(by_alias=True))
     sections = (
         "router", "ai", "safety", "moderation", "chat_control", "cooldowns", "review",
         "send_limits", "journal",

@@ -27,7 +27,7 @@ from pathlib import Path
 from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.config import parse_config
 from botdeck.core.virtual_time import VirtualTimeLoop, run_virtual, wall_clock
-from botdeck.engine import build_engine
+from botdeck.engine import RunSession, build_engine
 from botdeck.headless import run_headless
 from tests.cli import run_botdeck
 from tests.fakes.openai_server import FakeOpenAI, serving_in_thread, status
@@ -99,7 +99,7 @@ def test_on_the_virtual_clock_a_dead_ai_holds_a_20_s_rehearsal_no_longer_than_th
     )
 
     async def rehearse() -> tuple[int, float]:
-        code = await run_headless(engine, duration=20.0)
+        code = await run_headless(RunSession(engine, duration=20.0))
         return code, asyncio.get_running_loop().time()
 
     code, ended_at = run_virtual(rehearse(), loop=loop)

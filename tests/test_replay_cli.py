@@ -138,4 +138,5 @@ def test_replay_start_is_checked(tmp_path):
     replay = tmp_path / "chat.jsonl"
     with pytest.raises(ConfigError, match=r"chat\.replay_start"):
         load_config(config_for(tmp_path, replay, "replay_start = -5"))
-    assert load_config(config_for(tmp_path, replay, "replay_start = 90")).chat.replay_start == 90
+    config = load_config(config_for(tmp_path, replay, "replay_start = 90"))
+    assert config.chat.adapter_options().replay_start == 90

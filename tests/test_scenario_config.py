@@ -12,8 +12,7 @@ from botdeck.chat.scenarios import RaidParams, SoakParams
 from botdeck.chat.simulated import SimulatedChat
 from botdeck.cli import _config_for, build_parser
 from botdeck.config import ConfigError, load_config, render_config
-from botdeck.engine.parts import BuildContext
-from botdeck.engine.sources import simulated
+from botdeck.engine import build_source
 from tests.cli import run_botdeck
 from tests.virtual_time import run_virtual
 
@@ -44,8 +43,9 @@ async def drain(source: SimulatedChat) -> list:
 
 def test_a_config_table_sets_the_parameters(tmp_path):
     config = load_config(write(tmp_path, CONFIG))
-    assert config.chat.scenario_spec.params == RaidParams(viewers=9, within=1.0, mention_share=1)
-    source = simulated(BuildContext(config)).source
+    spec = config.chat.adapter_options().spec
+    assert spec.params == RaidParams(viewers=9, within=1.0, mention_share=1)
+    source = build_source(config).source
     assert isinstance(source, SimulatedChat)
     messages = run_virtual(drain(source))
     assert len(messages) == 9
@@ -82,8 +82,9 @@ def test_parameters_belong_to_the_configured_scenario(tmp_path):
 def test_demo_takes_parameters_after_the_name():
     args = build_parser().parse_args(["demo", "--scenario", "soak:rate=20,duration=30"])
     config = _config_for(args)
-    assert config.chat.scenario == "soak"
-    assert config.chat.scenario_spec.params == SoakParams(rate=20.0, duration=30.0)
+    options = config.chat.adapter_options()
+    assert options.scenario == "soak"
+    assert options.spec.params == SoakParams(rate=20.0, duration=30.0)
 
 
 @pytest.fixture

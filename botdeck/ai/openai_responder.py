@@ -2,7 +2,8 @@
 
 It speaks Chat Completions through the official SDK, so switching servers is a matter of
 `[ai] base_url`. Each reply is one request bounded by one deadline (`[ai] timeout`,
-retries included, see `botdeck.ai.retry`), so a hung server frees the job's slots in time.
+retries included, see `botdeck.ai.retry`; what a failure means:
+`botdeck.ai.openai_errors`), so a hung server frees the job's slots in time.
 Every failure is a `ResponderError` with a short reason (the key never appears in one),
 marked transient when it is worth waiting out, or with what to fix. Whether the server
 is up is the engine's business (its circuit), not this class's.
@@ -20,6 +21,7 @@ from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletion
 
 from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
+from botdeck.ai.openai_errors import OpenAIErrors
 from botdeck.ai.prompt import PromptSettings, build_messages
 from botdeck.ai.retry import CallFailed, RetryPolicy, call_with_retries, host_of
 
@@ -88,14 +90,10 @@ class OpenAIResponder(Responder):
             )
 
         try:
-            completion = await call_with_retries(
-                create,
-                self._settings.retry,
-                host=self._host,
-                secret=self._client.api_key,
-                key_source=self._settings.key_source,
-                model=choice.model,
+            errors = OpenAIErrors(
+                self._host, self._client.api_key, self._settings.key_source, choice.model
             )
+            completion = await call_with_retries(create, self._settings.retry, errors)
         except CallFailed as failure:
             raise ResponderError(
                 failure.reason,
@@ -120,9 +118,8 @@ async def probe(client: AsyncOpenAI, model: str, within: float, key_source: str 
     host = host_of(str(client.base_url))
     policy = RetryPolicy(timeout=within, max_retries=0)
     try:
-        completion = await call_with_retries(
-            create, policy, host=host, secret=client.api_key, key_source=key_source, model=model
-        )
+        errors = OpenAIErrors(host, client.api_key, key_source, model)
+        completion = await call_with_retries(create, policy, errors)
     except CallFailed as failure:
         raise ResponderError(failure.fix or failure.reason, transient=failure.transient) from None
     # Any answer will do: a reasoning model may spend five tokens before any text.

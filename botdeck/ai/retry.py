@@ -1,17 +1,18 @@
-"""Calling an OpenAI-compatible API: bounded retries inside one deadline, and clean reasons.
+"""Calling a remote AI service: bounded retries inside one deadline, and clean reasons.
 
-Why not the SDK's own retries: it retries every 429, including `insufficient_quota`
-(an empty account, where retrying only burns time), and its timeout is per attempt, so
-with retries and Retry-After waits one reply could hold its job's slots for minutes. Here
-the SDK makes single attempts (`max_retries=0`) and this loop retries rate limits, 5xx
-and connection errors while the reply's whole deadline allows, honouring Retry-After.
+Why not an SDK's own retries: the OpenAI SDK retries every 429, including
+`insufficient_quota` (an empty account, where retrying only burns time), and its timeout
+is per attempt, so with retries and Retry-After waits one reply could hold its job's
+slots for minutes. Here the SDK makes single attempts and this loop retries what the
+adapter's `classify` calls transient (rate limits, 5xx, connection errors) while the
+reply's whole deadline allows, honouring the wait the server asked for.
 
 Every failure becomes a `CallFailed` whose reason is one short line for the journal and
-the dashboard: never a traceback, and never the API key (redacted if a server echoes it).
-It also says whether the failure is transient (the server is down, overloaded or rate
+the dashboard: never a traceback, and never the API key (the classifier redacts it). It
+also says whether the failure is transient (the server is down, overloaded or rate
 limiting: worth waiting out) and, for a failure no wait will cure (a refused key, an
-unknown model, an empty account), what to fix.
-The SDK is imported on first use, so the offline demo starts without loading it.
+unknown model, an empty account), what to fix. What an SDK's exceptions mean is each
+adapter's own knowledge (`botdeck.ai.openai_errors` for OpenAI's); this loop knows none.
 """
 
 from __future__ import annotations
@@ -20,19 +21,10 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
-from botdeck.core.text import clean_text
-
-if TYPE_CHECKING:
-    import openai
-
 T = TypeVar("T")
-
-_QUOTA_CODES = frozenset({"insufficient_quota", "billing_hard_limit_reached"})
-_RETRYABLE_STATUS = frozenset({408, 409, 429})
-_MESSAGE_CHARS = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,20 +70,18 @@ class CallFailed(Exception):
         )
 
 
+Classifier = Callable[[Exception], Failure | None]  # None: not a failure it knows
+
+
 async def call_with_retries(
     call: Callable[[], Awaitable[T]],
     policy: RetryPolicy,
+    classify: Classifier,
     *,
-    host: str,
-    secret: str = "",
     rng: random.Random | None = None,
-    key_source: str = "",
-    model: str = "",
 ) -> T:
-    """Run `call` until it succeeds, fails for good, or the deadline passes. `key_source`
-    and `model` only word what to fix when the server refuses the setup."""
-    import openai
-
+    """Run `call` until it succeeds, fails for good, or the deadline passes. `classify`
+    reads the call's exceptions; one it does not know (None) propagates as it is."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + policy.timeout
     rng = rng or random.Random()
@@ -104,10 +94,11 @@ async def call_with_retries(
                 attempt += 1
                 try:
                     return await call()
-                except openai.OpenAIError as error:
-                    failure = classify(
-                        error, host=host, secret=secret, key_source=key_source, model=model
-                    )
+                except Exception as error:
+                    known = classify(error)
+                    if known is None:
+                        raise
+                    failure = known
                 if not failure.retryable or attempt > policy.max_retries:
                     raise CallFailed.of(failure)
                 wait = failure.retry_after
@@ -132,65 +123,7 @@ def host_of(base_url: str) -> str:
     return f"{host}:{parts.port}" if parts.port else host
 
 
-def classify(
-    error: openai.OpenAIError, *, host: str, secret: str = "", key_source: str = "", model: str = ""
-) -> Failure:
-    """What went wrong, whether another attempt may help, how long the server asks to wait,
-    and for a setup problem what to fix (`key_source`: where the key comes from, e.g.
-    "OPENAI_API_KEY"; `model`: the model asked for)."""
-    import openai
-
-    if isinstance(error, openai.APITimeoutError):
-        return Failure(f"timeout: no answer from {host}", retryable=True)
-    if isinstance(error, openai.APIConnectionError):
-        return Failure(f"cannot reach {host}: {_cause(error)}", retryable=True)
-    if isinstance(error, openai.APIStatusError):
-        status = error.status_code
-        detail = _detail(error, secret)
-        if isinstance(error, openai.RateLimitError) and error.code in _QUOTA_CODES:
-            return Failure(
-                f"quota exceeded ({error.code}): check the account's plan",
-                retryable=False,
-                fix=f"{host} says the account's quota is spent ({error.code}): "
-                "add credit or raise its limit",
-            )
-        if isinstance(error, openai.AuthenticationError):
-            where = f" in {key_source}" if key_source else ""
-            return Failure(
-                "authentication failed (401): check the API key",
-                retryable=False,
-                fix=f"{host} refused the API key (401): check the key{where}",
-            )
-        if status >= 500 or status in _RETRYABLE_STATUS:
-            label = "rate limited" if status == 429 else "server error"
-            return Failure(f"{label} ({status})", True, _retry_after(error))
-        labels = {400: "bad request", 403: "permission denied", 404: "not found"}
-        label = labels.get(status, "HTTP error")
-        reason = f"{label} ({status}){': ' + detail if detail else ''}"
-        fix = None
-        named = f"model {model!r}" if model else "the model"
-        if status == 404:
-            fix = f"{host} has no {named} (404): check [ai] model and base_url"
-        elif status == 403:
-            fix = f"{host} does not let this key use {named} (403): check the key's access"
-        return Failure(reason, retryable=False, fix=fix)
-    if isinstance(error, openai.APIResponseValidationError):
-        return Failure("invalid response from the server", retryable=False)
-    return Failure(f"API error: {type(error).__name__}", retryable=False)
-
-
-def _detail(error: openai.APIStatusError, secret: str) -> str:
-    """The server's own message, cleaned, cut short, with the key redacted if echoed."""
-    body = error.body
-    message = body.get("message") if isinstance(body, dict) else None
-    if not isinstance(message, str):
-        return ""
-    if secret:
-        message = message.replace(secret, "***")
-    return clean_text(message, max_chars=_MESSAGE_CHARS)
-
-
-def _cause(error: BaseException) -> str:
+def cause_of(error: BaseException) -> str:
     """The innermost OS-level cause, e.g. 'connection refused', else a generic phrase."""
     seen = error.__cause__ or error.__context__
     while seen is not None:
@@ -200,19 +133,3 @@ def _cause(error: BaseException) -> str:
             return seen.strerror.lower()
         seen = seen.__cause__ or seen.__context__
     return "connection failed"
-
-
-def _retry_after(error: openai.APIStatusError) -> float | None:
-    """Seconds from `retry-after-ms` or `retry-after` (numeric forms only)."""
-    headers = error.response.headers
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is None:
-            continue
-        try:
-            seconds = float(value) * scale
-        except ValueError:
-            continue
-        if 0 <= seconds < float("inf"):
-            return seconds
-    return None

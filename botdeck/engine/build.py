@@ -1,8 +1,9 @@
 """From a Config to a wired Engine: the one place the parts are put together.
 
 The CLI, the headless runner, the dashboard and the tests all build their engine here, so
-what a test exercises is what a user runs. Sources and responders come from the registry
-(`botdeck.engine.parts`); parts may also be passed in (tests, benchmarks).
+what a test exercises is what a user runs. Sources and responders come from their adapters
+(`botdeck.engine.parts`, which knows no SDK); parts may also be passed in (tests,
+benchmarks).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from botdeck import __version__
 from botdeck.ai.base import Responder
 from botdeck.ai.safety import SafetyGate
+from botdeck.chat.adapter import SourceFailure, SourceParts, classify_failure
 from botdeck.chat.base import ChatSink, ChatSource
 from botdeck.chat.local import LocalSink
 from botdeck.chat.simulated import SimulatedChat
@@ -24,8 +26,8 @@ from botdeck.core.clock import loop_time
 from botdeck.core.gate import SendGate
 from botdeck.core.ratelimit import RateLimiter, SendLimiter
 from botdeck.core.scheduler import Scheduler
-from botdeck.engine import ai_setup, responders, sources
 from botdeck.engine.admission import SendWindowAdmission
+from botdeck.engine.ai_setup import build_safety
 from botdeck.engine.chat_control import ChatControl
 from botdeck.engine.conversation import Conversation, EchoDepth
 from botdeck.engine.cooldowns import CooldownGate
@@ -36,7 +38,7 @@ from botdeck.engine.journal import Journal, Streams
 from botdeck.engine.moderation import Moderation
 from botdeck.engine.modes import ChatModes
 from botdeck.engine.orchestrator import Orchestrator, OrchestratorSettings
-from botdeck.engine.parts import BuildContext, SourceParts, responder_factory, source_factory
+from botdeck.engine.parts import build_ai, build_source, source_adapter
 from botdeck.engine.pipeline import PipelineSettings, ReplyPipeline
 from botdeck.engine.raid import RaidPlanner
 from botdeck.engine.resume import ResumePlan
@@ -47,7 +49,7 @@ from botdeck.model.chat import Role
 from botdeck.model.defaults import Cooldowns, SendLimits
 from botdeck.model.jobs import ReplyContext, RouterState
 
-__all__ = ["EngineSettings", "assemble", "build_engine", "build_limiter", "responders", "sources"]
+__all__ = ["EngineSettings", "assemble", "build_engine", "build_limiter"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,27 +153,32 @@ def build_engine(
     if limiter is None:
         limiter = build_limiter(config)
     journal = Journal(journal_stream, clock=clock)
-    client = ai_setup.build_client(config)  # reads the API key once; None when offline
-    context = BuildContext(config, clock, keep_open, endless, limiter, client)
+    ai = build_ai(config, replies=responder is None)  # reads the API key once
     if source is None:
-        parts = source_factory(config.chat.source)(context)
+        parts = build_source(
+            config, clock=clock, keep_open=keep_open, endless=endless, limiter=limiter
+        )
     elif isinstance(source, SourceParts):
         parts = source
     else:
         parts = SourceParts(source)
+    responder = responder or ai.responder
+    assert responder is not None  # build_ai brings one unless the caller did
+    classify = source_adapter(config).classify if source is None else classify_failure
     engine = assemble(
         EngineSettings.from_config(config),
         channel=config.chat.channel,
         source=parts,
         sink=sink,
-        responder=responder or responder_factory(config.ai.provider)(context),
-        safety=ai_setup.build_safety(config, client),
+        responder=responder,
+        safety=build_safety(config, ai.moderator, ai.secrets),
         limiter=limiter,
         journal=journal,
         personas={bot.name: bot.persona for bot in config.bots},
         roles={bot.name: Role(bot.role) for bot in config.bots},
         clock=clock,
-        closers=[client.close] if client is not None else [],
+        closers=list(ai.closers),
+        classify_source=classify,
         resume=resume,
     )
     # The run's first line says whose chat it answers (resume reads it).
@@ -199,6 +206,7 @@ def assemble(
     clock: Callable[[], float] = time.time,
     closers: list[Closer] | None = None,
     resume: ResumePlan | None = None,
+    classify_source: Callable[[BaseException], SourceFailure] = classify_failure,
 ) -> Engine:
     """The engine from its parts: scheduler, pipeline, intake and event stream wired.
 
@@ -306,9 +314,7 @@ def assemble(
         modes=modes,
         moderation=moderation,
         cooldowns=cooldowns,
-        echoes=echoes,
         source=source,
-        sink=sends,
         sends=sends,
         responder=responder,
         safety=safety,
@@ -322,4 +328,5 @@ def assemble(
         circuit=circuit,
         outage_wait=settings.outage_wait,
         gate=gate,
+        classify_source=classify_source,
     )

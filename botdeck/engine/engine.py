@@ -25,7 +25,7 @@ from typing import TypeVar
 
 from botdeck.ai.base import Responder
 from botdeck.ai.safety import SafetyGate
-from botdeck.chat.base import ChatSetupError, ChatSink, SendError
+from botdeck.chat.adapter import SourceFailure, SourceParts, classify_failure
 from botdeck.config import ConfigError
 from botdeck.core.circuit import Circuit, CircuitChange
 from botdeck.core.gate import SendGate
@@ -34,7 +34,6 @@ from botdeck.core.ratelimit import SendLimiter
 from botdeck.core.scheduler import Scheduler
 from botdeck.engine.admission import SendWindowAdmission
 from botdeck.engine.chat_control import ControlLine
-from botdeck.engine.conversation import EchoDepth
 from botdeck.engine.cooldowns import CooldownGate
 from botdeck.engine.events import EventHub, Subscription
 from botdeck.engine.intake import ChatIntake
@@ -42,7 +41,6 @@ from botdeck.engine.journal import Journal
 from botdeck.engine.journal_files import open_journal
 from botdeck.engine.moderation import Moderation
 from botdeck.engine.modes import ChatModes
-from botdeck.engine.parts import SourceParts
 from botdeck.engine.pipeline import ReplyPipeline, reply_echo
 from botdeck.engine.resume import OpenJob, ResumePlan, apply_resume
 from botdeck.engine.review import ReviewDesk
@@ -92,9 +90,7 @@ class Engine:
         modes: ChatModes,
         moderation: Moderation,
         cooldowns: CooldownGate,
-        echoes: EchoDepth,
         source: SourceParts,
-        sink: ChatSink,
         responder: Responder,
         safety: SafetyGate,
         limiter: SendLimiter | None,
@@ -108,6 +104,7 @@ class Engine:
         outage_wait: float = 0.0,
         gate: SendGate | None = None,
         sends: SendWatch | None = None,
+        classify_source: Callable[[BaseException], SourceFailure] = classify_failure,
     ) -> None:
         self.channel = channel
         self._scheduler = scheduler
@@ -118,9 +115,7 @@ class Engine:
         self._modes = modes
         self._moderation = moderation
         self._cooldowns = cooldowns
-        self._echoes = echoes
         self._source = source
-        self._sink = sink
         self._responder = responder
         self._safety = safety
         self._limiter = limiter
@@ -140,6 +135,7 @@ class Engine:
         self._outage_wait = outage_wait
         self._gate = gate or SendGate()
         self._sends = sends  # sends failing in a row, shown with the chat connection
+        self._classify_source = classify_source  # the source adapter's reading of failures
         self._resume: ResumeSummary | None = None
         if resume is not None:
             scheduler.continue_ids(resume.last_id)  # ids unique within an appended journal
@@ -449,9 +445,17 @@ class Engine:
         refused client stops the run at once with a clear error (ConfigError)."""
         try:
             await self._source.source.start()
-        except ChatSetupError as error:
-            raise ConfigError(str(error)) from None
+        except Exception as error:
+            failure = self.source_failure(error)
+            if failure.setup:
+                raise ConfigError(failure.reason) from None
+            raise
         self._take_over()
+
+    def source_failure(self, error: BaseException) -> SourceFailure:
+        """What an exception from the chat source means, as its adapter reads it: one
+        line, and whether it is a setup problem (exit 2)."""
+        return self._classify_source(error)
 
     def _take_over(self) -> None:
         """The previous run's unfinished jobs get their outcome, and young mentions are
@@ -584,37 +588,16 @@ class Engine:
         task.add_done_callback(self._speaking.discard)
 
     async def _say(self, speakers: Sequence[str], text: str) -> None:
-        """Say `text` once, as the first bot that can (through its send limit)."""
-        limiter = self._limiter
-        depth = self._intake.silent_depth  # no bot answers it
-        for bot in speakers:
-            said = await limiter.acquire(bot, text) if limiter is not None else text
-            try:
-                await self._gate.passage()
-            except BaseException:
-                if limiter is not None:
-                    limiter.release(bot, said)
-                raise
-            outgoing = self._echoes.sending(bot, said, depth) if self._sink.echoes else None
-            try:
-                message_id = await self._sink.send(bot, said)
-            except Exception as error:
-                if outgoing is not None:
-                    self._echoes.failed(outgoing)
-                if isinstance(error, SendError):
-                    log.warning("chat control: %s could not answer: %s", bot, error.reason)
-                else:
-                    log.exception("chat control: %s could not answer", bot)
-                continue
-            finally:
-                if limiter is not None:
-                    limiter.sent(bot, said)
-            if outgoing is not None:
-                self._echoes.sent(outgoing, message_id)
-            if not self._sink.echoes:
-                line = ChatMessage(message_id, bot, said, self._clock(), is_bot=True, depth=depth)
-                self._events.publish(ChatSeen(line))
-            return
+        """Say `text` once, as the first bot that can, through the pipeline's send path;
+        a sink that does not echo gets the line into the chat here (no bot answers it)."""
+        depth = self._intake.silent_depth
+        said = await self._pipeline.announce(speakers, text, depth)
+        if said is None:
+            log.warning("chat control: no bot could answer status")
+        elif not self._pipeline.echoes:
+            line = ChatMessage(said.message_id, said.bot, said.text, self._clock(), is_bot=True,
+                               depth=depth)  # fmt: skip
+            self._events.publish(ChatSeen(line))
 
     def _on_job(self, stage: JobStage, job: Job[ReplyContext]) -> None:
         if self._events:
@@ -623,7 +606,7 @@ class Engine:
             return
         if job.priority is Priority.HIGH:
             self._answered += 1
-        if not self._sink.echoes and job.carrier is None:
+        if not self._pipeline.echoes and job.carrier is None:
             # The reply re-enters the chat as a bot line, so bots can answer each other.
             line = reply_echo(job, job.result_id or f"reply-{job.id}", self._clock())
             self._intake.handle(line)

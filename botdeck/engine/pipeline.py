@@ -7,7 +7,9 @@ Each stage is one method below, run in that order by `run`. A stage ends the job
 raising `JobSkipped` (a reply we chose not to send: blocked, stale, rejected) or
 `JobFailed` (one we could not produce or send); the scheduler turns either into the
 job's outcome. A line the operator types as a bot (`say`) takes the last stages only:
-shape -> safety -> send limit -> send.
+shape -> safety -> send limit -> send; a line botdeck says itself (`announce`: the answer
+to `!botdeck status`) only send limit -> gate -> send. Nothing reaches the sink but
+through here.
 
 Moderators may act while a reply is being written or waits for its send window: when a
 line the reply was written from (its context, or a viewer a merged reply answers) is
@@ -35,7 +37,8 @@ holding a rehearsal's `--duration` or a quit for `outage_wait`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
@@ -57,6 +60,16 @@ from botdeck.model.journal import Reason
 from botdeck.model.review import Verdict
 
 ReplyJob = Job[ReplyContext]
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A line botdeck said in chat of its own accord (`ReplyPipeline.announce`)."""
+
+    bot: str
+    text: str  # as sent (the duplicate guard may have changed it)
+    message_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +112,12 @@ class ReplyPipeline:
         self._review = review
         self._circuit = circuit or Circuit()
         self._gate = gate or SendGate()
+
+    @property
+    def echoes(self) -> bool:
+        """The sink brings what was sent back as chat lines (Twitch); else the engine
+        puts them into the chat itself."""
+        return self._sink.echoes
 
     async def run(self, job: ReplyJob) -> None:
         """The whole pipeline for one job (the scheduler's executor)."""
@@ -407,19 +426,57 @@ class ReplyPipeline:
 
     async def send(self, job: ReplyJob, text: str) -> None:
         """One attempt; SendError propagates (`run` decides whether to retry)."""
-        outgoing = None
-        if self._sink.echoes:
-            outgoing = self._echoes.sending(job.bot, text, job.context.depth)
+        reply_to = None if job.context.manual else job.context.message.id
+        job.result_id = await self._to_sink(job.bot, text, job.context.depth, reply_to)
+        job.result = text
+
+    async def _to_sink(self, bot: str, text: str, depth: int, reply_to: str | None) -> str:
+        """The one place anything reaches the sink: the echo of what is being sent is
+        expected at `depth` (so bots answer it only that deep); the message id."""
+        outgoing = self._echoes.sending(bot, text, depth) if self._sink.echoes else None
         try:
-            reply_to = None if job.context.manual else job.context.message.id
-            job.result_id = await self._sink.send(job.bot, text, reply_to=reply_to)
+            message_id = await self._sink.send(bot, text, reply_to=reply_to)
         except BaseException:
             if outgoing is not None:
                 self._echoes.failed(outgoing)
             raise
         if outgoing is not None:
-            self._echoes.sent(outgoing, job.result_id)
-        job.result = text
+            self._echoes.sent(outgoing, message_id)
+        return message_id
+
+    # ------------------------------------------------------------ botdeck's own lines
+    async def announce(self, speakers: Sequence[str], text: str, depth: int) -> Said | None:
+        """A line botdeck itself says in chat (the answer to `!botdeck status`), once, as
+        the first of `speakers` whose send works; None when none could.
+
+        Not a job, so it goes out whatever the router's state (a stopped router still
+        answers status), but through the same last stages as a reply: the bot's send
+        limit and duplicate guard, the stop gate (nothing leaves while the operator is
+        asked to confirm a stop), the echo bookkeeping and the sink every send goes
+        through. `depth` is the one no bot answers. Cancelling it (a stop) settles the
+        send limit's reservation."""
+        limiter = self._limiter
+        for bot in speakers:
+            said = await limiter.acquire(bot, text) if limiter is not None else text
+            try:
+                await self._gate.passage()
+            except BaseException:
+                if limiter is not None:
+                    limiter.release(bot, said)  # stopped at the gate: nothing went out
+                raise
+            try:
+                message_id = await self._to_sink(bot, said, depth, None)
+            except SendError as error:
+                log.warning("%s could not say %r: %s", bot, said, error.reason)
+                continue
+            except Exception:
+                log.exception("%s could not say %r", bot, said)
+                continue
+            finally:
+                if limiter is not None:
+                    limiter.sent(bot, said)  # also when it failed: the platform may count it
+            return Said(bot, said, message_id)
+        return None
 
 
 def _show_wait(job: ReplyJob) -> Callable[[float | None], None]:

@@ -28,6 +28,8 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 from typing import Literal
 
@@ -49,6 +51,15 @@ QUIT_SIGNALS: tuple[signal.Signals, ...] = tuple(
 
 Severity = Literal["information", "warning", "error"]
 Say = Callable[[str, Severity], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RunJournal:
+    """Where a run's journal is, and where this run's part of it starts (a journal
+    appended to holds earlier runs; a report on this run starts at `offset`)."""
+
+    path: Path
+    offset: int = 0
 
 
 def say_on_stderr(text: str, severity: Severity = "information") -> None:
@@ -123,8 +134,10 @@ class RunSession:
         duration: float | None = None,
         ends_with_source: bool = True,
         say: Say = say_on_stderr,
+        journal: RunJournal | None = None,
     ) -> None:
         self.engine = engine
+        self.journal = journal  # where the run's journal is (`open_run` says), if a file
         self.quits = QuitRequests(engine)
         self.say = say
         self.supervised = False  # someone (the dashboard's runner) finishes the run
@@ -168,7 +181,8 @@ class RunSession:
             self.say(f"cannot start: {error}", "error")
         except Exception as error:
             log.exception("chat source failed")
-            self.say(f"chat source failed: {type(error).__name__}: {error}", "error")
+            failure = self.engine.source_failure(error)
+            self.say(f"chat source failed: {failure.reason}", "error")
         self._source_done = True
         if self._ends_with_source:
             self._finish_when_settled()

@@ -34,8 +34,6 @@ from textual.widget import Widget
 from textual.widgets import Footer
 
 from botdeck.engine import (
-    EXIT_OK,
-    EXIT_STOPPED,
     Engine,
     QuitResult,
     QuitStep,
@@ -76,7 +74,7 @@ from botdeck.tui.screens.edit_reply import EditReply
 from botdeck.tui.screens.help import HelpScreen
 from botdeck.tui.screens.say import SayScreen
 from botdeck.tui.screens.text_view import TextView
-from botdeck.tui.terminal import hung_up, silence_output, terminal_fd
+from botdeck.tui.terminal import hung_up, no_resume_after_hangup, silence_output, terminal_fd
 from botdeck.tui.themes import DEFAULT_THEME, ThemeSet
 from botdeck.tui.widgets.bot_card import BotCard, bot_flags
 from botdeck.tui.widgets.chat_log import ChatLog, ChatView
@@ -86,7 +84,7 @@ from botdeck.tui.widgets.status import AlertBar, Overview, StatusBar
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EXIT_OK", "EXIT_STOPPED", "BotdeckApp"]
+__all__ = ["BotdeckApp"]
 
 REFRESH_SECONDS = 0.2  # numbers: 5 times a second
 FLUSH_SECONDS = 0.1  # chat: 10 times a second
@@ -252,6 +250,8 @@ class BotdeckApp(App[int]):
         self._review.display = False
         self.engine.subscribe(self._on_event)
         self._signals.install()
+        if self._terminal is not None:
+            no_resume_after_hangup(self._terminal)
         # The timers belong to the screen that holds the widgets they update: Textual stops
         # a screen's timers before it removes the screen's widgets, but an app's only after
         # every screen is gone, so an app timer could tick on widgets that have left.

@@ -1,13 +1,16 @@
-"""The app factory shared by the CLI and the tests: same wiring, same app."""
+"""The app factory shared by the CLI and the tests: same wiring, same app.
+
+The run comes from the engine (`open_run`, or `new_session` in tests); the factory puts
+the dashboard around it with the config's keys and themes.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from typing import TextIO
+from collections.abc import Callable
 
 from botdeck.config import Config, ConfigError
-from botdeck.engine import ResumePlan, RunSession, SourceParts, build_engine
+from botdeck.engine import RunSession
 from botdeck.tui.app import BotdeckApp
 from botdeck.tui.themes import SHIPPED_DIR, ThemeSet, discover_themes, user_theme_dir
 
@@ -23,37 +26,20 @@ def check_theme(name: str | None, themes: ThemeSet) -> None:
 
 
 def create_app(
+    session: RunSession,
     config: Config,
     *,
     demo: bool,
     theme: str | None = None,
-    journal_stream: TextIO | Sequence[TextIO] | None = None,
-    source: SourceParts | None = None,
     themes: ThemeSet | None = None,
     clock: Callable[[], float] = time.time,
     app_class: type[BotdeckApp] = BotdeckApp,
-    resume: ResumePlan | None = None,
-    duration: float | None = None,
 ) -> BotdeckApp:
-    """Build the engine and the dashboard around it.
-
-    The demo plays endless mixed chat (a key injects raids), one `duration` after
-    another, unless the config names another scenario, which then plays once.
-    """
+    """The dashboard on `session`'s run. The demo adds its keys (a raid on demand)."""
     themes = themes if themes is not None else available_themes()
     check_theme(theme, themes)
-    engine = build_engine(
-        config,
-        journal_stream=journal_stream,
-        source=source,
-        keep_open=demo,
-        endless=demo,
-        clock=clock,
-        resume=resume,
-    )
-    session = RunSession(engine, duration=duration, ends_with_source=False)
     return app_class(
-        engine,
+        session.engine,
         session=session,
         demo=demo,
         themes=themes,

@@ -4,7 +4,8 @@ The run (`RunSession`: the chat feed, the engine, quit requests) lives in this l
 in the app. When the app ends before the run has (the terminal closed mid-stream, an
 exception in a widget, the app told to quit from outside, as `botdeck serve` does), the
 run carries on here without a screen, exactly as a headless run would: it finishes what
-is queued, a finite chat source ends it, and SIGINT/SIGTERM/SIGHUP drain and then stop.
+is queued, a finite chat source ends it, and quit signals drain and then stop
+(`RunSession.run_unattended`).
 No queued mention gets an outcome because the dashboard went away.
 """
 

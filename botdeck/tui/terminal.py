@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import termios
+from types import FrameType
 
 
 def terminal_fd() -> int | None:
@@ -46,3 +48,26 @@ def silence_output() -> None:
                 os.dup2(null, fd)
         finally:
             os.close(null)
+
+
+def no_resume_after_hangup(fd: int) -> None:
+    """A hung-up terminal gets SIGCONT right after SIGHUP (the kernel sends both to the
+    foreground group), and Textual's SIGCONT handler starts application mode again: a new
+    writer thread on the dead terminal, whose first write fails and kills it, after which
+    the app blocks for ever on its full queue when it closes (seen once in ten runs under
+    load). So a SIGCONT that finds the terminal hung up resumes nothing; any other goes to
+    Textual's handler as before (returning from Ctrl+Z)."""
+    cont = getattr(signal, "SIGCONT", None)
+    if cont is None:
+        return
+    textual = signal.getsignal(cont)
+    if not callable(textual):
+        return
+
+    def on_cont(number: int, frame: FrameType | None) -> None:
+        if hung_up(fd):
+            return
+        textual(number, frame)
+
+    with contextlib.suppress(ValueError):  # not the main thread: leave it as it is
+        signal.signal(cont, on_cont)

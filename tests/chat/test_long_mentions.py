@@ -14,9 +14,8 @@ from botdeck.chat.simulated import ScriptedLine, SimulatedChat
 from botdeck.config import parse_config
 from botdeck.core.mentions import MentionFinder
 from botdeck.core.text import MAX_LINE_CHARS
-from botdeck.engine import EngineSettings, assemble, build_engine
+from botdeck.engine import EngineSettings, SourceParts, assemble, build_engine
 from botdeck.engine.orchestrator import Orchestrator
-from botdeck.engine.parts import SourceParts
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import EngineEvent, JobChanged
 from botdeck.model.jobs import JobStage, Outcome

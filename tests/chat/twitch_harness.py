@@ -20,8 +20,7 @@ from botdeck.ai.base import Reply, ReplyRequest, Responder
 from botdeck.chat.twitch import TwitchChat
 from botdeck.config import parse_config
 from botdeck.core.ratelimit import RateLimiter
-from botdeck.engine import Engine, build_engine, build_limiter, sources
-from botdeck.engine.parts import BuildContext
+from botdeck.engine import Engine, build_engine, build_limiter, build_source
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import ChatSeen
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
@@ -145,7 +144,7 @@ def engine_for(
     parsed = parse_config(config or make_config(fake))
     if limiter is None:
         limiter = build_limiter(parsed)  # type: ignore[assignment]
-    parts = sources.twitch(BuildContext(parsed, limiter=limiter))
+    parts = build_source(parsed, limiter=limiter)
     assert isinstance(parts.source, TwitchChat)
     engine = build_engine(
         parsed,

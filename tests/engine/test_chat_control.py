@@ -7,9 +7,10 @@ import asyncio
 import itertools
 from collections import Counter
 
+from botdeck.core.ratelimit import RateLimiter
 from botdeck.model.channel import ChatSettings
-from botdeck.model.chat import ChatMessage
-from botdeck.model.defaults import Cooldowns
+from botdeck.model.chat import ChatMessage, Role
+from botdeck.model.defaults import Cooldowns, SendLimits
 from botdeck.model.jobs import RouterState
 from tests.engine.harness import make_engine
 from tests.engine.test_moderation import SlowSink
@@ -130,6 +131,63 @@ def test_status_is_answered_once_by_the_first_bot_that_may_talk():
     assert statuses == [("running", "mod_jane", "status"), ("paused", "mod_jane", "status")]
     [echo] = [e for e in events if e["event"] == "chat" and e["user"] == ALPHA]
     assert echo["text"] == text and echo["is_bot"] is True
+
+
+def test_status_is_answered_when_stopped_through_the_bots_send_limit():
+    """Not a job: a stopped router still answers, and the answer takes a slot of the
+    bot's send window like any send (the pipeline's path, not a side door)."""
+    sink = SlowSink()
+    one_a_window = SendLimits(window=30.0, viewer=1, spacing=0.0)
+    limiter = RateLimiter({bot: Role.VIEWER for bot in BOTS}, one_a_window)
+
+    async def main():
+        engine, stream = engine_for(sink=sink, limiter=limiter)
+        engine.handle(said("mod_jane", "!botdeck stop", "moderator"))
+        engine.handle(said("mod_jane", "!botdeck status", "moderator"))
+        await asyncio.sleep(1)
+        first = list(sink.sent)
+        engine.handle(said("mod_jane", "!botdeck status", "moderator"))
+        await asyncio.sleep(10)
+        waiting = list(sink.sent)  # ALPHA's window is full: the second answer waits
+        await asyncio.sleep(30)
+        return journal_of(stream), first, waiting
+
+    events, first, waiting = run_virtual(main())
+    assert first == [(ALPHA, "botdeck is stopped: 0 replies waiting, 0 in progress", None)]
+    assert waiting == first
+    assert [bot for bot, _, _ in sink.sent] == [ALPHA, ALPHA]
+    assert sink.times[1] >= sink.times[0] + 30  # a window later, not dropped
+    assert sink.sent[1][1].startswith("botdeck is stopped")  # the duplicate guard's change
+    assert not [e for e in events if e["event"] in ("enqueued", "sent")]  # never a job
+
+
+def test_status_waits_at_the_stop_gate_and_a_confirmed_stop_cancels_it():
+    """While the operator is asked to confirm a stop nothing leaves, the status answer
+    included; `n` lets it go, `y` (a stop) ends it unsent."""
+    sink = SlowSink()
+
+    async def main():
+        engine, _ = engine_for(sink=sink)
+        engine.hold_sends()
+        engine.handle(said("mod_jane", "!botdeck status", "moderator"))
+        await asyncio.sleep(60)
+        held = list(sink.sent)
+        engine.release_sends()
+        await asyncio.sleep(1)
+        released = list(sink.sent)
+        engine.hold_sends()
+        engine.handle(said("mod_jane", "!botdeck status", "moderator"))
+        await asyncio.sleep(60)
+        engine.stop()
+        await asyncio.sleep(60)
+        return held, released
+
+    held, released = run_virtual(main())
+    assert held == []
+    assert [text for _, text, _ in released] == [
+        "botdeck is running: 0 replies waiting, 0 in progress"
+    ]
+    assert len(sink.sent) == 1  # the answer held when the stop came never went out
 
 
 def test_chat_control_turned_off_leaves_the_command_as_a_chat_command():

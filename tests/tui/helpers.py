@@ -13,12 +13,12 @@ from textual.pilot import Pilot
 
 from botdeck.chat.base import ChatSink
 from botdeck.chat.simulated import ScriptedLine, SimulatedChat
-from botdeck.config import parse_config
-from botdeck.engine import ResumePlan
-from botdeck.engine.sources import scripted
+from botdeck.chat.simulated_adapter import scripted
+from botdeck.config import Config, parse_config
+from botdeck.engine import ResumePlan, RunOptions, SourceParts, new_session
 from botdeck.tui.app import BotdeckApp
 from botdeck.tui.factory import create_app
-from botdeck.tui.themes import SHIPPED_DIR, discover_themes
+from botdeck.tui.themes import SHIPPED_DIR, ThemeSet, discover_themes
 
 FROZEN = 1_795_000_000.0  # a fixed wall clock: 2026-11-19, for stable screens
 BOTS = ("stickyman1776", "genejacqueman", "pixelsage")
@@ -26,6 +26,25 @@ BOTS = ("stickyman1776", "genejacqueman", "pixelsage")
 
 def frozen_clock() -> float:
     return FROZEN
+
+
+def app_for(
+    config: Config,
+    *,
+    demo: bool = False,
+    source: SourceParts | None = None,
+    journal: io.StringIO | None = None,
+    themes: ThemeSet | None = None,
+    clock: Callable[[], float] = time.time,
+    app_class: type[BotdeckApp] = BotdeckApp,
+    resume: ResumePlan | None = None,
+) -> BotdeckApp:
+    """The dashboard on a run the engine composed as the CLI's would be (watched), with
+    a journal in memory and, if given, a chat source of the test's."""
+    options = RunOptions(demo=demo, watched=True, clock=clock)
+    session = new_session(config, options, journal_stream=journal, source=source, resume=resume)
+    themes = themes if themes is not None else discover_themes(SHIPPED_DIR)
+    return create_app(session, config, demo=demo, themes=themes, clock=clock, app_class=app_class)
 
 
 def make_app(
@@ -67,12 +86,12 @@ def make_app(
     )
     source = NoticingChat(lines, keep_open=keep_open, clock=frozen_clock, speed=1.0)
     source.standing = list(notices)
-    parts = scripted(config, source)
-    app = create_app(
+    parts = scripted(source, config.chat.adapter_options(), config.bot_names, config.chat.seed)
+    app = app_for(
         config,
         demo=demo,
         source=parts if sink is None else replace(parts, sink=sink),
-        journal_stream=journal,
+        journal=journal,
         themes=discover_themes(themes_dir),
         clock=frozen_clock,
         app_class=app_class,

@@ -6,9 +6,9 @@ import io
 import re
 
 from botdeck.chat.simulated import ScriptedLine
+from botdeck.engine import EXIT_OK, EXIT_STOPPED
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import RouterState
-from botdeck.tui.app import EXIT_OK, EXIT_STOPPED
 from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.widgets.bot_card import BotCard
 from botdeck.tui.widgets.chat_log import ChatLog

@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 import re
 
+from botdeck.engine import EXIT_OK
 from botdeck.engine.journal import close_file
-from botdeck.tui.app import EXIT_OK
 from botdeck.tui.widgets.status import AlertBar
 from tests.tui.helpers import make_app, mentions, wait_until
 

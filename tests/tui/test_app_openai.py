@@ -6,13 +6,12 @@ from botdeck.chat.simulated import ScriptedLine, SimulatedChat
 from botdeck.config import parse_config
 from botdeck.engine import SourceParts
 from botdeck.tui.app import BotdeckApp
-from botdeck.tui.factory import create_app
 from botdeck.tui.themes import SHIPPED_DIR, discover_themes
 from botdeck.tui.widgets.chat_log import ChatLog
 from botdeck.tui.widgets.status import Overview, StatusBar
 from botdeck.tui.widgets.text_lines import TextLines
 from tests.fakes.openai_server import FakeOpenAI, reply, status
-from tests.tui.helpers import frozen_clock, wait_until
+from tests.tui.helpers import app_for, frozen_clock, wait_until
 
 KEY_ENV = "BOTDECK_TUI_TEST_KEY"
 KEY = "sk-tui-test-0123456789abcdef"
@@ -47,7 +46,7 @@ async def test_dashboard_marks_failures_and_skips_with_reasons(monkeypatch):
         )
         lines = [ScriptedLine(0, f"viewer{i}", f"@alpha_bot question {i}") for i in range(3)]
         source = SimulatedChat(lines, keep_open=True, clock=frozen_clock, speed=1.0)
-        app = create_app(config, demo=False, source=SourceParts(source),
+        app = app_for(config, source=SourceParts(source),
                          themes=discover_themes(SHIPPED_DIR), clock=frozen_clock)  # fmt: skip
 
         def settled() -> bool:
@@ -92,7 +91,7 @@ def openai_app(server: FakeOpenAI, lines: list[ScriptedLine], **ai) -> BotdeckAp
         }
     )
     source = SimulatedChat(lines, keep_open=True, clock=frozen_clock, speed=1.0)
-    return create_app(config, demo=False, source=SourceParts(source),
+    return app_for(config, source=SourceParts(source),
                       themes=discover_themes(SHIPPED_DIR), clock=frozen_clock)  # fmt: skip
 
 

@@ -9,11 +9,11 @@ import io
 import pytest
 from textual.command import CommandList, CommandPalette
 
+from botdeck.engine import EXIT_OK
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import RouterState
 from botdeck.model.keys import KEY_ACTIONS
 from botdeck.report import build_report
-from botdeck.tui.app import EXIT_OK
 from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.screens.help import HelpScreen
 from botdeck.tui.screens.say import SayScreen

@@ -34,6 +34,7 @@ from botdeck.model.jobs import JobStage, Outcome, Phase, Priority, ReplyContext,
 from botdeck.model.journal import JournalEvent, Reason
 from botdeck.model.keys import When
 from botdeck.model.review import PendingReview, Verdict
+from botdeck.model.snapshot import Expired, ResumeSummary
 from botdeck.tui.chatlines import moderation_line, outcome_line
 from botdeck.tui.labels import phase_label, priority_label, when_note
 from botdeck.tui.screens.help import HelpScreen
@@ -56,6 +57,7 @@ SHOWN = {
     ModerationAction: "chat moderation lines",
     Verdict: "review panel (what the timeout does)",
     When: "help screen (when column), footer and palette (check_action)",
+    Expired: "the resume toast and the headless line (ResumeSummary.describe)",
 }
 NOT_SHOWN = {
     Role: "decides send limits; the cards show the limits, not the role",
@@ -231,3 +233,21 @@ async def test_every_when_shows_in_the_help_and_every_card_size_draws():
 @pytest.mark.parametrize("step", list(QuitStep))
 def test_every_quit_step_has_words(step: QuitStep):
     assert QuitResult(step, "q", cancelled=2, left=3, key=True).describe().startswith("q")
+
+
+async def test_every_expiry_cause_shows_in_the_resume_toast():
+    summary = ResumeSummary(
+        "previous.jsonl",
+        resumed=1,
+        expired=len(Expired),
+        why=dict.fromkeys(Expired, 1),
+        missing_bots=("gone_bot",),
+    )
+    app = make_app([])
+    async with app.run_test(size=(200, 40)) as pilot:
+        app.session.say(summary.describe(), "information")
+        await wait_until(pilot, lambda: bool(app._notifications))
+        toast = next(iter(app._notifications)).message
+        for cause in Expired:
+            assert f"1 {cause.value}" in toast
+        assert "(gone_bot)" in toast

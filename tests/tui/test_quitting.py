@@ -11,8 +11,8 @@ import signal
 
 import pytest
 
+from botdeck.engine import EXIT_OK, EXIT_STOPPED
 from botdeck.model.jobs import RouterState
-from botdeck.tui.app import EXIT_OK, EXIT_STOPPED
 from tests.tui.helpers import events, make_app, mentions, wait_until
 
 OUTCOMES = {"sent", "failed", "cancelled", "skipped"}

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 
 from botdeck.config import parse_config
-from botdeck.tui.factory import create_app
-from botdeck.tui.themes import SHIPPED_DIR, discover_themes
 from botdeck.tui.widgets.status import StatusBar
-from tests.tui.helpers import wait_until
+from tests.tui.helpers import app_for, wait_until
 
 
 async def test_the_dashboard_plays_a_replay_and_shows_it(tmp_path):
@@ -23,7 +21,7 @@ async def test_the_dashboard_plays_a_replay_and_shows_it(tmp_path):
             "bots": [{"name": "pixelsage"}],
         }
     )
-    app = create_app(config, demo=False, themes=discover_themes(SHIPPED_DIR))
+    app = app_for(config)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 5)
         assert app.check_action("raid", ()) is False
@@ -43,7 +41,7 @@ async def test_a_mention_past_the_display_cut_is_answered_in_the_dashboard(tmp_p
             "bots": [{"name": "pixelsage"}],
         }
     )
-    app = create_app(config, demo=False, themes=discover_themes(SHIPPED_DIR))
+    app = app_for(config)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 1)
         assert app.engine.snapshot().chat.mentions == 1

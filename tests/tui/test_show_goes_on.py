@@ -15,7 +15,6 @@ from botdeck.config import parse_config
 from botdeck.engine import EXIT_OK, EXIT_STOPPED, SourceParts
 from botdeck.model.jobs import Phase, RouterState
 from botdeck.tui.app import BotdeckApp
-from botdeck.tui.factory import create_app
 from botdeck.tui.run import run_dashboard
 from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.screens.help import HelpScreen
@@ -25,6 +24,7 @@ from botdeck.tui.widgets.queue import QueueInspector
 from tests.fakes.openai_server import FakeOpenAI
 from tests.tui.helpers import (
     BOTS,
+    app_for,
     events,
     frozen_clock,
     make_app,
@@ -61,7 +61,7 @@ def outage_app(server: FakeOpenAI, lines: list[ScriptedLine], journal: io.String
         }
     )
     source = SimulatedChat(lines, keep_open=True, clock=frozen_clock, speed=1.0)
-    return create_app(config, demo=False, source=SourceParts(source), journal_stream=journal,
+    return app_for(config, source=SourceParts(source), journal=journal,
                       themes=discover_themes(SHIPPED_DIR), clock=frozen_clock)  # fmt: skip
 
 
