@@ -37,8 +37,8 @@ def said_section(report: Report, colours: dict[str, str]) -> str:
         return head + "<p class=note>no bot sent a reply</p>"
     note = (
         "<p class=note>Open a bot to read its replies, each under the line it answered. "
-        "Times are offsets into the run (the stream, or the rehearsal's log) and the "
-        "clock.</p>"
+        "Times are offsets into the run (from its first line; in a rehearsal, the first "
+        "line of the log played) and the clock.</p>"
     )
     blocks = []
     for name, bot in report.bots.items():

@@ -142,8 +142,9 @@ class Synthetic:
 @dataclass(frozen=True, slots=True)
 class Said:
     """One reply a bot sent, with the line it answered (none: typed at the console, or a
-    line no longer in the journal). `at` counts from the start of its run: into the
-    stream for a live run, into the log for a rehearsal."""
+    line no longer in the journal). `at` counts from the start of its run (its first
+    line: about the stream's start live, the first line of the log played in a
+    rehearsal)."""
 
     at: float  # seconds from the start of its run
     ts: float  # Unix seconds
