@@ -102,6 +102,7 @@ class _Run:
     content: bool = False  # it has chat or jobs (a run line alone is taken over)
     low: int | None = None  # the job ids it created, lowest and highest
     high: int = -1
+    forgot: int = -1  # the highest id of its jobs given up while open (`OPEN_KEPT`)
     waiting: set[int] = field(default_factory=set)  # its jobs waiting now
 
 
@@ -208,7 +209,12 @@ class Tally:
         job_id = cast(JobLine, line)["job"]
         job = self._open.get(job_id)
         mine = job is not None and job.run == run.index
-        closed_here = job is None and run.low is not None and run.low <= job_id <= run.high
+        closed_here = (  # ended in this run already (not one given up while open)
+            job is None
+            and run.low is not None
+            and run.forgot < job_id
+            and run.low <= job_id <= run.high
+        )
         if kind is JournalEvent.ENQUEUED:
             if line.get("requeued") and mine:
                 return False  # back in the queue, same run
@@ -317,6 +323,8 @@ class Tally:
         if evicted:
             self._given_up += 1
             self._leave_queue(job_id, job, None)
+            if job.run == self._run.index:
+                self._run.forgot = max(self._run.forgot, job_id)
         self._outcomes["open"] += 1
         self._mention(job, None, None, merged=False)
 
