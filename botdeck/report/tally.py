@@ -242,7 +242,7 @@ class Tally:
 
     def _run_line(self, line: RunLine) -> None:
         self._run.channel = cut(line["channel"], NAME_KEPT)
-        self._run.start = line["ts"]  # the run's clock starts here (a rehearsal: the log's)
+        self._run.start = line["ts"]  # offsets count from here (written with its first event)
 
     def _state_line(self, line: StateLine) -> None:
         self._state = line["state"].value
