@@ -389,7 +389,7 @@ def _auth(args: argparse.Namespace) -> int:
     # Not yet runnable is fine here: auth is how a Twitch config gets there.
     config = load_config(find_config(args.config), twitch_ready=False)
     if args.device and not args.status:
-        from botdeck.device_auth import run_device_auth
+        from botdeck.auth import run_device_auth
 
         return run_device_auth(config)
     return run_auth(config, show_status=args.status, open_browser=not args.no_browser)
