@@ -320,6 +320,38 @@ def hostile_figures() -> list[Figure]:
     return figures
 
 
+def report_figures() -> list[Figure]:
+    """`botdeck report --json --html` on a generated 1 GiB journal: peak memory, time and
+    the page's size, against the report before issue 27.4 in the same run."""
+    runs = run_json([sys.executable, "-m", "benchmarks.report_bench"])
+    ours, old = runs["botdeck"], runs.get("baseline")
+    journal = f"{runs['journal_mb']:,} MiB journal ({runs['lines']:,} lines, a busy stream)"
+    if old is None:
+        base_mb = base_s = base_page = None
+        old_label = "before issue 27.4: not measured (no git history)"
+    else:
+        base_mb, base_s, base_page = old["peak_mb"], old["seconds"], old["page_mb"]
+        capped = old["exit"] != 0
+        old_label = f"before issue 27.4: {base_mb:,.0f} MB, {base_s:g} s" + (
+            f" (stopped by the {runs['cap_mb']:,} MB cap)" if capped else ""
+        )
+    ok = ours["exit"] == 0 and not ours["traceback"]
+    if not ok or ours["peak_mb"] >= 200 or (ours["page_mb"] or 0) >= 5:
+        print(f"warning: report on 1 GiB missed its goal: {ours}")
+    return [
+        Figure("report_1gib_peak_memory", ours["peak_mb"], "MB", base_mb,
+               ratio(base_mb or 0, ours["peak_mb"]),
+               f"`botdeck report J --json --html P` on a {journal}: peak RSS; goal < 200 MB;"
+               f" baseline {old_label}"),
+        Figure("report_1gib_time", ours["seconds"], "s", base_s,
+               ratio(base_s or 0, ours["seconds"]),
+               "wall time of that run (2 shared cores), both sides on the same journal"),
+        Figure("report_1gib_page_size", ours["page_mb"] or 0, "MB", base_page,
+               ratio(base_page or 0, ours["page_mb"] or 0),
+               "the page it wrote (goal < 5 MB); before, one dot per answered mention"),
+    ]  # fmt: skip
+
+
 def drain_figures() -> list[Figure]:
     """A drain after 5 minutes of chat flood (virtual time), against the pre-admission engine."""
     runs = run_json([sys.executable, "-m", "benchmarks.drain_bench", "300"])
@@ -435,6 +467,7 @@ GROUPS = {
     "ratelimit": ratelimit_figures,
     "raid": raid_figures,
     "hostile": hostile_figures,
+    "report": report_figures,
     "drain": drain_figures,
     "moderation": moderation_figures,
     "outage": outage_figures,

@@ -448,9 +448,24 @@ def _report(args: argparse.Namespace) -> int:
             _report_page(path, args.html, args.ack_target, as_json=args.json)
         else:
             print_report(path, as_json=args.json, out=sys.stdout)
+        sys.stdout.flush()
     except ReportError as error:
         raise ConfigError(str(error)) from None  # bad input: one line, exit 2
+    except BrokenPipeError:  # `report | head`: the reader left; quietly, exit 1 as Rich
+        _stdout_to_nowhere()  # does (and as Python's docs advise), not a traceback
+        return 1
     return 0
+
+
+def _stdout_to_nowhere() -> None:
+    """After a closed pipe, what is still buffered goes nowhere, so the interpreter's last
+    flush at exit does not print a second BrokenPipeError."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _report_page(journal: Path, page: Path, ack_target: float, *, as_json: bool) -> None:
@@ -465,7 +480,7 @@ def _report_page(journal: Path, page: Path, ack_target: float, *, as_json: bool)
         check_writable_target(page, [journal], "report page")
     except FileRefused as error:
         raise ConfigError(f"--html: {error}") from None
-    report = build_report(journal)
+    report = build_report(journal, ack_target=ack_target)
     write_html(report, page, ack_target=ack_target, inputs=[journal])
     if as_json:
         print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
@@ -518,16 +533,21 @@ def _rehearse(args: argparse.Namespace) -> int:
 
 
 def _latest_run() -> Path:
-    """`botdeck report` without a journal: the newest one in `[journal] dir` (from the
-    config file when there is one)."""
+    """`botdeck report` without a journal: the newest run in `[journal] dir` (from the
+    config file when there is one) that was not a demo, else the newest demo."""
     from botdeck.engine import latest_run_journal
 
     config_path = default_config_path()
     config = load_config(config_path, twitch_ready=False) if config_path.exists() else demo_config()
-    directory, latest = latest_run_journal(config)
+    demo = default_of(ChatConfig, "channel")  # the demo's: it answers in no real channel
+    directory, latest = latest_run_journal(config, besides=demo)
+    said = ""
+    if latest is None:
+        directory, latest = latest_run_journal(config)
+        said = " (a demo: no other run there yet)"
     if latest is None:
         raise ConfigError(f"no journal in {directory} yet: name one (botdeck report JOURNAL)")
-    print(f"botdeck: the latest run: {latest}", file=sys.stderr)
+    print(f"botdeck: the latest run: {latest}{said}", file=sys.stderr)
     return latest
 
 

@@ -188,7 +188,8 @@ def open_run(
                 plan.path.unlink()
 
 
-def latest_run_journal(config: Config) -> tuple[Path, Path | None]:
-    """`[journal] dir` and the newest run journal in it (`botdeck report` without one)."""
+def latest_run_journal(config: Config, *, besides: str | None = None) -> tuple[Path, Path | None]:
+    """`[journal] dir` and the newest run journal in it (`botdeck report` without one),
+    of any channel but `besides` when given (the demo's)."""
     directory = journal_dir(config)
-    return directory, latest_journal(directory)
+    return directory, latest_journal(directory, besides=besides)

@@ -240,6 +240,22 @@ FIELDS: dict[str, str] = {
     "verdict": "what was decided about the reply",
 }
 
+# The largest value each number may take; none is ever negative. A reader trusts no
+# figure outside these (`journal_check`): a latency of 1e308 s or -5 tokens is no line
+# botdeck wrote. Seconds are at most a week (a reply waits minutes); the rest are ids
+# and counts, exact in any JSON reader's doubles.
+MAX_TS = 1e10  # a Unix time in seconds, until the year 2286
+WEEK = 7 * 86_400.0
+MAX_COUNT = 2**53
+LIMITS: dict[str, float] = {
+    "ts": MAX_TS,
+    "delay": WEEK,
+    "send_wait": WEEK,
+    "latency": WEEK,
+    "tokens_in": 10_000_000,  # per reply: more than any model's context
+    "tokens_out": 10_000_000,
+}
+
 
 # ------------------------------------------------------------------ engine events -> lines
 def line_for(event: EngineEvent, ts: float) -> JournalLine | None:
