@@ -320,6 +320,38 @@ def hostile_figures() -> list[Figure]:
     return figures
 
 
+def report_figures() -> list[Figure]:
+    """`botdeck report --json --html` on a generated 1 GiB journal: peak memory, time and
+    the page's size, against the report before issue 27.4 in the same run."""
+    runs = run_json([sys.executable, "-m", "benchmarks.report_bench"])
+    ours, old = runs["botdeck"], runs.get("baseline")
+    journal = f"{runs['journal_mb']:,} MiB journal ({runs['lines']:,} lines, a busy stream)"
+    if old is None:
+        base_mb = base_s = base_page = None
+        old_label = "before issue 27.4: not measured (no git history)"
+    else:
+        base_mb, base_s, base_page = old["peak_mb"], old["seconds"], old["page_mb"]
+        capped = old["exit"] != 0
+        old_label = f"before issue 27.4: {base_mb:,.0f} MB, {base_s:g} s" + (
+            f" (stopped by the {runs['cap_mb']:,} MB cap)" if capped else ""
+        )
+    ok = ours["exit"] == 0 and not ours["traceback"]
+    if not ok or ours["peak_mb"] >= 200 or (ours["page_mb"] or 0) >= 5:
+        print(f"warning: report on 1 GiB missed its goal: {ours}")
+    return [
+        Figure("report_1gib_peak_memory", ours["peak_mb"], "MB", base_mb,
+               ratio(base_mb or 0, ours["peak_mb"]),
+               f"`botdeck report J --json --html P` on a {journal}: peak RSS; goal < 200 MB;"
+               f" baseline {old_label}"),
+        Figure("report_1gib_time", ours["seconds"], "s", base_s,
+               ratio(base_s or 0, ours["seconds"]),
+               "wall time of that run (2 shared cores), both sides on the same journal"),
+        Figure("report_1gib_page_size", ours["page_mb"] or 0, "MB", base_page,
+               ratio(base_page or 0, ours["page_mb"] or 0),
+               "the page it wrote (goal < 5 MB); before, one dot per answered mention"),
+    ]  # fmt: skip
+
+
 def drain_figures() -> list[Figure]:
     """A drain after 5 minutes of chat flood (virtual time), against the pre-admission engine."""
     runs = run_json([sys.executable, "-m", "benchmarks.drain_bench", "300"])
@@ -373,15 +405,74 @@ def twitch_figures() -> list[Figure]:
     ]  # fmt: skip
 
 
+def room_figures() -> list[Figure]:
+    """A generated 30-minute chat (virtual time) with the room rules and without them."""
+    runs = run_json([sys.executable, "-m", "benchmarks.room_bench", "30"])
+    busy, quiet = runs["busy"], runs["quiet"]
+
+    def emotes(side: dict) -> int:
+        return side["random_replies_to"].get("emotes", 0)
+
+    def chat(run: dict) -> str:
+        return (
+            f"{run['minutes']:g} min of generated chat at {run['rate']:g} lines/s as raw IRC"
+            f" ({run['lines']:,} lines: {run['kinds']['emotes']:,} emote walls,"
+            f" {run['kinds']['copypasta']} copypasta pastes, {run['kinds']['mention']} mentions),"
+            " 3 viewer-role bots, the shipped config (random_reply_chance"
+            f" {run['chance']:g}, cooldowns); baseline: the same engine, [filters] and"
+            " chat_share off"
+        )
+
+    ours, base = busy["botdeck"], busy["baseline"]
+    q_ours, q_base = quiet["botdeck"], quiet["baseline"]
+    figures = [
+        Figure(
+            "room_random_replies_to_emote_only_lines", emotes(ours), "msgs", emotes(base), None,
+            f"{chat(busy)}; random replies sent to lines of only emotes (and to short lines"
+            f" {ours['random_replies_to'].get('short', 0)} vs"
+            f" {base['random_replies_to'].get('short', 0)}, one-word spam"
+            f" {ours['random_replies_to'].get('repeats', 0)} vs"
+            f" {base['random_replies_to'].get('repeats', 0)})",
+        ),
+        Figure(
+            "room_bots_share_of_chat_busy", ours["bots_share_pct"], "%", base["bots_share_pct"],
+            ratio(base["bots_share_pct"], ours["bots_share_pct"]),
+            f"same run: the bots' lines as a part of all chat lines; mentions answered"
+            f" {ours['mentions_answered_pct']:g}% vs {base['mentions_answered_pct']:g}%",
+        ),
+        Figure(
+            "room_random_share_worst_5min_quiet", q_ours["random_share_worst_5min_pct"], "%",
+            q_base["random_share_worst_5min_pct"],
+            ratio(q_base["random_share_worst_5min_pct"], q_ours["random_share_worst_5min_pct"]),
+            f"{chat(quiet)}; the most random and bot-to-bot replies in five minutes against"
+            " the viewers' lines then (chat_share 10%)",
+        ),
+        Figure(
+            "room_bots_share_of_chat_quiet", q_ours["bots_share_pct"], "%",
+            q_base["bots_share_pct"], ratio(q_base["bots_share_pct"], q_ours["bots_share_pct"]),
+            f"same run: the bots' lines as a part of all chat lines (mentions exempt from the"
+            f" share: {q_ours['mentions_answered_pct']:g}% answered); replies to emote-only"
+            f" lines {emotes(q_ours)} vs {emotes(q_base)}",
+        ),
+    ]  # fmt: skip
+    if emotes(ours) or emotes(q_ours) or q_ours["random_share_worst_5min_pct"] > 10:
+        print("warning: the room rules missed their goal (no reply to emotes, share <= 10%)")
+    if ours["mentions_answered_pct"] < 100 or q_ours["mentions_answered_pct"] < 100:
+        print("warning: a mention went unanswered in the room benchmark")
+    return figures
+
+
 GROUPS = {
     "scheduler": scheduler_figures,
     "ratelimit": ratelimit_figures,
     "raid": raid_figures,
     "hostile": hostile_figures,
+    "report": report_figures,
     "drain": drain_figures,
     "moderation": moderation_figures,
     "outage": outage_figures,
     "twitch": twitch_figures,
+    "room": room_figures,
     "dashboard": dashboard_figures,
 }
 

@@ -26,6 +26,7 @@ from botdeck.ai.offline import OfflineResponder
 from botdeck.chat.scenarios import Scenario
 from botdeck.config import demo_config
 from botdeck.engine import EngineSettings, assemble, build_limiter, build_source
+from botdeck.engine.room import RoomSettings
 from botdeck.model.defaults import Cooldowns
 from botdeck.model.events import EngineEvent, JobChanged, StateChanged
 from botdeck.model.jobs import JobStage, Outcome, Priority
@@ -43,6 +44,7 @@ async def flood_then_drain(duration: float, improved: bool) -> dict[str, float]:
         admission=improved,
         stale_before_delay=improved,
         cooldowns=Cooldowns(per_user=0, per_bot=0, global_=0),  # every reply chance grants
+        room=RoomSettings.off(),  # and no line or share holds one back: the flood is the test
     )
     engine = assemble(
         settings,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -75,6 +76,30 @@ def _speed(text: str) -> float:
     if not 0 < value <= 1000:
         raise argparse.ArgumentTypeError(f"expected a factor > 0 and <= 1000, got {text}")
     return value
+
+
+MAX_MENTION_RATE = 600.0  # --mention-rate: ten a second is already a raid
+
+
+def _mention_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected mentions per minute, got {text!r}") from None
+    if not 0 < value <= MAX_MENTION_RATE:
+        raise argparse.ArgumentTypeError(
+            f"expected mentions per minute > 0 and <= {MAX_MENTION_RATE:g}, got {text}"
+        )
+    return value
+
+
+def _as_bot(text: str) -> tuple[str, str]:
+    """`OLD=bot`: a login in the log, and one of the configured bots."""
+    old, equals, bot = text.partition("=")
+    login = r"[A-Za-z0-9_]{1,25}"
+    if not equals or not re.fullmatch(login, old) or not re.fullmatch(login, bot):
+        raise argparse.ArgumentTypeError(f"expected OLD=bot (two logins), got {text!r}")
+    return old.lower(), bot.lower()
 
 
 def _port(text: str) -> int:
@@ -176,7 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         required=True,
         metavar="FILE",
-        help="the chat log: botdeck JSONL or TwitchDownloader chat JSON",
+        help="the chat log: botdeck JSONL, TwitchDownloader JSON, raw Twitch IRC,"
+        " recent-messages JSON or a Chatterino text log",
     )
     rehearse.add_argument("--speed", type=_speed, help="play the log X times faster")
     rehearse.add_argument("--start", type=_start, help="start S seconds into the log")
@@ -193,6 +219,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="run on the wall clock (offline rehearsals otherwise run on a virtual one)",
     )
     rehearse.add_argument("--json", action="store_true", help="the report as JSON")
+    rehearse.add_argument(
+        "--mention-rate",
+        type=_mention_rate,
+        metavar="R",
+        help="add about R mentions a minute of your bots, drawn from the log's own questions"
+        " and viewers (seeded; journaled as synthetic)",
+    )
+    rehearse.add_argument(
+        "--as",
+        dest="as_bots",
+        type=_as_bot,
+        action="append",
+        default=[],
+        metavar="OLD=BOT",
+        help="treat the name OLD in the log as your bot BOT (mentions of OLD name BOT; OLD's"
+        " own lines are left out); may be given more than once",
+    )
 
     serve = commands.add_parser(
         "serve",
@@ -389,7 +432,7 @@ def _auth(args: argparse.Namespace) -> int:
     # Not yet runnable is fine here: auth is how a Twitch config gets there.
     config = load_config(find_config(args.config), twitch_ready=False)
     if args.device and not args.status:
-        from botdeck.device_auth import run_device_auth
+        from botdeck.auth import run_device_auth
 
         return run_device_auth(config)
     return run_auth(config, show_status=args.status, open_browser=not args.no_browser)
@@ -405,9 +448,24 @@ def _report(args: argparse.Namespace) -> int:
             _report_page(path, args.html, args.ack_target, as_json=args.json)
         else:
             print_report(path, as_json=args.json, out=sys.stdout)
+        sys.stdout.flush()
     except ReportError as error:
         raise ConfigError(str(error)) from None  # bad input: one line, exit 2
+    except BrokenPipeError:  # `report | head`: the reader left; quietly, exit 1 as Rich
+        _stdout_to_nowhere()  # does (and as Python's docs advise), not a traceback
+        return 1
     return 0
+
+
+def _stdout_to_nowhere() -> None:
+    """After a closed pipe, what is still buffered goes nowhere, so the interpreter's last
+    flush at exit does not print a second BrokenPipeError."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _report_page(journal: Path, page: Path, ack_target: float, *, as_json: bool) -> None:
@@ -422,7 +480,7 @@ def _report_page(journal: Path, page: Path, ack_target: float, *, as_json: bool)
         check_writable_target(page, [journal], "report page")
     except FileRefused as error:
         raise ConfigError(f"--html: {error}") from None
-    report = build_report(journal)
+    report = build_report(journal, ack_target=ack_target)
     write_html(report, page, ack_target=ack_target, inputs=[journal])
     if as_json:
         print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
@@ -466,6 +524,8 @@ def _rehearse(args: argparse.Namespace) -> int:
         duration=args.duration,
         as_json=args.json,
         real_time=args.real_time,
+        mention_rate=args.mention_rate,
+        as_bots=tuple(args.as_bots),
     )
     config = _load(args.config, adjust=lambda config: rehearsal_config(config, rehearsal))
     setup_logging()
@@ -473,16 +533,21 @@ def _rehearse(args: argparse.Namespace) -> int:
 
 
 def _latest_run() -> Path:
-    """`botdeck report` without a journal: the newest one in `[journal] dir` (from the
-    config file when there is one)."""
+    """`botdeck report` without a journal: the newest run in `[journal] dir` (from the
+    config file when there is one) that was not a demo, else the newest demo."""
     from botdeck.engine import latest_run_journal
 
     config_path = default_config_path()
     config = load_config(config_path, twitch_ready=False) if config_path.exists() else demo_config()
-    directory, latest = latest_run_journal(config)
+    demo = default_of(ChatConfig, "channel")  # the demo's: it answers in no real channel
+    directory, latest = latest_run_journal(config, besides=demo)
+    said = ""
+    if latest is None:
+        directory, latest = latest_run_journal(config)
+        said = " (a demo: no other run there yet)"
     if latest is None:
         raise ConfigError(f"no journal in {directory} yet: name one (botdeck report JOURNAL)")
-    print(f"botdeck: the latest run: {latest}", file=sys.stderr)
+    print(f"botdeck: the latest run: {latest}{said}", file=sys.stderr)
     return latest
 
 

@@ -31,6 +31,7 @@ from botdeck.core.options import STRICT, AdapterOptions
 from botdeck.core.options import http_url as http_url  # init's URL check
 from botdeck.files import MIB, FileRefused, read_text_capped
 from botdeck.model.defaults import (
+    COMMON_EMOTES,
     DEFAULT_COMMAND_PREFIXES,
     DEFAULT_CONTROL_COMMAND,
     DEFAULT_DELAYS,
@@ -119,6 +120,9 @@ class RouterConfig(_Model):
     ignore_users: list[str] = list(DEFAULT_IGNORED_USERS)
     command_prefixes: list[ChatWord] = list(DEFAULT_COMMAND_PREFIXES)  # chat commands: not talk
     answer_commands: bool = False  # answer a mention inside a command line
+    # Random and bot-to-bot replies together stay within this share of the viewers' lines
+    # over the last 5 minutes (mentions are exempt); 1: no limit.
+    chat_share: float = Field(0.1, ge=0.0, le=1.0)
     delays: DelaysConfig = DelaysConfig()
 
     @field_validator("global_concurrency", "per_bot_concurrency")
@@ -246,6 +250,29 @@ class TwitchConfig(_Model):
         return value
 
 
+def _emote(value: str) -> str:
+    if not value or any(char.isspace() for char in value) or len(value) > 100:
+        raise ValueError(f"expected an emote name (no spaces), got {value!r}")
+    return value
+
+
+class FiltersConfig(_Model):
+    """`[filters]`: lines no random or bot-to-bot reply answers (mentions always are)."""
+
+    emote_only: bool = True  # only emotes (Twitch's, and `emotes` below)
+    min_words: int = Field(3, ge=0, le=50)  # words of text (emotes, @names, links not); 0: off
+    copypasta: bool = True  # the same or near-same line from several viewers at once
+    copypasta_viewers: int = Field(3, ge=2, le=1000)  # ... from this many viewers
+    copypasta_window: float = Field(60.0, gt=0, le=MAX_WAIT)  # ... within these seconds
+    repeats: bool = True  # mostly one word over and over ("LUL LUL LUL")
+    emotes: list[Annotated[str, AfterValidator(_emote)]] = Field([], max_length=10_000)
+    builtin_emotes: bool = True  # also the best-known global emotes (Kappa, LUL, KEKW, ...)
+
+    def emote_names(self) -> frozenset[str]:
+        builtin = COMMON_EMOTES if self.builtin_emotes else frozenset()
+        return builtin | frozenset(self.emotes)
+
+
 class ModerationConfig(_Model):
     removed_user_quiet: float = Field(DEFAULT_REMOVED_USER_QUIET, ge=0, le=86_400)
 
@@ -305,6 +332,10 @@ class BotConfig(_Model):
     model: str | None = None  # overrides [ai] model for this bot
     temperature: float | None = Field(None, ge=0.0, le=2.0)
     max_tokens: int | None = Field(None, ge=1, le=4096)
+    # Who this bot answers by chance, by the badges on the line; each level includes those
+    # above it (see botdeck.model.room.Audience).
+    audience: Literal["everyone", "followers", "subscribers", "vips", "moderators"] = "everyone"
+    audience_mentions: bool = False  # mentions from outside it end `skipped: audience` too
 
     @field_validator("name")
     @classmethod
@@ -347,6 +378,7 @@ class Config(_Model):
     moderation: ModerationConfig = ModerationConfig()
     chat_control: ChatControlConfig = ChatControlConfig()
     cooldowns: CooldownsConfig = CooldownsConfig()
+    filters: FiltersConfig = FiltersConfig()
     review: ReviewConfig = ReviewConfig()
     journal: JournalConfig = JournalConfig()
     keys: Keymap = {}

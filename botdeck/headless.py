@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from botdeck.engine import Engine, RunSession
+from botdeck.model.room import RoomSnapshot, describe_passes
 from botdeck.model.snapshot import Percentiles
 
 log = logging.getLogger(__name__)
@@ -68,15 +69,20 @@ def print_summary(engine: Engine, out: TextIO) -> None:
         f"skipped {snap.skipped}; latency {_latency(snap.latency)}",
         file=out,
     )
+    room = engine_snap.room
     for lane in snap.bots:
         hits = engine_snap.cooldown_hits.get(lane.bot, 0)
+        passes = describe_passes(room.passed(lane.bot)) if room is not None else ""
         print(
             f"  {lane.bot}: sent {lane.sent}, failed {lane.failed}, cancelled {lane.cancelled}, "
             f"skipped {lane.skipped}; latency {_latency(lane.latency)}"
             + (f"; cooldown hits {hits}" if hits else "")
+            + (f"; passed: {passes}" if passes else "")
             + (f"; paused: {lane.held}" if lane.held else ""),
             file=out,
         )
+    if room is not None and room.total_lines:
+        print(f"  {share_line(room)}", file=out)
     if engine_snap.connection.troubled:  # the dashboard's alert line, in the same words
         print(f"  chat: {engine_snap.connection.describe()}", file=out)
     if engine_snap.chat_mode:
@@ -87,6 +93,18 @@ def print_summary(engine: Engine, out: TextIO) -> None:
         print(f"  tokens: in {tokens_in:,}, out {tokens_out:,}", file=out)
     for notice in engine_snap.notices:
         print(f"  notice: {notice}", file=out)
+
+
+def share_line(room: RoomSnapshot) -> str:
+    """The bots' part of the chat over the whole run, and the random replies' limit."""
+    share = room.total_bot_lines / room.total_lines
+    viewers = room.total_lines - room.total_bot_lines
+    chance = room.total_chance_replies / viewers if viewers else 0.0
+    limit = f" (limit {room.limit:.0%} per 5 min)" if room.limit is not None else ""
+    return (
+        f"chat share: the bots wrote {room.total_bot_lines:,} of {room.total_lines:,} lines"
+        f" ({share:.1%}); random and bot-to-bot replies {chance:.1%} of the others'{limit}"
+    )
 
 
 def exit_line(engine: Engine) -> str | None:

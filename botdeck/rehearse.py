@@ -13,6 +13,11 @@ seconds; and `speed` is then what it says, a denser chat, not a way to save time
 would also squeeze the bots' send limits. With `--live-ai` (or `--real-time`) the run
 goes on the wall clock.
 
+A past stream never mentions bots that did not exist yet: `--as OLD=bot` makes a name
+in the log one of the bots, and `--mention-rate R` adds about R mentions a minute drawn
+from the log's own questions and viewers (`engine.rehearsal_source`), journaled as
+`synthetic`. Only a rehearsal plays them: no live run has these flags.
+
 Its journal (a file you name, or a temporary one) is then read back by
 `botdeck.report`, so the report a rehearsal prints is exactly what `botdeck report` says
 about that journal.
@@ -46,6 +51,8 @@ class Rehearsal:
     duration: float | None = None  # drain and end after this many seconds
     as_json: bool = False
     real_time: bool = False  # the wall clock even with offline replies
+    mention_rate: float | None = None  # synthetic mentions a minute (`--mention-rate`)
+    as_bots: tuple[tuple[str, str], ...] = ()  # (old name in the log, bot) (`--as`)
 
     @property
     def virtual_time(self) -> bool:
@@ -91,7 +98,14 @@ def rehearse(
 ) -> int:
     """Run the rehearsal, print its report; the exit code of the headless run. `reads`:
     the files it reads besides the replay (its config), which the journal never is."""
-    from botdeck.engine import AppendTo, RunOptions, Temporary, open_run
+    from botdeck.engine import (
+        AppendTo,
+        LogChanges,
+        RunOptions,
+        Temporary,
+        open_run,
+        rehearsal_source,
+    )
     from botdeck.headless import print_warnings, run_headless
 
     loop = VirtualTimeLoop() if rehearsal.virtual_time else None
@@ -101,9 +115,14 @@ def rehearse(
         clock=wall_clock(loop) if loop is not None else time.time,
         reads=(rehearsal.replay, *reads),
     )
+    notes: list[str] = []  # what --as and --mention-rate changed, a line each
+    changes = LogChanges(rehearsal.mention_rate, rehearsal.as_bots)
     try:
-        with open_run(config, options) as session:
+        source = rehearsal_source(config, changes, options.clock, notes)
+        with open_run(config, options, source=source) as session:
             print_warnings(session.engine.source_warnings, sys.stderr)
+            for note in notes:
+                print(f"botdeck: rehearsal: {note}", file=sys.stderr)
             if loop is not None:
                 code = run_virtual(run_headless(session), loop=loop)
             else:
@@ -128,4 +147,8 @@ def _title(config: Config, rehearsal: Rehearsal) -> str:
     replies = config.ai.provider if rehearsal.live_ai else "offline"
     speed = config.chat.adapter_options().model_dump()["speed"]
     title = f"rehearsal of {rehearsal.replay} at speed {speed:g}, {replies} replies, on {clock}"
+    if rehearsal.as_bots:
+        title += "; " + ", ".join(f"{old} played as {bot}" for old, bot in rehearsal.as_bots)
+    if rehearsal.mention_rate:
+        title += f"; synthetic mentions {rehearsal.mention_rate:g}/min"
     return title + (f"; journal {rehearsal.journal}" if rehearsal.journal else "")

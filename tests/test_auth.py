@@ -19,10 +19,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from botdeck.auth import authorize, status
+from botdeck.auth import status
 from botdeck.config import ConfigError, parse_config
-from botdeck.device_auth import authorize_device
-from botdeck.tokens import StoredToken, TokenStore
+from botdeck.twitch.auth import authorize
+from botdeck.twitch.device_auth import authorize_device
+from botdeck.twitch.tokens import StoredToken, TokenStore
 from tests.cli import run_botdeck
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
 from tests.fakes.twitch_thread import ThreadedFake

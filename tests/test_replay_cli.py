@@ -55,7 +55,8 @@ GOOD = {"t": 0, "user": "viewer", "text": "@stickyman1776 hi"}
 FATAL = {
     "empty": ("", "empty"),
     "not-json": ("12:00 <viewer> hello\n12:01 <other> hi\n", "line 1: not JSON"),
-    "other-shape": ('{"messages": []}', 'JSON of another shape (an object without "comments")'),
+    "other-shape": ('{"chat": []}', 'JSON of another shape (an object without "comments")'),
+    "no-recent-messages": ('{"messages": []}', "no chat lines to play"),
     "truncated": ('{\n "comments": [\n  {"content_offset_seconds": 1', "line 3 column"),
     "nothing-playable": (rows({"t": 1, "user": "a"}, {"t": 2, "text": "b"}), "no chat lines"),
 }

@@ -26,7 +26,7 @@ from botdeck.files import (
     open_append,
     write_atomic,
 )
-from botdeck.tokens import StoredToken, TokenStore
+from botdeck.twitch.tokens import StoredToken, TokenStore
 from tests.cli import run_botdeck
 
 posix = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs and modes are POSIX")

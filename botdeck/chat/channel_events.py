@@ -1,9 +1,11 @@
 """Moderators' actions and chat settings, read from what the platform or a log says.
 
-One reading for Twitch's chat settings, whichever way they arrive (Get Chat Settings,
-`channel.chat_settings.update`, a replayed log), tolerant of what it does not know: an
-unknown field is ignored, a missing or ill-typed one counts as "off". And one reading of
-a replay log's event lines: `{"event": "delete", "msg": …}`, `{"event": "clear_user",
+One reading for Twitch's chat settings, whichever way they arrive (Get Chat Settings and
+`channel.chat_settings.update`, whose twitchio objects `botdeck.twitch.channel` hands
+over as a mapping, or a replayed log), tolerant of what it does not know: an unknown
+field is ignored, a missing or ill-typed one counts as "off". It lives here, not in
+`botdeck.twitch`, because a replay log speaks Twitch's field names too. And one reading
+of a replay log's event lines: `{"event": "delete", "msg": …}`, `{"event": "clear_user",
 "user": …}`, `{"event": "clear"}`, `{"event": "chat_settings", <Twitch's fields>}`.
 """
 
@@ -68,11 +70,6 @@ def chat_settings(data: Mapping[str, Any]) -> ChatSettings:
         emote_only=_on(data.get("emote_mode")),
         unique=_on(data.get("unique_chat_mode")),
     )
-
-
-def settings_of(source: object) -> ChatSettings:
-    """The chat settings from an object with Twitch's field names as attributes."""
-    return chat_settings({name: getattr(source, name, None) for name in SETTINGS_FIELDS})
 
 
 def logged_event(record: Mapping[str, Any]) -> ModerationEvent | ChatSettings:

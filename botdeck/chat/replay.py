@@ -99,7 +99,7 @@ class ReplayChat(ChatSource):
     def _message(self, line: ReplayLine) -> ChatMessage:
         text = cut_text(line.text)
         return ChatMessage(
-            id=f"replay-{line.where}",
+            id=f"synthetic-{line.where}" if line.synthetic else f"replay-{line.where}",
             user=line.user,
             display_name=line.display_name,
             text=text,
@@ -108,6 +108,8 @@ class ReplayChat(ChatSource):
             mentions=tuple(self._mentions.find(line.text)) if text != line.text else (),
             is_bot=line.user in self._bots,
             badges=line.badges,
+            emotes=line.emotes,
+            synthetic=line.synthetic,
         )
 
 

@@ -1,33 +1,44 @@
-"""Reading a recorded chat log for replay: two formats, checked in full before a run.
+"""Reading a recorded chat log for replay: five formats, checked in full before a run.
 
-Two formats, told apart by their content (not the file name), optionally gzip-compressed:
+The format is told from the content (not the file name), optionally gzip-compressed:
 
-- botdeck JSONL: one `{"t": seconds, "user": "…", "text": "…"}` per line (`display_name`
-  and `badges` optional, other fields ignored), or a moderator's action or chat settings:
-  `{"t": …, "event": "delete" | "clear_user" | "clear" | "chat_settings", …}` (see
-  `botdeck.chat.channel_events`);
+- botdeck JSONL: one `{"t": seconds, "user": "…", "text": "…"}` per line (`display_name`,
+  `badges` and `emotes` optional, other fields ignored), or a moderator's action or chat
+  settings: `{"t": …, "event": "delete" | "clear_user" | "clear" | "chat_settings", …}`
+  (see `botdeck.chat.channel_events`);
 - the chat JSON that TwitchDownloader writes: `comments[]` with `content_offset_seconds`,
-  `commenter.name`/`display_name` and `message.body` (or its `fragments`).
+  `commenter.name`/`display_name` and `message.body` (or its `fragments`);
+- raw Twitch IRC, one line each with its tags, as Chatterino and the public log services
+  keep it (`botdeck.chat.irc_log`): chat, timeouts and bans (`CLEARCHAT`), deleted lines
+  (`CLEARMSG`), chat modes (`ROOMSTATE`);
+- recent-messages JSON: `{"messages": [raw IRC lines]}`;
+- Chatterino's text logs, `[HH:MM:SS] user: text` (`botdeck.chat.chatterino_log`).
+
+The line formats (JSONL, IRC, Chatterino) are told line by line: the first usable line
+decides the file's format, and a usable line of another format later is a `ReplayError`
+naming the line where the format changes (two logs joined). Emotes are kept where the log
+marks them (IRC's `emotes` tag, TwitchDownloader's emote fragments, JSONL's `emotes`).
 
 The whole file is read and checked before the run starts, so a bad file fails at once
 and never halfway through a rehearsal. The rule (README, "Replaying a chat log"): a file
 that cannot be a chat log (missing, unreadable, not a regular file, empty, not JSON,
-JSON of another shape, no playable line, too large, too many unusable lines) is a
-`ReplayError` naming the file and, where there is one, the line; a single unusable line
-(not JSON, nested too deeply, a missing or ill-typed field, longer than 64 KiB, empty
-text) is skipped with a warning naming its line.
+JSON of another shape, no playable line, too large, too many unusable lines, formats
+mixed) is a `ReplayError` naming the file and, where there is one, the line; a single
+unusable line (not JSON, a malformed IRC line, nested too deeply, a missing or ill-typed
+field, longer than 64 KiB, empty text) is skipped with a warning naming its line.
 
-The file is streamed (`botdeck.files`): JSONL line by line, never more than one line
-held; a TwitchDownloader document is one JSON value and is read whole, within the same
-cap on its uncompressed size.
+The file is streamed (`botdeck.files`): line formats line by line, never more than one
+line held; a JSON document is one value and is read whole, within the same cap on its
+uncompressed size.
 
-Time: `t` is seconds from any origin. Lines out of time order by at most
-`ORDER_TOLERANCE` are played in time order (a stable sort, so equal times keep the
-file's order), with one warning; further back is refused (two logs joined). A log
-whose first line is at or after `UNIX_TIME` is in Unix time, so `start` counts from
-its first line (a start that is itself a Unix time is taken as one). Gaps longer than
-`MAX_GAP` are played as `MAX_GAP`, with one warning, so no log keeps a replay silent
-for hours (or years); `--start` skips ahead instead.
+Time: `t` is seconds from any origin (IRC: `tmi-sent-ts`, Unix time; Chatterino: seconds
+from the first day's midnight). Lines out of time order by at most `ORDER_TOLERANCE` are
+played in time order (a stable sort, so equal times keep the file's order), with one
+warning; further back is refused (two logs joined). A log whose first line is at or after
+`UNIX_TIME`, or a Chatterino log, tells clock time, so `start` counts from its first line
+(a start that is itself a Unix time is taken as one). Gaps longer than `MAX_GAP` are
+played as `MAX_GAP`, with one warning, so no log keeps a replay silent for hours (or
+years); `--start` skips ahead instead.
 
 `start` is the log time that plays first: `replay_start`, or unset the first line's
 time; earlier lines are left out. `botdeck.chat.replay` plays the result.
@@ -38,12 +49,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Iterator, Mapping, Sequence
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from botdeck.chat.channel_events import logged_event
+from botdeck.chat.chatterino_log import ChatterinoChat, ChatterinoError, ChatterinoLog
+from botdeck.chat.irc_log import IrcChannel, IrcChat, IrcError, parse_irc, sent_at
 from botdeck.core.json_items import NotOneValue, WrongShape, array_items
 from botdeck.core.json_items import kind as _kind
 from botdeck.core.text import MAX_SCAN_CHARS, clean_text
@@ -58,7 +73,7 @@ from botdeck.files import (
     open_stream,
     read_lines,
 )
-from botdeck.model.channel import ChatSettings, ModerationEvent
+from botdeck.model.channel import ChatSettings, MessageDeleted, ModerationEvent
 
 MAX_LINE_BYTES = 64 * KIB  # a chat line is at most 500 characters; far longer is not chat
 MAX_REPLAY_BYTES = 256 * MIB  # uncompressed: a long VOD's TwitchDownloader file fits
@@ -73,10 +88,19 @@ MAX_GAP = 3600.0  # seconds of log time: a longer silence is played as an hour
 _BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark, which some tools write first
 JSONL = "botdeck JSONL"
 TWITCH_DOWNLOADER = "TwitchDownloader chat JSON"
+IRC = "raw Twitch IRC"
+RECENT_MESSAGES = "recent-messages JSON"
+CHATTERINO = "Chatterino text log"
 _SHAPES = (
-    'expected botdeck JSONL ({"t": seconds, "user": …, "text": …} per line) '
-    'or a TwitchDownloader chat JSON (an object with "comments")'
+    'expected botdeck JSONL ({"t": seconds, "user": …, "text": …} per line), '
+    'a TwitchDownloader chat JSON (an object with "comments"), raw Twitch IRC lines with '
+    'tags, recent-messages JSON ({"messages": [IRC lines]}) or a Chatterino text log'
 )
+_UNITS = {TWITCH_DOWNLOADER: "comment", RECENT_MESSAGES: "message"}  # the rest: "line"
+_AS = {JSONL: "botdeck JSONL", IRC: "raw Twitch IRC", CHATTERINO: "Chatterino text"}
+_CLOCK_FORMATS = (CHATTERINO,)  # times of day: `start` counts from the first line
+_CHATTERINO_START = re.compile(rb"\[\d{1,2}:\d{2}:\d{2}\] |# (?:Start|Stop) logging at ")
+MAX_KNOWN_IDS = 100_000  # IRC message ids remembered for CLEARMSG (a deletion is recent)
 
 
 class ReplayError(Exception):
@@ -92,6 +116,8 @@ class ReplayLine:
     where: int  # the line (JSONL) or comment (TwitchDownloader) number, from 1
     badges: tuple[str, ...] = ()  # the sender's badge set ids, when the log has them
     event: ModerationEvent | ChatSettings | None = None  # an event line instead of chat
+    emotes: tuple[str, ...] = ()  # emote names the log marks in the text
+    synthetic: bool = False  # made up by a rehearsal (`--mention-rate`), not in the log
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,16 +178,17 @@ def load_replay(path: Path, *, start: float | None = None) -> ReplayLog:
             first = next(rows, None)
             if first is None:
                 raise ReplayError(f"{path}: empty")
-            if _is_jsonl(first, rows):
-                lines, problems = _jsonl(path, _chain(first, rows), None)
-                return _finish(path, JSONL, lines, problems, start)
+            if _is_line_log(first, rows):
+                fmt, lines, problems = _line_log(path, _chain(first, rows), None)
+                return _finish(path, fmt, lines, problems, start)
         try:
-            lines, problems = _twitch_downloader(path)
-        except NotOneValue as broken:  # JSONL after all, whose first line is not JSON?
+            fmt, lines, problems = _json_document(path)
+        except NotOneValue as broken:  # a line log after all, whose first line is not JSON?
             with open_stream(path, "chat log", MAX_REPLAY_BYTES) as stream:
-                lines, problems = _jsonl(path, read_lines(stream, MAX_LINE_BYTES), str(broken))
-            return _finish(path, JSONL, lines, problems, start)
-        return _finish(path, TWITCH_DOWNLOADER, lines, problems, start)
+                fmt, lines, problems = _line_log(
+                    path, read_lines(stream, MAX_LINE_BYTES), str(broken)
+                )
+        return _finish(path, fmt, lines, problems, start)
     except FileRefused as error:
         raise ReplayError(str(error)) from None
     except BlankRun as error:
@@ -173,12 +200,13 @@ def _chain(first: Line, rest: Iterator[Line]) -> Iterator[Line]:
     yield from rest
 
 
-def _is_jsonl(first: Line, rest: Iterator[Line]) -> bool:
-    """JSONL, or (False) one JSON value: TwitchDownloader's file, often one long line."""
+def _is_line_log(first: Line, rest: Iterator[Line]) -> bool:
+    """A log of lines, or (False) one JSON value: a TwitchDownloader file or recent
+    messages, often one long line."""
     if first.too_long:
         return False
     data = first.data.removeprefix(_BOM)
-    if data[:1] not in (b"{", b"["):
+    if data[:1] not in (b"{", b"[") or _CHATTERINO_START.match(data):
         return True
     try:
         value = load_json(data)
@@ -187,7 +215,7 @@ def _is_jsonl(first: Line, rest: Iterator[Line]) -> bool:
     if isinstance(value, dict) and "t" in value:
         return True
     # One JSON value on a line of its own is a document; with more lines after it, JSONL
-    # whose first line is of another shape (say a journal), which _jsonl says.
+    # whose first line is of another shape (say a journal), which _line_log says.
     return next(rest, None) is not None
 
 
@@ -204,12 +232,12 @@ def _finish(
         )
         raise ReplayError(f"{path}: no chat lines to play{first}")
     warnings = problems.warnings()
-    unit = "line" if fmt == JSONL else "comment"
+    unit = _UNITS.get(fmt, "line")
     disorder, reordered = _out_of_order(path, lines, unit)
     if disorder:
         lines = sorted(lines, key=lambda line: line.at)  # stable: ties keep the file's order
         warnings.append(f"{path}: {disorder}; played in time order")
-    origin = _origin(path, lines, start)
+    origin = _origin(path, lines, start, clock=fmt in _CLOCK_FORMATS)
     playable = [line for line in lines if line.at >= origin]
     playable, gaps, shortened = _shorten_gaps(playable, origin, unit)
     if shortened:
@@ -247,13 +275,16 @@ def _out_of_order(path: Path, lines: Sequence[ReplayLine], unit: str) -> tuple[s
     return f"{late} {unit}{'s' if late > 1 else ''} out of time order, first {first}", late
 
 
-def _origin(path: Path, lines: Sequence[ReplayLine], start: float | None) -> float:
-    """The log time that plays first. In a Unix-time log a small `start` counts from
-    the first line, so `--start 0` is "from the beginning", not 1970."""
+def _origin(
+    path: Path, lines: Sequence[ReplayLine], start: float | None, *, clock: bool = False
+) -> float:
+    """The log time that plays first. In a Unix-time log (or one of times of day,
+    `clock`) a small `start` counts from the first line, so `--start 0` is "from the
+    beginning", not 1970 or midnight."""
     first, last = lines[0].at, lines[-1].at
     if start is None:
         return first
-    unix = first >= UNIX_TIME and start < UNIX_TIME
+    unix = (clock or first >= UNIX_TIME) and start < UNIX_TIME
     origin = first + start if unix else start
     if origin > last:
         where = f"{last - first:g} s after its first line" if unix else f"t={last:g}"
@@ -293,40 +324,195 @@ def _shorten_gaps(
     )
 
 
-# ------------------------------------------------------------------ botdeck JSONL
-def _jsonl(
+# ------------------------------------------------------------------ line logs
+class _Reader(Protocol):
+    """One line format, read in order (a reader may keep state from line to line)."""
+
+    fmt: str
+    known: bool  # a line was of this format, usable or not: the file is of it
+
+    def read(self, text: str, where: int) -> list[ReplayLine]:
+        """What the line plays (often one line; none for what is not chat), or `_Skip`."""
+        ...
+
+
+def _line_format(data: bytes) -> str:
+    """Which format a line looks like (JSONL also for anything else: JSONL says why not)."""
+    if data[:1] in (b"@", b":"):
+        return IRC
+    if _CHATTERINO_START.match(data):
+        return CHATTERINO
+    return JSONL
+
+
+def _reader(fmt: str, path: Path) -> _Reader:
+    if fmt == IRC:
+        return _IrcReader(path)
+    if fmt == CHATTERINO:
+        return _ChatterinoReader()
+    return _JsonlReader(path)
+
+
+def _line_log(
     path: Path, rows: Iterator[Line], broken: str | None
-) -> tuple[list[ReplayLine], _Problems]:
+) -> tuple[str, list[ReplayLine], _Problems]:
     lines: list[ReplayLine] = []
     problems = _Problems(path)
-    shape_known = False  # the first line that is JSON decides what the file is
+    reader: _Reader | None = None  # the file's format, once a line has shown it
+    since = 0  # the line that showed it
     for row in rows:
         number = row.number
         try:
-            record = _json_line(row)
+            if row.too_long:
+                raise _Skip(f"longer than {MAX_LINE_BYTES // KIB} KiB")
+            data = row.data.removeprefix(_BOM) if number == 1 else row.data
+            fmt = _line_format(data)
+            text = _decode(data)
+            if reader is None:
+                candidate = _reader(fmt, path)
+                try:
+                    read = candidate.read(text, number)
+                finally:  # an unusable line of a known format still tells the format
+                    if candidate.known:
+                        reader, since = candidate, number
+            elif fmt != reader.fmt:
+                _check_not_other(path, fmt, text, number, reader.fmt, since)
+                read = reader.read(text, number)  # _Skip, in the file's own words
+            else:
+                read = reader.read(text, number)
         except _Skip as skip:
             problems.add(f"line {number}: {skip}")
-            _check_lead(path, lines, row.number, problems)
+            _check_lead(path, lines, number, problems)
             continue
-        if not shape_known:
-            if not (isinstance(record, dict) and "t" in record):
-                what = 'an object without "t"' if isinstance(record, dict) else _kind(record)
-                raise ReplayError(
-                    f"{path}: line {number}: JSON of another shape ({what}): {_SHAPES}"
-                )
-            shape_known = True
-        try:
-            lines.append(_jsonl_line(record, number))
-        except _Skip as skip:
-            problems.add(f"line {number}: {skip}")
-            _check_lead(path, lines, row.number, problems)
-            continue
+        lines.extend(read)
         _check_count(path, lines)
-    if not shape_known and problems.count:  # no line is JSON: this is no chat log
+    if reader is None and problems.count:  # no line is of any format: this is no chat log
         if broken:  # it looked like one JSON document: say where it breaks
             raise ReplayError(f"{path}: {broken}")
         raise ReplayError(f"{path}: {problems.first[0]}; {_SHAPES}")
-    return lines, problems
+    return (reader.fmt if reader is not None else JSONL), lines, problems
+
+
+def _check_not_other(path: Path, fmt: str, text: str, number: int, own: str, since: int) -> None:
+    """A line another format plays means two logs joined: say where the format changes."""
+    try:
+        if not _reader(fmt, path).read(text, number):
+            return  # nothing to play (an IRC JOIN, a Chatterino notice): no telling sign
+    except (_Skip, ReplayError):
+        return  # not a line of that format either: an unusable line of this one
+    before = f"line {since}" if since == number - 1 else f"lines {since}-{number - 1}"
+    raise ReplayError(
+        f"{path}: the format changes at line {number}: {before}: {_AS[own]}; line {number} "
+        f"is {_AS[fmt]} (two logs joined?); replay each part on its own"
+    )
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Skip("not UTF-8") from None
+
+
+class _JsonlReader:
+    fmt = JSONL
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self.known = False  # the first line that is JSON decides what the file is
+
+    def read(self, text: str, where: int) -> list[ReplayLine]:
+        record = _json_line(text)
+        if not self.known:
+            if not (isinstance(record, dict) and "t" in record):
+                what = 'an object without "t"' if isinstance(record, dict) else _kind(record)
+                raise ReplayError(
+                    f"{self._path}: line {where}: JSON of another shape ({what}): {_SHAPES}"
+                )
+            self.known = True
+        return [_jsonl_line(record, where)]
+
+
+class _IrcReader:
+    """Raw IRC lines (also recent-messages' items). A line with no time (a ROOMSTATE, as
+    Twitch sends it) takes the time of the line before it, or of the first that has one."""
+
+    fmt = IRC
+
+    def __init__(self, path: Path) -> None:
+        self._channel = IrcChannel()
+        self._ids: OrderedDict[str, str] = OrderedDict()  # Twitch's id -> the replay's id
+        self._last: float | None = None
+        self._untimed: list[ReplayLine] = []
+        self.known = False
+
+    def read(self, text: str, where: int) -> list[ReplayLine]:
+        if len(text) > MAX_LINE_BYTES:
+            raise _Skip(f"longer than {MAX_LINE_BYTES // KIB} KiB")
+        try:
+            message = parse_irc(text)
+            self.known = True
+            at = sent_at(message)
+            event = self._channel.read(message, self._ids)
+        except IrcError as error:
+            raise _Skip(str(error)) from None
+        if event is None:
+            return []
+        if at is not None and at > MAX_LOG_TIME:
+            raise _Skip(f"tmi-sent-ts must be seconds <= {MAX_LOG_TIME:g}, got {at:g}")
+        if isinstance(event, IrcChat):
+            if at is None:
+                raise _Skip("no tmi-sent-ts tag: a chat line without a time")
+            line = _line(at, event.user, event.display_name, event.text, where)
+            line = dataclasses.replace(
+                line, badges=_badges(list(event.badges)), emotes=_badges(list(event.emotes))
+            )
+            if event.msg_id:
+                self._remember(event.msg_id, where)
+        else:
+            if isinstance(event, MessageDeleted):
+                event = MessageDeleted(clean_text(event.msg), clean_text(event.user).lower())
+            line = ReplayLine(at or self._last or 0.0, "", "", "", where, event=event)
+            if at is None and self._last is None:
+                self._untimed.append(line)  # played with the first line that has a time
+                return []
+        if at is None:
+            return [line]
+        self._last = at
+        early, self._untimed = self._untimed, []
+        return [*(dataclasses.replace(e, at=at) for e in early), line]
+
+    def item(self, item: Any, number: int) -> list[ReplayLine]:
+        """One of recent-messages' items: an IRC line as a string."""
+        if not isinstance(item, str):
+            raise _Skip(f"expected an IRC line (a string), got {_kind(item)}")
+        return self.read(item, number)
+
+    def _remember(self, msg_id: str, where: int) -> None:
+        self._ids[msg_id] = f"replay-{where}"
+        if len(self._ids) > MAX_KNOWN_IDS:
+            self._ids.popitem(last=False)
+
+
+class _ChatterinoReader:
+    fmt = CHATTERINO
+
+    def __init__(self) -> None:
+        self._log = ChatterinoLog()
+        self.known = False
+
+    def read(self, text: str, where: int) -> list[ReplayLine]:
+        try:
+            item = self._log.read(text)
+        except ChatterinoError as error:
+            raise _Skip(str(error)) from None
+        self.known = True
+        if item is None:
+            return []
+        if isinstance(item, ChatterinoChat):
+            return [_line(item.at, item.user, item.display_name, item.text, where)]
+        at, event = item
+        return [ReplayLine(at, "", "", "", where, event=event)]
 
 
 def _check_lead(path: Path, lines: list[ReplayLine], where: int, problems: _Problems) -> None:
@@ -346,13 +532,9 @@ def _check_count(path: Path, lines: list[ReplayLine]) -> None:
         )
 
 
-def _json_line(row: Line) -> Any:
-    if row.too_long:
-        raise _Skip(f"longer than {MAX_LINE_BYTES // KIB} KiB")
+def _json_line(text: str) -> Any:
     try:
-        return load_json(row.data.removeprefix(_BOM) if row.number == 1 else row.data)
-    except UnicodeDecodeError:
-        raise _Skip("not UTF-8") from None
+        return load_json(text.encode("utf-8"))
     except JSONTooDeep as error:
         raise _Skip(f"JSON {error}") from None
     except json.JSONDecodeError as error:
@@ -372,13 +554,15 @@ def _jsonl_line(record: Any, number: int) -> ReplayLine:
     display = record.get("display_name")
     text = _text(record.get("text"), "text")
     line = _line(at, user, display if isinstance(display, str) else "", text, number)
-    return dataclasses.replace(line, badges=_badges(record.get("badges")))
+    return dataclasses.replace(
+        line, badges=_badges(record.get("badges")), emotes=_badges(record.get("emotes"))
+    )
 
 
-# ------------------------------------------------------------------ TwitchDownloader
-def _twitch_downloader(path: Path) -> tuple[list[ReplayLine], _Problems]:
-    """The comments of a TwitchDownloader file, parsed one at a time (`core.json_items`):
-    the file is held as text, never as one tree of objects."""
+# ------------------------------------------------------------------ JSON documents
+def _json_document(path: Path) -> tuple[str, list[ReplayLine], _Problems]:
+    """A TwitchDownloader file's comments, or recent-messages' IRC lines, parsed one at a
+    time (`core.json_items`): the file is held as text, never as one tree of objects."""
     with open_stream(path, "chat log", MAX_REPLAY_BYTES) as stream:
         raw = stream.read()
     try:
@@ -387,23 +571,35 @@ def _twitch_downloader(path: Path) -> tuple[list[ReplayLine], _Problems]:
         line = raw.count(b"\n", 0, error.start) + 1
         raise NotOneValue(f"line {line}: not UTF-8") from None
     del raw
+    try:
+        return TWITCH_DOWNLOADER, *_items(path, text, "comments", "comment", _comment)
+    except WrongShape as shape:
+        if str(shape) == 'an object without "comments"':
+            try:
+                reader = _IrcReader(path)
+                return RECENT_MESSAGES, *_items(path, text, "messages", "message", reader.item)
+            except WrongShape:
+                pass  # neither: say what a TwitchDownloader file lacks
+        raise ReplayError(f"{path}: JSON of another shape ({shape}): {_SHAPES}") from None
+
+
+def _items(
+    path: Path, text: str, key: str, unit: str, read: Callable[[Any, int], list[ReplayLine]]
+) -> tuple[list[ReplayLine], _Problems]:
     lines: list[ReplayLine] = []
     problems = _Problems(path)
-    try:
-        for number, comment in enumerate(array_items(text, "comments"), start=1):
-            try:
-                lines.append(_comment(comment, number))
-            except _Skip as skip:
-                problems.add(f"comment {number}: {skip}")
-                _check_lead(path, lines, number, problems)
-                continue
-            _check_count(path, lines)
-    except WrongShape as shape:
-        raise ReplayError(f"{path}: JSON of another shape ({shape}): {_SHAPES}") from None
+    for number, item in enumerate(array_items(text, key), start=1):
+        try:
+            lines.extend(read(item, number))
+        except _Skip as skip:
+            problems.add(f"{unit} {number}: {skip}")
+            _check_lead(path, lines, number, problems)
+            continue
+        _check_count(path, lines)
     return lines, problems
 
 
-def _comment(comment: Any, number: int) -> ReplayLine:
+def _comment(comment: Any, number: int) -> list[ReplayLine]:
     if not isinstance(comment, dict):
         raise _Skip(f"expected an object, got {_kind(comment)}")
     at = _seconds(comment, "content_offset_seconds")
@@ -427,7 +623,8 @@ def _comment(comment: Any, number: int) -> ReplayLine:
     )
     badges = message.get("user_badges")
     ids = [b.get("_id") for b in badges if isinstance(b, dict)] if isinstance(badges, list) else []
-    return dataclasses.replace(line, badges=_badges(ids))
+    emotes = _emotes_of(message.get("fragments"))
+    return [dataclasses.replace(line, badges=_badges(ids), emotes=_badges(emotes))]
 
 
 def _from_fragments(fragments: Any) -> str | None:
@@ -437,6 +634,18 @@ def _from_fragments(fragments: Any) -> str | None:
     raw = [part.get("text") for part in fragments if isinstance(part, dict)]
     texts = [text for text in raw if isinstance(text, str)]
     return "".join(texts) if texts else None
+
+
+def _emotes_of(fragments: Any) -> list[str]:
+    """The names of the emote fragments (those with an `emoticon`)."""
+    if not isinstance(fragments, list):
+        return []
+    return [
+        part["text"].strip()
+        for part in fragments[:500]
+        if isinstance(part, dict) and isinstance(part.get("emoticon"), dict)
+        if isinstance(part.get("text"), str)
+    ]
 
 
 # ------------------------------------------------------------------ fields

@@ -364,12 +364,14 @@ class Scheduler(Generic[C]):
         context: C,
         viewer: str | None = None,
         age: float = 0.0,
+        refuse: str | None = None,
     ) -> Job[C]:
         """Queue a job. When it is not accepted it comes back already skipped (never lost).
 
         `viewer` (who the reply answers) makes the bot's queue fair between viewers and
         subject to the per-viewer cap on waiting jobs. `age`: seconds the job already
-        waited elsewhere (a previous run's job taken over after a restart).
+        waited elsewhere (a previous run's job taken over after a restart). `refuse`: the
+        caller's reason to skip it at once (it is still reported, so it is journaled).
         """
         lane = self._lanes.get(bot) or self._lane(bot)
         if self._loop is None:
@@ -381,8 +383,8 @@ class Scheduler(Generic[C]):
             stopped = self._state is RouterState.STOPPED
             self._finish(job, lane, Outcome.SKIPPED, Reason.STOPPED if stopped else Reason.DRAINING)
             return job
-        if lane.muted:
-            self._finish(job, lane, Outcome.SKIPPED, Reason.MUTED)
+        if lane.muted or refuse is not None:
+            self._finish(job, lane, Outcome.SKIPPED, refuse or Reason.MUTED)
             return job
         queue = lane.queues[priority]
         if viewer is not None and self._viewer_cap and queue.waiting_of(viewer) >= self._viewer_cap:

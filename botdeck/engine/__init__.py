@@ -13,6 +13,7 @@ from botdeck.engine.engine import Engine
 from botdeck.engine.events import Subscription
 from botdeck.engine.parts import SourceParts, build_source, check_source, probe, probe_source
 from botdeck.engine.quitting import QuitRequests, QuitResult, QuitStep
+from botdeck.engine.rehearsal import LogChanges, rehearsal_source
 from botdeck.engine.resume import ResumePlan, plan_resume
 from botdeck.engine.runs import (
     AppendTo,
@@ -44,6 +45,7 @@ __all__ = [
     "Engine",
     "EngineSettings",
     "Journaling",
+    "LogChanges",
     "NewPerRun",
     "QuitRequests",
     "QuitResult",
@@ -72,5 +74,6 @@ __all__ = [
     "probe",
     "probe_source",
     "quit_signals",
+    "rehearsal_source",
     "say_on_stderr",
 ]

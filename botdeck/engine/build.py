@@ -43,11 +43,13 @@ from botdeck.engine.pipeline import PipelineSettings, ReplyPipeline
 from botdeck.engine.raid import RaidPlanner
 from botdeck.engine.resume import ResumePlan
 from botdeck.engine.review import ReviewDesk, ReviewSettings
+from botdeck.engine.room import BotAudience, Room, RoomSettings
 from botdeck.engine.sending import SendWatch
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import Role
 from botdeck.model.defaults import Cooldowns, SendLimits
 from botdeck.model.jobs import ReplyContext, RouterState
+from botdeck.model.room import Audience
 
 __all__ = ["EngineSettings", "assemble", "build_engine", "build_limiter"]
 
@@ -75,6 +77,8 @@ class EngineSettings:
     chat_control: bool  # moderators' `!botdeck ...` from chat
     control_command: str
     outage_wait: float  # a started reply waits out an AI outage this long (0: fails)
+    # Which lines random replies pass up, the bots' share of chat, each bot's audience.
+    room: RoomSettings
     # Both on in every run; off only to measure the behaviour before them (benchmarks):
     admission: bool = True  # refuse random replies the send window cannot deliver in time
     stale_before_delay: bool = True  # skip stale replies before sleeping their delay
@@ -112,7 +116,28 @@ class EngineSettings:
             chat_control=config.chat_control.enabled,
             control_command=config.chat_control.command,
             outage_wait=config.ai.outage_wait,
+            room=room_settings(config),
         )
+
+
+def room_settings(config: Config) -> RoomSettings:
+    """`[filters]`, `[router] chat_share` and each bot's audience."""
+    filters, share = config.filters, config.router.chat_share
+    return RoomSettings(
+        emote_only=filters.emote_only,
+        min_words=filters.min_words,
+        copypasta=filters.copypasta,
+        copypasta_viewers=filters.copypasta_viewers,
+        copypasta_window=filters.copypasta_window,
+        repeats=filters.repeats,
+        emotes=filters.emote_names(),
+        chat_share=None if share >= 1 else share,
+        audiences={
+            bot.name: BotAudience(Audience(bot.audience), bot.audience_mentions)
+            for bot in config.bots
+            if bot.audience != Audience.EVERYONE.value or bot.audience_mentions
+        },
+    )
 
 
 def build_limiter(config: Config) -> SendLimiter | None:
@@ -288,6 +313,12 @@ def assemble(
         bots=bots,
     )
     cooldowns = CooldownGate(settings.cooldowns, loop_time)
+    room = Room(
+        settings.room,
+        loop_time,
+        reviewed=review.wants,
+        followers_only=lambda: modes.settings.followers_only,
+    )
     admission = SendWindowAdmission(
         scheduler, limiter if settings.admission else None, settings.max_age
     )
@@ -303,6 +334,7 @@ def assemble(
         cooldowns=cooldowns,
         control=ChatControl(settings.control_command, enabled=settings.chat_control),
         admission=admission,
+        room=room,
     )
     return Engine(
         channel=channel,
@@ -321,6 +353,7 @@ def assemble(
         limiter=limiter,
         usage=usage,
         admission=admission,
+        room=room,
         journal=journal,
         clock=clock,
         closers=closers or [],

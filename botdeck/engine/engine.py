@@ -44,6 +44,7 @@ from botdeck.engine.modes import ChatModes
 from botdeck.engine.pipeline import ReplyPipeline, reply_echo
 from botdeck.engine.resume import OpenJob, ResumePlan, apply_resume
 from botdeck.engine.review import ReviewDesk
+from botdeck.engine.room import Room
 from botdeck.engine.sending import SendWatch
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.channel import ChatEvent, ChatSettings
@@ -98,6 +99,7 @@ class Engine:
         usage: UsageMeter,
         admission: SendWindowAdmission,
         journal: Journal,
+        room: Room | None = None,
         clock: Callable[[], float] = time.time,
         closers: Sequence[Closer] = (),
         resume: ResumePlan | None = None,
@@ -122,6 +124,7 @@ class Engine:
         self._limiter = limiter
         self._usage = usage
         self._admission = admission
+        self._room = room
         self._journal = journal
         self._clock = clock
         self._closers = list(closers)
@@ -213,6 +216,7 @@ class Engine:
             chat_mode=self._modes.settings.describe(),
             cooldown_hits=dict(self._cooldowns.hits),
             passed=dict(self._admission.passed),
+            room=self._room.snapshot() if self._room is not None else None,
             resume=self._resume,
             ai=ai,
             sends_held=self._gate.shut,

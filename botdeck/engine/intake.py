@@ -3,7 +3,10 @@
     duplicate? -> our own echo? (restore its depth) -> publish ChatSeen
     -> a command to botdeck? (moderators: done; anyone: nothing more)
     -> from a user moderators removed? (nothing more) -> context (not chat commands)
-    -> orchestrator plans (random ones only to bots that may speak and are not muted)
+    -> orchestrator plans (random ones only to bots that may speak, are not muted and
+       have the sender in their audience)
+    -> mentions from outside a bot's audience (`audience_mentions`): skipped at once
+    -> the room (random and bot-to-bot replies only to lines they fit, within the share)
     -> admission (random and bot-to-bot replies only if they can be sent in time)
     -> cooldowns (random replies)
     -> one job per plan -> start moderating the line
@@ -27,9 +30,11 @@ from botdeck.engine.events import EventHub
 from botdeck.engine.moderation import Moderation
 from botdeck.engine.modes import ChatModes
 from botdeck.engine.orchestrator import Orchestrator
+from botdeck.engine.room import Room
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import ChatSeen
 from botdeck.model.jobs import Priority, ReplyContext
+from botdeck.model.journal import Reason
 
 CommandHandler = Callable[[ControlLine], None]
 
@@ -49,6 +54,7 @@ class ChatIntake:
         cooldowns: CooldownGate,
         control: ChatControl,
         admission: SendWindowAdmission,
+        room: Room,
     ) -> None:
         self._orchestrator = orchestrator
         self._scheduler = scheduler
@@ -62,6 +68,7 @@ class ChatIntake:
         self._control = control
         self.on_command: CommandHandler | None = None  # the engine carries commands out
         self._admission = admission
+        self._room = room
         self.lines = 0
         self.duplicates = 0
         self.mentions = 0  # high-priority jobs created
@@ -84,6 +91,7 @@ class ChatIntake:
             message = replace(message, is_bot=True, depth=depth)
         self.lines += 1
         self._events.publish(ChatSeen(message))
+        self._room.saw(message)
         self._conversation.saw_user(message.user)
         if own:
             self._modes.recheck()  # its badges may have shown a new role
@@ -101,20 +109,34 @@ class ChatIntake:
     def _submit(self, message: ChatMessage) -> list[Job[ReplyContext]]:
         jobs = []
         viewer = None if message.is_bot else message.user  # fairness is between viewers
+        room = self._room
+        screened = False  # a job that may reply: the line's moderation starts now
         speakers = [bot for bot in self._modes.speakers() if not self._scheduler.muted_bot(bot)]
-        for plan in self._orchestrator.plan(message, speakers):
-            if plan.priority is not Priority.HIGH and not self._admission.admits(
-                plan.bot, plan.delay
-            ):
-                continue  # its send window could not deliver it in time: no job at all
+        for plan in self._orchestrator.plan(message, room.speakers(message, speakers)):
+            context = ReplyContext(message, plan.depth)
+            mention = plan.priority is Priority.HIGH
+            if mention and room.refuses_mention(plan.bot, message):
+                # Journaled with its own outcome (`skipped: audience`), not as a mention.
+                refused = self._scheduler.submit(
+                    plan.bot, plan.priority, plan.delay, context, viewer, refuse=Reason.AUDIENCE
+                )
+                jobs.append(refused)
+                continue
+            if not mention:
+                if room.passes_up(plan.bot, message):
+                    continue  # the line does not fit, or the share is used up: no job
+                if not self._admission.admits(plan.bot, plan.delay):
+                    continue  # its send window could not deliver it in time: no job at all
             if plan.chance and not self._cooldowns.admit(plan.bot, viewer):
                 continue  # inside a cooldown: never becomes a job
-            context = ReplyContext(message, plan.depth)
             job = self._scheduler.submit(plan.bot, plan.priority, plan.delay, context, viewer)
-            if plan.priority is Priority.HIGH:
+            if mention:
                 self.mentions += 1
+            else:
+                room.took(plan.bot)
             jobs.append(job)
-        if jobs:
+            screened = True
+        if screened:
             self._safety.screen(message)  # moderation of the line runs during the delay
         return jobs
 

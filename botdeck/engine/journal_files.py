@@ -60,8 +60,12 @@ def journals(directory: Path, channel: str | None = None) -> list[JournalFile]:
     return sorted(f for f in found if f is not None and (wanted is None or f.channel == wanted))
 
 
-def latest_journal(directory: Path, channel: str | None = None) -> Path | None:
-    runs = journals(directory, channel)
+def latest_journal(
+    directory: Path, channel: str | None = None, *, besides: str | None = None
+) -> Path | None:
+    """The newest run journal (of one channel, if given; of any but `besides`, if given)."""
+    skipped = besides.lower() if besides else None
+    runs = [run for run in journals(directory, channel) if run.channel != skipped]
     return runs[-1].path if runs else None
 
 

@@ -160,9 +160,12 @@ def new_session(
 
 
 @contextlib.contextmanager
-def open_run(config: Config, options: RunOptions) -> Iterator[RunSession]:
+def open_run(
+    config: Config, options: RunOptions, *, source: SourceParts | None = None
+) -> Iterator[RunSession]:
     """Open everything a run needs (see the module docstring); on leaving, close the
-    journal's files (after the caller has closed the session) and remove a temporary one."""
+    journal's files (after the caller has closed the session) and remove a temporary one.
+    `source`: chat the caller built (a rehearsal's changed replay); else the config's."""
     plan = _plan(config, options.journal)
     try:
         stream = open_journal(plan.path, plan.option, _inputs(config, options))
@@ -173,6 +176,7 @@ def open_run(config: Config, options: RunOptions) -> Iterator[RunSession]:
                 config,
                 options,
                 journal_stream=streams,
+                source=source,
                 resume=_resume_plan(config, plan, options.resume),
                 journal=RunJournal(plan.path, offset),
             )
@@ -184,7 +188,8 @@ def open_run(config: Config, options: RunOptions) -> Iterator[RunSession]:
                 plan.path.unlink()
 
 
-def latest_run_journal(config: Config) -> tuple[Path, Path | None]:
-    """`[journal] dir` and the newest run journal in it (`botdeck report` without one)."""
+def latest_run_journal(config: Config, *, besides: str | None = None) -> tuple[Path, Path | None]:
+    """`[journal] dir` and the newest run journal in it (`botdeck report` without one),
+    of any channel but `besides` when given (the demo's)."""
     directory = journal_dir(config)
-    return directory, latest_journal(directory)
+    return directory, latest_journal(directory, besides=besides)

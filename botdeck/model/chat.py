@@ -24,6 +24,10 @@ class ChatMessage:
     is_bot: bool = False  # sent by one of our bots
     depth: int = 0
     badges: tuple[str, ...] = ()  # the sender's badge set ids on this line, from the platform
+    # Emote names the platform or the log marked in this line (Twitch's emote fragments or
+    # `emotes` tag); third-party emotes are known only by name (`[filters] emotes`).
+    emotes: tuple[str, ...] = ()
+    synthetic: bool = False  # a mention a rehearsal made up (`--mention-rate`), never real chat
 
     @property
     def author(self) -> str:

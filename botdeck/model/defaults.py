@@ -29,6 +29,23 @@ DEFAULT_IGNORED_USERS = (
     "commanderroot",
 )
 
+# Emote names known without the platform marking them (a chat log without emote tags,
+# 7TV/BTTV/FFZ emotes Twitch does not mark): the best-known global ones, case-sensitive as
+# Twitch's are. `[filters] emotes` adds a channel's own.
+_EMOTE_NAMES = (
+    "Kappa", "KappaPride", "Keepo", "PogChamp", "Pog", "POGGERS", "PogU", "POGGIES", "LUL",
+    "LULW", "OMEGALUL", "KEKW", "Kreygasm", "BibleThump", "ResidentSleeper", "4Head",
+    "DansGame", "SeemsGood", "NotLikeThis", "WutFace", "TriHard", "HeyGuys", "VoHiYo",
+    "CoolStoryBob", "FailFish", "SMOrc", "BabyRage", "SwiftRage", "PJSalt", "MrDestructoid",
+    "CoolCat", "BloodTrail", "HolidayCheer", "TwitchUnity", "Jebaited", "CurseLit",
+    "monkaS", "monkaW", "monkaHmm", "PepeHands", "Sadge", "FeelsBadMan", "FeelsGoodMan",
+    "FeelsStrongMan", "FeelsOkayMan", "PepeLaugh", "peepoHappy", "widepeepoHappy",
+    "peepoSad", "catJAM", "pepeD", "pepeJAM", "PepePls", "Pepega", "WeirdChamp", "Kekw",
+    "COPIUM", "Copium", "Clueless", "Aware", "ICANT", "Stare", "Susge", "EZ", "Clap",
+    "GIGACHAD", "forsenE", "KomodoHype", "PopNemo", "GlitchCat",
+)  # fmt: skip
+COMMON_EMOTES = frozenset(_EMOTE_NAMES)
+
 # Lines starting with one of these are chat commands (`!uptime`): not conversation.
 DEFAULT_COMMAND_PREFIXES = ("!",)
 DEFAULT_CONTROL_COMMAND = "!botdeck"  # moderators' commands to the bots from chat

@@ -76,6 +76,7 @@ class ChatLine(_Line):
     text: str
     is_bot: NotRequired[bool]
     depth: NotRequired[int]
+    synthetic: NotRequired[bool]
 
 
 class _JobLine(_Line):
@@ -214,6 +215,7 @@ FIELDS: dict[str, str] = {
     "text": "the line's text (`chat`), the reply sent (`sent`), the edited reply (`reviewed`)",
     "is_bot": "true on a line one of botdeck's bots sent (older journals: `bot`)",
     "depth": "bot-to-bot hops from a viewer's line",
+    "synthetic": "true on a mention a rehearsal made up (`--mention-rate`), never real chat",
     "job": "the job's id, unique within a journal file across runs",
     "bot": "the login of the bot account the job replies as",
     "priority": "`high` (a mention), `normal` (a random reply), `low` (bot to bot)",
@@ -236,6 +238,22 @@ FIELDS: dict[str, str] = {
     "ended": "unsent replies it ended",
     "unknown": "true when botdeck had not seen the line or the user",
     "verdict": "what was decided about the reply",
+}
+
+# The largest value each number may take; none is ever negative. A reader trusts no
+# figure outside these (`journal_check`): a latency of 1e308 s or -5 tokens is no line
+# botdeck wrote. Seconds are at most a week (a reply waits minutes); the rest are ids
+# and counts, exact in any JSON reader's doubles.
+MAX_TS = 1e10  # a Unix time in seconds, until the year 2286
+WEEK = 7 * 86_400.0
+MAX_COUNT = 2**53
+LIMITS: dict[str, float] = {
+    "ts": MAX_TS,
+    "delay": WEEK,
+    "send_wait": WEEK,
+    "latency": WEEK,
+    "tokens_in": 10_000_000,  # per reply: more than any model's context
+    "tokens_out": 10_000_000,
 }
 
 
@@ -281,6 +299,8 @@ def chat_line(message: ChatMessage, ts: float) -> ChatLine:
     if message.is_bot:
         line["is_bot"] = True
         line["depth"] = message.depth
+    if message.synthetic:
+        line["synthetic"] = True
     return line
 
 
@@ -408,3 +428,4 @@ class Reason(StrEnum):
     RESUMED = "resumed"
     EXPIRED = "expired"
     AI_UNAVAILABLE = "ai_unavailable"
+    AUDIENCE = "audience"  # a mention from outside the bot's `audience` (audience_mentions)

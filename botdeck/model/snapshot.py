@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from botdeck.model.chat import ConnectionState
 from botdeck.model.jobs import RouterState
+from botdeck.model.room import RoomSnapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +235,7 @@ class EngineSnapshot:
     resume: ResumeSummary | None = None  # what this run took over from the previous one
     ai: AIStatus | None = None  # the AI server down or refusing; None while it answers
     sends_held: bool = False  # an emergency stop awaits confirmation: nothing is sent
+    room: RoomSnapshot | None = None  # the bots' share of chat, what random replies passed up
 
     @property
     def state(self) -> RouterState:

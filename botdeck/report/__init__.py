@@ -1,7 +1,8 @@
 """`botdeck report`: how a run went, from its journal alone (no Textual, no engine).
 
 `build_report` reads the journal (`reader`), tallies it in one pass (`tally`) into plain
-data (`model`); `render` draws it with Rich or turns it into JSON.
+data (`model`); `render` draws it with Rich or turns it into JSON, `html` as a page. Its
+memory does not grow with the journal: see `tally`.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from botdeck.report.tally import Tally
 __all__ = ["Report", "ReportError", "build_report", "render_report", "report_json"]
 
 
-def build_report(path: Path, *, offset: int = 0, title: str | None = None) -> Report:
+def build_report(
+    path: Path, *, offset: int = 0, title: str | None = None, ack_target: float | None = None
+) -> Report:
     """The report on the journal at `path`, from byte `offset` on (a run appended to it);
-    `title` names what it reports on (default: the journal's path)."""
+    `title` names what it reports on (default: the journal's path). With `ack_target`,
+    answered mentions later than it are counted (the page draws that line)."""
     notes = ReadNotes()
-    tally = Tally(title or str(path))
+    tally = Tally(title or str(path), ack_target=ack_target)
     for event in read_events(path, notes, offset=offset):
         tally.add(event)
     return tally.report(notes.summary())

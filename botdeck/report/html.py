@@ -20,9 +20,21 @@ from pathlib import Path
 
 from botdeck.files import FileRefused, write_atomic
 from botdeck.model.defaults import TWITCH_SEND_LIMITS
+from botdeck.report.html_said import CSS as SAID_CSS
+from botdeck.report.html_said import said_section, unsent_section
 from botdeck.report.model import Latency, Report
 from botdeck.report.reader import ReportError
-from botdeck.report.render import _clock, _plain, _seconds, _span, _when, channels, counted
+from botdeck.report.render import (
+    _clock,
+    _plain,
+    _seconds,
+    _span,
+    _when,
+    channels,
+    chat_lines,
+    counted,
+    share_line,
+)
 
 PALETTE = ("#7c3aed", "#0891b2", "#ea580c", "#16a34a", "#db2777", "#2563eb", "#ca8a04", "#4d7c0f")
 WIDTH, HEIGHT = 760, 220
@@ -50,8 +62,11 @@ def report_html(report: Report, *, ack_target: float) -> str:
         _latency_chart(report, colours, ack_target),
         _window_chart(report, colours),
         _replies_chart(report),
+        _share_chart(report),
         _latency_table(report),
+        said_section(report, colours),
         _outcomes(report),
+        unsent_section(report),
         _counts(report),
         _notes(report),
     ]
@@ -59,7 +74,7 @@ def report_html(report: Report, *, ack_target: float) -> str:
     return (
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width,initial-scale=1">'
-        f"<title>{title}</title><style>{CSS}</style></head>\n<body><main>\n"
+        f"<title>{title}</title><style>{CSS}{SAID_CSS}</style></head>\n<body><main>\n"
         + "\n".join(section for section in sections if section)
         + "\n</main></body></html>\n"
     )
@@ -104,9 +119,10 @@ def _heading(report: Report) -> str:
             when += f", ended {_plain(report.final_state)}"
         lines.append(f"<p class=sub>{html.escape(when)}</p>")
         lines.append(
-            f"<p class=sub>{report.chat_lines:,} chat lines ({report.viewer_lines:,} from "
-            f"viewers, {report.bot_lines:,} from bots), {report.jobs:,} replies planned</p>"
+            f"<p class=sub>{html.escape(chat_lines(report))}, {report.jobs:,} replies planned</p>"
         )
+        if report.share.share is not None:
+            lines.append(f"<p class=sub>{html.escape(share_line(report))}</p>")
     return "\n".join(lines)
 
 
@@ -139,7 +155,15 @@ def _figures(report: Report, ack_target: float) -> str:
     if report.tokens.recorded:
         total = report.tokens.total
         cards.append(_card(f"{total.tokens_in + total.tokens_out:,}", "tokens in + out"))
+    if report.share.share is not None:
+        cards.append(_card(f"{report.share.share:.1%}", "of chat lines from the bots"))
     lines = [f"<div class=cards>{''.join(cards)}</div>"]
+    synthetic = report.synthetic
+    if synthetic.mentions:
+        lines.append(
+            f"<p class=note>{synthetic.mentions:,} mentions on lines the rehearsal made up "
+            f"({synthetic.answered:,} answered)</p>"
+        )
     for why, count in mentions.unanswered.items():
         lines.append(f"<p class='note warn'>not answered: {count:,} {_text(why)}</p>")
     if mentions.merged:
@@ -198,9 +222,11 @@ def _counts(report: Report) -> str:
 
 
 def _notes(report: Report) -> str:
-    if not report.notes:
+    if not report.notes and not report.estimates:
         return ""
-    return "<h2>Notes</h2>" + "".join(f"<p class='note warn'>{_text(n)}</p>" for n in report.notes)
+    notes = "".join(f"<p class='note warn'>{_text(n)}</p>" for n in report.notes)
+    estimates = "".join(f"<p class=note>estimated: {_text(n)}</p>" for n in report.estimates)
+    return "<h2>Notes</h2>" + notes + estimates
 
 
 # ------------------------------------------------------------------ charts
@@ -302,7 +328,7 @@ def _nice_top(value: float) -> float:
 
 
 def _bot_colours(report: Report) -> dict[str, str]:
-    bots: set[str] = set(report.latency_by_bot) | set(report.send_windows)
+    bots: set[str] = set(report.latency_by_bot) | set(report.send_windows) | set(report.bots)
     if report.timeline is not None:
         bots |= set(report.timeline.backlog_by_bot)
     return {bot: PALETTE[i % len(PALETTE)] for i, bot in enumerate(sorted(bots))}
@@ -348,10 +374,21 @@ def _latency_chart(report: Report, colours: dict[str, str], ack_target: float) -
     bots = sorted({p.bot for p in points})
     for bot in bots:
         chart.dots(((p.at, p.latency) for p in points if p.bot == bot), colours[bot])
-    late = sum(1 for p in points if p.latency > ack_target)
+    high = report.latency_by_priority.get("high")
+    answered = high.count if high is not None else len(points)
+    if report.late is not None and report.late.target == ack_target:
+        late = report.late.mentions
+    else:  # counted on the dots (every mention's while there are few)
+        late = sum(1 for p in points if p.latency > ack_target)
+    every = len(points) == answered
+    dots = (
+        "each dot is an answered mention"
+        if every
+        else "each dot is a bot's slowest answered mention in its slice of the run"
+    )
     note = (
-        f"<p class=note>each dot is an answered mention, placed when its reply was sent; "
-        f"{late:,} of {len(points):,} after ack_target</p>"
+        f"<p class=note>{dots}, placed when its reply was sent; "
+        f"{late:,} of {answered:,} after ack_target</p>"
     )
     return head + note + chart.svg(" s") + _legend(colours, bots)
 
@@ -369,8 +406,9 @@ def _window_chart(report: Report, colours: dict[str, str]) -> str:
     chart.level(viewer, f"viewer limit {viewer}", "#dc2626")
     if privileged:
         chart.level(privileged_limit, f"VIP / moderator limit {privileged_limit}", "#b45309")
+    bucket = report.timeline.bucket if report.timeline is not None else report.window
     for bot, sends in report.send_windows.items():
-        chart.steps(sends.times, sends.counts, colours[bot])
+        chart.steps([i * bucket for i in range(len(sends.most))], sends.most, colours[bot])
     peaks = ", ".join(
         f"{_text(bot)} {w.peak} at {_clock(w.peak_at or 0.0)}"
         for bot, w in report.send_windows.items()
@@ -396,3 +434,21 @@ def _replies_chart(report: Report) -> str:
         f"minute (a merged reply counts once); peak {max(rates):,.0f}</p>"
     )
     return head + note + chart.svg()
+
+
+def _share_chart(report: Report) -> str:
+    head = "<h2>The bots' share of chat</h2>"
+    timeline = report.timeline
+    if timeline is None or not any(timeline.replies):
+        return ""
+    shares = [
+        100.0 * sent / (sent + said) if sent + said else 0.0
+        for sent, said in zip(timeline.replies, timeline.chat, strict=True)
+    ]
+    chart = Chart(_span_of(report), _nice_top(max(shares)), "the bots' share of chat over time")
+    chart.bars(timeline.bucket, shares, PALETTE[1])
+    note = (
+        f"<p class=note>{html.escape(share_line(report))}. Each bar: the bots' messages in "
+        f"{_span(timeline.bucket)} over all chat lines in it.</p>"
+    )
+    return head + note + chart.svg("%")

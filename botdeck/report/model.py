@@ -68,6 +68,7 @@ class Timeline:
     backlog: list[int]
     replies: list[int]
     backlog_by_bot: dict[str, list[int]] = field(default_factory=dict)  # same buckets
+    chat: list[int] = field(default_factory=list)  # viewers' lines per bucket (not made up)
 
     @property
     def replies_per_minute(self) -> list[float]:
@@ -90,7 +91,9 @@ class Console:
 
 @dataclass(frozen=True, slots=True)
 class LatencyPoint:
-    """One answered mention: when its reply was sent and how long after the chat line."""
+    """An answered mention: when its reply was sent and how long after the chat line.
+    Every one while there are few; past `tally.POINTS_EXACT`, the slowest of each bot in
+    each of `tally.POINT_BINS` slices of the journal."""
 
     at: float  # seconds from the journal's first event
     latency: float
@@ -100,12 +103,98 @@ class LatencyPoint:
 @dataclass(frozen=True, slots=True)
 class SendWindow:
     """One bot's messages in the trailing `window` seconds (Twitch counts 20 per 30 s for a
-    viewer account, 100 for a VIP, moderator or the broadcaster), as a step function."""
+    viewer account, 100 for a VIP, moderator or the broadcaster): the peak, first reached
+    at, and the most in the window during each timeline bucket."""
 
-    times: list[float]  # seconds from the first event, at each change
-    counts: list[int]  # messages in the window from that time on
     peak: int
-    peak_at: float | None
+    peak_at: float | None  # seconds from the first event
+    most: list[int] = field(default_factory=list)  # per `Timeline` bucket
+
+
+@dataclass(frozen=True, slots=True)
+class ChatShare:
+    """The bots' share of chat: their messages (each sent reply; a merged one once) over
+    all chat lines, the viewers' and theirs; lines a rehearsal made up are left out."""
+
+    lines: int  # viewers' lines plus the bots' messages
+    messages: int
+    share: float | None  # messages / lines; None without chat
+    random_share: float | None  # random and bot-to-bot replies only (mentions answered aside)
+
+
+@dataclass(frozen=True, slots=True)
+class Late:
+    """Answered mentions whose reply came after `target` seconds (`ack_target`)."""
+
+    target: float
+    mentions: int
+
+
+@dataclass(frozen=True, slots=True)
+class Synthetic:
+    """Chat lines a rehearsal made up (`synthetic: true`: extra mentions), told apart."""
+
+    lines: int = 0
+    mentions: int = 0  # mention jobs on such lines
+    answered: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """One reply a bot sent, with the line it answered (none: typed at the console, or a
+    line no longer in the journal). `at` counts from the start of its run (its first
+    line: about the stream's start live, the first line of the log played in a
+    rehearsal)."""
+
+    at: float  # seconds from the start of its run
+    ts: float  # Unix seconds
+    text: str
+    priority: str
+    user: str | None = None  # who wrote the line it answered
+    line: str | None = None
+    synthetic: bool = False  # that line was made up by the rehearsal
+    latency: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unsent:
+    """A reply that was not sent (failed, cancelled, skipped), and the line it was for."""
+
+    at: float  # seconds from the start of its run
+    ts: float
+    bot: str
+    priority: str
+    user: str | None = None
+    line: str | None = None
+    synthetic: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UnsentGroup:
+    """The replies not sent for one reason ("skipped: blocked"): how many, a few shown."""
+
+    reason: str
+    count: int
+    shown: list[Unsent] = field(default_factory=list)  # evenly spread over the run
+
+
+@dataclass(frozen=True, slots=True)
+class Talker:
+    user: str
+    lines: int  # mentions of the bot in their lines
+
+
+@dataclass(frozen=True, slots=True)
+class BotReport:
+    """What one bot said, and who talked to it: its messages and their share of chat,
+    the viewers who mentioned it most, and its replies (at most `tally.SAID_SHOWN`,
+    evenly spread; `messages - len(said)` more were sent)."""
+
+    messages: int
+    share: float | None
+    talkers: list[Talker] = field(default_factory=list)
+    talkers_exact: bool = True  # else each count is one the viewer surely reached
+    said: list[Said] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +205,7 @@ class Report:
     runs: int  # runs appended to the same journal (job ids start again)
     final_state: str | None
     chat_lines: int
-    viewer_lines: int
+    viewer_lines: int  # not made up by a rehearsal (those are `synthetic.lines`)
     bot_lines: int
     jobs: int
     outcomes: dict[str, int]  # sent, failed, cancelled, skipped, and "open" (no outcome yet)
@@ -135,6 +224,12 @@ class Report:
     notes: list[str] = field(default_factory=list)
     mention_latency: list[LatencyPoint] = field(default_factory=list)  # in order of sending
     send_windows: dict[str, SendWindow] = field(default_factory=dict)  # by bot
+    share: ChatShare = field(default_factory=lambda: ChatShare(0, 0, None, None))
+    synthetic: Synthetic = field(default_factory=Synthetic)
+    bots: dict[str, BotReport] = field(default_factory=dict)
+    unsent: list[UnsentGroup] = field(default_factory=list)  # the largest groups first
+    estimates: list[str] = field(default_factory=list)  # figures estimated, and how closely
+    late: Late | None = None  # counted when the report was asked for an ack_target
 
     @property
     def duration(self) -> float:

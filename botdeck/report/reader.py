@@ -4,9 +4,11 @@ A journal is streamed line by line (`botdeck.files`: it may be large, or gzip-co
 and is capped at `MAX_JOURNAL_BYTES` uncompressed). Each line is checked against its
 event's definition (`botdeck.model.journal_check`). A line that is not a journal event
 (not JSON, nested too deeply, longer than `MAX_LINE_BYTES`, not an object, an unknown
-event, a required field missing or of the wrong type, a `ts` that is no Unix time) is
-skipped with a note naming it; a last line without its newline that does not parse is
-the cut of a killed process, noted as such. A file that is missing, not a regular file,
+event, a required field missing, of the wrong type or out of range, a `ts` that is no
+Unix time) is skipped with a note naming it; a last line without its newline that does
+not parse is the cut of a killed process, noted as such. A line whose optional figure is
+of the wrong type or out of range (`"latency": 1e308`, `"tokens_out": -5`) is a bad line
+too: it is noted, and used without that figure. A file that is missing, not a regular file,
 empty, or whose first thousand lines hold no event is an error; past that, whatever
 stops the reading (the cap, a damaged gzip, a flood of garbage) is a note, and the
 events before it are reported.
@@ -65,24 +67,32 @@ class Event:
 
 @dataclass(slots=True)
 class ReadNotes:
-    """What was skipped while reading, for the report's notes."""
+    """What was skipped or left out while reading, for the report's notes."""
 
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the first few, with what was done
     skipped: int = 0
+    flawed: int = 0  # lines used without a figure that was out of range or of the wrong type
     events: int = 0
     stopped: str | None = None  # why reading stopped before the end, if it did
 
     def skip(self, note: str) -> None:
         self.skipped += 1
         if len(self.notes) < MAX_NOTES:
-            self.notes.append(note)
+            self.notes.append(f"{note}: skipped")
+
+    def flaw(self, line: int, dropped: list[str]) -> None:
+        self.flawed += 1
+        if len(self.notes) < MAX_NOTES:
+            self.notes.append(f"line {line}: {', '.join(dropped)}: left out")
 
     def summary(self) -> list[str]:
-        """One line per skipped journal line (the first few), saying it was skipped."""
-        hidden = self.skipped - len(self.notes)
-        shown = [f"{note}: skipped" for note in self.notes]
-        more = [f"... and {hidden:,} more lines skipped"] if hidden > 0 else []
-        return shown + more + ([self.stopped] if self.stopped else [])
+        """One line per bad journal line (the first few), saying what was done with it."""
+        hidden = self.skipped + self.flawed - len(self.notes)
+        more = []
+        if hidden > 0:
+            more = [f"... and {hidden:,} more bad lines ({self.skipped:,} skipped in all, "
+                    f"{self.flawed:,} used without a bad figure)"]  # fmt: skip
+        return self.notes + more + ([self.stopped] if self.stopped else [])
 
 
 def read_events(path: Path, notes: ReadNotes, *, offset: int = 0) -> Iterator[Event]:
@@ -100,20 +110,23 @@ def read_events(path: Path, notes: ReadNotes, *, offset: int = 0) -> Iterator[Ev
                         raise ReportError(f"{path}: {too_long}, not a botdeck journal")
                     notes.skip(too_long)
                 else:
+                    dropped: list[str] = []
                     try:
-                        event = _event(line.data, line.number)
+                        event = _event(line.data, line.number, dropped)
                     except ValueError as problem:
                         cut = not line.ended and str(problem).startswith("not JSON")
                         why = "cut off mid-line (the run was killed?)" if cut else problem
                         notes.skip(f"line {line.number}: {why}")
                     else:
                         notes.events += 1
+                        if dropped:
+                            notes.flaw(line.number, dropped)
                         yield event
                         continue
                 if notes.events == 0 and notes.skipped >= LEAD_LINES:
                     raise ReportError(
                         f"{path}: no journal event in its first {LEAD_LINES:,} lines, not a "
-                        f"botdeck journal? ({notes.notes[0]})"
+                        f"botdeck journal? ({notes.notes[0].removesuffix(': skipped')})"
                     )
                 if notes.skipped >= MAX_SKIPPED:
                     _stop(path, notes, f"after line {line.number}: {MAX_SKIPPED:,} lines are "
@@ -126,7 +139,7 @@ def read_events(path: Path, notes: ReadNotes, *, offset: int = 0) -> Iterator[Ev
     if notes.events == 0:
         if empty:
             raise ReportError(f"{path}: empty")
-        first = f" ({notes.notes[0]})" if notes.notes else ""
+        first = f" ({notes.notes[0].removesuffix(': skipped')})" if notes.notes else ""
         raise ReportError(f"{path}: no journal events, not a botdeck journal?{first}")
 
 
@@ -151,11 +164,11 @@ def _lines_before(stream: Readable, offset: int) -> int:
     return lines
 
 
-def _event(raw: bytes, number: int) -> Event:
+def _event(raw: bytes, number: int, dropped: list[str]) -> Event:
     try:
         record = load_json(raw)
     except JSONTooDeep as error:
         raise ValueError(f"JSON {error}") from None
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ValueError("not JSON") from None
-    return Event(number, check_line(record))
+    return Event(number, check_line(record, dropped))

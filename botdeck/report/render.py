@@ -17,20 +17,34 @@ from rich.table import Table
 from rich.text import Text
 
 from botdeck.core.text import clean_text
-from botdeck.report.model import Latency, Report, Timeline
+from botdeck.report.model import BotReport, Latency, Report, Said, Timeline, Unsent
 
 BARS = "▁▂▃▄▅▆▇█"
+SAID_LISTED = 3  # replies per bot in the terminal (the page and JSON have more)
+UNSENT_LISTED = 2  # replies per reason not sent
 
 
 def report_json(report: Report) -> dict[str, Any]:
-    """Every figure of the report as JSON-ready data (stable keys; seconds and counts)."""
+    """Every figure of the report as JSON-ready data (stable keys; seconds and counts).
+    Strict JSON: a number that is not finite (none should be) becomes null."""
     data = dataclasses.asdict(report)
     data["duration"] = round(report.duration, 3)
     if report.timeline is not None:
         data["timeline"]["replies_per_minute"] = [
             round(rate, 3) for rate in report.timeline.replies_per_minute
         ]
-    return data
+    finite: dict[str, Any] = _finite(data)
+    return finite
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def render_report(report: Report, console: Console) -> None:
@@ -50,7 +64,11 @@ def _sections(report: Report) -> list[RenderableType]:
     ):
         parts += [_chart(timeline), Text()]
     parts += [_send_wait(report), Text()]
+    if report.bots:
+        parts += [_bots(report), Text()]
     parts += [_outcomes(report), Text()]
+    if report.unsent:
+        parts += [_unsent(report), Text()]
     if report.console.reviewed or report.console.typed:
         parts += [_console(report), Text()]
     if report.counts:
@@ -59,6 +77,9 @@ def _sections(report: Report) -> list[RenderableType]:
     if report.notes:
         parts += [Text(), Text("notes", style="bold")]
         parts += [Text(f"  {_plain(note)}", style="yellow") for note in report.notes]
+    if report.estimates:
+        parts += [Text(), Text("estimated", style="bold")]
+        parts += [Text(f"  {note}", style="dim") for note in report.estimates]
     return parts
 
 
@@ -77,11 +98,30 @@ def _heading(report: Report) -> Text:
     if report.final_state:
         text.append(", ended ")
         text.append(_plain(report.final_state))
-    text.append(
-        f"\n{report.chat_lines:,} chat lines ({report.viewer_lines:,} from viewers, "
-        f"{report.bot_lines:,} from bots), {report.jobs:,} replies planned"
-    )
+    text.append(f"\n{chat_lines(report)}, {report.jobs:,} replies planned")
+    if report.share.share is not None:
+        text.append(f"\n{share_line(report)}")
     return text
+
+
+def chat_lines(report: Report) -> str:
+    """ "1,200 chat lines (1,000 from viewers, 150 from bots, 50 made up by the rehearsal)"."""
+    made_up = report.synthetic.lines
+    extra = f", {made_up:,} made up by the rehearsal" if made_up else ""
+    return (
+        f"{report.chat_lines:,} chat lines ({report.viewer_lines:,} from viewers, "
+        f"{report.bot_lines:,} from bots{extra})"
+    )
+
+
+def share_line(report: Report) -> str:
+    """The bots' share of chat: "the bots wrote 8.1% of chat (random and bot-to-bot
+    replies 2.0%): 120 of 1,480 lines"."""
+    share = report.share
+    return (
+        f"the bots wrote {share.share or 0.0:.1%} of chat (random and bot-to-bot replies "
+        f"{share.random_share or 0.0:.1%}): {share.messages:,} of {share.lines:,} lines"
+    )
 
 
 def _mentions(report: Report) -> Text:
@@ -95,8 +135,69 @@ def _mentions(report: Report) -> Text:
     text.append(f"({share:.1%})", style="green" if mentions.answered == mentions.jobs else "red")
     if mentions.merged:
         text.append(f", {mentions.merged:,} of them by a merged reply (raid mode)")
+    synthetic = report.synthetic
+    if synthetic.mentions:
+        text.append(
+            f"\n  {synthetic.mentions:,} of them on lines the rehearsal made up "
+            f"({synthetic.answered:,} answered)"
+        )
     for why, count in mentions.unanswered.items():
         text.append(f"\n  not answered: {count:,} {_plain(why)}", style="red")
+    return text
+
+
+def _bots(report: Report) -> Text:
+    text = Text("what each bot said", style="bold")
+    for name, bot in report.bots.items():
+        text.append(f"\n  {_plain(name)}: ", style="bold")
+        text.append(bot_line(bot))
+        for said in bot.said[:SAID_LISTED]:
+            text.append(f"\n    {moment(said.at, said.ts)}  ", style="dim")
+            text.append(said_line(said))
+        more = bot.messages - min(SAID_LISTED, len(bot.said))
+        if more > 0:
+            text.append(f"\n    and {more:,} more (--html shows them)", style="dim")
+    return text
+
+
+def bot_line(bot: BotReport) -> str:
+    """ "12 messages (4.0% of chat); mentioned most by ann 5, bob 3"."""
+    said = f"{bot.messages:,} messages"
+    if bot.share is not None:
+        said += f" ({bot.share:.1%} of chat)"
+    if bot.talkers:
+        near = "" if bot.talkers_exact else "at least "
+        names = ", ".join(f"{_plain(t.user)} {near}{t.lines:,}" for t in bot.talkers)
+        said += f"; mentioned most by {names}"
+    elif not bot.talkers_exact:
+        said += "; mentioned by many viewers, none more than once for sure"
+    return said
+
+
+def said_line(said: Said) -> str:
+    """A reply after the line it answered: "ann: what game? → @ann Celeste"."""
+    reply = _plain(said.text)
+    if said.line is None:
+        return reply
+    made_up = " (made up)" if said.synthetic else ""
+    return f"{_plain(said.user)}{made_up}: {_plain(said.line)} → {reply}"
+
+
+def unsent_line(unsent: Unsent) -> str:
+    """The line a reply was not sent to: "pixelsage for ann: what game?"."""
+    if unsent.line is None:
+        return f"{_plain(unsent.bot)} (no line in the journal)"
+    made_up = " (made up)" if unsent.synthetic else ""
+    return f"{_plain(unsent.bot)} to {_plain(unsent.user)}{made_up}: {_plain(unsent.line)}"
+
+
+def _unsent(report: Report) -> Text:
+    text = Text("replies not sent, by reason", style="bold")
+    for group in report.unsent:
+        text.append(f"\n  {_plain(group.reason)}: {group.count:,}", style="red")
+        for unsent in group.shown[:UNSENT_LISTED]:
+            text.append(f"\n    {moment(unsent.at, unsent.ts)}  ", style="dim")
+            text.append(unsent_line(unsent))
     return text
 
 
@@ -278,6 +379,19 @@ def _span(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds:g} s"
     return f"{seconds / 60:g} min" if seconds < 3600 else f"{seconds / 3600:g} h"
+
+
+def moment(at: float, ts: float) -> str:
+    """A time as its offset into the run (the stream, or a rehearsal's log) and the clock:
+    "3:03 (22:50:13)"."""
+    return f"{_clock(at)} ({_time_of_day(ts)})"
+
+
+def _time_of_day(ts: float) -> str:
+    try:
+        return time.strftime("%H:%M:%S", time.localtime(ts))
+    except (OverflowError, OSError, ValueError):
+        return f"t={ts:g}"
 
 
 def _when(ts: float) -> str:

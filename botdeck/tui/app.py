@@ -443,6 +443,7 @@ class BotdeckApp(App[int]):
                 selected=lane.bot == self._selected,
                 passed=snap.passed.get(lane.bot, 0),
                 cooldown_hits=snap.cooldown_hits.get(lane.bot, 0),
+                room_passes=snap.room.passed(lane.bot) if snap.room is not None else None,
             )
             card.sample(lane.size, second)
         self._refresh_context()

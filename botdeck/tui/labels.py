@@ -16,6 +16,7 @@ from botdeck.model.events import AIState, ModerationAction
 from botdeck.model.jobs import Outcome, Phase, Priority, RouterState
 from botdeck.model.keys import When
 from botdeck.model.review import Verdict
+from botdeck.model.room import PassKind
 
 Severity = Literal["information", "warning", "error"]
 
@@ -164,3 +165,22 @@ def muted_toast(choice: QueuedMentions, bot: str, count: int, to: str | None = N
             return f"{bot} muted: {mentions} dropped" if count else f"{bot} muted"
         case _:
             assert_never(choice)
+
+
+def pass_label(kind: PassKind) -> str:
+    """A card's word for why its bot passed lines up ("passed: emotes 41, spam 12")."""
+    match kind:
+        case PassKind.EMOTES:
+            return "emotes"
+        case PassKind.SHORT:
+            return "short"
+        case PassKind.COPYPASTA:
+            return "pasta"
+        case PassKind.REPEATS:
+            return "spam"
+        case PassKind.SHARE:
+            return "share"
+        case PassKind.AUDIENCE:
+            return "audience"
+        case _:
+            assert_never(kind)

@@ -1,20 +1,8 @@
-"""Fixtures for the chat tests: the loopback Twitch, and a private data directory."""
+"""Fixtures for the chat tests: a private data directory."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-
-from tests.fakes.twitch_server import FakeTwitch
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTwitch]:
-    server = FakeTwitch()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture(autouse=True)

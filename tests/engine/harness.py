@@ -16,6 +16,7 @@ from botdeck.core.ratelimit import SendLimiter
 from botdeck.engine import Engine, EngineSettings, assemble
 from botdeck.engine.journal import Journal
 from botdeck.engine.orchestrator import OrchestratorSettings
+from botdeck.engine.room import RoomSettings
 from botdeck.model.defaults import Cooldowns
 from botdeck.model.jobs import Priority
 
@@ -47,8 +48,10 @@ def make_engine(
     **settings: object,
 ) -> tuple[Engine, io.StringIO]:
     """`settings` are `EngineSettings` fields (context_lines, ack_target, max_age, ...).
-    Cooldowns are off unless a test is about them (they would hide random replies)."""
+    Cooldowns and the room's rules (`[filters]`, `chat_share`) are off unless a test is
+    about them (they would hide random replies)."""
     settings.setdefault("cooldowns", Cooldowns(per_user=0, per_bot=0, global_=0))
+    settings.setdefault("room", RoomSettings.off())
     stream = io.StringIO()
     if isinstance(delays, int | float):
         delays = {priority: (float(delays), float(delays)) for priority in Priority}

@@ -94,7 +94,7 @@ def test_botdeck_data_dir_moves_the_journals_with_the_tokens(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """One variable moves everything botdeck keeps (a second profile, a portable install)."""
-    from botdeck.tokens import TokenStore
+    from botdeck.twitch.tokens import TokenStore
 
     monkeypatch.setenv("BOTDECK_DATA_DIR", str(tmp_path / "profile"))
     config = parse_config({"bots": [{"name": "alpha"}]})

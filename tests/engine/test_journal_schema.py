@@ -58,6 +58,7 @@ def every_kind_of_event() -> list[EngineEvent]:
     return [
         ChatSeen(line()),
         ChatSeen(line("@viewer1 hi", id="m2", user="pixelsage", is_bot=True, depth=1)),
+        ChatSeen(line("@pixelsage what game is this?", id="synthetic-1", synthetic=True)),
         JobChanged(JobStage.ENQUEUED, job()),
         JobChanged(
             JobStage.ENQUEUED,
@@ -122,7 +123,7 @@ def test_bot_is_a_login_in_every_event_that_has_it():
         assert shown == "text", kind
     chat = [record for record in written() if record["event"] == "chat"]
     assert all("bot" not in record for record in chat)
-    assert [record.get("is_bot") for record in chat] == [None, True]
+    assert [record.get("is_bot") for record in chat] == [None, True, None]
 
 
 def test_an_older_journals_chat_flag_bot_true_reads_as_is_bot():

@@ -151,6 +151,7 @@ class FakeTwitch:
         self.connections = 0
         self.refuse_connections = 0
         self.welcome_gate: asyncio.Event | None = None
+        self.emotes: dict[str, str] = {}  # name -> id: words said as Twitch emote fragments
         self.echo = True
         self.echo_text: Callable[[str], str] | None = None  # Twitch may alter the echo
         self.echo_before_answer = False  # deliver the echo before answering the send
@@ -951,20 +952,28 @@ class FakeTwitch:
         }
 
     def _fragments(self, text: str) -> list[dict[str, Any]]:
-        """Text and mention fragments, as Twitch splits a message."""
+        """Text, mention and emote fragments, as Twitch splits a message."""
         fragments: list[dict[str, Any]] = []
         buffer = ""
         for word in text.split(" "):
             login = word[1:].rstrip(",.!?:;").lower() if word.startswith("@") else ""
             user = self.users.get(login)
-            if user is None:
+            if user is None and word not in self.emotes:
                 buffer += word + " "
                 continue
             if buffer:
                 fragments.append(self._fragment("text", buffer))
                 buffer = ""
-            mention = {"user_id": user.id, "user_login": user.login, "user_name": user.display_name}
-            fragments.append({**self._fragment("mention", word), "mention": mention})
+            if user is None:
+                emote = {"id": self.emotes[word], "emote_set_id": "0", "format": ["static"]}
+                fragments.append({**self._fragment("emote", word), "emote": emote})
+            else:
+                mention = {
+                    "user_id": user.id,
+                    "user_login": user.login,
+                    "user_name": user.display_name,
+                }
+                fragments.append({**self._fragment("mention", word), "mention": mention})
             buffer = " "
         if buffer.strip():
             fragments.append(self._fragment("text", buffer.rstrip(" ")))

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from botdeck.report import build_report
+from botdeck.report.grid import Grid
 from botdeck.report.html import PALETTE, report_html
 from botdeck.report.model import LatencyPoint
-from botdeck.report.tally import send_window
+from botdeck.report.window import SendWindow
 from tests.browser import screenshot
 from tests.cli import run_botdeck
 from tests.png import colour_counts, hex_rgb
@@ -39,14 +40,10 @@ def test_mention_latency_points_are_when_each_reply_was_sent(report):
 
 
 def test_each_bots_messages_in_the_window(report):
+    # a sent at 2.0; b at 3.5 and 10.0: the most in the window during each second.
     a, b = report.send_windows["a"], report.send_windows["b"]
-    assert (a.times, a.counts, a.peak, a.peak_at) == ([2.0, 32.0], [1, 0], 1, 2.0)
-    assert (b.times, b.counts, b.peak, b.peak_at) == (
-        [3.5, 10.0, 33.5, 40.0],
-        [1, 2, 1, 0],
-        2,
-        10.0,
-    )
+    assert (a.peak, a.peak_at, a.most) == (1, 2.0, [0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1])
+    assert (b.peak, b.peak_at, b.most) == (2, 10.0, [0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 2])
 
 
 def test_the_limit_lines_are_twitchs_limits_as_the_data_layer_states_them(report, monkeypatch):
@@ -63,6 +60,13 @@ def test_the_limit_lines_are_twitchs_limits_as_the_data_layer_states_them(report
     assert "allows a viewer account 1 messages" in page and "broadcaster 2;" in page
 
 
+def send_window(sends: list[float], window: float) -> SendWindow:
+    counter = SendWindow(window, Grid(3_600, 60))
+    for t in sends:
+        counter.send(t)
+    return counter
+
+
 def test_the_window_counts_exactly_at_its_edges():
     # A send at t counts during [t, t + 30): one at 0 has left when one at 30 arrives.
     assert send_window([0.0, 30.0], 30.0).peak == 1
@@ -70,7 +74,11 @@ def test_the_window_counts_exactly_at_its_edges():
     steady = send_window([float(t) for t in range(60)], 30.0)  # one a second for a minute
     assert (steady.peak, steady.peak_at) == (30, 29.0)
     burst = send_window([0.0] * 21, 30.0)
-    assert (burst.peak, burst.times, burst.counts[-1]) == (21, [0.0] * 21 + [30.0] * 21, 0)
+    assert (burst.peak, burst.count) == (21, 21)
+    burst.leave_until(29.999)
+    assert burst.count == 21
+    burst.leave_until(30.0)
+    assert burst.count == 0
 
 
 def test_merged_replies_are_one_message_in_the_window(tmp_path):
@@ -92,7 +100,7 @@ NETWORK = re.compile(r"""(?:src|href|action)\s*=|url\(|@import|<script|<link|<if
 def test_the_page_is_self_contained_and_has_the_figures(report):
     page = report_html(report, ack_target=2.5)
     assert not NETWORK.findall(page)
-    assert page.count("<svg") == 4  # backlog, latency, window, replies per minute
+    assert page.count("<svg") == 5  # backlog, latency, window, replies per minute, share
     for figure in ("50.0%", "of 4 mentions answered", "ack_target 2.5 s", "viewer limit 20",
                    "not answered: 1 failed: timeout", "1 of 2 after ack_target",
                    "<td>priority high</td><td>2</td><td>2.00s</td><td>3.00s</td>"):  # fmt: skip

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from rich.console import Console
+from textual.events import Key
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from botdeck.chat.base import ChatSink
 from botdeck.chat.simulated import ScriptedLine, SimulatedChat
 from botdeck.chat.simulated_adapter import scripted
 from botdeck.config import Config, parse_config
 from botdeck.engine import ResumePlan, RunOptions, SourceParts, new_session
+from botdeck.model.chat import ConnectionState
 from botdeck.tui.app import BotdeckApp
 from botdeck.tui.factory import create_app
 from botdeck.tui.themes import SHIPPED_DIR, ThemeSet, discover_themes
@@ -65,6 +69,9 @@ def make_app(
     monotonic: Callable[[], float] | None = None,
     app_class: type[BotdeckApp] = BotdeckApp,
     resume: ResumePlan | None = None,
+    ai: dict | None = None,
+    roles: Mapping[str, str] | None = None,
+    reading: ConnectionState | None = None,
     sink: ChatSink | None = None,
     bots: Sequence[str] = BOTS,
 ) -> BotdeckApp:
@@ -82,12 +89,21 @@ def make_app(
             "send_limits": send_limits or {"enabled": False},
             "keys": keys or {},
             "review": review or {},
-            "bots": [{"name": bot, "persona": f"persona of {bot}"} for bot in bots],
+            "ai": ai or {},
+            "bots": [
+                {
+                    "name": bot,
+                    "persona": f"persona of {bot}",
+                    "role": (roles or {}).get(bot, "viewer"),
+                }
+                for bot in bots
+            ],
         },
         source="test",
     )
     source = NoticingChat(lines, keep_open=keep_open, clock=frozen_clock, speed=1.0)
     source.standing = list(notices)
+    source.reading = reading
     parts = scripted(source, config.chat.adapter_options(), config.bot_names, config.chat.seed)
     app = app_for(
         config,
@@ -104,13 +120,19 @@ def make_app(
 
 
 class NoticingChat(SimulatedChat):
-    """Simulated chat with standing notices a test sets (say, Twitch reconnecting)."""
+    """Simulated chat with standing notices a test sets (say, Twitch reconnecting), and
+    the reading state it reports, if a test sets one (a source reconnecting or failed)."""
 
     standing: list[str]
+    reading: ConnectionState | None = None
 
     @property
     def notices(self) -> tuple[str, ...]:
         return tuple(self.standing)
+
+    @property
+    def connection(self) -> ConnectionState:
+        return self.reading or super().connection
 
 
 def mentions(count: int, at: float = 0.0, bots: Sequence[str] = BOTS) -> list[ScriptedLine]:
@@ -125,6 +147,33 @@ async def wait_until(pilot: Pilot, predicate: Callable[[], bool], within: float 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {within}s")
         await pilot.pause(0.02)
+
+
+# What a terminal sends with these keys (Textual's driver makes the same events).
+_CHARACTERS = {"enter": "\r", "tab": "\t", "escape": "\x1b", "space": " ", "question_mark": "?"}
+
+
+async def mash(pilot: Pilot, *keys: str, within: float = 10.0) -> None:
+    """Keys typed faster than the app handles them, as a terminal hands over keys that
+    arrived in one read: all queued at once (`Pilot.press` settles after each key, so it
+    never races). Returns once the app has taken every one of them; what they set off
+    (a dialog's answer, a screen leaving) may still be on its way: wait on the outcome."""
+    app = pilot.app
+    for key in keys:
+        event = Key(key, key if len(key) == 1 else _CHARACTERS.get(key))
+        event.set_sender(app)
+        app.post_message(event)
+    taken = asyncio.Event()
+    app.call_later(taken.set)  # queued after the keys
+    await asyncio.wait_for(taken.wait(), within)
+
+
+async def gone(pilot: Pilot, screen: Screen[object], within: float = 10.0) -> None:
+    """Wait until `screen` has left the app (removed: nothing queued for it runs any more),
+    and check the app is still running."""
+    await wait_until(pilot, lambda: not screen.is_attached, within)
+    await pilot.pause()
+    assert pilot.app.is_running, "the app ended"
 
 
 def screen_text(app: BotdeckApp) -> str:

@@ -35,12 +35,14 @@ from botdeck.model.jobs import JobStage, Outcome, Phase, Priority, ReplyContext,
 from botdeck.model.journal import JournalEvent, Reason
 from botdeck.model.keys import When
 from botdeck.model.review import PendingReview, Verdict
+from botdeck.model.room import Audience, PassKind
 from botdeck.model.snapshot import Expired, ResumeSummary
 from botdeck.tui.chatlines import OutcomeFolds, moderation_line
 from botdeck.tui.labels import (
     mentions_choice,
     muted_toast,
     outcome_word,
+    pass_label,
     phase_label,
     priority_label,
     when_note,
@@ -67,12 +69,14 @@ SHOWN = {
     Verdict: "review panel (what the timeout does)",
     When: "help screen (when column), footer and palette (check_action)",
     QueuedMentions: "mute dialog (one choice each), the toast after it",
+    PassKind: "bot cards (the lower border: passed: emotes 41, spam 12)",
     Expired: "the resume toast and the headless line (ResumeSummary.describe)",
 }
 NOT_SHOWN = {
     Role: "decides send limits; the cards show the limits, not the role",
     JobStage: "the event stream's transitions; the screen shows phases and outcomes",
     JournalEvent: "journal line names, read by the report, never drawn in the dashboard",
+    Audience: "a bot's config; the cards count the mentions it refused (passed: audience)",
 }
 
 
@@ -253,6 +257,19 @@ async def test_every_mute_choice_shows_in_the_mute_dialog_and_its_toast():
             assert mentions_choice(choice, 7, BOTS[1]) in shown
             assert muted_toast(choice, BOTS[0], 7, BOTS[1]).startswith(f"{BOTS[0]} muted")
         await pilot.press("escape")
+
+
+async def test_every_pass_kind_shows_on_the_card():
+    app = make_app([])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        snap = app.engine.snapshot()
+        card = app.query_one(f"#card-{BOTS[0]}", BotCard)
+        for size in (CardSize.FULL, CardSize.COMPACT):
+            for count, kind in enumerate(PassKind, start=1):
+                card.show(snap.queues.bot(BOTS[0]), None, size=size, room_passes={kind: count})
+                await pilot.pause()
+                assert f"passed: {pass_label(kind)} {count}" in screen_text(app)
         assert app.is_running
 
 

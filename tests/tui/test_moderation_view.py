@@ -71,8 +71,9 @@ async def test_moderators_actions_and_a_chat_stop_show_in_the_chat_without_the_t
 
 
 async def test_cooldown_hits_show_on_the_card_that_would_have_answered():
-    script = [ScriptedLine(i * 0.01, "chatty", f"line {i}") for i in range(6)]
-    app = make_app(script, delays=0.0, router={"random_reply_chance": 1.0})
+    script = [ScriptedLine(i * 0.01, "chatty", f"talking about line {i}") for i in range(6)]
+    # Every line drawn, and the bots' share of chat not limited: only cooldowns stop them.
+    app = make_app(script, delays=0.0, router={"random_reply_chance": 1.0, "chat_share": 1.0})
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: sum(app.engine.snapshot().cooldown_hits.values()) == 5)
         app.refresh_numbers()

@@ -12,8 +12,9 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Label
+
+from botdeck.tui.screens.dialog import Dialog
 
 REFRESH_SECONDS = 0.2
 
@@ -26,7 +27,7 @@ def question(count: int) -> str:
     )
 
 
-class ConfirmStop(ModalScreen[bool]):
+class ConfirmStop(Dialog[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Stop now", id="confirm_yes"),
         Binding("n,escape", "answer(False)", "Cancel", id="confirm_no", key_display="n"),
@@ -47,6 +48,8 @@ class ConfirmStop(ModalScreen[bool]):
         self.set_interval(REFRESH_SECONDS, self.refresh_count)
 
     def refresh_count(self) -> None:
+        if self.answered:
+            return  # leaving: its widgets may be gone before its timer
         count = self._count()
         if count != self._shown:
             self._shown = count

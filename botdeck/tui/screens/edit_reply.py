@@ -8,15 +8,16 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Footer, Label, Static
 
 from botdeck.model.review import PendingReview
+from botdeck.tui.screens.dialog import AnswerField, Dialog
 
 
-class EditReply(ModalScreen[str | None]):
+class EditReply(Dialog[str | None]):
     """Dismisses with the edited text (shaped and checked again by the engine), or None."""
 
+    AUTO_FOCUS = "#edit-text"  # focused once composed: the first key typed edits
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
     ]
@@ -30,15 +31,12 @@ class EditReply(ModalScreen[str | None]):
         with Vertical(id="edit"):
             yield Label(f"Edit {review.bot}'s reply (enter sends it, escape keeps it held)")
             yield Static(Text(review.text), id="edit-original")
-            yield Input(value=review.text, id="edit-text", max_length=500)
+            yield AnswerField(self.send, value=review.text, id="edit-text", max_length=500)
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#edit-text", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.dismiss(event.value)
+    def send(self, text: str) -> None:
+        if text.strip():
+            self.dismiss(text)  # once: a later enter finds it answered
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -14,11 +14,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from botdeck.model.keys import KEY_ACTIONS, key_display, keys_of
 from botdeck.tui.labels import when_note
+from botdeck.tui.screens.dialog import Dialog
 
 
 def help_text(text: str) -> Text:
@@ -52,7 +52,7 @@ def help_table(keymap: Mapping[str, str]) -> Table:
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark", "close", "Close", key_display="esc"),  # q quits
     ]

@@ -15,12 +15,12 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from botdeck.model.console import QueuedMentions
 from botdeck.tui.labels import mentions_choice
+from botdeck.tui.screens.dialog import Dialog
 
 REFRESH_SECONDS = 0.2
 MuteChoice = tuple[QueuedMentions, str | None]  # what to do, and the bot to hand over to
@@ -40,7 +40,7 @@ def question(bot: str, count: int) -> str:
     return f"{bot} has {mentions} to answer. Muted, it takes nothing new. Its mentions:"
 
 
-class MuteDialog(ModalScreen[MuteChoice | None]):
+class MuteDialog(Dialog[MuteChoice | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("h", "choose('hand')", "Hand over", id="mute_hand"),
         Binding("f", "choose('finish')", "Finish", id="mute_finish"),
@@ -55,7 +55,6 @@ class MuteDialog(ModalScreen[MuteChoice | None]):
         self._count = count
         self._takers = tuple(takers)
         self._shown: int | None = None
-        self._decided = False
 
     def compose(self) -> ComposeResult:
         count = self._count()
@@ -84,7 +83,7 @@ class MuteDialog(ModalScreen[MuteChoice | None]):
         self.set_interval(REFRESH_SECONDS, self.refresh_count)
 
     def refresh_count(self) -> None:
-        if self._decided:
+        if self.answered:
             return  # leaving: its widgets may be gone before its timer
         count = self._count()
         if count == self._shown:
@@ -128,7 +127,4 @@ class MuteDialog(ModalScreen[MuteChoice | None]):
         self._answer(None)
 
     def _answer(self, result: MuteChoice | None) -> None:
-        if self._decided or not self.is_active:
-            return  # a key typed after the answer: the dialog is already leaving
-        self._decided = True
-        self.dismiss(result)
+        self.dismiss(result)  # once: a key typed after the answer finds it answered

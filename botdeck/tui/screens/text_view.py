@@ -8,11 +8,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from botdeck.tui.screens.dialog import Dialog
 
-class TextView(ModalScreen[None]):
+
+class TextView(Dialog[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter", "close", "Close", key_display="esc"),  # q quits
     ]

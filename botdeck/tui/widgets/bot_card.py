@@ -11,6 +11,7 @@ selects its bot.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import assert_never
 
@@ -20,8 +21,10 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Sparkline
 
+from botdeck.model.room import PassKind
 from botdeck.model.snapshot import LaneSnapshot, SendBudget
 from botdeck.tui.fit import TIGHT, Part, fit_first, fit_line
+from botdeck.tui.labels import pass_label
 from botdeck.tui.widgets.text_lines import TextLines
 
 SPARK_SECONDS = 60
@@ -134,13 +137,17 @@ class BotCard(Vertical, can_focus=True):
         selected: bool = False,
         passed: int = 0,
         cooldown_hits: int = 0,
+        room_passes: Mapping[PassKind, int] | None = None,
     ) -> None:
         """`width`: the cells the card's figures have (the layout's, so it is right at
         once after a resize); `passed`: random replies the bot did not take because its
-        send window was full; `cooldown_hits`: those its cooldowns left unanswered."""
+        send window was full; `cooldown_hits`: those its cooldowns left unanswered;
+        `room_passes`: lines it passed up because they did not fit (emotes, copypasta,
+        ...) or the share was used up, on the card's lower border after its flags."""
         if width is None:
             width = self.content_size.width or None
-        key = (lane, budget, width, size, reviewing, selected, passed, cooldown_hits)
+        passes = passes_text(room_passes or {})
+        key = (lane, budget, width, size, reviewing, selected, passed, cooldown_hits, passes)
         if key == self._last or self._stats is None:  # unchanged, or not mounted yet
             return
         if size is not self._card_size:
@@ -159,6 +166,8 @@ class BotCard(Vertical, can_focus=True):
         if width is not None and len(border_title) > width:
             border_title = title
             edge = [*bot_flags(lane, reviewing, short=True), *edge]
+        if passes:
+            edge.append(passes)  # last: the flags and the merge label come first
         subtitle = " · ".join(edge) if size is not CardSize.LINE else ""
         if border_title != self.border_title:
             self.border_title = border_title
@@ -173,6 +182,17 @@ class BotCard(Vertical, can_focus=True):
             compact = size is CardSize.COMPACT
             lines = card_lines(lane, budget, width, compact, reviewing, passed, cooldown_hits)
         self._stats.set_lines(lines)
+
+
+def passes_text(passes: Mapping[PassKind, int]) -> str:
+    """`passed: emotes 41, spam 12`, the most first; "" when it passed nothing up."""
+    ranked = sorted(
+        ((count, kind) for kind, count in passes.items() if count),
+        key=lambda item: (-item[0], list(PassKind).index(item[1])),
+    )
+    if not ranked:
+        return ""
+    return "passed: " + ", ".join(f"{pass_label(kind)} {count}" for count, kind in ranked)
 
 
 def merge_label(lane: LaneSnapshot) -> str:

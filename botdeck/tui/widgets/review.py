@@ -43,8 +43,9 @@ def _to(review: PendingReview) -> str:
 
 
 def review_text(review: PendingReview, waiting: int) -> Text:
-    """The selected reply: who and when first (a short panel keeps them), then what the
-    viewer wrote, then the reply whole, then why the last edit was not taken."""
+    """The selected reply: who and when first (a short panel keeps them), then the reply
+    whole (what a sends), then what the viewer wrote, then why the last edit was not
+    taken."""
     timeout = timeout_word(review.on_timeout)
     text = Text.assemble(
         (f"#{review.job} {review.bot}", "bold"),
@@ -52,11 +53,11 @@ def review_text(review: PendingReview, waiting: int) -> Text:
         (f"{timeout} in {_left(review.seconds_left)} if nobody decides", "dim"),
     )
     if waiting > 1:
-        text.append(f" · {waiting} held, listed below", style="dim")
-    text.append("\n")
-    text.append(review.line, style="dim")
+        text.append(f" · {waiting} held", style="dim")
     text.append("\n")
     text.append(review.text, style="bold")
+    text.append("\n")
+    text.append(review.line, style="dim")
     if review.note:
         text.append(f"\n{review.note}", style="bold reverse")
     return text

@@ -12,6 +12,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from botdeck.model.jobs import RouterState
+from botdeck.model.room import RoomSnapshot
 from botdeck.model.snapshot import EngineSnapshot
 from botdeck.tui.fit import Part, fit_line
 from botdeck.tui.labels import router_attention
@@ -40,6 +41,24 @@ def _ai_down(snap: EngineSnapshot) -> Part | None:
     """`AI down for 23 s` right after the router state, before anything that may give way."""
     header = snap.ai.header() if snap.ai is not None else None
     return Part.of((header, "bold reverse")) if header else None
+
+
+def share_words(room: RoomSnapshot) -> str:
+    """`bots 12% of chat (random 8%/10%)`: the bots' lines against all chat lines in
+    the last 5 minutes, and their random and bot-to-bot replies against `chat_share`."""
+    text = f"bots {room.share:.0%} of chat"
+    if room.limit is not None:
+        text += f" (random {room.chance_share:.0%}/{room.limit:.0%})"
+    return text
+
+
+def _share(snap: EngineSnapshot) -> Part | None:
+    """The bots' share of chat; it gives way before the mode, after the channel."""
+    room = snap.room
+    if room is None or not room.lines:
+        return None
+    over = room.limit is not None and room.chance_share >= room.limit
+    return Part.of((share_words(room), "bold" if over else ""), rank=3)
 
 
 class _Line(TextLines):
@@ -73,6 +92,7 @@ class StatusBar(_Line):
             Part.of(("mode: ", "dim"), (snap.chat_mode, "bold"), rank=2)
             if snap.chat_mode
             else None,
+            _share(snap),
             Part.of("#", snap.channel, rank=4),
             Part.of("responder: ", snap.responder, rank=5),
         ]

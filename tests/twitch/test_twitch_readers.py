@@ -3,7 +3,7 @@ their token is fixed, everyone again when nobody is left."""
 
 from __future__ import annotations
 
-from botdeck.chat.twitch_readers import ReaderPool
+from botdeck.twitch.readers import ReaderPool
 
 
 def test_the_first_available_account_reads_and_the_next_takes_over():

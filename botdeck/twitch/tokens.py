@@ -1,11 +1,11 @@
-"""Where the bots' Twitch tokens live: botdeck's token file, or the environment.
+"""The token file: where `botdeck auth` keeps the Twitch accounts' tokens.
 
 `botdeck auth` stores each account's tokens in the user data directory, in a JSON file
 only its owner may read (mode 0600, written atomically by `files.write_atomic`; a data
 folder botdeck creates is 0700, one that exists keeps its mode), keyed by client id and
-login; tokens twitchio refreshes during a run are written back. For servers and tests a
-bot's config entry may name environment variables instead (`token_env`,
-`refresh_token_env`), which then win. No function here prints or logs a token.
+login; tokens twitchio refreshes during a run are written back. Whether an account takes
+its token from here or from `token_env` variables is `credentials`'s to say. No function
+here prints or logs a token.
 
 The file is read like any file from outside: its whole shape is checked (a list where a
 table belongs is one line naming the file and `botdeck auth`, never a traceback), and a
@@ -15,7 +15,6 @@ file other users may read is named with its fix (`permission_warning`).
 from __future__ import annotations
 
 import json
-import logging
 import os
 import stat
 import time
@@ -24,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from botdeck.chat.twitch import Credentials
-from botdeck.config import Config, ConfigError
+from botdeck.config import ConfigError
 from botdeck.files import MIB, FileRefused, load_json, read_capped, write_atomic
 from botdeck.logs import redact
 from botdeck.paths import data_dir
+from botdeck.twitch.settings import Credentials
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,49 +209,3 @@ def _stamped(token: StoredToken) -> StoredToken:
         token.scopes,
         time.time(),
     )
-
-
-def bot_credentials(config: Config, store: TokenStore) -> dict[str, Credentials | None]:
-    """Each bot's tokens: from its `token_env` variables when named, else from the store."""
-    return {bot.name: credentials_of(config, store, bot.name) for bot in config.bots}
-
-
-def broadcaster_credentials(config: Config, store: TokenStore) -> Credentials | None:
-    """The broadcaster's tokens from the store (`botdeck auth` asks for them). They are
-    optional (the bots can read), so a token file that cannot be read is only logged."""
-    try:
-        return credentials_of(config, store, config.chat.channel.lower())
-    except ConfigError as error:
-        logging.getLogger(__name__).warning("the broadcaster's token is not used: %s", error)
-        return None
-
-
-def credentials_of(config: Config, store: TokenStore, login: str) -> Credentials | None:
-    """One account's tokens as they are now: from its bot's `token_env` variables when
-    named, else from the store, read afresh (so a token that `botdeck auth` saved in
-    another terminal is seen by a running botdeck)."""
-    bot = next((b for b in config.bots if b.name == login), None)
-    if bot is not None and bot.token_env:
-        access = os.environ.get(bot.token_env, "").strip()
-        refresh = os.environ.get(bot.refresh_token_env or "", "").strip()
-        redact(access, refresh)
-        return Credentials(access, refresh, f"env:{bot.token_env}") if access else None
-    token = store.load(config.twitch.client_id).get(login)
-    return Credentials(token.access_token, token.refresh_token, "store") if token else None
-
-
-def token_file_warnings(config: Config, store: TokenStore) -> list[str]:
-    """The token file checked as `run` reads it, for `check`: damaged is a ConfigError
-    when a bot takes its token from it (the broadcaster's is optional: then a warning), and
-    a file others may read is a warning with its fix."""
-    warnings = []
-    try:
-        store.load(config.twitch.client_id)
-    except ConfigError as error:
-        if any(not bot.token_env for bot in config.bots):
-            raise
-        warnings.append(f"{error} (the broadcaster's token is not used)")
-    permissions = store.permission_warning()
-    if permissions:
-        warnings.append(permissions)
-    return warnings

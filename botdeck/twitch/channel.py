@@ -21,7 +21,7 @@ from twitchio.eventsub import (
     ChatSettingsUpdateSubscription,
 )
 
-from botdeck.chat.channel_events import settings_of
+from botdeck.chat.channel_events import SETTINGS_FIELDS, chat_settings
 from botdeck.core.text import clean_text
 from botdeck.model.channel import (
     ChatCleared,
@@ -51,6 +51,11 @@ _ERRORS = (twitchio.HTTPException, aiohttp.ClientError, OSError, TimeoutError, K
 
 def _login(user: Any) -> str:
     return clean_text(getattr(user, "name", None) or "", max_chars=64).lower()
+
+
+def settings_of(source: object) -> ChatSettings:
+    """The chat settings from a twitchio object with Twitch's field names as attributes."""
+    return chat_settings({name: getattr(source, name, None) for name in SETTINGS_FIELDS})
 
 
 def channel_event(payload: Any) -> ChatEvent | None:

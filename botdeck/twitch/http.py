@@ -93,6 +93,8 @@ class Failure:
 
 
 NETWORK_ERRORS = (aiohttp.ClientError, OSError, TimeoutError)
+# Every way a twitchio request may fail: what `classify` sorts.
+REQUEST_ERRORS = (twitchio.HTTPException, twitchio.WebsocketConnectionException, *NETWORK_ERRORS)
 
 
 def classify(

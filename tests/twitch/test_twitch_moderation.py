@@ -14,8 +14,8 @@ from botdeck.model.chat import Role
 from botdeck.model.defaults import SendLimits
 from botdeck.model.events import StateChanged
 from botdeck.model.jobs import Phase, RouterState
-from tests.chat.twitch_harness import BOTS, Echo, engine_for, make_config, until
 from tests.fakes.twitch_server import BOT_SCOPES
+from tests.twitch.harness import BOTS, Echo, engine_for, make_config, until
 
 ALPHA, BETA = BOTS
 FOLLOW_REASON = "followers-only: make this bot a VIP or moderator, or have it follow"

@@ -18,8 +18,9 @@ from botdeck.core.ratelimit import RateLimiter
 from botdeck.engine import build_engine
 from botdeck.model.chat import ChatMessage, ConnectionStatus, Role
 from botdeck.model.defaults import SendLimits
-from botdeck.tokens import StoredToken, TokenStore
-from tests.chat.twitch_harness import (
+from botdeck.twitch.tokens import StoredToken, TokenStore
+from tests.fakes.twitch_server import BOT_SCOPES
+from tests.twitch.harness import (
     BOTS,
     OUTCOMES,
     Echo,
@@ -30,7 +31,6 @@ from tests.chat.twitch_harness import (
     shown,
     until,
 )
-from tests.fakes.twitch_server import BOT_SCOPES
 
 
 # ---------------------------------------------------------------- replies
@@ -414,7 +414,7 @@ async def test_no_token_or_secret_reaches_the_log(fake, monkeypatch, caplog):
 
 
 def test_endpoint_overrides_apply_while_used_and_are_restored():
-    from botdeck.chat.twitch import Endpoints, use_endpoints
+    from botdeck.twitch.endpoints import Endpoints, use_endpoints
 
     mock = Endpoints("http://127.0.0.1:9/helix", "http://127.0.0.1:9", "ws://127.0.0.1:9/ws/")
     assert (mock.api_url, mock.auth_url, mock.eventsub_url) == (

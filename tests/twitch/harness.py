@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 
 from botdeck.ai.base import Reply, ReplyRequest, Responder
-from botdeck.chat.twitch import TwitchChat
 from botdeck.config import parse_config
 from botdeck.core.ratelimit import RateLimiter
 from botdeck.engine import Engine, build_engine, build_limiter, build_source
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import ChatSeen
+from botdeck.twitch.client import TwitchChat
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
 
 BOTS = ("alpha_bot", "beta_bot")
@@ -103,6 +103,7 @@ def make_config(fake: FakeTwitch, bots=BOTS, **twitch: Any) -> dict:
         "router": {
             "random_reply_chance": 0.0,
             "delays": {"high": [0.0, 0.0], "normal": [0.0, 0.0], "low": [0.0, 0.0]},
+            "chat_share": 1.0,  # these tests are about Twitch, not the room's rules
         },
         "chat": {"source": "twitch", "channel": fake.channel.login},
         "twitch": {

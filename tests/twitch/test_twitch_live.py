@@ -14,8 +14,9 @@ import pytest
 
 from botdeck.core.ratelimit import RateLimiter
 from botdeck.model.chat import ChatMessage, ConnectionStatus, Role
-from botdeck.tokens import StoredToken, TokenStore
-from tests.chat.twitch_harness import (
+from botdeck.twitch.tokens import StoredToken, TokenStore
+from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
+from tests.twitch.harness import (
     BOTS,
     Echo,
     engine_for,
@@ -24,7 +25,6 @@ from tests.chat.twitch_harness import (
     record_states,
     until,
 )
-from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
 
 NOT_AUTHORIZED = "bot {} is not authorized: run `botdeck auth`"
 

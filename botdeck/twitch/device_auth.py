@@ -28,12 +28,12 @@ import twitchio
 from twitchio.authentication import OAuth, Scopes
 from twitchio.http import Route
 
-from botdeck.auth import Account, accounts, console_guide, twitch_endpoints
-from botdeck.chat.twitch import use_endpoints
-from botdeck.chat.twitch_http import twitch_message
 from botdeck.config import Config, ConfigError
 from botdeck.logs import redact
-from botdeck.tokens import StoredToken, TokenStore
+from botdeck.twitch.credentials import Account, accounts, console_guide, twitch_endpoints
+from botdeck.twitch.endpoints import use_endpoints
+from botdeck.twitch.http import twitch_message
+from botdeck.twitch.tokens import StoredToken, TokenStore
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 RETRY = "run `botdeck auth --device` again"

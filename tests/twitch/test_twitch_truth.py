@@ -11,7 +11,7 @@ from botdeck.headless import exit_line, print_summary
 from botdeck.model.chat import ConnectionStatus
 from botdeck.model.snapshot import EngineSnapshot
 from botdeck.tui.widgets.status import alert_lines
-from tests.chat.twitch_harness import Run, engine_for, faster, until
+from tests.twitch.harness import Run, engine_for, faster, until
 
 DUPLICATE = (
     "msg_duplicate",

@@ -1,0 +1,48 @@
+"""Twitch's registry entry (`source = "twitch"`): the channel as source and sink.
+
+Its key in `[chat]` is `shared_chat`; the rest of what it needs is botdeck's own glue
+(the `[twitch]` table, the client secret's variable, the bots' tokens from the token
+store or `token_env`), which `credentials` turns into a `TwitchChat`. The entry is read
+whenever the registry is scanned, so it imports the adapter (and twitchio) only when a
+run or `check` needs it. The send limiter learns the bots' roles from what Twitch shows.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from botdeck.chat.adapter import Checked, SourceAdapter, SourceContext, SourceParts
+from botdeck.config import Config
+from botdeck.core.options import AdapterOptions
+
+
+class TwitchOptions(AdapterOptions):
+    """The key `source = "twitch"` reads in `[chat]`."""
+
+    # Shared chat: lines from partner channels' viewers are left alone unless "answer".
+    shared_chat: Literal["ignore", "answer"] = "ignore"
+
+
+def build(context: SourceContext[TwitchOptions]) -> SourceParts:
+    from botdeck.twitch.credentials import twitch_chat
+
+    config: Config = context.config
+    chat = twitch_chat(
+        config,
+        channel=context.channel,
+        shared_chat=context.options.shared_chat,
+        on_role=context.on_role,
+    )
+    return SourceParts(chat, sink=chat)  # Twitch echoes our own messages back
+
+
+def check(context: SourceContext[TwitchOptions]) -> Checked:
+    """What `botdeck check` says: the token file's problems, read as a run reads it (a
+    damaged file is an error, exit 2, as it would be there)."""
+    from botdeck.twitch.credentials import token_file_warnings
+    from botdeck.twitch.tokens import TokenStore
+
+    return Checked(warnings=tuple(token_file_warnings(context.config, TokenStore())))
+
+
+ADAPTER = SourceAdapter(TwitchOptions, build, check=check)

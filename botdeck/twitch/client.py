@@ -1,0 +1,229 @@
+"""Twitch chat through twitchio 3: one EventSub reader in, each bot's own identity out.
+
+`TwitchChat` is what the engine sees of Twitch: a `ChatSource` and the sink its replies go
+to (Twitch echoes our own messages back). It owns the lifecycle and nothing else: one
+`twitchio.Client` runs inside the app's loop (`login()`, never `run()`, no token file)
+and holds the user token of every bot (and of the broadcaster, when `botdeck auth`
+stored one), pointed at `[twitch]`'s endpoints (`endpoints`) while it runs. The work is
+done by one part each, on shared state (`link`):
+
+- `accounts`: every token checked against its account, and recovered when it comes back;
+- `roles`: each bot's send limit as Twitch confirms it;
+- `reading`: the reader's subscription, failover to the next reader, the state line;
+- `incoming`: what the reader hears, as botdeck's events;
+- `sending`: each reply as its bot, and what a failure means.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+
+import aiohttp
+import twitchio
+
+from botdeck.chat.base import ChatSource
+from botdeck.logs import redact
+from botdeck.model.channel import ChatEvent
+from botdeck.model.chat import ConnectionState
+from botdeck.twitch.accounts import Accounts, CredentialsLookup, TokenListener
+from botdeck.twitch.channel import CHANNEL_EVENTS
+from botdeck.twitch.endpoints import use_endpoints
+from botdeck.twitch.http import NETWORK_ERRORS, traced_session, twitch_message
+from botdeck.twitch.incoming import Incoming
+from botdeck.twitch.link import Link, Phase
+from botdeck.twitch.reading import Reading
+from botdeck.twitch.roles import RoleListener, Roles
+from botdeck.twitch.sending import Sending
+from botdeck.twitch.settings import TwitchSettings, TwitchSetupError, unauthorized
+from botdeck.twitch.sockets import SocketClient
+
+log = logging.getLogger(__name__)
+
+
+class TwitchChat(ChatSource):
+    """The Twitch channel as a chat source and sink (it echoes our own messages back)."""
+
+    echoes = True
+
+    def __init__(
+        self,
+        settings: TwitchSettings,
+        *,
+        on_role: RoleListener | None = None,
+        on_tokens_refreshed: TokenListener | None = None,
+        reload_credentials: CredentialsLookup | None = None,
+    ) -> None:
+        """`reload_credentials(login)` reads an account's tokens afresh (the token file), so
+        a token `botdeck auth` fixed in another terminal is used without a restart."""
+        self._link = link = Link(settings)
+        self._queue: asyncio.Queue[ChatEvent | None] = asyncio.Queue()
+        self._accounts = Accounts(
+            link,
+            reload=reload_credentials,
+            on_tokens_refreshed=on_tokens_refreshed,
+            changed=self._publish,
+            usable=self._usable,
+        )
+        self._roles = Roles(link, on_role)
+        self._sending = Sending(link, self._accounts, changed=self._publish)
+        self._incoming = Incoming(link, self._roles, self._queue)
+        self._reading = Reading(link, self._accounts, self._queue, sending=self._sending.summary)
+        self._session: aiohttp.ClientSession | None = None
+        self._endpoints: contextlib.ExitStack | None = None
+        self._start_lock = asyncio.Lock()
+        redact(settings.client_secret)
+        for account in link.accounts.values():
+            if account.credentials is not None:
+                redact(account.credentials.access_token, account.credentials.refresh_token)
+
+    # ------------------------------------------------------------- observing
+    @property
+    def settings(self) -> TwitchSettings:
+        return self._link.settings
+
+    @settings.setter
+    def settings(self, settings: TwitchSettings) -> None:
+        """Before `start` only (the tests shorten the waits this way)."""
+        self._link.settings = settings
+
+    @property
+    def connection(self) -> ConnectionState:
+        return self._reading.state
+
+    def add_state_listener(self, listener: Callable[[ConnectionState], None]) -> None:
+        """Called with every new connection state (the dashboard may also just poll)."""
+        self._reading.listeners.append(listener)
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """One line per bot that may not send, for the dashboard."""
+        if self._link.phase in (Phase.NEW, Phase.STARTING):
+            return ()
+        bots = self._link.bots
+        return tuple(f"{unauthorized(b.login)} ({b.problem})" for b in bots if b.problem)
+
+    def bot_problems(self) -> dict[str, str | None]:
+        """Why each bot may not send (None when it may), e.g. for a notice."""
+        return {bot.login: bot.problem for bot in self._link.bots}
+
+    @property
+    def reader(self) -> str | None:
+        """The account reading chat now (None: nobody can)."""
+        return self._reading.readers.current
+
+    @property
+    def shared_ignored(self) -> int:
+        """Partner channels' lines left alone (shared_chat = "ignore")."""
+        return self._incoming.shared_ignored
+
+    @property
+    def _client(self) -> SocketClient | None:
+        """The twitchio client once logged in (the tests look into it)."""
+        return self._link.client
+
+    # ------------------------------------------------------------- lifecycle
+    async def start(self) -> None:
+        """Log in, check every token, resolve the channel, confirm roles, start reading.
+
+        Raises TwitchSetupError when Twitch refuses the setup itself; a bot without a
+        usable token only fails its own replies, and a websocket that cannot connect
+        yet is retried in the background (the state shows it).
+        """
+        link = self._link
+        async with self._start_lock:
+            if link.phase is not Phase.NEW:
+                return
+            link.phase = Phase.STARTING
+            self._endpoints = contextlib.ExitStack()
+            self._endpoints.enter_context(use_endpoints(link.settings.endpoints))
+            try:
+                await self._login()
+                await self._accounts.check_all()
+                await self._accounts.resolve()
+                self._reading.choose_readers()
+                await self._roles.confirm()
+            except BaseException:
+                await self._shutdown()
+                raise
+            for bot in link.bots:
+                if bot.problem:
+                    log.warning("%s", f"{unauthorized(bot.login)} ({bot.problem})")
+            link.phase = Phase.RUNNING
+            self._publish()  # sending is ready, whatever reading does next
+            await self._reading.begin()
+
+    async def close(self) -> None:
+        """Close the client and its sockets, restore twitchio's endpoints, end the stream."""
+        if self._link.phase is Phase.CLOSED:
+            return
+        await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        self._link.phase = Phase.CLOSED
+        await self._reading.stop()
+        if self._link.client is not None:
+            try:
+                await self._link.client.close()
+            except Exception:
+                log.warning("closing the twitchio client failed", exc_info=True)
+        if self._session is not None:
+            await self._session.close()
+        if self._endpoints is not None:
+            self._endpoints.close()
+            self._endpoints = None
+        self._reading.end()
+        self._queue.put_nowait(None)
+
+    def __aiter__(self) -> AsyncIterator[ChatEvent]:
+        return self._messages()
+
+    async def _messages(self) -> AsyncIterator[ChatEvent]:
+        if self._link.phase is Phase.NEW:
+            await self.start()
+        while True:
+            message = await self._queue.get()
+            if message is None:
+                return
+            yield message
+
+    async def _login(self) -> None:
+        settings = self._link.settings
+        self._session = traced_session()
+        self._link.client = client = SocketClient(
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            fetch_client_user=False,
+            session=self._session,
+        )
+        client.add_listener(self._incoming.on_chat, event="event_message")
+        for event in CHANNEL_EVENTS:
+            client.add_listener(self._incoming.on_channel_event, event=event)
+        client.add_listener(self._accounts.on_token_refreshed, event="event_token_refreshed")
+        client.add_listener(self._reading.on_revoked, event="event_subscription_revoked")
+        try:
+            # No token file: tokens come from botdeck's store or the environment.
+            await client.login(load_tokens=False, save_tokens=False)
+        except twitchio.HTTPException as error:
+            raise TwitchSetupError(
+                f"twitch.client_id: Twitch refused the client id or secret"
+                f" (HTTP {error.status}: {twitch_message(error)})"
+            ) from None
+        except NETWORK_ERRORS as error:
+            raise TwitchSetupError(
+                f"twitch.auth_url: cannot reach Twitch at {settings.endpoints.auth_url}"
+                f" ({type(error).__name__})"
+            ) from None
+
+    # --------------------------------------------------------------- sending
+    async def send(self, bot: str, text: str, reply_to: str | None = None) -> str:
+        """Send `text` as `bot`; see `sending.Sending.send`."""
+        return await self._sending.send(bot, text, reply_to)
+
+    def _publish(self) -> None:
+        self._reading.publish()
+
+    def _usable(self, login: str) -> None:
+        self._reading.readers.restore(login)
