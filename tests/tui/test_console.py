@@ -119,9 +119,9 @@ async def test_b_pauses_just_this_bot_and_its_card_says_so():
         await pilot.press("1", "b")
         card = app.query_one(f"#card-{STICKY}", BotCard)
         assert "paused" in str(card.border_title) and card.has_class("-held")
-        # The mentions come after the key (scripted at 0.5 s they raced a slow start).
-        for n, line in enumerate([*to_sticky(3), ScriptedLine(0, "viewer9", f"@{GENE} hi")]):
-            app.engine.handle(ChatMessage(f"later{n}", line.user, line.text, 0.0))
+        # The chat comes once the bot is paused, however long the keys took to arrive.
+        for line in [*to_sticky(3), ScriptedLine(0, "viewer9", f"@{GENE} hi")]:
+            app.engine.handle(ChatMessage(f"m-{line.user}", line.user, line.text, 0.0))
         await wait_until(pilot, lambda: app.engine.snapshot().queues.bot(GENE).messages == 1)
         lane = app.engine.snapshot().queues.bot(STICKY)
         assert lane.paused and lane.messages == 0 and app.engine.state is RouterState.RUNNING
