@@ -518,6 +518,7 @@ async def visit(app: BotdeckApp, pilot: Pilot, state: State) -> None:
 
     await tap(pilot, "i", lambda: isinstance(app.screen, SayScreen), "the say dialog")
     say = app.screen
+    await until(pilot, lambda: bool(say.query(Select)), "the say dialog composed")
     choose = say.query_one(Select)
     await until(pilot, lambda: "Say as a bot" in frame(app), "the say dialog drawn")
     await tap(pilot, "shift+tab", lambda: app.focused is choose, "the bot list focused")
