@@ -17,8 +17,8 @@ from botdeck.adapters import RESPONDERS, SOURCES, registry
 from botdeck.config import ConfigError, load_config, parse_config
 from botdeck.engine import RunSession, build_engine, preflight
 from botdeck.headless import run_headless
-from tests.cli import run_botdeck
-from tests.virtual_time import run_virtual
+from tests.harness.cli import run_botdeck
+from tests.harness.virtual_time import run_virtual
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT = "stickyman1776"

@@ -24,9 +24,9 @@ from botdeck.config import ConfigError, parse_config
 from botdeck.twitch.auth import authorize
 from botdeck.twitch.device_auth import authorize_device
 from botdeck.twitch.tokens import StoredToken, TokenStore
-from tests.cli import run_botdeck
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
 from tests.fakes.twitch_thread import ThreadedFake
+from tests.harness.cli import run_botdeck
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run_botdeck
 from tests.fakes.openai_server import FakeOpenAI, reply, serving_in_thread, status
+from tests.harness.cli import run_botdeck
 
 OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from botdeck.config import MAX_CONFIG_BYTES, ConfigError, load_config
-from tests.cli import run_botdeck
+from tests.harness.cli import run_botdeck
 
 ONE_BOT = '\n[[bots]]\nname = "pixelsage"\n'
 

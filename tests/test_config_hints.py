@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run_botdeck
+from tests.harness.cli import run_botdeck
 
 
 def _env(tmp_path: Path) -> dict[str, str]:

@@ -16,7 +16,7 @@ import pytest
 from botdeck.config import parse_config
 from botdeck.init import Answers, render
 from botdeck.model.presets import PRESETS
-from tests.cli import run_botdeck
+from tests.harness.cli import run_botdeck
 
 
 def env_for(tmp_path: Path) -> dict[str, str]:

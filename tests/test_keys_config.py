@@ -9,7 +9,7 @@ import pytest
 
 from botdeck.config import ConfigError, parse_config
 from botdeck.model.keys import KEY_ACTIONS, RESERVED, check_keymap, key_display, key_problem
-from tests.cli import run_botdeck
+from tests.harness.cli import run_botdeck
 
 
 def refused(keys: dict[str, str]) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from botdeck import __version__
-from tests.cli import copy_checkout
+from tests.harness.cli import copy_checkout
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import copy_checkout
+from tests.harness.cli import copy_checkout
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

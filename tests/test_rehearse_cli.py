@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from botdeck.chat.simulated import raid_script
-from tests.cli import run_botdeck
+from tests.harness.cli import run_botdeck
 
 BOTS = ("stickyman1776", "pixelsage", "genejacqueman")
 OUTCOMES = {"sent", "failed", "cancelled", "skipped"}

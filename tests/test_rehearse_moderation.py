@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run_botdeck
+from tests.harness.cli import run_botdeck
 from tests.test_rehearse_cli import events_of, write_config
 
 HELD = "followers-only: make this bot a VIP or moderator, or have it follow"

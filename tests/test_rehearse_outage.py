@@ -29,8 +29,8 @@ from botdeck.config import parse_config
 from botdeck.core.virtual_time import VirtualTimeLoop, run_virtual, wall_clock
 from botdeck.engine import RunSession, build_engine
 from botdeck.headless import run_headless
-from tests.cli import run_botdeck
 from tests.fakes.openai_server import FakeOpenAI, serving_in_thread, status
+from tests.harness.cli import run_botdeck
 
 BOTS = ("stickyman1776", "pixelsage", "genejacqueman")
 OUTCOMES = {"sent", "failed", "cancelled", "skipped"}

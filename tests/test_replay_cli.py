@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run_botdeck
+from tests.harness.cli import run_botdeck
 
 CONFIG = """
 [router]

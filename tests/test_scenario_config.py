@@ -13,8 +13,8 @@ from botdeck.chat.simulated import SimulatedChat
 from botdeck.cli import _config_for, build_parser
 from botdeck.config import ConfigError, load_config, render_config
 from botdeck.engine import build_source
-from tests.cli import run_botdeck
-from tests.virtual_time import run_virtual
+from tests.harness.cli import run_botdeck
+from tests.harness.virtual_time import run_virtual
 
 CONFIG = """
 [chat]

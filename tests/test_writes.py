@@ -27,7 +27,7 @@ from botdeck.files import (
     write_atomic,
 )
 from botdeck.twitch.tokens import StoredToken, TokenStore
-from tests.cli import run_botdeck
+from tests.harness.cli import run_botdeck
 
 posix = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs and modes are POSIX")
 

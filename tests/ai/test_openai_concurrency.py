@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ai.harness import BOTS, KEY, KEY_ENV, Run, make_config
 from tests.fakes.openai_server import FakeOpenAI
+from tests.harness.ai import BOTS, KEY, KEY_ENV, Run, make_config
 
 
 @pytest.mark.parametrize(("global_limit", "per_bot_limit"), [(4, 2), (3, 1), (2, 2)])

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from botdeck.config import Config
-from tests.ai.harness import KEY, KEY_ENV, PERSONAS, Run, make_config
 from tests.fakes.openai_server import (
     FakeOpenAI,
     echo_system_prompt,
@@ -23,6 +22,7 @@ from tests.fakes.openai_server import (
     reply,
     status,
 )
+from tests.harness.ai import KEY, KEY_ENV, PERSONAS, Run, make_config
 
 FAST_RETRY = {"retry-after-ms": "10"}
 

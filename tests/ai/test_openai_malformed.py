@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from tests.ai.harness import KEY, KEY_ENV, Run, make_config
 from tests.fakes.openai_server import Behaviour, FakeOpenAI, Recorded
+from tests.harness.ai import KEY, KEY_ENV, Run, make_config
 
 
 @pytest.fixture(autouse=True)

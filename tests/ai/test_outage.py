@@ -16,8 +16,8 @@ import pytest
 from botdeck.config import Config
 from botdeck.model.events import AIAvailability, EngineEvent
 from botdeck.model.jobs import Phase
-from tests.ai.harness import BOTS, KEY, KEY_ENV, Run, make_config
 from tests.fakes.openai_server import FakeOpenAI, reply, status
+from tests.harness.ai import BOTS, KEY, KEY_ENV, Run, make_config
 
 
 @pytest.fixture(autouse=True)

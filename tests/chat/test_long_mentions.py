@@ -19,8 +19,8 @@ from botdeck.engine.orchestrator import Orchestrator
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import EngineEvent, JobChanged
 from botdeck.model.jobs import JobStage, Outcome
-from tests.engine.harness import orchestrator_settings
-from tests.virtual_time import run_virtual
+from tests.harness.engine import orchestrator_settings
+from tests.harness.virtual_time import run_virtual
 
 EMOTES = " ".join(["Kappa"] * 400)  # 2,399 characters
 

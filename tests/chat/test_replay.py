@@ -16,7 +16,7 @@ from botdeck.config import parse_config
 from botdeck.engine import build_engine
 from botdeck.model.chat import ChatMessage, ConnectionStatus
 from botdeck.model.events import ChatSeen
-from tests.virtual_time import now, run_virtual
+from tests.harness.virtual_time import now, run_virtual
 
 LONGEST = "abcdefghijklmnopqrstuvwxy"  # 25 characters: the longest Twitch login
 BOTS = ("stickyman1776", "genejacqueman", LONGEST)

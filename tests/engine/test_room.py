@@ -20,8 +20,8 @@ from botdeck.model.channel import ChatSettings
 from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.jobs import Priority
 from botdeck.model.room import PassKind
-from tests.engine.harness import make_engine
-from tests.virtual_time import now, run_virtual
+from tests.harness.engine import make_engine
+from tests.harness.virtual_time import now, run_virtual
 
 BOTS = ("alpha_bot", "beta_bot")
 

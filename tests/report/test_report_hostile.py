@@ -16,7 +16,7 @@ import botdeck.files as files
 import botdeck.report.reader as reader
 from botdeck.report import ReportError, build_report, render_report, report_json
 from botdeck.report.render import _when
-from tests.report.test_report import JOURNAL, write
+from tests.harness.journals import JOURNAL, write
 
 
 def rendered(path: Path) -> str:

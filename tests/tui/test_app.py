@@ -14,7 +14,7 @@ from botdeck.tui.widgets.bot_card import BotCard
 from botdeck.tui.widgets.chat_log import ChatLog
 from botdeck.tui.widgets.status import AlertBar, Overview, StatusBar
 from botdeck.tui.widgets.text_lines import TextLines
-from tests.tui.helpers import BOTS, events, make_app, mentions, wait_until
+from tests.harness.dashboard import BOTS, events, make_app, mentions, wait_until
 
 OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 

@@ -20,7 +20,7 @@ from botdeck.tui.widgets.bot_card import BotCard
 from botdeck.tui.widgets.chat_log import ChatLog
 from botdeck.tui.widgets.queue import JobTable, QueueInspector
 from botdeck.tui.widgets.review import ReviewPanel
-from tests.tui.helpers import BOTS, events, make_app, screen_text, wait_until
+from tests.harness.dashboard import BOTS, events, make_app, screen_text, wait_until
 
 STICKY, GENE, PIXEL = BOTS
 HOSTILE = "[bold red]PWNED[/] \x1b[31mred"

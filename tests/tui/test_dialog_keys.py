@@ -17,7 +17,7 @@ from botdeck.tui.screens.edit_reply import EditReply
 from botdeck.tui.screens.help import HelpScreen
 from botdeck.tui.screens.say import SayScreen
 from botdeck.tui.screens.text_view import TextView
-from tests.tui.helpers import BOTS, events, gone, make_app, mash, wait_until
+from tests.harness.dashboard import BOTS, events, gone, make_app, mash, wait_until
 
 STICKY, GENE, _ = BOTS
 

@@ -20,7 +20,7 @@ from botdeck.tui.screens.say import SayScreen
 from botdeck.tui.screens.text_view import TextView
 from botdeck.tui.widgets.queue import QueueInspector
 from botdeck.tui.widgets.review import ReviewPanel
-from tests.tui.helpers import BOTS, events, make_app, mentions, screen_text, wait_until
+from tests.harness.dashboard import BOTS, events, make_app, mentions, screen_text, wait_until
 
 STICKY = BOTS[0]
 

@@ -13,7 +13,7 @@ import pytest
 
 from botdeck.engine import EXIT_OK, EXIT_STOPPED
 from botdeck.model.jobs import RouterState
-from tests.tui.helpers import events, make_app, mentions, wait_until
+from tests.harness.dashboard import events, make_app, mentions, wait_until
 
 OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 

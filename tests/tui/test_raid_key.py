@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.tui.helpers import make_app, wait_until
+from tests.harness.dashboard import make_app, wait_until
 
 
 async def test_the_raid_key_brings_the_configured_raid():

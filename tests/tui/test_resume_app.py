@@ -7,7 +7,7 @@ import json
 
 from botdeck.engine import plan_resume
 from botdeck.tui.widgets.status import Overview
-from tests.tui.helpers import BOTS, FROZEN, events, make_app, wait_until
+from tests.harness.dashboard import BOTS, FROZEN, events, make_app, wait_until
 
 
 def crashed(path, mentions: int) -> None:

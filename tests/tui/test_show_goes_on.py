@@ -22,7 +22,7 @@ from botdeck.tui.themes import SHIPPED_DIR, discover_themes
 from botdeck.tui.widgets import status
 from botdeck.tui.widgets.queue import QueueInspector
 from tests.fakes.openai_server import FakeOpenAI
-from tests.tui.helpers import (
+from tests.harness.dashboard import (
     BOTS,
     app_for,
     events,

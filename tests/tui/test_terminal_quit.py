@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.tmux import (
+from tests.harness.tmux import (
     Pane,
     pane_flags,
     pid_alive,
     session_running,
     tmux,
-    wait_for,
     wait_for_screen,
 )
+from tests.harness.waiting import wait_for
 
 pytestmark = [
     pytest.mark.slow,
@@ -89,7 +89,7 @@ def wait_for_queue(session: str, journal: Path) -> int:
     wait_for_screen(session, lambda s: "router: running" in s, timeout=30)
     wait_for(
         lambda: sum(e["event"] == "enqueued" for e in journal_of(journal)) == 24,
-        timeout=30,
+        within=30,
         what="the raid queued",
     )
     return int((journal.parent / "pid").read_text())
@@ -125,7 +125,7 @@ def test_closing_the_terminal_window_drains_without_a_screen(tmp_path):
         session = pane.session
         pid = wait_for_queue(session, journal)
         subprocess.run(["tmux", "kill-session", "-t", session], check=True)  # SIGHUP
-        wait_for(lambda: not pid_alive(pid), timeout=60, what="botdeck exited")
+        wait_for(lambda: not pid_alive(pid), within=60, what="botdeck exited")
     assert_drained_and_complete(journal_of(journal))
     log = (tmp_path / "botdeck.log").read_text()
     assert "draining without a screen" in log
@@ -137,7 +137,7 @@ def test_a_dashboard_that_fails_mid_raid_restores_the_terminal_and_the_run_goes_
     what failed and where the traceback is, and the same process answers every mention,
     drains and exits as a headless run does (0)."""
     journal = tmp_path / "journal.jsonl"
-    with start(tmp_path, "botdeck-fails", module="tests.tui.failing_dashboard") as pane:
+    with start(tmp_path, "botdeck-fails", module="tests.fakes.failing_dashboard") as pane:
         wait_for_screen(pane.session, lambda s: "the dashboard failed" in s, timeout=30)
         assert pane_flags(pane.session) == "0 0"  # out of the alternate screen, no mouse
         screen = tmux("capture-pane", "-p", "-J", "-t", pane.session)  # wrapped lines joined

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.tmux import pane_flags, session_running, tmux, wait_for, wait_for_screen
+from tests.harness.tmux import pane_flags, session_running, tmux, wait_for_screen
+from tests.harness.waiting import wait_for
 
 pytestmark = [
     pytest.mark.slow,
@@ -64,7 +65,7 @@ def test_the_tour_in_a_real_terminal(tmp_path: Path, size: tuple[int, int]):
         shown(lambda s: "Say as a bot" not in s and "router: running" in s)
         wait_for(  # the journal, not the chat: 3 busy rows at 80x24 may scroll the line off
             lambda: any(e.get("text") == LINE for e in journal_of(journal) if e["event"] == "sent"),
-            timeout=20,
+            within=20,
             what="the line sent",
         )
 
@@ -79,7 +80,7 @@ def test_the_tour_in_a_real_terminal(tmp_path: Path, size: tuple[int, int]):
         keys("r")
         wait_for(
             lambda: sum(e["event"] == "enqueued" for e in journal_of(journal)) > enqueued,
-            timeout=20,
+            within=20,
             what="the raid's mentions queued",
         )
 

@@ -20,7 +20,7 @@ from botdeck.model.chat import ChatMessage, ConnectionStatus, Role
 from botdeck.model.defaults import SendLimits
 from botdeck.twitch.tokens import StoredToken, TokenStore
 from tests.fakes.twitch_server import BOT_SCOPES
-from tests.twitch.harness import (
+from tests.harness.twitch import (
     BOTS,
     OUTCOMES,
     Echo,
@@ -29,8 +29,8 @@ from tests.twitch.harness import (
     make_config,
     record_states,
     shown,
-    until,
 )
+from tests.harness.waiting import until
 
 
 # ---------------------------------------------------------------- replies

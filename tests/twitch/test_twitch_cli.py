@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run_botdeck
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
 from tests.fakes.twitch_thread import ThreadedFake
+from tests.harness.cli import run_botdeck
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.harness.waiting import wait_for
+
 
 def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
@@ -27,14 +29,6 @@ def wait_for_screen(session: str, predicate: Callable[[str], bool], timeout: flo
             return screen
         time.sleep(0.1)
     raise AssertionError(f"screen never matched within {timeout}s:\n{screen}")
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout}s")
-        time.sleep(0.05)
 
 
 def pane_flags(session: str) -> str:
@@ -57,7 +51,7 @@ class Pane:
         def written() -> bool:  # the shell creates the file, then writes "N\n" into it
             return exit_file.exists() and exit_file.read_text().endswith("\n")
 
-        wait_for(written, timeout=timeout, what="botdeck exited")
+        wait_for(written, within=timeout, what="botdeck exited")
         return exit_file.read_text().strip()
 
 

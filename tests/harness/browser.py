@@ -7,10 +7,11 @@ import asyncio
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.harness.waiting import until
 
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -66,7 +67,12 @@ class Page:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         port_file = self.profile / "DevToolsActivePort"
-        await until(lambda: port_file.exists() and len(port_file.read_text().split()) == 2, 30)
+        await until(
+            lambda: port_file.exists() and len(port_file.read_text().split()) == 2,
+            30,
+            "Chromium's DevTools port",
+            every=0.1,
+        )
         port, path = port_file.read_text().split()
         self._http = aiohttp.ClientSession()
         self._ws = await self._http.ws_connect(f"ws://127.0.0.1:{port}{path}", max_msg_size=0)
@@ -121,17 +127,3 @@ class Page:
         """A key typed on the keyboard (one printable character)."""
         await self.send("Input.dispatchKeyEvent", type="keyDown", key=key, text=key)
         await self.send("Input.dispatchKeyEvent", type="keyUp", key=key)
-
-
-async def until(predicate, within: float, what: str = "condition") -> None:
-    """Poll `predicate` (sync or async) every 0.1 s until true, or fail after `within` s."""
-    deadline = time.monotonic() + within
-    while True:
-        value = predicate()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {within} s")
-        await asyncio.sleep(0.1)

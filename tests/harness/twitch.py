@@ -24,6 +24,7 @@ from botdeck.model.chat import ChatMessage
 from botdeck.model.events import ChatSeen
 from botdeck.twitch.client import TwitchChat
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
+from tests.harness.waiting import until
 
 BOTS = ("alpha_bot", "beta_bot")
 OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
@@ -41,17 +42,6 @@ class Echo(Responder):
         if self.script is not None:
             return Reply(self.script(request))
         return Reply(f"{request.bot} says hi, {request.message.id[:8]}")
-
-
-async def until(predicate: Callable[[], Any], within: float = 10.0, what: str = "") -> Any:
-    """Poll `predicate` until truthy, failing after `within` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not (result := predicate()):
-        if loop.time() > deadline:
-            raise AssertionError(f"not within {within}s: {what or predicate}")
-        await asyncio.sleep(0.01)
-    return result
 
 
 class Run:
@@ -95,7 +85,7 @@ class Run:
         return None
 
     async def outcome_of(self, msg: str, within: float = 10.0) -> tuple[str, str | None]:
-        return await until(lambda: self.outcome(msg), within, f"an outcome for {msg}")
+        return await until(lambda: self.outcome(msg), within, f"an outcome for {msg}", every=0.01)
 
 
 def make_config(fake: FakeTwitch, bots=BOTS, **twitch: Any) -> dict:

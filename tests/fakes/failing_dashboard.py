@@ -1,4 +1,4 @@
-"""`python -m tests.tui.failing_dashboard ARGS`: `botdeck ARGS` with a widget that raises
+"""`python -m tests.fakes.failing_dashboard ARGS`: `botdeck ARGS` with a widget that raises
 once a raid is queued, for the end-to-end test that a failing dashboard takes no mention
 with it. The fault lives here, in the tests, not in the product."""
 

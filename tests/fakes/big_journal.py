@@ -6,7 +6,7 @@ back in chat, random replies (some skipped as stale), a failure now and then, mo
 and state changes. Lines are formatted directly rather than through `json.dumps`, so a
 gibibyte takes seconds to write. Deterministic for a seed.
 
-    python -m tests.report.big_journal PATH MEGABYTES
+    python -m tests.fakes.big_journal PATH MEGABYTES
 """
 
 from __future__ import annotations

@@ -1,22 +1,27 @@
-"""An engine from hand-picked parts, for tests that script the responder and the sink."""
+"""An engine from hand-picked parts, for tests that script the responder and the sink:
+`make_engine`, and the parts most of them use (`ScriptedResponder`, `RecordingSink`,
+`SlowSink`, `line`)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
-from botdeck.ai.base import Responder
+from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.ai.offline import OfflineResponder
 from botdeck.ai.safety import SafetyGate
-from botdeck.chat.base import ChatSink
+from botdeck.chat.base import ChatSink, SendError
 from botdeck.config import parse_config
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.engine import Engine, EngineSettings, assemble
 from botdeck.engine.journal import Journal
 from botdeck.engine.orchestrator import OrchestratorSettings
 from botdeck.engine.room import RoomSettings
+from botdeck.model.chat import ChatMessage
 from botdeck.model.defaults import Cooldowns
 from botdeck.model.jobs import Priority
 
@@ -79,3 +84,63 @@ def make_engine(
         personas=personas or {bot: f"persona of {bot}" for bot in bots},
     )
     return engine, stream
+
+
+# ------------------------------------------------------------------ scripted parts
+BOTS = ("alpha_bot", "beta_bot", "gamma_bot")
+
+
+class ScriptedResponder(Responder):
+    """Replies with `script(request)` after `delay` s ("!error" fails the reply); records
+    every request it saw."""
+
+    label = "scripted"
+
+    def __init__(
+        self, script: Callable[[ReplyRequest], str] | None = None, delay: float = 0.5
+    ) -> None:
+        self.script = script or (lambda request: f"hello from {request.bot}")
+        self.delay = delay
+        self.requests: list[ReplyRequest] = []
+
+    async def reply(self, request: ReplyRequest) -> Reply:
+        self.requests.append(request)
+        await asyncio.sleep(self.delay)
+        text = self.script(request)
+        if text == "!error":
+            raise ResponderError("model unavailable")
+        return Reply(text)
+
+
+class RecordingSink:
+    """Sends take 0.1 s; keeps (bot, text, reply_to) of each, and refuses a text holding
+    `refuse` as Twitch refuses a duplicate."""
+
+    def __init__(self, echoes: bool = False, refuse: str | None = None) -> None:
+        self.echoes = echoes
+        self.refuse = refuse
+        self.sent: list[tuple[str, str, str | None]] = []
+
+    async def send(self, bot: str, text: str, reply_to: str | None = None) -> str:
+        await asyncio.sleep(0.1)
+        if self.refuse and self.refuse in text:
+            raise SendError("msg_duplicate: Your message is identical to the previous one")
+        self.sent.append((bot, text, reply_to))
+        return f"out-{len(self.sent)}"
+
+
+class SlowSink(RecordingSink):
+    """A `RecordingSink` that also notes when (loop time) each send began."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+
+    async def send(self, bot: str, text: str, reply_to: str | None = None) -> str:
+        self.times.append(asyncio.get_running_loop().time())
+        return await super().send(bot, text, reply_to)
+
+
+def line(n: int, user: str, text: str, **fields: Any) -> ChatMessage:
+    """Chat line `m{n}` from `user`, stamped 1000 + n."""
+    return ChatMessage(id=f"m{n}", user=user, text=text, timestamp=1000.0 + n, **fields)
