@@ -1,4 +1,5 @@
-"""The real engine (`build_engine`) pointed at the fake OpenAI server, with tiny delays."""
+"""The real engine (`build_engine`) pointed at the fake OpenAI server, with tiny delays:
+over a socket, or with `in_memory` on the SDK's transport (for the virtual clock)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,17 @@ import io
 import json
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx2
+
+from botdeck.ai.base import Responder
+from botdeck.ai.openai_adapter import resolve_api_key, responder_with
+from botdeck.ai.openai_responder import make_client
 from botdeck.config import Config, parse_config
 from botdeck.engine import Engine, build_engine
+from botdeck.engine.parts import responder_context
 from botdeck.model.chat import ChatMessage
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -42,6 +50,7 @@ def make_config(
                 "per_bot_concurrency": 2,
                 "random_reply_chance": 0.0,
                 "delays": {"high": FAST, "normal": FAST, "low": FAST},
+                "chat_share": 1.0,  # the room's rules have their own tests
                 **(router or {}),
             },
             "ai": {
@@ -63,18 +72,51 @@ def make_config(
     )
 
 
-class Run:
-    """An engine, its journal, and helpers to feed lines and wait for every outcome."""
+def in_memory(
+    config: Config, transport: httpx2.AsyncBaseTransport
+) -> tuple[Responder, Callable[[], Awaitable[None]]]:
+    """The OpenAI responder as `build_engine` makes it (the same client settings, retry
+    policy and error classification) on a client whose HTTP goes through `transport`
+    (`FakeOpenAI.in_memory()`), and how to close that client. Replies only: moderation,
+    where a config asks for it, would still take a socket."""
+    assert config.ai.provider == "openai" and config.safety.moderation == "off"
+    context = responder_context(config, "openai")
+    options = context.options
+    client = make_client(options.base_url, resolve_api_key(context), context.retry.timeout)
+    client = client.with_options(http_client=httpx2.AsyncClient(transport=transport))
+    return responder_with(context, client), client.close
 
-    def __init__(self, config: Config) -> None:
+
+class Run:
+    """An engine, its journal, and helpers to feed lines and wait for every outcome.
+
+    `transport`: the SDK's HTTP goes through it (`FakeOpenAI.in_memory()`), not a socket;
+    `clock`: the journal's and the chat lines' (on the virtual clock, its wall clock).
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.stream = io.StringIO()
-        self.engine: Engine = build_engine(config, journal_stream=self.stream)
+        self.clock = clock
+        responder = None
+        self._closers: list[Callable[[], Awaitable[None]]] = []
+        if transport is not None:
+            responder, close = in_memory(config, transport)
+            self._closers.append(close)
+        self.engine: Engine = build_engine(
+            config, journal_stream=self.stream, responder=responder, clock=clock
+        )
         self._n = 0
 
     def say(self, user: str, text: str, **fields: Any) -> ChatMessage:
         self._n += 1
         message = ChatMessage(
-            id=f"m{self._n}", user=user, text=text, timestamp=time.time(), **fields
+            id=f"m{self._n}", user=user, text=text, timestamp=self.clock(), **fields
         )
         self.engine.handle(message)
         return message
@@ -105,3 +147,5 @@ class Run:
 
     async def close(self) -> None:
         await self.engine.close()
+        for close in self._closers:
+            await close()
