@@ -133,6 +133,7 @@ def test_headless_demo_raid_answers_every_mention(env):
     assert "answered (100%)" in stderr
 
 
+@pytest.mark.slow
 def test_run_from_config_ends_by_itself_when_the_scenario_is_done(env, tmp_path):
     config = write_config(tmp_path, "raid", speed=4.0)
     journal = tmp_path / "journal.jsonl"
@@ -147,6 +148,7 @@ def test_run_from_config_ends_by_itself_when_the_scenario_is_done(env, tmp_path)
     assert {e["bot"] for e in sent} == {"stickyman1776", "genejacqueman"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("on_timeout", "outcome"), [("reject", "skipped"), ("send", "sent")])
 def test_a_headless_run_with_review_lets_on_timeout_decide_at_once(
     env, tmp_path, on_timeout, outcome
@@ -167,6 +169,7 @@ def test_a_headless_run_with_review_lets_on_timeout_decide_at_once(
     assert {e["event"] for e in events if e["event"] in OUTCOMES} == {outcome}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_first_signal_drains_and_the_run_exits_zero(env, tmp_path, sig):
     config = write_config(tmp_path, "soak", speed=1.0)
@@ -181,6 +184,7 @@ def test_a_first_signal_drains_and_the_run_exits_zero(env, tmp_path, sig):
     assert "drained" in stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("second", [signal.SIGINT, signal.SIGHUP])
 def test_a_second_signal_stops_at_once_with_exit_130(env, tmp_path, second):
     config = write_config(tmp_path, "soak", speed=1.0)
@@ -199,6 +203,7 @@ def test_a_second_signal_stops_at_once_with_exit_130(env, tmp_path, second):
     assert not any(e["event"] == "sent" for e in events)
 
 
+@pytest.mark.slow
 def test_without_journal_a_run_keeps_one_in_the_data_dir_and_report_reads_the_latest(
     env, tmp_path, user_data_dir
 ):
@@ -235,6 +240,7 @@ def test_a_journal_dir_that_cannot_be_written_exits_2_naming_it(env, tmp_path):
         assert line.startswith(f"botdeck: journal.dir: cannot write {blocker}/journal: ")
 
 
+@pytest.mark.slow
 def test_duration_drains_then_exits_zero(env, tmp_path):
     config = write_config(tmp_path, "soak", speed=1.0)
     run = Botdeck(["run", "--headless", "--config", str(config), "--duration", "1.5"], env)
@@ -380,6 +386,7 @@ def test_bad_safety_and_model_settings_exit_2_naming_the_key(env, tmp_path, extr
     assert len(lines) == 1 and message in lines[0], lines
 
 
+@pytest.mark.slow
 def test_an_unreachable_server_is_waited_out_then_replies_fail_and_the_run_ends_normally(
     env, tmp_path
 ):
@@ -431,6 +438,7 @@ def test_check_probe_asks_the_server_once(env, tmp_path):
     assert run_botdeck("check", "--config", str(path), env=key_env).returncode == 0  # no probe
 
 
+@pytest.mark.slow
 def test_a_headless_run_against_an_openai_compatible_server(env, tmp_path):
     server = FakeOpenAI(bots=("stickyman1776", "genejacqueman"))
     server.chat_default = reply("let's go, what a raid!", usage=(40, 8))

@@ -138,6 +138,7 @@ def test_an_offline_rehearsal_keeps_exact_time(env, tmp_path):
     assert "virtual clock" in report["journal"]
 
 
+@pytest.mark.slow
 def test_a_wall_clock_rehearsal_with_the_human_report(env, tmp_path):
     replay = raid_log(tmp_path, viewers=20)
     delays = "[router.delays]\nhigh = [0.01, 0.05]\nnormal = [0.01, 0.05]\nlow = [0.01, 0.05]"

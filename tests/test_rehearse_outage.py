@@ -24,6 +24,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.config import parse_config
 from botdeck.core.virtual_time import VirtualTimeLoop, run_virtual, wall_clock
@@ -115,6 +117,7 @@ def test_on_the_virtual_clock_a_dead_ai_holds_a_20_s_rehearsal_no_longer_than_th
     assert sum(e["event"] == "chat" for e in events) == 40  # 20 s of a 120 s log
 
 
+@pytest.mark.slow
 def test_rehearse_live_ai_against_a_server_answering_only_429_and_500_ends_in_time(tmp_path):
     replay = chat_log(tmp_path / "chat.jsonl", seconds=60)
     journal = tmp_path / "journal.jsonl"

@@ -6,6 +6,9 @@ reading every importer. So helpers are `tests/harness/` (builders, drivers, wait
 journals, virtual time), stand-ins are `tests/fakes/` (servers, generated chat and
 journals), fixtures are in `conftest.py`; every other module under tests/ is a test
 module (`test_*.py`), and nothing, the benchmarks included, imports one.
+
+And `make test-fast` (pytest -m "not slow") leaves out what drives a browser, a real
+terminal or a package build: every test that uses those drivers is marked slow.
 """
 
 from __future__ import annotations
@@ -80,6 +83,62 @@ def layout_problems(root: Path) -> list[str]:
     return problems
 
 
+# What makes a test slow, by where it comes from (a module, or one of its names).
+SLOW_DRIVERS = ("tests.harness.browser", "tests.harness.tmux", "tests.harness.cli.copy_checkout")
+
+
+def _marks_slow(decorators: list[ast.expr]) -> bool:
+    return any("mark.slow" in ast.unparse(decorator) for decorator in decorators)
+
+
+def unmarked_slow_tests(path: Path, root: Path) -> list[str]:
+    """The tests in `path` that use a slow driver (directly, through a helper, class or
+    fixture of the module) without the `slow` mark (theirs or the module's)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    drivers: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                if node.module in SLOW_DRIVERS or full in SLOW_DRIVERS:
+                    drivers.add(alias.asname or alias.name)
+    module_slow = any(
+        isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets)
+        and "mark.slow" in ast.unparse(node.value)
+        for node in tree.body
+    )
+    defined = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    ]
+
+    def uses_a_driver(node: ast.AST) -> bool:
+        names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        names |= {a.arg for n in ast.walk(node) if isinstance(n, ast.arguments) for a in n.args}
+        return bool(names & drivers)
+
+    growing = True
+    while growing:  # helpers, classes and fixtures that use a driver are drivers too
+        found = {
+            node.name
+            for node in defined
+            if not node.name.startswith("test_") and uses_a_driver(node)
+        }
+        growing = not found <= drivers
+        drivers |= found
+    if module_slow:
+        return []
+    return [
+        f"{path.relative_to(root)}::{node.name}"
+        for node in defined
+        if node.name.startswith("test_")
+        and uses_a_driver(node)
+        and not _marks_slow(node.decorator_list)
+    ]
+
+
 def test_no_test_module_imports_another_and_helpers_live_in_one_place() -> None:
     problems = layout_problems(ROOT)
     assert problems == [], "\n".join(problems)
@@ -118,3 +177,34 @@ def test_the_check_finds_a_test_module_imported_any_way_and_a_stray_helper(
         "tests/engine/test_console.py:6: imports the test module tests.engine.test_router",
         "benchmarks/bench.py:1: imports the test module tests.engine.test_router",
     ]
+
+
+def test_every_test_driving_a_browser_a_terminal_or_a_package_build_is_marked_slow() -> None:
+    tests = sorted((ROOT / "tests").rglob("test_*.py"))
+    unmarked = [name for path in tests for name in unmarked_slow_tests(path, ROOT)]
+    assert unmarked == [], "mark these @pytest.mark.slow:\n" + "\n".join(unmarked)
+
+
+def test_the_slow_check_follows_helpers_fixtures_and_module_marks(tmp_path: Path) -> None:
+    module = tmp_path / "test_page.py"
+    module.write_text(
+        "import pytest\n"
+        "from tests.harness.browser import Page\n"
+        "from tests.harness.cli import copy_checkout, run_botdeck\n"
+        "def opened(): return Page(None)\n"
+        "@pytest.fixture\n"
+        "def checkout(tmp_path): return copy_checkout(tmp_path, tmp_path)\n"
+        "def test_direct(): Page(None)\n"
+        "def test_through_a_helper(): opened()\n"
+        "def test_through_a_fixture(checkout): pass\n"
+        "@pytest.mark.slow\n"
+        "def test_marked(): opened()\n"
+        "def test_quick(): run_botdeck('check')\n"
+    )
+    assert unmarked_slow_tests(module, tmp_path) == [
+        "test_page.py::test_direct",
+        "test_page.py::test_through_a_helper",
+        "test_page.py::test_through_a_fixture",
+    ]
+    module.write_text(module.read_text() + "pytestmark = pytest.mark.slow\n")
+    assert unmarked_slow_tests(module, tmp_path) == []
