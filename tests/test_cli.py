@@ -19,8 +19,7 @@ import pytest
 
 from tests.fakes.openai_server import FakeOpenAI, reply, serving_in_thread, status
 from tests.harness.cli import run_botdeck
-
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
+from tests.harness.journals import OUTCOMES
 
 FAST_CONFIG = """
 [router]

@@ -14,9 +14,9 @@ import pytest
 
 from botdeck.chat.simulated import raid_script
 from tests.harness.cli import run_botdeck
+from tests.harness.journals import OUTCOMES
 
 BOTS = ("stickyman1776", "pixelsage", "genejacqueman")
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
 CONFIG = """
 [router]

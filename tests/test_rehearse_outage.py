@@ -33,9 +33,9 @@ from botdeck.engine import RunSession, build_engine
 from botdeck.headless import run_headless
 from tests.fakes.openai_server import FakeOpenAI, serving_in_thread, status
 from tests.harness.cli import run_botdeck
+from tests.harness.journals import OUTCOMES
 
 BOTS = ("stickyman1776", "pixelsage", "genejacqueman")
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
 
 def chat_log(path: Path, seconds: float, every: float = 0.5) -> Path:

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.journals import OUTCOMES
 from tests.harness.waiting import wait_for
-
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
 # 40 viewers within a second, two replies at a time, 0.3 s each: about 6 s of queue.
 CONFIG = """

@@ -26,6 +26,7 @@ from aiohttp import WSMsgType
 
 from tests.harness.browser import Page
 from tests.harness.cli import run_botdeck
+from tests.harness.journals import OUTCOMES
 from tests.harness.png import colour_counts
 from tests.harness.waiting import until
 
@@ -215,9 +216,6 @@ async def was_dropped(websocket: aiohttp.ClientWebSocketResponse) -> bool:
     except ConnectionError:
         return True
     return websocket.closed
-
-
-OUTCOMES = ("sent", "failed", "cancelled", "skipped")
 
 
 def mention_outcomes(events: list[dict]) -> dict[int, str | None]:

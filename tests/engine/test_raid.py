@@ -17,10 +17,10 @@ from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.events import JobChanged
 from botdeck.model.jobs import Outcome, Priority
 from tests.harness.engine import make_engine
+from tests.harness.journals import OUTCOMES
 from tests.harness.virtual_time import now, run_virtual
 
 BOT = "stickyman1776"
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
 
 class ClockedSink:

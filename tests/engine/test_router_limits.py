@@ -13,10 +13,10 @@ from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.defaults import SendLimits
 from botdeck.model.jobs import Phase
 from tests.harness.engine import ScriptedResponder, make_engine
+from tests.harness.journals import OUTCOMES
 from tests.harness.virtual_time import now, run_virtual
 
 BOTS = ("alpha_bot", "beta_bot")
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
 
 class TimedSink:

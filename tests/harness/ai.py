@@ -21,6 +21,7 @@ from botdeck.engine import Engine, build_engine
 from botdeck.engine.parts import responder_context
 from botdeck.model.chat import ChatMessage
 from tests.fakes.openai_server import FakeOpenAI
+from tests.harness.journals import OUTCOMES
 
 KEY_ENV = "BOTDECK_TEST_OPENAI_KEY"
 KEY = "sk-test-9f3c1a77e0b24d5c8e61SECRET"
@@ -30,7 +31,6 @@ PERSONAS = {
     "beta_bot": "a dry film critic who reviews every play like a movie premiere",
     "gamma_bot": "a calm old sage who answers in short gentle proverbs",
 }
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 FAST = [0.01, 0.02]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -180,7 +179,3 @@ def screen_text(app: BotdeckApp) -> str:
     update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     console.print(update)
     return console.export_text()
-
-
-def events(journal: io.StringIO) -> list[dict]:
-    return [json.loads(row) for row in journal.getvalue().splitlines()]

@@ -24,10 +24,10 @@ from botdeck.model.chat import ChatMessage
 from botdeck.model.events import ChatSeen
 from botdeck.twitch.client import TwitchChat
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
+from tests.harness.journals import OUTCOMES
 from tests.harness.waiting import until
 
 BOTS = ("alpha_bot", "beta_bot")
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
 
 class Echo(Responder):

@@ -3,7 +3,6 @@ every queued reply, leave a complete journal, and give the terminal back as it w
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.journals import OUTCOMES, events_so_far
 from tests.harness.tmux import (
     Pane,
     pane_flags,
@@ -28,7 +28,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
 ]
 
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 ROOT = Path(__file__).resolve().parents[2]
 
 # 24 mentions at once, two replies at a time, 0.4 s each: about 5 s of queue to drain.
@@ -61,13 +60,6 @@ name = "pixelsage"
 """
 
 
-def journal_of(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    rows = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(row) for row in rows if row.endswith("}")]
-
-
 def assert_drained_and_complete(journal: list[dict]) -> None:
     enqueued = [e["job"] for e in journal if e["event"] == "enqueued"]
     ends = Counter(e["job"] for e in journal if e["event"] in OUTCOMES)
@@ -88,7 +80,7 @@ def start(tmp_path: Path, name: str, module: str = "botdeck"):
 def wait_for_queue(session: str, journal: Path) -> int:
     wait_for_screen(session, lambda s: "router: running" in s, timeout=30)
     wait_for(
-        lambda: sum(e["event"] == "enqueued" for e in journal_of(journal)) == 24,
+        lambda: sum(e["event"] == "enqueued" for e in events_so_far(journal)) == 24,
         within=30,
         what="the raid queued",
     )
@@ -115,7 +107,7 @@ def test_quitting_drains_completes_the_journal_and_restores_the_terminal(tmp_pat
             os.kill(pid, getattr(signal, how))
         wait_for_screen(session, lambda s: "router: draining" in s or "drained" in s, 10)
         assert wait_for_exit(pane) == "0"
-    assert_drained_and_complete(journal_of(journal))
+    assert_drained_and_complete(events_so_far(journal))
     assert "Traceback" not in (tmp_path / "botdeck.log").read_text()
 
 
@@ -126,7 +118,7 @@ def test_closing_the_terminal_window_drains_without_a_screen(tmp_path):
         pid = wait_for_queue(session, journal)
         subprocess.run(["tmux", "kill-session", "-t", session], check=True)  # SIGHUP
         wait_for(lambda: not pid_alive(pid), within=60, what="botdeck exited")
-    assert_drained_and_complete(journal_of(journal))
+    assert_drained_and_complete(events_so_far(journal))
     log = (tmp_path / "botdeck.log").read_text()
     assert "draining without a screen" in log
     assert "Traceback" not in log
@@ -144,6 +136,6 @@ def test_a_dashboard_that_fails_mid_raid_restores_the_terminal_and_the_run_goes_
         assert f"traceback in {tmp_path / 'botdeck.log'}" in screen
         assert "Traceback" not in screen
         assert wait_for_exit(pane) == "0"
-    assert_drained_and_complete(journal_of(journal))
+    assert_drained_and_complete(events_so_far(journal))
     log = (tmp_path / "botdeck.log").read_text()
     assert "RuntimeError: a widget bug, injected by the test" in log  # the traceback, logged
