@@ -1,6 +1,6 @@
 """An engine from hand-picked parts, for tests that script the responder and the sink:
 `make_engine`, and the parts most of them use (`ScriptedResponder`, `RecordingSink`,
-`SlowSink`, `line`)."""
+`SlowSink`, `line`); `journal_of_run`, a config's chat played to its end."""
 
 from __future__ import annotations
 
@@ -15,15 +15,17 @@ from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.ai.offline import OfflineResponder
 from botdeck.ai.safety import SafetyGate
 from botdeck.chat.base import ChatSink, SendError
-from botdeck.config import parse_config
+from botdeck.config import Config, parse_config
 from botdeck.core.ratelimit import SendLimiter
-from botdeck.engine import Engine, EngineSettings, assemble
+from botdeck.engine import Engine, EngineSettings, assemble, build_engine
 from botdeck.engine.journal import Journal
 from botdeck.engine.orchestrator import OrchestratorSettings
 from botdeck.engine.room import RoomSettings
 from botdeck.model.chat import ChatMessage
 from botdeck.model.defaults import Cooldowns
 from botdeck.model.jobs import Priority
+from tests.harness.journals import Event, events_of
+from tests.harness.virtual_time import run_virtual
 
 # The engine takes every setting; its defaults are the config schema's, stated there once.
 DEFAULTS = EngineSettings.from_config(parse_config({"bots": [{"name": "harness"}]}))
@@ -144,3 +146,18 @@ class SlowSink(RecordingSink):
 def line(n: int, user: str, text: str, **fields: Any) -> ChatMessage:
     """Chat line `m{n}` from `user`, stamped 1000 + n."""
     return ChatMessage(id=f"m{n}", user=user, text=text, timestamp=1000.0 + n, **fields)
+
+
+def journal_of_run(config: Config) -> list[Event]:
+    """The journal of `config`'s chat played to its end through the engine `build_engine`
+    makes of it (as `botdeck run` does), on the virtual clock."""
+
+    async def main() -> list[Event]:
+        stream = io.StringIO()
+        engine = build_engine(config, journal_stream=stream)
+        await engine.run_chat()
+        await engine.wait_idle()
+        await engine.close()
+        return events_of(stream)
+
+    return run_virtual(main())
