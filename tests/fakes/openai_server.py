@@ -40,17 +40,19 @@ class Recorded:
 
     @property
     def system(self) -> str:
-        return next(m["content"] for m in self.body["messages"] if m["role"] == "system")
+        return str(next(m["content"] for m in self.body["messages"] if m["role"] == "system"))
 
     @property
     def user(self) -> str:
-        return next(m["content"] for m in self.body["messages"] if m["role"] == "user")
+        return str(next(m["content"] for m in self.body["messages"] if m["role"] == "user"))
 
 
 Behaviour = Callable[[Recorded, "FakeOpenAI"], Awaitable[web.StreamResponse]]
 
 
-def completion(text: str | None, *, finish_reason: str = "stop", usage: tuple[int, int] = (20, 5)):
+def completion(
+    text: str | None, *, finish_reason: str = "stop", usage: tuple[int, int] = (20, 5)
+) -> web.Response:
     body = {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
@@ -72,7 +74,9 @@ def completion(text: str | None, *, finish_reason: str = "stop", usage: tuple[in
     return web.json_response(body)
 
 
-def reply(text: str | None, *, finish_reason: str = "stop", usage=(20, 5)) -> Behaviour:
+def reply(
+    text: str | None, *, finish_reason: str = "stop", usage: tuple[int, int] = (20, 5)
+) -> Behaviour:
     async def behave(request: Recorded, server: FakeOpenAI) -> web.StreamResponse:
         return completion(text, finish_reason=finish_reason, usage=usage)
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,7 +106,7 @@ class Page:
             await self.proc.wait()
         _tidy(self.profile)
 
-    async def send(self, method: str, **params: object) -> dict:
+    async def send(self, method: str, **params: object) -> dict[str, Any]:
         """One command; its result (events arriving meanwhile are dropped)."""
         number = next(self._ids)
         message: dict[str, object] = {"id": number, "method": method, "params": params}
@@ -117,7 +118,8 @@ class Page:
             if reply.get("id") == number:
                 if "error" in reply:
                     raise AssertionError(f"{method}: {reply['error']}")
-                return reply.get("result", {})
+                result: dict[str, Any] = reply.get("result", {})
+                return result
 
     async def evaluate(self, expression: str) -> object:
         result = await self.send("Runtime.evaluate", expression=expression, returnByValue=True)

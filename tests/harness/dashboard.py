@@ -7,6 +7,8 @@ import io
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from importlib.resources.abc import Traversable
+from typing import Any
 
 from rich.console import Console
 from textual.events import Key
@@ -15,7 +17,7 @@ from textual.screen import Screen
 
 from botdeck.chat.base import ChatSink
 from botdeck.chat.simulated import ScriptedLine, SimulatedChat
-from botdeck.chat.simulated_adapter import scripted
+from botdeck.chat.simulated_adapter import SimulatedOptions, scripted
 from botdeck.config import Config, parse_config
 from botdeck.engine import ResumePlan, RunOptions, SourceParts, new_session
 from botdeck.model.chat import ConnectionState
@@ -54,20 +56,20 @@ def make_app(
     lines: Sequence[ScriptedLine],
     *,
     delays: float = 0.0,
-    router: dict | None = None,
-    chat: dict | None = None,
-    keys: dict | None = None,
+    router: dict[str, Any] | None = None,
+    chat: dict[str, Any] | None = None,
+    keys: dict[str, str] | None = None,
     journal: io.StringIO | None = None,
-    themes_dir=SHIPPED_DIR,
+    themes_dir: Traversable = SHIPPED_DIR,
     demo: bool = True,
     keep_open: bool = True,
-    send_limits: dict | None = None,
-    review: dict | None = None,
+    send_limits: dict[str, Any] | None = None,
+    review: dict[str, Any] | None = None,
     notices: Sequence[str] = (),
     monotonic: Callable[[], float] | None = None,
     app_class: type[BotdeckApp] = BotdeckApp,
     resume: ResumePlan | None = None,
-    ai: dict | None = None,
+    ai: dict[str, Any] | None = None,
     roles: Mapping[str, str] | None = None,
     reading: ConnectionState | None = None,
     sink: ChatSink | None = None,
@@ -101,7 +103,9 @@ def make_app(
     source = NoticingChat(lines, keep_open=keep_open, clock=frozen_clock, speed=1.0)
     source.standing = list(notices)
     source.reading = reading
-    parts = scripted(source, config.chat.adapter_options(), config.bot_names, config.chat.seed)
+    options = config.chat.adapter_options()
+    assert isinstance(options, SimulatedOptions)
+    parts = scripted(source, options, config.bot_names, config.chat.seed)
     app = app_for(
         config,
         demo=demo,
@@ -136,7 +140,9 @@ def mentions(count: int, at: float = 0.0) -> list[ScriptedLine]:
     return [ScriptedLine(at, f"viewer{i}", f"@{BOTS[i % 3]} hello {i}") for i in range(count)]
 
 
-async def wait_until(pilot: Pilot, predicate: Callable[[], bool], within: float = 10.0) -> None:
+async def wait_until(
+    pilot: Pilot[Any], predicate: Callable[[], bool], within: float = 10.0
+) -> None:
     deadline = time.monotonic() + within
     while not predicate():
         if time.monotonic() > deadline:
@@ -148,7 +154,7 @@ async def wait_until(pilot: Pilot, predicate: Callable[[], bool], within: float 
 _CHARACTERS = {"enter": "\r", "tab": "\t", "escape": "\x1b", "space": " ", "question_mark": "?"}
 
 
-async def mash(pilot: Pilot, *keys: str, within: float = 10.0) -> None:
+async def mash(pilot: Pilot[Any], *keys: str, within: float = 10.0) -> None:
     """Keys typed faster than the app handles them, as a terminal hands over keys that
     arrived in one read: all queued at once (`Pilot.press` settles after each key, so it
     never races). Returns once the app has taken every one of them; what they set off
@@ -163,7 +169,7 @@ async def mash(pilot: Pilot, *keys: str, within: float = 10.0) -> None:
     await asyncio.wait_for(taken.wait(), within)
 
 
-async def gone(pilot: Pilot, screen: Screen[object], within: float = 10.0) -> None:
+async def gone(pilot: Pilot[Any], screen: Screen[object], within: float = 10.0) -> None:
     """Wait until `screen` has left the app (removed: nothing queued for it runs any more),
     and check the app is still running."""
     await wait_until(pilot, lambda: not screen.is_attached, within)

@@ -21,7 +21,7 @@ from botdeck.config import parse_config
 from botdeck.core.ratelimit import RateLimiter
 from botdeck.engine import Engine, build_engine, build_limiter, build_source
 from botdeck.model.chat import ChatMessage
-from botdeck.model.events import ChatSeen
+from botdeck.model.events import ChatSeen, EngineEvent
 from botdeck.twitch.client import TwitchChat
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
 from tests.harness.journals import OUTCOMES
@@ -59,8 +59,12 @@ class Run:
         self.chat = chat  # the adapter under test
         self.limiter = limiter
         self.lines: list[ChatMessage] = []
-        engine.subscribe(lambda e: isinstance(e, ChatSeen) and self.lines.append(e.message))
+        engine.subscribe(self._heard)
         self.feeder: asyncio.Task[None] | None = None
+
+    def _heard(self, event: EngineEvent) -> None:
+        if isinstance(event, ChatSeen):
+            self.lines.append(event.message)
 
     async def __aenter__(self) -> Run:
         await self.engine.connect()
@@ -74,7 +78,7 @@ class Run:
         assert self.feeder is not None
         await asyncio.wait_for(self.feeder, 5)
 
-    def events(self, kind: str | None = None) -> list[dict]:
+    def events(self, kind: str | None = None) -> list[dict[str, Any]]:
         rows = [json.loads(row) for row in self.journal.getvalue().splitlines()]
         return [e for e in rows if kind is None or e["event"] == kind]
 
@@ -88,7 +92,7 @@ class Run:
         return await until(lambda: self.outcome(msg), within, f"an outcome for {msg}", every=0.01)
 
 
-def make_config(fake: FakeTwitch, bots=BOTS, **twitch: Any) -> dict:
+def make_config(fake: FakeTwitch, bots: tuple[str, ...] = BOTS, **twitch: Any) -> dict[str, Any]:
     return {
         "router": {
             "random_reply_chance": 0.0,
@@ -118,7 +122,7 @@ def engine_for(
     fake: FakeTwitch,
     monkeypatch: pytest.MonkeyPatch,
     *,
-    config: dict | None = None,
+    config: dict[str, Any] | None = None,
     with_tokens: tuple[str, ...] = BOTS,
     limiter: RateLimiter | None = None,
     responder: Echo | None = None,

@@ -35,7 +35,7 @@ class ThreadsVirtualTimeLoop(VirtualTimeLoop):
         super().__init__()
         self.in_threads = 0
 
-    def run_in_executor(
+    def run_in_executor(  # type: ignore[override]
         self, executor: Executor | None, func: Callable[..., T], *args: Any
     ) -> asyncio.Future[T]:
         future = super().run_in_executor(executor, func, *args)

@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 
 async def until(
-    predicate: Callable[[], T | Awaitable[T]],
+    predicate: Callable[[], T | Awaitable[T | None] | None],
     within: float = 10.0,
     what: str = "condition",
     *,
@@ -34,14 +34,18 @@ async def until(
         if inspect.isawaitable(value):
             value = await value
         if value:
-            return value  # type: ignore[return-value]
+            return value
         if loop.time() > deadline:
             raise AssertionError(f"{what}: not within {within} s")
         await asyncio.sleep(every)
 
 
 def wait_for(
-    predicate: Callable[[], T], within: float, what: str = "condition", *, every: float = 0.05
+    predicate: Callable[[], T | None],
+    within: float,
+    what: str = "condition",
+    *,
+    every: float = 0.05,
 ) -> T:
     """`until` for plain code: poll every `every` s of the wall clock, blocking."""
     deadline = time.monotonic() + within
