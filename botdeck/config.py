@@ -29,7 +29,6 @@ from botdeck.adapters import RESPONDERS, SOURCES, AdapterError, Kind, registry
 from botdeck.chat.scenarios import Scenario
 from botdeck.core.options import STRICT, AdapterOptions
 from botdeck.core.options import http_url as http_url  # init's URL check
-from botdeck.files import MIB, FileRefused, read_text_capped
 from botdeck.model.defaults import (
     COMMON_EMOTES,
     DEFAULT_COMMAND_PREFIXES,
@@ -44,6 +43,7 @@ from botdeck.model.defaults import (
 )
 from botdeck.model.jobs import Priority
 from botdeck.model.keys import check_keymap
+from botdeck.storage.files import MIB, FileRefused, read_text_capped
 
 LOGIN = re.compile(r"^[A-Za-z0-9_]{3,25}$")
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from botdeck.adapters import RESPONDERS, SOURCES, registry
+from botdeck.commands.headless import run_headless
 from botdeck.config import ConfigError, load_config, parse_config
 from botdeck.engine import RunSession, build_engine, preflight
-from botdeck.headless import run_headless
 from tests.cli import run_botdeck
 from tests.virtual_time import run_virtual
 

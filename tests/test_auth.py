@@ -19,7 +19,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from botdeck.auth import status
+from botdeck.commands.auth import status
 from botdeck.config import ConfigError, parse_config
 from botdeck.twitch.auth import authorize
 from botdeck.twitch.device_auth import authorize_device

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from botdeck.commands.init import Answers, render
 from botdeck.config import parse_config
-from botdeck.init import Answers, render
 from botdeck.model.presets import PRESETS
 from tests.cli import run_botdeck
 
@@ -41,11 +41,11 @@ def test_the_values_and_comments_init_writes_are_the_schemas_defaults(monkeypatc
     """Nothing in the template restates a default: the values it shows are the schema's,
     the "auto" table is `auto_limits`, and the send limits in the comment are Twitch's as
     `model.defaults` states them (here replaced, to see that they follow)."""
-    import botdeck.init
+    import botdeck.commands.init
     from botdeck.config import Config, auto_limits
     from botdeck.model.defaults import SendLimits
 
-    monkeypatch.setattr(botdeck.init, "TWITCH_SEND_LIMITS", SendLimits(7.0, 3, 33))
+    monkeypatch.setattr(botdeck.commands.init, "TWITCH_SEND_LIMITS", SendLimits(7.0, 3, 33))
     text = render(Answers("mychannel", (("botone", "x"),), PRESETS["offline"], client_id="a"))
     written = tomllib.loads(text)
     defaults = Config.model_validate({"bots": [{"name": "someone"}]})

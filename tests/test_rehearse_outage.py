@@ -25,10 +25,10 @@ from collections import Counter
 from pathlib import Path
 
 from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
+from botdeck.commands.headless import run_headless
 from botdeck.config import parse_config
 from botdeck.core.virtual_time import VirtualTimeLoop, run_virtual, wall_clock
 from botdeck.engine import RunSession, build_engine
-from botdeck.headless import run_headless
 from tests.cli import run_botdeck
 from tests.fakes.openai_server import FakeOpenAI, serving_in_thread, status
 

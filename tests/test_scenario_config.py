@@ -10,7 +10,7 @@ import pytest
 
 from botdeck.chat.scenarios import RaidParams, SoakParams
 from botdeck.chat.simulated import SimulatedChat
-from botdeck.cli import _config_for, build_parser
+from botdeck.commands.cli import _config_for, build_parser
 from botdeck.config import ConfigError, load_config, render_config
 from botdeck.engine import build_source
 from tests.cli import run_botdeck

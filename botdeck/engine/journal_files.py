@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TextIO
 
 from botdeck.config import Config, ConfigError
-from botdeck.files import FileRefused, ensure_folder, open_append
-from botdeck.paths import data_dir
+from botdeck.storage.files import FileRefused, ensure_folder, open_append
+from botdeck.storage.paths import data_dir
 
 _NAME = re.compile(r"^(?P<channel>[A-Za-z0-9_]+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?\.jsonl$")
 DAY = 86_400.0

@@ -19,7 +19,7 @@ from pathlib import Path
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from botdeck.files import MIB, FileRefused, read_text_capped
+from botdeck.storage.files import MIB, FileRefused, read_text_capped
 
 DEFAULT_THEME = "twitch"
 SHIPPED_DIR: Traversable = files("botdeck") / "themes"

@@ -17,8 +17,8 @@ from typing import Literal
 
 from botdeck.chat.base import ChatSetupError
 from botdeck.config import Config, ConfigError, twitch_problem
-from botdeck.logs import redact
 from botdeck.model.chat import Role
+from botdeck.storage.logs import redact
 from botdeck.twitch.client import TwitchChat
 from botdeck.twitch.endpoints import Endpoints
 from botdeck.twitch.settings import (

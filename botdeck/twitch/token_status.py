@@ -5,7 +5,7 @@ file), its scopes and expiry; an expired token with a refresh token is refreshed
 saved back. When Twitch cannot be reached (no network, DNS, a refused connection), the
 tokens are not judged: a row says what the token file says (scopes granted, when saved)
 and is marked unchecked, and once Twitch did not answer no other account waits for it.
-The table and the exit code are the command's (`botdeck.auth`); nothing here prints.
+The table and the exit code are the command's (`botdeck.commands.auth`); nothing here prints.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import twitchio
 from twitchio.authentication import OAuth
 
 from botdeck.config import Config
-from botdeck.logs import redact
+from botdeck.storage.logs import redact
 from botdeck.twitch.credentials import Account, accounts, client_secret, twitch_endpoints
 from botdeck.twitch.endpoints import use_endpoints
 from botdeck.twitch.settings import (

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from botdeck.config import ConfigError
-from botdeck.files import MIB, FileRefused, load_json, read_capped, write_atomic
-from botdeck.logs import redact
-from botdeck.paths import data_dir
+from botdeck.storage.files import MIB, FileRefused, load_json, read_capped, write_atomic
+from botdeck.storage.logs import redact
+from botdeck.storage.paths import data_dir
 from botdeck.twitch.settings import Credentials
 
 

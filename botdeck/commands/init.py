@@ -31,9 +31,9 @@ from botdeck.config import (
     toml_value,
     user_config_file,
 )
-from botdeck.files import AlreadyExists, FileRefused, check_writable_target, write_atomic
 from botdeck.model.defaults import TWITCH_SEND_LIMITS
 from botdeck.model.presets import PRESETS, AIPreset
+from botdeck.storage.files import AlreadyExists, FileRefused, check_writable_target, write_atomic
 
 DEFAULT_PERSONA: str = default_of(BotConfig, "persona")
 MAX_PERSONA = 300  # characters: one line; a longer persona is edited in the file

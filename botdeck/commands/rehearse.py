@@ -98,6 +98,7 @@ def rehearse(
 ) -> int:
     """Run the rehearsal, print its report; the exit code of the headless run. `reads`:
     the files it reads besides the replay (its config), which the journal never is."""
+    from botdeck.commands.headless import print_warnings, run_headless
     from botdeck.engine import (
         AppendTo,
         LogChanges,
@@ -106,7 +107,6 @@ def rehearse(
         open_run,
         rehearsal_source,
     )
-    from botdeck.headless import print_warnings, run_headless
 
     loop = VirtualTimeLoop() if rehearsal.virtual_time else None
     options = RunOptions(

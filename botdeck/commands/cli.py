@@ -28,7 +28,7 @@ from botdeck.config import (
     load_config,
     render_config,
 )
-from botdeck.files import FileRefused
+from botdeck.storage.files import FileRefused
 
 if TYPE_CHECKING:
     from botdeck.engine import RunOptions
@@ -372,8 +372,8 @@ def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -
 
 
 def _check(args: argparse.Namespace) -> int:
+    from botdeck.commands.headless import print_warnings
     from botdeck.engine import check_source
-    from botdeck.headless import print_warnings
 
     config = _load(args.config)
     print(render_config(config))
@@ -407,8 +407,8 @@ def _probe(config: Config) -> None:
 
 
 def _init(args: argparse.Namespace) -> int:
+    from botdeck.commands.init import InitCancelled, given_from_flags, run_init
     from botdeck.config import LOCAL_CONFIG, user_config_file
-    from botdeck.init import InitCancelled, given_from_flags, run_init
 
     given = given_from_flags(
         channel=args.channel,
@@ -427,19 +427,19 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _auth(args: argparse.Namespace) -> int:
-    from botdeck.auth import run_auth
+    from botdeck.commands.auth import run_auth
 
     # Not yet runnable is fine here: auth is how a Twitch config gets there.
     config = load_config(find_config(args.config), twitch_ready=False)
     if args.device and not args.status:
-        from botdeck.auth import run_device_auth
+        from botdeck.commands.auth import run_device_auth
 
         return run_device_auth(config)
     return run_auth(config, show_status=args.status, open_browser=not args.no_browser)
 
 
 def _report(args: argparse.Namespace) -> int:
-    from botdeck.rehearse import print_report
+    from botdeck.commands.rehearse import print_report
     from botdeck.report import ReportError
 
     path = args.journal or _latest_run()
@@ -472,9 +472,9 @@ def _report_page(journal: Path, page: Path, ack_target: float, *, as_json: bool)
     """`--html`: the page, one line saying where (and the JSON too with --json)."""
     import json
 
-    from botdeck.files import check_writable_target
     from botdeck.report import build_report, report_json
     from botdeck.report.html import write_html
+    from botdeck.storage.files import check_writable_target
 
     try:  # before the journal is read: never over it, a device or a FIFO
         check_writable_target(page, [journal], "report page")
@@ -489,7 +489,7 @@ def _report_page(journal: Path, page: Path, ack_target: float, *, as_json: bool)
 
 def _serve(args: argparse.Namespace) -> int:
     """Everything the dashboard would refuse is refused here, before a browser connects."""
-    from botdeck.serve import serve
+    from botdeck.commands.serve import serve
 
     if args.demo:
         command = ["demo"]
@@ -501,7 +501,7 @@ def _serve(args: argparse.Namespace) -> int:
         _themes(args.theme)
         command += ["--theme", args.theme]
     if args.journal is not None:
-        from botdeck.files import check_writable_target
+        from botdeck.storage.files import check_writable_target
 
         try:  # each session appends to it: refused now, not once a browser connects
             check_writable_target(args.journal, _files_read(args), "journal")
@@ -512,8 +512,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _rehearse(args: argparse.Namespace) -> int:
-    from botdeck.logs import setup_logging
-    from botdeck.rehearse import Rehearsal, rehearsal_config, rehearse
+    from botdeck.commands.rehearse import Rehearsal, rehearsal_config, rehearse
+    from botdeck.storage.logs import setup_logging
 
     rehearsal = Rehearsal(
         replay=args.replay,
@@ -581,9 +581,9 @@ def _run_options(args: argparse.Namespace, *, headless: bool) -> RunOptions:
 
 
 def _headless(config: Config, args: argparse.Namespace) -> int:
+    from botdeck.commands.headless import exit_line, print_summary, print_warnings, run_headless
     from botdeck.engine import open_run
-    from botdeck.headless import exit_line, print_summary, print_warnings, run_headless
-    from botdeck.logs import setup_logging
+    from botdeck.storage.logs import setup_logging
 
     setup_logging()
     options = _run_options(args, headless=True)
@@ -602,7 +602,7 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
 
 def _dashboard(config: Config, args: argparse.Namespace, themes: ThemeSet | None) -> int:
     from botdeck.engine import open_run
-    from botdeck.logs import setup_logging
+    from botdeck.storage.logs import setup_logging
     from botdeck.tui.factory import create_app
     from botdeck.tui.run import run_dashboard
 
