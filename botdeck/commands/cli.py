@@ -408,7 +408,8 @@ def _probe(config: Config) -> None:
 
 def _init(args: argparse.Namespace) -> int:
     from botdeck.commands.init import InitCancelled, given_from_flags, run_init
-    from botdeck.config import LOCAL_CONFIG, user_config_file
+    from botdeck.config import LOCAL_CONFIG
+    from botdeck.storage.paths import config_file
 
     given = given_from_flags(
         channel=args.channel,
@@ -418,7 +419,7 @@ def _init(args: argparse.Namespace) -> int:
         base_url=args.base_url,
         client_id=args.client_id,
     )
-    path = args.config or (user_config_file() if args.user else LOCAL_CONFIG)
+    path = args.config or (config_file() if args.user else LOCAL_CONFIG)
     try:
         return run_init(given, path, force=args.force, interactive=sys.stdin.isatty())
     except InitCancelled:

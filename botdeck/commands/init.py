@@ -29,11 +29,11 @@ from botdeck.config import (
     http_url,
     parse_config,
     toml_value,
-    user_config_file,
 )
 from botdeck.model.defaults import TWITCH_SEND_LIMITS
 from botdeck.model.presets import PRESETS, AIPreset
 from botdeck.storage.files import AlreadyExists, FileRefused, check_writable_target, write_atomic
+from botdeck.storage.paths import config_file
 
 DEFAULT_PERSONA: str = default_of(BotConfig, "persona")
 MAX_PERSONA = 300  # characters: one line; a longer persona is edited in the file
@@ -225,7 +225,7 @@ def refusal(path: Path) -> str:
 
 
 def next_steps(path: Path) -> str:
-    option = "" if path in (LOCAL_CONFIG, user_config_file()) else f" --config {path}"
+    option = "" if path in (LOCAL_CONFIG, config_file()) else f" --config {path}"
     steps = [
         (f"botdeck auth{option}", "log in as each bot account and as you (once)"),
         (f"botdeck rehearse{option} --replay CHAT.json", "your bots on a past stream's chat"),

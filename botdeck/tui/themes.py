@@ -43,12 +43,6 @@ class ThemeSet:
         return tuple(theme.name for theme in self.themes)
 
 
-def user_theme_dir() -> Path:
-    from platformdirs import user_config_path
-
-    return user_config_path("botdeck") / "themes"
-
-
 def load_theme(path: Traversable) -> Theme:
     """One theme file, or ThemeError("<file>: <key>: <problem>")."""
     try:
