@@ -1,41 +1,28 @@
-"""Command line: `botdeck demo | run | check | auth | rehearse | report`. Bad input exits 2
-with one line on stderr."""
+"""The argparse entry: `botdeck demo | run | init | check | auth | rehearse | serve | report`,
+each flag checked as it is read, then the command's own module. Bad input exits 2 with one
+line on stderr."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 from botdeck import __version__
 from botdeck.chat.scenarios import SCENARIOS, Scenario, ScenarioError
+from botdeck.commands.inputs import EXIT_BAD_INPUT
 from botdeck.config import (
     DEMO_BOTS,
     MAX_LOG_TIME,
     ChatConfig,
-    Config,
     ConfigError,
     RouterConfig,
-    default_config_path,
     default_of,
-    demo_config,
-    find_config,
-    load_config,
-    render_config,
 )
 from botdeck.storage.files import FileRefused
-
-if TYPE_CHECKING:
-    from botdeck.engine import RunOptions
-    from botdeck.tui.themes import ThemeSet
-
-EXIT_BAD_INPUT = 2
-
 
 MAX_DURATION = 31 * 86_400.0  # --duration: a month-long run is the longest that makes sense
 
@@ -303,26 +290,47 @@ def add_init_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     init.add_argument("--force", action="store_true", help="replace an existing file")
 
 
+Command = Callable[[argparse.Namespace], int]
+
+
+def _command(name: str) -> Command:
+    """The command's module, imported only when it runs (`serve` alone brings aiohttp,
+    `auth` twitchio): `botdeck check` and `--help` stay quick."""
+    if name in ("run", "demo"):
+        from botdeck.commands.run import run_command
+
+        return run_command
+    if name == "init":
+        from botdeck.commands.init import init_command
+
+        return init_command
+    if name == "check":
+        from botdeck.commands.check import check_command
+
+        return check_command
+    if name == "auth":
+        from botdeck.commands.auth import auth_command
+
+        return auth_command
+    if name == "report":
+        from botdeck.commands.report import report_command
+
+        return report_command
+    if name == "rehearse":
+        from botdeck.commands.rehearse import rehearse_command
+
+        return rehearse_command
+    if name == "serve":
+        from botdeck.commands.serve import serve_command
+
+        return serve_command
+    raise AssertionError(f"no command {name!r}")  # the parser allows only those above
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "init":
-            return _init(args)
-        if args.command == "check":
-            return _check(args)
-        if args.command == "auth":
-            return _auth(args)
-        if args.command == "report":
-            return _report(args)
-        if args.command == "rehearse":
-            return _rehearse(args)
-        if args.command == "serve":
-            return _serve(args)
-        config = _config_for(args)
-        themes = _themes(args.theme)  # checked the same way headless or not
-        if args.headless:
-            return _headless(config, args)
-        return _dashboard(config, args, themes)
+        return _command(args.command)(args)
     except (ConfigError, FileRefused) as error:
         print(f"botdeck: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -330,294 +338,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from botdeck.engine import EXIT_STOPPED
 
         return EXIT_STOPPED
-
-
-def _config_for(args: argparse.Namespace) -> Config:
-    if args.command == "demo":
-        # The dashboard's demo keeps chat going (the config's scenario); headless defaults
-        # to the finite raid.
-        scenario = args.scenario or ("raid" if args.headless else None)
-        return demo_config(bots=args.bots, scenario=scenario, seed=args.seed)
-    return _load(args.config)
-
-
-def _themes(name: str | None) -> ThemeSet | None:
-    """`--theme` means the same in every mode: an unknown theme is refused before anything
-    runs, also headless (where it does not show), so a script that works headless does
-    not fail the day it runs with the dashboard."""
-    if name is None:
-        return None  # the dashboard finds its themes itself; nothing to import headless
-    from botdeck.tui.factory import available_themes, check_theme
-
-    themes = available_themes()
-    check_theme(name, themes)
-    return themes
-
-
-def _load(path: Path | None, adjust: Callable[[Config], Config] | None = None) -> Config:
-    """The config file (`adjust`ed, for a rehearsal), checked as far as it can be before
-    anything runs."""
-    from botdeck.engine import preflight
-
-    path = find_config(path)
-    # A rehearsal replaces the chat source: a Twitch config need not be complete for it.
-    config = load_config(path, twitch_ready=adjust is None)
-    if adjust is not None:
-        config = adjust(config)
-    try:
-        preflight(config)  # the API key is set, the blocklist file reads
-    except ConfigError as error:
-        raise ConfigError(f"{path}: {error}") from None
-    return config
-
-
-def _check(args: argparse.Namespace) -> int:
-    from botdeck.commands.headless import print_warnings
-    from botdeck.engine import check_source
-
-    config = _load(args.config)
-    print(render_config(config))
-    checked = check_source(config)  # what the source says beyond its keys (a replay's size)
-    for note in checked.notes:
-        print(f"# {note}", file=sys.stderr)
-    print_warnings(checked.warnings, sys.stderr)
-    if args.probe:
-        _probe(config)
-    return 0
-
-
-def _probe(config: Config) -> None:
-    """One request through the configured provider (and the source, if it has something
-    to ask); a refusal or no answer exits 2."""
-    import time
-
-    from botdeck.engine import probe, probe_source
-
-    source = asyncio.run(probe_source(config))
-    if source is not None:
-        print(f"# probe: chat source {config.chat.source!r}: {source[:60]!r}", file=sys.stderr)
-    started = time.monotonic()
-    probed = asyncio.run(probe(config))
-    took = time.monotonic() - started
-    if probed is None:
-        print(f"# probe: provider {config.ai.provider!r} has no server to call", file=sys.stderr)
-        return
-    answer = probed.answer[:60]
-    print(f"# probe: {probed.where} answered in {took:.2f} s: {answer!r}", file=sys.stderr)
-
-
-def _init(args: argparse.Namespace) -> int:
-    from botdeck.commands.init import InitCancelled, given_from_flags, run_init
-    from botdeck.config import LOCAL_CONFIG
-    from botdeck.storage.paths import config_file
-
-    given = given_from_flags(
-        channel=args.channel,
-        bots=args.bot,
-        provider=args.provider,
-        model=args.model,
-        base_url=args.base_url,
-        client_id=args.client_id,
-    )
-    path = args.config or (config_file() if args.user else LOCAL_CONFIG)
-    try:
-        return run_init(given, path, force=args.force, interactive=sys.stdin.isatty())
-    except InitCancelled:
-        print("\nbotdeck init: cancelled, nothing written", file=sys.stderr)
-        return EXIT_BAD_INPUT
-
-
-def _auth(args: argparse.Namespace) -> int:
-    from botdeck.commands.auth import run_auth
-
-    # Not yet runnable is fine here: auth is how a Twitch config gets there.
-    config = load_config(find_config(args.config), twitch_ready=False)
-    if args.device and not args.status:
-        from botdeck.commands.auth import run_device_auth
-
-        return run_device_auth(config)
-    return run_auth(config, show_status=args.status, open_browser=not args.no_browser)
-
-
-def _report(args: argparse.Namespace) -> int:
-    from botdeck.commands.rehearse import print_report
-    from botdeck.report import ReportError
-
-    path = args.journal or _latest_run()
-    try:
-        if args.html is not None:
-            _report_page(path, args.html, args.ack_target, as_json=args.json)
-        else:
-            print_report(path, as_json=args.json, out=sys.stdout)
-        sys.stdout.flush()
-    except ReportError as error:
-        raise ConfigError(str(error)) from None  # bad input: one line, exit 2
-    except BrokenPipeError:  # `report | head`: the reader left; quietly, exit 1 as Rich
-        _stdout_to_nowhere()  # does (and as Python's docs advise), not a traceback
-        return 1
-    return 0
-
-
-def _stdout_to_nowhere() -> None:
-    """After a closed pipe, what is still buffered goes nowhere, so the interpreter's last
-    flush at exit does not print a second BrokenPipeError."""
-    import os
-
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-
-
-def _report_page(journal: Path, page: Path, ack_target: float, *, as_json: bool) -> None:
-    """`--html`: the page, one line saying where (and the JSON too with --json)."""
-    import json
-
-    from botdeck.report import build_report, report_json
-    from botdeck.report.html import write_html
-    from botdeck.storage.files import check_writable_target
-
-    try:  # before the journal is read: never over it, a device or a FIFO
-        check_writable_target(page, [journal], "report page")
-    except FileRefused as error:
-        raise ConfigError(f"--html: {error}") from None
-    report = build_report(journal, ack_target=ack_target)
-    write_html(report, page, ack_target=ack_target, inputs=[journal])
-    if as_json:
-        print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
-    print(f"wrote {page}: one page, opens in any browser without a network", file=sys.stderr)
-
-
-def _serve(args: argparse.Namespace) -> int:
-    """Everything the dashboard would refuse is refused here, before a browser connects."""
-    from botdeck.commands.serve import serve
-
-    if args.demo:
-        command = ["demo"]
-    else:
-        path = find_config(args.config)
-        _load(path)
-        command = ["run", "--config", str(path.resolve())]
-    if args.theme is not None:
-        _themes(args.theme)
-        command += ["--theme", args.theme]
-    if args.journal is not None:
-        from botdeck.storage.files import check_writable_target
-
-        try:  # each session appends to it: refused now, not once a browser connects
-            check_writable_target(args.journal, _files_read(args), "journal")
-        except FileRefused as error:
-            raise ConfigError(f"--journal: {error}") from None
-        command += ["--journal", str(args.journal.resolve())]
-    return serve(command, args.host, args.port)
-
-
-def _rehearse(args: argparse.Namespace) -> int:
-    from botdeck.commands.rehearse import Rehearsal, rehearsal_config, rehearse
-    from botdeck.storage.logs import setup_logging
-
-    rehearsal = Rehearsal(
-        replay=args.replay,
-        speed=args.speed,
-        start=args.start,
-        live_ai=args.live_ai,
-        journal=args.journal,
-        duration=args.duration,
-        as_json=args.json,
-        real_time=args.real_time,
-        mention_rate=args.mention_rate,
-        as_bots=tuple(args.as_bots),
-    )
-    config = _load(args.config, adjust=lambda config: rehearsal_config(config, rehearsal))
-    setup_logging()
-    return rehearse(config, rehearsal, reads=_files_read(args))
-
-
-def _latest_run() -> Path:
-    """`botdeck report` without a journal: the newest run in `[journal] dir` (from the
-    config file when there is one) that was not a demo, else the newest demo."""
-    from botdeck.engine import latest_run_journal
-
-    config_path = default_config_path()
-    config = load_config(config_path, twitch_ready=False) if config_path.exists() else demo_config()
-    demo = default_of(ChatConfig, "channel")  # the demo's: it answers in no real channel
-    directory, latest = latest_run_journal(config, besides=demo)
-    said = ""
-    if latest is None:
-        directory, latest = latest_run_journal(config)
-        said = " (a demo: no other run there yet)"
-    if latest is None:
-        raise ConfigError(f"no journal in {directory} yet: name one (botdeck report JOURNAL)")
-    print(f"botdeck: the latest run: {latest}{said}", file=sys.stderr)
-    return latest
-
-
-def _files_read(args: argparse.Namespace) -> tuple[Path, ...]:
-    """The config file this command reads: a journal is never appended to it (the run
-    adds the files its config names: a replay, a blocklist)."""
-    if getattr(args, "config", None) is not None or args.command in ("run", "rehearse"):
-        with contextlib.suppress(ConfigError):  # the demo, `serve --demo`: no config
-            return (find_config(args.config),)
-    return ()
-
-
-def _run_options(args: argparse.Namespace, *, headless: bool) -> RunOptions:
-    """What `run` and `demo` choose for their run; `open_run` does the rest."""
-    from botdeck.engine import AppendTo, NewPerRun, Resume, RunOptions
-
-    demo = args.command == "demo"
-    # The demo's chat is made up, and `--no-resume` says so: the previous run's open jobs
-    # get their outcome, none is answered again.
-    answer = not demo and not args.no_resume
-    resume = Resume.ANSWER if answer else Resume.CLOSE
-    return RunOptions(
-        journal=NewPerRun() if args.journal is None else AppendTo(args.journal),
-        journal_on_stdout=headless and args.journal is None,  # the contract
-        resume=resume,
-        demo=demo and not headless,
-        watched=not headless,
-        duration=args.duration,
-        reads=_files_read(args),
-    )
-
-
-def _headless(config: Config, args: argparse.Namespace) -> int:
-    from botdeck.commands.headless import exit_line, print_summary, print_warnings, run_headless
-    from botdeck.engine import open_run
-    from botdeck.storage.logs import setup_logging
-
-    setup_logging()
-    options = _run_options(args, headless=True)
-    with open_run(config, options) as session:
-        engine = session.engine
-        print_warnings(engine.source_warnings, sys.stderr)
-        code = asyncio.run(run_headless(session))
-        summary = sys.stderr if options.journal_on_stdout else sys.stdout
-        print_summary(engine, summary)
-        if session.journal is not None:
-            print(f"  journal: {session.journal.path}", file=summary)
-    if (why := exit_line(engine)) is not None:
-        print(f"botdeck: {why}", file=sys.stderr)
-    return code
-
-
-def _dashboard(config: Config, args: argparse.Namespace, themes: ThemeSet | None) -> int:
-    from botdeck.engine import open_run
-    from botdeck.storage.logs import setup_logging
-    from botdeck.tui.factory import create_app
-    from botdeck.tui.run import run_dashboard
-
-    setup_logging()  # to a file: Textual owns the terminal
-    with open_run(config, _run_options(args, headless=False)) as session:
-        app = create_app(
-            session, config, demo=args.command == "demo", theme=args.theme, themes=themes
-        )
-        code = asyncio.run(run_dashboard(app))
-    if app.exit_note:
-        print(f"botdeck: {app.exit_note}")
-    if session.journal is not None:
-        print(f"botdeck: journal: {session.journal.path}")
-    return code
 
 
 if __name__ == "__main__":

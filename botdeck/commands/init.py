@@ -8,6 +8,7 @@ question, so nobody answers everything to be told no at the end.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tomllib
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from botdeck.commands.inputs import EXIT_BAD_INPUT
 from botdeck.config import (
     LOCAL_CONFIG,
     LOGIN,
@@ -369,6 +371,24 @@ def run_init(
         )
     print(next_steps(path), file=out)
     return 0
+
+
+def init_command(args: argparse.Namespace) -> int:
+    """`botdeck init`: the flags' answers, where to write, then `run_init`."""
+    given = given_from_flags(
+        channel=args.channel,
+        bots=args.bot,
+        provider=args.provider,
+        model=args.model,
+        base_url=args.base_url,
+        client_id=args.client_id,
+    )
+    path = args.config or (config_file() if args.user else LOCAL_CONFIG)
+    try:
+        return run_init(given, path, force=args.force, interactive=sys.stdin.isatty())
+    except InitCancelled:
+        print("\nbotdeck init: cancelled, nothing written", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 def given_from_flags(

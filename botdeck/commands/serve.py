@@ -45,6 +45,7 @@ The access log is off: request URLs may carry the token.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import ipaddress
@@ -69,8 +70,10 @@ from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 from textual_serve.server import Server
 
-from botdeck.config import ConfigError
+from botdeck.commands.inputs import checked_themes, files_read, load_checked
+from botdeck.config import ConfigError, find_config
 from botdeck.engine import SignalRoute
+from botdeck.storage.files import FileRefused, check_writable_target
 
 TOKEN_ENV = "BOTDECK_SERVE_TOKEN"
 COOKIE = "botdeck_access"
@@ -759,6 +762,26 @@ def _page_size(request: web.Request) -> tuple[int, int]:
 def dashboard_command(arguments: Sequence[str]) -> str:
     """The command textual-serve runs for each run: this botdeck, this Python."""
     return "exec " + shlex.join([sys.executable, "-m", "botdeck", *arguments])
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    """Everything the dashboard would refuse is refused here, before a browser connects."""
+    if args.demo:
+        command = ["demo"]
+    else:
+        path = find_config(args.config)
+        load_checked(path)
+        command = ["run", "--config", str(path.resolve())]
+    if args.theme is not None:
+        checked_themes(args.theme)
+        command += ["--theme", args.theme]
+    if args.journal is not None:
+        try:  # each session appends to it: refused now, not once a browser connects
+            check_writable_target(args.journal, files_read(args), "journal")
+        except FileRefused as error:
+            raise ConfigError(f"--journal: {error}") from None
+        command += ["--journal", str(args.journal.resolve())]
+    return serve(command, args.host, args.port)
 
 
 def serve(arguments: Sequence[str], host: str, port: int, *, out: TextIO = sys.stdout) -> int:
