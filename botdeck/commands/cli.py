@@ -321,7 +321,7 @@ def _command(name: str) -> Command:
 
         return rehearse_command
     if name == "serve":
-        from botdeck.commands.serve import serve_command
+        from botdeck.commands.serve.command import serve_command
 
         return serve_command
     raise AssertionError(f"no command {name!r}")  # the parser allows only those above
