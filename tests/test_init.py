@@ -72,6 +72,21 @@ def test_every_preset_renders_a_config_the_parser_accepts(preset: str):
         assert config.ai.adapter_options().model == PRESETS[preset].model
 
 
+@pytest.mark.parametrize("preset", [key for key, preset in PRESETS.items() if preset.model])
+def test_the_comment_above_the_model_names_the_model_written(preset: str):
+    """`--model llama3.1:8b` with Ollama once wrote "`ollama pull llama3.2` first" above
+    `model = "llama3.1:8b"`: the comment is rendered from the model written."""
+    chosen = "some-model:8b"
+    text = render(Answers("mychannel", (("botone", "x"),), PRESETS[preset], model=chosen))
+    ai = text[text.index("[ai]") : text.index("[router]")]
+    assert f'model = "{chosen}"' in ai
+    note = ai.splitlines()[1].removeprefix(f"# {PRESETS[preset].label}: ")
+    assert PRESETS[preset].model not in note  # the preset's own model is not named
+    assert ("{model}" in PRESETS[preset].note) == (chosen in note)  # the chosen one is
+    default = render(Answers("mychannel", (("botone", "x"),), PRESETS["ollama"]))
+    assert "# Ollama (local): `ollama pull llama3.2` first" in default
+
+
 def test_scripted_init_writes_a_config_that_check_accepts(tmp_path: Path):
     env = env_for(tmp_path)
     result = run_botdeck(*SCRIPTED, "--provider", "ollama", env=env, cwd=tmp_path)

@@ -180,7 +180,8 @@ def render(answers: Answers) -> str:
 
 def _ai_lines(answers: Answers) -> list[str]:
     preset = answers.preset
-    head = ["[ai]", f"# {preset.label}: {preset.note}"]
+    model = answers.model or preset.model
+    head = ["[ai]", f"# {preset.label}: {preset.note_for(model)}"]
     if preset.provider == "offline":
         return [
             *head,
@@ -194,7 +195,7 @@ def _ai_lines(answers: Answers) -> list[str]:
         *head,
         _commented(f"provider = {toml_value(preset.provider)}", "any OpenAI-compatible server"),
         f"base_url = {toml_value(answers.base_url or preset.base_url)}",
-        f"model = {toml_value(answers.model or preset.model)}",
+        f"model = {toml_value(model)}",
         _commented(f"api_key_env = {toml_value(key)}", key_note),
     ]
     if preset.key != "openai":
@@ -317,7 +318,7 @@ def interview(given: Given, ask: Ask, out: TextIO) -> Answers:
             base_url = base_url or talk.answer(
                 "Server URL", lambda v: check_url(v, "URL"), preset.base_url
             )
-        talk.say(f"  {preset.note}")
+        talk.say(f"  {preset.note_for(model)}")
     client_id = given.client_id if given.client_id is not None else talk.client_id()
     return Answers(channel, bots, preset, model, base_url, client_id)
 
