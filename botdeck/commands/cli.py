@@ -159,10 +159,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_run_options(run)
 
-    check = commands.add_parser("check", help="validate and print the resolved config")
+    check = commands.add_parser(
+        "check",
+        help="would `run` start? a checklist with the fix for each problem (exit 0 or 2)",
+    )
     check.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
     check.add_argument(
-        "--probe", action="store_true", help="also ask the AI server once whether the model answers"
+        "--probe",
+        action="store_true",
+        help="also ask the AI server once whether the model answers, and Twitch whether the"
+        " channel exists",
+    )
+    check.add_argument(
+        "--print",
+        action="store_true",
+        help="also print the resolved config (secrets masked) on stdout; the checklist goes"
+        " to stderr",
     )
 
     auth = commands.add_parser("auth", help="authorize the bot accounts and the broadcaster")
