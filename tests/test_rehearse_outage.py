@@ -27,10 +27,10 @@ from pathlib import Path
 import pytest
 
 from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
+from botdeck.commands.headless import run_headless
 from botdeck.config import parse_config
 from botdeck.core.virtual_time import VirtualTimeLoop, run_virtual, wall_clock
 from botdeck.engine import RunSession, build_engine
-from botdeck.headless import run_headless
 from tests.fakes.openai_server import FakeOpenAI, serving_in_thread, status
 from tests.harness.cli import run_botdeck
 from tests.harness.journals import OUTCOMES

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from botdeck.commands.rehearse import Rehearsal, rehearsal_config, rehearse
 from botdeck.config import Config, parse_config
-from botdeck.rehearse import Rehearsal, rehearsal_config, rehearse
 from tests.fakes.busy_chat import CHANNEL_EMOTES, WRITERS, Said, busy_chat
 from tests.harness.cli import run_botdeck
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from botdeck import cli
-from botdeck.files import (
+from botdeck.commands import cli
+from botdeck.storage.files import (
     AlreadyExists,
     WriteRefused,
     check_writable_target,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from botdeck.cli import main
+from botdeck.commands.cli import main
 from botdeck.model.snapshot import EngineSnapshot
 from botdeck.tui.widgets import status
 

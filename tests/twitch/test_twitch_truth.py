@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 
-from botdeck.headless import exit_line, print_summary
+from botdeck.commands.headless import exit_line, print_summary
 from botdeck.model.chat import ConnectionStatus
 from botdeck.model.snapshot import EngineSnapshot
 from botdeck.tui.widgets.status import alert_lines

@@ -18,15 +18,15 @@ in the log one of the bots, and `--mention-rate R` adds about R mentions a minut
 from the log's own questions and viewers (`engine.rehearsal_source`), journaled as
 `synthetic`. Only a rehearsal plays them: no live run has these flags.
 
-Its journal (a file you name, or a temporary one) is then read back by
-`botdeck.report`, so the report a rehearsal prints is exactly what `botdeck report` says
-about that journal.
+Its journal (a file you name, or a temporary one) is then read back by the report
+command's `print_report`, so the report a rehearsal prints is exactly what `botdeck
+report` says about that journal.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from rich.console import Console
-
+from botdeck.commands.inputs import files_read, load_checked
+from botdeck.commands.report import print_report
 from botdeck.config import Config
 from botdeck.core.virtual_time import VirtualTimeLoop, run_virtual, wall_clock
-from botdeck.report import build_report, render_report, report_json
+from botdeck.storage.logs import setup_logging
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,15 +82,22 @@ def rehearsal_config(config: Config, rehearsal: Rehearsal) -> Config:
     return config.model_copy(update=update)
 
 
-def print_report(
-    path: Path, *, as_json: bool, out: TextIO, offset: int = 0, title: str | None = None
-) -> None:
-    """The report on a journal, for people (Rich) or programs (JSON)."""
-    report = build_report(path, offset=offset, title=title)
-    if as_json:
-        print(json.dumps(report_json(report), indent=2, ensure_ascii=False), file=out)
-    else:
-        render_report(report, Console(file=out, highlight=False))
+def rehearse_command(args: argparse.Namespace) -> int:
+    rehearsal = Rehearsal(
+        replay=args.replay,
+        speed=args.speed,
+        start=args.start,
+        live_ai=args.live_ai,
+        journal=args.journal,
+        duration=args.duration,
+        as_json=args.json,
+        real_time=args.real_time,
+        mention_rate=args.mention_rate,
+        as_bots=tuple(args.as_bots),
+    )
+    config = load_checked(args.config, adjust=lambda config: rehearsal_config(config, rehearsal))
+    setup_logging()
+    return rehearse(config, rehearsal, reads=files_read(args))
 
 
 def rehearse(
@@ -98,6 +105,7 @@ def rehearse(
 ) -> int:
     """Run the rehearsal, print its report; the exit code of the headless run. `reads`:
     the files it reads besides the replay (its config), which the journal never is."""
+    from botdeck.commands.headless import print_warnings, run_headless
     from botdeck.engine import (
         AppendTo,
         LogChanges,
@@ -106,7 +114,6 @@ def rehearse(
         open_run,
         rehearsal_source,
     )
-    from botdeck.headless import print_warnings, run_headless
 
     loop = VirtualTimeLoop() if rehearsal.virtual_time else None
     options = RunOptions(

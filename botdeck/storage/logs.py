@@ -9,8 +9,9 @@ carries the token in its message).
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
+
+from botdeck.storage.paths import log_dir
 
 _SECRETS: set[str] = set()
 _MASK = "[redacted]"
@@ -47,12 +48,7 @@ class RedactSecrets(logging.Filter):
 
 
 def log_path() -> Path:
-    override = os.environ.get("BOTDECK_LOG_DIR")
-    if override:
-        return Path(override) / "botdeck.log"
-    from platformdirs import user_log_path
-
-    return user_log_path("botdeck") / "botdeck.log"
+    return log_dir() / "botdeck.log"
 
 
 def current_log_file() -> Path | None:

@@ -10,11 +10,12 @@ what the token file says), not "needs `botdeck auth`".
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from typing import TextIO
 
-from botdeck.config import Config, ConfigError
+from botdeck.config import Config, ConfigError, find_config, load_config
 from botdeck.twitch.auth import AuthError, authorize
 from botdeck.twitch.credentials import console_guide
 from botdeck.twitch.device_auth import authorize_device
@@ -57,6 +58,15 @@ async def status(config: Config, *, out: TextIO) -> int:
         )
         return EXIT_UNCHECKED
     return EXIT_OK
+
+
+def auth_command(args: argparse.Namespace) -> int:
+    """`botdeck auth [--status | --device]` (ConfigError propagates: exit 2)."""
+    # Not yet runnable is fine here: auth is how a Twitch config gets there.
+    config = load_config(find_config(args.config), twitch_ready=False)
+    if args.device and not args.status:
+        return run_device_auth(config)
+    return run_auth(config, show_status=args.status, open_browser=not args.no_browser)
 
 
 def run_auth(

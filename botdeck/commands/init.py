@@ -8,6 +8,7 @@ question, so nobody answers everything to be told no at the end.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tomllib
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from botdeck.commands.inputs import EXIT_BAD_INPUT
 from botdeck.config import (
     LOCAL_CONFIG,
     LOGIN,
@@ -29,11 +31,11 @@ from botdeck.config import (
     http_url,
     parse_config,
     toml_value,
-    user_config_file,
 )
-from botdeck.files import AlreadyExists, FileRefused, check_writable_target, write_atomic
 from botdeck.model.defaults import TWITCH_SEND_LIMITS
 from botdeck.model.presets import PRESETS, AIPreset
+from botdeck.storage.files import AlreadyExists, FileRefused, check_writable_target, write_atomic
+from botdeck.storage.paths import config_file
 
 DEFAULT_PERSONA: str = default_of(BotConfig, "persona")
 MAX_PERSONA = 300  # characters: one line; a longer persona is edited in the file
@@ -178,7 +180,8 @@ def render(answers: Answers) -> str:
 
 def _ai_lines(answers: Answers) -> list[str]:
     preset = answers.preset
-    head = ["[ai]", f"# {preset.label}: {preset.note}"]
+    model = answers.model or preset.model
+    head = ["[ai]", f"# {preset.label}: {preset.note_for(model)}"]
     if preset.provider == "offline":
         return [
             *head,
@@ -192,7 +195,7 @@ def _ai_lines(answers: Answers) -> list[str]:
         *head,
         _commented(f"provider = {toml_value(preset.provider)}", "any OpenAI-compatible server"),
         f"base_url = {toml_value(answers.base_url or preset.base_url)}",
-        f"model = {toml_value(answers.model or preset.model)}",
+        f"model = {toml_value(model)}",
         _commented(f"api_key_env = {toml_value(key)}", key_note),
     ]
     if preset.key != "openai":
@@ -225,7 +228,7 @@ def refusal(path: Path) -> str:
 
 
 def next_steps(path: Path) -> str:
-    option = "" if path in (LOCAL_CONFIG, user_config_file()) else f" --config {path}"
+    option = "" if path in (LOCAL_CONFIG, config_file()) else f" --config {path}"
     steps = [
         (f"botdeck auth{option}", "log in as each bot account and as you (once)"),
         (f"botdeck rehearse{option} --replay CHAT.json", "your bots on a past stream's chat"),
@@ -315,7 +318,7 @@ def interview(given: Given, ask: Ask, out: TextIO) -> Answers:
             base_url = base_url or talk.answer(
                 "Server URL", lambda v: check_url(v, "URL"), preset.base_url
             )
-        talk.say(f"  {preset.note}")
+        talk.say(f"  {preset.note_for(model)}")
     client_id = given.client_id if given.client_id is not None else talk.client_id()
     return Answers(channel, bots, preset, model, base_url, client_id)
 
@@ -369,6 +372,24 @@ def run_init(
         )
     print(next_steps(path), file=out)
     return 0
+
+
+def init_command(args: argparse.Namespace) -> int:
+    """`botdeck init`: the flags' answers, where to write, then `run_init`."""
+    given = given_from_flags(
+        channel=args.channel,
+        bots=args.bot,
+        provider=args.provider,
+        model=args.model,
+        base_url=args.base_url,
+        client_id=args.client_id,
+    )
+    path = args.config or (config_file() if args.user else LOCAL_CONFIG)
+    try:
+        return run_init(given, path, force=args.force, interactive=sys.stdin.isatty())
+    except InitCancelled:
+        print("\nbotdeck init: cancelled, nothing written", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 def given_from_flags(
