@@ -8,19 +8,33 @@ import asyncio
 
 import pytest
 
+from botdeck.model.chat import ChatMessage
 from botdeck.model.console import QueuedMentions
 from botdeck.model.jobs import Priority
-from tests.engine.test_console import ALPHA, BETA, console_engine, mention
-from tests.engine.test_router import (
-    BOTS,
-    RecordingSink,
-    assert_one_outcome_per_job,
-    journal_of,
-    line,
-)
-from tests.virtual_time import run_virtual
+from tests.harness.engine import BOTS, RecordingSink, ScriptedResponder, line, make_engine
+from tests.harness.journals import assert_one_outcome_per_job, events_of
+from tests.harness.virtual_time import run_virtual
 
-GAMMA = BOTS[2]
+ALPHA, BETA, GAMMA = BOTS
+
+
+def console_engine(sink=None, chance=0.0, b=1, **kw):
+    """The engine tests/engine/test_console.py drives: three bots, replies in 0.5 s."""
+    return make_engine(
+        BOTS,
+        responder=ScriptedResponder(delay=0.5),
+        sink=sink or RecordingSink(),
+        chance=chance,
+        max_depth=0,
+        delays=1.0,
+        g=5,
+        b=b,
+        **kw,
+    )
+
+
+def mention(n: int, viewer: str, bot: str = ALPHA) -> ChatMessage:
+    return line(n, viewer, f"@{bot} question {n}")
 
 
 def queue_up(engine, count: int) -> None:
@@ -50,7 +64,7 @@ def test_handing_over_gives_every_queued_mention_to_the_other_bot():
         assert snap.chat.mentions_answered == 8
 
     run_virtual(main())
-    events = journal_of(stream)
+    events = events_of(stream)
     assert_one_outcome_per_job(events)
     answered = sorted(t.split()[0] for b, t, _ in sink.sent if b == GAMMA and "@viewer" in t)
     assert answered == sorted(f"@viewer{n}" for n in range(8))  # each viewer, by gamma
@@ -76,7 +90,7 @@ def test_letting_them_finish_answers_the_mentions_and_ends_the_rest():
         await engine.wait_idle()
 
     run_virtual(main())
-    events = journal_of(stream)
+    events = events_of(stream)
     assert_one_outcome_per_job(events)
     alpha_sent = [text.split()[0] for bot, text, _ in sink.sent if bot == ALPHA]
     assert sorted(alpha_sent) == sorted(f"@viewer{n}" for n in range(5))
@@ -96,7 +110,7 @@ def test_dropping_them_ends_every_unsent_reply_muted():
         await engine.wait_idle()
 
     run_virtual(main())
-    events = journal_of(stream)
+    events = events_of(stream)
     assert sorted(e["msg"] for e in events if e.get("reason") == "muted") == [
         f"m{n}" for n in range(4)
     ]
@@ -138,7 +152,7 @@ def test_a_merged_reply_s_mentions_are_handed_over_one_by_one():
         await engine.wait_idle()
 
     run_virtual(main())
-    events = journal_of(stream)
+    events = events_of(stream)
     assert_one_outcome_per_job(events)
     sent = sorted(e["msg"] for e in events if e["event"] == "sent" and e["bot"] == BETA)
     assert sent == ["m0", "m1", "m2"]

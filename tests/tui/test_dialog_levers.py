@@ -21,7 +21,7 @@ from botdeck.tui.screens.text_view import TextView
 from botdeck.tui.widgets.chat_log import ChatLog
 from botdeck.tui.widgets.queue import QueueInspector
 from botdeck.tui.widgets.review import ReviewPanel
-from tests.tui.helpers import BOTS, make_app, mentions, screen_text, wait_until
+from tests.harness.dashboard import BOTS, make_app, mentions, screen_text, wait_until
 
 Opener = Callable[[BotdeckApp, Pilot], Awaitable[None]]
 

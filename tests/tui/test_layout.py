@@ -13,8 +13,8 @@ from botdeck.model.jobs import RouterState
 from botdeck.tui.layout import MIN_CHAT_ROWS, plan_layout
 from botdeck.tui.widgets.bot_card import BotCard, CardSize
 from botdeck.tui.widgets.queue import Columns, job_rows
-from tests.tui.helpers import FIVE_BOTS, make_app, mentions, screen_text, wait_until
-from tests.tui.staged import staged_app
+from tests.harness.dashboard import FIVE_BOTS, make_app, mentions, screen_text, wait_until
+from tests.harness.staged import staged_app
 
 SIZES = [(80, 24), (100, 30), (120, 40), (200, 60)]
 NOTICES = (
@@ -138,7 +138,7 @@ async def test_at_80x24_held_and_selected_cards_stay_one_line_each():
 
 STAGED = [(size, bots) for size in SIZES for bots in (1, 3, 5)]
 STAGED_IDS = [f"{w}x{h}-{bots}bots" for (w, h), bots in STAGED]
-SIZES_OF_BOTS = (41, 78, 115, 152, 189)  # each staged bot's backlog (tests/tui/staged.py)
+SIZES_OF_BOTS = (41, 78, 115, 152, 189)  # each staged bot's backlog (tests/harness/staged.py)
 
 
 async def staged_screen(app, pilot, queue: bool) -> list[str]:
@@ -202,7 +202,7 @@ async def test_a_terminal_smaller_than_80x24_shows_one_line_and_the_bots_carry_o
 
 
 def test_the_queue_shows_the_group_column_only_when_a_reply_is_merged():
-    from tests.tui.staged import NOW, queue_of
+    from tests.harness.staged import NOW, queue_of
 
     merged = job_rows(queue_of("stickyman1776"), NOW)  # type: ignore[arg-type]
     plain = [row for row in merged if not row.group]

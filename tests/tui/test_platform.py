@@ -1,6 +1,6 @@
 """Windows and macOS: nothing botdeck runs needs a POSIX-only call without a fallback.
 
-The checks run in a fresh interpreter (`tests/tui/without_posix.py`) with `termios` and
+The checks run in a fresh interpreter (`tests/harness/without_posix.py`) with `termios` and
 the other POSIX-only modules gone, no SIGHUP and an event loop that cannot take signal
 handlers, as on Windows: every module imports, the dashboard starts and quits by `q`, by
 the ctrl+c key and by SIGINT (caught with `signal.signal`), and a headless run quits by
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_start_and_quit_without_posix_only_calls():
     done = subprocess.run(
-        [sys.executable, "-m", "tests.tui.without_posix"],
+        [sys.executable, "-m", "tests.harness.without_posix"],
         cwd=ROOT,
         capture_output=True,
         text=True,

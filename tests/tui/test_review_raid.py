@@ -8,7 +8,8 @@ import re
 
 from botdeck.chat.simulated import ScriptedLine
 from botdeck.tui.widgets.review import ReviewPanel
-from tests.tui.helpers import BOTS, events, make_app, screen_text, wait_until
+from tests.harness.dashboard import BOTS, make_app, screen_text, wait_until
+from tests.harness.journals import events_of
 
 RAID = [
     ScriptedLine(0.0, f"raider{i:02d}", f"@{BOTS[i % 3]} hi from the raid {i}") for i in range(20)
@@ -38,11 +39,11 @@ async def test_twenty_replies_held_in_a_raid_are_listed_and_shift_a_sends_them_a
         await pilot.press("A")
         await wait_until(pilot, lambda: app.engine.snapshot().queues.messages == 20)
         await wait_until(pilot, lambda: not panel.display)
-    reviewed = [(e["verdict"], e["by"]) for e in events(journal) if e["event"] == "reviewed"]
+    reviewed = [(e["verdict"], e["by"]) for e in events_of(journal) if e["event"] == "reviewed"]
     assert reviewed == [("approved", "operator")] * 20
-    assert sorted(e["msg"] for e in events(journal) if e["event"] == "sent" and e["msg"]) == sorted(
-        e["msg"] for e in events(journal) if e["event"] == "enqueued"
-    )
+    assert sorted(
+        e["msg"] for e in events_of(journal) if e["event"] == "sent" and e["msg"]
+    ) == sorted(e["msg"] for e in events_of(journal) if e["event"] == "enqueued")
 
 
 async def test_the_selected_reply_is_the_one_a_sends():
@@ -61,7 +62,7 @@ async def test_the_selected_reply_is_the_one_a_sends():
         await wait_until(pilot, lambda: len(panel.jobs) == 3)
         assert chosen not in panel.jobs
         assert panel.job == panel.jobs[2]  # the one now at its place
-    sent = [e["job"] for e in events(journal) if e["event"] == "sent"]
+    sent = [e["job"] for e in events_of(journal) if e["event"] == "sent"]
     assert sent == [chosen]
 
 
@@ -74,5 +75,5 @@ async def test_v_turns_review_off_and_what_it_held_is_sent():
         await pilot.press("v")  # no bot selected: every bot
         await wait_until(pilot, lambda: app.engine.snapshot().queues.messages == 6)
         assert not app.engine.reviews()
-    reviewed = [(e["verdict"], e["by"]) for e in events(journal) if e["event"] == "reviewed"]
+    reviewed = [(e["verdict"], e["by"]) for e in events_of(journal) if e["event"] == "reviewed"]
     assert reviewed == [("approved", "review_off")] * 6

@@ -1,15 +1,15 @@
 """The dashboard at 80x24, 100x30, 120x40 and 200x60, with a fixed seed, frozen clocks and
 a settled engine: the plain demo, and the most crowded screen (a backlog past its
 warning, two notices, replies held for review, a bot's queue open); stream night with 1,
-3 and 5 bots at each size (staged figures: tests/tui/staged.py); a terminal too small."""
+3 and 5 bots at each size (staged figures: tests/harness/staged.py); a terminal too small."""
 
 from __future__ import annotations
 
 import pytest
 
 from botdeck.chat.simulated import ScriptedLine
-from tests.tui.helpers import make_app, mentions, screen_text, wait_until
-from tests.tui.staged import staged_app
+from tests.harness.dashboard import make_app, mentions, screen_text, wait_until
+from tests.harness.staged import staged_app
 
 SIZES = [(80, 24), (100, 30), (120, 40), (200, 60)]
 IDS = [f"{w}x{h}" for w, h in SIZES]
