@@ -157,3 +157,35 @@ async def test_after_a_dialog_the_chat_keeps_the_focus_and_its_selection():
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         await pilot.press("escape")
         await wait_until(pilot, lambda: len(app.screen_stack) == 1 and app.focused is chat)
+
+
+# (dialog, the key that opens it with a bot's queue focused, the key that closes it)
+FROM_THE_QUEUE = [
+    (HelpScreen, "question_mark", "escape"),
+    (TextView, "enter", "escape"),
+    (MuteDialog, "m", "escape"),
+    (SayScreen, "i", "escape"),
+    (EditReply, "e", "escape"),
+    (ConfirmStop, "x", "n"),
+]
+
+
+@pytest.mark.parametrize(
+    ("dialog", "key", "close"), FROM_THE_QUEUE, ids=[d.__name__ for d, *_ in FROM_THE_QUEUE]
+)
+async def test_after_every_dialog_the_queue_keeps_the_focus_and_its_selection(dialog, key, close):
+    app = dashboard(review=dialog is EditReply)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine.snapshot().chat.lines >= 9)
+        if dialog is EditReply:
+            await wait_until(pilot, lambda: app.query_one(ReviewPanel).job is not None)
+        await pilot.press("1")
+        table = app.query_one(QueueInspector).table
+        await wait_until(pilot, lambda: table.selected is not None and app.focused is table)
+        selected = table.selected
+        await pilot.press(key)
+        await wait_until(pilot, lambda: isinstance(app.screen, dialog))
+        await pilot.press(close)
+        await wait_until(pilot, lambda: not app._dialogs and len(app.screen_stack) == 1)
+        assert app.focused is table, app.focused
+        assert app.query_one(QueueInspector).display and table.selected == selected
