@@ -210,3 +210,18 @@ def test_the_queue_shows_the_group_column_only_when_a_reply_is_merged():
     assert "group" not in Columns.fit(plain, 120).header()
     # Names up to Twitch's 25 characters are whole when there is room, cut only when not.
     assert Columns.fit(merged, 120).viewer == 25 and Columns.fit(merged, 78).viewer >= 14
+
+
+@pytest.mark.parametrize("queue", [False, True], ids=["cards", "queue"])
+async def test_eight_bots_at_80x24_leave_the_chat_three_lines(queue):
+    bots = [f"bot{n}" for n in range(8)]
+    app = make_app(mentions(8, bots=bots), delays=0.0, bots=bots)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 8)
+        if queue:
+            await pilot.press("1")
+            await wait_until(pilot, lambda: f"queue: {bots[0]}" in screen_text(app))
+        app.flush_chat()
+        await pilot.pause()
+        assert len(app.query(BotCard)) == 8
+        assert app.query_one("#chat").content_size.height >= 3, screen_text(app)
