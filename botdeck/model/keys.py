@@ -49,8 +49,8 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
         "quit",
         "q",
         "Quit",
-        "quit (also `ctrl+q`, `ctrl+c`, SIGTERM, SIGHUP): drains first and quits when drained;"
-        " a second one stops at once",
+        "quit (also `ctrl+q`, `ctrl+c`, SIGTERM, and a closed terminal): drains first and"
+        " quits when drained; a second one stops at once",
         footer=True,
     ),
     KeyAction("help", "question_mark", "Help", "every key and what it does", footer=True),
