@@ -16,7 +16,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.containers import Vertical
 from textual.geometry import Region, Size
@@ -27,7 +27,7 @@ from textual.widgets import Static
 
 from botdeck.model.jobs import JobView, Phase, Priority
 from botdeck.tui.labels import phase_label, priority_label
-from botdeck.tui.widgets.scrolling import set_virtual_size
+from botdeck.tui.widgets.scrolling import CURSOR_KEYS, set_virtual_size
 
 MAX_LOGIN = 25  # Twitch's longest login: a viewer column never needs more
 MIN_VIEWER = 8
@@ -173,14 +173,7 @@ class JobTable(ScrollView, can_focus=True):
         text-style: bold;
     }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "move(-1)", show=False),
-        Binding("down", "move(1)", show=False),
-        Binding("pageup", "move(-10)", show=False),
-        Binding("pagedown", "move(10)", show=False),
-        Binding("home", "move(-1000000)", show=False),
-        Binding("end", "move(1000000)", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = CURSOR_KEYS
 
     class Moved(Message):
         """The selected reply changed (None: nothing selected)."""

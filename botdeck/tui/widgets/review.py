@@ -18,7 +18,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -28,7 +28,7 @@ from textual.widgets import Static
 
 from botdeck.model.review import PendingReview
 from botdeck.tui.labels import timeout_word
-from botdeck.tui.widgets.scrolling import set_virtual_size
+from botdeck.tui.widgets.scrolling import CURSOR_KEYS, set_virtual_size
 
 
 def _left(seconds: float) -> str:
@@ -88,14 +88,7 @@ class ReviewList(ScrollView, can_focus=True):
         background: $accent 70%;
     }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "move(-1)", show=False),
-        Binding("down", "move(1)", show=False),
-        Binding("pageup", "move(-10)", show=False),
-        Binding("pagedown", "move(10)", show=False),
-        Binding("home", "move(-1000000)", show=False),
-        Binding("end", "move(1000000)", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = CURSOR_KEYS
 
     class Moved(Message):
         """The operator selected another held reply."""
