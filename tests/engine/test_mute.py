@@ -8,33 +8,19 @@ import asyncio
 
 import pytest
 
-from botdeck.model.chat import ChatMessage
 from botdeck.model.console import QueuedMentions
 from botdeck.model.jobs import Priority
-from tests.harness.engine import BOTS, RecordingSink, ScriptedResponder, line, make_engine
+from tests.harness.engine import (
+    BOTS,
+    RecordingSink,
+    console_engine,
+    line,
+    mention,
+)
 from tests.harness.journals import assert_one_outcome_per_job, events_of
 from tests.harness.virtual_time import run_virtual
 
 ALPHA, BETA, GAMMA = BOTS
-
-
-def console_engine(sink=None, chance=0.0, b=1, **kw):
-    """The engine tests/engine/test_console.py drives: three bots, replies in 0.5 s."""
-    return make_engine(
-        BOTS,
-        responder=ScriptedResponder(delay=0.5),
-        sink=sink or RecordingSink(),
-        chance=chance,
-        max_depth=0,
-        delays=1.0,
-        g=5,
-        b=b,
-        **kw,
-    )
-
-
-def mention(n: int, viewer: str, bot: str = ALPHA) -> ChatMessage:
-    return line(n, viewer, f"@{bot} question {n}")
 
 
 def queue_up(engine, count: int) -> None:
