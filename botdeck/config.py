@@ -277,9 +277,18 @@ class ModerationConfig(_Model):
     removed_user_quiet: float = Field(DEFAULT_REMOVED_USER_QUIET, ge=0, le=86_400)
 
 
+def _bang_word(value: str) -> str:
+    """A chat command: `!` and a word, as moderators type it (`!botdeck`)."""
+    if not re.fullmatch(r"![A-Za-z0-9_]{1,24}", value):
+        raise ValueError(
+            f"expected ! and a word (letters, digits, _), like !botdeck, got {value!r}"
+        )
+    return value
+
+
 class ChatControlConfig(_Model):
     enabled: bool = True  # `!botdeck pause|resume|drain|stop|status` from moderators
-    command: ChatWord = DEFAULT_CONTROL_COMMAND
+    command: Annotated[str, AfterValidator(_bang_word)] = DEFAULT_CONTROL_COMMAND
 
 
 _COOLDOWNS = Cooldowns()

@@ -47,7 +47,7 @@ from botdeck.engine.room import BotAudience, Room, RoomSettings
 from botdeck.engine.sending import SendWatch
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import Role
-from botdeck.model.defaults import Cooldowns, SendLimits
+from botdeck.model.defaults import APP_SEND_BUCKET, Cooldowns, SendLimits
 from botdeck.model.jobs import ReplyContext, RouterState
 from botdeck.model.room import Audience
 
@@ -141,7 +141,8 @@ def room_settings(config: Config) -> RoomSettings:
 
 
 def build_limiter(config: Config) -> SendLimiter | None:
-    """Send limits for every sink, so a rehearsal behaves as it would on Twitch."""
+    """Send limits for every sink, so a rehearsal behaves as it would on Twitch. Replies
+    sent with the app token (`send_as = "app"`) also share the app's Helix bucket."""
     limits = config.send_limits
     if not limits.enabled:
         return None
@@ -154,6 +155,7 @@ def build_limiter(config: Config) -> SendLimiter | None:
             spacing=limits.spacing,
             duplicate_window=limits.duplicate_window,
         ),
+        shared=APP_SEND_BUCKET if config.twitch.send_as == "app" else None,
     )
 
 

@@ -406,10 +406,13 @@ class ReplyPipeline:
         except (JobFailed, JobReturned):
             limiter.release(job.bot, text)  # nothing went out
             raise
+        delivered = False
         try:
             await self.send(job, text)
+            delivered = True
         finally:
-            limiter.sent(job.bot, text)
+            # Counted either way (Twitch may have); a duplicate only if viewers saw it.
+            limiter.sent(job.bot, text, delivered=delivered)
         return True
 
     async def pass_gate(self, job: ReplyJob) -> None:
@@ -464,8 +467,10 @@ class ReplyPipeline:
                 if limiter is not None:
                     limiter.release(bot, said)  # stopped at the gate: nothing went out
                 raise
+            delivered = False
             try:
                 message_id = await self._to_sink(bot, said, depth, None)
+                delivered = True
             except SendError as error:
                 log.warning("%s could not say %r: %s", bot, said, error.reason)
                 continue
@@ -473,8 +478,8 @@ class ReplyPipeline:
                 log.exception("%s could not say %r", bot, said)
                 continue
             finally:
-                if limiter is not None:
-                    limiter.sent(bot, said)  # also when it failed: the platform may count it
+                if limiter is not None:  # also when it failed: the platform may count it
+                    limiter.sent(bot, said, delivered=delivered)
             return Said(bot, said, message_id)
         return None
 
