@@ -223,6 +223,10 @@ class ChatConfig(_AdapterTable):
     source: str = "simulated"  # a registered chat source: twitch, simulated, replay, ...
     channel: str = "botdeck_demo"
     seed: int = 1
+    on_offline: Literal["keep", "drain"] = "keep"  # when the stream goes offline: drain?
+    # In a shared chat session with other channels, random and bot-to-bot replies too
+    # (they reach every channel in it); mentions are answered either way.
+    shared_chat_replies: bool = False
 
 
 class TwitchConfig(_Model):

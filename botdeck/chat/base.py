@@ -68,6 +68,12 @@ class SendError(Exception):
         self.retry_after = retry_after
 
 
+class SendHeld(SendError):
+    """The platform took the message but holds it for the channel's moderators (Twitch's
+    AutoMod): not in chat, not failed. The source later delivers their verdict
+    (`model.live.AutoModVerdict`)."""
+
+
 class ChatSetupError(Exception):
     """The platform refused what the settings ask for (an unknown channel, a rejected
     client): one line naming the setting; the engine reports it as bad config (exit 2)."""

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from botdeck.model.chat import ConnectionState
 from botdeck.model.jobs import RouterState
+from botdeck.model.live import LiveSnapshot
 from botdeck.model.room import RoomSnapshot
 
 
@@ -54,6 +55,7 @@ class LaneSnapshot:
     paused: bool = False  # this bot starts no replies (its jobs wait)
     muted: bool = False  # this bot takes no replies at all
     held: str | None = None  # why the bot may not start replies now (a chat mode), if it may not
+    parked: int = 0  # replies the platform holds for its moderators (AutoMod)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +230,9 @@ class EngineSnapshot:
     ai: AIStatus | None = None  # the AI server down or refusing; None while it answers
     sends_held: bool = False  # an emergency stop awaits confirmation: nothing is sent
     room: RoomSnapshot | None = None  # the bots' share of chat, what random replies passed up
+    live: LiveSnapshot = field(
+        default_factory=LiveSnapshot
+    )  # shared chat, stream offline, bots removed, gaps
 
     @property
     def state(self) -> RouterState:

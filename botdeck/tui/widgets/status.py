@@ -12,9 +12,10 @@ from __future__ import annotations
 from rich.text import Text
 
 from botdeck.model.jobs import RouterState
+from botdeck.model.live import clock
 from botdeck.model.room import RoomSnapshot
 from botdeck.model.snapshot import EngineSnapshot
-from botdeck.tui.labels import router_attention
+from botdeck.tui.labels import offline_words, router_attention
 from botdeck.tui.widgets.text_lines import TextLines
 
 MAX_ALERT_LINES = 4
@@ -40,6 +41,16 @@ def _ai_down(snap: EngineSnapshot) -> tuple[str | tuple[str, str], ...]:
     """`AI down for 23 s` right after the router state, before anything that may be cut."""
     header = snap.ai.header() if snap.ai is not None else None
     return ("  ", (header, "bold reverse")) if header else ()
+
+
+def _live(snap: EngineSnapshot) -> tuple[str | tuple[str, str], ...]:
+    """A shared chat session right after the router state (it changes where replies go),
+    and what the stream going offline does (`[chat] on_offline`)."""
+    live = snap.live
+    shared = ", ".join(f"#{login}" for login in live.shared_with)
+    banner = ("  ", ("SHARED CHAT " + shared, "bold reverse")) if shared else ()
+    offline = offline_words(live.on_offline, live.offline)
+    return (*banner, ("  ", ""), (offline, "bold reverse" if live.offline else "dim"))
 
 
 def share_words(room: RoomSnapshot) -> str:
@@ -76,9 +87,11 @@ class StatusBar(_Line):
             (router_label(snap), "bold"),
             *(("  ", ("sends held: stop?", "bold reverse")) if snap.sends_held else ()),
             *_ai_down(snap),
+            *_live(snap)[:2],
             "  chat: ",
             snap.connection.describe(),
             *((("  mode: ", "dim"), (snap.chat_mode, "bold")) if snap.chat_mode else ()),
+            *_live(snap)[2:],
             *_share(snap),
             "  #",
             snap.channel,
@@ -91,7 +104,9 @@ class StatusBar(_Line):
         parts += ["  up ", _duration(uptime), "  botdeck"]
         text = Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
         ai_down = snap.ai is not None and snap.ai.down_for is not None
+        live = snap.live
         attention = router_attention(snap.queues.state) or ai_down or snap.sends_held
+        attention = attention or bool(live.shared_with) or live.offline
         self.set_class(attention, "-attention")
         self.show_text(text)
 
@@ -114,6 +129,8 @@ def alert_lines(snap: EngineSnapshot, backlog_warning: int) -> list[Text]:
     if snap.connection.troubled:  # the header may be cut on a small terminal; this is not
         notice = f"chat: {snap.connection.describe()}"
         lines.append(Text.assemble(("! ", "bold"), notice, no_wrap=True, overflow="ellipsis"))
+    for notice in live_alerts(snap):
+        lines.append(Text.assemble(("! ", "bold"), notice, no_wrap=True, overflow="ellipsis"))
     for lane in queues.bots:
         if lane.held is not None:  # a chat mode keeps this bot from talking
             notice = f"{lane.bot} paused by the chat mode: {lane.held}"
@@ -121,6 +138,19 @@ def alert_lines(snap: EngineSnapshot, backlog_warning: int) -> list[Text]:
     for notice in snap.notices:
         lines.append(Text.assemble(("! ", "bold"), notice, no_wrap=True, overflow="ellipsis"))
     return lines
+
+
+def live_alerts(snap: EngineSnapshot) -> list[str]:
+    """A reading gap while it lasts, a shared chat session, the run's lock taken over."""
+    found = []
+    blind = snap.connection.blind_since
+    if blind is not None:
+        found.append(f"reading gap since {clock(blind)}: mentions in it may be missed")
+    if (banner := snap.live.shared_banner()) is not None:
+        found.append(banner)
+    if snap.live.lock is not None:
+        found.append(snap.live.lock)
+    return found
 
 
 class AlertBar(_Line):
