@@ -23,6 +23,7 @@ from botdeck.engine import Engine, build_engine, build_limiter, build_source
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import ChatSeen
 from botdeck.twitch.client import TwitchChat
+from botdeck.twitch.tokens import StoredToken, TokenStore
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
 
 BOTS = ("alpha_bot", "beta_bot")
@@ -172,3 +173,13 @@ def record_states(chat: TwitchChat) -> list[tuple[str, int, str | None]]:
 
 def shown(states: list[tuple[str, int, str | None]], status: str, attempt: int) -> bool:
     return any(entry[:2] == (status, attempt) for entry in states)
+
+
+def store_tokens(fake: FakeTwitch, *logins: str, scopes: tuple[str, ...] = BOT_SCOPES) -> None:
+    """What `botdeck auth` leaves in the token file for these accounts."""
+    for login in logins:
+        user = fake.users[login]
+        token = fake._token(user.id, scopes)
+        TokenStore().save(
+            fake.client_id, StoredToken(login, user.id, token.value, token.refresh, scopes)
+        )
