@@ -577,6 +577,7 @@ def _run_options(args: argparse.Namespace, *, headless: bool) -> RunOptions:
         watched=not headless,
         duration=args.duration,
         reads=_files_read(args),
+        exclusive=not demo,  # one `botdeck run` per channel and client id
     )
 
 

@@ -238,6 +238,7 @@ class Engine:
     def note_lock(self, note: str) -> None:
         """What the run's channel lock has to say on the dashboard (a crashed run's lock
         taken over)."""
+        log.warning("%s", note)
         self._live.lock = note
 
     def waiting_jobs(self, bot: str | None = None) -> list[JobView]:
@@ -531,6 +532,9 @@ class Engine:
         for task in self._speaking:
             task.cancel()
         await self._source.source.close()
+        for event in self._source.source.undelivered():
+            if not isinstance(event, ChatMessage):  # a gap, a verdict: the run's last words
+                self.take(event)
         self._automod.close()  # replies still held get their outcome before the last line
         self._safety.close()
         closers, self._closers = self._closers, []

@@ -22,13 +22,13 @@ action on a line or user botdeck never saw changes nothing and says so (`known=F
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 
 from botdeck.core.jobs import Job
 from botdeck.core.scheduler import Scheduler
+from botdeck.core.wall_timer import WallAlarm
 from botdeck.engine.conversation import Conversation
 from botdeck.engine.events import EventHub
 from botdeck.model.channel import ChatCleared, MessageDeleted, ModerationEvent, UserCleared
@@ -57,7 +57,7 @@ class Moderation:
         self._bots = {bot.lower(): bot for bot in bots}
         # Our bots a moderator removed, in order, and how (a timeout's end, once known).
         self._removed_bots: dict[str, BotRemoval] = {}
-        self._ends: dict[str, asyncio.TimerHandle] = {}
+        self._ends: dict[str, WallAlarm] = {}
         self._wall = wall
         self._conversation = conversation
         self._events = events
@@ -110,7 +110,7 @@ class Moderation:
         log.warning("moderation: %s is timed out until %s", bot, clock(until))
         if (end := self._ends.pop(bot, None)) is not None:
             end.cancel()
-        self._ends[bot] = asyncio.get_running_loop().call_later(left, self._timeout_over, bot)
+        self._ends[bot] = WallAlarm(self._wall, until, lambda: self._timeout_over(bot))
         self._events.publish(BotChanged(bot))
 
     def _timeout_over(self, bot: str) -> None:

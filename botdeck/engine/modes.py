@@ -17,12 +17,12 @@ follow was not checked is held as before, since Twitch would drop its lines.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.core.scheduler import Scheduler
+from botdeck.core.wall_timer import WallAlarm
 from botdeck.engine.events import EventHub
 from botdeck.model.channel import ChatSettings
 from botdeck.model.chat import Role
@@ -51,7 +51,7 @@ class ChatModes:
         self.settings = ChatSettings()
         self._held: dict[str, str] = {}
         self._follows: dict[str, float | None] = {}  # bot -> followed at; None: does not
-        self._wake: asyncio.TimerHandle | None = None
+        self._wake: WallAlarm | None = None
 
     @property
     def held(self) -> dict[str, str]:
@@ -109,13 +109,18 @@ class ChatModes:
 
     def _wake_at(self, ready: float) -> None:
         """Look again when a recent follow becomes old enough."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
         if self._wake is not None:
+            if self._wake.at <= ready:
+                return  # an earlier look comes first, and sets the next
             self._wake.cancel()
-        self._wake = loop.call_later(max(0.0, ready - self._now()) + 0.01, self.recheck)
+        try:
+            self._wake = WallAlarm(self._now, ready, self._woken)
+        except RuntimeError:  # no loop running (a test applying settings by hand)
+            self._wake = None
+
+    def _woken(self) -> None:
+        self._wake = None
+        self.recheck()
 
     def _update_holds(self) -> bool:
         changed = False

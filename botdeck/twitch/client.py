@@ -252,6 +252,21 @@ class TwitchChat(ChatSource):
         self._reading.end()
         self._queue.put_nowait(None)
 
+    def undelivered(self) -> tuple[ChatEvent, ...]:
+        """What was queued and not read when the run closed (a reading gap ending with
+        it); taken once."""
+        found = []
+        ended = False
+        while not self._queue.empty():
+            event = self._queue.get_nowait()
+            if event is None:
+                ended = True
+            else:
+                found.append(event)
+        if ended:
+            self._queue.put_nowait(None)  # the stream still ends for whoever reads it
+        return tuple(found)
+
     def __aiter__(self) -> AsyncIterator[ChatEvent]:
         return self._messages()
 

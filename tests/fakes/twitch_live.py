@@ -79,6 +79,7 @@ class LiveFake:
         self.keepalive_timeout = 10  # seconds, what the welcome tells the client
         self.shared_session: str | None = None
         self.shared_partners: list[FakeUser] = []
+        self.odd_answers: dict[str, Any] = {}  # path -> a JSON body Twitch should not send
 
     def _live_routes(self: FakeTwitch, app: web.Application) -> None:
         app.router.add_get("/helix/channels/followers", self._followers)
@@ -97,6 +98,14 @@ class LiveFake:
         """`login` follows the channel, since `minutes_ago`."""
         self.followed_at[login] = self.now() - minutes_ago * 60.0
 
+    def _follows_long_enough(self: FakeTwitch, login: str) -> bool:
+        """Followers-only mode lets `login` talk (`followers`: followed long ago)."""
+        if login in self.followers:
+            return True
+        at = self.followed_at.get(login)
+        minutes = self.chat_settings.get("follower_mode_duration") or 0
+        return at is not None and self.now() - at >= minutes * 60.0
+
     async def time_out(self: FakeTwitch, login: str, seconds: float | None) -> None:
         """A moderator times `login` out for `seconds` (None: bans it): its lines are
         cleared (`clear_user_messages`, which says neither how long nor whether a ban) and
@@ -112,6 +121,8 @@ class LiveFake:
 
     async def _followers(self: FakeTwitch, request: web.Request) -> web.Response:
         self.requests.append(("GET", "/helix/channels/followers"))
+        if (odd := self.odd_answers.get("/helix/channels/followers")) is not None:
+            return web.json_response(odd)
         token = self._bearer(request)
         if token is None:
             return self._error(401, "invalid access token")
@@ -139,6 +150,8 @@ class LiveFake:
 
     async def _banned(self: FakeTwitch, request: web.Request) -> web.Response:
         self.requests.append(("GET", "/helix/moderation/banned"))
+        if (odd := self.odd_answers.get("/helix/moderation/banned")) is not None:
+            return web.json_response(odd)
         token = self._bearer(request)
         if token is None:
             return self._error(401, "invalid access token")

@@ -798,7 +798,7 @@ class FakeTwitch(LiveFake):
             return None  # VIPs
         if settings["subscriber_mode"] and sender.login not in self.subscribers:
             return "msg_subsonly"
-        if settings["follower_mode"] and sender.login not in self.followers:
+        if settings["follower_mode"] and not self._follows_long_enough(sender.login):
             return "msg_followersonly"
         if settings["slow_mode"]:
             wait = settings["slow_mode_wait_time"] or 30

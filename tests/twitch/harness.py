@@ -133,7 +133,9 @@ def engine_for(
     with_tokens: tuple[str, ...] = BOTS,
     limiter: RateLimiter | None = None,
     responder: Echo | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> Run:
+    """`clock`: the wall clock the engine dates things by (the fake's, to move time)."""
     monkeypatch.setenv("TWITCH_CLIENT_SECRET", fake.client_secret)
     for bot in BOTS:
         if bot not in fake.users:
@@ -154,6 +156,7 @@ def engine_for(
         source=parts,
         responder=responder or Echo(),
         limiter=limiter,
+        **({"clock": clock} if clock is not None else {}),
     )
     return Run(engine, journal, parts.source, limiter)
 
