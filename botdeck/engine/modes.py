@@ -94,10 +94,7 @@ class ChatModes:
             return reason
         since = self._follows[bot]
         if since is None:
-            return (
-                "followers-only: it does not follow the channel"
-                " (have it follow, or make it VIP or moderator)"
-            )
+            return "followers-only: does not follow (have it follow, or make it VIP or moderator)"
         ready = since + settings.follow_minutes * 60.0
         if ready <= self._now():
             return None

@@ -86,7 +86,7 @@ def test_in_followers_only_a_bot_that_follows_long_enough_talks_and_one_that_doe
     held_before, snap, mid, sent_mid, late, events = run_virtual(main())
     assert held_before and "have it follow" in held_before  # not checked yet: held
     assert snap.bot(ALPHA).held is None
-    assert "does not follow the channel" in (snap.bot(BETA).held or "")
+    assert "followers-only: does not follow" in (snap.bot(BETA).held or "")
     assert "followers-only 10m: followed at" in (snap.bot(GAMMA).held or "")
     assert sent_mid == {ALPHA}
     assert mid[GAMMA] is not None and late[GAMMA] is None  # released by itself

@@ -296,7 +296,8 @@ async def test_every_removal_shows_on_the_card_and_every_offline_action_in_the_h
         for action in OfflineAction:
             for offline in (False, True):
                 live = LiveSnapshot(on_offline=action, offline=offline, shared_with=("partner",))
-                status.show(replace(snap, live=live), 5.0)
+                twitch = ConnectionState(ConnectionStatus.CONNECTED)  # a stream can go offline
+                status.show(replace(snap, live=live, connection=twitch), 5.0)
                 await pilot.pause()
                 assert offline_words(action, offline) in status.plain
                 assert "SHARED CHAT #partner" in status.plain

@@ -51,7 +51,7 @@ async def test_followers_only_holds_the_bot_that_does_not_follow_and_not_the_one
     run = engine_for(fake, monkeypatch)
     async with run:
         await until(lambda: held_reason(run, BETA) and not held_reason(run, ALPHA), what="follows")
-        assert "does not follow the channel" in (held_reason(run, BETA) or "")
+        assert "followers-only: does not follow" in (held_reason(run, BETA) or "")
         msg = await fake.say("viewer", "@alpha_bot @beta_bot anyone?")
         assert await run.outcome_of(msg) == ("sent", None)
         assert [s.sender for s in fake.sent if s.status == 200] == [ALPHA]

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from botdeck.model.chat import ConnectionStatus
 from botdeck.model.jobs import RouterState
-from botdeck.model.live import clock
+from botdeck.model.live import OfflineAction, clock
 from botdeck.model.room import RoomSnapshot
 from botdeck.model.snapshot import EngineSnapshot
 from botdeck.tui.labels import offline_words, router_attention
@@ -43,14 +44,21 @@ def _ai_down(snap: EngineSnapshot) -> tuple[str | tuple[str, str], ...]:
     return ("  ", (header, "bold reverse")) if header else ()
 
 
-def _live(snap: EngineSnapshot) -> tuple[str | tuple[str, str], ...]:
-    """A shared chat session right after the router state (it changes where replies go),
-    and what the stream going offline does (`[chat] on_offline`)."""
+def _shared(snap: EngineSnapshot) -> tuple[str | tuple[str, str], ...]:
+    """A shared chat session, right after the router state: it changes who hears replies."""
+    shared = " ".join(f"#{login}" for login in snap.live.shared_with)
+    return ("  ", ("SHARED CHAT " + shared, "bold reverse")) if shared else ()
+
+
+def _offline(snap: EngineSnapshot) -> tuple[str | tuple[str, str], ...]:
+    """`[chat] on_offline` where a stream can go offline (not a simulation or a replay,
+    unless set to drain), and what it did once the stream ended."""
     live = snap.live
-    shared = ", ".join(f"#{login}" for login in live.shared_with)
-    banner = ("  ", ("SHARED CHAT " + shared, "bold reverse")) if shared else ()
-    offline = offline_words(live.on_offline, live.offline)
-    return (*banner, ("  ", ""), (offline, "bold reverse" if live.offline else "dim"))
+    local = snap.connection.status in (ConnectionStatus.SIMULATED, ConnectionStatus.REPLAY)
+    if local and live.on_offline is OfflineAction.KEEP and not live.offline:
+        return ()
+    words = offline_words(live.on_offline, live.offline)
+    return ("  ", (words, "bold reverse" if live.offline else ""))
 
 
 def share_words(room: RoomSnapshot) -> str:
@@ -87,11 +95,11 @@ class StatusBar(_Line):
             (router_label(snap), "bold"),
             *(("  ", ("sends held: stop?", "bold reverse")) if snap.sends_held else ()),
             *_ai_down(snap),
-            *_live(snap)[:2],
+            *_shared(snap),
             "  chat: ",
             snap.connection.describe(),
             *((("  mode: ", "dim"), (snap.chat_mode, "bold")) if snap.chat_mode else ()),
-            *_live(snap)[2:],
+            *_offline(snap),
             *_share(snap),
             "  #",
             snap.channel,
