@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 MARKED = re.compile(r"<!-- readme-test: (?P<how>[^>]+?) -->\n```sh\n(?P<body>.*?)```", re.S)
 HOW = {"offline", "offline, in the checkout", "offline, dashboard", "needs Twitch",
-       "make (CI runs make test)"}  # fmt: skip
+       "needs your own chat log", "make (CI runs make test)"}  # fmt: skip
 
 
 def blocks() -> list[tuple[str, list[str]]]:

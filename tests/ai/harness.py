@@ -42,6 +42,7 @@ def make_config(
                 "per_bot_concurrency": 2,
                 "random_reply_chance": 0.0,
                 "delays": {"high": FAST, "normal": FAST, "low": FAST},
+                "chat_share": 1.0,  # the room's share is off: these tests are about the AI
                 **(router or {}),
             },
             "ai": {

@@ -80,6 +80,7 @@ def make_app(
                 "random_reply_chance": 0.0,
                 "max_depth": 0,
                 "delays": {p: [delays, delays] for p in ("high", "normal", "low")},
+                "chat_share": 1.0,  # the room's share is off unless a test is about it
                 **(router or {}),
             },
             "chat": {"seed": 3, "scenario": "raid", **(chat or {})},
