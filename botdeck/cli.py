@@ -395,7 +395,7 @@ def _probe(config: Config) -> None:
 
     source = asyncio.run(probe_source(config))
     if source is not None:
-        print(f"# probe: chat source {config.chat.source!r}: {source[:60]!r}", file=sys.stderr)
+        print(f"# probe: chat source {config.chat.source!r}: {source[:300]!r}", file=sys.stderr)
     started = time.monotonic()
     probed = asyncio.run(probe(config))
     took = time.monotonic() - started

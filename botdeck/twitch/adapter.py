@@ -45,4 +45,12 @@ def check(context: SourceContext[TwitchOptions]) -> Checked:
     return Checked(warnings=tuple(token_file_warnings(context.config, TokenStore())))
 
 
-ADAPTER = SourceAdapter(TwitchOptions, build, check=check)
+async def probe(context: SourceContext[TwitchOptions]) -> str:
+    """`botdeck check --probe`: which bots follow the channel (followers-only mode holds
+    the others), asked with the broadcaster's stored token."""
+    from botdeck.twitch.follow_status import follow_lines
+
+    return "; ".join(await follow_lines(context.config))
+
+
+ADAPTER = SourceAdapter(TwitchOptions, build, check=check, probe=probe)

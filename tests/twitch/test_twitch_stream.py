@@ -431,3 +431,20 @@ def test_helix_times_are_read_or_refused():
     assert timestamp("2024-05-01T12:00:00Z") == 1714564800.0
     assert timestamp("2024-05-01T12:00:00.5+00:00") == 1714564800.5
     assert timestamp("") is None and timestamp(None) is None and timestamp("soon") is None
+
+
+async def test_check_probe_says_which_bots_do_not_follow(fake: FakeTwitch, monkeypatch):
+    from botdeck.config import parse_config
+    from botdeck.engine import probe_source
+
+    for bot in BOTS:
+        fake.add_user(bot, scopes=BOT_SCOPES)
+    fake.follow(ALPHA)
+    store_tokens(fake, "streamer", scopes=BROADCASTER)
+    monkeypatch.setenv("TWITCH_CLIENT_SECRET", fake.client_secret)
+    said = await probe_source(parse_config(make_config(fake)))
+    assert said == (
+        "alpha_bot follows #streamer since "
+        + said.split(" since ")[1].split(";")[0]
+        + "; beta_bot does not follow #streamer: followers-only mode would hold it"
+    )
