@@ -23,7 +23,9 @@ deliver it before the send's answer, `approve` a device code as some account. Mo
 side: delete a line, clear a user's lines (a ban or timeout), clear the chat, change the
 chat settings (each notified to the subscribers, as Twitch does); the chat modes are
 enforced on sends (slow, followers-, subscribers-, emote-only: a dropped message and a
-recorded violation).
+recorded violation). What a 4-hour stream adds (follows, timeouts with their end,
+AutoMod, shared chat, the stream going offline, silent sockets, lone revocations, a
+clock the test moves) is the mixin in `tests/fakes/twitch_live.py`.
 """
 
 from __future__ import annotations
