@@ -155,6 +155,7 @@ class Expired(StrEnum):
     FUTURE = "from the future"  # the line's time is after now: a clock moved, or a forgery
     TOO_OLD = "too old"  # older than `resume_window`
     NOT_TAKEN = "not taken again"  # the engine refused it (e.g. draining)
+    HELD = "held by AutoMod"  # its reply was at Twitch, waiting for the moderators
 
 
 @dataclass(frozen=True, slots=True)
