@@ -35,6 +35,7 @@ class Roles:
         self._link = link
         self._on_role = on_role
         self.told: dict[str, Role] = {}  # what the listener last heard, per bot
+        self._odd = False  # an odd answer from Get Moderated Channels was logged
 
     async def confirm(self) -> None:
         """At start: the broadcaster is the broadcaster, a bot that Get Moderated Channels
@@ -63,7 +64,9 @@ class Roles:
             log.info("%s: moderator status not checked (%s)", bot.login, error)
             return None
         except (KeyError, TypeError, ValueError) as error:  # an answer of another shape
-            log.warning("twitch: moderation/channels answered unexpectedly (%s)", error)
+            if not self._odd:  # said once: it is asked again every few minutes
+                self._odd = True
+                log.warning("twitch: moderation/channels answered unexpectedly (%s)", error)
             return None
         return False
 
