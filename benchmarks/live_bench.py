@@ -57,7 +57,7 @@ from botdeck.model.live import (
     SharedChat,
     StreamOffline,
 )
-from tests.engine.harness import DEFAULTS, orchestrator_settings
+from tests.harness.engine import DEFAULTS, orchestrator_settings
 
 T0 = 1_795_000_000.0  # the stream's start, wall clock
 HOURS = 4

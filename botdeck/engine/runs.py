@@ -48,7 +48,7 @@ from botdeck.engine.parts import source_reads
 from botdeck.engine.resume import ResumePlan, plan_resume
 from botdeck.engine.run_lock import run_lock
 from botdeck.engine.session import RunJournal, RunSession
-from botdeck.paths import data_dir
+from botdeck.storage.paths import data_dir
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import asyncio
 from botdeck.core.ratelimit import RateLimiter
 from botdeck.model.chat import Role
 from botdeck.model.defaults import SendLimits, SharedBucket
-from tests.virtual_time import now, run_virtual
+from tests.harness.virtual_time import now, run_virtual
 
 
 def test_a_failed_send_leaves_its_text_free_for_the_retry():

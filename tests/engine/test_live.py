@@ -22,15 +22,9 @@ from botdeck.model.live import (
 )
 from botdeck.model.room import PassKind
 from botdeck.tui.labels import offline_words
-from tests.engine.harness import make_engine
-from tests.engine.test_router import (
-    BOTS,
-    RecordingSink,
-    ScriptedResponder,
-    assert_one_outcome_per_job,
-    journal_of,
-)
-from tests.virtual_time import now, run_virtual
+from tests.harness.engine import BOTS, RecordingSink, ScriptedResponder, make_engine
+from tests.harness.journals import assert_one_outcome_per_job, events_of
+from tests.harness.virtual_time import now, run_virtual
 
 ALPHA, BETA, GAMMA = BOTS
 
@@ -77,11 +71,11 @@ def test_in_followers_only_a_bot_that_follows_long_enough_talks_and_one_that_doe
         engine.handle(said(1, "viewer", f"@{ALPHA} @{BETA} @{GAMMA} hello"))
         await asyncio.sleep(30)
         mid = {bot: engine.snapshot().queues.bot(bot).held for bot in BOTS}
-        sent_mid = {e["bot"] for e in journal_of(stream) if e["event"] == "sent"}
+        sent_mid = {e["bot"] for e in events_of(stream) if e["event"] == "sent"}
         await asyncio.sleep(9 * 60 + 5)  # GAMMA's follow is ten minutes old now
         late = {bot: engine.snapshot().queues.bot(bot).held for bot in BOTS}
         await engine.wait_idle()
-        return held_before, snap, mid, sent_mid, late, journal_of(stream)
+        return held_before, snap, mid, sent_mid, late, events_of(stream)
 
     held_before, snap, mid, sent_mid, late, events = run_virtual(main())
     assert held_before and "have it follow" in held_before  # not checked yet: held
@@ -109,7 +103,7 @@ def test_a_timed_out_bot_resumes_by_itself_when_its_timeout_ends_and_a_banned_on
         await asyncio.sleep(10)
         after = engine.snapshot()
         await asyncio.sleep(10)
-        return notices, during, after, journal_of(stream)
+        return notices, during, after, events_of(stream)
 
     notices, during, after, events = run_virtual(main())
     assert any(f"{ALPHA} timed out until" in n and "resumes by itself" in n for n in notices)
@@ -147,7 +141,7 @@ def test_a_shared_chat_session_holds_random_replies_and_answers_mentions():
         engine.take(SharedChat(()))
         engine.handle(said(4, "viewer", "and a third line of chat after the end"))
         await engine.wait_idle()
-        return banner, journal_of(stream), engine.snapshot()
+        return banner, events_of(stream), engine.snapshot()
 
     banner, events, snap = run_virtual(main())
     assert banner == (
@@ -172,7 +166,7 @@ def test_shared_chat_replies_allowed_by_the_config_go_on():
         engine.take(SharedChat(("partner_one",)))
         engine.handle(said(1, "viewer", "what a great stream this is tonight"))
         await engine.wait_idle()
-        return journal_of(stream)
+        return events_of(stream)
 
     assert outcomes(run_virtual(main()))["m1"][0] == "sent"
 
@@ -188,7 +182,7 @@ def test_the_stream_going_offline_drains_when_asked_and_keeps_talking_by_default
             header,
             engine.state,
             offline_words(engine.snapshot().live.on_offline, engine.snapshot().live.offline),
-            journal_of(stream),
+            events_of(stream),
         )
 
     header, state, after, events = run_virtual(main(OfflineAction.DRAIN))
@@ -236,7 +230,7 @@ def test_automod_holds_are_their_own_outcome_then_sent_late_or_skipped_denied():
         await engine.wait_idle()
         after = engine.snapshot().queues.bot(ALPHA)
         await engine.close()  # the third is still held: it gets an outcome
-        return held, after, journal_of(stream)
+        return held, after, events_of(stream)
 
     held, after, events = run_virtual(main())
     # Three held, one at a time through one slot: a held reply does not block its bot.
@@ -259,7 +253,7 @@ def test_a_reading_gap_is_journaled_from_its_start_to_its_end():
     async def main():
         engine, stream = engine_for()
         engine.take(ReadingGap(1000.0, 1020.5))
-        return journal_of(stream), engine.snapshot().live
+        return events_of(stream), engine.snapshot().live
 
     events, live = run_virtual(main())
     assert [e for e in events if e["event"] == "reading_gap"] == [

@@ -17,8 +17,8 @@ from rich.console import Console
 
 from botdeck.report import build_report, render_report, report_json
 from botdeck.report.html import report_html
-from tests.cli import run_botdeck
-from tests.report.test_report import JOURNAL, chat, job, write
+from tests.harness.cli import run_botdeck
+from tests.harness.journals import JOURNAL, chat, job, write
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -127,7 +127,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path, extra):
 
 
 def test_a_closed_pipe_after_the_first_line_ends_quietly(tmp_path):
-    from tests.report.big_journal import write_journal
+    from tests.fakes.big_journal import write_journal
 
     journal = tmp_path / "journal.jsonl"
     write_journal(journal, 3 << 20)  # its JSON is larger than a pipe holds
@@ -159,7 +159,7 @@ print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss 
 
 
 def _measure(tmp_path: Path, megabytes: int) -> tuple[int, dict]:
-    from tests.report.big_journal import write_journal
+    from tests.fakes.big_journal import write_journal
 
     journal = tmp_path / f"big-{megabytes}.jsonl"
     lines = write_journal(journal, megabytes << 20)

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from botdeck.report import build_report, render_report, report_json
 from botdeck.report.html import report_html
-from tests.report.test_report import T0, chat, job, write
+from tests.harness.journals import T0, chat, job, write
 
 STREAM = [
     chat(0.0, "m1", "v1", "@a hi"),

@@ -20,9 +20,9 @@ from botdeck.model.chat import ChatMessage, ConnectionStatus, Role
 from botdeck.model.defaults import SendLimits
 from botdeck.twitch.tokens import StoredToken, TokenStore
 from tests.fakes.twitch_server import BOT_SCOPES
-from tests.twitch.harness import (
+from tests.harness.journals import OUTCOMES
+from tests.harness.twitch import (
     BOTS,
-    OUTCOMES,
     Echo,
     engine_for,
     faster,
@@ -30,8 +30,8 @@ from tests.twitch.harness import (
     record_states,
     shown,
     store_tokens,
-    until,
 )
+from tests.harness.waiting import until
 
 
 # ---------------------------------------------------------------- replies

@@ -3,63 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.cli import run_botdeck
-from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
-from tests.fakes.twitch_thread import ThreadedFake
-
-
-@pytest.fixture
-def threaded() -> Iterator[ThreadedFake]:
-    holder = ThreadedFake()
-    with holder:
-        yield holder
-
-
-def write_config(path: Path, fake: FakeTwitch, channel: str) -> Path:
-    path.write_text(
-        f"""
-[router]
-random_reply_chance = 0.0
-[router.delays]
-high = [0.0, 0.1]
-
-[chat]
-source = "twitch"
-channel = "{channel}"
-
-[twitch]
-client_id = "{fake.client_id}"
-api_url = "{fake.api_url}"
-auth_url = "{fake.auth_url}"
-eventsub_url = "{fake.eventsub_url}"
-
-[[bots]]
-name = "alpha_bot"
-token_env = "ALPHA_TOKEN"
-"""
-    )
-    return path
-
-
-def environment(tmp_path: Path, fake: FakeTwitch) -> dict[str, str]:
-    fake.add_user("alpha_bot", scopes=BOT_SCOPES)
-    return {
-        **os.environ,
-        "BOTDECK_LOG_DIR": str(tmp_path / "logs"),
-        "BOTDECK_DATA_DIR": str(tmp_path / "data"),
-        "TWITCH_CLIENT_SECRET": fake.client_secret,
-        "ALPHA_TOKEN": fake.token_of("alpha_bot").value,
-        "PYTHONUNBUFFERED": "1",
-    }
+from tests.harness.cli import run_botdeck
+from tests.harness.twitch import environment, write_config
 
 
 def test_a_channel_that_does_not_exist_exits_2_with_one_line(threaded, tmp_path):
@@ -83,6 +34,7 @@ def test_a_missing_client_secret_exits_2_naming_the_key(threaded, tmp_path):
     assert "twitch.client_secret_env" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_run_headless_answers_a_mention_on_twitch_and_drains(threaded, tmp_path):
     fake = threaded.fake
     env = environment(tmp_path, fake)
@@ -126,6 +78,7 @@ def test_a_journal_dir_that_cannot_be_written_stops_the_run_before_twitch(thread
     assert fake.requests == []  # nothing reached Twitch
 
 
+@pytest.mark.slow
 def test_a_run_whose_every_subscription_is_refused_says_why_not_only_0_chat_lines(
     threaded, tmp_path
 ):

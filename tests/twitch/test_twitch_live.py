@@ -16,7 +16,7 @@ from botdeck.core.ratelimit import RateLimiter
 from botdeck.model.chat import ChatMessage, ConnectionStatus, Role
 from botdeck.twitch.tokens import TokenStore
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
-from tests.twitch.harness import (
+from tests.harness.twitch import (
     BOTS,
     Echo,
     engine_for,
@@ -24,8 +24,8 @@ from tests.twitch.harness import (
     make_config,
     record_states,
     store_tokens,
-    until,
 )
+from tests.harness.waiting import until
 
 NOT_AUTHORIZED = "bot {} is not authorized: run `botdeck auth`"
 

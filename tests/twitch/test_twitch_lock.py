@@ -8,21 +8,10 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.cli import run_botdeck
-from tests.fakes.twitch_thread import ThreadedFake
-from tests.twitch.test_twitch_cli import environment, write_config
-
-
-@pytest.fixture
-def threaded() -> Iterator[ThreadedFake]:
-    holder = ThreadedFake()
-    with holder:
-        yield holder
+from tests.harness.cli import run_botdeck
+from tests.harness.twitch import environment, write_config
 
 
 def start_run(config: Path, env: dict[str, str]) -> subprocess.Popen[str]:

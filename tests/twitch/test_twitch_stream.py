@@ -17,14 +17,8 @@ from botdeck.model.chat import ConnectionStatus, Role
 from botdeck.model.live import Removal
 from botdeck.twitch.client import TwitchChat
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
-from tests.twitch.harness import (
-    BOTS,
-    engine_for,
-    faster,
-    make_config,
-    store_tokens,
-    until,
-)
+from tests.harness.twitch import BOTS, engine_for, faster, make_config, store_tokens
+from tests.harness.waiting import until
 
 ALPHA, BETA = BOTS
 # What `botdeck auth` asks the broadcaster for now (it does not read chat here: the bots do).
@@ -435,7 +429,7 @@ def test_helix_times_are_read_or_refused():
 
 async def test_check_probe_says_which_bots_do_not_follow(fake: FakeTwitch, monkeypatch):
     from botdeck.config import parse_config
-    from botdeck.engine import probe_source
+    from botdeck.engine.parts import probe_source
 
     for bot in BOTS:
         fake.add_user(bot, scopes=BOT_SCOPES)
@@ -443,8 +437,8 @@ async def test_check_probe_says_which_bots_do_not_follow(fake: FakeTwitch, monke
     store_tokens(fake, "streamer", scopes=BROADCASTER)
     monkeypatch.setenv("TWITCH_CLIENT_SECRET", fake.client_secret)
     said = await probe_source(parse_config(make_config(fake)))
-    assert said == (
-        "alpha_bot follows #streamer since "
-        + said.split(" since ")[1].split(";")[0]
-        + "; beta_bot does not follow #streamer: followers-only mode would hold it"
-    )
+    assert said is not None
+    channel, alpha, beta = said.splitlines()
+    assert channel.startswith("the channel streamer exists on Twitch")
+    assert alpha.startswith("alpha_bot follows #streamer since ")
+    assert beta == "beta_bot does not follow #streamer: followers-only mode would hold it"
