@@ -641,6 +641,8 @@ class FakeTwitch(LiveFake):
 
     async def _moderated_channels(self, request: web.Request) -> web.Response:
         self.requests.append(("GET", "/helix/moderation/channels"))
+        if (odd := self.odd_answers.get("/helix/moderation/channels")) is not None:
+            return web.json_response(odd)
         token = self._bearer(request)
         user_id = request.query.get("user_id", "")
         if token is None:

@@ -419,6 +419,26 @@ async def test_an_odd_helix_answer_is_logged_once_and_ignored(
     assert len(odd) == 1 and "channels/followers" in odd[0].getMessage()
 
 
+async def test_an_odd_moderated_channels_answer_is_logged_once_and_the_bots_go_on(
+    fake: FakeTwitch, monkeypatch, caplog
+):
+    fake.odd_answers["/helix/moderation/channels"] = {"data": [{"broadcaster_id": 7}]}
+    run = engine_for(fake, monkeypatch)
+    quick(run.chat, role_check_interval=0.1)
+    with caplog.at_level(logging.WARNING):
+        async with run:
+            await until(
+                lambda: fake.requests.count(("GET", "/helix/moderation/channels")) >= 6,
+                what="asked at start and on the schedule",
+            )
+            assert run.limiter is not None and run.limiter.role(ALPHA) is Role.VIEWER
+            msg = await fake.say("viewer", "@alpha_bot hi")
+            assert await run.outcome_of(msg) == ("sent", None)
+            assert run.chat.connection.status is ConnectionStatus.CONNECTED
+    odd = [r for r in caplog.records if "answered unexpectedly" in r.getMessage()]
+    assert len(odd) == 1 and "moderation/channels" in odd[0].getMessage()
+
+
 def test_helix_times_are_read_or_refused():
     from botdeck.twitch.helix import timestamp
 
