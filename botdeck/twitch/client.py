@@ -17,8 +17,9 @@ done by one part each, on shared state (`link`):
 - `automod`: each bot's AutoMod verdicts, on a socket of its own;
 - `grants`: with `send_as = "app"`, the grants its sends need, checked at start.
 
-A tending task looks after what runs beside reading: the AutoMod sockets, and Get
-Moderated Channels again every `role_check_interval`.
+A tending task looks after what runs beside reading: the AutoMod sockets, Get
+Moderated Channels again every `role_check_interval`, and in followers-only mode the
+follows of bots that did not follow every `follow_check_interval`.
 """
 
 from __future__ import annotations
@@ -213,15 +214,21 @@ class TwitchChat(ChatSource):
             raise TwitchSetupError("\n".join(lines))
 
     async def _tend(self) -> None:
-        """The AutoMod sockets, and the bots' moderator status on a schedule."""
+        """The AutoMod sockets, and on a schedule the bots' moderator status and, in
+        followers-only mode, the follows of bots that did not follow."""
         link = self._link
         loop = asyncio.get_running_loop()
         next_roles = loop.time() + link.settings.role_check_interval
+        next_follows = loop.time() + link.settings.follow_check_interval
         while link.phase is Phase.RUNNING:
             await self._automod.tend()
             if loop.time() >= next_roles:
                 next_roles = loop.time() + link.settings.role_check_interval
                 await self._roles.recheck()
+            if loop.time() >= next_follows:
+                next_follows = loop.time() + link.settings.follow_check_interval
+                if self._follows.waiting():
+                    await self._follows.check()
             await asyncio.sleep(link.settings.watch_interval)
 
     async def close(self) -> None:

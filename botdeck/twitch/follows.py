@@ -6,7 +6,10 @@ channel that is always followers-only. Get Channel Followers with `user_id` says
 one user follows and since when; it needs `moderator:read:followers` from the broadcaster
 (or a moderator), so it is asked with the broadcaster's token, else a moderator bot's.
 It is asked when followers-only mode turns on (and at start, if it is on), and the
-answer goes to the engine as `BotFollows`, which decides who talks.
+answer goes to the engine as `BotFollows`, which decides who talks. While the mode is on
+and a bot did not follow (or its follow could not be read), it is asked again every
+`follow_check_interval`: the card tells the streamer to have the bot follow, and the bot
+talks soon after it does, without the mode being turned off and on.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class Follows:
         self._helix = helix
         self._queue = queue
         self._on = False  # followers-only mode, as last seen
+        self._unsure = False  # at the last look a bot did not follow, or was not read
         self._tasks: set[asyncio.Task[object]] = set()
 
     def seen(self, event: ChatEvent) -> None:
@@ -44,6 +48,11 @@ class Follows:
             task = asyncio.get_running_loop().create_task(self.check())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    def waiting(self) -> bool:
+        """Followers-only mode is on and a bot did not follow at the last look: worth
+        asking again (someone may have made it follow since)."""
+        return self._on and self._unsure
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -66,16 +75,21 @@ class Follows:
             log.info("twitch: follows not checked: no token with %s", FOLLOWERS_SCOPE)
             return None
         since: dict[str, float | None] = {}
+        unread = False
         for bot in self._link.bots:
-            if bot.user_id is None:
+            if bot.user_id is None or bot.user_id == self._link.channel_id:
                 continue
             try:
                 followed = await self.followed_at(bot.user_id, asker.user_id)
             except REQUEST_ERRORS as error:
                 log.info("twitch: %s's follow not checked (%s)", bot.login, type(error).__name__)
+                unread = True
                 continue
-            if followed is not False:
+            if followed is False:
+                unread = True
+            else:
                 since[bot.login] = followed
+        self._unsure = unread or any(at is None for at in since.values())
         if not since:
             return None
         event = BotFollows(since)

@@ -71,6 +71,29 @@ async def test_follows_are_asked_again_when_followers_only_turns_on(fake: FakeTw
         await until(lambda: held_reason(run, BETA) is None, within=5, what="released")
 
 
+async def test_a_bot_made_to_follow_mid_stream_talks_without_the_mode_turned_off(
+    fake: FakeTwitch, monkeypatch
+):
+    """The card says "have it follow": once the streamer does, the bot talks."""
+    fake.chat_settings.update(follower_mode=True, follower_mode_duration=0)
+    for bot in BOTS:
+        fake.add_user(bot, scopes=BOT_SCOPES)
+    fake.follow(ALPHA)
+    store_tokens(fake, "streamer", scopes=BROADCASTER)
+    run = engine_for(fake, monkeypatch)
+    quick(run.chat, follow_check_interval=0.2)
+    async with run:
+        await until(lambda: held_reason(run, BETA), what="beta_bot held")
+        asked = fake.requests.count(("GET", "/helix/channels/followers"))
+        fake.follow(BETA, minutes_ago=0)
+        await until(lambda: held_reason(run, BETA) is None, what="beta_bot talks")
+        assert fake.requests.count(("GET", "/helix/channels/followers")) > asked
+        assert not run.chat._follows.waiting()  # everyone follows: no more asking
+        msg = await fake.say("viewer", "@beta_bot welcome back")
+        assert await run.outcome_of(msg) == ("sent", None)
+    assert not fake.violations
+
+
 async def test_without_the_broadcasters_grant_follows_are_not_checked_and_bots_wait(
     fake: FakeTwitch, monkeypatch
 ):
