@@ -128,8 +128,9 @@ class TwitchChat(ChatSource):
 
     @property
     def notices(self) -> tuple[str, ...]:
-        """One line per bot that may not send, and the events twitchio could not read
-        (counted: never lost in silence), for the dashboard."""
+        """One line per bot that may not send, the events twitchio could not read
+        (counted: never lost in silence), and follows that cannot be checked in
+        followers-only mode, for the dashboard."""
         if self._link.phase in (Phase.NEW, Phase.STARTING):
             return ()
         bots = self._link.bots
@@ -142,6 +143,8 @@ class TwitchChat(ChatSource):
                 f"twitch: {sum(unread.values())} events twitchio could not read"
                 f" ({sum(recovered.values())} read anyway): {kinds}"
             )
+        if (follows := self._follows.notice()) is not None:
+            found.append(follows)
         return tuple(found)
 
     @property

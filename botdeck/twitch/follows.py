@@ -54,6 +54,17 @@ class Follows:
         asking again (someone may have made it follow since)."""
         return self._on and self._unsure
 
+    def notice(self) -> str | None:
+        """Followers-only mode is on and nobody may ask who follows: the viewer-role bots
+        are paused whether they follow or not, and the fix is the broadcaster's grant."""
+        if not self._on or self.asker() is not None:
+            return None
+        channel = self._link.settings.channel.lower()
+        return (
+            f"twitch: followers-only, and follows not checked: run `botdeck auth` as {channel}"
+            f" ({FOLLOWERS_SCOPE}) so that bots which follow may talk"
+        )
+
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()

@@ -103,6 +103,13 @@ async def test_without_the_broadcasters_grant_follows_are_not_checked_and_bots_w
     async with run:
         await until(lambda: held_reason(run, ALPHA), what="held by the mode")
         assert "have it follow" in (held_reason(run, ALPHA) or "")
+        assert (
+            "twitch: followers-only, and follows not checked: run `botdeck auth` as streamer"
+            " (moderator:read:followers) so that bots which follow may talk"
+        ) in run.engine.snapshot().notices
+        await fake.set_chat_settings(follower_mode=False)
+        await until(lambda: not held_reason(run, ALPHA), what="the mode off")
+        assert not [n for n in run.engine.snapshot().notices if "follows not checked" in n]
     assert ("GET", "/helix/channels/followers") not in fake.requests
 
 
