@@ -35,7 +35,7 @@ class Follows:
         self._helix = helix
         self._queue = queue
         self._on = False  # followers-only mode, as last seen
-        self._unsure = False  # at the last look a bot did not follow, or was not read
+        self._unsure = False  # at the last look a bot did not follow, or could not be asked
         self._tasks: set[asyncio.Task[object]] = set()
 
     def seen(self, event: ChatEvent) -> None:
@@ -50,8 +50,9 @@ class Follows:
             task.add_done_callback(self._tasks.discard)
 
     def waiting(self) -> bool:
-        """Followers-only mode is on and a bot did not follow at the last look: worth
-        asking again (someone may have made it follow since)."""
+        """Followers-only mode is on and a bot did not follow at the last look, or it
+        could not be asked: worth asking again (someone may have made it follow since, or
+        a token with the grant may have come)."""
         return self._on and self._unsure
 
     def notice(self) -> str | None:
@@ -83,7 +84,9 @@ class Follows:
         """Ask for every bot; the answer also goes onto the source's queue."""
         asker = self.asker()
         if asker is None or asker.user_id is None:
-            log.info("twitch: follows not checked: no token with %s", FOLLOWERS_SCOPE)
+            if not self._unsure:  # asked again every minute: a token may come
+                log.info("twitch: follows not checked: no token with %s", FOLLOWERS_SCOPE)
+            self._unsure = True
             return None
         since: dict[str, float | None] = {}
         unread = False
