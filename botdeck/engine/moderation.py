@@ -97,6 +97,8 @@ class Moderation:
         if bot is None:
             return
         if bot not in self._removed_bots:
+            if until is not None and until <= self._wall():
+                return  # over, and already resumed (by its end, or by the operator)
             self._pause_removed(bot)
         if until is None:
             self._removed_bots[bot] = BotRemoval(Removal.BAN)

@@ -18,8 +18,9 @@ done by one part each, on shared state (`link`):
 - `grants`: with `send_as = "app"`, the grants its sends need, checked at start.
 
 A tending task looks after what runs beside reading: the AutoMod sockets, Get
-Moderated Channels again every `role_check_interval`, and in followers-only mode the
-follows of bots that did not follow every `follow_check_interval`.
+Moderated Channels again every `role_check_interval`, in followers-only mode the
+follows of bots that did not follow every `follow_check_interval`, and a timed-out bot's
+timeout every `timeout_check_interval`.
 """
 
 from __future__ import annotations
@@ -217,12 +218,14 @@ class TwitchChat(ChatSource):
             raise TwitchSetupError("\n".join(lines))
 
     async def _tend(self) -> None:
-        """The AutoMod sockets, and on a schedule the bots' moderator status and, in
-        followers-only mode, the follows of bots that did not follow."""
+        """The AutoMod sockets, and on a schedule the bots' moderator status, in
+        followers-only mode the follows of bots that did not follow, and the timeouts of
+        timed-out bots."""
         link = self._link
         loop = asyncio.get_running_loop()
         next_roles = loop.time() + link.settings.role_check_interval
         next_follows = loop.time() + link.settings.follow_check_interval
+        next_timeouts = loop.time() + link.settings.timeout_check_interval
         while link.phase is Phase.RUNNING:
             await self._automod.tend()
             if loop.time() >= next_roles:
@@ -232,6 +235,10 @@ class TwitchChat(ChatSource):
                 next_follows = loop.time() + link.settings.follow_check_interval
                 if self._follows.waiting():
                     await self._follows.check()
+            if loop.time() >= next_timeouts:
+                next_timeouts = loop.time() + link.settings.timeout_check_interval
+                if self._timeouts.waiting():
+                    await self._timeouts.recheck()
             await asyncio.sleep(link.settings.watch_interval)
 
     async def close(self) -> None:

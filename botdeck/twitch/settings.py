@@ -64,3 +64,4 @@ class TwitchSettings:
     silence_grace: float = 2.0  # seconds past the keepalive timeout before a socket is dead
     role_check_interval: float = 300.0  # how often Get Moderated Channels is asked again
     follow_check_interval: float = 60.0  # followers-only: a bot that did not follow, again
+    timeout_check_interval: float = 60.0  # a timed-out bot looked up again (lifted early?)

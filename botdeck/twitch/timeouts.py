@@ -5,6 +5,8 @@ not say which or for how long: a timed-out bot stayed paused until the operator 
 `b`. Get Banned Users (`moderation:read` from the broadcaster) gives `expires_at`, empty
 for a permanent ban; the answer goes to the engine as `BotRemoved`, which resumes a
 timed-out bot by itself when its timeout ends and leaves a banned one to the operator.
+While a bot is timed out it is looked up again every `timeout_check_interval`: a timeout
+a moderator lifts early (or shortens) ends the pause then, not at the first end.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Timeouts:
         self._helix = helix
         self._queue = queue
         self._tasks: set[asyncio.Task[object]] = set()
+        self._timed_out: dict[str, float] = {}  # bot -> its timeout's end, as last looked up
 
     def seen(self, event: ChatEvent) -> None:
         """A user's lines were cleared: if it is one of our bots, ask how long for."""
@@ -45,6 +48,16 @@ class Timeouts:
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
+
+    def waiting(self) -> bool:
+        """A bot is timed out: worth looking up again (a moderator may lift it)."""
+        return bool(self._timed_out)
+
+    async def recheck(self) -> None:
+        """Each timed-out bot again: a lifted or changed timeout goes to the engine (the
+        same end again is not news)."""
+        for login in list(self._timed_out):
+            await self.look_up(login)
 
     async def look_up(self, login: str) -> BotRemoved | None:
         """Get Banned Users for the bot; the answer also goes onto the source's queue
@@ -70,6 +83,7 @@ class Timeouts:
         if rows is None:
             return None
         row = next((r for r in rows if text(r, "user_id") == bot.user_id), None)
+        before = self._timed_out.pop(login, None)
         if row is None:
             event = BotRemoved(login, 0.0)  # no longer banned: the timeout is over already
         else:
@@ -78,6 +92,9 @@ class Timeouts:
                 event = BotRemoved(login, None)  # a ban
             elif (until := timestamp(expires)) is not None:
                 event = BotRemoved(login, until)
+                self._timed_out[login] = until
+                if until == before:
+                    return event  # looked up again, unchanged
             else:
                 self._helix.odd(ENDPOINT, "`expires_at` is not a time")
                 return None

@@ -127,6 +127,27 @@ def test_a_timeout_already_over_resumes_at_once():
     assert not snap.queues.bot(ALPHA).paused and not snap.notices
 
 
+def test_a_timeout_found_over_for_a_bot_that_talks_again_changes_nothing(caplog):
+    """Looked up again after its end (or after the operator's `b`): not paused again (a
+    pause recalls what the bot is writing), no notice."""
+
+    async def main():
+        engine, _ = engine_for()
+        engine.take(UserCleared(ALPHA))
+        engine.take(BotRemoved(ALPHA, now() + 60))
+        engine.take(BotRemoved(ALPHA, now()))  # a moderator lifted it: over now
+        resumed = engine.snapshot()
+        engine.take(BotRemoved(ALPHA, now() - 1))  # and looked up once more
+        return resumed, engine.snapshot()
+
+    resumed, again = run_virtual(main())
+    for snap in (resumed, again):
+        assert not snap.queues.bot(ALPHA).paused and ALPHA not in snap.live.removed
+    assert not again.notices
+    paused = [r for r in caplog.records if "was banned or timed out: paused" in r.getMessage()]
+    assert len(paused) == 1
+
+
 # ----------------------------------------------------------------- shared chat
 def test_a_shared_chat_session_holds_random_replies_and_answers_mentions():
     async def main():

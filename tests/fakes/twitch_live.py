@@ -113,6 +113,11 @@ class LiveFake:
         self.banned_until[login] = None if seconds is None else self.now() + seconds
         await self.clear_user(login)
 
+    def lift(self: FakeTwitch, login: str) -> None:
+        """A moderator lifts `login`'s timeout or ban: Get Banned Users no longer lists it
+        (botdeck reads no `channel.unban`, which needs the broadcaster's channel:moderate)."""
+        self.banned_until.pop(login, None)
+
     def _removed_now(self: FakeTwitch, login: str) -> bool:
         if login not in self.banned_until:
             return False

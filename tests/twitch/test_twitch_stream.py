@@ -176,6 +176,31 @@ async def test_a_ten_minute_timeout_ends_and_the_bot_resumes_by_itself(
     assert ("GET", "/helix/moderation/banned") in fake.requests
 
 
+async def test_a_timeout_lifted_early_resumes_the_bot_then(fake: FakeTwitch, monkeypatch):
+    for bot in BOTS:
+        fake.add_user(bot, scopes=BOT_SCOPES)
+    store_tokens(fake, "streamer", scopes=BROADCASTER)
+    run = engine_for(fake, monkeypatch, clock=fake.now)
+    quick(run.chat, timeout_check_interval=0.2)
+    async with run:
+        await fake.time_out(ALPHA, 600)
+        await until(lambda: ALPHA in run.engine.snapshot().live.removed, what="the removal")
+        msg = await fake.say("viewer", "@alpha_bot you there?")
+        await until(lambda: run.engine.snapshot().queues.bot(ALPHA).size == 1)
+        looked = fake.requests.count(("GET", "/helix/moderation/banned"))
+        await until(
+            lambda: fake.requests.count(("GET", "/helix/moderation/banned")) > looked + 1,
+            what="looked up again",
+        )
+        assert ALPHA in run.engine.snapshot().live.removed  # the same end: still paused
+        assert not fake.sent_by(ALPHA)
+        fake.lift(ALPHA)  # a moderator takes the timeout back after a minute
+        assert await run.outcome_of(msg, within=5) == ("sent", None)
+        assert ALPHA not in run.engine.snapshot().live.removed
+        assert not run.engine.snapshot().queues.bot(ALPHA).paused
+        assert not run.chat._timeouts.waiting()  # nothing left to look up
+
+
 async def test_a_ban_waits_for_the_operator(fake: FakeTwitch, monkeypatch):
     for bot in BOTS:
         fake.add_user(bot, scopes=BOT_SCOPES)
