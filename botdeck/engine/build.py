@@ -28,6 +28,7 @@ from botdeck.core.ratelimit import RateLimiter, SendLimiter
 from botdeck.core.scheduler import Scheduler
 from botdeck.engine.admission import SendWindowAdmission
 from botdeck.engine.ai_setup import build_safety
+from botdeck.engine.automod import AutoModDesk
 from botdeck.engine.chat_control import ChatControl
 from botdeck.engine.conversation import Conversation, EchoDepth
 from botdeck.engine.cooldowns import CooldownGate
@@ -35,6 +36,7 @@ from botdeck.engine.engine import Closer, Engine
 from botdeck.engine.events import EventHub
 from botdeck.engine.intake import ChatIntake
 from botdeck.engine.journal import Journal, Streams
+from botdeck.engine.live import LiveChannel, LiveSettings
 from botdeck.engine.moderation import Moderation
 from botdeck.engine.modes import ChatModes
 from botdeck.engine.orchestrator import Orchestrator, OrchestratorSettings
@@ -47,8 +49,9 @@ from botdeck.engine.room import BotAudience, Room, RoomSettings
 from botdeck.engine.sending import SendWatch
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import Role
-from botdeck.model.defaults import Cooldowns, SendLimits
+from botdeck.model.defaults import APP_SEND_BUCKET, Cooldowns, SendLimits
 from botdeck.model.jobs import ReplyContext, RouterState
+from botdeck.model.live import OfflineAction
 from botdeck.model.room import Audience
 
 __all__ = ["EngineSettings", "assemble", "build_engine", "build_limiter"]
@@ -79,6 +82,8 @@ class EngineSettings:
     outage_wait: float  # a started reply waits out an AI outage this long (0: fails)
     # Which lines random replies pass up, the bots' share of chat, each bot's audience.
     room: RoomSettings
+    # What the stream going offline and a shared chat session do (`[chat]`).
+    live: LiveSettings
     # Both on in every run; off only to measure the behaviour before them (benchmarks):
     admission: bool = True  # refuse random replies the send window cannot deliver in time
     stale_before_delay: bool = True  # skip stale replies before sleeping their delay
@@ -117,6 +122,10 @@ class EngineSettings:
             control_command=config.chat_control.command,
             outage_wait=config.ai.outage_wait,
             room=room_settings(config),
+            live=LiveSettings(
+                on_offline=OfflineAction(config.chat.on_offline),
+                shared_chat_replies=config.chat.shared_chat_replies,
+            ),
         )
 
 
@@ -141,7 +150,8 @@ def room_settings(config: Config) -> RoomSettings:
 
 
 def build_limiter(config: Config) -> SendLimiter | None:
-    """Send limits for every sink, so a rehearsal behaves as it would on Twitch."""
+    """Send limits for every sink, so a rehearsal behaves as it would on Twitch. Replies
+    sent with the app token (`send_as = "app"`) also share the app's Helix bucket."""
     limits = config.send_limits
     if not limits.enabled:
         return None
@@ -154,6 +164,7 @@ def build_limiter(config: Config) -> SendLimiter | None:
             spacing=limits.spacing,
             duplicate_window=limits.duplicate_window,
         ),
+        shared=APP_SEND_BUCKET if config.twitch.send_as == "app" else None,
     )
 
 
@@ -265,6 +276,7 @@ def assemble(
     )
     circuit = Circuit()
     gate = SendGate()
+    automod = AutoModDesk(scheduler, events)
     pipeline = ReplyPipeline(
         personas=personas,
         settings=PipelineSettings(
@@ -285,6 +297,7 @@ def assemble(
         review=review,
         circuit=circuit,
         gate=gate,
+        automod=automod,
     )
     playing = source.source
 
@@ -302,8 +315,9 @@ def assemble(
         return limiter.role(bot) if limiter is not None else configured.get(bot, Role.VIEWER)
 
     modes = ChatModes(
-        bots=bots, role_of=role_of, scheduler=scheduler, limiter=limiter, events=events
-    )
+        bots=bots, role_of=role_of, scheduler=scheduler, limiter=limiter, events=events,
+        now=clock,
+    )  # fmt: skip
     moderation = Moderation(
         scheduler=scheduler,
         conversation=conversation,
@@ -311,6 +325,15 @@ def assemble(
         quiet_for=settings.removed_user_quiet,
         now=loop_time,
         bots=bots,
+        wall=clock,
+    )
+    live = LiveChannel(
+        settings.live,
+        scheduler=scheduler,
+        events=events,
+        modes=modes,
+        moderation=moderation,
+        automod=automod,
     )
     cooldowns = CooldownGate(settings.cooldowns, loop_time)
     room = Room(
@@ -335,6 +358,7 @@ def assemble(
         control=ChatControl(settings.control_command, enabled=settings.chat_control),
         admission=admission,
         room=room,
+        shared_hold=lambda: live.holds_chance_replies,
     )
     return Engine(
         channel=channel,
@@ -362,4 +386,6 @@ def assemble(
         outage_wait=settings.outage_wait,
         gate=gate,
         classify_source=classify_source,
+        live=live,
+        automod=automod,
     )

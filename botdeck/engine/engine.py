@@ -33,12 +33,14 @@ from botdeck.core.jobs import Job
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.core.scheduler import Scheduler
 from botdeck.engine.admission import SendWindowAdmission
+from botdeck.engine.automod import AutoModDesk
 from botdeck.engine.chat_control import ControlLine
 from botdeck.engine.cooldowns import CooldownGate
 from botdeck.engine.events import EventHub, Subscription
 from botdeck.engine.intake import ChatIntake
 from botdeck.engine.journal import Journal
 from botdeck.engine.journal_files import open_journal
+from botdeck.engine.live import LiveChannel
 from botdeck.engine.moderation import Moderation
 from botdeck.engine.modes import ChatModes
 from botdeck.engine.pipeline import ReplyPipeline, reply_echo
@@ -70,6 +72,7 @@ from botdeck.model.jobs import (
     RouterState,
 )
 from botdeck.model.journal import Reason
+from botdeck.model.live import LIVE_EVENTS, LiveSnapshot
 from botdeck.model.review import PendingReview, Verdict
 from botdeck.model.snapshot import AIStatus, ChatCounts, EngineSnapshot, ResumeSummary
 
@@ -108,8 +111,13 @@ class Engine:
         gate: SendGate | None = None,
         sends: SendWatch | None = None,
         classify_source: Callable[[BaseException], SourceFailure] = classify_failure,
+        live: LiveChannel,
+        automod: AutoModDesk,
     ) -> None:
         self.channel = channel
+        self._automod = automod
+        self._live = live
+        self._live.drain = lambda by: self.drain(by)
         self._scheduler = scheduler
         self._pipeline = pipeline
         self._review = review
@@ -220,7 +228,19 @@ class Engine:
             resume=self._resume,
             ai=ai,
             sends_held=self._gate.shut,
+            live=self._live.snapshot(),
         )
+
+    @property
+    def live(self) -> LiveSnapshot:
+        """Shared chat, the stream offline, our bots removed, reading gaps, the lock."""
+        return self._live.snapshot()
+
+    def note_lock(self, note: str) -> None:
+        """What the run's channel lock has to say on the dashboard (a crashed run's lock
+        taken over)."""
+        log.warning("%s", note)
+        self._live.lock = note
 
     def waiting_jobs(self, bot: str | None = None) -> list[JobView]:
         """Waiting jobs in the order each bot would take them."""
@@ -287,6 +307,8 @@ class Engine:
             self._intake.handle(event)
         elif isinstance(event, ChatSettings):
             self._modes.apply(event)
+        elif isinstance(event, LIVE_EVENTS):
+            self._live.apply(event)
         else:
             self._moderation.apply(event)
 
@@ -560,6 +582,10 @@ class Engine:
         for task in self._speaking:
             task.cancel()
         await self._source.source.close()
+        for event in self._source.source.undelivered():
+            if not isinstance(event, ChatMessage):  # a gap, a verdict: the run's last words
+                self.take(event)
+        self._automod.close()  # replies still held get their outcome before the last line
         self._safety.close()
         closers, self._closers = self._closers, []
         for close in closers:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from botdeck.model.chat import ChatMessage, Role
+from botdeck.model.live import LiveEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,4 +81,4 @@ class ChatSettings:
         return ", ".join(modes)
 
 
-ChatEvent = ChatMessage | MessageDeleted | UserCleared | ChatCleared | ChatSettings
+ChatEvent = ChatMessage | MessageDeleted | UserCleared | ChatCleared | ChatSettings | LiveEvent

@@ -199,12 +199,14 @@ def test_the_vocabulary_is_the_contracts():
     assert {event.value for event in JournalEvent} == {
         "chat", "enqueued", "started", "sent", "failed", "cancelled", "skipped", "state",
         "moderation", "reviewed", "run",
+        "held", "reading_gap", "shared_chat",  # third round (shared_chat: botdeck's own)
     }  # fmt: skip
     second_round = {
         "deleted_by_moderator", "user_removed", "operator", "muted", "rejected", "resumed",
         "expired", "ai_unavailable",
     }  # fmt: skip
     assert second_round <= {reason.value for reason in Reason}
+    assert {"automod_denied", "automod"} <= {reason.value for reason in Reason}
 
 
 # ---------------------------------------------------------------- state

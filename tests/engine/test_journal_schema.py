@@ -16,6 +16,7 @@ from botdeck.engine import build_engine
 from botdeck.engine.journal import Journal
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import (
+    AutoModHeld,
     ChatSeen,
     EngineEvent,
     JobChanged,
@@ -27,6 +28,7 @@ from botdeck.model.events import (
 from botdeck.model.jobs import JobStage, Outcome, Priority, ReplyContext, RouterState
 from botdeck.model.journal import FIELDS, LINES, JournalEvent
 from botdeck.model.journal_check import LineError, check_line, field_types
+from botdeck.model.live import ReadingGap, SharedChat
 from botdeck.model.review import TIMEOUT, Verdict
 from botdeck.model.snapshot import ResumeSummary
 from tests.harness.virtual_time import run_virtual
@@ -88,6 +90,10 @@ def every_kind_of_event() -> list[EngineEvent]:
         ModerationSeen(ModerationAction.CLEAR_USER, user="troll", known=False),
         Reviewed(job(), Verdict.APPROVED, by=TIMEOUT),
         Reviewed(job(), Verdict.EDITED, text="@viewer1 better"),
+        AutoModHeld(job(), "@viewer1 hey"),
+        ReadingGap(NOW - 20, NOW),
+        SharedChat(("partner_one", "partner_two")),
+        SharedChat(()),
     ]
 
 

@@ -53,6 +53,7 @@ def make_engine(
     g: int = 5,
     b: int = 2,
     journal_clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] = time.time,
     **settings: object,
 ) -> tuple[Engine, io.StringIO]:
     """`settings` are `EngineSettings` fields (context_lines, ack_target, max_age, ...).
@@ -85,6 +86,7 @@ def make_engine(
         limiter=limiter,
         journal=Journal(stream, clock=journal_clock),
         personas=personas or {bot: f"persona of {bot}" for bot in bots},
+        clock=clock,
     )
     return engine, stream
 
