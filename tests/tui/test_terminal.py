@@ -60,6 +60,9 @@ def test_the_queue_inspector_cancels_one_reply_in_a_real_terminal(tmp_path: Path
             session, lambda s: "queue: stickyman1776" in s and "c Cancel" in s, timeout=10
         )
         assert re.search(r"job +pri +phase +age +viewer", screen), screen  # ids, as toasts
+        # The youngest reply: still queued (the first rows are running, maybe already
+        # being sent, which `c` rightly refuses).
+        tmux("send-keys", "-t", session, "End")
         tmux("send-keys", "-t", session, "c")
         wait_for_screen(session, lambda s: "cancelled" in s, timeout=10)
         tmux("send-keys", "-t", session, "x")
