@@ -55,10 +55,12 @@ from botdeck.model.events import (
     BotChanged,
     ChatSeen,
     EngineEvent,
+    FaultSeen,
     JobChanged,
     Listener,
     StateChanged,
 )
+from botdeck.model.faults import Fault
 from botdeck.model.jobs import (
     JobStage,
     JobView,
@@ -140,6 +142,7 @@ class Engine:
         self._sends = sends  # sends failing in a row, shown with the chat connection
         self._classify_source = classify_source  # the source adapter's reading of failures
         self._resume: ResumeSummary | None = None
+        self._faults: list[Fault] = []  # a drill's faults under way (`fault`)
         if resume is not None:
             scheduler.continue_ids(resume.last_id)  # ids unique within an appended journal
         scheduler.add_job_listener(self._on_job)
@@ -219,6 +222,7 @@ class Engine:
             resume=self._resume,
             ai=ai,
             sends_held=self._gate.shut,
+            faults=self._lasting_faults(),
         )
 
     def waiting_jobs(self, bot: str | None = None) -> list[JobView]:
@@ -434,6 +438,32 @@ class Engine:
         line = ChatMessage(f"manual-{self._said}", bot, text, self._clock(), is_bot=True)
         context = ReplyContext(line, depth=0, manual=True)
         return self._scheduler.run_now(bot, Priority.NORMAL, context, self._pipeline.say)
+
+    def fault(self, fault: Fault) -> None:
+        """A drill injected a fault (`botdeck.chaos`): journaled (`fault`), and shown while
+        it lasts. The engine does nothing else about it: the fault itself happens at the
+        adapters' edges, where the drill put it, and the engine meets it as it would live."""
+        if fault.until is not None and fault.until > self._clock():
+            self._faults.append(fault)
+        self._events.publish(FaultSeen(fault))
+
+    def _lasting_faults(self) -> tuple[Fault, ...]:
+        if not self._faults:
+            return ()
+        now = self._clock()
+        self._faults = [fault for fault in self._faults if fault.until and fault.until > now]
+        return tuple(self._faults)
+
+    def crash(self) -> None:
+        """Die here, as a killed process would (a drill's crash fault): the journal keeps
+        what it has written and writes nothing more, so every open job is left without an
+        outcome for the next run to resume; everything running is cancelled unheard, and
+        nothing more is sent. The engine is not used again: a restart builds a new one."""
+        self._journal.sever()
+        for task in self._speaking:
+            task.cancel()
+        self._scheduler.stop(Reason.STOPPED)  # journaled nowhere: the journal is severed
+        self._gate.open()
 
     def bring_raid(self) -> bool:
         """The demo's raid: a burst of new viewers mentioning the bots. False if the chat

@@ -46,7 +46,9 @@ class Moderation:
         quiet_for: float,
         now: Callable[[], float],
         bots: Iterable[str] = (),
+        enabled: bool = True,
     ) -> None:
+        self._enabled = enabled  # off: actions are only journaled (a benchmark's baseline)
         self._scheduler = scheduler
         self._bots = {bot.lower(): bot for bot in bots}
         self._removed_bots: dict[str, None] = {}  # our bots a moderator removed, in order
@@ -79,7 +81,9 @@ class Moderation:
         self._removed_bots.pop(bot, None)
 
     def apply(self, event: ModerationEvent) -> ModerationSeen:
-        if isinstance(event, MessageDeleted):
+        if not self._enabled:
+            seen = _unheeded(event)
+        elif isinstance(event, MessageDeleted):
             seen = self._delete(event.msg)
         elif isinstance(event, UserCleared):
             seen = self._remove_user(event.user.lower())
@@ -123,3 +127,13 @@ class Moderation:
         if len(self._quiet) > 4096:
             now = self._now()
             self._quiet = {user: until for user, until in self._quiet.items() if until > now}
+
+
+def _unheeded(event: ModerationEvent) -> ModerationSeen:
+    """An action journaled with nothing done about it: how botdeck behaves without its
+    moderation handling, which a benchmark measures against."""
+    if isinstance(event, MessageDeleted):
+        return ModerationSeen(ModerationAction.DELETE, msg=event.msg)
+    if isinstance(event, UserCleared):
+        return ModerationSeen(ModerationAction.CLEAR_USER, user=event.user.lower())
+    return ModerationSeen(ModerationAction.CLEAR)

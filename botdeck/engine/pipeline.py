@@ -174,6 +174,7 @@ class ReplyPipeline:
                     return None
                 break
             except SendError as error:
+                job.dropped += 1
                 if error.retry_after is None or retries <= 0:
                     raise JobFailed(error.reason) from None
                 retries -= 1
@@ -266,9 +267,11 @@ class ReplyPipeline:
         while True:
             ticket = await self._wait_for_ai(job, waiting)
             started = loop.time()
+            job.ai_calls += 1
             try:
                 reply = await self._responder.reply(request)
             except ResponderError as error:
+                job.ai_failed += 1
                 self._usage.count(job, error.tokens_in, error.tokens_out)
                 if not error.transient:
                     circuit.answered(ticket, error.fix)

@@ -14,6 +14,7 @@ from typing import assert_never
 
 from botdeck.model.channel import ChatSettings
 from botdeck.model.chat import ChatMessage
+from botdeck.model.faults import Fault
 from botdeck.model.jobs import JobStage, JobView, RouterState
 from botdeck.model.review import OPERATOR, Verdict
 
@@ -121,6 +122,14 @@ class AIAvailability:
                 assert_never(self.state)
 
 
+@dataclass(frozen=True, slots=True)
+class FaultSeen:
+    """A drill injected a fault (`botdeck.chaos`): journaled as `fault`, dated from its
+    start, and shown while it lasts."""
+
+    fault: Fault
+
+
 EngineEvent = (
     ChatSeen
     | JobChanged
@@ -130,5 +139,6 @@ EngineEvent = (
     | Reviewed
     | BotChanged
     | AIAvailability
+    | FaultSeen
 )
 Listener = Callable[[EngineEvent], None]

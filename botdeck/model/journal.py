@@ -25,6 +25,7 @@ from botdeck.model.chat import ChatMessage
 from botdeck.model.events import (
     ChatSeen,
     EngineEvent,
+    FaultSeen,
     JobChanged,
     ModerationAction,
     ModerationSeen,
@@ -47,6 +48,7 @@ class JournalEvent(StrEnum):
     STATE = "state"
     MODERATION = "moderation"  # a moderator deleted a line, removed a user, cleared chat
     REVIEWED = "reviewed"  # the operator approved, edited or rejected a reply
+    FAULT = "fault"  # a drill injected a fault (`rehearse --chaos`, `demo --chaos`)
 
 
 PriorityLabel = Literal["high", "normal", "low"]
@@ -106,6 +108,8 @@ class _OutcomeLine(_JobLine):
     send_wait: NotRequired[float]
     tokens_in: NotRequired[int]
     tokens_out: NotRequired[int]
+    ai_wasted: NotRequired[int]
+    dropped: NotRequired[int]
 
 
 class SentLine(_OutcomeLine):
@@ -169,9 +173,19 @@ class ReviewedLine(_Line):
     text: NotRequired[str]
 
 
+class FaultLine(_Line):
+    """A drill injected a fault from `ts` to `until` (absent: it does not last, or lasts
+    until someone acts): written when it begins, so a killed run keeps it."""
+
+    event: Literal[JournalEvent.FAULT]
+    kind: str
+    until: NotRequired[float]
+    detail: NotRequired[str]
+
+
 JobLine = EnqueuedLine | StartedLine | SentLine | FailedLine | CancelledLine | SkippedLine
 OutcomeLine = SentLine | FailedLine | CancelledLine | SkippedLine
-JournalLine = RunLine | ChatLine | JobLine | StateLine | ModerationLine | ReviewedLine
+JournalLine = RunLine | ChatLine | JobLine | StateLine | ModerationLine | ReviewedLine | FaultLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +209,7 @@ LINES: dict[JournalEvent, LineSpec] = {
     JournalEvent.STATE: LineSpec(StateLine),
     JournalEvent.MODERATION: LineSpec(ModerationLine, counted_by="action"),
     JournalEvent.REVIEWED: LineSpec(ReviewedLine),
+    JournalEvent.FAULT: LineSpec(FaultLine),
 }
 
 # Fields older journals named otherwise: (event, old name) -> the name now. A chat line's
@@ -238,6 +253,12 @@ FIELDS: dict[str, str] = {
     "ended": "unsent replies it ended",
     "unknown": "true when botdeck had not seen the line or the user",
     "verdict": "what was decided about the reply",
+    "kind": "the fault's kind, as the fault plan names it (`ai_down`, `crash`, ...)",
+    "until": "when it ended, in Unix seconds (`ts` is when it began)",
+    "detail": "what the fault was, in words (`AI down: 429 storm`)",
+    "ai_wasted": "requests to the AI server for this reply that no message came of: "
+    "failed ones, and the one written when the reply was not sent",
+    "dropped": "send attempts the platform refused or dropped (each retried, or the last)",
 }
 
 # The largest value each number may take; none is ever negative. A reader trusts no
@@ -252,6 +273,9 @@ LIMITS: dict[str, float] = {
     "delay": WEEK,
     "send_wait": WEEK,
     "latency": WEEK,
+    "until": MAX_TS,
+    "ai_wasted": MAX_COUNT,
+    "dropped": MAX_COUNT,
     "tokens_in": 10_000_000,  # per reply: more than any model's context
     "tokens_out": 10_000_000,
 }
@@ -285,7 +309,21 @@ def line_for(event: EngineEvent, ts: float) -> JournalLine | None:
         if event.text is not None:
             reviewed["text"] = event.text
         return reviewed
+    if isinstance(event, FaultSeen):
+        return fault_line(event)
     return None
+
+
+def fault_line(event: FaultSeen) -> FaultLine:
+    """A fault, dated from its start (a drill may tell a restarted run of one that began
+    while botdeck was down)."""
+    fault = event.fault
+    line: FaultLine = {"ts": round(fault.since, 3), "event": JournalEvent.FAULT, "kind": fault.kind}
+    if fault.until is not None:
+        line["until"] = round(fault.until, 3)
+    if fault.detail:
+        line["detail"] = fault.detail
+    return line
 
 
 def chat_line(message: ChatMessage, ts: float) -> ChatLine:
@@ -375,6 +413,11 @@ def job_line(stage: JobStage, job: JobView, ts: float) -> JobLine | None:
     if job.tokens_in or job.tokens_out:
         outcome["tokens_in"] = job.tokens_in
         outcome["tokens_out"] = job.tokens_out
+    wasted = job.ai_failed if job.outcome is Outcome.SENT else job.ai_calls
+    if wasted:
+        outcome["ai_wasted"] = wasted
+    if job.dropped:
+        outcome["dropped"] = job.dropped
     return outcome
 
 

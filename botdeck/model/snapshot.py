@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from botdeck.model.chat import ConnectionState
+from botdeck.model.faults import Fault
 from botdeck.model.jobs import RouterState
 from botdeck.model.room import RoomSnapshot
 
@@ -228,6 +229,7 @@ class EngineSnapshot:
     ai: AIStatus | None = None  # the AI server down or refusing; None while it answers
     sends_held: bool = False  # an emergency stop awaits confirmation: nothing is sent
     room: RoomSnapshot | None = None  # the bots' share of chat, what random replies passed up
+    faults: tuple[Fault, ...] = ()  # a drill's faults under way (`--chaos`)
 
     @property
     def state(self) -> RouterState:

@@ -47,6 +47,7 @@ from botdeck.model.events import (
     ChatModeChanged,
     ChatSeen,
     EngineEvent,
+    FaultSeen,
     JobChanged,
     ModerationSeen,
     StateChanged,
@@ -60,6 +61,7 @@ from botdeck.tui.chatlines import (
     by_detail,
     cancelled_line,
     chat_line,
+    fault_line,
     is_cut,
     mode_line,
     moderation_line,
@@ -67,7 +69,7 @@ from botdeck.tui.chatlines import (
     outcome_line,
     state_line,
 )
-from botdeck.tui.labels import ai_toast
+from botdeck.tui.labels import ai_toast, fault_label
 from botdeck.tui.layout import Layout, plan_layout
 from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.screens.edit_reply import EditReply
@@ -343,6 +345,19 @@ class BotdeckApp(App[int]):
             self.call_later(self.refresh_numbers)
         elif isinstance(event, AIAvailability):
             self._on_ai(event)
+        elif isinstance(event, FaultSeen):
+            self._on_fault(event)
+
+    def _on_fault(self, event: FaultSeen) -> None:
+        """A drill's fault: a line in the chat and a toast as it begins; while it lasts,
+        an alert line (`alert_lines`), so the operator sees what to practise on."""
+        fault = event.fault
+        self._chat.add(fault_line(fault))
+        self._flush_soon()
+        edge, severity = fault_label(fault.edge)
+        self.notify(fault.describe(), title=f"drill: {edge}", severity=severity, timeout=8,
+                    markup=False)  # fmt: skip
+        self.call_later(self.refresh_numbers)
 
     def _on_ai(self, event: AIAvailability) -> None:
         """The AI server down, back or refusing: a line in the chat, and a toast; a refusal

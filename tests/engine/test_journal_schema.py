@@ -18,12 +18,14 @@ from botdeck.model.chat import ChatMessage
 from botdeck.model.events import (
     ChatSeen,
     EngineEvent,
+    FaultSeen,
     JobChanged,
     ModerationAction,
     ModerationSeen,
     Reviewed,
     StateChanged,
 )
+from botdeck.model.faults import Fault, FaultEdge
 from botdeck.model.jobs import JobStage, Outcome, Priority, ReplyContext, RouterState
 from botdeck.model.journal import FIELDS, LINES, JournalEvent
 from botdeck.model.journal_check import LineError, check_line, field_types
@@ -73,6 +75,9 @@ def every_kind_of_event() -> list[EngineEvent]:
                 send_wait=0.5,
                 tokens_in=9,
                 tokens_out=4,
+                ai_calls=2,
+                ai_failed=1,
+                dropped=1,
             ),
         ),
         JobChanged(JobStage.FINISHED, job(outcome=Outcome.SENT, result="hi", context=typed)),
@@ -80,7 +85,17 @@ def every_kind_of_event() -> list[EngineEvent]:
         *(
             JobChanged(JobStage.FINISHED, job(outcome=outcome, reason="r", **costs))
             for outcome in (Outcome.FAILED, Outcome.CANCELLED, Outcome.SKIPPED)
-            for costs in ({}, {"carrier": 6, "send_wait": 0.0, "tokens_in": 3, "tokens_out": 0})
+            for costs in (
+                {},
+                {
+                    "carrier": 6,
+                    "send_wait": 0.0,
+                    "tokens_in": 3,
+                    "tokens_out": 0,
+                    "ai_calls": 1,
+                    "dropped": 2,
+                },
+            )
         ),
         StateChanged(RouterState.DRAINING),
         StateChanged(RouterState.PAUSED, by="mod_jane", command="!botdeck pause"),
@@ -88,6 +103,8 @@ def every_kind_of_event() -> list[EngineEvent]:
         ModerationSeen(ModerationAction.CLEAR_USER, user="troll", known=False),
         Reviewed(job(), Verdict.APPROVED, by=TIMEOUT),
         Reviewed(job(), Verdict.EDITED, text="@viewer1 better"),
+        FaultSeen(Fault("ai_down", NOW - 1, NOW + 59, FaultEdge.AI, "AI down: refused")),
+        FaultSeen(Fault("raid", NOW, None, FaultEdge.CHANNEL, "")),
     ]
 
 

@@ -337,6 +337,7 @@ def test_events_that_change_no_figure_are_read_without_a_note(tmp_path):
     others = [
         {"ts": T0 + 1, "event": "moderation", "action": "clear"},
         {"ts": T0 + 1, "event": "reviewed", "job": 1, "verdict": "approved", "by": "operator"},
+        {"ts": T0 + 1, "event": "fault", "kind": "ai_down", "until": T0 + 2},
     ]
     first = {"ts": T0, "event": "run", "channel": "somechannel"}
     shown = {line["event"] for line in [first, *others]}

@@ -25,19 +25,21 @@ from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus, R
 from botdeck.model.events import (
     AIAvailability,
     AIState,
+    FaultSeen,
     JobChanged,
     ModerationAction,
     ModerationSeen,
     StateChanged,
 )
+from botdeck.model.faults import Fault, FaultEdge
 from botdeck.model.jobs import JobStage, Outcome, Phase, Priority, ReplyContext, RouterState
 from botdeck.model.journal import JournalEvent, Reason
 from botdeck.model.keys import When
 from botdeck.model.review import PendingReview, Verdict
 from botdeck.model.room import Audience, PassKind
 from botdeck.model.snapshot import Expired, ResumeSummary
-from botdeck.tui.chatlines import moderation_line, outcome_line
-from botdeck.tui.labels import pass_label, phase_label, priority_label, when_note
+from botdeck.tui.chatlines import fault_line, moderation_line, outcome_line
+from botdeck.tui.labels import fault_label, pass_label, phase_label, priority_label, when_note
 from botdeck.tui.screens.help import HelpScreen
 from botdeck.tui.widgets.bot_card import BotCard, CardSize
 from botdeck.tui.widgets.chat_log import ChatLog
@@ -60,6 +62,7 @@ SHOWN = {
     When: "help screen (when column), footer and palette (check_action)",
     PassKind: "bot cards (the lower border: passed: emotes 41, spam 12)",
     Expired: "the resume toast and the headless line (ResumeSummary.describe)",
+    FaultEdge: "a drill's fault: the chat line, its toast's title, the alert line while it lasts",
 }
 NOT_SHOWN = {
     Role: "decides send limits; the cards show the limits, not the role",
@@ -102,6 +105,9 @@ class FakeJob:
     send_wait: float | None = None
     tokens_in: int = 0
     tokens_out: int = 0
+    ai_calls: int = 0
+    ai_failed: int = 0
+    dropped: int = 0
     carrier: int | None = None
     carried: tuple[FakeJob, ...] = field(default=())
     requeued: int = 0
@@ -268,3 +274,31 @@ async def test_every_expiry_cause_shows_in_the_resume_toast():
         for cause in Expired:
             assert f"1 {cause.value}" in toast
         assert "(gone_bot)" in toast
+
+
+async def test_every_fault_edge_shows_in_the_chat_a_toast_and_the_alerts():
+    app = make_app([])
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.pause()
+        now = app._clock()
+        faults = [
+            Fault(edge.value, now, now + 60, edge, f"a fault at the {edge.value} edge")
+            for edge in FaultEdge
+        ]
+        for fault in faults:
+            app._on_event(FaultSeen(fault))
+        app.flush_chat()
+        await pilot.pause()
+        chat = "\n".join(app.query_one(ChatLog).lines)
+        titles = {note.title for note in app._notifications}
+        alerts = app.query_one(AlertBar)
+        snap = replace(app.engine.snapshot(), faults=tuple(faults))
+        rows = alerts.show(snap, 20)
+        await pilot.pause()
+        for fault in faults:
+            edge, _ = fault_label(fault.edge)
+            assert fault_line(fault) in chat
+            assert f"drill: {edge}" in titles
+        assert rows == 4  # at most 4 alert lines: the rest are counted on the last
+        assert "DRILL AI" in alerts.plain
+        assert app.is_running

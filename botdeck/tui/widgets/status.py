@@ -14,7 +14,7 @@ from rich.text import Text
 from botdeck.model.jobs import RouterState
 from botdeck.model.room import RoomSnapshot
 from botdeck.model.snapshot import EngineSnapshot
-from botdeck.tui.labels import router_attention
+from botdeck.tui.labels import fault_label, router_attention
 from botdeck.tui.widgets.text_lines import TextLines
 
 MAX_ALERT_LINES = 4
@@ -101,6 +101,17 @@ def alert_lines(snap: EngineSnapshot, backlog_warning: int) -> list[Text]:
     trouble (reading down or never started, sends failing in a row: the same words as the
     header), each bot a chat mode keeps from talking, each notice."""
     lines = []
+    for fault in snap.faults:  # a drill's fault under way: what the operator practises on
+        edge, _ = fault_label(fault.edge)
+        lines.append(
+            Text.assemble(
+                (f" DRILL {edge} ", "bold reverse"),
+                " ",
+                fault.summary(),
+                no_wrap=True,
+                overflow="ellipsis",
+            )
+        )
     queues = snap.queues
     if queues.size > backlog_warning:
         lines.append(
