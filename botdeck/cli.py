@@ -31,6 +31,7 @@ from botdeck.config import (
 from botdeck.files import FileRefused
 
 if TYPE_CHECKING:
+    from botdeck.chaos import FaultPlan
     from botdeck.engine import RunOptions
     from botdeck.tui.themes import ThemeSet
 
@@ -159,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help=f"seed for chat and every random choice (default {default_of(ChatConfig, 'seed')})",
     )
+    demo.add_argument(
+        "--chaos",
+        metavar="PLAN",
+        help="a fire drill: play the fault plan PLAN (a TOML file, or `default`: the shipped"
+        " 10-minute drill) on the wall clock in the dashboard; headless, on a virtual clock",
+    )
     add_run_options(demo)
 
     add_init_command(commands)
@@ -225,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="R",
         help="add about R mentions a minute of your bots, drawn from the log's own questions"
         " and viewers (seeded; journaled as synthetic)",
+    )
+    rehearse.add_argument(
+        "--chaos",
+        metavar="PLAN",
+        help="play the night with the faults of the plan PLAN (a TOML file, or `default`:"
+        " the shipped drill); the report says what each fault cost",
     )
     rehearse.add_argument(
         "--as",
@@ -447,7 +460,7 @@ def _report(args: argparse.Namespace) -> int:
         if args.html is not None:
             _report_page(path, args.html, args.ack_target, as_json=args.json)
         else:
-            print_report(path, as_json=args.json, out=sys.stdout)
+            print_report(path, as_json=args.json, out=sys.stdout, delayed_after=args.ack_target)
         sys.stdout.flush()
     except ReportError as error:
         raise ConfigError(str(error)) from None  # bad input: one line, exit 2
@@ -526,6 +539,7 @@ def _rehearse(args: argparse.Namespace) -> int:
         real_time=args.real_time,
         mention_rate=args.mention_rate,
         as_bots=tuple(args.as_bots),
+        chaos=args.chaos,
     )
     config = _load(args.config, adjust=lambda config: rehearsal_config(config, rehearsal))
     setup_logging()
@@ -587,6 +601,8 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
 
     setup_logging()
     options = _run_options(args, headless=True)
+    if getattr(args, "chaos", None) is not None:
+        return _headless_drill(config, args, options)
     with open_run(config, options) as session:
         engine = session.engine
         print_warnings(engine.source_warnings, sys.stderr)
@@ -600,6 +616,49 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
     return code
 
 
+def _headless_drill(config: Config, args: argparse.Namespace, options: RunOptions) -> int:
+    """`demo --chaos PLAN --headless`: the drill with nobody watching, on a virtual clock
+    (offline replies and simulated chat wait on nothing), so ten minutes take seconds. It
+    ends at `--duration`, else at the plan's `length` (faults after it do not happen)."""
+    from dataclasses import replace
+
+    from botdeck.chaos import Drill, load_plan
+    from botdeck.core.virtual_time import VirtualTimeLoop, run_virtual, wall_clock
+    from botdeck.headless import exit_line, print_summary, print_warnings
+
+    plan = load_plan(args.chaos)
+    duration = args.duration if args.duration is not None else drill_length(plan)
+    loop = VirtualTimeLoop()
+    options = replace(options, demo=True, duration=duration, clock=wall_clock(loop))
+    drill = Drill(config, plan, options)
+    try:
+        with drill.opened() as first:
+            print_warnings(first.engine.source_warnings, sys.stderr)
+            code = run_virtual(drill.play(), loop=loop)
+            assert drill.session is not None
+            engine = drill.session.engine
+            summary = sys.stderr if options.journal_on_stdout else sys.stdout
+            print_summary(engine, summary)
+            print(f"  drill: {len(plan.faults)} faults, {drill.lives} runs", file=summary)
+            if drill.session.journal is not None:
+                print(f"  journal: {drill.session.journal.path}", file=summary)
+    finally:
+        if not loop.is_closed():
+            loop.close()  # the plan or the chat could not be read: nothing ran on it
+    if (why := exit_line(engine)) is not None:
+        print(f"botdeck: {why}", file=sys.stderr)
+    return code
+
+
+def drill_length(plan: FaultPlan) -> float:
+    """How long a drill lasts without `--duration`: the plan's `length`, else a minute
+    past its last fault's end."""
+    if plan.length is not None:
+        return plan.length
+    ends = [fault.at + (fault.span or 0.0) for fault in plan.faults]
+    return max(ends, default=0.0) + 60.0
+
+
 def _dashboard(config: Config, args: argparse.Namespace, themes: ThemeSet | None) -> int:
     from botdeck.engine import open_run
     from botdeck.logs import setup_logging
@@ -607,6 +666,8 @@ def _dashboard(config: Config, args: argparse.Namespace, themes: ThemeSet | None
     from botdeck.tui.run import run_dashboard
 
     setup_logging()  # to a file: Textual owns the terminal
+    if getattr(args, "chaos", None) is not None:
+        return _dashboard_drill(config, args, themes)
     with open_run(config, _run_options(args, headless=False)) as session:
         app = create_app(
             session, config, demo=args.command == "demo", theme=args.theme, themes=themes
@@ -616,6 +677,28 @@ def _dashboard(config: Config, args: argparse.Namespace, themes: ThemeSet | None
         print(f"botdeck: {app.exit_note}")
     if session.journal is not None:
         print(f"botdeck: journal: {session.journal.path}")
+    return code
+
+
+def _dashboard_drill(config: Config, args: argparse.Namespace, themes: ThemeSet | None) -> int:
+    """`demo --chaos PLAN`: the fire drill on the wall clock in the dashboard. A crash fault
+    kills the run and a new one, resumed from the journal, comes back under the same
+    dashboard (`BotdeckApp.replace_session`): the operator sees what a restart looks like
+    (what it resumed, the queues refilled) without losing the screen they practise on."""
+    from botdeck.chaos import Drill, load_plan
+    from botdeck.tui.factory import create_app
+    from botdeck.tui.run import run_dashboard
+
+    plan = load_plan(args.chaos)
+    drill = Drill(config, plan, _run_options(args, headless=False), operator=False)
+    with drill.opened() as session:
+        app = create_app(session, config, demo=True, theme=args.theme, themes=themes)
+        code = asyncio.run(drill.beside(run_dashboard(app), app.replace_session))
+        last = drill.session or session
+    if app.exit_note:
+        print(f"botdeck: {app.exit_note}")
+    if last.journal is not None:
+        print(f"botdeck: journal: {last.journal.path}")
     return code
 
 

@@ -250,7 +250,7 @@ class BotdeckApp(App[int]):
         self._cards = {card.bot: card for card in self.query(BotCard)}
         self._inspector.display = False
         self._review.display = False
-        self.engine.subscribe(self._on_event)
+        self._subscription = self.engine.subscribe(self._on_event)
         self._signals.install()
         if self._terminal is not None:
             no_resume_after_hangup(self._terminal)
@@ -265,6 +265,25 @@ class BotdeckApp(App[int]):
             self._say(text, severity)
         self.refresh_numbers()
         self.call_after_refresh(gc.freeze)
+
+    def replace_session(self, session: RunSession) -> None:
+        """A fire drill killed botdeck's run and started a new one from the journal (a crash
+        fault): the new run under this same dashboard. The operator sees the restart as it
+        would look (what it resumed, the queues refilling) without losing the screen, the
+        selection or the chat they were reading; quitting now quits the new run."""
+        self._subscription.cancel()
+        self.session = session
+        self.engine = session.engine
+        self.quits = session.quits
+        session.say = self._say
+        session.supervised = True
+        self._subscription = self.engine.subscribe(self._on_event)
+        self._last_snap = None
+        self._chat.add(notice_line("botdeck started again: a new run, resumed from the journal",
+                                   self._clock()))  # fmt: skip
+        self._flush_soon()
+        session.start()  # connects (what it resumed is said as a toast) and reads chat
+        self.refresh_numbers()
 
     # Why gc.freeze: Textual, Rich and the engine create a few hundred thousand long-lived
     # objects at start. A full (generation 2) collection scans all of them and stalls the
