@@ -349,7 +349,9 @@ def _config_for(args: argparse.Namespace) -> Config:
     if args.command == "demo":
         # The dashboard's demo keeps chat going (the config's scenario); headless defaults
         # to the finite raid.
-        scenario = args.scenario or ("raid" if args.headless else None)
+        # A drill plays the dashboard's chat headless too: its faults need chat all along.
+        finite = args.headless and args.chaos is None
+        scenario = args.scenario or ("raid" if finite else None)
         return demo_config(bots=args.bots, scenario=scenario, seed=args.seed)
     return _load(args.config)
 
@@ -639,15 +641,27 @@ def _headless_drill(config: Config, args: argparse.Namespace, options: RunOption
             engine = drill.session.engine
             summary = sys.stderr if options.journal_on_stdout else sys.stdout
             print_summary(engine, summary)
+            journal = drill.journal
             print(f"  drill: {len(plan.faults)} faults, {drill.lives} runs", file=summary)
-            if drill.session.journal is not None:
-                print(f"  journal: {drill.session.journal.path}", file=summary)
+            if journal is not None and first.journal is not None:
+                print(f"  {lost_line(journal, first.journal.offset)}", file=summary)
+                print(f"  journal: {journal}", file=summary)
     finally:
         if not loop.is_closed():
             loop.close()  # the plan or the chat could not be read: nothing ran on it
     if (why := exit_line(engine)) is not None:
         print(f"botdeck: {why}", file=sys.stderr)
     return code
+
+
+def lost_line(journal: Path, offset: int) -> str:
+    """The drill's `lost: N mentions`, from its journal, and where the rest is."""
+    from botdeck.report import build_report
+
+    faults = build_report(journal, offset=offset).faults
+    lost = faults.lost if faults is not None else 0
+    noun = "mention" if lost == 1 else "mentions"
+    return f"lost: {lost:,} {noun} (`botdeck report {journal}` says what each fault cost)"
 
 
 def drill_length(plan: FaultPlan) -> float:

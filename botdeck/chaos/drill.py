@@ -162,6 +162,8 @@ class Drill:
         assert world is not None
         options = self._options
         if not first:
+            # As a restart with `--journal` would: the night stays in one file.
+            assert self.journal is not None
             resume = Resume.ANSWER if self.handling.resume else Resume.CLOSE
             left = None
             if options.duration is not None:
@@ -177,6 +179,8 @@ class Drill:
         life = contextlib.ExitStack()
         self.session = life.enter_context(open_run(self.config, options, source=parts, edges=edges))
         self._life = life
+        if first and self.session.journal is not None:  # later runs append to this file
+            self._options = replace(options, journal=AppendTo(self.session.journal.path))
         self._stack.callback(life.close)
         self.lives += 1
         for fault in self._pending:  # told to the new run: its journal has them
@@ -198,7 +202,7 @@ class Drill:
 
     @property
     def journal(self) -> Path | None:
-        """The file every run of the night appends to (None: a file per run)."""
+        """The file every run of the night appends to (None before the first is open)."""
         journal = self._options.journal
         return journal.path if isinstance(journal, AppendTo) else None
 
@@ -260,7 +264,7 @@ class Drill:
             planned.kind.edge,
             planned.words(),
         )
-        log.warning("drill: %s", fault.describe())
+        log.warning("%s", fault.describe())
         self._tell(fault)  # before it happens: a crash's line is written before the kill
         begun = Begun(world, planned.options, planned.duration, planned.bot, planned)
         planned.kind.begin(begun)
