@@ -209,13 +209,11 @@ class Drill:
     # ------------------------------------------------------------ playing
     async def play(self) -> int:
         """Headless: every run of the night, each to its end; the last one's exit code."""
-        from botdeck.headless import run_headless
-
         self.begin()
         try:
             while True:
                 assert self.session is not None
-                code = await run_headless(self.session)
+                code = await _unattended(self.session)
                 restart, self._restart = self._restart, None
                 if restart is None:
                     return code
@@ -303,3 +301,13 @@ class Drill:
         session = self._open_life(first=False)
         log.warning("drill: botdeck started again (run %d of the night)", self.lives)
         self._on_life(session)
+
+
+async def _unattended(session: RunSession) -> int:
+    """One run with nobody at the console, to its end (as `commands.headless` runs one;
+    the commands sit above the drill, so it does the same three steps itself)."""
+    try:
+        await session.connect()
+        return await session.run_unattended()
+    finally:
+        await session.close()

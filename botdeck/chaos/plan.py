@@ -36,7 +36,7 @@ from pydantic import ValidationError
 from botdeck.chaos.kinds import CLASHES, KINDS, Kind, Lasting
 from botdeck.chaos.times import offset_label, parse_offset
 from botdeck.config import ConfigError
-from botdeck.files import MIB, FileRefused, read_text_capped
+from botdeck.storage.files import MIB, FileRefused, read_text_capped
 
 DEFAULT = "default"  # `--chaos default`: the shipped drill
 MAX_FAULTS = 500
