@@ -505,10 +505,14 @@ class Engine:
         def close_old(job: OpenJob, reason: Reason, resumed_as: int | None) -> None:
             old.closed_by_restart(job.id, job.bot, job.priority, job.msg, reason, resumed_as)
 
+        now = self._clock()
+        if self._limiter is not None:  # the killed run's sends still count at Twitch
+            for bot, ts in plan.sends:
+                self._limiter.remember(bot, now - ts)
         try:
             self._resume = apply_resume(
                 plan,
-                now=self._clock(),
+                now=now,
                 channel=self.channel,
                 bots=frozenset(self.bots),
                 resubmit=resubmit,
