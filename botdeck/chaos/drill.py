@@ -221,12 +221,23 @@ class Drill:
         finally:
             await self.end()
 
-    async def beside(self, main: Awaitable[int], on_life: Callable[[RunSession], None]) -> int:
+    async def beside(
+        self,
+        main: Awaitable[int],
+        on_life: Callable[[RunSession], None],
+        start: Callable[[Callable[[], None]], object] | None = None,
+    ) -> int:
         """The dashboard (`main`, which runs the current session) with the plan played
-        beside it; each restart's run is handed to `on_life`."""
+        beside it; each restart's run is handed to `on_life`. `start` begins the night
+        where the dashboard runs (`App.call_later`): the faults' timers and the restart
+        then carry the app's context, as its own run's feed does, so what they make the
+        engine publish may start the app's timers (Textual needs its active app)."""
         self._operator = False  # someone is at the console: the keys are theirs
         self._on_life = on_life
-        self.begin()
+        if start is None:
+            self.begin()
+        else:
+            start(self.begin)
         try:
             return await main
         finally:

@@ -170,7 +170,8 @@ def _dashboard_drill(config: Config, args: argparse.Namespace, themes: ThemeSet 
     drill = Drill(config, plan, _run_options(args, headless=False), operator=False)
     with drill.opened() as session:
         app = create_app(session, config, demo=True, theme=args.theme, themes=themes)
-        code = asyncio.run(drill.beside(run_dashboard(app), app.replace_session))
+        night = drill.beside(run_dashboard(app), app.replace_session, start=app.call_later)
+        code = asyncio.run(night)
         last = drill.session or session
     if app.exit_note:
         print(f"botdeck: {app.exit_note}")
