@@ -4,8 +4,8 @@ Three bots (two viewer-role, one moderator), steady chat: a line a second, every
 naming a bot. Minutes 10 to 15 are a storm: followers-only for 5 minutes, a raid of
 300, moderators deleting 25 lines, a bot timed out 90 s, the AI server down 60 s (from
 10:30), botdeck killed and restarted (at 11:00, 10 s down), reading lost 90 s (from
-12:00), then the reader banned for 2 minutes (from 13:40: a ban while reading is
-lost is not seen, see the README).
+12:00), then the reader banned for 2 minutes (at 13:30, as reading comes back: the ban is
+not read, and botdeck learns it from the refused send).
 Everything is the real engine, limiter, pipeline, journal and resume, played by
 `botdeck.chaos.Drill` as `rehearse --chaos` plays it; the platform's side (its send
 limits, the drops, the deletions) is the drill's world, which counts what Twitch would.
@@ -75,7 +75,7 @@ for = 90
 
 [[fault]]
 kind = "reader_banned"
-at = "13:40"
+at = "13:30"
 for = 120
 """
 

@@ -311,7 +311,7 @@ class World:
         if refused is not None:
             reason, retry_after = refused
             self.ledger.refused[reason] += 1
-            raise SendError(reason, retry_after=retry_after)
+            raise SendError(reason, retry_after=retry_after, removed=bot in self._refusing)
         self._window(bot, now)
         if reply_to is not None and reply_to in self._deleted:
             self.ledger.replies_to_deleted += 1

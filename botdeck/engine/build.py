@@ -294,6 +294,7 @@ def assemble(
         review=review,
         circuit=circuit,
         gate=gate,
+        bot_refused=lambda bot: moderation.bot_refused(bot),
     )
     playing = source.source
 

@@ -80,6 +80,16 @@ class Moderation:
         """The operator let the bot talk again: its notice goes."""
         self._removed_bots.pop(bot, None)
 
+    def bot_refused(self, bot: str) -> bool:
+        """The platform refused a send because `bot` is banned or timed out, a removal this
+        run did not see (it fell while reading was lost): paused as if it had, True. False
+        when the bot was already paused for it (a drain runs a paused bot's replies: they
+        fail rather than go round again) or moderation handling is off."""
+        if not self._enabled or bot.lower() not in self._bots or bot in self._removed_bots:
+            return False
+        self._pause_removed(bot)
+        return True
+
     def apply(self, event: ModerationEvent) -> ModerationSeen:
         if not self._enabled:
             seen = _unheeded(event)

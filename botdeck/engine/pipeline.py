@@ -98,6 +98,7 @@ class ReplyPipeline:
         review: ReviewDesk,
         circuit: Circuit | None = None,
         gate: SendGate | None = None,
+        bot_refused: Callable[[str], bool] | None = None,
     ) -> None:
         self._personas = dict(personas)
         self._settings = settings
@@ -112,6 +113,8 @@ class ReplyPipeline:
         self._review = review
         self._circuit = circuit or Circuit()
         self._gate = gate or SendGate()
+        # A send refused because the bot is removed: True once the bot is paused for it.
+        self._bot_refused = bot_refused or (lambda bot: False)
 
     @property
     def echoes(self) -> bool:
@@ -175,6 +178,9 @@ class ReplyPipeline:
                 break
             except SendError as error:
                 job.dropped += 1
+                if error.removed and self._bot_refused(job.bot):
+                    job.committed = False  # refused: nothing went out, so it may wait
+                    raise JobReturned() from None  # back to the paused bot's queue
                 if error.retry_after is None or retries <= 0:
                     raise JobFailed(error.reason) from None
                 retries -= 1

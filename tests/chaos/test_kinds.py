@@ -220,3 +220,29 @@ def test_crash__the_killed_runs_sends_still_count(tmp_path: Path):
     night = play(tmp_path, '[[fault]]\nkind = "crash"\nat = 100.7\ndown = 2\n', log=log)
     assert len(night.of("run")) == 2
     assert night.ledger.over_limit == 0  # 1 when the limiter starts empty
+
+
+def test_bot_banned__unseen_while_reading_is_lost(tmp_path: Path):
+    """A ban that falls in a blind spot is learnt from the refused send: the bot is paused
+    and the refused reply waits with the others, instead of each failing at Twitch."""
+    plan = (
+        '[[fault]]\nkind = "reading_lost"\nat = 60\nfor = 30\n\n'
+        '[[fault]]\nkind = "bot_banned"\nat = 70\nfor = 40\nbot = "pixelsage"\n'
+    )
+    night = play(tmp_path, plan)
+    assert not night.of("moderation")  # the moderator's action was never read
+    assert night.ledger.refused == Counter({"pixelsage is banned in this channel": 1})
+    assert not [e for e in night.sent_by("pixelsage") if 90 <= night.at(e) < 110]
+    assert [e for e in night.sent_by("pixelsage") if 110 <= night.at(e) < 115]  # resumed
+    assert not night.lost()
+    every_job_ended_once(night)
+
+
+def test_bot_banned__unseen_without_moderation_handling_replies_fail(tmp_path: Path):
+    plan = (
+        '[[fault]]\nkind = "reading_lost"\nat = 60\nfor = 30\n\n'
+        '[[fault]]\nkind = "bot_banned"\nat = 70\nfor = 40\nbot = "pixelsage"\n'
+    )
+    night = play(tmp_path, plan, handling=Handling(moderation=False))
+    lost = night.lost()
+    assert lost and {e["reason"] for e in lost} == {"pixelsage is banned in this channel"}
