@@ -57,6 +57,8 @@ async def test_a_crash_in_the_dashboard_brings_the_new_run_under_it(tmp_path: Pa
                 await until(lambda: app.engine.snapshot().queues.sent > 0, "the new run replies")
                 await pilot.press("?")  # keys still answer under the new run
                 await pilot.press("escape")
+                app.engine.stop()  # as an emergency stop would: every job ends, journaled
+                await until(lambda: app.engine.state.ended, "the run stopped")
                 app.exit()
             await app.session.close()
             return 0
