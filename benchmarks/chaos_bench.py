@@ -148,6 +148,9 @@ async def on_screen(folder: Path) -> dict[str, Any]:
                     await asyncio.sleep(0.01)
                     lateness.append((loop.time() - start - 0.01) * 1000)
                 failure = app.failure
+                app.engine.stop()  # every job ends, journaled, before the files close
+                while not app.engine.state.ended:
+                    await asyncio.sleep(0.01)
                 app.exit()
             await app.session.close()
             return 1 if failure is not None else 0
