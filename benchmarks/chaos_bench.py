@@ -149,7 +149,9 @@ async def on_screen(folder: Path) -> dict[str, Any]:
                     lateness.append((loop.time() - start - 0.01) * 1000)
                 failure = app.failure
                 app.engine.stop()  # every job ends, journaled, before the files close
-                while not app.engine.state.ended:
+                for _ in range(3000):  # at most 30 s
+                    if app.engine.state.ended:
+                        break
                     await asyncio.sleep(0.01)
                 app.exit()
             await app.session.close()
