@@ -97,3 +97,11 @@ def test_the_readme_says_where_a_headless_journal_goes():
     assert "with `--journal PATH` the journal goes to PATH only" in row
     assert "without it, to stdout and a file per run" in row
     assert "journal on stdout (and PATH" not in README
+
+
+def test_the_fire_drill_table_names_every_fault_kind():
+    from botdeck.chaos import KINDS
+
+    start = README.index("| kind | what happens | keys (default) |")
+    rows = README[start:].split("\n\n", 1)[0].splitlines()[2:]
+    assert [row.split("|")[1].strip().strip("`") for row in rows] == list(KINDS)

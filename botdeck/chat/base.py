@@ -64,13 +64,18 @@ class SendError(Exception):
 
     `retry_after` (seconds) says the refusal is worth another attempt after that wait (a
     rate limit, the platform briefly unreachable); the engine makes it, through the send
-    limiter like any other send. None: retrying would not help.
+    limiter like any other send. None: retrying would not help. `removed`: the platform
+    refuses this bot itself (banned or timed out): the engine pauses the bot and its
+    replies wait, as when it sees the moderator's action (which it may have missed).
     """
 
-    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, *, retry_after: float | None = None, removed: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.removed = removed
 
 
 class SendHeld(SendError):

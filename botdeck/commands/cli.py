@@ -146,6 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help=f"seed for chat and every random choice (default {default_of(ChatConfig, 'seed')})",
     )
+    demo.add_argument(
+        "--chaos",
+        metavar="PLAN",
+        help="a fire drill: play the fault plan PLAN (a TOML file, or `default`: the shipped"
+        " 10-minute drill) on the wall clock in the dashboard; headless, on a virtual clock",
+    )
     add_run_options(demo)
 
     add_init_command(commands)
@@ -224,6 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="R",
         help="add about R mentions a minute of your bots, drawn from the log's own questions"
         " and viewers (seeded; journaled as synthetic)",
+    )
+    rehearse.add_argument(
+        "--chaos",
+        metavar="PLAN",
+        help="play the night with the faults of the plan PLAN (a TOML file, or `default`:"
+        " the shipped drill); the report says what each fault cost",
     )
     rehearse.add_argument(
         "--as",

@@ -21,6 +21,11 @@ from the log's own questions and viewers (`engine.rehearsal_source`), journaled 
 Its journal (a file you name, or a temporary one) is then read back by the report
 command's `print_report`, so the report a rehearsal prints is exactly what `botdeck
 report` says about that journal.
+
+With `--chaos PLAN` (or `default`, the shipped drill) the night is played with the plan's
+faults (`botdeck.chaos.Drill`): the same engine, limiter, pipeline, journal and resume,
+a crash fault killing the run and a restart opening the next from the journal. The report
+then says what each fault cost and ends with how many mentions were lost.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ class Rehearsal:
     real_time: bool = False  # the wall clock even with offline replies
     mention_rate: float | None = None  # synthetic mentions a minute (`--mention-rate`)
     as_bots: tuple[tuple[str, str], ...] = ()  # (old name in the log, bot) (`--as`)
+    chaos: str | None = None  # a fault plan's path, or "default" (`--chaos`)
 
     @property
     def virtual_time(self) -> bool:
@@ -94,6 +100,7 @@ def rehearse_command(args: argparse.Namespace) -> int:
         real_time=args.real_time,
         mention_rate=args.mention_rate,
         as_bots=tuple(args.as_bots),
+        chaos=args.chaos,
     )
     config = load_checked(args.config, adjust=lambda config: rehearsal_config(config, rehearsal))
     setup_logging()
@@ -105,6 +112,7 @@ def rehearse(
 ) -> int:
     """Run the rehearsal, print its report; the exit code of the headless run. `reads`:
     the files it reads besides the replay (its config), which the journal never is."""
+    from botdeck.chaos import Drill, load_plan
     from botdeck.commands.headless import print_warnings, run_headless
     from botdeck.engine import (
         AppendTo,
@@ -125,7 +133,21 @@ def rehearse(
     notes: list[str] = []  # what --as and --mention-rate changed, a line each
     changes = LogChanges(rehearsal.mention_rate, rehearsal.as_bots)
     try:
+        plan = load_plan(rehearsal.chaos) if rehearsal.chaos is not None else None
         source = rehearsal_source(config, changes, options.clock, notes)
+        if plan is not None:
+            drill = Drill(config, plan, options, source=source)
+            with drill.opened() as session:
+                print_warnings(session.engine.source_warnings, sys.stderr)
+                for note in notes:
+                    print(f"botdeck: rehearsal: {note}", file=sys.stderr)
+                play = drill.play()
+                code = run_virtual(play, loop=loop) if loop is not None else asyncio.run(play)
+                assert drill.journal is not None and session.journal is not None
+                print_report(drill.journal, as_json=rehearsal.as_json, out=out,
+                             offset=session.journal.offset, title=_title(config, rehearsal),
+                             delayed_after=config.router.ack_target)  # fmt: skip
+            return code
         with open_run(config, options, source=source) as session:
             print_warnings(session.engine.source_warnings, sys.stderr)
             for note in notes:
@@ -158,4 +180,6 @@ def _title(config: Config, rehearsal: Rehearsal) -> str:
         title += "; " + ", ".join(f"{old} played as {bot}" for old, bot in rehearsal.as_bots)
     if rehearsal.mention_rate:
         title += f"; synthetic mentions {rehearsal.mention_rate:g}/min"
+    if rehearsal.chaos is not None:
+        title += f"; faults from {rehearsal.chaos}"
     return title + (f"; journal {rehearsal.journal}" if rehearsal.journal else "")

@@ -30,7 +30,7 @@ def report_command(args: argparse.Namespace) -> int:
         if args.html is not None:
             _report_page(path, args.html, args.ack_target, as_json=args.json)
         else:
-            print_report(path, as_json=args.json, out=sys.stdout)
+            print_report(path, as_json=args.json, out=sys.stdout, delayed_after=args.ack_target)
         sys.stdout.flush()
     except ReportError as error:
         raise ConfigError(str(error)) from None  # bad input: one line, exit 2
@@ -41,10 +41,17 @@ def report_command(args: argparse.Namespace) -> int:
 
 
 def print_report(
-    path: Path, *, as_json: bool, out: TextIO, offset: int = 0, title: str | None = None
+    path: Path,
+    *,
+    as_json: bool,
+    out: TextIO,
+    offset: int = 0,
+    title: str | None = None,
+    delayed_after: float | None = None,
 ) -> None:
-    """The report on a journal, for people (Rich) or programs (JSON)."""
-    report = build_report(path, offset=offset, title=title)
+    """The report on a journal, for people (Rich) or programs (JSON); a drill's faults
+    count the mentions they delayed past `delayed_after`."""
+    report = build_report(path, offset=offset, title=title, delayed_after=delayed_after)
     if as_json:
         print(json.dumps(report_json(report), indent=2, ensure_ascii=False), file=out)
     else:

@@ -8,12 +8,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from botdeck.commands.inputs import checked_themes, files_read, load_checked
 from botdeck.config import Config, demo_config
 
 if TYPE_CHECKING:
+    from botdeck.chaos import FaultPlan
     from botdeck.engine import RunOptions
     from botdeck.tui.themes import ThemeSet
 
@@ -30,7 +32,9 @@ def config_for(args: argparse.Namespace) -> Config:
     if args.command == "demo":
         # The dashboard's demo keeps chat going (the config's scenario); headless defaults
         # to the finite raid.
-        scenario = args.scenario or ("raid" if args.headless else None)
+        # A drill plays the dashboard's chat headless too: its faults need chat all along.
+        finite = args.headless and args.chaos is None
+        scenario = args.scenario or ("raid" if finite else None)
         return demo_config(bots=args.bots, scenario=scenario, seed=args.seed)
     return load_checked(args.config)
 
@@ -63,6 +67,8 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
 
     setup_logging()
     options = _run_options(args, headless=True)
+    if getattr(args, "chaos", None) is not None:
+        return _headless_drill(config, args, options)
     with open_run(config, options) as session:
         engine = session.engine
         print_warnings(engine.source_warnings, sys.stderr)
@@ -83,6 +89,8 @@ def _dashboard(config: Config, args: argparse.Namespace, themes: ThemeSet | None
     from botdeck.tui.run import run_dashboard
 
     setup_logging()  # to a file: Textual owns the terminal
+    if getattr(args, "chaos", None) is not None:
+        return _dashboard_drill(config, args, themes)
     with open_run(config, _run_options(args, headless=False)) as session:
         app = create_app(
             session, config, demo=args.command == "demo", theme=args.theme, themes=themes
@@ -92,4 +100,82 @@ def _dashboard(config: Config, args: argparse.Namespace, themes: ThemeSet | None
         print(f"botdeck: {app.exit_note}")
     if session.journal is not None:
         print(f"botdeck: journal: {session.journal.path}")
+    return code
+
+
+def _headless_drill(config: Config, args: argparse.Namespace, options: RunOptions) -> int:
+    """`demo --chaos PLAN --headless`: the drill with nobody watching, on a virtual clock
+    (offline replies and simulated chat wait on nothing), so ten minutes take seconds. It
+    ends at `--duration`, else at the plan's `length` (faults after it do not happen)."""
+    from dataclasses import replace
+
+    from botdeck.chaos import Drill, load_plan
+    from botdeck.commands.headless import exit_line, print_summary, print_warnings
+    from botdeck.core.virtual_time import VirtualTimeLoop, run_virtual, wall_clock
+
+    plan = load_plan(args.chaos)
+    duration = args.duration if args.duration is not None else drill_length(plan)
+    loop = VirtualTimeLoop()
+    options = replace(options, demo=True, duration=duration, clock=wall_clock(loop))
+    drill = Drill(config, plan, options)
+    try:
+        with drill.opened() as first:
+            print_warnings(first.engine.source_warnings, sys.stderr)
+            code = run_virtual(drill.play(), loop=loop)
+            assert drill.session is not None
+            engine = drill.session.engine
+            summary = sys.stderr if options.journal_on_stdout else sys.stdout
+            print_summary(engine, summary)
+            journal = drill.journal
+            print(f"  drill: {len(plan.faults)} faults, {drill.lives} runs", file=summary)
+            if journal is not None and first.journal is not None:
+                print(f"  {lost_line(journal, first.journal.offset)}", file=summary)
+                print(f"  journal: {journal}", file=summary)
+    finally:
+        if not loop.is_closed():
+            loop.close()  # the plan or the chat could not be read: nothing ran on it
+    if (why := exit_line(engine)) is not None:
+        print(f"botdeck: {why}", file=sys.stderr)
+    return code
+
+
+def lost_line(journal: Path, offset: int) -> str:
+    """The drill's `lost: N mentions`, from its journal, and where the rest is."""
+    from botdeck.report import build_report
+
+    faults = build_report(journal, offset=offset).faults
+    lost = faults.lost if faults is not None else 0
+    noun = "mention" if lost == 1 else "mentions"
+    return f"lost: {lost:,} {noun} (`botdeck report {journal}` says what each fault cost)"
+
+
+def drill_length(plan: FaultPlan) -> float:
+    """How long a drill lasts without `--duration`: the plan's `length`, else a minute
+    past its last fault's end."""
+    if plan.length is not None:
+        return plan.length
+    ends = [fault.at + (fault.span or 0.0) for fault in plan.faults]
+    return max(ends, default=0.0) + 60.0
+
+
+def _dashboard_drill(config: Config, args: argparse.Namespace, themes: ThemeSet | None) -> int:
+    """`demo --chaos PLAN`: the fire drill on the wall clock in the dashboard. A crash fault
+    kills the run and a new one, resumed from the journal, comes back under the same
+    dashboard (`BotdeckApp.replace_session`): the operator sees what a restart looks like
+    (what it resumed, the queues refilled) without losing the screen they practise on."""
+    from botdeck.chaos import Drill, load_plan
+    from botdeck.tui.factory import create_app
+    from botdeck.tui.run import run_dashboard
+
+    plan = load_plan(args.chaos)
+    drill = Drill(config, plan, _run_options(args, headless=False), operator=False)
+    with drill.opened() as session:
+        app = create_app(session, config, demo=True, theme=args.theme, themes=themes)
+        night = drill.beside(run_dashboard(app), app.replace_session, start=app.call_later)
+        code = asyncio.run(night)
+        last = drill.session or session
+    if app.exit_note:
+        print(f"botdeck: {app.exit_note}")
+    if last.journal is not None:
+        print(f"botdeck: journal: {last.journal.path}")
     return code

@@ -67,6 +67,9 @@ class Job(Generic[C]):
     send_wait: float | None = None  # seconds waited for the send limiter (None: no limiter)
     tokens_in: int = 0  # what the responder reported for this job's reply (billed even if
     tokens_out: int = 0  # the reply was not sent)
+    ai_calls: int = 0  # requests made to the AI server for it, failed ones included
+    ai_failed: int = 0  # of those, the ones that failed
+    dropped: int = 0  # send attempts the platform refused or dropped
     expired: bool = False
     carried: tuple[Job[C], ...] = ()  # jobs this one's reply answers too (coalesced)
     carrier: int | None = None  # the id of the job whose reply answered this one

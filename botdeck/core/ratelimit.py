@@ -29,6 +29,7 @@ through as well (messages sent with Twitch's app token share the app's Helix poi
 from __future__ import annotations
 
 import asyncio
+import bisect
 import itertools
 import math
 from collections import deque
@@ -126,6 +127,11 @@ class SendLimiter(Protocol):
         if each used the first free slot; what raid mode forecasts a backlog with."""
         ...
 
+    def remember(self, bot: str, ago: float) -> None:
+        """A message `bot` sent `ago` seconds ago, before this process started (a restart
+        reads them from the journal): Twitch still counts it in the bot's window."""
+        ...
+
 
 class RateLimiter:
     """The `SendLimiter` for chat accounts: see the module docstring."""
@@ -197,6 +203,14 @@ class RateLimiter:
             self._shared_in_flight = max(0, self._shared_in_flight - 1)
             self._shared_done.append(now)
         self._wake(account)
+
+    def remember(self, bot: str, ago: float) -> None:
+        if bot not in self._accounts or not 0 <= ago < self.limits.window:
+            return
+        account = self._accounts[bot]
+        at = self._now() - ago
+        bisect.insort(account.done, at)  # `done` stays in time order for `_expire`
+        account.last_done = max(account.last_done, at)
 
     def release(self, bot: str, text: str) -> None:
         """The reserved message was certainly not sent (its job ended before the send)."""

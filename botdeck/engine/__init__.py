@@ -18,6 +18,7 @@ from botdeck.engine.rehearsal import LogChanges, rehearsal_source
 from botdeck.engine.resume import ResumePlan, plan_resume
 from botdeck.engine.runs import (
     AppendTo,
+    Edges,
     Journaling,
     NewPerRun,
     Resume,
@@ -43,6 +44,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_STOPPED",
     "AppendTo",
+    "Edges",
     "Engine",
     "EngineSettings",
     "Journaling",

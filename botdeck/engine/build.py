@@ -87,6 +87,7 @@ class EngineSettings:
     # Both on in every run; off only to measure the behaviour before them (benchmarks):
     admission: bool = True  # refuse random replies the send window cannot deliver in time
     stale_before_delay: bool = True  # skip stale replies before sleeping their delay
+    moderation: bool = True  # moderators' actions end replies and pause removed bots
 
     @classmethod
     def from_config(cls, config: Config) -> EngineSettings:
@@ -180,8 +181,13 @@ def build_engine(
     endless: bool = False,
     clock: Callable[[], float] = time.time,
     resume: ResumePlan | None = None,
+    wrap_responder: Callable[[Responder], Responder] | None = None,
+    tune: Callable[[EngineSettings], EngineSettings] | None = None,
 ) -> Engine:
     """Everything wired; parts may be passed in (tests, the dashboard's demo source).
+    `wrap_responder`: what a drill puts around the provider's responder (its AI faults);
+    `tune`: settings changed from the config's (a benchmark's engine without the fault
+    handling it measures).
 
     A bad config part (an unreadable replay, a missing key) raises ConfigError here,
     before anything runs.
@@ -200,9 +206,12 @@ def build_engine(
         parts = SourceParts(source)
     responder = responder or ai.responder
     assert responder is not None  # build_ai brings one unless the caller did
+    if wrap_responder is not None:
+        responder = wrap_responder(responder)
     classify = source_adapter(config).classify if source is None else classify_failure
+    settings = EngineSettings.from_config(config)
     engine = assemble(
-        EngineSettings.from_config(config),
+        tune(settings) if tune is not None else settings,
         channel=config.chat.channel,
         source=parts,
         sink=sink,
@@ -298,6 +307,7 @@ def assemble(
         circuit=circuit,
         gate=gate,
         automod=automod,
+        bot_refused=lambda bot: moderation.bot_refused(bot),
     )
     playing = source.source
 
@@ -326,6 +336,7 @@ def assemble(
         now=loop_time,
         bots=bots,
         wall=clock,
+        acting=settings.moderation,
     )
     live = LiveChannel(
         settings.live,

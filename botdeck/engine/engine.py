@@ -58,10 +58,12 @@ from botdeck.model.events import (
     BotChanged,
     ChatSeen,
     EngineEvent,
+    FaultSeen,
     JobChanged,
     Listener,
     StateChanged,
 )
+from botdeck.model.faults import Fault
 from botdeck.model.jobs import (
     JobStage,
     JobView,
@@ -149,6 +151,7 @@ class Engine:
         self._sends = sends  # sends failing in a row, shown with the chat connection
         self._classify_source = classify_source  # the source adapter's reading of failures
         self._resume: ResumeSummary | None = None
+        self._faults: list[Fault] = []  # a drill's faults under way (`fault`)
         if resume is not None:
             scheduler.continue_ids(resume.last_id)  # ids unique within an appended journal
         scheduler.add_job_listener(self._on_job)
@@ -229,6 +232,7 @@ class Engine:
             ai=ai,
             sends_held=self._gate.shut,
             live=self._live.snapshot(),
+            faults=self._lasting_faults(),
         )
 
     @property
@@ -507,6 +511,32 @@ class Engine:
         context = ReplyContext(line, depth=0, manual=True)
         return self._scheduler.run_now(bot, Priority.NORMAL, context, self._pipeline.say)
 
+    def fault(self, fault: Fault) -> None:
+        """A drill injected a fault (`botdeck.chaos`): journaled (`fault`), and shown while
+        it lasts. The engine does nothing else about it: the fault itself happens at the
+        adapters' edges, where the drill put it, and the engine meets it as it would live."""
+        if fault.until is not None and fault.until > self._clock():
+            self._faults.append(fault)
+        self._events.publish(FaultSeen(fault))
+
+    def _lasting_faults(self) -> tuple[Fault, ...]:
+        if not self._faults:
+            return ()
+        now = self._clock()
+        self._faults = [fault for fault in self._faults if fault.until and fault.until > now]
+        return tuple(self._faults)
+
+    def crash(self) -> None:
+        """Die here, as a killed process would (a drill's crash fault): the journal keeps
+        what it has written and writes nothing more, so every open job is left without an
+        outcome for the next run to resume; everything running is cancelled unheard, and
+        nothing more is sent. The engine is not used again: a restart builds a new one."""
+        self._journal.sever()
+        for task in self._speaking:
+            task.cancel()
+        self._scheduler.stop(Reason.STOPPED)  # journaled nowhere: the journal is severed
+        self._gate.open()
+
     def bring_raid(self) -> bool:
         """The demo's raid: a burst of new viewers mentioning the bots. False if the chat
         source cannot simulate one."""
@@ -547,10 +577,14 @@ class Engine:
         def close_old(job: OpenJob, reason: Reason, resumed_as: int | None) -> None:
             old.closed_by_restart(job.id, job.bot, job.priority, job.msg, reason, resumed_as)
 
+        now = self._clock()
+        if self._limiter is not None:  # the killed run's sends still count at Twitch
+            for bot, ts in plan.sends:
+                self._limiter.remember(bot, now - ts)
         try:
             self._resume = apply_resume(
                 plan,
-                now=self._clock(),
+                now=now,
                 channel=self.channel,
                 bots=frozenset(self.bots),
                 resubmit=resubmit,

@@ -169,6 +169,13 @@ class Journal:
         self._stopped = f"journal stopped after {self.lines_written:,} lines: {why}"
         log.warning("%s", self._stopped)
 
+    def sever(self) -> None:
+        """The process dies here (a drill's crash): what was written stays, nothing more
+        is written. The streams are left to whoever opened them."""
+        self.flush()
+        self._streams.clear()
+        self._run = None
+
     def close(self) -> None:
         self.flush()
         if self._owns:

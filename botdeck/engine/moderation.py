@@ -52,7 +52,9 @@ class Moderation:
         now: Callable[[], float],
         bots: Iterable[str] = (),
         wall: Callable[[], float] = time.time,
+        acting: bool = True,
     ) -> None:
+        self._enabled = acting  # off: actions are only journaled (a benchmark's baseline)
         self._scheduler = scheduler
         self._bots = {bot.lower(): bot for bot in bots}
         # Our bots a moderator removed, in order, and how (a timeout's end, once known).
@@ -124,8 +126,20 @@ class Moderation:
         self._scheduler.resume_bot(bot)
         self._events.publish(BotChanged(bot))
 
+    def bot_refused(self, bot: str) -> bool:
+        """The platform refused a send because `bot` is banned or timed out, a removal this
+        run did not see (it fell while reading was lost): paused as if it had, True. False
+        when the bot was already paused for it (a drain runs a paused bot's replies: they
+        fail rather than go round again) or moderation handling is off."""
+        if not self._enabled or bot.lower() not in self._bots or bot in self._removed_bots:
+            return False
+        self._pause_removed(bot)
+        return True
+
     def apply(self, event: ModerationEvent) -> ModerationSeen:
-        if isinstance(event, MessageDeleted):
+        if not self._enabled:
+            seen = _unheeded(event)
+        elif isinstance(event, MessageDeleted):
             seen = self._delete(event.msg)
         elif isinstance(event, UserCleared):
             seen = self._remove_user(event.user.lower())
@@ -169,3 +183,13 @@ class Moderation:
         if len(self._quiet) > 4096:
             now = self._now()
             self._quiet = {user: until for user, until in self._quiet.items() if until > now}
+
+
+def _unheeded(event: ModerationEvent) -> ModerationSeen:
+    """An action journaled with nothing done about it: how botdeck behaves without its
+    moderation handling, which a benchmark measures against."""
+    if isinstance(event, MessageDeleted):
+        return ModerationSeen(ModerationAction.DELETE, msg=event.msg)
+    if isinstance(event, UserCleared):
+        return ModerationSeen(ModerationAction.CLEAR_USER, user=event.user.lower())
+    return ModerationSeen(ModerationAction.CLEAR)

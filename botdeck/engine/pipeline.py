@@ -103,6 +103,7 @@ class ReplyPipeline:
         circuit: Circuit | None = None,
         gate: SendGate | None = None,
         automod: AutoModDesk | None = None,
+        bot_refused: Callable[[str], bool] | None = None,
     ) -> None:
         self._personas = dict(personas)
         self._automod = automod
@@ -118,6 +119,8 @@ class ReplyPipeline:
         self._review = review
         self._circuit = circuit or Circuit()
         self._gate = gate or SendGate()
+        # A send refused because the bot is removed: True once the bot is paused for it.
+        self._bot_refused = bot_refused or (lambda bot: False)
 
     @property
     def echoes(self) -> bool:
@@ -180,6 +183,10 @@ class ReplyPipeline:
                     return None
                 break
             except SendError as error:
+                job.dropped += 1
+                if error.removed and self._bot_refused(job.bot):
+                    job.committed = False  # refused: nothing went out, so it may wait
+                    raise JobReturned() from None  # back to the paused bot's queue
                 if error.retry_after is None or retries <= 0:
                     raise JobFailed(error.reason) from None
                 retries -= 1
@@ -272,9 +279,11 @@ class ReplyPipeline:
         while True:
             ticket = await self._wait_for_ai(job, waiting)
             started = loop.time()
+            job.ai_calls += 1
             try:
                 reply = await self._responder.reply(request)
             except ResponderError as error:
+                job.ai_failed += 1
                 self._usage.count(job, error.tokens_in, error.tokens_out)
                 if not error.transient:
                     circuit.answered(ticket, error.fix)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 
 _JOB_ID = re.compile(rb'"job"\s*:\s*(\d{1,18})')  # any job id, even in an unusable line
 MAX_NAMED = 5  # bots or channels named in the summary's one line
+MAX_SENDS = 100  # a bot's last sends remembered: the most any role may send in a window
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,9 @@ class ResumePlan:
     last_id: int = 0  # the highest job id in it: new ids continue after it
     unreadable: int = 0  # lines skipped
     problem: str | None = None  # why nothing could be read, if so
+    # (bot, ts) of the last messages each bot sent in this channel: Twitch still counts
+    # them in the bot's send window after a restart (`SendLimiter.remember`).
+    sends: tuple[tuple[str, float], ...] = ()
 
     def open_in(self, channel: str) -> tuple[OpenJob, ...]:
         """The open jobs a run of `channel` gives an outcome (the others it leaves alone)."""
@@ -105,6 +109,7 @@ class _Reading:
     lines: dict[str, ChatMessage] = field(default_factory=dict)
     last_id: int = 0
     channel: str | None = None  # the run being read, from its `run` line
+    sends: dict[tuple[str | None, str], deque[float]] = field(default_factory=dict)
 
 
 def plan_resume(source: Path, *, same_file: bool, enabled: bool, window: float) -> ResumePlan:
@@ -140,6 +145,12 @@ def plan_resume(source: Path, *, same_file: bool, enabled: bool, window: float) 
         last_id=last_id,
         unreadable=notes.skipped,
         problem=problem,
+        sends=tuple(
+            (bot, ts)
+            for (channel, bot), times in reading.sends.items()
+            for ts in times
+            if channel == reading.channel  # the last run's channel: the one restarting
+        ),
         enabled=enabled,
         window=window,
     )
@@ -179,6 +190,9 @@ def _take(reading: _Reading, line: JournalLine) -> None:
         reading.last_id = max(reading.last_id, job_id)
         if is_outcome_line(line) and job_id in reading.jobs:
             reading.jobs[job_id].ended = True
+        if line["event"] == JournalEvent.SENT and "coalesced_into" not in line:
+            key = (reading.channel, line["bot"])
+            reading.sends.setdefault(key, deque(maxlen=MAX_SENDS)).append(line["ts"])
 
 
 def _chat_line(line: ChatLine) -> ChatMessage:

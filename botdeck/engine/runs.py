@@ -33,9 +33,10 @@ from enum import Enum
 from pathlib import Path
 from typing import TextIO
 
+from botdeck.ai.base import Responder
 from botdeck.chat.adapter import SourceParts
 from botdeck.config import Config
-from botdeck.engine.build import build_engine
+from botdeck.engine.build import EngineSettings, build_engine
 from botdeck.engine.journal import close_file
 from botdeck.engine.journal_files import (
     journal_dir,
@@ -147,9 +148,11 @@ def new_session(
     source: SourceParts | None = None,
     resume: ResumePlan | None = None,
     journal: RunJournal | None = None,
+    edges: Edges | None = None,
 ) -> RunSession:
     """The run's engine and session, its journal already open (`open_run` opens it; the
     tests hand in a stream, and may bring their own chat source)."""
+    edges = edges or Edges()
     engine = build_engine(
         config,
         journal_stream=journal_stream,
@@ -158,26 +161,44 @@ def new_session(
         endless=options.demo,
         clock=options.clock,
         resume=resume,
+        wrap_responder=edges.responder,
+        tune=edges.tune,
     )
     return RunSession(
         engine, duration=options.duration, ends_with_source=not options.watched, journal=journal
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Edges:
+    """What a drill (`botdeck.chaos`) changes in a run it opens: the responder the
+    provider built, wrapped (its AI faults), and settings changed from the config's (a
+    benchmark's engine without the fault handling it measures). The chat source and sink
+    a drill wraps come in as `source`, like a rehearsal's."""
+
+    responder: Callable[[Responder], Responder] | None = None
+    tune: Callable[[EngineSettings], EngineSettings] | None = None
+
+
 @contextlib.contextmanager
 def open_run(
-    config: Config, options: RunOptions, *, source: SourceParts | None = None
+    config: Config,
+    options: RunOptions,
+    *,
+    source: SourceParts | None = None,
+    edges: Edges | None = None,
 ) -> Iterator[RunSession]:
     """Open everything a run needs (see the module docstring); on leaving, close the
     journal's files (after the caller has closed the session) and remove a temporary one.
-    `source`: chat the caller built (a rehearsal's changed replay); else the config's."""
+    `source`: chat the caller built (a rehearsal's changed replay, a drill's); else the
+    config's. `edges`: a drill's wrappers (`Edges`)."""
     with contextlib.ExitStack() as held:
         note = None
         if options.exclusive:
             note = held.enter_context(
                 run_lock(data_dir(), config.chat.channel, config.twitch.client_id)
             )
-        with _open_run(config, options, source) as session:
+        with _open_run(config, options, source, edges) as session:
             if note is not None:
                 session.engine.note_lock(note)
             yield session
@@ -185,7 +206,7 @@ def open_run(
 
 @contextlib.contextmanager
 def _open_run(
-    config: Config, options: RunOptions, source: SourceParts | None
+    config: Config, options: RunOptions, source: SourceParts | None, edges: Edges | None
 ) -> Iterator[RunSession]:
     plan = _plan(config, options.journal)
     try:
@@ -200,6 +221,7 @@ def _open_run(
                 source=source,
                 resume=_resume_plan(config, plan, options.resume),
                 journal=RunJournal(plan.path, offset),
+                edges=edges,
             )
         finally:
             close_file(stream)

@@ -14,6 +14,7 @@ from typing import assert_never
 
 from botdeck.model.channel import ChatSettings
 from botdeck.model.chat import ChatMessage
+from botdeck.model.faults import Fault
 from botdeck.model.jobs import JobStage, JobView, RouterState
 from botdeck.model.live import ReadingGap, SharedChat
 from botdeck.model.review import OPERATOR, Verdict
@@ -131,6 +132,14 @@ class AutoModHeld:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class FaultSeen:
+    """A drill injected a fault (`botdeck.chaos`): journaled as `fault`, dated from its
+    start, and shown while it lasts."""
+
+    fault: Fault
+
+
 EngineEvent = (
     ChatSeen
     | JobChanged
@@ -143,5 +152,6 @@ EngineEvent = (
     | AutoModHeld
     | ReadingGap
     | SharedChat
+    | FaultSeen
 )
 Listener = Callable[[EngineEvent], None]

@@ -26,6 +26,7 @@ from botdeck.model.events import (
     AutoModHeld,
     ChatSeen,
     EngineEvent,
+    FaultSeen,
     JobChanged,
     ModerationAction,
     ModerationSeen,
@@ -52,6 +53,7 @@ class JournalEvent(StrEnum):
     HELD = "held"  # AutoMod holds a reply for the moderators (its outcome comes later)
     READING_GAP = "reading_gap"  # chat was not read for a while: mentions may be missed
     SHARED_CHAT = "shared_chat"  # a shared chat session began, changed or ended
+    FAULT = "fault"  # a drill injected a fault (`rehearse --chaos`, `demo --chaos`)
 
 
 PriorityLabel = Literal["high", "normal", "low"]
@@ -111,6 +113,8 @@ class _OutcomeLine(_JobLine):
     send_wait: NotRequired[float]
     tokens_in: NotRequired[int]
     tokens_out: NotRequired[int]
+    ai_wasted: NotRequired[int]
+    dropped: NotRequired[int]
 
 
 class SentLine(_OutcomeLine):
@@ -202,6 +206,16 @@ class SharedChatLine(_Line):
     partners: str
 
 
+class FaultLine(_Line):
+    """A drill injected a fault from `ts` to `until` (absent: it does not last, or lasts
+    until someone acts): written when it begins, so a killed run keeps it."""
+
+    event: Literal[JournalEvent.FAULT]
+    kind: str
+    until: NotRequired[float]
+    detail: NotRequired[str]
+
+
 JobLine = EnqueuedLine | StartedLine | SentLine | FailedLine | CancelledLine | SkippedLine
 OutcomeLine = SentLine | FailedLine | CancelledLine | SkippedLine
 JournalLine = (
@@ -214,6 +228,7 @@ JournalLine = (
     | HeldLine
     | ReadingGapLine
     | SharedChatLine
+    | FaultLine
 )
 
 
@@ -241,6 +256,7 @@ LINES: dict[JournalEvent, LineSpec] = {
     JournalEvent.HELD: LineSpec(HeldLine, counted_by="reason"),
     JournalEvent.READING_GAP: LineSpec(ReadingGapLine),
     JournalEvent.SHARED_CHAT: LineSpec(SharedChatLine),
+    JournalEvent.FAULT: LineSpec(FaultLine),
 }
 
 # Fields older journals named otherwise: (event, old name) -> the name now. A chat line's
@@ -287,9 +303,14 @@ FIELDS: dict[str, str] = {
     "ended": "unsent replies it ended",
     "unknown": "true when botdeck had not seen the line or the user",
     "verdict": "what was decided about the reply",
+    "kind": "the fault's kind, as the fault plan names it (`ai_down`, `crash`, ...)",
     "until": "when it ended, in Unix seconds (`ts` is when it began)",
     "partners": "the other channels of the shared chat session, logins separated by commas"
     ' ("": it ended)',
+    "detail": "what the fault was, in words (`AI down: 429 storm`)",
+    "ai_wasted": "requests to the AI server for this reply that no message came of: "
+    "failed ones, and the one written when the reply was not sent",
+    "dropped": "send attempts the platform refused or dropped (each retried, or the last)",
 }
 
 # The largest value each number may take; none is ever negative. A reader trusts no
@@ -305,6 +326,8 @@ LIMITS: dict[str, float] = {
     "send_wait": WEEK,
     "latency": WEEK,
     "until": MAX_TS,
+    "ai_wasted": MAX_COUNT,
+    "dropped": MAX_COUNT,
     "tokens_in": 10_000_000,  # per reply: more than any model's context
     "tokens_out": 10_000_000,
 }
@@ -338,6 +361,8 @@ def line_for(event: EngineEvent, ts: float) -> JournalLine | None:
         if event.text is not None:
             reviewed["text"] = event.text
         return reviewed
+    if isinstance(event, FaultSeen):
+        return fault_line(event)
     return live_line(event, ts)
 
 
@@ -358,6 +383,18 @@ def live_line(event: EngineEvent, ts: float) -> JournalLine | None:
                                   "partners": ",".join(event.partners)}  # fmt: skip
         return shared
     return None
+
+
+def fault_line(event: FaultSeen) -> FaultLine:
+    """A fault, dated from its start (a drill may tell a restarted run of one that began
+    while botdeck was down)."""
+    fault = event.fault
+    line: FaultLine = {"ts": round(fault.since, 3), "event": JournalEvent.FAULT, "kind": fault.kind}
+    if fault.until is not None:
+        line["until"] = round(fault.until, 3)
+    if fault.detail:
+        line["detail"] = fault.detail
+    return line
 
 
 def chat_line(message: ChatMessage, ts: float) -> ChatLine:
@@ -447,6 +484,11 @@ def job_line(stage: JobStage, job: JobView, ts: float) -> JobLine | None:
     if job.tokens_in or job.tokens_out:
         outcome["tokens_in"] = job.tokens_in
         outcome["tokens_out"] = job.tokens_out
+    wasted = job.ai_failed if job.outcome is Outcome.SENT else job.ai_calls
+    if wasted:
+        outcome["ai_wasted"] = wasted
+    if job.dropped:
+        outcome["dropped"] = job.dropped
     return outcome
 
 

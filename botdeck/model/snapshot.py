@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from botdeck.model.chat import ConnectionState
+from botdeck.model.faults import Fault
 from botdeck.model.jobs import RouterState
 from botdeck.model.live import LiveSnapshot
 from botdeck.model.room import RoomSnapshot
@@ -242,6 +243,7 @@ class EngineSnapshot:
     live: LiveSnapshot = field(
         default_factory=LiveSnapshot
     )  # shared chat, stream offline, bots removed, gaps
+    faults: tuple[Fault, ...] = ()  # a drill's faults under way (`--chaos`)
 
     @property
     def state(self) -> RouterState:

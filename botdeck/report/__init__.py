@@ -18,13 +18,19 @@ __all__ = ["Report", "ReportError", "build_report", "render_report", "report_jso
 
 
 def build_report(
-    path: Path, *, offset: int = 0, title: str | None = None, ack_target: float | None = None
+    path: Path,
+    *,
+    offset: int = 0,
+    title: str | None = None,
+    ack_target: float | None = None,
+    delayed_after: float | None = None,
 ) -> Report:
     """The report on the journal at `path`, from byte `offset` on (a run appended to it);
     `title` names what it reports on (default: the journal's path). With `ack_target`,
-    answered mentions later than it are counted (the page draws that line)."""
+    answered mentions later than it are counted (the page draws that line); a drill's
+    faults count the mentions they delayed past `delayed_after` (default: `ack_target`)."""
     notes = ReadNotes()
-    tally = Tally(title or str(path), ack_target=ack_target)
+    tally = Tally(title or str(path), ack_target=ack_target, delayed_after=delayed_after)
     for event in read_events(path, notes, offset=offset):
         tally.add(event)
     return tally.report(notes.summary())

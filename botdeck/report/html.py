@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from botdeck.model.defaults import TWITCH_SEND_LIMITS
+from botdeck.report.html_faults import CSS as FAULTS_CSS
+from botdeck.report.html_faults import Band, fault_bands, faults_section, lost_section
 from botdeck.report.html_said import CSS as SAID_CSS
 from botdeck.report.html_said import said_section, unsent_section
 from botdeck.report.model import Latency, Report
@@ -63,18 +65,20 @@ def report_html(report: Report, *, ack_target: float) -> str:
         _window_chart(report, colours),
         _replies_chart(report),
         _share_chart(report),
+        faults_section(report),
         _latency_table(report),
         said_section(report, colours),
         _outcomes(report),
         unsent_section(report),
         _counts(report),
         _notes(report),
+        lost_section(report),  # a drill's page ends with the mentions it lost
     ]
     title = _text(f"botdeck report: {report.journal}")
     return (
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width,initial-scale=1">'
-        f"<title>{title}</title><style>{CSS}{SAID_CSS}</style></head>\n<body><main>\n"
+        f"<title>{title}</title><style>{CSS}{SAID_CSS}{FAULTS_CSS}</style></head>\n<body><main>\n"
         + "\n".join(section for section in sections if section)
         + "\n</main></body></html>\n"
     )
@@ -237,6 +241,7 @@ class Chart:
     x_max: float
     y_max: float
     label: str  # what the chart shows, for screen readers
+    bands: Sequence[Band] = ()  # a drill's faults, drawn behind the data
     parts: list[str] = field(default_factory=list)
 
     def x(self, seconds: float) -> float:
@@ -298,8 +303,24 @@ class Chart:
             f"y='{y - 4:.1f}' text-anchor=end style='fill:{colour}'>{html.escape(text)}</text>"
         )
 
+    def _bands(self) -> list[str]:
+        """Each fault as a shaded band over its time (an instant one: a thin line), named
+        in its tooltip and, when there is room, at its top."""
+        drawn = []
+        for band in self.bands:
+            left = self.x(band.start)
+            right = max(self.x(band.end), left + 2.0)
+            name = html.escape(band.label)
+            drawn.append(
+                f"<rect class=fault x='{left:.1f}' y='{TOP}' width='{right - left:.1f}' "
+                f"height='{HEIGHT - TOP - BOTTOM}'><title>{name}</title></rect>"
+            )
+            if right - left >= 40:
+                drawn.append(f"<text class=fault x='{left + 3:.1f}' y='{TOP + 10}'>{name}</text>")
+        return drawn
+
     def svg(self, unit: str = "") -> str:
-        axes = []
+        axes = self._bands()
         for value in _ticks(self.y_max):
             y = self.y(value)
             axes.append(
@@ -364,7 +385,9 @@ def _backlog_chart(report: Report, colours: dict[str, str]) -> str:
     if timeline is None or not any(any(v) for v in timeline.backlog_by_bot.values()):
         return head + "<p class=note>no reply ever waited for a free slot</p>"
     top = max(max(values) for values in timeline.backlog_by_bot.values())
-    chart = Chart(_span_of(report), _nice_top(top), "replies waiting per bot over time")
+    chart = Chart(
+        _span_of(report), _nice_top(top), "replies waiting per bot over time", fault_bands(report)
+    )
     chart.gaps(report.gaps.spans)
     for bot, values in timeline.backlog_by_bot.items():
         times = [i * timeline.bucket for i in range(len(values))]
@@ -382,7 +405,12 @@ def _latency_chart(report: Report, colours: dict[str, str], ack_target: float) -
     if not points:
         return head + "<p class=note>no mention was answered</p>"
     top = _nice_top(max(max(p.latency for p in points), ack_target) * 1.1)
-    chart = Chart(_span_of(report), top, "seconds from each mention to its reply, over time")
+    chart = Chart(
+        _span_of(report),
+        top,
+        "seconds from each mention to its reply, over time",
+        fault_bands(report),
+    )
     chart.gaps(report.gaps.spans)
     chart.level(ack_target, f"ack_target {ack_target:g} s", "#dc2626")
     bots = sorted({p.bot for p in points})
@@ -416,7 +444,9 @@ def _window_chart(report: Report, colours: dict[str, str]) -> str:
     peak = max(w.peak for w in report.send_windows.values())
     privileged = peak > viewer
     top = _nice_top(max(peak, privileged_limit if privileged else viewer) * 1.1)
-    chart = Chart(_span_of(report), top, f"each bot's messages in the last {window:g} s")
+    chart = Chart(
+        _span_of(report), top, f"each bot's messages in the last {window:g} s", fault_bands(report)
+    )
     chart.gaps(report.gaps.spans)
     chart.level(viewer, f"viewer limit {viewer}", "#dc2626")
     if privileged:
@@ -442,7 +472,12 @@ def _replies_chart(report: Report) -> str:
     if timeline is None or not any(timeline.replies):
         return head + "<p class=note>no reply was sent</p>"
     rates = timeline.replies_per_minute
-    chart = Chart(_span_of(report), _nice_top(max(rates)), "replies sent per minute over time")
+    chart = Chart(
+        _span_of(report),
+        _nice_top(max(rates)),
+        "replies sent per minute over time",
+        fault_bands(report),
+    )
     chart.gaps(report.gaps.spans)
     chart.bars(timeline.bucket, rates, PALETTE[0])
     note = (
@@ -461,7 +496,12 @@ def _share_chart(report: Report) -> str:
         100.0 * sent / (sent + said) if sent + said else 0.0
         for sent, said in zip(timeline.replies, timeline.chat, strict=True)
     ]
-    chart = Chart(_span_of(report), _nice_top(max(shares)), "the bots' share of chat over time")
+    chart = Chart(
+        _span_of(report),
+        _nice_top(max(shares)),
+        "the bots' share of chat over time",
+        fault_bands(report),
+    )
     chart.gaps(report.gaps.spans)
     chart.bars(timeline.bucket, shares, PALETTE[1])
     note = (

@@ -208,6 +208,57 @@ class ReadingGaps:
 
 
 @dataclass(frozen=True, slots=True)
+class FaultCost:
+    """What one fault a drill injected cost (`fault` lines), counted over the jobs whose
+    life (their chat line to their outcome) it met: mentions answered later than the ack
+    target (`delayed`), mentions lost and why, messages the platform dropped, AI requests
+    no message came of, and the worst latency of a mention it met."""
+
+    kind: str
+    detail: str | None
+    at: float  # seconds from the journal's first event (a drill's night: all its runs)
+    ts: float
+    until: float | None  # None: it did not last
+    mentions: int = 0  # mention jobs it met
+    delayed: int | None = None  # None: no ack target to count against
+    lost: dict[str, int] = field(default_factory=dict)  # "failed: ai_unavailable" -> count
+    dropped: int = 0
+    wasted: int = 0
+    worst: float | None = None
+
+    @property
+    def lost_count(self) -> int:
+        return sum(self.lost.values())
+
+
+@dataclass(frozen=True, slots=True)
+class LostMention:
+    """A mention the bots saw and never answered (not one moderators removed), with the
+    faults it met (their kinds, by their place in `Faults.faults`)."""
+
+    at: float  # seconds from the journal's first event, when it ended
+    ts: float
+    bot: str
+    reason: str  # "failed: ai_unavailable", "no outcome in the journal"
+    user: str | None = None
+    line: str | None = None
+    synthetic: bool = False
+    faults: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Faults:
+    """A drill's faults and what each cost, and every mention lost (the first
+    `tally.LOST_SHOWN` listed; `lost` counts them all)."""
+
+    faults: list[FaultCost] = field(default_factory=list)
+    lost: int = 0
+    listed: list[LostMention] = field(default_factory=list)
+    delayed_after: float | None = None  # the ack target `delayed` counts against
+    more_faults: int = 0  # faults past `tally.FAULTS_KEPT`, counted only
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     journal: str
     start: float | None  # first and last event time (Unix seconds)
@@ -241,6 +292,7 @@ class Report:
     estimates: list[str] = field(default_factory=list)  # figures estimated, and how closely
     late: Late | None = None  # counted when the report was asked for an ack_target
     gaps: ReadingGaps = field(default_factory=ReadingGaps)  # blind spots: chat not read
+    faults: Faults | None = None  # a drill's journal (`fault` lines): what each cost
 
     @property
     def duration(self) -> float:

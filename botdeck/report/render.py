@@ -18,6 +18,7 @@ from rich.text import Text
 
 from botdeck.core.text import clean_text
 from botdeck.report.model import BotReport, Latency, Report, Said, Timeline, Unsent
+from botdeck.report.render_faults import fault_table, lost_lines, lost_reasons
 
 BARS = "▁▂▃▄▅▆▇█"
 SAID_LISTED = 3  # replies per bot in the terminal (the page and JSON have more)
@@ -64,6 +65,8 @@ def _sections(report: Report) -> list[RenderableType]:
     ):
         parts += [_chart(timeline, gap_marks(report)), Text()]
     parts += [_send_wait(report), Text()]
+    if report.faults is not None:
+        parts += [fault_table(report.faults), lost_reasons(report.faults), Text()]
     if report.bots:
         parts += [_bots(report), Text()]
     parts += [_outcomes(report), Text()]
@@ -80,6 +83,8 @@ def _sections(report: Report) -> list[RenderableType]:
     if report.estimates:
         parts += [Text(), Text("estimated", style="bold")]
         parts += [Text(f"  {note}", style="dim") for note in report.estimates]
+    if report.faults is not None:  # a drill's report ends with the mentions it lost
+        parts += [Text(), *lost_lines(report.faults)]
     return parts
 
 

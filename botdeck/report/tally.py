@@ -37,6 +37,7 @@ from botdeck.model.journal import (
     LINES,
     WEEK,
     ChatLine,
+    FaultLine,
     JobLine,
     JournalEvent,
     JournalLine,
@@ -50,6 +51,7 @@ from botdeck.model.journal import (
 from botdeck.model.review import QUIT, TIMEOUT
 from botdeck.report.bots import TALKERS_KEPT, BotTally
 from botdeck.report.counts import CappedCounter, Named, UnsentGroups
+from botdeck.report.faults import NOT_LOST, Ended, FaultTally
 from botdeck.report.grid import Grid, StepMax, Sums
 from botdeck.report.lines import (
     NAME_KEPT,
@@ -123,7 +125,13 @@ class _Mentions:
 class Tally:
     """Feed events in file order with `add`, then read `report()` (once)."""
 
-    def __init__(self, journal: str, *, ack_target: float | None = None) -> None:
+    def __init__(
+        self,
+        journal: str,
+        *,
+        ack_target: float | None = None,
+        delayed_after: float | None = None,
+    ) -> None:
         self._journal = journal
         self._ack_target = ack_target
         self._late = 0  # answered mentions after ack_target
@@ -168,11 +176,14 @@ class Tally:
         self._gaps: list[tuple[float, float]] = []  # the first GAPS_KEPT reading gaps
         self._gap_count = 0
         self._gap_seconds = 0.0
+        # A drill's faults and what each cost; mentions later than this are delayed.
+        self._faults = FaultTally(delayed_after if delayed_after is not None else ack_target)
         self._handlers: dict[JournalEvent, Callable[[Any], None]] = {
             JournalEvent.READING_GAP: self._reading_gap,
             JournalEvent.RUN: self._run_line,
             JournalEvent.STATE: self._state_line,
             JournalEvent.REVIEWED: self._reviewed,
+            JournalEvent.FAULT: self._fault_line,
             **{kind: self._job_event for kind in JOB_EVENTS},
         }
         self._report: Report | None = None
@@ -259,6 +270,9 @@ class Tally:
         self._run.channel = cut(line["channel"], NAME_KEPT)
         self._run.start = line["ts"]  # offsets count from here (written with its first event)
 
+    def _fault_line(self, line: FaultLine) -> None:
+        self._faults.fault(line, self._first or line["ts"])  # offsets from the night's start
+
     def _state_line(self, line: StateLine) -> None:
         self._state = line["state"].value
 
@@ -342,6 +356,15 @@ class Tally:
                 self._run.forgot = max(self._run.forgot, job_id)
         self._outcomes["open"] += 1
         self._mention(job, None, None, merged=False)
+        self._ended_open(job)
+
+    def _ended_open(self, job: OpenJob) -> None:
+        """A job with no outcome, for the faults it met: open to the journal's end."""
+        end = self._last if self._last is not None else 0.0
+        start = job.line.ts if job.line is not None else end
+        mention = job.priority == "high"
+        ended = Ended(start, end, mention, False, OPEN, False)
+        self._faults.ended(ended, job, round(end - (self._first or end), 3))
 
     def _enqueue(self, job_id: int, job: OpenJob, ts: float) -> None:
         run = self._run
@@ -379,8 +402,9 @@ class Tally:
         merged = line.get("coalesced_into") is not None
         bot = self._bots[job.bot]
         reason: str | None = None
+        latency: float | None = None
         if line["event"] is JournalEvent.SENT:
-            self._sent(job, bot, line, merged)
+            latency = self._sent(job, bot, line, merged)
         else:
             reason = cast(Any, line)["reason"]
             self._reasons[kind].add(reason or "(no reason)")
@@ -399,8 +423,24 @@ class Tally:
             bot.tokens[0] += tokens_in or 0
             bot.tokens[1] += tokens_out or 0
         self._mention(job, kind, reason, merged=merged)
+        if self._faults.any or job.priority == "high":  # lost mentions are counted always
+            ts = line["ts"]
+            sent = kind == "sent"
+            ended = Ended(
+                job.line.ts if job.line is not None else ts,
+                ts,
+                job.priority == "high" and not (kind == "skipped" and reason == "resumed"),
+                sent,
+                None if sent else f"{kind}: {reason or '(no reason)'}",
+                reason in NOT_LOST,
+                latency,
+                line.get("dropped") or 0,
+                line.get("ai_wasted") or 0,
+            )
+            self._faults.ended(ended, job, round(ts - (self._first or ts), 3))
 
-    def _sent(self, job: OpenJob, bot: BotTally, line: SentLine, merged: bool) -> None:
+    def _sent(self, job: OpenJob, bot: BotTally, line: SentLine, merged: bool) -> float | None:
+        """A reply sent; its latency, when known."""
         ts = line["ts"]
         if line.get("manual") is True:
             self._typed += 1
@@ -413,14 +453,14 @@ class Tally:
                 if self._ack_target is not None and latency > self._ack_target:
                     self._late += 1
         if merged:  # a merged reply's other jobs are not messages of their own
-            return
+            return latency
         self._replies.add(self._grid.locate(ts)[0])
         bot.messages += 1
         self._random_messages += job.priority != "high"
         bot.window.send(ts)
         if not bot.said.wants():
             bot.said.skip()
-            return
+            return latency
         seen = job.line
         bot.said.add(
             Said(
@@ -434,6 +474,7 @@ class Tally:
                 latency,
             )
         )
+        return latency
 
     def _latency_of(self, job: OpenJob, line: SentLine) -> float | None:
         seen = job.line
@@ -490,6 +531,7 @@ class Tally:
         for job in self._open.values():  # never ended: open
             self._outcomes["open"] += 1
             self._mention(job, None, None, merged=False)
+            self._ended_open(job)
         self._end_run(self._run)
         first, last = self._first, self._last
         if last is not None:
@@ -559,6 +601,7 @@ class Tally:
             estimates=self._estimates(),
             late=None if self._ack_target is None else Late(self._ack_target, self._late),
             gaps=self._gap_report(first),
+            faults=self._faults.faults() if self._faults.any else None,
         )
 
     def _gap_report(self, first: float | None) -> ReadingGaps:

@@ -47,6 +47,7 @@ from botdeck.model.events import (
     ChatModeChanged,
     ChatSeen,
     EngineEvent,
+    FaultSeen,
     JobChanged,
     ModerationSeen,
     StateChanged,
@@ -60,13 +61,14 @@ from botdeck.tui.chatlines import (
     OutcomeFolds,
     by_detail,
     chat_line,
+    fault_line,
     is_cut,
     mode_line,
     moderation_line,
     notice_line,
     state_line,
 )
-from botdeck.tui.labels import ai_toast, muted_toast
+from botdeck.tui.labels import ai_toast, fault_label, muted_toast
 from botdeck.tui.layout import MIN_HEIGHT, MIN_WIDTH, Layout, plan_layout
 from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.screens.edit_reply import EditReply
@@ -269,7 +271,7 @@ class BotdeckApp(App[int]):
         self._cards = {card.bot: card for card in self.query(BotCard)}
         self._inspector.display = False
         self._review.display = False
-        self.engine.subscribe(self._on_event)
+        self._subscription = self.engine.subscribe(self._on_event)
         self._signals.install()
         if self._terminal is not None:
             no_resume_after_hangup(self._terminal)
@@ -284,6 +286,25 @@ class BotdeckApp(App[int]):
             self._say(text, severity)
         self.refresh_numbers()
         self.call_after_refresh(gc.freeze)
+
+    def replace_session(self, session: RunSession) -> None:
+        """A fire drill killed botdeck's run and started a new one from the journal (a crash
+        fault): the new run under this same dashboard. The operator sees the restart as it
+        would look (what it resumed, the queues refilling) without losing the screen, the
+        selection or the chat they were reading; quitting now quits the new run."""
+        self._subscription.cancel()
+        self.session = session
+        self.engine = session.engine
+        self.quits = session.quits
+        session.say = self._say
+        session.supervised = True
+        self._subscription = self.engine.subscribe(self._on_event)
+        self._last_snap = None
+        self._chat.add(notice_line("botdeck started again: a new run, resumed from the journal",
+                                   self._clock()))  # fmt: skip
+        self._flush_soon()
+        session.start()  # connects (what it resumed is said as a toast) and reads chat
+        self.refresh_numbers()
 
     # Why gc.freeze: Textual, Rich and the engine create a few hundred thousand long-lived
     # objects at start. A full (generation 2) collection scans all of them and stalls the
@@ -364,6 +385,19 @@ class BotdeckApp(App[int]):
             self.call_later(self.refresh_numbers)
         elif isinstance(event, AIAvailability):
             self._on_ai(event)
+        elif isinstance(event, FaultSeen):
+            self._on_fault(event)
+
+    def _on_fault(self, event: FaultSeen) -> None:
+        """A drill's fault: a line in the chat and a toast as it begins; while it lasts,
+        an alert line (`alert_lines`), so the operator sees what to practise on."""
+        fault = event.fault
+        self._chat.add(fault_line(fault))
+        self._flush_soon()
+        edge, severity = fault_label(fault.edge)
+        self.notify(fault.describe(), title=f"drill: {edge}", severity=severity, timeout=8,
+                    markup=False)  # fmt: skip
+        self.call_later(self.refresh_numbers)
 
     def _on_ai(self, event: AIAvailability) -> None:
         """The AI server down, back or refusing: a line in the chat, and a toast; a refusal

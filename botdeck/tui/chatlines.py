@@ -19,12 +19,13 @@ from rich.text import Text
 
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import ChatModeChanged, ModerationSeen
+from botdeck.model.faults import Fault
 from botdeck.model.jobs import JobView, Outcome
-from botdeck.tui.labels import moderation_label, outcome_word
+from botdeck.tui.labels import fault_label, moderation_label, outcome_word
 
 DISPLAY_CHARS = 500  # a chat line is cut here in the chat (opened, it shows whole)
 MARK_COLUMN = 9
-VIEWER, BOT, FAILED, SKIPPED, STATE = "·", "➤", "✗", "⊘", "─"
+VIEWER, BOT, FAILED, SKIPPED, STATE, FAULT = "·", "➤", "✗", "⊘", "─", "↯"
 
 BOT_COLOURS = (
     "#ff79c6", "#8be9fd", "#50fa7b", "#ffb86c", "#bd93f9", "#f1fa8c", "#ff6e6e", "#9aedfe",
@@ -180,6 +181,12 @@ def mode_line(event: ChatModeChanged, now: float) -> str:
     return f"{clock_label(now)} {STATE} chat mode: {modes}{held}"
 
 
+def fault_line(fault: Fault) -> str:
+    """A drill's fault as it begins: `↯ drill (AI): AI down (refused) until 21:04:10`."""
+    edge, _ = fault_label(fault.edge)
+    return f"{clock_label(fault.since)} {FAULT} drill ({edge}): {_cut(fault.summary())}"
+
+
 class ChatHighlighter(Highlighter):
     """Colours a chat line by its marker; bot names in their colour, mentions stand out."""
 
@@ -216,6 +223,9 @@ class ChatHighlighter(Highlighter):
             return
         elif mark == STATE:
             text.stylize(Style(italic=True, dim=True), MARK_COLUMN)
+            return
+        elif mark == FAULT:
+            text.stylize(self._warning + Style(bold=True), MARK_COLUMN)
             return
         start = max(name_end + 1, body)
         for match in self._mention.finditer(plain, start):

@@ -13,6 +13,7 @@ from typing import Literal, assert_never
 
 from botdeck.model.console import QueuedMentions
 from botdeck.model.events import AIState, ModerationAction
+from botdeck.model.faults import FaultEdge
 from botdeck.model.jobs import Outcome, Phase, Priority, RouterState
 from botdeck.model.keys import When
 from botdeck.model.live import BotRemoval, OfflineAction, Removal, clock
@@ -213,3 +214,26 @@ def offline_words(action: OfflineAction, offline: bool) -> str:
             return "stream offline: draining" if offline else "on offline: drain"
         case _:
             assert_never(action)
+
+
+def fault_label(edge: FaultEdge) -> tuple[str, Severity]:
+    """A drill's fault: the word for the edge it hits (the alert line, the chat line) and
+    how its toast looks. Faults the operator has keys for (a bot removed, sends failing,
+    a restart to check) are warnings; what only passes (a raid, a mode) is information."""
+    match edge:
+        case FaultEdge.AI:
+            return "AI", "warning"
+        case FaultEdge.READING:
+            return "reading", "warning"
+        case FaultEdge.SENDING:
+            return "sending", "warning"
+        case FaultEdge.MODERATORS:
+            return "moderators", "information"
+        case FaultEdge.CHAT_MODES:
+            return "chat mode", "information"
+        case FaultEdge.CHANNEL:
+            return "channel", "information"
+        case FaultEdge.PROCESS:
+            return "restart", "error"
+        case _:
+            assert_never(edge)

@@ -23,14 +23,14 @@ log = logging.getLogger(__name__)
 async def run_dashboard(app: BotdeckApp, *, headless: bool = False) -> int:
     """Run the app, then whatever of the run it left; the run's exit code.
     `headless`: Textual's headless driver (tests run the real path this way)."""
-    session = app.session
-    session.supervised = True  # the app leaves the run to us when it closes
+    app.session.supervised = True  # the app leaves the run to us when it closes
     # The app starts the run when it mounts, so the feed's task carries the app's context
     # (Textual's timers, started by listeners on it, need it); if the app never mounts,
     # `run_unattended` starts it below.
     try:
         await app.run_async(headless=headless)
     finally:
+        session = app.session  # a drill's restart may have brought a new run
         session.say = say_on_stderr  # the screen is gone: one line on stderr each
         if not session.engine.state.ended:
             await _carry_on_without_screen(app)

@@ -198,7 +198,7 @@ def test_the_vocabulary_is_the_contracts():
     """DESIGN.md's event names and reasons, spelled exactly."""
     assert {event.value for event in JournalEvent} == {
         "chat", "enqueued", "started", "sent", "failed", "cancelled", "skipped", "state",
-        "moderation", "reviewed", "run",
+        "moderation", "reviewed", "run", "fault",
         "held", "reading_gap", "shared_chat",  # third round (shared_chat: botdeck's own)
     }  # fmt: skip
     second_round = {

@@ -19,12 +19,14 @@ from botdeck.model.events import (
     AutoModHeld,
     ChatSeen,
     EngineEvent,
+    FaultSeen,
     JobChanged,
     ModerationAction,
     ModerationSeen,
     Reviewed,
     StateChanged,
 )
+from botdeck.model.faults import Fault, FaultEdge
 from botdeck.model.jobs import JobStage, Outcome, Priority, ReplyContext, RouterState
 from botdeck.model.journal import FIELDS, LINES, JournalEvent
 from botdeck.model.journal_check import LineError, check_line, field_types
@@ -75,6 +77,9 @@ def every_kind_of_event() -> list[EngineEvent]:
                 send_wait=0.5,
                 tokens_in=9,
                 tokens_out=4,
+                ai_calls=2,
+                ai_failed=1,
+                dropped=1,
             ),
         ),
         JobChanged(JobStage.FINISHED, job(outcome=Outcome.SENT, result="hi", context=typed)),
@@ -82,7 +87,17 @@ def every_kind_of_event() -> list[EngineEvent]:
         *(
             JobChanged(JobStage.FINISHED, job(outcome=outcome, reason="r", **costs))
             for outcome in (Outcome.FAILED, Outcome.CANCELLED, Outcome.SKIPPED)
-            for costs in ({}, {"carrier": 6, "send_wait": 0.0, "tokens_in": 3, "tokens_out": 0})
+            for costs in (
+                {},
+                {
+                    "carrier": 6,
+                    "send_wait": 0.0,
+                    "tokens_in": 3,
+                    "tokens_out": 0,
+                    "ai_calls": 1,
+                    "dropped": 2,
+                },
+            )
         ),
         StateChanged(RouterState.DRAINING),
         StateChanged(RouterState.PAUSED, by="mod_jane", command="!botdeck pause"),
@@ -94,6 +109,8 @@ def every_kind_of_event() -> list[EngineEvent]:
         ReadingGap(NOW - 20, NOW),
         SharedChat(("partner_one", "partner_two")),
         SharedChat(()),
+        FaultSeen(Fault("ai_down", NOW - 1, NOW + 59, FaultEdge.AI, "AI down: refused")),
+        FaultSeen(Fault("raid", NOW, None, FaultEdge.CHANNEL, "")),
     ]
 
 

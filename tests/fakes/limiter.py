@@ -38,6 +38,9 @@ class SpacingLimiter:
     def sent(self, bot: str, text: str, *, delivered: bool = True) -> None:
         pass
 
+    def remember(self, bot: str, ago: float) -> None:
+        pass
+
     def release(self, bot: str, text: str) -> None:
         pass
 

@@ -55,6 +55,9 @@ class StagedJob:
     send_wait: float | None = None
     tokens_in: int = 0
     tokens_out: int = 0
+    ai_calls: int = 0
+    ai_failed: int = 0
+    dropped: int = 0
     carrier: int | None = None
     carried: tuple[StagedJob, ...] = field(default=())
     requeued: int = 0

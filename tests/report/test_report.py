@@ -266,6 +266,7 @@ def test_events_that_change_no_figure_are_read_without_a_note(tmp_path):
         {"ts": T0 + 1, "event": "held", "job": 1, "bot": "b", "text": "x", "reason": "automod"},
         {"ts": T0 + 1, "event": "reading_gap", "until": T0 + 2},
         {"ts": T0 + 1, "event": "shared_chat", "partners": "partner"},
+        {"ts": T0 + 1, "event": "fault", "kind": "ai_down", "until": T0 + 2},
     ]
     first = {"ts": T0, "event": "run", "channel": "somechannel"}
     shown = {line["event"] for line in [first, *others]}

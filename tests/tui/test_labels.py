@@ -26,11 +26,13 @@ from botdeck.model.console import QueuedMentions
 from botdeck.model.events import (
     AIAvailability,
     AIState,
+    FaultSeen,
     JobChanged,
     ModerationAction,
     ModerationSeen,
     StateChanged,
 )
+from botdeck.model.faults import Fault, FaultEdge
 from botdeck.model.jobs import JobStage, Outcome, Phase, Priority, ReplyContext, RouterState
 from botdeck.model.journal import JournalEvent, Reason
 from botdeck.model.keys import When
@@ -38,8 +40,9 @@ from botdeck.model.live import BotRemoval, LiveSnapshot, OfflineAction, Removal
 from botdeck.model.review import PendingReview, Verdict
 from botdeck.model.room import Audience, PassKind
 from botdeck.model.snapshot import Expired, ResumeSummary
-from botdeck.tui.chatlines import OutcomeFolds, moderation_line
+from botdeck.tui.chatlines import OutcomeFolds, fault_line, moderation_line
 from botdeck.tui.labels import (
+    fault_label,
     mentions_choice,
     muted_toast,
     offline_words,
@@ -76,6 +79,7 @@ SHOWN = {
     Expired: "the resume toast and the headless line (ResumeSummary.describe)",
     Removal: "bot cards (timed out until, banned) and the alert (BotRemoval.describe)",
     OfflineAction: "header (on offline: keep | drain, and what it did)",
+    FaultEdge: "a drill's fault: the chat line, its toast's title, the alert line while it lasts",
 }
 NOT_SHOWN = {
     Role: "decides send limits; the cards show the limits, not the role",
@@ -118,6 +122,9 @@ class FakeJob:
     send_wait: float | None = None
     tokens_in: int = 0
     tokens_out: int = 0
+    ai_calls: int = 0
+    ai_failed: int = 0
+    dropped: int = 0
     carrier: int | None = None
     carried: tuple[FakeJob, ...] = field(default=())
     requeued: int = 0
@@ -317,4 +324,31 @@ async def test_every_removal_shows_on_the_card_and_every_offline_action_in_the_h
                 await pilot.pause()
                 assert offline_words(action, offline) in status.plain
                 assert "SHARED CHAT #partner" in status.plain
+
+
+async def test_every_fault_edge_shows_in_the_chat_a_toast_and_the_alerts():
+    app = make_app([])
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.pause()
+        now = app._clock()
+        faults = [
+            Fault(edge.value, now, now + 60, edge, f"a fault at the {edge.value} edge")
+            for edge in FaultEdge
+        ]
+        for fault in faults:
+            app._on_event(FaultSeen(fault))
+        app.flush_chat()
+        await pilot.pause()
+        chat = "\n".join(app.query_one(ChatLog).lines)
+        titles = {note.title for note in app._notifications}
+        alerts = app.query_one(AlertBar)
+        snap = replace(app.engine.snapshot(), faults=tuple(faults))
+        rows = alerts.show(snap, 20)
+        await pilot.pause()
+        for fault in faults:
+            edge, _ = fault_label(fault.edge)
+            assert fault_line(fault) in chat
+            assert f"drill: {edge}" in titles
+        assert rows == 4  # at most 4 alert lines: the rest are counted on the last
+        assert "DRILL AI" in alerts.plain
         assert app.is_running

@@ -11,7 +11,7 @@ re-raises whatever ended the app when its context closes).
 New states join the tour as they are added: one `State` row in `STATES`, which builds
 the app (`make`) and drives it there (`reach`, waiting on the engine, never sleeping).
 
-Marked slow: 63 visits of about 1 s of CPU each (a dialog's push and pop is most of it,
+Marked slow: 66 visits of about 1 s of CPU each (a dialog's push and pop is most of it,
 Textual's layout and redraw of both screens), 50-60 s alone on the 2-core machine and
 100-120 s while others run their tests.
 """
@@ -38,6 +38,7 @@ from botdeck.engine import plan_resume
 from botdeck.model.channel import ChatSettings, UserCleared
 from botdeck.model.chat import ConnectionState, ConnectionStatus
 from botdeck.model.console import QueuedMentions
+from botdeck.model.faults import Fault, FaultEdge
 from botdeck.model.jobs import Phase, RouterState
 from botdeck.model.live import BotFollows, BotRemoved, SharedChat, StreamOffline
 from botdeck.model.snapshot import LaneSnapshot
@@ -292,6 +293,10 @@ def held_three_ways(app: BotdeckApp) -> bool:
     return sticky.paused and gene.muted and pixel.held is not None and sticky.held is None
 
 
+def drill_fault(now: float) -> Fault:
+    return Fault("ai_down", now, now + 600.0, FaultEdge.AI, "AI down (429 storm)")
+
+
 RECONNECTING = ConnectionState(
     ConnectionStatus.RECONNECTING, attempt=3, reason="socket closed", sending="ok"
 )
@@ -479,6 +484,16 @@ STATES: list[State] = [
             lambda app: app.engine.snapshot().live.lock is not None,
         ),
         shows="took over #botdeck_demo",
+    ),
+    State(
+        "drill_fault",  # a fire drill's fault under way (`demo --chaos`): the DRILL alert
+        waiting(),
+        then(
+            queued(),
+            lambda app: app.engine.fault(drill_fault(time.time())),
+            lambda app: bool(app.engine.snapshot().faults),
+        ),
+        shows="DRILL AI",
     ),
     State(
         "journal_lost",

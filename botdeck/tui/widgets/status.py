@@ -17,7 +17,7 @@ from botdeck.model.live import OfflineAction, clock
 from botdeck.model.room import RoomSnapshot
 from botdeck.model.snapshot import EngineSnapshot
 from botdeck.tui.fit import Part, fit_line
-from botdeck.tui.labels import offline_words, router_attention
+from botdeck.tui.labels import fault_label, offline_words, router_attention
 from botdeck.tui.widgets.text_lines import TextLines
 
 MAX_ALERT_LINES = 4
@@ -138,6 +138,17 @@ def alert_lines(snap: EngineSnapshot, backlog_warning: int) -> list[Text]:
     trouble (reading down or never started, sends failing in a row: the same words as the
     header), each bot a chat mode keeps from talking, each notice."""
     lines = []
+    for fault in snap.faults:  # a drill's fault under way: what the operator practises on
+        edge, _ = fault_label(fault.edge)
+        lines.append(
+            Text.assemble(
+                (f" DRILL {edge} ", "bold reverse"),
+                " ",
+                fault.summary(),
+                no_wrap=True,
+                overflow="ellipsis",
+            )
+        )
     queues = snap.queues
     if queues.size > backlog_warning:
         lines.append(
