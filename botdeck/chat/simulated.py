@@ -16,7 +16,7 @@ import itertools
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from botdeck.chat.base import ChatSource
 from botdeck.chat.scenarios import (
@@ -30,6 +30,7 @@ from botdeck.chat.scenarios import (
 from botdeck.core.text import MAX_SCAN_CHARS, clean_text
 from botdeck.model.channel import ChatEvent, ChatSettings, ModerationEvent
 from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus
+from botdeck.model.stream import ChannelEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +43,12 @@ class ScriptedLine:
 
 @dataclass(frozen=True, slots=True)
 class ScriptedEvent:
-    """A moderator's action or new chat settings at `at` seconds (a scripted line's id is
-    `sim-N`, N its place in the order lines are played, from 1)."""
+    """A moderator's action, new chat settings or a channel event (a raid, a sub) at `at`
+    seconds (a scripted line's id is `sim-N`, N its place in the order lines are played,
+    from 1; a channel event gets the time it is played)."""
 
     at: float
-    event: ModerationEvent | ChatSettings
+    event: ModerationEvent | ChatSettings | ChannelEvent
 
 
 Scripted = ScriptedLine | ScriptedEvent
@@ -277,10 +279,17 @@ class SimulatedChat(ChatSource):
                 wait = start + line.at / self._speed - loop.time()
                 if wait > 0:
                     await asyncio.sleep(wait)
-                scripted = line.event if isinstance(line, ScriptedEvent) else self._message(line)
-                self._queue.put_nowait(scripted)
+                self._queue.put_nowait(self._played(line))
         finally:
             self._queue.put_nowait(None)
+
+    def _played(self, line: Scripted) -> ChatEvent:
+        if not isinstance(line, ScriptedEvent):
+            return self._message(line)
+        event = line.event
+        if isinstance(event, ChannelEvent):
+            return replace(event, timestamp=self._clock())
+        return event
 
     def _message(self, line: ScriptedLine) -> ChatMessage:
         return ChatMessage(

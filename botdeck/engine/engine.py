@@ -17,9 +17,10 @@ Nothing outside `botdeck.engine` reaches into the scheduler, the pipeline or the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
@@ -28,6 +29,7 @@ from botdeck.ai.safety import SafetyGate
 from botdeck.chat.adapter import SourceFailure, SourceParts, classify_failure
 from botdeck.config import ConfigError
 from botdeck.core.circuit import Circuit, CircuitChange
+from botdeck.core.clock import loop_time
 from botdeck.core.gate import SendGate
 from botdeck.core.jobs import Job
 from botdeck.core.ratelimit import SendLimiter
@@ -42,10 +44,15 @@ from botdeck.engine.journal_files import open_journal
 from botdeck.engine.moderation import Moderation
 from botdeck.engine.modes import ChatModes
 from botdeck.engine.pipeline import ReplyPipeline, reply_echo
+from botdeck.engine.raid import RaidPlanner
+from botdeck.engine.reactions import Reactions, sample_event
+from botdeck.engine.redemptions import Redemptions
 from botdeck.engine.resume import OpenJob, ResumePlan, apply_resume
 from botdeck.engine.review import ReviewDesk
 from botdeck.engine.room import Room
 from botdeck.engine.sending import SendWatch
+from botdeck.engine.stream import StreamContext
+from botdeck.engine.timers import Timers
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.channel import ChatEvent, ChatSettings
 from botdeck.model.chat import ChatMessage
@@ -70,7 +77,14 @@ from botdeck.model.jobs import (
 )
 from botdeck.model.journal import Reason
 from botdeck.model.review import PendingReview, Verdict
-from botdeck.model.snapshot import AIStatus, ChatCounts, EngineSnapshot, ResumeSummary
+from botdeck.model.snapshot import (
+    AIStatus,
+    ChatCounts,
+    EngineSnapshot,
+    EventCounts,
+    ResumeSummary,
+)
+from botdeck.model.stream import ChannelEvent, EventKind, StreamInfo
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +121,12 @@ class Engine:
         gate: SendGate | None = None,
         sends: SendWatch | None = None,
         classify_source: Callable[[BaseException], SourceFailure] = classify_failure,
+        reactions: Reactions | None = None,
+        redemptions: Redemptions | None = None,
+        stream: StreamContext | None = None,
+        raid: RaidPlanner | None = None,
+        timers: Timers | None = None,
+        asks: Mapping[str, str] | None = None,
     ) -> None:
         self.channel = channel
         self._scheduler = scheduler
@@ -140,6 +160,13 @@ class Engine:
         self._sends = sends  # sends failing in a row, shown with the chat connection
         self._classify_source = classify_source  # the source adapter's reading of failures
         self._resume: ResumeSummary | None = None
+        self._reactions = reactions
+        self._redemptions = redemptions
+        self._stream = stream
+        self._raid = raid
+        self._timers = timers
+        self._asks = dict(asks or {})  # "Ask <bot>" reward titles -> their bot
+        self._tests = 0  # test events fired by the operator
         if resume is not None:
             scheduler.continue_ids(resume.last_id)  # ids unique within an appended journal
         scheduler.add_job_listener(self._on_job)
@@ -219,6 +246,23 @@ class Engine:
             resume=self._resume,
             ai=ai,
             sends_held=self._gate.shut,
+            stream=self._stream.info if self._stream is not None else StreamInfo(),
+            raid=self._raid.snapshot(loop_time()) if self._raid is not None else None,
+            events=self._event_counts(),
+        )
+
+    def _event_counts(self) -> EventCounts:
+        """The channel events taken, the reactions made, the redemptions' fates."""
+        reactions, redemptions = self._reactions, self._redemptions
+        if reactions is None:
+            return EventCounts()
+        return EventCounts(
+            events=reactions.taken,
+            reactions=reactions.reactions,
+            unsupported=reactions.unsupported,
+            fulfilled=redemptions.fulfilled if redemptions else 0,
+            refunded=redemptions.refunded if redemptions else 0,
+            open_redemptions=redemptions.open if redemptions else 0,
         )
 
     def waiting_jobs(self, bot: str | None = None) -> list[JobView]:
@@ -286,8 +330,21 @@ class Engine:
             self._intake.handle(event)
         elif isinstance(event, ChatSettings):
             self._modes.apply(event)
+        elif isinstance(event, ChannelEvent):
+            if self._reactions is not None:
+                self._reactions.handle(event)
         else:
             self._moderation.apply(event)
+
+    def fire_event(self, kind: EventKind) -> list[JobView]:
+        """A test event of `kind` (the dashboard's "simulate event"): taken like a real
+        one, marked `test`, so its reaction is seen and nothing is settled on the
+        platform. ValueError for a kind that has no reaction."""
+        if self._reactions is None:
+            return []
+        self._tests += 1
+        event = sample_event(kind, self._tests, self._clock(), self.bots, self._asks)
+        return list(self._reactions.handle(event))
 
     def drain(self, by: str | None = None) -> bool:
         """Accept nothing new; finish what is queued and running, then `drained`."""
@@ -501,14 +558,24 @@ class Engine:
         return Journal(stream, clock=self._clock, owns=True)
 
     async def run_chat(self) -> None:
-        """Read the chat source into the engine until it ends."""
-        async for event in self._source.source:
-            self.take(event)
+        """Read the chat source into the engine until it ends (the timers run meanwhile)."""
+        timers = self._timers
+        ticking = asyncio.get_running_loop().create_task(timers.run()) if timers else None
+        try:
+            async for event in self._source.source:
+                self.take(event)
+        finally:
+            if ticking is not None:
+                ticking.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticking
 
     async def close(self) -> None:
         """Release everything held open and flush the journal; safe to call twice."""
         for task in self._speaking:
             task.cancel()
+        if self._redemptions is not None:
+            await self._redemptions.flush()  # every answered redemption settled first
         await self._source.source.close()
         self._safety.close()
         closers, self._closers = self._closers, []
@@ -536,6 +603,13 @@ class Engine:
             return None
         waiting = sum(1 for job in self._scheduler.running_jobs() if job.phase is Phase.AI_WAIT)
         return AIStatus(down_for, circuit.reason, circuit.refused, waiting, self._outage_wait)
+
+    def _job_ended(self, job: Job[ReplyContext]) -> None:
+        """A reaction's job ended: a redemption it answered is settled by its outcome."""
+        if self._redemptions is not None:
+            self._redemptions.job_ended(job)
+        if self._reactions is not None:
+            self._reactions.job_ended(job)
 
     def _on_circuit(self, change: CircuitChange) -> None:
         event = AIAvailability(change.state, change.reason, change.down_for)
@@ -606,6 +680,10 @@ class Engine:
     def _on_job(self, stage: JobStage, job: Job[ReplyContext]) -> None:
         if self._events:
             self._events.publish(JobChanged(stage, job))
+        if stage is JobStage.FINISHED and job.context.reaction is not None:
+            self._job_ended(job)
+        if stage is JobStage.FINISHED and self._raid is not None:
+            self._raid.job_ended(job)
         if stage is not JobStage.FINISHED or job.outcome is not Outcome.SENT:
             return
         if job.priority is Priority.HIGH:

@@ -16,6 +16,7 @@ from botdeck.model.channel import ChatSettings
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import JobStage, JobView, RouterState
 from botdeck.model.review import OPERATOR, Verdict
+from botdeck.model.stream import ChannelEvent, RedemptionStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,26 @@ class AIAvailability:
                 assert_never(self.state)
 
 
+@dataclass(frozen=True, slots=True)
+class ChannelEventSeen:
+    """A channel event the engine took (a resend of one it had is not heard again): a
+    raid, a sub, a redemption, the stream going live, one it could not read, ..."""
+
+    event: ChannelEvent
+
+
+@dataclass(frozen=True, slots=True)
+class RedemptionSettled:
+    """A channel-point redemption's fate, decided by its answer's outcome: FULFILLED
+    when sent, CANCELED (points refunded) otherwise. `unapplied` says why the platform
+    was not told (a reward botdeck did not create, the platform unreachable, a test)."""
+
+    redemption: str
+    status: RedemptionStatus
+    job: int
+    unapplied: str | None = None
+
+
 EngineEvent = (
     ChatSeen
     | JobChanged
@@ -130,5 +151,7 @@ EngineEvent = (
     | Reviewed
     | BotChanged
     | AIAvailability
+    | ChannelEventSeen
+    | RedemptionSettled
 )
 Listener = Callable[[EngineEvent], None]

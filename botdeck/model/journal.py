@@ -23,16 +23,19 @@ from typing import Literal, NotRequired, TypedDict, TypeGuard, cast
 
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import (
+    ChannelEventSeen,
     ChatSeen,
     EngineEvent,
     JobChanged,
     ModerationAction,
     ModerationSeen,
+    RedemptionSettled,
     Reviewed,
     StateChanged,
 )
 from botdeck.model.jobs import JobStage, JobView, Outcome, Priority, RouterState
 from botdeck.model.review import Verdict
+from botdeck.model.stream import EventKind, RedemptionStatus
 
 
 class JournalEvent(StrEnum):
@@ -47,6 +50,8 @@ class JournalEvent(StrEnum):
     STATE = "state"
     MODERATION = "moderation"  # a moderator deleted a line, removed a user, cleared chat
     REVIEWED = "reviewed"  # the operator approved, edited or rejected a reply
+    CHANNEL_EVENT = "channel_event"  # a raid, sub, gift, follow, cheer, redemption, ...
+    REDEMPTION = "redemption"  # a channel-point redemption fulfilled or refunded
 
 
 PriorityLabel = Literal["high", "normal", "low"]
@@ -93,6 +98,7 @@ class EnqueuedLine(_JobLine):
     delay: NotRequired[float]
     requeued: NotRequired[int]
     resumes: NotRequired[int]
+    reaction: NotRequired[str]
 
 
 class StartedLine(_JobLine):
@@ -169,9 +175,42 @@ class ReviewedLine(_Line):
     text: NotRequired[str]
 
 
+class ChannelEventLine(_Line):
+    """Something happened on the channel: a raid, a sub, a redemption, the stream going
+    live or changing its game, or a notification botdeck could not read."""
+
+    event: Literal[JournalEvent.CHANNEL_EVENT]
+    kind: EventKind
+    msg: str
+    user: NotRequired[str]
+    count: NotRequired[int]
+    text: NotRequired[str]
+    detail: NotRequired[str]
+    test: NotRequired[bool]
+
+
+class RedemptionLine(_Line):
+    """A channel-point redemption's fate, once its answer's job has ended."""
+
+    event: Literal[JournalEvent.REDEMPTION]
+    id: str
+    status: RedemptionStatus
+    job: int
+    unapplied: NotRequired[str]
+
+
 JobLine = EnqueuedLine | StartedLine | SentLine | FailedLine | CancelledLine | SkippedLine
 OutcomeLine = SentLine | FailedLine | CancelledLine | SkippedLine
-JournalLine = RunLine | ChatLine | JobLine | StateLine | ModerationLine | ReviewedLine
+JournalLine = (
+    RunLine
+    | ChatLine
+    | JobLine
+    | StateLine
+    | ModerationLine
+    | ReviewedLine
+    | ChannelEventLine
+    | RedemptionLine
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +234,8 @@ LINES: dict[JournalEvent, LineSpec] = {
     JournalEvent.STATE: LineSpec(StateLine),
     JournalEvent.MODERATION: LineSpec(ModerationLine, counted_by="action"),
     JournalEvent.REVIEWED: LineSpec(ReviewedLine),
+    JournalEvent.CHANNEL_EVENT: LineSpec(ChannelEventLine, counted_by="kind"),
+    JournalEvent.REDEMPTION: LineSpec(RedemptionLine, counted_by="status"),
 }
 
 # Fields older journals named otherwise: (event, old name) -> the name now. A chat line's
@@ -210,9 +251,12 @@ FIELDS: dict[str, str] = {
     "source": "where the run's chat comes from: `twitch`, `simulated`, `replay`, ...",
     "version": "the botdeck version that wrote the run",
     "msg": "a chat line's id: the line itself (`chat`), the line a job answers (null for "
-    "a line typed at the console), the line a moderator deleted (`moderation`)",
-    "user": "a viewer's login: who wrote the line (`chat`), who was removed (`moderation`)",
-    "text": "the line's text (`chat`), the reply sent (`sent`), the edited reply (`reviewed`)",
+    "a line typed at the console), the line a moderator deleted (`moderation`); a channel "
+    "event's id (`channel_event`, and the jobs reacting to it)",
+    "user": "a viewer's login: who wrote the line (`chat`), who was removed (`moderation`), "
+    "who raided, subscribed, gifted, followed, cheered or redeemed (`channel_event`)",
+    "text": "the line's text (`chat`), the reply sent (`sent`), the edited reply "
+    "(`reviewed`), what the viewer wrote with the event (`channel_event`)",
     "is_bot": "true on a line one of botdeck's bots sent (older journals: `bot`)",
     "depth": "bot-to-bot hops from a viewer's line",
     "synthetic": "true on a mention a rehearsal made up (`--mention-rate`), never real chat",
@@ -238,6 +282,16 @@ FIELDS: dict[str, str] = {
     "ended": "unsent replies it ended",
     "unknown": "true when botdeck had not seen the line or the user",
     "verdict": "what was decided about the reply",
+    "kind": "what happened on the channel",
+    "count": "raid viewers, months subscribed, subs gifted or bits cheered",
+    "detail": "what an unsupported notification was, or the field it lacked",
+    "test": "true on an event the operator fired to try a reaction",
+    "reaction": "the kind of channel event a reaction job answers, or `timer`",
+    "id": "the channel-point redemption's id",
+    "status": "the redemption's fate: fulfilled (the answer was sent) or canceled (the "
+    "points refunded)",
+    "unapplied": "why Twitch was not told the status (a reward botdeck did not create, "
+    "Twitch unreachable, a test event)",
 }
 
 # The largest value each number may take; none is ever negative. A reader trusts no
@@ -274,6 +328,19 @@ def line_for(event: EngineEvent, ts: float) -> JournalLine | None:
         return state
     if isinstance(event, ModerationSeen):
         return moderation_line(event, ts)
+    if isinstance(event, ChannelEventSeen):
+        return channel_event_line(event, ts)
+    if isinstance(event, RedemptionSettled):
+        redemption: RedemptionLine = {
+            "ts": ts,
+            "event": JournalEvent.REDEMPTION,
+            "id": event.redemption,
+            "status": event.status,
+            "job": event.job,
+        }
+        if event.unapplied is not None:
+            redemption["unapplied"] = event.unapplied
+        return redemption
     if isinstance(event, Reviewed):
         reviewed: ReviewedLine = {
             "ts": ts,
@@ -301,6 +368,27 @@ def chat_line(message: ChatMessage, ts: float) -> ChatLine:
         line["depth"] = message.depth
     if message.synthetic:
         line["synthetic"] = True
+    return line
+
+
+def channel_event_line(seen: ChannelEventSeen, ts: float) -> ChannelEventLine:
+    event = seen.event
+    line: ChannelEventLine = {
+        "ts": ts,
+        "event": JournalEvent.CHANNEL_EVENT,
+        "kind": event.kind,
+        "msg": event.id,
+    }
+    if event.user:
+        line["user"] = event.user
+    if event.count:
+        line["count"] = event.count
+    if event.message:
+        line["text"] = event.message
+    if event.detail:
+        line["detail"] = event.detail
+    if event.test:
+        line["test"] = True
     return line
 
 
@@ -334,6 +422,8 @@ def job_line(stage: JobStage, job: JobView, ts: float) -> JobLine | None:
             enqueued["requeued"] = job.requeued
         if job.context.resumes is not None:
             enqueued["resumes"] = job.context.resumes
+        if (reaction := job.context.reaction) is not None:
+            enqueued["reaction"] = reaction.kind.value if reaction.kind else "timer"
         enqueued["delay"] = round(job.delay, 3)
         return enqueued
     if stage is JobStage.STARTED:

@@ -44,27 +44,32 @@ from botdeck.engine import (
 from botdeck.model.events import (
     AIAvailability,
     BotChanged,
+    ChannelEventSeen,
     ChatModeChanged,
     ChatSeen,
     EngineEvent,
     JobChanged,
     ModerationSeen,
+    RedemptionSettled,
     StateChanged,
 )
 from botdeck.model.jobs import JobStage, Outcome, RouterState
 from botdeck.model.journal import Reason
 from botdeck.model.keys import FIXED_QUIT_KEYS, KEY_ACTIONS, When, key_display, keys_of
 from botdeck.model.snapshot import EngineSnapshot
+from botdeck.model.stream import ChannelEvent, EventKind
 from botdeck.tui.chatlines import (
     ChatHighlighter,
     by_detail,
     cancelled_line,
     chat_line,
+    event_line,
     is_cut,
     mode_line,
     moderation_line,
     notice_line,
     outcome_line,
+    redemption_line,
     state_line,
 )
 from botdeck.tui.labels import ai_toast
@@ -213,6 +218,7 @@ class BotdeckApp(App[int]):
         # (a reply is selected, a reply waits for review): what the footer offers
         self._footer_context = (False, False)
         self._cards: dict[str, BotCard] = {}
+        self._unsupported: set[str] = set()  # unsupported events already said once
 
     # ------------------------------------------------------------- building
     def compose(self) -> ComposeResult:
@@ -343,6 +349,23 @@ class BotdeckApp(App[int]):
             self.call_later(self.refresh_numbers)
         elif isinstance(event, AIAvailability):
             self._on_ai(event)
+        elif isinstance(event, ChannelEventSeen):
+            self._on_channel_event(event.event)
+        elif isinstance(event, RedemptionSettled):
+            self._chat.add(redemption_line(event, self._clock()))
+            self._flush_soon()
+
+    def _on_channel_event(self, event: ChannelEvent) -> None:
+        """A raid, a sub, the game changing: a line of its own style in the chat; a
+        notification botdeck cannot read is said once per kind, not at every resend."""
+        if event.kind is EventKind.UNSUPPORTED:
+            if event.detail in self._unsupported:
+                return
+            self._unsupported.add(event.detail)
+        self._chat.add(event_line(event, self._clock()))
+        self._flush_soon()
+        if event.kind is EventKind.RAID:
+            self.call_later(self.refresh_numbers)  # the header shows the raid at once
 
     def _on_ai(self, event: AIAvailability) -> None:
         """The AI server down, back or refusing: a line in the chat, and a toast; a refusal

@@ -16,6 +16,7 @@ from botdeck.model.jobs import Outcome, Phase, Priority, RouterState
 from botdeck.model.keys import When
 from botdeck.model.review import Verdict
 from botdeck.model.room import PassKind
+from botdeck.model.stream import ChannelEvent, EventKind, RedemptionStatus
 
 Severity = Literal["information", "warning", "error"]
 
@@ -154,3 +155,53 @@ def pass_label(kind: PassKind) -> str:
             return "audience"
         case _:
             assert_never(kind)
+
+
+def event_words(event: ChannelEvent) -> str:
+    """What happened on the channel, for the chat (plain text: names and messages are
+    the platform's, cleaned, never markup)."""
+    who = event.author or "an anonymous viewer"
+    said = f": {event.message}" if event.message else ""
+    test = "test " if event.test else ""
+    match event.kind:
+        case EventKind.RAID:
+            return f"{test}raid: {who} with {event.count:,} viewers"
+        case EventKind.SUB:
+            months = f" ({event.count} months)" if event.count else ""
+            return f"{test}sub: {who}{months}{said}"
+        case EventKind.GIFT:
+            what = f"{event.count} subs" if event.count != 1 else "a sub"
+            return f"{test}gift: {who} gifted {what}"
+        case EventKind.FOLLOW:
+            return f"{test}follow: {who}"
+        case EventKind.CHEER:
+            return f"{test}cheer: {who}, {event.count:,} bits{said}"
+        case EventKind.REDEEM:
+            reward = f" {event.reward.title!r}" if event.reward is not None else ""
+            return f"{test}redeem{reward}: {who}{said}"
+        case EventKind.ANNOUNCEMENT:
+            return f"{test}announcement by {who}{said}"
+        case EventKind.ONLINE:
+            return "the stream is live"
+        case EventKind.OFFLINE:
+            return "the stream is offline"
+        case EventKind.UPDATE:
+            stream = event.stream
+            if stream is None or not (stream.game or stream.title):
+                return "stream updated"
+            return f"stream: {stream.game or 'no category'} · {stream.title}"
+        case EventKind.UNSUPPORTED:
+            return f"unsupported event: {event.detail or 'unknown'}"
+        case _:
+            assert_never(event.kind)
+
+
+def redemption_word(status: RedemptionStatus) -> str:
+    """A redemption's fate as the chat says it: the points spent, or given back."""
+    match status:
+        case RedemptionStatus.FULFILLED:
+            return "fulfilled"
+        case RedemptionStatus.CANCELED:
+            return "refunded"
+        case _:
+            assert_never(status)

@@ -13,7 +13,7 @@ from botdeck.ai.safety import SafetyGate
 from botdeck.chat.base import ChatSink
 from botdeck.config import parse_config
 from botdeck.core.ratelimit import SendLimiter
-from botdeck.engine import Engine, EngineSettings, assemble
+from botdeck.engine import Engine, EngineSettings, SourceParts, assemble
 from botdeck.engine.journal import Journal
 from botdeck.engine.orchestrator import OrchestratorSettings
 from botdeck.engine.room import RoomSettings
@@ -45,6 +45,7 @@ def make_engine(
     g: int = 5,
     b: int = 2,
     journal_clock: Callable[[], float] = time.time,
+    source: SourceParts | None = None,
     **settings: object,
 ) -> tuple[Engine, io.StringIO]:
     """`settings` are `EngineSettings` fields (context_lines, ack_target, max_age, ...).
@@ -71,6 +72,7 @@ def make_engine(
     engine = assemble(
         engine_settings,
         channel="test_channel",
+        source=source,
         sink=sink,
         responder=responder or OfflineResponder(seed=seed, bots=tuple(bots)),
         safety=safety,

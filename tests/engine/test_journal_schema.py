@@ -16,11 +16,13 @@ from botdeck.engine import build_engine
 from botdeck.engine.journal import Journal
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import (
+    ChannelEventSeen,
     ChatSeen,
     EngineEvent,
     JobChanged,
     ModerationAction,
     ModerationSeen,
+    RedemptionSettled,
     Reviewed,
     StateChanged,
 )
@@ -29,6 +31,7 @@ from botdeck.model.journal import FIELDS, LINES, JournalEvent
 from botdeck.model.journal_check import LineError, check_line, field_types
 from botdeck.model.review import TIMEOUT, Verdict
 from botdeck.model.snapshot import ResumeSummary
+from botdeck.model.stream import ChannelEvent, EventKind, Reaction, RedemptionStatus
 from tests.virtual_time import run_virtual
 
 NOW = 1_795_000_000.0
@@ -88,6 +91,17 @@ def every_kind_of_event() -> list[EngineEvent]:
         ModerationSeen(ModerationAction.CLEAR_USER, user="troll", known=False),
         Reviewed(job(), Verdict.APPROVED, by=TIMEOUT),
         Reviewed(job(), Verdict.EDITED, text="@viewer1 better"),
+        JobChanged(
+            JobStage.ENQUEUED,
+            job(context=ReplyContext(line(), 1, reaction=Reaction(EventKind.RAID, "hi", True))),
+        ),
+        ChannelEventSeen(ChannelEvent(EventKind.RAID, "e1", NOW, user="raider", count=200)),
+        ChannelEventSeen(
+            ChannelEvent(EventKind.CHEER, "e2", NOW, user="a", count=5, message="hi", test=True)
+        ),
+        ChannelEventSeen(ChannelEvent(EventKind.UNSUPPORTED, "e3", NOW, detail="watch_streak")),
+        RedemptionSettled("r1", RedemptionStatus.FULFILLED, 7),
+        RedemptionSettled("r2", RedemptionStatus.CANCELED, 8, unapplied="not botdeck's reward"),
     ]
 
 
