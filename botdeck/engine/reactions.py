@@ -205,19 +205,20 @@ class Reactions:
         """Gifts merged per gifter: a community gift of 50 is one thank-you (its 50 single
         gifts, told after it, add nothing), and gifts from the same gifter while their
         thank-you waits make it bigger instead of making another."""
-        group, added = event.group, event.count or 1
+        group, added = event.group, event.count
         if group and event.bundle:  # a community gift: its single gifts follow it
             added = max(0, event.bundle - self._parts.pop(group, 0))
             self._announced[group] = None
             if len(self._announced) > _SEEN_IDS:
                 self._announced.popitem(last=False)
+            if added == 0:
+                return []  # every one of its gifts came first, and was counted
         elif group:  # one gift of a community gift
             if group in self._announced:
                 return []  # counted with the community gift
             self._parts[group] = self._parts.get(group, 0) + 1
             added = 1
-        if added <= 0:
-            return []
+        # Else a gift of its own, or (0) one paid forward: its own gift counts it.
         gifter = event.user or ANONYMOUS
         pending = self._thanks.get(gifter)
         if pending is not None and _not_begun(pending) and pending.context.reaction is not None:
@@ -226,7 +227,7 @@ class Reactions:
             line = replace(pending.context.message, text=more.render())
             pending.context = replace(pending.context, message=line, reaction=more)
             return []
-        job = self._react(event, count=added)
+        job = self._react(event, count=max(1, added))
         if job is None:
             return []
         self._thanks[gifter] = job

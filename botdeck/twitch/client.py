@@ -11,6 +11,8 @@ done by one part each, on shared state (`link`):
 - `roles`: each bot's send limit as Twitch confirms it;
 - `reading`: the reader's subscription, failover to the next reader, the state line;
 - `incoming`: what the reader hears, as botdeck's events;
+- `events`: the channel's events (raids, subs, channel points, the stream) and the game
+  and title at start; `rewards`: channel points' redemptions settled;
 - `sending`: each reply as its bot, and what a failure means.
 """
 
@@ -28,13 +30,17 @@ from botdeck.chat.base import ChatSource
 from botdeck.logs import redact
 from botdeck.model.channel import ChatEvent
 from botdeck.model.chat import ConnectionState
+from botdeck.model.stream import RedemptionStatus, Reward
 from botdeck.twitch.accounts import Accounts, CredentialsLookup, TokenListener
 from botdeck.twitch.channel import CHANNEL_EVENTS
 from botdeck.twitch.endpoints import use_endpoints
+from botdeck.twitch.events import Events
 from botdeck.twitch.http import NETWORK_ERRORS, traced_session, twitch_message
 from botdeck.twitch.incoming import Incoming
 from botdeck.twitch.link import Link, Phase
+from botdeck.twitch.notifications import READ_RAW
 from botdeck.twitch.reading import Reading
+from botdeck.twitch.rewards import Rewards
 from botdeck.twitch.roles import RoleListener, Roles
 from botdeck.twitch.sending import Sending
 from botdeck.twitch.settings import TwitchSettings, TwitchSetupError, unauthorized
@@ -70,7 +76,11 @@ class TwitchChat(ChatSource):
         self._roles = Roles(link, on_role)
         self._sending = Sending(link, self._accounts, changed=self._publish)
         self._incoming = Incoming(link, self._roles, self._queue)
-        self._reading = Reading(link, self._accounts, self._queue, sending=self._sending.summary)
+        self._events = Events(link, self._queue)
+        self._rewards = Rewards(link)
+        self._reading = Reading(
+            link, self._accounts, self._queue, sending=self._sending.summary, events=self._events
+        )
         self._session: aiohttp.ClientSession | None = None
         self._endpoints: contextlib.ExitStack | None = None
         self._start_lock = asyncio.Lock()
@@ -103,7 +113,8 @@ class TwitchChat(ChatSource):
         if self._link.phase in (Phase.NEW, Phase.STARTING):
             return ()
         bots = self._link.bots
-        return tuple(f"{unauthorized(b.login)} ({b.problem})" for b in bots if b.problem)
+        unsent = tuple(f"{unauthorized(b.login)} ({b.problem})" for b in bots if b.problem)
+        return (*unsent, *self._events.notices, *self._rewards.notices)
 
     def bot_problems(self) -> dict[str, str | None]:
         """Why each bot may not send (None when it may), e.g. for a notice."""
@@ -145,6 +156,9 @@ class TwitchChat(ChatSource):
                 await self._accounts.resolve()
                 self._reading.choose_readers()
                 await self._roles.confirm()
+                self._events.wanted()  # says now which events the broadcaster cannot give
+                await self._events.start()  # the game and title, live or not
+                await self._rewards.load()  # which rewards botdeck may settle
             except BaseException:
                 await self._shutdown()
                 raise
@@ -201,6 +215,8 @@ class TwitchChat(ChatSource):
         client.add_listener(self._incoming.on_chat, event="event_message")
         for event in CHANNEL_EVENTS:
             client.add_listener(self._incoming.on_channel_event, event=event)
+        client.raw_types = READ_RAW  # the channel's events, read from Twitch's own words
+        client.add_listener(self._events.on_raw, event="event_raw_notification")
         client.add_listener(self._accounts.on_token_refreshed, event="event_token_refreshed")
         client.add_listener(self._reading.on_revoked, event="event_subscription_revoked")
         try:
@@ -221,6 +237,10 @@ class TwitchChat(ChatSource):
     async def send(self, bot: str, text: str, reply_to: str | None = None) -> str:
         """Send `text` as `bot`; see `sending.Sending.send`."""
         return await self._sending.send(bot, text, reply_to)
+
+    async def settle(self, redemption: str, reward: Reward, status: RedemptionStatus) -> str | None:
+        """A redemption's fate to Twitch (the `RewardDesk`); see `rewards.Rewards.settle`."""
+        return await self._rewards.settle(redemption, reward, status)
 
     def _publish(self) -> None:
         self._reading.publish()

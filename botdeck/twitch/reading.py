@@ -28,15 +28,23 @@ from botdeck.model.channel import ChatEvent
 from botdeck.model.chat import ConnectionState, ConnectionStatus
 from botdeck.twitch.accounts import Accounts
 from botdeck.twitch.channel import fetch_chat_settings, subscribe_channel_events
+from botdeck.twitch.events import Events, subscribe_reader_events
 from botdeck.twitch.http import REQUEST_ERRORS, FailureKind, classify, twitch_message
 from botdeck.twitch.link import AccountState, Link, Phase
 from botdeck.twitch.readers import ReaderPool
 from botdeck.twitch.settings import READ_SCOPE, TwitchSetupError
-from botdeck.twitch.sockets import close_reason, is_live, reader_error, reader_stopped
+from botdeck.twitch.sockets import (
+    carries,
+    close_reason,
+    is_live,
+    reader_error,
+    reader_stopped,
+)
 
 log = logging.getLogger(__name__)
 
 _FAILED_AFTER = 3  # failed subscription attempts before the state says "failed"
+CHAT_MESSAGE = ChatMessageSubscription.type
 
 # Revocations that re-subscribing as the same account cannot cure.
 _REVOKED_READER = {
@@ -59,8 +67,10 @@ class Reading:
         queue: asyncio.Queue[ChatEvent | None],
         *,
         sending: Callable[[], str],
+        events: Events | None = None,
     ) -> None:
         self._link = link
+        self._events = events  # the channel's events: on the reader's socket, and their own
         self._accounts = accounts
         self._queue = queue
         self._sending = sending
@@ -137,6 +147,8 @@ class Reading:
         self.readers.succeeded(login)
         self._reason = None
         await subscribe_channel_events(client, link.channel_id, user_id)
+        if self._events is not None:
+            await subscribe_reader_events(client, link.channel_id, user_id, socket.session_id)
         if link.broadcaster is not None:
             settings = await fetch_chat_settings(link.broadcaster)
             if settings is not None:
@@ -201,6 +213,8 @@ class Reading:
         client = self._link.require_client()
         reader = self._reader_id()
         for user_id, socket in client.all_sockets():
+            if self._kept(user_id, socket):
+                continue  # the broadcaster's events have a socket of their own
             if user_id != reader and not socket._closing and not socket._closed:
                 await socket.close()  # a reader set aside: its socket is of no use
             elif reader_stopped(socket):
@@ -212,6 +226,8 @@ class Reading:
         self.check()
         if not self._live() and self._subscriber is None:
             self._subscriber = asyncio.create_task(self._resubscribe(), name="botdeck-twitch-sub")
+        if self._events is not None:
+            await self._events.tend()
         loop = asyncio.get_running_loop()
         if loop.time() >= self._next_token_check:
             self._next_token_check = loop.time() + self._link.settings.token_check_interval
@@ -221,10 +237,16 @@ class Reading:
         login = self.readers.current
         return self._link.accounts[login].user_id if login is not None else None
 
+    def _kept(self, user_id: str, socket: Any) -> bool:
+        return self._events is not None and self._events.keeps(user_id, socket)
+
     def _live(self) -> bool:
+        """A socket of the reader is live with the chat on it (a socket that lost it, or
+        has only other subscriptions, does not read chat)."""
         reader = self._reader_id()
         return reader is not None and any(
-            is_live(s) for s in self._link.require_client().sockets(reader)
+            is_live(s) and carries(s, CHAT_MESSAGE)
+            for s in self._link.require_client().sockets(reader)
         )
 
     async def _resubscribe(self) -> None:

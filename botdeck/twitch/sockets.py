@@ -8,6 +8,12 @@ silently uses the app token, which Twitch refuses for websockets (the socket the
 connected with no subscription on it). So botdeck's watcher opens every socket itself,
 as the reader it chooses, with a token it has checked. `session_reconnect` still works:
 twitchio moves the subscriptions to the new URL.
+
+Notifications of the types a client names in `raw_types` are handed over as the raw
+message (`event_raw_notification`) instead of twitchio's model, which drops a whole
+notification over one field it expects and Twitch did not send (`notifications`). Every
+socket registered with the client reads that way, those twitchio opens on a
+`session_reconnect` too.
 """
 
 from __future__ import annotations
@@ -17,6 +23,27 @@ from typing import Any
 
 import twitchio
 from twitchio.eventsub.websockets import Websocket
+
+
+class EventSocket(Websocket):
+    """A twitchio websocket that hands the client's `raw_types` over raw (no new state:
+    a socket twitchio made becomes one when it is registered)."""
+
+    __slots__ = ()
+
+    async def _process_notification(self, data: Any) -> None:
+        client = self._client
+        kind = data.get("metadata", {}).get("subscription_type") if isinstance(data, dict) else None
+        if isinstance(client, SocketClient) and kind in client.raw_types:
+            client.dispatch("raw_notification", payload=data)
+            return
+        await super()._process_notification(data)
+
+
+def _reading_raw(socket: Any) -> Any:
+    if type(socket) is Websocket:
+        socket.__class__ = EventSocket
+    return socket
 
 
 class _Sockets(dict[str, Any]):
@@ -30,6 +57,14 @@ class _Sockets(dict[str, Any]):
     cleanup pops nothing and a dead socket lingers. So a cleanup here removes every
     socket that is closing, whatever its key, and never an open one.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for socket in self.values():
+            _reading_raw(socket)
+
+    def __setitem__(self, key: str, socket: Any) -> None:
+        super().__setitem__(key, _reading_raw(socket))
 
     def pop(self, key: str, *default: Any) -> Any:
         found = default[0] if default else None
@@ -58,6 +93,7 @@ class SocketClient(twitchio.Client):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._websockets = _SocketRegistry()  # type: ignore[assignment]
+        self.raw_types: frozenset[str] = frozenset()  # notifications handed over raw
 
     def sockets(self, user_id: str) -> list[Any]:
         return list(self._websockets.get(user_id, {}).values())
@@ -69,7 +105,7 @@ class SocketClient(twitchio.Client):
     async def open_socket(self, user_id: str) -> Any:
         """A new EventSub websocket for `user_id`, connected and registered, that twitchio
         will close rather than revive when it drops."""
-        socket = Websocket(client=self, token_for=user_id, http=self._http, reconnect_attempts=0)
+        socket = EventSocket(client=self, token_for=user_id, http=self._http, reconnect_attempts=0)
         await socket.connect(fail_once=True)
         self._websockets[user_id][socket.session_id or ""] = socket
         return socket
@@ -100,6 +136,16 @@ def reader_error(socket: Any) -> BaseException | None:
     if listener is None or not listener.done() or listener.cancelled():
         return None
     return listener.exception()
+
+
+def carries(socket: Any, kind: str) -> bool:
+    """Whether the socket holds a subscription of this type (twitchio keeps each one's
+    request, type included)."""
+    return any(
+        getattr(sub.get("type"), "value", sub.get("type")) == kind
+        for sub in socket._subscriptions.values()
+        if isinstance(sub, dict)
+    )
 
 
 def close_reason(sockets: list[Any]) -> str:

@@ -30,8 +30,10 @@ NOT_AUTHORIZED = "bot {} is not authorized: run `botdeck auth`"
 
 
 def subscribed_as(fake: FakeTwitch) -> set[str]:
-    """The logins whose subscriptions are live on the fake."""
-    return {fake.user_by_id(s.condition["user_id"]).login for s in fake.subscriptions.values()}
+    """The logins whose subscriptions are live on the fake (a session's subscriptions all
+    belong to the user whose token made them)."""
+    return {fake.user_by_id(fake.session_users[s.session_id]).login
+            for s in fake.subscriptions.values()}  # fmt: skip
 
 
 def store_tokens(fake: FakeTwitch, *logins: str, scopes: tuple[str, ...] = BOT_SCOPES) -> None:
