@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from botdeck.ai.base import Responder
+from botdeck.ai.base import Reply, ReplyRequest, Responder
 from botdeck.ai.offline import OfflineResponder
 from botdeck.ai.safety import SafetyGate
 from botdeck.chat.base import ChatSink
@@ -16,9 +17,11 @@ from botdeck.core.ratelimit import SendLimiter
 from botdeck.engine import Engine, EngineSettings, SourceParts, assemble
 from botdeck.engine.journal import Journal
 from botdeck.engine.orchestrator import OrchestratorSettings
+from botdeck.engine.reactions import ReactionSettings
 from botdeck.engine.room import RoomSettings
 from botdeck.model.defaults import Cooldowns
 from botdeck.model.jobs import Priority
+from botdeck.model.stream import EventKind
 
 # The engine takes every setting; its defaults are the config schema's, stated there once.
 DEFAULTS = EngineSettings.from_config(parse_config({"bots": [{"name": "harness"}]}))
@@ -81,3 +84,38 @@ def make_engine(
         personas=personas or {bot: f"persona of {bot}" for bot in bots},
     )
     return engine, stream
+
+
+class Recording(Responder):
+    """Writes "reply N" and keeps every request (what the AI was asked)."""
+
+    label = "recording"
+
+    def __init__(self) -> None:
+        self.requests: list[ReplyRequest] = []
+
+    async def reply(self, request: ReplyRequest) -> Reply:
+        self.requests.append(request)
+        return Reply(f"reply {len(self.requests)}")
+
+
+class Sink:
+    """Every message sent, with the loop time and the bot (a send takes 0.2 s)."""
+
+    echoes = False
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[float, str, str]] = []  # (loop time, bot, text)
+
+    async def send(self, bot: str, text: str, reply_to: str | None = None) -> str:
+        await asyncio.sleep(0.2)
+        self.sent.append((asyncio.get_running_loop().time(), bot, text))
+        return f"out-{len(self.sent)}"
+
+
+def reactions(**changes: dict[str, object]) -> dict[EventKind, ReactionSettings]:
+    """The default reactions, with some tables changed (by kind name)."""
+    found = dict(DEFAULTS.reactions)
+    for kind, fields in changes.items():
+        found[EventKind(kind)] = replace(found[EventKind(kind)], **fields)  # type: ignore[arg-type]
+    return found

@@ -12,47 +12,13 @@ import pytest
 
 from botdeck.ai.base import Reply, ReplyRequest, Responder
 from botdeck.core.ratelimit import RateLimiter
-from botdeck.engine.reactions import ReactionSettings
 from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.jobs import Priority
 from botdeck.model.stream import ChannelEvent, EventKind, StreamInfo
-from tests.engine.harness import DEFAULTS, make_engine
+from tests.engine.harness import Recording, Sink, make_engine, reactions
 from tests.virtual_time import now, run_virtual
 
 BOTS = ("alpha", "beta")
-
-
-class Recording(Responder):
-    """Writes "re: <what it was asked>" and keeps every request."""
-
-    label = "recording"
-
-    def __init__(self) -> None:
-        self.requests: list[ReplyRequest] = []
-
-    async def reply(self, request: ReplyRequest) -> Reply:
-        self.requests.append(request)
-        return Reply(f"reply {len(self.requests)}")
-
-
-class Sink:
-    echoes = False
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[float, str, str]] = []  # (loop time, bot, text)
-
-    async def send(self, bot: str, text: str, reply_to: str | None = None) -> str:
-        await asyncio.sleep(0.2)
-        self.sent.append((now(), bot, text))
-        return f"out-{len(self.sent)}"
-
-
-def reactions(**changes: dict[str, object]) -> dict[EventKind, ReactionSettings]:
-    """The default reactions, with some tables changed (by kind name)."""
-    found = dict(DEFAULTS.reactions)
-    for kind, fields in changes.items():
-        found[EventKind(kind)] = replace(found[EventKind(kind)], **fields)  # type: ignore[arg-type]
-    return found
 
 
 def engine(responder: Responder | None = None, sink: Sink | None = None, **settings: object):
