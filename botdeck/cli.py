@@ -1,5 +1,5 @@
-"""Command line: `botdeck demo | run | check | auth | rehearse | report`. Bad input exits 2
-with one line on stderr."""
+"""Command line: `botdeck demo | run | check | auth | rewards | rehearse | report`. Bad
+input exits 2 with one line on stderr."""
 
 from __future__ import annotations
 
@@ -192,6 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="log in on any other device with a code (Device Code Flow): for SSH and servers",
     )
 
+    rewards = commands.add_parser("rewards", help="channel-point rewards that ask a bot")
+    rewards_verbs = rewards.add_subparsers(dest="rewards_command", required=True, metavar="VERB")
+    create = rewards_verbs.add_parser(
+        "create",
+        help='make the "Ask <bot>" rewards of [events.redeem] with botdeck\'s client id'
+        " (only its own rewards can be fulfilled or refunded)",
+    )
+    create.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
+
     rehearse = commands.add_parser(
         "rehearse", help="replay a chat log against your bots, headless, then report"
     )
@@ -312,6 +321,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "auth":
             return _auth(args)
+        if args.command == "rewards":
+            return _rewards(args)
         if args.command == "report":
             return _report(args)
         if args.command == "rehearse":
@@ -436,6 +447,12 @@ def _auth(args: argparse.Namespace) -> int:
 
         return run_device_auth(config)
     return run_auth(config, show_status=args.status, open_browser=not args.no_browser)
+
+
+def _rewards(args: argparse.Namespace) -> int:
+    from botdeck.rewards import run_rewards_create
+
+    return run_rewards_create(load_config(find_config(args.config)))
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -1,5 +1,6 @@
-"""Channel points on Twitch: telling a redemption's fate (Update Redemption Status) and
-making botdeck's "Ask <bot>" rewards (Create Custom Rewards).
+"""Channel points on Twitch during a run: telling a redemption's fate (Update Redemption
+Status). Making botdeck's "Ask <bot>" rewards is `reward_setup`'s (`botdeck rewards
+create`).
 
 Twitch lets only the client id that created a reward fulfil or refund its redemptions; a
 reward made on Twitch's dashboard cannot be settled by any app. So botdeck asks once which
@@ -17,8 +18,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import twitchio
 
@@ -38,18 +37,6 @@ def foreign(title: str) -> str:
         f"reward {title!r} was not created by botdeck: Twitch lets only the app that made it"
         " fulfil or refund its redemptions (make one with `botdeck rewards create`)"
     )
-
-
-@dataclass(frozen=True, slots=True)
-class RewardSpec:
-    """A reward to create: what viewers see and the limits Twitch keeps."""
-
-    title: str
-    cost: int
-    prompt: str
-    max_per_stream: int  # 0: no limit
-    max_per_user_per_stream: int  # 0: no limit
-    global_cooldown: int  # seconds; 0: none
 
 
 class Rewards:
@@ -131,28 +118,6 @@ class Rewards:
             self._foreign[reward.id] = reward.title
             log.warning("twitch: %s", foreign(reward.title))
         return foreign(reward.title)
-
-
-async def create_reward(link: Link, spec: RewardSpec) -> tuple[str, str | None]:
-    """Create one reward with the broadcaster's token: (its id, None), or ("", why not).
-    A title the channel already has is said so (Twitch keeps titles unique)."""
-    account = link.accounts[link.settings.channel.lower()]
-    client = link.require_client()
-    try:
-        answer: Any = await client._http.post_custom_reward(
-            broadcaster_id=link.channel_id,
-            token_for=account.user_id or "",
-            title=spec.title,
-            cost=spec.cost,
-            prompt=spec.prompt,
-            max_per_stream=spec.max_per_stream or None,
-            max_per_user=spec.max_per_user_per_stream or None,
-            global_cooldown=spec.global_cooldown or None,
-        )
-    except REQUEST_ERRORS as error:
-        return "", _why(error)
-    data = (answer.get("data") or [{}])[0]
-    return str(data.get("id") or ""), None
 
 
 def _why(error: BaseException) -> str:
