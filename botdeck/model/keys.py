@@ -142,6 +142,13 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction("say", "i", "Say", "type a line and send it as a bot", footer=True),
     KeyAction(
+        "event",
+        "g",
+        "Event",
+        "fire a test event (raid, sub, gift, follow, cheer, channel-point question,"
+        " announcement): the bots react as to a real one; journaled as a test",
+    ),
+    KeyAction(
         "open",
         "enter",
         "Open",

@@ -57,7 +57,7 @@ from botdeck.model.jobs import JobStage, Outcome, RouterState
 from botdeck.model.journal import Reason
 from botdeck.model.keys import FIXED_QUIT_KEYS, KEY_ACTIONS, When, key_display, keys_of
 from botdeck.model.snapshot import EngineSnapshot
-from botdeck.model.stream import ChannelEvent, EventKind
+from botdeck.model.stream import REACTION_KINDS, ChannelEvent, EventKind
 from botdeck.tui.chatlines import (
     ChatHighlighter,
     by_detail,
@@ -72,10 +72,11 @@ from botdeck.tui.chatlines import (
     redemption_line,
     state_line,
 )
-from botdeck.tui.labels import ai_toast
+from botdeck.tui.labels import ai_toast, event_kind_label
 from botdeck.tui.layout import Layout, plan_layout
 from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.screens.edit_reply import EditReply
+from botdeck.tui.screens.event_dialog import EventDialog
 from botdeck.tui.screens.help import HelpScreen
 from botdeck.tui.screens.say import SayScreen
 from botdeck.tui.screens.text_view import TextView
@@ -111,6 +112,7 @@ _ACTION_METHODS = {
     "mute": "mute",
     "review": "toggle_review",
     "say": "say",
+    "event": "test_event",
     "open": "open",
     "close": "close",
     "limit_up": "limit(1)",
@@ -723,6 +725,30 @@ class BotdeckApp(App[int]):
 
         self.push_screen(SayScreen(self._bots, bot), typed)
 
+    def action_test_event(self) -> None:
+        """A test event of the kind the operator picks (see `fire_event`)."""
+
+        def picked(kind: EventKind | None) -> None:
+            if kind is not None:
+                self.fire_event(kind)
+
+        self.push_screen(EventDialog(), picked)
+
+    def fire_event(self, kind: EventKind) -> None:
+        jobs = self.engine.fire_event(kind)
+        name = event_kind_label(kind)
+        if jobs:
+            bots = ", ".join(dict.fromkeys(job.bot for job in jobs))
+            self.notify(f"test {name}: {bots} reacts", timeout=3, markup=False)
+        else:
+            self.notify(
+                f"test {name}: no reaction ([events.{kind.value}] is off, or under its threshold"
+                " or in its cooldown)",
+                timeout=5,
+                markup=False,
+            )
+        self.refresh_numbers()
+
     def action_open(self) -> None:
         focused = self.focused
         chat = self._chat
@@ -764,6 +790,19 @@ class BotdeckApp(App[int]):
             name = method.split("(")[0]
             if self.check_action(name, ()) is not False:
                 yield SystemCommand(action.label, action.help, self._runner(method))
+        for kind in REACTION_KINDS:
+            label = event_kind_label(kind)
+            yield SystemCommand(
+                f"Test event: {label}",
+                f"fire a test {label}: the bots react as to a real one",
+                self._firing(kind),
+            )
+
+    def _firing(self, kind: EventKind) -> Callable[[], None]:
+        def fire() -> None:
+            self.fire_event(kind)
+
+        return fire
 
     def _runner(self, action: str) -> Callable[[], Awaitable[None]]:
         """A palette callback that runs the action to its end (`run_action` is async)."""

@@ -205,3 +205,32 @@ def redemption_word(status: RedemptionStatus) -> str:
             return "refunded"
         case _:
             assert_never(status)
+
+
+def event_kind_label(kind: EventKind) -> str:
+    """A kind of event as the test-event dialog and the palette name it."""
+    match kind:
+        case EventKind.RAID:
+            return "raid"
+        case EventKind.SUB:
+            return "sub"
+        case EventKind.GIFT:
+            return "gift bomb"
+        case EventKind.FOLLOW:
+            return "follow"
+        case EventKind.CHEER:
+            return "cheer"
+        case EventKind.REDEEM:
+            return "channel-point question"
+        case EventKind.ANNOUNCEMENT:
+            return "announcement"
+        case EventKind.ONLINE:
+            return "stream online"
+        case EventKind.OFFLINE:
+            return "stream offline"
+        case EventKind.UPDATE:
+            return "stream update"
+        case EventKind.UNSUPPORTED:
+            return "unsupported event"
+        case _:
+            assert_never(kind)

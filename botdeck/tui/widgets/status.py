@@ -42,6 +42,20 @@ def _ai_down(snap: EngineSnapshot) -> tuple[str | tuple[str, str], ...]:
     return ("  ", (header, "bold reverse")) if header else ()
 
 
+def _raid(snap: EngineSnapshot) -> tuple[str | tuple[str, str], ...]:
+    """`raid: Bigstreamer (200 viewers)` while raid mode plans for it, early in the line."""
+    return ("  ", (snap.raid.header(), "bold reverse")) if snap.raid is not None else ()
+
+
+def stream_words(snap: EngineSnapshot) -> str:
+    """What the header says of the stream: its game, and offline when Twitch says so."""
+    stream = snap.stream
+    playing = f"playing {stream.game}" if stream.game else ""
+    if stream.live is False:
+        return f"{playing} (offline)" if playing else "stream offline"
+    return playing
+
+
 def share_words(room: RoomSnapshot) -> str:
     """`bots 12% of chat (random 8%/10%)`: the bots' lines against all chat lines in
     the last 5 minutes, and their random and bot-to-bot replies against `chat_share`."""
@@ -67,15 +81,19 @@ class _Line(TextLines):
 
 
 class StatusBar(_Line):
-    """Router state first (with `AI down for 23 s` while it is), then chat connection, the
-    channel's chat modes, channel, responder, review, uptime."""
+    """Router state first (with `AI down for 23 s` while it is, and a raid raid mode plans
+    for), the game (offline when the stream is), then chat connection, the channel's chat
+    modes, channel, responder, review, uptime."""
 
     def show(self, snap: EngineSnapshot, uptime: float) -> None:
+        playing = stream_words(snap)
         parts: list[str | tuple[str, str]] = [
             ("router: ", "bold"),
             (router_label(snap), "bold"),
             *(("  ", ("sends held: stop?", "bold reverse")) if snap.sends_held else ()),
             *_ai_down(snap),
+            *_raid(snap),
+            *(("  ", (playing, "dim")) if playing else ()),
             "  chat: ",
             snap.connection.describe(),
             *((("  mode: ", "dim"), (snap.chat_mode, "bold")) if snap.chat_mode else ()),
@@ -172,4 +190,11 @@ class Overview(_Line):
             parts += [("  tokens ", "dim"), f"{tokens}"]
         if snap.resume is not None and snap.resume.resumed:
             parts += [("  resumed ", "dim"), f"{snap.resume.resumed}"]
+        events = snap.events
+        if events.events:
+            parts += [("  events ", "dim"), f"{events.events}"]
+            parts += [("  reactions ", "dim"), f"{events.reactions}"]
+        if events.fulfilled or events.refunded or events.open_redemptions:
+            parts += [("  points: fulfilled ", "dim"), f"{events.fulfilled}"]
+            parts += [("  refunded ", "dim"), f"{events.refunded}"]
         self.show_text(Text.assemble(*parts, no_wrap=True, overflow="ellipsis"))
