@@ -686,8 +686,8 @@ class Engine:
             self._raid.job_ended(job)
         if stage is not JobStage.FINISHED or job.outcome is not Outcome.SENT:
             return
-        if job.priority is Priority.HIGH:
-            self._answered += 1
+        if job.priority is Priority.HIGH and job.context.reaction is None:
+            self._answered += 1  # a viewer's mention (a reaction is counted with events)
         if not self._pipeline.echoes and job.carrier is None:
             # The reply re-enters the chat as a bot line, so bots can answer each other.
             line = reply_echo(job, job.result_id or f"reply-{job.id}", self._clock())
