@@ -1,10 +1,12 @@
-# `make demo` and `make test` build everything they need from nothing.
+# `make demo` and `make test` build everything they need from nothing. `make test` is the
+# full gate; `make test-fast` is the same but for the tests marked slow (browser, tmux,
+# package builds, botdeck run as a process on the wall clock), for day-to-day work.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench clean venv
+.PHONY: demo test test-fast lint bench clean venv
 
 venv: $(STAMP)
 
@@ -27,6 +29,9 @@ test: $(STAMP) lint
 	@command -v tmux >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq tmux >/dev/null) || echo "tmux unavailable: terminal smoke tests will be skipped"
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium unavailable: browser tests will be skipped"
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) lint
+	$(BIN)/python -m pytest -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

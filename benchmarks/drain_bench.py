@@ -30,7 +30,7 @@ from botdeck.engine.room import RoomSettings
 from botdeck.model.defaults import Cooldowns
 from botdeck.model.events import EngineEvent, JobChanged, StateChanged
 from botdeck.model.jobs import JobStage, Outcome, Priority
-from tests.virtual_time import VirtualTimeLoop
+from tests.harness.virtual_time import VirtualTimeLoop
 
 RATE = 100
 

@@ -32,8 +32,8 @@ from botdeck.model.channel import ChatSettings, MessageDeleted
 from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.events import JobChanged
 from botdeck.model.jobs import JobStage, Outcome
-from tests.engine.harness import DEFAULTS, orchestrator_settings
-from tests.virtual_time import VirtualTimeLoop
+from tests.harness.engine import DEFAULTS, orchestrator_settings
+from tests.harness.virtual_time import VirtualTimeLoop
 
 ROLES = {"viewer_one": Role.VIEWER, "viewer_two": Role.VIEWER, "mod_bot": Role.MODERATOR}
 

@@ -33,7 +33,7 @@ from botdeck.config import parse_config
 from botdeck.core.stats import percentile
 from botdeck.engine import SourceParts, build_engine
 from botdeck.engine.parts import responder_context
-from tests.virtual_time import VirtualTimeLoop
+from tests.harness.virtual_time import VirtualTimeLoop
 
 BOTS = ("stickyman1776", "pixelsage", "captainbyte")
 URL = "http://127.0.0.1:11434/v1"

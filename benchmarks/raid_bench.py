@@ -20,8 +20,8 @@ from botdeck.ai.offline import OfflineResponder
 from botdeck.core.ratelimit import RateLimiter
 from botdeck.engine import assemble
 from botdeck.model.chat import ChatMessage, Role
-from tests.engine.harness import DEFAULTS, orchestrator_settings
-from tests.virtual_time import VirtualTimeLoop
+from tests.harness.engine import DEFAULTS, orchestrator_settings
+from tests.harness.virtual_time import VirtualTimeLoop
 
 BOT = "stickyman1776"
 ACK_TARGET = 60.0

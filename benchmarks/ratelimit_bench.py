@@ -25,8 +25,8 @@ from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.defaults import SendLimits
 from botdeck.model.jobs import Priority
 from botdeck.model.snapshot import SendBudget
-from tests.engine.harness import DEFAULTS, orchestrator_settings
-from tests.virtual_time import VirtualTimeLoop
+from tests.harness.engine import DEFAULTS, orchestrator_settings
+from tests.harness.virtual_time import VirtualTimeLoop
 
 DURATION = 600.0  # seconds of virtual time
 LOCKOUT = 1800.0  # what Twitch does to an account over its limit

@@ -1,7 +1,7 @@
 """The report on a 1 GiB journal: peak memory, time and page size, against the report as
 it was before issue 27.4 read the journal into fixed-size aggregates.
 
-The journal is made up on the fly (`tests.report.big_journal`: a busy stream of about
+The journal is made up on the fly (`tests.fakes.big_journal`: a busy stream of about
 six million lines: viewers' chat, mentions of five bots answered, random replies, some
 skipped, the bots' replies seen back in chat). Each side runs `botdeck report JOURNAL
 --json --html PAGE` as a subprocess (every figure and the page), its peak RSS from
@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.hostile_bench import measure
-from tests.report.big_journal import write_journal
+from tests.fakes.big_journal import write_journal
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE_COMMIT = "6114f70"  # main before the report streamed into bounded aggregates

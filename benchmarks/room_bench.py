@@ -39,7 +39,7 @@ from botdeck.engine.room import RoomSettings
 from botdeck.model.events import ChatSeen, EngineEvent, JobChanged
 from botdeck.model.jobs import JobStage, Outcome, Priority
 from tests.fakes.busy_chat import CHANNEL_EMOTES, Said, busy_chat, irc_log
-from tests.virtual_time import VirtualTimeLoop
+from tests.harness.virtual_time import VirtualTimeLoop
 
 BOTS = ("alpha_bot", "beta_bot", "gamma_bot")
 RATE = 8.0  # lines a second

@@ -1,5 +1,5 @@
 import sys
 
-from botdeck.cli import main
+from botdeck.commands.cli import main
 
 sys.exit(main())

@@ -29,7 +29,6 @@ from botdeck.adapters import RESPONDERS, SOURCES, AdapterError, Kind, registry
 from botdeck.chat.scenarios import Scenario
 from botdeck.core.options import STRICT, AdapterOptions
 from botdeck.core.options import http_url as http_url  # init's URL check
-from botdeck.files import MIB, FileRefused, read_text_capped
 from botdeck.model.defaults import (
     COMMON_EMOTES,
     DEFAULT_COMMAND_PREFIXES,
@@ -45,6 +44,8 @@ from botdeck.model.defaults import (
 from botdeck.model.jobs import Priority
 from botdeck.model.keys import check_keymap
 from botdeck.model.stream import EventKind, placeholder_problem
+from botdeck.storage.files import MIB, FileRefused, read_text_capped
+from botdeck.storage.paths import config_file
 
 LOGIN = re.compile(r"^[A-Za-z0-9_]{3,25}$")
 
@@ -736,16 +737,9 @@ def default_of(table: type[BaseModel], key: str) -> Any:
 LOCAL_CONFIG = Path("botdeck.toml")
 
 
-def user_config_file() -> Path:
-    """The config in the user's config directory (on Linux ~/.config/botdeck/config.toml)."""
-    from platformdirs import user_config_path
-
-    return user_config_path("botdeck") / "config.toml"
-
-
 def default_config_path() -> Path:
     """./botdeck.toml when present, else the user's config directory."""
-    return LOCAL_CONFIG if LOCAL_CONFIG.exists() else user_config_file()
+    return LOCAL_CONFIG if LOCAL_CONFIG.exists() else config_file()
 
 
 def find_config(path: Path | None) -> Path:
@@ -757,7 +751,7 @@ def find_config(path: Path | None) -> Path:
     if found.exists():
         return found
     raise ConfigError(
-        f"no config file: looked for ./{LOCAL_CONFIG} and {user_config_file()};"
+        f"no config file: looked for ./{LOCAL_CONFIG} and {config_file()};"
         " create one with `botdeck init`"
     )
 

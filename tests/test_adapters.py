@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from botdeck.adapters import RESPONDERS, SOURCES, registry
+from botdeck.commands.headless import run_headless
 from botdeck.config import ConfigError, load_config, parse_config
 from botdeck.engine import RunSession, build_engine, preflight
-from botdeck.headless import run_headless
-from tests.cli import run_botdeck
-from tests.virtual_time import run_virtual
+from tests.harness.cli import run_botdeck
+from tests.harness.virtual_time import run_virtual
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT = "stickyman1776"
@@ -235,12 +235,15 @@ def test_botdeck_run_finds_a_third_partys_adapters_on_its_path(echo_package, tmp
     assert result.returncode == 0, result.stderr
     events = [json.loads(row) for row in journal.read_text().splitlines()]
     assert [e["text"] for e in events if e["event"] == "sent"] == ["@viewer0 from afar"]
-    checked = run_botdeck("check", "--probe", "--config", str(config), env=env)
+    checked = run_botdeck("check", "--probe", "--print", "--config", str(config), env=env)
     assert checked.returncode == 0, checked.stderr
     assert 'provider = "echo"\ngreeting = "from afar"\ntimes = 1' in checked.stdout
     assert checked.stderr.splitlines() == [
-        "# probe: chat source 'lines': '1 lines ready'",
-        "# probe: provider 'echo' has no server to call",
+        f"✓ config: {config} is valid (1 bot; chat: lines; replies: echo)",
+        "✓ ai.provider: echo is ready",
+        "✓ ai.provider: echo has no server to ask (--probe)",
+        "✓ chat: 1 lines ready",
+        "botdeck check: ready: `botdeck run` would start",
     ]
 
 

@@ -19,14 +19,14 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from botdeck.auth import status
+from botdeck.commands.auth import status
 from botdeck.config import ConfigError, parse_config
 from botdeck.twitch.auth import authorize
 from botdeck.twitch.device_auth import authorize_device
 from botdeck.twitch.tokens import StoredToken, TokenStore
-from tests.cli import run_botdeck
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
 from tests.fakes.twitch_thread import ThreadedFake
+from tests.harness.cli import run_botdeck
 
 
 @pytest.fixture
@@ -399,16 +399,25 @@ def test_a_damaged_token_file_stops_status_check_and_run_with_one_line(tmp_path,
     result = run_botdeck(*command, "--config", str(config), env=cli_env(tmp_path), timeout=30)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines() == [
-        f"botdeck: {tokens}: the token file is damaged (clients.cid: a list, not a table):"
+    damaged = (
+        f"{tokens}: the token file is damaged (clients.cid: a list, not a table):"
         " delete it (or move it away) and run `botdeck auth`"
-    ]
+    )
+    if command == ["check"]:  # a line of its checklist, in place of the token's
+        assert f"✗ {damaged}" in result.stdout.splitlines()
+        assert "abot (bot)" not in result.stdout
+    else:
+        assert result.stderr.strip().splitlines() == [f"botdeck: {damaged}"]
 
 
-def store_token(path: Path, login: str = "abot", mode: int = 0o600) -> None:
+def store_token(
+    path: Path,
+    login: str = "abot",
+    mode: int = 0o600,
+    scopes: tuple[str, ...] = ("user:read:chat",),
+) -> None:
     TokenStore(path).save(
-        "cid",
-        StoredToken(login, "1", "access-token-1", "refresh-token-1", ("user:read:chat",), 1e9),
+        "cid", StoredToken(login, "1", "access-token-1", "refresh-token-1", scopes, 1e9)
     )
     path.chmod(mode)
 
@@ -416,7 +425,7 @@ def store_token(path: Path, login: str = "abot", mode: int = 0o600) -> None:
 @pytest.mark.skipif(os.name == "nt", reason="mode bits say who may read on POSIX only")
 def test_a_token_file_others_can_read_gets_a_warning_and_the_fix(tmp_path):
     tokens = tmp_path / "data" / "tokens.json"
-    store_token(tokens, mode=0o644)
+    store_token(tokens, mode=0o644, scopes=BOT_SCOPES)
     fix = f"run `chmod 600 {tokens}`"
     checked = run_botdeck("check", "--config", str(twitch_config(tmp_path, free_port())),
                           env=cli_env(tmp_path), timeout=30)  # fmt: skip

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run_botdeck
+from tests.harness.cli import run_botdeck
 
 CONFIG = '[router]\nrandom_reply_chance = 0.0\n\n[[bots]]\nname = "stickyman1776"\n'
 

@@ -1,13 +1,18 @@
-"""Loading, validating and rendering the TOML configuration."""
+"""Loading, validating and rendering the TOML configuration: every refusal is one line
+naming the file and the key, extreme values and hostile files included, and the first
+errors a new user meets say what to do (`botdeck check`, a subprocess)."""
 
 from __future__ import annotations
 
+import os
 import tomllib
+from pathlib import Path
 
 import pytest
 
 from botdeck.config import (
     DEMO_BOTS,
+    MAX_CONFIG_BYTES,
     ConfigError,
     auto_limits,
     demo_config,
@@ -16,6 +21,7 @@ from botdeck.config import (
     render_config,
 )
 from botdeck.model.jobs import Priority
+from tests.harness.cli import run_botdeck
 
 FULL = """
 [router]
@@ -79,15 +85,19 @@ def write(tmp_path, text: str, name: str = "botdeck.toml"):
     return path
 
 
-def config_error(tmp_path, text: str) -> str:
-    """Load `text` from a file and return the ConfigError message it must raise."""
-    path = write(tmp_path, text)
+def refused(path: Path) -> str:
+    """The one-line ConfigError, naming `path`, that loading `path` must raise."""
     with pytest.raises(ConfigError) as info:
         load_config(path)
     message = str(info.value)
     assert "\n" not in message, message
     assert message.startswith(f"{path}: "), message
     return message
+
+
+def config_error(tmp_path, text: str) -> str:
+    """Load `text` from a file and return the ConfigError message it must raise."""
+    return refused(write(tmp_path, text))
 
 
 def bots_config(count: int) -> str:
@@ -417,28 +427,6 @@ def test_demo_config_rejects_an_unknown_scenario():
 
 
 @pytest.mark.parametrize(
-    ("keys", "expected"),
-    [
-        ('drain = "x"', "keys: drain and stop would both be 'x'"),
-        ('quit = "d"', "keys: quit and drain would both be 'd'"),
-        ('pause = "p,s"', "keys: pause and start would both be 's'"),
-        ('drain = "ctrl+c"', "keys: drain: 'ctrl+c' is reserved (quits, draining first"),
-        ('stop = "ctrl+q"', "keys: stop: 'ctrl+q' is reserved (quits, draining first)"),
-        ('fly = "f"', "keys: unknown action 'fly' (actions: stop quit help drain start"),
-        ('stop = "shift+ctrl x"', "keys: stop: 'shift+ctrl x' is not a key name"),
-    ],
-)
-def test_a_remap_that_takes_another_actions_key_is_refused(tmp_path, keys, expected):
-    message = config_error(tmp_path, f"[keys]\n{keys}\n" + ONE_BOT)
-    assert expected in message
-
-
-def test_a_swap_that_keeps_every_action_reachable_is_fine(tmp_path):
-    config = load_config(write(tmp_path, '[keys]\ndrain = "x"\nstop = "d"\n' + ONE_BOT))
-    assert config.keys == {"drain": "x", "stop": "d"}
-
-
-@pytest.mark.parametrize(
     ("text", "key", "words"),
     [
         ('[chat]\nshared_chat = "reply"\n', "chat.shared_chat:", "'ignore' or 'answer'"),
@@ -464,3 +452,151 @@ def test_twitch_retry_and_shared_chat_settings_have_defaults_and_can_be_set(tmp_
         and config.twitch.reconnect_wait == 20.0
     )
     assert config.twitch.send_retries == 0
+
+
+# ---------------------------------------------------------------- extreme values, hostile files
+# Refused by the loader with one line (issue 16).
+@pytest.mark.parametrize(
+    ("snippet", "key"),
+    [
+        ("[router]\njob_timeout = inf", "router.job_timeout"),
+        ("[router.delays]\nhigh = [1.0, inf]", "router.delays.high[1]"),
+        ("[router.delays]\nhigh = [nan, 2.0]", "router.delays.high[0]"),
+        ("[router]\nack_target = inf", "router.ack_target"),
+        ("[router]\nmax_age = inf", "router.max_age"),
+        ("[router]\nrandom_reply_chance = nan", "router.random_reply_chance"),
+        ("[chat]\nreplay_start = inf", "chat.replay_start"),
+        ("[chat]\nspeed = -inf", "chat.speed"),
+        ("[send_limits]\nspacing = nan", "send_limits.spacing"),
+        ("[ai]\ntimeout = inf", "ai.timeout"),
+        ("[chat.scenario_params]\nwithin = inf", "chat.scenario_params.within"),
+    ],
+)
+def test_inf_and_nan_are_refused_naming_the_key(tmp_path, snippet, key):
+    message = config_error(tmp_path, snippet + "\n" + ONE_BOT)
+    assert f"{key}: " in message and "finite" in message
+
+
+def test_inf_in_extra_body_is_refused(tmp_path):
+    message = config_error(tmp_path, "[ai.extra_body]\noptions = { top_k = inf }\n" + ONE_BOT)
+    assert "ai.extra_body: " in message and "finite" in message
+
+
+@pytest.mark.parametrize(
+    ("snippet", "key", "bound"),
+    [
+        ("[router.delays]\nnormal = [1.0, 601]", "router.delays.normal", "600"),
+        ("[router]\njob_timeout = 3601", "router.job_timeout", "3600"),
+        ("[router]\nack_target = 1e9", "router.ack_target", "3600"),
+        ("[router]\nmax_age = 86400", "router.max_age", "3600"),
+        ("[router]\nbacklog_warning = 1000000", "router.backlog_warning", "100000"),
+        ("[router]\nper_user_cap = 5000", "router.per_user_cap", "1000"),
+        ("[router]\nglobal_concurrency = 1001", "router.global_concurrency", "1000"),
+        ("[send_limits]\nwindow = 7200", "send_limits.window", "3600"),
+        ("[send_limits]\nviewer = 1000000", "send_limits.viewer", "100000"),
+        ("[chat]\nreplay_start = 1e11", "chat.replay_start", "10000000000"),
+        ("[ai]\ntoken_budget = 10000000000000", "ai.token_budget", "1000000000000"),
+    ],
+)
+def test_durations_and_counts_have_an_upper_bound(tmp_path, snippet, key, bound):
+    message = config_error(tmp_path, snippet + "\n" + ONE_BOT)
+    assert f"{key}: " in message and bound in message
+
+
+def test_more_than_a_hundred_bots_is_refused(tmp_path):
+    path = tmp_path / "botdeck.toml"
+    path.write_text("".join(f'[[bots]]\nname = "bot_{i:03d}"\n' for i in range(101)))
+    assert "bots: " in refused(path)
+
+
+def test_the_bounds_themselves_are_accepted(tmp_path):
+    config = load_config(
+        write(
+            tmp_path,
+            "[router]\njob_timeout = 3600\nack_target = 3600\nmax_age = 3600\n"
+            "[router.delays]\nlow = [600, 600]\n" + ONE_BOT,
+        )
+    )
+    assert config.router.job_timeout == 3600 and config.router.delays.low == [600, 600]
+
+
+def test_a_device_is_refused_before_it_is_read():
+    message = refused(Path("/dev/zero"))
+    assert "is a device" in message
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    path = tmp_path / "botdeck.toml"
+    os.mkfifo(path)
+    assert "FIFO" in refused(path)
+
+
+def test_a_config_over_1_mib_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "botdeck.toml"
+    path.write_text("\n" + ONE_BOT + "#" * MAX_CONFIG_BYTES)
+    assert "larger than 1 MiB" in refused(path)
+
+
+def test_deeply_nested_toml_is_one_line(tmp_path):
+    path = tmp_path / "botdeck.toml"
+    path.write_text("x = " + "[" * 5000 + "\n" + ONE_BOT)
+    assert "nested too deeply" in refused(path)
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo"])
+def test_check_refuses_a_device_or_fifo_with_one_line(tmp_path, target):
+    if target == "fifo":
+        target = str(tmp_path / "fifo")
+        os.mkfifo(target)
+    env = {**os.environ, "BOTDECK_LOG_DIR": str(tmp_path / "logs")}
+    result = run_botdeck("check", "--config", target, env=env, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and target in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_refuses_an_infinite_delay(tmp_path):
+    path = write(tmp_path, "[router.delays]\nhigh = [1.0, inf]\n" + ONE_BOT)
+    env = {**os.environ, "BOTDECK_LOG_DIR": str(tmp_path / "logs")}
+    result = run_botdeck("check", "--config", str(path), env=env, timeout=30)
+    assert result.returncode == 2
+    assert "router.delays.high[1]" in result.stderr and result.stderr.count("\n") == 1
+
+
+# ---------------------------------------------------------- first errors, as `botdeck` says them
+# The config errors a new user meets first: no config anywhere, a provider named after a
+# server rather than its API.
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1])}  # fmt: skip
+
+
+def test_no_config_names_both_places_and_init(tmp_path: Path):
+    env = _env(tmp_path)
+    for command in ("check", "run", "auth"):
+        result = run_botdeck(command, env=env, cwd=tmp_path)
+        assert result.returncode == 2
+        assert result.stderr.strip() == (
+            "botdeck: no config file: looked for ./botdeck.toml and "
+            f"{tmp_path / 'xdg' / 'botdeck' / 'config.toml'}; create one with `botdeck init`"
+        )
+
+
+@pytest.mark.parametrize(
+    ("provider", "hint"),
+    [
+        ("ollama", "'ollama' is not a provider: use provider = \"openai\" with base_url = "
+                   "\"http://localhost:11434/v1\""),
+        ("LM Studio", 'base_url = "http://localhost:1234/v1"'),
+        ("llama.cpp", 'base_url = "http://localhost:8080/v1"'),
+        ("vllm", 'base_url = "http://localhost:8000/v1"'),
+        ("anthropic", 'any OpenAI-compatible server is "openai" with its base_url'),
+    ],
+)  # fmt: skip
+def test_an_unknown_provider_gets_a_one_line_hint(tmp_path: Path, provider: str, hint: str):
+    path = tmp_path / "b.toml"
+    path.write_text(f'[ai]\nprovider = "{provider}"\n[[bots]]\nname = "abot"\n')
+    result = run_botdeck("check", "--config", str(path), env=_env(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"botdeck: {path}: ai.provider: ")
+    assert hint in result.stderr and len(result.stderr.splitlines()) == 1

@@ -28,7 +28,7 @@ from botdeck.chat.replay_log import MAX_GAP, MAX_LOG_TIME, ReplayError, load_rep
 from botdeck.config import MAX_DELAY, MAX_WAIT, Config, ConfigError, load_config
 from botdeck.core.virtual_time import run_virtual
 from botdeck.report import ReportError, build_report, render_report, report_json
-from tests.cli import run_botdeck
+from tests.harness.cli import run_botdeck
 
 MAX_SECONDS = 30  # per example: only a hang gets near it
 MAX_PEAK = 64 << 20  # bytes allocated at once per example; the inputs are a few KB

@@ -1,5 +1,6 @@
 """`botdeck init` as a streamer uses it: asked in a terminal (a real pty) or with flags,
-a config that `botdeck check` accepts, never an overwrite without --force."""
+a config that `botdeck check` accepts once the secret and the tokens are there, never an
+overwrite without --force."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from botdeck.commands.init import Answers, render
 from botdeck.config import parse_config
-from botdeck.init import Answers, render
 from botdeck.model.presets import PRESETS
-from tests.cli import run_botdeck
+from botdeck.twitch.settings import BOT_SCOPES
+from botdeck.twitch.tokens import StoredToken, TokenStore
+from tests.harness.cli import run_botdeck
 
 
 def env_for(tmp_path: Path) -> dict[str, str]:
@@ -30,6 +33,15 @@ def env_for(tmp_path: Path) -> dict[str, str]:
     }
 
 
+def authorized(env: dict[str, str], *bots: str, client_id: str = "abc123xyz") -> dict[str, str]:
+    """What steps 4 and 6 of the README give a streamer: the client secret in the
+    environment and each bot's token in the token file (`botdeck auth`)."""
+    store = TokenStore(Path(env["BOTDECK_DATA_DIR"]) / "tokens.json")
+    for bot in bots:
+        store.save(client_id, StoredToken(bot, "1", f"access-{bot}", "refresh", BOT_SCOPES, 1e9))
+    return {**env, "TWITCH_CLIENT_SECRET": "client-secret-1"}
+
+
 SCRIPTED = (
     "init", "--channel", "MyChannel", "--client-id", "abc123xyz",
     "--bot", "stickyman1776: an upbeat hype-man who loves speedruns",
@@ -41,11 +53,11 @@ def test_the_values_and_comments_init_writes_are_the_schemas_defaults(monkeypatc
     """Nothing in the template restates a default: the values it shows are the schema's,
     the "auto" table is `auto_limits`, and the send limits in the comment are Twitch's as
     `model.defaults` states them (here replaced, to see that they follow)."""
-    import botdeck.init
+    import botdeck.commands.init
     from botdeck.config import Config, auto_limits
     from botdeck.model.defaults import SendLimits
 
-    monkeypatch.setattr(botdeck.init, "TWITCH_SEND_LIMITS", SendLimits(7.0, 3, 33))
+    monkeypatch.setattr(botdeck.commands.init, "TWITCH_SEND_LIMITS", SendLimits(7.0, 3, 33))
     text = render(Answers("mychannel", (("botone", "x"),), PRESETS["offline"], client_id="a"))
     written = tomllib.loads(text)
     defaults = Config.model_validate({"bots": [{"name": "someone"}]})
@@ -72,6 +84,21 @@ def test_every_preset_renders_a_config_the_parser_accepts(preset: str):
         assert config.ai.adapter_options().model == PRESETS[preset].model
 
 
+@pytest.mark.parametrize("preset", [key for key, preset in PRESETS.items() if preset.model])
+def test_the_comment_above_the_model_names_the_model_written(preset: str):
+    """`--model llama3.1:8b` with Ollama once wrote "`ollama pull llama3.2` first" above
+    `model = "llama3.1:8b"`: the comment is rendered from the model written."""
+    chosen = "some-model:8b"
+    text = render(Answers("mychannel", (("botone", "x"),), PRESETS[preset], model=chosen))
+    ai = text[text.index("[ai]") : text.index("[router]")]
+    assert f'model = "{chosen}"' in ai
+    note = ai.splitlines()[1].removeprefix(f"# {PRESETS[preset].label}: ")
+    assert PRESETS[preset].model not in note  # the preset's own model is not named
+    assert ("{model}" in PRESETS[preset].note) == (chosen in note)  # the chosen one is
+    default = render(Answers("mychannel", (("botone", "x"),), PRESETS["ollama"]))
+    assert "# Ollama (local): `ollama pull llama3.2` first" in default
+
+
 def test_scripted_init_writes_a_config_that_check_accepts(tmp_path: Path):
     env = env_for(tmp_path)
     result = run_botdeck(*SCRIPTED, "--provider", "ollama", env=env, cwd=tmp_path)
@@ -84,9 +111,17 @@ def test_scripted_init_writes_a_config_that_check_accepts(tmp_path: Path):
     assert [step.split()[:2] for step in steps] == [
         ["botdeck", "auth"], ["botdeck", "rehearse"], ["botdeck", "run"]
     ]  # fmt: skip
-    check = run_botdeck("check", env=env, cwd=tmp_path)
-    assert check.returncode == 0, check.stderr
+    check = run_botdeck("check", env=env, cwd=tmp_path)  # before `botdeck auth`
+    assert check.returncode == 2, check.stderr
+    assert "✓ config: botdeck.toml is valid" in check.stdout
+    assert [line.split(":")[0] for line in check.stdout.splitlines() if line[0] == "✗"] == [
+        "✗ twitch.client_secret_env", "✗ stickyman1776 (bot)", "✗ pixelsage (bot)"
+    ]  # fmt: skip
+    env = authorized(env, "stickyman1776", "pixelsage")
+    check = run_botdeck("check", "--print", env=env, cwd=tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr
     assert 'channel = "mychannel"' in check.stdout and "pixelsage" in check.stdout
+    assert "botdeck check: ready" in check.stderr
 
 
 def test_init_never_overwrites_without_force(tmp_path: Path):
@@ -110,6 +145,7 @@ def test_a_config_elsewhere_is_named_in_the_next_commands(tmp_path: Path):
     result = run_botdeck(*SCRIPTED, "--config", "conf/live.toml", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "botdeck run --config conf/live.toml" in result.stdout
+    env = authorized(env, "stickyman1776", "pixelsage")
     assert run_botdeck("check", "--config", "conf/live.toml", env=env, cwd=tmp_path).returncode == 0
 
 
@@ -118,7 +154,10 @@ def test_user_flag_writes_to_the_user_config_directory_which_check_then_finds(tm
     result = run_botdeck(*SCRIPTED, "--user", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "xdg-config" / "botdeck" / "config.toml").exists()
-    assert run_botdeck("check", env=env, cwd=tmp_path).returncode == 0
+    env = authorized(env, "stickyman1776", "pixelsage")
+    checked = run_botdeck("check", env=env, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout
+    assert "xdg-config/botdeck/config.toml is valid" in checked.stdout
 
 
 @pytest.mark.parametrize(
@@ -152,7 +191,7 @@ def test_without_a_client_id_init_says_what_check_will_ask_for(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert "twitch.client_id is empty" in result.stdout
     check = run_botdeck("check", env=env, cwd=tmp_path)
-    assert check.returncode == 2 and "twitch.client_id: missing" in check.stderr
+    assert check.returncode == 2 and "✗ twitch.client_id: missing" in check.stdout
 
 
 # ---------------------------------------------------------------- in a terminal
@@ -227,7 +266,7 @@ def test_init_in_a_terminal_asks_re_asks_and_writes(tmp_path: Path):
         and config.ai.adapter_options().api_key_env == ""
     )
     assert [(b.name, b.persona) for b in config.bots] == [("stickyman1776", "an upbeat hype-man")]
-    assert run_botdeck("check", env=env, cwd=tmp_path).returncode == 0
+    assert run_botdeck("check", env=authorized(env, "stickyman1776"), cwd=tmp_path).returncode == 0
 
 
 def test_init_in_a_terminal_refuses_before_asking_when_the_file_exists(tmp_path: Path):

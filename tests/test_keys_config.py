@@ -9,13 +9,15 @@ import pytest
 
 from botdeck.config import ConfigError, parse_config
 from botdeck.model.keys import KEY_ACTIONS, RESERVED, check_keymap, key_display, key_problem
-from tests.cli import run_botdeck
+from tests.harness.cli import run_botdeck
 
 
 def refused(keys: dict[str, str]) -> str:
     with pytest.raises(ConfigError) as error:
         parse_config({"keys": keys, "bots": [{"name": "somebot"}]}, source="botdeck.toml")
-    return str(error.value)
+    message = str(error.value)
+    assert "\n" not in message, message
+    return message
 
 
 @pytest.mark.parametrize(
@@ -23,6 +25,10 @@ def refused(keys: dict[str, str]) -> str:
     [
         ({"drain": "x"}, "keys: drain and stop would both be 'x'"),
         ({"stop": "1"}, "keys: stop and select would both be '1'"),
+        ({"quit": "d"}, "keys: quit and drain would both be 'd'"),
+        ({"pause": "p,s"}, "keys: pause and start would both be 's'"),
+        ({"drain": "ctrl+c"}, "keys: drain: 'ctrl+c' is reserved (quits, draining first"),
+        ({"stop": "ctrl+q"}, "keys: stop: 'ctrl+q' is reserved (quits, draining first)"),
         ({"quit": "enter"}, "keys: quit and open would both be 'enter'"),
         ({"stop": "tab"}, "keys: stop: 'tab' is reserved (moves the focus)"),
         ({"drain": "ctrl+p"}, "keys: drain: 'ctrl+p' is reserved (opens the command palette)"),
@@ -35,6 +41,7 @@ def refused(keys: dict[str, str]) -> str:
         ({"stop": "foo"}, "keys: stop: 'foo' is not a key name"),
         ({"drain": "f25"}, "keys: drain: 'f25' is not a key name"),
         ({"select": "f1"}, "keys: unknown action 'select'"),
+        ({"fly": "f"}, "keys: unknown action 'fly' (actions: stop quit help drain start"),
     ],
 )
 def test_a_remap_that_would_betray_the_operator_is_a_config_error(keys, expected):

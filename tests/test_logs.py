@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from botdeck.logs import redact, setup_logging
+from botdeck.storage.logs import redact, setup_logging
 
 
 def test_registered_secrets_are_masked_in_messages_and_tracebacks(tmp_path, monkeypatch):

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from botdeck import __version__
-from tests.cli import copy_checkout
+from botdeck.twitch.settings import BOT_SCOPES
+from botdeck.twitch.tokens import StoredToken, TokenStore
+from tests.harness.cli import copy_checkout
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -91,6 +93,14 @@ def test_init_then_check_on_the_example_config(tmp_path: Path, elsewhere):
     assert init.returncode == 0, init.stderr
     elsewhere["OPENAI_API_KEY"] = "sk-test-not-a-real-key"
     check = botdeck(elsewhere, tmp_path, "check")
-    assert check.returncode == 0, check.stderr
+    assert check.returncode == 2, check.stderr  # before `botdeck auth`: what is missing
+    assert "✗ stickyman1776 (bot): no token" in check.stdout
+    elsewhere["TWITCH_CLIENT_SECRET"] = "client-secret-not-real"
+    store = TokenStore(Path(elsewhere["BOTDECK_DATA_DIR"]) / "tokens.json")
+    store.save("abc123", StoredToken("stickyman1776", "1", "at-not-real", "", BOT_SCOPES, 1e9))
+    check = botdeck(elsewhere, tmp_path, "check", "--print")
+    assert check.returncode == 0, check.stdout + check.stderr
     assert 'api_key_env = "OPENAI_API_KEY"  # set' in check.stdout
-    assert "sk-test" not in check.stdout + check.stderr
+    assert check.stderr.splitlines()[-1].startswith("botdeck check: ready")
+    for secret in ("sk-test", "client-secret-not-real", "at-not-real"):
+        assert secret not in check.stdout + check.stderr

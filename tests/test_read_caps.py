@@ -1,4 +1,4 @@
-"""The shared reader of untrusted files (`botdeck.files`): caps, streamed lines, only
+"""The shared reader of untrusted files (`botdeck.storage.files`): caps, streamed lines, only
 regular files, bounded JSON nesting; and the small files that go through it (issue 16)."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-import botdeck.files as files
+import botdeck.storage.files as files
 from botdeck.ai.safety import BlocklistError, read_blocklist_file
-from botdeck.files import (
+from botdeck.storage.files import (
     MIB,
     BlankRun,
     FileRefused,

@@ -22,13 +22,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import copy_checkout
+from tests.harness.cli import copy_checkout
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 MARKED = re.compile(r"<!-- readme-test: (?P<how>[^>]+?) -->\n```sh\n(?P<body>.*?)```", re.S)
 HOW = {"offline", "offline, in the checkout", "offline, dashboard", "needs Twitch",
-       "make (CI runs make test)"}  # fmt: skip
+       "make (CI runs make test)", "offline, exits 2 until step 6",
+       "an example (your own log)"}  # fmt: skip
+EXITS = re.compile(r"exits (?P<code>\d+)")  # a block run before its step's prerequisites
+SHOWN = re.compile(r"-->\n```sh\n(?P<command>[^`]*?)\n```\n\n```text\n(?P<shown>.*?)```", re.S)
 
 
 def blocks() -> list[tuple[str, list[str]]]:
@@ -53,6 +56,20 @@ def test_the_offline_path_names_every_step():
     for command in ("pipx install .", "botdeck demo", "botdeck init", "botdeck check",
                     "botdeck rehearse", "botdeck report"):  # fmt: skip
         assert any(command in block for block in offline), command
+
+
+def shown(command: str) -> list[str]:
+    """The output the README shows under `command`'s block (a ```text block after it)."""
+    for match in SHOWN.finditer(README.read_text(encoding="utf-8")):
+        if match["command"].strip() == command:
+            return match["shown"].splitlines()
+    raise AssertionError(f"the README shows no output for {command!r}")
+
+
+def keys(lines: list[str]) -> list[str]:
+    """What each line of a checklist is about ("✗ pixelsage (bot)", "  fix"), without the
+    details that differ from machine to machine (folders)."""
+    return [line.split(":")[0] for line in lines]
 
 
 def vod_chat(path: Path) -> None:
@@ -101,7 +118,12 @@ def test_the_offline_path_runs_as_written(tmp_path: Path):
                 cwd = clone if how == "offline, in the checkout" else stream
                 result = subprocess.run(["bash", "-c", command], cwd=cwd, env=env,
                                         capture_output=True, text=True, timeout=600)  # fmt: skip
-                assert result.returncode == 0, f"{command}:\n{result.stdout}\n{result.stderr}"
+                exits = EXITS.search(how)
+                expected = int(exits["code"]) if exits else 0
+                said = f"{command}:\n{result.stdout}\n{result.stderr}"
+                assert result.returncode == expected, said
+                if exits:  # what it says is what the README shows
+                    assert keys(result.stdout.splitlines()) == keys(shown(command)), said
             ran.append(command)
     assert shutil.which("botdeck", path=env["PATH"]) == str(tmp_path / "pipx-bin" / "botdeck")
     assert "rehearsal.html" in ran[-1] and (stream / "rehearsal.html").stat().st_size > 5000

@@ -24,16 +24,18 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
+from botdeck.commands.headless import run_headless
 from botdeck.config import parse_config
 from botdeck.core.virtual_time import VirtualTimeLoop, run_virtual, wall_clock
 from botdeck.engine import RunSession, build_engine
-from botdeck.headless import run_headless
-from tests.cli import run_botdeck
 from tests.fakes.openai_server import FakeOpenAI, serving_in_thread, status
+from tests.harness.cli import run_botdeck
+from tests.harness.journals import OUTCOMES
 
 BOTS = ("stickyman1776", "pixelsage", "genejacqueman")
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
 
 def chat_log(path: Path, seconds: float, every: float = 0.5) -> Path:
@@ -115,6 +117,7 @@ def test_on_the_virtual_clock_a_dead_ai_holds_a_20_s_rehearsal_no_longer_than_th
     assert sum(e["event"] == "chat" for e in events) == 40  # 20 s of a 120 s log
 
 
+@pytest.mark.slow
 def test_rehearse_live_ai_against_a_server_answering_only_429_and_500_ends_in_time(tmp_path):
     replay = chat_log(tmp_path / "chat.jsonl", seconds=60)
     journal = tmp_path / "journal.jsonl"

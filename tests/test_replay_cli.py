@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run_botdeck
+from tests.harness.cli import run_botdeck
 
 CONFIG = """
 [router]
@@ -82,10 +82,12 @@ def test_a_bad_replay_file_exits_2_with_one_line(env, tmp_path, case):
 
 def test_a_missing_replay_file_exits_2_and_check_says_so_too(env, tmp_path):
     config = config_for(tmp_path, tmp_path / "gone.jsonl")
-    for args in (["run", "--headless"], ["check"]):
-        result = run_botdeck(*args, "--config", str(config), env=env)
-        assert result.returncode == 2
-        assert result.stderr == f"botdeck: {tmp_path / 'gone.jsonl'}: file not found\n"
+    result = run_botdeck("run", "--headless", "--config", str(config), env=env)
+    assert result.returncode == 2
+    assert result.stderr == f"botdeck: {tmp_path / 'gone.jsonl'}: file not found\n"
+    checked = run_botdeck("check", "--config", str(config), env=env)
+    assert checked.returncode == 2
+    assert f"✗ chat.replay_file: {tmp_path / 'gone.jsonl'}: file not found" in checked.stdout
 
 
 def test_check_reports_what_will_play(env, tmp_path):
@@ -93,7 +95,10 @@ def test_check_reports_what_will_play(env, tmp_path):
     replay.write_text(rows(GOOD, "oops", {**GOOD, "t": 30}))
     result = run_botdeck("check", "--config", str(config_for(tmp_path, replay)), env=env)
     assert result.returncode == 0
-    assert "# replay_file: 2 lines to play (botdeck JSONL), 30 s of chat" in result.stderr
+    assert (
+        f"✓ chat.replay_file: {replay} reads: 2 lines to play (botdeck JSONL), 30 s of chat"
+        in result.stdout.splitlines()
+    )
     assert f"botdeck: warning: {replay}: line 2: not JSON" in result.stderr
 
 

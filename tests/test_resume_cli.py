@@ -9,13 +9,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
+from tests.harness.journals import OUTCOMES
+from tests.harness.waiting import wait_for
 
 # 40 viewers within a second, two replies at a time, 0.3 s each: about 6 s of queue.
 CONFIG = """
@@ -74,14 +74,6 @@ def botdeck(tmp_path: Path, *extra: str, config: str = "botdeck.toml") -> subpro
     )
 
 
-def wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout}s")
-        time.sleep(0.05)
-
-
 def mid_raid(journal: Path) -> bool:
     events = read(journal)
     sent = sum(e["event"] == "sent" for e in events)
@@ -96,7 +88,7 @@ def test_a_run_killed_mid_raid_is_resumed_and_every_mention_is_answered_or_expir
     journal = tmp_path / "journal.jsonl"
     first = botdeck(tmp_path)
     try:
-        wait_until(lambda: mid_raid(journal), timeout=60, what="a raid under way")
+        wait_for(lambda: mid_raid(journal), within=60, what="a raid under way")
     finally:
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=10)
@@ -142,7 +134,7 @@ def killed_mid_raid(tmp_path: Path, config: str = "botdeck.toml") -> list[dict]:
     journal = tmp_path / "journal.jsonl"
     first = botdeck(tmp_path, config=config)
     try:
-        wait_until(lambda: mid_raid(journal), timeout=60, what="a raid under way")
+        wait_for(lambda: mid_raid(journal), within=60, what="a raid under way")
     finally:
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=10)

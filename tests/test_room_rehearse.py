@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from botdeck.commands.rehearse import Rehearsal, rehearsal_config, rehearse
 from botdeck.config import Config, parse_config
-from botdeck.rehearse import Rehearsal, rehearsal_config, rehearse
-from tests.cli import run_botdeck
 from tests.fakes.busy_chat import CHANNEL_EMOTES, WRITERS, Said, busy_chat
+from tests.harness.cli import run_botdeck
 
 BOTS = ("alpha_bot", "beta_bot", "gamma_bot")
 SHARE = 0.1

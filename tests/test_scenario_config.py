@@ -10,12 +10,13 @@ import pytest
 
 from botdeck.chat.scenarios import RaidParams, SoakParams
 from botdeck.chat.simulated import SimulatedChat
-from botdeck.cli import _config_for, build_parser
+from botdeck.commands.cli import build_parser
+from botdeck.commands.run import config_for
 from botdeck.config import ConfigError, load_config, render_config
 from botdeck.engine import build_source
 from botdeck.model.stream import ChannelEvent
-from tests.cli import run_botdeck
-from tests.virtual_time import run_virtual
+from tests.harness.cli import run_botdeck
+from tests.harness.virtual_time import run_virtual
 
 CONFIG = """
 [chat]
@@ -83,7 +84,7 @@ def test_parameters_belong_to_the_configured_scenario(tmp_path):
 
 def test_demo_takes_parameters_after_the_name():
     args = build_parser().parse_args(["demo", "--scenario", "soak:rate=20,duration=30"])
-    config = _config_for(args)
+    config = config_for(args)
     options = config.chat.adapter_options()
     assert options.scenario == "soak"
     assert options.spec.params == SoakParams(rate=20.0, duration=30.0)

@@ -24,9 +24,11 @@ import aiohttp
 import pytest
 from aiohttp import WSMsgType
 
-from tests.browser import Page, until
-from tests.cli import run_botdeck
-from tests.png import colour_counts
+from tests.harness.browser import Page
+from tests.harness.cli import run_botdeck
+from tests.harness.journals import OUTCOMES
+from tests.harness.png import colour_counts
+from tests.harness.waiting import until
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -214,9 +216,6 @@ async def was_dropped(websocket: aiohttp.ClientWebSocketResponse) -> bool:
     except ConnectionError:
         return True
     return websocket.closed
-
-
-OUTCOMES = ("sent", "failed", "cancelled", "skipped")
 
 
 def mention_outcomes(events: list[dict]) -> dict[int, str | None]:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from botdeck import cli
-from botdeck.files import (
+from botdeck.commands import cli
+from botdeck.storage.files import (
     AlreadyExists,
     WriteRefused,
     check_writable_target,
@@ -27,7 +27,7 @@ from botdeck.files import (
     write_atomic,
 )
 from botdeck.twitch.tokens import StoredToken, TokenStore
-from tests.cli import run_botdeck
+from tests.harness.cli import run_botdeck
 
 posix = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs and modes are POSIX")
 

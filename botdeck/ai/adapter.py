@@ -11,7 +11,9 @@ Harlequin's adapters declare their options:
 - `build`: the responder (and a moderator, when asked and able), what to close at the
   end and which values no reply may ever contain (the API key);
 - `preflight`: what must hold before anything runs (a key is set), raising
-  `ResponderSetupError`; `probe`: `botdeck check --probe`, one real request;
+  `ResponderSetupError`; `check`: the same as `botdeck check` findings, a ✓ naming what
+  was found (the key's variable is set) or a ✗ with its fix (without one, `botdeck check`
+  reports `preflight`); `probe`: `botdeck check --probe`, one real request;
 - `classify`: what its own exceptions mean (`botdeck.ai.retry.Failure`: transient or
   not, the wait asked for, what to fix). The engine reads any exception that escapes the
   responder with it, so an outage is waited out rather than failing every reply, and the
@@ -24,13 +26,14 @@ returns.
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.core.jobs import JobSkipped
 from botdeck.core.options import AdapterOptions
+from botdeck.model.readiness import Finding
 
 if TYPE_CHECKING:  # what an entry names; reading a config imports none of it
     from botdeck.ai.moderation import Moderator
@@ -115,6 +118,7 @@ class ResponderAdapter(Generic[Opts]):
     options: type[Opts]
     build: Callable[[ResponderContext[Opts]], ResponderParts]
     preflight: Callable[[ResponderContext[Opts]], None] = _ready
+    check: Callable[[ResponderContext[Opts]], Sequence[Finding]] | None = None
     probe: Callable[[ResponderContext[Opts]], Awaitable[Probe]] | None = None
     classify: Classifier = _unknown
     moderates: bool = False  # it can build a moderator (`ResponderParts.moderator`)

@@ -31,6 +31,7 @@ from botdeck.ai.moderation import Moderator
 from botdeck.ai.openai_errors import OpenAIErrors
 from botdeck.core.options import AdapterOptions, http_url
 from botdeck.model.presets import server_hints
+from botdeck.model.readiness import Finding
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -90,6 +91,28 @@ def resolve_api_key(context: ResponderContext[OpenAIOptions]) -> str:
 
 def preflight(context: ResponderContext[OpenAIOptions]) -> None:
     resolve_api_key(context)
+
+
+def check(context: ResponderContext[OpenAIOptions]) -> tuple[Finding, ...]:
+    """`botdeck check`: whether the key is there, as `resolve_api_key` will find it."""
+    options = context.options
+    name, url = options.api_key_env, options.base_url
+    if not name:
+        return (Finding(f'ai.api_key_env: "" (no key sent to {url})'),)
+    if context.environ.get(name):
+        return (Finding(f"ai.api_key_env: {name} is set"),)
+    if is_local(url):
+        return (
+            Finding(f"ai.api_key_env: {name} is not set; {url} is on this machine: none needed"),
+        )
+    why = "provider openai" if context.replies else "[safety] moderation"
+    return (
+        Finding.problem(
+            f"ai.api_key_env: {name} is not set ({why} needs a key for {url})",
+            fix=f'export {name}=... (your API key), or api_key_env = "" for a server that needs'
+            " none",
+        ),
+    )
 
 
 def build(context: ResponderContext[OpenAIOptions]) -> ResponderParts:
@@ -163,6 +186,7 @@ ADAPTER = ResponderAdapter(
     OpenAIOptions,
     build,
     preflight=preflight,
+    check=check,
     probe=probe,
     classify=OpenAIErrors("the AI server"),  # the responder reads its own; a stray one too
     moderates=True,

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from botdeck.ai.moderation import ModerationUnavailable, ModerationVerdict, Moderator
 from botdeck.ai.prompt import RULES
-from botdeck.files import MIB, FileRefused, read_text_capped
 from botdeck.model.chat import ChatMessage
+from botdeck.storage.files import MIB, FileRefused, read_text_capped
 
 log = logging.getLogger(__name__)
 

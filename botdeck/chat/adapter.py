@@ -9,8 +9,9 @@ A source (simulated scenarios, a replayed log, Twitch, a third party's) is one
 - `build`: the source and what comes with it (`SourceParts`: the sink it brings, a raid
   on demand, warnings about skipped input);
 - `preflight`: what must hold before anything runs (cheap: it runs at every start),
-  raising `ChatSetupError`; `check`: what `botdeck check` reports about the source
-  beyond its keys (it may read a whole file); `probe`: `botdeck check --probe`;
+  raising `ChatSetupError`; `check`: what `botdeck check` finds about the source beyond
+  its keys, every problem as a finding of its own (it may read a whole file: a replay);
+  `probe`: `botdeck check --probe`, asking the platform once (the channel exists);
 - `reads`: the files it reads (a replay's log), which a run's journal never overwrites;
 - `classify`: what its own failures mean (a setup problem, exit 2, or an outage).
 """
@@ -26,6 +27,7 @@ from typing import Any, Generic, TypeVar
 from botdeck.chat.base import ChatSetupError, ChatSink, ChatSource, RewardDesk
 from botdeck.core.options import AdapterOptions
 from botdeck.model.chat import Role
+from botdeck.model.readiness import Finding
 
 Opts = TypeVar("Opts", bound=AdapterOptions)
 
@@ -60,9 +62,10 @@ class SourceContext(Generic[Opts]):
 
 @dataclass(frozen=True, slots=True)
 class Checked:
-    """What `botdeck check` says about a source: notes, and warnings about its input."""
+    """What `botdeck check` says about a source: a finding (✓ or ✗ and its fix) for each
+    thing a run needs of it, and warnings about its input that do not stop a run."""
 
-    notes: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
     warnings: tuple[str, ...] = ()
 
 

@@ -17,6 +17,7 @@ from botdeck.chat.base import ChatSetupError
 from botdeck.chat.replay import ReplayChat
 from botdeck.chat.replay_log import MAX_LOG_TIME, ReplayError, ReplayLog, load_replay
 from botdeck.core.options import AdapterOptions
+from botdeck.model.readiness import Finding
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +48,16 @@ def build(context: SourceContext[ReplayOptions]) -> SourceParts:
 
 
 def check(context: SourceContext[ReplayOptions]) -> Checked:
-    replay = load_log(context.options)
-    note = (
-        f"replay_file: {len(replay.lines)} lines to play ({replay.format}), "
-        f"{replay.duration:g} s of chat"
+    """The whole log read as a run reads it: how much it will play, or why it cannot."""
+    try:
+        replay = load_log(context.options)
+    except ChatSetupError as error:
+        return Checked((Finding.problem(f"chat.replay_file: {error}"),))
+    found = Finding(
+        f"chat.replay_file: {context.options.replay_file} reads: {len(replay.lines)} lines to"
+        f" play ({replay.format}), {replay.duration:g} s of chat"
     )
-    return Checked((note,), tuple(replay.warnings))
+    return Checked((found,), tuple(replay.warnings))
 
 
 def reads(context: SourceContext[ReplayOptions]) -> tuple[Path, ...]:

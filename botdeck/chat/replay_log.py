@@ -27,7 +27,7 @@ mixed) is a `ReplayError` naming the file and, where there is one, the line; a s
 unusable line (not JSON, a malformed IRC line, nested too deeply, a missing or ill-typed
 field, longer than 64 KiB, empty text) is skipped with a warning naming its line.
 
-The file is streamed (`botdeck.files`): line formats line by line, never more than one
+The file is streamed (`botdeck.storage.files`): line formats line by line, never more than one
 line held; a JSON document is one value and is read whole, within the same cap on its
 uncompressed size.
 
@@ -62,7 +62,8 @@ from botdeck.chat.irc_log import IrcChannel, IrcChat, IrcError, parse_irc, sent_
 from botdeck.core.json_items import NotOneValue, WrongShape, array_items
 from botdeck.core.json_items import kind as _kind
 from botdeck.core.text import MAX_SCAN_CHARS, clean_text
-from botdeck.files import (
+from botdeck.model.channel import ChatSettings, MessageDeleted, ModerationEvent
+from botdeck.storage.files import (
     KIB,
     MIB,
     BlankRun,
@@ -73,7 +74,6 @@ from botdeck.files import (
     open_stream,
     read_lines,
 )
-from botdeck.model.channel import ChatSettings, MessageDeleted, ModerationEvent
 
 MAX_LINE_BYTES = 64 * KIB  # a chat line is at most 500 characters; far longer is not chat
 MAX_REPLAY_BYTES = 256 * MIB  # uncompressed: a long VOD's TwitchDownloader file fits

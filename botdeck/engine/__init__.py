@@ -11,8 +11,9 @@ from botdeck.engine.ai_setup import preflight
 from botdeck.engine.build import EngineSettings, assemble, build_engine, build_limiter
 from botdeck.engine.engine import Engine
 from botdeck.engine.events import Subscription
-from botdeck.engine.parts import SourceParts, build_source, check_source, probe, probe_source
+from botdeck.engine.parts import SourceParts, build_source
 from botdeck.engine.quitting import QuitRequests, QuitResult, QuitStep
+from botdeck.engine.readiness import check_run
 from botdeck.engine.rehearsal import LogChanges, rehearsal_source
 from botdeck.engine.resume import ResumePlan, plan_resume
 from botdeck.engine.runs import (
@@ -66,14 +67,12 @@ __all__ = [
     "build_engine",
     "build_limiter",
     "build_source",
-    "check_source",
+    "check_run",
     "latest_run_journal",
     "new_session",
     "open_run",
     "plan_resume",
     "preflight",
-    "probe",
-    "probe_source",
     "rehearsal_source",
     "say_on_stderr",
 ]

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TextIO
 
 from botdeck.config import Config, ConfigError
-from botdeck.files import FileRefused, ensure_folder, open_append
-from botdeck.paths import data_dir
+from botdeck.storage.files import FileRefused, ensure_folder, open_append
+from botdeck.storage.paths import journal_dir as default_journal_dir
 
 _NAME = re.compile(r"^(?P<channel>[A-Za-z0-9_]+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?\.jsonl$")
 DAY = 86_400.0
@@ -46,7 +46,7 @@ def journal_dir(config: Config) -> Path:
     """`[journal] dir`, or the user data directory's `journal` folder."""
     if config.journal.dir:
         return Path(config.journal.dir).expanduser()
-    return data_dir() / "journal"
+    return default_journal_dir()
 
 
 def journals(directory: Path, channel: str | None = None) -> list[JournalFile]:

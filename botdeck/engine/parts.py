@@ -4,8 +4,9 @@
 its own keys, already validated with the config. Here their contexts are made from the
 config (botdeck's own keys: retries, prompt budget, bots, seed, clock), and their hooks
 called: `build` for a run, `preflight` before anything runs (every command that runs),
-`check` and `probe` for `botdeck check`. What an adapter refuses (`ResponderSetupError`,
-`ChatSetupError`) becomes a `ConfigError` here: exit 2 with its one line.
+`check` and `probe` for `botdeck check` (`botdeck.engine.readiness`). What an adapter
+refuses (`ResponderSetupError`, `ChatSetupError`) becomes a `ConfigError` here: exit 2
+with its one line.
 
 This module knows no SDK and no adapter by name, with one exception stated by the config
 itself: `[ai] on_budget = "offline"` means the offline provider, and `[safety]
@@ -42,6 +43,7 @@ from botdeck.chat.adapter import Checked, SourceAdapter, SourceContext, SourcePa
 from botdeck.chat.base import ChatSetupError
 from botdeck.config import Config, ConfigError
 from botdeck.core.ratelimit import SendLimiter
+from botdeck.model.readiness import Finding
 
 __all__ = [
     "AIParts",
@@ -49,9 +51,12 @@ __all__ = [
     "build_ai",
     "build_source",
     "check_source",
+    "moderating",
     "preflight_parts",
+    "preflight_source",
     "probe",
     "probe_source",
+    "responder_check",
     "source_adapter",
     "source_reads",
 ]
@@ -140,6 +145,13 @@ def check_source(config: Config) -> Checked:
         return adapter.check(source_context(config))
 
 
+def preflight_source(config: Config) -> None:
+    """What the source would refuse at build, checked without building it."""
+    adapter = source_adapter(config)
+    with _refusals("chat"):
+        adapter.preflight(source_context(config))
+
+
 # ------------------------------------------------------------------ responders
 def retry_policy(config: Config, *, replies: bool = False) -> RetryPolicy:
     """One deadline per call, `[ai] max_retries` retries inside it. Replies waiting out
@@ -182,7 +194,7 @@ def _responder(name: str) -> ResponderAdapter[Any]:
         return registry().get(RESPONDERS, name)
 
 
-def _moderating(config: Config) -> str | None:
+def moderating(config: Config) -> str | None:
     """Which provider moderates, when `[safety] moderation` is on: the configured one if it
     can, else the first of botdeck's own that can."""
     if config.safety.moderation == "off":
@@ -212,12 +224,12 @@ def build_ai(
     moderator when `[safety] moderation` asks for one: from the provider itself when it
     moderates (one client for both), else from the one that can."""
     provider = config.ai.provider
-    moderating = _moderating(config)
+    moderates = moderating(config)
     parts = AIParts()
     if replies:
         adapter = _responder(provider)
         context = responder_context(config, provider, environ=environ)
-        if moderating != provider:
+        if moderates != provider:
             context = replace(context, moderation=None)
         with _refusals("ai"):
             built = adapter.build(context)
@@ -225,10 +237,10 @@ def build_ai(
             raise ConfigError(f"ai.provider: the provider {provider!r} built no responder")
         responder: Responder = Classified(built.responder, adapter.classify)
         parts = AIParts(responder, built.moderator, built.secrets, built.closers)
-    if moderating is not None and parts.moderator is None:
-        context = responder_context(config, moderating, replies=False, environ=environ)
+    if moderates is not None and parts.moderator is None:
+        context = responder_context(config, moderates, replies=False, environ=environ)
         with _refusals("ai"):
-            built = _responder(moderating).build(context)
+            built = _responder(moderates).build(context)
         parts = replace(
             parts,
             moderator=built.moderator,
@@ -250,14 +262,26 @@ def preflight_parts(config: Config, environ: Mapping[str, str] = os.environ) -> 
     adapter = _responder(config.ai.provider)
     with _refusals("ai"):
         adapter.preflight(responder_context(config, config.ai.provider, environ=environ))
-    moderating = _moderating(config)
-    if moderating is not None and moderating != config.ai.provider:
-        context = responder_context(config, moderating, replies=False, environ=environ)
+    other = moderating(config)
+    if other is not None and other != config.ai.provider:
+        context = responder_context(config, other, replies=False, environ=environ)
         with _refusals("ai"):
-            _responder(moderating).preflight(context)
-    source = source_adapter(config)
-    with _refusals("chat"):
-        source.preflight(source_context(config))
+            _responder(other).preflight(context)
+    preflight_source(config)
+
+
+def responder_check(
+    config: Config, name: str, *, replies: bool = True, environ: Mapping[str, str] = os.environ
+) -> list[Finding]:
+    """`botdeck check`'s findings about provider `name`: its own `check`, or else its
+    `preflight` as one finding (a refusal is a ConfigError saying why)."""
+    adapter = _responder(name)
+    context = responder_context(config, name, replies=replies, environ=environ)
+    with _refusals("ai"):
+        if adapter.check is not None:
+            return list(adapter.check(context))
+        adapter.preflight(context)
+    return [Finding(f"ai.provider: {name} is ready")]
 
 
 async def probe(config: Config, environ: Mapping[str, str] = os.environ) -> Probe | None:

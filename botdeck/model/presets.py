@@ -18,7 +18,13 @@ class AIPreset:
     base_url: str = ""
     model: str = ""
     api_key_env: str = ""  # "": the server needs no key
-    note: str = ""  # one line for the config's comment and the prompt
+    # One line for the config's comment and the prompt; "{model}" is the model written.
+    note: str = ""
+
+    def note_for(self, model: str = "") -> str:
+        """The note about the model actually chosen (`--model`, or the preset's own), so
+        the comment above `model = ...` never names another one."""
+        return self.note.replace("{model}", model or self.model)
 
 
 PRESETS: dict[str, AIPreset] = {
@@ -45,7 +51,7 @@ PRESETS: dict[str, AIPreset] = {
             "openai",
             "http://localhost:11434/v1",
             "llama3.2",
-            note="`ollama pull llama3.2` first; any model you pulled works",
+            note="`ollama pull {model}` first (or any model you pulled)",
         ),
         AIPreset(
             "lmstudio",
@@ -53,7 +59,7 @@ PRESETS: dict[str, AIPreset] = {
             "openai",
             "http://localhost:1234/v1",
             "qwen2.5-7b-instruct",
-            note="start the server in LM Studio's Developer tab; model = the loaded model's id",
+            note="load {model} and start the server in LM Studio's Developer tab",
         ),
         AIPreset(
             "llamacpp",
@@ -69,7 +75,7 @@ PRESETS: dict[str, AIPreset] = {
             "openai",
             "http://localhost:8000/v1",
             "Qwen/Qwen2.5-7B-Instruct",
-            note="`vllm serve MODEL`; model = the name it serves",
+            note="`vllm serve {model}` first; model = the name it serves",
         ),
     )
 }

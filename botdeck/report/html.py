@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from botdeck.files import FileRefused, write_atomic
 from botdeck.model.defaults import TWITCH_SEND_LIMITS
 from botdeck.report.html_said import CSS as SAID_CSS
 from botdeck.report.html_said import said_section, unsent_section
@@ -35,6 +34,7 @@ from botdeck.report.render import (
     counted,
     share_line,
 )
+from botdeck.storage.files import FileRefused, write_atomic
 
 PALETTE = ("#7c3aed", "#0891b2", "#ea580c", "#16a34a", "#db2777", "#2563eb", "#ca8a04", "#4d7c0f")
 WIDTH, HEIGHT = 760, 220

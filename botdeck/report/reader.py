@@ -1,6 +1,6 @@
 """Reading a journal for a report: tolerant of what a killed or hand-edited run leaves.
 
-A journal is streamed line by line (`botdeck.files`: it may be large, or gzip-compressed,
+A journal is streamed line by line (`botdeck.storage.files`: it may be large, or gzip-compressed,
 and is capped at `MAX_JOURNAL_BYTES` uncompressed). Each line is checked against its
 event's definition (`botdeck.model.journal_check`). A line that is not a journal event
 (not JSON, nested too deeply, longer than `MAX_LINE_BYTES`, not an object, an unknown
@@ -21,7 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from botdeck.files import (
+from botdeck.model.jobs import Outcome, Priority
+from botdeck.model.journal import JournalEvent, JournalLine
+from botdeck.model.journal_check import check_line
+from botdeck.storage.files import (
     GIB,
     MIB,
     BlankRun,
@@ -32,9 +35,6 @@ from botdeck.files import (
     open_stream,
     read_lines,
 )
-from botdeck.model.jobs import Outcome, Priority
-from botdeck.model.journal import JournalEvent, JournalLine
-from botdeck.model.journal_check import check_line
 
 MAX_JOURNAL_BYTES = 4 * GIB  # uncompressed: days of a busy channel
 MAX_LINE_BYTES = MIB  # an event is a few hundred bytes

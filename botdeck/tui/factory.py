@@ -11,12 +11,13 @@ from collections.abc import Callable
 
 from botdeck.config import Config, ConfigError
 from botdeck.engine import RunSession
+from botdeck.storage.paths import themes_dir
 from botdeck.tui.app import BotdeckApp
-from botdeck.tui.themes import SHIPPED_DIR, ThemeSet, discover_themes, user_theme_dir
+from botdeck.tui.themes import SHIPPED_DIR, ThemeSet, discover_themes
 
 
 def available_themes() -> ThemeSet:
-    return discover_themes(SHIPPED_DIR, user_theme_dir())
+    return discover_themes(SHIPPED_DIR, themes_dir())
 
 
 def check_theme(name: str | None, themes: ThemeSet) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from botdeck.engine import say_on_stderr
-from botdeck.logs import current_log_file
+from botdeck.storage.logs import current_log_file
 from botdeck.tui.app import BotdeckApp
 
 log = logging.getLogger(__name__)

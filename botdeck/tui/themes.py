@@ -19,7 +19,7 @@ from pathlib import Path
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from botdeck.files import MIB, FileRefused, read_text_capped
+from botdeck.storage.files import MIB, FileRefused, read_text_capped
 
 DEFAULT_THEME = "twitch"
 SHIPPED_DIR: Traversable = files("botdeck") / "themes"
@@ -41,12 +41,6 @@ class ThemeSet:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(theme.name for theme in self.themes)
-
-
-def user_theme_dir() -> Path:
-    from platformdirs import user_config_path
-
-    return user_config_path("botdeck") / "themes"
 
 
 def load_theme(path: Traversable) -> Theme:

@@ -17,7 +17,7 @@ from typing import Any
 
 import twitchio
 
-from botdeck.logs import redact
+from botdeck.storage.logs import redact
 from botdeck.twitch.http import REQUEST_ERRORS, FailureKind, classify, twitch_message
 from botdeck.twitch.link import AccountState, Link
 from botdeck.twitch.settings import (

@@ -37,12 +37,19 @@ def build(context: SourceContext[TwitchOptions]) -> SourceParts:
 
 
 def check(context: SourceContext[TwitchOptions]) -> Checked:
-    """What `botdeck check` says: the token file's problems, read as a run reads it (a
-    damaged file is an error, exit 2, as it would be there)."""
-    from botdeck.twitch.credentials import token_file_warnings
+    """What `botdeck check` finds: the secret, the token file, each account's token and
+    its scopes, read as a run reads them (`readiness`)."""
+    from botdeck.twitch.readiness import check_twitch
     from botdeck.twitch.tokens import TokenStore
 
-    return Checked(warnings=tuple(token_file_warnings(context.config, TokenStore())))
+    return check_twitch(context.config, TokenStore())
 
 
-ADAPTER = SourceAdapter(TwitchOptions, build, check=check)
+async def probe(context: SourceContext[TwitchOptions]) -> str:
+    """`botdeck check --probe`: the application's login and the channel, asked of Twitch."""
+    from botdeck.twitch.readiness import probe_channel
+
+    return await probe_channel(context.config)
+
+
+ADAPTER = SourceAdapter(TwitchOptions, build, check=check, probe=probe)

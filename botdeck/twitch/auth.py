@@ -11,7 +11,7 @@ the redirect URI. The tokens go to botdeck's token file (mode 0600); nothing her
 prints a token.
 
 `device_auth` does the same through the Device Code Flow, for a machine without a
-browser; `token_status` is `botdeck auth --status`. The command itself (`botdeck.auth`)
+browser; `token_status` is `botdeck auth --status`. The command itself (`botdeck.commands.auth`)
 chooses between them and turns their end into an exit code.
 """
 
@@ -31,7 +31,7 @@ from twitchio.authentication import Scopes
 from twitchio.web import AiohttpAdapter
 
 from botdeck.config import Config, ConfigError
-from botdeck.logs import redact
+from botdeck.storage.logs import redact
 from botdeck.twitch.credentials import (
     Account,
     accounts,

@@ -27,10 +27,10 @@ import aiohttp
 import twitchio
 
 from botdeck.chat.base import ChatSource
-from botdeck.logs import redact
 from botdeck.model.channel import ChatEvent
 from botdeck.model.chat import ConnectionState
 from botdeck.model.stream import RedemptionStatus, Reward
+from botdeck.storage.logs import redact
 from botdeck.twitch.accounts import Accounts, CredentialsLookup, TokenListener
 from botdeck.twitch.channel import CHANNEL_EVENTS
 from botdeck.twitch.endpoints import use_endpoints

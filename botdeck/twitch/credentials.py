@@ -17,15 +17,19 @@ from typing import Literal
 
 from botdeck.chat.base import ChatSetupError
 from botdeck.config import Config, ConfigError, twitch_problem
-from botdeck.logs import redact
 from botdeck.model.chat import Role
 from botdeck.model.stream import EventKind
+from botdeck.storage.logs import redact
 from botdeck.twitch.client import TwitchChat
 from botdeck.twitch.endpoints import Endpoints
 from botdeck.twitch.settings import (
+    BOT_SCOPE,
     BOT_SCOPES,
     BROADCASTER_EVENT_SCOPES,
     BROADCASTER_SCOPES,
+    CHANNEL_BOT_SCOPE,
+    READ_SCOPE,
+    WRITE_SCOPE,
     Credentials,
     TwitchSettings,
 )
@@ -78,6 +82,23 @@ def accounts(config: Config) -> list[Account]:
     if channel not in config.bot_names:
         found.append(Account(channel, "broadcaster", broadcaster, events=events))
     return found
+
+
+def needed_scopes(account: Account, send_as: str) -> frozenset[str]:
+    """The scopes without which a run cannot use the account's token: a bot reads and
+    writes chat (and grants user:bot when the app sends); the broadcaster grants
+    channel:bot when the app sends, and needs nothing otherwise (the bots read too)."""
+    broadcaster = account.role == "broadcaster"
+    needed = set() if broadcaster else {READ_SCOPE, WRITE_SCOPE}
+    if send_as == "app":
+        needed.add(CHANNEL_BOT_SCOPE if broadcaster else BOT_SCOPE)
+    return frozenset(needed)
+
+
+def token_needed(account: Account, send_as: str) -> bool:
+    """Whether a run needs a token for the account: every bot, and the broadcaster when
+    the app sends (`send_as = "app"`); otherwise the broadcaster's only reads best."""
+    return account.role != "broadcaster" or send_as == "app"
 
 
 def console_guide(config: Config) -> str:
@@ -139,23 +160,6 @@ def credentials_of(config: Config, store: TokenStore, login: str) -> Credentials
         return Credentials(access, refresh, f"env:{bot.token_env}") if access else None
     token = store.load(config.twitch.client_id).get(login)
     return Credentials(token.access_token, token.refresh_token, "store") if token else None
-
-
-def token_file_warnings(config: Config, store: TokenStore) -> list[str]:
-    """The token file checked as `run` reads it, for `check`: damaged is a ConfigError
-    when a bot takes its token from it (the broadcaster's is optional: then a warning), and
-    a file others may read is a warning with its fix."""
-    warnings = []
-    try:
-        store.load(config.twitch.client_id)
-    except ConfigError as error:
-        if any(not bot.token_env for bot in config.bots):
-            raise
-        warnings.append(f"{error} (the broadcaster's token is not used)")
-    permissions = store.permission_warning()
-    if permissions:
-        warnings.append(permissions)
-    return warnings
 
 
 # -------------------------------------------------------------------- run

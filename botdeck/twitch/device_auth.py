@@ -29,7 +29,7 @@ from twitchio.authentication import OAuth, Scopes
 from twitchio.http import Route
 
 from botdeck.config import Config, ConfigError
-from botdeck.logs import redact
+from botdeck.storage.logs import redact
 from botdeck.twitch.credentials import Account, accounts, console_guide, twitch_endpoints
 from botdeck.twitch.endpoints import use_endpoints
 from botdeck.twitch.http import twitch_message

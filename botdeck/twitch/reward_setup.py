@@ -8,7 +8,7 @@ Rewards, the broadcaster's token with `channel:manage:redemptions`). For each bo
 per-stream limits and, as its global cooldown, `cooldown`. A reward already there is left
 as it is: botdeck's own is said so; one made elsewhere (Twitch's dashboard, another bot)
 with the same title is one botdeck cannot settle, and the line says to delete it first.
-The command's front end (`botdeck.rewards`) prints the lines and turns them into an exit
+The command's front end (`botdeck.commands.rewards`) prints the lines and turns them into an exit
 code; nothing here prints, and no token is ever shown.
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 import twitchio
 
 from botdeck.config import Config, ConfigError
-from botdeck.logs import redact
+from botdeck.storage.logs import redact
 from botdeck.twitch.credentials import (
     broadcaster_credentials,
     console_guide,

@@ -5,7 +5,7 @@ file), its scopes and expiry; an expired token with a refresh token is refreshed
 saved back. When Twitch cannot be reached (no network, DNS, a refused connection), the
 tokens are not judged: a row says what the token file says (scopes granted, when saved)
 and is marked unchecked, and once Twitch did not answer no other account waits for it.
-The table and the exit code are the command's (`botdeck.auth`); nothing here prints.
+The table and the exit code are the command's (`botdeck.commands.auth`); nothing here prints.
 """
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ import twitchio
 from twitchio.authentication import OAuth
 
 from botdeck.config import Config
-from botdeck.logs import redact
-from botdeck.twitch.credentials import Account, accounts, client_secret, twitch_endpoints
-from botdeck.twitch.endpoints import use_endpoints
-from botdeck.twitch.settings import (
-    BOT_SCOPE,
-    CHANNEL_BOT_SCOPE,
-    EVENT_NAMES,
-    READ_SCOPE,
-    WRITE_SCOPE,
-    Credentials,
+from botdeck.storage.logs import redact
+from botdeck.twitch.credentials import (
+    Account,
+    accounts,
+    client_secret,
+    needed_scopes,
+    token_needed,
+    twitch_endpoints,
 )
+from botdeck.twitch.endpoints import use_endpoints
+from botdeck.twitch.settings import EVENT_NAMES, READ_SCOPE, Credentials
 from botdeck.twitch.tokens import StoredToken, TokenStore
 
 VALIDATE_WAIT = 15.0  # seconds for one answer from Twitch's /oauth2/validate
@@ -150,7 +150,7 @@ async def _status_of(
         if account.events:
             kinds = ", ".join(EVENT_NAMES[kind] for kind, _ in account.events)
             return Status(account, source, False, f"not authorized: no token (needed for {kinds})")
-        if account.role == "broadcaster" and config.twitch.send_as == "user":
+        if not token_needed(account, config.twitch.send_as):
             return Status(account, source, True, 'no token (needed only with send_as = "app")')
         why = f"${account.token_env} is not set" if account.token_env else "no token"
         return Status(account, source, False, f"not authorized: {why}")
@@ -190,10 +190,7 @@ async def _status_of(
     login = (valid.login or "").lower()
     if login != account.login:
         return Status(account, source, False, f"the token is for {login or 'an app'}")
-    needed = {READ_SCOPE, WRITE_SCOPE} if account.role != "broadcaster" else set()
-    if config.twitch.send_as == "app":
-        needed |= {BOT_SCOPE} if account.role != "broadcaster" else {CHANNEL_BOT_SCOPE}
-    missing = sorted(needed - set(valid.scopes))
+    missing = sorted(needed_scopes(account, config.twitch.send_as) - set(valid.scopes))
     scopes = " ".join(sorted(valid.scopes)) or "no scopes"
     detail = f"{refreshed}{scopes}; expires in {_duration(valid.expires_in)}"
     granted = set(valid.scopes)

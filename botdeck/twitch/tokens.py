@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from botdeck.config import ConfigError
-from botdeck.files import MIB, FileRefused, load_json, read_capped, write_atomic
-from botdeck.logs import redact
-from botdeck.paths import data_dir
+from botdeck.storage.files import MIB, FileRefused, load_json, read_capped, write_atomic
+from botdeck.storage.logs import redact
+from botdeck.storage.paths import token_file
 from botdeck.twitch.settings import Credentials
 
 
@@ -59,7 +59,7 @@ class TokenStore:
     """The token file: {"version": 1, "clients": {client_id: {login: token}}}."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or data_dir() / "tokens.json"
+        self.path = path or token_file()
 
     def load(self, client_id: str) -> dict[str, StoredToken]:
         """The accounts stored for `client_id`; a damaged file is a ConfigError."""

@@ -57,6 +57,19 @@ async def test_different_seeds_give_different_replies():
     assert one != two
 
 
+def test_a_seed_gives_the_same_replies_to_a_run_of_different_lines():
+    def run(seed: int, count: int = 30) -> list[str]:
+        responder = OfflineResponder(seed=seed, bots=("alpha_bot", "beta_bot"))
+        lines = (f"@alpha_bot what about lasagna {n}?" for n in range(count))
+        return [responder.compose(request(text, bot="alpha_bot")) for text in lines]
+
+    assert run(1) == run(1)
+    assert run(1) != run(2)
+    texts = run(7, count=200)
+    assert all(a != b for a, b in itertools.pairwise(texts))
+    assert len(set(texts)) > 20
+
+
 async def test_each_bot_has_its_own_random_stream():
     interleaved = OfflineResponder(seed=3, bots=BOTS)
     alone = OfflineResponder(seed=3, bots=BOTS)
@@ -88,6 +101,7 @@ async def test_a_bot_never_says_the_same_thing_twice_in_a_row(seed, text):
     ("text", "kind", "is_bot"),
     [
         ("hi @stickyman1776", "greeting", False),
+        ("hello @alpha_bot", "greeting", False),
         ("@stickyman1776 hello there", "greeting", False),
         ("first time here", "greeting", False),
         ("yo stickyman1776 o7", "greeting", False),
@@ -95,15 +109,19 @@ async def test_a_bot_never_says_the_same_thing_twice_in_a_row(seed, text):
         ("how do you do this", "question", False),
         ("@stickyman1776 can you play minecraft next", "question", False),
         ("this is fine?", "question", False),
+        ("@alpha_bot how do you do that?", "question", False),
         ("RAID HYPE", "raid", False),
         ("@stickyman1776 the raid has arrived", "raid", False),
         ("raiders in the house", "raid", False),
+        ("RAID incoming!", "raid", False),
         ("gg", "hype", False),
         ("KEKW", "hype", False),
         ("that was insane", "hype", False),
         ("PogChamp", "hype", False),
+        ("POGGERS that was clean", "hype", False),
         ("@captainbyte pineapple on pizza is good", "debate", True),
         ("what game is this?", "debate", True),
+        ("nah", "debate", True),
         ("the lore in this game is wild", "remark", False),
         ("I need snacks", "remark", False),
     ],
@@ -121,12 +139,14 @@ def test_a_bot_name_containing_a_keyword_does_not_change_the_kind():
     ("persona", "voice"),
     [
         ("a pirate captain who treats the stream like a voyage", "pirate"),
+        ("a pirate captain", "pirate"),
         ("A SAILOR at heart", "pirate"),
         ("an upbeat hype-man", "hype"),
         ("a dry, sarcastic film critic", "dry"),
         ("a calm, wise gamer", "sage"),
         ("a data nerd who quotes stats", "nerd"),
         ("a mysterious stranger", "friendly"),
+        ("someone nice", "friendly"),
         ("", "friendly"),
     ],
 )
@@ -172,10 +192,17 @@ def test_topic_of_returns_that_when_only_filler_is_left():
     assert topic_of("ok lol hi") == "that"
 
 
-async def test_question_replies_pick_up_the_topic():
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("@stickyman1776 which character is best?", "character"),
+        ("@alpha_bot is lasagna better than pizza?", "lasagna"),
+    ],
+)
+async def test_question_replies_pick_up_the_topic(text, topic):
     responder = OfflineResponder(seed=4, bots=BOTS)
-    texts = await replies(responder, request("@stickyman1776 which character is best?"), 30)
-    assert all("character" in text for text in texts)
+    texts = await replies(responder, request(text), 30)
+    assert all(topic in reply for reply in texts)
 
 
 # ---------------------------------------------------------------- shape of replies

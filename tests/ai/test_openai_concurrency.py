@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ai.harness import BOTS, KEY, KEY_ENV, Run, make_config
 from tests.fakes.openai_server import FakeOpenAI
+from tests.harness.ai import BOTS, Run, make_config
 
 
 @pytest.mark.parametrize(("global_limit", "per_bot_limit"), [(4, 2), (3, 1), (2, 2)])
 async def test_in_flight_requests_never_exceed_the_global_and_per_bot_limits(
-    openai_server: FakeOpenAI, monkeypatch, global_limit: int, per_bot_limit: int
+    openai_server: FakeOpenAI, openai_key: str, global_limit: int, per_bot_limit: int
 ):
-    monkeypatch.setenv(KEY_ENV, KEY)
     openai_server.latency = 0.1
     config = make_config(
         openai_server,

@@ -9,12 +9,9 @@ from __future__ import annotations
 import logging
 import re
 import socket
-from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from botdeck.config import Config
-from tests.ai.harness import KEY, KEY_ENV, PERSONAS, Run, make_config
 from tests.fakes.openai_server import (
     FakeOpenAI,
     echo_system_prompt,
@@ -23,27 +20,12 @@ from tests.fakes.openai_server import (
     reply,
     status,
 )
+from tests.harness.ai import KEY, PERSONAS, make_config
 
 FAST_RETRY = {"retry-after-ms": "10"}
 
 
-@pytest.fixture(autouse=True)
-def api_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(KEY_ENV, KEY)
-
-
-@pytest.fixture
-async def runs() -> AsyncIterator[Callable[[Config], Run]]:
-    made: list[Run] = []
-
-    def make(config: Config) -> Run:
-        run = Run(config)
-        made.append(run)
-        return run
-
-    yield make
-    for run in made:
-        await run.close()
+pytestmark = pytest.mark.usefixtures("openai_key")
 
 
 async def test_a_mention_gets_the_model_reply_and_the_request_is_what_we_meant(

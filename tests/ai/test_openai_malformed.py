@@ -10,13 +10,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from tests.ai.harness import KEY, KEY_ENV, Run, make_config
 from tests.fakes.openai_server import Behaviour, FakeOpenAI, Recorded
+from tests.harness.ai import Run, make_config
 
-
-@pytest.fixture(autouse=True)
-def api_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(KEY_ENV, KEY)
+pytestmark = pytest.mark.usefixtures("openai_key")
 
 
 def answer(content: Any = "aye, a fine route", usage: Any = None) -> Behaviour:

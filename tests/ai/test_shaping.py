@@ -1,4 +1,5 @@
-"""Reply shaping and text hygiene: one clean, safe, bounded line out of anything."""
+"""Reply shaping and text hygiene: one clean, safe, bounded line out of anything (what every
+responder's text becomes before safety and sending)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from botdeck.ai.shaping import EmptyReplyError, shape_reply
+from botdeck.ai.shaping import EmptyReplyError, shape_reply, strip_markup
 from botdeck.core.text import MAX_LINE_CHARS, clean_text, cut_to_length
 
 FAMILY = "👨\u200d👩\u200d👧"
@@ -48,6 +49,27 @@ def test_style_markup_in_a_reply_is_removed_but_other_brackets_stay():
     assert shape("a [citation needed] claim [sic]") == "a [citation needed] claim [sic]"
 
 
+@pytest.mark.parametrize(
+    ("raw", "plain"),
+    [
+        ("[bold]hi[/bold] there", "hi there"),
+        ("[red on white]alert[/] ok", "alert ok"),
+        ("[link=https://example.com]click[/link] me", "click me"),
+        ("[bright_cyan]x[/bright_cyan] [#ff0000]y[/] [grey50]z[/]", "x y z"),
+        ("**very** good `code`", "very good code"),
+        ("[sic] and [citation needed] and [1]", "[sic] and [citation needed] and [1]"),
+        ("a * b * c and snake_case__names", "a * b * c and snake_case__names"),
+    ],
+)
+def test_markup_is_removed_but_bracketed_words_stay(raw, plain):
+    assert strip_markup(raw) == plain
+
+
+def test_escapes_newlines_and_invisible_characters_become_one_plain_line():
+    raw = "\x1b[31mHello\x1b[0m\nworld\u200b\u200b [bold]now[/bold]\r\n!\x07"
+    assert shape(raw, bot="alpha_bot", address="viewer") == "@viewer Hello world now !"
+
+
 def test_runs_of_zero_width_joiners_collapse():
     assert clean_text("a\u200d\u200d\u200db") == "a\u200db"
     assert clean_text("\u200d\u200dhello\u200d\u200d world\u200d") == "hello world"
@@ -78,6 +100,11 @@ def test_a_family_emoji_survives_intact():
 )
 def test_a_leading_echo_of_the_bots_own_name_is_stripped(text):
     assert shape(text) == "hi"
+
+
+def test_the_echo_of_a_login_with_an_underscore_is_stripped_too():
+    assert shape('"alpha_bot: arr matey"', bot="alpha_bot") == "arr matey"
+    assert shape("[alpha_bot] says: arr", bot="alpha_bot") == "arr"
 
 
 def test_the_bots_name_later_in_the_reply_is_kept():
@@ -113,6 +140,7 @@ def test_quotes_around_a_name_echo_are_both_stripped():
     [
         ("/ban viewer42", "ban viewer42"),
         ("/me waves", "me waves"),
+        ("/ban everyone", "ban everyone"),
         (".timeout viewer42 600", "timeout viewer42 600"),
         ("//./.hello", "hello"),
         ("pixelsage: /mod viewer42", "mod viewer42"),
@@ -165,6 +193,14 @@ def test_a_long_reply_of_sentences_is_cut_at_a_sentence_end():
     assert len(shaped) >= 225  # keeps at least half
 
 
+def test_a_repeated_sentence_or_word_is_cut_at_its_boundary():
+    sentence = "The run was clean and the splits were gold. "
+    text = shape(sentence * 40, address=None)
+    assert len(text) <= 450 and text.endswith("gold.")
+    words = shape("word " * 200, address=None, max_chars=100)
+    assert len(words) <= 100 and words.endswith("word…")
+
+
 def test_a_long_run_of_words_is_cut_at_a_word_boundary_with_an_ellipsis():
     text = " ".join(f"word{i}" for i in range(300))
     shaped = shape(text, max_chars=100)
@@ -196,6 +232,11 @@ def test_a_sentence_end_too_early_is_not_used():
 def test_an_empty_reply_raises(text):
     with pytest.raises(EmptyReplyError):
         shape(text)
+
+
+def test_markup_and_invisible_characters_alone_are_an_empty_reply_even_addressed():
+    with pytest.raises(EmptyReplyError):
+        shape("  [bold][/bold] \u200b ", bot="alpha_bot", address="viewer")
 
 
 def test_a_reply_that_is_only_the_bots_name_echo_raises():

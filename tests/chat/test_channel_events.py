@@ -14,7 +14,7 @@ from botdeck.chat.replay_log import load_replay
 from botdeck.chat.simulated import ScriptedEvent, ScriptedLine, SimulatedChat
 from botdeck.model.channel import ChatCleared, ChatSettings, MessageDeleted, UserCleared
 from botdeck.model.chat import ChatMessage, Role
-from tests.virtual_time import now, run_virtual
+from tests.harness.virtual_time import now, run_virtual
 
 
 def test_twitch_chat_settings_are_read_with_either_naming_and_unknown_fields_ignored():

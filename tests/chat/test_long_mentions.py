@@ -4,7 +4,6 @@ mention, headless and (tests/tui/test_replay_app.py) in the dashboard."""
 
 from __future__ import annotations
 
-import io
 import json
 import random
 from pathlib import Path
@@ -14,13 +13,13 @@ from botdeck.chat.simulated import ScriptedLine, SimulatedChat
 from botdeck.config import parse_config
 from botdeck.core.mentions import MentionFinder
 from botdeck.core.text import MAX_LINE_CHARS
-from botdeck.engine import EngineSettings, SourceParts, assemble, build_engine
+from botdeck.engine import EngineSettings, SourceParts, assemble
 from botdeck.engine.orchestrator import Orchestrator
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import EngineEvent, JobChanged
 from botdeck.model.jobs import JobStage, Outcome
-from tests.engine.harness import orchestrator_settings
-from tests.virtual_time import run_virtual
+from tests.harness.engine import journal_of_run, orchestrator_settings
+from tests.harness.virtual_time import run_virtual
 
 EMOTES = " ".join(["Kappa"] * 400)  # 2,399 characters
 
@@ -50,16 +49,7 @@ def replay_events(tmp_path: Path, rows: list[dict]) -> list[dict]:
             "bots": [{"name": "stickyman1776"}, {"name": "pixelsage"}],
         }
     )
-
-    async def main() -> list[dict]:
-        stream = io.StringIO()
-        engine = build_engine(config, journal_stream=stream)
-        await engine.run_chat()
-        await engine.wait_idle()
-        await engine.close()
-        return [json.loads(row) for row in stream.getvalue().splitlines()]
-
-    return run_virtual(main())
+    return journal_of_run(config)
 
 
 def test_a_mention_after_2000_characters_of_emotes_is_answered(tmp_path):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import io
 import json
 from pathlib import Path
 
@@ -16,7 +15,8 @@ from botdeck.config import parse_config
 from botdeck.engine import build_engine
 from botdeck.model.chat import ChatMessage, ConnectionStatus
 from botdeck.model.events import ChatSeen
-from tests.virtual_time import now, run_virtual
+from tests.harness.engine import journal_of_run
+from tests.harness.virtual_time import now, run_virtual
 
 LONGEST = "abcdefghijklmnopqrstuvwxy"  # 25 characters: the longest Twitch login
 BOTS = ("stickyman1776", "genejacqueman", LONGEST)
@@ -230,16 +230,7 @@ def test_twitchdownloader_mentions_reach_the_configured_bots(tmp_path):
             "bots": [{"name": bot} for bot in BOTS],
         }
     )
-
-    async def main() -> list[dict]:
-        stream = io.StringIO()
-        engine = build_engine(config, journal_stream=stream)
-        await engine.run_chat()
-        await engine.wait_idle()
-        await engine.close()
-        return [json.loads(row) for row in stream.getvalue().splitlines()]
-
-    events = run_virtual(main())
+    events = journal_of_run(config)
     high = [(e["msg"], e["bot"]) for e in events if e["event"] == "sent"]
     # The longest name's own line mentions itself: a bot never answers itself.
     assert sorted(high) == [("replay-3", "stickyman1776"), ("replay-6", "stickyman1776")]

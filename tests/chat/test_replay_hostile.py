@@ -15,7 +15,7 @@ import botdeck.chat.replay_log as replay_log
 from botdeck.chat.replay import ReplayChat
 from botdeck.chat.replay_log import MAX_GAP, ReplayError, load_replay
 from botdeck.core.virtual_time import VirtualTimeLoop, run_virtual
-from tests.virtual_time import now
+from tests.harness.virtual_time import now
 
 
 def jsonl(tmp_path: Path, *rows: object, name: str = "chat.jsonl") -> Path:

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from botdeck.chat.simulated import ScriptedLine, SimulatedChat, scenario_lines
-from tests.virtual_time import now, run_virtual
+from tests.harness.virtual_time import now, run_virtual
 
 BOTS = ("stickyman1776", "genejacqueman", "pixelsage", "captainbyte", "datadrake")
 FINITE = ("raid", "questions", "mixed", "five-bots")

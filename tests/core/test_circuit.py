@@ -8,7 +8,7 @@ import pytest
 
 from botdeck.core.circuit import GO, Circuit, CircuitChange, CircuitState, OutageTooLong, Ticket
 from botdeck.model.events import AIState
-from tests.virtual_time import now, run_virtual
+from tests.harness.virtual_time import now, run_virtual
 
 
 def test_closed_admits_at_once_and_a_failure_opens_it_until_the_first_probe():

@@ -1,4 +1,5 @@
-"""The per-account send limiter on a virtual clock: exact windows, spacing, duplicates."""
+"""The per-account send limiter on a virtual clock: exact windows, spacing, duplicates and
+slow mode."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from botdeck.core.ratelimit import RateLimiter
 from botdeck.model.chat import Role
 from botdeck.model.defaults import SendLimits
-from tests.virtual_time import now, run_virtual
+from tests.harness.virtual_time import now, run_virtual
 
 
 @dataclass
@@ -321,3 +322,43 @@ def test_random_sends_with_failures_keep_the_window():
     run_virtual(main())
     counted.sort(key=lambda s: s.start)
     assert_within(counted, 20, 30.0)
+
+
+# ---------------------------------------------------------------- slow mode
+# A viewer waits the slow-mode time between messages; moderators, the broadcaster and VIPs
+# do not.
+async def starts(limiter: RateLimiter, bot: str, count: int) -> list[float]:
+    """`count` replies wanting out at once, each send taking 0.1 s: when each started."""
+    return [send.start for send in await backlog(limiter, bot, count, latency=0.1)]
+
+
+def test_slow_mode_spaces_a_viewers_messages_from_the_last_completion():
+    async def main() -> tuple[list[float], list[float], list[float]]:
+        limiter = RateLimiter({"viewer": Role.VIEWER, "vip": Role.VIP, "mod": Role.MODERATOR})
+        limiter.set_slow_mode(10)
+        forecast = limiter.send_times("viewer", 3)
+        viewer, vip, mod = await asyncio.gather(
+            starts(limiter, "viewer", 3), starts(limiter, "vip", 3), starts(limiter, "mod", 3)
+        )
+        return forecast, viewer, [*vip, *mod]
+
+    forecast, viewer, others = run_virtual(main())
+    assert forecast == [0.0, 10.0, 20.0]  # what raid mode plans with
+    assert viewer == [0.0, 10.1, 20.2]  # >= 10 s after the previous send completed
+    assert max(others) < 3  # a VIP keeps Twitch's 1 s spacing; a moderator none
+
+
+def test_slow_mode_ending_frees_a_waiting_send_at_once_and_starting_delays_it():
+    async def main() -> list[float]:
+        limiter = RateLimiter({"viewer": Role.VIEWER})
+        limiter.set_slow_mode(30)
+        first = await limiter.acquire("viewer", "one")
+        limiter.sent("viewer", first)
+        waiting = asyncio.ensure_future(limiter.acquire("viewer", "two"))
+        await asyncio.sleep(5)
+        assert not waiting.done() and limiter.budget("viewer").next_free_in == 25
+        limiter.set_slow_mode(0)
+        limiter.sent("viewer", await waiting)
+        return [now(), limiter.send_times("viewer", 1)[0]]
+
+    assert run_virtual(main()) == [5.0, 6.0]  # then Twitch's 1 s spacing again

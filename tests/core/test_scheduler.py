@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
 import pytest
 from hypothesis import given, settings
@@ -14,20 +14,8 @@ from hypothesis import strategies as st
 from botdeck.core.jobs import Job, JobFailed, JobSkipped
 from botdeck.core.scheduler import Scheduler, UnknownBotError
 from botdeck.model.jobs import JobStage, Outcome, Phase, Priority, RouterState
-from tests.virtual_time import now, run_virtual
-
-Body = Callable[[Job], Awaitable[None]]
-
-
-def sleeping(seconds: float) -> Body:
-    async def body(job: Job) -> None:
-        await asyncio.sleep(seconds)
-
-    return body
-
-
-def make(bots=("a", "b"), g=5, b=2, body: Body | None = None, **kw) -> Scheduler:
-    return Scheduler(bots, global_limit=g, per_bot_limit=b, execute=body or sleeping(1), **kw)
+from tests.harness.scheduler import make_scheduler, sleeping
+from tests.harness.virtual_time import now, run_virtual
 
 
 # ---------------------------------------------------------------- limits, order
@@ -102,7 +90,7 @@ def test_higher_priority_starts_first_then_fifo():
         await asyncio.sleep(1)
 
     async def main() -> None:
-        sched = make(bots=("a",), g=1, b=1, body=body)
+        sched = make_scheduler(bots=("a",), g=1, b=1, body=body)
         sched.submit("a", Priority.NORMAL, 0, "blocker")
         await asyncio.sleep(0)  # dispatch happens on the next loop iteration
         for name, prio in [("low1", "low"), ("n1", "normal"), ("high1", "high"), ("n2", "normal")]:
@@ -121,7 +109,7 @@ def test_round_robin_across_bots():
         await asyncio.sleep(1)
 
     async def main() -> None:
-        sched = make(bots=("a", "b", "c"), g=1, b=1, body=body)
+        sched = make_scheduler(bots=("a", "b", "c"), g=1, b=1, body=body)
         for name in ["a0", "a1", "a2", "a3", "b1", "b2", "c1"]:
             sched.submit(name[0], Priority.NORMAL, 0, name)
         await sched.on_idle()
@@ -133,7 +121,7 @@ def test_round_robin_across_bots():
 
 def test_an_idle_bot_starts_at_once_behind_another_bots_backlog():
     async def main() -> tuple[float, float]:
-        sched = make(g=5, b=2, body=sleeping(1))
+        sched = make_scheduler(g=5, b=2, body=sleeping(1))
         for _ in range(1000):
             sched.submit("a", Priority.HIGH, 0, None)
         await asyncio.sleep(0.5)
@@ -151,7 +139,7 @@ def test_an_idle_bot_starts_at_once_behind_another_bots_backlog():
 
 def test_the_delay_is_inside_the_job_and_holds_its_slots():
     async def main() -> list[Job]:
-        sched = make(bots=("a",), g=1, b=1, body=sleeping(0))
+        sched = make_scheduler(bots=("a",), g=1, b=1, body=sleeping(0))
         first = sched.submit("a", Priority.HIGH, 2.0, None)
         second = sched.submit("a", Priority.HIGH, 2.0, None)
         await asyncio.sleep(1)
@@ -167,7 +155,7 @@ def test_the_delay_is_inside_the_job_and_holds_its_slots():
 
 def test_new_jobs_never_cancel_or_restart_started_ones():
     async def main() -> list[Job]:
-        sched = make(bots=("a",), g=2, b=2, body=sleeping(1))
+        sched = make_scheduler(bots=("a",), g=2, b=2, body=sleeping(1))
         first = [sched.submit("a", Priority.LOW, 3, None) for _ in range(2)]
         await asyncio.sleep(2)
         later = [sched.submit("a", Priority.HIGH, 0, None) for _ in range(5)]
@@ -185,7 +173,7 @@ def test_drain_finishes_everything_and_accepts_nothing():
     states: list[RouterState] = []
 
     async def main() -> tuple[list[Job], Job]:
-        sched = make(g=2, b=1, body=sleeping(1))
+        sched = make_scheduler(g=2, b=1, body=sleeping(1))
         sched.add_state_listener(states.append)
         jobs = [sched.submit(bot, Priority.NORMAL, 0.5, None) for bot in "abab"]
         await asyncio.sleep(0.1)
@@ -204,7 +192,7 @@ def test_drain_finishes_everything_and_accepts_nothing():
 
 def test_drain_of_an_idle_scheduler_is_drained_at_once_and_start_accepts_again():
     async def main() -> Job:
-        sched = make()
+        sched = make_scheduler()
         sched.drain()
         assert sched.state is RouterState.DRAINED
         assert sched.start()
@@ -217,7 +205,7 @@ def test_drain_of_an_idle_scheduler_is_drained_at_once_and_start_accepts_again()
 
 def test_drain_resumes_a_paused_scheduler_to_finish():
     async def main() -> Job:
-        sched = make()
+        sched = make_scheduler()
         sched.pause()
         job = sched.submit("a", Priority.HIGH, 0, None)
         await asyncio.sleep(5)
@@ -244,7 +232,7 @@ def test_stop_cancels_everything_and_nothing_is_sent_after_it_returns():
         sent.append(job.id)
 
     async def main() -> tuple[int, list[Job], Job]:
-        sched = make(g=5, b=2, body=body)
+        sched = make_scheduler(g=5, b=2, body=body)
         sched.add_job_listener(
             lambda event, job: event is JobStage.FINISHED and finished.append(job)
         )
@@ -269,7 +257,7 @@ def test_stop_cancels_everything_and_nothing_is_sent_after_it_returns():
 
 def test_stop_is_reported_synchronously_and_workers_unwind():
     async def main() -> None:
-        sched = make(g=5, b=2, body=sleeping(10))
+        sched = make_scheduler(g=5, b=2, body=sleeping(10))
         for bot in "ab" * 10:
             sched.submit(bot, Priority.NORMAL, 0, None)
         await asyncio.sleep(1)
@@ -289,7 +277,7 @@ def test_stop_is_reported_synchronously_and_workers_unwind():
 # ------------------------------------------------------------ runtime control
 def test_pause_holds_new_starts_and_resume_dispatches():
     async def main() -> None:
-        sched = make(g=5, b=2, body=sleeping(1))
+        sched = make_scheduler(g=5, b=2, body=sleeping(1))
         first = sched.submit("a", Priority.HIGH, 0, None)
         await asyncio.sleep(0.5)
         assert sched.pause() and not sched.pause()
@@ -305,7 +293,7 @@ def test_pause_holds_new_starts_and_resume_dispatches():
 
 def test_raising_the_global_limit_starts_waiting_jobs_at_once():
     async def main() -> None:
-        sched = make(bots=("a", "b", "c"), g=1, b=2, body=sleeping(10))
+        sched = make_scheduler(bots=("a", "b", "c"), g=1, b=2, body=sleeping(10))
         jobs = [sched.submit(bot, Priority.NORMAL, 0, None) for bot in "abc"]
         await asyncio.sleep(1)
         assert sched.pending == 1
@@ -331,7 +319,7 @@ def test_lowering_limits_lets_running_jobs_finish():
         running -= 1
 
     async def main() -> list[Job]:
-        sched = make(bots=("a", "b"), g=4, b=2, body=body)
+        sched = make_scheduler(bots=("a", "b"), g=4, b=2, body=body)
         jobs = [sched.submit(bot, Priority.NORMAL, 0, None) for bot in "ab" * 6]
         await asyncio.sleep(0.5)
         assert sched.pending == 4
@@ -348,8 +336,8 @@ def test_lowering_limits_lets_running_jobs_finish():
 
 def test_limits_are_validated():
     with pytest.raises(ValueError, match="global limit"):
-        make(g=0)
-    sched = make()
+        make_scheduler(g=0)
+    sched = make_scheduler()
     with pytest.raises(ValueError, match="limit of bot 'a'"):
         sched.set_bot_limit("a", -1)
     with pytest.raises(UnknownBotError, match="'zed'"):
@@ -363,7 +351,7 @@ def test_a_hung_job_times_out_and_frees_its_slots():
             await asyncio.Event().wait()
 
     async def main() -> list[Job]:
-        sched = make(bots=("a",), g=1, b=1, body=hang, job_timeout=5)
+        sched = make_scheduler(bots=("a",), g=1, b=1, body=hang, job_timeout=5)
         jobs = [sched.submit("a", Priority.HIGH, 1, ctx) for ctx in ("hang", "ok")]
         await sched.on_idle()
         return jobs
@@ -380,7 +368,7 @@ def test_a_job_that_swallows_the_timeout_still_fails():
             await asyncio.sleep(100)
 
     async def main() -> Job:
-        sched = make(bots=("a",), body=stubborn, job_timeout=2)
+        sched = make_scheduler(bots=("a",), body=stubborn, job_timeout=2)
         job = sched.submit("a", Priority.HIGH, 0, None)
         await sched.on_idle()
         follow = sched.submit("a", Priority.HIGH, 0, None)
@@ -404,7 +392,7 @@ def test_exceptions_end_one_job_and_harm_nothing_else():
                 raise JobFailed("bot a is not authorized")
 
     async def main() -> list[Job]:
-        sched = make(bots=("a",), g=1, b=1, body=body)
+        sched = make_scheduler(bots=("a",), g=1, b=1, body=body)
         jobs = [sched.submit("a", Priority.HIGH, 0, ctx) for ctx in ("boom", "skip", "fail", "ok")]
         await sched.on_idle()
         snap = sched.snapshot()
@@ -425,7 +413,7 @@ def test_a_broken_listener_does_not_break_the_scheduler():
         raise ValueError("listener bug")
 
     async def main() -> Job:
-        sched = make()
+        sched = make_scheduler()
         sched.add_job_listener(broken)
         job = sched.submit("a", Priority.HIGH, 0, None)
         await sched.on_idle()
@@ -439,7 +427,7 @@ def test_on_empty_and_on_size_below():
     marks: dict[str, float] = {}
 
     async def main() -> None:
-        sched = make(bots=("a",), g=1, b=1, body=sleeping(1))
+        sched = make_scheduler(bots=("a",), g=1, b=1, body=sleeping(1))
         for _ in range(5):
             sched.submit("a", Priority.NORMAL, 0, None)
 
@@ -460,7 +448,7 @@ def test_on_empty_and_on_size_below():
 def test_unknown_bot_is_refused():
     async def main() -> None:
         with pytest.raises(UnknownBotError):
-            make().submit("nobody", Priority.HIGH, 0, None)
+            make_scheduler().submit("nobody", Priority.HIGH, 0, None)
 
     run_virtual(main())
 
@@ -473,7 +461,7 @@ def test_snapshot_counts_phases_totals_and_latency():
         await asyncio.sleep(1)
 
     async def main() -> None:
-        sched = make(bots=("a", "b"), g=5, b=2, body=body)
+        sched = make_scheduler(bots=("a", "b"), g=5, b=2, body=body)
         for bot in "aaab":
             sched.submit(bot, Priority.HIGH, 1, None)
         await asyncio.sleep(0.5)
@@ -503,7 +491,7 @@ def test_one_viewers_burst_does_not_delay_everyone_else():
         await asyncio.sleep(1)
 
     async def main() -> list[Job]:
-        sched = make(bots=("a",), g=1, b=1, body=body, viewer_cap=3)
+        sched = make_scheduler(bots=("a",), g=1, b=1, body=body, viewer_cap=3)
         spam = [sched.submit("a", Priority.HIGH, 0, None, viewer="spammer") for _ in range(50)]
         await asyncio.sleep(0.5)  # the spammer's first mention is being answered
         for i in range(9):
@@ -523,7 +511,7 @@ def test_a_viewers_waiting_random_replies_never_cap_their_mention():
     """The cap counts a viewer's jobs at the mention's own priority only."""
 
     async def main() -> list[Job]:
-        sched = make(bots=("a",), g=1, b=1, viewer_cap=3)
+        sched = make_scheduler(bots=("a",), g=1, b=1, viewer_cap=3)
         sched.pause()
         chatter = [sched.submit("a", Priority.NORMAL, 0, None, viewer="chatty") for _ in range(3)]
         mention = sched.submit("a", Priority.HIGH, 0, None, viewer="chatty")
@@ -543,7 +531,7 @@ def test_everyones_first_job_before_anyones_second_within_a_priority():
         order.append(job.context)
 
     async def main() -> None:
-        sched = make(bots=("a",), g=1, b=1, body=body)
+        sched = make_scheduler(bots=("a",), g=1, b=1, body=body)
         sched.pause()
         for name in ["x1", "x2", "x3", "y1", "z1", "y2"]:
             sched.submit("a", Priority.HIGH, 0, name, viewer=name[0])
@@ -571,7 +559,7 @@ def test_a_carrier_takes_waiting_jobs_and_they_end_with_its_outcome():
             await asyncio.sleep(1)
             job.result = "@all hello"
 
-        sched = make(bots=("a",), g=1, b=1, body=body)
+        sched = make_scheduler(bots=("a",), g=1, b=1, body=body)
         sched.add_job_listener(listen)
         jobs = [sched.submit("a", Priority.HIGH, 0, ctx, viewer=ctx)
                 for ctx in ("carrier", "w1", "w2", "skip-me", "w4", "w5")]  # fmt: skip
@@ -595,7 +583,7 @@ def test_carried_jobs_are_cancelled_with_their_carrier_on_stop():
             sched.carry(job, limit=10)
             await asyncio.sleep(10)
 
-        sched = make(bots=("a",), g=1, b=1, body=body)
+        sched = make_scheduler(bots=("a",), g=1, b=1, body=body)
         jobs = [sched.submit("a", Priority.HIGH, 0, None, viewer=f"v{i}") for i in range(5)]
         await asyncio.sleep(1)
         assert sched.stop() == 1  # only the carrier was running; nothing waited
@@ -612,7 +600,7 @@ def test_a_failed_carrier_fails_every_job_it_carried():
             sched.carry(job, limit=10)
             raise JobFailed("model unavailable")
 
-        sched = make(bots=("a",), g=1, b=1, body=body)
+        sched = make_scheduler(bots=("a",), g=1, b=1, body=body)
         jobs = [sched.submit("a", Priority.HIGH, 0, None, viewer=f"v{i}") for i in range(4)]
         await sched.on_idle()
         return jobs
@@ -629,7 +617,7 @@ def test_a_stop_before_any_worker_ran_leaves_no_phantom_workers():
         await asyncio.sleep(1)
 
     async def main() -> list[Job]:
-        sched = make(bots=("a",), g=1, b=1, body=body)
+        sched = make_scheduler(bots=("a",), g=1, b=1, body=body)
         sched.submit("a", Priority.HIGH, 0, None)  # spawns a worker that has not run yet
         sched.stop()
         await asyncio.sleep(0)

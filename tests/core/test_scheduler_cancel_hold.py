@@ -9,11 +9,8 @@ import contextlib
 from botdeck.core.jobs import Job
 from botdeck.core.scheduler import Scheduler
 from botdeck.model.jobs import JobStage, Outcome, Phase, Priority, RouterState
-from tests.virtual_time import now, run_virtual
-
-
-def make(body, bots=("a", "b"), g=5, b=2) -> Scheduler:
-    return Scheduler(bots, global_limit=g, per_bot_limit=b, execute=body)
+from tests.harness.scheduler import make_scheduler
+from tests.harness.virtual_time import now, run_virtual
 
 
 async def settle() -> None:
@@ -29,7 +26,7 @@ def test_cancel_ends_waiting_and_unsent_running_jobs_with_their_reason_and_keeps
             job.commit()  # the send is under way from here
             await asyncio.sleep(5)
 
-        sched = make(body, bots=("a",), g=1, b=1)
+        sched = make_scheduler(body=body, bots=("a",), g=1, b=1)
         jobs = [sched.submit("a", Priority.HIGH, 0, f"m{i}", viewer=f"v{i}") for i in range(4)]
         await asyncio.sleep(6)  # m0 is past commit()
         ended = sched.cancel(lambda job: "gone" if job.context in ("m0", "m2") else None)
@@ -56,7 +53,7 @@ def test_cancel_of_a_running_job_is_synchronous_and_its_worker_goes_on():
             await asyncio.sleep(10)
             job.commit()
 
-        sched = make(body, bots=("a",), g=1, b=1)
+        sched = make_scheduler(body=body, bots=("a",), g=1, b=1)
         first = sched.submit("a", Priority.HIGH, 0, "first")
         second = sched.submit("a", Priority.HIGH, 0, "second")
         await asyncio.sleep(1)
@@ -77,7 +74,7 @@ def test_a_carried_job_cancelled_leaves_the_carrier_which_goes_on():
             await asyncio.sleep(5)
             job.commit()
 
-        sched = make(body, bots=("a",), g=1, b=1)
+        sched = make_scheduler(body=body, bots=("a",), g=1, b=1)
         jobs = [sched.submit("a", Priority.HIGH, 0, f"v{i}", viewer=f"v{i}") for i in range(3)]
         await asyncio.sleep(1)
         assert sched.cancel(lambda job: "user_removed" if job.context == "v1" else None)
@@ -101,7 +98,7 @@ def test_a_cancelled_carrier_gives_back_the_jobs_it_carried_which_are_answered_o
             await asyncio.sleep(5)
             job.commit()
 
-        sched = make(body, bots=("a",), g=1, b=1)
+        sched = make_scheduler(body=body, bots=("a",), g=1, b=1)
         sched.add_job_listener(lambda stage, job: stages.append((stage, job.id, job.requeued)))
         jobs = [
             sched.submit("a", Priority.HIGH, 0, who, viewer=who) for who in ("troll", "v1", "v2")
@@ -131,7 +128,7 @@ def test_a_held_bot_starts_nothing_calls_back_unsent_jobs_and_others_run_on():
             generated.append((job.context, now()))
             job.commit()
 
-        sched = make(body, g=2, b=2)
+        sched = make_scheduler(body=body, g=2, b=2)
         a_jobs = [sched.submit("a", Priority.HIGH, 0, f"a{i}", viewer=f"v{i}") for i in range(3)]
         await asyncio.sleep(1)
         assert sched.hold("a", "followers-only") == 2  # both running a-jobs come back
@@ -159,7 +156,7 @@ def test_a_job_past_commit_is_not_called_back():
             job.commit()
             await asyncio.sleep(3)
 
-        sched = make(body, bots=("a",))
+        sched = make_scheduler(body=body, bots=("a",))
         job = sched.submit("a", Priority.HIGH, 0, "x")
         await asyncio.sleep(1)
         assert sched.hold("a", "emote-only") == 0
@@ -176,7 +173,7 @@ def test_a_called_back_carrier_returns_what_it_carried():
             await asyncio.sleep(2)
             job.commit()
 
-        sched = make(body, bots=("a",), g=1, b=1)
+        sched = make_scheduler(body=body, bots=("a",), g=1, b=1)
         jobs = [sched.submit("a", Priority.HIGH, 0, f"v{i}", viewer=f"v{i}") for i in range(3)]
         await asyncio.sleep(1)
         sched.hold("a", "subscribers-only")
@@ -198,7 +195,7 @@ def test_on_settled_returns_while_held_jobs_wait_and_a_drain_skips_them_with_the
         async def body(job: Job) -> None:
             await asyncio.sleep(1)
 
-        sched = make(body)
+        sched = make_scheduler(body=body)
         sched.add_state_listener(states.append)
         sched.hold("a", "followers-only: make this bot a VIP or moderator, or have it follow")
         held = [sched.submit("a", Priority.HIGH, 0, "x", viewer="v") for _ in range(2)]
@@ -224,7 +221,7 @@ def test_a_drain_waits_for_running_jobs_before_skipping_held_ones():
         async def body(job: Job) -> None:
             await asyncio.sleep(3)
 
-        sched = make(body)
+        sched = make_scheduler(body=body)
         sched.add_state_listener(lambda state: seen.append((state.value, now())))
         running = sched.submit("b", Priority.HIGH, 0, "b")
         sched.hold("a", "emote-only")
@@ -245,7 +242,7 @@ def test_cancelling_everything_left_completes_a_drain():
         async def body(job: Job) -> None:
             await asyncio.sleep(10)
 
-        sched = make(body, bots=("a",), g=1, b=1)
+        sched = make_scheduler(body=body, bots=("a",), g=1, b=1)
         for viewer in ("v1", "v2", "v3"):
             sched.submit("a", Priority.HIGH, 0, viewer, viewer=viewer)
         await asyncio.sleep(1)
@@ -266,7 +263,7 @@ def test_recalled_job_that_swallows_cancellation_cannot_commit():
                 await asyncio.sleep(2)
             job.commit()
 
-        sched = make(body, bots=("a",))
+        sched = make_scheduler(body=body, bots=("a",))
         sched.add_job_listener(lambda stage, job: stages.append(stage))
         job = sched.submit("a", Priority.HIGH, 0, "x")
         await asyncio.sleep(1)

@@ -7,8 +7,8 @@ import asyncio
 from botdeck.core.fairqueue import FairQueue
 from botdeck.core.jobs import Job, JobSkipped
 from botdeck.model.jobs import Outcome, Phase, Priority, RouterState
-from tests.core.test_scheduler import make, sleeping
-from tests.virtual_time import now, run_virtual
+from tests.harness.scheduler import make_scheduler, sleeping
+from tests.harness.virtual_time import now, run_virtual
 
 
 def recorder(order: list[str], seconds: float = 1.0):
@@ -38,7 +38,7 @@ def test_to_front_starts_a_waiting_job_next_within_its_priority():
     order: list[str] = []
 
     async def main() -> None:
-        sched = make(bots=("a",), g=1, b=1, body=recorder(order))
+        sched = make_scheduler(bots=("a",), g=1, b=1, body=recorder(order))
         jobs = [sched.submit("a", Priority.HIGH, 0, f"h{i}", viewer=f"v{i}") for i in range(4)]
         sched.submit("a", Priority.NORMAL, 0, "n0")
         await asyncio.sleep(0.5)  # h0 runs
@@ -52,7 +52,7 @@ def test_to_front_starts_a_waiting_job_next_within_its_priority():
 
 def test_a_paused_bot_waits_while_the_others_run_and_resumes_where_it_was():
     async def main() -> None:
-        sched = make(bots=("a", "b"), g=5, b=2, body=sleeping(1))
+        sched = make_scheduler(bots=("a", "b"), g=5, b=2, body=sleeping(1))
         assert sched.pause_bot("a") and not sched.pause_bot("a")
         a_jobs = [sched.submit("a", Priority.HIGH, 0, i) for i in range(3)]
         b_job = sched.submit("b", Priority.HIGH, 0, "b")
@@ -71,7 +71,7 @@ def test_a_paused_bot_waits_while_the_others_run_and_resumes_where_it_was():
 
 def test_a_drain_finishes_a_paused_bots_jobs_and_its_pause_holds_after_start():
     async def main() -> None:
-        sched = make(bots=("a",), g=5, b=1, body=sleeping(1))
+        sched = make_scheduler(bots=("a",), g=5, b=1, body=sleeping(1))
         sched.pause_bot("a")
         jobs = [sched.submit("a", Priority.HIGH, 0, i) for i in range(2)]
         await asyncio.sleep(1)
@@ -89,7 +89,7 @@ def test_a_drain_finishes_a_paused_bots_jobs_and_its_pause_holds_after_start():
 
 def test_muting_ends_unsent_jobs_and_refuses_new_ones_until_unmuted():
     async def main() -> None:
-        sched = make(bots=("a", "b"), g=5, b=1, body=sleeping(2))
+        sched = make_scheduler(bots=("a", "b"), g=5, b=1, body=sleeping(2))
         running = sched.submit("a", Priority.HIGH, 0, "r")
         waiting = sched.submit("a", Priority.HIGH, 0, "w")
         other = sched.submit("b", Priority.HIGH, 0, "b")
@@ -112,7 +112,7 @@ def test_muting_ends_unsent_jobs_and_refuses_new_ones_until_unmuted():
 
 def test_run_now_starts_at_once_outside_the_limits_and_is_counted_and_stoppable():
     async def main() -> None:
-        sched = make(bots=("a",), g=1, b=1, body=sleeping(10))
+        sched = make_scheduler(bots=("a",), g=1, b=1, body=sleeping(10))
         sched.submit("a", Priority.HIGH, 0, "busy")
         sched.pause()
         started_at = now()
@@ -138,7 +138,7 @@ def test_a_skipping_run_now_job_drains_the_router():
         raise JobSkipped("blocked")
 
     async def main() -> None:
-        sched = make(bots=("a",), body=sleeping(1))
+        sched = make_scheduler(bots=("a",), body=sleeping(1))
         job = sched.run_now("a", Priority.NORMAL, "typed", body)
         sched.drain()
         assert sched.state is RouterState.DRAINING
@@ -157,7 +157,7 @@ def test_a_held_deadline_does_not_time_out_and_runs_on_after():
         await asyncio.sleep(20)  # then a hang: the rest of the timeout still applies
 
     async def main() -> Job:
-        sched = make(bots=("a",), body=body, job_timeout=10)
+        sched = make_scheduler(bots=("a",), body=body, job_timeout=10)
         job = sched.submit("a", Priority.HIGH, 0, None)
         await sched.on_idle()
         return job
@@ -176,7 +176,7 @@ def test_messages_count_a_merged_reply_once_and_answered_counts_each_mention():
 
     async def main() -> None:
         nonlocal sched
-        sched = make(bots=("a",), g=1, b=1, body=body)
+        sched = make_scheduler(bots=("a",), g=1, b=1, body=body)
         for ctx in ("carrier", "x", "y"):
             sched.submit("a", Priority.HIGH, 0, ctx, viewer=ctx)
         sched.submit("a", Priority.NORMAL, 0, "random")

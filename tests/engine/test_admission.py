@@ -10,11 +10,11 @@ from botdeck.core.ratelimit import RateLimiter
 from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.events import StateChanged
 from botdeck.model.jobs import RouterState
-from tests.engine.harness import make_engine
-from tests.virtual_time import now, run_virtual
+from tests.harness.engine import make_engine
+from tests.harness.journals import OUTCOMES
+from tests.harness.virtual_time import now, run_virtual
 
 BOTS = ("alpha_bot", "beta_bot")
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
 
 def chatter(n: int) -> ChatMessage:

@@ -12,10 +12,9 @@ from botdeck.model.channel import ChatSettings
 from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.defaults import Cooldowns, SendLimits
 from botdeck.model.jobs import RouterState
-from tests.engine.harness import make_engine
-from tests.engine.test_moderation import SlowSink
-from tests.engine.test_router import BOTS, ScriptedResponder, journal_of, line
-from tests.virtual_time import now, run_virtual
+from tests.harness.engine import BOTS, ScriptedResponder, SlowSink, line, make_engine
+from tests.harness.journals import events_of
+from tests.harness.virtual_time import now, run_virtual
 
 ALPHA, BETA, GAMMA = BOTS
 NO_COOLDOWNS = Cooldowns(0, 0, 0)
@@ -56,7 +55,7 @@ def test_a_moderators_stop_stops_before_the_line_is_handled_and_sends_nothing_mo
         engine.handle(said("mod_jane", "!botdeck stop", "moderator"))
         state = engine.state  # no await in between: synchronous
         await asyncio.sleep(30)
-        return journal_of(stream), state
+        return events_of(stream), state
 
     events, state = run_virtual(main())
     assert state is RouterState.STOPPED and sink.sent == []
@@ -75,7 +74,7 @@ def test_spoofed_commands_change_nothing_and_are_not_answered():
         engine.handle(said(ALPHA, "!botdeck stop", "moderator", bot=True))  # our own bot
         engine.handle(said("viewer2", f"@{ALPHA} !botdeck stop"))  # not at the start
         await engine.wait_idle()
-        return journal_of(stream), engine.state
+        return events_of(stream), engine.state
 
     events, state = run_virtual(main())
     assert state is RouterState.RUNNING and state_events(events) == []
@@ -91,7 +90,7 @@ def test_pause_resume_and_drain_from_chat_each_journaled_with_who():
         engine.handle(said("mod_jane", "!botdeck drain", "moderator"))
         engine.handle(said("mod_jane", "!botdeck resume", "moderator"))  # starts again
         engine.handle(said("mod_jane", "!botdeck dance", "moderator"))  # not a command
-        return journal_of(stream), engine.state
+        return events_of(stream), engine.state
 
     events, state = run_virtual(main())
     assert state is RouterState.RUNNING
@@ -119,7 +118,7 @@ def test_status_is_answered_once_by_the_first_bot_that_may_talk():
         engine.handle(said("mod_jane", "!botdeck pause", "moderator"))
         engine.handle(said("mod_jane", "!botdeck status", "moderator"))
         await asyncio.sleep(5)
-        return journal_of(stream), nobody
+        return events_of(stream), nobody
 
     events, nobody = run_virtual(main())
     assert nobody == []  # no bot could talk: nothing said
@@ -150,7 +149,7 @@ def test_status_is_answered_when_stopped_through_the_bots_send_limit():
         await asyncio.sleep(10)
         waiting = list(sink.sent)  # ALPHA's window is full: the second answer waits
         await asyncio.sleep(30)
-        return journal_of(stream), first, waiting
+        return events_of(stream), first, waiting
 
     events, first, waiting = run_virtual(main())
     assert first == [(ALPHA, "botdeck is stopped: 0 replies waiting, 0 in progress", None)]
@@ -194,7 +193,7 @@ def test_chat_control_turned_off_leaves_the_command_as_a_chat_command():
     async def main():
         engine, stream = engine_for(chat_control=False)
         engine.handle(said("mod_jane", "!botdeck stop", "moderator"))
-        return journal_of(stream), engine.state
+        return events_of(stream), engine.state
 
     events, state = run_virtual(main())
     assert state is RouterState.RUNNING and state_events(events) == []
@@ -242,7 +241,7 @@ def test_a_chatty_viewer_gets_a_random_reply_at_most_once_a_minute():
             await asyncio.sleep(10)
         engine.handle(line(99, "chatty", f"@{GAMMA} and a mention"))
         await engine.wait_idle()
-        return journal_of(stream), engine.snapshot()
+        return events_of(stream), engine.snapshot()
 
     events, snap = run_virtual(main())
     answered = [r.message.id for r in responder.requests]

@@ -10,10 +10,9 @@ from botdeck.model.channel import ChatSettings
 from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.events import ChatModeChanged
 from botdeck.model.jobs import RouterState
-from tests.engine.harness import make_engine
-from tests.engine.test_moderation import SlowSink
-from tests.engine.test_router import BOTS, ScriptedResponder, journal_of, line
-from tests.virtual_time import now, run_virtual
+from tests.harness.engine import BOTS, ScriptedResponder, SlowSink, line, make_engine
+from tests.harness.journals import events_of
+from tests.harness.virtual_time import now, run_virtual
 
 VIEWER_BOT, VIP_BOT, MOD_BOT = BOTS
 ROLES = {VIEWER_BOT: Role.VIEWER, VIP_BOT: Role.VIP, MOD_BOT: Role.MODERATOR}
@@ -51,7 +50,7 @@ def test_followers_only_holds_a_viewer_bot_whose_mentions_wait_without_an_llm_ca
         snap = engine.snapshot()
         engine.take(ChatSettings())
         await engine.wait_idle()
-        return journal_of(stream), changes, during, snap
+        return events_of(stream), changes, during, snap
 
     events, changes, during, snap = run_virtual(main())
     assert sorted(during) == sorted([MOD_BOT, VIP_BOT])  # none from the viewer bot meanwhile
@@ -77,7 +76,7 @@ def test_a_reply_running_when_the_mode_starts_goes_back_to_the_queue_unsent():
         held_for = len(sink.sent)
         engine.take(ChatSettings())
         await engine.wait_idle()
-        return journal_of(stream), held_for
+        return events_of(stream), held_for
 
     events, held_for = run_virtual(main())
     assert held_for == 0 and len(sink.sent) == 1
@@ -110,7 +109,7 @@ def test_slow_mode_spaces_a_viewer_bots_messages_and_drops_nothing():
         for n in range(4):
             engine.handle(line(n, f"viewer{n}", f"@{VIEWER_BOT} question {n}"))
         await engine.wait_idle()
-        return journal_of(stream)
+        return events_of(stream)
 
     events = run_virtual(main())
     gaps = [b - a for a, b in zip(sink.times, sink.times[1:], strict=False)]
@@ -142,7 +141,7 @@ def test_a_drain_skips_what_a_held_bot_still_has_with_the_reason():
         await engine.wait_idle()  # returns with the held bot's mention still waiting
         waiting = [job.bot for job in engine.waiting_jobs()]
         engine.drain()
-        return journal_of(stream), waiting, engine.state
+        return events_of(stream), waiting, engine.state
 
     events, waiting, state = run_virtual(main())
     assert waiting == [VIEWER_BOT] and state is RouterState.DRAINED

@@ -10,16 +10,9 @@ from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.defaults import SendLimits
 from botdeck.model.events import BotChanged, ChatSeen
 from botdeck.model.jobs import Outcome, Phase, RouterState
-from tests.engine.harness import make_engine
-from tests.engine.test_router import (
-    BOTS,
-    RecordingSink,
-    ScriptedResponder,
-    assert_one_outcome_per_job,
-    journal_of,
-    line,
-)
-from tests.virtual_time import run_virtual
+from tests.harness.engine import BOTS, RecordingSink, ScriptedResponder, line, make_engine
+from tests.harness.journals import assert_one_outcome_per_job, events_of
+from tests.harness.virtual_time import run_virtual
 
 ALPHA, BETA, _ = BOTS
 
@@ -52,7 +45,7 @@ def test_cancel_one_waiting_reply_and_the_rest_go_out():
         await engine.wait_idle()
 
     run_virtual(main())
-    events = journal_of(stream)
+    events = events_of(stream)
     assert_one_outcome_per_job(events)
     skipped = [e for e in events if e["event"] == "skipped"]
     assert [(e["job"], e["reason"]) for e in skipped] == [(2, "operator")]
@@ -91,7 +84,7 @@ def test_cancel_every_reply_to_one_viewer_for_every_bot():
 
     run_virtual(main())
     assert [text for _, text, _ in sink.sent] == [f"@regular hello from {ALPHA}"]
-    reasons = [e["reason"] for e in journal_of(stream) if e["event"] == "skipped"]
+    reasons = [e["reason"] for e in events_of(stream) if e["event"] == "skipped"]
     assert reasons == ["operator"] * 3
 
 
@@ -136,7 +129,7 @@ def test_a_muted_bot_ends_its_replies_takes_no_new_ones_and_gets_no_random_lines
         await engine.wait_idle()
 
     run_virtual(main())
-    events = journal_of(stream)
+    events = events_of(stream)
     assert_one_outcome_per_job(events)
     muted = sorted(e["msg"] for e in events if e.get("reason") == "muted")
     assert muted == ["m1", "m2", "m3"]  # the mention after muting is journaled, unanswered
@@ -165,7 +158,7 @@ def test_a_line_typed_as_a_bot_goes_out_at_once_through_the_limiter_and_into_the
     # Shaped like a reply (markup out), spaced by the limiter, the repeat changed.
     assert [text for _, text, _ in sink.sent] == ["hello chat!", "hello chat! (again)"]
     assert [reply_to for _, _, reply_to in sink.sent] == [None, None]
-    sent = [e for e in journal_of(stream) if e["event"] == "sent"]
+    sent = [e for e in events_of(stream) if e["event"] == "sent"]
     assert [(e["manual"], e["msg"], e["priority"]) for e in sent] == [(True, None, "normal")] * 2
     echoed = [m for m in seen if m.is_bot]
     assert [(m.user, m.text) for m in echoed] == [(ALPHA, t) for _, t, _ in sink.sent]

@@ -15,7 +15,7 @@ from botdeck.model.events import ModerationAction, ModerationSeen
 from botdeck.model.jobs import JobStage, Outcome, Priority, ReplyContext, RouterState
 from botdeck.model.journal import JournalEvent, Reason
 from botdeck.model.stream import EventKind, RedemptionStatus
-from tests.virtual_time import now, run_virtual
+from tests.harness.virtual_time import now, run_virtual
 
 NOW = 1_700_000_000.12345
 

@@ -11,7 +11,7 @@ from botdeck.config import parse_config
 from botdeck.engine import build_engine
 from botdeck.model.chat import ChatMessage
 from tests.fakes.limiter import SpacingLimiter
-from tests.virtual_time import run_virtual
+from tests.harness.virtual_time import run_virtual
 
 BOT = "stickyman1776"
 

@@ -32,7 +32,7 @@ from botdeck.model.journal_check import LineError, check_line, field_types
 from botdeck.model.review import TIMEOUT, Verdict
 from botdeck.model.snapshot import ResumeSummary
 from botdeck.model.stream import ChannelEvent, EventKind, Reaction, RedemptionStatus
-from tests.virtual_time import run_virtual
+from tests.harness.virtual_time import run_virtual
 
 NOW = 1_795_000_000.0
 

@@ -12,16 +12,9 @@ from botdeck.model.channel import ChatCleared, MessageDeleted, UserCleared
 from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.defaults import SendLimits
 from botdeck.model.events import ModerationSeen
-from tests.engine.harness import make_engine
-from tests.engine.test_router import (
-    BOTS,
-    RecordingSink,
-    ScriptedResponder,
-    assert_one_outcome_per_job,
-    journal_of,
-    line,
-)
-from tests.virtual_time import now, run_virtual
+from tests.harness.engine import BOTS, RecordingSink, ScriptedResponder, SlowSink, line, make_engine
+from tests.harness.journals import assert_one_outcome_per_job, events_of
+from tests.harness.virtual_time import now, run_virtual
 
 ALPHA, BETA, _ = BOTS
 
@@ -54,7 +47,7 @@ def test_a_deleted_line_whose_reply_is_in_its_delay_is_never_sent_and_leaves_the
         engine.take(MessageDeleted("m1", user="troll"))
         engine.handle(line(2, "viewer", f"@{ALPHA} what did I miss?"))
         await engine.wait_idle()
-        return journal_of(stream), heard
+        return events_of(stream), heard
 
     events, heard = run_virtual(main())
     assert [bot for bot, _, _ in sink.sent] == [ALPHA]  # only the reply to m2
@@ -104,7 +97,7 @@ def test_a_removed_user_loses_their_replies_and_context_and_is_not_answered_for_
         back = engine.handle(line(5, "spammer", f"@{ALPHA} sorry"))
         engine.handle(line(6, "viewer", f"@{BETA} hi"))
         await engine.wait_idle()
-        return journal_of(stream), quiet, back
+        return events_of(stream), quiet, back
 
     events, quiet, back = run_virtual(main())
     assert quiet == [] and len(back) == 1
@@ -140,7 +133,7 @@ def test_one_of_our_bots_banned_or_timed_out_is_paused_and_its_replies_wait_unti
         assert engine.resume_bot(ALPHA)
         assert not any(ALPHA in n for n in engine.snapshot().notices)
         await engine.wait_idle()
-        return journal_of(stream), sent_while_out, waiting
+        return events_of(stream), sent_while_out, waiting
 
     events, sent_while_out, waiting = run_virtual(main())
     assert ALPHA not in sent_while_out and BETA in sent_while_out
@@ -160,7 +153,7 @@ def test_a_cleared_chat_empties_the_context_and_queued_mentions_stay():
         await asyncio.sleep(0.5)
         engine.take(ChatCleared())
         await engine.wait_idle()
-        return journal_of(stream)
+        return events_of(stream)
 
     events = run_virtual(main())
     [request] = responder.requests
@@ -177,7 +170,7 @@ def test_actions_on_a_line_or_user_never_seen_change_nothing_and_are_journaled()
         engine.take(MessageDeleted("no-such-line"))
         engine.take(UserCleared("nobody_here"))
         await engine.wait_idle()
-        return journal_of(stream)
+        return events_of(stream)
 
     events = run_virtual(main())
     moderation = [e for e in events if e["event"] == "moderation"]
@@ -189,16 +182,6 @@ def test_actions_on_a_line_or_user_never_seen_change_nothing_and_are_journaled()
 
 
 # ------------------------------------------------------------ merged raid replies
-class SlowSink(RecordingSink):
-    def __init__(self) -> None:
-        super().__init__()
-        self.times: list[float] = []
-
-    async def send(self, bot: str, text: str, reply_to: str | None = None) -> str:
-        self.times.append(now())
-        return await super().send(bot, text, reply_to)
-
-
 def raid_engine(sink: SlowSink):
     """One viewer-role bot allowed one message per 30 s: the second reply must wait, and
     a raid behind it is answered in one merged reply."""
@@ -241,7 +224,7 @@ def test_a_ban_while_a_merged_raid_reply_waits_removes_just_that_viewer():
             engine.take(UserCleared("raider2"))
 
         await raid_then(engine, ban)
-        return journal_of(stream), running
+        return events_of(stream), running
 
     events, running = run_virtual(main())
     assert len(running) == 1  # the merged reply, waiting for its send window
@@ -261,7 +244,7 @@ def test_a_ban_of_the_viewer_a_merged_reply_belongs_to_gives_the_others_back_the
     async def main():
         engine, stream = raid_engine(sink)
         await raid_then(engine, lambda e: e.take(UserCleared("raider0")))
-        return journal_of(stream)
+        return events_of(stream)
 
     events = run_virtual(main())
     named = [name for _, text, _ in sink.sent[1:] for name in names(text)]

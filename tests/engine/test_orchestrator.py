@@ -10,7 +10,7 @@ import pytest
 from botdeck.engine.orchestrator import Orchestrator, ReplyPlan
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import Priority
-from tests.engine.harness import orchestrator_settings
+from tests.harness.engine import orchestrator_settings
 
 BOTS = ("stickyman1776", "genejacqueman", "pixelsage")
 

@@ -13,8 +13,8 @@ from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import Phase
 from botdeck.model.snapshot import EngineSnapshot
-from tests.engine.harness import make_engine
-from tests.virtual_time import now, run_virtual
+from tests.harness.engine import make_engine
+from tests.harness.virtual_time import now, run_virtual
 
 BOTS = ("alpha", "beta")
 REFUSED = "cannot reach ai.local:443: connection refused"

@@ -16,11 +16,11 @@ from botdeck.engine import Engine
 from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.events import JobChanged
 from botdeck.model.jobs import Outcome, Priority
-from tests.engine.harness import make_engine
-from tests.virtual_time import now, run_virtual
+from tests.harness.engine import make_engine
+from tests.harness.journals import OUTCOMES
+from tests.harness.virtual_time import now, run_virtual
 
 BOT = "stickyman1776"
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
 
 class ClockedSink:

@@ -15,8 +15,8 @@ from botdeck.core.ratelimit import RateLimiter
 from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.jobs import Priority
 from botdeck.model.stream import ChannelEvent, EventKind, StreamInfo
-from tests.engine.harness import Recording, Sink, make_engine, reactions
-from tests.virtual_time import now, run_virtual
+from tests.harness.engine import Recording, Sink, make_engine, reactions
+from tests.harness.virtual_time import now, run_virtual
 
 BOTS = ("alpha", "beta")
 

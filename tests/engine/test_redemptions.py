@@ -11,8 +11,8 @@ from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.engine import SourceParts
 from botdeck.model.chat import ConnectionState, ConnectionStatus
 from botdeck.model.stream import ChannelEvent, EventKind, RedemptionStatus, Reward
-from tests.engine.harness import Recording, Sink, make_engine, reactions
-from tests.virtual_time import now, run_virtual
+from tests.harness.engine import Recording, Sink, make_engine, reactions
+from tests.harness.virtual_time import now, run_virtual
 
 BOTS = ("alpha", "beta")
 

@@ -13,11 +13,11 @@ from botdeck.chat.simulated import SimulatedChat
 from botdeck.config import parse_config
 from botdeck.engine import build_engine, plan_resume
 from botdeck.engine.journal_files import open_journal
-from tests.virtual_time import run_virtual
+from tests.harness.journals import OUTCOMES
+from tests.harness.virtual_time import run_virtual
 
 NOW = 1_795_000_000.0
 WINDOW = 300.0
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
 
 def line(ts: float, event: str, **fields: object) -> str:

@@ -17,16 +17,9 @@ from botdeck.model.chat import Role
 from botdeck.model.defaults import SendLimits
 from botdeck.model.jobs import Outcome, Phase, RouterState
 from botdeck.model.review import Verdict
-from tests.engine.harness import make_engine
-from tests.engine.test_router import (
-    BOTS,
-    RecordingSink,
-    ScriptedResponder,
-    assert_one_outcome_per_job,
-    journal_of,
-    line,
-)
-from tests.virtual_time import run_virtual
+from tests.harness.engine import BOTS, RecordingSink, ScriptedResponder, line, make_engine
+from tests.harness.journals import assert_one_outcome_per_job, events_of
+from tests.harness.virtual_time import run_virtual
 
 ALPHA, BETA, _ = BOTS
 
@@ -75,7 +68,7 @@ def test_a_reviewed_bots_reply_waits_in_full_until_approved():
 
     run_virtual(main())
     assert [text for _, text, _ in sink.sent][-1] == f"@viewer1 reply from {ALPHA}"
-    events = journal_of(stream)
+    events = events_of(stream)
     assert_one_outcome_per_job(events)
     reviewed = [e for e in events if e["event"] == "reviewed"]
     assert reviewed == [{"ts": reviewed[0]["ts"], "event": "reviewed", "job": 1,
@@ -95,7 +88,7 @@ def test_a_rejected_reply_is_skipped_as_rejected():
 
     run_virtual(main())
     assert sink.sent == []
-    events = journal_of(stream)
+    events = events_of(stream)
     assert [(e["event"], e.get("verdict"), e.get("reason")) for e in events[-2:]] == [
         ("reviewed", "rejected", None),
         ("skipped", None, "rejected"),
@@ -118,7 +111,7 @@ def test_an_edit_is_shaped_and_checked_again_and_journaled_with_its_text():
 
     run_virtual(main())
     assert [text for _, text, _ in sink.sent] == ["@viewer1 welcome to the stream!"]
-    reviewed = [e for e in journal_of(stream) if e["event"] == "reviewed"]
+    reviewed = [e for e in events_of(stream) if e["event"] == "reviewed"]
     assert [(e["verdict"], e["by"], e.get("text")) for e in reviewed] == [
         ("edited", "operator", "@viewer1 welcome to the stream!")
     ]
@@ -135,7 +128,7 @@ def test_an_edit_that_changes_nothing_is_an_approval():
         await engine.wait_idle()
 
     run_virtual(main())
-    reviewed = [e for e in journal_of(stream) if e["event"] == "reviewed"]
+    reviewed = [e for e in events_of(stream) if e["event"] == "reviewed"]
     assert [(e["verdict"], "text" in e) for e in reviewed] == [("approved", False)]
 
 
@@ -153,7 +146,7 @@ def test_nobody_answering_lets_on_timeout_decide(send, outcome):
 
     waited = run_virtual(main())
     assert 29.8 < waited < 30.5  # the 10 s job timeout did not run during the review
-    events = [e for e in journal_of(stream) if e.get("job") == 1]
+    events = [e for e in events_of(stream) if e.get("job") == 1]
     verdict = "approved" if send else "rejected"
     assert [(e["event"], e.get("verdict"), e.get("by")) for e in events[-2:]] == [
         ("reviewed", verdict, "timeout"),
@@ -187,7 +180,7 @@ def test_quitting_lets_on_timeout_decide_at_once_and_writes_no_reply_only_to_rej
         return asyncio.get_running_loop().time() - started
 
     took = run_virtual(main())
-    events = journal_of(stream)
+    events = events_of(stream)
     assert_one_outcome_per_job(events)
     reviewed = [(e["verdict"], e["by"]) for e in events if e["event"] == "reviewed"]
     verdict = "approved" if send else "rejected"
@@ -214,7 +207,7 @@ def test_starting_again_after_a_quit_request_holds_replies_for_review_again():
         await engine.wait_idle()
 
     run_virtual(main())
-    reviewed = [(e["verdict"], e["by"]) for e in journal_of(stream) if e["event"] == "reviewed"]
+    reviewed = [(e["verdict"], e["by"]) for e in events_of(stream) if e["event"] == "reviewed"]
     assert reviewed == [("approved", "operator")]
 
 
@@ -252,7 +245,7 @@ def test_cancelling_a_held_reply_releases_it():
         await engine.wait_idle()
 
     run_virtual(main())
-    assert [e.get("reason") for e in journal_of(stream) if e["event"] == "skipped"] == ["operator"]
+    assert [e.get("reason") for e in events_of(stream) if e["event"] == "skipped"] == ["operator"]
 
 
 def test_held_mentions_count_toward_raid_modes_send_forecast():

@@ -10,18 +10,18 @@ import json
 from collections import Counter
 from dataclasses import replace
 
+from botdeck.commands.headless import print_summary
 from botdeck.config import parse_config
 from botdeck.core.ratelimit import RateLimiter
 from botdeck.engine.build import room_settings
 from botdeck.engine.review import ReviewSettings
 from botdeck.engine.room import RoomSettings
-from botdeck.headless import print_summary
 from botdeck.model.channel import ChatSettings
 from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.jobs import Priority
 from botdeck.model.room import PassKind
-from tests.engine.harness import make_engine
-from tests.virtual_time import now, run_virtual
+from tests.harness.engine import make_engine
+from tests.harness.virtual_time import now, run_virtual
 
 BOTS = ("alpha_bot", "beta_bot")
 

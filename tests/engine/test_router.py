@@ -3,55 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import io
-import json
 import random
 from collections import Counter
-from collections.abc import Callable
 
-from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
+from botdeck.ai.base import ReplyRequest
 from botdeck.ai.offline import OfflineResponder
-from botdeck.chat.base import SendError
-from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import Outcome
-from tests.engine.harness import make_engine
-from tests.virtual_time import run_virtual
-
-BOTS = ("alpha_bot", "beta_bot", "gamma_bot")
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
-
-
-class ScriptedResponder(Responder):
-    """Replies with `script(request)`; records every request it saw."""
-
-    label = "scripted"
-
-    def __init__(self, script: Callable[[ReplyRequest], str] | None = None, delay: float = 0.5):
-        self.script = script or (lambda request: f"hello from {request.bot}")
-        self.delay = delay
-        self.requests: list[ReplyRequest] = []
-
-    async def reply(self, request: ReplyRequest) -> Reply:
-        self.requests.append(request)
-        await asyncio.sleep(self.delay)
-        text = self.script(request)
-        if text == "!error":
-            raise ResponderError("model unavailable")
-        return Reply(text)
-
-
-class RecordingSink:
-    def __init__(self, echoes: bool = False, refuse: str | None = None):
-        self.echoes = echoes
-        self.refuse = refuse
-        self.sent: list[tuple[str, str, str | None]] = []
-
-    async def send(self, bot: str, text: str, reply_to: str | None = None) -> str:
-        await asyncio.sleep(0.1)
-        if self.refuse and self.refuse in text:
-            raise SendError("msg_duplicate: Your message is identical to the previous one")
-        self.sent.append((bot, text, reply_to))
-        return f"out-{len(self.sent)}"
+from tests.harness.engine import BOTS, RecordingSink, ScriptedResponder, line, make_engine
+from tests.harness.journals import OUTCOMES, assert_one_outcome_per_job, events_of
+from tests.harness.virtual_time import run_virtual
 
 
 def make_router(responder=None, sink=None, chance=0.0, max_depth=2, g=5, b=2):
@@ -68,21 +28,6 @@ def make_router(responder=None, sink=None, chance=0.0, max_depth=2, g=5, b=2):
     )
 
 
-def line(n: int, user: str, text: str, **kw) -> ChatMessage:
-    return ChatMessage(id=f"m{n}", user=user, text=text, timestamp=1000.0 + n, **kw)
-
-
-def journal_of(stream: io.StringIO) -> list[dict]:
-    return [json.loads(row) for row in stream.getvalue().splitlines()]
-
-
-def assert_one_outcome_per_job(events: list[dict]) -> None:
-    outcomes = Counter(e["job"] for e in events if e["event"] in OUTCOMES)
-    enqueued = {e["job"] for e in events if e["event"] == "enqueued"}
-    assert all(count == 1 for count in outcomes.values()), outcomes
-    assert enqueued <= set(outcomes)
-
-
 def test_a_mention_is_answered_by_that_bot_addressed_to_the_viewer():
     sink = RecordingSink()
 
@@ -90,7 +35,7 @@ def test_a_mention_is_answered_by_that_bot_addressed_to_the_viewer():
         router, stream = make_router(sink=sink)
         router.handle(line(1, "viewer_one", "hey @Beta_Bot how are you?"))
         await router.wait_idle()
-        return journal_of(stream)
+        return events_of(stream)
 
     events = run_virtual(main())
     assert sink.sent == [("beta_bot", "@viewer_one hello from beta_bot", "m1")]
@@ -134,7 +79,7 @@ def test_bots_debate_within_the_depth_limit_and_then_stop():
         router, stream = make_router(responder=ScriptedResponder(script), sink=sink, max_depth=2)
         router.handle(line(1, "viewer", "@alpha_bot start a debate"))
         await router.wait_idle()
-        return journal_of(stream)
+        return events_of(stream)
 
     events = run_virtual(main())
     # viewer -> alpha (depth 1, high) -> beta (depth 2, low) -> nobody (depth 3 > 2)
@@ -177,7 +122,7 @@ def test_failures_and_skips_are_journaled_with_reasons_and_nothing_stalls():
         for n in range(1, 5):
             router.handle(line(n, f"viewer{n}", "@alpha_bot hi"))
         await router.wait_idle()
-        return journal_of(stream)
+        return events_of(stream)
 
     events = run_virtual(main())
     ends = {e["msg"]: (e["event"], e.get("reason")) for e in events if e["event"] in OUTCOMES}
@@ -197,7 +142,7 @@ def test_lines_while_draining_are_journaled_and_their_jobs_skipped():
         late = router.handle(line(2, "viewer", "@beta_bot too late"))
         assert [job.outcome for job in late] == [Outcome.SKIPPED]
         await router.wait_idle()
-        return journal_of(stream)
+        return events_of(stream)
 
     events = run_virtual(main())
     kinds = [(e["event"], e.get("msg"), e.get("reason") or e.get("state")) for e in events]
@@ -220,7 +165,7 @@ def test_emergency_stop_sends_nothing_more_and_records_every_job():
         router.stop()
         await asyncio.sleep(60)
         assert len(sink.sent) == sent_before
-        return journal_of(stream)
+        return events_of(stream)
 
     events = run_virtual(main())
     assert Counter(e["event"] for e in events if e["event"] in OUTCOMES) == {"cancelled": 30}
@@ -238,7 +183,7 @@ def test_duplicate_ids_are_dropped_and_echoes_get_their_depth_back():
         bot, text, _ = sink.sent[0]
         router.handle(line(2, bot, text))  # the channel echoes our own reply back
         await router.wait_idle()
-        return router, journal_of(stream)
+        return router, events_of(stream)
 
     router, events = run_virtual(main())
     assert router.snapshot().chat.duplicates == 1
@@ -263,7 +208,7 @@ def test_a_random_busy_session_gives_every_job_exactly_one_outcome():
             if n == 150:
                 router.drain()
         await router.wait_idle()
-        return router, journal_of(stream)
+        return router, events_of(stream)
 
     router, events = run_virtual(main())
     assert_one_outcome_per_job(events)
@@ -278,7 +223,7 @@ def test_a_viewer_past_the_per_user_cap_is_skipped_with_that_reason():
             router.handle(line(n, "spammer", f"@alpha_bot again {n}"))
         router.handle(line(9, "regular", "@alpha_bot hi"))
         await router.wait_idle()
-        return journal_of(stream)
+        return events_of(stream)
 
     events = run_virtual(main())
     ends = [(e["msg"], e["event"], e.get("reason")) for e in events if e["event"] in OUTCOMES]
@@ -297,7 +242,7 @@ def test_random_and_bot_replies_that_waited_too_long_are_stale_but_mentions_neve
         await asyncio.sleep(600)  # the streamer paused the bots for ten minutes
         router.resume()
         await router.wait_idle()
-        return journal_of(stream)
+        return events_of(stream)
 
     events = run_virtual(main())
     ends = {e["msg"]: (e["priority"], e["event"], e.get("reason")) for e in events

@@ -12,12 +12,11 @@ from botdeck.engine import Engine
 from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.defaults import SendLimits
 from botdeck.model.jobs import Phase
-from tests.engine.harness import make_engine
-from tests.engine.test_router import ScriptedResponder
-from tests.virtual_time import now, run_virtual
+from tests.harness.engine import ScriptedResponder, make_engine
+from tests.harness.journals import OUTCOMES
+from tests.harness.virtual_time import now, run_virtual
 
 BOTS = ("alpha_bot", "beta_bot")
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
 
 class TimedSink:

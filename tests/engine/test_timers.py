@@ -12,8 +12,8 @@ from botdeck.engine import SourceParts
 from botdeck.engine.reactions import TimerSettings
 from botdeck.model.channel import ChatSettings
 from botdeck.model.stream import ChannelEvent, EventKind
-from tests.engine.harness import Sink, make_engine
-from tests.virtual_time import run_virtual
+from tests.harness.engine import Sink, make_engine
+from tests.harness.virtual_time import run_virtual
 
 BOTS = ("alpha", "beta")
 FOLLOW = TimerSettings(bot="alpha", template="follow the stream!", fixed=True, interval=60.0,

@@ -5,19 +5,27 @@ Each endpoint answers from its script (a queue of behaviours, one per request) a
 from its default. It records every request (headers and JSON body) and counts requests
 in flight, overall and per bot (the bot is found by name in the system prompt), so tests
 can assert on what the real SDK sent and on how many requests overlapped.
+
+`in_memory()` serves the same answers without a socket, through the SDK's HTTP client
+(its transport): the server then runs on whatever loop the client does, the virtual
+clock included, so a 15 s outage takes no 15 s. Going down refuses new requests as a
+closed port does (`httpx2.ConnectError` from `ConnectionRefusedError`) and ends those in
+flight as a dropped connection does (`RemoteProtocolError`), the errors httpx2 raises
+against the real server.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import threading
-import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx2
 from aiohttp import web
 
 
@@ -27,21 +35,24 @@ class Recorded:
     headers: dict[str, str]
     body: dict[str, Any]
     bot: str | None = None
-    received_at: float = field(default_factory=time.monotonic)
+    # When it arrived, on the server's loop clock (on the virtual clock, virtual time).
+    received_at: float = field(default_factory=lambda: asyncio.get_running_loop().time())
 
     @property
     def system(self) -> str:
-        return next(m["content"] for m in self.body["messages"] if m["role"] == "system")
+        return str(next(m["content"] for m in self.body["messages"] if m["role"] == "system"))
 
     @property
     def user(self) -> str:
-        return next(m["content"] for m in self.body["messages"] if m["role"] == "user")
+        return str(next(m["content"] for m in self.body["messages"] if m["role"] == "user"))
 
 
 Behaviour = Callable[[Recorded, "FakeOpenAI"], Awaitable[web.StreamResponse]]
 
 
-def completion(text: str | None, *, finish_reason: str = "stop", usage: tuple[int, int] = (20, 5)):
+def completion(
+    text: str | None, *, finish_reason: str = "stop", usage: tuple[int, int] = (20, 5)
+) -> web.Response:
     body = {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
@@ -63,7 +74,9 @@ def completion(text: str | None, *, finish_reason: str = "stop", usage: tuple[in
     return web.json_response(body)
 
 
-def reply(text: str | None, *, finish_reason: str = "stop", usage=(20, 5)) -> Behaviour:
+def reply(
+    text: str | None, *, finish_reason: str = "stop", usage: tuple[int, int] = (20, 5)
+) -> Behaviour:
     async def behave(request: Recorded, server: FakeOpenAI) -> web.StreamResponse:
         return completion(text, finish_reason=finish_reason, usage=usage)
 
@@ -141,6 +154,9 @@ class FakeOpenAI:
         self._site: web.TCPSite | None = None
         self._port = 0
         self.base_url = ""
+        self._in_memory = False
+        self._down = False
+        self._answering: set[asyncio.Task[web.StreamResponse]] = set()
 
     # ------------------------------------------------------------- scripting
     def script_chat(self, *behaviours: Behaviour) -> None:
@@ -170,8 +186,23 @@ class FakeOpenAI:
         self.base_url = f"http://{host}:{self._port}/v1"
         return self.base_url
 
+    def in_memory(self, port: int = 8400) -> httpx2.AsyncBaseTransport:
+        """Serve through the returned transport (give the SDK `httpx2.AsyncClient(transport=
+        ...)`) instead of a socket; `base_url` names 127.0.0.1:`port`, where nothing
+        listens."""
+        self._in_memory = True
+        self._port = port
+        self.base_url = f"http://127.0.0.1:{port}/v1"
+        return _Transport(self)
+
     async def go_down(self) -> None:
         """Stop listening: new connections are refused, as with a crashed server."""
+        if self._in_memory:
+            assert not self._down
+            self._down = True
+            for answering in list(self._answering):
+                answering.cancel()  # kept-alive connections die with the server
+            return
         assert self._site is not None and self._runner is not None
         await self._site.stop()
         self._site = None
@@ -182,6 +213,10 @@ class FakeOpenAI:
 
     async def come_back(self) -> None:
         """Listen again on the same port."""
+        if self._in_memory:
+            assert self._down
+            self._down = False
+            return
         assert self._runner is not None and self._site is None
         self._site = web.TCPSite(self._runner, "127.0.0.1", self._port, reuse_address=True)
         await self._site.start()
@@ -193,8 +228,10 @@ class FakeOpenAI:
 
     # -------------------------------------------------------------- handlers
     async def _record(self, request: web.Request) -> Recorded:
-        body = await request.json()
-        recorded = Recorded(request.path, dict(request.headers), body)
+        return self._keep(request.path, dict(request.headers), await request.json())
+
+    def _keep(self, path: str, headers: dict[str, str], body: dict[str, Any]) -> Recorded:
+        recorded = Recorded(path, headers, body)
         messages = body.get("messages") or []
         system = next((m["content"] for m in messages if m.get("role") == "system"), "")
         recorded.bot = next((bot for bot in self.bots if f"You are {bot}," in system), None)
@@ -203,7 +240,9 @@ class FakeOpenAI:
         return recorded
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
-        recorded = await self._record(request)
+        return await self._answer_chat(await self._record(request))
+
+    async def _answer_chat(self, recorded: Recorded) -> web.StreamResponse:
         bot = recorded.bot or "?"
         self.in_flight += 1
         self.in_flight_by_bot[bot] += 1
@@ -221,10 +260,58 @@ class FakeOpenAI:
             self.in_flight_by_bot[bot] -= 1
 
     async def _moderation(self, request: web.Request) -> web.StreamResponse:
-        recorded = await self._record(request)
+        return await self._answer_moderation(await self._record(request))
+
+    async def _answer_moderation(self, recorded: Recorded) -> web.StreamResponse:
         script = self.moderation_script
         behave = script.popleft() if script else self.moderation_default
         return await behave(recorded, self)
+
+
+class _Transport(httpx2.AsyncBaseTransport):
+    """The SDK's HTTP client talking to a `FakeOpenAI` without a socket."""
+
+    def __init__(self, server: FakeOpenAI) -> None:
+        self.server = server
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        server = self.server
+        if server._down:
+            refused = ConnectionRefusedError(
+                111, f"Connect call failed ('127.0.0.1', {server._port})"
+            )
+            try:
+                raise OSError("All connection attempts failed") from refused
+            except OSError as error:
+                raise httpx2.ConnectError("All connection attempts failed") from error
+        path = request.url.path
+        answers = {
+            "/v1/chat/completions": server._answer_chat,
+            "/v1/moderations": server._answer_moderation,
+        }
+        if path not in answers:
+            return httpx2.Response(404, json={"error": {"message": f"no route {path}"}})
+        body = json.loads(await request.aread())
+        recorded = server._keep(path, dict(request.headers), body)
+        answering = asyncio.ensure_future(answers[path](recorded))
+        server._answering.add(answering)
+        try:
+            response = await answering
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if answering.cancelled() and not (task is not None and task.cancelling()):
+                # The server went down while answering: the connection dropped.
+                raise httpx2.RemoteProtocolError(
+                    "Server disconnected without sending a response."
+                ) from None
+            raise
+        finally:
+            server._answering.discard(answering)
+        assert isinstance(response, web.Response)
+        content = response.body if isinstance(response.body, bytes) else b""
+        return httpx2.Response(
+            response.status, headers=list(response.headers.items()), content=content
+        )
 
 
 @contextlib.contextmanager

@@ -52,6 +52,13 @@ NOTICES = (
 )  # fmt: skip
 
 
+def _error(status: int, message: str) -> web.Response:
+    """Helix's error body (as `FakeTwitch._error`)."""
+    names = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
+    body = {"error": names.get(status, "Error"), "status": status, "message": message}
+    return web.json_response(body, status=status)
+
+
 def _iso(moment: datetime.datetime | None = None) -> str:
     moment = moment or datetime.datetime.now(datetime.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -186,14 +193,16 @@ class ChannelEvents:
     async def sub(self: Any, login: str, months: int = 1, text: str = "") -> str:
         if months <= 1:
             details = {"sub_tier": "1000", "is_prime": False, "duration_months": 1}
-            return await self.chat_notification("sub", login, details=details)
+            sent: str = await self.chat_notification("sub", login, details=details)
+            return sent
         details = {
             "cumulative_months": months, "duration_months": 0, "streak_months": None,
             "sub_tier": "1000", "is_prime": False, "is_gift": False,
             "gifter_is_anonymous": None, "gifter_user_id": None, "gifter_user_name": None,
             "gifter_user_login": None,
         }  # fmt: skip
-        return await self.chat_notification("resub", login, text=text, details=details)
+        resub: str = await self.chat_notification("resub", login, text=text, details=details)
+        return resub
 
     async def community_gift(self: Any, login: str | None, total: int) -> list[str]:
         """A gift bomb as Twitch tells it: one `community_sub_gift`, then a `sub_gift`
@@ -363,7 +372,7 @@ class ChannelEvents:
     async def _channels(self: Any, request: web.Request) -> web.Response:
         self.requests.append(("GET", "/helix/channels"))
         if self._bearer(request) is None:
-            return self._error(401, "invalid access token")
+            return _error(401, "invalid access token")
         ids = request.query.getall("broadcaster_id", [])
         channel = self.channel
         if channel.id not in ids:
@@ -386,7 +395,7 @@ class ChannelEvents:
     async def _streams(self: Any, request: web.Request) -> web.Response:
         self.requests.append(("GET", "/helix/streams"))
         if self._bearer(request) is None:
-            return self._error(401, "invalid access token")
+            return _error(401, "invalid access token")
         channel = self.channel
         if self.live_since is None or channel.id not in request.query.getall("user_id", []):
             return web.json_response({"data": [], "pagination": {}})
@@ -404,13 +413,13 @@ class ChannelEvents:
         """The broadcaster's token with one of `scopes`, or the error response."""
         token = self._bearer(request)
         if token is None:
-            return self._error(401, "invalid access token")
+            return _error(401, "invalid access token")
         if request.query.get("broadcaster_id") != self.channel.id:
-            return self._error(400, "unknown broadcaster_id")
+            return _error(400, "unknown broadcaster_id")
         if token.user_id != self.channel.id:
-            return self._error(403, "the token is not the broadcaster's")
+            return _error(403, "the token is not the broadcaster's")
         if not set(scopes) & set(token.scopes):
-            return self._error(401, f"Missing scope: {' or '.join(scopes)}")
+            return _error(401, f"Missing scope: {' or '.join(scopes)}")
         return token
 
     def _reward_json(self: Any, reward: FakeReward) -> dict[str, Any]:
@@ -443,9 +452,9 @@ class ChannelEvents:
         body = await request.json()
         title = str(body.get("title", ""))
         if not title or len(title) > 45 or not isinstance(body.get("cost"), int):
-            return self._error(400, "a title of 1-45 characters and an integer cost")
+            return _error(400, "a title of 1-45 characters and an integer cost")
         if any(r.title.casefold() == title.casefold() for r in self.rewards.values()):
-            return self._error(400, "CREATE_CUSTOM_REWARD_DUPLICATE_REWARD")
+            return _error(400, "CREATE_CUSTOM_REWARD_DUPLICATE_REWARD")
         reward = FakeReward(
             str(uuid.uuid4()),
             title,
@@ -480,18 +489,18 @@ class ChannelEvents:
         redemption = self.redemptions.get(request.query.get("id", ""))
         reward = self.rewards.get(request.query.get("reward_id", ""))
         if redemption is None or reward is None or redemption.reward is not reward:
-            return self._error(404, "no such redemption of that reward")
+            return _error(404, "no such redemption of that reward")
         if reward.client_id != request.headers.get("Client-Id"):
-            return self._error(
+            return _error(
                 403,
                 "The ID in header Client-Id must match the client ID used to create the reward.",
             )
         status = (await request.json()).get("status")
         redemption.updates.append(str(status))
         if status not in ("FULFILLED", "CANCELED"):
-            return self._error(400, "status must be FULFILLED or CANCELED")
+            return _error(400, "status must be FULFILLED or CANCELED")
         if redemption.status != "UNFULFILLED":
-            return self._error(400, "the redemption is not UNFULFILLED")
+            return _error(400, "the redemption is not UNFULFILLED")
         redemption.status = status
         await self._touch()
         data = {

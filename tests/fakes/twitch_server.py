@@ -577,7 +577,9 @@ class FakeTwitch(ChannelEvents):
         await self._touch()
         return answer
 
-    async def _subscribe_answer(self, request: web.Request, token: FakeToken | None) -> Any:
+    async def _subscribe_answer(
+        self, request: web.Request, token: FakeToken | None
+    ) -> web.Response:
         if token is None:
             return self._error(401, "invalid access token")
         body = await request.json()

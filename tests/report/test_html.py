@@ -15,10 +15,10 @@ from botdeck.report.grid import Grid
 from botdeck.report.html import PALETTE, report_html
 from botdeck.report.model import LatencyPoint
 from botdeck.report.window import SendWindow
-from tests.browser import screenshot
-from tests.cli import run_botdeck
-from tests.png import colour_counts, hex_rgb
-from tests.report.test_report import JOURNAL, job, write
+from tests.harness.browser import screenshot
+from tests.harness.cli import run_botdeck
+from tests.harness.journals import JOURNAL, job, write
+from tests.harness.png import colour_counts, hex_rgb
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -13,80 +12,7 @@ from botdeck.model.journal import JOB_EVENTS, JournalEvent
 from botdeck.report import ReportError, build_report, render_report, report_json
 from botdeck.report.model import Latency, TokenCount
 from botdeck.report.render import sparkline
-
-T0 = 1_795_000_000.0
-
-
-def chat(t: float, msg: str, user: str, text: str, bot: bool = False) -> dict:
-    event = {"ts": T0 + t, "event": "chat", "msg": msg, "user": user, "text": text}
-    return {**event, "bot": True, "depth": 1} if bot else event
-
-
-def job(t: float, event: str, job_id: int, bot: str, priority: str, msg: str, **extra) -> dict:
-    fields = {"job": job_id, "bot": bot, "priority": priority, "msg": msg}
-    return {"ts": T0 + t, "event": event, **fields, **extra}
-
-
-def state(t: float, name: str) -> dict:
-    return {"ts": T0 + t, "event": "state", "state": name}
-
-
-# Two bots, a and b. Six jobs: the answers below are worked out by hand.
-JOURNAL = [
-    chat(0.0, "m1", "v1", "@a hi"),
-    job(0.0, "enqueued", 1, "a", "high", "m1", delay=1.0),  # backlog 1
-    chat(0.5, "m2", "v2", "@a @b yo"),
-    job(0.5, "enqueued", 2, "a", "high", "m2", delay=1.0),  # 2
-    job(0.5, "enqueued", 3, "b", "high", "m2", delay=1.0),  # 3: the peak, at +0.5
-    job(1.0, "started", 1, "a", "high", "m1"),  # 2
-    job(1.0, "started", 3, "b", "high", "m2"),  # 1
-    job(
-        2.0,
-        "sent",
-        1,
-        "a",
-        "high",
-        "m1",
-        text="@v1 hey",
-        latency=2.0,
-        send_wait=0.5,
-        tokens_in=10,
-        tokens_out=5,
-    ),
-    chat(2.0, "m3", "a", "@v1 hey", bot=True),
-    job(2.0, "enqueued", 4, "b", "low", "m3", delay=4.0),  # 2
-    job(3.0, "started", 2, "a", "high", "m2"),  # 1
-    job(
-        3.5,
-        "sent",
-        3,
-        "b",
-        "high",
-        "m2",
-        text="@v2 yo",
-        latency=3.0,
-        send_wait=0.0,
-        tokens_in=20,
-        tokens_out=7,
-    ),
-    chat(4.0, "m4", "v3", "hello"),
-    job(4.0, "enqueued", 5, "a", "normal", "m4", delay=2.0),  # 2
-    job(6.5, "failed", 2, "a", "high", "m2", reason="timeout", tokens_in=7, tokens_out=0),
-    job(7.0, "started", 4, "b", "low", "m3"),  # 1
-    chat(8.0, "m5", "v4", "@b late"),
-    state(8.0, "draining"),
-    job(8.0, "skipped", 6, "b", "high", "m5", reason="draining"),  # never enqueued
-    job(10.0, "sent", 4, "b", "low", "m3", text="nice", latency=8.0, send_wait=2.0),
-    job(10.5, "cancelled", 5, "a", "normal", "m4", reason="stopped"),  # 0
-    state(10.5, "stopped"),
-]
-
-
-def write(tmp_path: Path, events: list, tail: str = "", name: str = "journal.jsonl") -> Path:
-    path = tmp_path / name
-    text = "".join(json.dumps(e) + "\n" if isinstance(e, dict) else e for e in events)
-    path.write_text(text + tail, encoding="utf-8")
-    return path
+from tests.harness.journals import JOURNAL, T0, chat, job, write
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from rich.console import Console
 
 from botdeck.report import build_report, render_report, report_json
 from botdeck.report.html import report_html
-from tests.cli import run_botdeck
-from tests.report.test_report import JOURNAL, chat, job, write
+from tests.harness.cli import run_botdeck
+from tests.harness.journals import JOURNAL, chat, job, write
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -127,7 +127,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path, extra):
 
 
 def test_a_closed_pipe_after_the_first_line_ends_quietly(tmp_path):
-    from tests.report.big_journal import write_journal
+    from tests.fakes.big_journal import write_journal
 
     journal = tmp_path / "journal.jsonl"
     write_journal(journal, 3 << 20)  # its JSON is larger than a pipe holds
@@ -158,15 +158,11 @@ print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss 
 """
 
 
-@pytest.mark.slow
-def test_memory_does_not_grow_with_the_journal(tmp_path):
-    """A journal of 200 MB (a busy 28-hour stream) is reported in less memory than the
-    interpreter with Rich takes twice over; before, the report held every chat line and
-    job: 290 MB here, 1.5 times the journal, and a 4 MB page. The page stays small now."""
-    from tests.report.big_journal import write_journal
+def _measure(tmp_path: Path, megabytes: int) -> tuple[int, dict]:
+    from tests.fakes.big_journal import write_journal
 
-    journal = tmp_path / "big.jsonl"
-    lines = write_journal(journal, 200 << 20)
+    journal = tmp_path / f"big-{megabytes}.jsonl"
+    lines = write_journal(journal, megabytes << 20)
     result = subprocess.run(
         [sys.executable, "-c", MEASURE, str(journal)],
         capture_output=True,
@@ -178,9 +174,22 @@ def test_memory_does_not_grow_with_the_journal(tmp_path):
         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)),
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    measured = json.loads(result.stdout)
+    journal.unlink()
+    return lines, json.loads(result.stdout)
+
+
+@pytest.mark.slow
+def test_memory_does_not_grow_with_the_journal(tmp_path):
+    """A journal of 200 MB (a busy 28-hour stream) is reported in about the memory one of
+    20 MB takes; before, the report held every chat line and job: 290 MB here, 1.5 times
+    the journal, and a 4 MB page. The page stays small now. (Measured as the growth from
+    the small journal to the large one, in the same conditions: the process's peak RSS
+    alone varied with what else the machine ran: 41 MB alone, 137 MB once under load.)"""
+    _, small = _measure(tmp_path, 20)
+    lines, measured = _measure(tmp_path, 200)
     assert measured["chat_lines"] > lines // 2
-    assert measured["peak_mb"] < 100, measured
+    assert measured["peak_mb"] - small["peak_mb"] < 40, (small, measured)
+    assert measured["peak_mb"] < 200, measured  # the issue's goal, set for 1 GiB
     assert measured["page_bytes"] < 1 << 20, measured
     assert measured["json_bytes"] < 1 << 20, measured
 

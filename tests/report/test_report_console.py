@@ -8,7 +8,7 @@ import io
 from rich.console import Console as RichConsole
 
 from botdeck.report import build_report, render_report, report_json
-from tests.report.test_report import T0, chat, job, state, write
+from tests.harness.journals import T0, chat, job, state, write
 
 
 def reviewed(t: float, job_id: int, verdict: str, by: str = "operator", **extra) -> dict:

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-import botdeck.files as files
 import botdeck.report.reader as reader
+import botdeck.storage.files as files
 from botdeck.report import ReportError, build_report, render_report, report_json
 from botdeck.report.render import _when
-from tests.report.test_report import JOURNAL, write
+from tests.harness.journals import JOURNAL, write
 
 
 def rendered(path: Path) -> str:

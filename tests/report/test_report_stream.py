@@ -18,8 +18,8 @@ from rich.console import Console
 from botdeck.report import build_report, render_report, report_json
 from botdeck.report.html import report_html
 from botdeck.report.model import ChatShare, Said, Synthetic, Talker
-from tests.cli import run_botdeck
-from tests.report.test_report import T0, chat, job, write
+from tests.harness.cli import run_botdeck
+from tests.harness.journals import T0, chat, job, write
 
 RUN = {"ts": T0, "event": "run", "channel": "testchan", "source": "replay"}
 

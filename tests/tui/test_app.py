@@ -14,9 +14,8 @@ from botdeck.tui.widgets.bot_card import BotCard
 from botdeck.tui.widgets.chat_log import ChatLog
 from botdeck.tui.widgets.status import AlertBar, Overview, StatusBar
 from botdeck.tui.widgets.text_lines import TextLines
-from tests.tui.helpers import BOTS, events, make_app, mentions, wait_until
-
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
+from tests.harness.dashboard import BOTS, make_app, mentions, wait_until
+from tests.harness.journals import OUTCOMES, events_of
 
 
 def text_of(widget: TextLines) -> str:
@@ -60,7 +59,7 @@ async def test_d_drains_until_every_queued_job_is_sent():
         await wait_until(pilot, lambda: app.engine.state is RouterState.DRAINED, within=30)
         app.refresh_numbers()
         assert "router: drained" in text_of(app.query_one(StatusBar))
-    ends = [e["event"] for e in events(journal) if e["event"] in OUTCOMES]
+    ends = [e["event"] for e in events_of(journal) if e["event"] in OUTCOMES]
     assert ends == ["sent"] * 9
 
 
@@ -81,7 +80,7 @@ async def test_x_then_y_cancels_everything_and_nothing_more_is_sent():
         app.flush_chat()
         assert any("cancelled: stopped" in line for line in chat.lines)
     per_job = {}
-    for event in events(journal):
+    for event in events_of(journal):
         if event["event"] in OUTCOMES:
             per_job[event["job"]] = per_job.get(event["job"], 0) + 1
     assert len(per_job) == 20 and set(per_job.values()) == {1}
@@ -206,6 +205,19 @@ async def test_raid_key_only_in_the_demo_and_it_brings_a_raid():
         await pilot.pause(0.5)
         assert app.engine.snapshot().chat.lines == 0
         assert app.check_action("raid", ()) is False  # hidden from the footer and palette
+
+
+async def test_the_raid_key_brings_the_configured_raid():
+    app = make_app([], chat={"scenario_params": {"viewers": 7, "mention_share": 1.0}})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.engine.snapshot().chat.mentions >= 7)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.engine.snapshot().chat.mentions >= 14)
+        await pilot.pause(0.3)  # nothing beyond the two raids arrives
+        viewer_lines = app.engine.snapshot().chat.lines - app.engine.snapshot().queues.sent
+        assert viewer_lines == 14
+        assert app.engine.snapshot().chat.mentions == 14
 
 
 async def test_every_action_is_in_the_command_palette():

@@ -9,7 +9,7 @@ import re
 from botdeck.engine import EXIT_OK
 from botdeck.engine.journal import close_file
 from botdeck.tui.widgets.status import AlertBar
-from tests.tui.helpers import make_app, mentions, wait_until
+from tests.harness.dashboard import make_app, mentions, wait_until
 
 
 class FullDisk(io.StringIO):

@@ -11,7 +11,7 @@ from botdeck.tui.widgets.chat_log import ChatLog
 from botdeck.tui.widgets.status import Overview, StatusBar
 from botdeck.tui.widgets.text_lines import TextLines
 from tests.fakes.openai_server import FakeOpenAI, reply, status
-from tests.tui.helpers import app_for, frozen_clock, wait_until
+from tests.harness.dashboard import app_for, frozen_clock, wait_until
 
 KEY_ENV = "BOTDECK_TUI_TEST_KEY"
 KEY = "sk-tui-test-0123456789abcdef"

@@ -12,7 +12,15 @@ from botdeck.model.stream import ChannelEvent, EventKind, StreamInfo
 from botdeck.tui.chatlines import EVENT, MARK_COLUMN
 from botdeck.tui.screens.event_dialog import EventDialog
 from botdeck.tui.widgets.chat_log import ChatLog
-from tests.tui.helpers import BOTS, from_palette, make_app, mash, screen_text, titles, wait_until
+from tests.harness.dashboard import (
+    BOTS,
+    from_palette,
+    make_app,
+    mash,
+    screen_text,
+    titles,
+    wait_until,
+)
 
 STICKY = BOTS[0]
 

@@ -20,7 +20,8 @@ from botdeck.tui.widgets.bot_card import BotCard
 from botdeck.tui.widgets.chat_log import ChatLog
 from botdeck.tui.widgets.queue import JobTable, QueueInspector
 from botdeck.tui.widgets.review import ReviewPanel
-from tests.tui.helpers import BOTS, events, make_app, screen_text, wait_until
+from tests.harness.dashboard import BOTS, make_app, screen_text, wait_until
+from tests.harness.journals import events_of
 
 STICKY, GENE, PIXEL = BOTS
 HOSTILE = "[bold red]PWNED[/] \x1b[31mred"
@@ -75,7 +76,7 @@ async def test_c_cancels_the_selected_reply_and_the_selection_stays_in_place():
         assert app.engine.find_job(chosen) is None
         await wait_until(pilot, lambda: chosen not in [row.id for row in jobs.rows])
         assert jobs.selected == next_one  # the row now in its place
-    skipped = [e for e in events(journal) if e["event"] == "skipped"]
+    skipped = [e for e in events_of(journal) if e["event"] == "skipped"]
     assert [(e["job"], e["reason"]) for e in skipped] == [(chosen, "operator")]
 
 
@@ -106,18 +107,20 @@ async def test_u_cancels_every_reply_to_that_viewer_for_every_bot():
         jobs.select(spam)
         await pilot.press("u")
         assert all(job.viewer != "spammer" for job in app.engine.waiting_jobs())
-    skipped = [e for e in events(journal) if e["event"] == "skipped"]
+    skipped = [e for e in events_of(journal) if e["event"] == "skipped"]
     assert len(skipped) == 4 and {e["reason"] for e in skipped} == {"operator"}
     assert {e["bot"] for e in skipped} == set(BOTS)
 
 
 async def test_b_pauses_just_this_bot_and_its_card_says_so():
-    later = [ScriptedLine(0.5, line.user, line.text) for line in to_sticky(3)]
-    app = make_app([*later, ScriptedLine(0.5, "viewer9", f"@{GENE} hi")], delays=0.2)
+    app = make_app([], delays=0.2)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("1", "b")
         card = app.query_one(f"#card-{STICKY}", BotCard)
         assert "paused" in str(card.border_title) and card.has_class("-held")
+        # The chat comes once the bot is paused, however long the keys took to arrive.
+        for line in [*to_sticky(3), ScriptedLine(0, "viewer9", f"@{GENE} hi")]:
+            app.engine.handle(ChatMessage(f"m-{line.user}", line.user, line.text, 0.0))
         await wait_until(pilot, lambda: app.engine.snapshot().queues.bot(GENE).messages == 1)
         lane = app.engine.snapshot().queues.bot(STICKY)
         assert lane.paused and lane.messages == 0 and app.engine.state is RouterState.RUNNING
@@ -137,7 +140,7 @@ async def test_m_mutes_the_bot_its_waiting_replies_end_muted_and_new_ones_too():
         app.engine.handle(ChatMessage("late", "late", f"@{STICKY} hi", 0.0))
         await pilot.press("m")
         assert not app.engine.snapshot().queues.bot(STICKY).muted
-    reasons = [e["reason"] for e in events(journal) if e["event"] == "skipped"]
+    reasons = [e["reason"] for e in events_of(journal) if e["event"] == "skipped"]
     assert reasons == ["muted"] * 5
 
 
@@ -221,7 +224,7 @@ async def test_review_holds_a_reply_shows_it_whole_and_a_approves_it():
         await pilot.press("a")
         await wait_until(pilot, lambda: app.engine.snapshot().queues.messages == 1)
         await wait_until(pilot, lambda: not panel.display)
-    reviewed = [e for e in events(journal) if e["event"] == "reviewed"]
+    reviewed = [e for e in events_of(journal) if e["event"] == "reviewed"]
     assert [(e["verdict"], e["by"]) for e in reviewed] == [("approved", "operator")]
 
 
@@ -240,12 +243,12 @@ async def test_z_rejects_and_e_edits_a_held_reply():
         edit.value = "[b]thanks[/b] for asking!"
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.engine.snapshot().queues.messages == 1)
-    reviewed = [e for e in events(journal) if e["event"] == "reviewed"]
+    reviewed = [e for e in events_of(journal) if e["event"] == "reviewed"]
     assert [(e["verdict"], e.get("text")) for e in reviewed] == [
         ("rejected", None),
         ("edited", "@viewer1 thanks for asking!"),
     ]
-    sent = [e["text"] for e in events(journal) if e["event"] == "sent"]
+    sent = [e["text"] for e in events_of(journal) if e["event"] == "sent"]
     assert sent == ["@viewer1 thanks for asking!"]
 
 
@@ -275,7 +278,7 @@ async def test_i_says_a_line_as_the_chosen_bot_and_it_shows_in_the_chat():
         await wait_until(pilot, lambda: any(f"➤ {GENE}: hello chat" in line for line in chat.lines))
         await pilot.press("i", "escape")  # escape changes nothing
         assert not isinstance(app.screen, SayScreen)
-    sent = [e for e in events(journal) if e["event"] == "sent"]
+    sent = [e for e in events_of(journal) if e["event"] == "sent"]
     assert [(e["bot"], e["text"], e["manual"]) for e in sent] == [(GENE, "hello chat", True)]
 
 
@@ -297,7 +300,7 @@ async def test_a_multi_line_paste_into_say_is_sent_whole_on_one_line():
         await pilot.press("enter")
         chat = app.query_one(ChatLog)
         await wait_until(pilot, lambda: any("third" in line for line in chat.lines))
-    sent = [e["text"] for e in events(journal) if e["event"] == "sent"]
+    sent = [e["text"] for e in events_of(journal) if e["event"] == "sent"]
     assert sent == ["first line second line third"]
 
 

@@ -17,13 +17,14 @@ from botdeck.tui.screens.edit_reply import EditReply
 from botdeck.tui.screens.help import HelpScreen
 from botdeck.tui.screens.say import SayScreen
 from botdeck.tui.screens.text_view import TextView
-from tests.tui.helpers import BOTS, events, gone, make_app, mash, wait_until
+from tests.harness.dashboard import BOTS, gone, make_app, mash, wait_until
+from tests.harness.journals import events_of
 
 STICKY, GENE, _ = BOTS
 
 
 def journal_events(journal: io.StringIO, kind: str) -> list[dict]:
-    return [e for e in events(journal) if e["event"] == kind]
+    return [e for e in events_of(journal) if e["event"] == kind]
 
 
 async def open_say(app, pilot) -> SayScreen:

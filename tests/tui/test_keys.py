@@ -19,9 +19,8 @@ from botdeck.tui.screens.say import SayScreen
 from botdeck.tui.screens.text_view import TextView
 from botdeck.tui.widgets.queue import QueueInspector
 from botdeck.tui.widgets.review import ReviewPanel
-from tests.tui.helpers import (
+from tests.harness.dashboard import (
     BOTS,
-    events,
     from_palette,
     make_app,
     mentions,
@@ -29,6 +28,7 @@ from tests.tui.helpers import (
     titles,
     wait_until,
 )
+from tests.harness.journals import events_of
 
 STICKY = BOTS[0]
 
@@ -121,7 +121,7 @@ async def test_the_review_entries_act_on_the_reply_shown():
         await wait_until(pilot, lambda: panel.job == app.engine.reviews()[0].job)
         await from_palette(app, pilot, "Reject")
         await wait_until(pilot, lambda: len(app.engine.reviews()) == 1)
-    verdicts = [e["verdict"] for e in events(journal) if e["event"] == "reviewed"]
+    verdicts = [e["verdict"] for e in events_of(journal) if e["event"] == "reviewed"]
     assert verdicts[:2] == ["approved", "rejected"]
 
 

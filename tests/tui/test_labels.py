@@ -47,7 +47,7 @@ from botdeck.tui.widgets.chat_log import ChatLog
 from botdeck.tui.widgets.queue import QueueInspector
 from botdeck.tui.widgets.review import ReviewPanel
 from botdeck.tui.widgets.status import AlertBar, StatusBar
-from tests.tui.helpers import BOTS, make_app, screen_text, wait_until
+from tests.harness.dashboard import BOTS, make_app, screen_text, wait_until
 
 # Where each enum of the data layer is seen by the operator; the ones never shown say why.
 SHOWN = {

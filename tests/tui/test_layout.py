@@ -8,7 +8,7 @@ import pytest
 
 from botdeck.tui.layout import MIN_CHAT_ROWS, plan_layout
 from botdeck.tui.widgets.bot_card import BotCard, CardSize
-from tests.tui.helpers import make_app, mentions, screen_text, wait_until
+from tests.harness.dashboard import make_app, mentions, screen_text, wait_until
 
 SIZES = [(80, 24), (100, 30), (120, 40), (200, 60)]
 NOTICES = (

@@ -10,7 +10,7 @@ from botdeck.tui.widgets.bot_card import BotCard
 from botdeck.tui.widgets.chat_log import ChatLog
 from botdeck.tui.widgets.status import AlertBar, StatusBar
 from botdeck.tui.widgets.text_lines import TextLines
-from tests.tui.helpers import BOTS, make_app, wait_until
+from tests.harness.dashboard import BOTS, make_app, wait_until
 
 STICKY, GENE, PIXEL = BOTS
 

@@ -13,13 +13,12 @@ import pytest
 
 from botdeck.engine import EXIT_OK, EXIT_STOPPED
 from botdeck.model.jobs import RouterState
-from tests.tui.helpers import events, make_app, mentions, wait_until
-
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
+from tests.harness.dashboard import make_app, mentions, wait_until
+from tests.harness.journals import OUTCOMES, events_of
 
 
 def outcomes(journal: io.StringIO) -> dict[int, str]:
-    return {e["job"]: e["event"] for e in events(journal) if e["event"] in OUTCOMES}
+    return {e["job"]: e["event"] for e in events_of(journal) if e["event"] in OUTCOMES}
 
 
 @pytest.mark.parametrize("key", ["q", "ctrl+q", "ctrl+c"])
@@ -40,7 +39,7 @@ async def test_a_quit_key_drains_every_queued_reply_then_quits(key: str):
     assert app.return_code == EXIT_OK
     assert set(outcomes(journal).values()) == {"sent"}  # nothing cancelled: 9 sent
     assert len(outcomes(journal)) == 9
-    states = [e["state"] for e in events(journal) if e["event"] == "state"]
+    states = [e["state"] for e in events_of(journal) if e["event"] == "state"]
     assert states == ["draining", "drained"]  # and not "stopped" after the drain
 
 

@@ -6,7 +6,7 @@ import json
 
 from botdeck.config import parse_config
 from botdeck.tui.widgets.status import StatusBar
-from tests.tui.helpers import app_for, wait_until
+from tests.harness.dashboard import app_for, wait_until
 
 
 async def test_the_dashboard_plays_a_replay_and_shows_it(tmp_path):

@@ -7,7 +7,8 @@ import json
 
 from botdeck.engine import plan_resume
 from botdeck.tui.widgets.status import Overview
-from tests.tui.helpers import BOTS, FROZEN, events, make_app, wait_until
+from tests.harness.dashboard import BOTS, FROZEN, make_app, wait_until
+from tests.harness.journals import events_of
 
 
 def crashed(path, mentions: int) -> None:
@@ -40,6 +41,6 @@ async def test_the_dashboard_says_how_many_mentions_it_resumed(tmp_path):
 
         await wait_until(pilot, toasted)
         assert any("1 unreadable lines skipped" in n.message for n in app._notifications)
-    enqueued = [e for e in events(journal) if e["event"] == "enqueued"]
+    enqueued = [e for e in events_of(journal) if e["event"] == "enqueued"]
     assert sorted(e["resumes"] for e in enqueued) == [1, 2, 3]
     assert min(e["job"] for e in enqueued) == 5  # after the previous run's ids

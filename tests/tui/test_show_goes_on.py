@@ -22,23 +22,22 @@ from botdeck.tui.themes import SHIPPED_DIR, discover_themes
 from botdeck.tui.widgets import status
 from botdeck.tui.widgets.queue import QueueInspector
 from tests.fakes.openai_server import FakeOpenAI
-from tests.tui.helpers import (
+from tests.harness.dashboard import (
     BOTS,
     app_for,
-    events,
     frozen_clock,
     make_app,
     mentions,
     screen_text,
     wait_until,
 )
+from tests.harness.journals import OUTCOMES, events_of
 
 KEY_ENV = "BOTDECK_SHOW_TEST_KEY"
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 
 
 def outcomes(journal: io.StringIO) -> dict[int, str]:
-    return {e["job"]: e["event"] for e in events(journal) if e["event"] in OUTCOMES}
+    return {e["job"]: e["event"] for e in events_of(journal) if e["event"] in OUTCOMES}
 
 
 def outage_app(server: FakeOpenAI, lines: list[ScriptedLine], journal: io.StringIO) -> BotdeckApp:
@@ -127,7 +126,7 @@ async def test_a_widget_that_raises_mid_raid_takes_no_mention_with_it(monkeypatc
     assert code == EXIT_OK  # what a headless run that drained returns, not Textual's 1
     assert len(outcomes(journal)) == 30
     assert set(outcomes(journal).values()) == {"sent"}
-    states = [e["state"] for e in events(journal) if e["event"] == "state"]
+    states = [e["state"] for e in events_of(journal) if e["event"] == "state"]
     assert states[-1] == "drained"
 
 
@@ -155,7 +154,7 @@ async def test_nothing_is_sent_from_the_stop_key_on_and_y_cancels_the_rest():
         await pilot.press("q")
         await wait_until(pilot, lambda: app.return_code is not None)
     assert app.return_code == EXIT_STOPPED
-    journaled = events(journal)
+    journaled = events_of(journal)
     key_line = max(i for i, e in enumerate(journaled) if e["event"] == "sent")
     sent = [e for e in journaled if e["event"] == "sent"]
     assert len(sent) == sent_at_key

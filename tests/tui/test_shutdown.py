@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from botdeck.tui import app as app_module
 from botdeck.tui.app import BotdeckApp
-from tests.tui.helpers import make_app, mentions, wait_until
+from tests.harness.dashboard import make_app, mentions, wait_until
 
 SLOW_UNMOUNT = 0.1  # seconds the last widget takes to go
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from botdeck.chat.simulated import ScriptedLine
-from tests.tui.helpers import make_app, mentions, wait_until
+from tests.harness.dashboard import make_app, mentions, wait_until
 
 SIZES = [(80, 24), (100, 30), (120, 40), (200, 60)]
 IDS = [f"{w}x{h}" for w, h in SIZES]

@@ -51,7 +51,7 @@ from botdeck.tui.widgets.chat_log import ChatLog
 from botdeck.tui.widgets.queue import JobTable, QueueInspector
 from botdeck.tui.widgets.review import ReviewPanel
 from tests.fakes.openai_server import FakeOpenAI, status
-from tests.tui.helpers import BOTS, FROZEN, make_app, mash, screen_text
+from tests.harness.dashboard import BOTS, FROZEN, make_app, mash, screen_text
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.tmux import session_running, tmux, wait_for_screen
+from tests.harness.tmux import session_running, tmux, wait_for_screen
 
 pytestmark = [
     pytest.mark.slow,

@@ -3,7 +3,6 @@ every queued reply, leave a complete journal, and give the terminal back as it w
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -13,22 +12,22 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.tmux import (
+from tests.harness.journals import OUTCOMES, events_so_far
+from tests.harness.tmux import (
     Pane,
     pane_flags,
     pid_alive,
     session_running,
     tmux,
-    wait_for,
     wait_for_screen,
 )
+from tests.harness.waiting import wait_for
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
 ]
 
-OUTCOMES = {"sent", "failed", "cancelled", "skipped"}
 ROOT = Path(__file__).resolve().parents[2]
 
 # 24 mentions at once, two replies at a time, 0.4 s each: about 5 s of queue to drain.
@@ -61,13 +60,6 @@ name = "pixelsage"
 """
 
 
-def journal_of(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    rows = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(row) for row in rows if row.endswith("}")]
-
-
 def assert_drained_and_complete(journal: list[dict]) -> None:
     enqueued = [e["job"] for e in journal if e["event"] == "enqueued"]
     ends = Counter(e["job"] for e in journal if e["event"] in OUTCOMES)
@@ -88,8 +80,8 @@ def start(tmp_path: Path, name: str, module: str = "botdeck"):
 def wait_for_queue(session: str, journal: Path) -> int:
     wait_for_screen(session, lambda s: "router: running" in s, timeout=30)
     wait_for(
-        lambda: sum(e["event"] == "enqueued" for e in journal_of(journal)) == 24,
-        timeout=30,
+        lambda: sum(e["event"] == "enqueued" for e in events_so_far(journal)) == 24,
+        within=30,
         what="the raid queued",
     )
     return int((journal.parent / "pid").read_text())
@@ -115,7 +107,7 @@ def test_quitting_drains_completes_the_journal_and_restores_the_terminal(tmp_pat
             os.kill(pid, getattr(signal, how))
         wait_for_screen(session, lambda s: "router: draining" in s or "drained" in s, 10)
         assert wait_for_exit(pane) == "0"
-    assert_drained_and_complete(journal_of(journal))
+    assert_drained_and_complete(events_so_far(journal))
     assert "Traceback" not in (tmp_path / "botdeck.log").read_text()
 
 
@@ -125,8 +117,8 @@ def test_closing_the_terminal_window_drains_without_a_screen(tmp_path):
         session = pane.session
         pid = wait_for_queue(session, journal)
         subprocess.run(["tmux", "kill-session", "-t", session], check=True)  # SIGHUP
-        wait_for(lambda: not pid_alive(pid), timeout=60, what="botdeck exited")
-    assert_drained_and_complete(journal_of(journal))
+        wait_for(lambda: not pid_alive(pid), within=60, what="botdeck exited")
+    assert_drained_and_complete(events_so_far(journal))
     log = (tmp_path / "botdeck.log").read_text()
     assert "draining without a screen" in log
     assert "Traceback" not in log
@@ -137,13 +129,13 @@ def test_a_dashboard_that_fails_mid_raid_restores_the_terminal_and_the_run_goes_
     what failed and where the traceback is, and the same process answers every mention,
     drains and exits as a headless run does (0)."""
     journal = tmp_path / "journal.jsonl"
-    with start(tmp_path, "botdeck-fails", module="tests.tui.failing_dashboard") as pane:
+    with start(tmp_path, "botdeck-fails", module="tests.fakes.failing_dashboard") as pane:
         wait_for_screen(pane.session, lambda s: "the dashboard failed" in s, timeout=30)
         assert pane_flags(pane.session) == "0 0"  # out of the alternate screen, no mouse
         screen = tmux("capture-pane", "-p", "-J", "-t", pane.session)  # wrapped lines joined
         assert f"traceback in {tmp_path / 'botdeck.log'}" in screen
         assert "Traceback" not in screen
         assert wait_for_exit(pane) == "0"
-    assert_drained_and_complete(journal_of(journal))
+    assert_drained_and_complete(events_so_far(journal))
     log = (tmp_path / "botdeck.log").read_text()
     assert "RuntimeError: a widget bug, injected by the test" in log  # the traceback, logged

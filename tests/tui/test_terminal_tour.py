@@ -6,13 +6,14 @@ back."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.tui.tmux import pane_flags, session_running, tmux, wait_for, wait_for_screen
+from tests.harness.journals import events_so_far
+from tests.harness.tmux import pane_flags, session_running, tmux, wait_for_screen
+from tests.harness.waiting import wait_for
 
 pytestmark = [
     pytest.mark.slow,
@@ -22,13 +23,6 @@ pytestmark = [
 LINE = "hello from the terminal tour"
 # A small raid to start with, and `r` brings another: the drain on quitting stays short.
 SCENARIO = "raid:viewers=6,within=1,mention_share=1.0"
-
-
-def journal_of(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    rows = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(row) for row in rows if row.endswith("}")]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
@@ -63,8 +57,10 @@ def test_the_tour_in_a_real_terminal(tmp_path: Path, size: tuple[int, int]):
         keys("Enter", "Enter")  # one write: the app reads both keys at once
         shown(lambda s: "Say as a bot" not in s and "router: running" in s)
         wait_for(  # the journal, not the chat: 3 busy rows at 80x24 may scroll the line off
-            lambda: any(e.get("text") == LINE for e in journal_of(journal) if e["event"] == "sent"),
-            timeout=20,
+            lambda: any(
+                e.get("text") == LINE for e in events_so_far(journal) if e["event"] == "sent"
+            ),
+            within=20,
             what="the line sent",
         )
 
@@ -75,11 +71,11 @@ def test_the_tour_in_a_real_terminal(tmp_path: Path, size: tuple[int, int]):
         keys("n")
         shown(lambda s: "y Stop now" not in s and "router: running" in s)
 
-        enqueued = sum(e["event"] == "enqueued" for e in journal_of(journal))
+        enqueued = sum(e["event"] == "enqueued" for e in events_so_far(journal))
         keys("r")
         wait_for(
-            lambda: sum(e["event"] == "enqueued" for e in journal_of(journal)) > enqueued,
-            timeout=20,
+            lambda: sum(e["event"] == "enqueued" for e in events_so_far(journal)) > enqueued,
+            within=20,
             what="the raid's mentions queued",
         )
 
@@ -88,7 +84,7 @@ def test_the_tour_in_a_real_terminal(tmp_path: Path, size: tuple[int, int]):
         screen = shown(lambda s: "botdeck-exited" in s, timeout=10)
         assert pane_flags(session) == "0 0"  # out of the alternate screen, no mouse reporting
         assert "Traceback" not in screen
-    events = journal_of(journal)
+    events = events_so_far(journal)
     said = [e for e in events if e["event"] == "sent" and e.get("manual")]
     assert [(e["bot"], e["text"]) for e in said] == [("stickyman1776", LINE)]
     states = [e["state"] for e in events if e["event"] == "state"]

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from botdeck.tui.themes import SHIPPED_DIR, ThemeError, discover_themes, load_theme
-from tests.cli import run_botdeck
-from tests.tui.helpers import make_app
+from tests.harness.cli import run_botdeck
+from tests.harness.dashboard import make_app
 
 
 def test_three_shipped_themes_load():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from botdeck.chat.base import ChatSink, SendError
 from botdeck.model.chat import ChatMessage
-from tests.tui.helpers import BOTS, make_app, screen_text, wait_until
+from tests.harness.dashboard import BOTS, make_app, screen_text, wait_until
 
 DROPPED = "msg_duplicate: Your message was not sent because it is [b]identical[/b]"
 

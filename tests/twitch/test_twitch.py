@@ -20,17 +20,17 @@ from botdeck.model.chat import ChatMessage, ConnectionStatus, Role
 from botdeck.model.defaults import SendLimits
 from botdeck.twitch.tokens import StoredToken, TokenStore
 from tests.fakes.twitch_server import BOT_SCOPES
-from tests.twitch.harness import (
+from tests.harness.journals import OUTCOMES
+from tests.harness.twitch import (
     BOTS,
-    OUTCOMES,
     Echo,
     engine_for,
     faster,
     make_config,
     record_states,
     shown,
-    until,
 )
+from tests.harness.waiting import until
 
 
 # ---------------------------------------------------------------- replies

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run_botdeck
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
 from tests.fakes.twitch_thread import ThreadedFake
+from tests.harness.cli import run_botdeck
 
 
 @pytest.fixture
@@ -83,6 +83,7 @@ def test_a_missing_client_secret_exits_2_naming_the_key(threaded, tmp_path):
     assert "twitch.client_secret_env" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_run_headless_answers_a_mention_on_twitch_and_drains(threaded, tmp_path):
     fake = threaded.fake
     env = environment(tmp_path, fake)
@@ -126,6 +127,7 @@ def test_a_journal_dir_that_cannot_be_written_stops_the_run_before_twitch(thread
     assert fake.requests == []  # nothing reached Twitch
 
 
+@pytest.mark.slow
 def test_a_run_whose_every_subscription_is_refused_says_why_not_only_0_chat_lines(
     threaded, tmp_path
 ):

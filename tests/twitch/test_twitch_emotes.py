@@ -1,10 +1,10 @@
 """Twitch's emote fragments reach botdeck's chat line, and an emote wall gets no random
-reply (the real twitchio client against the loopback fake, see `tests/twitch/harness.py`)."""
+reply (the real twitchio client against the loopback fake, see `tests/harness/twitch.py`)."""
 
 from __future__ import annotations
 
 from botdeck.model.room import PassKind
-from tests.twitch.harness import engine_for, make_config
+from tests.harness.twitch import engine_for, make_config
 
 
 async def test_an_emote_wall_is_known_from_its_fragments_and_gets_no_random_reply(

@@ -14,10 +14,10 @@ from botdeck.core.ratelimit import RateLimiter
 from botdeck.model.chat import Role
 from botdeck.model.defaults import SendLimits
 from botdeck.twitch.tokens import StoredToken, TokenStore
-from tests.ai.harness import KEY, KEY_ENV
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.twitch_server import FakeTwitch
-from tests.twitch.harness import BOTS, engine_for, make_config, until
+from tests.harness.ai import KEY, KEY_ENV
+from tests.harness.twitch import BOTS, engine_for, make_config, until
 
 ALPHA, BETA = BOTS
 BROADCASTER_SCOPES = (

@@ -16,15 +16,8 @@ from botdeck.core.ratelimit import RateLimiter
 from botdeck.model.chat import ChatMessage, ConnectionStatus, Role
 from botdeck.twitch.tokens import StoredToken, TokenStore
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
-from tests.twitch.harness import (
-    BOTS,
-    Echo,
-    engine_for,
-    faster,
-    make_config,
-    record_states,
-    until,
-)
+from tests.harness.twitch import BOTS, Echo, engine_for, faster, make_config, record_states
+from tests.harness.waiting import until
 
 NOT_AUTHORIZED = "bot {} is not authorized: run `botdeck auth`"
 

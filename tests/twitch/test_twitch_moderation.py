@@ -15,7 +15,8 @@ from botdeck.model.defaults import SendLimits
 from botdeck.model.events import StateChanged
 from botdeck.model.jobs import Phase, RouterState
 from tests.fakes.twitch_server import BOT_SCOPES
-from tests.twitch.harness import BOTS, Echo, engine_for, make_config, until
+from tests.harness.twitch import BOTS, Echo, engine_for, make_config
+from tests.harness.waiting import until
 
 ALPHA, BETA = BOTS
 FOLLOW_REASON = "followers-only: make this bot a VIP or moderator, or have it follow"

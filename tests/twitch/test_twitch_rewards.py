@@ -11,9 +11,9 @@ import pytest
 from botdeck.config import ConfigError, parse_config
 from botdeck.twitch.reward_setup import Made, create_rewards
 from botdeck.twitch.tokens import StoredToken, TokenStore
-from tests.cli import run_botdeck
 from tests.fakes.twitch_server import FakeTwitch
 from tests.fakes.twitch_thread import ThreadedFake
+from tests.harness.cli import run_botdeck
 
 BOTS = ("alpha_bot", "beta_bot")
 

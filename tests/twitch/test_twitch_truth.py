@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import io
 
-from botdeck.headless import exit_line, print_summary
+from botdeck.commands.headless import exit_line, print_summary
 from botdeck.model.chat import ConnectionStatus
 from botdeck.model.snapshot import EngineSnapshot
 from botdeck.tui.widgets.status import alert_lines
-from tests.twitch.harness import Run, engine_for, faster, until
+from tests.harness.twitch import Run, engine_for, faster
+from tests.harness.waiting import until
 
 DUPLICATE = (
     "msg_duplicate",
