@@ -234,8 +234,8 @@ LINES: dict[JournalEvent, LineSpec] = {
     JournalEvent.STATE: LineSpec(StateLine),
     JournalEvent.MODERATION: LineSpec(ModerationLine, counted_by="action"),
     JournalEvent.REVIEWED: LineSpec(ReviewedLine),
-    JournalEvent.CHANNEL_EVENT: LineSpec(ChannelEventLine, counted_by="kind"),
-    JournalEvent.REDEMPTION: LineSpec(RedemptionLine, counted_by="status"),
+    JournalEvent.CHANNEL_EVENT: LineSpec(ChannelEventLine),  # the report's `channel`
+    JournalEvent.REDEMPTION: LineSpec(RedemptionLine),
 }
 
 # Fields older journals named otherwise: (event, old name) -> the name now. A chat line's
