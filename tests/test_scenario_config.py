@@ -115,3 +115,4 @@ def test_a_headless_demo_plays_the_raid_it_was_given(env):
     high = {e["job"] for e in events if e["event"] == "sent" and e["priority"] == "high"}
     greeting = {e["job"] for e in events if e["event"] == "enqueued" and "reaction" in e}
     assert len(high - greeting) == 8 and len(greeting) == 1  # every raider, and the greeting
+    assert "  channel: 1 event, 1 reaction" in result.stderr.splitlines()  # the summary
