@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +65,8 @@ class PerLineRichLog(RichLog):
     def __init__(self) -> None:
         super().__init__(id="chat", max_lines=5000, markup=False)
 
-    def add(self, line: str, full: str | None = None) -> None:
-        self.write(line)
+    def add(self, line: str, full: str | None = None, key: Hashable | None = None) -> None:
+        self.write(line)  # a folded line is written again: the anti-pattern has no keys
 
     def flush(self) -> None:
         pass

@@ -641,13 +641,25 @@ class Scheduler(Generic[C]):
         self._dispatch()
         return True
 
-    def mute_bot(self, bot: str, reason: str = Reason.MUTED) -> list[Job[C]]:
+    def mute_bot(
+        self,
+        bot: str,
+        reason: str = Reason.MUTED,
+        keep: Callable[[Job[C]], bool] | None = None,
+    ) -> list[Job[C]]:
         """This bot takes no jobs until `unmute_bot`: its unsent ones end skipped with
-        `reason` now, new ones as they arrive (lines the operator typed excepted).
+        `reason` now, new ones as they arrive (lines the operator typed excepted). Jobs
+        `keep` accepts stay and run to their end (the operator let its mentions finish).
         Returns the jobs it ended."""
         lane = self._lane(bot)
         lane.muted = True
-        return self.cancel(lambda job: reason if job.bot == bot and not job.direct else None)
+
+        def match(job: Job[C]) -> str | None:
+            if job.bot != bot or job.direct or (keep is not None and keep(job)):
+                return None
+            return reason
+
+        return self.cancel(match)
 
     def unmute_bot(self, bot: str) -> bool:
         lane = self._lane(bot)

@@ -30,19 +30,18 @@ from botdeck.engine.runs import (
 from botdeck.engine.session import (
     EXIT_OK,
     EXIT_STOPPED,
-    QUIT_SIGNALS,
     RunJournal,
     RunSession,
     Say,
     Severity,
     SignalRoute,
+    quit_signals,
     say_on_stderr,
 )
 
 __all__ = [
     "EXIT_OK",
     "EXIT_STOPPED",
-    "QUIT_SIGNALS",
     "AppendTo",
     "Engine",
     "EngineSettings",
@@ -73,6 +72,7 @@ __all__ = [
     "open_run",
     "plan_resume",
     "preflight",
+    "quit_signals",
     "rehearsal_source",
     "say_on_stderr",
 ]

@@ -56,6 +56,7 @@ from botdeck.engine.timers import Timers
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.channel import ChatEvent, ChatSettings
 from botdeck.model.chat import ChatMessage
+from botdeck.model.console import Muted, QueuedMentions
 from botdeck.model.events import (
     AIAvailability,
     AIState,
@@ -434,18 +435,60 @@ class Engine:
             self.resume_bot(bot)
         return self._scheduler.paused_bot(bot)
 
-    def mute_bot(self, bot: str) -> int:
-        """This bot takes no replies until `unmute_bot`: the unsent ones end `skipped`
-        (reason `muted`) now, later ones as they come; how many ended now."""
-        ended = len(self._scheduler.mute_bot(bot))
+    def queued_mentions(self, bot: str) -> int:
+        """Mentions this bot has not answered yet and could still lose: waiting, carried
+        by a merged reply, or running before their send began."""
+        waiting = len(self._scheduler.waiting_jobs(bot, Priority.HIGH))
+        running = 0
+        for job in self._scheduler.running_jobs():
+            if job.bot != bot or job.direct:
+                continue
+            running += sum(1 for other in job.carried if other.outcome is None)
+            if job.priority is Priority.HIGH and not job.committed and job.outcome is None:
+                running += 1
+        return waiting + running
+
+    def mute_bot(
+        self, bot: str, mentions: QueuedMentions = QueuedMentions.DROP, to: str | None = None
+    ) -> Muted:
+        """This bot takes no replies until `unmute_bot`; later ones end `skipped`
+        (reason `muted`) as they come. Its unsent replies that are not mentions end so now;
+        its mentions are dropped the same way, left to finish, or handed to bot `to`
+        (each ends `skipped: muted` and `to` gets a job for its line, as old as it)."""
+        if mentions is QueuedMentions.HAND_OVER:
+            if to is None or to == bot or to not in self.bots:
+                raise ValueError(f"hand the mentions of {bot!r} to another bot, not {to!r}")
+            if self._scheduler.muted_bot(to):
+                raise ValueError(f"{to!r} is muted: it cannot take {bot!r}'s mentions")
+        keep = None
+        if mentions is QueuedMentions.FINISH:
+
+            def keep(job: Job[ReplyContext]) -> bool:
+                return job.priority is Priority.HIGH
+
+        ended = self._scheduler.mute_bot(bot, keep=keep)
+        handed = 0
+        if mentions is QueuedMentions.HAND_OVER and to is not None:
+            now = asyncio.get_running_loop().time()
+            for job in sorted(ended, key=lambda job: (job.created_at, job.id)):
+                if job.priority is not Priority.HIGH or job.context.manual:
+                    continue
+                age = max(0.0, now - job.created_at)
+                taken = self._intake.hand_over(job.context.message, to, age)
+                handed += taken.outcome is None  # a drain or the viewer cap may refuse it
+        finishing = self.queued_mentions(bot) if mentions is QueuedMentions.FINISH else 0
         self._events.publish(BotChanged(bot))
-        return ended
+        return Muted(bot, len(ended), handed, finishing, to if handed else None)
 
     def unmute_bot(self, bot: str) -> bool:
         return self._bot_command(bot, self._scheduler.unmute_bot(bot))
 
+    def muted(self, bot: str) -> bool:
+        return self._scheduler.muted_bot(bot)
+
     def toggle_mute(self, bot: str) -> bool:
-        """Mute the bot, or unmute it when muted; True when it is muted now."""
+        """Mute the bot (its queued mentions dropped), or unmute it when muted; True when
+        it is muted now."""
         if self._scheduler.muted_bot(bot):
             self.unmute_bot(bot)
             return False
@@ -453,7 +496,8 @@ class Engine:
         return True
 
     def set_review(self, bot: str | None, on: bool) -> None:
-        """Hold this bot's replies (every bot's, with None) for the operator, or not."""
+        """Hold this bot's replies (every bot's, with None) for the operator, or not.
+        Turning it off sends what it held (through the safety gate again)."""
         for name in self.bots if bot is None else (bot,):
             self._review.set_review(name, on)
 
@@ -472,6 +516,12 @@ class Engine:
     def approve(self, job_id: int) -> bool:
         """Send a reply held for review as it is; False if it is not held."""
         return self._review.decide(job_id, Verdict.APPROVED)
+
+    def approve_all(self, job_ids: Sequence[int] | None = None) -> int:
+        """Send these held replies (every held reply with None) as they are; how many
+        were still held."""
+        ids = [review.job for review in self.reviews()] if job_ids is None else job_ids
+        return sum(self.approve(job_id) for job_id in ids)
 
     def edit(self, job_id: int, text: str) -> bool:
         """Send this text instead (shaped and checked again; a refusal keeps the reply

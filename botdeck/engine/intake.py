@@ -165,3 +165,12 @@ class ChatIntake:
         self.mentions += 1
         self._safety.screen(message)
         return job
+
+    def hand_over(self, message: ChatMessage, bot: str, age: float) -> Job[ReplyContext]:
+        """A mention another bot was to answer, given to `bot` (its own was muted): one
+        job, as old as the mention. The line is already context and already counted as a
+        mention, and it is not published again."""
+        plan = self._orchestrator.mention_plan(bot)
+        context = ReplyContext(message, plan.depth)
+        viewer = None if message.is_bot else message.user
+        return self._scheduler.submit(bot, plan.priority, plan.delay, context, viewer, age)

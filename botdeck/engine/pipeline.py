@@ -384,6 +384,8 @@ class ReplyPipeline:
                     self._review.announce(job, decision, edited)
                     return edited
             self._review.announce(job, Decision(Verdict.APPROVED, decision.by))
+            if decision.recheck:  # released unread (review turned off): checked again
+                await self.check_safety(request, text)
             return text
 
     async def send_once(self, job: ReplyJob, request: ReplyRequest, text: str) -> bool:

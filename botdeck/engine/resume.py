@@ -231,8 +231,9 @@ def apply_resume(
         channel=_shown(channel),
         left_alone=elsewhere.total(),
         elsewhere=dict(elsewhere.most_common(MAX_NAMED)),
+        enabled=plan.enabled,
     )
-    if summary.worth_saying:
+    if summary.worth_saying or summary.expired:
         (log.warning if summary.troubled else log.info)("%s", summary.describe())
     return summary
 

@@ -7,6 +7,9 @@ further replies that would only queue up behind the operator, and raid mode coun
 held reply among the bot's coming sends. The job timeout does not run while a person is
 deciding. Edited text is the pipeline's to shape and check again (`ReplyPipeline.review`).
 
+Turning review off for a bot releases its held replies: approved by `review_off`, they
+pass the safety gate again (nobody read them) and go on to their send.
+
 When the operator quits, nobody is left to decide: `settle` applies `on_timeout` at once to
 every held reply and to every later one (`by` = "quit"), so a quit with review mode on
 drains in seconds, not `timeout` per pair of held replies. `reopen` undoes it (the
@@ -23,7 +26,7 @@ from botdeck.core.jobs import Job
 from botdeck.engine.events import EventHub
 from botdeck.model.events import BotChanged, Reviewed
 from botdeck.model.jobs import Phase, ReplyContext
-from botdeck.model.review import OPERATOR, TIMEOUT, PendingReview, Verdict
+from botdeck.model.review import OPERATOR, REVIEW_OFF, TIMEOUT, PendingReview, Verdict
 
 ReplyJob = Job[ReplyContext]
 EVERY_BOT = "*"
@@ -43,6 +46,7 @@ class Decision:
     verdict: Verdict
     by: str = OPERATOR
     text: str | None = None  # the operator's text, for EDITED
+    recheck: bool = False  # nobody read it (review was turned off): the safety gate again
 
 
 @dataclass(eq=False, slots=True)
@@ -74,7 +78,9 @@ class ReviewDesk:
 
     def set_review(self, bot: str, on: bool) -> bool:
         """Review this bot's replies from now on (or not); False if nothing changed.
-        Replies already held stay held until decided."""
+        Turning it off releases the bot's held replies to be sent as if review had never
+        held them: approved (by `review_off`), through the safety gate again, since nobody
+        read them."""
         if bot not in self._bots:
             raise ValueError(f"unknown bot {bot!r}")
         if (bot in self._reviewing) == on:
@@ -83,6 +89,9 @@ class ReviewDesk:
             self._reviewing.add(bot)
         else:
             self._reviewing.discard(bot)
+            for held in self._held.values():
+                if held.job.bot == bot and not held.decided.done():
+                    held.decided.set_result(Decision(Verdict.APPROVED, REVIEW_OFF, recheck=True))
         self._events.publish(BotChanged(bot))
         return True
 

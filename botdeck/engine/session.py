@@ -44,10 +44,14 @@ log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_STOPPED = 130
-# Every signal that means "quit" where this platform has it (Windows has no SIGHUP).
-QUIT_SIGNALS: tuple[signal.Signals, ...] = tuple(
-    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
-)
+# The signals that mean "quit" (Windows has no SIGHUP; its Ctrl+Break is SIGBREAK).
+QUIT_SIGNAL_NAMES = ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
+
+
+def quit_signals() -> tuple[signal.Signals, ...]:
+    """Every quit signal this platform has, looked up when a route is made."""
+    return tuple(getattr(signal, name) for name in QUIT_SIGNAL_NAMES if hasattr(signal, name))
+
 
 Severity = Literal["information", "warning", "error"]
 Say = Callable[[str, Severity], None]
@@ -80,10 +84,10 @@ class SignalRoute:
     def __init__(
         self,
         handler: Callable[[signal.Signals], None],
-        signals: tuple[signal.Signals, ...] = QUIT_SIGNALS,
+        signals: tuple[signal.Signals, ...] | None = None,
     ) -> None:
         self._handler = handler
-        self._signals = signals
+        self._signals = quit_signals() if signals is None else signals
         self._on_loop: list[signal.Signals] = []
         self._previous: dict[signal.Signals, object] = {}
         self._loop: asyncio.AbstractEventLoop | None = None

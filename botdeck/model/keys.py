@@ -49,8 +49,8 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
         "quit",
         "q",
         "Quit",
-        "quit (also `ctrl+q`, `ctrl+c`, SIGTERM, SIGHUP): drains first and quits when drained;"
-        " a second one stops at once",
+        "quit (also `ctrl+q`, `ctrl+c`, SIGTERM, and a closed terminal): drains first and"
+        " quits when drained; a second one stops at once",
         footer=True,
     ),
     KeyAction("help", "question_mark", "Help", "every key and what it does", footer=True),
@@ -63,11 +63,12 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction("start", "s", "Start", "start accepting again after a drain or a stop"),
     KeyAction("pause", "p", "Pause", "pause / resume starting replies", footer=True),
+    KeyAction("say", "i", "Say", "type a line and send it as a bot", footer=True),
     KeyAction(
         "approve",
         "a",
         "Approve",
-        "send the reply shown for review as it is",
+        "send the reply selected in the review panel as it is",
         When.REVIEW,
         footer=True,
     ),
@@ -75,7 +76,7 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
         "edit",
         "e",
         "Edit",
-        "edit the reply shown for review (the edit is shaped and checked again)",
+        "edit the reply selected in the review panel (the edit is shaped and checked again)",
         When.REVIEW,
         footer=True,
     ),
@@ -83,7 +84,15 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
         "reject",
         "z",
         "Reject",
-        "do not send the reply shown for review (skipped: rejected)",
+        "do not send the reply selected in the review panel (skipped: rejected)",
+        When.REVIEW,
+        footer=True,
+    ),
+    KeyAction(
+        "approve_all",
+        "A",
+        "Approve all",
+        "send every reply held for review, as it is (`shift+a`)",
         When.REVIEW,
         footer=True,
     ),
@@ -130,7 +139,8 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
         "mute",
         "m",
         "Mute",
-        "mute / unmute the selected bot: its unsent replies end, it takes no new ones",
+        "mute / unmute the selected bot: it takes no new replies; with mentions queued it"
+        " first asks whether another bot answers them, it answers them first, or they end",
         When.BOT,
         footer=True,
     ),
@@ -138,9 +148,9 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
         "review",
         "v",
         "Review",
-        "review mode on / off: the selected bot, or every bot when none is selected",
+        "review mode on / off: the selected bot, or every bot when none is selected (off"
+        " sends what it held, through the safety gate again)",
     ),
-    KeyAction("say", "i", "Say", "type a line and send it as a bot", footer=True),
     KeyAction(
         "event",
         "g",
@@ -204,7 +214,7 @@ _NAMED = frozenset(
     right_square_bracket left_curly_bracket right_curly_bracket
     """.split()  # noqa: SIM905 - a word list reads best as words
 ) | {f"f{n}" for n in range(1, 25)}
-_KEY = re.compile(r"^(?:(?:ctrl|shift|alt)\+)*(?P<base>[a-z0-9_]+)$")
+_KEY = re.compile(r"^(?:(?:ctrl|shift|alt)\+)*(?P<base>[a-z0-9_]+|[A-Z])$")
 
 _SHOWN = {"plus": "+", "minus": "-", "question_mark": "?", "escape": "esc"}
 

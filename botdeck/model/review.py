@@ -18,6 +18,7 @@ OPERATOR = "operator"  # `by` of a decision made at the console
 TIMEOUT = "timeout"  # `by` of a decision `[review] on_timeout` made when nobody answered
 QUIT = "quit"  # `by` of `on_timeout`'s decision taken at once: the operator is quitting
 HEADLESS = "headless"  # `by` of `on_timeout`'s decision in a run with no console at all
+REVIEW_OFF = "review_off"  # `by` of the approval of a reply held when its review was turned off
 
 
 @dataclass(frozen=True, slots=True)

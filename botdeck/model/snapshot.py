@@ -171,9 +171,15 @@ class ResumeSummary:
     left_alone: int = 0  # other channels' open jobs: no outcome written, nothing answered
     elsewhere: Mapping[str, int] = field(default_factory=dict)  # the first few of those
     # channels -> how many of their jobs
+    enabled: bool = True  # False: this run never resumes (the demo, `--no-resume`)
 
     @property
     def worth_saying(self) -> bool:
+        """Whether the operator hears of it. A run that never resumes says nothing about
+        resuming (the demo's chat is made up; `--no-resume` asked for none): the previous
+        run's open jobs still get their outcome, which only the log mentions."""
+        if not self.enabled:
+            return False
         return bool(self.resumed or self.expired or self.unreadable or self.problem) or bool(
             self.left_alone
         )
@@ -186,6 +192,8 @@ class ResumeSummary:
 
     def describe(self) -> str:
         """One line for the dashboard, the summary and the log."""
+        if not self.enabled:
+            return f"not resuming: {self.expired} open jobs of {self.source} ended expired"
         if self.problem:
             return f"nothing resumed: {self.problem}"
         left_alone = self.left_alone

@@ -19,19 +19,18 @@ import gc
 import logging
 import signal
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
-from typing import ClassVar, assert_never, cast
+from typing import Any, ClassVar, TypeVar, assert_never, cast
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingsMap, BindingType
-from textual.containers import Grid
+from textual.containers import Grid, Vertical
 from textual.events import Resize
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 from botdeck.engine import (
     Engine,
@@ -41,6 +40,7 @@ from botdeck.engine import (
     Severity,
     SignalRoute,
 )
+from botdeck.model.console import QueuedMentions
 from botdeck.model.events import (
     AIAvailability,
     BotChanged,
@@ -53,31 +53,32 @@ from botdeck.model.events import (
     RedemptionSettled,
     StateChanged,
 )
-from botdeck.model.jobs import JobStage, Outcome, RouterState
+from botdeck.model.jobs import JobStage, Priority, RouterState
 from botdeck.model.journal import Reason
 from botdeck.model.keys import FIXED_QUIT_KEYS, KEY_ACTIONS, When, key_display, keys_of
 from botdeck.model.snapshot import EngineSnapshot
 from botdeck.model.stream import REACTION_KINDS, ChannelEvent, EventKind
 from botdeck.tui.chatlines import (
     ChatHighlighter,
+    OutcomeFolds,
     by_detail,
-    cancelled_line,
     chat_line,
     event_line,
     is_cut,
     mode_line,
     moderation_line,
     notice_line,
-    outcome_line,
     redemption_line,
     state_line,
 )
-from botdeck.tui.labels import ai_toast, event_kind_label
-from botdeck.tui.layout import Layout, plan_layout
+from botdeck.tui.labels import ai_toast, event_kind_label, muted_toast
+from botdeck.tui.layout import MIN_HEIGHT, MIN_WIDTH, Layout, plan_layout
 from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.screens.edit_reply import EditReply
 from botdeck.tui.screens.event_dialog import EventDialog
-from botdeck.tui.screens.help import HelpScreen
+from botdeck.tui.screens.help import HelpScreen, plain_help
+from botdeck.tui.screens.levers import add_levers
+from botdeck.tui.screens.mute import MuteChoice, MuteDialog, Taker
 from botdeck.tui.screens.say import SayScreen
 from botdeck.tui.screens.text_view import TextView
 from botdeck.tui.terminal import hung_up, no_resume_after_hangup, silence_output, terminal_fd
@@ -92,6 +93,8 @@ log = logging.getLogger(__name__)
 
 __all__ = ["BotdeckApp"]
 
+T = TypeVar("T")
+
 REFRESH_SECONDS = 0.2  # numbers: 5 times a second
 FLUSH_SECONDS = 0.1  # chat: 10 times a second
 
@@ -102,6 +105,7 @@ _ACTION_METHODS = {
     "start": "start",
     "pause": "toggle_pause",
     "approve": "approve",
+    "approve_all": "approve_all",
     "edit": "edit_reply",
     "reject": "reject",
     "select": "select_bot",
@@ -158,6 +162,14 @@ def _bindings(keymap: Mapping[str, str] | None = None) -> list[Binding]:
     return bindings
 
 
+class Dashboard(Screen[object]):
+    """The dashboard's own screen. Nothing takes the focus by itself: Textual would focus
+    the first card when a dialog closed with nothing focused, which selected bot 1 and
+    opened its queue (the next `v` then toggled review for that bot alone)."""
+
+    AUTO_FOCUS = ""
+
+
 class BotdeckApp(App[int]):
     CSS_PATH = Path(__file__).with_name("botdeck.tcss")  # absolute: subclasses live elsewhere
     TITLE = "botdeck"
@@ -194,7 +206,8 @@ class BotdeckApp(App[int]):
         self._clock = clock
         self._monotonic = monotonic  # the loop's clock (job ages) unless a test fixes it
         self._started = clock()
-        self._cancelled: Counter[str] = Counter()
+        self._folds = OutcomeFolds()  # failures, skips, cancellations: folded per kind
+        self._handing: tuple[str, str] | None = None  # (bot, to) while a mute hands over
         self._flush_due = False
         self._last_snap: tuple[object, ...] | None = None
         # The run this app shows; it goes on if the app does not (see tui/run.py).
@@ -215,25 +228,33 @@ class BotdeckApp(App[int]):
         self._chat: ChatView = self.chat_view(self._highlighter)
         self._selected: str | None = None  # the bot whose queue is open
         self._layout: Layout | None = None
+        self._layout_size: tuple[int, int] | None = None  # the screen size it was made for
         self._alert_rows = 0
         self._review_rows = 0
         # (a reply is selected, a reply waits for review): what the footer offers
         self._footer_context = (False, False)
         self._cards: dict[str, BotCard] = {}
         self._unsupported: set[str] = set()  # unsupported events already said once
+        self._dialogs: dict[Screen[Any], object] = {}  # open dialogs: what escape answers
+        self._focus_back: Widget | None = None  # what had the focus when the first opened
 
     # ------------------------------------------------------------- building
     def compose(self) -> ComposeResult:
-        yield StatusBar(id="status")
-        yield AlertBar(id="alerts")
-        yield Overview(id="overview")
-        with Grid(id="cards"):
-            for number, bot in enumerate(self._bots, 1):
-                yield BotCard(bot, self._highlighter.colour_of(bot), number)
-        yield QueueInspector()
-        yield ReviewPanel()
-        yield cast(Widget, self._chat)  # a ChatView is a widget (the protocol cannot say so)
+        with Vertical(id="deck"):
+            yield StatusBar(id="status")
+            yield AlertBar(id="alerts")
+            yield Overview(id="overview")
+            with Grid(id="cards"):
+                for number, bot in enumerate(self._bots, 1):
+                    yield BotCard(bot, self._highlighter.colour_of(bot), number)
+            yield QueueInspector()
+            yield ReviewPanel()
+            yield cast(Widget, self._chat)  # a ChatView is a widget (the protocol cannot)
+        yield Static(id="too-small", markup=False)
         yield Footer(compact=True)
+
+    def get_default_screen(self) -> Screen[object]:
+        return Dashboard(id="_default")
 
     def chat_view(self, highlighter: ChatHighlighter) -> ChatView:
         """The chat widget (a benchmark swaps in a per-line RichLog to compare)."""
@@ -382,13 +403,17 @@ class BotdeckApp(App[int]):
         job = event.job
         if event.stage is not JobStage.FINISHED:
             return
-        if job.outcome is Outcome.CANCELLED:
-            self._cancelled[job.reason or "cancelled"] += 1  # summed: a stop may cancel 10,000
-        elif (line := outcome_line(job, self._clock())) is not None:
-            self._chat.add(line)
+        handing = self._handing
+        if handing is not None and job.bot == handing[0] and job.priority is Priority.HIGH:
+            folded: tuple[tuple[str, int], str] | None = self._folds.handed(
+                job, handing[1], self._clock()
+            )
         else:
-            return
-        self._flush_soon()
+            folded = self._folds.add(job, self._clock())  # a stop may cancel 10,000: one line
+        if folded is not None:
+            key, line = folded
+            self._chat.add(line, key=key)
+            self._flush_soon()
 
     def _on_state(self, state: RouterState, detail: str = "") -> None:
         self.flush_chat()
@@ -427,8 +452,8 @@ class BotdeckApp(App[int]):
         if alert_rows != self._alert_rows:
             self._alert_rows = alert_rows
             self._layout = None
-        if self._layout is None:
-            self._relayout()
+        if self._layout is None or self._layout_size != self.size:
+            self._relayout()  # the app's size changes a moment after its Resize event
         layout = self._layout
         assert layout is not None
         second = int(now)
@@ -438,6 +463,7 @@ class BotdeckApp(App[int]):
                 lane,
                 snap.budgets.get(lane.bot),
                 size=layout.cards,
+                width=layout.card_width,
                 reviewing=lane.bot in snap.reviewing,
                 selected=lane.bot == self._selected,
                 passed=snap.passed.get(lane.bot, 0),
@@ -475,9 +501,6 @@ class BotdeckApp(App[int]):
         self._flush_due = False
         if not self.is_running:
             return  # shutting down: the widgets go before the timers do
-        for reason, count in self._cancelled.items():
-            self._chat.add(cancelled_line(count, reason, self._clock()))
-        self._cancelled.clear()
         self._chat.flush()
 
     def on_resize(self, event: Resize) -> None:
@@ -487,7 +510,7 @@ class BotdeckApp(App[int]):
 
     def _relayout(self) -> None:
         """Decide the cards' size and the queue's height for this screen (see layout.py)."""
-        width, height = self.size
+        width, height = self._layout_size = self.size
         layout = plan_layout(
             width,
             height,
@@ -497,11 +520,75 @@ class BotdeckApp(App[int]):
             queue=self._selected is not None,
         )
         self._layout = layout
+        self._show_too_small(layout.too_small)
+        if layout.too_small:
+            return
         cards = self.query_one("#cards", Grid)
         cards.styles.grid_size_columns = layout.columns
         self._inspector.styles.height = layout.queue_height
         self._review.styles.height = layout.review_height
         self._inspector.display = self._selected is not None
+
+    def _show_too_small(self, small: bool) -> None:
+        """Below 80x24 the layout cannot keep what matters whole: one line says so instead
+        (the bots carry on, and every key still works: q quits, x stops)."""
+        width, height = self.size
+        line = self.query_one("#too-small", Static)
+        if small:
+            line.update(
+                f"make the window at least {MIN_WIDTH}x{MIN_HEIGHT} (it is {width}x{height});"
+                " the bots carry on"
+            )
+        line.display = small
+        self.query_one("#deck").display = not small
+        self.query_one(Footer).display = not small
+
+    # ---------------------------------------------------------------- dialogs
+    def open_dialog(
+        self,
+        screen: ModalScreen[T],
+        done: Callable[[T | None], None] | None = None,
+        *,
+        cancel: T | None = None,
+        typing: bool = False,
+        stop: bool = True,
+    ) -> None:
+        """Every dialog opens here. It gets the stop and quit keys (`screens/levers.py`;
+        `stop=False` for the stop dialog itself, which has `y`), `cancel` is what it
+        answers when stop or quit closes it, and when the last dialog closes, the focus
+        goes back where it was before the first opened."""
+        if self.screen is self._main or self._main is None:
+            self._focus_back = self.focused
+        add_levers(screen, self._keys, typing=typing, stop=stop)
+        self._dialogs[screen] = cancel
+
+        def closed(result: T | None) -> None:
+            self._dialogs.pop(screen, None)
+            if self.screen is self._main:
+                self._restore_focus()
+            if done is not None:
+                done(result)
+
+        self.push_screen(screen, closed)
+
+    def close_dialogs(self) -> None:
+        """Close the open dialogs, each as its escape would (stop and quit from inside)."""
+        while self.screen in self._dialogs:
+            screen = self.screen
+            cancel = self._dialogs.pop(screen)
+            screen.dismiss(cancel)
+            if self.screen is screen:
+                break  # it would not go (already answered): nothing more to do
+
+    def _restore_focus(self) -> None:
+        back, self._focus_back = self._focus_back, None
+        main = self._main
+        if main is None:
+            return
+        if back is not None and back.is_attached and back.screen is main and back.focusable:
+            main.set_focus(back)
+        else:
+            main.set_focus(None)
 
     # ---------------------------------------------------------------- selecting
     def on_bot_card_selected(self, message: BotCard.Selected) -> None:
@@ -551,6 +638,7 @@ class BotdeckApp(App[int]):
         self.refresh_numbers()
 
     def action_request_stop(self) -> None:
+        self.close_dialogs()  # from inside a dialog: it closes as escape would, then asks
         if self.engine.state is RouterState.STOPPED:
             start = key_display(keys_of("start", self._keys))
             self.notify(f"already stopped: press {start} to start again")
@@ -570,7 +658,7 @@ class BotdeckApp(App[int]):
             queues = self.engine.snapshot().queues
             return queues.size + queues.pending
 
-        self.push_screen(ConfirmStop(count), answered)
+        self.open_dialog(ConfirmStop(count), answered, cancel=False, stop=False)
         self.refresh_numbers()
 
     def stop_now(self) -> None:
@@ -603,7 +691,9 @@ class BotdeckApp(App[int]):
             self.notify("a raid arrives", timeout=2)
 
     def action_quit_botdeck(self, how: str | None = None) -> None:
-        """First request drains and quits when drained; a second one stops at once."""
+        """First request drains and quits when drained; a second one stops at once. From
+        inside a dialog, the dialog closes first (as escape would)."""
+        self.close_dialogs()
         self.request_quit(how or key_display(keys_of("quit", self._keys).split(",")[0]), key=True)
 
     def request_quit(self, how: str, *, key: bool = False) -> QuitResult:
@@ -671,10 +761,49 @@ class BotdeckApp(App[int]):
         self.refresh_numbers()
 
     def action_mute(self) -> None:
-        if self._selected is None:
+        """Unmute a muted bot; mute one, asking first what becomes of its mentions when
+        it has any queued (nothing ends before the answer)."""
+        bot = self._selected
+        if bot is None:
             return
-        muted = self.engine.toggle_mute(self._selected)
-        self.notify(f"{self._selected} {'muted' if muted else 'unmuted'}", timeout=3)
+        if self.engine.muted(bot):
+            self.engine.unmute_bot(bot)
+            self.notify(f"{bot} unmuted", timeout=3, markup=False)
+            self.refresh_numbers()
+            return
+        if not self.engine.queued_mentions(bot):
+            self._mute(bot, (QueuedMentions.DROP, None))
+            return
+        lanes = {lane.bot: lane for lane in self.engine.snapshot().queues.bots}
+        takers = sorted(
+            (
+                Taker(number, other, lanes[other].size + lanes[other].pending)
+                for number, other in enumerate(self._bots, 1)
+                if other != bot and not lanes[other].muted and number <= 9
+            ),
+            key=lambda taker: (taker.waiting, taker.number),
+        )
+
+        def chosen(choice: MuteChoice | None) -> None:
+            if choice is not None:
+                self._mute(bot, choice)
+
+        self.open_dialog(MuteDialog(bot, lambda: self.engine.queued_mentions(bot), takers), chosen)
+
+    def _mute(self, bot: str, choice: MuteChoice) -> None:
+        what, to = choice
+        count = self.engine.queued_mentions(bot)
+        if what is QueuedMentions.HAND_OVER and (to is None or self.engine.muted(to)):
+            self.notify(f"{to} is muted now: {bot} stays unmuted", timeout=5, markup=False)
+            return
+        # The mentions handed over end here as they are resubmitted there: their chat line
+        # says where they went, not that they were skipped.
+        self._handing = (bot, to) if what is QueuedMentions.HAND_OVER and to else None
+        try:
+            self.engine.mute_bot(bot, what, to)
+        finally:
+            self._handing = None
+        self.notify(muted_toast(what, bot, count, to), timeout=5, markup=False)
         self.refresh_numbers()
 
     def action_toggle_review(self) -> None:
@@ -696,6 +825,14 @@ class BotdeckApp(App[int]):
             self.notify(f"reply #{job} approved", timeout=2)
         self.refresh_numbers()
 
+    def action_approve_all(self) -> None:
+        """Send every reply the review panel lists (a raid's worth at once)."""
+        approved = self.engine.approve_all(self._review.jobs)
+        if approved:
+            noun = "reply" if approved == 1 else "replies"
+            self.notify(f"{approved} held {noun} approved", timeout=3)
+        self.refresh_numbers()
+
     def action_reject(self) -> None:
         job = self._review.job
         if job is not None and self.engine.reject(job):
@@ -713,7 +850,7 @@ class BotdeckApp(App[int]):
                 self.notify(f"reply #{review.job} is no longer held", timeout=3)
             self.refresh_numbers()
 
-        self.push_screen(EditReply(review), edited)
+        self.open_dialog(EditReply(review), edited, typing=True)
 
     def action_say(self) -> None:
         bot = self._selected or self._bots[0]
@@ -723,7 +860,7 @@ class BotdeckApp(App[int]):
                 job = self.engine.say(*said)
                 self.notify(f"sending as {said[0]} (#{job.id})", timeout=2)
 
-        self.push_screen(SayScreen(self._bots, bot), typed)
+        self.open_dialog(SayScreen(self._bots, bot), typed, typing=True)
 
     def action_test_event(self) -> None:
         """A test event of the kind the operator picks (see `fire_event`)."""
@@ -732,7 +869,7 @@ class BotdeckApp(App[int]):
             if kind is not None:
                 self.fire_event(kind)
 
-        self.push_screen(EventDialog(), picked)
+        self.open_dialog(EventDialog(), picked)
 
     def fire_event(self, kind: EventKind) -> None:
         jobs = self.engine.fire_event(kind)
@@ -753,7 +890,7 @@ class BotdeckApp(App[int]):
         focused = self.focused
         chat = self._chat
         if isinstance(chat, ChatLog) and focused is chat and (line := chat.selected_line()):
-            self.push_screen(TextView("chat line", line))
+            self.open_dialog(TextView("chat line", line))
             return
         job_id = self._selected_job()
         job = self.engine.find_job(job_id) if job_id is not None else None
@@ -765,14 +902,14 @@ class BotdeckApp(App[int]):
                 (f"{message.author}: ", "bold"),
                 message.text,
             )
-            self.push_screen(TextView(f"reply #{job.id}", body))
+            self.open_dialog(TextView(f"reply #{job.id}", body))
             return
-        reviews = self.engine.reviews()
-        if reviews:
-            self.push_screen(TextView(f"review #{reviews[0].job}", reviews[0].text))
+        review = next((r for r in self.engine.reviews() if r.job == self._review.job), None)
+        if review is not None:
+            self.open_dialog(TextView(f"review #{review.job}", review.text))
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self._keys))
+        self.open_dialog(HelpScreen(self._keys))
 
     # ---------------------------------------------------------------- palette
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -789,7 +926,7 @@ class BotdeckApp(App[int]):
                 continue
             name = method.split("(")[0]
             if self.check_action(name, ()) is not False:
-                yield SystemCommand(action.label, action.help, self._runner(method))
+                yield SystemCommand(action.label, plain_help(action.help), self._runner(method))
         for kind in REACTION_KINDS:
             label = event_kind_label(kind)
             yield SystemCommand(

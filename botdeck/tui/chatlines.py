@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from rich.highlighter import Highlighter
 from rich.style import Style
@@ -51,13 +52,13 @@ def is_cut(message: ChatMessage) -> bool:
     return len(message.text) > DISPLAY_CHARS
 
 
-def outcome_line(job: JobView, now: float) -> str | None:
-    """A line for a failure or a skip; None for outcomes the chat shows otherwise."""
-    word = outcome_word(job.outcome) if job.outcome is not None else None
-    if word is None:
-        return None
-    mark = FAILED if job.outcome is Outcome.FAILED else SKIPPED
-    return f"{clock_label(now)} {mark} {job.bot} {word}: {_cut(job.reason or '')}"
+def addressee(job: JobView) -> str:
+    """Whom a reply answers, for an outcome line: the viewer, a bot, or a typed line."""
+    context = job.context
+    if context is None or context.manual:
+        return "a typed line"
+    message = context.message
+    return f"{message.author} (bot)" if message.is_bot else message.author
 
 
 def notice_line(text: str, now: float) -> str:
@@ -65,9 +66,95 @@ def notice_line(text: str, now: float) -> str:
     return f"{clock_label(now)} {STATE} {_cut(text)}"
 
 
-def cancelled_line(count: int, reason: str, now: float) -> str:
-    noun = "reply" if count == 1 else "replies"
-    return f"{clock_label(now)} {SKIPPED} {count} {noun} cancelled: {reason}"
+FOLD_SECONDS = 10.0  # outcomes of one kind this close together share one line
+FOLD_NAMES = 3  # the names a folded line spells out before "and N more"
+FoldKey = tuple[str, str, str | None]  # (word, reason, bot or None for every bot)
+
+
+@dataclass(slots=True)
+class _Fold:
+    """One chat line that counts outcomes of one kind."""
+
+    line: int  # its key in the chat (a serial)
+    mark: str
+    word: str
+    reason: str
+    started: float
+    count: int = 0
+    bots: set[str] = field(default_factory=set)
+    names: list[str] = field(default_factory=list)  # distinct, in order
+    seen: set[str] = field(default_factory=set)
+
+    def add(self, bot: str, name: str) -> None:
+        self.count += 1
+        self.bots.add(bot)
+        if name not in self.seen:
+            self.seen.add(name)
+            if len(self.names) < FOLD_NAMES:
+                self.names.append(name)
+
+    def text(self) -> str:
+        who = next(iter(self.bots)) if len(self.bots) == 1 else f"{len(self.bots)} bots"
+        names = ", ".join(self.names)
+        if len(self.seen) > len(self.names):
+            names += f" and {len(self.seen) - len(self.names)} more"
+        joint = " " if self.mark == STATE else ": "  # "handed to bot", "skipped: muted"
+        if self.count == 1:
+            what = f"{self.word}{joint}{self.reason}"
+        else:
+            what = f"{self.count} replies {self.word}{joint}{self.reason}"
+            names += ":"
+        return f"{clock_label(self.started)} {self.mark} {who} → {names} {what}"
+
+
+class OutcomeFolds:
+    """Failures, skips and cancellations as chat lines that fold: an outcome of the same
+    kind (a bot's skips for one reason, its failures for one reason, cancellations for
+    one reason whatever the bot) within `window` seconds of the first counts on that
+    first line instead of adding one: "18 replies skipped: muted", never 18 lines pushing
+    the chat away. Every line names whom the replies answered (the first few, and how
+    many more). A stop may cancel 10,000 replies: one line."""
+
+    def __init__(self, window: float = FOLD_SECONDS) -> None:
+        self._window = window
+        self._open: dict[FoldKey, _Fold] = {}
+        self._serial = 0
+
+    def add(self, job: JobView, now: float) -> tuple[tuple[str, int], str] | None:
+        """The chat line (its key, its text) this outcome shows on, new or updated; None
+        for a sent reply (the reply is its own line)."""
+        outcome = job.outcome
+        if outcome is None or outcome is Outcome.SENT:
+            return None
+        word = outcome_word(outcome) or outcome.value
+        reason = _cut(job.reason or outcome.value)
+        bot = None if outcome is Outcome.CANCELLED else job.bot
+        mark = FAILED if outcome is Outcome.FAILED else SKIPPED
+        return self._fold(job, now, mark, word, reason, bot)
+
+    def handed(self, job: JobView, to: str, now: float) -> tuple[tuple[str, int], str]:
+        """A mention its muted bot gave to `to`: it is answered, so its line says where
+        it went (the journal has it `skipped: muted`, and `to`'s job for the same line)."""
+        return self._fold(job, now, STATE, "handed to", to, job.bot)
+
+    def _fold(
+        self, job: JobView, now: float, mark: str, word: str, reason: str, bot: str | None
+    ) -> tuple[tuple[str, int], str]:
+        key: FoldKey = (word, reason, bot)
+        fold = self._open.get(key)
+        if fold is None or now - fold.started > self._window:
+            self._serial += 1
+            fold = self._open[key] = _Fold(self._serial, mark, word, reason, now)
+            self._forget(now)
+        fold.add(job.bot, addressee(job))
+        return ("outcome", fold.line), fold.text()
+
+    def _forget(self, now: float) -> None:
+        """Closed folds are not kept (a long stream makes many kinds of them)."""
+        if len(self._open) > 64:
+            self._open = {
+                key: fold for key, fold in self._open.items() if now - fold.started <= self._window
+            }
 
 
 def state_line(state: str, now: float, detail: str = "") -> str:

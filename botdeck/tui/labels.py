@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Literal, assert_never
 
+from botdeck.model.console import QueuedMentions
 from botdeck.model.events import AIState, ModerationAction
 from botdeck.model.jobs import Outcome, Phase, Priority, RouterState
 from botdeck.model.keys import When
@@ -69,15 +70,16 @@ def router_attention(state: RouterState) -> bool:
 
 
 def outcome_word(outcome: Outcome) -> str | None:
-    """The word of a chat line for a job's outcome; None for outcomes the chat shows
-    otherwise (a sent reply is its own line; cancellations are summed, a stop may end
-    10,000)."""
+    """The word of a chat line for a job's outcome; None for a sent reply, which is its
+    own line in the chat."""
     match outcome:
         case Outcome.FAILED:
             return "failed"
         case Outcome.SKIPPED:
             return "skipped"
-        case Outcome.SENT | Outcome.CANCELLED:
+        case Outcome.CANCELLED:
+            return "cancelled"
+        case Outcome.SENT:
             return None
         case _:
             assert_never(outcome)
@@ -136,6 +138,34 @@ def timeout_word(verdict: Verdict) -> str:
             return "rejected"
         case _:
             assert_never(verdict)
+
+
+def mentions_choice(choice: QueuedMentions, count: int, to: str | None = None) -> str:
+    """One choice of the mute dialog: what becomes of the bot's `count` queued mentions."""
+    them = "it" if count == 1 else f"the {count}"
+    match choice:
+        case QueuedMentions.HAND_OVER:
+            return f"hand {them} to {to}"
+        case QueuedMentions.FINISH:
+            return f"let it answer {them} first, then fall silent"
+        case QueuedMentions.DROP:
+            return f"drop {them} (skipped: muted)"
+        case _:
+            assert_never(choice)
+
+
+def muted_toast(choice: QueuedMentions, bot: str, count: int, to: str | None = None) -> str:
+    """What a mute did, for its toast (`count`: the mentions it concerned)."""
+    mentions = "1 mention" if count == 1 else f"{count} mentions"
+    match choice:
+        case QueuedMentions.HAND_OVER:
+            return f"{bot} muted: {mentions} handed to {to}"
+        case QueuedMentions.FINISH:
+            return f"{bot} muted once it has answered {mentions}"
+        case QueuedMentions.DROP:
+            return f"{bot} muted: {mentions} dropped" if count else f"{bot} muted"
+        case _:
+            assert_never(choice)
 
 
 def pass_label(kind: PassKind) -> str:

@@ -5,6 +5,10 @@ on every write to it fails. Textual writes from a thread that dies at the first 
 write, after which the app would block on a full write queue. So when SIGHUP finds the
 terminal gone, the dashboard points its output at /dev/null before anything else is
 drawn, and the engine finishes its drain without a screen.
+
+Windows has no `termios` and no SIGHUP (closing its console window ends the process), so
+nothing here may need them: without `termios`, a terminal whose size cannot be read any
+more counts as gone.
 """
 
 from __future__ import annotations
@@ -13,7 +17,11 @@ import contextlib
 import os
 import signal
 import sys
-import termios
+
+try:
+    import termios
+except ImportError:  # Windows
+    termios = None  # type: ignore[assignment]
 from types import FrameType
 
 
@@ -31,6 +39,12 @@ def terminal_fd() -> int | None:
 
 def hung_up(fd: int) -> bool:
     """True once the terminal on `fd` has been hung up (every ioctl then fails)."""
+    if termios is None:
+        try:
+            os.get_terminal_size(fd)
+        except OSError:
+            return True
+        return False
     try:
         termios.tcgetattr(fd)
     except termios.error:

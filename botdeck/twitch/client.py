@@ -219,19 +219,7 @@ class TwitchChat(ChatSource):
         client.add_listener(self._events.on_raw, event="event_raw_notification")
         client.add_listener(self._accounts.on_token_refreshed, event="event_token_refreshed")
         client.add_listener(self._reading.on_revoked, event="event_subscription_revoked")
-        try:
-            # No token file: tokens come from botdeck's store or the environment.
-            await client.login(load_tokens=False, save_tokens=False)
-        except twitchio.HTTPException as error:
-            raise TwitchSetupError(
-                f"twitch.client_id: Twitch refused the client id or secret"
-                f" (HTTP {error.status}: {twitch_message(error)})"
-            ) from None
-        except NETWORK_ERRORS as error:
-            raise TwitchSetupError(
-                f"twitch.auth_url: cannot reach Twitch at {settings.endpoints.auth_url}"
-                f" ({type(error).__name__})"
-            ) from None
+        await log_in_app(client, settings.endpoints.auth_url)
 
     # --------------------------------------------------------------- sending
     async def send(self, bot: str, text: str, reply_to: str | None = None) -> str:
@@ -247,3 +235,19 @@ class TwitchChat(ChatSource):
 
     def _usable(self, login: str) -> None:
         self._reading.readers.restore(login)
+
+
+async def log_in_app(client: twitchio.Client, auth_url: str) -> None:
+    """botdeck's application logs in (client id and secret; no token file: tokens come
+    from botdeck's store or the environment). A refusal names the key to fix."""
+    try:
+        await client.login(load_tokens=False, save_tokens=False)
+    except twitchio.HTTPException as error:
+        raise TwitchSetupError(
+            f"twitch.client_id: Twitch refused the client id or secret"
+            f" (HTTP {error.status}: {twitch_message(error)})"
+        ) from None
+    except NETWORK_ERRORS as error:
+        raise TwitchSetupError(
+            f"twitch.auth_url: cannot reach Twitch at {auth_url} ({type(error).__name__})"
+        ) from None

@@ -20,6 +20,7 @@ from botdeck.chat.adapter import Checked
 from botdeck.config import Config, ConfigError, twitch_problem
 from botdeck.model.readiness import Finding
 from botdeck.storage.logs import redact
+from botdeck.twitch.client import log_in_app
 from botdeck.twitch.credentials import (
     CONSOLE,
     Account,
@@ -158,13 +159,7 @@ async def probe_channel(config: Config) -> str:
         )
         try:
             async with asyncio.timeout(PROBE_WAIT):
-                try:
-                    await client.login(load_tokens=False, save_tokens=False)
-                except twitchio.HTTPException as error:
-                    raise TwitchSetupError(
-                        f"twitch.client_id: Twitch refused the client id or secret"
-                        f" (HTTP {error.status}: {twitch_message(error)})"
-                    ) from None
+                await log_in_app(client, auth_url)
                 try:
                     users = await client.fetch_users(logins=[channel])
                 except twitchio.HTTPException as error:

@@ -186,3 +186,20 @@ def test_messages_count_a_merged_reply_once_and_answered_counts_each_mention():
 
     sched = None
     run_virtual(main())
+
+
+def test_muting_keeps_the_jobs_it_is_told_to_keep_and_refuses_new_ones():
+    async def main() -> None:
+        sched = make_scheduler(bots=("a",), g=5, b=1, body=sleeping(2))
+        mention = sched.submit("a", Priority.HIGH, 0, "mention")
+        random = sched.submit("a", Priority.NORMAL, 0, "random")
+        waiting_mention = sched.submit("a", Priority.HIGH, 0, "mention 2")
+        await asyncio.sleep(1)
+        ended = sched.mute_bot("a", keep=lambda job: job.priority is Priority.HIGH)
+        assert ended == [random] and random.reason == "muted"
+        refused = sched.submit("a", Priority.HIGH, 0, "new")
+        assert (refused.outcome, refused.reason) == (Outcome.SKIPPED, "muted")
+        await sched.on_idle()
+        assert (mention.outcome, waiting_mention.outcome) == (Outcome.SENT, Outcome.SENT)
+
+    run_virtual(main())

@@ -10,29 +10,19 @@ from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.defaults import SendLimits
 from botdeck.model.events import BotChanged, ChatSeen
 from botdeck.model.jobs import Outcome, Phase, RouterState
-from tests.harness.engine import BOTS, RecordingSink, ScriptedResponder, line, make_engine
+from tests.harness.engine import (
+    BOTS,
+    RecordingSink,
+    ScriptedResponder,
+    console_engine,
+    line,
+    make_engine,
+    mention,
+)
 from tests.harness.journals import assert_one_outcome_per_job, events_of
 from tests.harness.virtual_time import run_virtual
 
 ALPHA, BETA, _ = BOTS
-
-
-def console_engine(sink=None, chance=0.0, b=1, **kw):
-    return make_engine(
-        BOTS,
-        responder=ScriptedResponder(delay=0.5),
-        sink=sink or RecordingSink(),
-        chance=chance,
-        max_depth=0,
-        delays=1.0,
-        g=5,
-        b=b,
-        **kw,
-    )
-
-
-def mention(n: int, viewer: str, bot: str = ALPHA) -> ChatMessage:
-    return line(n, viewer, f"@{bot} question {n}")
 
 
 def test_cancel_one_waiting_reply_and_the_rest_go_out():

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from botdeck.ai.safety import Blocklist, SafetyGate
+from botdeck.ai.safety import Blocked, Blocklist, SafetyGate
 from botdeck.config import ConfigError, parse_config
 from botdeck.core.ratelimit import RateLimiter
 from botdeck.engine import EngineSettings, QuitRequests, QuitStep, build_engine
@@ -211,26 +211,87 @@ def test_starting_again_after_a_quit_request_holds_replies_for_review_again():
     assert reviewed == [("approved", "operator")]
 
 
-def test_review_switches_on_and_off_per_bot_or_for_all_and_held_replies_stay_held():
+def test_review_switches_on_and_off_per_bot_or_for_all_and_off_releases_what_it_held():
     sink = RecordingSink()
-    engine, _ = review_engine(sink, bots=())
+    engine, stream = review_engine(sink, bots=())
 
     async def main() -> None:
         engine.set_review(None, True)
         assert engine.snapshot().reviewing == frozenset(BOTS)
         engine.handle(line(1, "v1", f"@{ALPHA} hi"))
-        await held(engine)
+        engine.handle(line(2, "v2", f"@{BETA} hi"))
+        await held(engine, 2)
         engine.set_review(ALPHA, False)
         assert engine.snapshot().reviewing == frozenset(BOTS) - {ALPHA}
-        engine.handle(line(2, "v2", f"@{ALPHA} again"))
+        engine.handle(line(3, "v3", f"@{ALPHA} again"))
         await asyncio.sleep(5)
-        assert [text for _, text, _ in sink.sent] == [f"@v2 reply from {ALPHA}"]
-        assert len(engine.reviews()) == 1  # the first still waits for a verdict
+        # Alpha's held reply went out when its review was turned off; beta's still waits.
+        assert sorted(text for _, text, _ in sink.sent) == [
+            f"@v1 reply from {ALPHA}",
+            f"@v3 reply from {ALPHA}",
+        ]
+        assert [review.bot for review in engine.reviews()] == [BETA]
         engine.stop()
         await engine.wait_idle()
         assert engine.reviews() == []
 
     run_virtual(main())
+    reviewed = [(e["verdict"], e["by"]) for e in events_of(stream) if e["event"] == "reviewed"]
+    assert reviewed == [("approved", "review_off")]
+
+
+class GateThatLearns(SafetyGate):
+    """A safety gate that starts refusing a word while replies are held (a blocklist
+    reloaded, a moderation verdict that changed): review off must ask it again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refuse: str | None = None
+
+    async def check_reply(self, bot: str, persona: str, text: str) -> None:
+        if self.refuse is not None and self.refuse in text:
+            raise Blocked("blocked")
+        await super().check_reply(bot, persona, text)
+
+
+def test_replies_review_off_releases_pass_the_safety_gate_again():
+    sink = RecordingSink()
+    safety = GateThatLearns()
+    engine, stream = review_engine(sink, safety=safety)
+
+    async def main() -> None:
+        engine.handle(line(1, "viewer1", f"@{ALPHA} hi"))
+        engine.handle(line(2, "viewer2", f"@{ALPHA} hello"))
+        await held(engine, 2)
+        safety.refuse = "@viewer2"
+        engine.set_review(ALPHA, False)
+        await engine.wait_idle()
+
+    run_virtual(main())
+    assert [text for _, text, _ in sink.sent] == [f"@viewer1 reply from {ALPHA}"]
+    events = events_of(stream)
+    assert_one_outcome_per_job(events)
+    skipped = [(e["msg"], e["reason"]) for e in events if e["event"] == "skipped"]
+    assert skipped == [("m2", "blocked")]
+
+
+def test_approving_every_held_reply_sends_them_all():
+    sink = RecordingSink()
+    engine, stream = review_engine(sink, bots=BOTS, g=6)  # room for all six to be held
+
+    async def main() -> None:
+        for n in range(6):
+            engine.handle(line(n, f"viewer{n}", f"@{BOTS[n % 3]} hi"))
+        reviews = await held(engine, 6)
+        assert engine.approve_all([review.job for review in reviews[:4]]) == 4
+        assert engine.approve_all() == 2  # the rest
+        assert engine.approve_all() == 0
+        await engine.wait_idle()
+
+    run_virtual(main())
+    assert len(sink.sent) == 6
+    reviewed = [(e["verdict"], e["by"]) for e in events_of(stream) if e["event"] == "reviewed"]
+    assert reviewed == [("approved", "operator")] * 6
 
 
 def test_cancelling_a_held_reply_releases_it():

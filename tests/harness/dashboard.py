@@ -28,6 +28,7 @@ from botdeck.tui.themes import SHIPPED_DIR, ThemeSet, discover_themes
 
 FROZEN = 1_795_000_000.0  # a fixed wall clock: 2026-11-19, for stable screens
 BOTS = ("stickyman1776", "genejacqueman", "pixelsage")
+FIVE_BOTS = (*BOTS, "quietlynx", "captainbyte")
 
 
 def frozen_clock() -> float:
@@ -76,6 +77,7 @@ def make_app(
     sink: ChatSink | None = None,
     events: dict[str, Any] | None = None,
     timers: list[dict[str, Any]] | None = None,
+    bots: Sequence[str] = BOTS,
 ) -> BotdeckApp:
     """`sink`: where replies go (they stay in the process by default)."""
     config = parse_config(
@@ -101,7 +103,7 @@ def make_app(
                     "persona": f"persona of {bot}",
                     "role": (roles or {}).get(bot, "viewer"),
                 }
-                for bot in BOTS
+                for bot in bots
             ],
         },
         source="test",
@@ -142,8 +144,10 @@ class NoticingChat(SimulatedChat):
         return self.reading or super().connection
 
 
-def mentions(count: int, at: float = 0.0) -> list[ScriptedLine]:
-    return [ScriptedLine(at, f"viewer{i}", f"@{BOTS[i % 3]} hello {i}") for i in range(count)]
+def mentions(count: int, at: float = 0.0, bots: Sequence[str] = BOTS) -> list[ScriptedLine]:
+    return [
+        ScriptedLine(at, f"viewer{i}", f"@{bots[i % len(bots)]} hello {i}") for i in range(count)
+    ]
 
 
 async def wait_until(

@@ -1,6 +1,7 @@
 """An engine from hand-picked parts, for tests that script the responder and the sink:
 `make_engine`, and the parts most of them use (`ScriptedResponder`, `RecordingSink`,
-`SlowSink`, `line`); `journal_of_run`, a config's chat played to its end."""
+`SlowSink`, `line`), the console's engine (`console_engine`, `mention`); `journal_of_run`,
+a config's chat played to its end."""
 
 from __future__ import annotations
 
@@ -150,6 +151,29 @@ class SlowSink(RecordingSink):
 def line(n: int, user: str, text: str, **fields: Any) -> ChatMessage:
     """Chat line `m{n}` from `user`, stamped 1000 + n."""
     return ChatMessage(id=f"m{n}", user=user, text=text, timestamp=1000.0 + n, **fields)
+
+
+def console_engine(
+    sink: ChatSink | None = None, chance: float = 0.0, b: int = 1, **settings: Any
+) -> tuple[Engine, io.StringIO]:
+    """The operator's console's engine: the three `BOTS`, replies written in 0.5 s, sent
+    after 1 s, five at once and `b` per bot."""
+    return make_engine(
+        BOTS,
+        responder=ScriptedResponder(delay=0.5),
+        sink=sink or RecordingSink(),
+        chance=chance,
+        max_depth=0,
+        delays=1.0,
+        g=5,
+        b=b,
+        **settings,
+    )
+
+
+def mention(n: int, viewer: str, bot: str = BOTS[0]) -> ChatMessage:
+    """Chat line `m{n}` from `viewer` mentioning `bot`."""
+    return line(n, viewer, f"@{bot} question {n}")
 
 
 def journal_of_run(config: Config) -> list[Event]:

@@ -61,8 +61,8 @@ async def test_dashboard_marks_failures_and_skips_with_reasons(monkeypatch):
             header = app.query_one(StatusBar).plain
             overview = app.query_one(Overview).plain
         assert "➤ alpha_bot: @viewer0 happy to help!" in chat
-        assert "✗ alpha_bot failed: quota exceeded (insufficient_quota)" in chat
-        assert "⊘ alpha_bot skipped: blocked" in chat
+        assert "✗ alpha_bot → viewer1 failed: quota exceeded (insufficient_quota)" in chat
+        assert "⊘ alpha_bot → viewer2 skipped: blocked" in chat
         assert "go die" not in chat  # a blocked reply is never shown, let alone sent
         assert "responder: fake-model-1" in header
         assert "tokens 50" in overview  # 2 completions x 25; the blocked one is billed too

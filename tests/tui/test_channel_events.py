@@ -36,7 +36,8 @@ async def test_g_fires_the_kind_picked_and_the_bots_react_as_to_a_real_one():
     async with app.run_test(size=(120, 40)) as pilot:
         await mash(pilot, "g")
         await wait_until(pilot, lambda: isinstance(app.screen, EventDialog))
-        assert "[1] raid" in screen_text(app) and "[6] channel-point question" in screen_text(app)
+        await wait_until(pilot, lambda: "[1] raid" in screen_text(app))  # drawn
+        assert "[6] channel-point question" in screen_text(app)
         await mash(pilot, "1")
         await wait_until(pilot, lambda: not isinstance(app.screen, EventDialog))
         await wait_until(pilot, lambda: app.engine.snapshot().queues.sent == 1)

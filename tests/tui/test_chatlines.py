@@ -6,13 +6,13 @@ from rich.text import Text
 
 from botdeck.core.jobs import Job
 from botdeck.model.chat import ChatMessage
-from botdeck.model.jobs import Outcome, Priority
+from botdeck.model.jobs import Outcome, Priority, ReplyContext
 from botdeck.tui.chatlines import (
     BOT_COLOURS,
+    FOLD_SECONDS,
     ChatHighlighter,
-    cancelled_line,
+    OutcomeFolds,
     chat_line,
-    outcome_line,
     state_line,
 )
 
@@ -62,13 +62,53 @@ def test_bot_lines_are_in_the_bots_colour_and_mentions_stand_out():
     )
 
 
-def test_failures_skips_cancellations_and_states():
-    job = Job(1, "alpha_bot", Priority.HIGH, 0.0, None)
-    job.outcome, job.reason = Outcome.FAILED, "model unavailable"
-    assert outcome_line(job, 0).endswith("✗ alpha_bot failed: model unavailable")
-    job.outcome, job.reason = Outcome.SKIPPED, "blocked"
-    assert outcome_line(job, 0).endswith("⊘ alpha_bot skipped: blocked")
-    job.outcome = Outcome.SENT
-    assert outcome_line(job, 0) is None
-    assert cancelled_line(3, "stopped", 0).endswith("⊘ 3 replies cancelled: stopped")
+def ended(bot: str, viewer: str, outcome: Outcome, reason: str, n: int = 0) -> Job:
+    message = ChatMessage(f"m{n}", viewer, f"@{bot} hi", 0)
+    job = Job(n, bot, Priority.HIGH, 0.0, ReplyContext(message, 1))
+    job.outcome, job.reason = outcome, reason
+    return job
+
+
+def test_failures_skips_cancellations_and_states_name_whom_they_answered():
+    folds = OutcomeFolds()
+    failed = folds.add(ended("alpha_bot", "bob", Outcome.FAILED, "model unavailable"), 0)
+    assert failed is not None and failed[1].endswith("✗ alpha_bot → bob failed: model unavailable")
+    skipped = folds.add(ended("alpha_bot", "bob", Outcome.SKIPPED, "blocked"), 0)
+    assert skipped is not None and skipped[1].endswith("⊘ alpha_bot → bob skipped: blocked")
+    assert folds.add(ended("alpha_bot", "bob", Outcome.SENT, ""), 0) is None
+    bot_line = ChatMessage("b", "beta_bot", "hi", 0, is_bot=True, depth=1)
+    job = Job(9, "alpha_bot", Priority.LOW, 0.0, ReplyContext(bot_line, 2))
+    job.outcome, job.reason = Outcome.SKIPPED, "stale"
+    to_bot = folds.add(job, 0)
+    assert to_bot is not None and to_bot[1].endswith("⊘ alpha_bot → beta_bot (bot) skipped: stale")
     assert state_line("draining", 0).endswith("─ router draining")
+
+
+def test_repeated_outcomes_fold_into_one_line_with_a_count():
+    folds = OutcomeFolds()
+    lines = [
+        folds.add(ended("alpha_bot", f"viewer{n}", Outcome.SKIPPED, "muted", n), 1.0)
+        for n in range(18)
+    ]
+    keys = {line[0] for line in lines if line is not None}
+    assert len(keys) == 1  # one chat line, counting up
+    last = lines[-1]
+    assert last is not None
+    assert last[1].endswith(
+        "⊘ alpha_bot → viewer0, viewer1, viewer2 and 15 more: 18 replies skipped: muted"
+    )
+    # Another bot, another reason, another outcome: lines of their own.
+    other = folds.add(ended("beta_bot", "v", Outcome.SKIPPED, "muted"), 1.0)
+    reason = folds.add(ended("alpha_bot", "v", Outcome.SKIPPED, "operator"), 1.0)
+    assert len({key for key, _ in (last, other, reason)}) == 3  # type: ignore[misc]
+    # Later than the window: a new line.
+    later = folds.add(ended("alpha_bot", "v", Outcome.SKIPPED, "muted"), 1.0 + FOLD_SECONDS + 1)
+    assert later is not None and later[0] != last[0] and "→ v skipped: muted" in later[1]
+
+
+def test_a_stop_across_bots_is_one_line_per_reason():
+    folds = OutcomeFolds()
+    for n in range(10_000):
+        line = folds.add(ended(f"bot{n % 3}", f"v{n % 40}", Outcome.CANCELLED, "stopped", n), 5)
+    assert line is not None
+    assert line[1].endswith("⊘ 3 bots → v0, v1, v2 and 37 more: 10000 replies cancelled: stopped")

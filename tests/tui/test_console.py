@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 
+from rich.text import Text
 from textual import events as textual_events
 from textual.widgets import Input, Select, Static
 
@@ -13,7 +14,8 @@ from botdeck.chat.simulated import ScriptedLine
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import Phase, RouterState
 from botdeck.tui.screens.edit_reply import EditReply
-from botdeck.tui.screens.help import HelpScreen
+from botdeck.tui.screens.help import HelpScreen, help_table
+from botdeck.tui.screens.mute import MuteDialog
 from botdeck.tui.screens.say import SayScreen
 from botdeck.tui.screens.text_view import TextView
 from botdeck.tui.widgets.bot_card import BotCard
@@ -129,19 +131,94 @@ async def test_b_pauses_just_this_bot_and_its_card_says_so():
         assert "paused" not in str(card.border_title)
 
 
-async def test_m_mutes_the_bot_its_waiting_replies_end_muted_and_new_ones_too():
+def chat_lines(app) -> list[str]:
+    app.flush_chat()
+    return app.query_one(ChatLog).lines
+
+
+async def ask_to_mute(app, pilot, mentions: int) -> MuteDialog:
+    await open_sticky(app, pilot, waiting=mentions - 2)  # two run (in their delay)
+    await pilot.press("m")
+    await wait_until(pilot, lambda: isinstance(app.screen, MuteDialog))
+    dialog = app.screen
+    assert isinstance(dialog, MuteDialog)
+    shown = screen_text(app)
+    assert f"{STICKY} has {mentions} mentions to answer" in shown
+    assert f"hand the {mentions} to {GENE} (0 waiting)" in shown  # the least busy first
+    assert f"hand the {mentions} to {PIXEL} (0 waiting)" in shown
+    assert f"let it answer the {mentions} first, then fall silent" in shown
+    assert f"drop the {mentions} (skipped: muted)" in shown
+    assert not app.engine.muted(STICKY) and len(app.engine.jobs_of(STICKY)) == mentions
+    footer = shown.splitlines()[-1]
+    assert "h Hand over" in footer and "x Stop" in footer and "q Quit" in footer
+    return dialog
+
+
+async def test_m_with_mentions_queued_asks_and_dropping_folds_into_one_named_line():
     journal = io.StringIO()
-    app = make_app(to_sticky(4), delays=30.0, journal=journal)
+    app = make_app(to_sticky(18), delays=30.0, journal=journal)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_sticky(app, pilot, waiting=2)
-        await pilot.press("m")
-        assert "muted" in str(app.query_one(f"#card-{STICKY}", BotCard).border_title)
+        await ask_to_mute(app, pilot, 18)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: not isinstance(app.screen, MuteDialog))
+        card = app.query_one(f"#card-{STICKY}", BotCard)
+        assert "muted" in f"{card.border_title} {card.border_subtitle}"
         assert app.engine.jobs_of(STICKY) == []
-        app.engine.handle(ChatMessage("late", "late", f"@{STICKY} hi", 0.0))
-        await pilot.press("m")
-        assert not app.engine.snapshot().queues.bot(STICKY).muted
+        skipped = [line for line in chat_lines(app) if "skipped" in line]
+        assert len(skipped) == 1  # not 18 identical lines pushing the chat away
+        folded = re.search(
+            rf"⊘ {STICKY} → (viewer\d+), (viewer\d+), (viewer\d+) and 15 more: ", skipped[0]
+        )
+        assert folded and len(set(folded.groups())) == 3, skipped[0]  # names, not a count only
+        assert skipped[0].endswith(" and 15 more: 18 replies skipped: muted")
+        assert any("18 mentions dropped" in n.message for n in app._notifications)
+        # A mention the muted bot gets later counts on the same line, not a new one.
+        app.engine.handle(ChatMessage("late", "late_viewer", f"@{STICKY} hi", 0.0))
+        skipped = [line for line in chat_lines(app) if "skipped" in line]
+        assert len(skipped) == 1 and "and 16 more: 19 replies skipped: muted" in skipped[0]
+        assert app.focused is table(app)  # the focus is back where it was
+        await pilot.press("m")  # muted: m unmutes at once
+        assert not app.engine.muted(STICKY)
     reasons = [e["reason"] for e in events_of(journal) if e["event"] == "skipped"]
-    assert reasons == ["muted"] * 5
+    assert reasons == ["muted"] * 19
+
+
+async def test_m_hands_the_mentions_to_another_bot_when_asked():
+    journal = io.StringIO()
+    app = make_app(to_sticky(8), delays=30.0, journal=journal)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ask_to_mute(app, pilot, 8)
+        await pilot.press("h")  # the least busy: genejacqueman
+        await wait_until(pilot, lambda: app.engine.muted(STICKY))
+        handed = app.engine.jobs_of(GENE)
+        assert sorted(job.context.message.user for job in handed) == [
+            f"viewer{i}" for i in range(8)
+        ]
+        assert app.engine.jobs_of(STICKY) == []
+        assert any(f"8 mentions handed to {GENE}" in n.message for n in app._notifications)
+        lines = chat_lines(app)
+        assert not [line for line in lines if "skipped" in line]  # none was dropped
+        handed = [line for line in lines if "handed to" in line]
+        assert len(handed) == 1 and handed[0].endswith(f"8 replies handed to {GENE}")
+    enqueued = [
+        e["msg"] for e in events_of(journal) if e["event"] == "enqueued" and e["bot"] == GENE
+    ]
+    assert len(enqueued) == 8
+
+
+async def test_m_lets_the_mentions_finish_or_escape_mutes_nothing():
+    app = make_app(to_sticky(5), delays=30.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ask_to_mute(app, pilot, 5)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, MuteDialog))
+        assert not app.engine.muted(STICKY) and len(app.engine.jobs_of(STICKY)) == 5
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, MuteDialog))
+        await pilot.press("f")
+        await wait_until(pilot, lambda: app.engine.muted(STICKY))
+        assert len(app.engine.jobs_of(STICKY)) == 5  # still to be answered, by it
+        assert not [line for line in chat_lines(app) if "skipped" in line]
 
 
 async def test_tab_and_a_click_select_a_bot():
@@ -217,8 +294,8 @@ async def test_review_holds_a_reply_shows_it_whole_and_a_approves_it():
         panel = app.query_one(ReviewPanel)
         await wait_until(pilot, lambda: panel.job is not None and panel.display)
         [pending] = app.engine.reviews()
-        assert pending.text in str(panel.render())
-        assert re.search(r"rejected in 1[12]\ds if nobody decides", str(panel.render()))
+        assert pending.text in panel.shown
+        assert re.search(r"rejected in 1[12]\ds if nobody decides", panel.shown)
         await wait_until(pilot, lambda: "z Reject" in screen_text(app))  # the footer follows
         assert "a Approve" in screen_text(app)
         await pilot.press("a")
@@ -311,5 +388,13 @@ async def test_question_mark_shows_every_key_as_remapped():
         assert isinstance(app.screen, HelpScreen)
         shown = screen_text(app)
         assert "f12" in shown and "emergency stop" in shown and "ctrl+x" in shown
+        # The help strings are the README's Markdown: its backticks are not shown, the
+        # keys they mark are bold.
+        assert "`" not in shown and "after confirming with y (n or escape cancels)" in shown
+        table = help_table({})
+        cells = [cell for column in table.columns for cell in column.cells]
+        stop_help = next(c for c in cells if isinstance(c, Text) and "emergency" in c.plain)
+        bold = [stop_help.plain[s.start : s.end] for s in stop_help.spans if s.style == "bold"]
+        assert bold == ["y", "n", "y"]
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)

@@ -15,6 +15,7 @@ from botdeck.model.keys import KEY_ACTIONS
 from botdeck.report import build_report
 from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.screens.help import HelpScreen
+from botdeck.tui.screens.mute import MuteDialog
 from botdeck.tui.screens.say import SayScreen
 from botdeck.tui.screens.text_view import TextView
 from botdeck.tui.widgets.queue import QueueInspector
@@ -88,7 +89,9 @@ async def test_every_palette_entry_changes_what_it_should():
         await from_palette(app, pilot, "Hold bot")
         assert engine.snapshot().queues.bot(STICKY).paused
         await from_palette(app, pilot, "Mute")
-        assert engine.snapshot().queues.bot(STICKY).muted
+        assert isinstance(app.screen, MuteDialog)  # its mentions are queued: it asks
+        await pilot.press("d")
+        await wait_until(pilot, lambda: engine.snapshot().queues.bot(STICKY).muted)
         await from_palette(app, pilot, "Close")
         assert not app.query_one(QueueInspector).display
 
@@ -105,7 +108,7 @@ async def test_every_palette_entry_changes_what_it_should():
         assert engine.state in (RouterState.DRAINING, RouterState.DRAINED)
     assert app.return_code in (EXIT_OK, None)
     labels = {action.label for action in KEY_ACTIONS if action.id != "select"}
-    review_keys = {"Approve", "Edit", "Reject"}  # offered only while a reply waits
+    review_keys = {"Approve", "Approve all", "Edit", "Reject"}  # only while replies wait
     assert labels - review_keys <= seen
 
 
@@ -121,8 +124,10 @@ async def test_the_review_entries_act_on_the_reply_shown():
         await wait_until(pilot, lambda: panel.job == app.engine.reviews()[0].job)
         await from_palette(app, pilot, "Reject")
         await wait_until(pilot, lambda: len(app.engine.reviews()) == 1)
+        await from_palette(app, pilot, "Approve all")
+        await wait_until(pilot, lambda: not app.engine.reviews())
     verdicts = [e["verdict"] for e in events_of(journal) if e["event"] == "reviewed"]
-    assert verdicts[:2] == ["approved", "rejected"]
+    assert verdicts == ["approved", "rejected", "approved"]
 
 
 async def test_the_stop_dialog_counts_live_and_its_footer_shows_y_and_n():
@@ -136,7 +141,7 @@ async def test_the_stop_dialog_counts_live_and_its_footer_shows_y_and_n():
         assert "Cancel all 6 queued and running replies now?" in shown
         footer = shown.splitlines()[-1]
         assert "y Stop now" in footer and "n Cancel" in footer
-        assert "Drain" not in footer and "Quit" not in footer
+        assert "Drain" not in footer and "q Quit" in footer  # quitting works from any dialog
         for n, line in enumerate(mentions(4)):
             app.engine.handle(ChatMessage(f"more{n}", f"more{n}", line.text, 0.0))
         await wait_until(pilot, lambda: "Cancel all 10 queued" in screen_text(app))

@@ -22,6 +22,7 @@ import botdeck.model
 from botdeck.chat.simulated import ScriptedLine
 from botdeck.engine import QuitResult, QuitStep
 from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus, Role
+from botdeck.model.console import QueuedMentions
 from botdeck.model.events import (
     AIAvailability,
     AIState,
@@ -39,9 +40,18 @@ from botdeck.model.review import PendingReview, Verdict
 from botdeck.model.room import Audience, PassKind
 from botdeck.model.snapshot import Expired, ResumeSummary
 from botdeck.model.stream import ChannelEvent, EventKind, RedemptionStatus, Reward, StreamInfo
-from botdeck.tui.chatlines import event_line, moderation_line, outcome_line, redemption_line
-from botdeck.tui.labels import pass_label, phase_label, priority_label, when_note
+from botdeck.tui.chatlines import OutcomeFolds, event_line, moderation_line, redemption_line
+from botdeck.tui.labels import (
+    mentions_choice,
+    muted_toast,
+    outcome_word,
+    pass_label,
+    phase_label,
+    priority_label,
+    when_note,
+)
 from botdeck.tui.screens.help import HelpScreen
+from botdeck.tui.screens.mute import MuteDialog, Taker
 from botdeck.tui.widgets.bot_card import BotCard, CardSize
 from botdeck.tui.widgets.chat_log import ChatLog
 from botdeck.tui.widgets.queue import QueueInspector
@@ -61,6 +71,7 @@ SHOWN = {
     ModerationAction: "chat moderation lines",
     Verdict: "review panel (what the timeout does)",
     When: "help screen (when column), footer and palette (check_action)",
+    QueuedMentions: "mute dialog (one choice each), the toast after it",
     PassKind: "bot cards (the lower border: passed: emotes 41, spam 12)",
     Expired: "the resume toast and the headless line (ResumeSummary.describe)",
     EventKind: "chat event lines (the ★ marker)",
@@ -215,11 +226,8 @@ async def test_every_outcome_reason_ai_state_and_moderation_action_shows_in_the_
         ):
             job = _job(number, Phase.DONE, Priority.HIGH, outcome=outcome, reason=reason.value)
             app._on_event(JobChanged(JobStage.FINISHED, job))  # type: ignore[arg-type]
-            line = outcome_line(job, app._clock())  # type: ignore[arg-type]
-            if line is not None:
-                expected.append(line)
-            elif outcome is Outcome.CANCELLED:  # summed per reason at the next flush
-                expected.append(f"cancelled: {reason.value}")
+            if (word := outcome_word(outcome)) is not None:  # a sent reply is its own line
+                expected.append(f"→ viewer1 {word}: {reason.value}")
         for state in AIState:
             app._on_event(AIAvailability(state, f"reason {state.value}", 3.0))
         for action in ModerationAction:
@@ -234,10 +242,10 @@ async def test_every_outcome_reason_ai_state_and_moderation_action_shows_in_the_
         for state in AIState:
             assert f"reason {state.value}" in chat or state is AIState.UP
         assert "AI back after 3 s" in chat
-        assert {Outcome.FAILED, Outcome.SKIPPED} == {
+        assert {Outcome.FAILED, Outcome.SKIPPED, Outcome.CANCELLED} == {
             outcome
             for outcome in Outcome
-            if outcome_line(_job(0, Phase.DONE, Priority.LOW, outcome=outcome), 0.0)  # type: ignore[arg-type]
+            if OutcomeFolds().add(_job(0, Phase.DONE, Priority.LOW, outcome=outcome), 0.0)  # type: ignore[arg-type]
         }
         assert app.is_running
 
@@ -250,7 +258,7 @@ async def test_every_verdict_shows_in_the_review_panel():
             review = PendingReview(1, BOTS[0], "viewer1", "a line", "a reply", 30.0, verdict)
             assert panel.show([review], 100) > 0
             await pilot.pause()
-            assert "if nobody decides" in str(panel.render())
+            assert "if nobody decides" in panel.shown
         assert app.is_running
 
 
@@ -276,6 +284,19 @@ async def test_every_when_shows_in_the_help_and_every_card_size_draws():
 @pytest.mark.parametrize("step", list(QuitStep))
 def test_every_quit_step_has_words(step: QuitStep):
     assert QuitResult(step, "q", cancelled=2, left=3, key=True).describe().startswith("q")
+
+
+async def test_every_mute_choice_shows_in_the_mute_dialog_and_its_toast():
+    app = make_app([])
+    async with app.run_test(size=(120, 40)) as pilot:
+        takers = [Taker(2, BOTS[1], 0)]
+        await app.push_screen(MuteDialog(BOTS[0], lambda: 7, takers))
+        await pilot.pause()
+        shown = screen_text(app)
+        for choice in QueuedMentions:
+            assert mentions_choice(choice, 7, BOTS[1]) in shown
+            assert muted_toast(choice, BOTS[0], 7, BOTS[1]).startswith(f"{BOTS[0]} muted")
+        await pilot.press("escape")
 
 
 async def test_every_pass_kind_shows_on_the_card():

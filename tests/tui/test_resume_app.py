@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 from botdeck.engine import plan_resume
 from botdeck.tui.widgets.status import Overview
 from tests.harness.dashboard import BOTS, FROZEN, make_app, wait_until
@@ -44,3 +46,27 @@ async def test_the_dashboard_says_how_many_mentions_it_resumed(tmp_path):
     enqueued = [e for e in events_of(journal) if e["event"] == "enqueued"]
     assert sorted(e["resumes"] for e in enqueued) == [1, 2, 3]
     assert min(e["job"] for e in enqueued) == 5  # after the previous run's ids
+
+
+@pytest.mark.parametrize("left", [0, 2], ids=["empty", "two-left-open"])
+async def test_the_demo_never_mentions_resuming(tmp_path, left):
+    """The demo closes what the previous demo left open but never resumes (its chat is
+    made up), so it says nothing about resuming: once it greeted a newcomer with
+    "nothing resumed: …/botdeck_demo-….jsonl: empty"."""
+    previous = tmp_path / "botdeck_demo-20261119-000000.jsonl"
+    if left:
+        crashed(previous, mentions=left)
+    else:
+        previous.write_text("")
+    plan = plan_resume(previous, same_file=False, enabled=False, window=300.0)  # as demo
+    app = make_app([], resume=plan)
+    said: list[str] = []
+    to_screen = app.session.say
+    app.session.say = lambda text, severity: (said.append(text), to_screen(text, severity))
+    async with app.run_test(size=(120, 40)) as pilot:
+        # The session says what it resumed right after connecting, in the same step.
+        await wait_until(pilot, lambda: app.engine.resumed is not None)
+        app.refresh_numbers()
+        assert not [text for text in said if "resum" in text], said
+        assert "resumed" not in app.query_one(Overview).plain
+    assert app.engine.resumed is not None and app.engine.resumed.expired == (left and left + 1)

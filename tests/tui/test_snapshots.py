@@ -1,13 +1,15 @@
 """The dashboard at 80x24, 100x30, 120x40 and 200x60, with a fixed seed, frozen clocks and
 a settled engine: the plain demo, and the most crowded screen (a backlog past its
-warning, two notices, replies held for review, a bot's queue open)."""
+warning, two notices, replies held for review, a bot's queue open); stream night with 1,
+3 and 5 bots at each size (staged figures: tests/harness/staged.py); a terminal too small."""
 
 from __future__ import annotations
 
 import pytest
 
 from botdeck.chat.simulated import ScriptedLine
-from tests.harness.dashboard import make_app, mentions, wait_until
+from tests.harness.dashboard import make_app, mentions, screen_text, wait_until
+from tests.harness.staged import staged_app
 
 SIZES = [(80, 24), (100, 30), (120, 40), (200, 60)]
 IDS = [f"{w}x{h}" for w, h in SIZES]
@@ -64,3 +66,34 @@ def test_crowded_layout(snap_compare, size):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+STAGED = [(size, bots) for size in SIZES for bots in (1, 3, 5)]
+
+
+@pytest.mark.parametrize(
+    ("size", "bots"), STAGED, ids=[f"{w}x{h}-{bots}bots" for (w, h), bots in STAGED]
+)
+def test_stream_night_layout(snap_compare, size, bots):
+    """The first bot's queue open (a merged reply, long names) and the last bot's replies
+    in review, a backlog past its warning and a notice."""
+    app = staged_app(bots)
+
+    async def run_before(pilot) -> None:
+        await pilot.press("1")
+        app.flush_chat()
+        await wait_until(pilot, lambda: "12:40:05" in screen_text(app))
+        await wait_until(pilot, lambda: screen_text(app).splitlines()[-1].startswith("x Stop"))
+        app.refresh_numbers()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_too_small_a_terminal(snap_compare):
+    app = make_app(mentions(6), delays=0.0)
+
+    async def run_before(pilot) -> None:
+        await wait_until(pilot, lambda: "make the window" in screen_text(app))
+
+    assert snap_compare(app, terminal_size=(70, 20), run_before=run_before)

@@ -1,8 +1,8 @@
 """The state tour (issue 20, "the show goes on"): the real dashboard driven through every
 engine state it can reach, at 80x24, 120x40 and 200x60, with a bot's queue open, the
 review panel where replies are held, and each dialog up in turn (stop `x`, help `?`,
-say `i` with its bot list open, a test event `g`, edit `e`, a reply and a chat line in
-full `enter`).
+say `i` with its bot list open, a test event `g`, mute `m` where mentions are queued,
+edit `e`, a reply and a chat line in full `enter`).
 
 In every state, at every size: each frame renders with the header and the footer on
 screen, each dialog shows and closes, keys keep answering, and nothing raises (Pilot
@@ -37,6 +37,7 @@ from botdeck.chat.simulated import ScriptedEvent, ScriptedLine
 from botdeck.engine import plan_resume
 from botdeck.model.channel import ChatSettings, UserCleared
 from botdeck.model.chat import ConnectionState, ConnectionStatus
+from botdeck.model.console import QueuedMentions
 from botdeck.model.jobs import Phase, RouterState
 from botdeck.model.snapshot import LaneSnapshot
 from botdeck.model.stream import ChannelEvent, EventKind, Reward, StreamInfo
@@ -45,6 +46,7 @@ from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.screens.edit_reply import EditReply
 from botdeck.tui.screens.event_dialog import EventDialog
 from botdeck.tui.screens.help import HelpScreen
+from botdeck.tui.screens.mute import MuteDialog
 from botdeck.tui.screens.say import SayScreen
 from botdeck.tui.screens.text_view import TextView
 from botdeck.tui.widgets.chat_log import ChatLog
@@ -440,6 +442,37 @@ STATES: list[State] = [
         when(notice("journal stopped after"), "the journal given up"),
         shows="No space left on device",
     ),
+    State(
+        "mute_handed_over",
+        waiting(),
+        then(
+            queued(),
+            lambda app: app._mute(STICKY, (QueuedMentions.HAND_OVER, GENE)),
+            lambda app: app.engine.muted(STICKY) and len(app.engine.jobs_of(GENE)) == 6,
+        ),
+        queue=GENE,
+        shows="muted",
+    ),
+    State(
+        "mute_finishing",
+        waiting(),
+        then(
+            queued(),
+            lambda app: app._mute(STICKY, (QueuedMentions.FINISH, None)),
+            lambda app: app.engine.muted(STICKY) and app.engine.queued_mentions(STICKY) == 6,
+        ),
+        shows="muted",
+    ),
+    State(
+        "review_raid",
+        plain(
+            to(STICKY, 7) + to(GENE, 14, 7) + to(PIXEL, 20, 14),
+            review=REVIEW_ALL,
+            router={"global_concurrency": 30, "per_bot_concurrency": 10},
+        ),
+        when(lambda app: len(app.engine.reviews()) == 20, "twenty replies held"),
+        shows="20 held",
+    ),
 ]
 
 
@@ -530,6 +563,7 @@ async def visit(app: BotdeckApp, pilot: Pilot, state: State) -> None:
 
     await tap(pilot, "i", lambda: isinstance(app.screen, SayScreen), "the say dialog")
     say = app.screen
+    await until(pilot, lambda: bool(say.query(Select)), "the say dialog composed")
     choose = say.query_one(Select)
     await until(pilot, lambda: "Say as a bot" in frame(app), "the say dialog drawn")
     await tap(pilot, "shift+tab", lambda: app.focused is choose, "the bot list focused")
@@ -540,6 +574,11 @@ async def visit(app: BotdeckApp, pilot: Pilot, state: State) -> None:
     await closed(pilot, say)
 
     await dialog(pilot, "g", EventDialog, "Fire a test event")
+    # The mute dialog, where the bot has mentions it could lose (else `m` mutes or
+    # unmutes at once, which would leave the state).
+    if not app.engine.muted(state.queue) and app.engine.queued_mentions(state.queue):
+        await dialog(pilot, "m", MuteDialog, "Mute ")
+        assert not app.engine.muted(state.queue)  # escape mutes nothing
 
     if app.query_one(ReviewPanel).job is not None:
         await dialog(pilot, "e", EditReply, "Edit ")

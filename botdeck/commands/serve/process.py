@@ -108,7 +108,10 @@ class Run(AppService):
             return
         self._quits += 1
         with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signal.SIGTERM if self._quits < 3 else signal.SIGKILL)
+            if self._quits < 3:
+                process.send_signal(signal.SIGTERM)
+            else:
+                process.kill()  # SIGKILL; Windows has no such signal, kill() is its way
 
     async def finish(self) -> None:
         """Ask the dashboard to quit (it drains first) and wait until it has exited. One

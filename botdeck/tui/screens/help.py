@@ -1,5 +1,8 @@
 """`?`: every key and what it does, generated from the key table with the keys as this
-run has them (after `[keys]`), so it can never disagree with the bindings."""
+run has them (after `[keys]`), so it can never disagree with the bindings.
+
+The table's help strings are also the README's key table (Markdown: a key is written
+`y`); here a backticked key is drawn bold, never with its backticks."""
 
 from __future__ import annotations
 
@@ -18,6 +21,20 @@ from botdeck.tui.labels import when_note
 from botdeck.tui.screens.dialog import Dialog
 
 
+def help_text(text: str) -> Text:
+    """A help string as the screen shows it: what the README writes as code (between
+    backticks) in bold, the backticks gone. Never markup: the text is taken as it is."""
+    shown = Text()
+    for index, part in enumerate(text.split("`")):
+        shown.append(part, style="bold" if index % 2 else "")
+    return shown
+
+
+def plain_help(text: str) -> str:
+    """A help string as plain text (the command palette): the backticks gone."""
+    return text.replace("`", "")
+
+
 def help_table(keymap: Mapping[str, str]) -> Table:
     table = Table(box=None, show_header=True, header_style="bold", expand=True)
     table.add_column("key", no_wrap=True)
@@ -25,7 +42,7 @@ def help_table(keymap: Mapping[str, str]) -> Table:
     table.add_column("when", style="dim", no_wrap=True)
     for action in KEY_ACTIONS:
         keys = key_display(keys_of(action.id, keymap))
-        table.add_row(Text(keys, style="bold"), Text(action.help), when_note(action.when))
+        table.add_row(Text(keys, style="bold"), help_text(action.help), when_note(action.when))
     table.add_row(
         Text("tab", style="bold"), Text("move between the cards, the queue and the chat"), ""
     )
@@ -37,7 +54,7 @@ def help_table(keymap: Mapping[str, str]) -> Table:
 
 class HelpScreen(Dialog[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,question_mark,q", "close", "Close", key_display="esc"),
+        Binding("escape,question_mark", "close", "Close", key_display="esc"),  # q quits
     ]
 
     def __init__(self, keymap: Mapping[str, str]) -> None:

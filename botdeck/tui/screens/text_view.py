@@ -15,7 +15,7 @@ from botdeck.tui.screens.dialog import Dialog
 
 class TextView(Dialog[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter,q", "close", "Close", key_display="esc"),
+        Binding("escape,enter", "close", "Close", key_display="esc"),  # q quits
     ]
 
     def __init__(self, title: str, body: Text | str) -> None:

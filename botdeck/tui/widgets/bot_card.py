@@ -23,6 +23,7 @@ from textual.widgets import Sparkline
 
 from botdeck.model.room import PassKind
 from botdeck.model.snapshot import LaneSnapshot, SendBudget
+from botdeck.tui.fit import TIGHT, Part, fit_first, fit_line
 from botdeck.tui.labels import pass_label
 from botdeck.tui.widgets.text_lines import TextLines
 
@@ -48,10 +49,11 @@ class CardSize(StrEnum):
 
     @property
     def width(self) -> int:
-        """The columns one card needs (a line card holds all its figures on one row)."""
+        """The columns one card needs: a box, its figures' 22 cells (`size 128 pend 2/2`,
+        `budget 0/20 wait 28s`) whole; a line card, all its figures on one row."""
         match self:
             case CardSize.FULL | CardSize.COMPACT:
-                return 32
+                return 26
             case CardSize.LINE:
                 return 66
             case _:
@@ -130,19 +132,22 @@ class BotCard(Vertical, can_focus=True):
         budget: SendBudget | None,
         *,
         size: CardSize,
+        width: int | None = None,
         reviewing: bool = False,
         selected: bool = False,
         passed: int = 0,
         cooldown_hits: int = 0,
         room_passes: Mapping[PassKind, int] | None = None,
     ) -> None:
-        """`passed`: random replies the bot did not take because its send window was
-        full; `cooldown_hits`: those its cooldowns left unanswered; `room_passes`: lines
-        it passed up because they did not fit (emotes, copypasta, ...) or the share was
-        used up, on the card's lower border."""
-        narrow = self.content_size.width < 40  # short labels unless the card is wide
+        """`width`: the cells the card's figures have (the layout's, so it is right at
+        once after a resize); `passed`: random replies the bot did not take because its
+        send window was full; `cooldown_hits`: those its cooldowns left unanswered;
+        `room_passes`: lines it passed up because they did not fit (emotes, copypasta,
+        ...) or the share was used up, on the card's lower border after its flags."""
+        if width is None:
+            width = self.content_size.width or None
         passes = passes_text(room_passes or {})
-        key = (lane, budget, narrow, size, reviewing, selected, passed, cooldown_hits, passes)
+        key = (lane, budget, width, size, reviewing, selected, passed, cooldown_hits, passes)
         if key == self._last or self._stats is None:  # unchanged, or not mounted yet
             return
         if size is not self._card_size:
@@ -155,19 +160,28 @@ class BotCard(Vertical, can_focus=True):
         flags = bot_flags(lane, reviewing)
         title = f"{self.number} {self.bot}" if self.number <= 9 else self.bot
         border_title = " · ".join([title, *flags])
+        # Raid mode's label on the box's bottom edge, where no figure can push it out;
+        # the flags (muted, paused, review) join it there when the title has no room.
+        edge = [merge_label(lane)] if lane.merging else []
+        if width is not None and len(border_title) > width:
+            border_title = title
+            edge = [*bot_flags(lane, reviewing, short=True), *edge]
+        if passes:
+            edge.append(passes)  # last: the flags and the merge label come first
+        subtitle = " · ".join(edge) if size is not CardSize.LINE else ""
         if border_title != self.border_title:
             self.border_title = border_title
-        if passes != self.border_subtitle:  # a line card has no border: figures only
-            self.border_subtitle = passes
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
         self.set_class(lane.paused or lane.muted or lane.held is not None, "-held")
         self.set_class(selected, "-selected")
         if size is CardSize.LINE:  # the figures first: the alerts give the reasons
             short = bot_flags(lane, reviewing, short=True)
-            text = card_line(title, lane, budget, short, self._colour)
+            lines = [card_line(title, lane, budget, short, self._colour, width)]
         else:
             compact = size is CardSize.COMPACT
-            text = card_text(lane, budget, narrow, compact, passed, cooldown_hits)
-        self._stats.set_lines(list(text.split("\n")))
+            lines = card_lines(lane, budget, width, compact, reviewing, passed, cooldown_hits)
+        self._stats.set_lines(lines)
 
 
 def passes_text(passes: Mapping[PassKind, int]) -> str:
@@ -181,62 +195,77 @@ def passes_text(passes: Mapping[PassKind, int]) -> str:
     return "passed: " + ", ".join(f"{pass_label(kind)} {count}" for count, kind in ranked)
 
 
-def card_text(
+def merge_label(lane: LaneSnapshot) -> str:
+    """`merging ×12` while raid mode merges the bot's replies (the viewers in its last)."""
+    return f"merging ×{lane.last_batch}" if lane.merging else ""
+
+
+def _budget(lane: LaneSnapshot, budget: SendBudget | None) -> str:
+    text = "-" if budget is None else f"{budget.left}/{budget.limit}"
+    if budget is not None and budget.next_free_in > 0 and lane.sending:
+        text += f" wait {budget.next_free_in:.0f}s"
+    return text
+
+
+def _figure(label: str, value: object, rank: int = 0, bold: bool = False) -> Part:
+    return Part.of((f"{label} ", "dim"), (f"{value}", "bold" if bold else ""), rank=rank)
+
+
+def card_lines(
     lane: LaneSnapshot,
     budget: SendBudget | None,
-    narrow: bool = False,
+    width: int | None = None,
     compact: bool = False,
+    reviewing: bool = False,
     passed: int = 0,
     cooldown_hits: int = 0,
-) -> Text:
-    """The card's figures, a line each (a line too long for the card is cut, never
-    wrapped: wrapping would push the last lines out of the box)."""
-    budget_text = "-" if budget is None else f"{budget.left}/{budget.limit}"
-    if budget is not None and budget.next_free_in > 0 and lane.sending:
-        budget_text += f" wait {budget.next_free_in:.0f}s"
-    short = narrow or compact
-    sep = " " if short else "  "
-    fail, skip, answered, pending = (
-        ("fail", "skip", "ans", "pend") if short else ("failed", "skipped", "answered", "pending")
+) -> list[Text]:
+    """The card's figures, a line each, fitted to `width`: size, pending and the budget
+    always whole (the merge label is on the box's edge); the rest gives way, least
+    telling first, and labels shorten before anything goes."""
+    rows = [
+        _rows(lane, budget, compact, reviewing, passed, cooldown_hits, short)
+        for short in (False, True)
+    ]
+    return [fit_first([long, short], width) for long, short in zip(*rows, strict=True)]
+
+
+def _rows(
+    lane: LaneSnapshot,
+    budget: SendBudget | None,
+    compact: bool,
+    reviewing: bool,
+    passed: int,
+    cooldown_hits: int,
+    short: bool,
+) -> list[list[Part]]:
+    pending, answered, fail, skip = (
+        ("pend", "ans", "fail", "skip") if short else ("pending", "answered", "failed", "skipped")
     )
-    lines: list[list[str | tuple[str, str]]]
+    size = _figure("size", lane.size, bold=True)
+    pend = _figure(pending, f"{lane.pending}/{lane.limit}", bold=True)
+    budget_part = _figure("budget", _budget(lane, budget))
+    ai = [_figure("wait AI", lane.ai_waiting, 1, bold=True)] if lane.ai_waiting else []
+    review = [_figure("review", lane.review, 2)] if reviewing or lane.review else []
+    extra = [
+        *([_figure("passed", passed, 3)] if passed else []),
+        *([_figure("cooldown", cooldown_hits, 3)] if cooldown_hits else []),
+    ]
     if compact:
-        lines = [
-            [("size ", "dim"), (f"{lane.size}", "bold"),
-             (f"{sep}{pending} ", "dim"), (f"{lane.pending}/{lane.limit}", "bold"),
-             (f"{sep}msgs ", "dim"), f"{lane.messages}",
-             (f"{sep}{answered} ", "dim"), f"{lane.answered}"],
-            [("budget ", "dim"), budget_text,
-             (f"{sep}p95 ", "dim"), _latency(lane.latency.p95),
-             (f"{sep}{fail} ", "dim"), f"{lane.failed}",
-             (f"{sep}{skip} ", "dim"), f"{lane.skipped}"],
+        return [
+            [size, pend, *ai, _figure(answered, lane.answered, 2),
+             _figure("msgs", lane.messages, 3)],
+            [budget_part, _figure("p95", _latency(lane.latency.p95), 2),
+             _figure(fail, lane.failed, 3), _figure(skip, lane.skipped, 3)],
         ]  # fmt: skip
-    else:
-        lines = [
-            [("size ", "dim"), (f"{lane.size}", "bold"),
-             (f"{sep}{pending} ", "dim"), (f"{lane.pending}/{lane.limit}", "bold"),
-             (f"{sep}review ", "dim"), f"{lane.review}"],
-            [("delay ", "dim"), f"{lane.delaying}",
-             (f"{sep}gen ", "dim"), f"{lane.generating}",
-             (f"{sep}send ", "dim"), f"{lane.sending}"],
-            [("msgs ", "dim"), f"{lane.messages}",
-             (f"{sep}{answered} ", "dim"), f"{lane.answered}",
-             (f"{sep}{fail} ", "dim"), f"{lane.failed}",
-             (f"{sep}{skip} ", "dim"), f"{lane.skipped}"],
-            [("budget ", "dim"), budget_text,
-             (f"{sep}p50 ", "dim"), _latency(lane.latency.p50),
-             (f"{sep}p95 ", "dim"), _latency(lane.latency.p95)],
-        ]  # fmt: skip
-    if lane.ai_waiting:  # the AI server is down: these wait for it (not failing)
-        lines[1] += [(f"{sep}wait AI ", "dim"), (f"{lane.ai_waiting}", "bold")]
-    if passed:
-        lines[1] += [(f"{sep}passed ", "dim"), f"{passed}"]
-    if cooldown_hits:
-        lines[1] += [(f"{sep}cooldown ", "dim"), f"{cooldown_hits}"]
-    if lane.merging:  # raid mode: replies answer several viewers at once
-        lines[1].append((f"{sep}merging ×{lane.last_batch}", "bold"))
-    text = Text("\n", no_wrap=True, overflow="ellipsis")
-    return text.join(Text.assemble(*line) for line in lines)
+    return [
+        [size, pend, *review, *ai],
+        [budget_part, _figure("p95", _latency(lane.latency.p95), 2)],
+        [_figure("msgs", lane.messages, 2), _figure(answered, lane.answered, 1),
+         _figure(fail, lane.failed, 3), _figure(skip, lane.skipped, 3)],
+        [_figure("delay", lane.delaying, 4), _figure("gen", lane.generating, 4),
+         _figure("send", lane.sending, 4), _figure("p50", _latency(lane.latency.p50), 5), *extra],
+    ]  # fmt: skip
 
 
 def card_line(
@@ -245,22 +274,20 @@ def card_line(
     budget: SendBudget | None,
     flags: list[str],
     colour: str,
+    width: int | None = None,
 ) -> Text:
-    """A card in one line, for small terminals: the figures that matter most first."""
-    budget_text = "-" if budget is None else f"{budget.left}/{budget.limit}"
-    text = Text.assemble(
-        (title, f"bold {colour}"),
-        *((f" {flag}", "bold reverse") for flag in flags),
-        ("  size ", "dim"), (f"{lane.size}", "bold"),
-        (" pend ", "dim"), (f"{lane.pending}/{lane.limit}", "bold"),
-        *(((" wait AI ", "dim"), (f"{lane.ai_waiting}", "bold")) if lane.ai_waiting else ()),
-        (" msgs ", "dim"), f"{lane.messages}",
-        (" ans ", "dim"), f"{lane.answered}",
-        (" budget ", "dim"), budget_text,
-        (" p95 ", "dim"), _latency(lane.latency.p95),
-        no_wrap=True,
-        overflow="ellipsis",
-    )  # fmt: skip
-    if lane.merging:
-        text.append(f" merging ×{lane.last_batch}", style="bold")
-    return text
+    """A card in one line, for small terminals: the figures that matter most first, and
+    they stay whole (size, pending, budget, the merge label)."""
+    parts = [
+        Part.of((title, f"bold {colour}")),
+        *(Part.of((flag, "bold reverse"), rank=1) for flag in flags),
+        _figure("size", lane.size, bold=True),
+        _figure("pend", f"{lane.pending}/{lane.limit}", bold=True),
+        *([_figure("wait AI", lane.ai_waiting, 1, bold=True)] if lane.ai_waiting else []),
+        _figure("budget", _budget(lane, budget)),
+        *([Part.of((merge_label(lane), "bold"))] if lane.merging else []),
+        _figure("ans", lane.answered, 2),
+        _figure("msgs", lane.messages, 3),
+        _figure("p95", _latency(lane.latency.p95), 2),
+    ]
+    return fit_line(parts, width, sep=TIGHT)  # the same spacing on every bot's line

@@ -11,6 +11,7 @@ is selected); `selected_line()` is the whole line, for the app's "open in full".
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import ClassVar, Protocol
 
 from rich.cells import cell_len
@@ -31,9 +32,11 @@ INDENT = MARK_COLUMN + 2  # continuation rows start under the text, after the ma
 
 
 class ChatView(Protocol):
-    """What the app needs of a chat widget: take lines now, show them on flush."""
+    """What the app needs of a chat widget: take lines now, show them on flush. A line
+    added with a `key` replaces the line last added with that key, where it stands (a
+    folded outcome line counting up), unless that line has left the chat."""
 
-    def add(self, line: str, full: str | None = None) -> None: ...
+    def add(self, line: str, full: str | None = None, key: Hashable | None = None) -> None: ...
 
     def flush(self) -> None: ...
 
@@ -97,6 +100,9 @@ class ChatLog(ScrollView, can_focus=True):
         self.border_title = "chat"
         self._max_lines = max_lines
         self._pending: list[tuple[str, str | None]] = []
+        self._pending_keys: dict[Hashable, int] = {}  # key -> index in _pending
+        self._keyed: dict[Hashable, int] = {}  # key -> line number, once written
+        self._replaced: dict[int, str] = {}  # line number -> its new text, at the next flush
         self._lines: list[str] = []  # shown text, one chat line each
         self._full: dict[int, str] = {}  # line number -> the whole line, when cut for display
         self._base = 0  # the line number of _lines[0] (older lines were dropped)
@@ -114,21 +120,40 @@ class ChatLog(ScrollView, can_focus=True):
         """The lines held (oldest first), as shown."""
         return self._lines
 
-    def add(self, line: str, full: str | None = None) -> None:
+    def add(self, line: str, full: str | None = None, key: Hashable | None = None) -> None:
+        if key is not None:
+            if (index := self._pending_keys.get(key)) is not None:
+                self._pending[index] = (line, full)
+                return
+            number = self._keyed.get(key)
+            if number is not None and number >= self._base:
+                self._replaced[number] = line
+                return
+            self._pending_keys[key] = len(self._pending)
         self._pending.append((line, full))
         if len(self._pending) > self._max_lines:  # never buffer more than can be shown
-            del self._pending[: len(self._pending) - self._max_lines]
+            dropped = len(self._pending) - self._max_lines
+            del self._pending[:dropped]
+            self._pending_keys = {
+                k: i - dropped for k, i in self._pending_keys.items() if i >= dropped
+            }
 
     def flush(self) -> None:
-        if not self._pending:
+        if not self._pending and not self._replaced:
             return
         batch, self._pending = self._pending, []
+        keys = {index: key for key, index in self._pending_keys.items()}
+        self._pending_keys = {}
         following = self._follow and self._cursor is None
         width = self._width or self._wrap_width()
+        if self._replaced:
+            self._replace_lines(width)
         number = self._base + len(self._lines)
-        for line, full in batch:
+        for index, (line, full) in enumerate(batch):
             if full is not None:
                 self._full[number] = full
+            if (key := keys.get(index)) is not None:
+                self._keyed[key] = number
             rows = wrap(line, width, INDENT)
             self._lines.append(line)
             self._heights.append(len(rows))
@@ -141,11 +166,30 @@ class ChatLog(ScrollView, can_focus=True):
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
 
+    def _replace_lines(self, width: int) -> None:
+        """Lines written before get their new text (folded outcomes counting up), each
+        wrapped again where it stands."""
+        replaced, self._replaced = self._replaced, {}
+        for number, line in sorted(replaced.items()):
+            offset = number - self._base
+            if offset < 0:
+                continue  # it left the chat meanwhile
+            first = self._first_row(number)
+            rows = wrap(line, width, INDENT)
+            self._rows[first : first + self._heights[offset]] = [
+                (number, start, end) for start, end in rows
+            ]
+            self._lines[offset] = line
+            self._heights[offset] = len(rows)
+            self._texts.discard(number)
+        self._strips.clear()
+
     def _prune(self, count: int) -> None:
         rows = sum(self._heights[:count])
         del self._lines[:count], self._heights[:count], self._rows[:rows]
         self._base += count
         self._full = {n: text for n, text in self._full.items() if n >= self._base}
+        self._keyed = {k: n for k, n in self._keyed.items() if n >= self._base}
         if self._cursor is not None and self._cursor < self._base:
             self._cursor = None
         self.scroll_to(y=max(0, self.scroll_offset.y - rows), animate=False, immediate=True)
@@ -241,6 +285,10 @@ class ChatLog(ScrollView, can_focus=True):
         if row >= len(self._rows):
             return Strip.blank(width, self.rich_style)
         number, start, end = self._rows[row]
+        if start and self._starts_above(row, number):
+            # The pane never starts mid-message: the rest of a line whose start scrolled
+            # off the top is left blank rather than shown without its time and name.
+            return Strip.blank(width, self.rich_style)
         selected = number == self._cursor
         key = (number, start, selected)
         strip = self._strips.get(key)
@@ -248,6 +296,14 @@ class ChatLog(ScrollView, can_focus=True):
             strip = self._render_row(number, start, end, selected, width)
             self._strips[key] = strip
         return strip
+
+    def _starts_above(self, row: int, number: int) -> bool:
+        """Whether the line shown on `row` began above the pane's first row."""
+        top = self.scroll_offset.y
+        first = row
+        while first > top and self._rows[first - 1][0] == number:
+            first -= 1
+        return first == top and self._rows[first][1] != 0
 
     def _render_row(self, number: int, start: int, end: int, selected: bool, width: int) -> Strip:
         text = self._texts.get(number)

@@ -16,7 +16,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.containers import Vertical
 from textual.geometry import Region, Size
@@ -27,10 +27,53 @@ from textual.widgets import Static
 
 from botdeck.model.jobs import JobView, Phase, Priority
 from botdeck.tui.labels import phase_label, priority_label
-from botdeck.tui.widgets.scrolling import set_virtual_size
+from botdeck.tui.widgets.scrolling import CURSOR_KEYS, set_virtual_size
 
-COLUMNS = (("#", 3), ("pri", 4), ("phase", 6), ("age", 4), ("viewer", 14), ("group", 5))
-HEADER = " ".join(name.ljust(width) for name, width in COLUMNS) + " line"
+MAX_LOGIN = 25  # Twitch's longest login: a viewer column never needs more
+MIN_VIEWER = 8
+MIN_LINE = 24  # the chat line keeps at least this much before the viewer column widens
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """The inspector's columns for the rows it shows and its width: the job id as the
+    toasts write it (`#119`), a viewer column as wide as the longest name (cut only when
+    the line would be squeezed), and the merge group only when some reply is merged."""
+
+    job: int
+    viewer: int
+    group: int  # 0: hidden (no reply is merged)
+
+    @classmethod
+    def fit(cls, rows: list[JobRow], width: int) -> Columns:
+        job = max((len(f"#{row.id}") for row in rows), default=4)
+        group = max((len(row.group) for row in rows), default=0)
+        group = max(5, group) if group else 0
+        longest = max((len(row.viewer) for row in rows), default=MIN_VIEWER)
+        fixed = 2 + job + 1 + 5 + 7 + 5 + (group + 1 if group else 0)
+        room = width - fixed - 1 - MIN_LINE
+        viewer = max(MIN_VIEWER, min(longest, MAX_LOGIN, max(14, room)))
+        return cls(job, viewer, group)
+
+    def widths(self) -> list[tuple[str, int]]:
+        """(heading, width) of each column before the line, in order."""
+        shown = [("", 1), ("job", self.job), ("pri", 4), ("phase", 6), ("age", 4)]
+        shown.append(("viewer", self.viewer))
+        if self.group:
+            shown.append(("group", self.group))
+        return shown
+
+    def header(self) -> str:
+        return " ".join(name.ljust(width) for name, width in self.widths()) + " line"
+
+    def offset(self, heading: str) -> tuple[int, int]:
+        """Where a column starts and ends in a row (for its style)."""
+        start = 0
+        for name, width in self.widths():
+            if name == heading:
+                return start, start + width
+            start += width + 1
+        raise KeyError(heading)
 
 
 def age_label(seconds: float) -> str:
@@ -75,15 +118,23 @@ class JobRow:
             line=message.text,
         )
 
-    def cells(self) -> list[str]:
-        return [
-            self.position,
+    @property
+    def mark(self) -> str:
+        """▶ running, ↳ carried by a running reply; waiting ones go by their order."""
+        return self.position if self.position in ("▶", "↳") else " "
+
+    def cells(self, columns: Columns) -> list[str]:
+        cells = [
+            self.mark,
+            f"#{self.id}",
             priority_label(self.priority),
             phase_label(self.phase),
             self.age,
             self.viewer,
-            self.group,
         ]
+        if columns.group:
+            cells.append(self.group)
+        return cells
 
 
 def job_rows(jobs: list[JobView], now: float) -> list[JobRow]:
@@ -122,14 +173,7 @@ class JobTable(ScrollView, can_focus=True):
         text-style: bold;
     }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "move(-1)", show=False),
-        Binding("down", "move(1)", show=False),
-        Binding("pageup", "move(-10)", show=False),
-        Binding("pagedown", "move(10)", show=False),
-        Binding("home", "move(-1000000)", show=False),
-        Binding("end", "move(1000000)", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = CURSOR_KEYS
 
     class Moved(Message):
         """The selected reply changed (None: nothing selected)."""
@@ -143,7 +187,8 @@ class JobTable(ScrollView, can_focus=True):
         self._rows: list[JobRow] = []
         self._index: dict[int, int] = {}
         self._cursor: int | None = None  # the selected job's id
-        self._strips: LRUCache[tuple[JobRow, bool, int], Strip] = LRUCache(512)
+        self.columns = Columns(4, 14, 0)
+        self._strips: LRUCache[tuple[JobRow, bool, int, Columns], Strip] = LRUCache(512)
 
     @property
     def selected(self) -> int | None:
@@ -153,8 +198,11 @@ class JobTable(ScrollView, can_focus=True):
     def rows(self) -> list[JobRow]:
         return self._rows
 
-    def update(self, rows: list[JobRow]) -> None:
+    def update(self, rows: list[JobRow], columns: Columns | None = None) -> None:
         """Show these rows; the selection stays on its job (or its place, if it ended)."""
+        if columns is not None and columns != self.columns:
+            self.columns = columns
+            self.refresh()
         if rows == self._rows:
             return
         before = self._cursor
@@ -205,7 +253,7 @@ class JobTable(ScrollView, can_focus=True):
         if index >= len(self._rows):
             return Strip.blank(width, self.rich_style)
         row = self._rows[index]
-        key = (row, row.id == self._cursor, width)
+        key = (row, row.id == self._cursor, width, self.columns)
         strip = self._strips.get(key)
         if strip is None:
             strip = self._render_row(row, row.id == self._cursor, width)
@@ -218,13 +266,14 @@ class JobTable(ScrollView, can_focus=True):
             style += self.get_component_rich_style("jobtable--running")
         if selected:
             style += self.get_component_rich_style("jobtable--cursor")
+        columns = self.columns
         text = Text(no_wrap=True, overflow="ellipsis", end="")
-        for cell, (_, cell_width) in zip(row.cells(), COLUMNS, strict=True):
+        for cell, (_, cell_width) in zip(row.cells(columns), columns.widths(), strict=True):
             text.append(_fit(cell, cell_width) + " ")
         if row.priority is Priority.HIGH:
-            text.stylize("bold", 4, 8)
+            text.stylize("bold", *columns.offset("pri"))
         if row.phase is Phase.REVIEW:
-            text.stylize("reverse", 9, 15)
+            text.stylize("reverse", *columns.offset("phase"))
         text.append(row.line)  # plain text: chat is never markup
         text.truncate(width, overflow="ellipsis")
         text.stylize_before(style)
@@ -243,17 +292,24 @@ class QueueInspector(Vertical):
         self.table = JobTable()
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(HEADER, style="dim", no_wrap=True), id="queue-head")
+        yield Static(self._head(self.table.columns), id="queue-head")
         yield self.table
+
+    @staticmethod
+    def _head(columns: Columns) -> Text:
+        return Text(columns.header(), style="dim", no_wrap=True, overflow="ellipsis")
 
     def show(self, bot: str, jobs: list[JobView], now: float, flags: list[str]) -> None:
         rows = job_rows(jobs, now)
+        columns = Columns.fit(rows, self.table.scrollable_content_region.width or self.size.width)
+        if columns != self.table.columns:
+            self.query_one("#queue-head", Static).update(self._head(columns))
         waiting = sum(1 for row in rows if row.phase is Phase.QUEUED)
         running = len(rows) - waiting
         title = " · ".join([f"queue: {bot}", f"{waiting} waiting", f"{running} running", *flags])
         if title != self.border_title:
             self.border_title = title
-        self.table.update(rows)
+        self.table.update(rows, columns)
 
     def wanted_height(self, rows: int) -> int:
         """Border, heads and the rows; the app caps it."""

@@ -14,6 +14,7 @@ from rich.text import Text
 from botdeck.model.jobs import RouterState
 from botdeck.model.room import RoomSnapshot
 from botdeck.model.snapshot import EngineSnapshot
+from botdeck.tui.fit import Part, fit_line
 from botdeck.tui.labels import router_attention
 from botdeck.tui.widgets.text_lines import TextLines
 
@@ -36,15 +37,23 @@ def router_label(snap: EngineSnapshot) -> str:
     return queues.state.value
 
 
-def _ai_down(snap: EngineSnapshot) -> tuple[str | tuple[str, str], ...]:
-    """`AI down for 23 s` right after the router state, before anything that may be cut."""
+def _ai_down(snap: EngineSnapshot) -> Part | None:
+    """`AI down for 23 s` right after the router state, before anything that may give way."""
     header = snap.ai.header() if snap.ai is not None else None
-    return ("  ", (header, "bold reverse")) if header else ()
+    return Part.of((header, "bold reverse")) if header else None
 
 
-def _raid(snap: EngineSnapshot) -> tuple[str | tuple[str, str], ...]:
-    """`raid: Bigstreamer (200 viewers)` while raid mode plans for it, early in the line."""
-    return ("  ", (snap.raid.header(), "bold reverse")) if snap.raid is not None else ()
+def _raid(snap: EngineSnapshot) -> Part | None:
+    """`raid: Bigstreamer (200 viewers)` while raid mode plans for it, early in the line;
+    always shown whole, as the warnings before it."""
+    return Part.of((snap.raid.header(), "bold reverse")) if snap.raid is not None else None
+
+
+def _playing(snap: EngineSnapshot) -> Part | None:
+    """The game (offline when the stream is, which pauses the timers): it gives way after
+    the chat connection and the share, with the chat modes."""
+    playing = stream_words(snap)
+    return Part.of((playing, "dim"), rank=2) if playing else None
 
 
 def stream_words(snap: EngineSnapshot) -> str:
@@ -65,12 +74,13 @@ def share_words(room: RoomSnapshot) -> str:
     return text
 
 
-def _share(snap: EngineSnapshot) -> tuple[tuple[str, str], ...]:
+def _share(snap: EngineSnapshot) -> Part | None:
+    """The bots' share of chat; it gives way before the mode, after the channel."""
     room = snap.room
     if room is None or not room.lines:
-        return ()
+        return None
     over = room.limit is not None and room.chance_share >= room.limit
-    return (("  ", ""), (share_words(room), "bold" if over else ""))
+    return Part.of((share_words(room), "bold" if over else ""), rank=3)
 
 
 class _Line(TextLines):
@@ -79,35 +89,44 @@ class _Line(TextLines):
     def show_text(self, text: Text) -> None:
         self.set_lines(list(text.split("\n")) if text.plain else [])
 
+    @property
+    def fit_width(self) -> int | None:
+        """The cells a line has: the screen's width less the padding (these lines span the
+        screen; the app's size is right at once after a resize, a widget's only after the
+        next layout). None before the app has a size."""
+        width = self.app.size.width
+        padding = self.styles.padding
+        return width - padding.left - padding.right if width else None
+
 
 class StatusBar(_Line):
     """Router state first (with `AI down for 23 s` while it is, and a raid raid mode plans
     for), the game (offline when the stream is), then chat connection, the channel's chat
-    modes, channel, responder, review, uptime."""
+    modes, channel, responder, review, uptime. The state, the warnings that follow it and
+    the uptime always show whole; the rest gives way on a narrow terminal (chat trouble is
+    an alert line of its own too)."""
 
     def show(self, snap: EngineSnapshot, uptime: float) -> None:
-        playing = stream_words(snap)
-        parts: list[str | tuple[str, str]] = [
-            ("router: ", "bold"),
-            (router_label(snap), "bold"),
-            *(("  ", ("sends held: stop?", "bold reverse")) if snap.sends_held else ()),
-            *_ai_down(snap),
-            *_raid(snap),
-            *(("  ", (playing, "dim")) if playing else ()),
-            "  chat: ",
-            snap.connection.describe(),
-            *((("  mode: ", "dim"), (snap.chat_mode, "bold")) if snap.chat_mode else ()),
-            *_share(snap),
-            "  #",
-            snap.channel,
-            "  responder: ",
-            snap.responder,
+        parts = [
+            Part.of(("router: ", "bold"), (router_label(snap), "bold")),
+            Part.of(("sends held: stop?", "bold reverse")) if snap.sends_held else None,
+            _ai_down(snap),
+            _raid(snap),
+            _playing(snap),
+            Part.of("chat: ", snap.connection.describe(), rank=3),
+            Part.of(("mode: ", "dim"), (snap.chat_mode, "bold"), rank=2)
+            if snap.chat_mode
+            else None,
+            _share(snap),
+            Part.of("#", snap.channel, rank=4),
+            Part.of("responder: ", snap.responder, rank=5),
         ]
         if snap.reviewing:
             every = len(snap.reviewing) == len(snap.queues.bots)
-            parts += ["  review: ", "all bots" if every else ", ".join(sorted(snap.reviewing))]
-        parts += ["  up ", _duration(uptime), "  botdeck"]
-        text = Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
+            who = "all bots" if every else ", ".join(sorted(snap.reviewing))
+            parts.append(Part.of("review: ", who, rank=3))
+        parts += [Part.of("up ", _duration(uptime)), Part.of("botdeck", rank=6)]
+        text = fit_line([part for part in parts if part is not None], self.fit_width)
         ai_down = snap.ai is not None and snap.ai.down_for is not None
         attention = router_attention(snap.queues.state) or ai_down or snap.sends_held
         self.set_class(attention, "-attention")
@@ -159,42 +178,39 @@ class AlertBar(_Line):
 
 
 class Overview(_Line):
-    """Global size (waiting), pending (running), limit, rate, what was sent, latency."""
+    """Global size (waiting), pending (running), what was sent, mentions answered, failed,
+    skipped, latency p50/p95, and what is in review; the rate, tokens and what a restart
+    resumed give way first on a narrow terminal, the latencies never."""
 
     def show(self, snap: EngineSnapshot, backlog_warning: int) -> None:
         queues = snap.queues
         tokens = sum(usage.tokens_in + usage.tokens_out for usage in snap.usage.values())
-        parts: list[str | tuple[str, str]] = [
-            ("size ", "dim"),
-            (f"{queues.size}", "bold"),
-            ("  pending ", "dim"),
-            (f"{queues.pending}/{queues.limit}", "bold"),
-            ("  msgs/min ", "dim"),
-            f"{queues.replies_per_minute:.0f}",
-            ("  msgs ", "dim"),
-            f"{queues.messages}",
-            ("  answered ", "dim"),
-            f"{snap.chat.mentions_answered}/{snap.chat.mentions}",
-            ("  failed ", "dim"),
-            f"{queues.failed}",
-            ("  skipped ", "dim"),
-            f"{queues.skipped}",
-            ("  p50 ", "dim"),
-            _latency(queues.latency.p50),
-            ("  p95 ", "dim"),
-            _latency(queues.latency.p95),
+        parts = [
+            Part.of(("size ", "dim"), (f"{queues.size}", "bold")),
+            Part.of(("pending ", "dim"), (f"{queues.pending}/{queues.limit}", "bold")),
+            Part.of(("msgs/min ", "dim"), f"{queues.replies_per_minute:.0f}", rank=4),
+            Part.of(("msgs ", "dim"), f"{queues.messages}", rank=2),
+            Part.of(("answered ", "dim"), f"{snap.chat.mentions_answered}/{snap.chat.mentions}"),
+            Part.of(("failed ", "dim"), f"{queues.failed}", rank=1),
+            Part.of(("skipped ", "dim"), f"{queues.skipped}", rank=1),
+            Part.of(("p50 ", "dim"), _latency(queues.latency.p50)),
+            Part.of(("p95 ", "dim"), _latency(queues.latency.p95)),
         ]
         if snap.reviews:
-            parts += [("  in review ", "dim"), (f"{snap.reviews}", "bold")]
+            parts.append(Part.of(("in review ", "dim"), (f"{snap.reviews}", "bold")))
         if tokens:
-            parts += [("  tokens ", "dim"), f"{tokens}"]
+            parts.append(Part.of(("tokens ", "dim"), f"{tokens}", rank=5))
         if snap.resume is not None and snap.resume.resumed:
-            parts += [("  resumed ", "dim"), f"{snap.resume.resumed}"]
+            parts.append(Part.of(("resumed ", "dim"), f"{snap.resume.resumed}", rank=3))
         events = snap.events
         if events.events:
-            parts += [("  events ", "dim"), f"{events.events}"]
-            parts += [("  reactions ", "dim"), f"{events.reactions}"]
+            parts.append(Part.of(("events ", "dim"), f"{events.events}", rank=2))
+            parts.append(Part.of(("reactions ", "dim"), f"{events.reactions}", rank=2))
         if events.fulfilled or events.refunded or events.open_redemptions:
-            parts += [("  points: fulfilled ", "dim"), f"{events.fulfilled}"]
-            parts += [("  refunded ", "dim"), f"{events.refunded}"]
-        self.show_text(Text.assemble(*parts, no_wrap=True, overflow="ellipsis"))
+            parts.append(
+                Part.of(
+                    ("points: fulfilled ", "dim"), f"{events.fulfilled}",
+                    ("  refunded ", "dim"), f"{events.refunded}",
+                )
+            )  # fmt: skip
+        self.show_text(fit_line(parts, self.fit_width))
