@@ -490,6 +490,44 @@ def room_figures() -> list[Figure]:
     return figures
 
 
+def live_figures() -> list[Figure]:
+    """A 4-hour stream compressed on a virtual clock with each of issue 22's events once,
+    against the same engine without this issue's handling (benchmarks/live_bench.py)."""
+    runs = run_json([sys.executable, "-m", "benchmarks.live_bench"])
+    ours, base = runs["botdeck"], runs["without"]
+    stream = (
+        f"{runs['hours']} h, a mention every 20 s to 3 bots ({ours['mentions']}), chatter in"
+        " between; once each: followers-only, an AutoMod hold approved, a 10-min timeout, a 20 s"
+        " network drop, shared chat, a 429, a second run, the chat subscription revoked, a"
+        " deleted parent, an unreadable payload, stream.offline (virtual clock); baseline:"
+        " the same engine without issue 22's handling"
+    )
+    return [
+        Figure("live_4h_mentions_answered", ours["answered_pct"], "%", base["answered_pct"],
+               ratio(ours["answered_pct"], base["answered_pct"]),
+               f"{stream}; answered {ours['answered']} vs {base['answered']}, never read"
+               f" {ours['never_read']} vs {base['never_read']}"),
+        Figure("live_4h_mentions_answered_within_60s", ours["answered_in_time_pct"], "%",
+               base["answered_in_time_pct"],
+               ratio(ours["answered_in_time_pct"], base["answered_in_time_pct"]),
+               f"same run: {ours['answered_in_time']} vs {base['answered_in_time']} within 60 s"
+               " (followers-only holds and an unended timeout make the baseline late)"),
+        Figure("live_4h_uninvited_shared_chat_replies", ours["uninvited_in_shared_chat"], "msgs",
+               base["uninvited_in_shared_chat"], None,
+               "random replies that reached a shared chat session's partner channels"),
+        Figure("live_4h_replies_after_offline", ours["replies_after_offline"], "msgs",
+               base["replies_after_offline"], None,
+               "replies sent after stream.offline (on_offline = drain)"),
+        Figure("live_4h_answered_twice", ours["answered_twice"], "msgs", base["answered_twice"],
+               None, "mentions answered by a second, forgotten run too (the lock refuses it)"),
+        Figure("live_4h_reading_gaps_journaled", ours["gaps_journaled"], "gaps",
+               base["gaps_journaled"], None,
+               f"blind spots in the journal; AutoMod: held {ours['held']}, failed"
+               f" {ours['failed']} vs held {base['held']}, failed {base['failed']}; retries"
+               f" changed {ours['retries_changed']} vs {base['retries_changed']}"),
+    ]  # fmt: skip
+
+
 GROUPS = {
     "scheduler": scheduler_figures,
     "ratelimit": ratelimit_figures,
@@ -502,6 +540,7 @@ GROUPS = {
     "outage": outage_figures,
     "twitch": twitch_figures,
     "room": room_figures,
+    "live": live_figures,
     "dashboard": dashboard_figures,
 }
 

@@ -58,7 +58,7 @@ class LeakyBucket:
             # (at least 1 µs: a float-rounding remainder must not spin at one instant)
             await asyncio.sleep(max(1e-6, (self.level + 1 - self.max_rate) / self.rate_per_sec))
 
-    def sent(self, bot: str, text: str) -> None:
+    def sent(self, bot: str, text: str, *, delivered: bool = True) -> None:
         return None
 
     def release(self, bot: str, text: str) -> None:

@@ -225,6 +225,10 @@ class ChatConfig(_AdapterTable):
     source: str = "simulated"  # a registered chat source: twitch, simulated, replay, ...
     channel: str = "botdeck_demo"
     seed: int = 1
+    on_offline: Literal["keep", "drain"] = "keep"  # when the stream goes offline: drain?
+    # In a shared chat session with other channels, random and bot-to-bot replies too
+    # (they reach every channel in it); mentions are answered either way.
+    shared_chat_replies: bool = False
 
 
 class TwitchConfig(_Model):
@@ -279,9 +283,18 @@ class ModerationConfig(_Model):
     removed_user_quiet: float = Field(DEFAULT_REMOVED_USER_QUIET, ge=0, le=86_400)
 
 
+def _bang_word(value: str) -> str:
+    """A chat command: `!` and a word, as moderators type it (`!botdeck`)."""
+    if not re.fullmatch(r"![A-Za-z0-9_]{1,24}", value):
+        raise ValueError(
+            f"expected ! and a word (letters, digits, _), like !botdeck, got {value!r}"
+        )
+    return value
+
+
 class ChatControlConfig(_Model):
     enabled: bool = True  # `!botdeck pause|resume|drain|stop|status` from moderators
-    command: ChatWord = DEFAULT_CONTROL_COMMAND
+    command: Annotated[str, AfterValidator(_bang_word)] = DEFAULT_CONTROL_COMMAND
 
 
 _COOLDOWNS = Cooldowns()

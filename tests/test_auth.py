@@ -23,6 +23,7 @@ from botdeck.commands.auth import status
 from botdeck.config import ConfigError, parse_config
 from botdeck.twitch.auth import authorize
 from botdeck.twitch.device_auth import authorize_device
+from botdeck.twitch.settings import BROADCASTER_SCOPES
 from botdeck.twitch.tokens import StoredToken, TokenStore
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
 from tests.fakes.twitch_thread import ThreadedFake
@@ -96,7 +97,9 @@ async def test_authorize_stores_every_account_with_its_scopes(fake, monkeypatch)
     stored = TokenStore().load(fake.client_id)
     assert set(stored) == {"alpha_bot", "beta_bot", "streamer"}
     assert set(stored["alpha_bot"].scopes) == set(BOT_SCOPES)
-    assert set(stored["streamer"].scopes) == {"channel:bot", "user:read:chat"}  # it reads best
+    assert set(stored["streamer"].scopes) == {  # it reads best, and says who follows
+        "channel:bot", "user:read:chat", "moderator:read:followers", "moderation:read",
+    }  # fmt: skip
     assert stored["alpha_bot"].user_id == fake.users["alpha_bot"].id
     assert stored["alpha_bot"].access_token == fake.token_of("alpha_bot").value
     assert stat.S_IMODE(TokenStore().path.stat().st_mode) == 0o600
@@ -117,8 +120,8 @@ async def test_authorize_asks_the_broadcaster_for_what_the_events_need(fake, mon
     assert await authorize(config, out=out, open_url=Browser(), only=["streamer"]) == 0
     stored = TokenStore().load(fake.client_id)
     assert set(stored["streamer"].scopes) == {
-        "channel:bot", "user:read:chat", "moderator:read:followers", "bits:read",
-        "channel:manage:redemptions",
+        "channel:bot", "user:read:chat", "moderator:read:followers", "moderation:read",
+        "bits:read", "channel:manage:redemptions",
     }  # fmt: skip
 
 
@@ -225,7 +228,7 @@ async def test_device_login_authorizes_every_account_and_stores_its_tokens(fake,
     stored = TokenStore().load(fake.client_id)
     assert set(stored) == {"alpha_bot", "beta_bot", "streamer"}
     assert stored["beta_bot"].access_token == fake.token_of("beta_bot").value
-    assert set(stored["streamer"].scopes) == {"channel:bot", "user:read:chat"}
+    assert set(stored["streamer"].scopes) == set(BROADCASTER_SCOPES)
     text = out.getvalue()
     for login, code, url in shown:
         assert f"log in to Twitch as {login}, enter the code {code}" in text and url in text
@@ -492,3 +495,23 @@ async def test_status_when_twitch_does_not_resolve_asks_once_and_exits_3(monkeyp
     text = out.getvalue()
     marked = [line.split()[1] for line in text.splitlines() if line.startswith("?? ")]
     assert marked == ["abot", "streamer"] and "id.twitch.tv: Name or service not known" in text
+
+
+async def test_status_says_which_bots_do_not_follow(fake, monkeypatch):
+    """Followers-only mode holds a bot that does not follow: said before going live."""
+    monkeypatch.setenv("TWITCH_CLIENT_SECRET", fake.client_secret)
+    for login in ("alpha_bot", "beta_bot", "streamer"):
+        scopes = ("channel:bot", "moderator:read:followers") if login == "streamer" else BOT_SCOPES
+        token = fake._token(fake.users[login].id, scopes)
+        TokenStore().save(
+            fake.client_id,
+            StoredToken(login, fake.users[login].id, token.value, token.refresh, scopes),
+        )
+    fake.follow("alpha_bot", minutes_ago=60 * 24)
+    config = config_for(fake, alpha_bot={}, beta_bot={})
+    out = io.StringIO()
+    assert await status(config, out=out) == 0
+    text = out.getvalue()
+    assert "   alpha_bot follows #streamer since " in text
+    assert "   beta_bot does not follow #streamer: followers-only mode would hold it" in text
+    assert not [s for s in secrets_of(fake) if s in text]

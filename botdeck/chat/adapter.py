@@ -11,7 +11,8 @@ A source (simulated scenarios, a replayed log, Twitch, a third party's) is one
 - `preflight`: what must hold before anything runs (cheap: it runs at every start),
   raising `ChatSetupError`; `check`: what `botdeck check` finds about the source beyond
   its keys, every problem as a finding of its own (it may read a whole file: a replay);
-  `probe`: `botdeck check --probe`, asking the platform once (the channel exists);
+  `probe`: `botdeck check --probe`, asking the platform once (the channel exists); one
+  finding per line it answers;
 - `reads`: the files it reads (a replay's log), which a run's journal never overwrites;
 - `classify`: what its own failures mean (a setup problem, exit 2, or an outage).
 """

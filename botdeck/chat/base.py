@@ -37,6 +37,11 @@ class ChatSource(Protocol):
     async def close(self) -> None:
         return None
 
+    def undelivered(self) -> tuple[ChatEvent, ...]:
+        """After `close`: what the source had not delivered yet (a reading gap that ended
+        with the run), for the engine to take before its journal closes."""
+        return ()
+
     def stop_playing(self) -> None:
         """The router drains: a finite source (a replay, a scenario) plays no more lines,
         which could only be refused, and ends. Live chat is the channel's: it goes on."""
@@ -78,6 +83,12 @@ class SendError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+
+
+class SendHeld(SendError):
+    """The platform took the message but holds it for the channel's moderators (Twitch's
+    AutoMod): not in chat, not failed. The source later delivers their verdict
+    (`model.live.AutoModVerdict`)."""
 
 
 class ChatSetupError(Exception):

@@ -19,6 +19,7 @@ from botdeck.config import Config, ConfigError, find_config, load_config
 from botdeck.twitch.auth import AuthError, authorize
 from botdeck.twitch.credentials import console_guide
 from botdeck.twitch.device_auth import authorize_device
+from botdeck.twitch.follow_status import follow_lines
 from botdeck.twitch.token_status import check_tokens
 
 EXIT_OK = 0
@@ -43,6 +44,9 @@ async def status(config: Config, *, out: TextIO) -> int:
             f"{row.detail}",
             file=out,
         )
+    if report.unreachable is None:
+        for line in await follow_lines(config):  # followers-only mode holds who does not
+            print(f"   {line}", file=out)
     print(f"token file: {report.store.path}", file=out)
     warning = report.store.permission_warning()
     if warning:

@@ -52,6 +52,7 @@ def _run_options(args: argparse.Namespace, *, headless: bool) -> RunOptions:
         watched=not headless,
         duration=args.duration,
         reads=files_read(args),
+        exclusive=not demo,  # one `botdeck run` per channel and client id
     )
 
 

@@ -31,6 +31,11 @@ class JobFailed(Exception):
         self.reason = reason
 
 
+class JobParked(Exception):
+    """Raised by a job body whose message the platform took but holds (AutoMod): the job
+    leaves its slots and waits, out of the queue, for `Scheduler.settle`."""
+
+
 class JobReturned(Exception):
     """Raised by a job body (or `Job.commit`) to put the job back at the front of its
     queue unsent: its bot cannot go on now (a chat mode holds it)."""

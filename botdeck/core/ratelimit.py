@@ -19,6 +19,11 @@ a job cancelled while it waits has reserved nothing. One `asyncio.Lock` per acco
 waiters in FIFO order; only its holder sleeps on a timer, which `sent`, `release` and a
 role change cut short. All times come from the running loop's clock, so the tests run on
 a virtual-time loop.
+
+Only delivered text counts as a duplicate: a send that failed still took its slot (Twitch
+may have counted it), but viewers never saw its text, so a retry goes out unchanged
+rather than with " (again)". A `SharedBucket` adds one window every account's sends go
+through as well (messages sent with Twitch's app token share the app's Helix points).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from typing import Protocol
 from botdeck.core.clock import loop_time
 from botdeck.core.text import cut_to_length
 from botdeck.model.chat import Role
-from botdeck.model.defaults import SendLimits
+from botdeck.model.defaults import SendLimits, SharedBucket
 from botdeck.model.snapshot import SendBudget
 
 WaitListener = Callable[[float | None], None]
@@ -89,15 +94,15 @@ class SendLimiter(Protocol):
     send, which may be changed (e.g. to avoid a duplicate of the bot's previous message);
     while it waits it tells `on_wait` the loop time it expects to send at, then None.
     Every acquire is settled by exactly one of `sent` (the message went out, or may have:
-    a failed send counts too) or `release` (it certainly did not). `budget` describes the
-    bot's current window.
+    a failed send counts too, with `delivered=False` so its text is no duplicate) or
+    `release` (it certainly did not). `budget` describes the bot's current window.
     """
 
     async def acquire(
         self, bot: str, text: str, *, on_wait: Callable[[float | None], None] | None = None
     ) -> str: ...
 
-    def sent(self, bot: str, text: str) -> None: ...
+    def sent(self, bot: str, text: str, *, delivered: bool = True) -> None: ...
 
     def release(self, bot: str, text: str) -> None: ...
 
@@ -125,10 +130,19 @@ class SendLimiter(Protocol):
 class RateLimiter:
     """The `SendLimiter` for chat accounts: see the module docstring."""
 
-    def __init__(self, roles: Mapping[str, Role | str], limits: SendLimits | None = None) -> None:
+    def __init__(
+        self,
+        roles: Mapping[str, Role | str],
+        limits: SendLimits | None = None,
+        *,
+        shared: SharedBucket | None = None,
+    ) -> None:
         self.limits = limits or SendLimits()
         self._accounts = {bot: _Account(Role(role)) for bot, role in roles.items()}
         self._slow = 0.0  # the channel's slow mode, seconds
+        self.shared = shared
+        self._shared_done: deque[float] = deque()  # completions within the shared window
+        self._shared_in_flight = 0
 
     # ------------------------------------------------------------- the protocol
     async def acquire(self, bot: str, text: str, *, on_wait: WaitListener | None = None) -> str:
@@ -154,6 +168,8 @@ class RateLimiter:
                 # No await from here on: the reservation is atomic with the check above.
                 text = self._unique_text(account, text, now)
                 account.in_flight += 1
+                if self.shared is not None:
+                    self._shared_in_flight += 1
                 account.texts.append(_Text(text, now))
                 return text
         finally:
@@ -161,19 +177,26 @@ class RateLimiter:
             if on_wait is not None:
                 on_wait(None)
 
-    def sent(self, bot: str, text: str) -> None:
-        """The reserved message went out (or may have: a failed send counts too)."""
+    def sent(self, bot: str, text: str, *, delivered: bool = True) -> None:
+        """The reserved message went out, or may have: a failed send counts against the
+        window too, but with `delivered=False` its text is no duplicate (nobody saw it)."""
         account = self._account(bot)
         now = self._now()
         account.in_flight = max(0, account.in_flight - 1)
         account.done.append(now)
         account.last_done = max(account.last_done, now)
         entry = self._in_flight_text(account, text)
-        if entry is None:
+        if not delivered:
+            if entry is not None:
+                account.texts.remove(entry)
+        elif entry is None:
             account.texts.append(_Text(text, now, in_flight=False))
         else:
             entry.at, entry.in_flight = now, False
-        account.wake()
+        if self.shared is not None:
+            self._shared_in_flight = max(0, self._shared_in_flight - 1)
+            self._shared_done.append(now)
+        self._wake(account)
 
     def release(self, bot: str, text: str) -> None:
         """The reserved message was certainly not sent (its job ended before the send)."""
@@ -182,7 +205,18 @@ class RateLimiter:
         entry = self._in_flight_text(account, text)
         if entry is not None:
             account.texts.remove(entry)
-        account.wake()
+        if self.shared is not None:
+            self._shared_in_flight = max(0, self._shared_in_flight - 1)
+        self._wake(account)
+
+    def _wake(self, account: _Account) -> None:
+        """The account's waiter, and with a shared bucket every account's (a slot there
+        may have freed for any of them)."""
+        if self.shared is None:
+            account.wake()
+            return
+        for each in self._accounts.values():
+            each.wake()
 
     def budget(self, bot: str) -> SendBudget:
         account = self._account(bot)
@@ -215,6 +249,8 @@ class RateLimiter:
         window = self.limits.window
         history = sorted([*account.done, *([now] * account.in_flight)])  # in flight: lands now
         last = max(account.last_done, now if account.in_flight else -math.inf)
+        shared = self.shared
+        pooled = sorted([*self._shared_done, *([now] * self._shared_in_flight)])
         times = []
         at = now
         for _ in range(count):
@@ -222,8 +258,11 @@ class RateLimiter:
                 at = max(at, last + spacing)
             if len(history) >= per_window:
                 at = max(at, history[-per_window] + window)
+            if shared is not None and len(pooled) >= shared.limit:
+                at = max(at, pooled[-shared.limit] + shared.window)
             times.append(at)
             history.append(at)
+            pooled.append(at)
             last = at
         return times
 
@@ -288,6 +327,16 @@ class RateLimiter:
             ready = max(ready, account.done[excess] + self.limits.window)
         if spacing:
             ready = max(ready, account.last_done + spacing)
+        shared = self.shared
+        if shared is not None:
+            pooled = self._shared_done
+            while pooled and pooled[0] + shared.window <= now:
+                pooled.popleft()
+            over = len(pooled) + self._shared_in_flight - shared.limit
+            if over >= 0:
+                if over >= len(pooled):
+                    return None  # the shared window is full of sends still in flight
+                ready = max(ready, pooled[over] + shared.window)
         return ready
 
     @staticmethod

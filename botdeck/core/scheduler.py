@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Generic, TypeVar
 
 from botdeck.core.fairqueue import FairQueue
-from botdeck.core.jobs import Job, JobFailed, JobReturned, JobSkipped
+from botdeck.core.jobs import Job, JobFailed, JobParked, JobReturned, JobSkipped
 from botdeck.core.stats import LatencyWindow, RateCounter
 from botdeck.model.jobs import JobStage, Outcome, Phase, Priority, RouterState
 from botdeck.model.journal import Reason
@@ -79,6 +79,7 @@ class _Lane(Generic[C]):
         "messages",
         "muted",
         "name",
+        "parked",
         "paused",
         "queues",
         "running",
@@ -104,6 +105,7 @@ class _Lane(Generic[C]):
         self.last_batch = 1
         self.last_batch_at = float("-inf")
         self.held: str | None = None  # why this bot may not start jobs now (a chat mode)
+        self.parked = 0  # jobs whose message the platform holds (AutoMod), out of the slots
 
 
 def _check_limit(value: int, what: str) -> int:
@@ -167,6 +169,7 @@ class Scheduler(Generic[C]):
         self._next_id = 0
         self._running: dict[Job[C], asyncio.Task[None]] = {}
         self._aborted: set[Job[C]] = set()  # running jobs cancel() ended; their workers go on
+        self._parked: dict[Job[C], _Lane[C]] = {}  # held by the platform, awaiting `settle`
         self._tasks: set[asyncio.Task[None]] = set()
         self._waiters: list[tuple[int, Callable[[], bool], asyncio.Future[None]]] = []
         # Waiters can only be satisfied when size < this; lets the hot path skip them cheaply.
@@ -291,6 +294,7 @@ class Scheduler(Generic[C]):
                 paused=lane.paused,
                 muted=lane.muted,
                 held=lane.held,
+                parked=lane.parked,
             )
             for lane in self._lanes.values()
         )
@@ -588,6 +592,31 @@ class Scheduler(Generic[C]):
     def held(self, bot: str) -> str | None:
         return self._lane(bot).held
 
+    def parked_jobs(self) -> tuple[Job[C], ...]:
+        """Jobs whose message the platform holds (see `JobParked`), oldest first."""
+        return tuple(self._parked)
+
+    def settle(
+        self, job: Job[C], outcome: Outcome, reason: str | None = None, result_id: str | None = None
+    ) -> bool:
+        """A parked job's outcome, now that the platform decided (a sent one keeps its
+        `result`, with the id the message has in chat); False if it is not parked."""
+        lane = self._parked.pop(job, None)
+        if lane is None:
+            return False
+        lane.parked -= 1
+        if result_id is not None:
+            job.result_id = result_id
+        self._finish(job, lane, outcome, reason)
+        return True
+
+    def _park(self, job: Job[C], lane: _Lane[C]) -> None:
+        """The job leaves its slots (the worker's `finally`) and waits for `settle`."""
+        job.phase = Phase.HELD
+        job.deadline = job.send_wait_until = None
+        self._parked[job] = lane
+        lane.parked += 1
+
     def carry(
         self, carrier: Job[C], limit: int, accept: Callable[[Job[C]], bool] | None = None
     ) -> list[Job[C]]:
@@ -828,6 +857,9 @@ class Scheduler(Generic[C]):
                 except JobReturned:
                     if job.outcome is None:
                         self._return(job, lane)
+                except JobParked:
+                    if job.outcome is None:
+                        self._park(job, lane)
                 except Exception as error:
                     self._finish_raised(job, lane, error)
                 else:
@@ -866,6 +898,9 @@ class Scheduler(Generic[C]):
             if job not in self._aborted:
                 self._finish(job, lane, Outcome.CANCELLED, Reason.CANCELLED)
                 raise
+        except JobParked:
+            if job.outcome is None:
+                self._park(job, lane)
         except Exception as error:
             self._finish_raised(job, lane, error)
         else:
@@ -883,7 +918,8 @@ class Scheduler(Generic[C]):
             self._finish(job, lane, Outcome.FAILED, describe_error(error))
 
     def _direct_done(self, job: Job[C], lane: _Lane[C], task: asyncio.Task[None]) -> None:
-        self._finish(job, lane, Outcome.CANCELLED, Reason.CANCELLED)  # if nothing else did
+        if job not in self._parked:
+            self._finish(job, lane, Outcome.CANCELLED, Reason.CANCELLED)  # if nothing else did
         self._aborted.discard(job)
         del self._running[job]
         self._tasks.discard(task)

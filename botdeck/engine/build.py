@@ -28,6 +28,7 @@ from botdeck.core.ratelimit import RateLimiter, SendLimiter
 from botdeck.core.scheduler import Scheduler
 from botdeck.engine.admission import SendWindowAdmission
 from botdeck.engine.ai_setup import build_safety
+from botdeck.engine.automod import AutoModDesk
 from botdeck.engine.chat_control import ChatControl
 from botdeck.engine.conversation import Conversation, EchoDepth
 from botdeck.engine.cooldowns import CooldownGate
@@ -35,6 +36,7 @@ from botdeck.engine.engine import Closer, Engine
 from botdeck.engine.events import EventHub
 from botdeck.engine.intake import ChatIntake
 from botdeck.engine.journal import Journal, Streams
+from botdeck.engine.live import LiveChannel, LiveSettings
 from botdeck.engine.moderation import Moderation
 from botdeck.engine.modes import ChatModes
 from botdeck.engine.orchestrator import Orchestrator, OrchestratorSettings
@@ -51,8 +53,9 @@ from botdeck.engine.stream import StreamContext
 from botdeck.engine.timers import Timers
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import Role
-from botdeck.model.defaults import Cooldowns, SendLimits
+from botdeck.model.defaults import APP_SEND_BUCKET, Cooldowns, SendLimits
 from botdeck.model.jobs import Priority, ReplyContext, RouterState
+from botdeck.model.live import OfflineAction
 from botdeck.model.room import Audience
 from botdeck.model.stream import EventKind
 
@@ -87,6 +90,8 @@ class EngineSettings:
     reactions: Mapping[EventKind, ReactionSettings]  # `[events.<kind>]`
     asks: Mapping[str, str]  # "Ask <bot>" rewards: title -> the bot it asks
     timers: tuple[TimerSettings, ...]  # `[[timers]]`
+    # What the stream going offline and a shared chat session do (`[chat]`).
+    live: LiveSettings
     # Both on in every run; off only to measure the behaviour before them (benchmarks):
     admission: bool = True  # refuse random replies the send window cannot deliver in time
     stale_before_delay: bool = True  # skip stale replies before sleeping their delay
@@ -128,6 +133,10 @@ class EngineSettings:
             reactions=reaction_settings(config),
             asks=config.events.redeem.asks(config.bot_names),
             timers=timer_settings(config),
+            live=LiveSettings(
+                on_offline=OfflineAction(config.chat.on_offline),
+                shared_chat_replies=config.chat.shared_chat_replies,
+            ),
         )
 
 
@@ -189,7 +198,8 @@ def room_settings(config: Config) -> RoomSettings:
 
 
 def build_limiter(config: Config) -> SendLimiter | None:
-    """Send limits for every sink, so a rehearsal behaves as it would on Twitch."""
+    """Send limits for every sink, so a rehearsal behaves as it would on Twitch. Replies
+    sent with the app token (`send_as = "app"`) also share the app's Helix bucket."""
     limits = config.send_limits
     if not limits.enabled:
         return None
@@ -202,6 +212,7 @@ def build_limiter(config: Config) -> SendLimiter | None:
             spacing=limits.spacing,
             duplicate_window=limits.duplicate_window,
         ),
+        shared=APP_SEND_BUCKET if config.twitch.send_as == "app" else None,
     )
 
 
@@ -314,6 +325,7 @@ def assemble(
     circuit = Circuit()
     gate = SendGate()
     stream = StreamContext(clock)
+    automod = AutoModDesk(scheduler, events)
     pipeline = ReplyPipeline(
         personas=personas,
         settings=PipelineSettings(
@@ -335,6 +347,7 @@ def assemble(
         circuit=circuit,
         gate=gate,
         stream=stream,
+        automod=automod,
     )
     playing = source.source
 
@@ -352,8 +365,9 @@ def assemble(
         return limiter.role(bot) if limiter is not None else configured.get(bot, Role.VIEWER)
 
     modes = ChatModes(
-        bots=bots, role_of=role_of, scheduler=scheduler, limiter=limiter, events=events
-    )
+        bots=bots, role_of=role_of, scheduler=scheduler, limiter=limiter, events=events,
+        now=clock,
+    )  # fmt: skip
     moderation = Moderation(
         scheduler=scheduler,
         conversation=conversation,
@@ -361,6 +375,15 @@ def assemble(
         quiet_for=settings.removed_user_quiet,
         now=loop_time,
         bots=bots,
+        wall=clock,
+    )
+    live = LiveChannel(
+        settings.live,
+        scheduler=scheduler,
+        events=events,
+        modes=modes,
+        moderation=moderation,
+        automod=automod,
     )
     cooldowns = CooldownGate(settings.cooldowns, loop_time)
     room = Room(
@@ -388,6 +411,7 @@ def assemble(
         room=room,
         raid=raid,
         now=loop_time,
+        shared_hold=lambda: live.holds_chance_replies,
     )
     redemptions = Redemptions(source.rewards, events)
     reactions = Reactions(
@@ -453,4 +477,6 @@ def assemble(
         raid=raid,
         timers=timers,
         asks=settings.asks,
+        live=live,
+        automod=automod,
     )

@@ -4,6 +4,10 @@ Who may use it is read from the platform's badges on that very line (broadcaster
 moderator or lead moderator), never from its text or the sender's name, and never from
 one of our own bots (a reply a viewer talked a moderator-bot into writing must not stop
 anything). A command line is never answered and never used as context, whoever sent it.
+
+Twitch starts a reply's text with `@parent ` (the line it answers), so a moderator who
+types `!botdeck stop` as a reply sends `@alpha_bot !botdeck stop`: one leading @name is
+read past before the command.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ class ChatControl:
         if not self.enabled:
             return None
         words = message.text.split()
+        if len(words) > 1 and words[0].startswith("@"):
+            words = words[1:]  # a reply: Twitch put the parent's @name first
         if not words or words[0].lower() != self._command:
             return None
         verb = words[1].lower() if len(words) > 1 else None

@@ -120,6 +120,12 @@ class EchoDepth:
             return  # its echo already came and took its depth
         _remember_depth(self._by_id, message_id, outgoing.depth)
 
+    def held(self, outgoing: Outgoing) -> None:
+        """The platform holds the message (AutoMod): if moderators approve it, it comes
+        back later with its text, and takes its depth then."""
+        self._in_flight.pop(outgoing.key, None)
+        self._echoed.discard(outgoing.key)
+
     def failed(self, outgoing: Outgoing) -> None:
         """The send failed: no echo is coming."""
         self._in_flight.pop(outgoing.key, None)

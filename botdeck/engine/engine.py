@@ -35,12 +35,14 @@ from botdeck.core.jobs import Job
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.core.scheduler import Scheduler
 from botdeck.engine.admission import SendWindowAdmission
+from botdeck.engine.automod import AutoModDesk
 from botdeck.engine.chat_control import ControlLine
 from botdeck.engine.cooldowns import CooldownGate
 from botdeck.engine.events import EventHub, Subscription
 from botdeck.engine.intake import ChatIntake
 from botdeck.engine.journal import Journal
 from botdeck.engine.journal_files import open_journal
+from botdeck.engine.live import LiveChannel
 from botdeck.engine.moderation import Moderation
 from botdeck.engine.modes import ChatModes
 from botdeck.engine.pipeline import ReplyPipeline, reply_echo
@@ -77,6 +79,7 @@ from botdeck.model.jobs import (
     RouterState,
 )
 from botdeck.model.journal import Reason
+from botdeck.model.live import LIVE_EVENTS, LiveSnapshot, StreamOffline
 from botdeck.model.review import PendingReview, Verdict
 from botdeck.model.snapshot import (
     AIStatus,
@@ -128,8 +131,13 @@ class Engine:
         raid: RaidPlanner | None = None,
         timers: Timers | None = None,
         asks: Mapping[str, str] | None = None,
+        live: LiveChannel,
+        automod: AutoModDesk,
     ) -> None:
         self.channel = channel
+        self._automod = automod
+        self._live = live
+        self._live.drain = lambda by: self.drain(by)
         self._scheduler = scheduler
         self._pipeline = pipeline
         self._review = review
@@ -250,6 +258,7 @@ class Engine:
             stream=self._stream.info if self._stream is not None else StreamInfo(),
             raid=self._raid.snapshot(loop_time()) if self._raid is not None else None,
             events=self._event_counts(),
+            live=self._live.snapshot(),
         )
 
     def _event_counts(self) -> EventCounts:
@@ -265,6 +274,17 @@ class Engine:
             refunded=redemptions.refunded if redemptions else 0,
             open_redemptions=redemptions.open if redemptions else 0,
         )
+
+    @property
+    def live(self) -> LiveSnapshot:
+        """Shared chat, the stream offline, our bots removed, reading gaps, the lock."""
+        return self._live.snapshot()
+
+    def note_lock(self, note: str) -> None:
+        """What the run's channel lock has to say on the dashboard (a crashed run's lock
+        taken over)."""
+        log.warning("%s", note)
+        self._live.lock = note
 
     def waiting_jobs(self, bot: str | None = None) -> list[JobView]:
         """Waiting jobs in the order each bot would take them."""
@@ -332,10 +352,30 @@ class Engine:
         elif isinstance(event, ChatSettings):
             self._modes.apply(event)
         elif isinstance(event, ChannelEvent):
-            if self._reactions is not None:
-                self._reactions.handle(event)
+            self._channel_event(event)
+        elif isinstance(event, LIVE_EVENTS):
+            self._live.apply(event)
+            if isinstance(event, StreamOffline) and self._reactions is not None:
+                # The stream's end as a channel event too: journaled, the timers paused.
+                offline = StreamInfo(live=False)
+                at = self._clock()
+                self._reactions.handle(
+                    ChannelEvent(EventKind.OFFLINE, f"stream.offline-{at}", at, stream=offline)
+                )
         else:
             self._moderation.apply(event)
+
+    def _channel_event(self, event: ChannelEvent) -> None:
+        """A raid, a sub, the stream's state...: its reaction; the stream going offline
+        or live again also reaches the live channel (`[chat] on_offline`, the header)."""
+        if self._reactions is not None:
+            self._reactions.handle(event)
+        if event.test:
+            return
+        if event.kind is EventKind.OFFLINE:
+            self._live.apply(StreamOffline())
+        elif event.kind is EventKind.ONLINE:
+            self._live.online()
 
     def fire_event(self, kind: EventKind) -> list[JobView]:
         """A test event of `kind` (the dashboard's "simulate event"): taken like a real
@@ -627,6 +667,10 @@ class Engine:
         if self._redemptions is not None:
             await self._redemptions.flush()  # every answered redemption settled first
         await self._source.source.close()
+        for event in self._source.source.undelivered():
+            if not isinstance(event, ChatMessage):  # a gap, a verdict: the run's last words
+                self.take(event)
+        self._automod.close()  # replies still held get their outcome before the last line
         self._safety.close()
         closers, self._closers = self._closers, []
         for close in closers:

@@ -6,6 +6,7 @@
     -> orchestrator plans (random ones only to bots that may speak, are not muted and
        have the sender in their audience)
     -> mentions from outside a bot's audience (`audience_mentions`): skipped at once
+    -> a shared chat session (random and bot-to-bot replies held, unless allowed)
     -> the room (random and bot-to-bot replies only to lines they fit, within the share)
     -> admission (random and bot-to-bot replies only if they can be sent in time)
     -> cooldowns (random replies)
@@ -58,7 +59,9 @@ class ChatIntake:
         room: Room,
         raid: RaidPlanner | None = None,
         now: Callable[[], float] | None = None,
+        shared_hold: Callable[[], bool] = lambda: False,
     ) -> None:
+        self._shared_hold = shared_hold  # a shared chat session holds chance replies
         self._orchestrator = orchestrator
         self._scheduler = scheduler
         self._conversation = conversation
@@ -131,6 +134,9 @@ class ChatIntake:
                 jobs.append(refused)
                 continue
             if not mention:
+                if self._shared_hold():
+                    room.passes_shared(plan.bot)  # it would reach the partner channels too
+                    continue
                 if room.passes_up(plan.bot, message):
                     continue  # the line does not fit, or the share is used up: no job
                 if not self._admission.admits(plan.bot, plan.delay):

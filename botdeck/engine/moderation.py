@@ -9,8 +9,10 @@
 - A cleared chat: the context is emptied; queued mentions stay.
 - One of our own bots removed (a moderator banned or timed out a bot that misbehaved):
   the bot is paused, its replies wait instead of failing one by one at Twitch, and a
-  notice says so until the operator resumes it (`b`). Twitch's event does not say how
-  long a timeout lasts, so only the operator can tell when it may talk again.
+  notice says so. Twitch's chat event does not say how long a timeout lasts; when the
+  source finds out (`removed`: Get Banned Users' `expires_at`), a timed-out bot resumes
+  by itself when its timeout ends (the notice says when), while a ban waits for the
+  operator (`b`), as does a removal whose end nobody told.
 
 Each action is one synchronous `Scheduler.cancel`, so nothing the moderators removed can
 be sent after the event is handled. Each is published as `ModerationSeen` (journaled as a
@@ -21,16 +23,19 @@ action on a line or user botdeck never saw changes nothing and says so (`known=F
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
 
 from botdeck.core.jobs import Job
 from botdeck.core.scheduler import Scheduler
+from botdeck.core.wall_timer import WallAlarm
 from botdeck.engine.conversation import Conversation
 from botdeck.engine.events import EventHub
 from botdeck.model.channel import ChatCleared, MessageDeleted, ModerationEvent, UserCleared
 from botdeck.model.events import BotChanged, ModerationAction, ModerationSeen
 from botdeck.model.jobs import ReplyContext
 from botdeck.model.journal import Reason
+from botdeck.model.live import BotRemoval, Removal, clock
 
 ReplyJob = Job[ReplyContext]
 log = logging.getLogger(__name__)
@@ -46,10 +51,14 @@ class Moderation:
         quiet_for: float,
         now: Callable[[], float],
         bots: Iterable[str] = (),
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self._scheduler = scheduler
         self._bots = {bot.lower(): bot for bot in bots}
-        self._removed_bots: dict[str, None] = {}  # our bots a moderator removed, in order
+        # Our bots a moderator removed, in order, and how (a timeout's end, once known).
+        self._removed_bots: dict[str, BotRemoval] = {}
+        self._ends: dict[str, WallAlarm] = {}
+        self._wall = wall
         self._conversation = conversation
         self._events = events
         self._quiet_for = quiet_for
@@ -68,15 +77,52 @@ class Moderation:
 
     @property
     def notices(self) -> tuple[str, ...]:
-        return tuple(
-            f"{bot} was banned or timed out by a moderator: paused, its replies wait"
-            " (resume it with b once it may talk again)"
-            for bot in self._removed_bots
-        )
+        return tuple(removal.describe(bot) for bot, removal in self._removed_bots.items())
+
+    @property
+    def removals(self) -> Mapping[str, BotRemoval]:
+        """Our bots a moderator removed, and how."""
+        return dict(self._removed_bots)
 
     def bot_resumed(self, bot: str) -> None:
         """The operator let the bot talk again: its notice goes."""
         self._removed_bots.pop(bot, None)
+        if (end := self._ends.pop(bot, None)) is not None:
+            end.cancel()
+
+    def removed(self, login: str, until: float | None) -> None:
+        """How long one of our bots was removed for: a timeout's end (Unix seconds), or
+        None for a ban. A timeout already over resumes the bot now."""
+        bot = self._bots.get(login.lower())
+        if bot is None:
+            return
+        if bot not in self._removed_bots:
+            if until is not None and until <= self._wall():
+                return  # over, and already resumed (by its end, or by the operator)
+            self._pause_removed(bot)
+        if until is None:
+            self._removed_bots[bot] = BotRemoval(Removal.BAN)
+            self._events.publish(BotChanged(bot))
+            return
+        left = until - self._wall()
+        if left <= 0:
+            self._timeout_over(bot)
+            return
+        self._removed_bots[bot] = BotRemoval(Removal.TIMEOUT, until)
+        log.warning("moderation: %s is timed out until %s", bot, clock(until))
+        if (end := self._ends.pop(bot, None)) is not None:
+            end.cancel()
+        self._ends[bot] = WallAlarm(self._wall, until, lambda: self._timeout_over(bot))
+        self._events.publish(BotChanged(bot))
+
+    def _timeout_over(self, bot: str) -> None:
+        """A bot's timeout ended: it talks again by itself."""
+        self._ends.pop(bot, None)
+        if self._removed_bots.pop(bot, None) is None:
+            return  # the operator resumed it meanwhile
+        log.warning("moderation: %s's timeout ended: resumed", bot)
+        self._scheduler.resume_bot(bot)
+        self._events.publish(BotChanged(bot))
 
     def apply(self, event: ModerationEvent) -> ModerationSeen:
         if isinstance(event, MessageDeleted):
@@ -115,7 +161,7 @@ class Moderation:
 
     def _pause_removed(self, bot: str) -> None:
         log.warning("moderation: our bot %s was banned or timed out: paused", bot)
-        self._removed_bots[bot] = None
+        self._removed_bots[bot] = BotRemoval(Removal.UNKNOWN)
         self._scheduler.pause_bot(bot, recall=True)  # what it was about to say would drop
         self._events.publish(BotChanged(bot))
 

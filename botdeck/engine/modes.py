@@ -7,19 +7,28 @@ ones go back to the queue, no LLM call is made, and its card says why and what t
 Slow mode becomes the spacing of viewer-role bots in the send limiter, which raid mode's
 forecast reads. Who may talk depends on each bot's role (from the config, confirmed by the
 badges on its own messages), so holds are re-checked when a role may have changed.
+
+Followers-only mode lets a viewer-role bot talk once it has followed the channel for the
+mode's minutes. When the source says whether each bot follows (`follows`), a bot that
+follows long enough talks, one that follows too recently is held until it may (and then
+released by itself), and one that does not follow is held with that reason; a bot whose
+follow was not checked is held as before, since Twitch would drop its lines.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 
 from botdeck.core.ratelimit import SendLimiter
 from botdeck.core.scheduler import Scheduler
+from botdeck.core.wall_timer import WallAlarm
 from botdeck.engine.events import EventHub
 from botdeck.model.channel import ChatSettings
 from botdeck.model.chat import Role
 from botdeck.model.events import ChatModeChanged
 from botdeck.model.jobs import ReplyContext
+from botdeck.model.live import clock
 
 
 class ChatModes:
@@ -31,14 +40,18 @@ class ChatModes:
         scheduler: Scheduler[ReplyContext],
         limiter: SendLimiter | None,
         events: EventHub,
+        now: Callable[[], float] = time.time,
     ) -> None:
         self._bots = tuple(bots)
         self._role_of = role_of
         self._scheduler = scheduler
         self._limiter = limiter
         self._events = events
+        self._now = now  # wall clock: follows are dated in Unix time
         self.settings = ChatSettings()
         self._held: dict[str, str] = {}
+        self._follows: dict[str, float | None] = {}  # bot -> followed at; None: does not
+        self._wake: WallAlarm | None = None
 
     @property
     def held(self) -> dict[str, str]:
@@ -66,10 +79,50 @@ class ChatModes:
         if self._update_holds():
             self._events.publish(ChatModeChanged(self.settings, dict(self._held)))
 
+    def follows(self, since: Mapping[str, float | None]) -> None:
+        """Whether these bots follow the channel (see the module docstring)."""
+        self._follows.update((bot, at) for bot, at in since.items() if bot in self._bots)
+        self.recheck()
+
+    def _reason(self, bot: str) -> str | None:
+        """Why `bot` may not talk now (None: it may)."""
+        role = self._role_of(bot)
+        reason = self.settings.blocks(role)
+        settings = self.settings
+        followers_decide = not (settings.emote_only or settings.subscribers_only)
+        if reason is None or not followers_decide or bot not in self._follows:
+            return reason
+        since = self._follows[bot]
+        if since is None:
+            return "followers-only: does not follow (have it follow, or make it VIP or moderator)"
+        ready = since + settings.follow_minutes * 60.0
+        if ready <= self._now():
+            return None
+        self._wake_at(ready)
+        return (
+            f"followers-only {settings.follow_minutes}m: followed at {clock(since)},"
+            f" talks from {clock(ready)}"
+        )
+
+    def _wake_at(self, ready: float) -> None:
+        """Look again when a recent follow becomes old enough."""
+        if self._wake is not None:
+            if self._wake.at <= ready:
+                return  # an earlier look comes first, and sets the next
+            self._wake.cancel()
+        try:
+            self._wake = WallAlarm(self._now, ready, self._woken)
+        except RuntimeError:  # no loop running (a test applying settings by hand)
+            self._wake = None
+
+    def _woken(self) -> None:
+        self._wake = None
+        self.recheck()
+
     def _update_holds(self) -> bool:
         changed = False
         for bot in self._bots:
-            reason = self.settings.blocks(self._role_of(bot))
+            reason = self._reason(bot)
             if reason == self._held.get(bot):
                 continue
             changed = True

@@ -37,6 +37,9 @@ deadline (`[ai] timeout`), and if it brings the server back the rest are written
 usual. So with the server down a drain ends within `[ai] timeout` plus the longest reply
 delay (twice `[ai] timeout` when the outage is only found during the drain), instead of
 holding a rehearsal's `--duration` or a quit for `outage_wait`.
+
+A reply the platform takes but holds for its moderators (AutoMod: `SendHeld`) is neither
+sent nor failed: the job parks (`JobParked`) until their verdict (`engine/automod.py`).
 """
 
 from __future__ import annotations
@@ -49,12 +52,13 @@ from dataclasses import dataclass, replace
 from botdeck.ai.base import Reply, ReplyRequest, Responder, ResponderError
 from botdeck.ai.safety import Blocked, SafetyGate
 from botdeck.ai.shaping import EmptyReplyError, shape_reply
-from botdeck.chat.base import ChatSink, SendError
+from botdeck.chat.base import ChatSink, SendError, SendHeld
 from botdeck.core.circuit import Circuit, OutageTooLong, Ticket
 from botdeck.core.clock import loop_time
 from botdeck.core.gate import SendGate
-from botdeck.core.jobs import Job, JobFailed, JobReturned, JobSkipped
+from botdeck.core.jobs import Job, JobFailed, JobParked, JobReturned, JobSkipped
 from botdeck.core.ratelimit import SendLimiter
+from botdeck.engine.automod import AutoModDesk
 from botdeck.engine.conversation import Conversation, EchoDepth
 from botdeck.engine.raid import RaidPlanner, address
 from botdeck.engine.review import Decision, ReviewDesk
@@ -105,8 +109,10 @@ class ReplyPipeline:
         circuit: Circuit | None = None,
         gate: SendGate | None = None,
         stream: StreamContext | None = None,
+        automod: AutoModDesk | None = None,
     ) -> None:
         self._personas = dict(personas)
+        self._automod = automod
         self._settings = settings
         self._conversation = conversation
         self._raid = raid
@@ -433,10 +439,13 @@ class ReplyPipeline:
         except (JobFailed, JobReturned):
             limiter.release(job.bot, text)  # nothing went out
             raise
+        delivered = False
         try:
             await self.send(job, text)
+            delivered = True
         finally:
-            limiter.sent(job.bot, text)
+            # Counted either way (Twitch may have); a duplicate only if viewers saw it.
+            limiter.sent(job.bot, text, delivered=delivered)
         return True
 
     async def pass_gate(self, job: ReplyJob) -> None:
@@ -452,9 +461,17 @@ class ReplyPipeline:
             job.release_deadline(loop.time())
 
     async def send(self, job: ReplyJob, text: str) -> None:
-        """One attempt; SendError propagates (`run` decides whether to retry)."""
+        """One attempt; SendError propagates (`run` decides whether to retry). A reply the
+        platform holds for its moderators parks the job (see the module docstring)."""
         reply_to = None if job.context.manual else job.context.message.id
-        job.result_id = await self._to_sink(job.bot, text, job.context.depth, reply_to)
+        try:
+            job.result_id = await self._to_sink(job.bot, text, job.context.depth, reply_to)
+        except SendHeld:
+            if self._automod is None:
+                raise
+            job.result = text
+            self._automod.held(job, text)
+            raise JobParked() from None
         job.result = text
 
     async def _to_sink(self, bot: str, text: str, depth: int, reply_to: str | None) -> str:
@@ -463,6 +480,10 @@ class ReplyPipeline:
         outgoing = self._echoes.sending(bot, text, depth) if self._sink.echoes else None
         try:
             message_id = await self._sink.send(bot, text, reply_to=reply_to)
+        except SendHeld:
+            if outgoing is not None:
+                self._echoes.held(outgoing)  # it comes back if the moderators approve it
+            raise
         except BaseException:
             if outgoing is not None:
                 self._echoes.failed(outgoing)
@@ -491,8 +512,10 @@ class ReplyPipeline:
                 if limiter is not None:
                     limiter.release(bot, said)  # stopped at the gate: nothing went out
                 raise
+            delivered = False
             try:
                 message_id = await self._to_sink(bot, said, depth, None)
+                delivered = True
             except SendError as error:
                 log.warning("%s could not say %r: %s", bot, said, error.reason)
                 continue
@@ -500,8 +523,8 @@ class ReplyPipeline:
                 log.exception("%s could not say %r", bot, said)
                 continue
             finally:
-                if limiter is not None:
-                    limiter.sent(bot, said)  # also when it failed: the platform may count it
+                if limiter is not None:  # also when it failed: the platform may count it
+                    limiter.sent(bot, said, delivered=delivered)
             return Said(bot, said, message_id)
         return None
 

@@ -43,7 +43,7 @@ async def check_run(
     source = _source(config)
     findings = source.findings
     if probing and _hold(findings):
-        findings = (*findings, await _probe_source(config))
+        findings = (*findings, *await _probe_source(config))
     elif probing:
         unasked.append("the chat source")
     return Readiness((*ai, *_blocklist(config), *findings), source.warnings, tuple(unasked))
@@ -115,11 +115,13 @@ def _source(config: Config) -> Checked:
         return Checked((Finding.problem(str(error)),))
 
 
-async def _probe_source(config: Config) -> Finding:
+async def _probe_source(config: Config) -> tuple[Finding, ...]:
+    """The source's answer, one finding a line (Twitch: the channel, then each bot's
+    follow)."""
     try:
         answer = await probe_source(config)
     except ConfigError as error:
-        return Finding.problem(f"{error} (--probe)")
+        return (Finding.problem(f"{error} (--probe)"),)
     if answer is None:
-        return Finding(f"chat.source: {config.chat.source} has nothing to ask (--probe)")
-    return Finding(f"chat: {answer}")
+        return (Finding(f"chat.source: {config.chat.source} has nothing to ask (--probe)"),)
+    return tuple(Finding(f"chat: {line}") for line in answer.splitlines() if line.strip())

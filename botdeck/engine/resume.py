@@ -64,6 +64,7 @@ class OpenJob:
     msg: str
     line: ChatMessage | None  # the chat line it answers, when the journal has it
     channel: str | None = None  # its run's, from the `run` line (None: an older journal)
+    held: bool = False  # AutoMod held its reply: it is at Twitch, maybe in chat by now
 
     def of(self, channel: str) -> bool:
         """Whether the job belongs to `channel` (a job of an older journal always does)."""
@@ -95,6 +96,7 @@ class _Job:
     msg: str
     channel: str | None
     ended: bool = False
+    held: bool = False
 
 
 @dataclass(slots=True)
@@ -119,7 +121,15 @@ def plan_resume(source: Path, *, same_file: bool, enabled: bool, window: float) 
         problem = f"{source}: {error.strerror or error}"
     last_id = max(reading.last_id, _highest_job_id(source))
     open_jobs = tuple(
-        OpenJob(job_id, job.bot, job.priority, job.msg, reading.lines.get(job.msg), job.channel)
+        OpenJob(
+            job_id,
+            job.bot,
+            job.priority,
+            job.msg,
+            reading.lines.get(job.msg),
+            job.channel,
+            job.held,
+        )
         for job_id, job in sorted(reading.jobs.items())
         if not job.ended
     )
@@ -161,6 +171,9 @@ def _take(reading: _Reading, line: JournalLine) -> None:
         reading.jobs[job_id] = _Job(
             line["bot"], Priority.parse(line["priority"]), line["msg"] or "", reading.channel
         )
+    elif line["event"] == JournalEvent.HELD:
+        if line["job"] in reading.jobs:
+            reading.jobs[line["job"]].held = True
     elif is_job_line(line):
         job_id = line["job"]
         reading.last_id = max(reading.last_id, job_id)
@@ -231,7 +244,7 @@ def apply_resume(
         channel=_shown(channel),
         left_alone=elsewhere.total(),
         elsewhere=dict(elsewhere.most_common(MAX_NAMED)),
-        enabled=plan.enabled,
+        resuming=plan.enabled,
     )
     if summary.worth_saying or summary.expired:
         (log.warning if summary.troubled else log.info)("%s", summary.describe())
@@ -244,6 +257,8 @@ def _not_fresh(plan: ResumePlan, job: OpenJob, now: float, bots: frozenset[str])
         return Expired.OFF
     if job.bot not in bots:
         return Expired.NOT_CONFIGURED
+    if job.held:
+        return Expired.HELD  # its reply may be in chat already: answering again repeats it
     if job.priority is not Priority.HIGH or (job.line is not None and job.line.is_bot):
         return Expired.NOT_MENTION
     if job.line is None:

@@ -169,6 +169,10 @@ class Room:
         self._passes[bot, kind] += 1
         return True
 
+    def passes_shared(self, bot: str) -> None:
+        """A shared chat session holds the bot's random and bot-to-bot replies: counted."""
+        self._passes[bot, PassKind.SHARED_CHAT] += 1
+
     def took(self, bot: str) -> None:
         """A random or bot-to-bot reply of `bot` became a job: it counts for the share."""
         if not self._reviewed(bot):

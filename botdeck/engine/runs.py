@@ -6,6 +6,8 @@ only chooses options (`RunOptions`: where the journal goes, whether the previous
 resumed, whether a dashboard watches, for how long); this module does the rest, in this
 order, so a run that cannot start stops before anything connects:
 
+0. with `exclusive` (`botdeck run`), the channel's lock (`engine/run_lock.py`): a second
+   run on the same channel and client id stops here, naming the one running;
 1. the journal: a path given (appended; it is also the previous run's journal), a new
    file per run in `[journal] dir` (older ones pruned, never the one to resume), or a
    temporary file removed when the run is closed (a rehearsal reports on it first);
@@ -44,7 +46,9 @@ from botdeck.engine.journal_files import (
 )
 from botdeck.engine.parts import source_reads
 from botdeck.engine.resume import ResumePlan, plan_resume
+from botdeck.engine.run_lock import run_lock
 from botdeck.engine.session import RunJournal, RunSession
+from botdeck.storage.paths import data_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,7 @@ class RunOptions:
     duration: float | None = None  # drain after this many seconds
     clock: Callable[[], float] = time.time  # wall time for chat and journal (virtual too)
     reads: tuple[Path, ...] = ()  # files the command reads (its config): never the journal
+    exclusive: bool = False  # one such run per channel and client id (`botdeck run`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +171,22 @@ def open_run(
     """Open everything a run needs (see the module docstring); on leaving, close the
     journal's files (after the caller has closed the session) and remove a temporary one.
     `source`: chat the caller built (a rehearsal's changed replay); else the config's."""
+    with contextlib.ExitStack() as held:
+        note = None
+        if options.exclusive:
+            note = held.enter_context(
+                run_lock(data_dir(), config.chat.channel, config.twitch.client_id)
+            )
+        with _open_run(config, options, source) as session:
+            if note is not None:
+                session.engine.note_lock(note)
+            yield session
+
+
+@contextlib.contextmanager
+def _open_run(
+    config: Config, options: RunOptions, source: SourceParts | None
+) -> Iterator[RunSession]:
     plan = _plan(config, options.journal)
     try:
         stream = open_journal(plan.path, plan.option, _inputs(config, options))

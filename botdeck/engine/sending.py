@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 
-from botdeck.chat.base import ChatSink, SendError
+from botdeck.chat.base import ChatSink, SendError, SendHeld
 from botdeck.core.text import clean_text
 from botdeck.model.chat import SendFailures
 
@@ -42,6 +42,8 @@ class SendWatch(ChatSink):
     async def send(self, bot: str, text: str, reply_to: str | None = None) -> str:
         try:
             message_id = await self.sink.send(bot, text, reply_to=reply_to)
+        except SendHeld:
+            raise  # held for the moderators: not a failure
         except SendError as error:
             self._failed(error.reason)
             raise

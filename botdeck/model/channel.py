@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from botdeck.model.chat import ChatMessage, Role
+from botdeck.model.live import LiveEvent
 from botdeck.model.stream import ChannelEvent
 
 
@@ -82,4 +83,12 @@ class ChatSettings:
         return ", ".join(modes)
 
 
-ChatEvent = ChatMessage | MessageDeleted | UserCleared | ChatCleared | ChatSettings | ChannelEvent
+ChatEvent = (
+    ChatMessage
+    | MessageDeleted
+    | UserCleared
+    | ChatCleared
+    | ChatSettings
+    | ChannelEvent
+    | LiveEvent
+)

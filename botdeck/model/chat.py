@@ -99,6 +99,12 @@ class ConnectionState:
     sending: str | None = None  # e.g. "ok", "retrying (...)"; None: not separate from reading
     failing: SendFailures | None = None  # sends failing in a row, until one goes out
     never_read: str | None = None  # why reading has not started once (None once it has)
+    blind_since: float | None = None  # Unix time chat stopped being read, while it is not
+
+    @property
+    def blind(self) -> bool:
+        """Chat that was being read is not now: a reading gap while it lasts."""
+        return self.blind_since is not None
 
     def describe(self) -> str:
         reading = self._reading()

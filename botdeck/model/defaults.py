@@ -99,3 +99,20 @@ class SendLimits:
 
 
 TWITCH_SEND_LIMITS = SendLimits()
+
+
+@dataclass(frozen=True, slots=True)
+class SharedBucket:
+    """Sends every account makes through one shared allowance (Twitch: a message sent
+    with the app token costs a point of the app's Helix bucket, 800 a minute per client
+    id, whichever bot it speaks for). `limit` keeps room for the app's other requests."""
+
+    limit: int = 760  # of Helix's 800 points a minute: 40 left for Get Chat Settings & co
+    window: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.limit < 1 or not self.window > 0 or not math.isfinite(self.window):
+            raise ValueError("a shared bucket needs limit >= 1 and a positive window")
+
+
+APP_SEND_BUCKET = SharedBucket()

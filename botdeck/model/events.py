@@ -15,6 +15,7 @@ from typing import assert_never
 from botdeck.model.channel import ChatSettings
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import JobStage, JobView, RouterState
+from botdeck.model.live import ReadingGap, SharedChat
 from botdeck.model.review import OPERATOR, Verdict
 from botdeck.model.stream import ChannelEvent, RedemptionStatus
 
@@ -142,6 +143,15 @@ class RedemptionSettled:
     unapplied: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AutoModHeld:
+    """AutoMod holds a reply the platform took (`text`, as sent): the job waits for the
+    channel's moderators, out of the queue and the limits, until `AutoModVerdict`."""
+
+    job: JobView
+    text: str
+
+
 EngineEvent = (
     ChatSeen
     | JobChanged
@@ -153,5 +163,8 @@ EngineEvent = (
     | AIAvailability
     | ChannelEventSeen
     | RedemptionSettled
+    | AutoModHeld
+    | ReadingGap
+    | SharedChat
 )
 Listener = Callable[[EngineEvent], None]

@@ -41,6 +41,7 @@ class Phase(StrEnum):
     REVIEW = "review"  # written, waiting for the operator to approve, edit or reject it
     AI_WAIT = "ai_wait"  # the AI server is down: waiting it out (`[ai] outage_wait`)
     SENDING = "sending"
+    HELD = "held"  # sent, and held by the platform (AutoMod) until its moderators decide
     DONE = "done"
 
 

@@ -23,6 +23,7 @@ from typing import Literal, NotRequired, TypedDict, TypeGuard, cast
 
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import (
+    AutoModHeld,
     ChannelEventSeen,
     ChatSeen,
     EngineEvent,
@@ -34,6 +35,7 @@ from botdeck.model.events import (
     StateChanged,
 )
 from botdeck.model.jobs import JobStage, JobView, Outcome, Priority, RouterState
+from botdeck.model.live import ReadingGap, SharedChat
 from botdeck.model.review import Verdict
 from botdeck.model.stream import EventKind, RedemptionStatus
 
@@ -52,6 +54,9 @@ class JournalEvent(StrEnum):
     REVIEWED = "reviewed"  # the operator approved, edited or rejected a reply
     CHANNEL_EVENT = "channel_event"  # a raid, sub, gift, follow, cheer, redemption, ...
     REDEMPTION = "redemption"  # a channel-point redemption fulfilled or refunded
+    HELD = "held"  # AutoMod holds a reply for the moderators (its outcome comes later)
+    READING_GAP = "reading_gap"  # chat was not read for a while: mentions may be missed
+    SHARED_CHAT = "shared_chat"  # a shared chat session began, changed or ended
 
 
 PriorityLabel = Literal["high", "normal", "low"]
@@ -199,6 +204,34 @@ class RedemptionLine(_Line):
     unapplied: NotRequired[str]
 
 
+class HeldLine(_Line):
+    """A sent reply AutoMod holds for the channel's moderators: not in chat yet. Its
+    outcome follows when they decide: `sent` (approved, late) or `skipped`
+    (`automod_denied`)."""
+
+    event: Literal[JournalEvent.HELD]
+    job: int
+    bot: str
+    text: str
+    reason: str
+
+
+class ReadingGapLine(_Line):
+    """Chat was not read from `ts` to `until` (a connection lost, the chat subscription
+    revoked): mentions in it may have been missed. Written when reading is back."""
+
+    event: Literal[JournalEvent.READING_GAP]
+    until: float
+
+
+class SharedChatLine(_Line):
+    """A shared chat session began or changed (`partners`) or ended (none): a bot's line
+    reaches every channel in it."""
+
+    event: Literal[JournalEvent.SHARED_CHAT]
+    partners: str
+
+
 JobLine = EnqueuedLine | StartedLine | SentLine | FailedLine | CancelledLine | SkippedLine
 OutcomeLine = SentLine | FailedLine | CancelledLine | SkippedLine
 JournalLine = (
@@ -210,6 +243,9 @@ JournalLine = (
     | ReviewedLine
     | ChannelEventLine
     | RedemptionLine
+    | HeldLine
+    | ReadingGapLine
+    | SharedChatLine
 )
 
 
@@ -236,6 +272,9 @@ LINES: dict[JournalEvent, LineSpec] = {
     JournalEvent.REVIEWED: LineSpec(ReviewedLine),
     JournalEvent.CHANNEL_EVENT: LineSpec(ChannelEventLine),  # the report's `channel`
     JournalEvent.REDEMPTION: LineSpec(RedemptionLine),
+    JournalEvent.HELD: LineSpec(HeldLine, counted_by="reason"),
+    JournalEvent.READING_GAP: LineSpec(ReadingGapLine),
+    JournalEvent.SHARED_CHAT: LineSpec(SharedChatLine),
 }
 
 # Fields older journals named otherwise: (event, old name) -> the name now. A chat line's
@@ -256,7 +295,8 @@ FIELDS: dict[str, str] = {
     "user": "a viewer's login: who wrote the line (`chat`), who was removed (`moderation`), "
     "who raided, subscribed, gifted, followed, cheered or redeemed (`channel_event`)",
     "text": "the line's text (`chat`), the reply sent (`sent`), the edited reply "
-    "(`reviewed`), what the viewer wrote with the event (`channel_event`)",
+    "(`reviewed`), the reply held (`held`), what the viewer wrote with the event "
+    "(`channel_event`)",
     "is_bot": "true on a line one of botdeck's bots sent (older journals: `bot`)",
     "depth": "bot-to-bot hops from a viewer's line",
     "synthetic": "true on a mention a rehearsal made up (`--mention-rate`), never real chat",
@@ -272,11 +312,13 @@ FIELDS: dict[str, str] = {
     "tokens_out": "tokens the AI server wrote for this reply",
     "latency": "seconds from the chat line to the reply's send",
     "manual": "true on a line the operator typed as a bot",
-    "reason": "why the job ended so: one of botdeck's reasons, or an outside error's text",
+    "reason": "why the job ended so: one of botdeck's reasons, or an outside error's text; "
+    "why a reply is held (`held`: `automod`)",
     "resumed_as": "the id of the job that took this one over after a restart",
     "state": "the router's state",
-    "by": "who decided, when not the operator at the terminal: a moderator's login "
-    "(`state`); `operator`, `timeout`, `quit` or `headless` (`reviewed`)",
+    "by": "who decided, when not the operator at the terminal: a moderator's login, or "
+    "`stream.offline` when the stream ended (`state`); `operator`, `timeout`, `quit` or "
+    "`headless` (`reviewed`)",
     "command": "the chat command that changed the state",
     "action": "what the moderator did",
     "ended": "unsent replies it ended",
@@ -292,6 +334,9 @@ FIELDS: dict[str, str] = {
     "points refunded)",
     "unapplied": "why Twitch was not told the status (a reward botdeck did not create, "
     "Twitch unreachable, a test event)",
+    "until": "when it ended, in Unix seconds (`ts` is when it began)",
+    "partners": "the other channels of the shared chat session, logins separated by commas"
+    ' ("": it ended)',
 }
 
 # The largest value each number may take; none is ever negative. A reader trusts no
@@ -306,6 +351,7 @@ LIMITS: dict[str, float] = {
     "delay": WEEK,
     "send_wait": WEEK,
     "latency": WEEK,
+    "until": MAX_TS,
     "tokens_in": 10_000_000,  # per reply: more than any model's context
     "tokens_out": 10_000_000,
 }
@@ -352,6 +398,25 @@ def line_for(event: EngineEvent, ts: float) -> JournalLine | None:
         if event.text is not None:
             reviewed["text"] = event.text
         return reviewed
+    return live_line(event, ts)
+
+
+def live_line(event: EngineEvent, ts: float) -> JournalLine | None:
+    """The lines of a live channel (`model.live`): a held reply, a reading gap (dated
+    from its start), a shared chat session."""
+    if isinstance(event, AutoModHeld):
+        return {
+            "ts": ts, "event": JournalEvent.HELD, "job": event.job.id, "bot": event.job.bot,
+            "text": event.text, "reason": Reason.AUTOMOD,
+        }  # fmt: skip
+    if isinstance(event, ReadingGap):
+        gap: ReadingGapLine = {"ts": round(event.since, 3), "event": JournalEvent.READING_GAP,
+                               "until": round(event.until, 3)}  # fmt: skip
+        return gap
+    if isinstance(event, SharedChat):
+        shared: SharedChatLine = {"ts": ts, "event": JournalEvent.SHARED_CHAT,
+                                  "partners": ",".join(event.partners)}  # fmt: skip
+        return shared
     return None
 
 
@@ -519,3 +584,6 @@ class Reason(StrEnum):
     EXPIRED = "expired"
     AI_UNAVAILABLE = "ai_unavailable"
     AUDIENCE = "audience"  # a mention from outside the bot's `audience` (audience_mentions)
+    AUTOMOD = "automod"  # AutoMod holds the reply (`held`); undecided when the run ended
+    AUTOMOD_DENIED = "automod_denied"  # the channel's moderators denied a held reply
+    SHARED_CHAT = "shared_chat"  # a random or bot-to-bot reply when a shared chat began

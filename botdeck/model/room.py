@@ -25,6 +25,7 @@ class PassKind(StrEnum):
     REPEATS = "repeats"  # mostly one word over and over
     SHARE = "share"  # the bots' random replies would pass `chat_share` of the chat
     AUDIENCE = "audience"  # a mention from a viewer outside the bot's `audience`
+    SHARED_CHAT = "shared_chat"  # a shared chat session: it would reach other channels
 
     @property
     def words(self) -> str:
@@ -42,6 +43,8 @@ class PassKind(StrEnum):
                 return "over chat share"
             case PassKind.AUDIENCE:
                 return "outside audience"
+            case PassKind.SHARED_CHAT:
+                return "in shared chat"
             case _:
                 assert_never(self)
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from botdeck.model.chat import ConnectionState
 from botdeck.model.jobs import RouterState
+from botdeck.model.live import LiveSnapshot
 from botdeck.model.room import RoomSnapshot
 from botdeck.model.stream import StreamInfo
 
@@ -55,6 +56,7 @@ class LaneSnapshot:
     paused: bool = False  # this bot starts no replies (its jobs wait)
     muted: bool = False  # this bot takes no replies at all
     held: str | None = None  # why the bot may not start replies now (a chat mode), if it may not
+    parked: int = 0  # replies the platform holds for its moderators (AutoMod)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +156,7 @@ class Expired(StrEnum):
     FUTURE = "from the future"  # the line's time is after now: a clock moved, or a forgery
     TOO_OLD = "too old"  # older than `resume_window`
     NOT_TAKEN = "not taken again"  # the engine refused it (e.g. draining)
+    HELD = "held by AutoMod"  # its reply was at Twitch, waiting for the moderators
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,14 +174,14 @@ class ResumeSummary:
     left_alone: int = 0  # other channels' open jobs: no outcome written, nothing answered
     elsewhere: Mapping[str, int] = field(default_factory=dict)  # the first few of those
     # channels -> how many of their jobs
-    enabled: bool = True  # False: this run never resumes (the demo, `--no-resume`)
+    resuming: bool = True  # False: this run never resumes (the demo, `--no-resume`)
 
     @property
     def worth_saying(self) -> bool:
         """Whether the operator hears of it. A run that never resumes says nothing about
         resuming (the demo's chat is made up; `--no-resume` asked for none): the previous
         run's open jobs still get their outcome, which only the log mentions."""
-        if not self.enabled:
+        if not self.resuming:
             return False
         return bool(self.resumed or self.expired or self.unreadable or self.problem) or bool(
             self.left_alone
@@ -192,7 +195,7 @@ class ResumeSummary:
 
     def describe(self) -> str:
         """One line for the dashboard, the summary and the log."""
-        if not self.enabled:
+        if not self.resuming:
             return f"not resuming: {self.expired} open jobs of {self.source} ended expired"
         if self.problem:
             return f"nothing resumed: {self.problem}"
@@ -265,6 +268,9 @@ class EngineSnapshot:
     stream: StreamInfo = field(default_factory=StreamInfo)  # the game and title, live or not
     raid: RaidSnapshot | None = None  # a raid raid mode plans for now
     events: EventCounts = field(default_factory=EventCounts)
+    live: LiveSnapshot = field(
+        default_factory=LiveSnapshot
+    )  # shared chat, stream offline, bots removed, gaps
 
     @property
     def state(self) -> RouterState:

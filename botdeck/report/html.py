@@ -269,6 +269,18 @@ class Chart:
             "stroke-width=2 stroke-linejoin=round />"
         )
 
+    def gaps(self, spans: Iterable[tuple[float, float]]) -> None:
+        """Bands where chat was not read (behind what is drawn after): mentions there may
+        have been missed."""
+        for start, end in spans:
+            left, right = self.x(start), self.x(end)
+            self.parts.append(
+                f"<rect class=gap x='{left:.1f}' y='{TOP}' width='{max(right - left, 2.0):.1f}'"
+                f" height='{HEIGHT - TOP - BOTTOM}' fill='#fecaca' fill-opacity='0.6'>"
+                f"<title>chat not read for {end - start:.0f} s: mentions may be missed</title>"
+                "</rect>"
+            )
+
     def dots(self, points: Iterable[tuple[float, float]], colour: str) -> None:
         self.parts.extend(
             f"<circle cx='{self.x(t):.1f}' cy='{self.y(v):.1f}' r=3 fill='{colour}' />"
@@ -362,6 +374,7 @@ def _backlog_chart(report: Report, colours: dict[str, str]) -> str:
         return head + "<p class=note>no reply ever waited for a free slot</p>"
     top = max(max(values) for values in timeline.backlog_by_bot.values())
     chart = Chart(_span_of(report), _nice_top(top), "replies waiting per bot over time")
+    chart.gaps(report.gaps.spans)
     for bot, values in timeline.backlog_by_bot.items():
         times = [i * timeline.bucket for i in range(len(values))]
         chart.steps(times, values, colours[bot])
@@ -379,6 +392,7 @@ def _latency_chart(report: Report, colours: dict[str, str], ack_target: float) -
         return head + "<p class=note>no mention was answered</p>"
     top = _nice_top(max(max(p.latency for p in points), ack_target) * 1.1)
     chart = Chart(_span_of(report), top, "seconds from each mention to its reply, over time")
+    chart.gaps(report.gaps.spans)
     chart.level(ack_target, f"ack_target {ack_target:g} s", "#dc2626")
     bots = sorted({p.bot for p in points})
     for bot in bots:
@@ -412,6 +426,7 @@ def _window_chart(report: Report, colours: dict[str, str]) -> str:
     privileged = peak > viewer
     top = _nice_top(max(peak, privileged_limit if privileged else viewer) * 1.1)
     chart = Chart(_span_of(report), top, f"each bot's messages in the last {window:g} s")
+    chart.gaps(report.gaps.spans)
     chart.level(viewer, f"viewer limit {viewer}", "#dc2626")
     if privileged:
         chart.level(privileged_limit, f"VIP / moderator limit {privileged_limit}", "#b45309")
@@ -437,6 +452,7 @@ def _replies_chart(report: Report) -> str:
         return head + "<p class=note>no reply was sent</p>"
     rates = timeline.replies_per_minute
     chart = Chart(_span_of(report), _nice_top(max(rates)), "replies sent per minute over time")
+    chart.gaps(report.gaps.spans)
     chart.bars(timeline.bucket, rates, PALETTE[0])
     note = (
         f"<p class=note>messages sent in each {_span(timeline.bucket)}, as a rate per "
@@ -455,6 +471,7 @@ def _share_chart(report: Report) -> str:
         for sent, said in zip(timeline.replies, timeline.chat, strict=True)
     ]
     chart = Chart(_span_of(report), _nice_top(max(shares)), "the bots' share of chat over time")
+    chart.gaps(report.gaps.spans)
     chart.bars(timeline.bucket, shares, PALETTE[1])
     note = (
         f"<p class=note>{html.escape(share_line(report))}. Each bar: the bots' messages in "

@@ -215,6 +215,16 @@ class BotReport:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadingGaps:
+    """Times chat was not read (`reading_gap`): mentions in them may have been missed.
+    `spans` are (start, end) in seconds from the journal's first event, the first few."""
+
+    count: int = 0
+    seconds: float = 0.0
+    spans: list[tuple[float, float]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     journal: str
     start: float | None  # first and last event time (Unix seconds)
@@ -248,6 +258,7 @@ class Report:
     estimates: list[str] = field(default_factory=list)  # figures estimated, and how closely
     late: Late | None = None  # counted when the report was asked for an ack_target
     channel: Channel = field(default_factory=Channel)
+    gaps: ReadingGaps = field(default_factory=ReadingGaps)  # blind spots: chat not read
 
     @property
     def duration(self) -> float:

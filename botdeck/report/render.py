@@ -62,7 +62,7 @@ def _sections(report: Report) -> list[RenderableType]:
         and len(timeline.replies) > 1
         and any(timeline.backlog + timeline.replies)
     ):
-        parts += [_chart(timeline), Text()]
+        parts += [_chart(timeline, gap_marks(report)), Text()]
     parts += [_send_wait(report), Text()]
     if report.bots:
         parts += [_bots(report), Text()]
@@ -238,7 +238,22 @@ def _backlog(report: Report) -> Text:
     return text
 
 
-def _chart(timeline: Timeline) -> Table:
+def gap_marks(report: Report) -> Text | None:
+    """A row under the sparklines marking the columns where chat was not read."""
+    timeline = report.timeline
+    if timeline is None or not report.gaps.spans:
+        return None
+    columns = len(timeline.replies)
+    marks = [" "] * columns
+    for start, end in report.gaps.spans:
+        first = min(columns - 1, int(start // timeline.bucket))
+        last = min(columns - 1, int(end // timeline.bucket))
+        for column in range(first, last + 1):
+            marks[column] = "▀"
+    return Text("".join(marks), style="red")
+
+
+def _chart(timeline: Timeline, gaps: Text | None = None) -> Table:
     table = Table(
         title=f"over time, one column = {_span(timeline.bucket)}",
         title_justify="left",
@@ -251,6 +266,8 @@ def _chart(timeline: Timeline) -> Table:
     rates = timeline.replies_per_minute
     table.add_row("backlog", sparkline(timeline.backlog), f"peak {max(timeline.backlog):,}")
     table.add_row("replies/min", sparkline(rates), f"peak {max(rates):,.0f}")
+    if gaps is not None:
+        table.add_row("not read", gaps, "mentions may be missed")
     table.add_row("", _axis(len(timeline.replies), timeline.bucket), "")
     return table
 

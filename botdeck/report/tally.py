@@ -42,6 +42,7 @@ from botdeck.model.journal import (
     JournalEvent,
     JournalLine,
     OutcomeLine,
+    ReadingGapLine,
     RedemptionLine,
     ReviewedLine,
     RunLine,
@@ -73,6 +74,7 @@ from botdeck.report.model import (
     Late,
     Latency,
     Mentions,
+    ReadingGaps,
     Report,
     Said,
     SendWait,
@@ -92,6 +94,7 @@ MAX_BOTS = 50  # bots with figures of their own; the rest are counted together
 MAX_REASONS = 20  # reasons named per outcome (and groups of replies not sent)
 UNSENT_SHOWN = 20  # replies shown per group of replies not sent
 MENTION_LINES_KEPT = 65_536  # lines remembered to count each mentioning line once
+GAPS_KEPT = 200  # reading gaps drawn on the charts (all are counted)
 TIMELINE_BINS = 3_600  # 1 s bins for an hour; then 1 min bins for 60 hours; ...
 OTHER_BOTS = "(other bots)"
 OPEN = "no outcome in the journal"
@@ -169,7 +172,11 @@ class Tally:
         self._test_events = 0
         self._reactions = [0, 0]  # ended, sent
         self._redemptions: Counter[str] = Counter()  # by status
+        self._gaps: list[tuple[float, float]] = []  # the first GAPS_KEPT reading gaps
+        self._gap_count = 0
+        self._gap_seconds = 0.0
         self._handlers: dict[JournalEvent, Callable[[Any], None]] = {
+            JournalEvent.READING_GAP: self._reading_gap,
             JournalEvent.RUN: self._run_line,
             JournalEvent.STATE: self._state_line,
             JournalEvent.REVIEWED: self._reviewed,
@@ -248,6 +255,14 @@ class Tally:
         self._runs += run.content
         if run.channel and run.channel not in self._channels and len(self._channels) < MAX_NAMED:
             self._channels.append(run.channel)
+
+    def _reading_gap(self, line: ReadingGapLine) -> None:
+        """Chat was not read from `ts` to `until`: counted, the first few kept to draw."""
+        since, until = line["ts"], max(line["ts"], line["until"])
+        self._gap_count += 1
+        self._gap_seconds += until - since
+        if len(self._gaps) < GAPS_KEPT:
+            self._gaps.append((since, until))
 
     def _run_line(self, line: RunLine) -> None:
         self._run.channel = cut(line["channel"], NAME_KEPT)
@@ -576,7 +591,16 @@ class Tally:
                 fulfilled=self._redemptions["FULFILLED"],
                 refunded=self._redemptions["CANCELED"],
             ),
+            gaps=self._gap_report(first),
         )
+
+    def _gap_report(self, first: float | None) -> ReadingGaps:
+        origin = first or 0.0
+        spans = [
+            (round(max(0.0, since - origin), 3), round(max(0.0, until - origin), 3))
+            for since, until in self._gaps
+        ]
+        return ReadingGaps(self._gap_count, round(self._gap_seconds, 3), spans)
 
     def _mention_report(self) -> Mentions:
         m = self._mentions
@@ -659,6 +683,12 @@ class Tally:
 
     def _notes(self) -> list[str]:
         notes = []
+        if self._gap_count:
+            times = "time" if self._gap_count == 1 else "times"
+            notes.append(
+                f"chat was not read {self._gap_count:,} {times}, {self._gap_seconds:,.0f} s in"
+                " all (reading_gap): mentions in those gaps may have been missed"
+            )
         if self._given_up:
             notes.append(
                 f"{self._given_up:,} jobs still had no outcome when {OPEN_KEPT:,} later jobs "

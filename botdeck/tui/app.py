@@ -446,7 +446,8 @@ class BotdeckApp(App[int]):
             self._layout = None
         if self._selected is not None:
             lane = snap.queues.bot(self._selected)
-            flags = bot_flags(lane, self._selected in snap.reviewing)
+            removal = snap.live.removed.get(self._selected)
+            flags = bot_flags(lane, self._selected in snap.reviewing, removal=removal)
             jobs = self.engine.jobs_of(self._selected)
             self._inspector.show(self._selected, jobs, self._loop_time(), flags)
         if alert_rows != self._alert_rows:
@@ -469,6 +470,7 @@ class BotdeckApp(App[int]):
                 passed=snap.passed.get(lane.bot, 0),
                 cooldown_hits=snap.cooldown_hits.get(lane.bot, 0),
                 room_passes=snap.room.passed(lane.bot) if snap.room is not None else None,
+                removal=snap.live.removed.get(lane.bot),
             )
             card.sample(lane.size, second)
         self._refresh_context()

@@ -15,6 +15,7 @@ from botdeck.model.console import QueuedMentions
 from botdeck.model.events import AIState, ModerationAction
 from botdeck.model.jobs import Outcome, Phase, Priority, RouterState
 from botdeck.model.keys import When
+from botdeck.model.live import BotRemoval, OfflineAction, Removal, clock
 from botdeck.model.review import Verdict
 from botdeck.model.room import PassKind
 from botdeck.model.stream import ChannelEvent, EventKind, RedemptionStatus
@@ -39,6 +40,8 @@ def phase_label(phase: Phase) -> str:
             return "AIwait"
         case Phase.SENDING:
             return "send"
+        case Phase.HELD:
+            return "held"
         case Phase.DONE:
             return "done"
         case _:
@@ -183,6 +186,8 @@ def pass_label(kind: PassKind) -> str:
             return "share"
         case PassKind.AUDIENCE:
             return "audience"
+        case PassKind.SHARED_CHAT:
+            return "shared"
         case _:
             assert_never(kind)
 
@@ -264,3 +269,27 @@ def event_kind_label(kind: EventKind) -> str:
             return "unsupported event"
         case _:
             assert_never(kind)
+
+
+def removal_flag(removal: BotRemoval) -> str:
+    """A card's flag for one of our bots a moderator removed (the alert says the rest)."""
+    match removal.kind:
+        case Removal.TIMEOUT:
+            return f"timed out until {clock(removal.until)}"
+        case Removal.BAN:
+            return "banned"
+        case Removal.UNKNOWN:
+            return "removed by a mod"
+        case _:
+            assert_never(removal.kind)
+
+
+def offline_words(action: OfflineAction, offline: bool) -> str:
+    """The header's word on `[chat] on_offline`, and what it did once the stream ended."""
+    match action:
+        case OfflineAction.KEEP:
+            return "stream offline: bots keep talking" if offline else "on offline: keep"
+        case OfflineAction.DRAIN:
+            return "stream offline: draining" if offline else "on offline: drain"
+        case _:
+            assert_never(action)

@@ -46,10 +46,14 @@ def check(context: SourceContext[TwitchOptions]) -> Checked:
 
 
 async def probe(context: SourceContext[TwitchOptions]) -> str:
-    """`botdeck check --probe`: the application's login and the channel, asked of Twitch."""
+    """`botdeck check --probe`, one line each: the application's login and the channel,
+    asked of Twitch; then which bots follow the channel (followers-only mode holds the
+    others), asked with the broadcaster's stored token."""
+    from botdeck.twitch.follow_status import follow_lines
     from botdeck.twitch.readiness import probe_channel
 
-    return await probe_channel(context.config)
+    channel = await probe_channel(context.config)
+    return "\n".join([channel, *await follow_lines(context.config)])
 
 
 ADAPTER = SourceAdapter(TwitchOptions, build, check=check, probe=probe)

@@ -73,15 +73,27 @@ def channel_event(payload: Any) -> ChatEvent | None:
     return None
 
 
-async def subscribe_channel_events(client: twitchio.Client, channel_id: str, reader: str) -> None:
-    """Subscribe to the channel's moderation and chat-settings events as `reader`; one
-    that is refused is logged, and chat goes on without it."""
+async def subscribe_channel_events(
+    client: twitchio.Client, channel_id: str, reader: str, socket_id: str
+) -> None:
+    """Subscribe to the channel's moderation and chat-settings events as `reader`, on the
+    reader's socket; one that is refused is logged, and chat goes on without it."""
     for subscription in CHANNEL_SUBSCRIPTIONS:
         payload = subscription(broadcaster_user_id=channel_id, user_id=reader)
-        try:
-            await client.subscribe_websocket(payload, token_for=reader)
-        except _ERRORS as error:
-            log.warning("twitch: no %s events (%s)", payload.type, type(error).__name__)
+        await subscribe_one(client, payload, reader, socket_id)
+
+
+async def subscribe_one(
+    client: twitchio.Client, payload: Any, as_user: str, socket_id: str
+) -> bool:
+    """One subscription on botdeck's socket `socket_id` (never a socket twitchio would open
+    itself); refused or failed: logged, False."""
+    try:
+        await client.subscribe_websocket(payload, token_for=as_user, socket_id=socket_id)
+    except _ERRORS as error:
+        log.warning("twitch: no %s events (%s)", payload.type, type(error).__name__)
+        return False
+    return True
 
 
 async def fetch_chat_settings(broadcaster: twitchio.PartialUser) -> ChatSettings | None:

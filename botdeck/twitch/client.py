@@ -11,9 +11,18 @@ done by one part each, on shared state (`link`):
 - `roles`: each bot's send limit as Twitch confirms it;
 - `reading`: the reader's subscription, failover to the next reader, the state line;
 - `incoming`: what the reader hears, as botdeck's events;
+- `sending`: each reply as its bot, and what a failure means;
 - `events`: the channel's events (raids, subs, channel points, the stream) and the game
   and title at start; `rewards`: channel points' redemptions settled;
-- `sending`: each reply as its bot, and what a failure means.
+- `follows`, `timeouts`: whether each bot follows (followers-only mode), how long a bot
+  is timed out, asked of Helix when the channel's events call for it;
+- `automod`: each bot's AutoMod verdicts, on a socket of its own;
+- `grants`: with `send_as = "app"`, the grants its sends need, checked at start.
+
+A tending task looks after what runs beside reading: the AutoMod sockets, the
+broadcaster's events socket, Get Moderated Channels again every `role_check_interval`,
+in followers-only mode the follows of bots that did not follow every
+`follow_check_interval`, and a timed-out bot's timeout every `timeout_check_interval`.
 """
 
 from __future__ import annotations
@@ -32,19 +41,26 @@ from botdeck.model.chat import ConnectionState
 from botdeck.model.stream import RedemptionStatus, Reward
 from botdeck.storage.logs import redact
 from botdeck.twitch.accounts import Accounts, CredentialsLookup, TokenListener
+from botdeck.twitch.automod import HOLD_EVENT, UPDATE_EVENT, AutoModWatch
 from botdeck.twitch.channel import CHANNEL_EVENTS
 from botdeck.twitch.endpoints import use_endpoints
 from botdeck.twitch.events import Events
+from botdeck.twitch.follows import Follows
+from botdeck.twitch.grants import missing_app_grants
+from botdeck.twitch.helix import Helix
 from botdeck.twitch.http import NETWORK_ERRORS, traced_session, twitch_message
 from botdeck.twitch.incoming import Incoming
 from botdeck.twitch.link import Link, Phase
+from botdeck.twitch.live_events import MODERATOR_REMOVE_EVENT, SHARED_CHAT_EVENTS
 from botdeck.twitch.notifications import READ_RAW
 from botdeck.twitch.reading import Reading
 from botdeck.twitch.rewards import Rewards
 from botdeck.twitch.roles import RoleListener, Roles
 from botdeck.twitch.sending import Sending
 from botdeck.twitch.settings import TwitchSettings, TwitchSetupError, unauthorized
-from botdeck.twitch.sockets import SocketClient
+from botdeck.twitch.sockets import CHAT_MESSAGE, SocketClient
+from botdeck.twitch.stream import STREAM_OFFLINE, STREAM_OFFLINE_EVENT
+from botdeck.twitch.timeouts import Timeouts
 
 log = logging.getLogger(__name__)
 
@@ -74,13 +90,26 @@ class TwitchChat(ChatSource):
             usable=self._usable,
         )
         self._roles = Roles(link, on_role)
-        self._sending = Sending(link, self._accounts, changed=self._publish)
+        self._automod = AutoModWatch(link, self._queue)
+        self._sending = Sending(
+            link, self._accounts, changed=self._publish, held=self._automod.want
+        )
         self._incoming = Incoming(link, self._roles, self._queue)
         self._events = Events(link, self._queue)
         self._rewards = Rewards(link)
         self._reading = Reading(
-            link, self._accounts, self._queue, sending=self._sending.summary, events=self._events
+            link,
+            self._accounts,
+            self._queue,
+            sending=self._sending.summary,
+            put=self._incoming.put,
+            events=self._events,
         )
+        helix = Helix()
+        self._follows = Follows(link, helix, self._queue)
+        self._timeouts = Timeouts(link, helix, self._queue)
+        self._incoming.watchers += [self._follows.seen, self._timeouts.seen]
+        self._tending: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
         self._endpoints: contextlib.ExitStack | None = None
         self._start_lock = asyncio.Lock()
@@ -109,12 +138,32 @@ class TwitchChat(ChatSource):
 
     @property
     def notices(self) -> tuple[str, ...]:
-        """One line per bot that may not send, for the dashboard."""
+        """One line per bot that may not send, the events twitchio could not read
+        (counted: never lost in silence), and follows that cannot be checked in
+        followers-only mode, for the dashboard."""
         if self._link.phase in (Phase.NEW, Phase.STARTING):
             return ()
         bots = self._link.bots
-        unsent = tuple(f"{unauthorized(b.login)} ({b.problem})" for b in bots if b.problem)
-        return (*unsent, *self._events.notices, *self._rewards.notices)
+        found = [f"{unauthorized(b.login)} ({b.problem})" for b in bots if b.problem]
+        unread = self._link.client.unread if self._link.client is not None else None
+        if unread:
+            recovered = self._link.require_client().recovered
+            kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(unread.items()))
+            found.append(
+                f"twitch: {sum(unread.values())} events twitchio could not read"
+                f" ({sum(recovered.values())} read anyway): {kinds}"
+            )
+        if (follows := self._follows.notice()) is not None:
+            found.append(follows)
+        return (*found, *self._events.notices, *self._rewards.notices)
+
+    @property
+    def unreadable(self) -> dict[str, tuple[int, int]]:
+        """Events twitchio could not read, by type: (seen, read by botdeck anyway)."""
+        client = self._link.client
+        if client is None:
+            return {}
+        return {kind: (n, client.recovered[kind]) for kind, n in client.unread.items()}
 
     def bot_problems(self) -> dict[str, str | None]:
         """Why each bot may not send (None when it may), e.g. for a notice."""
@@ -156,6 +205,7 @@ class TwitchChat(ChatSource):
                 await self._accounts.resolve()
                 self._reading.choose_readers()
                 await self._roles.confirm()
+                self._check_app_grants()
                 self._events.wanted()  # says now which events the broadcaster cannot give
                 await self._events.start()  # the game and title, live or not
                 await self._rewards.load()  # which rewards botdeck may settle
@@ -168,6 +218,41 @@ class TwitchChat(ChatSource):
             link.phase = Phase.RUNNING
             self._publish()  # sending is ready, whatever reading does next
             await self._reading.begin()
+            self._tending = asyncio.create_task(self._tend(), name="botdeck-twitch-tend")
+
+    def _check_app_grants(self) -> None:
+        """`send_as = "app"`: a missing grant stops the start, one line each."""
+        if self._link.settings.send_as != "app":
+            return
+        moderators = {bot for bot, role in self._roles.told.items() if role.moderates}
+        lines = missing_app_grants(self._link, moderators)
+        if lines:
+            raise TwitchSetupError("\n".join(lines))
+
+    async def _tend(self) -> None:
+        """The AutoMod sockets, the broadcaster's events socket, and on a schedule the
+        bots' moderator status, in followers-only mode the follows of bots that did not
+        follow, and the timeouts of timed-out bots."""
+        link = self._link
+        loop = asyncio.get_running_loop()
+        next_roles = loop.time() + link.settings.role_check_interval
+        next_follows = loop.time() + link.settings.follow_check_interval
+        next_timeouts = loop.time() + link.settings.timeout_check_interval
+        while link.phase is Phase.RUNNING:
+            await self._automod.tend()
+            await self._events.tend()
+            if loop.time() >= next_roles:
+                next_roles = loop.time() + link.settings.role_check_interval
+                await self._roles.recheck()
+            if loop.time() >= next_follows:
+                next_follows = loop.time() + link.settings.follow_check_interval
+                if self._follows.waiting():
+                    await self._follows.check()
+            if loop.time() >= next_timeouts:
+                next_timeouts = loop.time() + link.settings.timeout_check_interval
+                if self._timeouts.waiting():
+                    await self._timeouts.recheck()
+            await asyncio.sleep(link.settings.watch_interval)
 
     async def close(self) -> None:
         """Close the client and its sockets, restore twitchio's endpoints, end the stream."""
@@ -177,6 +262,12 @@ class TwitchChat(ChatSource):
 
     async def _shutdown(self) -> None:
         self._link.phase = Phase.CLOSED
+        if self._tending is not None:
+            self._tending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._tending
+        await self._follows.close()
+        await self._timeouts.close()
         await self._reading.stop()
         if self._link.client is not None:
             try:
@@ -190,6 +281,21 @@ class TwitchChat(ChatSource):
             self._endpoints = None
         self._reading.end()
         self._queue.put_nowait(None)
+
+    def undelivered(self) -> tuple[ChatEvent, ...]:
+        """What was queued and not read when the run closed (a reading gap ending with
+        it); taken once."""
+        found = []
+        ended = False
+        while not self._queue.empty():
+            event = self._queue.get_nowait()
+            if event is None:
+                ended = True
+            else:
+                found.append(event)
+        if ended:
+            self._queue.put_nowait(None)  # the stream still ends for whoever reads it
+        return tuple(found)
 
     def __aiter__(self) -> AsyncIterator[ChatEvent]:
         return self._messages()
@@ -212,13 +318,23 @@ class TwitchChat(ChatSource):
             fetch_client_user=False,
             session=self._session,
         )
-        client.add_listener(self._incoming.on_chat, event="event_message")
+        incoming = self._incoming
+        client.add_listener(incoming.on_chat, event="event_message")
         for event in CHANNEL_EVENTS:
-            client.add_listener(self._incoming.on_channel_event, event=event)
+            client.add_listener(incoming.on_channel_event, event=event)
+        for event in SHARED_CHAT_EVENTS:
+            client.add_listener(incoming.on_shared_chat, event=event)
+        client.add_listener(incoming.on_moderator_removed, event=MODERATOR_REMOVE_EVENT)
+        client.add_listener(incoming.on_stream_offline, event=STREAM_OFFLINE_EVENT)
+        client.add_listener(self._automod.on_hold, event=HOLD_EVENT)
+        client.add_listener(self._automod.on_update, event=UPDATE_EVENT)
         client.raw_types = READ_RAW  # the channel's events, read from Twitch's own words
         client.add_listener(self._events.on_raw, event="event_raw_notification")
         client.add_listener(self._accounts.on_token_refreshed, event="event_token_refreshed")
         client.add_listener(self._reading.on_revoked, event="event_subscription_revoked")
+        client.raw_revocation = self._reading.on_raw_revocation
+        client.on_raw(CHAT_MESSAGE, incoming.on_raw_chat)  # what twitchio cannot read
+        client.on_raw(STREAM_OFFLINE, incoming.on_raw_offline)
         await log_in_app(client, settings.endpoints.auth_url)
 
     # --------------------------------------------------------------- sending

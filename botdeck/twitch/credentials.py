@@ -68,7 +68,7 @@ def accounts(config: Config) -> list[Account]:
     events = tuple(
         (kind, BROADCASTER_EVENT_SCOPES[kind]) for kind in sorted(broadcaster_events(config))
     )
-    broadcaster = (*BROADCASTER_SCOPES, *dict.fromkeys(scope for _, scope in events))
+    broadcaster = tuple(dict.fromkeys((*BROADCASTER_SCOPES, *(scope for _, scope in events))))
     found: list[Account] = []
     scopes: tuple[str, ...]
     for bot in config.bots:

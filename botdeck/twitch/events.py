@@ -7,17 +7,19 @@ Two groups of subscriptions, by whose token Twitch asks for:
   time it subscribes, so they follow a failover): `channel.chat.notification` (subs,
   resubs, gifts, community gifts, upgrades, pay-it-forward, raids, announcements, bits
   badges; `user:read:chat` as the reader, like the chat itself), `channel.raid` to this
-  channel, `stream.online`, `stream.offline` and `channel.update` (no scope);
-- on a socket of the broadcaster's own, opened with the broadcaster's token (`Tending`,
-  looked after by the reading watcher): `channel.follow` (v2, the broadcaster as the
-  moderator: `moderator:read:followers`), `channel.cheer` (`bits:read`) and
+  channel, `stream.online` and `channel.update` (no scope); `stream.offline` is
+  `live_events`' (one subscription: the engine drains on it and pauses the timers);
+- on a socket of the broadcaster's own (purpose `events`, opened with the broadcaster's
+  token by `tend`, which the client's tending task calls): `channel.follow` (v2, the
+  broadcaster as the moderator: `moderator:read:followers`), `channel.cheer` (`bits:read`) and
   `channel.channel_points_custom_reward_redemption.add` (`channel:read:redemptions` or
   `channel:manage:redemptions`), each only when the config enables its reaction and the
   broadcaster granted its scope; the notices say what is missing.
 
 At start, Get Channel Information (game, title) and Get Streams (live, since when) are
 asked with the app token and become one `update` event. Notifications of these types
-arrive raw (`sockets.EventSocket`) and are read by `notifications`.
+arrive raw (`SocketClient.raw_types`, never tried by twitchio) and are read by
+`notifications`.
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ from twitchio.eventsub import (
     ChannelRaidSubscription,
     ChannelUpdateSubscription,
     ChatNotificationSubscription,
-    StreamOfflineSubscription,
     StreamOnlineSubscription,
     SubscriptionPayload,
 )
@@ -53,7 +54,7 @@ from botdeck.twitch.settings import (
     EVENT_NAMES,
     READ_REDEMPTIONS_SCOPE,
 )
-from botdeck.twitch.sockets import SocketClient, carries, is_live
+from botdeck.twitch.sockets import EVENTS, SocketClient, is_live
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,6 @@ def reader_subscriptions(channel_id: str, reader: str) -> list[SubscriptionPaylo
         ChatNotificationSubscription(broadcaster_user_id=channel_id, user_id=reader),
         _RaidTo(to_broadcaster_user_id=channel_id),
         StreamOnlineSubscription(broadcaster_user_id=channel_id),
-        StreamOfflineSubscription(broadcaster_user_id=channel_id),
         ChannelUpdateSubscription(broadcaster_user_id=channel_id),
     ]
 
@@ -193,26 +193,18 @@ class Events:
             self._queue.put_nowait(event)
 
     # ------------------------------------------------------------------ the broadcaster's socket
-    def keeps(self, user_id: str, socket: Any) -> bool:
-        """A socket of ours the reading watcher leaves alone: the broadcaster's events."""
-        account = self._broadcaster()
-        return (
-            user_id == account.user_id
-            and any(carries(socket, _TYPES[kind]) for kind in _TYPES)
-            and not carries(socket, "channel.chat.message")
-        )
-
     def _live(self) -> bool:
         account = self._broadcaster()
         client = self._link.require_client()
         return any(
-            is_live(socket) and self.keeps(account.user_id or "", socket)
-            for socket in client.sockets(account.user_id or "")
+            is_live(socket, _TYPES[kind])
+            for socket in client.sockets(account.user_id or "", EVENTS)
+            for kind in _TYPES
         )
 
     async def tend(self, now: Callable[[], float] = time.monotonic) -> None:
-        """Called by the reading watcher: the broadcaster's events on a live socket of
-        its own, subscribed afresh (backing off) when it was lost."""
+        """Called by the client's tending task: the broadcaster's events on a live socket
+        of its own, subscribed afresh (backing off) when it was lost."""
         link = self._link
         if link.phase is not Phase.RUNNING or not link.settings.events:
             return
@@ -225,11 +217,10 @@ class Events:
         if user_id not in client.tokens:  # never the app token (it would be refused)
             return
         settings = link.settings
-        for socket in client.sockets(user_id):
-            if self.keeps(user_id, socket) or socket.subscription_count == 0:
-                await socket.close()  # a dead or empty one of ours
+        for socket in client.sockets(user_id, EVENTS):
+            await socket.close()  # a dead or empty one of ours
         try:
-            socket = await client.open_socket(user_id)
+            socket = await client.open_socket(user_id, EVENTS)
         except _ERRORS as error:
             self._backoff(now, settings.retry_wait, settings.reconnect_wait)
             log.warning("twitch: the broadcaster's events socket: %s", classify_words(error))

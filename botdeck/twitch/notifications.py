@@ -28,7 +28,9 @@ REDEMPTION = "channel.channel_points_custom_reward_redemption.add"
 ONLINE = "stream.online"
 OFFLINE = "stream.offline"
 UPDATE = "channel.update"
-READ_RAW = frozenset({CHAT_NOTIFICATION, RAID, FOLLOW, CHEER, REDEMPTION, ONLINE, OFFLINE, UPDATE})
+# Read raw, never by twitchio; `stream.offline` is not among them: twitchio tries it and
+# its raw handler (`incoming.on_raw_offline`) reads what twitchio cannot.
+READ_RAW = frozenset({CHAT_NOTIFICATION, RAID, FOLLOW, CHEER, REDEMPTION, ONLINE, UPDATE})
 
 # Notices botdeck takes no interest in (nothing to react to), and those of partner
 # channels in a shared chat session (their subs are theirs to thank).

@@ -9,8 +9,18 @@ why ("reader alpha_bot banned: reading as beta_bot"). Sockets are botdeck's (`so
 a watcher looks every `watch_interval`, and a lost one is replaced as the current reader
 with a token checked right before (never the app token), backing off from `retry_wait`
 to `reconnect_wait`. Moderation and chat-settings subscriptions ride on the same socket
-(`channel`). A subscription Twitch refuses (4xx) is said as such; while reading has never
+(`channel`), and so do the channel's other events (`live_events`, `events`); every one names that
+socket. A subscription Twitch refuses (4xx) is said as such; while reading has never
 started, the state's `never_read` keeps why, also in the `ended` state after close.
+
+Reading is live only while the chat subscription itself is: the moderation ones keep the
+socket open when Twitch revokes it alone, so any revocation of it (every status Twitch
+lists, `version_removed` and `beta_maintenance` too) moves reading to the next reader with
+the reason shown. A socket that hears nothing past its keepalive timeout is closed at once
+rather than when twitchio notices. Each time chat is not read while it should be, from
+the last word the lost socket heard to the next live subscription, is a reading gap: the
+state shows it while it lasts and the source delivers a `ReadingGap` when it ends (or when
+the run ends blind), for the journal and the report.
 """
 
 from __future__ import annotations
@@ -18,33 +28,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 import twitchio
 from twitchio.eventsub import ChatMessageSubscription
 
+from botdeck.core.text import clean_text
 from botdeck.model.channel import ChatEvent
 from botdeck.model.chat import ConnectionState, ConnectionStatus
+from botdeck.model.live import ReadingGap
 from botdeck.twitch.accounts import Accounts
 from botdeck.twitch.channel import fetch_chat_settings, subscribe_channel_events
 from botdeck.twitch.events import Events, subscribe_reader_events
 from botdeck.twitch.http import REQUEST_ERRORS, FailureKind, classify, twitch_message
 from botdeck.twitch.link import AccountState, Link, Phase
+from botdeck.twitch.live_events import subscribe_live_events
 from botdeck.twitch.readers import ReaderPool
 from botdeck.twitch.settings import READ_SCOPE, TwitchSetupError
 from botdeck.twitch.sockets import (
-    carries,
+    CHAT_MESSAGE,
     close_reason,
     is_live,
+    last_heard,
     reader_error,
     reader_stopped,
+    silent_for,
 )
 
 log = logging.getLogger(__name__)
 
 _FAILED_AFTER = 3  # failed subscription attempts before the state says "failed"
-CHAT_MESSAGE = ChatMessageSubscription.type
 
 # Revocations that re-subscribing as the same account cannot cure.
 _REVOKED_READER = {
@@ -54,6 +69,7 @@ _REVOKED_READER = {
 }
 
 StateListener = Callable[[ConnectionState], None]
+SettingsListener = Callable[[ChatEvent], None]
 
 
 class Reading:
@@ -68,12 +84,15 @@ class Reading:
         *,
         sending: Callable[[], str],
         events: Events | None = None,
+        put: SettingsListener | None = None,
     ) -> None:
         self._link = link
         self._events = events  # the channel's events: on the reader's socket, and their own
         self._accounts = accounts
         self._queue = queue
+        self._put = put or queue.put_nowait  # chat settings read afresh go this way
         self._sending = sending
+        self._blind_since: float | None = None  # a reading gap, while it lasts
         self.readers = ReaderPool((), ())
         self.state = ConnectionState(ConnectionStatus.CONNECTING)
         self.listeners: list[StateListener] = []
@@ -111,7 +130,8 @@ class Reading:
 
     def end(self) -> None:
         """The `ended` state; why reading never started outlives the connection, so the
-        run's summary can say it."""
+        run's summary can say it. A reading gap still open ends here."""
+        self._found()
         never_read = None if self._ever_connected else self._reason
         self._set(ConnectionState(ConnectionStatus.ENDED, never_read=never_read))
 
@@ -146,13 +166,21 @@ class Reading:
             return False
         self.readers.succeeded(login)
         self._reason = None
-        await subscribe_channel_events(client, link.channel_id, user_id)
+        session = socket.session_id or ""
+        await subscribe_channel_events(client, link.channel_id, user_id, session)
+        await subscribe_live_events(
+            client,
+            link.channel_id,
+            user_id,
+            session,
+            broadcaster=user_id == link.channel_id and account.scopes,
+        )
         if self._events is not None:
-            await subscribe_reader_events(client, link.channel_id, user_id, socket.session_id)
+            await subscribe_reader_events(client, link.channel_id, user_id, session)
         if link.broadcaster is not None:
             settings = await fetch_chat_settings(link.broadcaster)
             if settings is not None:
-                self._queue.put_nowait(settings)  # the modes may have changed meanwhile
+                self._put(settings)  # the modes may have changed meanwhile
         self.check()
         return True
 
@@ -180,13 +208,29 @@ class Reading:
 
     async def on_revoked(self, payload: Any) -> None:
         """twitchio's `event_subscription_revoked`: Twitch ended a subscription."""
-        condition = payload.raw.get("condition", {}) if isinstance(payload.raw, dict) else {}
-        account = self._link.account_by_id(condition.get("user_id"))
+        raw = payload.raw if isinstance(payload.raw, dict) else {}
         status = getattr(payload.status, "value", str(payload.status))
-        log.warning("twitch: subscription %s revoked (%s)", payload.type, status)
+        self._revoked(str(getattr(payload, "type", "")), status, raw.get("condition"))
+
+    async def on_raw_revocation(self, subscription: dict[str, Any]) -> None:
+        """A revocation twitchio could not read (a status its enum lacks)."""
+        sub_type, status = subscription.get("type"), subscription.get("status")
+        self._revoked(str(sub_type or ""), str(status or "unknown"), subscription.get("condition"))
+
+    def _revoked(self, sub_type: str, status: str, condition: Any) -> None:
+        user_id = condition.get("user_id") if isinstance(condition, dict) else None
+        account = self._link.account_by_id(user_id)
+        status = clean_text(status, max_chars=60)
+        log.warning("twitch: subscription %s revoked (%s)", clean_text(sub_type), status)
+        if account is None:
+            return
         why = _REVOKED_READER.get(status)
-        if account is None or why is None:
-            return  # e.g. version_removed: the watcher subscribes afresh
+        if sub_type == CHAT_MESSAGE and why is None:
+            # The chat subscription alone (the others keep the socket open): reading is
+            # not live, whatever the status; the next reader takes over, saying why.
+            why = f"chat subscription revoked ({status})"
+        if why is None:
+            return  # one of the channel's other events: logged, chat goes on
         if status == "authorization_revoked":
             self._accounts.revoke(account, "the authorization was revoked")
         self._bench(account, why)
@@ -200,6 +244,7 @@ class Reading:
         if was == account.login:
             self._reason = note or f"reader {account.login} {why}"
             if self.state.status is ConnectionStatus.CONNECTED:
+                self._lost()
                 self._attempt = 1
                 self._show(ConnectionStatus.RECONNECTING, 1, self._reason)
 
@@ -212,9 +257,8 @@ class Reading:
     async def _watch_once(self) -> None:
         client = self._link.require_client()
         reader = self._reader_id()
+        grace = self._link.settings.silence_grace
         for user_id, socket in client.all_sockets():
-            if self._kept(user_id, socket):
-                continue  # the broadcaster's events have a socket of their own
             if user_id != reader and not socket._closing and not socket._closed:
                 await socket.close()  # a reader set aside: its socket is of no use
             elif reader_stopped(socket):
@@ -223,11 +267,15 @@ class Reading:
                 self._reason = f"a message from Twitch could not be read{what}"
                 log.warning("twitch: %s; connecting afresh", self._reason)
                 await socket.close()
+            elif (quiet := silent_for(socket, grace)) is not None:
+                self._reason = f"no word from Twitch for {quiet:.0f} s"
+                log.warning("twitch: %s; connecting afresh", self._reason)
+                if is_live(socket):
+                    self._lost(last_heard(socket))
+                await socket.close()
         self.check()
         if not self._live() and self._subscriber is None:
             self._subscriber = asyncio.create_task(self._resubscribe(), name="botdeck-twitch-sub")
-        if self._events is not None:
-            await self._events.tend()
         loop = asyncio.get_running_loop()
         if loop.time() >= self._next_token_check:
             self._next_token_check = loop.time() + self._link.settings.token_check_interval
@@ -237,16 +285,12 @@ class Reading:
         login = self.readers.current
         return self._link.accounts[login].user_id if login is not None else None
 
-    def _kept(self, user_id: str, socket: Any) -> bool:
-        return self._events is not None and self._events.keeps(user_id, socket)
-
     def _live(self) -> bool:
         """A socket of the reader is live with the chat on it (a socket that lost it, or
         has only other subscriptions, does not read chat)."""
         reader = self._reader_id()
         return reader is not None and any(
-            is_live(s) and carries(s, CHAT_MESSAGE)
-            for s in self._link.require_client().sockets(reader)
+            is_live(s) for s in self._link.require_client().sockets(reader)
         )
 
     async def _resubscribe(self) -> None:
@@ -285,11 +329,13 @@ class Reading:
             return
         if self._live():
             self._attempt, self._reason, self._ever_connected = 0, None, True
+            self._found()
             self._show(ConnectionStatus.CONNECTED, 0, self.readers.note())
         elif self.state.status is ConnectionStatus.CONNECTED:
             self._attempt = 1
             reader = self._reader_id()
             sockets = self._link.require_client().sockets(reader) if reader else []
+            self._lost(max((last_heard(s) or 0.0 for s in sockets), default=0.0) or None)
             self._reason = self._reason or close_reason(sockets)
             self._show(ConnectionStatus.RECONNECTING, 1, self._reason)
 
@@ -301,7 +347,29 @@ class Reading:
 
     def _show(self, status: ConnectionStatus, attempt: int = 0, reason: str | None = None) -> None:
         never_read = None if self._ever_connected else reason
-        self._set(ConnectionState(status, attempt, reason, self._sending(), never_read=never_read))
+        state = ConnectionState(
+            status,
+            attempt,
+            reason,
+            self._sending(),
+            never_read=never_read,
+            blind_since=self._blind_since,
+        )
+        self._set(state)
+
+    # ------------------------------------------------------------- reading gaps
+    def _lost(self, since: float | None = None) -> None:
+        """Chat that was read is not now: a reading gap from `since` (the lost socket's
+        last word), or now."""
+        if self._ever_connected and self._blind_since is None:
+            now = time.time()
+            self._blind_since = min(since, now) if since else now
+
+    def _found(self) -> None:
+        """Reading is back (or the run ends): the gap goes to the engine."""
+        since, self._blind_since = self._blind_since, None
+        if since is not None:
+            self._queue.put_nowait(ReadingGap(since, max(since, time.time())))
 
     def _set(self, state: ConnectionState) -> None:
         if state != self.state:

@@ -13,6 +13,11 @@ Failures (see `http.classify`): a revoked grant marks the bot "not authorized: r
 429 waits for `Ratelimit-Reset`; a rate-limit drop waits `retry_wait`. Drop codes are
 shown as Twitch words them. How sends fare in a row is the engine's to count
 (`engine/sending.py`); `summary` says only which accounts may send.
+
+A line AutoMod holds (`is_sent: false`, drop code `msg_rejected`, "being checked by
+mods") is `SendHeld`, not a failure: the moderators' verdict comes later (`automod`).
+A reply whose parent line was deleted is refused 400 "Message cannot be replied to"
+(twitchdev/issues #896): it goes again once, outside the thread.
 """
 
 from __future__ import annotations
@@ -21,10 +26,10 @@ from collections.abc import Callable
 
 import twitchio
 
-from botdeck.chat.base import SendError
+from botdeck.chat.base import SendError, SendHeld
 from botdeck.core.text import clean_text
 from botdeck.twitch.accounts import Accounts
-from botdeck.twitch.http import REQUEST_ERRORS, FailureKind, classify
+from botdeck.twitch.http import REQUEST_ERRORS, FailureKind, classify, twitch_message
 from botdeck.twitch.link import AccountState, Link
 from botdeck.twitch.settings import unauthorized
 
@@ -32,10 +37,18 @@ from botdeck.twitch.settings import unauthorized
 class Sending:
     """Sends for every bot in `link`; `changed` is called when the sending state changes."""
 
-    def __init__(self, link: Link, accounts: Accounts, *, changed: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        link: Link,
+        accounts: Accounts,
+        *,
+        changed: Callable[[], None],
+        held: Callable[[str], None] | None = None,
+    ) -> None:
         self._link = link
         self._accounts = accounts
         self._changed = changed
+        self._held = held  # AutoMod held a line of this bot: its verdicts must be heard
 
     async def send(self, bot: str, text: str, reply_to: str | None = None) -> str:
         """Send `text` as `bot` (its own token, or the app token with send_as = "app"),
@@ -47,7 +60,6 @@ class Sending:
         broadcaster = link.broadcaster
         assert broadcaster is not None
         settings = link.settings
-        as_user = settings.send_as == "user"
         if not self._may_send(account):
             if account.problem is None:  # twitchio's validation dropped the token
                 self._accounts.revoke(account, "Twitch refused to refresh its token")
@@ -56,27 +68,49 @@ class Sending:
         # check right before the request (no await in between), never borrow one.
         if not self._may_send(account):
             raise SendError(unauthorized(bot))
+        thread = reply_to if settings.threaded_replies else None
         try:
-            sent = await broadcaster.send_message(
-                text,
-                sender=account.user_id,
-                token_for=account.user_id if as_user else None,
-                reply_to_message_id=reply_to if settings.threaded_replies else None,
-                source_only=None if as_user else True,  # only the app token may say so
-            )
+            try:
+                sent = await self._post(broadcaster, account, text, thread)
+            except twitchio.HTTPException as error:
+                if thread is None or not _parent_gone(error):
+                    raise
+                sent = await self._post(broadcaster, account, text, None)  # outside the thread
         except twitchio.MessageRejectedError as error:
             self._worked(account)  # Twitch answered; it dropped this one message
             reason = _drop_reason(error.code, error.message)
+            if _is_held(error.code, error.message):
+                if self._held is not None:
+                    self._held(bot)
+                raise SendHeld(reason) from None
             retry = settings.retry_wait if _is_rate_limit(error.code, error.message) else None
             raise SendError(reason, retry_after=retry) from None
         except ValueError as error:  # twitchio's own length check
             raise SendError(str(error)) from None
+        except (KeyError, TypeError) as error:  # an answer of another shape than Helix's
+            raise SendError(f"Twitch answered the message unexpectedly ({error})") from None
         except REQUEST_ERRORS as error:
             raise self._send_failed(account, error) from None
         self._worked(account)
         if not sent.sent:
             raise SendError("not sent: Twitch gave no reason")
         return str(sent.id)
+
+    async def _post(
+        self,
+        broadcaster: twitchio.PartialUser,
+        account: AccountState,
+        text: str,
+        thread: str | None,
+    ) -> twitchio.SentMessage:
+        as_user = self._link.settings.send_as == "user"
+        return await broadcaster.send_message(
+            text,
+            sender=account.user_id or "",
+            token_for=account.user_id if as_user else None,
+            reply_to_message_id=thread,
+            source_only=None if as_user else True,  # only the app token may say so
+        )
 
     def summary(self) -> str:
         """How sending is doing, apart from reading (replies go out through Helix)."""
@@ -129,6 +163,17 @@ def _drop_reason(code: str | None, message: str | None) -> str:
     if code and text:
         return f"{code}: {text}"
     return code or text or "dropped by Twitch"
+
+
+def _is_held(code: str | None, message: str | None) -> bool:
+    """AutoMod holds the line for the moderators (`msg_rejected`; the mandatory kind, a
+    line the channel's settings refuse outright, is not held)."""
+    return (code or "") == "msg_rejected" or "being checked by mods" in (message or "")
+
+
+def _parent_gone(error: twitchio.HTTPException) -> bool:
+    """Twitch's 400 for a reply whose parent line is gone (deleted)."""
+    return error.status == 400 and "cannot be replied to" in twitch_message(error).lower()
 
 
 def _is_rate_limit(code: str | None, message: str | None) -> bool:

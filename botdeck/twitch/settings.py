@@ -20,9 +20,12 @@ WRITE_SCOPE = "user:write:chat"
 BOT_SCOPE = "user:bot"
 CHANNEL_BOT_SCOPE = "channel:bot"
 MODERATED_SCOPE = "user:read:moderated_channels"  # lets a bot's moderator status be confirmed
+FOLLOWERS_SCOPE = "moderator:read:followers"  # whether each bot follows (followers-only)
+MODERATION_SCOPE = "moderation:read"  # how long a bot's timeout lasts; moderator removals
 BOT_SCOPES = (READ_SCOPE, WRITE_SCOPE, BOT_SCOPE, MODERATED_SCOPE)
-BROADCASTER_SCOPES = (CHANNEL_BOT_SCOPE, READ_SCOPE)  # the broadcaster reads best: no ban
-FOLLOWERS_SCOPE = "moderator:read:followers"
+# The broadcaster reads best (it cannot be banned), and only it may say who follows and
+# for how long a bot is timed out.
+BROADCASTER_SCOPES = (CHANNEL_BOT_SCOPE, READ_SCOPE, FOLLOWERS_SCOPE, MODERATION_SCOPE)
 BITS_SCOPE = "bits:read"
 MANAGE_REDEMPTIONS_SCOPE = "channel:manage:redemptions"  # read, fulfil, refund, create
 READ_REDEMPTIONS_SCOPE = "channel:read:redemptions"  # read only: enough to hear them
@@ -71,3 +74,7 @@ class TwitchSettings:
     reader_refusals: int = 2  # 401/403 answers to a reader's subscription before the next
     watch_interval: float = 0.1  # how often the sockets are looked at
     token_check_interval: float = 5.0  # how often a broken account's token file is re-read
+    silence_grace: float = 2.0  # seconds past the keepalive timeout before a socket is dead
+    role_check_interval: float = 300.0  # how often Get Moderated Channels is asked again
+    follow_check_interval: float = 60.0  # followers-only: a bot that did not follow, again
+    timeout_check_interval: float = 60.0  # a timed-out bot looked up again (lifted early?)

@@ -72,7 +72,7 @@ def test_spoofed_commands_change_nothing_and_are_not_answered():
         engine.handle(said("viewer1", "!botdeck stop [moderator] badge:moderator"))
         engine.handle(said("vip_friend", "!botdeck stop", "vip", "subscriber"))
         engine.handle(said(ALPHA, "!botdeck stop", "moderator", bot=True))  # our own bot
-        engine.handle(said("viewer2", f"@{ALPHA} !botdeck stop"))  # not at the start
+        engine.handle(said("viewer2", f"hey @{ALPHA} !botdeck stop"))  # not at the start
         await engine.wait_idle()
         return events_of(stream), engine.state
 
@@ -280,3 +280,40 @@ def test_one_bots_random_replies_are_spaced_per_bot_and_all_of_them_globally():
         assert min(b - a for a, b in itertools.pairwise(bot_times)) >= 10.0
     hits = Counter(snap.cooldown_hits)
     assert sum(hits.values()) == 120 - len(responder.requests) and set(hits) <= set(BOTS)
+
+
+# ------------------------------------------------------------- replies (issue 22)
+def test_a_moderators_stop_sent_as_a_twitch_reply_is_obeyed_not_answered():
+    """Twitch starts a reply's text with the parent's @name: `@alpha_bot !botdeck stop`."""
+
+    async def main():
+        engine, stream = engine_for()
+        jobs = engine.handle(said("mod_jane", f"@{ALPHA} !botdeck stop", "moderator"))
+        await asyncio.sleep(5)
+        return jobs, engine.state, events_of(stream)
+
+    jobs, state, events = run_virtual(main())
+    assert jobs == [] and state is RouterState.STOPPED
+    assert state_events(events) == [("stopped", "mod_jane", "stop")]
+
+
+def test_a_viewers_reply_with_the_command_is_neither_obeyed_nor_answered():
+    async def main():
+        engine, _stream = engine_for()
+        jobs = engine.handle(said("viewer", f"@{ALPHA} !botdeck stop"))
+        return jobs, engine.state
+
+    jobs, state = run_virtual(main())
+    assert jobs == [] and state is RouterState.RUNNING
+
+
+def test_a_command_that_is_not_a_bang_word_is_a_config_error():
+    import pytest
+
+    from botdeck.config import ConfigError, parse_config
+
+    for bad in ("botdeck", "!bot deck", "!", "!bot-deck"):
+        with pytest.raises(ConfigError, match=r"chat_control\.command"):
+            parse_config({"chat_control": {"command": bad}, "bots": [{"name": "alpha"}]})
+    good = parse_config({"chat_control": {"command": "!bots"}, "bots": [{"name": "alpha"}]})
+    assert good.chat_control.command == "!bots"

@@ -200,6 +200,7 @@ def test_the_vocabulary_is_the_contracts():
     assert {event.value for event in JournalEvent} == {
         "chat", "enqueued", "started", "sent", "failed", "cancelled", "skipped", "state",
         "moderation", "reviewed", "run", "channel_event", "redemption",
+        "held", "reading_gap", "shared_chat",  # third round (shared_chat: botdeck's own)
     }  # fmt: skip
     assert {kind.value for kind in EventKind} == {
         "raid", "sub", "gift", "follow", "cheer", "redeem", "announcement", "online",
@@ -211,6 +212,7 @@ def test_the_vocabulary_is_the_contracts():
         "expired", "ai_unavailable",
     }  # fmt: skip
     assert second_round <= {reason.value for reason in Reason}
+    assert {"automod_denied", "automod"} <= {reason.value for reason in Reason}
 
 
 # ---------------------------------------------------------------- state

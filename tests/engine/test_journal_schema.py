@@ -16,6 +16,7 @@ from botdeck.engine import build_engine
 from botdeck.engine.journal import Journal
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import (
+    AutoModHeld,
     ChannelEventSeen,
     ChatSeen,
     EngineEvent,
@@ -29,6 +30,7 @@ from botdeck.model.events import (
 from botdeck.model.jobs import JobStage, Outcome, Priority, ReplyContext, RouterState
 from botdeck.model.journal import FIELDS, LINES, JournalEvent
 from botdeck.model.journal_check import LineError, check_line, field_types
+from botdeck.model.live import ReadingGap, SharedChat
 from botdeck.model.review import TIMEOUT, Verdict
 from botdeck.model.snapshot import ResumeSummary
 from botdeck.model.stream import ChannelEvent, EventKind, Reaction, RedemptionStatus
@@ -102,6 +104,10 @@ def every_kind_of_event() -> list[EngineEvent]:
         ChannelEventSeen(ChannelEvent(EventKind.UNSUPPORTED, "e3", NOW, detail="watch_streak")),
         RedemptionSettled("r1", RedemptionStatus.FULFILLED, 7),
         RedemptionSettled("r2", RedemptionStatus.CANCELED, 8, unapplied="not botdeck's reward"),
+        AutoModHeld(job(), "@viewer1 hey"),
+        ReadingGap(NOW - 20, NOW),
+        SharedChat(("partner_one", "partner_two")),
+        SharedChat(()),
     ]
 
 

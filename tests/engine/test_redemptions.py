@@ -82,6 +82,9 @@ class NoSource:
 
     def stop_playing(self) -> None: ...
 
+    def undelivered(self) -> tuple[()]:
+        return ()
+
     def __aiter__(self):
         return self._none()
 

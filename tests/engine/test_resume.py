@@ -259,3 +259,20 @@ def test_the_line_about_other_channels_names_a_few_and_counts_them_all(tmp_path)
     said = snapshot.resume.describe()
     assert said.endswith(", ...'s journal, not #mine's (7 open jobs left alone)")
     assert said.count("#chan") == 5
+
+
+def test_a_reply_automod_held_when_the_run_crashed_is_not_sent_again(tmp_path):
+    """Its reply is at Twitch (and in chat, if a moderator approved it meanwhile)."""
+    young = NOW - 30
+    rows = [
+        line(young, "chat", msg="h1", user="viewer1", text="@alpha edgy question"),
+        job(young, "enqueued", 1, "alpha", "high", "h1", delay=1.0),
+        job(young, "started", 1, "alpha", "high", "h1"),
+        line(young, "held", job=1, bot="alpha", text="@viewer1 edgy answer", reason="automod"),
+    ]
+    journal = write(tmp_path / "journal.jsonl", rows)
+    snapshot = run(journal, journal)
+    assert snapshot.resume is not None
+    assert (snapshot.resume.resumed, snapshot.resume.expired) == (0, 1)
+    assert "1 held by AutoMod: expired" in snapshot.resume.describe()
+    assert snapshot.chat.mentions_answered == 0

@@ -35,7 +35,7 @@ class SpacingLimiter:
         self.acquired.append((bot, loop.time()))
         return text
 
-    def sent(self, bot: str, text: str) -> None:
+    def sent(self, bot: str, text: str, *, delivered: bool = True) -> None:
         pass
 
     def release(self, bot: str, text: str) -> None:

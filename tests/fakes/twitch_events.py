@@ -27,6 +27,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.twitch_live import BROADCASTER_ONLY, NO_SCOPE
+
 CHAT_TYPES = {
     "channel.chat.message",
     "channel.chat.notification",
@@ -137,11 +139,15 @@ class ChannelEvents:
                 return 403, "the token is not the broadcaster's (or the moderator's)"
             if not set(SCOPED[kind]) & set(token.scopes):
                 return 403, f"missing scope {' or '.join(SCOPED[kind])}"
-        elif kind not in OPEN:
-            return 400, f"unsupported subscription type {kind}"
-        owner = self.session_users.get(session_id)
-        if owner is not None and owner != token.user_id:
-            return 400, "a websocket session's subscriptions must all be for one user"
+        elif kind not in OPEN and kind not in NO_SCOPE and kind not in BROADCASTER_ONLY:
+            # Any other type names its user (AutoMod's holds, ...): a chat type's rules.
+            if condition.get("user_id") != token.user_id:
+                return 403, "the token is not for condition.user_id"
+            if "user:read:chat" not in token.scopes:
+                return 403, "missing scope user:read:chat"
+            if self.user_by_id(token.user_id).banned:
+                return 403, "the user is banned from the channel"
+        # A session's subscriptions all of one user: `LiveFake._subscription_refusal`.
         return None
 
     def _bind_session(self: Any, session_id: str, user_id: str) -> None:
@@ -271,9 +277,12 @@ class ChannelEvents:
                 },
             )
 
-    async def follow(self: Any, login: str) -> None:
+    async def announce_follow(self: Any, login: str) -> None:
+        """`login` follows now, and Twitch tells `channel.follow` (`follow` only records
+        a follow for Get Channel Followers)."""
         user = self.users.get(login) or self.add_user(login)
         self.followers.add(login)
+        self.followed_at[login] = self.now()
         await self._notify_event(
             "channel.follow",
             {

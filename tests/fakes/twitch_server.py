@@ -23,7 +23,9 @@ deliver it before the send's answer, `approve` a device code as some account. Mo
 side: delete a line, clear a user's lines (a ban or timeout), clear the chat, change the
 chat settings (each notified to the subscribers, as Twitch does); the chat modes are
 enforced on sends (slow, followers-, subscribers-, emote-only: a dropped message and a
-recorded violation).
+recorded violation). What a 4-hour stream adds (follows, timeouts with their end,
+AutoMod, shared chat, the stream going offline, silent sockets, lone revocations, a
+clock the test moves) is the mixin in `tests/fakes/twitch_live.py`.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from aiohttp import WSMsgType, web
 from botdeck.model.chat import Role
 from botdeck.model.defaults import SendLimits
 from tests.fakes.twitch_events import ChannelEvents
+from tests.fakes.twitch_live import LiveFake
 
 BOT_SCOPES = ("user:read:chat", "user:write:chat", "user:bot", "user:read:moderated_channels")
 
@@ -105,6 +108,7 @@ class Subscription:
     type: str
     condition: dict[str, str]
     session_id: str
+    creator: str | None = None  # the user whose token made it
 
 
 @dataclass
@@ -123,7 +127,7 @@ class Limits:
     send: SendLimits = field(default_factory=SendLimits)
 
 
-class FakeTwitch(ChannelEvents):
+class FakeTwitch(ChannelEvents, LiveFake):
     def __init__(
         self,
         *,
@@ -183,6 +187,8 @@ class FakeTwitch(ChannelEvents):
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._live_init()
         self._init_events()  # the channel's events, channel points (tests/fakes/twitch_events)
 
     # ------------------------------------------------------------ accounts
@@ -234,17 +240,24 @@ class FakeTwitch(ChannelEvents):
 
     def _revoke_subscriptions(self, user_id: str, status: str) -> None:
         for sub in list(self.subscriptions.values()):
-            if sub.condition.get("user_id") != user_id:
-                continue
-            del self.subscriptions[sub.id]
-            self.revocations.append((user_id, status))
-            session = self.sessions.get(sub.session_id)
-            if session is not None and not session.ws.closed:
-                body = {"subscription": {**self._subscription_body(sub), "status": status}}
-                message = self._envelope(
-                    "revocation", body, subscription_type=sub.type, subscription_version="1"
-                )
-                asyncio.get_running_loop().create_task(_send_quietly(session.ws, message))
+            if sub.condition.get("user_id") == user_id:
+                self._revoke_one(sub, status)
+
+    def _revoke_one(self, sub: Subscription, status: str) -> None:
+        del self.subscriptions[sub.id]
+        self.revocations.append((sub.condition.get("user_id") or sub.creator or "", status))
+        session = self.sessions.get(sub.session_id)
+        if session is not None and not session.ws.closed:
+            body = {"subscription": {**self._subscription_body(sub), "status": status}}
+            message = self._envelope(
+                "revocation", body, subscription_type=sub.type, subscription_version="1"
+            )
+            self._spawn(_send_quietly(session.ws, message))
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def outage(self, down: bool = True) -> None:
         """EventSub goes down (every socket cut, new ones refused) or comes back."""
@@ -301,6 +314,7 @@ class FakeTwitch(ChannelEvents):
         app.router.add_post("/helix/chat/messages", self._chat_message)
         app.router.add_get("/helix/chat/settings", self._get_chat_settings)
         app.router.add_get("/ws", self._websocket)
+        self._live_routes(app)
         self._event_routes(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -347,19 +361,22 @@ class FakeTwitch(ChannelEvents):
         message_id: str | None = None,
         badges: Iterable[str] | None = None,
         source: str | None = None,
+        omit: Iterable[str] = (),
     ) -> str:
         """A chat line from `login` (added as a viewer if unknown), to every subscriber;
-        with `source`, said in that partner channel of a shared chat session."""
+        with `source`, said in that partner channel of a shared chat session; `omit`: event
+        fields left out (older payloads lack some, e.g. `channel_points_animation_id`)."""
         user = self.users.get(login) or self.add_user(login)
         message_id = message_id or str(uuid.uuid4())
         partner = None
         if source is not None:
             partner = self.users.get(source) or self.add_user(source, badges=("broadcaster",))
-        await self._notify_chat(user, text, message_id, badges, partner)
+        await self._notify_chat(user, text, message_id, badges, partner, omit=tuple(omit))
         return message_id
 
     async def delete_message(self, message_id: str, login: str) -> None:
         """A moderator deletes one line (`channel.chat.message_delete`)."""
+        self.deleted.add(message_id)
         event = {**self._target(self.users[login]), "message_id": message_id}
         await self._notify("channel.chat.message_delete", event)
 
@@ -587,15 +604,19 @@ class FakeTwitch(ChannelEvents):
         transport = body.get("transport", {})
         if token.user_id is None:
             return self._error(400, "websocket transports need a user access token")
+        sub_type = body["type"]
         session_id = transport.get("session_id")
-        problem = self._subscription_problem(body.get("type"), condition, token, session_id)
+        problem = self._subscription_problem(sub_type, condition, token, session_id)
         if problem is not None:
             return self._error(*problem)
         if self.refuse_subscriptions is not None:
             return self._error(*self.refuse_subscriptions)
         if session_id not in self.sessions:
             return self._error(400, "unknown or disconnected websocket session")
-        sub = Subscription(str(uuid.uuid4()), body["type"], condition, session_id)
+        refusal = self._subscription_refusal(sub_type, condition, token, session_id)
+        if refusal is not None:
+            return refusal
+        sub = Subscription(str(uuid.uuid4()), sub_type, condition, session_id, token.user_id)
         self.subscriptions[sub.id] = sub
         self._bind_session(session_id, token.user_id)
         data = {
@@ -620,6 +641,8 @@ class FakeTwitch(ChannelEvents):
 
     async def _moderated_channels(self, request: web.Request) -> web.Response:
         self.requests.append(("GET", "/helix/moderation/channels"))
+        if (odd := self.odd_answers.get("/helix/moderation/channels")) is not None:
+            return web.json_response(odd)
         token = self._bearer(request)
         user_id = request.query.get("user_id", "")
         if token is None:
@@ -718,6 +741,15 @@ class FakeTwitch(ChannelEvents):
             record(200, dropped="user_banned")
             await self._touch()
             return self._dropped("user_banned", "You are banned from this channel.")
+        if body.get("reply_parent_message_id") in self.deleted:  # twitchdev/issues #896
+            record(400)
+            await self._touch()
+            return self._error(400, "Message cannot be replied to")
+        held = self._hold(sender, text)
+        if held is not None:
+            record(200, dropped="msg_rejected")
+            await self._touch()
+            return held
         dropped = self._mode_drop(sender)
         if dropped is not None:
             self.violations.append(f"{sender.login}: dropped ({dropped})")
@@ -772,7 +804,7 @@ class FakeTwitch(ChannelEvents):
             return None  # VIPs
         if settings["subscriber_mode"] and sender.login not in self.subscribers:
             return "msg_subsonly"
-        if settings["follower_mode"] and sender.login not in self.followers:
+        if settings["follower_mode"] and not self._follows_long_enough(sender.login):
             return "msg_followersonly"
         if settings["slow_mode"]:
             wait = settings["slow_mode_wait_time"] or 30
@@ -821,7 +853,7 @@ class FakeTwitch(ChannelEvents):
             "id": session_id,
             "status": "reconnecting" if reconnect_url else "connected",
             "connected_at": _now_iso(),
-            "keepalive_timeout_seconds": None if reconnect_url else 10,
+            "keepalive_timeout_seconds": None if reconnect_url else self.keepalive_timeout,
             "reconnect_url": reconnect_url,
         }
 
@@ -871,7 +903,8 @@ class FakeTwitch(ChannelEvents):
         with contextlib.suppress(Exception):
             while not session.ws.closed:
                 await asyncio.sleep(self.keepalive_every)
-                await session.ws.send_json(self._envelope("session_keepalive", {}))
+                if session.id not in self.silent:
+                    await session.ws.send_json(self._envelope("session_keepalive", {}))
 
     async def _notify_chat(
         self,
@@ -880,8 +913,11 @@ class FakeTwitch(ChannelEvents):
         message_id: str,
         badges: Iterable[str] | None,
         source: FakeUser | None = None,
+        omit: tuple[str, ...] = (),
     ) -> None:
         event = self._chat_event(user, text, message_id, user.badges if badges is None else badges)
+        for name in omit:
+            event.pop(name, None)
         if source is not None:  # shared chat: said in a partner channel
             event.update(
                 source_broadcaster_user_id=source.id,
@@ -923,17 +959,21 @@ class FakeTwitch(ChannelEvents):
                 continue
             if sub.condition.get(key) != self.channel.id:
                 continue
-            session = self.sessions.get(sub.session_id)
-            if session is None or session.ws.closed:
-                continue
-            envelope = self._envelope(
-                "notification",
-                {"subscription": self._subscription_body(sub), "event": event},
-                subscription_type=sub.type,
-                subscription_version=version,
-            )
-            with contextlib.suppress(ConnectionError, RuntimeError):
-                await session.ws.send_json(envelope)
+            await self._deliver(sub, event, version)
+
+    async def _deliver(self, sub: Subscription, event: dict[str, Any], version: str = "1") -> None:
+        """One notification on the subscription's socket (none on a silent one)."""
+        session = self.sessions.get(sub.session_id)
+        if session is None or session.ws.closed or session.id in self.silent:
+            return
+        envelope = self._envelope(
+            "notification",
+            {"subscription": self._subscription_body(sub), "event": event},
+            subscription_type=sub.type,
+            subscription_version=version,
+        )
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await session.ws.send_json(envelope)
 
     def _chat_event(
         self, user: FakeUser, text: str, message_id: str, badges: Iterable[str]

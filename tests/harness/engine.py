@@ -56,6 +56,7 @@ def make_engine(
     b: int = 2,
     journal_clock: Callable[[], float] = time.time,
     source: SourceParts | None = None,
+    clock: Callable[[], float] = time.time,
     **settings: object,
 ) -> tuple[Engine, io.StringIO]:
     """`settings` are `EngineSettings` fields (context_lines, ack_target, max_age, ...).
@@ -89,6 +90,7 @@ def make_engine(
         limiter=limiter,
         journal=Journal(stream, clock=journal_clock),
         personas=personas or {bot: f"persona of {bot}" for bot in bots},
+        clock=clock,
     )
     return engine, stream
 

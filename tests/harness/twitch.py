@@ -10,8 +10,11 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
+import time
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +26,7 @@ from botdeck.engine import Engine, build_engine, build_limiter, build_source
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import ChatSeen, EngineEvent
 from botdeck.twitch.client import TwitchChat
+from botdeck.twitch.tokens import StoredToken, TokenStore
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
 from tests.harness.journals import OUTCOMES
 from tests.harness.waiting import until
@@ -127,8 +131,10 @@ def engine_for(
     limiter: RateLimiter | None = None,
     responder: Responder | None = None,
     ai_from_config: bool = False,
+    clock: Callable[[], float] | None = None,
 ) -> Run:
-    """`ai_from_config`: the responder the config names (the real openai SDK), not Echo."""
+    """`ai_from_config`: the responder the config names (the real openai SDK), not Echo.
+    `clock`: the wall clock the engine dates things by (the fake's, to move time)."""
     monkeypatch.setenv("TWITCH_CLIENT_SECRET", fake.client_secret)
     for bot in BOTS:
         if bot not in fake.users:
@@ -149,6 +155,7 @@ def engine_for(
         source=parts,
         responder=None if ai_from_config else responder or Echo(),
         limiter=limiter,
+        clock=clock or time.time,
     )
     return Run(engine, journal, parts.source, limiter)
 
@@ -168,3 +175,52 @@ def record_states(chat: TwitchChat) -> list[tuple[str, int, str | None]]:
 
 def shown(states: list[tuple[str, int, str | None]], status: str, attempt: int) -> bool:
     return any(entry[:2] == (status, attempt) for entry in states)
+
+
+def store_tokens(fake: FakeTwitch, *logins: str, scopes: tuple[str, ...] = BOT_SCOPES) -> None:
+    """What `botdeck auth` leaves in the token file for these accounts."""
+    for login in logins:
+        user = fake.users[login]
+        token = fake._token(user.id, scopes)
+        TokenStore().save(
+            fake.client_id, StoredToken(login, user.id, token.value, token.refresh, scopes)
+        )
+
+
+# ------------------------------------------------------------------ `botdeck run` in a subprocess
+def write_config(path: Path, fake: FakeTwitch, channel: str) -> Path:
+    path.write_text(
+        f"""
+[router]
+random_reply_chance = 0.0
+[router.delays]
+high = [0.0, 0.1]
+
+[chat]
+source = "twitch"
+channel = "{channel}"
+
+[twitch]
+client_id = "{fake.client_id}"
+api_url = "{fake.api_url}"
+auth_url = "{fake.auth_url}"
+eventsub_url = "{fake.eventsub_url}"
+
+[[bots]]
+name = "alpha_bot"
+token_env = "ALPHA_TOKEN"
+"""
+    )
+    return path
+
+
+def environment(tmp_path: Path, fake: FakeTwitch) -> dict[str, str]:
+    fake.add_user("alpha_bot", scopes=BOT_SCOPES)
+    return {
+        **os.environ,
+        "BOTDECK_LOG_DIR": str(tmp_path / "logs"),
+        "BOTDECK_DATA_DIR": str(tmp_path / "data"),
+        "TWITCH_CLIENT_SECRET": fake.client_secret,
+        "ALPHA_TOKEN": fake.token_of("alpha_bot").value,
+        "PYTHONUNBUFFERED": "1",
+    }

@@ -36,6 +36,7 @@ from botdeck.model.events import (
 from botdeck.model.jobs import JobStage, Outcome, Phase, Priority, ReplyContext, RouterState
 from botdeck.model.journal import JournalEvent, Reason
 from botdeck.model.keys import When
+from botdeck.model.live import BotRemoval, LiveSnapshot, OfflineAction, Removal
 from botdeck.model.review import PendingReview, Verdict
 from botdeck.model.room import Audience, PassKind
 from botdeck.model.snapshot import Expired, ResumeSummary
@@ -44,10 +45,12 @@ from botdeck.tui.chatlines import OutcomeFolds, event_line, moderation_line, red
 from botdeck.tui.labels import (
     mentions_choice,
     muted_toast,
+    offline_words,
     outcome_word,
     pass_label,
     phase_label,
     priority_label,
+    removal_flag,
     when_note,
 )
 from botdeck.tui.screens.help import HelpScreen
@@ -76,6 +79,8 @@ SHOWN = {
     Expired: "the resume toast and the headless line (ResumeSummary.describe)",
     EventKind: "chat event lines (the ★ marker)",
     RedemptionStatus: "chat redemption lines (fulfilled, refunded)",
+    Removal: "bot cards (timed out until, banned) and the alert (BotRemoval.describe)",
+    OfflineAction: "header (on offline: keep | drain, and what it did)",
 }
 NOT_SHOWN = {
     Role: "decides send limits; the cards show the limits, not the role",
@@ -329,3 +334,27 @@ async def test_every_expiry_cause_shows_in_the_resume_toast():
         for cause in Expired:
             assert f"1 {cause.value}" in toast
         assert "(gone_bot)" in toast
+
+
+async def test_every_removal_shows_on_the_card_and_every_offline_action_in_the_header():
+    app = make_app([])
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.pause()
+        snap = app.engine.snapshot()
+        card = app.query_one(f"#card-{BOTS[0]}", BotCard)
+        for kind in Removal:
+            removal = BotRemoval(kind, 1_795_000_600.0 if kind is Removal.TIMEOUT else None)
+            card.show(snap.queues.bot(BOTS[0]), None, size=CardSize.FULL, removal=removal)
+            await pilot.pause()
+            assert removal_flag(removal) in screen_text(app)
+            assert removal.describe(BOTS[0])
+        status = app.query_one(StatusBar)
+        for action in OfflineAction:
+            for offline in (False, True):
+                live = LiveSnapshot(on_offline=action, offline=offline, shared_with=("partner",))
+                twitch = ConnectionState(ConnectionStatus.CONNECTED)  # a stream can go offline
+                status.show(replace(snap, live=live, connection=twitch), 5.0)
+                await pilot.pause()
+                assert offline_words(action, offline) in status.plain
+                assert "SHARED CHAT #partner" in status.plain
+        assert app.is_running

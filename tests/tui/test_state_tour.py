@@ -32,13 +32,14 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Select
 
-from botdeck.chat.base import ChatSink, SendError
+from botdeck.chat.base import ChatSink, SendError, SendHeld
 from botdeck.chat.simulated import ScriptedEvent, ScriptedLine
 from botdeck.engine import plan_resume
 from botdeck.model.channel import ChatSettings, UserCleared
 from botdeck.model.chat import ConnectionState, ConnectionStatus
 from botdeck.model.console import QueuedMentions
 from botdeck.model.jobs import Phase, RouterState
+from botdeck.model.live import BotFollows, BotRemoved, SharedChat, StreamOffline
 from botdeck.model.snapshot import LaneSnapshot
 from botdeck.model.stream import ChannelEvent, EventKind, Reward, StreamInfo
 from botdeck.tui.app import BotdeckApp
@@ -250,6 +251,31 @@ async def sends_refused(stage: Stage) -> BotdeckApp:
     return make_app(to(STICKY, 3), sink=DroppingSink())
 
 
+class AutoModSink(ChatSink):
+    """Twitch's AutoMod holds every line for the moderators, who never decide."""
+
+    echoes = False
+
+    async def send(self, bot: str, text: str, reply_to: str | None = None) -> str:
+        raise SendHeld("msg_rejected: Your message is being checked by mods")
+
+
+async def automod_holding(stage: Stage) -> BotdeckApp:
+    return make_app(to(STICKY, 2), sink=AutoModSink())
+
+
+def follows_checked(app: BotdeckApp) -> None:
+    """Followers-only for 10 minutes: stickyman follows (an hour), pixelsage does not."""
+    app.engine.take(ChatSettings(followers_only=True, follow_minutes=10))
+    app.engine.take(BotFollows({STICKY: FROZEN - 3600, PIXEL: None}))
+
+
+def timed_out(app: BotdeckApp) -> None:
+    """A moderator times stickyman out for ten minutes (Get Banned Users said until when)."""
+    app.engine.take(UserCleared(STICKY))
+    app.engine.take(BotRemoved(STICKY, FROZEN + 600))
+
+
 def resumed(app: BotdeckApp) -> bool:
     summary = app.engine.snapshot().resume
     return summary is not None and summary.resumed == 3
@@ -273,6 +299,14 @@ RECONNECTING = ConnectionState(
 )
 FAILED = ConnectionState(ConnectionStatus.FAILED, reason="the server refused the token")
 NEVER_READ = ConnectionState(ConnectionStatus.ENDED, never_read="channel not found: nosuchchan")
+BLIND = ConnectionState(
+    ConnectionStatus.RECONNECTING,
+    attempt=1,
+    reason="no word from Twitch for 12 s",
+    sending="ok",
+    blind_since=FROZEN - 14,
+)
+TAKEN_OVER = "took over #botdeck_demo from a run that ended without closing (pid 4242, ...)"
 EVERY_MODE = ChatSettings(slow=30, followers_only=True, follow_minutes=10,
                           subscribers_only=True, emote_only=True, unique=True)  # fmt: skip
 REVIEW_ALL = {"bots": ["*"], "timeout": 3600}
@@ -416,6 +450,61 @@ STATES: list[State] = [
         shows="router: stopped",
     ),
     State("resumed_jobs", after_a_crash, when(resumed, "three mentions resumed")),
+    # Issue 22: a 4-hour stream's states.
+    State(
+        "followers_only_one_bot_does_not_follow",
+        waiting(PIXEL, 3),
+        then(
+            queued(PIXEL, 3),
+            follows_checked,
+            lambda app: lane(app, PIXEL).held is not None and lane(app, STICKY).held is None,
+        ),
+        queue=PIXEL,
+        shows="followers-only: does not follow",
+    ),
+    State(
+        "automod_holds_replies",
+        automod_holding,
+        when(lambda app: lane(app, STICKY).parked == 2, "two replies held by AutoMod"),
+        shows="automod held 2",
+    ),
+    State(
+        "bot_timed_out_until",
+        waiting(),
+        then(queued(), timed_out, lambda app: STICKY in app.engine.snapshot().live.removed),
+        shows="timed out until",
+    ),
+    State("reading_gap", waiting(reading=BLIND), queued(), shows="reading gap since"),
+    State(
+        "shared_chat_session",
+        waiting(),
+        then(
+            queued(),
+            lambda app: app.engine.take(SharedChat(("partner_one", "partner_two"))),
+            lambda app: bool(app.engine.snapshot().live.shared_with),
+        ),
+        shows="SHARED CHAT",
+    ),
+    State(
+        "stream_offline_drains",
+        waiting(chat={"on_offline": "drain"}),
+        then(
+            queued(),
+            lambda app: app.engine.take(StreamOffline()),
+            lambda app: app.engine.snapshot().live.offline,
+        ),
+        shows="stream offline: draining",
+    ),
+    State(
+        "channel_lock_taken_over",
+        waiting(),
+        then(
+            queued(),
+            lambda app: app.engine.note_lock(TAKEN_OVER),
+            lambda app: app.engine.snapshot().live.lock is not None,
+        ),
+        shows="took over #botdeck_demo",
+    ),
     State(
         "raid_armed",
         plain([RAID, *to(STICKY, 6)], delays=30.0),

@@ -29,6 +29,7 @@ from tests.harness.twitch import (
     make_config,
     record_states,
     shown,
+    store_tokens,
 )
 from tests.harness.waiting import until
 
@@ -77,6 +78,7 @@ async def test_send_as_app_uses_the_app_token_for_the_chat_bot_badge(fake, monke
     for bot in BOTS:
         fake.add_user(bot, scopes=BOT_SCOPES, app_authorized=True)
     fake.channel.app_authorized = True  # the broadcaster granted channel:bot
+    store_tokens(fake, "streamer", scopes=("channel:bot",))  # as `botdeck auth` left it
     run = engine_for(fake, monkeypatch, config=make_config(fake, send_as="app"))
     async with run:
         msg = await fake.say("viewer", "@alpha_bot badge?")

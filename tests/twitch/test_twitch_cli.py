@@ -3,63 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
-from tests.fakes.twitch_thread import ThreadedFake
 from tests.harness.cli import run_botdeck
-
-
-@pytest.fixture
-def threaded() -> Iterator[ThreadedFake]:
-    holder = ThreadedFake()
-    with holder:
-        yield holder
-
-
-def write_config(path: Path, fake: FakeTwitch, channel: str) -> Path:
-    path.write_text(
-        f"""
-[router]
-random_reply_chance = 0.0
-[router.delays]
-high = [0.0, 0.1]
-
-[chat]
-source = "twitch"
-channel = "{channel}"
-
-[twitch]
-client_id = "{fake.client_id}"
-api_url = "{fake.api_url}"
-auth_url = "{fake.auth_url}"
-eventsub_url = "{fake.eventsub_url}"
-
-[[bots]]
-name = "alpha_bot"
-token_env = "ALPHA_TOKEN"
-"""
-    )
-    return path
-
-
-def environment(tmp_path: Path, fake: FakeTwitch) -> dict[str, str]:
-    fake.add_user("alpha_bot", scopes=BOT_SCOPES)
-    return {
-        **os.environ,
-        "BOTDECK_LOG_DIR": str(tmp_path / "logs"),
-        "BOTDECK_DATA_DIR": str(tmp_path / "data"),
-        "TWITCH_CLIENT_SECRET": fake.client_secret,
-        "ALPHA_TOKEN": fake.token_of("alpha_bot").value,
-        "PYTHONUNBUFFERED": "1",
-    }
+from tests.harness.twitch import environment, write_config
 
 
 def test_a_channel_that_does_not_exist_exits_2_with_one_line(threaded, tmp_path):

@@ -132,7 +132,7 @@ async def test_follows_and_cheers_come_on_the_broadcasters_own_socket(fake, monk
             ),
             what="the broadcaster's subscriptions",
         )
-        await fake.follow("newfan")
+        await fake.announce_follow("newfan")
         await fake.cheer("bigfan", 500)
         await fake.cheer(None, 50)  # under min_bits: journaled, not thanked
         await until(lambda: len(run.events("sent")) == 2, what="two reactions")
@@ -301,5 +301,8 @@ async def test_online_and_offline_reach_the_engine(fake, monkeypatch):
         await until(lambda: run.engine.snapshot().stream.live is True, what="online")
         await fake.go_offline()
         await until(lambda: run.engine.snapshot().stream.live is False, what="offline")
+        assert run.engine.snapshot().live.offline  # the header's `[chat] on_offline` word
+        await fake.go_live()
+        await until(lambda: not run.engine.snapshot().live.offline, what="live again")
         kinds = [e["kind"] for e in run.events("channel_event")]
-    assert kinds == ["update", "online", "offline"]
+    assert kinds == ["update", "online", "offline", "online"]

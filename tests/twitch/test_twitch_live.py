@@ -14,29 +14,25 @@ import pytest
 
 from botdeck.core.ratelimit import RateLimiter
 from botdeck.model.chat import ChatMessage, ConnectionStatus, Role
-from botdeck.twitch.tokens import StoredToken, TokenStore
+from botdeck.twitch.tokens import TokenStore
 from tests.fakes.twitch_server import BOT_SCOPES, FakeTwitch
-from tests.harness.twitch import BOTS, Echo, engine_for, faster, make_config, record_states
+from tests.harness.twitch import (
+    BOTS,
+    Echo,
+    engine_for,
+    faster,
+    make_config,
+    record_states,
+    store_tokens,
+)
 from tests.harness.waiting import until
 
 NOT_AUTHORIZED = "bot {} is not authorized: run `botdeck auth`"
 
 
 def subscribed_as(fake: FakeTwitch) -> set[str]:
-    """The logins whose subscriptions are live on the fake (a session's subscriptions all
-    belong to the user whose token made them)."""
-    return {fake.user_by_id(fake.session_users[s.session_id]).login
-            for s in fake.subscriptions.values()}  # fmt: skip
-
-
-def store_tokens(fake: FakeTwitch, *logins: str, scopes: tuple[str, ...] = BOT_SCOPES) -> None:
-    """What `botdeck auth` leaves in the token file for these accounts."""
-    for login in logins:
-        user = fake.users[login]
-        token = fake._token(user.id, scopes)
-        TokenStore().save(
-            fake.client_id, StoredToken(login, user.id, token.value, token.refresh, scopes)
-        )
+    """The logins whose subscriptions are live on the fake."""
+    return {fake.user_by_id(s.creator).login for s in fake.subscriptions.values() if s.creator}
 
 
 def from_store(config: dict) -> dict:
@@ -256,6 +252,7 @@ async def test_shared_chat_answer_and_the_app_token_keeps_replies_home(fake, mon
     for bot in BOTS:
         fake.add_user(bot, scopes=BOT_SCOPES, app_authorized=True)
     fake.channel.app_authorized = True
+    store_tokens(fake, "streamer", scopes=("channel:bot",))  # as `botdeck auth` left it
     config = make_config(fake, send_as="app")
     config["chat"]["shared_chat"] = "answer"
     run = engine_for(fake, monkeypatch, config=config)

@@ -21,10 +21,11 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Sparkline
 
+from botdeck.model.live import BotRemoval
 from botdeck.model.room import PassKind
 from botdeck.model.snapshot import LaneSnapshot, SendBudget
 from botdeck.tui.fit import TIGHT, Part, fit_first, fit_line
-from botdeck.tui.labels import pass_label
+from botdeck.tui.labels import pass_label, removal_flag
 from botdeck.tui.widgets.text_lines import TextLines
 
 SPARK_SECONDS = 60
@@ -64,15 +65,22 @@ def _latency(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}s"
 
 
-def bot_flags(lane: LaneSnapshot, reviewing: bool, short: bool = False) -> list[str]:
+def bot_flags(
+    lane: LaneSnapshot, reviewing: bool, short: bool = False, removal: BotRemoval | None = None
+) -> list[str]:
     """Why the bot is quiet or held back, for its card's title: a chat mode (the alerts
-    say it in full; `short` leaves the reason to them), or what the operator set."""
+    say it in full; `short` leaves the reason to them), a moderator's timeout or ban,
+    replies AutoMod holds, or what the operator set."""
     flags = []
     if lane.held is not None:
         flags.append("chat mode" if short else f"paused: {lane.held}")
+    if removal is not None:
+        flags.append(removal_flag(removal))
+    if lane.parked:
+        flags.append(f"automod held {lane.parked}")
     if lane.muted:
         flags.append("muted")
-    if lane.paused:
+    if lane.paused and removal is None:
         flags.append("paused")
     if reviewing:
         flags.append("review")
@@ -138,6 +146,7 @@ class BotCard(Vertical, can_focus=True):
         passed: int = 0,
         cooldown_hits: int = 0,
         room_passes: Mapping[PassKind, int] | None = None,
+        removal: BotRemoval | None = None,
     ) -> None:
         """`width`: the cells the card's figures have (the layout's, so it is right at
         once after a resize); `passed`: random replies the bot did not take because its
@@ -147,7 +156,8 @@ class BotCard(Vertical, can_focus=True):
         if width is None:
             width = self.content_size.width or None
         passes = passes_text(room_passes or {})
-        key = (lane, budget, width, size, reviewing, selected, passed, cooldown_hits, passes)
+        key = (lane, budget, width, size, reviewing, selected, passed, cooldown_hits, passes,
+               removal)  # fmt: skip
         if key == self._last or self._stats is None:  # unchanged, or not mounted yet
             return
         if size is not self._card_size:
@@ -157,7 +167,7 @@ class BotCard(Vertical, can_focus=True):
             if size is CardSize.FULL and self._spark is not None:
                 self._spark.data = list(self._backlog)
         self._last = key
-        flags = bot_flags(lane, reviewing)
+        flags = bot_flags(lane, reviewing, removal=removal)
         title = f"{self.number} {self.bot}" if self.number <= 9 else self.bot
         border_title = " · ".join([title, *flags])
         # Raid mode's label on the box's bottom edge, where no figure can push it out;
@@ -165,7 +175,7 @@ class BotCard(Vertical, can_focus=True):
         edge = [merge_label(lane)] if lane.merging else []
         if width is not None and len(border_title) > width:
             border_title = title
-            edge = [*bot_flags(lane, reviewing, short=True), *edge]
+            edge = [*bot_flags(lane, reviewing, short=True, removal=removal), *edge]
         if passes:
             edge.append(passes)  # last: the flags and the merge label come first
         subtitle = " · ".join(edge) if size is not CardSize.LINE else ""
@@ -173,10 +183,11 @@ class BotCard(Vertical, can_focus=True):
             self.border_title = border_title
         if subtitle != self.border_subtitle:
             self.border_subtitle = subtitle
-        self.set_class(lane.paused or lane.muted or lane.held is not None, "-held")
+        quiet = lane.paused or lane.muted or lane.held is not None or lane.parked > 0
+        self.set_class(quiet, "-held")
         self.set_class(selected, "-selected")
         if size is CardSize.LINE:  # the figures first: the alerts give the reasons
-            short = bot_flags(lane, reviewing, short=True)
+            short = bot_flags(lane, reviewing, short=True, removal=removal)
             lines = [card_line(title, lane, budget, short, self._colour, width)]
         else:
             compact = size is CardSize.COMPACT

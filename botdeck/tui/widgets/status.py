@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from botdeck.model.chat import ConnectionStatus
 from botdeck.model.jobs import RouterState
+from botdeck.model.live import OfflineAction, clock
 from botdeck.model.room import RoomSnapshot
 from botdeck.model.snapshot import EngineSnapshot
 from botdeck.tui.fit import Part, fit_line
-from botdeck.tui.labels import router_attention
+from botdeck.tui.labels import offline_words, router_attention
 from botdeck.tui.widgets.text_lines import TextLines
 
 MAX_ALERT_LINES = 4
@@ -57,12 +59,32 @@ def _playing(snap: EngineSnapshot) -> Part | None:
 
 
 def stream_words(snap: EngineSnapshot) -> str:
-    """What the header says of the stream: its game, and offline when Twitch says so."""
+    """What the header says of the stream: its game, and offline when Twitch says so
+    (unless `[chat] on_offline`'s part says it already)."""
     stream = snap.stream
     playing = f"playing {stream.game}" if stream.game else ""
-    if stream.live is False:
+    if stream.live is False and not snap.live.offline:
         return f"{playing} (offline)" if playing else "stream offline"
     return playing
+
+
+def _shared(snap: EngineSnapshot) -> Part | None:
+    """A shared chat session, right after the router state: it changes who hears replies."""
+    shared = " ".join(f"#{login}" for login in snap.live.shared_with)
+    return Part.of(("SHARED CHAT " + shared, "bold reverse")) if shared else None
+
+
+def _offline(snap: EngineSnapshot) -> Part | None:
+    """`[chat] on_offline` where a stream can go offline (not a simulation or a replay,
+    unless set to drain), and what it did once the stream ended (always shown then)."""
+    live = snap.live
+    local = snap.connection.status in (ConnectionStatus.SIMULATED, ConnectionStatus.REPLAY)
+    if local and live.on_offline is OfflineAction.KEEP and not live.offline:
+        return None
+    words = offline_words(live.on_offline, live.offline)
+    if live.offline:
+        return Part.of((words, "bold reverse"))
+    return Part.of(words, rank=7)  # the setting gives way first; what it did never
 
 
 def share_words(room: RoomSnapshot) -> str:
@@ -100,9 +122,10 @@ class _Line(TextLines):
 
 
 class StatusBar(_Line):
-    """Router state first (with `AI down for 23 s` while it is, and a raid raid mode plans
-    for), the game (offline when the stream is), then chat connection, the channel's chat
-    modes, channel, responder, review, uptime. The state, the warnings that follow it and
+    """Router state first (with `AI down for 23 s` while it is, a shared chat session and
+    a raid raid mode plans for), the game (offline when the stream is), then chat
+    connection, the channel's chat modes, `[chat] on_offline`, channel, responder, review,
+    uptime. The state, the warnings that follow it and
     the uptime always show whole; the rest gives way on a narrow terminal (chat trouble is
     an alert line of its own too)."""
 
@@ -111,12 +134,14 @@ class StatusBar(_Line):
             Part.of(("router: ", "bold"), (router_label(snap), "bold")),
             Part.of(("sends held: stop?", "bold reverse")) if snap.sends_held else None,
             _ai_down(snap),
+            _shared(snap),
             _raid(snap),
             _playing(snap),
             Part.of("chat: ", snap.connection.describe(), rank=3),
             Part.of(("mode: ", "dim"), (snap.chat_mode, "bold"), rank=2)
             if snap.chat_mode
             else None,
+            _offline(snap),
             _share(snap),
             Part.of("#", snap.channel, rank=4),
             Part.of("responder: ", snap.responder, rank=5),
@@ -128,7 +153,9 @@ class StatusBar(_Line):
         parts += [Part.of("up ", _duration(uptime)), Part.of("botdeck", rank=6)]
         text = fit_line([part for part in parts if part is not None], self.fit_width)
         ai_down = snap.ai is not None and snap.ai.down_for is not None
+        live = snap.live
         attention = router_attention(snap.queues.state) or ai_down or snap.sends_held
+        attention = attention or bool(live.shared_with) or live.offline
         self.set_class(attention, "-attention")
         self.show_text(text)
 
@@ -151,6 +178,8 @@ def alert_lines(snap: EngineSnapshot, backlog_warning: int) -> list[Text]:
     if snap.connection.troubled:  # the header may be cut on a small terminal; this is not
         notice = f"chat: {snap.connection.describe()}"
         lines.append(Text.assemble(("! ", "bold"), notice, no_wrap=True, overflow="ellipsis"))
+    for notice in live_alerts(snap):
+        lines.append(Text.assemble(("! ", "bold"), notice, no_wrap=True, overflow="ellipsis"))
     for lane in queues.bots:
         if lane.held is not None:  # a chat mode keeps this bot from talking
             notice = f"{lane.bot} paused by the chat mode: {lane.held}"
@@ -158,6 +187,19 @@ def alert_lines(snap: EngineSnapshot, backlog_warning: int) -> list[Text]:
     for notice in snap.notices:
         lines.append(Text.assemble(("! ", "bold"), notice, no_wrap=True, overflow="ellipsis"))
     return lines
+
+
+def live_alerts(snap: EngineSnapshot) -> list[str]:
+    """A reading gap while it lasts, a shared chat session, the run's lock taken over."""
+    found = []
+    blind = snap.connection.blind_since
+    if blind is not None:
+        found.append(f"reading gap since {clock(blind)}: mentions in it may be missed")
+    if (banner := snap.live.shared_banner()) is not None:
+        found.append(banner)
+    if snap.live.lock is not None:
+        found.append(snap.live.lock)
+    return found
 
 
 class AlertBar(_Line):
