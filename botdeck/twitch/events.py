@@ -54,7 +54,13 @@ from botdeck.twitch.settings import (
     EVENT_NAMES,
     READ_REDEMPTIONS_SCOPE,
 )
-from botdeck.twitch.sockets import EVENTS, SocketClient, is_live
+from botdeck.twitch.sockets import (
+    EVENTS,
+    SocketClient,
+    is_live,
+    reader_stopped,
+    silent_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -209,11 +215,19 @@ class Events:
         if link.phase is not Phase.RUNNING or not link.settings.events:
             return
         wanted = self.wanted()
-        if not wanted or self._live() or now() < self._next_try:
-            return
         account = self._broadcaster()
         user_id = account.user_id or ""
         client = link.require_client()
+        for socket in client.sockets(user_id, EVENTS):
+            # Silent past Twitch's keepalive, or its reader gone: closed now, as the
+            # reading watcher does with the reader's (twitchio would notice much later).
+            if silent_for(socket, link.settings.silence_grace) is not None or reader_stopped(
+                socket
+            ):
+                log.warning("twitch: the broadcaster's events socket went quiet; opening anew")
+                await socket.close()
+        if not wanted or self._live() or now() < self._next_try:
+            return
         if user_id not in client.tokens:  # never the app token (it would be refused)
             return
         settings = link.settings

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 
 from botdeck.core.ratelimit import RateLimiter
 from botdeck.model.chat import Role
@@ -17,7 +18,7 @@ from botdeck.twitch.tokens import StoredToken, TokenStore
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.twitch_server import FakeTwitch
 from tests.harness.ai import KEY, KEY_ENV
-from tests.harness.twitch import BOTS, engine_for, make_config, until
+from tests.harness.twitch import BOTS, engine_for, faster, make_config, until
 
 ALPHA, BETA = BOTS
 BROADCASTER_SCOPES = (
@@ -143,6 +144,33 @@ async def test_follows_and_cheers_come_on_the_broadcasters_own_socket(fake, monk
     assert kinds == ["cheer", "cheer", "follow"]
     assert owners["channel.follow"] == fake.channel.id  # the broadcaster's token
     assert owners["channel.chat.message"] == fake.users[ALPHA].id  # a bot reads
+
+
+async def test_the_broadcasters_events_socket_gone_silent_is_opened_anew(fake, monkeypatch):
+    """A socket of purpose `events` is watched for silence as the reader's is: a follow
+    after the blip is still heard."""
+    fake.keepalive_timeout, fake.keepalive_every = 1.0, 0.1
+    broadcaster_token(fake)
+    config = config_with(fake, events={"follow": {"enabled": True, "text": "welcome {user}!"}})
+    run = engine_for(fake, monkeypatch, config=config)
+    run.chat.settings = replace(faster(run.chat), silence_grace=0.3)
+    async with run:
+        await until(
+            lambda: any(s.type == "channel.follow" for s in fake.subscriptions.values()),
+            what="the follow subscription",
+        )
+        first = {s.session_id for s in fake.subscriptions.values() if s.type == "channel.follow"}
+        fake.go_silent()
+        await until(
+            lambda: any(
+                s.type == "channel.follow" and s.session_id not in first
+                for s in fake.subscriptions.values()
+            ),
+            what="a new socket for the follows",
+        )
+        await fake.announce_follow("newfan")
+        await until(lambda: run.events("sent"), what="the welcome")
+    assert [e["text"] for e in run.events("sent")] == ["welcome Newfan!"]
 
 
 async def test_without_the_broadcasters_scope_the_notice_says_what_to_do(fake, monkeypatch):
