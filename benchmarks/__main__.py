@@ -287,6 +287,34 @@ HOSTILE = {
 }
 
 
+def event_raid_figures() -> list[Figure]:
+    """A raid Twitch tells of (`channel.raid`) against the same raid told by its mentions
+    alone (virtual time): the greeting's latency, and mentions answered within 60 s."""
+    runs = run_json([sys.executable, "-m", "benchmarks.event_raid_bench"])
+    figures = []
+    for viewers in (200, 600):
+        told, untold = runs[f"{viewers}_event"], runs[f"{viewers}_no_event"]
+        if viewers == 200:
+            figures.append(Figure(
+                "raid_greeting_from_channel_raid", told["greeting_s"], "s", None, None,
+                f"a raid of {viewers}: the greeting naming the raider sent"
+                f" {told['greeting_s']:g} s after channel.raid"
+                f" ({'first' if told['greeting_first'] else 'not first'})",
+            ))  # fmt: skip
+        figures.append(Figure(
+            f"raid_{viewers}_event_answered_within_60s", told["answered_in_60s_pct"], "%",
+            untold["answered_in_60s_pct"],
+            ratio(told["answered_in_60s_pct"], untold["answered_in_60s_pct"]),
+            f"{told['mentions']} mentions from a raid of {viewers} over 10 s, one viewer bot;"
+            f" with the event: p50 {told['p50_s']:g} s, last {told['last_s']:g} s,"
+            f" {told['messages']} messages; mentions only: p50 {untold['p50_s']:g} s,"
+            f" last {untold['last_s']:g} s, {untold['messages']} messages",
+        ))  # fmt: skip
+    if any(not runs[f"{v}_event"]["greeting_first"] for v in (200, 600)):
+        print("warning: the raid greeting did not go first")
+    return figures
+
+
 def hostile_figures() -> list[Figure]:
     """`rehearse` and `report` on 1 GiB hostile inputs: peak memory and time to refuse,
     against botdeck before issue 16 under a 3 GiB cap (the issue's own figure: 2.1 GB)."""
@@ -561,6 +589,7 @@ GROUPS = {
     "scheduler": scheduler_figures,
     "ratelimit": ratelimit_figures,
     "raid": raid_figures,
+    "raid_event": event_raid_figures,
     "hostile": hostile_figures,
     "report": report_figures,
     "drain": drain_figures,

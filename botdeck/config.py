@@ -43,6 +43,7 @@ from botdeck.model.defaults import (
 )
 from botdeck.model.jobs import Priority
 from botdeck.model.keys import check_keymap
+from botdeck.model.stream import EventKind, placeholder_problem
 from botdeck.storage.files import MIB, FileRefused, read_text_capped
 from botdeck.storage.paths import config_file
 
@@ -374,6 +375,167 @@ class ReviewConfig(_Model):
         return [bot.lower() for bot in bots]
 
 
+def _template(value: str | None) -> str | None:
+    """A reaction's or timer's prompt or text: placeholders `{user}`, `{count}`,
+    `{message}` only, and something to say."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if len(value) > 1000:
+        raise ValueError(f"at most 1000 characters, got {len(value)}")
+    problem = placeholder_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+Template = Annotated[str, AfterValidator(_template)]
+BotChoice = Annotated[str, AfterValidator(lambda value: value.lower())]  # checked by Config
+
+
+class ReactionConfig(_Model):
+    """`[events.<kind>]`: what a bot says when it happens. `prompt` asks the AI (with the
+    event's `{user}`, `{count}`, `{message}`); `text` is sent as written instead. `bot` is
+    a bot's name, "any" (the least busy that may talk) or "rotate" (each in turn)."""
+
+    KIND: ClassVar[EventKind]
+    PROMPT: ClassVar[str]  # the default prompt
+
+    enabled: bool = False
+    bot: BotChoice = "any"
+    prompt: Template | None = None
+    text: Template | None = None
+    priority: Literal["high", "normal", "low"] = "normal"
+    cooldown: float = Field(0.0, ge=0, le=86_400)  # seconds between two reactions of the kind
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Self:
+        if self.prompt is not None and self.text is not None:
+            raise ValueError("give `prompt` (the AI writes) or `text` (sent as written), not both")
+        return self
+
+    def template(self) -> tuple[str, bool]:
+        """(the prompt or text, whether it is sent as written)."""
+        if self.text is not None:
+            return self.text, True
+        return self.prompt or self.PROMPT, False
+
+
+class RaidReaction(ReactionConfig):
+    KIND = EventKind.RAID
+    PROMPT = (
+        "{user} just raided the channel with {count} viewers: greet the raiders and thank"
+        " {user} by name"
+    )
+    enabled: bool = True
+    priority: Literal["high", "normal", "low"] = "high"
+    min_viewers: int = Field(0, ge=0, le=10_000_000)  # smaller raids get no greeting
+
+
+class SubReaction(ReactionConfig):
+    KIND = EventKind.SUB
+    PROMPT = "{user} just subscribed ({count} months): thank them. What they wrote: {message}"
+    enabled: bool = True
+
+
+class GiftReaction(ReactionConfig):
+    KIND = EventKind.GIFT
+    PROMPT = "{user} just gifted {count} subs to the community: thank {user} by name"
+    enabled: bool = True
+
+
+class FollowReaction(ReactionConfig):
+    KIND = EventKind.FOLLOW
+    PROMPT = "{user} just followed the channel: welcome them"
+    priority: Literal["high", "normal", "low"] = "low"
+
+
+class CheerReaction(ReactionConfig):
+    KIND = EventKind.CHEER
+    PROMPT = "{user} just cheered {count} bits: thank them. What they wrote: {message}"
+    min_bits: int = Field(100, ge=0, le=10_000_000)  # smaller cheers get no thanks
+
+
+class RedeemReaction(ReactionConfig):
+    """Ask a bot with channel points: `botdeck rewards create` makes a reward per bot
+    (`bot`: that one; "any" or "rotate": one for every bot), titled `title`; each
+    redemption is a question its bot must answer, refunded when it cannot."""
+
+    KIND = EventKind.REDEEM
+    PROMPT = "{user} spent channel points to ask you: {message}"
+    priority: Literal["high", "normal", "low"] = "high"
+    title: Annotated[str, Field(min_length=1, max_length=45)] = "Ask {bot}"
+    cost: int = Field(500, ge=1, le=1_000_000_000)
+    reward_prompt: Annotated[str, Field(min_length=1, max_length=200)] = "Your question for {bot}"
+    max_per_stream: int = Field(0, ge=0, le=1_000_000)  # 0: no limit
+    max_per_user_per_stream: int = Field(0, ge=0, le=1_000_000)  # 0: no limit
+
+    @field_validator("title", "reward_prompt")
+    @classmethod
+    def _names_the_bot(cls, value: str) -> str:
+        try:
+            value.format(bot="x")
+        except (KeyError, IndexError, ValueError, AttributeError):
+            raise ValueError(f"only {{bot}} may be filled in, got {value!r}") from None
+        return value
+
+    def title_for(self, bot: str) -> str:
+        return self.title.format(bot=bot)[:45]
+
+    def asks(self, bots: tuple[str, ...]) -> dict[str, str]:
+        """Each "Ask <bot>" reward's title -> the bot it asks: `bot`'s own, or (any,
+        rotate) one for every bot."""
+        chosen = bots if self.bot in ("any", "rotate") else (self.bot,)
+        return {self.title_for(bot): bot for bot in chosen}
+
+
+class AnnouncementReaction(ReactionConfig):
+    KIND = EventKind.ANNOUNCEMENT
+    PROMPT = "a moderator announced: {message}. React to it in one line"
+    priority: Literal["high", "normal", "low"] = "low"
+
+
+class EventsConfig(_Model):
+    """`[events.<kind>]`: reactions to what happens on the channel. Raids, subs and gifts
+    are on by default (Twitch tells of them with the scope botdeck already asks for);
+    follows, cheers, redemptions and announcements when enabled (`botdeck auth` then asks
+    the broadcaster for what they need)."""
+
+    raid: RaidReaction = RaidReaction()
+    sub: SubReaction = SubReaction()
+    gift: GiftReaction = GiftReaction()
+    follow: FollowReaction = FollowReaction()
+    cheer: CheerReaction = CheerReaction()
+    redeem: RedeemReaction = RedeemReaction()
+    announcement: AnnouncementReaction = AnnouncementReaction()
+
+    def reactions(self) -> tuple[ReactionConfig, ...]:
+        return (self.raid, self.sub, self.gift, self.follow, self.cheer, self.redeem,
+                self.announcement)  # fmt: skip
+
+    def of(self, kind: EventKind) -> ReactionConfig | None:
+        return next((r for r in self.reactions() if r.KIND is kind), None)
+
+
+class TimerConfig(_Model):
+    """`[[timers]]`: a line every `interval` seconds once `min_lines` chat lines were
+    said since the last one (Nightbot's rule); none while the stream is offline or the
+    bot cannot talk."""
+
+    bot: BotChoice = "any"
+    prompt: Template | None = None
+    text: Template | None = None
+    interval: float = Field(900.0, ge=10, le=86_400)
+    min_lines: int = Field(5, ge=0, le=MAX_COUNT)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Self:
+        if (self.prompt is None) == (self.text is None):
+            raise ValueError("give `prompt` (the AI writes) or `text` (sent as written)")
+        return self
+
+
 def _keymap(remaps: dict[str, str]) -> dict[str, str]:
     """`[keys]`: the rules are the key table's (`botdeck.model.keys.check_keymap`)."""
     return check_keymap(remaps)
@@ -396,6 +558,8 @@ class Config(_Model):
     review: ReviewConfig = ReviewConfig()
     journal: JournalConfig = JournalConfig()
     keys: Keymap = {}
+    events: EventsConfig = EventsConfig()
+    timers: list[TimerConfig] = Field([], max_length=100)
     bots: list[BotConfig] = Field(min_length=1, max_length=MAX_BOTS)
 
     @field_validator("bots")
@@ -416,6 +580,19 @@ class Config(_Model):
                 raise ValueError(
                     f"review.bots[{index}]: {bot!r} is not one of the [[bots]]"
                     f" ({', '.join(self.bot_names)})"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _reacting_bots_exist(self) -> Config:
+        names = set(self.bot_names)
+        choices = [(f"events.{r.KIND.value}.bot", r.bot) for r in self.events.reactions()]
+        choices += [(f"timers[{i}].bot", timer.bot) for i, timer in enumerate(self.timers)]
+        for key, bot in choices:
+            if bot not in names and bot not in ("any", "rotate"):
+                raise ValueError(
+                    f"{key}: {bot!r} is not one of the [[bots]] ({', '.join(self.bot_names)})"
+                    ' nor "any" or "rotate"'
                 )
         return self
 

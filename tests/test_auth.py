@@ -51,10 +51,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def config_for(fake: FakeTwitch, **bots: dict) -> object:
+def config_for(fake: FakeTwitch, events: dict | None = None, **bots: dict) -> object:
     entries = [{"name": name, **extra} for name, extra in (bots or {"alpha_bot": {}}).items()]
     return parse_config(
         {
+            "events": events or {},
             "chat": {"source": "twitch", "channel": fake.channel.login},
             "twitch": {
                 "client_id": fake.client_id,
@@ -106,6 +107,41 @@ async def test_authorize_stores_every_account_with_its_scopes(fake, monkeypatch)
     assert "that was beta_bot, not alpha_bot" in text
     assert browser.pages[-1] == "botdeck: authorized. You can close this tab."
     assert not [s for s in secrets_of(fake) if s in text]
+
+
+EVENTS_ON = {"follow": {"enabled": True}, "cheer": {"enabled": True},
+             "redeem": {"enabled": True}}  # fmt: skip
+
+
+async def test_authorize_asks_the_broadcaster_for_what_the_events_need(fake, monkeypatch):
+    monkeypatch.setenv("TWITCH_CLIENT_SECRET", fake.client_secret)
+    config = config_for(fake, events=EVENTS_ON)
+    out = io.StringIO()
+    assert await authorize(config, out=out, open_url=Browser(), only=["streamer"]) == 0
+    stored = TokenStore().load(fake.client_id)
+    assert set(stored["streamer"].scopes) == {
+        "channel:bot", "user:read:chat", "moderator:read:followers", "moderation:read",
+        "bits:read", "channel:manage:redemptions",
+    }  # fmt: skip
+
+
+async def test_status_says_which_event_misses_which_scope(fake, monkeypatch):
+    monkeypatch.setenv("TWITCH_CLIENT_SECRET", fake.client_secret)
+    for login, scopes in (("alpha_bot", BOT_SCOPES), ("streamer", ("channel:bot", "bits:read"))):
+        token = fake._token(fake.users[login].id, scopes)
+        TokenStore().save(
+            fake.client_id,
+            StoredToken(login, fake.users[login].id, token.value, token.refresh, scopes),
+        )
+    out = io.StringIO()
+    assert await status(config_for(fake, events=EVENTS_ON), out=out) == 1
+    [row] = [line for line in out.getvalue().splitlines() if "streamer" in line]
+    assert row.startswith("!! ")
+    assert "follows need moderator:read:followers" in row
+    assert "channel points need channel:manage:redemptions" in row
+    assert "cheers need" not in row  # granted
+    out = io.StringIO()
+    assert await status(config_for(fake), out=out) == 0  # no event asks for more
 
 
 async def test_a_redirect_this_run_did_not_issue_is_refused(fake, monkeypatch):

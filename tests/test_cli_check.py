@@ -330,3 +330,23 @@ def test_plain_marks_where_the_output_cannot_encode_them():
         "  fix: set it",
         "botdeck check: 1 problem: `botdeck run` would not start",
     ]
+
+
+def test_events_the_broadcasters_token_cannot_hear_are_warned_of_not_refused(tmp_path, env):
+    """A run starts without them (and says so), so check still exits 0, naming each event
+    and the scope it needs."""
+    authorize(env, "alpha_bot", "beta_bot")
+    extra = "[events.follow]\nenabled = true\n[events.cheer]\nenabled = true\n"
+    path = config(tmp_path, extra=extra)
+    result = check(path, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    said = result.stdout + result.stderr
+    assert (
+        "streamer (broadcaster): cheers need bits:read; follows need moderator:read:followers"
+        " (no token): run `botdeck auth` and log in as streamer" in said
+    )
+    authorize(env, "streamer", scopes=("user:read:chat", "bits:read"))
+    again = check(path, env)
+    said = again.stdout + again.stderr
+    assert "follows need moderator:read:followers (the token lacks them)" in said
+    assert "cheers need" not in said

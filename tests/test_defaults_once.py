@@ -37,7 +37,7 @@ PACKAGE = Path(botdeck.__file__).parent
 NEUTRAL: tuple[object, ...] = (None, 0, "", False, (), [], {}, frozenset())
 COMMON_WORDS = {"default", "max", "min", "per", "the"}  # say nothing about which setting
 # The classes a schema table derives from: the config's, and an adapter's options.
-SCHEMA_BASES = ("_Model", "BaseModel", "_AdapterTable", "AdapterOptions")
+SCHEMA_BASES = ("_Model", "BaseModel", "_AdapterTable", "AdapterOptions", "ReactionConfig")
 
 
 @dataclass(frozen=True)

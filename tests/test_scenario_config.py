@@ -14,6 +14,7 @@ from botdeck.commands.cli import build_parser
 from botdeck.commands.run import config_for
 from botdeck.config import ConfigError, load_config, render_config
 from botdeck.engine import build_source
+from botdeck.model.stream import ChannelEvent
 from tests.harness.cli import run_botdeck
 from tests.harness.virtual_time import run_virtual
 
@@ -48,7 +49,8 @@ def test_a_config_table_sets_the_parameters(tmp_path):
     assert spec.params == RaidParams(viewers=9, within=1.0, mention_share=1)
     source = build_source(config).source
     assert isinstance(source, SimulatedChat)
-    messages = run_virtual(drain(source))
+    raid, *messages = run_virtual(drain(source))
+    assert isinstance(raid, ChannelEvent) and raid.count == 9  # told first, as Twitch does
     assert len(messages) == 9
     assert all("stickyman1776" in message.text for message in messages)
 
@@ -108,5 +110,9 @@ def test_a_headless_demo_plays_the_raid_it_was_given(env):
     events = [json.loads(row) for row in result.stdout.splitlines()]
     viewers = [e for e in events if e["event"] == "chat" and not e.get("is_bot")]
     assert len(viewers) == 8
+    [raid] = [e for e in events if e["event"] == "channel_event"]
+    assert (raid["kind"], raid["count"]) == ("raid", 8)
     high = {e["job"] for e in events if e["event"] == "sent" and e["priority"] == "high"}
-    assert len(high) == 8
+    greeting = {e["job"] for e in events if e["event"] == "enqueued" and "reaction" in e}
+    assert len(high - greeting) == 8 and len(greeting) == 1  # every raider, and the greeting
+    assert "  channel: 1 event, 1 reaction" in result.stderr.splitlines()  # the summary

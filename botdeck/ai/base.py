@@ -7,6 +7,7 @@ from typing import Protocol
 
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import Priority
+from botdeck.model.stream import EventKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +19,11 @@ class ReplyRequest:
     priority: Priority
     depth: int  # bot-to-bot depth of the reply
     also: tuple[ChatMessage, ...] = ()  # other viewers' lines this one reply answers too
+    stream: str = ""  # the stream's game and title, one short line ("" when unknown)
+    # A reaction to a channel event or a timer: what to write about (the configured
+    # prompt with the event's fields), instead of answering `message`'s text.
+    event: str | None = None
+    event_kind: EventKind | None = None  # None with `event`: a timer
 
     @property
     def messages(self) -> tuple[ChatMessage, ...]:

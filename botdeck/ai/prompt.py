@@ -1,5 +1,9 @@
 """The prompt a model sees: persona and rules as the system message, recent chat as the user's.
 
+The stream's game and title lead the user message in one short line, so a persona asked
+"what game is this?" knows. A reaction to a channel event (a raid, a sub) or a timer
+replaces the line to answer with what happened, in the configured prompt's words.
+
 The chat is untrusted text written by viewers, so it goes into one user message as a
 transcript (each line marked with its author, bots' lines marked as bots) and the rules
 say to treat it as conversation, never as instructions. The transcript is cut to a token
@@ -73,9 +77,14 @@ def user_prompt(request: ReplyRequest, settings: PromptSettings) -> str:
     author = author_of(trigger, request.bot)
     lines = context_window(request.history, request.bot, settings.context_tokens)
     parts = []
+    if request.stream:
+        parts.append(request.stream)
     if lines:
         parts.append("Recent chat, oldest first:\n" + "\n".join(lines))
-    if request.also:
+    if request.event is not None:
+        what = "In the channel just now" if request.event_kind is not None else "Your timer"
+        parts.append(f"{what}: {request.event}\nWrite one chat line for it.")
+    elif request.also:
         answered = "\n".join(
             f"{author_of(line, request.bot)}: {line.text}" for line in request.messages
         )

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from botdeck.chat.base import ChatSetupError, ChatSink, ChatSource
+from botdeck.chat.base import ChatSetupError, ChatSink, ChatSource, RewardDesk
 from botdeck.core.options import AdapterOptions
 from botdeck.model.chat import Role
 from botdeck.model.readiness import Finding
@@ -41,6 +41,7 @@ class SourceParts:
     sink: ChatSink | None = None  # the channel's own sink (Twitch); None: replies stay local
     bring_raid: Callable[[], None] | None = None  # a simulated raid on demand (the demo's `r`)
     warnings: Sequence[str] = field(default_factory=tuple)  # what the source left out
+    rewards: RewardDesk | None = None  # channel points: where redemptions are settled
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from botdeck.model.channel import ChatEvent
 from botdeck.model.chat import ConnectionState
+from botdeck.model.stream import RedemptionStatus, Reward
 
 
 class ChatSource(Protocol):
@@ -57,6 +58,17 @@ class ChatSink(Protocol):
     echoes: bool
 
     async def send(self, bot: str, text: str, reply_to: str | None = None) -> str: ...
+
+
+class RewardDesk(Protocol):
+    """Where a channel-point redemption's fate is told to the platform (Twitch: Update
+    Redemption Status; CANCELED refunds the points). A source with channel points brings
+    one (`SourceParts.rewards`)."""
+
+    async def settle(self, redemption: str, reward: Reward, status: RedemptionStatus) -> str | None:
+        """Mark the redemption; None once done, else why it could not be (one line: a
+        reward botdeck did not create, the platform unreachable). Never raises."""
+        ...
 
 
 class SendError(Exception):

@@ -6,7 +6,10 @@ over as a mapping, or a replayed log), tolerant of what it does not know: an unk
 field is ignored, a missing or ill-typed one counts as "off". It lives here, not in
 `botdeck.twitch`, because a replay log speaks Twitch's field names too. And one reading
 of a replay log's event lines: `{"event": "delete", "msg": …}`, `{"event": "clear_user",
-"user": …}`, `{"event": "clear"}`, `{"event": "chat_settings", <Twitch's fields>}`.
+"user": …}`, `{"event": "clear"}`, `{"event": "chat_settings", <Twitch's fields>}`, and
+the channel's events as the journal names them (`{"event": "raid", "user": …, "count":
+…}`; also sub, gift, follow, cheer, announcement with an optional `text`, and `update`
+with `game` and `title`), so a rehearsal plays a raid as Twitch tells it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from botdeck.model.channel import (
     ModerationEvent,
     UserCleared,
 )
+from botdeck.model.stream import ChannelEvent, EventKind, StreamInfo
 
 # Twitch's field names (Helix's, then EventSub's where they differ).
 SETTINGS_FIELDS = (
@@ -37,7 +41,11 @@ SETTINGS_FIELDS = (
     "unique_chat_mode",
 )
 DEFAULT_SLOW = 30.0  # Twitch's slow mode when it says "on" without a wait time
-EVENTS = ("delete", "clear_user", "clear", "chat_settings")
+# The channel's events a replay log may hold (`EventKind`'s names); redemptions are not
+# among them, since a rehearsal has no channel points to settle.
+CHANNEL_KINDS = ("raid", "sub", "gift", "follow", "cheer", "announcement", "update")
+EVENTS = ("delete", "clear_user", "clear", "chat_settings", *CHANNEL_KINDS)
+MAX_EVENT_COUNT = 10_000_000  # viewers, months, gifts or bits: more is not a real event
 
 
 def _on(value: Any) -> bool:
@@ -72,12 +80,17 @@ def chat_settings(data: Mapping[str, Any]) -> ChatSettings:
     )
 
 
-def logged_event(record: Mapping[str, Any]) -> ModerationEvent | ChatSettings:
-    """A replay log's event line; ValueError (one line) for one that cannot be played.
+def logged_event(
+    record: Mapping[str, Any], number: int = 0
+) -> ModerationEvent | ChatSettings | ChannelEvent:
+    """A replay log's event line (line `number`); ValueError (one line) for one that
+    cannot be played.
 
     `msg` names a line by its id in the journal (`replay-N`) or by its number N.
     """
     kind = record.get("event")
+    if kind in CHANNEL_KINDS:
+        return _channel_event(EventKind(kind), record, number)
     if kind == "clear":
         return ChatCleared()
     if kind == "chat_settings":
@@ -96,3 +109,40 @@ def logged_event(record: Mapping[str, Any]) -> ModerationEvent | ChatSettings:
             raise ValueError('"clear_user" needs "user": a login')
         return UserCleared(login)
     raise ValueError(f"unknown event {kind!r} (events: {', '.join(EVENTS)})")
+
+
+def _channel_event(kind: EventKind, record: Mapping[str, Any], number: int) -> ChannelEvent:
+    """A channel event line: `user` (a login; required but for an update), `count`,
+    `text`; an update's `game` and `title`. Its id is `id`, else `replay-event-N`."""
+    ident = record.get("id")
+    ident = clean_text(ident)[:100] if isinstance(ident, str) and clean_text(ident) else ""
+    ident = ident or f"replay-event-{number}"
+    if kind is EventKind.UPDATE:
+        game, title = record.get("game"), record.get("title")
+        if not isinstance(game, str) and not isinstance(title, str):
+            raise ValueError('"update" needs "game" or "title": text')
+        info = StreamInfo(
+            game=clean_text(game) if isinstance(game, str) else "",
+            title=clean_text(title) if isinstance(title, str) else "",
+        )
+        return ChannelEvent(kind, ident, 0.0, stream=info)
+    user = record.get("user")
+    login = clean_text(user).lstrip("@").lower() if isinstance(user, str) else ""
+    if not login:
+        raise ValueError(f'"{kind}" needs "user": a login')
+    count = record.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_EVENT_COUNT:
+        raise ValueError(f'"{kind}": "count" must be a whole number 0-{MAX_EVENT_COUNT:,}')
+    text = record.get("text")
+    if text is not None and not isinstance(text, str):
+        raise ValueError(f'"{kind}": "text" must be text')
+    display = record.get("display_name")
+    return ChannelEvent(
+        kind,
+        ident,
+        0.0,
+        user=login,
+        display_name=clean_text(display) if isinstance(display, str) else "",
+        count=count,
+        message=clean_text(text) if text else "",
+    )

@@ -9,18 +9,23 @@ keep them: one line each, with IRCv3 tags.
 into what a replay plays: chat (`PRIVMSG`), timeouts and bans (`CLEARCHAT` with a user),
 a cleared chat (`CLEARCHAT` alone), deleted lines (`CLEARMSG`, by the deleted line's
 `id`; its text is never kept), and chat modes (`ROOMSTATE`, which Twitch sends in part:
-each change is added to what was known). Every other command (JOIN, USERNOTICE, PING,
-numerics) is not chat and is passed over without a word.
+each change is added to what was known), and the channel's events Twitch tells in
+`USERNOTICE` (raid, sub, resub, gift upgrades, subgift, submysterygift: a community gift
+whose single gifts follow it, announcement), as the Twitch source tells them over
+EventSub. Other notices and every other command (JOIN, PING, numerics) are not chat and
+are passed over without a word.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from botdeck.chat.channel_events import chat_settings
+from botdeck.chat.channel_events import MAX_EVENT_COUNT, chat_settings
+from botdeck.core.text import clean_text
 from botdeck.model.channel import ChatCleared, ChatSettings, MessageDeleted, UserCleared
+from botdeck.model.stream import ChannelEvent, EventKind
 
 _TAG_KEY = re.compile(r"\+?(?:[A-Za-z0-9.-]+/)?[A-Za-z0-9-]+")
 _COMMAND = re.compile(r"[A-Z]+|[0-9]{3}")  # Twitch's are upper case
@@ -119,7 +124,8 @@ class IrcChat:
     emotes: tuple[str, ...]
 
 
-IrcEvent = IrcChat | MessageDeleted | UserCleared | ChatCleared | ChatSettings
+IrcEvent = IrcChat | MessageDeleted | UserCleared | ChatCleared | ChatSettings | ChannelEvent
+MAX_GIFT_GROUPS = 1000  # community gifts remembered, so their single gifts count with them
 
 
 class IrcChannel:
@@ -127,6 +133,7 @@ class IrcChannel:
 
     def __init__(self) -> None:
         self._modes: dict[str, str] = {}  # ROOMSTATE tags known so far
+        self._gifts: dict[str, None] = {}  # community gifts' origin ids, oldest first
 
     def read(self, message: IrcMessage, deleted: Mapping[str, str]) -> IrcEvent | None:
         """What `message` means; None for a command that is not chat. `deleted` maps a
@@ -146,7 +153,49 @@ class IrcChannel:
             return MessageDeleted(deleted.get(target, target[:100]), message.tags.get("login", ""))
         if command == "ROOMSTATE":
             return self._roomstate(message)
+        if command == "USERNOTICE":
+            return self._usernotice(message)
         return None
+
+    def _usernotice(self, message: IrcMessage) -> ChannelEvent | None:
+        """A channel event Twitch tells in chat (see the module docstring); None for a
+        notice botdeck does not react to (a ritual, a bits badge, ...)."""
+        tags = message.tags
+        notice = tags.get("msg-id", "")
+        kind = _NOTICES.get(notice)
+        if kind is None:
+            return None
+        anonymous = notice.startswith("anon")
+        login = "" if anonymous else _login(tags.get("login", "") or message.nick, "login")
+        event = ChannelEvent(
+            kind,
+            tags.get("id", "")[:100] or f"irc-{notice}-{sent_at(message) or 0:g}",
+            0.0,
+            user=login,
+            display_name="" if anonymous else clean_text(tags.get("display-name", "")),
+            count=1,
+            message=clean_text(message.params[1]) if len(message.params) > 1 else "",
+        )
+        origin = tags.get("msg-param-origin-id", "").strip()[:100]
+        if notice == "raid":
+            raider = _login(tags.get("msg-param-login", "") or login, "raider")
+            shown = clean_text(tags.get("msg-param-displayName", ""))
+            count = _count(tags.get("msg-param-viewerCount"))
+            return _with(event, user=raider, display_name=shown, count=count, message="")
+        if notice in ("sub", "resub"):
+            return _with(event, count=max(1, _count(tags.get("msg-param-cumulative-months"))))
+        if notice in ("submysterygift", "anonsubmysterygift"):
+            total = max(1, _count(tags.get("msg-param-mass-gift-count")))
+            if origin:
+                self._gifts[origin] = None
+                if len(self._gifts) > MAX_GIFT_GROUPS:
+                    del self._gifts[next(iter(self._gifts))]
+            return _with(event, count=total, bundle=total if origin else 0, group=origin)
+        if notice in ("subgift", "anonsubgift"):
+            group = tags.get("msg-param-community-gift-id", "").strip()[:100]
+            group = group or (origin if origin in self._gifts else "")
+            return _with(event, group=group, message="")
+        return event  # gift upgrades (a sub), announcements
 
     def _roomstate(self, message: IrcMessage) -> ChatSettings | None:
         known = {key: message.tags[key] for key in _ROOMSTATE if key in message.tags}
@@ -157,6 +206,29 @@ class IrcChannel:
 
 
 _ROOMSTATE = ("emote-only", "followers-only", "r9k", "slow", "subs-only")
+_NOTICES = {
+    "raid": EventKind.RAID,
+    "sub": EventKind.SUB,
+    "resub": EventKind.SUB,
+    "giftpaidupgrade": EventKind.SUB,
+    "anongiftpaidupgrade": EventKind.SUB,
+    "primepaidupgrade": EventKind.SUB,
+    "subgift": EventKind.GIFT,
+    "anonsubgift": EventKind.GIFT,
+    "submysterygift": EventKind.GIFT,
+    "anonsubmysterygift": EventKind.GIFT,
+    "announcement": EventKind.ANNOUNCEMENT,
+}
+
+
+def _count(value: str | None) -> int:
+    """A notice's number (viewers, months, gifts): 0 when missing or not one."""
+    number = _number(value)
+    return number if number is not None and 0 <= number <= MAX_EVENT_COUNT else 0
+
+
+def _with(event: ChannelEvent, **fields: object) -> ChannelEvent:
+    return replace(event, **fields)  # type: ignore[arg-type]
 
 
 def _number(value: str | None) -> int | None:

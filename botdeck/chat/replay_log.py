@@ -3,14 +3,16 @@
 The format is told from the content (not the file name), optionally gzip-compressed:
 
 - botdeck JSONL: one `{"t": seconds, "user": "…", "text": "…"}` per line (`display_name`,
-  `badges` and `emotes` optional, other fields ignored), or a moderator's action or chat
-  settings: `{"t": …, "event": "delete" | "clear_user" | "clear" | "chat_settings", …}`
-  (see `botdeck.chat.channel_events`);
+  `badges` and `emotes` optional, other fields ignored), or a moderator's action, chat
+  settings or a channel event: `{"t": …, "event": "delete" | "clear_user" | "clear" |
+  "chat_settings" | "raid" | "sub" | "gift" | "follow" | "cheer" | "announcement" |
+  "update", …}` (see `botdeck.chat.channel_events`);
 - the chat JSON that TwitchDownloader writes: `comments[]` with `content_offset_seconds`,
   `commenter.name`/`display_name` and `message.body` (or its `fragments`);
 - raw Twitch IRC, one line each with its tags, as Chatterino and the public log services
   keep it (`botdeck.chat.irc_log`): chat, timeouts and bans (`CLEARCHAT`), deleted lines
-  (`CLEARMSG`), chat modes (`ROOMSTATE`);
+  (`CLEARMSG`), chat modes (`ROOMSTATE`), raids, subs, gifts and announcements
+  (`USERNOTICE`);
 - recent-messages JSON: `{"messages": [raw IRC lines]}`;
 - Chatterino's text logs, `[HH:MM:SS] user: text` (`botdeck.chat.chatterino_log`).
 
@@ -63,6 +65,7 @@ from botdeck.core.json_items import NotOneValue, WrongShape, array_items
 from botdeck.core.json_items import kind as _kind
 from botdeck.core.text import MAX_SCAN_CHARS, clean_text
 from botdeck.model.channel import ChatSettings, MessageDeleted, ModerationEvent
+from botdeck.model.stream import ChannelEvent
 from botdeck.storage.files import (
     KIB,
     MIB,
@@ -115,7 +118,7 @@ class ReplayLine:
     text: str  # cleaned, whole (the source cuts it for display after finding mentions)
     where: int  # the line (JSONL) or comment (TwitchDownloader) number, from 1
     badges: tuple[str, ...] = ()  # the sender's badge set ids, when the log has them
-    event: ModerationEvent | ChatSettings | None = None  # an event line instead of chat
+    event: ModerationEvent | ChatSettings | ChannelEvent | None = None  # instead of chat
     emotes: tuple[str, ...] = ()  # emote names the log marks in the text
     synthetic: bool = False  # made up by a rehearsal (`--mention-rate`), not in the log
 
@@ -547,7 +550,7 @@ def _jsonl_line(record: Any, number: int) -> ReplayLine:
     at = _seconds(record, "t")
     if "event" in record:
         try:
-            return ReplayLine(at, "", "", "", number, event=logged_event(record))
+            return ReplayLine(at, "", "", "", number, event=logged_event(record, number))
         except ValueError as error:
             raise _Skip(str(error)) from None
     user = _text(record.get("user"), "user")

@@ -1,10 +1,11 @@
 """Simulated chat: seeded scenarios modelled on the reference design's examples.
 
 A scenario is a finite script of (offset seconds, user, text) lines whose viewers mention
-the configured bots by name; `SimulatedChat` plays it in real time (or faster), and more
-lines can be injected while it plays (the dashboard's "raid" key). A script may also hold
-moderators' actions and chat-mode changes (`ScriptedEvent`), played at their times like
-lines, so rehearsals and tests can exercise them. `soak` is endless
+the configured bots by name (a raid's begins with the raid event, as Twitch sends
+`channel.raid` before the raiders arrive); `SimulatedChat` plays it in real time (or
+faster), and more lines can be injected while it plays (the dashboard's "raid" key). A
+script may also hold moderators' actions and chat-mode changes (`ScriptedEvent`), played
+at their times like lines, so rehearsals and tests can exercise them. `soak` is endless
 unless given a duration: steady chat until the run is ended. Parameters and their
 defaults are in `botdeck.chat.scenarios`.
 """
@@ -16,7 +17,7 @@ import itertools
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from botdeck.chat.base import ChatSource
 from botdeck.chat.scenarios import (
@@ -30,6 +31,7 @@ from botdeck.chat.scenarios import (
 from botdeck.core.text import MAX_SCAN_CHARS, clean_text
 from botdeck.model.channel import ChatEvent, ChatSettings, ModerationEvent
 from botdeck.model.chat import ChatMessage, ConnectionState, ConnectionStatus
+from botdeck.model.stream import ChannelEvent, EventKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +44,12 @@ class ScriptedLine:
 
 @dataclass(frozen=True, slots=True)
 class ScriptedEvent:
-    """A moderator's action or new chat settings at `at` seconds (a scripted line's id is
-    `sim-N`, N its place in the order lines are played, from 1)."""
+    """A moderator's action, new chat settings or a channel event (a raid, a sub) at `at`
+    seconds (a scripted line's id is `sim-N`, N its place in the order lines are played,
+    from 1; a channel event gets the time it is played)."""
 
     at: float
-    event: ModerationEvent | ChatSettings
+    event: ModerationEvent | ChatSettings | ChannelEvent
 
 
 Scripted = ScriptedLine | ScriptedEvent
@@ -115,6 +118,17 @@ def raid_script(
             text = rng.choice(_RAID_NOISE)
         lines.append(ScriptedLine(at, next(names), text))
     return sorted(lines, key=lambda line: line.at)
+
+
+def raid_event(viewers: int, name_seed: str, at: float = 0.0) -> ScriptedEvent:
+    """The platform telling of a raid before its viewers arrive (Twitch's `channel.raid`):
+    a raiding channel named from `name_seed`, bringing `viewers`."""
+    raider = next(_viewers(random.Random(name_seed)))
+    event = ChannelEvent(
+        EventKind.RAID, f"sim-raid-{name_seed}", 0.0, user=raider, display_name=raider,
+        count=viewers,
+    )  # fmt: skip
+    return ScriptedEvent(at, event)
 
 
 def questions_script(
@@ -198,16 +212,16 @@ def endless_mixed(
             yield ScriptedLine(line.at + round_ * period, line.user, line.text)
 
 
-def scenario_lines(
-    scenario: Scenario | str, bots: Sequence[str], seed: int
-) -> Iterator[ScriptedLine]:
-    """The lines of a scenario (a name alone means its default parameters) for a seed."""
+def scenario_lines(scenario: Scenario | str, bots: Sequence[str], seed: int) -> Iterator[Scripted]:
+    """The lines of a scenario (a name alone means its default parameters) for a seed; a
+    raid's start with the raid itself (`raid_event`), as Twitch tells it."""
     if isinstance(scenario, str):
         scenario = Scenario.build(scenario)
     rng = random.Random(seed)
     match scenario.params:
-        case RaidParams() as p:
-            return iter(raid_script(bots, rng, p.viewers, p.within, p.mention_share))
+        case RaidParams() as p:  # the raid is told first, as Twitch tells it
+            raid = raid_event(p.viewers, f"raid-{seed}")
+            return iter([raid, *raid_script(bots, rng, p.viewers, p.within, p.mention_share)])
         case QuestionsParams() as p:
             return iter(questions_script(bots, rng, p.count, p.within))
         case MixedParams() as p:
@@ -277,10 +291,17 @@ class SimulatedChat(ChatSource):
                 wait = start + line.at / self._speed - loop.time()
                 if wait > 0:
                     await asyncio.sleep(wait)
-                scripted = line.event if isinstance(line, ScriptedEvent) else self._message(line)
-                self._queue.put_nowait(scripted)
+                self._queue.put_nowait(self._played(line))
         finally:
             self._queue.put_nowait(None)
+
+    def _played(self, line: Scripted) -> ChatEvent:
+        if not isinstance(line, ScriptedEvent):
+            return self._message(line)
+        event = line.event
+        if isinstance(event, ChannelEvent):
+            return replace(event, timestamp=self._clock())
+        return event
 
     def _message(self, line: ScriptedLine) -> ChatMessage:
         return ChatMessage(

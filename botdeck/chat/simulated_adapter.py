@@ -7,6 +7,7 @@ plays on and on; the raid key brings the configured raid's parameters.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
 from typing import Literal
@@ -16,9 +17,10 @@ from pydantic import Field, ValidationInfo, field_validator
 from botdeck.chat.adapter import SourceAdapter, SourceContext, SourceParts
 from botdeck.chat.scenarios import MixedParams, RaidParams, Scenario, ScenarioError
 from botdeck.chat.simulated import (
-    ScriptedLine,
+    Scripted,
     SimulatedChat,
     endless_mixed,
+    raid_event,
     raid_script,
     scenario_lines,
 )
@@ -54,7 +56,7 @@ class SimulatedOptions(AdapterOptions):
 def build(context: SourceContext[SimulatedOptions]) -> SourceParts:
     options = context.options
     spec = options.spec
-    lines: Iterator[ScriptedLine]
+    lines: Iterator[Scripted]
     if context.endless and isinstance(spec.params, MixedParams):
         lines = endless_mixed(context.bots, context.seed, spec.params)
     else:
@@ -72,9 +74,13 @@ def scripted(
     spec = options.spec
     raid = spec.params if isinstance(spec.params, RaidParams) else RaidParams()
     rng = random.Random(seed + 1)
+    brought = itertools.count(1)
 
     def bring_raid() -> None:
-        source.inject(raid_script(bots, rng, raid.viewers, raid.within, raid.mention_share, 0.1))
+        """The raid told, then its viewers (the dashboard's `r`)."""
+        told = raid_event(raid.viewers, f"demo-raid-{seed}-{next(brought)}")
+        lines = raid_script(bots, rng, raid.viewers, raid.within, raid.mention_share, 0.1)
+        source.inject([told, *lines])
 
     return SourceParts(source, bring_raid=bring_raid)
 

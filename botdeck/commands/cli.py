@@ -1,5 +1,5 @@
-"""The argparse entry: `botdeck demo | run | init | check | auth | rehearse | serve | report`,
-each flag checked as it is read, then the command's own module. Bad input exits 2 with one
+"""The argparse entry: `botdeck demo | run | init | check | auth | rewards | rehearse | serve |
+report`, each flag checked as it is read, then the command's own module. Bad input exits 2 with one
 line on stderr."""
 
 from __future__ import annotations
@@ -197,6 +197,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="log in on any other device with a code (Device Code Flow): for SSH and servers",
     )
 
+    rewards = commands.add_parser("rewards", help="channel-point rewards that ask a bot")
+    rewards_verbs = rewards.add_subparsers(dest="rewards_command", required=True, metavar="VERB")
+    create = rewards_verbs.add_parser(
+        "create",
+        help='make the "Ask <bot>" rewards of [events.redeem] with botdeck\'s client id'
+        " (only its own rewards can be fulfilled or refunded)",
+    )
+    create.add_argument("--config", type=Path, help="TOML config (default: ./botdeck.toml)")
+
     rehearse = commands.add_parser(
         "rehearse", help="replay a chat log against your bots, headless, then report"
     )
@@ -336,6 +345,10 @@ def _command(name: str) -> Command:
         from botdeck.commands.auth import auth_command
 
         return auth_command
+    if name == "rewards":
+        from botdeck.commands.rewards import rewards_command
+
+        return rewards_command
     if name == "report":
         from botdeck.commands.report import report_command
 

@@ -15,7 +15,7 @@ from typing import TextIO
 
 from botdeck.engine import Engine, RunSession
 from botdeck.model.room import RoomSnapshot, describe_passes
-from botdeck.model.snapshot import Percentiles
+from botdeck.model.snapshot import EventCounts, Percentiles
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,9 @@ def print_summary(engine: Engine, out: TextIO) -> None:
         )
     if room is not None and room.total_lines:
         print(f"  {share_line(room)}", file=out)
+    happened = engine_snap.events
+    if happened.events or happened.reactions:
+        print(f"  {channel_line(happened)}", file=out)
     if engine_snap.connection.troubled:  # the dashboard's alert line, in the same words
         print(f"  chat: {engine_snap.connection.describe()}", file=out)
     if engine_snap.chat_mode:
@@ -93,6 +96,22 @@ def print_summary(engine: Engine, out: TextIO) -> None:
         print(f"  tokens: in {tokens_in:,}, out {tokens_out:,}", file=out)
     for notice in engine_snap.notices:
         print(f"  notice: {notice}", file=out)
+
+
+def channel_line(counts: EventCounts) -> str:
+    """The channel's events, the reactions, and the channel-point questions' fates."""
+    events, reactions = counts.events, counts.reactions
+    line = f"channel: {events} event{'s' * (events != 1)}, {reactions} reaction"
+    line += "s" * (reactions != 1)
+    if counts.unsupported:
+        line += f", {counts.unsupported} unsupported"
+    if counts.fulfilled or counts.refunded or counts.open_redemptions:
+        line += (
+            f"; channel-point questions fulfilled {counts.fulfilled},"
+            f" refunded {counts.refunded}"
+            + (f", {counts.open_redemptions} still open" if counts.open_redemptions else "")
+        )
+    return line
 
 
 def share_line(room: RoomSnapshot) -> str:

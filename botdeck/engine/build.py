@@ -43,16 +43,21 @@ from botdeck.engine.orchestrator import Orchestrator, OrchestratorSettings
 from botdeck.engine.parts import build_ai, build_source, source_adapter
 from botdeck.engine.pipeline import PipelineSettings, ReplyPipeline
 from botdeck.engine.raid import RaidPlanner
+from botdeck.engine.reactions import Reactions, ReactionSettings, TimerSettings
+from botdeck.engine.redemptions import Redemptions
 from botdeck.engine.resume import ResumePlan
 from botdeck.engine.review import ReviewDesk, ReviewSettings
 from botdeck.engine.room import BotAudience, Room, RoomSettings
 from botdeck.engine.sending import SendWatch
+from botdeck.engine.stream import StreamContext
+from botdeck.engine.timers import Timers
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import Role
 from botdeck.model.defaults import APP_SEND_BUCKET, Cooldowns, SendLimits
-from botdeck.model.jobs import ReplyContext, RouterState
+from botdeck.model.jobs import Priority, ReplyContext, RouterState
 from botdeck.model.live import OfflineAction
 from botdeck.model.room import Audience
+from botdeck.model.stream import EventKind
 
 __all__ = ["EngineSettings", "assemble", "build_engine", "build_limiter"]
 
@@ -82,6 +87,9 @@ class EngineSettings:
     outage_wait: float  # a started reply waits out an AI outage this long (0: fails)
     # Which lines random replies pass up, the bots' share of chat, each bot's audience.
     room: RoomSettings
+    reactions: Mapping[EventKind, ReactionSettings]  # `[events.<kind>]`
+    asks: Mapping[str, str]  # "Ask <bot>" rewards: title -> the bot it asks
+    timers: tuple[TimerSettings, ...]  # `[[timers]]`
     # What the stream going offline and a shared chat session do (`[chat]`).
     live: LiveSettings
     # Both on in every run; off only to measure the behaviour before them (benchmarks):
@@ -123,11 +131,51 @@ class EngineSettings:
             control_command=config.chat_control.command,
             outage_wait=config.ai.outage_wait,
             room=room_settings(config),
+            reactions=reaction_settings(config),
+            asks=config.events.redeem.asks(config.bot_names),
+            timers=timer_settings(config),
             live=LiveSettings(
                 on_offline=OfflineAction(config.chat.on_offline),
                 shared_chat_replies=config.chat.shared_chat_replies,
             ),
         )
+
+
+def reaction_settings(config: Config) -> dict[EventKind, ReactionSettings]:
+    """`[events.<kind>]` for the engine; thresholds are per kind (viewers, bits)."""
+    found = {}
+    events = config.events
+    for table in events.reactions():
+        template, fixed = table.template()
+        threshold = 0
+        if table is events.raid:
+            threshold = events.raid.min_viewers
+        elif table is events.cheer:
+            threshold = events.cheer.min_bits
+        found[table.KIND] = ReactionSettings(
+            kind=table.KIND,
+            enabled=table.enabled,
+            bot=table.bot,
+            template=template,
+            fixed=fixed,
+            priority=Priority.parse(table.priority),
+            cooldown=table.cooldown,
+            threshold=threshold,
+        )
+    return found
+
+
+def timer_settings(config: Config) -> tuple[TimerSettings, ...]:
+    return tuple(
+        TimerSettings(
+            bot=timer.bot,
+            template=timer.text if timer.text is not None else timer.prompt or "",
+            fixed=timer.text is not None,
+            interval=timer.interval,
+            min_lines=timer.min_lines,
+        )
+        for timer in config.timers
+    )
 
 
 def room_settings(config: Config) -> RoomSettings:
@@ -285,6 +333,7 @@ def assemble(
     )
     circuit = Circuit()
     gate = SendGate()
+    stream = StreamContext(clock)
     automod = AutoModDesk(scheduler, events)
     pipeline = ReplyPipeline(
         personas=personas,
@@ -306,6 +355,7 @@ def assemble(
         review=review,
         circuit=circuit,
         gate=gate,
+        stream=stream,
         automod=automod,
         bot_refused=lambda bot: moderation.bot_refused(bot),
     )
@@ -356,8 +406,9 @@ def assemble(
     admission = SendWindowAdmission(
         scheduler, limiter if settings.admission else None, settings.max_age
     )
+    orchestrator = Orchestrator(bots, settings.orchestrator, random.Random(settings.seed))
     intake = ChatIntake(
-        orchestrator=Orchestrator(bots, settings.orchestrator, random.Random(settings.seed)),
+        orchestrator=orchestrator,
         scheduler=scheduler,
         conversation=conversation,
         echoes=echoes,
@@ -369,7 +420,41 @@ def assemble(
         control=ChatControl(settings.control_command, enabled=settings.chat_control),
         admission=admission,
         room=room,
+        raid=raid,
+        now=loop_time,
         shared_hold=lambda: live.holds_chance_replies,
+    )
+    redemptions = Redemptions(source.rewards, events)
+    reactions = Reactions(
+        settings=settings.reactions,
+        asks=settings.asks,
+        scheduler=scheduler,
+        orchestrator=orchestrator,
+        modes=modes,
+        raid=raid,
+        stream=stream,
+        redemptions=redemptions,
+        events=events,
+        now=loop_time,
+        clock=clock,
+    )
+
+    def may_talk(choice: str) -> bool:
+        """The timer's bot (any bot, for "any" and "rotate") may talk now."""
+        speakers = set(modes.speakers())
+        candidates = bots if choice in ("any", "rotate") else (choice,)
+        return any(
+            bot in speakers and not scheduler.muted_bot(bot) and not scheduler.paused_bot(bot)
+            for bot in candidates
+        )
+
+    timers = Timers(
+        settings.timers,
+        fire=reactions.timer_job,
+        may_talk=may_talk,
+        live=lambda: stream.live,
+        lines=lambda: intake.viewer_lines,
+        running=lambda: scheduler.state is RouterState.RUNNING,
     )
     return Engine(
         channel=channel,
@@ -397,6 +482,12 @@ def assemble(
         outage_wait=settings.outage_wait,
         gate=gate,
         classify_source=classify_source,
+        reactions=reactions,
+        redemptions=redemptions,
+        stream=stream,
+        raid=raid,
+        timers=timers,
+        asks=settings.asks,
         live=live,
         automod=automod,
     )

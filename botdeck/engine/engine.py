@@ -17,9 +17,10 @@ Nothing outside `botdeck.engine` reaches into the scheduler, the pipeline or the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
@@ -28,6 +29,7 @@ from botdeck.ai.safety import SafetyGate
 from botdeck.chat.adapter import SourceFailure, SourceParts, classify_failure
 from botdeck.config import ConfigError
 from botdeck.core.circuit import Circuit, CircuitChange
+from botdeck.core.clock import loop_time
 from botdeck.core.gate import SendGate
 from botdeck.core.jobs import Job
 from botdeck.core.ratelimit import SendLimiter
@@ -44,10 +46,15 @@ from botdeck.engine.live import LiveChannel
 from botdeck.engine.moderation import Moderation
 from botdeck.engine.modes import ChatModes
 from botdeck.engine.pipeline import ReplyPipeline, reply_echo
+from botdeck.engine.raid import RaidPlanner
+from botdeck.engine.reactions import Reactions, sample_event
+from botdeck.engine.redemptions import Redemptions
 from botdeck.engine.resume import OpenJob, ResumePlan, apply_resume
 from botdeck.engine.review import ReviewDesk
 from botdeck.engine.room import Room
 from botdeck.engine.sending import SendWatch
+from botdeck.engine.stream import StreamContext
+from botdeck.engine.timers import Timers
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.channel import ChatEvent, ChatSettings
 from botdeck.model.chat import ChatMessage
@@ -74,9 +81,16 @@ from botdeck.model.jobs import (
     RouterState,
 )
 from botdeck.model.journal import Reason
-from botdeck.model.live import LIVE_EVENTS, LiveSnapshot
+from botdeck.model.live import LIVE_EVENTS, LiveSnapshot, StreamOffline
 from botdeck.model.review import PendingReview, Verdict
-from botdeck.model.snapshot import AIStatus, ChatCounts, EngineSnapshot, ResumeSummary
+from botdeck.model.snapshot import (
+    AIStatus,
+    ChatCounts,
+    EngineSnapshot,
+    EventCounts,
+    ResumeSummary,
+)
+from botdeck.model.stream import ChannelEvent, EventKind, StreamInfo
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +127,12 @@ class Engine:
         gate: SendGate | None = None,
         sends: SendWatch | None = None,
         classify_source: Callable[[BaseException], SourceFailure] = classify_failure,
+        reactions: Reactions | None = None,
+        redemptions: Redemptions | None = None,
+        stream: StreamContext | None = None,
+        raid: RaidPlanner | None = None,
+        timers: Timers | None = None,
+        asks: Mapping[str, str] | None = None,
         live: LiveChannel,
         automod: AutoModDesk,
     ) -> None:
@@ -152,6 +172,13 @@ class Engine:
         self._classify_source = classify_source  # the source adapter's reading of failures
         self._resume: ResumeSummary | None = None
         self._faults: list[Fault] = []  # a drill's faults under way (`fault`)
+        self._reactions = reactions
+        self._redemptions = redemptions
+        self._stream = stream
+        self._raid = raid
+        self._timers = timers
+        self._asks = dict(asks or {})  # "Ask <bot>" reward titles -> their bot
+        self._tests = 0  # test events fired by the operator
         if resume is not None:
             scheduler.continue_ids(resume.last_id)  # ids unique within an appended journal
         scheduler.add_job_listener(self._on_job)
@@ -231,8 +258,25 @@ class Engine:
             resume=self._resume,
             ai=ai,
             sends_held=self._gate.shut,
+            stream=self._stream.info if self._stream is not None else StreamInfo(),
+            raid=self._raid.snapshot(loop_time()) if self._raid is not None else None,
+            events=self._event_counts(),
             live=self._live.snapshot(),
             faults=self._lasting_faults(),
+        )
+
+    def _event_counts(self) -> EventCounts:
+        """The channel events taken, the reactions made, the redemptions' fates."""
+        reactions, redemptions = self._reactions, self._redemptions
+        if reactions is None:
+            return EventCounts()
+        return EventCounts(
+            events=reactions.taken,
+            reactions=reactions.reactions,
+            unsupported=reactions.unsupported,
+            fulfilled=redemptions.fulfilled if redemptions else 0,
+            refunded=redemptions.refunded if redemptions else 0,
+            open_redemptions=redemptions.open if redemptions else 0,
         )
 
     @property
@@ -311,10 +355,41 @@ class Engine:
             self._intake.handle(event)
         elif isinstance(event, ChatSettings):
             self._modes.apply(event)
+        elif isinstance(event, ChannelEvent):
+            self._channel_event(event)
         elif isinstance(event, LIVE_EVENTS):
             self._live.apply(event)
+            if isinstance(event, StreamOffline) and self._reactions is not None:
+                # The stream's end as a channel event too: journaled, the timers paused.
+                offline = StreamInfo(live=False)
+                at = self._clock()
+                self._reactions.handle(
+                    ChannelEvent(EventKind.OFFLINE, f"stream.offline-{at}", at, stream=offline)
+                )
         else:
             self._moderation.apply(event)
+
+    def _channel_event(self, event: ChannelEvent) -> None:
+        """A raid, a sub, the stream's state...: its reaction; the stream going offline
+        or live again also reaches the live channel (`[chat] on_offline`, the header)."""
+        if self._reactions is not None:
+            self._reactions.handle(event)
+        if event.test:
+            return
+        if event.kind is EventKind.OFFLINE:
+            self._live.apply(StreamOffline())
+        elif event.kind is EventKind.ONLINE:
+            self._live.online()
+
+    def fire_event(self, kind: EventKind) -> list[JobView]:
+        """A test event of `kind` (the dashboard's "simulate event"): taken like a real
+        one, marked `test`, so its reaction is seen and nothing is settled on the
+        platform. ValueError for a kind that has no reaction."""
+        if self._reactions is None:
+            return []
+        self._tests += 1
+        event = sample_event(kind, self._tests, self._clock(), self.bots, self._asks)
+        return list(self._reactions.handle(event))
 
     def drain(self, by: str | None = None) -> bool:
         """Accept nothing new; finish what is queued and running, then `drained`."""
@@ -607,14 +682,24 @@ class Engine:
         return Journal(stream, clock=self._clock, owns=True)
 
     async def run_chat(self) -> None:
-        """Read the chat source into the engine until it ends."""
-        async for event in self._source.source:
-            self.take(event)
+        """Read the chat source into the engine until it ends (the timers run meanwhile)."""
+        timers = self._timers
+        ticking = asyncio.get_running_loop().create_task(timers.run()) if timers else None
+        try:
+            async for event in self._source.source:
+                self.take(event)
+        finally:
+            if ticking is not None:
+                ticking.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticking
 
     async def close(self) -> None:
         """Release everything held open and flush the journal; safe to call twice."""
         for task in self._speaking:
             task.cancel()
+        if self._redemptions is not None:
+            await self._redemptions.flush()  # every answered redemption settled first
         await self._source.source.close()
         for event in self._source.source.undelivered():
             if not isinstance(event, ChatMessage):  # a gap, a verdict: the run's last words
@@ -646,6 +731,13 @@ class Engine:
             return None
         waiting = sum(1 for job in self._scheduler.running_jobs() if job.phase is Phase.AI_WAIT)
         return AIStatus(down_for, circuit.reason, circuit.refused, waiting, self._outage_wait)
+
+    def _job_ended(self, job: Job[ReplyContext]) -> None:
+        """A reaction's job ended: a redemption it answered is settled by its outcome."""
+        if self._redemptions is not None:
+            self._redemptions.job_ended(job)
+        if self._reactions is not None:
+            self._reactions.job_ended(job)
 
     def _on_circuit(self, change: CircuitChange) -> None:
         event = AIAvailability(change.state, change.reason, change.down_for)
@@ -716,10 +808,14 @@ class Engine:
     def _on_job(self, stage: JobStage, job: Job[ReplyContext]) -> None:
         if self._events:
             self._events.publish(JobChanged(stage, job))
+        if stage is JobStage.FINISHED and job.context.reaction is not None:
+            self._job_ended(job)
+        if stage is JobStage.FINISHED and self._raid is not None:
+            self._raid.job_ended(job)
         if stage is not JobStage.FINISHED or job.outcome is not Outcome.SENT:
             return
-        if job.priority is Priority.HIGH:
-            self._answered += 1
+        if job.priority is Priority.HIGH and job.context.reaction is None:
+            self._answered += 1  # a viewer's mention (a reaction is counted with events)
         if not self._pipeline.echoes and job.carrier is None:
             # The reply re-enters the chat as a bot line, so bots can answer each other.
             line = reply_echo(job, job.result_id or f"reply-{job.id}", self._clock())

@@ -31,6 +31,7 @@ from botdeck.engine.events import EventHub
 from botdeck.engine.moderation import Moderation
 from botdeck.engine.modes import ChatModes
 from botdeck.engine.orchestrator import Orchestrator
+from botdeck.engine.raid import RaidPlanner
 from botdeck.engine.room import Room
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import ChatSeen
@@ -56,6 +57,8 @@ class ChatIntake:
         control: ChatControl,
         admission: SendWindowAdmission,
         room: Room,
+        raid: RaidPlanner | None = None,
+        now: Callable[[], float] | None = None,
         shared_hold: Callable[[], bool] = lambda: False,
     ) -> None:
         self._shared_hold = shared_hold  # a shared chat session holds chance replies
@@ -72,7 +75,10 @@ class ChatIntake:
         self.on_command: CommandHandler | None = None  # the engine carries commands out
         self._admission = admission
         self._room = room
+        self._raid = raid  # an armed raid counts the mentions it brought
+        self._now = now
         self.lines = 0
+        self.viewer_lines = 0  # lines not from our bots (timers wait for enough of them)
         self.duplicates = 0
         self.mentions = 0  # high-priority jobs created
 
@@ -93,6 +99,8 @@ class ChatIntake:
             depth = self._echoes.restore(message.user, message.id, message.text)
             message = replace(message, is_bot=True, depth=depth)
         self.lines += 1
+        if not message.is_bot:
+            self.viewer_lines += 1
         self._events.publish(ChatSeen(message))
         self._room.saw(message)
         self._conversation.saw_user(message.user)
@@ -138,6 +146,8 @@ class ChatIntake:
             job = self._scheduler.submit(plan.bot, plan.priority, plan.delay, context, viewer)
             if mention:
                 self.mentions += 1
+                if self._raid is not None and self._now is not None and viewer is not None:
+                    self._raid.noted_mention(self._now())
             else:
                 room.took(plan.bot)
             jobs.append(job)

@@ -132,6 +132,10 @@ class LiveChannel:
 
             self._scheduler.cancel(by_chance)
 
+    def online(self) -> None:
+        """The stream is live again (`stream.online`): no longer said offline."""
+        self._offline = False
+
     def _stream_offline(self) -> None:
         self._offline = True
         log.warning("the stream went offline (on_offline = %s)", self.settings.on_offline.value)

@@ -124,9 +124,13 @@ class Orchestrator:
         """A viewer's mention of `bot` (a previous run's, taken over after a restart)."""
         return self._make(bot, Priority.HIGH, 1)
 
+    def delay(self, priority: Priority) -> float:
+        """A reply delay at this priority (reactions and timers draw theirs here too)."""
+        low, high = self._settings.delay_range(priority)
+        return self._rng.uniform(low, high)
+
     def _chance(self) -> bool:
         return self._rng.random() < self._settings.random_reply_chance
 
     def _make(self, bot: str, priority: Priority, depth: int, chance: bool = False) -> ReplyPlan:
-        low, high = self._settings.delay_range(priority)
-        return ReplyPlan(bot, priority, self._rng.uniform(low, high), depth, chance)
+        return ReplyPlan(bot, priority, self.delay(priority), depth, chance)

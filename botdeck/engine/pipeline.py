@@ -1,7 +1,12 @@
 """The reply pipeline: what one job does once the scheduler starts it, stage by stage.
 
     stale check -> merge (raid mode) -> moderation of the line -> generate -> shape
-    -> safety -> review (when the operator reviews the bot) -> send limit -> send
+    -> safety -> review (when the operator reviews the bot) -> a raid's greeting first
+    -> send limit -> send
+
+A reaction to a channel event or a timer writes from its `Reaction` instead of a chat
+line: the AI gets the configured prompt with the event's fields, or (`text`) nothing is
+generated and the text goes on as written; it names who did it, never carries others.
 
 Each stage is one method below, run in that order by `run`. A stage ends the job by
 raising `JobSkipped` (a reply we chose not to send: blocked, stale, rejected) or
@@ -57,6 +62,7 @@ from botdeck.engine.automod import AutoModDesk
 from botdeck.engine.conversation import Conversation, EchoDepth
 from botdeck.engine.raid import RaidPlanner, address
 from botdeck.engine.review import Decision, ReviewDesk
+from botdeck.engine.stream import StreamContext
 from botdeck.engine.usage import UsageMeter
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import Phase, Priority, ReplyContext, RouterState
@@ -102,6 +108,7 @@ class ReplyPipeline:
         review: ReviewDesk,
         circuit: Circuit | None = None,
         gate: SendGate | None = None,
+        stream: StreamContext | None = None,
         automod: AutoModDesk | None = None,
         bot_refused: Callable[[str], bool] | None = None,
     ) -> None:
@@ -121,6 +128,7 @@ class ReplyPipeline:
         self._gate = gate or SendGate()
         # A send refused because the bot is removed: True once the bot is paused for it.
         self._bot_refused = bot_refused or (lambda bot: False)
+        self._stream = stream
 
     @property
     def echoes(self) -> bool:
@@ -138,11 +146,14 @@ class ReplyPipeline:
         retries: int | None = self._settings.send_retries
         while retries is not None:
             await self.moderate(request)
-            reply = await self.generate(job, request)
-            text = self.shape(job, request, reply.text)
+            written = self.fixed_text(job)
+            if written is None:
+                written = (await self.generate(job, request)).text
+            text = self.shape(job, request, written)
             await self.check_safety(request, text)
             if self._review.wants(job.bot):
                 text = await self.review(job, request, text)
+            await self._raid.after_greeting(job)  # a raid's greeting goes first
             retries = await self.deliver(job, request, text, retries)
             if retries is not None:  # moderators removed part of the request meanwhile
                 request = self.rewrite(job, request)
@@ -232,8 +243,10 @@ class ReplyPipeline:
         return Reason.STALE if waited + job.delay > max_age else None
 
     def merge(self, job: ReplyJob) -> ReplyRequest:
-        """Raid mode may let this reply answer waiting mentions too; the request for it."""
+        """Raid mode may let this reply answer waiting mentions too; the request for it,
+        with the stream's game and title, and for a reaction what it reacts to."""
         trigger = job.context.message
+        reaction = job.context.reaction
         return ReplyRequest(
             bot=job.bot,
             persona=self._personas[job.bot],
@@ -242,7 +255,16 @@ class ReplyPipeline:
             priority=job.priority,
             depth=job.context.depth,
             also=self._raid.carry(job),
+            stream=self._stream.line() if self._stream is not None else "",
+            event=reaction.render() if reaction is not None else None,
+            event_kind=reaction.kind if reaction is not None else None,
         )
+
+    def fixed_text(self, job: ReplyJob) -> str | None:
+        """A reaction or timer configured with `text`: what it says, unwritten by the AI
+        (None: the AI writes the reply)."""
+        reaction = job.context.reaction
+        return reaction.render() if reaction is not None and reaction.fixed else None
 
     def current(self, job: ReplyJob, request: ReplyRequest) -> bool:
         """Whether the request still stands: no line of its context removed since, and
@@ -331,7 +353,10 @@ class ReplyPipeline:
 
     def shape(self, job: ReplyJob, request: ReplyRequest, text: str) -> str:
         address_to: str | list[str] | None = None
-        if request.also:
+        reaction = job.context.reaction
+        if reaction is not None:
+            address_to = reaction.address or None  # who did it; nobody for a text or timer
+        elif request.also:
             address_to = [address(line) for line in request.messages]
         elif job.priority is not Priority.NORMAL:
             address_to = address(request.message)

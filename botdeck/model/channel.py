@@ -1,4 +1,5 @@
-"""What happens to the channel besides chat lines: moderators' actions and chat modes.
+"""What happens to the channel besides chat lines: moderators' actions and chat modes
+(and, from `botdeck.model.stream`, raids, subs, channel points and the stream's state).
 
 Chat sources deliver these as plain data next to `ChatMessage`s (`ChatEvent`), so the
 engine reacts the same way to Twitch's EventSub notifications, a replayed log and a
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 from botdeck.model.chat import ChatMessage, Role
 from botdeck.model.live import LiveEvent
+from botdeck.model.stream import ChannelEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,4 +83,12 @@ class ChatSettings:
         return ", ".join(modes)
 
 
-ChatEvent = ChatMessage | MessageDeleted | UserCleared | ChatCleared | ChatSettings | LiveEvent
+ChatEvent = (
+    ChatMessage
+    | MessageDeleted
+    | UserCleared
+    | ChatCleared
+    | ChatSettings
+    | ChannelEvent
+    | LiveEvent
+)

@@ -18,6 +18,7 @@ from botdeck.model.faults import Fault
 from botdeck.model.jobs import JobStage, JobView, RouterState
 from botdeck.model.live import ReadingGap, SharedChat
 from botdeck.model.review import OPERATOR, Verdict
+from botdeck.model.stream import ChannelEvent, RedemptionStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,26 @@ class AIAvailability:
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelEventSeen:
+    """A channel event the engine took (a resend of one it had is not heard again): a
+    raid, a sub, a redemption, the stream going live, one it could not read, ..."""
+
+    event: ChannelEvent
+
+
+@dataclass(frozen=True, slots=True)
+class RedemptionSettled:
+    """A channel-point redemption's fate, decided by its answer's outcome: FULFILLED
+    when sent, CANCELED (points refunded) otherwise. `unapplied` says why the platform
+    was not told (a reward botdeck did not create, the platform unreachable, a test)."""
+
+    redemption: str
+    status: RedemptionStatus
+    job: int
+    unapplied: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AutoModHeld:
     """AutoMod holds a reply the platform took (`text`, as sent): the job waits for the
     channel's moderators, out of the queue and the limits, until `AutoModVerdict`."""
@@ -149,6 +170,8 @@ EngineEvent = (
     | Reviewed
     | BotChanged
     | AIAvailability
+    | ChannelEventSeen
+    | RedemptionSettled
     | AutoModHeld
     | ReadingGap
     | SharedChat

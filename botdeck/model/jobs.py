@@ -7,6 +7,7 @@ from enum import IntEnum, StrEnum
 from typing import Protocol
 
 from botdeck.model.chat import ChatMessage
+from botdeck.model.stream import Reaction
 
 
 class Priority(IntEnum):
@@ -89,12 +90,15 @@ class ReplyContext:
     """What a reply job carries: the line it answers and the depth the reply will have.
 
     A line the operator typed as a bot (`manual`) answers nothing: `message` is that line.
+    A reaction to a channel event or a timer carries `reaction`; its `message` then stands
+    for the event (its id, who did it, what the reaction says).
     """
 
     message: ChatMessage
     depth: int
     manual: bool = False
     resumes: int | None = None  # the previous run's job this one takes over (a restart)
+    reaction: Reaction | None = None  # a channel event or a timer, not a chat line
 
 
 class JobView(Protocol):

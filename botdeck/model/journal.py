@@ -24,18 +24,21 @@ from typing import Literal, NotRequired, TypedDict, TypeGuard, cast
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import (
     AutoModHeld,
+    ChannelEventSeen,
     ChatSeen,
     EngineEvent,
     FaultSeen,
     JobChanged,
     ModerationAction,
     ModerationSeen,
+    RedemptionSettled,
     Reviewed,
     StateChanged,
 )
 from botdeck.model.jobs import JobStage, JobView, Outcome, Priority, RouterState
 from botdeck.model.live import ReadingGap, SharedChat
 from botdeck.model.review import Verdict
+from botdeck.model.stream import EventKind, RedemptionStatus
 
 
 class JournalEvent(StrEnum):
@@ -50,6 +53,8 @@ class JournalEvent(StrEnum):
     STATE = "state"
     MODERATION = "moderation"  # a moderator deleted a line, removed a user, cleared chat
     REVIEWED = "reviewed"  # the operator approved, edited or rejected a reply
+    CHANNEL_EVENT = "channel_event"  # a raid, sub, gift, follow, cheer, redemption, ...
+    REDEMPTION = "redemption"  # a channel-point redemption fulfilled or refunded
     HELD = "held"  # AutoMod holds a reply for the moderators (its outcome comes later)
     READING_GAP = "reading_gap"  # chat was not read for a while: mentions may be missed
     SHARED_CHAT = "shared_chat"  # a shared chat session began, changed or ended
@@ -100,6 +105,7 @@ class EnqueuedLine(_JobLine):
     delay: NotRequired[float]
     requeued: NotRequired[int]
     resumes: NotRequired[int]
+    reaction: NotRequired[str]
 
 
 class StartedLine(_JobLine):
@@ -178,6 +184,30 @@ class ReviewedLine(_Line):
     text: NotRequired[str]
 
 
+class ChannelEventLine(_Line):
+    """Something happened on the channel: a raid, a sub, a redemption, the stream going
+    live or changing its game, or a notification botdeck could not read."""
+
+    event: Literal[JournalEvent.CHANNEL_EVENT]
+    kind: EventKind
+    msg: str
+    user: NotRequired[str]
+    count: NotRequired[int]
+    text: NotRequired[str]
+    detail: NotRequired[str]
+    test: NotRequired[bool]
+
+
+class RedemptionLine(_Line):
+    """A channel-point redemption's fate, once its answer's job has ended."""
+
+    event: Literal[JournalEvent.REDEMPTION]
+    id: str
+    status: RedemptionStatus
+    job: int
+    unapplied: NotRequired[str]
+
+
 class HeldLine(_Line):
     """A sent reply AutoMod holds for the channel's moderators: not in chat yet. Its
     outcome follows when they decide: `sent` (approved, late) or `skipped`
@@ -225,6 +255,8 @@ JournalLine = (
     | StateLine
     | ModerationLine
     | ReviewedLine
+    | ChannelEventLine
+    | RedemptionLine
     | HeldLine
     | ReadingGapLine
     | SharedChatLine
@@ -253,6 +285,8 @@ LINES: dict[JournalEvent, LineSpec] = {
     JournalEvent.STATE: LineSpec(StateLine),
     JournalEvent.MODERATION: LineSpec(ModerationLine, counted_by="action"),
     JournalEvent.REVIEWED: LineSpec(ReviewedLine),
+    JournalEvent.CHANNEL_EVENT: LineSpec(ChannelEventLine),  # the report's `channel`
+    JournalEvent.REDEMPTION: LineSpec(RedemptionLine),
     JournalEvent.HELD: LineSpec(HeldLine, counted_by="reason"),
     JournalEvent.READING_GAP: LineSpec(ReadingGapLine),
     JournalEvent.SHARED_CHAT: LineSpec(SharedChatLine),
@@ -272,10 +306,13 @@ FIELDS: dict[str, str] = {
     "source": "where the run's chat comes from: `twitch`, `simulated`, `replay`, ...",
     "version": "the botdeck version that wrote the run",
     "msg": "a chat line's id: the line itself (`chat`), the line a job answers (null for "
-    "a line typed at the console), the line a moderator deleted (`moderation`)",
-    "user": "a viewer's login: who wrote the line (`chat`), who was removed (`moderation`)",
-    "text": "the line's text (`chat`), the reply sent (`sent`), the edited reply (`reviewed`),"
-    " the reply held (`held`)",
+    "a line typed at the console), the line a moderator deleted (`moderation`); a channel "
+    "event's id (`channel_event`, and the jobs reacting to it)",
+    "user": "a viewer's login: who wrote the line (`chat`), who was removed (`moderation`), "
+    "who raided, subscribed, gifted, followed, cheered or redeemed (`channel_event`)",
+    "text": "the line's text (`chat`), the reply sent (`sent`), the edited reply "
+    "(`reviewed`), the reply held (`held`), what the viewer wrote with the event "
+    "(`channel_event`)",
     "is_bot": "true on a line one of botdeck's bots sent (older journals: `bot`)",
     "depth": "bot-to-bot hops from a viewer's line",
     "synthetic": "true on a mention a rehearsal made up (`--mention-rate`), never real chat",
@@ -303,11 +340,21 @@ FIELDS: dict[str, str] = {
     "ended": "unsent replies it ended",
     "unknown": "true when botdeck had not seen the line or the user",
     "verdict": "what was decided about the reply",
-    "kind": "the fault's kind, as the fault plan names it (`ai_down`, `crash`, ...)",
+    "kind": "what happened: a channel event's kind, or a drill's fault as its plan names it"
+    " (`ai_down`, `crash`, ...)",
+    "count": "raid viewers, months subscribed, subs gifted or bits cheered",
+    "test": "true on an event the operator fired to try a reaction",
+    "reaction": "the kind of channel event a reaction job answers, or `timer`",
+    "id": "the channel-point redemption's id",
+    "status": "the redemption's fate: fulfilled (the answer was sent) or canceled (the "
+    "points refunded)",
+    "unapplied": "why Twitch was not told the status (a reward botdeck did not create, "
+    "Twitch unreachable, a test event)",
     "until": "when it ended, in Unix seconds (`ts` is when it began)",
     "partners": "the other channels of the shared chat session, logins separated by commas"
     ' ("": it ended)',
-    "detail": "what the fault was, in words (`AI down: 429 storm`)",
+    "detail": "in words: what a drill's fault was (`AI down: 429 storm`), or what an"
+    " unsupported notification was or the field it lacked",
     "ai_wasted": "requests to the AI server for this reply that no message came of: "
     "failed ones, and the one written when the reply was not sent",
     "dropped": "send attempts the platform refused or dropped (each retried, or the last)",
@@ -350,6 +397,19 @@ def line_for(event: EngineEvent, ts: float) -> JournalLine | None:
         return state
     if isinstance(event, ModerationSeen):
         return moderation_line(event, ts)
+    if isinstance(event, ChannelEventSeen):
+        return channel_event_line(event, ts)
+    if isinstance(event, RedemptionSettled):
+        redemption: RedemptionLine = {
+            "ts": ts,
+            "event": JournalEvent.REDEMPTION,
+            "id": event.redemption,
+            "status": event.status,
+            "job": event.job,
+        }
+        if event.unapplied is not None:
+            redemption["unapplied"] = event.unapplied
+        return redemption
     if isinstance(event, Reviewed):
         reviewed: ReviewedLine = {
             "ts": ts,
@@ -413,6 +473,27 @@ def chat_line(message: ChatMessage, ts: float) -> ChatLine:
     return line
 
 
+def channel_event_line(seen: ChannelEventSeen, ts: float) -> ChannelEventLine:
+    event = seen.event
+    line: ChannelEventLine = {
+        "ts": ts,
+        "event": JournalEvent.CHANNEL_EVENT,
+        "kind": event.kind,
+        "msg": event.id,
+    }
+    if event.user:
+        line["user"] = event.user
+    if event.count:
+        line["count"] = event.count
+    if event.message:
+        line["text"] = event.message
+    if event.detail:
+        line["detail"] = event.detail
+    if event.test:
+        line["test"] = True
+    return line
+
+
 def moderation_line(event: ModerationSeen, ts: float) -> ModerationLine:
     line: ModerationLine = {"ts": ts, "event": JournalEvent.MODERATION, "action": event.action}
     if event.msg is not None:
@@ -443,6 +524,8 @@ def job_line(stage: JobStage, job: JobView, ts: float) -> JobLine | None:
             enqueued["requeued"] = job.requeued
         if job.context.resumes is not None:
             enqueued["resumes"] = job.context.resumes
+        if (reaction := job.context.reaction) is not None:
+            enqueued["reaction"] = reaction.kind.value if reaction.kind else "timer"
         enqueued["delay"] = round(job.delay, 3)
         return enqueued
     if stage is JobStage.STARTED:

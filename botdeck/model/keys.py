@@ -152,6 +152,13 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
         " sends what it held, through the safety gate again)",
     ),
     KeyAction(
+        "event",
+        "g",
+        "Event",
+        "fire a test event (raid, sub, gift, follow, cheer, channel-point question,"
+        " announcement): the bots react as to a real one; journaled as a test",
+    ),
+    KeyAction(
         "open",
         "enter",
         "Open",

@@ -16,6 +16,7 @@ from botdeck.model.faults import Fault
 from botdeck.model.jobs import RouterState
 from botdeck.model.live import LiveSnapshot
 from botdeck.model.room import RoomSnapshot
+from botdeck.model.stream import StreamInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +222,31 @@ class ResumeSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class RaidSnapshot:
+    """A raid raid mode plans for (the header shows it)."""
+
+    channel: str  # who raided (their display name)
+    viewers: int
+    age: float  # seconds since it arrived
+    mentions: int  # mentions of the bots since
+
+    def header(self) -> str:
+        return f"raid: {self.channel} ({self.viewers:,} viewers)"
+
+
+@dataclass(frozen=True, slots=True)
+class EventCounts:
+    """Channel events taken so far and what became of them (the summary, the overview)."""
+
+    events: int = 0  # channel events taken (resends not counted)
+    reactions: int = 0  # reaction and timer jobs created
+    unsupported: int = 0  # notifications botdeck could not read
+    fulfilled: int = 0  # redemptions fulfilled
+    refunded: int = 0  # redemptions canceled, so the points went back
+    open_redemptions: int = 0  # redemptions whose answer has not ended yet
+
+
+@dataclass(frozen=True, slots=True)
 class EngineSnapshot:
     queues: SchedulerSnapshot
     connection: ConnectionState
@@ -240,6 +266,9 @@ class EngineSnapshot:
     ai: AIStatus | None = None  # the AI server down or refusing; None while it answers
     sends_held: bool = False  # an emergency stop awaits confirmation: nothing is sent
     room: RoomSnapshot | None = None  # the bots' share of chat, what random replies passed up
+    stream: StreamInfo = field(default_factory=StreamInfo)  # the game and title, live or not
+    raid: RaidSnapshot | None = None  # a raid raid mode plans for now
+    events: EventCounts = field(default_factory=EventCounts)
     live: LiveSnapshot = field(
         default_factory=LiveSnapshot
     )  # shared chat, stream offline, bots removed, gaps

@@ -31,6 +31,7 @@ from botdeck.report.render import (
     _seconds,
     _span,
     _when,
+    channel_lines,
     channels,
     chat_lines,
     counted,
@@ -70,6 +71,7 @@ def report_html(report: Report, *, ack_target: float) -> str:
         said_section(report, colours),
         _outcomes(report),
         unsent_section(report),
+        _channel(report),
         _counts(report),
         _notes(report),
         lost_section(report),  # a drill's page ends with the mentions it lost
@@ -217,6 +219,13 @@ def _outcomes(report: Report) -> str:
         )
         lines.append(f"<p class=note>tokens: {per_bot}</p>")
     return "\n".join(lines)
+
+
+def _channel(report: Report) -> str:
+    if not report.channel.any:
+        return ""
+    lines = "".join(f"<p>{html.escape(line)}</p>" for line in channel_lines(report))
+    return "<h2>Channel</h2>" + lines
 
 
 def _counts(report: Report) -> str:

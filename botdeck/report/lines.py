@@ -80,6 +80,7 @@ class OpenJob:
     msg: str | int | None  # its line's key (mention lines are counted by it)
     line: SeenLine | None  # the line it answers, if it was still kept
     started: bool = False
+    reaction: bool = False  # a reaction to a channel event: not a viewer's mention
 
 
 class OpenJobs:

@@ -123,6 +123,23 @@ class ChatShare:
 
 
 @dataclass(frozen=True, slots=True)
+class Channel:
+    """The channel's events (`channel_event`), the bots' reactions to them (jobs with a
+    `reaction`) and the channel-point questions' fates (`redemption`)."""
+
+    events: dict[str, int] = field(default_factory=dict)  # by kind, the platform's only
+    tests: int = 0  # test events the operator fired from the console
+    reactions: int = 0  # reaction jobs that ended (an open one counts as not sent)
+    reacted: int = 0  # of those, sent
+    fulfilled: int = 0  # redemptions answered, so FULFILLED
+    refunded: int = 0  # redemptions CANCELED: Twitch gave the viewer's points back
+
+    @property
+    def any(self) -> bool:
+        return bool(self.events or self.tests or self.reactions or self.fulfilled or self.refunded)
+
+
+@dataclass(frozen=True, slots=True)
 class Late:
     """Answered mentions whose reply came after `target` seconds (`ack_target`)."""
 
@@ -291,6 +308,7 @@ class Report:
     unsent: list[UnsentGroup] = field(default_factory=list)  # the largest groups first
     estimates: list[str] = field(default_factory=list)  # figures estimated, and how closely
     late: Late | None = None  # counted when the report was asked for an ack_target
+    channel: Channel = field(default_factory=Channel)
     gaps: ReadingGaps = field(default_factory=ReadingGaps)  # blind spots: chat not read
     faults: Faults | None = None  # a drill's journal (`fault` lines): what each cost
 

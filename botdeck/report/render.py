@@ -74,6 +74,8 @@ def _sections(report: Report) -> list[RenderableType]:
         parts += [_unsent(report), Text()]
     if report.console.reviewed or report.console.typed:
         parts += [_console(report), Text()]
+    if report.channel.any:
+        parts += [_channel(report), Text()]
     if report.counts:
         parts += [_counts(report), Text()]
     parts.append(_tokens(report))
@@ -347,6 +349,30 @@ def channels(report: Report) -> str:
     """Whose chat the journal's runs answered ("#channel"), from their `run` lines."""
     named = ", ".join(f"#{_plain(channel)}" for channel in report.channels)
     return f"channel{'s' if len(report.channels) > 1 else ''} {named}"
+
+
+def channel_lines(report: Report) -> list[str]:
+    """The channel's events, the reactions and the channel-point questions, in words."""
+    channel = report.channel
+    events = ", ".join(f"{_plain(kind)} {n:,}" for kind, n in channel.events.items())
+    lines = [f"events: {events or 'none'}"]
+    if channel.tests:
+        lines[0] += f" (and {channel.tests:,} test event{'s' * (channel.tests != 1)})"
+    if channel.reactions:
+        lines.append(f"reactions: {channel.reactions:,}, sent {channel.reacted:,}")
+    if channel.fulfilled or channel.refunded:
+        lines.append(
+            f"channel-point questions: fulfilled {channel.fulfilled:,},"
+            f" refunded {channel.refunded:,}"
+        )
+    return lines
+
+
+def _channel(report: Report) -> Text:
+    text = Text("channel", style="bold")
+    for line in channel_lines(report):
+        text.append(f"\n  {line}")
+    return text
 
 
 def counted(report: Report) -> list[str]:

@@ -36,6 +36,7 @@ from botdeck.model.journal import (
     JOB_EVENTS,
     LINES,
     WEEK,
+    ChannelEventLine,
     ChatLine,
     FaultLine,
     JobLine,
@@ -43,6 +44,7 @@ from botdeck.model.journal import (
     JournalLine,
     OutcomeLine,
     ReadingGapLine,
+    RedemptionLine,
     ReviewedLine,
     RunLine,
     SentLine,
@@ -68,6 +70,7 @@ from botdeck.report.lines import (
 from botdeck.report.model import (
     BacklogPeak,
     BotReport,
+    Channel,
     ChatShare,
     Console,
     Late,
@@ -173,6 +176,10 @@ class Tally:
         self._typed = 0
         self._far_latencies = 0  # computed from two lines more than a week apart: left out
         self._counts: dict[str, CappedCounter] = {}  # events counted by a field (`counted_by`)
+        self._channel_events: Counter[str] = Counter()
+        self._test_events = 0
+        self._reactions = [0, 0]  # ended, sent
+        self._redemptions: Counter[str] = Counter()  # by status
         self._gaps: list[tuple[float, float]] = []  # the first GAPS_KEPT reading gaps
         self._gap_count = 0
         self._gap_seconds = 0.0
@@ -184,6 +191,8 @@ class Tally:
             JournalEvent.STATE: self._state_line,
             JournalEvent.REVIEWED: self._reviewed,
             JournalEvent.FAULT: self._fault_line,
+            JournalEvent.CHANNEL_EVENT: self._channel_event,
+            JournalEvent.REDEMPTION: self._redemption,
             **{kind: self._job_event for kind in JOB_EVENTS},
         }
         self._report: Report | None = None
@@ -281,6 +290,15 @@ class Tally:
         self._by_timeout += line["by"] == TIMEOUT
         self._on_quit += line["by"] == QUIT
 
+    def _channel_event(self, line: ChannelEventLine) -> None:
+        if line.get("test") is True:
+            self._test_events += 1
+        else:
+            self._channel_events[str(line["kind"])] += 1  # EventKind: a closed set
+
+    def _redemption(self, line: RedemptionLine) -> None:
+        self._redemptions[str(line["status"])] += 1  # RedemptionStatus: a closed set
+
     def _chat_line(self, line: ChatLine) -> None:
         """A chat line; one already read in this run means a new run began (older
         journals have no `run` lines, and ids may repeat)."""
@@ -339,6 +357,7 @@ class Tally:
             line["priority"],
             None if msg is None else line_key(msg),
             self._lines.get(msg),
+            reaction=line["event"] is JournalEvent.ENQUEUED and "reaction" in line,
         )
         given_up = self._open.open(job_id, job)
         if given_up is not None:
@@ -448,7 +467,7 @@ class Tally:
         if latency is not None:
             self._latency.setdefault(job.priority, Quantiles()).add(latency)
             bot.latency.add(latency)
-            if job.priority == "high":
+            if job.priority == "high" and not job.reaction:  # a mention's
                 self._points.add(ts, latency, job.bot)
                 if self._ack_target is not None and latency > self._ack_target:
                     self._late += 1
@@ -504,7 +523,13 @@ class Tally:
 
     def _mention(self, job: OpenJob, kind: str | None, reason: str | None, *, merged: bool) -> None:
         """A high-priority job ended (`kind` None: open), unless a restart took it over."""
-        if job.priority != "high" or (kind == "skipped" and reason == "resumed"):
+        if kind == "skipped" and reason == "resumed":
+            return
+        if job.reaction:  # a reaction to a channel event, not a viewer's mention
+            self._reactions[0] += 1
+            self._reactions[1] += kind == "sent"
+            return
+        if job.priority != "high":
             return
         mentions = self._mentions
         mentions.jobs += 1
@@ -600,6 +625,14 @@ class Tally:
             unsent=self._unsent.groups(),
             estimates=self._estimates(),
             late=None if self._ack_target is None else Late(self._ack_target, self._late),
+            channel=Channel(
+                events=dict(self._channel_events.most_common()),
+                tests=self._test_events,
+                reactions=self._reactions[0],
+                reacted=self._reactions[1],
+                fulfilled=self._redemptions["FULFILLED"],
+                refunded=self._redemptions["CANCELED"],
+            ),
             gaps=self._gap_report(first),
             faults=self._faults.faults() if self._faults.any else None,
         )

@@ -44,34 +44,40 @@ from botdeck.model.console import QueuedMentions
 from botdeck.model.events import (
     AIAvailability,
     BotChanged,
+    ChannelEventSeen,
     ChatModeChanged,
     ChatSeen,
     EngineEvent,
     FaultSeen,
     JobChanged,
     ModerationSeen,
+    RedemptionSettled,
     StateChanged,
 )
 from botdeck.model.jobs import JobStage, Priority, RouterState
 from botdeck.model.journal import Reason
 from botdeck.model.keys import FIXED_QUIT_KEYS, KEY_ACTIONS, When, key_display, keys_of
 from botdeck.model.snapshot import EngineSnapshot
+from botdeck.model.stream import REACTION_KINDS, ChannelEvent, EventKind
 from botdeck.tui.chatlines import (
     ChatHighlighter,
     OutcomeFolds,
     by_detail,
     chat_line,
+    event_line,
     fault_line,
     is_cut,
     mode_line,
     moderation_line,
     notice_line,
+    redemption_line,
     state_line,
 )
-from botdeck.tui.labels import ai_toast, fault_label, muted_toast
+from botdeck.tui.labels import ai_toast, event_kind_label, fault_label, muted_toast
 from botdeck.tui.layout import MIN_HEIGHT, MIN_WIDTH, Layout, plan_layout
 from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.screens.edit_reply import EditReply
+from botdeck.tui.screens.event_dialog import EventDialog
 from botdeck.tui.screens.help import HelpScreen, plain_help
 from botdeck.tui.screens.levers import add_levers
 from botdeck.tui.screens.mute import MuteChoice, MuteDialog, Taker
@@ -112,6 +118,7 @@ _ACTION_METHODS = {
     "mute": "mute",
     "review": "toggle_review",
     "say": "say",
+    "event": "test_event",
     "open": "open",
     "close": "close",
     "limit_up": "limit(1)",
@@ -229,6 +236,7 @@ class BotdeckApp(App[int]):
         # (a reply is selected, a reply waits for review): what the footer offers
         self._footer_context = (False, False)
         self._cards: dict[str, BotCard] = {}
+        self._unsupported: set[str] = set()  # unsupported events already said once
         self._dialogs: dict[Screen[Any], object] = {}  # open dialogs: what escape answers
         self._focus_back: Widget | None = None  # what had the focus when the first opened
 
@@ -385,8 +393,26 @@ class BotdeckApp(App[int]):
             self.call_later(self.refresh_numbers)
         elif isinstance(event, AIAvailability):
             self._on_ai(event)
+        elif isinstance(event, ChannelEventSeen):
+            self._on_channel_event(event.event)
+        elif isinstance(event, RedemptionSettled):
+            self._chat.add(redemption_line(event, self._clock()))
+            self._flush_soon()
+
         elif isinstance(event, FaultSeen):
             self._on_fault(event)
+
+    def _on_channel_event(self, event: ChannelEvent) -> None:
+        """A raid, a sub, the game changing: a line of its own style in the chat; a
+        notification botdeck cannot read is said once per kind, not at every resend."""
+        if event.kind is EventKind.UNSUPPORTED:
+            if event.detail in self._unsupported:
+                return
+            self._unsupported.add(event.detail)
+        self._chat.add(event_line(event, self._clock()))
+        self._flush_soon()
+        if event.kind is EventKind.RAID:
+            self.call_later(self.refresh_numbers)  # the header shows the raid at once
 
     def _on_fault(self, event: FaultSeen) -> None:
         """A drill's fault: a line in the chat and a toast as it begins; while it lasts,
@@ -873,6 +899,30 @@ class BotdeckApp(App[int]):
 
         self.open_dialog(SayScreen(self._bots, bot), typed, typing=True)
 
+    def action_test_event(self) -> None:
+        """A test event of the kind the operator picks (see `fire_event`)."""
+
+        def picked(kind: EventKind | None) -> None:
+            if kind is not None:
+                self.fire_event(kind)
+
+        self.open_dialog(EventDialog(), picked)
+
+    def fire_event(self, kind: EventKind) -> None:
+        jobs = self.engine.fire_event(kind)
+        name = event_kind_label(kind)
+        if jobs:
+            bots = ", ".join(dict.fromkeys(job.bot for job in jobs))
+            self.notify(f"test {name}: {bots} reacts", timeout=3, markup=False)
+        else:
+            self.notify(
+                f"test {name}: no reaction ([events.{kind.value}] is off, or under its threshold"
+                " or in its cooldown)",
+                timeout=5,
+                markup=False,
+            )
+        self.refresh_numbers()
+
     def action_open(self) -> None:
         focused = self.focused
         chat = self._chat
@@ -914,6 +964,19 @@ class BotdeckApp(App[int]):
             name = method.split("(")[0]
             if self.check_action(name, ()) is not False:
                 yield SystemCommand(action.label, plain_help(action.help), self._runner(method))
+        for kind in REACTION_KINDS:
+            label = event_kind_label(kind)
+            yield SystemCommand(
+                f"Test event: {label}",
+                f"fire a test {label}: the bots react as to a real one",
+                self._firing(kind),
+            )
+
+    def _firing(self, kind: EventKind) -> Callable[[], None]:
+        def fire() -> None:
+            self.fire_event(kind)
+
+        return fire
 
     def _runner(self, action: str) -> Callable[[], Awaitable[None]]:
         """A palette callback that runs the action to its end (`run_action` is async)."""

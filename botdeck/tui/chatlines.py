@@ -1,7 +1,8 @@
 """Chat as plain text lines for the dashboard, and the highlighter that colours them.
 
 Lines are plain strings (never markup): `HH:MM:SS M rest`, where the marker M at a fixed
-column says what the line is. Colour comes only from the highlighter, which reads the
+column says what the line is (`★`: something happened on the channel, a raid, a sub, a
+redemption's fate). Colour comes only from the highlighter, which reads the
 marker, so nothing a viewer types can style or fake another kind of line: their text
 always sits after their own name.
 """
@@ -18,14 +19,21 @@ from rich.style import Style
 from rich.text import Text
 
 from botdeck.model.chat import ChatMessage
-from botdeck.model.events import ChatModeChanged, ModerationSeen
+from botdeck.model.events import ChatModeChanged, ModerationSeen, RedemptionSettled
 from botdeck.model.faults import Fault
 from botdeck.model.jobs import JobView, Outcome
-from botdeck.tui.labels import fault_label, moderation_label, outcome_word
+from botdeck.model.stream import ChannelEvent
+from botdeck.tui.labels import (
+    event_words,
+    fault_label,
+    moderation_label,
+    outcome_word,
+    redemption_word,
+)
 
 DISPLAY_CHARS = 500  # a chat line is cut here in the chat (opened, it shows whole)
 MARK_COLUMN = 9
-VIEWER, BOT, FAILED, SKIPPED, STATE, FAULT = "·", "➤", "✗", "⊘", "─", "↯"
+VIEWER, BOT, FAILED, SKIPPED, STATE, EVENT, FAULT = "·", "➤", "✗", "⊘", "─", "★", "↯"
 
 BOT_COLOURS = (
     "#ff79c6", "#8be9fd", "#50fa7b", "#ffb86c", "#bd93f9", "#f1fa8c", "#ff6e6e", "#9aedfe",
@@ -187,6 +195,17 @@ def fault_line(fault: Fault) -> str:
     return f"{clock_label(fault.since)} {FAULT} drill ({edge}): {_cut(fault.summary())}"
 
 
+def event_line(event: ChannelEvent, now: float) -> str:
+    """Something that happened on the channel (a raid, a sub, the game changing)."""
+    return f"{clock_label(now)} {EVENT} {_cut(event_words(event))}"
+
+
+def redemption_line(event: RedemptionSettled, now: float) -> str:
+    why = f" on botdeck's side only: {event.unapplied}" if event.unapplied else ""
+    word = redemption_word(event.status)
+    return f"{clock_label(now)} {EVENT} redemption {word} (reply #{event.job}){_cut(why)}"
+
+
 class ChatHighlighter(Highlighter):
     """Colours a chat line by its marker; bot names in their colour, mentions stand out."""
 
@@ -197,6 +216,7 @@ class ChatHighlighter(Highlighter):
         self._error = Style.parse(error)
         self._warning = Style.parse(warning)
         self._dim = Style(dim=True)
+        self._event = Style(color="magenta", bold=True)
 
     def colour_of(self, bot: str) -> str:
         return self._colours.get(bot.lower(), "white")
@@ -226,6 +246,8 @@ class ChatHighlighter(Highlighter):
             return
         elif mark == FAULT:
             text.stylize(self._warning + Style(bold=True), MARK_COLUMN)
+        elif mark == EVENT:
+            text.stylize(self._event, MARK_COLUMN)
             return
         start = max(name_end + 1, body)
         for match in self._mention.finditer(plain, start):

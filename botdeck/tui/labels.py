@@ -19,6 +19,7 @@ from botdeck.model.keys import When
 from botdeck.model.live import BotRemoval, OfflineAction, Removal, clock
 from botdeck.model.review import Verdict
 from botdeck.model.room import PassKind
+from botdeck.model.stream import ChannelEvent, EventKind, RedemptionStatus
 
 Severity = Literal["information", "warning", "error"]
 
@@ -188,6 +189,85 @@ def pass_label(kind: PassKind) -> str:
             return "audience"
         case PassKind.SHARED_CHAT:
             return "shared"
+        case _:
+            assert_never(kind)
+
+
+def event_words(event: ChannelEvent) -> str:
+    """What happened on the channel, for the chat (plain text: names and messages are
+    the platform's, cleaned, never markup)."""
+    who = event.author or "an anonymous viewer"
+    said = f": {event.message}" if event.message else ""
+    test = "test " if event.test else ""
+    match event.kind:
+        case EventKind.RAID:
+            return f"{test}raid: {who} with {event.count:,} viewers"
+        case EventKind.SUB:
+            months = f" ({event.count} months)" if event.count else ""
+            return f"{test}sub: {who}{months}{said}"
+        case EventKind.GIFT:
+            what = f"{event.count} subs" if event.count != 1 else "a sub"
+            return f"{test}gift: {who} gifted {what}"
+        case EventKind.FOLLOW:
+            return f"{test}follow: {who}"
+        case EventKind.CHEER:
+            return f"{test}cheer: {who}, {event.count:,} bits{said}"
+        case EventKind.REDEEM:
+            reward = f" {event.reward.title!r}" if event.reward is not None else ""
+            return f"{test}redeem{reward}: {who}{said}"
+        case EventKind.ANNOUNCEMENT:
+            return f"{test}announcement by {who}{said}"
+        case EventKind.ONLINE:
+            return "the stream is live"
+        case EventKind.OFFLINE:
+            return "the stream is offline"
+        case EventKind.UPDATE:
+            stream = event.stream
+            if stream is None or not (stream.game or stream.title):
+                return "stream updated"
+            return f"stream: {stream.game or 'no category'} · {stream.title}"
+        case EventKind.UNSUPPORTED:
+            return f"unsupported event: {event.detail or 'unknown'}"
+        case _:
+            assert_never(event.kind)
+
+
+def redemption_word(status: RedemptionStatus) -> str:
+    """A redemption's fate as the chat says it: the points spent, or given back."""
+    match status:
+        case RedemptionStatus.FULFILLED:
+            return "fulfilled"
+        case RedemptionStatus.CANCELED:
+            return "refunded"
+        case _:
+            assert_never(status)
+
+
+def event_kind_label(kind: EventKind) -> str:
+    """A kind of event as the test-event dialog and the palette name it."""
+    match kind:
+        case EventKind.RAID:
+            return "raid"
+        case EventKind.SUB:
+            return "sub"
+        case EventKind.GIFT:
+            return "gift bomb"
+        case EventKind.FOLLOW:
+            return "follow"
+        case EventKind.CHEER:
+            return "cheer"
+        case EventKind.REDEEM:
+            return "channel-point question"
+        case EventKind.ANNOUNCEMENT:
+            return "announcement"
+        case EventKind.ONLINE:
+            return "stream online"
+        case EventKind.OFFLINE:
+            return "stream offline"
+        case EventKind.UPDATE:
+            return "stream update"
+        case EventKind.UNSUPPORTED:
+            return "unsupported event"
         case _:
             assert_never(kind)
 

@@ -33,7 +33,7 @@ def build(context: SourceContext[TwitchOptions]) -> SourceParts:
         shared_chat=context.options.shared_chat,
         on_role=context.on_role,
     )
-    return SourceParts(chat, sink=chat)  # Twitch echoes our own messages back
+    return SourceParts(chat, sink=chat, rewards=chat)  # Twitch echoes our own messages back
 
 
 def check(context: SourceContext[TwitchOptions]) -> Checked:

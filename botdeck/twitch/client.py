@@ -12,15 +12,17 @@ done by one part each, on shared state (`link`):
 - `reading`: the reader's subscription, failover to the next reader, the state line;
 - `incoming`: what the reader hears, as botdeck's events;
 - `sending`: each reply as its bot, and what a failure means;
+- `events`: the channel's events (raids, subs, channel points, the stream) and the game
+  and title at start; `rewards`: channel points' redemptions settled;
 - `follows`, `timeouts`: whether each bot follows (followers-only mode), how long a bot
   is timed out, asked of Helix when the channel's events call for it;
 - `automod`: each bot's AutoMod verdicts, on a socket of its own;
 - `grants`: with `send_as = "app"`, the grants its sends need, checked at start.
 
-A tending task looks after what runs beside reading: the AutoMod sockets, Get
-Moderated Channels again every `role_check_interval`, in followers-only mode the
-follows of bots that did not follow every `follow_check_interval`, and a timed-out bot's
-timeout every `timeout_check_interval`.
+A tending task looks after what runs beside reading: the AutoMod sockets, the
+broadcaster's events socket, Get Moderated Channels again every `role_check_interval`,
+in followers-only mode the follows of bots that did not follow every
+`follow_check_interval`, and a timed-out bot's timeout every `timeout_check_interval`.
 """
 
 from __future__ import annotations
@@ -36,11 +38,13 @@ import twitchio
 from botdeck.chat.base import ChatSource
 from botdeck.model.channel import ChatEvent
 from botdeck.model.chat import ConnectionState
+from botdeck.model.stream import RedemptionStatus, Reward
 from botdeck.storage.logs import redact
 from botdeck.twitch.accounts import Accounts, CredentialsLookup, TokenListener
 from botdeck.twitch.automod import HOLD_EVENT, UPDATE_EVENT, AutoModWatch
 from botdeck.twitch.channel import CHANNEL_EVENTS
 from botdeck.twitch.endpoints import use_endpoints
+from botdeck.twitch.events import Events
 from botdeck.twitch.follows import Follows
 from botdeck.twitch.grants import missing_app_grants
 from botdeck.twitch.helix import Helix
@@ -48,7 +52,9 @@ from botdeck.twitch.http import NETWORK_ERRORS, traced_session, twitch_message
 from botdeck.twitch.incoming import Incoming
 from botdeck.twitch.link import Link, Phase
 from botdeck.twitch.live_events import MODERATOR_REMOVE_EVENT, SHARED_CHAT_EVENTS
+from botdeck.twitch.notifications import READ_RAW
 from botdeck.twitch.reading import Reading
+from botdeck.twitch.rewards import Rewards
 from botdeck.twitch.roles import RoleListener, Roles
 from botdeck.twitch.sending import Sending
 from botdeck.twitch.settings import TwitchSettings, TwitchSetupError, unauthorized
@@ -89,12 +95,15 @@ class TwitchChat(ChatSource):
             link, self._accounts, changed=self._publish, held=self._automod.want
         )
         self._incoming = Incoming(link, self._roles, self._queue)
+        self._events = Events(link, self._queue)
+        self._rewards = Rewards(link)
         self._reading = Reading(
             link,
             self._accounts,
             self._queue,
             sending=self._sending.summary,
             put=self._incoming.put,
+            events=self._events,
         )
         helix = Helix()
         self._follows = Follows(link, helix, self._queue)
@@ -146,7 +155,7 @@ class TwitchChat(ChatSource):
             )
         if (follows := self._follows.notice()) is not None:
             found.append(follows)
-        return tuple(found)
+        return (*found, *self._events.notices, *self._rewards.notices)
 
     @property
     def unreadable(self) -> dict[str, tuple[int, int]]:
@@ -197,6 +206,9 @@ class TwitchChat(ChatSource):
                 self._reading.choose_readers()
                 await self._roles.confirm()
                 self._check_app_grants()
+                self._events.wanted()  # says now which events the broadcaster cannot give
+                await self._events.start()  # the game and title, live or not
+                await self._rewards.load()  # which rewards botdeck may settle
             except BaseException:
                 await self._shutdown()
                 raise
@@ -218,9 +230,9 @@ class TwitchChat(ChatSource):
             raise TwitchSetupError("\n".join(lines))
 
     async def _tend(self) -> None:
-        """The AutoMod sockets, and on a schedule the bots' moderator status, in
-        followers-only mode the follows of bots that did not follow, and the timeouts of
-        timed-out bots."""
+        """The AutoMod sockets, the broadcaster's events socket, and on a schedule the
+        bots' moderator status, in followers-only mode the follows of bots that did not
+        follow, and the timeouts of timed-out bots."""
         link = self._link
         loop = asyncio.get_running_loop()
         next_roles = loop.time() + link.settings.role_check_interval
@@ -228,6 +240,7 @@ class TwitchChat(ChatSource):
         next_timeouts = loop.time() + link.settings.timeout_check_interval
         while link.phase is Phase.RUNNING:
             await self._automod.tend()
+            await self._events.tend()
             if loop.time() >= next_roles:
                 next_roles = loop.time() + link.settings.role_check_interval
                 await self._roles.recheck()
@@ -315,6 +328,8 @@ class TwitchChat(ChatSource):
         client.add_listener(incoming.on_stream_offline, event=STREAM_OFFLINE_EVENT)
         client.add_listener(self._automod.on_hold, event=HOLD_EVENT)
         client.add_listener(self._automod.on_update, event=UPDATE_EVENT)
+        client.raw_types = READ_RAW  # the channel's events, read from Twitch's own words
+        client.add_listener(self._events.on_raw, event="event_raw_notification")
         client.add_listener(self._accounts.on_token_refreshed, event="event_token_refreshed")
         client.add_listener(self._reading.on_revoked, event="event_subscription_revoked")
         client.raw_revocation = self._reading.on_raw_revocation
@@ -326,6 +341,10 @@ class TwitchChat(ChatSource):
     async def send(self, bot: str, text: str, reply_to: str | None = None) -> str:
         """Send `text` as `bot`; see `sending.Sending.send`."""
         return await self._sending.send(bot, text, reply_to)
+
+    async def settle(self, redemption: str, reward: Reward, status: RedemptionStatus) -> str | None:
+        """A redemption's fate to Twitch (the `RewardDesk`); see `rewards.Rewards.settle`."""
+        return await self._rewards.settle(redemption, reward, status)
 
     def _publish(self) -> None:
         self._reading.publish()

@@ -18,12 +18,14 @@ from typing import Literal
 from botdeck.chat.base import ChatSetupError
 from botdeck.config import Config, ConfigError, twitch_problem
 from botdeck.model.chat import Role
+from botdeck.model.stream import EventKind
 from botdeck.storage.logs import redact
 from botdeck.twitch.client import TwitchChat
 from botdeck.twitch.endpoints import Endpoints
 from botdeck.twitch.settings import (
     BOT_SCOPE,
     BOT_SCOPES,
+    BROADCASTER_EVENT_SCOPES,
     BROADCASTER_SCOPES,
     CHANNEL_BOT_SCOPE,
     READ_SCOPE,
@@ -45,21 +47,40 @@ class Account:
     scopes: tuple[str, ...]
     token_env: str | None = None
     refresh_token_env: str | None = None
+    # The broadcaster: the events the config reacts to that only its token hears, each
+    # with the scope it needs ("follow" -> moderator:read:followers).
+    events: tuple[tuple[str, str], ...] = ()
+
+
+def broadcaster_events(config: Config) -> frozenset[str]:
+    """The events the config reacts to that need the broadcaster's token."""
+    return frozenset(
+        kind
+        for kind in BROADCASTER_EVENT_SCOPES
+        if (table := config.events.of(EventKind(kind))) is not None and table.enabled
+    )
 
 
 def accounts(config: Config) -> list[Account]:
-    """Every bot, then the broadcaster (merged when the broadcaster is also a bot)."""
+    """Every bot, then the broadcaster (merged when the broadcaster is also a bot). The
+    broadcaster is asked for the scopes of the events the config reacts to."""
     channel = config.chat.channel.lower()
+    events = tuple(
+        (kind, BROADCASTER_EVENT_SCOPES[kind]) for kind in sorted(broadcaster_events(config))
+    )
+    broadcaster = tuple(dict.fromkeys((*BROADCASTER_SCOPES, *(scope for _, scope in events))))
     found: list[Account] = []
     scopes: tuple[str, ...]
     for bot in config.bots:
         if bot.name == channel:
-            role, scopes = "bot + broadcaster", (*BOT_SCOPES, *BROADCASTER_SCOPES)
+            role, scopes = "bot + broadcaster", (*BOT_SCOPES, *broadcaster)
+            found.append(
+                Account(bot.name, role, scopes, bot.token_env, bot.refresh_token_env, events)
+            )
         else:
-            role, scopes = "bot", BOT_SCOPES
-        found.append(Account(bot.name, role, scopes, bot.token_env, bot.refresh_token_env))
+            found.append(Account(bot.name, "bot", BOT_SCOPES, bot.token_env, bot.refresh_token_env))
     if channel not in config.bot_names:
-        found.append(Account(channel, "broadcaster", BROADCASTER_SCOPES))
+        found.append(Account(channel, "broadcaster", broadcaster, events=events))
     return found
 
 
@@ -190,6 +211,7 @@ def twitch_chat(
             shared_chat=shared_chat,
             retry_wait=settings.retry_wait,
             reconnect_wait=settings.reconnect_wait,
+            events=broadcaster_events(config),
         ),
         on_role=on_role,
         on_tokens_refreshed=save_refreshed,

@@ -33,7 +33,7 @@ from botdeck.twitch.credentials import (
 )
 from botdeck.twitch.endpoints import use_endpoints
 from botdeck.twitch.http import NETWORK_ERRORS, twitch_message
-from botdeck.twitch.settings import TwitchSetupError
+from botdeck.twitch.settings import EVENT_NAMES, TwitchSetupError
 from botdeck.twitch.tokens import StoredToken, TokenStore
 
 PROBE_WAIT = 15.0  # seconds for Twitch's answers to the probe, all told
@@ -52,6 +52,8 @@ def check_twitch(config: Config, store: TokenStore) -> Checked:
     for account in accounts(config):
         if account.token_env or damaged is None:
             found.append(_token(config, account, stored, store))
+        if account.events and not account.token_env:
+            warnings.extend(_event_scopes(account, stored.get(account.login)))
     permissions = store.permission_warning()
     if permissions:
         warnings.append(permissions)
@@ -120,6 +122,21 @@ def _token(
         )
     scopes = " ".join(sorted(token.scopes)) or "no scopes"
     return Finding(f"{who}: token saved by `botdeck auth` with {scopes}")
+
+
+def _event_scopes(account: Account, token: StoredToken | None) -> list[str]:
+    """The enabled events the broadcaster's token cannot hear (a run starts without them,
+    and says so): a warning each, with its fix."""
+    granted = set(token.scopes) if token is not None else set()
+    missing = [f"{EVENT_NAMES[kind]} need {scope}" for kind, scope in account.events
+               if scope not in granted]  # fmt: skip
+    if not missing:
+        return []
+    why = "no token" if token is None else "the token lacks them"
+    return [
+        f"{account.login} (broadcaster): {'; '.join(missing)} ({why}): run `botdeck auth`"
+        f" and log in as {account.login}, or those events go unheard"
+    ]
 
 
 def _env_set(variable: str) -> bool:

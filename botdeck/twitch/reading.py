@@ -9,7 +9,7 @@ why ("reader alpha_bot banned: reading as beta_bot"). Sockets are botdeck's (`so
 a watcher looks every `watch_interval`, and a lost one is replaced as the current reader
 with a token checked right before (never the app token), backing off from `retry_wait`
 to `reconnect_wait`. Moderation and chat-settings subscriptions ride on the same socket
-(`channel`), and so do the channel's other events (`live_events`); every one names that
+(`channel`), and so do the channel's other events (`live_events`, `events`); every one names that
 socket. A subscription Twitch refuses (4xx) is said as such; while reading has never
 started, the state's `never_read` keeps why, also in the `ended` state after close.
 
@@ -41,6 +41,7 @@ from botdeck.model.chat import ConnectionState, ConnectionStatus
 from botdeck.model.live import ReadingGap
 from botdeck.twitch.accounts import Accounts
 from botdeck.twitch.channel import fetch_chat_settings, subscribe_channel_events
+from botdeck.twitch.events import Events, subscribe_reader_events
 from botdeck.twitch.http import REQUEST_ERRORS, FailureKind, classify, twitch_message
 from botdeck.twitch.link import AccountState, Link, Phase
 from botdeck.twitch.live_events import subscribe_live_events
@@ -82,9 +83,11 @@ class Reading:
         queue: asyncio.Queue[ChatEvent | None],
         *,
         sending: Callable[[], str],
+        events: Events | None = None,
         put: SettingsListener | None = None,
     ) -> None:
         self._link = link
+        self._events = events  # the channel's events: on the reader's socket, and their own
         self._accounts = accounts
         self._queue = queue
         self._put = put or queue.put_nowait  # chat settings read afresh go this way
@@ -172,6 +175,8 @@ class Reading:
             session,
             broadcaster=user_id == link.channel_id and account.scopes,
         )
+        if self._events is not None:
+            await subscribe_reader_events(client, link.channel_id, user_id, session)
         if link.broadcaster is not None:
             settings = await fetch_chat_settings(link.broadcaster)
             if settings is not None:
@@ -281,6 +286,8 @@ class Reading:
         return self._link.accounts[login].user_id if login is not None else None
 
     def _live(self) -> bool:
+        """A socket of the reader is live with the chat on it (a socket that lost it, or
+        has only other subscriptions, does not read chat)."""
         reader = self._reader_id()
         return reader is not None and any(
             is_live(s) for s in self._link.require_client().sockets(reader)

@@ -26,6 +26,17 @@ BOT_SCOPES = (READ_SCOPE, WRITE_SCOPE, BOT_SCOPE, MODERATED_SCOPE)
 # The broadcaster reads best (it cannot be banned), and only it may say who follows and
 # for how long a bot is timed out.
 BROADCASTER_SCOPES = (CHANNEL_BOT_SCOPE, READ_SCOPE, FOLLOWERS_SCOPE, MODERATION_SCOPE)
+BITS_SCOPE = "bits:read"
+MANAGE_REDEMPTIONS_SCOPE = "channel:manage:redemptions"  # read, fulfil, refund, create
+READ_REDEMPTIONS_SCOPE = "channel:read:redemptions"  # read only: enough to hear them
+# The events only the broadcaster's token hears, and the scope `botdeck auth` asks for
+# each (channel points: manage, since a question is fulfilled or refunded).
+BROADCASTER_EVENT_SCOPES = {
+    "follow": FOLLOWERS_SCOPE,
+    "cheer": BITS_SCOPE,
+    "redeem": MANAGE_REDEMPTIONS_SCOPE,
+}
+EVENT_NAMES = {"follow": "follows", "cheer": "cheers", "redeem": "channel points"}  # for people
 
 
 def unauthorized(bot: str) -> str:
@@ -58,6 +69,8 @@ class TwitchSettings:
     retry_wait: float  # first wait before retrying what Twitch failed; doubles
     reconnect_wait: float  # the longest such wait (reading again, a send retry)
     broadcaster: Credentials | None = None  # the channel's own token (it reads best)
+    # The broadcaster's events the config reacts to (`BROADCASTER_EVENT_SCOPES`' kinds).
+    events: frozenset[str] = frozenset()
     reader_refusals: int = 2  # 401/403 answers to a reader's subscription before the next
     watch_interval: float = 0.1  # how often the sockets are looked at
     token_check_interval: float = 5.0  # how often a broken account's token file is re-read

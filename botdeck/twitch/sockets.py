@@ -12,7 +12,8 @@ twitchio moves the subscriptions to the new URL.
 Every subscription names its socket (`subscribe_websocket` refuses one that does not):
 given none, twitchio would open a default socket of its own that reconnects without
 limit. Each socket has a purpose: `read` (the reader's: chat, moderation, the channel's
-events) or `automod` (one bot's AutoMod verdicts); reading is live only while a read
+events), `automod` (one bot's AutoMod verdicts) or `events` (the broadcaster's own
+events: follows, cheers, channel points); reading is live only while a read
 socket carries the chat subscription itself, whatever else it carries.
 
 A socket is silent when no message (a keepalive at least) came within the keepalive
@@ -23,6 +24,10 @@ A notification twitchio cannot read (its models require fields Twitch leaves out
 `channel.chat.message` of an older shape without `channel_points_animation_id`, any
 `stream.offline`, which has no stream id) would be logged and lost inside twitchio; here
 the client counts it and hands the raw event to whoever registered for its type.
+
+The types a client names in `raw_types` (the channel's events, `notifications`) are
+handed over raw (`event_raw_notification`) without twitchio trying at all: its models
+drop a whole notification over one field they expect and Twitch did not send.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ log = logging.getLogger(__name__)
 
 READ = "read"  # the reader's socket: chat, moderation, the channel's events
 AUTOMOD = "automod"  # one bot's AutoMod holds and verdicts
+EVENTS = "events"  # the broadcaster's own events: follows, cheers, channel points
 CHAT_MESSAGE = "channel.chat.message"
 
 RawHandler = Callable[[dict[str, Any]], Awaitable[bool]]
@@ -79,6 +85,10 @@ class BotdeckSocket(Websocket):
                 await self.close()
 
     async def _process_notification(self, data: Any) -> None:
+        client = self._client
+        if isinstance(client, SocketClient) and _sub_type(data) in client.raw_types:
+            client.dispatch("raw_notification", payload=data)  # read by botdeck alone
+            return
         try:
             await super()._process_notification(data)
         except Exception as error:  # twitchio's model refused Twitch's payload
@@ -149,6 +159,7 @@ class SocketClient(twitchio.Client):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._websockets = _SocketRegistry()  # type: ignore[assignment]
+        self.raw_types: frozenset[str] = frozenset()  # notifications always handed over raw
         self.unread: Counter[str] = Counter()  # notifications twitchio could not read, by type
         self.recovered: Counter[str] = Counter()  # ... of them, read by botdeck after all
         self._raw: dict[str, RawHandler] = {}
@@ -208,6 +219,12 @@ class SocketClient(twitchio.Client):
                 self.recovered[sub_type] += 1
         except Exception:
             log.warning("twitch: a %s event could not be read", sub_type, exc_info=True)
+
+
+def _sub_type(data: Any) -> str | None:
+    metadata = _mapping(data).get("metadata")
+    kind = _mapping(metadata).get("subscription_type")
+    return kind if isinstance(kind, str) else None
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from botdeck.twitch.credentials import (
     twitch_endpoints,
 )
 from botdeck.twitch.endpoints import use_endpoints
-from botdeck.twitch.settings import READ_SCOPE, Credentials
+from botdeck.twitch.settings import EVENT_NAMES, READ_SCOPE, Credentials
 from botdeck.twitch.tokens import StoredToken, TokenStore
 
 VALIDATE_WAIT = 15.0  # seconds for one answer from Twitch's /oauth2/validate
@@ -147,6 +147,9 @@ async def _status_of(
 ) -> Status:
     access, refresh, source = _token_for(account, stored)
     if not access:
+        if account.events:
+            kinds = ", ".join(EVENT_NAMES[kind] for kind, _ in account.events)
+            return Status(account, source, False, f"not authorized: no token (needed for {kinds})")
         if not token_needed(account, config.twitch.send_as):
             return Status(account, source, True, 'no token (needed only with send_as = "app")')
         why = f"${account.token_env} is not set" if account.token_env else "no token"
@@ -190,6 +193,17 @@ async def _status_of(
     missing = sorted(needed_scopes(account, config.twitch.send_as) - set(valid.scopes))
     scopes = " ".join(sorted(valid.scopes)) or "no scopes"
     detail = f"{refreshed}{scopes}; expires in {_duration(valid.expires_in)}"
+    granted = set(valid.scopes)
+    events = [
+        f"{EVENT_NAMES[kind]} need {scope}"
+        for kind, scope in account.events
+        if scope not in granted
+    ]
+    if events:
+        missing_events = "; ".join(events)
+        if missing:
+            missing_events = f"{' '.join(missing)}; {missing_events}"
+        return Status(account, source, False, f"missing {missing_events}; has {detail}")
     if missing:
         return Status(account, source, False, f"missing {' '.join(missing)}; has {detail}")
     if account.role == "broadcaster" and READ_SCOPE not in valid.scopes:

@@ -8,7 +8,7 @@ import pytest
 
 from botdeck.ai.base import Reply, ReplyRequest
 from botdeck.ai.offline import VOICES, OfflineResponder, classify, topic_of, voice_for
-from botdeck.chat.simulated import scenario_lines
+from botdeck.chat.simulated import ScriptedLine, scenario_lines
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import Priority
 
@@ -208,8 +208,8 @@ async def test_question_replies_pick_up_the_topic(text, topic):
 # ---------------------------------------------------------------- shape of replies
 async def test_replies_are_short_single_lines():
     responder = OfflineResponder(seed=11, bots=BOTS)
-    lines = [line.text for line in scenario_lines("mixed", BOTS, seed=3)]
-    lines += [line.text for line in scenario_lines("raid", BOTS, seed=3)]
+    played = [*scenario_lines("mixed", BOTS, seed=3), *scenario_lines("raid", BOTS, seed=3)]
+    lines = [line.text for line in played if isinstance(line, ScriptedLine)]
     personas = ["a pirate captain", "a dry critic", "a calm sage", "a data nerd", "a fan", "hype"]
     for i, text in enumerate(lines):
         req = request(text, persona=personas[i % len(personas)], is_bot=i % 7 == 0)

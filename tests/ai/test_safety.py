@@ -11,7 +11,7 @@ from botdeck.ai.base import ReplyRequest
 from botdeck.ai.offline import OfflineResponder
 from botdeck.ai.prompt import RULES
 from botdeck.ai.safety import Blocked, Blocklist, BlocklistError, LeakGuard, SafetyGate
-from botdeck.chat.simulated import scenario_lines
+from botdeck.chat.simulated import ScriptedLine, scenario_lines
 from botdeck.config import DEMO_BOTS
 from botdeck.model.chat import ChatMessage
 from botdeck.model.jobs import Priority
@@ -107,7 +107,7 @@ async def test_offline_replies_in_every_scenario_pass_the_default_gate():
     rng = random.Random(5)
     for scenario in ("raid", "questions", "mixed", "five-bots", "soak"):
         lines = itertools.islice(scenario_lines(scenario, bots, seed=2), 150)
-        for n, scripted in enumerate(lines):
+        for n, scripted in enumerate(line for line in lines if isinstance(line, ScriptedLine)):
             bot = rng.choice(bots)
             message = ChatMessage(f"{scenario}{n}", scripted.user, scripted.text, 0.0)
             request = ReplyRequest(bot, personas[bot], message, (), Priority.HIGH, 1)

@@ -117,7 +117,8 @@ def test_bad_event_lines_are_skipped_with_a_warning_naming_each(tmp_path):
     assert [w.split(": ", 1)[1] for w in log.warnings] == [
         'line 2: "delete" needs "msg": a line number or id such as "replay-12": skipped',
         'line 3: "clear_user" needs "user": a login: skipped',
-        "line 4: unknown event 'ban' (events: delete, clear_user, clear, chat_settings): skipped",
+        "line 4: unknown event 'ban' (events: delete, clear_user, clear, chat_settings, raid, sub,"
+        " gift, follow, cheer, announcement, update): skipped",
         'line 5: missing "t": skipped',
     ]
 

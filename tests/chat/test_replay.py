@@ -389,3 +389,41 @@ def test_a_drain_ends_a_rehearsal_run_s_replay_through_the_engine(tmp_path):
 
     viewers, ended, state = run_virtual(main())
     assert (viewers, ended, state) == (["replay-1", "replay-2", "replay-3"], 2.5, "drained")
+
+
+# ------------------------------------------------------------------ channel events
+def test_a_replayed_raid_is_told_first_and_greeted_before_its_mentions(tmp_path):
+    """A JSONL log holds the channel's events as the journal names them: the raid arms
+    raid mode and its greeting goes out first, a gift is thanked, the game reaches the
+    prompt line; a bad event line is skipped by its number."""
+    path = tmp_path / "raid.jsonl"
+    records = [
+        {"t": 0.0, "event": "update", "game": "Celeste", "title": "any% tries"},
+        {"t": 0.5, "event": "raid", "user": "BigStreamer", "count": 40},
+        *({"t": 1.0 + i / 10, "user": f"raider{i}", "text": f"@{BOTS[0]} hi!"} for i in range(8)),
+        {"t": 3.0, "event": "gift", "user": "generous", "count": 5},
+        {"t": 3.5, "event": "raid", "count": 3},  # no user: skipped, said by its line
+    ]
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    log = load_replay(path)
+    assert log.skipped == 1 and any("line 12" in w and '"raid" needs "user"' in w
+                                    for w in log.warnings)  # fmt: skip
+    config = parse_config(
+        {
+            "router": {"random_reply_chance": 0.0, "max_depth": 0},
+            "chat": {"source": "replay", "replay_file": str(path), "speed": 10.0},
+            "bots": [{"name": bot} for bot in BOTS],
+        }
+    )
+    events = journal_of_run(config)
+    told = [(e["kind"], e.get("user"), e.get("count")) for e in events
+            if e["event"] == "channel_event"]  # fmt: skip
+    assert told == [("update", None, None), ("raid", "bigstreamer", 40), ("gift", "generous", 5)]
+    sent = [e for e in events if e["event"] == "sent" and not e.get("coalesced_into")]
+    reactions = {
+        e["job"]: e["reaction"] for e in events if e["event"] == "enqueued" and "reaction" in e
+    }
+    assert reactions[sent[0]["job"]] == "raid"  # the greeting, first
+    assert sorted(reactions.values()) == ["gift", "raid"]
+    answered = {e["msg"] for e in events if e["event"] == "sent" and e["job"] not in reactions}
+    assert len(answered) == 8  # every raider's mention

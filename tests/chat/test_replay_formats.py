@@ -21,6 +21,7 @@ from botdeck.chat.replay_log import (
     load_replay,
 )
 from botdeck.model.channel import ChatCleared, ChatSettings, MessageDeleted, UserCleared
+from botdeck.model.stream import EventKind
 from tests.fakes.busy_chat import WRITERS, busy_chat
 
 TS = 1_700_000_000_000  # tmi-sent-ts of the first line, in milliseconds
@@ -253,3 +254,59 @@ def test_any_line_is_read_or_refused_with_a_reason(text):
         reason = str(error)
         assert reason
     assert "\n" not in reason
+
+
+def test_irc_usernotices_are_the_channels_events(tmp_path):
+    def notice(msg_id: str, at: float, login: str = "gifter", text: str = "", **tags: str) -> str:
+        fields = {
+            "msg-id": msg_id,
+            "login": login,
+            "display-name": login.capitalize(),
+            "id": f"n-{msg_id}-{at:g}",
+            "tmi-sent-ts": str(int(TS + at * 1000)),
+            **tags,
+        }
+        tag_text = ";".join(f"{key}={value}" for key, value in fields.items())
+        return f"@{tag_text} :tmi.twitch.tv USERNOTICE #streamer" + (f" :{text}" if text else "")
+
+    path = write(
+        tmp_path,
+        [
+            privmsg("foo", "hello", 0),
+            notice(
+                "raid",
+                1,
+                "raider",
+                **{
+                    "msg-param-login": "raider",
+                    "msg-param-displayName": "Raider",
+                    "msg-param-viewerCount": "200",
+                },
+            ),
+            notice("resub", 2, "loyal", "12 months!", **{"msg-param-cumulative-months": "12"}),
+            notice(
+                "submysterygift",
+                3,
+                **{"msg-param-mass-gift-count": "2", "msg-param-origin-id": "g1"},
+            ),
+            notice("subgift", 3.1, **{"msg-param-origin-id": "g1"}),
+            notice("subgift", 3.2, **{"msg-param-origin-id": "g1"}),
+            notice("subgift", 4, "solo", **{"msg-param-origin-id": "g2"}),  # a gift of its own
+            notice("announcement", 5, "amod", "drops are on"),
+            notice("ritual", 6, "newbie", "hi"),  # not reacted to: passed over
+        ],
+    )
+    log = load_replay(path)
+    assert log.skipped == 0
+    events = [line.event for line in log.lines if line.event is not None]
+    shown = [(e.kind, e.user, e.count, e.group, e.bundle, e.message) for e in events]
+    assert shown == [
+        (EventKind.RAID, "raider", 200, "", 0, ""),
+        (EventKind.SUB, "loyal", 12, "", 0, "12 months!"),
+        (EventKind.GIFT, "gifter", 2, "g1", 2, ""),
+        (EventKind.GIFT, "gifter", 1, "g1", 0, ""),
+        (EventKind.GIFT, "gifter", 1, "g1", 0, ""),
+        (EventKind.GIFT, "solo", 1, "", 0, ""),
+        (EventKind.ANNOUNCEMENT, "amod", 1, "", 0, "drops are on"),
+    ]
+    assert events[0].display_name == "Raider" and len({e.id for e in events}) == len(events)

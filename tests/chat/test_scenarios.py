@@ -15,13 +15,16 @@ from botdeck.chat.scenarios import (
     ScenarioError,
     SoakParams,
 )
-from botdeck.chat.simulated import ScriptedLine, scenario_lines
+from botdeck.chat.simulated import ScriptedEvent, ScriptedLine, scenario_lines
+from botdeck.model.stream import ChannelEvent, EventKind
 
 BOTS = ("stickyman1776", "genejacqueman", "pixelsage")
 
 
 def take(scenario: Scenario | str, seed: int = 1, count: int = 100_000) -> list[ScriptedLine]:
-    return list(itertools.islice(scenario_lines(scenario, BOTS, seed), count))
+    """A scenario's chat lines (a raid's event, told first, is not one)."""
+    lines = itertools.islice(scenario_lines(scenario, BOTS, seed), count)
+    return [line for line in lines if isinstance(line, ScriptedLine)]
 
 
 def mentions(line: ScriptedLine) -> bool:
@@ -105,6 +108,16 @@ def test_a_raid_of_300_viewers_within_5_seconds():
     assert times == sorted(times)
     assert min(times) >= 0.5 and max(times) <= 5.5
     assert 0.4 <= sum(map(mentions, lines)) / 300 <= 0.6
+
+
+def test_a_raid_is_told_first_as_twitch_tells_it_then_its_viewers_arrive():
+    first, *rest = scenario_lines(Scenario.parse("raid:viewers=300"), BOTS, 4)
+    assert isinstance(first, ScriptedEvent) and first.at == 0.0
+    event = first.event
+    assert isinstance(event, ChannelEvent) and (event.kind, event.count) == (EventKind.RAID, 300)
+    assert event.user and all(line.at > first.at for line in rest)
+    again = next(scenario_lines(Scenario.parse("raid:viewers=300"), BOTS, 4))
+    assert again == first  # the same seed tells the same raid
 
 
 @pytest.mark.parametrize(("share", "expected"), [(0, 0), (1, 40)])

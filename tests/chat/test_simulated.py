@@ -20,7 +20,9 @@ def mentions(text: str, bots=BOTS) -> list[str]:
 
 
 def take(name: str, seed: int = 1, bots=BOTS, count: int = 500) -> list[ScriptedLine]:
-    return list(itertools.islice(scenario_lines(name, bots, seed), count))
+    """A scenario's chat lines (a raid's event, told first, is not one)."""
+    lines = itertools.islice(scenario_lines(name, bots, seed), count)
+    return [line for line in lines if isinstance(line, ScriptedLine)]
 
 
 async def collect(chat: SimulatedChat, limit: int = 1000) -> list[tuple[float, object]]:

@@ -14,6 +14,7 @@ from botdeck.model.chat import ChatMessage
 from botdeck.model.events import ModerationAction, ModerationSeen
 from botdeck.model.jobs import JobStage, Outcome, Priority, ReplyContext, RouterState
 from botdeck.model.journal import JournalEvent, Reason
+from botdeck.model.stream import EventKind, RedemptionStatus
 from tests.harness.virtual_time import now, run_virtual
 
 NOW = 1_700_000_000.12345
@@ -198,9 +199,14 @@ def test_the_vocabulary_is_the_contracts():
     """DESIGN.md's event names and reasons, spelled exactly."""
     assert {event.value for event in JournalEvent} == {
         "chat", "enqueued", "started", "sent", "failed", "cancelled", "skipped", "state",
-        "moderation", "reviewed", "run", "fault",
+        "moderation", "reviewed", "run", "fault", "channel_event", "redemption",
         "held", "reading_gap", "shared_chat",  # third round (shared_chat: botdeck's own)
     }  # fmt: skip
+    assert {kind.value for kind in EventKind} == {
+        "raid", "sub", "gift", "follow", "cheer", "redeem", "announcement", "online",
+        "offline", "update", "unsupported",
+    }  # fmt: skip
+    assert {status.value for status in RedemptionStatus} == {"FULFILLED", "CANCELED"}
     second_round = {
         "deleted_by_moderator", "user_removed", "operator", "muted", "rejected", "resumed",
         "expired", "ai_unavailable",

@@ -17,12 +17,14 @@ from botdeck.engine.journal import Journal
 from botdeck.model.chat import ChatMessage
 from botdeck.model.events import (
     AutoModHeld,
+    ChannelEventSeen,
     ChatSeen,
     EngineEvent,
     FaultSeen,
     JobChanged,
     ModerationAction,
     ModerationSeen,
+    RedemptionSettled,
     Reviewed,
     StateChanged,
 )
@@ -33,6 +35,7 @@ from botdeck.model.journal_check import LineError, check_line, field_types
 from botdeck.model.live import ReadingGap, SharedChat
 from botdeck.model.review import TIMEOUT, Verdict
 from botdeck.model.snapshot import ResumeSummary
+from botdeck.model.stream import ChannelEvent, EventKind, Reaction, RedemptionStatus
 from tests.harness.virtual_time import run_virtual
 
 NOW = 1_795_000_000.0
@@ -105,6 +108,17 @@ def every_kind_of_event() -> list[EngineEvent]:
         ModerationSeen(ModerationAction.CLEAR_USER, user="troll", known=False),
         Reviewed(job(), Verdict.APPROVED, by=TIMEOUT),
         Reviewed(job(), Verdict.EDITED, text="@viewer1 better"),
+        JobChanged(
+            JobStage.ENQUEUED,
+            job(context=ReplyContext(line(), 1, reaction=Reaction(EventKind.RAID, "hi", True))),
+        ),
+        ChannelEventSeen(ChannelEvent(EventKind.RAID, "e1", NOW, user="raider", count=200)),
+        ChannelEventSeen(
+            ChannelEvent(EventKind.CHEER, "e2", NOW, user="a", count=5, message="hi", test=True)
+        ),
+        ChannelEventSeen(ChannelEvent(EventKind.UNSUPPORTED, "e3", NOW, detail="watch_streak")),
+        RedemptionSettled("r1", RedemptionStatus.FULFILLED, 7),
+        RedemptionSettled("r2", RedemptionStatus.CANCELED, 8, unapplied="not botdeck's reward"),
         AutoModHeld(job(), "@viewer1 hey"),
         ReadingGap(NOW - 20, NOW),
         SharedChat(("partner_one", "partner_two")),

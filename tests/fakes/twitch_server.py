@@ -47,7 +47,8 @@ from aiohttp import WSMsgType, web
 
 from botdeck.model.chat import Role
 from botdeck.model.defaults import SendLimits
-from tests.fakes.twitch_live import BROADCASTER_ONLY, NO_SCOPE, LiveFake
+from tests.fakes.twitch_events import ChannelEvents
+from tests.fakes.twitch_live import LiveFake
 
 BOT_SCOPES = ("user:read:chat", "user:write:chat", "user:bot", "user:read:moderated_channels")
 
@@ -126,7 +127,7 @@ class Limits:
     send: SendLimits = field(default_factory=SendLimits)
 
 
-class FakeTwitch(LiveFake):
+class FakeTwitch(ChannelEvents, LiveFake):
     def __init__(
         self,
         *,
@@ -188,6 +189,7 @@ class FakeTwitch(LiveFake):
         self.port = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._live_init()
+        self._init_events()  # the channel's events, channel points (tests/fakes/twitch_events)
 
     # ------------------------------------------------------------ accounts
     def add_user(
@@ -313,6 +315,7 @@ class FakeTwitch(LiveFake):
         app.router.add_get("/helix/chat/settings", self._get_chat_settings)
         app.router.add_get("/ws", self._websocket)
         self._live_routes(app)
+        self._event_routes(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -602,16 +605,12 @@ class FakeTwitch(LiveFake):
         if token.user_id is None:
             return self._error(400, "websocket transports need a user access token")
         sub_type = body["type"]
-        chat = sub_type not in NO_SCOPE and sub_type not in BROADCASTER_ONLY
-        if chat and condition.get("user_id") != token.user_id:
-            return self._error(403, "the token is not for condition.user_id")
-        if chat and "user:read:chat" not in token.scopes:
-            return self._error(403, "missing scope user:read:chat")
-        if chat and self.user_by_id(token.user_id).banned:
-            return self._error(403, "the user is banned from the channel")
+        session_id = transport.get("session_id")
+        problem = self._subscription_problem(sub_type, condition, token, session_id)
+        if problem is not None:
+            return self._error(*problem)
         if self.refuse_subscriptions is not None:
             return self._error(*self.refuse_subscriptions)
-        session_id = transport.get("session_id")
         if session_id not in self.sessions:
             return self._error(400, "unknown or disconnected websocket session")
         refusal = self._subscription_refusal(sub_type, condition, token, session_id)
@@ -619,6 +618,7 @@ class FakeTwitch(LiveFake):
             return refusal
         sub = Subscription(str(uuid.uuid4()), sub_type, condition, session_id, token.user_id)
         self.subscriptions[sub.id] = sub
+        self._bind_session(session_id, token.user_id)
         data = {
             **self._subscription_body(sub),
             "transport": {**transport, "connected_at": _now_iso()},
@@ -892,6 +892,7 @@ class FakeTwitch(LiveFake):
             if self.sessions.get(session_id) is session:
                 # A lost session loses its subscriptions (the client must subscribe again).
                 del self.sessions[session_id]
+                self.session_users.pop(session_id, None)
                 lost = [k for k, s in self.subscriptions.items() if s.session_id == session_id]
                 for sub_id in lost:
                     del self.subscriptions[sub_id]
@@ -943,16 +944,24 @@ class FakeTwitch(LiveFake):
             "target_user_name": user.display_name,
         }
 
-    async def _notify(self, sub_type: str, event: dict[str, Any]) -> None:
-        """One notification to every subscription of `sub_type` to our channel."""
+    async def _notify(
+        self,
+        sub_type: str,
+        event: dict[str, Any],
+        *,
+        key: str = "broadcaster_user_id",
+        version: str = "1",
+    ) -> None:
+        """One notification to every subscription of `sub_type` to our channel (whose id
+        is the condition's `key`)."""
         for sub in list(self.subscriptions.values()):
             if sub.type != sub_type:
                 continue
-            if sub.condition.get("broadcaster_user_id") != self.channel.id:
+            if sub.condition.get(key) != self.channel.id:
                 continue
-            await self._deliver(sub, event)
+            await self._deliver(sub, event, version)
 
-    async def _deliver(self, sub: Subscription, event: dict[str, Any]) -> None:
+    async def _deliver(self, sub: Subscription, event: dict[str, Any], version: str = "1") -> None:
         """One notification on the subscription's socket (none on a silent one)."""
         session = self.sessions.get(sub.session_id)
         if session is None or session.ws.closed or session.id in self.silent:
@@ -961,7 +970,7 @@ class FakeTwitch(LiveFake):
             "notification",
             {"subscription": self._subscription_body(sub), "event": event},
             subscription_type=sub.type,
-            subscription_version="1",
+            subscription_version=version,
         )
         with contextlib.suppress(ConnectionError, RuntimeError):
             await session.ws.send_json(envelope)

@@ -11,12 +11,13 @@ from importlib.resources.abc import Traversable
 from typing import Any
 
 from rich.console import Console
+from textual.command import CommandList, CommandPalette
 from textual.events import Key
 from textual.pilot import Pilot
 from textual.screen import Screen
 
 from botdeck.chat.base import ChatSink
-from botdeck.chat.simulated import ScriptedLine, SimulatedChat
+from botdeck.chat.simulated import Scripted, ScriptedLine, SimulatedChat
 from botdeck.chat.simulated_adapter import SimulatedOptions, scripted
 from botdeck.config import Config, parse_config
 from botdeck.engine import ResumePlan, RunOptions, SourceParts, new_session
@@ -54,7 +55,7 @@ def app_for(
 
 
 def make_app(
-    lines: Sequence[ScriptedLine],
+    lines: Sequence[Scripted],
     *,
     delays: float = 0.0,
     router: dict[str, Any] | None = None,
@@ -74,6 +75,8 @@ def make_app(
     roles: Mapping[str, str] | None = None,
     reading: ConnectionState | None = None,
     sink: ChatSink | None = None,
+    events: dict[str, Any] | None = None,
+    timers: list[dict[str, Any]] | None = None,
     bots: Sequence[str] = BOTS,
 ) -> BotdeckApp:
     """`sink`: where replies go (they stay in the process by default)."""
@@ -92,6 +95,8 @@ def make_app(
             "keys": keys or {},
             "review": review or {},
             "ai": ai or {},
+            "events": events or {},
+            "timers": timers or [],
             "bots": [
                 {
                     "name": bot,
@@ -190,3 +195,32 @@ def screen_text(app: BotdeckApp) -> str:
     update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     console.print(update)
     return console.export_text()
+
+
+async def from_palette(app: BotdeckApp, pilot: Pilot[Any], title: str) -> None:
+    """Choose `title` in the command palette the way a person does, and wait until its
+    action has run (the palette awaits it)."""
+    await pilot.press("ctrl+p")
+    await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+    palette = app.screen
+    await pilot.press(*title)
+    found = palette.query_one(CommandList)
+
+    def hit() -> bool:  # the palette's search runs in a worker: wait for its best hit
+        if found.option_count == 0:
+            return False
+        best: Any = found.get_option_at_index(0)  # a palette hit: its `hit` holds the title
+        return str(best.hit.text) == title
+
+    await wait_until(pilot, hit)
+    for _ in range(3):
+        await pilot.press("enter")
+        if app.screen is not palette:
+            break
+        await wait_until(pilot, lambda: found.highlighted is not None or app.screen is not palette)
+    await wait_until(pilot, lambda: app.screen is not palette)
+    await pilot.pause()  # the chosen action runs next, after the palette closes
+
+
+def titles(app: BotdeckApp) -> list[str]:
+    return [command.title for command in app.get_system_commands(app.screen)]

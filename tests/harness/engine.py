@@ -18,13 +18,15 @@ from botdeck.ai.safety import SafetyGate
 from botdeck.chat.base import ChatSink, SendError
 from botdeck.config import Config, parse_config
 from botdeck.core.ratelimit import SendLimiter
-from botdeck.engine import Engine, EngineSettings, assemble, build_engine
+from botdeck.engine import Engine, EngineSettings, SourceParts, assemble, build_engine
 from botdeck.engine.journal import Journal
 from botdeck.engine.orchestrator import OrchestratorSettings
+from botdeck.engine.reactions import ReactionSettings
 from botdeck.engine.room import RoomSettings
 from botdeck.model.chat import ChatMessage
 from botdeck.model.defaults import Cooldowns
 from botdeck.model.jobs import Priority
+from botdeck.model.stream import EventKind
 from tests.harness.journals import Event, events_of
 from tests.harness.virtual_time import run_virtual
 
@@ -53,6 +55,7 @@ def make_engine(
     g: int = 5,
     b: int = 2,
     journal_clock: Callable[[], float] = time.time,
+    source: SourceParts | None = None,
     clock: Callable[[], float] = time.time,
     **settings: object,
 ) -> tuple[Engine, io.StringIO]:
@@ -80,6 +83,7 @@ def make_engine(
     engine = assemble(
         engine_settings,
         channel="test_channel",
+        source=source,
         sink=sink,
         responder=responder or OfflineResponder(seed=seed, bots=tuple(bots)),
         safety=safety,
@@ -187,3 +191,38 @@ def journal_of_run(config: Config) -> list[Event]:
         return events_of(stream)
 
     return run_virtual(main())
+
+
+class Recording(Responder):
+    """Writes "reply N" and keeps every request (what the AI was asked)."""
+
+    label = "recording"
+
+    def __init__(self) -> None:
+        self.requests: list[ReplyRequest] = []
+
+    async def reply(self, request: ReplyRequest) -> Reply:
+        self.requests.append(request)
+        return Reply(f"reply {len(self.requests)}")
+
+
+class Sink:
+    """Every message sent, with the loop time and the bot (a send takes 0.2 s)."""
+
+    echoes = False
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[float, str, str]] = []  # (loop time, bot, text)
+
+    async def send(self, bot: str, text: str, reply_to: str | None = None) -> str:
+        await asyncio.sleep(0.2)
+        self.sent.append((asyncio.get_running_loop().time(), bot, text))
+        return f"out-{len(self.sent)}"
+
+
+def reactions(**changes: dict[str, object]) -> dict[EventKind, ReactionSettings]:
+    """The default reactions, with some tables changed (by kind name)."""
+    found = dict(DEFAULTS.reactions)
+    for kind, fields in changes.items():
+        found[EventKind(kind)] = replace(found[EventKind(kind)], **fields)  # type: ignore[arg-type]
+    return found

@@ -129,10 +129,12 @@ def engine_for(
     config: dict[str, Any] | None = None,
     with_tokens: tuple[str, ...] = BOTS,
     limiter: RateLimiter | None = None,
-    responder: Echo | None = None,
+    responder: Responder | None = None,
+    ai_from_config: bool = False,
     clock: Callable[[], float] | None = None,
 ) -> Run:
-    """`clock`: the wall clock the engine dates things by (the fake's, to move time)."""
+    """`ai_from_config`: the responder the config names (the real openai SDK), not Echo.
+    `clock`: the wall clock the engine dates things by (the fake's, to move time)."""
     monkeypatch.setenv("TWITCH_CLIENT_SECRET", fake.client_secret)
     for bot in BOTS:
         if bot not in fake.users:
@@ -151,7 +153,7 @@ def engine_for(
         parsed,
         journal_stream=journal,
         source=parts,
-        responder=responder or Echo(),
+        responder=None if ai_from_config else responder or Echo(),
         limiter=limiter,
         clock=clock or time.time,
     )

@@ -263,6 +263,8 @@ def test_events_that_change_no_figure_are_read_without_a_note(tmp_path):
     others = [
         {"ts": T0 + 1, "event": "moderation", "action": "clear"},
         {"ts": T0 + 1, "event": "reviewed", "job": 1, "verdict": "approved", "by": "operator"},
+        {"ts": T0 + 1, "event": "channel_event", "kind": "follow", "msg": "e1", "user": "v"},
+        {"ts": T0 + 1, "event": "redemption", "id": "r1", "status": "CANCELED", "job": 9},
         {"ts": T0 + 1, "event": "held", "job": 1, "bot": "b", "text": "x", "reason": "automod"},
         {"ts": T0 + 1, "event": "reading_gap", "until": T0 + 2},
         {"ts": T0 + 1, "event": "shared_chat", "partners": "partner"},
@@ -342,3 +344,50 @@ def test_run_lines_from_an_untrusted_journal_name_a_few_channels_at_most(tmp_pat
     report = build_report(write(tmp_path, [*idle, *busy]))
     assert report.runs == 30  # run lines with nothing between them are one run
     assert report.channels == [f"busy{n}" for n in range(10)]
+
+
+def test_the_channel_its_events_reactions_and_channel_point_questions(tmp_path):
+    """The report counts the channel's events (a test event aside), the bots' reactions
+    (not mentions: the raid greeting answers no viewer) and each question's fate."""
+
+    def happened(t: float, kind: str, msg: str, **extra: object) -> dict[str, object]:
+        return {"ts": T0 + t, "event": "channel_event", "kind": kind, "msg": msg, **extra}
+
+    events = [
+        happened(0.0, "raid", "e1", user="raider", count=200),
+        job(0.0, "enqueued", 1, "a", "high", "e1", reaction="raid"),
+        chat(0.5, "m1", "v1", "@a hi"),
+        job(0.5, "enqueued", 2, "a", "high", "m1"),
+        job(1.0, "sent", 1, "a", "high", "e1", text="welcome raiders", latency=1.0),
+        job(2.0, "sent", 2, "a", "high", "m1", text="@v1 hi", latency=1.5),
+        happened(3.0, "gift", "e2", user="gifter", count=50),
+        job(3.0, "enqueued", 3, "b", "normal", "e2", reaction="gift"),
+        job(4.0, "failed", 3, "b", "normal", "e2", reason="timeout"),
+        happened(5.0, "redeem", "r1", user="v2", text="what game is this?"),
+        job(5.0, "enqueued", 4, "b", "high", "r1", reaction="redeem"),
+        job(6.0, "sent", 4, "b", "high", "r1", text="@v2 a puzzle game", latency=1.0),
+        {"ts": T0 + 6.1, "event": "redemption", "id": "r1", "status": "FULFILLED", "job": 4},
+        happened(7.0, "redeem", "r2", user="v3", text="and now?"),
+        job(7.0, "enqueued", 5, "b", "high", "r2", reaction="redeem"),
+        job(8.0, "skipped", 5, "b", "high", "r2", reason="expired"),
+        {"ts": T0 + 8.1, "event": "redemption", "id": "r2", "status": "CANCELED", "job": 5},
+        happened(9.0, "follow", "e3", user="someone", test=True),
+    ]
+    report = build_report(write(tmp_path, events))
+    channel = report.channel
+    assert channel.events == {"redeem": 2, "raid": 1, "gift": 1}
+    assert (channel.tests, channel.reactions, channel.reacted) == (1, 4, 2)
+    assert (channel.fulfilled, channel.refunded) == (1, 1)
+    assert (report.mentions.jobs, report.mentions.answered) == (1, 1)  # the viewer's only
+    assert [point.latency for point in report.mention_latency] == [1.5]
+    out = io.StringIO()
+    render_report(report, Console(file=out, width=100, color_system=None))
+    shown = out.getvalue()
+    assert "events: redeem 2, raid 1, gift 1 (and 1 test event)" in shown
+    assert "reactions: 4, sent 2" in shown
+    assert "channel-point questions: fulfilled 1, refunded 1" in shown
+    from botdeck.report.html import report_html
+
+    page = report_html(report, ack_target=60.0)
+    assert "channel-point questions: fulfilled 1, refunded 1" in page
+    assert report_json(report)["channel"]["refunded"] == 1

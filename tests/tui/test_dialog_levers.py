@@ -14,6 +14,7 @@ from botdeck.model.jobs import RouterState
 from botdeck.tui.app import BotdeckApp
 from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.screens.edit_reply import EditReply
+from botdeck.tui.screens.event_dialog import EventDialog
 from botdeck.tui.screens.help import HelpScreen
 from botdeck.tui.screens.mute import MuteDialog
 from botdeck.tui.screens.say import SayScreen
@@ -58,11 +59,16 @@ async def open_say(app: BotdeckApp, pilot: Pilot) -> None:
     await pilot.press("i")
 
 
+async def open_event(app: BotdeckApp, pilot: Pilot) -> None:
+    await pilot.press("g")
+
+
 # (dialog, how to open it, the stop key and the quit key inside it)
 DIALOGS = [
     (HelpScreen, open_help, "x", "q"),
     (TextView, open_reply, "x", "q"),
     (MuteDialog, open_mute, "x", "q"),
+    (EventDialog, open_event, "x", "q"),
     (SayScreen, open_say, "ctrl+x", "ctrl+q"),  # x and q type there
     (EditReply, open_edit, "ctrl+x", "ctrl+q"),
 ]
@@ -164,6 +170,7 @@ FROM_THE_QUEUE = [
     (HelpScreen, "question_mark", "escape"),
     (TextView, "enter", "escape"),
     (MuteDialog, "m", "escape"),
+    (EventDialog, "g", "escape"),
     (SayScreen, "i", "escape"),
     (EditReply, "e", "escape"),
     (ConfirmStop, "x", "n"),

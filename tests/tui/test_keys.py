@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from textual.command import CommandList, CommandPalette
 
 from botdeck.engine import EXIT_OK
 from botdeck.model.chat import ChatMessage
@@ -21,36 +20,18 @@ from botdeck.tui.screens.say import SayScreen
 from botdeck.tui.screens.text_view import TextView
 from botdeck.tui.widgets.queue import QueueInspector
 from botdeck.tui.widgets.review import ReviewPanel
-from tests.harness.dashboard import BOTS, make_app, mentions, screen_text, wait_until
+from tests.harness.dashboard import (
+    BOTS,
+    from_palette,
+    make_app,
+    mentions,
+    screen_text,
+    titles,
+    wait_until,
+)
 from tests.harness.journals import events_of
 
 STICKY = BOTS[0]
-
-
-async def from_palette(app, pilot, title: str) -> None:
-    """Choose `title` in the command palette the way a person does, and wait until its
-    action has run (the palette awaits it)."""
-    await pilot.press("ctrl+p")
-    await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
-    palette = app.screen
-    await pilot.press(*title)
-    found = palette.query_one(CommandList)
-
-    def hit() -> bool:  # the palette's search runs in a worker: wait for its best hit
-        return found.option_count > 0 and found.get_option_at_index(0).hit.text == title
-
-    await wait_until(pilot, hit)
-    for _ in range(3):
-        await pilot.press("enter")
-        if app.screen is not palette:
-            break
-        await wait_until(pilot, lambda: found.highlighted is not None or app.screen is not palette)
-    await wait_until(pilot, lambda: app.screen is not palette)
-    await pilot.pause()  # the chosen action runs next, after the palette closes
-
-
-def titles(app) -> list[str]:
-    return [command.title for command in app.get_system_commands(app.screen)]
 
 
 async def test_every_palette_entry_changes_what_it_should():

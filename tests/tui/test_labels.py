@@ -26,10 +26,12 @@ from botdeck.model.console import QueuedMentions
 from botdeck.model.events import (
     AIAvailability,
     AIState,
+    ChannelEventSeen,
     FaultSeen,
     JobChanged,
     ModerationAction,
     ModerationSeen,
+    RedemptionSettled,
     StateChanged,
 )
 from botdeck.model.faults import Fault, FaultEdge
@@ -40,7 +42,14 @@ from botdeck.model.live import BotRemoval, LiveSnapshot, OfflineAction, Removal
 from botdeck.model.review import PendingReview, Verdict
 from botdeck.model.room import Audience, PassKind
 from botdeck.model.snapshot import Expired, ResumeSummary
-from botdeck.tui.chatlines import OutcomeFolds, fault_line, moderation_line
+from botdeck.model.stream import ChannelEvent, EventKind, RedemptionStatus, Reward, StreamInfo
+from botdeck.tui.chatlines import (
+    OutcomeFolds,
+    event_line,
+    fault_line,
+    moderation_line,
+    redemption_line,
+)
 from botdeck.tui.labels import (
     fault_label,
     mentions_choice,
@@ -77,6 +86,8 @@ SHOWN = {
     QueuedMentions: "mute dialog (one choice each), the toast after it",
     PassKind: "bot cards (the lower border: passed: emotes 41, spam 12)",
     Expired: "the resume toast and the headless line (ResumeSummary.describe)",
+    EventKind: "chat event lines (the ★ marker)",
+    RedemptionStatus: "chat redemption lines (fulfilled, refunded)",
     Removal: "bot cards (timed out until, banned) and the alert (BotRemoval.describe)",
     OfflineAction: "header (on offline: keep | drain, and what it did)",
     FaultEdge: "a drill's fault: the chat line, its toast's title, the alert line while it lasts",
@@ -185,6 +196,41 @@ async def test_every_router_state_and_connection_status_shows_in_the_header_and_
                 assert state.value in status.plain
                 assert connection.value in status.plain
         app._on_event(StateChanged(RouterState.PAUSED))
+        assert app.is_running
+
+
+async def test_every_channel_event_and_redemption_fate_shows_in_the_chat_in_its_style():
+    app = make_app([ScriptedLine(0, "viewer1", "hello")])
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        expected = []
+        for number, kind in enumerate(EventKind):
+            event = ChannelEvent(
+                kind,
+                f"e{number}",
+                0.0,
+                user="[bold]raider",  # never markup
+                count=3,
+                message="hi [red]there",
+                reward=Reward("r", "Ask stickyman1776") if kind is EventKind.REDEEM else None,
+                stream=StreamInfo("Celeste", "any%") if kind is EventKind.UPDATE else None,
+                detail="watch_streak" if kind is EventKind.UNSUPPORTED else "",
+            )
+            app._on_event(ChannelEventSeen(event))
+            app._on_event(ChannelEventSeen(event))  # an unsupported one is said once
+            expected.append(event_line(event, app._clock()))
+        for number, status in enumerate(RedemptionStatus):
+            settled = RedemptionSettled(f"r{number}", status, number)
+            app._on_event(settled)
+            expected.append(redemption_line(settled, app._clock()))
+        app.flush_chat()
+        await pilot.pause()
+        chat = "\n".join(app.query_one(ChatLog).lines)
+        for line in expected:
+            assert line in chat
+        assert chat.count("unsupported event: watch_streak") == 1
+        assert "raid: [bold]raider with 3 viewers" in chat and "Celeste · any%" in chat
+        assert "redemption refunded" in chat and "redemption fulfilled" in chat
         assert app.is_running
 
 

@@ -1,8 +1,8 @@
 """The state tour (issue 20, "the show goes on"): the real dashboard driven through every
 engine state it can reach, at 80x24, 120x40 and 200x60, with a bot's queue open, the
 review panel where replies are held, and each dialog up in turn (stop `x`, help `?`,
-say `i` with its bot list open, mute `m` where mentions are queued, edit `e`, a reply and
-a chat line in full `enter`).
+say `i` with its bot list open, a test event `g`, mute `m` where mentions are queued,
+edit `e`, a reply and a chat line in full `enter`).
 
 In every state, at every size: each frame renders with the header and the footer on
 screen, each dialog shows and closes, keys keep answering, and nothing raises (Pilot
@@ -33,7 +33,7 @@ from textual.screen import Screen
 from textual.widgets import Select
 
 from botdeck.chat.base import ChatSink, SendError, SendHeld
-from botdeck.chat.simulated import ScriptedLine
+from botdeck.chat.simulated import ScriptedEvent, ScriptedLine
 from botdeck.engine import plan_resume
 from botdeck.model.channel import ChatSettings, UserCleared
 from botdeck.model.chat import ConnectionState, ConnectionStatus
@@ -42,9 +42,11 @@ from botdeck.model.faults import Fault, FaultEdge
 from botdeck.model.jobs import Phase, RouterState
 from botdeck.model.live import BotFollows, BotRemoved, SharedChat, StreamOffline
 from botdeck.model.snapshot import LaneSnapshot
+from botdeck.model.stream import ChannelEvent, EventKind, Reward, StreamInfo
 from botdeck.tui.app import BotdeckApp
 from botdeck.tui.screens.confirm_stop import ConfirmStop
 from botdeck.tui.screens.edit_reply import EditReply
+from botdeck.tui.screens.event_dialog import EventDialog
 from botdeck.tui.screens.help import HelpScreen
 from botdeck.tui.screens.mute import MuteDialog
 from botdeck.tui.screens.say import SayScreen
@@ -313,6 +315,29 @@ TAKEN_OVER = "took over #botdeck_demo from a run that ended without closing (pid
 EVERY_MODE = ChatSettings(slow=30, followers_only=True, follow_minutes=10,
                           subscribers_only=True, emote_only=True, unique=True)  # fmt: skip
 REVIEW_ALL = {"bots": ["*"], "timeout": 3600}
+RAID = ScriptedEvent(0, ChannelEvent(EventKind.RAID, "raid-1", 0.0, user="bigstreamer",
+                                     display_name="BigStreamer", count=200))  # fmt: skip
+ASK = Reward("reward-1", f"Ask {STICKY}")
+QUESTIONS = [
+    ScriptedEvent(
+        0,
+        ChannelEvent(
+            EventKind.REDEEM,
+            f"red-{n}",
+            0.0,
+            user=f"fan{n}",
+            message="what game is this?",
+            reward=ASK,
+        ),
+    )
+    for n in range(3)
+]
+OFFLINE = ScriptedEvent(
+    0, ChannelEvent(EventKind.UPDATE, "info", 0.0, stream=StreamInfo("Celeste", "any%", live=False))
+)
+ODD = ScriptedEvent(
+    0, ChannelEvent(EventKind.UNSUPPORTED, "odd-1", 0.0, detail="a notice type botdeck lacks")
+)
 RAID_LIMITS = {"window": 30.0, "viewer": 2}  # two sends per 30 s: a raid must merge
 
 
@@ -496,6 +521,26 @@ STATES: list[State] = [
         shows="DRILL AI",
     ),
     State(
+        "raid_armed",
+        plain([RAID, *to(STICKY, 6)], delays=30.0),
+        when(lambda app: app.engine.snapshot().raid is not None, "raid mode armed"),
+        shows="raid: BigStreamer (200 viewers)",
+    ),
+    State(
+        "channel_point_questions",
+        plain(QUESTIONS, events={"redeem": {"enabled": True}}),
+        when(
+            lambda app: app.engine.snapshot().events.fulfilled == 3,
+            "three questions answered and fulfilled",
+        ),
+    ),
+    State(
+        "stream_offline_timers_paused_unsupported_event",
+        plain([OFFLINE, ODD, *CHATTER], timers=[{"text": "follow!", "interval": 10.0}]),
+        when(lambda app: app.engine.snapshot().stream.live is False, "the stream offline"),
+        shows="playing Celeste (offline)",
+    ),
+    State(
         "journal_lost",
         on_a_full_disk,
         when(notice("journal stopped after"), "the journal given up"),
@@ -632,6 +677,7 @@ async def visit(app: BotdeckApp, pilot: Pilot, state: State) -> None:
     await mash(pilot, "escape")
     await closed(pilot, say)
 
+    await dialog(pilot, "g", EventDialog, "Fire a test event")
     # The mute dialog, where the bot has mentions it could lose (else `m` mutes or
     # unmutes at once, which would leave the state).
     if not app.engine.muted(state.queue) and app.engine.queued_mentions(state.queue):

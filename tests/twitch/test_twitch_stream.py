@@ -426,10 +426,14 @@ async def test_the_stream_going_offline_drains_with_on_offline_drain(fake: FakeT
         await fake.stream_offline()
         await until(lambda: run.engine.state.ended, what="drained")
         assert run.engine.snapshot().live.offline
+        assert run.engine.snapshot().stream.live is False  # the timers pause too
         assert run.chat.unreadable == {"stream.offline": (1, 1)}
     assert [(e["state"], e.get("by")) for e in run.events("state")][:1] == [
         ("draining", "stream.offline")
     ]
+    # One subscription, one event: drained and journaled as the channel's event too.
+    assert [e["kind"] for e in run.events("channel_event")].count("offline") == 1
+    assert sum(s.type == "stream.offline" for s in fake.subscriptions.values()) <= 1
 
 
 async def test_a_chat_message_twitchio_cannot_read_is_answered_and_counted(

@@ -45,6 +45,29 @@ def _ai_down(snap: EngineSnapshot) -> Part | None:
     return Part.of((header, "bold reverse")) if header else None
 
 
+def _raid(snap: EngineSnapshot) -> Part | None:
+    """`raid: Bigstreamer (200 viewers)` while raid mode plans for it, early in the line;
+    always shown whole, as the warnings before it."""
+    return Part.of((snap.raid.header(), "bold reverse")) if snap.raid is not None else None
+
+
+def _playing(snap: EngineSnapshot) -> Part | None:
+    """The game (offline when the stream is, which pauses the timers): it gives way after
+    the chat connection and the share, with the chat modes."""
+    playing = stream_words(snap)
+    return Part.of((playing, "dim"), rank=2) if playing else None
+
+
+def stream_words(snap: EngineSnapshot) -> str:
+    """What the header says of the stream: its game, and offline when Twitch says so
+    (unless `[chat] on_offline`'s part says it already)."""
+    stream = snap.stream
+    playing = f"playing {stream.game}" if stream.game else ""
+    if stream.live is False and not snap.live.offline:
+        return f"{playing} (offline)" if playing else "stream offline"
+    return playing
+
+
 def _shared(snap: EngineSnapshot) -> Part | None:
     """A shared chat session, right after the router state: it changes who hears replies."""
     shared = " ".join(f"#{login}" for login in snap.live.shared_with)
@@ -99,10 +122,12 @@ class _Line(TextLines):
 
 
 class StatusBar(_Line):
-    """Router state first (with `AI down for 23 s` while it is), then chat connection, the
-    channel's chat modes, channel, responder, review, uptime. The state, the warnings that
-    follow it and the uptime always show whole; the rest gives way on a narrow terminal
-    (chat trouble is an alert line of its own too)."""
+    """Router state first (with `AI down for 23 s` while it is, a shared chat session and
+    a raid raid mode plans for), the game (offline when the stream is), then chat
+    connection, the channel's chat modes, `[chat] on_offline`, channel, responder, review,
+    uptime. The state, the warnings that follow it and
+    the uptime always show whole; the rest gives way on a narrow terminal (chat trouble is
+    an alert line of its own too)."""
 
     def show(self, snap: EngineSnapshot, uptime: float) -> None:
         parts = [
@@ -110,6 +135,8 @@ class StatusBar(_Line):
             Part.of(("sends held: stop?", "bold reverse")) if snap.sends_held else None,
             _ai_down(snap),
             _shared(snap),
+            _raid(snap),
+            _playing(snap),
             Part.of("chat: ", snap.connection.describe(), rank=3),
             Part.of(("mode: ", "dim"), (snap.chat_mode, "bold"), rank=2)
             if snap.chat_mode
@@ -228,4 +255,15 @@ class Overview(_Line):
             parts.append(Part.of(("tokens ", "dim"), f"{tokens}", rank=5))
         if snap.resume is not None and snap.resume.resumed:
             parts.append(Part.of(("resumed ", "dim"), f"{snap.resume.resumed}", rank=3))
+        events = snap.events
+        if events.events:
+            parts.append(Part.of(("events ", "dim"), f"{events.events}", rank=2))
+            parts.append(Part.of(("reactions ", "dim"), f"{events.reactions}", rank=2))
+        if events.fulfilled or events.refunded or events.open_redemptions:
+            parts.append(
+                Part.of(
+                    ("points: fulfilled ", "dim"), f"{events.fulfilled}",
+                    ("  refunded ", "dim"), f"{events.refunded}",
+                )
+            )  # fmt: skip
         self.show_text(fit_line(parts, self.fit_width))
