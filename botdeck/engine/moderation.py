@@ -33,7 +33,7 @@ from botdeck.engine.conversation import Conversation
 from botdeck.engine.events import EventHub
 from botdeck.model.channel import ChatCleared, MessageDeleted, ModerationEvent, UserCleared
 from botdeck.model.events import BotChanged, ModerationAction, ModerationSeen
-from botdeck.model.jobs import ReplyContext
+from botdeck.model.jobs import ReplyContext, RouterState
 from botdeck.model.journal import Reason
 from botdeck.model.live import BotRemoval, Removal, clock
 
@@ -128,11 +128,15 @@ class Moderation:
 
     def bot_refused(self, bot: str) -> bool:
         """The platform refused a send because `bot` is banned or timed out, a removal this
-        run did not see (it fell while reading was lost): paused as if it had, True. False
-        when the bot was already paused for it (a drain runs a paused bot's replies: they
-        fail rather than go round again) or moderation handling is off."""
-        if not self._enabled or bot.lower() not in self._bots or bot in self._removed_bots:
+        run did not see (it fell while reading was lost): paused as if it had, True (the
+        reply waits). Also True when the bot is paused for it already (the source may tell
+        the removal, e.g. a timeout's end it looked up for this refusal, before the refused
+        send reaches here), except while draining: a drain runs a paused bot's replies,
+        which fail rather than go round again. False when moderation handling is off."""
+        if not self._enabled or bot.lower() not in self._bots:
             return False
+        if bot in self._removed_bots:
+            return self._scheduler.state is not RouterState.DRAINING
         self._pause_removed(bot)
         return True
 

@@ -91,8 +91,14 @@ class TwitchChat(ChatSource):
         )
         self._roles = Roles(link, on_role)
         self._automod = AutoModWatch(link, self._queue)
+        helix = Helix()
+        self._timeouts = Timeouts(link, helix, self._queue)
         self._sending = Sending(
-            link, self._accounts, changed=self._publish, held=self._automod.want
+            link,
+            self._accounts,
+            changed=self._publish,
+            held=self._automod.want,
+            removed=self._timeouts.refused,
         )
         self._incoming = Incoming(link, self._roles, self._queue)
         self._events = Events(link, self._queue)
@@ -105,9 +111,7 @@ class TwitchChat(ChatSource):
             put=self._incoming.put,
             events=self._events,
         )
-        helix = Helix()
         self._follows = Follows(link, helix, self._queue)
-        self._timeouts = Timeouts(link, helix, self._queue)
         self._incoming.watchers += [self._follows.seen, self._timeouts.seen]
         self._tending: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None

@@ -18,11 +18,16 @@ A line AutoMod holds (`is_sent: false`, drop code `msg_rejected`, "being checked
 mods") is `SendHeld`, not a failure: the moderators' verdict comes later (`automod`).
 A reply whose parent line was deleted is refused 400 "Message cannot be replied to"
 (twitchdev/issues #896): it goes again once, outside the thread.
+
+Any other drop (`is_sent: false`, whatever its code says: codes change), or a 403, may be
+a ban or timeout botdeck never heard (it fell while reading was lost): `removed(bot)` asks
+Twitch (Get Banned Users, see `timeouts`), and only when it lists the bot is the failure
+`SendError.removed`: the engine pauses the bot and its replies wait instead of failing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import twitchio
 
@@ -44,11 +49,13 @@ class Sending:
         *,
         changed: Callable[[], None],
         held: Callable[[str], None] | None = None,
+        removed: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:
         self._link = link
         self._accounts = accounts
         self._changed = changed
         self._held = held  # AutoMod held a line of this bot: its verdicts must be heard
+        self._removed = removed  # whether Twitch lists this bot as banned or timed out now
 
     async def send(self, bot: str, text: str, reply_to: str | None = None) -> str:
         """Send `text` as `bot` (its own token, or the app token with send_as = "app"),
@@ -83,18 +90,27 @@ class Sending:
                 if self._held is not None:
                     self._held(bot)
                 raise SendHeld(reason) from None
-            retry = settings.retry_wait if _is_rate_limit(error.code, error.message) else None
-            raise SendError(reason, retry_after=retry) from None
+            if _is_rate_limit(error.code, error.message):
+                raise SendError(reason, retry_after=settings.retry_wait) from None
+            raise SendError(reason, removed=await self._is_removed(bot)) from None
         except ValueError as error:  # twitchio's own length check
             raise SendError(str(error)) from None
         except (KeyError, TypeError) as error:  # an answer of another shape than Helix's
             raise SendError(f"Twitch answered the message unexpectedly ({error})") from None
         except REQUEST_ERRORS as error:
-            raise self._send_failed(account, error) from None
+            failed = self._send_failed(account, error)
+            if _refuses_user(error) and await self._is_removed(bot):
+                failed = SendError(failed.reason, removed=True)
+            raise failed from None
         self._worked(account)
         if not sent.sent:
-            raise SendError("not sent: Twitch gave no reason")
+            reason = "not sent: Twitch gave no reason"
+            raise SendError(reason, removed=await self._is_removed(bot))
         return str(sent.id)
+
+    async def _is_removed(self, bot: str) -> bool:
+        """A refused send: whether Twitch lists `bot` as banned or timed out now."""
+        return self._removed is not None and await self._removed(bot)
 
     async def _post(
         self,
@@ -169,6 +185,11 @@ def _is_held(code: str | None, message: str | None) -> bool:
     """AutoMod holds the line for the moderators (`msg_rejected`; the mandatory kind, a
     line the channel's settings refuse outright, is not held)."""
     return (code or "") == "msg_rejected" or "being checked by mods" in (message or "")
+
+
+def _refuses_user(error: BaseException) -> bool:
+    """Twitch's 403 for the message: the sender may not talk there (a ban, among others)."""
+    return isinstance(error, twitchio.HTTPException) and error.status == 403
 
 
 def _parent_gone(error: twitchio.HTTPException) -> bool:

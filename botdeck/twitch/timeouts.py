@@ -7,12 +7,20 @@ for a permanent ban; the answer goes to the engine as `BotRemoved`, which resume
 timed-out bot by itself when its timeout ends and leaves a banned one to the operator.
 While a bot is timed out it is looked up again every `timeout_check_interval`: a timeout
 a moderator lifts early (or shortens) ends the pause then, not at the first end.
+
+A removal botdeck never heard (it fell while reading was lost) shows only as sends Twitch
+refuses: `refused` asks the same endpoint whether the bot is banned or timed out now, at
+most once per bot per `REFUSED_CHECK_EVERY` seconds (in between, the last answer stands
+while it is in force), so that a refused send pauses the bot (`SendError.removed`) only
+when Twitch says it was removed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 
 from botdeck.model.channel import ChatEvent, UserCleared
 from botdeck.model.live import BotRemoved
@@ -24,11 +32,22 @@ from botdeck.twitch.settings import MODERATION_SCOPE
 log = logging.getLogger(__name__)
 
 ENDPOINT = "moderation/banned"
+REFUSED_CHECK_EVERY = 30.0  # seconds between two lookups for one bot's refused sends
 
 
 class Timeouts:
-    def __init__(self, link: Link, helix: Helix, queue: asyncio.Queue[ChatEvent | None]) -> None:
+    def __init__(
+        self,
+        link: Link,
+        helix: Helix,
+        queue: asyncio.Queue[ChatEvent | None],
+        *,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
         self._link = link
+        self._wall = wall
+        # bot -> when its refused sends were last looked up (loop time), and that lookup
+        self._refusals: dict[str, tuple[float, asyncio.Task[BotRemoved | None]]] = {}
         self._helix = helix
         self._queue = queue
         self._tasks: set[asyncio.Task[object]] = set()
@@ -48,6 +67,29 @@ class Timeouts:
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
+        for _, lookup in self._refusals.values():
+            lookup.cancel()
+
+    async def refused(self, login: str) -> bool:
+        """Twitch refused a send of `login`'s (a drop that is not AutoMod's hold, or a 403):
+        whether it lists the bot as banned or timed out now. The answer, with a timeout's
+        end, goes onto the source's queue as `look_up`'s does. False when it cannot be
+        asked (no grant, Twitch failing, an odd answer) or the bot is not removed."""
+        loop = asyncio.get_running_loop()
+        last = self._refusals.get(login)
+        if last is None or loop.time() - last[0] >= REFUSED_CHECK_EVERY:
+            lookup = loop.create_task(self.look_up(login, always=True))
+            last = self._refusals[login] = (loop.time(), lookup)
+            fresh = True
+        else:
+            fresh = False
+        event = await asyncio.shield(last[1])
+        if event is None or not (event.until is None or event.until > self._wall()):
+            return False
+        if not fresh:  # the last answer still stands: the engine hears it again
+            self._queue.put_nowait(event)
+        log.warning("twitch: %s's send was refused: Twitch lists it as removed", login)
+        return True
 
     def waiting(self) -> bool:
         """A bot is timed out: worth looking up again (a moderator may lift it)."""
@@ -59,9 +101,10 @@ class Timeouts:
         for login in list(self._timed_out):
             await self.look_up(login)
 
-    async def look_up(self, login: str) -> BotRemoved | None:
+    async def look_up(self, login: str, *, always: bool = False) -> BotRemoved | None:
         """Get Banned Users for the bot; the answer also goes onto the source's queue
-        (None: not known, and the bot waits for the operator as before)."""
+        (None: not known, and the bot waits for the operator as before); a timeout's end
+        already known is not news unless `always`."""
         link = self._link
         broadcaster = link.accounts[link.settings.channel.lower()]
         bot = link.accounts[login]
@@ -93,7 +136,7 @@ class Timeouts:
             elif (until := timestamp(expires)) is not None:
                 event = BotRemoved(login, until)
                 self._timed_out[login] = until
-                if until == before:
+                if until == before and not always:
                     return event  # looked up again, unchanged
             else:
                 self._helix.odd(ENDPOINT, "`expires_at` is not a time")

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 FOLLOWERS_SCOPE = "moderator:read:followers"
 BANNED_SCOPES = ("moderation:read", "moderator:manage:banned_users")
+# Made up on purpose: Twitch's codes are undocumented and change, botdeck must not read them.
+REMOVED_DROP = ("sender_removed_xyz", "You cannot send messages to this channel right now.")
 HOLD_DROP = ("msg_rejected", "Your message is being checked by mods and has not been sent.")
 # Subscription types that need no scope, and whose condition names no user.
 NO_SCOPE = frozenset(
@@ -112,6 +114,11 @@ class LiveFake:
         Get Banned Users lists it until then."""
         self.banned_until[login] = None if seconds is None else self.now() + seconds
         await self.clear_user(login)
+
+    def remove_unheard(self: FakeTwitch, login: str, seconds: float | None) -> None:
+        """`login` is timed out for `seconds` (None: banned) while nobody reads: no event
+        says so, only its sends are dropped and Get Banned Users lists it."""
+        self.banned_until[login] = None if seconds is None else self.now() + seconds
 
     def lift(self: FakeTwitch, login: str) -> None:
         """A moderator lifts `login`'s timeout or ban: Get Banned Users no longer lists it

@@ -48,7 +48,7 @@ from aiohttp import WSMsgType, web
 from botdeck.model.chat import Role
 from botdeck.model.defaults import SendLimits
 from tests.fakes.twitch_events import ChannelEvents
-from tests.fakes.twitch_live import LiveFake
+from tests.fakes.twitch_live import REMOVED_DROP, LiveFake
 
 BOT_SCOPES = ("user:read:chat", "user:write:chat", "user:bot", "user:read:moderated_channels")
 
@@ -741,6 +741,10 @@ class FakeTwitch(ChannelEvents, LiveFake):
             record(200, dropped="user_banned")
             await self._touch()
             return self._dropped("user_banned", "You are banned from this channel.")
+        if self._removed_now(sender.login):  # banned or timed out by a moderator
+            record(200, dropped=REMOVED_DROP[0])
+            await self._touch()
+            return self._dropped(*REMOVED_DROP)
         if body.get("reply_parent_message_id") in self.deleted:  # twitchdev/issues #896
             record(400)
             await self._touch()
