@@ -188,6 +188,8 @@ def test_a_flag_the_log_cannot_honour_exits_2_with_one_line(env, tmp_path, flags
 
 
 def test_only_a_rehearsal_has_the_flags(env):
-    for command in (["run"], ["demo", "--headless"]):
-        result = run_botdeck(*command, "--mention-rate", "2", env=env)
+    """`--as` is a rehearsal's; `--mention-rate` a rehearsal's and the demo's (see
+    tests/test_demo_mention_rate.py): never a live run's."""
+    for command, flag in ((["run"], "--mention-rate"), (["run"], "--as"), (["demo"], "--as")):
+        result = run_botdeck(*command, "--headless", flag, "2", env=env)
         assert result.returncode == 2 and "unrecognized arguments" in result.stderr

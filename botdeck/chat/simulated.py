@@ -40,13 +40,15 @@ class ScriptedLine:
     user: str
     text: str
     badges: tuple[str, ...] = ()  # e.g. ("moderator",): who may command the bots from chat
+    synthetic: bool = False  # an extra mention `demo --mention-rate` made up (`synthetic-N`)
 
 
 @dataclass(frozen=True, slots=True)
 class ScriptedEvent:
     """A moderator's action, new chat settings or a channel event (a raid, a sub) at `at`
     seconds (a scripted line's id is `sim-N`, N its place in the order lines are played,
-    from 1; a channel event gets the time it is played)."""
+    from 1, a synthetic one's `synthetic-N`, counted apart; a channel event gets the time
+    it is played)."""
 
     at: float
     event: ModerationEvent | ChatSettings | ChannelEvent
@@ -70,7 +72,7 @@ _GREETINGS = (
     "@{bot} the raid has arrived", "{bot} hiii", "@{bot} we came from the raid!!",
 )  # fmt: skip
 _RAID_NOISE = ("RAID HYPE", "raid raid raid", "PogChamp", "hello chat!", "hi everyone", "o7 o7")
-_QUESTIONS = (
+QUESTIONS = (
     "what game is this?", "how long have you been streaming?", "can you play minecraft next?",
     "what's your favorite color?", "do you stream daily?", "who is the best speedrunner?",
     "why is this boss so hard?", "is this your first playthrough?", "which character is best?",
@@ -139,7 +141,7 @@ def questions_script(
     names = _viewers(rng)
     step = within / max(1, count)
     return [
-        ScriptedLine(0.5 + i * step, next(names), f"@{bot} {rng.choice(_QUESTIONS)}")
+        ScriptedLine(0.5 + i * step, next(names), f"@{bot} {rng.choice(QUESTIONS)}")
         for i in range(count)
     ]
 
@@ -156,7 +158,7 @@ def mixed_script(
         user = rng.choice(regulars)
         roll = rng.random()
         if roll < 0.12:
-            text = f"@{rng.choice(bots)} {rng.choice(_QUESTIONS + _TAKES)}"
+            text = f"@{rng.choice(bots)} {rng.choice(QUESTIONS + _TAKES)}"
         elif roll < 0.16 and len(bots) > 1:
             pair = rng.sample(list(bots), 2)
             text = f"@{pair[0]} @{pair[1]} {rng.choice(_TAKES)}"
@@ -194,7 +196,7 @@ def soak_lines(
             return
         user = rng.choice(regulars)
         if rng.random() < mention_share:
-            text = f"@{rng.choice(bots)} {rng.choice(_QUESTIONS)}"
+            text = f"@{rng.choice(bots)} {rng.choice(QUESTIONS)}"
         else:
             text = rng.choice(_CHATTER)
         yield ScriptedLine(at, user, text)
@@ -255,6 +257,7 @@ class SimulatedChat(ChatSource):
         self._keep_open = keep_open
         self._clock = clock
         self._ids = itertools.count(1)
+        self._synthetic_ids = itertools.count(1)  # `demo --mention-rate`'s, as a rehearsal's
         self._queue: asyncio.Queue[ChatEvent | None] = asyncio.Queue()  # None: a player ended
         self._players: set[asyncio.Task[None]] = set()
         self._active = 0
@@ -304,13 +307,18 @@ class SimulatedChat(ChatSource):
         return event
 
     def _message(self, line: ScriptedLine) -> ChatMessage:
+        if line.synthetic:
+            msg = f"synthetic-{next(self._synthetic_ids)}"
+        else:
+            msg = f"sim-{next(self._ids)}"
         return ChatMessage(
-            id=f"sim-{next(self._ids)}",
+            id=msg,
             user=line.user.lower(),
             display_name=line.user,
             text=clean_text(line.text, max_chars=MAX_SCAN_CHARS),  # cut for display later
             timestamp=self._clock(),
             badges=line.badges,
+            synthetic=line.synthetic,
         )
 
     async def __aiter__(self) -> AsyncIterator[ChatEvent]:

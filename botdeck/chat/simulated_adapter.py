@@ -54,13 +54,22 @@ class SimulatedOptions(AdapterOptions):
 
 
 def build(context: SourceContext[SimulatedOptions]) -> SourceParts:
-    options = context.options
-    spec = options.spec
-    lines: Iterator[Scripted]
+    return played(context, script(context))
+
+
+def script(context: SourceContext[SimulatedOptions]) -> Iterator[Scripted]:
+    """The scenario's lines for the context's bots and seed (the dashboard's mixed chat
+    endless)."""
+    spec = context.options.spec
     if context.endless and isinstance(spec.params, MixedParams):
-        lines = endless_mixed(context.bots, context.seed, spec.params)
-    else:
-        lines = scenario_lines(spec, context.bots, context.seed)
+        return endless_mixed(context.bots, context.seed, spec.params)
+    return scenario_lines(spec, context.bots, context.seed)
+
+
+def played(context: SourceContext[SimulatedOptions], lines: Iterator[Scripted]) -> SourceParts:
+    """The source playing `lines` (the scenario's, or with `demo --mention-rate`'s among
+    them)."""
+    options = context.options
     source = SimulatedChat(
         lines, speed=options.speed, keep_open=context.keep_open, clock=context.clock
     )

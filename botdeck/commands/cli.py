@@ -152,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="a fire drill: play the fault plan PLAN (a TOML file, or `default`: the shipped"
         " 10-minute drill) on the wall clock in the dashboard; headless, on a virtual clock",
     )
+    demo.add_argument(
+        "--mention-rate",
+        type=_mention_rate,
+        metavar="R",
+        help="add about R mentions a minute of the bots, drawn from the simulated chat's own"
+        " questions and viewers (seeded; journaled as synthetic)",
+    )
     add_run_options(demo)
 
     add_init_command(commands)

@@ -1,6 +1,10 @@
 """`botdeck run` and `botdeck demo`: a run from a config file (or the demo's made-up one),
 under the dashboard or headless. They only choose the run's options; `engine.open_run`
 does the rest.
+
+`demo --mention-rate R` gives the simulated chat about R more mentions a minute, drawn as a
+rehearsal's (`engine.demo_source`) and journaled as `synthetic`; `run` has no such flag:
+nothing made up reaches a live channel.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from botdeck.config import Config, demo_config
 
 if TYPE_CHECKING:
     from botdeck.chaos import FaultPlan
-    from botdeck.engine import RunOptions
+    from botdeck.engine import RunOptions, SourceParts
     from botdeck.tui.themes import ThemeSet
 
 
@@ -31,10 +35,13 @@ def run_command(args: argparse.Namespace) -> int:
 def config_for(args: argparse.Namespace) -> Config:
     if args.command == "demo":
         # The dashboard's demo keeps chat going (the config's scenario); headless defaults
-        # to the finite raid.
+        # to the finite raid, or with `--mention-rate` to the mixed chat's minute (the
+        # raid is over in seconds; synthetic mentions play while the chat does, drawn
+        # from its questions and regulars).
         # A drill plays the dashboard's chat headless too: its faults need chat all along.
         finite = args.headless and args.chaos is None
-        scenario = args.scenario or ("raid" if finite else None)
+        headless_default = "raid" if args.mention_rate is None else "mixed"
+        scenario = args.scenario or (headless_default if finite else None)
         return demo_config(bots=args.bots, scenario=scenario, seed=args.seed)
     return load_checked(args.config)
 
@@ -60,6 +67,24 @@ def _run_options(args: argparse.Namespace, *, headless: bool) -> RunOptions:
     )
 
 
+def _demo_source(
+    config: Config, args: argparse.Namespace, options: RunOptions, notes: list[str]
+) -> SourceParts | None:
+    """`demo --mention-rate`'s chat (None: the config's, as `run` and a plain demo play it)."""
+    from botdeck.engine import demo_source
+
+    rate = getattr(args, "mention_rate", None)  # `run` has no such flag
+    return demo_source(
+        config, rate, clock=options.clock, keep_open=options.demo, endless=options.demo,
+        notes=notes,
+    )  # fmt: skip
+
+
+def _print_notes(notes: list[str]) -> None:
+    for note in notes:
+        print(f"botdeck: demo: {note}", file=sys.stderr)
+
+
 def _headless(config: Config, args: argparse.Namespace) -> int:
     from botdeck.commands.headless import exit_line, print_summary, print_warnings, run_headless
     from botdeck.engine import open_run
@@ -69,9 +94,12 @@ def _headless(config: Config, args: argparse.Namespace) -> int:
     options = _run_options(args, headless=True)
     if getattr(args, "chaos", None) is not None:
         return _headless_drill(config, args, options)
-    with open_run(config, options) as session:
+    notes: list[str] = []
+    source = _demo_source(config, args, options, notes)
+    with open_run(config, options, source=source) as session:
         engine = session.engine
         print_warnings(engine.source_warnings, sys.stderr)
+        _print_notes(notes)
         code = asyncio.run(run_headless(session))
         summary = sys.stderr if options.journal_on_stdout else sys.stdout
         print_summary(engine, summary)
@@ -91,13 +119,17 @@ def _dashboard(config: Config, args: argparse.Namespace, themes: ThemeSet | None
     setup_logging()  # to a file: Textual owns the terminal
     if getattr(args, "chaos", None) is not None:
         return _dashboard_drill(config, args, themes)
-    with open_run(config, _run_options(args, headless=False)) as session:
+    options = _run_options(args, headless=False)
+    notes: list[str] = []  # printed after the dashboard: the screen is Textual's
+    source = _demo_source(config, args, options, notes)
+    with open_run(config, options, source=source) as session:
         app = create_app(
             session, config, demo=args.command == "demo", theme=args.theme, themes=themes
         )
         code = asyncio.run(run_dashboard(app))
     if app.exit_note:
         print(f"botdeck: {app.exit_note}")
+    _print_notes(notes)
     if session.journal is not None:
         print(f"botdeck: journal: {session.journal.path}")
     return code
@@ -117,10 +149,12 @@ def _headless_drill(config: Config, args: argparse.Namespace, options: RunOption
     duration = args.duration if args.duration is not None else drill_length(plan)
     loop = VirtualTimeLoop()
     options = replace(options, demo=True, duration=duration, clock=wall_clock(loop))
-    drill = Drill(config, plan, options)
+    notes: list[str] = []
+    drill = Drill(config, plan, options, source=_demo_source(config, args, options, notes))
     try:
         with drill.opened() as first:
             print_warnings(first.engine.source_warnings, sys.stderr)
+            _print_notes(notes)
             code = run_virtual(drill.play(), loop=loop)
             assert drill.session is not None
             engine = drill.session.engine
@@ -168,7 +202,10 @@ def _dashboard_drill(config: Config, args: argparse.Namespace, themes: ThemeSet 
     from botdeck.tui.run import run_dashboard
 
     plan = load_plan(args.chaos)
-    drill = Drill(config, plan, _run_options(args, headless=False), operator=False)
+    options = _run_options(args, headless=False)
+    notes: list[str] = []
+    source = _demo_source(config, args, options, notes)
+    drill = Drill(config, plan, options, source=source, operator=False)
     with drill.opened() as session:
         app = create_app(session, config, demo=True, theme=args.theme, themes=themes)
         night = drill.beside(run_dashboard(app), app.replace_session, start=app.call_later)
@@ -176,6 +213,7 @@ def _dashboard_drill(config: Config, args: argparse.Namespace, themes: ThemeSet 
         last = drill.session or session
     if app.exit_note:
         print(f"botdeck: {app.exit_note}")
+    _print_notes(notes)
     if last.journal is not None:
         print(f"botdeck: journal: {last.journal.path}")
     return code

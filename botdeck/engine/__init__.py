@@ -14,7 +14,7 @@ from botdeck.engine.events import Subscription
 from botdeck.engine.parts import SourceParts, build_source
 from botdeck.engine.quitting import QuitRequests, QuitResult, QuitStep
 from botdeck.engine.readiness import check_run
-from botdeck.engine.rehearsal import LogChanges, rehearsal_source
+from botdeck.engine.rehearsal import LogChanges, demo_source, rehearsal_source
 from botdeck.engine.resume import ResumePlan, plan_resume
 from botdeck.engine.runs import (
     AppendTo,
@@ -69,6 +69,7 @@ __all__ = [
     "build_limiter",
     "build_source",
     "check_run",
+    "demo_source",
     "latest_run_journal",
     "new_session",
     "open_run",

@@ -1,7 +1,9 @@
-"""A rehearsal's replay as `--as` and `--mention-rate` change it.
+"""A rehearsal's replay as `--as` and `--mention-rate` change it, and the demo's simulated
+chat as `demo --mention-rate` does.
 
-The flags exist only for `botdeck rehearse`: the changed log is played by a replay source
-built here, never by anything that reaches a live channel. What the changes are is
+The flags exist only for `botdeck rehearse` (and `--mention-rate` for `botdeck demo`):
+the changed chat is played by a replay or simulated source built here, never by anything
+that reaches a live channel (`botdeck run` has no such flag). What the changes are is
 `botdeck.chat.rehearsal_lines`; this module is where the config's bots, seed, ignored
 users and command prefixes meet them.
 """
@@ -13,10 +15,17 @@ from dataclasses import dataclass
 
 from botdeck.chat.adapter import SourceParts
 from botdeck.chat.base import ChatSetupError
-from botdeck.chat.rehearsal_lines import RehearsalError, as_bots, with_mentions
+from botdeck.chat.rehearsal_lines import (
+    RehearsalError,
+    as_bots,
+    with_mentions,
+    with_scripted_mentions,
+)
 from botdeck.chat.replay import ReplayChat
 from botdeck.chat.replay_adapter import ReplayOptions, load_log
+from botdeck.chat.simulated_adapter import SimulatedOptions, played, script
 from botdeck.config import Config, ConfigError
+from botdeck.engine.parts import source_context
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +86,34 @@ def rehearsal_source(
         raise ConfigError(str(error)) from None
     chat = ReplayChat(log, bots=bots, speed=options.speed, clock=clock)
     return SourceParts(chat, warnings=log.warnings)
+
+
+def demo_source(
+    config: Config,
+    mention_rate: float | None,
+    *,
+    clock: Callable[[], float],
+    keep_open: bool,
+    endless: bool,
+    notes: list[str],
+) -> SourceParts | None:
+    """The demo's simulated chat with about `mention_rate` synthetic mentions a minute
+    among its lines, drawn as a rehearsal's (None: no rate, the config's chat as it is);
+    what was drawn from is added to `notes`."""
+    if not mention_rate:
+        return None
+    context = source_context(config, clock=clock, keep_open=keep_open, endless=endless)
+    assert isinstance(context.options, SimulatedOptions)  # the demo's chat is simulated
+    mentioned = with_scripted_mentions(
+        script(context),
+        config.bot_names,
+        mention_rate,
+        config.chat.seed,
+        skip_users=config.router.ignore_users,
+        command_prefixes=tuple(config.router.command_prefixes),
+    )
+    notes.append(
+        f"about {mention_rate:g} synthetic mentions a minute (--mention-rate), from"
+        f" {mentioned.questions} questions of {mentioned.viewers} viewers in the chat"
+    )
+    return played(context, mentioned.script)

@@ -27,7 +27,7 @@ class ChatMessage:
     # Emote names the platform or the log marked in this line (Twitch's emote fragments or
     # `emotes` tag); third-party emotes are known only by name (`[filters] emotes`).
     emotes: tuple[str, ...] = ()
-    synthetic: bool = False  # a mention a rehearsal made up (`--mention-rate`), never real chat
+    synthetic: bool = False  # made up by `rehearse`/`demo --mention-rate`, never real chat
 
     @property
     def author(self) -> str:

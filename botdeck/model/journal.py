@@ -315,7 +315,9 @@ FIELDS: dict[str, str] = {
     "(`channel_event`)",
     "is_bot": "true on a line one of botdeck's bots sent (older journals: `bot`)",
     "depth": "bot-to-bot hops from a viewer's line",
-    "synthetic": "true on a mention a rehearsal made up (`--mention-rate`), never real chat",
+    "synthetic": (
+        "true on a mention a rehearsal or the demo made up (`--mention-rate`), never real chat"
+    ),
     "job": "the job's id, unique within a journal file across runs",
     "bot": "the login of the bot account the job replies as",
     "priority": "`high` (a mention), `normal` (a random reply), `low` (bot to bot)",
