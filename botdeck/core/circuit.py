@@ -72,6 +72,7 @@ class Circuit:
         self._base_delay = base_delay
         self._max_delay = max_delay
         self._clock = clock
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop it last ran in
         self._state = CircuitState.CLOSED
         self._backoff = base_delay
         self._next_probe = 0.0
@@ -201,6 +202,8 @@ class Circuit:
         if self._clock is not None:
             return self._clock()
         try:
-            return asyncio.get_running_loop().time()
-        except RuntimeError:  # a summary after the loop ended: the stock loop's clock
-            return time.monotonic()
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:  # a summary after the loop ended: that loop's clock still
+            # (a virtual clock's time is not the machine's: "AI down for 17164 s")
+            return self._loop.time() if self._loop is not None else time.monotonic()
+        return self._loop.time()

@@ -151,3 +151,19 @@ def test_limit_waits_ends_current_and_later_waits_and_lifting_it_restores_them()
         ("c gave up", 5.0),
         ("d", 60.0),
     ]
+
+
+def test_how_long_the_ai_was_down_after_the_run_is_read_on_the_runs_clock():
+    """A headless summary asks after the loop ended: the virtual clock's time still, not
+    the machine's ("AI down for 17164 s" after a 2-minute drill)."""
+
+    async def main() -> Circuit:
+        circuit = Circuit()
+        await asyncio.sleep(100.0)
+        circuit.failed(GO, "cannot reach host: connection refused")
+        await asyncio.sleep(20.0)
+        assert circuit.down_for() == pytest.approx(20.0)
+        return circuit
+
+    circuit = run_virtual(main())
+    assert circuit.down_for() == pytest.approx(20.0)
