@@ -246,6 +246,7 @@ class ChatHighlighter(Highlighter):
             return
         elif mark == FAULT:
             text.stylize(self._warning + Style(bold=True), MARK_COLUMN)
+            return
         elif mark == EVENT:
             text.stylize(self._event, MARK_COLUMN)
             return

@@ -123,11 +123,10 @@ class _Line(TextLines):
 
 class StatusBar(_Line):
     """Router state first (with `AI down for 23 s` while it is, a shared chat session and
-    a raid raid mode plans for), the game (offline when the stream is), then chat
+    the raid that raid mode plans for), the game (offline when the stream is), then chat
     connection, the channel's chat modes, `[chat] on_offline`, channel, responder, review,
-    uptime. The state, the warnings that follow it and
-    the uptime always show whole; the rest gives way on a narrow terminal (chat trouble is
-    an alert line of its own too)."""
+    uptime. The state, the warnings that follow it and the uptime always show whole; the
+    rest gives way on a narrow terminal (chat trouble is an alert line of its own too)."""
 
     def show(self, snap: EngineSnapshot, uptime: float) -> None:
         parts = [
