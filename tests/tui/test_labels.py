@@ -14,7 +14,7 @@ import enum
 import importlib
 import inspect
 import pkgutil
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import pytest
 
@@ -70,6 +70,7 @@ from botdeck.tui.widgets.queue import QueueInspector
 from botdeck.tui.widgets.review import ReviewPanel
 from botdeck.tui.widgets.status import AlertBar, StatusBar
 from tests.harness.dashboard import BOTS, make_app, screen_text, wait_until
+from tests.harness.staged import StagedJob
 
 # Where each enum of the data layer is seen by the operator; the ones never shown say why.
 SHOWN = {
@@ -114,36 +115,10 @@ def test_every_enum_is_accounted_for():
     assert _model_enums() == set(SHOWN) | set(NOT_SHOWN)
 
 
-@dataclass
-class FakeJob:
-    """A reply as the inspector sees it (`JobView`), in any phase."""
-
-    id: int
-    bot: str
-    priority: Priority
-    phase: Phase
-    context: ReplyContext
-    delay: float = 0.0
-    created_at: float = 0.0
-    viewer: str | None = "viewer1"
-    outcome: Outcome | None = None
-    reason: str | None = None
-    result: str | None = None
-    finished_at: float | None = None
-    send_wait: float | None = None
-    tokens_in: int = 0
-    tokens_out: int = 0
-    ai_calls: int = 0
-    ai_failed: int = 0
-    dropped: int = 0
-    carrier: int | None = None
-    carried: tuple[FakeJob, ...] = field(default=())
-    requeued: int = 0
-
-
-def _job(job_id: int, phase: Phase, priority: Priority, **fields: object) -> FakeJob:
+def _job(job_id: int, phase: Phase, priority: Priority, **fields: object) -> StagedJob:
     line = ChatMessage(f"m{job_id}", "viewer1", f"line {job_id}", 0.0)
-    return FakeJob(job_id, BOTS[0], priority, phase, ReplyContext(line, depth=0), **fields)  # type: ignore[arg-type]
+    context = ReplyContext(line, depth=0)
+    return StagedJob(job_id, BOTS[0], priority, phase, context, 0.0, viewer="viewer1", **fields)  # type: ignore[arg-type]
 
 
 async def test_every_phase_and_priority_shows_in_the_queue_and_in_full(monkeypatch):
